@@ -1,0 +1,5 @@
+"""newswinnow: the model, decoding, scores, the Classifier API and the CLI."""
+
+from .api import Classifier, DocumentResult, ModelError
+
+__all__ = ["Classifier", "DocumentResult", "ModelError"]

@@ -1,0 +1,91 @@
+"""Sequence decoding: per-block probabilities -> labels for the whole page at once.
+
+A reader-comment section is one contiguous run, usually near the end: once the thread starts,
+article text does not come back, and one comment-like line inside an article should not open
+a thread. We model the page as a hidden Markov chain over *states* = (label, phase), where the
+phase flips from "article" to "thread" at the first comment and never flips back. Editorial
+text in the thread phase and comments in the article phase are thereby structural
+exceptions with learned (low) probabilities. The transition table is counted from the gold
+label sequences of the training pages; emissions are the model's calibrated probabilities
+divided by the label prior (the hybrid-HMM trick); Viterbi finds the best path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from .model import LABELS
+
+# (label, phase): phase 0 = before the first comment, phase 1 = from the first comment on.
+STATES: tuple[tuple[str, int], ...] = (
+    ("editorial", 0), ("spam", 0), ("boilerplate", 0),
+    ("comment", 1), ("spam", 1), ("boilerplate", 1), ("editorial", 1),
+)
+_STATE_LABEL = np.array([LABELS.index(lab) for lab, _ in STATES])
+_STATE_INDEX = {s: i for i, s in enumerate(STATES)}
+# Additive smoothing for transition counts (keeps every allowed move possible).
+TRANSITION_SMOOTHING = 1.0
+# How strongly the label prior is divided out of the emissions (1 = full hybrid HMM).
+PRIOR_WEIGHT = 0.5
+# Scale on log-transition scores: >1 trusts the sequence structure more than single blocks.
+TRANSITION_WEIGHT = 1.0
+# A probability floor so a confident model never makes a state impossible.
+MIN_PROBA = 1e-6
+
+
+def state_sequence(labels: Sequence[str]) -> list[int]:
+    """Gold labels -> decode states (phase flips at the first comment)."""
+    phase = 0
+    out = []
+    for lab in labels:
+        if lab == "comment":
+            phase = 1
+        out.append(_STATE_INDEX[(lab, phase)])
+    return out
+
+
+def fit_transitions(label_seqs: Iterable[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Count start and transition frequencies over gold pages -> (log_start, log_trans)."""
+    k = len(STATES)
+    start = np.full(k, TRANSITION_SMOOTHING)
+    trans = np.full((k, k), TRANSITION_SMOOTHING)
+    # Phase never goes back: forbid thread -> article moves outright.
+    for i, (_, pi) in enumerate(STATES):
+        for j, (lab_j, pj) in enumerate(STATES):
+            if pj < pi or (pi == 0 and pj == 1 and lab_j != "comment"):
+                trans[i, j] = 0.0
+    start[[i for i, (_, ph) in enumerate(STATES) if ph == 1 and STATES[i][0] != "comment"]] = 0.0
+    for labels in label_seqs:
+        s = state_sequence(labels)
+        if not s:
+            continue
+        start[s[0]] += 1
+        for a, b in zip(s[:-1], s[1:]):
+            trans[a, b] += 1
+    with np.errstate(divide="ignore"):
+        log_start = np.log(start / start.sum())
+        log_trans = np.log(trans / trans.sum(axis=1, keepdims=True))
+    return log_start, log_trans
+
+
+def viterbi(proba: np.ndarray, prior: np.ndarray, log_start: np.ndarray, log_trans: np.ndarray) -> np.ndarray:
+    """Best label index per block under the phase-structured chain."""
+    n = proba.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    emit = np.log(np.maximum(proba, MIN_PROBA)) - PRIOR_WEIGHT * np.log(np.maximum(prior, MIN_PROBA))
+    em = emit[:, _STATE_LABEL]  # [n, states]
+    lt = TRANSITION_WEIGHT * log_trans
+    score = log_start + em[0]
+    back = np.zeros((n, len(STATES)), dtype=np.int64)
+    for t in range(1, n):
+        cand = score[:, None] + lt  # [from, to]
+        back[t] = np.argmax(cand, axis=0)
+        score = cand[back[t], np.arange(len(STATES))] + em[t]
+    path = np.empty(n, dtype=np.int64)
+    path[-1] = int(np.argmax(score))
+    for t in range(n - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return _STATE_LABEL[path]

@@ -1,0 +1,157 @@
+"""The block model: a small neural network over the feature schema, stored as plain arrays.
+
+Why an MLP and not trees: its forward pass is three numpy matrix products, fast on millions
+of blocks, and its parameters are a handful of dense arrays. The model file is a JSON header
+plus an ``.npz`` of arrays loaded with ``allow_pickle=False``: loading never executes code
+and does not depend on scikit-learn at all, so a model keeps loading across scikit-learn
+releases (Dragnet's pickled models broke on every upgrade; we do not repeat that).
+
+Files: ``<stem>.json`` (format, schema, labels, feature names, decoding tables, temperature,
+the sha256 of the arrays file) and ``<stem>.npz`` (scaler mean/scale, layer weights/biases).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+LABELS: tuple[str, ...] = ("editorial", "comment", "spam", "boilerplate")
+FORMAT = "newswinnow-model"
+FORMAT_VERSION = 1
+# Standardised inputs are clipped to this many standard deviations (robust to outliers).
+CLIP_SIGMA = 6.0
+
+
+class ModelError(Exception):
+    """A model file that is missing, truncated, tampered with or of the wrong schema."""
+
+
+@dataclass
+class BlockModel:
+    """Scaler + MLP weights + calibration temperature + sequence-decoding tables."""
+
+    feature_names: tuple[str, ...]
+    schema: str
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    temperature: float = 1.0
+    transitions: np.ndarray | None = None  # log transition matrix over decode states
+    start: np.ndarray | None = None  # log initial state distribution
+    prior: np.ndarray | None = None  # label prior (for hybrid emissions)
+    meta: dict = field(default_factory=dict)
+    sha256: str = ""
+
+    @property
+    def name(self) -> str:
+        """The model string reported in every result."""
+        return f"{FORMAT} {self.meta.get('version', '1.0')} (sha256 {self.sha256[:16]})"
+
+    def logits(self, X: np.ndarray) -> np.ndarray:
+        """Uncalibrated class scores [n, 4]."""
+        h = np.clip((X - self.mean) / self.scale, -CLIP_SIGMA, CLIP_SIGMA)
+        h = np.nan_to_num(h, copy=False).astype(np.float32, copy=False)
+        last = len(self.weights) - 1
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            h = h @ w + b
+            if i < last:
+                np.maximum(h, 0.0, out=h)
+        return h
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities [n, 4] (temperature-scaled softmax)."""
+        if X.shape[0] == 0:
+            return np.zeros((0, len(LABELS)), dtype=np.float64)
+        z = self.logits(X).astype(np.float64) / self.temperature
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    # --- persistence -------------------------------------------------------------------
+    def save(self, stem: Path) -> None:
+        """Write ``stem.npz`` (arrays) and ``stem.json`` (header with the arrays' sha256)."""
+        stem = Path(stem)
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {"mean": self.mean, "scale": self.scale}
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            arrays[f"w{i}"] = w.astype(np.float32)
+            arrays[f"b{i}"] = b.astype(np.float32)
+        for k in ("transitions", "start", "prior"):
+            v = getattr(self, k)
+            if v is not None:
+                arrays[k] = np.asarray(v, dtype=np.float64)
+        npz = stem.with_suffix(".npz")
+        with open(npz, "wb") as fh:
+            np.savez(fh, **arrays)
+        digest = hashlib.sha256(npz.read_bytes()).hexdigest()
+        header = {
+            "format": FORMAT, "format_version": FORMAT_VERSION, "schema": self.schema,
+            "labels": list(LABELS), "feature_names": list(self.feature_names),
+            "n_layers": len(self.weights), "temperature": self.temperature,
+            "arrays": npz.name, "arrays_sha256": digest, "meta": self.meta,
+        }
+        stem.with_suffix(".json").write_text(json.dumps(header, indent=1) + "\n")
+        self.sha256 = digest
+
+    @classmethod
+    def load(cls, path: Path | str, expected_schema: str | None = None,
+             expected_features: tuple[str, ...] | None = None) -> BlockModel:
+        """Load a model from its ``.json`` header (or stem); verify format, checksum and schema."""
+        p = Path(path)
+        header_path = p if p.suffix == ".json" else p.with_suffix(".json")
+        try:
+            header = json.loads(header_path.read_text())
+        except FileNotFoundError as e:
+            raise ModelError(f"{header_path}: model file not found") from e
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ModelError(f"{header_path}: not a newswinnow model header (bad JSON: {e})") from e
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise ModelError(f"{header_path}: not a {FORMAT} file")
+        if header.get("format_version") != FORMAT_VERSION:
+            raise ModelError(f"{header_path}: format version {header.get('format_version')!r}, "
+                             f"this newswinnow reads version {FORMAT_VERSION}")
+        if expected_schema is not None and header.get("schema") != expected_schema:
+            raise ModelError(f"{header_path}: feature schema {header.get('schema')!r}, "
+                             f"expected {expected_schema!r} - retrain with `newswinnow train`")
+        names = tuple(header.get("feature_names") or ())
+        if expected_features is not None and names != expected_features:
+            raise ModelError(f"{header_path}: feature names differ from schema {expected_schema!r}")
+        if tuple(header.get("labels") or ()) != LABELS:
+            raise ModelError(f"{header_path}: labels {header.get('labels')} != {list(LABELS)}")
+        npz = header_path.parent / str(header.get("arrays", ""))
+        try:
+            raw = npz.read_bytes()
+        except OSError as e:
+            raise ModelError(f"{npz}: model arrays file missing ({e})") from e
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != header.get("arrays_sha256"):
+            raise ModelError(f"{npz}: checksum mismatch (file truncated or tampered with); "
+                             f"expected sha256 {header.get('arrays_sha256')}")
+        try:
+            with np.load(npz, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except (ValueError, OSError, KeyError) as e:
+            raise ModelError(f"{npz}: unreadable model arrays ({e})") from e
+        n_layers = int(header.get("n_layers", 0))
+        try:
+            weights = [arrays[f"w{i}"] for i in range(n_layers)]
+            biases = [arrays[f"b{i}"] for i in range(n_layers)]
+            mean, scale = arrays["mean"], arrays["scale"]
+        except KeyError as e:
+            raise ModelError(f"{npz}: missing array {e}") from e
+        if mean.shape != (len(names),) or weights[0].shape[0] != len(names) \
+                or weights[-1].shape[1] != len(LABELS):
+            raise ModelError(f"{npz}: array shapes do not match the {len(names)} features / 4 labels")
+        return cls(
+            feature_names=names, schema=header["schema"], mean=mean.astype(np.float32),
+            scale=scale.astype(np.float32), weights=[w.astype(np.float32) for w in weights],
+            biases=[b.astype(np.float32) for b in biases],
+            temperature=float(header.get("temperature", 1.0)),
+            transitions=arrays.get("transitions"), start=arrays.get("start"), prior=arrays.get("prior"),
+            meta=header.get("meta") or {}, sha256=digest,
+        )

@@ -1,0 +1,104 @@
+"""Page-level scores: label fractions, comment section, duplication, quality and its reasons.
+
+Quality starts at 1 and each rule that fires multiplies it by ``1 - penalty``; the rules are
+data (``QUALITY_RULES``): a snake_case reason, the measured value, the threshold at which it
+starts to count and the value at which it reaches its full penalty. ``reasons`` lists the
+rules that fired, largest penalty first. Removing a bad block can only lower a rule's value,
+so quality never drops when a page gets cleaner.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .model import LABELS
+
+# Auto-blog markers (LABELS.md): republishing plugins leave these lines behind.
+AUTOBLOG_RX = re.compile(
+    r"^\s*(?:source link|source:\s*\S+\s*$|home\s*[/\u00bb>]\s*uncategori[sz]ed\b|uncategori[sz]ed\s*$)",
+    re.I,
+)
+LEAVE_REPLY_RX = re.compile(r"^\s*leave a (?:reply|comment)\s*$", re.I)
+# Ignore repeats of blocks shorter than this when judging duplication for quality
+# ("Reply", "Share" repeat on every thread); dup_fraction itself counts all repeats.
+MIN_DUP_CHARS_FOR_QUALITY = 30
+
+
+@dataclass(frozen=True)
+class QualityRule:
+    """One cause of low quality: penalty ramps linearly from ``start`` to ``full``."""
+
+    reason: str
+    start: float
+    full: float
+    max_penalty: float
+    doc: str
+
+
+QUALITY_RULES: tuple[QualityRule, ...] = (
+    QualityRule("comment_heavy", 0.30, 0.80, 0.55, "share of characters labelled comment"),
+    QualityRule("spam", 0.01, 0.20, 0.60, "share of characters labelled spam"),
+    QualityRule("boilerplate_heavy", 0.40, 0.90, 0.45, "share of characters labelled boilerplate"),
+    QualityRule("machine_translated", 0.20, 0.60, 0.65, "page mt_score"),
+    QualityRule("duplicated_content", 0.10, 0.50, 0.60, "share of characters repeating an earlier block"),
+    QualityRule("autoblog_markers", 0.5, 2.0, 0.35, "count of auto-blog marker lines"),
+    QualityRule("profanity", 0.02, 0.15, 0.30, "share of blocks with profanity >= 0.5"),
+    QualityRule("thin_content", 0.0, 1.0, 0.40, "1 - editorial characters / THIN_EDITORIAL_CHARS"),
+)
+# A page with fewer editorial characters than this is thin (a stub, a gallery, a list).
+THIN_EDITORIAL_CHARS = 600
+PROFANE_BLOCK = 0.5
+
+
+def fractions(labels: np.ndarray, lengths: np.ndarray) -> dict[str, float]:
+    """Share of the page's characters under each label (sums to 1; all 0 for an empty page)."""
+    total = float(lengths.sum())
+    if total <= 0:
+        return {lab: (1.0 if lab == "boilerplate" else 0.0) for lab in LABELS}
+    sums = np.bincount(labels, weights=lengths, minlength=len(LABELS))
+    return {lab: round(float(sums[i] / total), 4) for i, lab in enumerate(LABELS)}
+
+
+def dup_fraction(dup: np.ndarray, lengths: np.ndarray, min_chars: int = 0) -> float:
+    """Share of characters in blocks that repeat an earlier block."""
+    total = float(lengths.sum())
+    if total <= 0:
+        return 0.0
+    mask = (dup > 0) & (lengths >= min_chars)
+    return float(lengths[mask].sum() / total)
+
+
+def quality(frac: dict[str, float], mt_score: float, dup_chars: float, texts: Sequence[str],
+            has_comments: bool, profanity: np.ndarray, lengths: np.ndarray,
+            labels: np.ndarray) -> tuple[float, list[str]]:
+    """Quality 0..1 and the reasons that lowered it, largest first."""
+    markers = sum(1 for t in texts if AUTOBLOG_RX.search(t))
+    if not has_comments:
+        markers += sum(1 for t in texts if LEAVE_REPLY_RX.search(t))
+    editorial_chars = float(lengths[labels == LABELS.index("editorial")].sum()) if len(lengths) else 0.0
+    values = {
+        "comment_heavy": frac["comment"],
+        "spam": frac["spam"],
+        "boilerplate_heavy": frac["boilerplate"],
+        "machine_translated": mt_score,
+        "duplicated_content": dup_chars,
+        "autoblog_markers": float(markers),
+        "profanity": float((profanity >= PROFANE_BLOCK).mean()) if len(profanity) else 0.0,
+        "thin_content": max(0.0, 1.0 - editorial_chars / THIN_EDITORIAL_CHARS),
+    }
+    q = 1.0
+    hits: list[tuple[float, str]] = []
+    for r in QUALITY_RULES:
+        v = values[r.reason]
+        if v <= r.start:
+            continue
+        pen = r.max_penalty * min(1.0, (v - r.start) / max(r.full - r.start, 1e-9))
+        if pen > 0:
+            q *= 1.0 - pen
+            hits.append((pen, r.reason))
+    hits.sort(key=lambda h: -h[0])
+    return round(max(0.0, min(1.0, q)), 4), [r for _, r in hits]

@@ -1,0 +1,412 @@
+"""Feature columns: blocks -> a float32 matrix with a fixed, named, versioned schema.
+
+Two passes, as in jusText: block-local columns first (character classes, word classes,
+phrase patterns, profanity, MT artefacts), then context columns computed from them
+(neighbours, windowed and cumulative means, position, page statistics). A reader comment
+looks like prose on its own; what gives it away is stance and style *and* where it sits.
+
+Speed: the page's blocks are joined once into one string; character classes are counted
+with numpy over its UTF-32 code points, every phrase regex runs once over the joined text and
+its matches are mapped back to blocks with ``searchsorted``; words are looked up in a single
+dict of class bitmasks through ``map`` (no Python bytecode per token).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from itertools import repeat
+
+import numpy as np
+
+from . import lexicons
+from .mt import mt_artefacts
+from .profanity import profanity_scores
+
+SCHEMA_VERSION = "text-1"
+
+# Word tokens, apostrophes kept ("don't"), "$" as a word for the spam vocabulary, and the
+# newline between blocks as a token of its own so one findall tokenises the whole page.
+TOKEN_RX = re.compile(r"\w+(?:['\u2019]\w+)*|\$|\n")
+# Code points counted directly: question and exclamation marks, full stops (sentence ends).
+QUESTION_MARK, EXCLAMATION_MARK, FULL_STOP = ord("?"), ord("!"), ord(".")
+NUM_TOKEN = "<num>"
+
+_WORD_CLASS_NAMES = tuple(lexicons.WORD_CLASSES)
+_PHRASE_NAMES = tuple(lexicons.PHRASES)
+_LITERAL_RX = {name: tuple(re.compile(src) for src in srcs)
+               for name, srcs in lexicons.LITERAL_PATTERNS.items()}
+_START_NAMES = tuple(lexicons.START_PATTERNS)
+_START_RX = re.compile("|".join(f"({src})" for src in lexicons.START_PATTERNS.values()))
+_CHAR_SET_CODES = {name: np.array(sorted(map(ord, chars)), dtype=np.uint32)
+                   for name, chars in lexicons.CHAR_SETS.items()}
+CHAR_FEATURES: tuple[str, ...] = (
+    *(n for n in lexicons.LITERAL_PATTERNS if n != "url_span"), "quote_mark", "boiler_char", "money",
+    "emoji", *_START_NAMES,
+)
+
+
+def _build_vocab() -> tuple[dict[str, int], np.ndarray, dict[int, int], dict[int, int], int]:
+    """Token -> id for every lexicon word; class bitmask per id; n-gram code -> phrase families."""
+    vocab: dict[str, int] = {"": 0, NUM_TOKEN: 1, "\n": 2}
+    for words in lexicons.WORD_CLASSES.values():
+        for w in words:
+            vocab.setdefault(w, len(vocab))
+    for phrases in lexicons.PHRASES.values():
+        for ph in phrases:
+            for w in ph.split():
+                vocab.setdefault(w, len(vocab))
+    bits = np.zeros(len(vocab), dtype=np.int64)
+    for b, name in enumerate(_WORD_CLASS_NAMES):
+        for w in lexicons.WORD_CLASSES[name]:
+            bits[vocab[w]] |= 1 << b
+    size = len(vocab)
+    ngram2: dict[int, int] = {}
+    ngram3: dict[int, int] = {}
+    for f, phrases in enumerate(lexicons.PHRASES.values()):
+        for ph in phrases:
+            ids = [vocab[w] for w in ph.split()]
+            if len(ids) == 2:
+                code = ids[0] * size + ids[1]
+                ngram2[code] = ngram2.get(code, 0) | (1 << f)
+            elif len(ids) == 3:
+                code = (ids[0] * size + ids[1]) * size + ids[2]
+                ngram3[code] = ngram3.get(code, 0) | (1 << f)
+            else:
+                raise ValueError(f"phrase {ph!r}: phrases are 2 or 3 words")
+    return vocab, bits, ngram2, ngram3, size
+
+
+_VOCAB, _BITS, _NGRAM2, _NGRAM3, _VSIZE = _build_vocab()
+
+# Character classes over code points (< 128 by table, >= 128 "other").
+_CH_OTHER, _CH_UPPER, _CH_LOWER, _CH_DIGIT, _CH_PUNCT, _CH_SPACE, _CH_NONASCII = range(7)
+_LUT = np.zeros(128, dtype=np.int8)
+for _c in range(128):
+    _ch = chr(_c)
+    if _ch.isupper():
+        _LUT[_c] = _CH_UPPER
+    elif _ch.islower():
+        _LUT[_c] = _CH_LOWER
+    elif _ch.isdigit():
+        _LUT[_c] = _CH_DIGIT
+    elif _ch.isspace():
+        _LUT[_c] = _CH_SPACE
+    elif 33 <= _c < 127:
+        _LUT[_c] = _CH_PUNCT
+_ASCII_LIMIT = 128
+_NEWLINE_ID = _VOCAB["\n"]
+_CHROME_FIRST_IDS = np.array(sorted(_VOCAB[w] for w in lexicons.CHROME_FIRST_WORDS if w in _VOCAB))
+
+LOCAL_NAMES: tuple[str, ...] = (
+    "log_chars", "log_words", "mean_word_len", "upper_frac", "digit_frac", "punct_frac",
+    "nonascii_frac", "space_frac", "starts_upper", "starts_lower", "starts_digit",
+    "ends_sentence", "ends_colon", "ends_question", "question_rate", "exclaim_rate",
+    "log_sentences", "capword_rate", "allcaps_rate",
+    *(f"w_{n}" for n in _WORD_CLASS_NAMES),
+    *(f"p_{n}" for n in _PHRASE_NAMES),
+    *(f"c_{n}" for n in CHAR_FEATURES),
+    "url_char_frac", "first_token_chrome", "profanity", "profanity_hits", "mt", "dup", "short",
+)
+# Local columns carried into the context pass (neighbours, windows, prefix/suffix means).
+CONTEXT_KEYS: tuple[str, ...] = (
+    "log_chars", "ends_sentence", "starts_upper", "capword_rate", "w_first_singular",
+    "w_second_person", "w_opinion", "w_informal", "w_reporting", "w_boiler_word",
+    "w_comment_meta", "w_stopword", "w_spam_word", "w_laughter", "c_url", "c_clock",
+    "p_comment_meta_phrase", "first_token_chrome", "p_comment_header", "p_boiler_phrase",
+    "c_boiler_char", "p_opinion_phrase", "p_call_to_action", "c_quote_mark", "question_rate",
+    "profanity", "dup", "short",
+)
+NEIGHBOUR_OFFSETS = (-3, -2, -1, 1, 2, 3)
+WINDOWS = (3, 10)
+# A block shorter than this many characters is "short" (nav items, names, buttons).
+SHORT_CHARS = 40
+
+CONTEXT_NAMES: tuple[str, ...] = (
+    "rel_pos", "log_index", "log_from_end", "log_n_blocks", "log_page_chars",
+    "len_vs_page_mean", "comment_header_above", "comment_header_dist",
+    *(f"n{o:+d}_{k}" for o in NEIGHBOUR_OFFSETS for k in CONTEXT_KEYS),
+    *(f"win{w}_{k}" for w in WINDOWS for k in CONTEXT_KEYS),
+    *(f"before_{k}" for k in CONTEXT_KEYS),
+    *(f"after_{k}" for k in CONTEXT_KEYS),
+    *(f"page_{k}" for k in CONTEXT_KEYS),
+)
+FEATURE_NAMES: tuple[str, ...] = LOCAL_NAMES + CONTEXT_NAMES
+_IDX = {n: i for i, n in enumerate(LOCAL_NAMES)}
+_CTX_IDX = np.array([_IDX[k] for k in CONTEXT_KEYS])
+
+
+def _per_block(counts_src: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Sum a per-character 0/1 array over each block's [start, end) span."""
+    cs = np.concatenate(([0], np.cumsum(counts_src, dtype=np.int64)))
+    return (cs[ends] - cs[starts]).astype(np.float32)
+
+
+def _matches_per_block(rx: re.Pattern, doc: str, starts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Count matches of ``rx`` in each block and the characters they cover, in one scan."""
+    spans = [m.span() for m in rx.finditer(doc)]
+    if not spans:
+        z = np.zeros(n, dtype=np.float32)
+        return z, z
+    arr = np.asarray(spans, dtype=np.int64)
+    blk = np.searchsorted(starts, arr[:, 0], side="right") - 1
+    counts = np.bincount(blk, minlength=n).astype(np.float32)
+    chars = np.bincount(blk, weights=arr[:, 1] - arr[:, 0], minlength=n).astype(np.float32)
+    return counts, chars
+
+
+def duplicate_flags(texts: Sequence[str], page: np.ndarray | None = None) -> np.ndarray:
+    """1.0 for a block whose normalised text already appeared earlier on the same page."""
+    seen: set[tuple[int, str]] = set()
+    out = np.zeros(len(texts), dtype=np.float32)
+    pages = page.tolist() if page is not None else [0] * len(texts)
+    for i, (pg, t) in enumerate(zip(pages, texts)):
+        key = (pg, " ".join(t.lower().split()))
+        if key in seen:
+            out[i] = 1.0
+        else:
+            seen.add(key)
+    return out
+
+
+class PageFeatures:
+    """Everything the feature pass learns about one page, kept for the scores and output."""
+
+    __slots__ = ("X", "profanity", "profanity_evidence", "mt", "mt_evidence", "dup", "lengths")
+
+    def __init__(self, X: np.ndarray, profanity: np.ndarray, profanity_evidence: list[list[dict]],
+                 mt: np.ndarray, mt_evidence: list[list[dict]], dup: np.ndarray, lengths: np.ndarray):
+        self.X = X
+        self.profanity = profanity
+        self.profanity_evidence = profanity_evidence
+        self.mt = mt
+        self.mt_evidence = mt_evidence
+        self.dup = dup
+        self.lengths = lengths
+
+
+def local_features(texts: Sequence[str], page: np.ndarray | None = None) -> tuple[np.ndarray, PageFeatures]:
+    """Block-local columns (``LOCAL_NAMES``) for a list of blocks (of one or many pages)."""
+    n = len(texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
+    ends = starts + lengths
+    doc = "\n".join(texts)
+    F = np.zeros((n, len(LOCAL_NAMES)), dtype=np.float32)
+    nchars = np.maximum(lengths, 1).astype(np.float32)
+
+    # Character classes, vectorised over code points.
+    cp = np.frombuffer(doc.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cls = np.where(cp < _ASCII_LIMIT, _LUT[np.minimum(cp, _ASCII_LIMIT - 1)], _CH_NONASCII)
+    for name, k in (("upper_frac", _CH_UPPER), ("digit_frac", _CH_DIGIT), ("punct_frac", _CH_PUNCT),
+                    ("nonascii_frac", _CH_NONASCII), ("space_frac", _CH_SPACE)):
+        F[:, _IDX[name]] = _per_block(cls == k, starts, ends) / nchars
+    letters = _per_block((cls == _CH_UPPER) | (cls == _CH_LOWER), starts, ends)
+    F[:, _IDX["upper_frac"]] = F[:, _IDX["upper_frac"]] * nchars / np.maximum(letters, 1)
+
+    # First and last visible characters.
+    stripped = [t.strip() for t in texts]
+    first = np.array([ord(s[0]) if s else 32 for s in stripped], dtype=np.uint32)
+    last = "".join(s[-1] if s else " " for s in stripped)
+    fcls = np.where(first < _ASCII_LIMIT, _LUT[np.minimum(first, _ASCII_LIMIT - 1)], _CH_NONASCII)
+    F[:, _IDX["starts_upper"]] = fcls == _CH_UPPER
+    F[:, _IDX["starts_lower"]] = fcls == _CH_LOWER
+    F[:, _IDX["starts_digit"]] = fcls == _CH_DIGIT
+    F[:, _IDX["ends_sentence"]] = [c in '.!?"\u201d\u2019)' for c in last]
+    F[:, _IDX["ends_colon"]] = [c == ":" for c in last]
+    F[:, _IDX["ends_question"]] = [c == "?" for c in last]
+
+    # Words: one findall over the lower-cased page, ids via one dict lookup per token (C-level
+    # map), block of each token from the running count of newline tokens.
+    low = doc.lower()
+    flat = TOKEN_RX.findall(low)
+    ids = np.fromiter(map(_VOCAB.get, flat, repeat(0)), dtype=np.int64, count=len(flat))
+    isdig = np.fromiter(map(str.isdigit, flat), dtype=bool, count=len(flat))
+    ids[isdig] = _VOCAB[NUM_TOKEN]
+    nl = ids == _NEWLINE_ID
+    blk_all = np.cumsum(nl)
+    word = ~nl
+    blk = blk_all[word]
+    nw = np.bincount(blk, minlength=n)
+    words = np.maximum(nw, 1).astype(np.float32)
+    wlen = np.fromiter(map(len, flat), dtype=np.float32, count=len(flat))[word]
+    F[:, _IDX["log_words"]] = np.log1p(nw)
+    F[:, _IDX["mean_word_len"]] = np.bincount(blk, weights=wlen, minlength=n) / words
+    bits = _BITS[ids[word]]
+    for b, name in enumerate(_WORD_CLASS_NAMES):
+        F[:, _IDX[f"w_{name}"]] = np.bincount(blk, weights=(bits >> b) & 1, minlength=n) / words
+    # Phrases as token bigrams / trigrams (the newline token breaks n-grams across blocks):
+    # only pairs of known words are candidates; one dict lookup gives the phrase families.
+    if len(ids) >= 2:
+        known = ids > _NEWLINE_ID
+        cand2 = np.flatnonzero(known[:-1] & known[1:])
+        c2 = ids[cand2] * _VSIZE + ids[cand2 + 1]
+        fam2 = np.fromiter(map(_NGRAM2.get, c2.tolist(), repeat(0)), dtype=np.int64, count=len(c2))
+        cand3 = cand2[cand2 + 2 < len(ids)]
+        cand3 = cand3[known[cand3 + 2]]
+        c3 = (ids[cand3] * _VSIZE + ids[cand3 + 1]) * _VSIZE + ids[cand3 + 2]
+        fam3 = np.fromiter(map(_NGRAM3.get, c3.tolist(), repeat(0)), dtype=np.int64, count=len(c3))
+        b2, b3 = blk_all[cand2], blk_all[cand3]
+        for f, name in enumerate(_PHRASE_NAMES):
+            counts = np.bincount(b2[(fam2 >> f) & 1 == 1], minlength=n)
+            counts = counts + np.bincount(b3[(fam3 >> f) & 1 == 1], minlength=n)
+            F[:, _IDX[f"p_{name}"]] = np.minimum(counts, 5.0)
+    # The first word of the block is thread chrome ("Reply", "Report", "by <name>", "Posted").
+    first_idx = np.searchsorted(blk, np.arange(n))
+    has = first_idx < len(blk)
+    fw = np.zeros(n, dtype=np.int64)
+    fw[has] = ids[word][first_idx[has]]
+    F[:, _IDX["first_token_chrome"]] = np.isin(fw, _CHROME_FIRST_IDS) & has
+
+    # Character patterns: one scan of the lower-cased page per literal-prefixed pattern.
+    for name, rxs in _LITERAL_RX.items():
+        for rx in rxs:
+            counts, chars = _matches_per_block(rx, low, starts, n)
+            if name == "url_span":
+                F[:, _IDX["url_char_frac"]] += chars / nchars
+                F[:, _IDX["c_url"]] += counts
+            elif name == "boiler_literal":
+                F[:, _IDX["c_boiler_char"]] += counts
+            else:
+                F[:, _IDX[f"c_{name}"]] += counts
+    nxt_cp = np.concatenate((cp[1:], [32]))
+    nxt2_cp = np.concatenate((cp[2:], [32, 32]))[: len(cp)]
+    is_digit_next = (nxt_cp >= 48) & (nxt_cp <= 57)
+    is_digit_next2 = (nxt_cp == 32) & (nxt2_cp >= 48) & (nxt2_cp <= 57)
+    in_set = {k: np.isin(cp, v) for k, v in _CHAR_SET_CODES.items()}
+    F[:, _IDX["c_quote_mark"]] = _per_block(in_set["quote_mark"], starts, ends)
+    sep = in_set["separator"] & ((nxt_cp == 32) | (nxt_cp == 10))
+    F[:, _IDX["c_boiler_char"]] += _per_block(sep | in_set["copyright"], starts, ends)
+    F[:, _IDX["c_money"]] = _per_block(in_set["currency"] & (is_digit_next | is_digit_next2), starts, ends)
+    F[:, _IDX["c_ellipsis"]] += _per_block(in_set["ellipsis_char"], starts, ends)
+    emoji = np.zeros(len(cp), dtype=bool)
+    for lo_cp, hi_cp in lexicons.EMOJI_RANGES:
+        emoji |= (cp >= lo_cp) & (cp <= hi_cp)
+    F[:, _IDX["c_emoji"]] = _per_block(emoji, starts, ends)
+    # Patterns at the start of each block (one combined match call per block).
+    for i, t in enumerate(texts):
+        m = _START_RX.match(t)
+        if m is not None:
+            F[i, _IDX[f"c_{_START_NAMES[m.lastindex - 1]}"]] = 1.0
+    np.minimum(F[:, _IDX["url_char_frac"]], 1.0, out=F[:, _IDX["url_char_frac"]])
+    cols = [_IDX[f"c_{nm}"] for nm in CHAR_FEATURES]
+    F[:, cols] = np.minimum(F[:, cols], 5.0)
+    # Punctuation-based counts, vectorised over code points.
+    nxt = np.concatenate((cls[1:], [_CH_SPACE]))
+    prv = np.concatenate(([_CH_SPACE], cls[:-1]))
+    is_q, is_e = cp == QUESTION_MARK, cp == EXCLAMATION_MARK
+    F[:, _IDX["question_rate"]] = _per_block(is_q, starts, ends) / words
+    F[:, _IDX["exclaim_rate"]] = _per_block(is_e, starts, ends) / words
+    sent = (is_q | is_e | (cp == FULL_STOP)) & (nxt == _CH_SPACE)
+    F[:, _IDX["log_sentences"]] = np.log1p(_per_block(sent, starts, ends))
+    upper = cls == _CH_UPPER
+    capword = upper & ((prv == _CH_SPACE) | (prv == _CH_PUNCT)) & (nxt == _CH_LOWER)
+    F[:, _IDX["capword_rate"]] = _per_block(capword, starts, ends) / words
+    F[:, _IDX["allcaps_rate"]] = _per_block(upper & (nxt == _CH_UPPER), starts, ends) / words
+
+    # Profanity and MT artefacts (their scores and evidence are reused for the output).
+    prof, prof_ev = profanity_scores(list(texts))
+    F[:, _IDX["profanity"]] = prof
+    F[:, _IDX["profanity_hits"]] = [min(len(e), 5) for e in prof_ev]
+    mt, mt_ev = mt_artefacts(list(texts))
+    F[:, _IDX["mt"]] = mt
+    dup = duplicate_flags(texts, page)
+    F[:, _IDX["dup"]] = dup
+    F[:, _IDX["short"]] = lengths < SHORT_CHARS
+    F[:, _IDX["log_chars"]] = np.log1p(lengths)
+    pf = PageFeatures(F, np.asarray(prof, dtype=np.float32), prof_ev, np.asarray(mt, dtype=np.float32),
+                      mt_ev, dup, lengths)
+    return F, pf
+
+
+def _segment_cumsum(A: np.ndarray) -> np.ndarray:
+    """Cumulative sums with a leading zero row (float64 for exact differences)."""
+    return np.vstack((np.zeros((1, A.shape[1])), np.cumsum(A, axis=0, dtype=np.float64)))
+
+
+def context_features(F: np.ndarray, page_starts: np.ndarray | None = None) -> np.ndarray:
+    """Context columns (``CONTEXT_NAMES``) for the blocks of many pages at once.
+
+    ``page_starts`` holds the first row of each page (default: one page). Every column looks
+    only within the block's own page; shifts, windows and prefix sums are computed on the
+    whole batch and clipped at page boundaries, so the cost per page is a few numpy calls.
+    """
+    n = F.shape[0]
+    if page_starts is None:
+        page_starts = np.zeros(1, dtype=np.int64)
+    page_starts = np.asarray(page_starts, dtype=np.int64)
+    page_ends = np.append(page_starts[1:], n)
+    sizes = page_ends - page_starts
+    page = np.repeat(np.arange(len(page_starts)), sizes)
+    p0, p1 = page_starts[page], page_ends[page]  # page bounds of each row
+    A = F[:, _CTX_IDX].astype(np.float64)
+    k = A.shape[1]
+    out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float32)
+    row = np.arange(n)
+    idx = (row - p0).astype(np.float64)
+    npg = (p1 - p0).astype(np.float64)
+    out[:, 0] = idx / np.maximum(npg - 1, 1)
+    out[:, 1] = np.log1p(idx)
+    out[:, 2] = np.log1p(npg - 1 - idx)
+    out[:, 3] = np.log1p(npg)
+    log_chars = F[:, _IDX["log_chars"]].astype(np.float64)
+    page_chars = np.bincount(page, weights=np.expm1(log_chars), minlength=len(sizes))
+    out[:, 4] = np.log1p(page_chars[page])
+    page_mean_len = np.bincount(page, weights=log_chars, minlength=len(sizes)) / np.maximum(sizes, 1)
+    out[:, 5] = log_chars - page_mean_len[page]
+    hdr = F[:, _IDX["p_comment_header"]] > 0
+    last_hdr = np.maximum.accumulate(np.where(hdr, row, -1)) if n else np.zeros(0, dtype=np.int64)
+    prev_hdr = np.concatenate(([-1], last_hdr[:-1])) if n else last_hdr
+    above = prev_hdr >= p0
+    out[:, 6] = above
+    out[:, 7] = np.where(above, np.log1p(row - prev_hdr), -1.0)
+    col = 8
+    for o in NEIGHBOUR_OFFSETS:
+        src = row + o
+        ok = (src >= p0) & (src < p1)
+        sh = np.full((n, k), -1.0)
+        sh[ok] = A[src[ok]]
+        out[:, col: col + k] = sh
+        col += k
+    cs = _segment_cumsum(A)
+    for w in WINDOWS:
+        lo = np.maximum(row - w, p0)
+        hi = np.minimum(row + w + 1, p1)
+        tot = cs[hi] - cs[lo] - A
+        out[:, col: col + k] = tot / np.maximum(hi - lo - 1, 1)[:, None]
+        col += k
+    before = cs[row] - cs[p0]
+    after = cs[p1] - cs[row + 1]
+    out[:, col: col + k] = before / np.maximum(idx, 1)[:, None]
+    col += k
+    out[:, col: col + k] = after / np.maximum(npg - 1 - idx, 1)[:, None]
+    col += k
+    out[:, col: col + k] = (cs[p1] - cs[p0]) / np.maximum(npg, 1)[:, None]
+    return out
+
+
+def extract_batch(pages: Sequence[Sequence[str]]) -> tuple[PageFeatures, np.ndarray]:
+    """Features for many pages in one pass; returns them and each page's first row (+ total)."""
+    sizes = np.fromiter(map(len, pages), dtype=np.int64, count=len(pages))
+    offsets = np.concatenate(([0], np.cumsum(sizes)))
+    texts = [t for p in pages for t in p]
+    if not texts:
+        z = np.zeros(0, dtype=np.float32)
+        empty = np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
+        return PageFeatures(empty, z, [], z, [], z, np.zeros(0, dtype=np.int64)), offsets
+    page = np.repeat(np.arange(len(pages)), sizes)
+    F, pf = local_features(texts, page)
+    pf.X = np.hstack((F, context_features(F, _starts_nonempty(offsets))))
+    return pf, offsets
+
+
+def _starts_nonempty(offsets: np.ndarray) -> np.ndarray:
+    """Page start rows, skipping empty pages (they own no rows)."""
+    starts = offsets[:-1]
+    keep = offsets[1:] > starts
+    return starts[keep]
+
+
+def extract(texts: Sequence[str]) -> PageFeatures:
+    """The full feature matrix (``FEATURE_NAMES``) for the blocks of one page."""
+    return extract_batch([texts])[0]

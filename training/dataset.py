@@ -1,0 +1,86 @@
+"""Labelled pages -> feature matrices, with the same ``features`` code the classifier runs."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from classifier.model import LABELS
+from features.extract import extract
+
+from . import corpora
+
+LABEL_INDEX = {lab: i for i, lab in enumerate(LABELS)}
+DEFAULT_CORPORA = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpora"
+# How many BBC articles join the training mix (clean editorial pages without furniture).
+DEFAULT_BBC_PAGES = 400
+# Dragnet renderings trained on: full page, scraper-like trimmed span, gold text alone.
+DRAGNET_VARIANTS = ("full", "trimmed", "gold")
+# YouTube videos whose comments are placed in threads for spam training.
+YOUTUBE_VIDEOS_ALL: tuple[str, ...] = ()
+
+
+@dataclass
+class Matrix:
+    """Stacked features of many pages with what cross-validation and evaluation need."""
+
+    X: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray  # cross-validation group per row
+    page: np.ndarray  # page number per row
+    pages: list[corpora.LabeledPage]
+    offsets: np.ndarray  # row offset of each page (len(pages) + 1)
+
+    def page_rows(self, i: int) -> slice:
+        return slice(int(self.offsets[i]), int(self.offsets[i + 1]))
+
+
+def featurize(pages: Iterable[corpora.LabeledPage]) -> Matrix:
+    """Run the feature pass on every page and stack the results."""
+    Xs, ys, gs, ps, kept = [], [], [], [], []
+    offsets = [0]
+    for p in pages:
+        if not p.texts:
+            continue
+        pf = extract(p.texts)
+        Xs.append(pf.X)
+        ys.append(np.array([LABEL_INDEX[lab] for lab in p.labels], dtype=np.int64))
+        gs.extend([p.group] * len(p.texts))
+        ps.append(np.full(len(p.texts), len(kept), dtype=np.int64))
+        kept.append(p)
+        offsets.append(offsets[-1] + len(p.texts))
+    return Matrix(np.vstack(Xs), np.concatenate(ys), np.array(gs), np.concatenate(ps), kept,
+                  np.array(offsets))
+
+
+def load_pages(root: Path, variants: tuple[str, ...] = DRAGNET_VARIANTS, bbc_pages: int = DEFAULT_BBC_PAGES,
+               cleaneval: bool = True, spam_videos: tuple[str, ...] | None = None, seed: int = 0,
+               max_dragnet: int | None = None) -> list[corpora.LabeledPage]:
+    """The training mix: Dragnet (each variant), CleanEval, BBC, and spam in real threads."""
+    root = Path(root)
+    pages: list[corpora.LabeledPage] = []
+    dragnet_with_comments: list[corpora.LabeledPage] = []
+    for v in variants:
+        for i, p in enumerate(corpora.read_dragnet(root / "dragnet_train", variant=v)):
+            if max_dragnet is not None and i >= max_dragnet:
+                break
+            p.id = f"{p.id}#{v}"
+            pages.append(p)
+            if v == "trimmed" and "comment" in p.labels:
+                dragnet_with_comments.append(p)
+    if cleaneval:
+        pages.extend(corpora.read_cleaneval(root / "cleaneval"))
+    if bbc_pages:
+        bbc = list(corpora.read_bbc(root / "bbc_news"))
+        random.Random(seed).shuffle(bbc)
+        pages.extend(bbc[:bbc_pages])
+    yt_root = root / "youtube_spam"
+    if yt_root.exists() and spam_videos != ():
+        yt = corpora.read_youtube(yt_root)
+        videos = sorted(yt) if spam_videos is None else list(spam_videos)
+        pages.extend(corpora.spam_threads(dragnet_with_comments, yt, videos, seed=seed))
+    return pages
