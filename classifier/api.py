@@ -131,7 +131,7 @@ class Classifier:
     # --- the pipeline -------------------------------------------------------------------
     def _classify_blocks(self, blocks: list[Block], id, url, is_html: bool) -> DocumentResult:
         texts = [b.text for b in blocks]
-        pf = extract(texts)
+        pf = extract(texts, self.model.lexical)
         m = self.model
         proba = m.predict_proba(pf.X)
         if len(blocks) and m.transitions is not None:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from features.lexical import LexicalScorer
+
 LABELS: tuple[str, ...] = ("editorial", "comment", "spam", "boilerplate")
 FORMAT = "newswinnow-model"
 FORMAT_VERSION = 1
@@ -44,6 +46,7 @@ class BlockModel:
     transitions: np.ndarray | None = None  # log transition matrix over decode states
     start: np.ndarray | None = None  # log initial state distribution
     prior: np.ndarray | None = None  # label prior (for hybrid emissions)
+    lexical: LexicalScorer | None = None  # learned lexicon feeding the lex_* columns
     meta: dict = field(default_factory=dict)
     sha256: str = ""
 
@@ -85,6 +88,9 @@ class BlockModel:
             v = getattr(self, k)
             if v is not None:
                 arrays[k] = np.asarray(v, dtype=np.float64)
+        if self.lexical is not None:
+            arrays["lex_w"] = self.lexical.weights
+            arrays["lex_b"] = self.lexical.bias
         npz = stem.with_suffix(".npz")
         with open(npz, "wb") as fh:
             np.savez(fh, **arrays)
@@ -94,6 +100,7 @@ class BlockModel:
             "labels": list(LABELS), "feature_names": list(self.feature_names),
             "n_layers": len(self.weights), "temperature": self.temperature,
             "arrays": npz.name, "arrays_sha256": digest, "meta": self.meta,
+            "lexicon": self.lexical.words if self.lexical is not None else None,
         }
         stem.with_suffix(".json").write_text(json.dumps(header, indent=1) + "\n")
         self.sha256 = digest
@@ -137,17 +144,29 @@ class BlockModel:
                 arrays = {k: z[k] for k in z.files}
         except (ValueError, OSError, KeyError) as e:
             raise ModelError(f"{npz}: unreadable model arrays ({e})") from e
-        n_layers = int(header.get("n_layers", 0))
+        n_layers = header.get("n_layers")
+        if not isinstance(n_layers, int) or isinstance(n_layers, bool) or n_layers < 1:
+            raise ModelError(f"{header_path}: bad layer count n_layers={n_layers!r}")
         try:
             weights = [arrays[f"w{i}"] for i in range(n_layers)]
             biases = [arrays[f"b{i}"] for i in range(n_layers)]
             mean, scale = arrays["mean"], arrays["scale"]
         except KeyError as e:
             raise ModelError(f"{npz}: missing array {e}") from e
-        if mean.shape != (len(names),) or weights[0].shape[0] != len(names) \
-                or weights[-1].shape[1] != len(LABELS):
+        # The header is not covered by the checksum: every shape must chain, or predict would crash.
+        dims = [len(names)] + [w.shape[1] if w.ndim == 2 else -1 for w in weights]
+        if mean.shape != (len(names),) or scale.shape != mean.shape or dims[-1] != len(LABELS) \
+                or any(w.shape != (a, b) or bias.shape != (b,)
+                       for w, bias, a, b in zip(weights, biases, dims[:-1], dims[1:])):
             raise ModelError(f"{npz}: array shapes do not match the {len(names)} features / 4 labels")
+        lexical = None
+        if header.get("lexicon") is not None:
+            try:
+                lexical = LexicalScorer(header["lexicon"], arrays["lex_w"], arrays["lex_b"])
+            except (KeyError, ValueError, TypeError) as e:
+                raise ModelError(f"{npz}: lexicon does not match its weights ({e})") from e
         return cls(
+            lexical=lexical,
             feature_names=names, schema=header["schema"], mean=mean.astype(np.float32),
             scale=scale.astype(np.float32), weights=[w.astype(np.float32) for w in weights],
             biases=[b.astype(np.float32) for b in biases],

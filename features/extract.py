@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import compress, repeat
 
 import numpy as np
 
 from . import lexicons
+from .lexical import LexicalScorer
 from .mt import mt_artefacts
 from .profanity import profanity_scores
 
-SCHEMA_VERSION = "text-1"
+SCHEMA_VERSION = "text-2"
 
 # Word tokens, apostrophes kept ("don't"), "$" as a word for the spam vocabulary, and the
 # newline between blocks as a token of its own so one findall tokenises the whole page.
@@ -31,6 +32,8 @@ TOKEN_RX = re.compile(r"\w+(?:['\u2019]\w+)*|\$|\n")
 # Code points counted directly: question and exclamation marks, full stops (sentence ends).
 QUESTION_MARK, EXCLAMATION_MARK, FULL_STOP = ord("?"), ord("!"), ord(".")
 NUM_TOKEN = "<num>"
+# Columns filled by the model's learned lexicon (zero when features run without one).
+LEXICAL_NAMES = ("lex_editorial", "lex_comment", "lex_spam", "lex_boilerplate")
 
 _WORD_CLASS_NAMES = tuple(lexicons.WORD_CLASSES)
 _PHRASE_NAMES = tuple(lexicons.PHRASES)
@@ -107,6 +110,7 @@ LOCAL_NAMES: tuple[str, ...] = (
     *(f"p_{n}" for n in _PHRASE_NAMES),
     *(f"c_{n}" for n in CHAR_FEATURES),
     "url_char_frac", "first_token_chrome", "profanity", "profanity_hits", "mt", "dup", "short",
+    *LEXICAL_NAMES,
 )
 # Local columns carried into the context pass (neighbours, windows, prefix/suffix means).
 CONTEXT_KEYS: tuple[str, ...] = (
@@ -115,21 +119,20 @@ CONTEXT_KEYS: tuple[str, ...] = (
     "w_comment_meta", "w_stopword", "w_spam_word", "w_laughter", "c_url", "c_clock",
     "p_comment_meta_phrase", "first_token_chrome", "p_comment_header", "p_boiler_phrase",
     "c_boiler_char", "p_opinion_phrase", "p_call_to_action", "c_quote_mark", "question_rate",
-    "profanity", "dup", "short",
+    "profanity", "dup", "short", *LEXICAL_NAMES,
 )
 NEIGHBOUR_OFFSETS = (-3, -2, -1, 1, 2, 3)
+# The context pass's column groups, per carried column: neighbours, windows, before/after/page.
 WINDOWS = (3, 10)
+CONTEXT_BLOCKS: tuple[str, ...] = (*(f"n{o:+d}" for o in NEIGHBOUR_OFFSETS), *(f"win{w}" for w in WINDOWS),
+                                   "before", "after", "page")
 # A block shorter than this many characters is "short" (nav items, names, buttons).
 SHORT_CHARS = 40
 
 CONTEXT_NAMES: tuple[str, ...] = (
     "rel_pos", "log_index", "log_from_end", "log_n_blocks", "log_page_chars",
     "len_vs_page_mean", "comment_header_above", "comment_header_dist",
-    *(f"n{o:+d}_{k}" for o in NEIGHBOUR_OFFSETS for k in CONTEXT_KEYS),
-    *(f"win{w}_{k}" for w in WINDOWS for k in CONTEXT_KEYS),
-    *(f"before_{k}" for k in CONTEXT_KEYS),
-    *(f"after_{k}" for k in CONTEXT_KEYS),
-    *(f"page_{k}" for k in CONTEXT_KEYS),
+    *(f"{c}_{k}" for c in CONTEXT_BLOCKS for k in CONTEXT_KEYS),
 )
 FEATURE_NAMES: tuple[str, ...] = LOCAL_NAMES + CONTEXT_NAMES
 _IDX = {n: i for i, n in enumerate(LOCAL_NAMES)}
@@ -185,7 +188,8 @@ class PageFeatures:
         self.lengths = lengths
 
 
-def local_features(texts: Sequence[str], page: np.ndarray | None = None) -> tuple[np.ndarray, PageFeatures]:
+def local_features(texts: Sequence[str], page: np.ndarray | None = None,
+                   lexical: LexicalScorer | None = None) -> tuple[np.ndarray, PageFeatures]:
     """Block-local columns (``LOCAL_NAMES``) for a list of blocks (of one or many pages)."""
     n = len(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
@@ -233,6 +237,9 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None) -> tupl
     F[:, _IDX["log_words"]] = np.log1p(nw)
     F[:, _IDX["mean_word_len"]] = np.bincount(blk, weights=wlen, minlength=n) / words
     bits = _BITS[ids[word]]
+    if lexical is not None:
+        words_only = list(compress(flat, word.tolist()))
+        F[:, _IDX["lex_editorial"]: _IDX["lex_editorial"] + 4] = lexical.score(words_only, blk, n)
     for b, name in enumerate(_WORD_CLASS_NAMES):
         F[:, _IDX[f"w_{name}"]] = np.bincount(blk, weights=(bits >> b) & 1, minlength=n) / words
     # Phrases as token bigrams / trigrams (the newline token breaks n-grams across blocks):
@@ -360,7 +367,22 @@ def context_features(F: np.ndarray, page_starts: np.ndarray | None = None) -> np
     above = prev_hdr >= p0
     out[:, 6] = above
     out[:, 7] = np.where(above, np.log1p(row - prev_hdr), -1.0)
-    col = 8
+    out[:, 8:] = context_of(A, row, p0, p1)
+    return out
+
+
+def context_of(A: np.ndarray, row: np.ndarray, p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
+    """Neighbours, window means, before/after means and page means of columns ``A``.
+
+    ``row`` is each row's index and ``p0``/``p1`` its page's bounds; nothing crosses a page.
+    Output: ``len(CONTEXT_BLOCKS) * A.shape[1]`` columns in the order of ``CONTEXT_BLOCKS``.
+    """
+    n, k = A.shape
+    A = A.astype(np.float64, copy=False)
+    out = np.zeros((n, len(CONTEXT_BLOCKS) * k), dtype=np.float32)
+    idx = (row - p0).astype(np.float64)
+    npg = (p1 - p0).astype(np.float64)
+    col = 0
     for o in NEIGHBOUR_OFFSETS:
         src = row + o
         ok = (src >= p0) & (src < p1)
@@ -385,7 +407,16 @@ def context_features(F: np.ndarray, page_starts: np.ndarray | None = None) -> np
     return out
 
 
-def extract_batch(pages: Sequence[Sequence[str]]) -> tuple[PageFeatures, np.ndarray]:
+def page_bounds(n: int, page_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row index and the first/end row of its page, for ``context_of``."""
+    page_starts = np.asarray(page_starts, dtype=np.int64)
+    page_ends = np.append(page_starts[1:], n)
+    page = np.repeat(np.arange(len(page_starts)), page_ends - page_starts)
+    return np.arange(n), page_starts[page], page_ends[page]
+
+
+def extract_batch(pages: Sequence[Sequence[str]],
+                  lexical: LexicalScorer | None = None) -> tuple[PageFeatures, np.ndarray]:
     """Features for many pages in one pass; returns them and each page's first row (+ total)."""
     sizes = np.fromiter(map(len, pages), dtype=np.int64, count=len(pages))
     offsets = np.concatenate(([0], np.cumsum(sizes)))
@@ -395,7 +426,7 @@ def extract_batch(pages: Sequence[Sequence[str]]) -> tuple[PageFeatures, np.ndar
         empty = np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
         return PageFeatures(empty, z, [], z, [], z, np.zeros(0, dtype=np.int64)), offsets
     page = np.repeat(np.arange(len(pages)), sizes)
-    F, pf = local_features(texts, page)
+    F, pf = local_features(texts, page, lexical)
     pf.X = np.hstack((F, context_features(F, _starts_nonempty(offsets))))
     return pf, offsets
 
@@ -407,6 +438,6 @@ def _starts_nonempty(offsets: np.ndarray) -> np.ndarray:
     return starts[keep]
 
 
-def extract(texts: Sequence[str]) -> PageFeatures:
+def extract(texts: Sequence[str], lexical: LexicalScorer | None = None) -> PageFeatures:
     """The full feature matrix (``FEATURE_NAMES``) for the blocks of one page."""
-    return extract_batch([texts])[0]
+    return extract_batch([texts], lexical)[0]

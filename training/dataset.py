@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from classifier.model import LABELS
-from features.extract import extract
+from features.extract import LEXICAL_NAMES, LOCAL_NAMES, context_features, extract
 
 from . import corpora
 
@@ -37,6 +37,12 @@ class Matrix:
 
     def page_rows(self, i: int) -> slice:
         return slice(int(self.offsets[i]), int(self.offsets[i + 1]))
+
+    def set_lexical(self, scores: np.ndarray) -> None:
+        """Fill the lex_* columns (e.g. out-of-fold lexicon scores) and redo the context pass."""
+        j = LOCAL_NAMES.index(LEXICAL_NAMES[0])
+        self.X[:, j: j + len(LEXICAL_NAMES)] = scores
+        self.X[:, len(LOCAL_NAMES):] = context_features(self.X[:, : len(LOCAL_NAMES)], self.offsets[:-1])
 
 
 def featurize(pages: Iterable[corpora.LabeledPage]) -> Matrix:

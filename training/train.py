@@ -29,12 +29,12 @@ from classifier import decode
 from classifier.model import LABELS, BlockModel
 from features.extract import FEATURE_NAMES, SCHEMA_VERSION
 
-from . import metrics
+from . import lexicon, metrics
 from .dataset import DEFAULT_BBC_PAGES, DEFAULT_CORPORA, DRAGNET_VARIANTS, Matrix, featurize, load_pages
 
-HIDDEN_LAYERS = (96, 48)
+HIDDEN_LAYERS = (128, 64)
 L2_ALPHA = 1e-4
-MAX_EPOCHS = 40
+MAX_EPOCHS = 60
 BATCH = 512
 LEARNING_RATE = 1e-3
 # Rare labels are oversampled until they make up at least this share of training rows.
@@ -216,6 +216,9 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     M = featurize(pages)
     click.echo(f"{len(M.pages)} pages, {len(M.y)} blocks, {M.X.shape[1]} features "
                f"({time.time() - t0:.0f}s); label counts {np.bincount(M.y, minlength=4).tolist()}", err=True)
+    scorer, oof = lexicon.fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed)
+    M.set_lexical(oof)
+    click.echo(f"lexicon: {len(scorer.words)} words ({time.time() - t0:.0f}s)", err=True)
     result: dict = {"folds": folds}
     temperature = 1.0
     if folds >= 2:
@@ -227,6 +230,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                                          np.array(result["cv_decoded"]["overall"]["confusion"])), err=True)
     model = fit_network(M.X, M.y, seed, max_epochs)
     model.temperature = temperature
+    model.lexical = scorer
     model.start, model.transitions = decode.fit_transitions(p.labels for p in M.pages)
     model.prior = label_prior(M.y)
     model.meta = {"version": "1.0", "trained": date.today().isoformat(), "command": command,

@@ -1,0 +1,311 @@
+"""Machine-translation / content-spinning artefacts: a block score, evidence spans, a page score.
+
+LABELS.md (``mt``) asks for two kinds of evidence; this module is the first: artefacts people
+essentially never write. Each block gets ``mt`` in 0..1 and evidence spans
+``{"kind", "start", "end"}`` (character offsets into the block's text, INTERFACE.md). The soft
+statistical signals of translationese are a separate, later feature.
+
+Patterns and weights (the data lives in ``features/mt_patterns.py``; a weight of 0.5 or more
+means one hit alone puts the block at ``mt >= 0.5``; weaker ones only add up):
+
+==============================  ============================  ======  ===========================
+pattern                         kind                          weight  matches
+==============================  ============================  ======  ===========================
+i_know_uu                       abbreviation_mistranslation   0.95    "I know. UU" (from "EE. UU.")
+us_uu                           abbreviation_mistranslation   0.9     "US Army UU", "the US UU"
+ee_uu                           abbreviation_mistranslation   0.8     "EE. UU.", "EEUU" (1)
+iberian_plural_initials         abbreviation_mistranslation   0.7     "FF. AA.", "RR. HH.", ... (1)
+orphan_uu                       abbreviation_mistranslation   0.6     a lone "UU"
+uu_false_break                  false_sentence_break          0.3     "UU From the": the "From"
+plugin_id                       placeholder                   0.95    "[19659008]"
+numbered_tag_pair               placeholder                   0.9     "{/0}"
+numbered_slot                   placeholder                   0.6     "{0}"
+printf_slot                     placeholder                   0.6     "%s", "%d", "%1$s"
+double_brace                    placeholder                   0.6     "{{", "}}"
+html_close_tag                  leaked_markup                 0.8     "</span>"
+html_open_tag                   leaked_markup                 0.8     "<span class=", "<p>"
+html_attribute                  leaked_markup                 0.7     'class="', 'href="'
+nbsp_entity                     leaked_markup                 0.5     "&nbsp;"
+html_entity                     leaked_markup                 0.3     "&amp;", "&#233;"
+split_initialism                split_initialism              0.5     "U. S.", "U. K.", "U. N.", "E. U."
+reuters_photo_id                agency_photo_id               0.7     "RTS1L010", "RTX3M7XU"
+space_before_punct              broken_spacing                0.15    "word , word", "Disclaimer :"
+space_inside_brackets           broken_spacing                0.15    "( the", "word )"
+space_before_closing_quote      broken_spacing                0.15    'Syria ", said'
+detached_name_hyphen            broken_spacing                0.2     "al -Luaibi", "al- Luaibi"
+percent_space                   broken_spacing                0.1     "15 %"
+currency_space                  currency_spacing              0.2     "$ 15,000,000.00"
+foreign_fragment                foreign_script                0.55    a run of non-Latin letters (2)
+foreign_gloss                   foreign_script                0.1     the same in "(...)" or quotes
+==============================  ============================  ======  ===========================
+
+(1) only when the block does not read as Spanish/Portuguese, where these abbreviations are right.
+(2) only in a mostly-Latin block (a whole line in another script is a foreign-language block,
+not a fragment inside English) and at least three letters long ("α", "αβ" are maths), or two
+for kana/hangul/CJK, where two characters are already a word.
+
+Combining. Within a block, hits of the same kind that overlap, nest, or touch across whitespace
+are one artefact ("</span> <span class=" is one span; the "UU" inside "I know. UU" is not counted
+again). Each artefact counts with its weight, a pattern at most ``MAX_REPEATS`` times (so a page
+typed with French spacing does not pile up), and ``mt = 1 - prod(1 - w)``.
+
+Page score (:func:`mt_page_score`): how much of the page is affected. Block scores are squared
+(so weak hits on a clean page stay near 0) and enter twice: as the length-weighted share of the
+page, and as a count. One strong block on a 40-line page gives about 0.25; the same block on a
+5-line page about 0.5; four strong blocks out of twenty give about 0.75.
+
+Speed. The patterns are joined into one alternation whose branches all start with a literal
+character, so ``re`` skips through clean text with a first-character table; it runs once over
+``"\\n".join(texts)`` and the hits are mapped to blocks with ``numpy.searchsorted``. Only blocks
+with a hit are examined pattern by pattern. Non-Latin scripts are looked for only when a cheap
+character-class gate finds a character outside Latin/punctuation; then foreign and Latin
+letters are counted per block with numpy lookup tables, and only mostly-Latin blocks holding
+foreign letters are examined (a page wholly in another script costs no per-block work).
+Measured: about 90 MB/s on BBC News pages, 120-135 MB/s on Russian/Chinese pages.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from features.mt_patterns import (
+    FOREIGN_FRAGMENT_WEIGHT,
+    FOREIGN_GATE,
+    FOREIGN_GLOSS_WEIGHT,
+    FOREIGN_RANGES,
+    FOREIGN_SCRIPT,
+    FOREIGN_SEPARATOR,
+    IDEOGRAPHIC,
+    LATIN_LETTER,
+    LATIN_RANGES,
+    PATTERNS,
+    ArtefactPattern,
+)
+
+__all__ = ["mt_artefacts", "mt_page_score", "block_evidence"]
+
+
+def _prescreen_source(patterns: tuple[ArtefactPattern, ...]) -> str:
+    """One alternation of every pattern's trigger (its regex when it has none), deduplicated."""
+    sources = []
+    for p in patterns:
+        source = p.trigger or p.regex.pattern.replace("(?P<span>", "(?:")
+        if source not in sources:
+            sources.append(source)
+    return "|".join(sources)
+
+
+# The pre-screen: a block without a hit of this has no artefact (foreign script aside).
+COMBINED: re.Pattern[str] = re.compile(_prescreen_source(PATTERNS))
+# A pattern's hits beyond this many in one block add nothing more.
+MAX_REPEATS = 3
+# Hits of one kind separated by at most this much whitespace are one artefact.
+MERGE_GAP = 3
+# Foreign-script runs shorter than this (letters) are ignored: "α", "αβ" are maths, not fragments.
+FOREIGN_MIN_LETTERS = 3
+# ... but one or two kana/hangul/CJK characters already make a word ("三农").
+IDEOGRAPHIC_MIN_LETTERS = 2
+# A block is "English-like" for foreign-fragment purposes when Latin letters are at least this
+# share of its letters.
+LATIN_SHARE_MIN = 0.5
+FOREIGN_FRAGMENT_NAME = "foreign_fragment"
+FOREIGN_GLOSS_NAME = "foreign_gloss"
+_GLOSS_OPEN = "([{\"'“‘«「『（"
+_GLOSS_CLOSE = ")]}\"'”’»」』）"
+# Function words to tell an Iberian block (where "EE. UU." is correct) from an English one.
+_ENGLISH_WORD = re.compile(r"\b(?:the|and|of|to|is|was|that|with|for|from|has|have|which|are)\b")
+_IBERIAN_WORD = re.compile(r"\b(?:el|la|los|las|del|que|y|en|por|para|con|una|uma|um|não|com|dos|das|"
+                           r"os|su|sus|es|está|são|pelo|pela)\b")
+
+# Page score: block scores are raised to this power before aggregation (weak hits count little).
+PAGE_SCORE_POWER = 2.0
+# The length-weighted affected share is multiplied by this (half the page affected -> 1).
+PAGE_SHARE_GAIN = 2.0
+# Number of (squared) strong blocks that takes the count part to 1 - 1/e.
+PAGE_COUNT_SCALE = 4.0
+
+_MAX_COUNT = {p.name: p.max_count for p in PATTERNS if p.max_count is not None}
+# Per block, a pattern with a trigger is only run when its (fast) trigger occurs in the block.
+_TRIGGERS = {p.name: re.compile(p.trigger) for p in PATTERNS if p.trigger}
+
+
+# Characters beyond the Basic Multilingual Plane (emoji, rare CJK) are counted as neither
+# (they are looked up as U+FFFF, a non-character).
+BMP_SIZE = 0x10000
+
+
+def _bmp_table(ranges: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """A 0/1 lookup table over the BMP for counting characters of ``ranges`` with numpy."""
+    table = np.zeros(BMP_SIZE, dtype=np.uint8)
+    for lo, hi in ranges:
+        table[lo:hi + 1] = 1
+    return table
+
+# Per code point: 1 for a letter of another script / a Latin letter (for counting per block).
+_FOREIGN_TABLE = _bmp_table(FOREIGN_RANGES)
+_LATIN_TABLE = _bmp_table(LATIN_RANGES)
+# A hit: start, end, kind, weight, pattern name.
+_Hit = tuple[int, int, str, float, str]
+
+
+def _reads_iberian(text: str) -> bool:
+    """More Spanish/Portuguese than English function words: the abbreviation is at home here."""
+    return len(_IBERIAN_WORD.findall(text)) > len(_ENGLISH_WORD.findall(text))
+
+
+def _pattern_hits(text: str, pattern: ArtefactPattern) -> list[_Hit]:
+    hits = []
+    has_span = "span" in pattern.regex.groupindex
+    for m in pattern.regex.finditer(text):
+        start, end = m.span("span") if has_span else m.span()
+        hits.append((start, end, pattern.kind, pattern.weight, pattern.name))
+    if hits and pattern.english_only and _reads_iberian(text):
+        return []
+    return hits
+
+
+def _foreign_hits(text: str) -> list[_Hit]:
+    """Runs of non-Latin letters inside a mostly-Latin block; glosses in brackets/quotes are weak."""
+    runs = list(FOREIGN_SCRIPT.finditer(text))
+    if not runs:
+        return []
+    foreign_letters = sum(m.end() - m.start() - len(FOREIGN_SEPARATOR.findall(m.group()))
+                          for m in runs)
+    latin_letters = len(LATIN_LETTER.findall(text))
+    if latin_letters < LATIN_SHARE_MIN * (latin_letters + foreign_letters):
+        return []
+    hits = []
+    for m in runs:
+        start, end = m.span()
+        minimum = IDEOGRAPHIC_MIN_LETTERS if IDEOGRAPHIC.search(m.group()) else FOREIGN_MIN_LETTERS
+        if end - start < minimum:
+            continue
+        before = text[:start].rstrip()[-1:]
+        after = text[end:].lstrip()[:1]
+        if before and after and before in _GLOSS_OPEN and after in _GLOSS_CLOSE:
+            hits.append((start, end, "foreign_script", FOREIGN_GLOSS_WEIGHT, FOREIGN_GLOSS_NAME))
+        else:
+            hits.append((start, end, "foreign_script", FOREIGN_FRAGMENT_WEIGHT, FOREIGN_FRAGMENT_NAME))
+    return hits
+
+
+def _merge(text: str, hits: list[_Hit]) -> list[_Hit]:
+    """One artefact per overlapping / nested / whitespace-adjacent run of hits of the same kind.
+
+    The merged hit keeps the strongest member's weight and name.
+    """
+    hits.sort(key=lambda h: (h[0], -h[1]))
+    merged: list[_Hit] = []
+    last_of_kind: dict[str, int] = {}
+    for hit in hits:
+        start, end, kind, weight, name = hit
+        i = last_of_kind.get(kind)
+        if i is not None:
+            p_start, p_end, _, p_weight, p_name = merged[i]
+            gap = text[p_end:start]
+            if start <= p_end or (len(gap) <= MERGE_GAP and not gap.strip()):
+                if weight > p_weight:
+                    p_weight, p_name = weight, name
+                merged[i] = (p_start, max(p_end, end), kind, p_weight, p_name)
+                continue
+        last_of_kind[kind] = len(merged)
+        merged.append(hit)
+    merged.sort(key=lambda h: (h[0], h[1]))
+    return merged
+
+
+def _score(hits: list[_Hit]) -> float:
+    """1 - prod(1 - w) over artefacts, each pattern counted at most its max_count times."""
+    seen: dict[str, int] = {}
+    keep = 1.0
+    for _, _, _, weight, name in hits:
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] <= _MAX_COUNT.get(name, MAX_REPEATS):
+            keep *= 1.0 - weight
+    return 1.0 - keep
+
+
+def block_evidence(text: str, patterns: bool = True, foreign: bool = True) -> tuple[float, list[dict]]:
+    """The full (slow) check of one block: its mt score and evidence spans.
+
+    ``patterns`` / ``foreign`` let :func:`mt_artefacts` skip the half its pre-screen ruled out.
+    """
+    hits: list[_Hit] = []
+    if patterns:
+        for pattern in PATTERNS:
+            trigger = _TRIGGERS.get(pattern.name)
+            if trigger is None or trigger.search(text):
+                hits.extend(_pattern_hits(text, pattern))
+    if foreign and FOREIGN_GATE.search(text):
+        hits.extend(_foreign_hits(text))
+    if not hits:
+        return 0.0, []
+    hits = _merge(text, hits)
+    return _score(hits), [{"kind": h[2], "start": h[0], "end": h[1]} for h in hits]
+
+
+def mt_artefacts(texts: list[str]) -> tuple[np.ndarray, list[list[dict]]]:
+    """Per block: mt score in 0..1 and evidence spans [{"kind": kind, "start": i, "end": j}].
+
+    Offsets are character offsets into that block's text. One pre-screen pass over the joined
+    text finds the few blocks worth checking, so clean text costs almost nothing.
+    """
+    n = len(texts)
+    scores = np.zeros(n, dtype=np.float64)
+    evidence: list[list[dict]] = [[] for _ in range(n)]
+    if n == 0:
+        return scores, evidence
+    joined = "\n".join(texts)
+    positions = [m.start() for m in COMBINED.finditer(joined)]
+    gate = FOREIGN_GATE.search(joined)
+    if not positions and not gate:
+        return scores, evidence
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    line_starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=line_starts[1:])
+    hit_blocks = np.searchsorted(line_starts, np.asarray(positions, dtype=np.int64), side="right") - 1
+    pattern_blocks = set(hit_blocks.tolist())
+    foreign_blocks = set(_foreign_candidates(joined, line_starts, lengths).tolist()) if gate else set()
+    for b in sorted(pattern_blocks | foreign_blocks):
+        scores[b], evidence[b] = block_evidence(texts[b], patterns=b in pattern_blocks,
+                                                foreign=b in foreign_blocks)
+    return scores, evidence
+
+
+def _foreign_candidates(joined: str, line_starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Blocks that may hold a foreign-script fragment: enough foreign letters, mostly Latin.
+
+    Counted for all blocks at once with numpy (code-point lookup tables, cumulative sums), so a
+    page wholly in another script costs no per-block Python work.
+    """
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    codes = np.minimum(codes, BMP_SIZE - 1)
+    ends = line_starts + lengths
+    counts = []
+    for table in (_FOREIGN_TABLE, _LATIN_TABLE):
+        cum = np.concatenate(([0], np.cumsum(table[codes], dtype=np.int64)))
+        counts.append(cum[ends] - cum[line_starts])
+    foreign, latin = counts
+    keep = (foreign >= IDEOGRAPHIC_MIN_LETTERS) & (latin >= LATIN_SHARE_MIN * (latin + foreign))
+    return np.flatnonzero(keep)
+
+
+def mt_page_score(block_scores: np.ndarray, block_lengths: np.ndarray) -> float:
+    """Page score 0..1 reflecting how much of the page is affected.
+
+    A single artefact on a 40-line page is weaker than many: the score combines the
+    length-weighted share of affected text with the number of affected blocks, after squaring
+    block scores so that scattered weak hits on a clean page stay near 0.
+    """
+    scores = np.clip(np.asarray(block_scores, dtype=np.float64), 0.0, 1.0)
+    lengths = np.clip(np.asarray(block_lengths, dtype=np.float64), 0.0, None)
+    if scores.size == 0:
+        return 0.0
+    mass = scores ** PAGE_SCORE_POWER
+    total = float(lengths.sum())
+    share = float((mass * lengths).sum()) / total if total > 0 else float(mass.mean())
+    share_part = min(1.0, PAGE_SHARE_GAIN * share)
+    count_part = 1.0 - float(np.exp(-mass.sum() / PAGE_COUNT_SCALE))
+    return float(1.0 - (1.0 - share_part) * (1.0 - count_part))

@@ -1,0 +1,598 @@
+"""Profanity score (0..1) and evidence spans for text blocks.
+
+The lexicon (``lexicons/profanity.txt``) holds word stems with a severity weight; everything
+here is built from it once at import. This runs over billions of lines, most of them clean,
+so the work is split into a cheap screen over a whole batch and an exact matcher that only
+sees the few lines the screen lets through.
+
+Pass 1, screen (numpy over bytes, no Python per line or character). The batch is joined with
+``\\n``, encoded to UTF-8 and mapped through one byte table: ASCII letters to codes 1..26
+(upper-case folded, leetspeak ``@4$5013!|7+`` folded to the letter it stands for), mask
+characters ``*#%`` to MASK, space/dot and dash/underscore to two separator codes, the rest to 0.
+A line is a candidate when it contains
+
+- a key 4-gram of some stem: one 4-letter window per stem, or for stems shorter than 4 the stem
+  plus every character that may follow it, looked up in a 2**20 table; windows that start a
+  word-bound stem also require a word boundary before them;
+- a run of three equal letters inside a word (fuuuck, shiiit);
+- a mask character next to a letter (f**k, s#!t), or two dashes after a letter (f---);
+- single letters between two equal separators (s h i t, f.u.c.k).
+
+Every match of pass 2 contains one of these, so the screen never loses a hit (the tests check
+this on obfuscated forms); it only has to be cheap and selective.
+
+Pass 2, match (one compiled regex per candidate line, on the lower-cased line). Stems are
+compiled into a trie-shaped alternation, each letter a class of itself and its leetspeak
+(``[s5$]``), each position optionally masked; a letter may appear once or three or more times,
+never twice when the stem has it once (so "fuuuck" matches and "shiitake" does not). Stems
+without a leading ``*`` must start a word, and only their listed endings may follow
+(``s, ed, ing, head, hole...``), so "Scunthorpe", "cocktail", "assassin", "button" stay clean.
+Spaced (``s h i t``), dashed (``f---``) and exact (``BS``) forms are separate branches. Each
+branch ends in an empty named group, so ``lastgroup`` tells which stem matched. All
+repetitions are possessive or over classes disjoint from what follows, so matching is linear.
+
+Filters on hits (few): a leetspeak hit needs two real letters and a letter before a digit
+("a55" and "455" are not "ass"); hits inside innocent phrases from the lexicon (tit-for-tat,
+mishit) are dropped; for ``name`` stems a Title-case word next to another capitalised word is a
+name (Dick Cheney) and a lone Title-case one counts half.
+
+Score: one hit per word, weight w from the lexicon; block score = 1 - prod(1 - w), so one
+strong word gives >= 0.5 and mild words (hell, damn, crap) need several to get there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["profanity_scores", "profanity_counts", "LEXICON_PATH"]
+
+LEXICON_PATH = Path(__file__).with_name("lexicons") / "profanity.txt"
+
+# Scoring.
+NAME_DISCOUNT = 0.5  # weight factor for a lone Title-case hit of a `name` stem ("Dick said")
+MIN_LETTERS_WITH_DIGITS = 2  # a hit spelt with digits needs this many real letters (p1ss yes, a55 no)
+MIN_RUN = 3  # a letter the stem has once may appear once or at least this often (fuuuck)
+MIN_DASHES = 3  # f--- : dashes standing for the rest of the word (f--k: one fewer)
+NAME_CONTEXT = 40  # characters looked at on each side of a `name` hit for a neighbouring word
+MAX_PREFIX = 64  # how far back a compound hit (bullshit) is widened to the start of its word
+
+# Screen.
+CHUNK_CHARS = 1 << 23  # texts are screened in batches of about this many characters (bounds memory)
+KEY_LEN = 6  # screen keys: 6-character windows of 5-bit codes (4-gram table + 2 codes)
+
+# Leetspeak: letter -> characters that stand for it. The screen folds each of these characters to
+# its letter, and the matcher's letter classes are built from the same table, so the two agree.
+LEET: dict[str, str] = {"a": "@4", "e": "3", "i": "1!|", "o": "0", "s": "5$", "t": "7+"}
+MASK_CHARS = "*#"  # stand for any one letter: f**k, s#!t (not %: "4.3%" is everywhere)
+SPACE_SEPS = " ._-"  # s h i t, f.u.c.k, f-u-c-k, f_u_c_k (the same separator between all letters)
+DASH_CHARS = "-_"
+
+_WORD = r"[^\W_]"  # a letter or digit (Unicode)
+_NOT_BEFORE = rf"(?<!{_WORD})"
+_NOT_AFTER = rf"(?!{_WORD})"
+_LEET_SYMBOLS = "".join(sorted({c for v in LEET.values() for c in v if not c.isalnum()}))
+
+
+# --------------------------------------------------------------------------------------------
+# Lexicon
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Stem:
+    """One lexicon entry (see the header of lexicons/profanity.txt for the syntax)."""
+
+    text: str
+    weight: float
+    left_open: bool  # may end a compound: bull*shit*
+    right_open: bool  # anything may follow: fuck*wit
+    endings: tuple[str, ...]  # allowed endings when not right_open; "" = none
+    exact: bool = False
+    name: bool = False
+    dash: bool = False
+
+
+def _expand_endings(items: list[str], sets: dict[str, list[str]], depth: int = 0) -> list[str]:
+    if depth > 5:
+        raise ValueError("ending sets nest too deeply")
+    out: list[str] = []
+    for item in items:
+        if item.startswith("@"):
+            if item[1:] not in sets:
+                raise ValueError(f"unknown ending set {item!r}")
+            out.extend(_expand_endings(sets[item[1:]], sets, depth + 1))
+        else:
+            out.append("" if item == "-" else item)
+    return out
+
+
+def load_lexicon(path: Path = LEXICON_PATH) -> tuple[list[Stem], list[str]]:
+    """Parse the lexicon file into stems and innocent phrases; raises on malformed lines."""
+    sets: dict[str, list[str]] = {}
+    stems: list[Stem] = []
+    innocent: list[str] = []
+    seen: set[str] = set()
+    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith("!") else raw.strip()
+        if not line:
+            continue
+        if line.startswith("!"):
+            innocent.append(line[1:].strip().lower())
+            continue
+        parts = line.split()
+        if parts[0] == "%sfx":
+            sets[parts[1]] = parts[2:]
+            continue
+        token, weight = parts[0], float(parts[1])
+        opts = parts[2:]
+        left_open, right_open = token.startswith("*"), token.endswith("*")
+        text = token.strip("*")
+        if not re.fullmatch(r"[a-z]+", text) or not 0.0 < weight <= 1.0:
+            raise ValueError(f"{path}:{lineno}: bad entry {raw!r}")
+        if text in seen:
+            raise ValueError(f"{path}:{lineno}: duplicate stem {text!r}")
+        seen.add(text)
+        sfx = ["@default"]
+        flags = set()
+        for opt in opts:
+            if opt.startswith("sfx="):
+                sfx = opt[4:].split(",")
+            elif opt in ("exact", "name", "dash"):
+                flags.add(opt)
+            else:
+                raise ValueError(f"{path}:{lineno}: unknown option {opt!r}")
+        endings = tuple(dict.fromkeys(_expand_endings(sfx, sets)))
+        stems.append(Stem(text, weight, left_open, right_open, endings,
+                          "exact" in flags, "name" in flags, "dash" in flags))
+    return stems, innocent
+
+
+# --------------------------------------------------------------------------------------------
+# Pass 2: the matcher regex
+# --------------------------------------------------------------------------------------------
+def _letter_class(ch: str, masks: bool, digits: bool = True) -> str:
+    leet = LEET.get(ch, "") if digits else "".join(c for c in LEET.get(ch, "") if not c.isdigit())
+    chars = ch + leet + (MASK_CHARS if masks else "")
+    return "[" + re.escape(chars) + "]" if len(chars) > 1 else re.escape(chars)
+
+
+def _runs(text: str) -> list[tuple[str, int]]:
+    return [(m.group(0)[0], len(m.group(0))) for m in re.finditer(r"(.)\1*", text)]
+
+
+def _position(ch: str, count: int, lead: bool) -> str:
+    """One run of the stem. A single letter: one letter/leet/mask character, or MIN_RUN+ copies
+    of the plain letter (fuuuck; never two: "shiitake" is not "shit"). A double letter: two such
+    characters and any further plain copies. The first letter of a stem (`lead`) is never a mask.
+    """
+    one = _letter_class(ch, masks=not lead)
+    letter = re.escape(ch)
+    if count == 1:
+        return f"(?:{letter}{{{MIN_RUN},}}+|{one})"
+    return one + _letter_class(ch, masks=True) * (count - 1) + f"{letter}*+"
+
+
+def _alternation(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+
+def _ending_regex(endings: tuple[str, ...]) -> str:
+    """Endings as a trie of (leetspeak-tolerant) letters, then a word boundary."""
+    tree: dict = {}
+    for e in endings:
+        node = tree
+        for ch in e:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        alts = [_letter_class(ch, masks=False) + emit(sub) for ch, sub in node.items() if ch]
+        if "" in node:
+            alts.append("")
+        return _alternation(alts) if alts else ""
+
+    return emit(tree) + _NOT_AFTER
+
+
+def _tail(stem: Stem) -> str:
+    if stem.right_open:
+        return rf"(?:{_WORD}|[{re.escape(_LEET_SYMBOLS + MASK_CHARS)}])*+"
+    return _ending_regex(stem.endings)
+
+
+# Each builder below returns {first character: [regex for the rest, ...]}: the matcher starts
+# every branch with a literal character, so the regex engine can skip positions that cannot start
+# a hit with one table lookup instead of trying every branch there.
+Branches = dict[str, list[str]]
+
+
+def _first_chars(ch: str) -> str:
+    return ch + LEET.get(ch, "")
+
+
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+
+
+def _compact_trie(entries: list[tuple[int, Stem]], tag: str) -> Branches:
+    """Trie over runs of the stems; each terminal is `(?P<{tag}N>)` + the stem's endings."""
+    tree: dict = {}
+    for sid, stem in entries:
+        node = tree
+        for run in _runs(stem.text):
+            node = node.setdefault(run, {})
+        node[None] = sid
+
+    def first_listed(node: dict) -> int:
+        return min(v if k is None else first_listed(v) for k, v in node.items())
+
+    def kids(node: dict) -> list[tuple[tuple[str, int], dict]]:
+        # Lexicon order: when masks fit several stems (s***), the first listed wins.
+        return sorted(((run, sub) for run, sub in node.items() if run is not None),
+                      key=lambda kv: first_listed(kv[1]))
+
+    def emit(node: dict) -> str:
+        alts = [_position(*run, lead=False) + emit(sub) for run, sub in kids(node)]
+        if None in node:
+            sid = node[None]
+            alts.append(f"(?P<{tag}{sid}>)" + _tail(_STEMS[sid]))
+        return _alternation(alts)
+
+    out: Branches = {}
+    for (ch, count), sub in kids(tree):
+        for first in _first_chars(ch):
+            if count == 1:  # one character, or MIN_RUN+ copies of the plain letter
+                run = f"(?:{re.escape(ch)}{{{MIN_RUN - 1},}}+)?+" if first == ch else ""
+            else:
+                run = _letter_class(ch, masks=True) * (count - 1) + f"{re.escape(ch)}*+"
+            out.setdefault(first, []).append(run + emit(sub))
+    return out
+
+
+def _spaced_trie(entries: list[tuple[int, Stem]]) -> Branches:
+    """s h i t / f.u.c.k: single letters with the same separator between all of them."""
+    firsts: dict[str, list[tuple[int, Stem]]] = {}
+    for sid, stem in entries:
+        firsts.setdefault(stem.text[0], []).append((sid, stem))
+    out: Branches = {}
+    for n, (first, group) in enumerate(firsts.items()):
+        sep = f"q{n}"
+        tree: dict = {}
+        for sid, stem in group:
+            node = tree
+            for ch in stem.text[1:]:
+                node = node.setdefault(ch, {})
+            node[None] = sid
+
+        def emit(node: dict, lead: str, sep: str = sep) -> str:
+            alts = [lead + _letter_class(ch, masks=False, digits=False) + emit(sub, f"(?P={sep})")
+                    for ch, sub in node.items() if ch is not None]
+            if None in node:
+                alts.append(f"(?P<s{node[None]}>)" + _NOT_AFTER)
+            return _alternation(alts)
+
+        rest = f"(?P<{sep}>[{re.escape(SPACE_SEPS)}])" + emit(tree, "")
+        for ch in _first_chars(first).translate(_NO_DIGITS):
+            out.setdefault(ch, []).append(rest)
+    return out
+
+
+def _dash_branches(entries: list[tuple[int, Stem]]) -> Branches:
+    """f--- / f--k / s--t: MIN_DASHES+ dashes, or one fewer before the stem's last letter."""
+    out: Branches = {}
+    for sid, stem in entries:
+        last = _letter_class(stem.text[-1], masks=False)
+        dashes = "|".join(f"{d}{{{MIN_DASHES - 1},}}+{last}|{d}{{{MIN_DASHES},}}+"
+                          for d in map(re.escape, DASH_CHARS))
+        rest = f"(?<!['’].)(?:{dashes})(?P<d{sid}>)(?:ing|in|ed|er|ers|s)?{_NOT_AFTER}"
+        for ch in _first_chars(stem.text[0]):
+            out.setdefault(ch, []).append(rest)
+    return out
+
+
+def _exact_branches(entries: list[tuple[int, Stem]]) -> Branches:
+    out: Branches = {}
+    for sid, stem in entries:
+        rest = re.escape(stem.text[1:]) + f"(?P<e{sid}>)" + _ending_regex(stem.endings)
+        out.setdefault(stem.text[0], []).append(rest)
+    return out
+
+
+def _build_matcher() -> re.Pattern[str]:
+    """`c(?:(?<!\\w.)WORD_START_c|INSIDE_c)|...` for every character c that can start a hit."""
+    obfuscatable = [(i, s) for i, s in enumerate(_STEMS) if not s.exact]
+    word_start: Branches = {}
+    for part in (_compact_trie(obfuscatable, "c"),
+                 _spaced_trie([(i, s) for i, s in obfuscatable if len(s.text) >= 3]),
+                 _dash_branches([(i, s) for i, s in obfuscatable if s.dash]),
+                 _exact_branches([(i, s) for i, s in enumerate(_STEMS) if s.exact])):
+        for ch, alts in part.items():
+            word_start.setdefault(ch, []).extend(alts)
+    inside = _compact_trie([(i, s) for i, s in obfuscatable if s.left_open], "i")
+    branches = []
+    for ch in sorted(set(word_start) | set(inside)):
+        alts = []
+        if ch in word_start:
+            alts.append(f"(?<!{_WORD}.)" + _alternation(word_start[ch]))
+        if ch in inside:
+            alts.append(_alternation(inside[ch]))
+        # A subtree appears once per first character (s, 5, $): number its group names apart.
+        branch = re.escape(ch) + _alternation(alts)
+        branches.append(re.sub(r"\(\?P([<=])(\w+)", rf"(?P\1\2_{len(branches)}", branch))
+    return re.compile("|".join(branches))
+
+
+def _check_linear(stems: list[Stem]) -> None:
+    """Adjacent letter classes must not overlap, or a run could be split two ways (backtracking)."""
+    for stem in stems:
+        runs = _runs(stem.text)
+        for (a, _), (b, _) in zip(runs, runs[1:]):
+            ca, cb = set(a + LEET.get(a, "")), set(b + LEET.get(b, ""))
+            if ca & cb:
+                raise ValueError(f"stem {stem.text!r}: classes of {a!r} and {b!r} overlap")
+
+
+# --------------------------------------------------------------------------------------------
+# Pass 1: the screen
+# --------------------------------------------------------------------------------------------
+_BND = 0  # any byte that is not a letter, mask or separator (incl. UTF-8 bytes >= 0x80)
+_MASK = 27  # * #
+_SEP_CODES = {" ": 28, "-": 29, "_": 29, ".": 30}  # the matcher wants the same separator throughout
+_SYM = 31  # leetspeak symbols ! | @ $ + : stand for letters but are word boundaries to the matcher
+_ALL = tuple(range(32))
+
+
+def _byte_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Byte -> screen code; byte -> "the matcher may see a word character"; byte -> ASCII letter."""
+    code = np.zeros(256, np.uint8)
+    letter = np.zeros(256, bool)
+    for i, ch in enumerate("abcdefghijklmnopqrstuvwxyz", 1):
+        code[ord(ch)] = code[ord(ch.upper())] = i
+        letter[ord(ch)] = letter[ord(ch.upper())] = True
+    for ch, target in ((c, k) for k, v in LEET.items() for c in v):
+        code[ord(ch)] = ord(target) - 96 if ch.isdigit() else _SYM
+    for ch in MASK_CHARS:
+        code[ord(ch)] = _MASK
+    for ch, c in _SEP_CODES.items():
+        code[ord(ch)] = c
+    # UTF-8 bytes count as non-word here even though the matcher may see a letter: that only
+    # lets more lines through, never fewer.
+    alnum = letter.copy()
+    alnum[ord("0"):ord("9") + 1] = True
+    return code, alnum, letter
+
+
+_CODE, _ALNUM, _ASCII_LETTER = _byte_tables()
+_BOUNDARY_CODES = (_BND, _MASK, *sorted(set(_SEP_CODES.values())), _SYM)  # what ends a word
+_FLAG_ANY = 1  # key window hits wherever it occurs
+_FLAG_WORD_START = 2  # key window hits only after a word boundary (or a repeat of its first letter)
+
+
+def _codes(ch: str) -> tuple[int, ...]:
+    """Screen codes a letter of a stem can appear as: itself (or a leet digit) or a leet symbol."""
+    symbols = any(not c.isdigit() for c in LEET.get(ch, ""))
+    return (ord(ch) - 96, _SYM) if symbols else (ord(ch) - 96,)
+
+
+def _key_windows(stem: Stem) -> list[tuple[tuple[int, ...], ...]]:
+    """The KEY_LEN-character windows that start every plain match of `stem`, as code sets.
+
+    The window starts at the stem; a short stem is followed by each allowed ending and then a
+    word boundary (or anything, for open stems). Repeats of letters and other obfuscation are
+    caught by the screen's other signals, so plain spellings are all a key has to cover.
+    """
+    letters = [_codes(c) for c in stem.text]
+    if len(letters) >= KEY_LEN or stem.right_open:
+        tails: list[list[tuple[int, ...]]] = [[]]
+    else:
+        tails = [[_codes(c) for c in e] + [_BOUNDARY_CODES] for e in stem.endings]
+    out = []
+    for tail in tails:
+        window = (letters + tail)[:KEY_LEN]
+        out.append(tuple(window + [_ALL] * (KEY_LEN - len(window))))
+    return out
+
+
+def _key_tables(stems: list[Stem]) -> tuple[np.ndarray, np.ndarray]:
+    """Two-level exact lookup of key windows: the first 4 codes (2**20 table) give a group id,
+    the group and the next two codes give the flags."""
+    first: dict[int, int] = {}
+    rest: list[np.ndarray] = [np.zeros((32, 32), np.uint8)]  # group 0 = no key
+    for stem in stems:
+        flag = _FLAG_ANY if stem.left_open else _FLAG_WORD_START
+        for window in _key_windows(stem):
+            for head in np.array(np.meshgrid(*window[:4], indexing="ij")).reshape(4, -1).T:
+                code4 = int((head[0] << 15) | (head[1] << 10) | (head[2] << 5) | head[3])
+                group = first.setdefault(code4, len(rest))
+                if group == len(rest):
+                    rest.append(np.zeros((32, 32), np.uint8))
+                rest[group][np.ix_(window[4], window[5])] |= flag
+    table = np.zeros(1 << 20, np.uint16 if len(rest) < 1 << 16 else np.uint32)
+    table[list(first)] = list(first.values())
+    return table, np.stack(rest)
+
+
+def _screen(texts: list[str]) -> np.ndarray:
+    """Indices of texts that may contain a hit (a superset of what the matcher finds)."""
+    if not texts:
+        return np.zeros(0, np.int64)
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:  # a text has its own newlines: keep one line per text
+        joined = "\n".join(t.replace("\n", " ") for t in texts)
+    raw = np.frombuffer(joined.encode("utf-8", "replace"), np.uint8)
+    n = raw.size
+    pad = KEY_LEN + 1
+    m = np.zeros(n + pad + 1, np.uint8)  # position k of m is byte k - 1 of raw; 0 = boundary
+    m[1:n + 1] = _CODE[raw]
+    alnum = np.zeros(n + pad + 1, bool)
+    alnum[1:n + 1] = _ALNUM[raw]
+    abc = np.zeros(n + pad + 1, bool)
+    abc[1:n + 1] = _ASCII_LETTER[raw]
+    letter = (m - np.uint8(1)) < 26  # codes 1..26: letters and leetspeak
+
+    # Key windows: 4-gram group, then the next two codes.
+    m32 = m[:n + 4].astype(np.uint32)
+    groups = _KEY_GROUPS[(m32[:-3] << 15) | (m32[1:-2] << 10) | (m32[2:-1] << 5) | m32[3:]]
+    pos = np.flatnonzero(groups)
+    flags = _KEY_REST[groups[pos], m[pos + 4], m[pos + 5]]
+    prev = np.maximum(pos - 1, 0)
+    at_start = ~alnum[prev] | (m[prev] == m[pos])
+    hits = [pos[((flags & _FLAG_ANY) != 0) | (((flags & _FLAG_WORD_START) != 0) & at_start)]]
+
+    # Obfuscation signals; index k of these arrays is position k + 1 of m.
+    mid, before, after, after2 = slice(1, n + 1), slice(0, n), slice(2, n + 2), slice(3, n + 3)
+    mask = m == _MASK
+    sym = m == _SYM
+    plain = abc | sym  # letters and leet symbols as typed (not digits)
+    run3 = (abc[mid] & (m[mid] == m[after]) & (m[after] == m[after2])
+            & (letter[before] | sym[before] | mask[before]))  # fuuuck: three plain letters
+    near_mask = mask[mid] & (plain[before] | plain[after])  # f**k
+    dash = m == _SEP_CODES["-"]
+    dashes = abc[mid] & dash[after] & dash[after2]  # f---
+    sep = (m >= min(_SEP_CODES.values())) & ~sym
+    spaced = (sep[mid] & plain[after] & (m[after2] == m[mid]) & plain[4:n + 4]
+              & ~alnum[5:n + 5])  # " h i" / ".u.c": a single letter between equal separators
+    hits.append(np.flatnonzero(run3 | near_mask | dashes | spaced) + 1)
+
+    where = np.concatenate(hits) - 1  # byte offset in raw
+    newlines = np.flatnonzero(raw == 10)
+    return np.unique(np.searchsorted(newlines, where, side="right"))
+
+
+# --------------------------------------------------------------------------------------------
+# Hits and filters
+# --------------------------------------------------------------------------------------------
+_STEMS, _INNOCENT = load_lexicon()
+_check_linear(_STEMS)
+_MATCHER = _build_matcher()
+_KEY_GROUPS, _KEY_REST = _key_tables(_STEMS)
+_INNOCENT_RE = re.compile("|".join(
+    (_NOT_BEFORE if p[0].isalnum() else "") + re.escape(p) + (_NOT_AFTER if p[-1].isalnum() else "")
+    for p in sorted(_INNOCENT, key=len, reverse=True))) if _INNOCENT else None
+_INNOCENT_REACH = max(map(len, _INNOCENT), default=0)  # an innocent phrase is at most this long
+_WORD_BACK = re.compile(rf"{_WORD}+\Z")
+_DIGIT = re.compile(r"[0-9]")
+_MASKED = re.compile(f"[{re.escape(MASK_CHARS)}]")
+_MASK_BY_LETTER = re.compile(f"[a-z{re.escape(_LEET_SYMBOLS)}][{re.escape(MASK_CHARS)}]"
+                             f"|[{re.escape(MASK_CHARS)}][a-z{re.escape(_LEET_SYMBOLS)}]")
+_LETTER_DIGIT = re.compile(r"[^\W\d_][0-9]")
+_NON_LETTER = re.compile(r"[\W\d_]+")
+_WORDS = re.compile(r"\S+")
+_FIRST_WORD = re.compile(r"[\s\"'“‘(-]*([^\W\d_][\w'’-]*)")  # the next word after a hit
+_LAST_WORD = re.compile(r"([^\W\d_][\w'’.-]*?)(\W*)\Z")  # the word before a hit, and what follows it
+_SENTENCE_BREAK = re.compile(r"[.!?:;]")
+
+
+def _fold(text: str) -> str:
+    """Lower-case without changing length (U+0130 is the only code point that grows)."""
+    low = text.lower()
+    return low if len(low) == len(text) else text.replace("\u0130", "i").lower()
+
+
+def _name_factor(text: str, start: int, end: int) -> float:
+    """1.0 normally; 0 for a capitalised word next to another capitalised word in the same
+    sentence (Dick Cheney, Philip K. Dick); NAME_DISCOUNT for a lone capitalised one."""
+    if not text[start:end][:1].isupper():
+        return 1.0
+    after = _FIRST_WORD.match(text, end, min(len(text), end + NAME_CONTEXT))
+    if after and after.group(1)[:1].isupper():
+        return 0.0
+    before = _LAST_WORD.search(text, max(0, start - NAME_CONTEXT), start)
+    if before and before.group(1)[:1].isupper() and (
+            len(before.group(1)) == 1 or not _SENTENCE_BREAK.search(before.group(2))):
+        return 0.0  # "Moby Dick", "Philip K. Dick"; not "... said. Dick"
+    return NAME_DISCOUNT
+
+
+def _plausible(token: str) -> bool:
+    """Reject number-like matches: with digits, need MIN_LETTERS_WITH_DIGITS letters and a letter
+    right before a digit (p1ss, sh1t), so 455 / a55 / 4ss are not "ass"."""
+    letters = len(_NON_LETTER.sub("", token))
+    if letters == 0:
+        return False
+    if _DIGIT.search(token):
+        return letters >= MIN_LETTERS_WITH_DIGITS and _LETTER_DIGIT.search(token) is not None
+    return True
+
+
+def _line_hits(text: str) -> list[tuple[int, int, float]]:
+    """(start, end, weight) of each profane word in one text, in order."""
+    low = _fold(text)
+    found: dict[tuple[int, int], float] = {}
+    for m in _MATCHER.finditer(low):
+        kind, sid = m.lastgroup[0], int(m.lastgroup[1:].split("_")[0])
+        stem = _STEMS[sid]
+        start, end = m.span()
+        if start > 0 and stem.left_open and low[start - 1].isalnum():
+            back = _WORD_BACK.search(low, max(0, start - MAX_PREFIX), start)
+            start = back.start() if back else start
+        token = text[start:end]
+        if not _plausible(token):
+            continue
+        if _MASKED.search(m.group(0)):
+            if not _MASK_BY_LETTER.search(m.group(0)):
+                continue  # a mask goes with letters, not digits (&#163;)
+            if kind == "i" and len(_NON_LETTER.sub("", m.group(0))) < 2:
+                continue  # inside a word, a mask needs two real letters with it (bulls**t, not Alf***)
+        if kind == "e" and not (token.islower() or token.isupper()):
+            continue  # exact abbreviations as written: BS or bs, not "B & Bs"
+        weight = stem.weight
+        if stem.name:
+            weight *= _name_factor(text, start, end)
+        if weight > 0.0:
+            found[(start, end)] = max(weight, found.get((start, end), 0.0))
+    return [(s, e, w) for (s, e), w in sorted(found.items()) if not _innocent(low, s, e)]
+
+
+def _innocent(low: str, start: int, end: int) -> bool:
+    """Whether the hit low[start:end] lies inside an innocent phrase of the lexicon."""
+    if _INNOCENT_RE is None:
+        return False
+    lo, hi = max(0, start - _INNOCENT_REACH), min(len(low), end + _INNOCENT_REACH + 1)
+    return any(m.start() <= start and end <= m.end() for m in _INNOCENT_RE.finditer(low, lo, hi))
+
+
+def _all_hits(texts: list[str]) -> dict[int, list[tuple[int, int, float]]]:
+    """Hits per text index, screening in chunks of about CHUNK_CHARS characters."""
+    out: dict[int, list[tuple[int, int, float]]] = {}
+    if not texts:
+        return out
+    ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1)
+    lo = 0
+    while lo < len(texts):
+        base = int(ends[lo - 1]) if lo else 0
+        hi = max(lo + 1, int(np.searchsorted(ends, base + CHUNK_CHARS, side="right")))
+        for i in _screen(texts[lo:hi]):
+            hits = _line_hits(texts[lo + int(i)])
+            if hits:
+                out[lo + int(i)] = hits
+        lo = hi
+    return out
+
+
+def _score(weights: list[float]) -> float:
+    return min(1.0, 1.0 - float(np.prod([1.0 - w for w in weights])))
+
+
+# --------------------------------------------------------------------------------------------
+# API
+# --------------------------------------------------------------------------------------------
+def profanity_scores(texts: list[str]) -> tuple[np.ndarray, list[list[dict]]]:
+    """For each text: a score in 0..1 and evidence spans [{"kind": "profanity", "start": i, "end": j}, ...]
+    (character offsets into that text, each covering one whole profane word)."""
+    scores = np.zeros(len(texts), np.float32)
+    evidence: list[list[dict]] = [[] for _ in texts]
+    for i, hits in _all_hits(texts).items():
+        scores[i] = _score([w for _, _, w in hits])
+        evidence[i] = [{"kind": "profanity", "start": s, "end": e} for s, e, _ in hits]
+    return scores, evidence
+
+
+def profanity_counts(texts: list[str]) -> np.ndarray:
+    """float32 [n, 2]: number of profane words, and that per word of the text (classifier columns)."""
+    out = np.zeros((len(texts), 2), np.float32)
+    for i, hits in _all_hits(texts).items():
+        out[i, 0] = len(hits)
+        out[i, 1] = len(hits) / max(1, len(_WORDS.findall(texts[i])))
+    return out

@@ -1,0 +1,140 @@
+"""Evaluate a model on a labelled corpus: per-label P/R/F1, confusion matrix, has_comments.
+
+    newswinnow evaluate dragnet --variant trimmed       # a public corpus from ../shared/corpora
+    newswinnow evaluate my_pages.jsonl                  # your own: {"id", "texts": [...], "labels": [...]}
+    newswinnow evaluate spam-lovo                       # leave-one-YouTube-video-out spam protocol
+
+Evaluating the shipped model on a corpus it was trained on measures fit, not generalisation;
+the held-out figures are the cross-validated ones in the model card and ``spam-lovo``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import numpy as np
+
+from classifier.api import Classifier
+from classifier.model import LABELS
+
+from . import corpora, metrics
+from .dataset import DEFAULT_CORPORA, LABEL_INDEX
+
+CORPUS_NAMES = ("dragnet", "cleaneval", "bbc", "spam-lovo")
+
+
+def read_jsonl_pages(path: Path) -> Iterator[corpora.LabeledPage]:
+    """User-labelled pages: one JSON object per line with ``texts`` and ``labels`` lists."""
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            texts, labels = rec.get("texts"), rec.get("labels")
+            if not isinstance(texts, list) or not isinstance(labels, list) or len(texts) != len(labels):
+                raise click.ClickException(f"{path}:{lineno}: needs equal-length 'texts' and 'labels' lists")
+            bad = [lab for lab in labels if lab not in LABELS]
+            if bad:
+                raise click.ClickException(f"{path}:{lineno}: unknown labels {bad[:3]}")
+            pid = str(rec.get("id", lineno))
+            yield corpora.LabeledPage(id=pid, corpus=path.stem, source=str(rec.get("source", pid)),
+                                      texts=[" ".join(t.split()) for t in texts], labels=labels,
+                                      group=str(rec.get("source", pid)))
+
+
+def evaluate_pages(clf: Classifier, pages: list[corpora.LabeledPage]) -> dict:
+    """Classify each page's lines with the full pipeline (decoding included) and score."""
+    gold, pred, gold_has, pred_has = [], [], [], []
+    for p in pages:
+        keep = [(t, lab) for t, lab in zip(p.texts, p.labels) if t.strip()]
+        if not keep:
+            continue
+        doc = clf.classify_text("\n".join(t for t, _ in keep))
+        gold.extend(LABEL_INDEX[lab] for _, lab in keep)
+        pred.extend(LABEL_INDEX[b["label"]] for b in doc.blocks)
+        gold_has.append(any(lab == "comment" for _, lab in keep))
+        pred_has.append(doc.has_comments)
+    cm = metrics.confusion(np.array(gold), np.array(pred))
+    rep = metrics.per_label(cm)
+    return {"report": rep, "confusion": cm.tolist(), "macro_f1": metrics.macro_f1(rep),
+            "has_comments": metrics.binary_f1(gold_has, pred_has), "pages": len(gold_has)}
+
+
+def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed: int, log=print) -> dict:
+    """Train without one YouTube video's comments, test on threads carrying that video's comments."""
+    from .dataset import featurize, load_pages
+    from .lexicon import fit_with_oof
+    from .train import fit_network
+
+    yt = corpora.read_youtube(corpora_dir / "youtube_spam")
+    videos = sorted(yt)
+    threads = [p for p in corpora.read_dragnet(corpora_dir / "dragnet_train", variant="trimmed")
+               if "comment" in p.labels]
+    if max_dragnet:
+        threads = threads[:max_dragnet]
+    out = {}
+    for held in videos:
+        t0 = time.time()
+        train_videos = tuple(v for v in videos if v != held)
+        pages = load_pages(corpora_dir, ("trimmed",), bbc_pages=100, cleaneval=False, spam_videos=train_videos,
+                           seed=seed, max_dragnet=max_dragnet)
+        M = featurize(pages)
+        scorer, oof = fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed)
+        M.set_lexical(oof)
+        model = fit_network(M.X, M.y, seed, max_epochs)
+        model.lexical = scorer
+        test_pages = corpora.spam_threads(threads, yt, [held], seed=seed + 1)
+        from classifier import decode
+
+        model.start, model.transitions = decode.fit_transitions(p.labels for p in M.pages)
+        model.prior = np.bincount(M.y, minlength=4) / len(M.y)
+        res = evaluate_pages(Classifier(model), test_pages)
+        # Spam F1 over the held-out video's comments only (spam vs its ham comments).
+        out[held] = {"spam": res["report"]["spam"], "comment": res["report"]["comment"]}
+        log(f"held-out {held}: spam F1 {res['report']['spam']['f1']:.3f} "
+            f"(P {res['report']['spam']['precision']:.3f} R {res['report']['spam']['recall']:.3f}), "
+            f"{time.time() - t0:.0f}s")
+    f1s = [v["spam"]["f1"] for v in out.values()]
+    out["mean_spam_f1"] = round(float(np.mean(f1s)), 4)
+    out["min_spam_f1"] = round(float(np.min(f1s)), 4)
+    return out
+
+
+@click.command()
+@click.argument("corpus")
+@click.option("--corpora", "corpora_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CORPORA,
+              show_default=True)
+@click.option("--model", type=click.Path(exists=True, dir_okay=False), help="Default: the shipped model.")
+@click.option("--variant", type=click.Choice(corpora.DRAGNET_VARIANTS), default="trimmed", show_default=True)
+@click.option("--max-pages", type=int, default=None)
+@click.option("--max-epochs", type=int, default=40, show_default=True, help="spam-lovo only.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--json", "json_out", type=click.Path(path_type=Path), help="Also write the figures here.")
+def main(corpus, corpora_dir, model, variant, max_pages, max_epochs, seed, json_out):
+    """Evaluate on CORPUS: dragnet, cleaneval, bbc, spam-lovo, or a labelled JSONL file."""
+    if corpus == "spam-lovo":
+        res = spam_lovo(corpora_dir, max_pages, max_epochs, seed, log=lambda s: click.echo(s, err=True))
+        click.echo(f"spam F1, leave-one-video-out: mean {res['mean_spam_f1']:.3f}, min {res['min_spam_f1']:.3f}")
+    else:
+        if corpus == "dragnet":
+            pages = corpora.read_dragnet(corpora_dir / "dragnet_train", variant=variant)
+        elif corpus == "cleaneval":
+            pages = corpora.read_cleaneval(corpora_dir / "cleaneval")
+        elif corpus == "bbc":
+            pages = corpora.read_bbc(corpora_dir / "bbc_news")
+        elif Path(corpus).is_file():
+            pages = read_jsonl_pages(Path(corpus))
+        else:
+            raise click.BadParameter(f"not a corpus name ({', '.join(CORPUS_NAMES)}) or a file", param_hint="CORPUS")
+        page_list = [p for _, p in zip(range(max_pages or 10**9), pages)]
+        res = evaluate_pages(Classifier.load(model), page_list)
+        click.echo(metrics.format_report(res["report"], np.array(res["confusion"])))
+        hc = res["has_comments"]
+        click.echo(f"\nhas_comments: precision {hc['precision']:.3f} recall {hc['recall']:.3f} "
+                   f"F1 {hc['f1']:.3f} ({hc['positives']} of {hc['pages']} pages have comments)")
+    if json_out:
+        json_out.write_text(json.dumps(res, indent=1))
