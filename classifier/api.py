@@ -149,8 +149,11 @@ class Classifier:
         frac = scores.fractions(labels, lengths)
         mt_score = float(mt_page_score(pf.mt, lengths)) if len(blocks) else 0.0
         dup = scores.dup_fraction(pf.dup, lengths)
-        dup_q = scores.dup_fraction(pf.dup, lengths, scores.MIN_DUP_CHARS_FOR_QUALITY)
-        q, reasons = scores.quality(frac, mt_score, dup_q, texts, has_comments, pf.profanity, lengths, labels)
+        # Quality judges every rule but spam on the page without its spam blocks (see scores.quality).
+        clean = labels != LABELS.index("spam")
+        mt_q = float(mt_page_score(pf.mt[clean], lengths[clean])) if clean.any() else 0.0
+        dup_q = scores.dup_fraction(pf.dup[clean], lengths[clean], scores.MIN_DUP_CHARS_FOR_QUALITY)
+        q, reasons = scores.quality(frac, mt_q, dup_q, texts, has_comments, pf.profanity, lengths, labels)
         label_names = [LABELS[i] for i in labels]
         out_blocks = []
         for i, b in enumerate(blocks):

@@ -10,7 +10,6 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import nullcontext
-from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -50,15 +49,14 @@ def _to_record(item: WorkItem, f: Fields) -> tuple[dict | None, str | None]:
     if kind == "html":
         return {f.html: decode_bytes(payload), f.id: None if name == "<stdin>" else name}, None
     try:
-        rec = json.loads(payload.decode("utf-8"))
+        rec = json.loads(payload.decode("utf-8-sig"))  # -sig: a BOM before the first record
     except UnicodeDecodeError as e:
         return None, f"undecodable bytes ({e.reason} at byte {e.start})"
     except json.JSONDecodeError as e:
         return None, f"bad JSON ({e.msg} at column {e.colno})"
     if not isinstance(rec, dict):
         return None, "record is not a JSON object"
-    rec.setdefault(f.id, lineno)
-    return rec, None
+    return rec, None  # no id field: classify_record falls back to the line number (not added to the record)
 
 
 def _work(clf: Classifier, f: Fields, mode: str, opts: dict, batch: list[WorkItem]) -> list[tuple]:
@@ -114,7 +112,7 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
     except ModelError as e:
         raise click.ClickException(str(e)) from e
     n_ok = n_err = 0
-    rej_fh = open(rejects, "wb") if rejects else None
+    rej_fh = open(rejects, "wb") if rejects else None  # noqa: SIM115 - closed in the finally below
     total = input_size(list(paths))
     show_bar = total is not None and sys.stderr.isatty()
     items = iter_items(list(paths), fmt)

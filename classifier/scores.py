@@ -3,8 +3,9 @@
 Quality starts at 1 and each rule that fires multiplies it by ``1 - penalty``; the rules are
 data (``QUALITY_RULES``): a snake_case reason, the measured value, the threshold at which it
 starts to count and the value at which it reaches its full penalty. ``reasons`` lists the
-rules that fired, largest penalty first. Removing a bad block can only lower a rule's value,
-so quality never drops when a page gets cleaner.
+rules that fired, largest penalty first. Every rule but ``spam`` is measured on the page
+without its spam blocks, so spam cannot dilute the other penalties: adding a spam block never
+raises quality, removing one never lowers it.
 """
 
 from __future__ import annotations
@@ -40,13 +41,14 @@ class QualityRule:
 
 
 QUALITY_RULES: tuple[QualityRule, ...] = (
-    QualityRule("comment_heavy", 0.30, 0.80, 0.55, "share of characters labelled comment"),
+    QualityRule("comment_heavy", 0.30, 0.80, 0.55, "share of non-spam characters labelled comment"),
     QualityRule("spam", 0.01, 0.20, 0.60, "share of characters labelled spam"),
-    QualityRule("boilerplate_heavy", 0.40, 0.90, 0.45, "share of characters labelled boilerplate"),
-    QualityRule("machine_translated", 0.20, 0.60, 0.65, "page mt_score"),
-    QualityRule("duplicated_content", 0.10, 0.50, 0.60, "share of characters repeating an earlier block"),
+    QualityRule("boilerplate_heavy", 0.40, 0.90, 0.45, "share of non-spam characters labelled boilerplate"),
+    QualityRule("machine_translated", 0.20, 0.60, 0.65, "mt score of the non-spam blocks"),
+    QualityRule("duplicated_content", 0.10, 0.50, 0.60,
+                "share of non-spam characters repeating an earlier block"),
     QualityRule("autoblog_markers", 0.5, 2.0, 0.35, "count of auto-blog marker lines"),
-    QualityRule("profanity", 0.02, 0.15, 0.30, "share of blocks with profanity >= 0.5"),
+    QualityRule("profanity", 0.02, 0.15, 0.30, "share of non-spam blocks with profanity >= 0.5"),
     QualityRule("thin_content", 0.0, 1.0, 0.40, "1 - editorial characters / THIN_EDITORIAL_CHARS"),
 )
 # A page with fewer editorial characters than this is thin (a stub, a gallery, a list).
@@ -75,19 +77,32 @@ def dup_fraction(dup: np.ndarray, lengths: np.ndarray, min_chars: int = 0) -> fl
 def quality(frac: dict[str, float], mt_score: float, dup_chars: float, texts: Sequence[str],
             has_comments: bool, profanity: np.ndarray, lengths: np.ndarray,
             labels: np.ndarray) -> tuple[float, list[str]]:
-    """Quality 0..1 and the reasons that lowered it, largest first."""
+    """Quality 0..1 and the reasons that lowered it, largest first.
+
+    ``frac`` gives the spam share; ``mt_score`` and ``dup_chars`` are those of the page without
+    its spam blocks (the other shares are computed here from ``labels`` and ``lengths``).
+    """
     markers = sum(1 for t in texts if AUTOBLOG_RX.search(t))
     if not has_comments:
         markers += sum(1 for t in texts if LEAVE_REPLY_RX.search(t))
+    labels = np.asarray(labels)
+    lengths = np.asarray(lengths)
     editorial_chars = float(lengths[labels == LABELS.index("editorial")].sum()) if len(lengths) else 0.0
+    clean = labels != LABELS.index("spam")
+    clean_chars = float(lengths[clean].sum())
+
+    def clean_share(label: str) -> float:
+        return float(lengths[labels == LABELS.index(label)].sum()) / clean_chars if clean_chars > 0 else 0.0
+
+    clean_profanity = np.asarray(profanity)[clean]
     values = {
-        "comment_heavy": frac["comment"],
+        "comment_heavy": clean_share("comment"),
         "spam": frac["spam"],
-        "boilerplate_heavy": frac["boilerplate"],
+        "boilerplate_heavy": clean_share("boilerplate"),
         "machine_translated": mt_score,
         "duplicated_content": dup_chars,
         "autoblog_markers": float(markers),
-        "profanity": float((profanity >= PROFANE_BLOCK).mean()) if len(profanity) else 0.0,
+        "profanity": float((clean_profanity >= PROFANE_BLOCK).mean()) if len(clean_profanity) else 0.0,
         "thin_content": max(0.0, 1.0 - editorial_chars / THIN_EDITORIAL_CHARS),
     }
     q = 1.0

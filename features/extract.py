@@ -24,7 +24,7 @@ from .lexical import LexicalScorer
 from .mt import mt_artefacts
 from .profanity import profanity_scores
 
-SCHEMA_VERSION = "text-2"
+SCHEMA_VERSION = "text-3"
 
 # Word tokens, apostrophes kept ("don't"), "$" as a word for the spam vocabulary, and the
 # newline between blocks as a token of its own so one findall tokenises the whole page.
@@ -110,6 +110,7 @@ LOCAL_NAMES: tuple[str, ...] = (
     *(f"p_{n}" for n in _PHRASE_NAMES),
     *(f"c_{n}" for n in CHAR_FEATURES),
     "url_char_frac", "first_token_chrome", "profanity", "profanity_hits", "mt", "dup", "short",
+    "shape_repeats",
     *LEXICAL_NAMES,
 )
 # Local columns carried into the context pass (neighbours, windows, prefix/suffix means).
@@ -119,13 +120,20 @@ CONTEXT_KEYS: tuple[str, ...] = (
     "w_comment_meta", "w_stopword", "w_spam_word", "w_laughter", "c_url", "c_clock",
     "p_comment_meta_phrase", "first_token_chrome", "p_comment_header", "p_boiler_phrase",
     "c_boiler_char", "p_opinion_phrase", "p_call_to_action", "c_quote_mark", "question_rate",
-    "profanity", "dup", "short", *LEXICAL_NAMES,
+    "profanity", "dup", "short", "shape_repeats", *LEXICAL_NAMES,
 )
 NEIGHBOUR_OFFSETS = (-3, -2, -1, 1, 2, 3)
 # The context pass's column groups, per carried column: neighbours, windows, before/after/page.
 WINDOWS = (3, 10)
 CONTEXT_BLOCKS: tuple[str, ...] = (*(f"n{o:+d}" for o in NEIGHBOUR_OFFSETS), *(f"win{w}" for w in WINDOWS),
                                    "before", "after", "page")
+# Blocks up to this length get a character shape for ``shape_repeats`` (thread header lines).
+SHAPE_MAX_CHARS = 100
+_SHAPE_TABLE = str.maketrans({**dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "A"),
+                              **dict.fromkeys("abcdefghijklmnopqrstuvwxyz", "a"),
+                              **dict.fromkeys("0123456789", "0")})
+_RUNS_RX = re.compile(r"(.)\1+")
+_WORDS_RX = re.compile(r"[Aa][Aa ]*")  # a run of words (names of any length) -> "w"
 # A block shorter than this many characters is "short" (nav items, names, buttons).
 SHORT_CHARS = 40
 
@@ -156,6 +164,28 @@ def _matches_per_block(rx: re.Pattern, doc: str, starts: np.ndarray, n: int) -> 
     counts = np.bincount(blk, minlength=n).astype(np.float32)
     chars = np.bincount(blk, weights=arr[:, 1] - arr[:, 0], minlength=n).astype(np.float32)
     return counts, chars
+
+
+def shape_repeats(texts: Sequence[str], lengths: np.ndarray, page: np.ndarray | None) -> np.ndarray:
+    """log1p(how many other short blocks of the page share this block's character shape).
+
+    A reader thread repeats its header line ("Mike 07.18.12 at 20:22", "by vlm (69642)")
+    once per comment; the shape (digit runs -> 0, runs of words -> w) makes those lines equal
+    while their words differ. Menus repeat shapes too; other columns tell them apart.
+    """
+    n = len(texts)
+    out = np.zeros(n, dtype=np.float32)
+    short = np.flatnonzero(lengths <= SHAPE_MAX_CHARS)
+    if not len(short):
+        return out
+    pages = page[short] if page is not None else np.zeros(len(short), dtype=np.int64)
+    keys = [(pg, _WORDS_RX.sub("w", _RUNS_RX.sub(r"\1", texts[i].translate(_SHAPE_TABLE))))
+            for pg, i in zip(pages.tolist(), short)]
+    counts: dict[tuple[int, str], int] = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    out[short] = np.log1p(np.fromiter((counts[k] - 1 for k in keys), dtype=np.float32, count=len(keys)))
+    return out
 
 
 def duplicate_flags(texts: Sequence[str], page: np.ndarray | None = None) -> np.ndarray:
@@ -320,6 +350,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     dup = duplicate_flags(texts, page)
     F[:, _IDX["dup"]] = dup
     F[:, _IDX["short"]] = lengths < SHORT_CHARS
+    F[:, _IDX["shape_repeats"]] = shape_repeats(texts, lengths, page)
     F[:, _IDX["log_chars"]] = np.log1p(lengths)
     pf = PageFeatures(F, np.asarray(prof, dtype=np.float32), prof_ev, np.asarray(mt, dtype=np.float32),
                       mt_ev, dup, lengths)
@@ -347,7 +378,6 @@ def context_features(F: np.ndarray, page_starts: np.ndarray | None = None) -> np
     page = np.repeat(np.arange(len(page_starts)), sizes)
     p0, p1 = page_starts[page], page_ends[page]  # page bounds of each row
     A = F[:, _CTX_IDX].astype(np.float64)
-    k = A.shape[1]
     out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float32)
     row = np.arange(n)
     idx = (row - p0).astype(np.float64)

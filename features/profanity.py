@@ -3,45 +3,49 @@
 The lexicon (``lexicons/profanity.txt``) holds word stems with a severity weight; everything
 here is built from it once at import. This runs over billions of lines, most of them clean,
 so the work is split into a cheap screen over a whole batch and an exact matcher that only
-sees the few lines the screen lets through.
+sees the few lines the screen lets through (about 2% of BBC News paragraphs).
 
-Pass 1, screen (numpy over bytes, no Python per line or character). The batch is joined with
-``\\n``, encoded to UTF-8 and mapped through one byte table: ASCII letters to codes 1..26
-(upper-case folded, leetspeak ``@4$5013!|7+`` folded to the letter it stands for), mask
-characters ``*#%`` to MASK, space/dot and dash/underscore to two separator codes, the rest to 0.
-A line is a candidate when it contains
+Pass 1, screen (numpy over bytes; no Python per line or per character). The batch is joined
+with ``\\n``, encoded to UTF-8 and mapped with ``bytes.translate`` to 5-bit codes: ASCII letters
+(upper-case folded, leet digits ``4 3 1 0 5 7`` folded to their letter), leet symbols
+``! | @ $ +``, masks ``* #``, separators; everything else is a boundary. A line is a candidate
+when it contains
 
-- a key 4-gram of some stem: one 4-letter window per stem, or for stems shorter than 4 the stem
-  plus every character that may follow it, looked up in a 2**20 table; windows that start a
-  word-bound stem also require a word boundary before them;
-- a run of three equal letters inside a word (fuuuck, shiiit);
-- a mask character next to a letter (f**k, s#!t), or two dashes after a letter (f---);
-- single letters between two equal separators (s h i t, f.u.c.k).
+- a key window of some stem: its first 6 characters, or for a shorter stem the stem, each
+  ending it allows and a word boundary (so "assess" and "Pakistan" do not trigger "ass" and
+  "paki"); looked up exactly (4-gram table -> group, then the next two codes), and for stems
+  that must start a word only after a boundary;
+- three equal letters after a letter (fuuuck, shiiit);
+- a mask next to a letter or leet symbol (f**k), two dashes after a letter (f---);
+- a single letter between two equal separators followed by another letter (s h i t, f.u.c.k).
 
-Every match of pass 2 contains one of these, so the screen never loses a hit (the tests check
-this on obfuscated forms); it only has to be cheap and selective.
+Every match of pass 2 shows one of these, so the screen never drops a hit (checked in the
+tests on obfuscated forms of every stem); it only has to be cheap and selective.
 
 Pass 2, match (one compiled regex per candidate line, on the lower-cased line). Stems are
-compiled into a trie-shaped alternation, each letter a class of itself and its leetspeak
-(``[s5$]``), each position optionally masked; a letter may appear once or three or more times,
-never twice when the stem has it once (so "fuuuck" matches and "shiitake" does not). Stems
-without a leading ``*`` must start a word, and only their listed endings may follow
-(``s, ed, ing, head, hole...``), so "Scunthorpe", "cocktail", "assassin", "button" stay clean.
-Spaced (``s h i t``), dashed (``f---``) and exact (``BS``) forms are separate branches. Each
-branch ends in an empty named group, so ``lastgroup`` tells which stem matched. All
-repetitions are possessive or over classes disjoint from what follows, so matching is linear.
+compiled into tries whose branches each start with a literal character, so the regex engine
+skips impossible start positions with a table lookup. A letter is itself or its leetspeak
+(``[s5$]``), any but the first may be a mask, and a single letter may appear once or three or
+more times, never twice ("fuuuck" matches, "shiitake" does not). Stems without a leading ``*``
+must start a word and only their listed endings may follow (``s, ed, ing, head, hole...``), so
+"Scunthorpe", "cocktail", "assassin", "button" stay clean. Spaced (``s h i t``), dashed
+(``f---``) and exact (``BS``) forms are separate branches. Each branch ends in an empty named
+group, so ``lastgroup`` names the stem. Repeats are possessive and adjacent letter classes
+are disjoint (checked at import), so matching time is linear in the line.
 
-Filters on hits (few): a leetspeak hit needs two real letters and a letter before a digit
-("a55" and "455" are not "ass"); hits inside innocent phrases from the lexicon (tit-for-tat,
-mishit) are dropped; for ``name`` stems a Title-case word next to another capitalised word is a
-name (Dick Cheney) and a lone Title-case one counts half.
+Filters on hits (few): a hit spelt with digits needs two real letters and a letter before a
+digit ("a55", "455" are not "ass"); a masked hit needs a letter next to a mask, and two real
+letters inside a word (bulls**t, not "Alf***"); hits inside innocent phrases of the lexicon
+(tit-for-tat, mishit) are dropped; for ``name`` stems a capitalised word next to another
+capitalised word is a name (Dick Cheney) and a lone capitalised one counts NAME_DISCOUNT.
 
-Score: one hit per word, weight w from the lexicon; block score = 1 - prod(1 - w), so one
-strong word gives >= 0.5 and mild words (hell, damn, crap) need several to get there.
+Score: one hit per word with its lexicon weight w; block score = 1 - prod(1 - w), so one strong
+word gives >= 0.5 and mild words (hell 0.2, damn 0.3, crap 0.35) need several to get there.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,15 +201,15 @@ def _ending_regex(endings: tuple[str, ...]) -> str:
 
 
 def _tail(stem: Stem) -> str:
-    if stem.right_open:
-        return rf"(?:{_WORD}|[{re.escape(_LEET_SYMBOLS + MASK_CHARS)}])*+"
+    if stem.right_open:  # the rest of the word; leet symbols only inside it (fuck!ng, not "fuck!")
+        return rf"(?:{_WORD}++|[{re.escape(MASK_CHARS)}]++|[{re.escape(_LEET_SYMBOLS)}]++(?={_WORD}))*+"
     return _ending_regex(stem.endings)
 
 
 # Each builder below returns {first character: [regex for the rest, ...]}: the matcher starts
 # every branch with a literal character, so the regex engine can skip positions that cannot start
 # a hit with one table lookup instead of trying every branch there.
-Branches = dict[str, list[str]]
+_Branches = dict[str, list[str]]
 
 
 def _first_chars(ch: str) -> str:
@@ -215,7 +219,7 @@ def _first_chars(ch: str) -> str:
 _NO_DIGITS = str.maketrans("", "", "0123456789")
 
 
-def _compact_trie(entries: list[tuple[int, Stem]], tag: str) -> Branches:
+def _compact_trie(entries: list[tuple[int, Stem]], tag: str) -> _Branches:
     """Trie over runs of the stems; each terminal is `(?P<{tag}N>)` + the stem's endings."""
     tree: dict = {}
     for sid, stem in entries:
@@ -239,7 +243,7 @@ def _compact_trie(entries: list[tuple[int, Stem]], tag: str) -> Branches:
             alts.append(f"(?P<{tag}{sid}>)" + _tail(_STEMS[sid]))
         return _alternation(alts)
 
-    out: Branches = {}
+    out: _Branches = {}
     for (ch, count), sub in kids(tree):
         for first in _first_chars(ch):
             if count == 1:  # one character, or MIN_RUN+ copies of the plain letter
@@ -250,12 +254,12 @@ def _compact_trie(entries: list[tuple[int, Stem]], tag: str) -> Branches:
     return out
 
 
-def _spaced_trie(entries: list[tuple[int, Stem]]) -> Branches:
+def _spaced_trie(entries: list[tuple[int, Stem]]) -> _Branches:
     """s h i t / f.u.c.k: single letters with the same separator between all of them."""
     firsts: dict[str, list[tuple[int, Stem]]] = {}
     for sid, stem in entries:
         firsts.setdefault(stem.text[0], []).append((sid, stem))
-    out: Branches = {}
+    out: _Branches = {}
     for n, (first, group) in enumerate(firsts.items()):
         sep = f"q{n}"
         tree: dict = {}
@@ -278,9 +282,9 @@ def _spaced_trie(entries: list[tuple[int, Stem]]) -> Branches:
     return out
 
 
-def _dash_branches(entries: list[tuple[int, Stem]]) -> Branches:
+def _dash_branches(entries: list[tuple[int, Stem]]) -> _Branches:
     """f--- / f--k / s--t: MIN_DASHES+ dashes, or one fewer before the stem's last letter."""
-    out: Branches = {}
+    out: _Branches = {}
     for sid, stem in entries:
         last = _letter_class(stem.text[-1], masks=False)
         dashes = "|".join(f"{d}{{{MIN_DASHES - 1},}}+{last}|{d}{{{MIN_DASHES},}}+"
@@ -291,8 +295,8 @@ def _dash_branches(entries: list[tuple[int, Stem]]) -> Branches:
     return out
 
 
-def _exact_branches(entries: list[tuple[int, Stem]]) -> Branches:
-    out: Branches = {}
+def _exact_branches(entries: list[tuple[int, Stem]]) -> _Branches:
+    out: _Branches = {}
     for sid, stem in entries:
         rest = re.escape(stem.text[1:]) + f"(?P<e{sid}>)" + _ending_regex(stem.endings)
         out.setdefault(stem.text[0], []).append(rest)
@@ -302,7 +306,7 @@ def _exact_branches(entries: list[tuple[int, Stem]]) -> Branches:
 def _build_matcher() -> re.Pattern[str]:
     """`c(?:(?<!\\w.)WORD_START_c|INSIDE_c)|...` for every character c that can start a hit."""
     obfuscatable = [(i, s) for i, s in enumerate(_STEMS) if not s.exact]
-    word_start: Branches = {}
+    word_start: _Branches = {}
     for part in (_compact_trie(obfuscatable, "c"),
                  _spaced_trie([(i, s) for i, s in obfuscatable if len(s.text) >= 3]),
                  _dash_branches([(i, s) for i, s in obfuscatable if s.dash]),
@@ -364,6 +368,20 @@ def _byte_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 _CODE, _ALNUM, _ASCII_LETTER = _byte_tables()
+# Per-byte bits: alnum, ASCII letter, letter-or-symbol, letter code, mask, symbol, separator, newline.
+_BITS = (1, 2, 4, 8, 16, 32, 64, 128)
+
+
+def _bit_table() -> np.ndarray:
+    codes = _CODE.astype(int)
+    parts = (_ALNUM, _ASCII_LETTER, _ASCII_LETTER | (codes == _SYM), (codes >= 1) & (codes <= 26),
+             codes == _MASK, codes == _SYM, np.isin(codes, list(_SEP_CODES.values())),
+             np.arange(256) == ord("\n"))
+    return sum(np.where(p, b, 0) for p, b in zip(parts, _BITS)).astype(np.uint8)
+
+
+_CODE_BYTES = bytes(_CODE.tolist())
+_BIT_BYTES = bytes(_bit_table().tolist())
 _BOUNDARY_CODES = (_BND, _MASK, *sorted(set(_SEP_CODES.values())), _SYM)  # what ends a word
 _FLAG_ANY = 1  # key window hits wherever it occurs
 _FLAG_WORD_START = 2  # key window hits only after a word boundary (or a repeat of its first letter)
@@ -420,43 +438,37 @@ def _screen(texts: list[str]) -> np.ndarray:
     joined = "\n".join(texts)
     if joined.count("\n") != len(texts) - 1:  # a text has its own newlines: keep one line per text
         joined = "\n".join(t.replace("\n", " ") for t in texts)
-    raw = np.frombuffer(joined.encode("utf-8", "replace"), np.uint8)
-    n = raw.size
-    pad = KEY_LEN + 1
-    m = np.zeros(n + pad + 1, np.uint8)  # position k of m is byte k - 1 of raw; 0 = boundary
-    m[1:n + 1] = _CODE[raw]
-    alnum = np.zeros(n + pad + 1, bool)
-    alnum[1:n + 1] = _ALNUM[raw]
-    abc = np.zeros(n + pad + 1, bool)
-    abc[1:n + 1] = _ASCII_LETTER[raw]
-    letter = (m - np.uint8(1)) < 26  # codes 1..26: letters and leetspeak
+    data = joined.encode("utf-8", "replace")
+    n = len(data)
+    # Position k of m / bits is byte k - 1 of data; a boundary byte before, padding after.
+    pad_before, pad_after = b"\0", b"\0" * (KEY_LEN + 1)
+    m = np.frombuffer(pad_before + data.translate(_CODE_BYTES) + pad_after, np.uint8)
+    bits = np.frombuffer(pad_before + data.translate(_BIT_BYTES) + pad_after, np.uint8)
+    alnum, abc, plain, letter, mask, sym, sep, newline = ((bits & b) != 0 for b in _BITS)
 
-    # Key windows: 4-gram group, then the next two codes.
-    m32 = m[:n + 4].astype(np.uint32)
-    groups = _KEY_GROUPS[(m32[:-3] << 15) | (m32[1:-2] << 10) | (m32[2:-1] << 5) | m32[3:]]
-    pos = np.flatnonzero(groups)
-    flags = _KEY_REST[groups[pos], m[pos + 4], m[pos + 5]]
+    # Key windows: a bigram pre-check, the 4-gram group at the survivors, then the next two codes.
+    pairs = m[:n + 4].astype(np.uint16) << 5
+    pairs[:-1] |= m[1:n + 4]
+    pos = np.flatnonzero(_KEY_PAIRS[pairs[:-3]])
+    groups = _KEY_GROUPS[(pairs[pos].astype(np.uint32) << 10) | pairs[pos + 2]]
+    pos, groups = pos[groups != 0], groups[groups != 0]
+    flags = _KEY_REST[groups, m[pos + 4], m[pos + 5]]
     prev = np.maximum(pos - 1, 0)
     at_start = ~alnum[prev] | (m[prev] == m[pos])
     hits = [pos[((flags & _FLAG_ANY) != 0) | (((flags & _FLAG_WORD_START) != 0) & at_start)]]
 
     # Obfuscation signals; index k of these arrays is position k + 1 of m.
     mid, before, after, after2 = slice(1, n + 1), slice(0, n), slice(2, n + 2), slice(3, n + 3)
-    mask = m == _MASK
-    sym = m == _SYM
-    plain = abc | sym  # letters and leet symbols as typed (not digits)
-    run3 = (abc[mid] & (m[mid] == m[after]) & (m[after] == m[after2])
-            & (letter[before] | sym[before] | mask[before]))  # fuuuck: three plain letters
+    same_next = m[mid] == m[after]
+    run3 = abc[mid] & same_next & (m[after] == m[after2]) & (letter[before] | sym[before] | mask[before])
     near_mask = mask[mid] & (plain[before] | plain[after])  # f**k
-    dash = m == _SEP_CODES["-"]
-    dashes = abc[mid] & dash[after] & dash[after2]  # f---
-    sep = (m >= min(_SEP_CODES.values())) & ~sym
+    dashes = abc[mid] & (m[after] == _SEP_CODES["-"]) & (m[after2] == _SEP_CODES["-"])  # f---
     spaced = (sep[mid] & plain[after] & (m[after2] == m[mid]) & plain[4:n + 4]
               & ~alnum[5:n + 5])  # " h i" / ".u.c": a single letter between equal separators
     hits.append(np.flatnonzero(run3 | near_mask | dashes | spaced) + 1)
 
-    where = np.concatenate(hits) - 1  # byte offset in raw
-    newlines = np.flatnonzero(raw == 10)
+    where = np.concatenate(hits) - 1  # byte offset in data
+    newlines = np.flatnonzero(newline[mid])
     return np.unique(np.searchsorted(newlines, where, side="right"))
 
 
@@ -467,13 +479,27 @@ _STEMS, _INNOCENT = load_lexicon()
 _check_linear(_STEMS)
 _MATCHER = _build_matcher()
 _KEY_GROUPS, _KEY_REST = _key_tables(_STEMS)
-_INNOCENT_RE = re.compile("|".join(
-    (_NOT_BEFORE if p[0].isalnum() else "") + re.escape(p) + (_NOT_AFTER if p[-1].isalnum() else "")
-    for p in sorted(_INNOCENT, key=len, reverse=True))) if _INNOCENT else None
+_KEY_PAIRS = np.zeros(1 << 10, bool)  # first two codes of some key window
+_KEY_PAIRS[np.flatnonzero(_KEY_GROUPS) >> 10] = True
+
+
+def _phrase_regex(phrases: list[str]) -> re.Pattern[str] | None:
+    """Whole-word phrases, grouped by first character so each branch starts with a literal."""
+    groups: dict[str, list[str]] = {}
+    for p in sorted(phrases, key=len, reverse=True):
+        rest = ((f"(?<!{_WORD}.)" if p[0].isalnum() else "") + re.escape(p[1:])
+                + (_NOT_AFTER if p[-1].isalnum() else ""))
+        groups.setdefault(p[0], []).append(rest)
+    return re.compile("|".join(re.escape(c) + _alternation(alts) for c, alts in groups.items())) \
+        if groups else None
+
+
+_INNOCENT_RE = _phrase_regex(_INNOCENT)
 _INNOCENT_REACH = max(map(len, _INNOCENT), default=0)  # an innocent phrase is at most this long
 _WORD_BACK = re.compile(rf"{_WORD}+\Z")
 _DIGIT = re.compile(r"[0-9]")
 _MASKED = re.compile(f"[{re.escape(MASK_CHARS)}]")
+_MASK_RUN = re.compile(f"[{re.escape(MASK_CHARS)}]*")
 _MASK_BY_LETTER = re.compile(f"[a-z{re.escape(_LEET_SYMBOLS)}][{re.escape(MASK_CHARS)}]"
                              f"|[{re.escape(MASK_CHARS)}][a-z{re.escape(_LEET_SYMBOLS)}]")
 _LETTER_DIGIT = re.compile(r"[^\W\d_][0-9]")
@@ -493,8 +519,9 @@ def _fold(text: str) -> str:
 def _name_factor(text: str, start: int, end: int) -> float:
     """1.0 normally; 0 for a capitalised word next to another capitalised word in the same
     sentence (Dick Cheney, Philip K. Dick); NAME_DISCOUNT for a lone capitalised one."""
-    if not text[start:end][:1].isupper():
-        return 1.0
+    word = text[start:end]
+    if not word[:1].isupper() or not word.isalpha():
+        return 1.0  # lower-case, or obfuscated (D!ck): not a name
     after = _FIRST_WORD.match(text, end, min(len(text), end + NAME_CONTEXT))
     if after and after.group(1)[:1].isupper():
         return 0.0
@@ -535,6 +562,8 @@ def _line_hits(text: str) -> list[tuple[int, int, float]]:
                 continue  # a mask goes with letters, not digits (&#163;)
             if kind == "i" and len(_NON_LETTER.sub("", m.group(0))) < 2:
                 continue  # inside a word, a mask needs two real letters with it (bulls**t, not Alf***)
+            end = _MASK_RUN.match(low, end).end()  # s***** : the word goes on to its last mask
+            token = text[start:end]
         if kind == "e" and not (token.islower() or token.isupper()):
             continue  # exact abbreviations as written: BS or bs, not "B & Bs"
         weight = stem.weight
@@ -572,7 +601,8 @@ def _all_hits(texts: list[str]) -> dict[int, list[tuple[int, int, float]]]:
 
 
 def _score(weights: list[float]) -> float:
-    return min(1.0, 1.0 - float(np.prod([1.0 - w for w in weights])))
+    """1 - prod(1 - w): one strong word is enough, mild ones add up."""
+    return min(1.0, 1.0 - math.prod(1.0 - w for w in weights))
 
 
 # --------------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ from . import corpora, metrics
 from .dataset import DEFAULT_CORPORA, LABEL_INDEX
 
 CORPUS_NAMES = ("dragnet", "cleaneval", "bbc", "spam-lovo")
+# spam-lovo: every k-th source group (sorted) provides the test threads.
+TEST_GROUP_EVERY = 3
 
 
 def read_jsonl_pages(path: Path) -> Iterator[corpora.LabeledPage]:
@@ -76,13 +78,17 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
                if "comment" in p.labels]
     if max_dragnet:
         threads = threads[:max_dragnet]
+    # Test threads come from sites the model never trains on (split by source group), so
+    # neither the held-out video's comments nor the surrounding thread text leak into training.
+    test_groups = set(sorted({p.group for p in threads})[::TEST_GROUP_EVERY])
+    threads = [p for p in threads if p.group in test_groups]
     out = {}
     for held in videos:
         t0 = time.time()
         train_videos = tuple(v for v in videos if v != held)
         pages = load_pages(corpora_dir, ("trimmed",), bbc_pages=100, cleaneval=False, spam_videos=train_videos,
                            seed=seed, max_dragnet=max_dragnet)
-        M = featurize(pages)
+        M = featurize([p for p in pages if p.group not in test_groups])
         scorer, oof = fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed)
         M.set_lexical(oof)
         model = fit_network(M.X, M.y, seed, max_epochs)

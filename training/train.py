@@ -41,7 +41,7 @@ LEARNING_RATE = 1e-3
 MIN_LABEL_SHARE = 0.04
 # Scale floor for constant columns.
 MIN_SCALE = 1e-3
-TEMPERATURES = np.round(np.arange(0.5, 3.01, 0.05), 3)
+TEMPERATURES = np.round(np.arange(0.5, 8.01, 0.1), 3)
 
 
 def _balanced_index(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -103,20 +103,16 @@ def label_prior(y: np.ndarray) -> np.ndarray:
     return c / c.sum()
 
 
-def decode_pages(M: Matrix, proba: np.ndarray, prior, log_start, log_trans, page_ids) -> np.ndarray:
-    """Viterbi-decode the given pages' rows; returns labels for all rows (others = argmax)."""
-    out = np.argmax(proba, axis=1)
-    for i in page_ids:
-        s = M.page_rows(i)
-        out[s] = decode.viterbi(proba[s], prior, log_start, log_trans)
-    return out
-
-
 def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCHS, log=print) -> dict:
-    """Out-of-fold logits and decoded labels, by group."""
+    """Out-of-fold logits, the temperature fit on them, and labels decoded as in use.
+
+    Each fold's test pages are decoded with transitions and prior counted on that fold's
+    training pages only, from probabilities scaled by the out-of-fold temperature (one scalar
+    fit on all out-of-fold logits, as the shipped model does).
+    """
     logits = np.zeros((len(M.y), len(LABELS)), dtype=np.float32)
-    decoded = np.zeros(len(M.y), dtype=np.int64)
     page_group = np.array([M.groups[M.offsets[i]] for i in range(len(M.pages))])
+    tables = []
     gkf = GroupKFold(n_splits=folds)
     for f, (tr_pages, te_pages) in enumerate(gkf.split(np.zeros(len(M.pages)), groups=page_group)):
         t0 = time.time()
@@ -124,17 +120,19 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
         te = np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in te_pages])
         model = fit_network(M.X[tr], M.y[tr], seed + f, max_epochs)
         logits[te] = model.logits(M.X[te])
-        log_start, log_trans = decode.fit_transitions(M.pages[i].labels for i in tr_pages)
-        prior = label_prior(M.y[tr])
-        z = logits[te] - logits[te].max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        full = np.zeros((len(M.y), len(LABELS)))
-        full[te] = p
-        dec = decode_pages(M, full, prior, log_start, log_trans, te_pages)
-        decoded[te] = dec[te]
+        tables.append((te_pages, *decode.fit_transitions(M.pages[i].labels for i in tr_pages), label_prior(M.y[tr])))
         log(f"fold {f + 1}/{folds}: {len(tr)} train rows, {len(te)} test rows, {time.time() - t0:.0f}s")
-    return {"logits": logits, "decoded": decoded}
+    temperature = fit_temperature(logits, M.y)
+    z = logits.astype(np.float64) / temperature
+    z -= z.max(axis=1, keepdims=True)
+    proba = np.exp(z)
+    proba /= proba.sum(axis=1, keepdims=True)
+    decoded = np.argmax(proba, axis=1)
+    for te_pages, log_start, log_trans, prior in tables:
+        for i in te_pages:
+            s = M.page_rows(i)
+            decoded[s] = decode.viterbi(proba[s], prior, log_start, log_trans)
+    return {"logits": logits, "decoded": decoded, "temperature": temperature}
 
 
 def summarise(M: Matrix, pred: np.ndarray) -> dict:
@@ -144,7 +142,7 @@ def summarise(M: Matrix, pred: np.ndarray) -> dict:
     out = {"overall": {"report": rep, "confusion": cm.tolist(), "macro_f1": metrics.macro_f1(rep)}}
     kinds: dict[str, list[int]] = {}
     for i, p in enumerate(M.pages):
-        kind = p.corpus + (("/" + p.id.rsplit("#", 1)[1]) if "#" in p.id else "")
+        kind = p.corpus.split(":")[0] + (("/" + p.id.rsplit("#", 1)[1]) if "#" in p.id else "")
         kinds.setdefault(kind, []).append(i)
     comment = LABELS.index("comment")
     for kind, ids in sorted(kinds.items()):
@@ -208,7 +206,8 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
 @click.option("--max-dragnet", type=int, default=None, help="Use only the first N Dragnet pages (quick runs).")
 @click.option("--max-epochs", type=int, default=MAX_EPOCHS, show_default=True)
 @click.option("--metrics-json", type=click.Path(path_type=Path), help="Also write the CV metrics here.")
-def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs, metrics_json):
+@click.option("--save-oof", type=click.Path(path_type=Path), help="Save out-of-fold logits and labels (.npz).")
+def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs, metrics_json, save_oof):
     """Train the plain-text block model on the real corpora."""
     command = "newswinnow train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     t0 = time.time()
@@ -223,7 +222,11 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     temperature = 1.0
     if folds >= 2:
         cv = cross_validate(M, folds, seed, max_epochs, log=lambda s: click.echo(s, err=True))
-        temperature = fit_temperature(cv["logits"], M.y)
+        temperature = cv["temperature"]
+        if save_oof:
+            kinds = np.array([p.corpus.split(":")[0] + (("/" + p.id.rsplit("#", 1)[1]) if "#" in p.id else "")
+                              for p in M.pages])
+            np.savez(save_oof, logits=cv["logits"], y=M.y, offsets=M.offsets, kinds=kinds)
         result["cv_decoded"] = summarise(M, cv["decoded"])
         result["cv_argmax"] = summarise(M, np.argmax(cv["logits"], axis=1))
         click.echo(metrics.format_report(result["cv_decoded"]["overall"]["report"],
@@ -242,4 +245,4 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         write_card(card, result, command, len(M.y), len(M.pages), temperature)
         click.echo(f"wrote {card}", err=True)
         if metrics_json:
-            metrics_json.write_text(json.dumps({k: v for k, v in result.items()}, indent=1))
+            metrics_json.write_text(json.dumps(dict(result.items()), indent=1))

@@ -1,0 +1,372 @@
+"""The contract (design/INTERFACE.md): DocumentResult.to_dict, and the classify / filter / show commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from classifier.api import Classifier
+from classifier.cli import main
+from classifier.model import LABELS
+
+DOC_KEYS = ["id", "url", "source", "blocks", "has_comments", "comment_start", "fractions",
+            "mt_score", "dup_fraction", "quality", "reasons", "model"]
+BLOCK_KEYS = ["index", "line", "text", "label", "proba", "mt", "profanity", "evidence"]
+# A page with blank lines, a thread of opinion lines (comments under the rigged model) and spam.
+PAGE = ("\n"
+        "Council approves the harbour bridge budget\n"
+        "\n"
+        "The city council voted 7-2 on Tuesday to fund the new bridge, officials said.\n"
+        "   \n"
+        "Work is due to start in the spring.\n"
+        "\n"
+        "I think you are wrong about the cost.\n"
+        "Do you even read the article?\n"
+        "Check out my channel for bridge videos\n"
+        "I agree with the council on this one.\n")
+PAGE_LINES = [2, 4, 6, 8, 9, 10, 11]
+HTML_PAGE = ("<html><head><title>t</title><script>x()</script></head><body>"
+             "<h1>Council approves the bridge budget</h1><p>The council voted on Tuesday.</p>"
+             "<p>Work starts in spring.</p><div class='comments'><p>I think you are wrong.</p>"
+             "<p>Do you even read the article?</p></div></body></html>")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+Run = Callable[..., subprocess.CompletedProcess]
+
+
+def _jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+# --- Python API and the result object -------------------------------------------------------
+
+def test_to_dict_has_exactly_the_contract_keys(clf: Classifier) -> None:
+    d = clf.classify_text(PAGE, id="p1", url="https://www.news.example.co.uk/a/b").to_dict()
+    assert list(d) == DOC_KEYS
+    assert d["id"] == "p1" and d["url"] == "https://www.news.example.co.uk/a/b"
+    assert d["source"] == "example.co.uk"
+    assert all(list(b) == BLOCK_KEYS for b in d["blocks"])
+    assert set(d["fractions"]) == set(LABELS)
+    assert sum(d["fractions"].values()) == pytest.approx(1.0, abs=1e-3)
+    for b in d["blocks"]:
+        assert b["label"] in LABELS
+        assert set(b["proba"]) == set(LABELS) and sum(b["proba"].values()) == pytest.approx(1.0, abs=1e-3)
+        assert 0.0 <= b["mt"] <= 1.0 and 0.0 <= b["profanity"] <= 1.0
+        assert isinstance(b["evidence"], list)
+    for k in ("mt_score", "dup_fraction", "quality"):
+        assert 0.0 <= d[k] <= 1.0
+    assert isinstance(d["reasons"], list) and isinstance(d["has_comments"], bool)
+    assert d["model"].startswith("newswinnow-model")
+    json.dumps(d)  # plain JSON types only
+
+
+def test_line_numbers_are_exact(clf: Classifier) -> None:
+    d = clf.classify_text(PAGE).to_dict()
+    assert [b["line"] for b in d["blocks"]] == PAGE_LINES
+    assert [b["index"] for b in d["blocks"]] == list(range(len(PAGE_LINES)))
+    lines = PAGE.split("\n")
+    assert all(b["text"] == lines[b["line"] - 1] for b in d["blocks"])
+
+
+def test_crlf_line_numbers(clf: Classifier) -> None:
+    d = clf.classify_text(PAGE.replace("\n", "\r\n")).to_dict()
+    assert [b["line"] for b in d["blocks"]] == PAGE_LINES
+    assert not any(b["text"].endswith("\r") for b in d["blocks"])
+
+
+def test_no_text_drops_only_text(clf: Classifier) -> None:
+    doc = clf.classify_text(PAGE, id="x")
+    full, slim = doc.to_dict(), doc.to_dict(include_text=False)
+    assert all("text" not in b for b in slim["blocks"])
+    for b in full["blocks"]:
+        del b["text"]
+    assert slim == full
+
+
+def test_text_comment_start_is_a_line_number(rigged_clf: Classifier) -> None:
+    doc = rigged_clf.classify_text(PAGE)
+    labels = [b["label"] for b in doc.to_dict()["blocks"]]
+    assert labels == ["editorial"] * 3 + ["comment", "comment", "spam", "comment"]
+    assert doc.has_comments and doc.comment_start == 8  # the line, not the block index (3)
+
+
+def test_html_line_is_none_and_comment_start_is_an_index(rigged_clf: Classifier) -> None:
+    d = rigged_clf.classify_html(HTML_PAGE, id="h").to_dict()
+    assert [b["text"] for b in d["blocks"]] == [
+        "Council approves the bridge budget", "The council voted on Tuesday.", "Work starts in spring.",
+        "I think you are wrong.", "Do you even read the article?"]
+    assert all(b["line"] is None for b in d["blocks"])
+    assert d["has_comments"] is True and d["comment_start"] == 3
+
+
+def test_no_comments_means_null_comment_start(rigged_clf: Classifier) -> None:
+    d = rigged_clf.classify_text("The council voted.\nWork starts in spring.").to_dict()
+    assert d["has_comments"] is False and d["comment_start"] is None
+
+
+def test_empty_page(clf: Classifier) -> None:
+    d = clf.classify_text("\n\n  \n").to_dict()
+    assert d["blocks"] == [] and d["has_comments"] is False and d["comment_start"] is None
+    assert sum(d["fractions"].values()) == pytest.approx(1.0)
+    assert 0.0 <= d["quality"] <= 1.0
+
+
+def test_classify_many_order_ids_and_errors(clf: Classifier) -> None:
+    recs = [{"text": "First page."}, {"html": "<p>Second page.</p>", "id": "two"},
+            {"text": "Third.", "url": "x.org"}]
+    docs = list(clf.classify_many(recs))
+    assert [d.id for d in docs] == [1, "two", 3]
+    assert docs[1].blocks[0]["line"] is None and docs[0].blocks[0]["line"] == 1
+    assert docs[2].source == "x.org"
+    with pytest.raises(ValueError, match="not a string"):
+        clf.classify_record({"text": 42})
+    with pytest.raises(ValueError, match="no 'text' or 'html'"):
+        clf.classify_record({"body": "x"})
+
+
+def test_classify_many_parallel_equals_serial(clf: Classifier) -> None:
+    recs = [{"text": f"Page {i} opens here.\n\nI think {i} is right.", "url": f"https://s{i}.example.com/"}
+            for i in range(10)]
+    serial = [d.to_dict() for d in clf.classify_many(recs)]
+    parallel = [d.to_dict() for d in clf.classify_many(iter(recs), n_jobs=2)]
+    assert [d["id"] for d in serial] == list(range(1, 11))
+    assert parallel == serial
+
+
+# --- classify --------------------------------------------------------------------------------
+
+def test_classify_text_files(run_cli: Run, model_path: Path, tmp_path: Path) -> None:
+    a, b = tmp_path / "b_page.txt", tmp_path / "a_page.txt"
+    a.write_text(PAGE)
+    b.write_text("Only line\n\nsecond line")
+    p = run_cli(["classify", "--model", model_path, a, b])
+    assert p.returncode == 0, p.stderr
+    docs = _jsonl(p.stdout)
+    assert [d["id"] for d in docs] == ["b_page.txt", "a_page.txt"]  # argument order, ids = file names
+    assert [bl["line"] for bl in docs[0]["blocks"]] == PAGE_LINES
+    assert [bl["line"] for bl in docs[1]["blocks"]] == [1, 3]
+    assert all(list(d) == DOC_KEYS for d in docs)
+
+
+def test_classify_in_process_with_clirunner(model_path: Path) -> None:
+    """``main`` is a plain click group, usable in-process (stdout only: stderr capture varies by click)."""
+    recs = ({"id": "a", "text": "One.\n\nThree."}, {"id": "b", "text": "Two."})
+    stdin = "".join(json.dumps(r) + "\n" for r in recs)
+    args = ["classify", "--model", str(model_path), "--format", "jsonl"]
+    result = CliRunner().invoke(main, args, input=stdin)
+    assert result.exit_code == 0, result.output
+    docs = _jsonl(result.stdout)
+    assert [d["id"] for d in docs] == ["a", "b"]
+    assert [b["line"] for b in docs[0]["blocks"]] == [1, 3]
+
+
+def test_classify_html_file(run_cli: Run, model_path: Path, tmp_path: Path) -> None:
+    f = tmp_path / "page.html"
+    f.write_text(HTML_PAGE)
+    p = run_cli(["classify", "--model", model_path, "--no-text", f])
+    assert p.returncode == 0, p.stderr
+    (d,) = _jsonl(p.stdout)
+    assert d["id"] == "page.html" and len(d["blocks"]) == 5
+    assert all(b["line"] is None and "text" not in b for b in d["blocks"])
+
+
+def test_classify_jsonl_stdin_with_rejects(run_cli: Run, model_path: Path, tmp_path: Path) -> None:
+    good = [json.dumps({"id": f"doc{i}", "text": f"Line one of {i}.\n\nLine three of {i}."})
+            for i in range(3)]
+    bad_json = '{"id": "broken", "text": "unterminated'
+    no_text = json.dumps({"id": "notext", "body": "nothing here"})
+    num_text = json.dumps({"id": "number", "text": 12345})
+    lines = [good[0], bad_json, good[1], "", no_text, num_text, json.dumps({"text": "No id here."}), good[2]]
+    rejects = tmp_path / "rejects.jsonl"
+    p = run_cli(["classify", "--model", model_path, "--format", "jsonl", "--rejects", rejects, "-"],
+                stdin="\n".join(lines) + "\n")
+    assert p.returncode == 0, p.stderr
+    docs = _jsonl(p.stdout)
+    assert [d["id"] for d in docs] == ["doc0", "doc1", 7, "doc2"]  # input order; no id -> line number
+    assert [b["line"] for b in docs[0]["blocks"]] == [1, 3]
+    assert rejects.read_text().splitlines() == [bad_json, no_text, num_text]  # verbatim, in order
+    for lineno in (2, 5, 6):
+        assert re.search(rf":{lineno}: rejected", p.stderr), p.stderr
+    assert len(re.findall("rejected", p.stderr)) == 3
+
+
+def test_classify_undecodable_record_is_rejected_verbatim(run_cli: Run, model_path: Path,
+                                                          tmp_path: Path) -> None:
+    bad = b'{"id": "latin1", "text": "caf\xe9"}'
+    data = json.dumps({"id": "ok", "text": "Fine."}).encode() + b"\n" + bad + b"\n"
+    rejects = tmp_path / "rej.jsonl"
+    p = run_cli(["classify", "--model", model_path, "--format", "jsonl", "--rejects", rejects], stdin=data)
+    assert p.returncode == 0, p.stderr
+    assert [d["id"] for d in _jsonl(p.stdout)] == ["ok"]
+    assert rejects.read_bytes() == bad + b"\n"
+    assert ":2: rejected" in p.stderr
+
+
+def test_classify_utf8_bom_files(run_cli: Run, model_path: Path, tmp_path: Path) -> None:
+    """A BOM (Windows editors) neither rejects the first JSONL record nor enters the first block's text."""
+    jl = tmp_path / "bom.jsonl"
+    jl.write_bytes(b"\xef\xbb\xbf" + b'{"id": "a", "text": "Hello."}\n{"id": "b", "text": "World."}\n')
+    txt = tmp_path / "bom.txt"
+    txt.write_bytes(b"\xef\xbb\xbfFirst line\r\n\r\nThird line\r\n")
+    p = run_cli(["classify", "--model", model_path, jl, txt])
+    assert p.returncode == 0 and "rejected" not in p.stderr, p.stderr
+    docs = _jsonl(p.stdout)
+    assert [d["id"] for d in docs] == ["a", "b", "bom.txt"]
+    assert [(b["line"], b["text"]) for b in docs[2]["blocks"]] == [(1, "First line"), (3, "Third line")]
+
+
+def test_classify_all_bad_input_exits_1(run_cli: Run, model_path: Path) -> None:
+    p = run_cli(["classify", "--model", model_path, "--format", "jsonl"],
+                stdin='{"x": 1}\nnot json\n[1, 2]\n')
+    assert p.returncode == 1
+    assert p.stdout == ""
+    assert ":1: rejected" in p.stderr and ":2: rejected" in p.stderr and ":3: rejected" in p.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["classify", "--no-such-option"],
+    ["classify", "--format", "pdf"],
+    ["classify", "--jobs", "0"],
+    ["classify", "/no/such/file.txt"],
+    ["filter", "--keep", "editorial,gossip"],
+    ["filter", "--min-quality", "2"],
+    ["no-such-command"],
+])
+def test_usage_errors_exit_2(run_cli: Run, model_path: Path, args: list[str]) -> None:
+    p = run_cli([*args[:1], "--model", model_path, *args[1:]] if args[0] != "no-such-command" else args,
+                stdin="")
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert p.stdout == ""
+
+
+def test_bad_model_is_reported(run_cli: Run, model_path: Path, tmp_path: Path) -> None:
+    header = tmp_path / "broken.json"
+    header.write_text(model_path.read_text()[:50])
+    p = run_cli(["classify", "--model", header], stdin='{"text": "x"}\n')
+    assert p.returncode not in (0, 2) and "broken.json" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_jobs_2_output_identical_to_jobs_1(run_cli: Run, model_path: Path) -> None:
+    recs = [json.dumps({"id": f"r{i}", "text": "\n".join(f"Record {i} sentence {j}: I think so." * (j % 3 + 1)
+                                                         for j in range(i % 5 + 1))}) for i in range(10)]
+    recs.insert(4, "{bad json")
+    stdin = "\n".join(recs) + "\n"
+    one = run_cli(["classify", "--model", model_path, "--jobs", "1"], stdin=stdin)
+    two = run_cli(["classify", "--model", model_path, "--jobs", "2"], stdin=stdin)
+    assert one.returncode == two.returncode == 0, two.stderr
+    assert [d["id"] for d in _jsonl(one.stdout)] == [f"r{i}" for i in range(10)]
+    assert two.stdout == one.stdout
+    assert ":5: rejected" in two.stderr
+
+
+def test_no_text_cli(run_cli: Run, model_path: Path) -> None:
+    stdin = json.dumps({"id": "a", "text": PAGE}) + "\n"
+    full = _jsonl(run_cli(["classify", "--model", model_path], stdin=stdin).stdout)[0]
+    slim = _jsonl(run_cli(["classify", "--model", model_path, "--no-text"], stdin=stdin).stdout)[0]
+    for b in full["blocks"]:
+        del b["text"]
+    assert slim == full
+
+
+def test_custom_field_names(run_cli: Run, model_path: Path) -> None:
+    rec = {"key": "k1", "body": "Hello there.\n\nSecond.", "link": "https://www.bbc.co.uk/x"}
+    stdin = json.dumps(rec) + "\n"
+    p = run_cli(["classify", "--model", model_path, "--text-field", "body", "--id-field", "key",
+                 "--url-field", "link"], stdin=stdin)
+    assert p.returncode == 0, p.stderr
+    (d,) = _jsonl(p.stdout)
+    assert (d["id"], d["source"], [b["line"] for b in d["blocks"]]) == ("k1", "bbc.co.uk", [1, 3])
+
+
+# --- filter ----------------------------------------------------------------------------------
+
+def test_filter_min_quality_sends_dropped_records_to_rejects(run_cli: Run, model_path: Path,
+                                                             tmp_path: Path) -> None:
+    recs = [{"id": f"f{i}", "text": f"Short page {i}.\nAnother line {i}.", "extra": i} for i in range(3)]
+    rejects = tmp_path / "dropped.jsonl"
+    p = run_cli(["filter", "--model", model_path, "--keep", "editorial,comment", "--min-quality", "0.99",
+                 "--rejects", rejects], stdin="".join(json.dumps(r) + "\n" for r in recs))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == ""  # short pages are thin: quality < 0.99
+    dropped = _jsonl(rejects.read_text())
+    assert [d["id"] for d in dropped] == ["f0", "f1", "f2"]
+    assert [d["extra"] for d in dropped] == [0, 1, 2]  # other fields kept
+    assert all(d["newswinnow"]["filtered"] == ["below_min_quality"] for d in dropped)
+    assert all(d["newswinnow"]["quality"] < 0.99 for d in dropped)
+
+
+def test_filter_passes_records_through(run_cli: Run, model_path: Path) -> None:
+    """Only the text field changes (plus the "newswinnow" annotation): no id is added to id-less records."""
+    recs = [{"text": "A page.\n\nIts second line.", "meta": {"k": [1, 2]}}, {"doc": "d2", "text": "Other."}]
+    p = run_cli(["filter", "--model", model_path, "--keep", "editorial,comment,spam,boilerplate"],
+                stdin="".join(json.dumps(r) + "\n" for r in recs))
+    assert p.returncode == 0, p.stderr
+    out = _jsonl(p.stdout)
+    assert [sorted(o) for o in out] == [["meta", "newswinnow", "text"], ["doc", "newswinnow", "text"]]
+    assert out[0]["meta"] == {"k": [1, 2]} and out[1]["doc"] == "d2"
+    assert out[0]["text"] == "A page.\nIts second line."  # all labels kept: the blocks, one per line
+
+
+def test_filter_keeps_only_kept_blocks(run_cli: Run, rigged_model_path: Path) -> None:
+    """Rigged model: opinion lines -> comment, calls to action -> spam, the rest editorial."""
+    model = rigged_model_path
+    stdin = json.dumps({"id": "p", "text": PAGE, "html": "<p>dropped</p>"}) + "\n"
+    p = run_cli(["filter", "--model", model, "--keep", "editorial"], stdin=stdin)
+    assert p.returncode == 0, p.stderr
+    (out,) = _jsonl(p.stdout)
+    assert out["text"].split("\n") == [PAGE.split("\n")[i - 1] for i in (2, 4, 6)]
+    assert "html" not in out and out["id"] == "p"
+    assert out["newswinnow"]["has_comments"] is True and "filtered" not in out["newswinnow"]
+    p = run_cli(["filter", "--model", model, "--keep", "editorial,comment"], stdin=stdin)
+    (out,) = _jsonl(p.stdout)
+    assert "Check out my channel" not in out["text"] and "I think you are wrong" in out["text"]
+
+
+# --- show ------------------------------------------------------------------------------------
+
+def test_show_tags_blocks_without_a_terminal(run_cli: Run, model_path: Path, tmp_path: Path) -> None:
+    f = tmp_path / "page.txt"
+    f.write_text(PAGE)
+    p = run_cli(["show", "--model", model_path, f])
+    assert p.returncode == 0, p.stderr
+    assert not ANSI.search(p.stdout)  # no colour codes on a pipe
+    lines = p.stdout.splitlines()
+    assert lines[0].startswith("== page.txt")
+    body = lines[1:]
+    assert len(body) == len(PAGE_LINES)
+    for line, lineno in zip(body, PAGE_LINES):
+        m = re.match(r"\s*(\d+) (EDIT|COMM|SPAM|BOIL) (.*)$", line)
+        assert m, line
+        assert int(m.group(1)) == lineno and m.group(3) == PAGE.split("\n")[lineno - 1]
+
+
+def test_show_color_forced(run_cli: Run, model_path: Path, tmp_path: Path) -> None:
+    f = tmp_path / "page.txt"
+    f.write_text("One line.\n")
+    p = run_cli(["show", "--model", model_path, "--color", f])
+    assert p.returncode == 0 and ANSI.search(p.stdout)
+
+
+# --- the shared contract checker ------------------------------------------------------------
+
+def test_check_contract_passes(shared_dir: Path, model_path: Path) -> None:
+    checker = shared_dir / "tools" / "check_contract.py"
+    if not checker.exists() or not (shared_dir / "seeds").is_dir():
+        pytest.skip("../shared/tools/check_contract.py or ../shared/seeds missing")
+    root = Path(__file__).resolve().parents[1]
+    cmd = " ".join([shlex.quote(sys.executable), "-c", shlex.quote("from classifier.cli import main; main()"),
+                    "classify", "--model", shlex.quote(str(model_path))])
+    env = {k: v for k, v in os.environ.items() if k != "NEWSWINNOW_MODEL"}
+    env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
+    p = subprocess.run([sys.executable, str(checker), "--cmd", cmd], capture_output=True, text=True,
+                       cwd=root, env=env, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "0 problem(s)" in p.stdout

@@ -1,0 +1,123 @@
+"""Phase-structured Viterbi: one comment section, isolated comment-like lines do not open a thread."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from classifier import decode
+from classifier.model import LABELS
+
+ED, CO, SP, BO = (LABELS.index(x) for x in ("editorial", "comment", "spam", "boilerplate"))
+PRIOR = np.full(len(LABELS), 1.0 / len(LABELS))
+# Hand-made gold pages: articles with furniture, threads with "Reply" lines and a spam comment.
+SEQUENCES = (
+    ("boilerplate",) + ("editorial",) * 8 + ("boilerplate",) * 2 + ("comment", "comment", "boilerplate") * 4,
+    ("editorial",) * 10 + ("boilerplate",),
+    ("editorial",) * 6 + ("comment",) * 10 + ("spam",) + ("comment",) * 3,
+    ("boilerplate",) * 2 + ("editorial",) * 5 + ("spam",) + ("editorial",) * 5
+    + ("boilerplate", "comment", "comment"),
+)
+E = [0.85, 0.05, 0.05, 0.05]  # confident editorial
+C = [0.10, 0.80, 0.05, 0.05]  # confident comment
+C_STRONG = [0.05, 0.90, 0.03, 0.02]
+E_MILD = [0.50, 0.40, 0.05, 0.05]  # a comment that looks a bit like prose
+
+
+@pytest.fixture(scope="module")
+def tables() -> tuple[np.ndarray, np.ndarray]:
+    return decode.fit_transitions(SEQUENCES)
+
+
+def run(rows: list[list[float]], tables: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    log_start, log_trans = tables
+    return decode.viterbi(np.asarray(rows, dtype=np.float64), PRIOR, log_start, log_trans)
+
+
+def contiguous_comments(labels: np.ndarray) -> bool:
+    idx = np.flatnonzero(labels == CO)
+    return idx.size == 0 or bool((labels[idx[0]: idx[-1] + 1] == CO).all())
+
+
+def test_state_sequence_phase_flips_at_first_comment() -> None:
+    s = decode.state_sequence(["editorial", "boilerplate", "comment", "editorial", "spam"])
+    assert [decode.STATES[i] for i in s] == [("editorial", 0), ("boilerplate", 0), ("comment", 1),
+                                             ("editorial", 1), ("spam", 1)]
+
+
+def test_fit_transitions_structure(tables: tuple[np.ndarray, np.ndarray]) -> None:
+    log_start, log_trans = tables
+    k = len(decode.STATES)
+    assert log_start.shape == (k,) and log_trans.shape == (k, k)
+    assert np.exp(log_start).sum() == pytest.approx(1.0)
+    assert np.allclose(np.exp(log_trans).sum(axis=1), 1.0)
+    for i, (_, pi) in enumerate(decode.STATES):
+        for j, (lab_j, pj) in enumerate(decode.STATES):
+            if pj < pi or (pi == 0 and pj == 1 and lab_j != "comment"):
+                assert log_trans[i, j] == -np.inf, (decode.STATES[i], decode.STATES[j])
+            else:
+                assert np.isfinite(log_trans[i, j])
+        if pi == 1 and decode.STATES[i][0] != "comment":
+            assert log_start[i] == -np.inf
+
+
+def test_fit_transitions_counts(tables: tuple[np.ndarray, np.ndarray]) -> None:
+    """The most frequent move out of article-phase editorial is to stay editorial."""
+    _, log_trans = tables
+    e0 = decode.STATES.index(("editorial", 0))
+    c1 = decode.STATES.index(("comment", 1))
+    assert int(np.argmax(log_trans[e0])) == e0
+    assert int(np.argmax(log_trans[c1])) == c1
+
+
+def test_empty_and_single_row(tables: tuple[np.ndarray, np.ndarray]) -> None:
+    assert run(np.zeros((0, 4)).tolist(), tables).shape == (0,)
+    assert run([E], tables).tolist() == [ED]
+
+
+def test_isolated_comment_like_row_does_not_open_a_thread(tables: tuple[np.ndarray, np.ndarray]) -> None:
+    for odd in (C, C_STRONG):
+        labels = run([E] * 20 + [odd] + [E] * 20, tables)
+        assert (labels == ED).all(), labels
+
+
+def test_strong_comment_run_at_the_end(tables: tuple[np.ndarray, np.ndarray]) -> None:
+    labels = run([E] * 30 + [C] * 3, tables)
+    assert labels.tolist() == [ED] * 30 + [CO] * 3
+    labels = run([E] * 8 + [C_STRONG] * 4, tables)
+    assert labels.tolist() == [ED] * 8 + [CO] * 4
+
+
+def test_prose_like_comments_inside_a_thread_stay_comments(tables: tuple[np.ndarray, np.ndarray]) -> None:
+    rows = [E] * 6 + [C, C, E_MILD, C, E_MILD, E_MILD, C, C]
+    assert np.argmax(rows, axis=1).tolist().count(ED) == 9  # argmax alone would split the thread
+    labels = run(rows, tables)
+    assert labels.tolist() == [ED] * 6 + [CO] * 8
+
+
+def test_comment_labels_form_one_run_on_noisy_pages(tables: tuple[np.ndarray, np.ndarray]) -> None:
+    """Seeded noisy pages (article then thread); argmax splits many threads, Viterbi none."""
+    rng = np.random.default_rng(1234)
+    split_by_argmax = found = 0
+    for _ in range(200):
+        rows = [np.array([0.8, 0.1, 0.05, 0.05]) + rng.uniform(0, 0.1, 4) for _ in range(rng.integers(3, 15))]
+        for _ in range(rng.integers(2, 12)):
+            rows.append(np.array(E_MILD) if rng.random() < 0.25
+                        else np.array([0.15, 0.7, 0.1, 0.05]) + rng.uniform(0, 0.1, 4))
+        P = np.array([r / r.sum() for r in rows])
+        labels = decode.viterbi(P, PRIOR, *tables)
+        assert contiguous_comments(labels), (np.round(P, 2), labels)
+        # Once the thread starts it runs to the end (these pages have no furniture after it).
+        first = np.flatnonzero(labels == CO)
+        assert first.size == 0 or (labels[first[0]:] == CO).all()
+        found += bool(first.size)
+        split_by_argmax += not contiguous_comments(P.argmax(axis=1))
+    assert found > 150 and split_by_argmax > 50  # the test is not vacuous
+
+
+def test_decoded_labels_are_valid_indices(tables: tuple[np.ndarray, np.ndarray]) -> None:
+    rng = np.random.default_rng(7)
+    P = rng.dirichlet(np.ones(4), size=50)
+    labels = decode.viterbi(P, PRIOR, *tables)
+    assert labels.shape == (50,)
+    assert set(labels.tolist()) <= {ED, CO, SP, BO}

@@ -1,0 +1,140 @@
+"""Feature extraction: schema, finiteness, batch == per page, no context across pages, column meanings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from features.extract import CONTEXT_NAMES, FEATURE_NAMES, LOCAL_NAMES, extract, extract_batch
+
+PAGE_A = [
+    "Council approves new harbour bridge budget",
+    "By Jane Smith, Staff Writer",
+    "The city council voted 7-2 on Tuesday to fund the bridge, officials said.",
+    "\u201cThis is a good day for the city,\u201d the mayor told reporters.",
+    "Read more: https://example.com/news/bridge",
+]
+PAGE_B = [
+    "I think you are wrong about the bridge.",
+    "Dear SF \u2013 could you please fix the potholes first?",
+    "Check out my channel!!! I make $85 an hour from home www.spam.tk",
+    "Reply",
+    "Reply",
+]
+PAGE_C = ["Home / Uncategorized / Bridge", "\u00a9 2024 Example News. All rights reserved.", "Source link"]
+
+
+def col(X: np.ndarray, name: str) -> np.ndarray:
+    return X[:, FEATURE_NAMES.index(name)]
+
+
+def test_schema_names_are_unique_and_split() -> None:
+    assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES)
+    assert FEATURE_NAMES == LOCAL_NAMES + CONTEXT_NAMES
+
+
+@pytest.mark.parametrize("page", [PAGE_A, PAGE_B, PAGE_C, ["x"], ["\u00e9\u00e8 \U0001F600 \u4e2d\u6587"]])
+def test_shape_and_finite(page: list[str]) -> None:
+    pf = extract(page)
+    assert pf.X.shape == (len(page), len(FEATURE_NAMES))
+    assert pf.X.dtype == np.float32
+    assert np.isfinite(pf.X).all()
+    assert pf.lengths.tolist() == [len(t) for t in page]
+
+
+def test_empty_page() -> None:
+    pf = extract([])
+    assert pf.X.shape == (0, len(FEATURE_NAMES))
+    assert pf.lengths.shape == (0,)
+
+
+def test_batch_equals_per_page() -> None:
+    pages = [PAGE_A, PAGE_B, PAGE_C]
+    pf, offsets = extract_batch(pages)
+    assert offsets.tolist() == [0, 5, 10, 13]
+    stacked = np.vstack([extract(p).X for p in pages])
+    assert pf.X.shape == stacked.shape
+    assert np.allclose(pf.X, stacked, atol=1e-6)
+
+
+def test_batch_with_empty_pages_equals_per_page() -> None:
+    pages = [[], PAGE_B, [], [], PAGE_A, []]
+    pf, offsets = extract_batch(pages)
+    assert offsets.tolist() == [0, 0, 5, 5, 5, 10, 10]
+    assert np.allclose(pf.X, np.vstack([extract(PAGE_B).X, extract(PAGE_A).X]), atol=1e-6)
+
+
+def test_all_pages_empty() -> None:
+    pf, offsets = extract_batch([[], []])
+    assert pf.X.shape == (0, len(FEATURE_NAMES))
+    assert offsets.tolist() == [0, 0, 0]
+
+
+def test_context_never_crosses_pages() -> None:
+    """The first block of a page has no previous neighbour and no header above it, whatever came before."""
+    header_page = ["524 comments", "Leave a Reply", "I think so too"]
+    pf, _ = extract_batch([header_page, ["Plain article sentence number one."]])
+    last = pf.X[-1]
+    assert last[FEATURE_NAMES.index("n-1_log_chars")] == -1.0
+    assert last[FEATURE_NAMES.index("n+1_log_chars")] == -1.0
+    assert last[FEATURE_NAMES.index("comment_header_above")] == 0.0
+    assert last[FEATURE_NAMES.index("rel_pos")] == 0.0
+    assert last[FEATURE_NAMES.index("log_n_blocks")] == pytest.approx(np.log1p(1))
+
+
+def test_duplicate_flag_is_per_page() -> None:
+    """A line repeated on another page is not a duplicate; repeated on the same page it is."""
+    pf, _ = extract_batch([["Same line here"], ["Same line here", "Other", "same  LINE here"]])
+    assert pf.dup.tolist() == [0.0, 0.0, 0.0, 1.0]
+    assert col(pf.X, "dup").tolist() == [0.0, 0.0, 0.0, 1.0]
+
+
+def test_position_columns() -> None:
+    X = extract(["a", "b", "c", "d", "e"]).X
+    assert col(X, "rel_pos").tolist() == pytest.approx([0.0, 0.25, 0.5, 0.75, 1.0])
+    assert col(X, "log_index").tolist() == pytest.approx(np.log1p(np.arange(5)).tolist())
+
+
+def test_url_line_has_high_url_char_frac() -> None:
+    X = extract(["https://www.example.com/2024/05/some-story.html", "No links in this sentence."]).X
+    assert col(X, "url_char_frac")[0] > 0.5
+    assert col(X, "url_char_frac")[1] == 0.0
+    assert col(X, "c_url")[0] >= 1
+
+
+def test_first_person_opinion() -> None:
+    X = extract(["I think you are wrong", "The minister announced the budget on Monday."]).X
+    assert col(X, "w_first_singular")[0] > 0
+    assert col(X, "p_opinion_phrase")[0] >= 1
+    assert col(X, "w_first_singular")[1] == 0
+    assert col(X, "p_opinion_phrase")[1] == 0
+
+
+def test_address_start_pattern() -> None:
+    X = extract(["Dear SF \u2013 could you tell us more?", "SF could you tell us more?",
+                 "@bob you are right"]).X
+    assert col(X, "c_address").tolist() == [1.0, 0.0, 1.0]
+
+
+def test_phrase_does_not_span_blocks() -> None:
+    """"I" at the end of one line and "think" at the start of the next are not the phrase "i think"."""
+    X = extract(["Me and I", "think about it"]).X
+    assert col(X, "p_opinion_phrase").tolist() == [0.0, 0.0]
+
+
+def test_dup_column_marks_the_repeat_only() -> None:
+    X = extract(["A line that repeats.", "Something else.", "A line that repeats."]).X
+    assert col(X, "dup").tolist() == [0.0, 0.0, 1.0]
+
+
+def test_short_and_length_columns() -> None:
+    X = extract(["Reply", "x" * 100]).X
+    assert col(X, "short").tolist() == [1.0, 0.0]
+    assert col(X, "log_chars").tolist() == pytest.approx([np.log1p(5), np.log1p(100)])
+
+
+def test_money_and_call_to_action() -> None:
+    X = extract([PAGE_B[2], PAGE_A[2]]).X
+    assert col(X, "c_money")[0] >= 1
+    assert col(X, "p_call_to_action")[0] >= 1
+    assert col(X, "p_call_to_action")[1] == 0

@@ -1,0 +1,238 @@
+"""Model files: JSON header + .npz arrays, checksum and schema checks, never unpickling."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifier.api import Classifier
+from classifier.model import LABELS, BlockModel, ModelError
+from features.extract import FEATURE_NAMES, SCHEMA_VERSION, extract
+
+TEXTS = ["Council approves bridge budget", "I think you are wrong!!", "Reply", "Home / News / Local",
+         "Check out my channel www.spam.tk", "The vote was 7-2, officials said."]
+
+
+def _load(header: Path) -> BlockModel:
+    return BlockModel.load(header, expected_schema=SCHEMA_VERSION, expected_features=FEATURE_NAMES)
+
+
+def _rewrite_header(header: Path, **changes) -> None:
+    h = json.loads(header.read_text())
+    h.update(changes)
+    header.write_text(json.dumps(h))
+
+
+@pytest.fixture
+def saved(tmp_path: Path, tiny_model: Callable[..., BlockModel]) -> tuple[BlockModel, Path]:
+    model = tiny_model()
+    model.save(tmp_path / "m")
+    return model, tmp_path / "m.json"
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_round_trip_identical_proba(tmp_path: Path, tiny_model: Callable[..., BlockModel],
+                                    layers: int) -> None:
+    model = tiny_model(seed=3, layers=layers)
+    model.save(tmp_path / "m")
+    assert (tmp_path / "m.json").exists() and (tmp_path / "m.npz").exists()
+    loaded = _load(tmp_path / "m.json")
+    X = extract(TEXTS).X
+    assert np.array_equal(model.predict_proba(X), loaded.predict_proba(X))
+    assert loaded.feature_names == FEATURE_NAMES
+    assert loaded.schema == SCHEMA_VERSION
+    assert np.array_equal(loaded.transitions, model.transitions)
+    assert np.array_equal(loaded.start, model.start)
+    assert loaded.sha256 == model.sha256 == hashlib.sha256((tmp_path / "m.npz").read_bytes()).hexdigest()
+    assert loaded.sha256[:16] in loaded.name
+
+
+def test_load_by_stem_and_classifier(saved: tuple[BlockModel, Path]) -> None:
+    model, header = saved
+    by_stem = BlockModel.load(header.with_suffix(""))
+    assert by_stem.sha256 == model.sha256
+    assert Classifier.load(header).model.sha256 == model.sha256
+
+
+def test_proba_rows_sum_to_one(saved: tuple[BlockModel, Path]) -> None:
+    model, _ = saved
+    X = extract(TEXTS).X
+    P = model.predict_proba(X)
+    assert P.shape == (len(TEXTS), len(LABELS))
+    assert np.allclose(P.sum(axis=1), 1.0)
+    assert (P >= 0).all() and (P <= 1).all()
+    assert model.predict_proba(X[:0]).shape == (0, len(LABELS))
+
+
+def test_extreme_inputs_stay_finite(saved: tuple[BlockModel, Path]) -> None:
+    model, _ = saved
+    X = np.full((2, len(FEATURE_NAMES)), 1e30, dtype=np.float32)
+    X[1] = np.nan
+    P = model.predict_proba(X)
+    assert np.isfinite(P).all() and np.allclose(P.sum(axis=1), 1.0)
+
+
+def test_tampered_arrays_fail_checksum(saved: tuple[BlockModel, Path]) -> None:
+    _, header = saved
+    npz = header.with_suffix(".npz")
+    data = bytearray(npz.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    npz.write_bytes(bytes(data))
+    with pytest.raises(ModelError) as exc:
+        _load(header)
+    assert "checksum" in str(exc.value)
+    assert "m.npz" in str(exc.value)
+
+
+def test_truncated_arrays_fail_checksum(saved: tuple[BlockModel, Path]) -> None:
+    _, header = saved
+    npz = header.with_suffix(".npz")
+    npz.write_bytes(npz.read_bytes()[:100])
+    with pytest.raises(ModelError, match="checksum"):
+        _load(header)
+
+
+def test_missing_arrays_file(saved: tuple[BlockModel, Path]) -> None:
+    _, header = saved
+    header.with_suffix(".npz").unlink()
+    with pytest.raises(ModelError, match="m.npz"):
+        _load(header)
+
+
+def test_missing_header(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="nothere.json"):
+        _load(tmp_path / "nothere.json")
+
+
+def test_truncated_header(saved: tuple[BlockModel, Path]) -> None:
+    _, header = saved
+    text = header.read_text()
+    header.write_text(text[: len(text) // 2])
+    with pytest.raises(ModelError) as exc:
+        _load(header)
+    assert "m.json" in str(exc.value)
+
+
+@pytest.mark.parametrize("content", ["[1, 2, 3]", '{"format": "something-else"}', "\x00\x01binary", ""])
+def test_not_a_model_header(saved: tuple[BlockModel, Path], content: str) -> None:
+    _, header = saved
+    header.write_text(content)
+    with pytest.raises(ModelError, match="m.json"):
+        _load(header)
+
+
+def test_wrong_schema_names_expected_schema(saved: tuple[BlockModel, Path]) -> None:
+    _, header = saved
+    _rewrite_header(header, schema="text-0")
+    with pytest.raises(ModelError) as exc:
+        _load(header)
+    msg = str(exc.value)
+    assert SCHEMA_VERSION in msg and "text-0" in msg and "m.json" in msg
+
+
+def test_wrong_schema_via_classifier(saved: tuple[BlockModel, Path]) -> None:
+    _, header = saved
+    _rewrite_header(header, schema="text-0")
+    with pytest.raises(ModelError, match=SCHEMA_VERSION):
+        Classifier.load(header)
+
+
+def test_feature_names_mismatch(saved: tuple[BlockModel, Path]) -> None:
+    _, header = saved
+    h = json.loads(header.read_text())
+    h["feature_names"] = list(reversed(h["feature_names"]))
+    header.write_text(json.dumps(h))
+    with pytest.raises(ModelError, match="feature names"):
+        _load(header)
+
+
+def test_wrong_format_version_and_labels(saved: tuple[BlockModel, Path]) -> None:
+    _, header = saved
+    original = header.read_text()
+    _rewrite_header(header, format_version=99)
+    with pytest.raises(ModelError, match="version"):
+        _load(header)
+    header.write_text(original)
+    _rewrite_header(header, labels=["a", "b", "c", "d"])
+    with pytest.raises(ModelError, match="labels"):
+        _load(header)
+
+
+@pytest.mark.parametrize("n_layers", [0, 1, 3, -1, "two"])
+def test_header_layer_count_mismatch(saved: tuple[BlockModel, Path], n_layers) -> None:
+    """The header is not covered by the checksum: a wrong layer count must still be a ModelError."""
+    _, header = saved
+    _rewrite_header(header, n_layers=n_layers)
+    with pytest.raises(ModelError, match="m.npz|m.json"):
+        _load(header)
+
+
+def _write_npz_with_header(header: Path, arrays: dict[str, np.ndarray]) -> None:
+    npz = header.with_suffix(".npz")
+    with open(npz, "wb") as fh:
+        np.savez(fh, **arrays)
+    _rewrite_header(header, arrays_sha256=hashlib.sha256(npz.read_bytes()).hexdigest())
+
+
+class _Boom:
+    """Unpickling this object would create a marker file (it must never happen)."""
+
+    marker: Path
+
+    def __reduce__(self):
+        return (Path.write_text, (self.marker, "unpickled!"))
+
+
+def test_pickled_object_array_is_never_unpickled(saved: tuple[BlockModel, Path], tmp_path: Path) -> None:
+    model, header = saved
+    marker = tmp_path / "pwned"
+    boom = _Boom()
+    boom.marker = marker
+    evil = np.empty(1, dtype=object)
+    evil[0] = boom
+    # Sanity: a pickling load of this object would indeed run code.
+    assert b"write_text" in pickle.dumps(evil)
+    arrays = {"mean": evil, "scale": model.scale, "w0": model.weights[0], "b0": model.biases[0],
+              "w1": model.weights[1], "b1": model.biases[1]}
+    _write_npz_with_header(header, arrays)
+    with pytest.raises(ModelError) as exc:
+        _load(header)
+    assert "m.npz" in str(exc.value)
+    assert not marker.exists()
+
+
+def test_wrong_array_shapes(saved: tuple[BlockModel, Path]) -> None:
+    model, header = saved
+    arrays = {"mean": model.mean[:-1], "scale": model.scale[:-1], "w0": model.weights[0][:-1],
+              "b0": model.biases[0], "w1": model.weights[1], "b1": model.biases[1]}
+    _write_npz_with_header(header, arrays)
+    with pytest.raises(ModelError, match="shapes"):
+        _load(header)
+
+
+def test_missing_array(saved: tuple[BlockModel, Path]) -> None:
+    model, header = saved
+    arrays = {"mean": model.mean, "scale": model.scale, "w0": model.weights[0], "b0": model.biases[0]}
+    _write_npz_with_header(header, arrays)
+    with pytest.raises(ModelError, match="missing array"):
+        _load(header)
+
+
+def test_inconsistent_layer_shapes(saved: tuple[BlockModel, Path]) -> None:
+    """Layer shapes that do not chain (or a scale of the wrong size) fail at load, not at predict."""
+    model, header = saved
+    arrays = {"mean": model.mean, "scale": model.scale, "w0": model.weights[0], "b0": model.biases[0],
+              "w1": np.zeros((model.weights[1].shape[0] + 1, 4), dtype=np.float32), "b1": model.biases[1]}
+    _write_npz_with_header(header, arrays)
+    with pytest.raises(ModelError, match="shapes"):
+        _load(header)
+    arrays.update(w1=model.weights[1], scale=model.scale[:3])
+    _write_npz_with_header(header, arrays)
+    with pytest.raises(ModelError, match="shapes"):
+        _load(header)
