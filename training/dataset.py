@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +21,27 @@ DEFAULT_CORPORA = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpo
 DEFAULT_BBC_PAGES = 400
 # Dragnet renderings trained on: full page, scraper-like trimmed span, gold text alone.
 DRAGNET_VARIANTS = ("full", "trimmed", "gold")
-# YouTube videos whose comments are placed in threads for spam training.
-YOUTUBE_VIDEOS_ALL: tuple[str, ...] = ()
+# Comment metadata lines (names, dates, "Reply") dropped to make the "bodies" rendering: many
+# scrapers (trafilatura's comment output, forum dumps) keep only the comment texts.
+THREAD_META_RX = re.compile(
+    r"\d:\d\d|\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d"
+    r"|\b\d+ (?:minutes?|hours?|days?|weeks?|months?|years?) ago\b|^\s*by \S+|^\s*(?:reply|report|quote|share)\b",
+    re.I,
+)
+# Comment lines at most this long with at most this many words are names/chrome, not bodies.
+META_MAX_CHARS = 40
+META_MAX_WORDS = 3
+
+
+def comment_bodies(page: corpora.LabeledPage) -> corpora.LabeledPage | None:
+    """The gold page with its thread's metadata lines removed (comment texts only)."""
+    keep = [(t, lab) for t, lab in zip(page.texts, page.labels)
+            if lab != "comment" or not (THREAD_META_RX.search(t)
+                                         or (len(t) <= META_MAX_CHARS and len(t.split()) <= META_MAX_WORDS))]
+    if not any(lab == "comment" for _, lab in keep):
+        return None
+    return corpora.LabeledPage(id=page.id.replace("#gold", "#bodies"), corpus=page.corpus, source=page.source,
+                               texts=[t for t, _ in keep], labels=[lab for _, lab in keep], group=page.group)
 
 
 @dataclass
@@ -78,6 +98,10 @@ def load_pages(root: Path, variants: tuple[str, ...] = DRAGNET_VARIANTS, bbc_pag
             pages.append(p)
             if v == "trimmed" and "comment" in p.labels:
                 dragnet_with_comments.append(p)
+            if v == "gold" and "comment" in p.labels:
+                bodies = comment_bodies(p)
+                if bodies is not None:
+                    pages.append(bodies)
     if cleaneval:
         pages.extend(corpora.read_cleaneval(root / "cleaneval"))
     if bbc_pages:

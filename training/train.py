@@ -33,7 +33,7 @@ from . import lexicon, metrics
 from .dataset import DEFAULT_BBC_PAGES, DEFAULT_CORPORA, DRAGNET_VARIANTS, Matrix, featurize, load_pages
 
 HIDDEN_LAYERS = (128, 64)
-L2_ALPHA = 1e-4
+L2_ALPHA = 1e-2
 MAX_EPOCHS = 60
 BATCH = 512
 LEARNING_RATE = 1e-3
@@ -41,7 +41,7 @@ LEARNING_RATE = 1e-3
 MIN_LABEL_SHARE = 0.04
 # Scale floor for constant columns.
 MIN_SCALE = 1e-3
-TEMPERATURES = np.round(np.arange(0.5, 8.01, 0.1), 3)
+TEMPERATURES = np.round(np.arange(0.5, 12.01, 0.1), 3)
 
 
 def _balanced_index(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:

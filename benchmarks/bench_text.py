@@ -1,0 +1,371 @@
+"""Throughput of plain-text classification: newswinnow (in-process and CLI), jusText and a floor.
+
+All systems see the same pages in the same run: every BBC News article and the gold text of every
+Dragnet training page (comment marker line removed), each page reduced to its non-empty lines.
+Throughput is MB (10^6 bytes) of that UTF-8 input text per second of wall time, and pages per
+second; see ``benchmarks/README.md`` for what each row measures.
+
+    python benchmarks/bench_text.py [--corpora DIR] [--limit N] [--repeat R] [--model PATH]
+                                    [--json OUT] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import html
+import io
+import json
+import os
+import platform
+import pstats
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_CORPORA = REPO.parent / "shared" / "corpora"
+BBC_GLOB = "bbc_news/*/*.txt"
+DRAGNET_GLOB = "dragnet_train/Corrected/*.txt"
+# Dragnet's hand-typed marker between the article and the comments (see the corpora README).
+COMMENT_MARKER = re.compile(r"^\s*[!@#$%^&*() ]{5,}\s*COMMENTS\s*$")
+FLOOR_PATTERN = r"\w+"
+# Pages are shuffled with this seed so that --limit takes a mix of both corpora.
+SHUFFLE_SEED = 0
+DEFAULT_REPEAT = 3
+DEFAULT_CLI_REPEAT = 3
+CLI_JOBS = (1, 2)
+JUSTEXT_LANGUAGE = "English"
+BYTES_PER_MB = 1_000_000
+PROFILE_TOP = 15
+# Before the run, sample how busy the CPUs are (other processes) for this long, and warn above
+# this fraction of all CPUs' time: competing work makes the figures far too low.
+IDLE_SAMPLE_S = 1.0
+BUSY_FRACTION = 0.15
+PROC_STAT = Path("/proc/stat")
+ENV_MODEL = "NEWSWINNOW_MODEL"
+JUSTEXT_ROW = "jusText"
+FLOOR_ROW = "findall floor"
+
+
+@dataclass
+class Page:
+    """One input page: its id (corpus-relative path) and text (non-empty lines, ``\\n``-joined)."""
+
+    id: str
+    text: str
+
+
+@dataclass
+class Row:
+    """One system's figures: best wall time over ``runs`` runs and the derived rates."""
+
+    system: str
+    seconds: float
+    runs: int
+    mb_per_s: float = 0.0
+    pages_per_s: float = 0.0
+    vs_justext: float | None = None
+    vs_floor: float | None = None
+
+
+def cpu_busy(sample_s: float = IDLE_SAMPLE_S) -> float | None:
+    """Fraction of all CPUs' time spent busy during ``sample_s`` seconds (Linux), else None."""
+
+    def times() -> tuple[int, int]:
+        fields = [int(x) for x in PROC_STAT.read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        return idle, sum(fields)
+
+    try:
+        idle0, total0 = times()
+        time.sleep(sample_s)
+        idle1, total1 = times()
+    except (OSError, ValueError, IndexError):
+        return None
+    total = total1 - total0
+    return 1.0 - (idle1 - idle0) / total if total > 0 else None
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 when valid, else Latin-1 (a few Dragnet pages are not UTF-8)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def page_text(raw: str, drop_marker: bool) -> str:
+    """The page's non-empty lines joined by ``\\n``; the Dragnet comment marker dropped if asked."""
+    lines = [ln.rstrip("\r") for ln in raw.split("\n") if ln.strip()]
+    if drop_marker:
+        lines = [ln for ln in lines if not COMMENT_MARKER.match(ln)]
+    return "\n".join(lines)
+
+
+def load_pages(corpora: Path, limit: int | None) -> tuple[list[Page], dict[str, int]]:
+    """Read both corpora; return the (shuffled, limited) pages and the page count per corpus."""
+    pages: list[Page] = []
+    for pattern, drop_marker in ((BBC_GLOB, False), (DRAGNET_GLOB, True)):
+        for path in sorted(corpora.glob(pattern)):
+            text = page_text(decode(path.read_bytes()), drop_marker)
+            if text:
+                pages.append(Page(path.relative_to(corpora).as_posix(), text))
+    if not pages:
+        sys.exit(f"bench_text: no pages under {corpora} ({BBC_GLOB}, {DRAGNET_GLOB}); see --corpora")
+    random.Random(SHUFFLE_SEED).shuffle(pages)
+    if limit is not None:
+        pages = pages[:limit]
+    counts: dict[str, int] = {}
+    for p in pages:
+        corpus = p.id.split("/", 1)[0]
+        counts[corpus] = counts.get(corpus, 0) + 1
+    return pages, counts
+
+
+def best_of(run: Callable[[], float], repeat: int) -> float:
+    """The shortest of ``repeat`` timed runs (seconds)."""
+    return min(run() for _ in range(repeat))
+
+
+# --- the systems --------------------------------------------------------------------------------
+def run_inprocess(clf: Any, records: Sequence[dict]) -> float:
+    """newswinnow's Python API, every output serialised to a JSON line; returns seconds."""
+    t0 = time.perf_counter()
+    for doc in clf.classify_many(records):
+        json.dumps(doc.to_dict())
+    return time.perf_counter() - t0
+
+
+def cli_command() -> list[str]:
+    """The ``newswinnow`` console script of this interpreter's environment (or ``-m`` fallback)."""
+    script = Path(sys.executable).parent / "newswinnow"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("newswinnow")
+    return [found] if found else [sys.executable, "-m", "classifier.cli"]
+
+
+def cli_env() -> dict[str, str]:
+    """The environment for the CLI: this repository first on the import path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def run_cli(jsonl: Path, jobs: int, model: Path) -> float:
+    """``newswinnow classify --format jsonl FILE > /dev/null``, wall time including start-up."""
+    cmd = [*cli_command(), "classify", "--format", "jsonl", "--jobs", str(jobs), "--model", str(model),
+           str(jsonl)]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=cli_env(), check=False)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        err = proc.stderr.decode(errors="replace")
+        sys.exit(f"bench_text: {' '.join(cmd)} exited {proc.returncode}:\n{err}")
+    rejected = proc.stderr.count(b"rejected:")
+    if rejected:
+        print(f"bench_text: warning: the CLI rejected {rejected} records", file=sys.stderr)
+    return elapsed
+
+
+def to_html(text: str) -> str:
+    """jusText's input: each line as an escaped ``<p>`` inside ``<html><body>``."""
+    paras = "".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n"))
+    return f"<html><body>{paras}</body></html>"
+
+
+def run_justext(justext: Any, stoplist: frozenset[str], htmls: Sequence[str]) -> float:
+    """``justext.justext`` over every page (HTML wrapping done beforehand); returns seconds."""
+    t0 = time.perf_counter()
+    for doc in htmls:
+        justext.justext(doc, stoplist)
+    return time.perf_counter() - t0
+
+
+def run_floor(texts: Sequence[str]) -> float:
+    """``re.findall(r"\\w+", text)`` over every page: the least work any classifier must do."""
+    t0 = time.perf_counter()
+    for text in texts:
+        re.findall(FLOOR_PATTERN, text)
+    return time.perf_counter() - t0
+
+
+# --- set-up, report -----------------------------------------------------------------------------
+def resolve_model(arg: str | None) -> Path:
+    """--model, else $NEWSWINNOW_MODEL, else the shipped model (``data/model-text.json``)."""
+    from classifier.api import default_model_path
+
+    path = Path(arg) if arg else default_model_path()
+    if not path.exists():
+        sys.exit(f"bench_text: no model at {path}; pass --model PATH or set ${ENV_MODEL}")
+    return path.resolve()
+
+
+def load_justext() -> tuple[Any, frozenset[str]] | None:
+    """jusText and its English stop list, or None (with a note) when it cannot be imported."""
+    try:
+        import justext
+    except ImportError as e:
+        print(f"bench_text: jusText unavailable ({e}); install the bench extra: pip install -e '.[bench]'",
+              file=sys.stderr)
+        return None
+    return justext, justext.get_stoplist(JUSTEXT_LANGUAGE)
+
+
+def version(dist: str) -> str | None:
+    """An installed distribution's version, or None."""
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def fill_rates(rows: list[Row], mb: float, n_pages: int) -> None:
+    """MB/s, pages/s and the ratios to jusText and to the floor (ratios of MB/s)."""
+    for r in rows:
+        r.mb_per_s = mb / r.seconds
+        r.pages_per_s = n_pages / r.seconds
+    ref = {r.system: r.mb_per_s for r in rows}
+    for r in rows:
+        r.vs_justext = r.mb_per_s / ref[JUSTEXT_ROW] if JUSTEXT_ROW in ref else None
+        r.vs_floor = r.mb_per_s / ref[FLOOR_ROW] if FLOOR_ROW in ref else None
+
+
+def fmt_ratio(x: float | None) -> str:
+    """A ratio with three significant digits, or n/a."""
+    return "n/a" if x is None else f"{x:.3g}"
+
+
+def markdown_table(rows: Sequence[Row]) -> str:
+    """The results as a Markdown table."""
+    lines = ["| system | MB/s | pages/s | × jusText | × floor | runs |", "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r.system} | {r.mb_per_s:.3g} | {r.pages_per_s:,.0f} | {fmt_ratio(r.vs_justext)} "
+                     f"| {fmt_ratio(r.vs_floor)} | {r.runs} |")
+    return "\n".join(lines)
+
+
+def profile_inprocess(clf: Any, records: Sequence[dict], top: int = PROFILE_TOP) -> str:
+    """One in-process run under cProfile; the ``top`` functions by own time."""
+    prof = cProfile.Profile()
+    prof.enable()
+    run_inprocess(clf, records)
+    prof.disable()
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(top)
+    return buf.getvalue()
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA,
+                    help="folder holding bbc_news/ and dragnet_train/ (default: %(default)s)")
+    ap.add_argument("--limit", type=int, default=None, help="use only N pages (a fixed shuffled mix)")
+    ap.add_argument("--repeat", type=int, default=DEFAULT_REPEAT,
+                    help="best of R runs for in-process, jusText and the floor (default: %(default)s)")
+    ap.add_argument("--cli-repeat", type=int, default=DEFAULT_CLI_REPEAT,
+                    help="best of R runs for each CLI row (default: %(default)s)")
+    ap.add_argument("--model", help=f"model header (.json); default: ${ENV_MODEL} or data/model-text.json")
+    ap.add_argument("--json", type=Path, dest="json_out", help="also write the figures to this JSON file")
+    ap.add_argument("--profile", action="store_true",
+                    help=f"profile one in-process run; print the top {PROFILE_TOP} by own time to stderr")
+    args = ap.parse_args(argv)
+    for name in ("limit", "repeat", "cli_repeat"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            ap.error(f"--{name.replace('_', '-')} must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run every system on the same pages, print the table, optionally save JSON."""
+    args = parse_args(argv)
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from classifier import Classifier, ModelError
+
+    model_path = resolve_model(args.model)
+    try:
+        clf = Classifier.load(model_path)
+    except ModelError as e:
+        sys.exit(f"bench_text: the model does not load: {e}")
+
+    busy_before = cpu_busy()
+    if busy_before is not None and busy_before > BUSY_FRACTION:
+        print(f"bench_text: warning: the CPUs were {busy_before:.0%} busy before the run; other processes "
+              "compete for them and the figures will be low", file=sys.stderr)
+    pages, counts = load_pages(args.corpora, args.limit)
+    texts = [p.text for p in pages]
+    records = [{"id": p.id, "text": p.text} for p in pages]
+    n_pages = len(pages)
+    mb = sum(len(t.encode("utf-8")) for t in texts) / BYTES_PER_MB
+    print(f"input: {n_pages} pages ({', '.join(f'{k} {v}' for k, v in counts.items())}), {mb:.2f} MB; "
+          f"model {model_path} ({clf.model.name})", file=sys.stderr)
+
+    rows: list[Row] = []
+
+    def measure(system: str, run: Callable[[], float], repeat: int) -> None:
+        seconds = best_of(run, repeat)
+        rows.append(Row(system, seconds, repeat))
+        print(f"  {system}: {seconds:.2f} s (best of {repeat})", file=sys.stderr)
+
+    measure("newswinnow in-process", lambda: run_inprocess(clf, records), args.repeat)
+    with tempfile.TemporaryDirectory(prefix="bench_text_") as tmp:
+        jsonl = Path(tmp) / "pages.jsonl"
+        with jsonl.open("w", encoding="utf-8") as fh:
+            for rec in records:
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        one = Path(tmp) / "one.jsonl"
+        one.write_text(json.dumps(records[0], ensure_ascii=False) + "\n", encoding="utf-8")
+        startup = best_of(lambda: run_cli(one, 1, model_path), args.cli_repeat)
+        print(f"  CLI start-up (one page): {startup:.2f} s", file=sys.stderr)
+        for jobs in CLI_JOBS:
+            measure(f"newswinnow CLI --jobs {jobs}", lambda j=jobs: run_cli(jsonl, j, model_path),
+                    args.cli_repeat)
+    jt = load_justext()
+    if jt is not None:
+        htmls = [to_html(t) for t in texts]
+        measure(JUSTEXT_ROW, lambda: run_justext(jt[0], jt[1], htmls), args.repeat)
+    measure(FLOOR_ROW, lambda: run_floor(texts), args.repeat)
+    fill_rates(rows, mb, n_pages)
+
+    print(f"\nInput: {mb:.2f} MB of text, {n_pages} pages; {os.cpu_count()} CPUs; "
+          f"CLI start-up {startup:.2f} s\n")
+    print(markdown_table(rows))
+
+    if args.profile:
+        print(f"\ncProfile of one in-process run (top {PROFILE_TOP} by tottime):", file=sys.stderr)
+        print(profile_inprocess(clf, records), file=sys.stderr)
+
+    if args.json_out is not None:
+        report = {
+            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                        "processor": platform.processor() or platform.machine(),
+                        "python": platform.python_version()},
+            "versions": {d: version(d) for d in ("newswinnow", "jusText", "numpy", "lxml")},
+            "model": {"path": str(model_path), "name": clf.model.name},
+            "input": {"corpora": str(args.corpora), "pages": n_pages, "pages_by_corpus": counts,
+                      "mb": mb, "limit": args.limit},
+            "cpu_busy_before": busy_before,
+            "repeat": args.repeat, "cli_repeat": args.cli_repeat, "cli_startup_s": startup,
+            "results": [asdict(r) for r in rows],
+        }
+        args.json_out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
