@@ -1,6 +1,6 @@
 """Profanity score (0..1) and evidence spans for text blocks.
 
-The lexicon (``lexicons/profanity.txt``) holds word stems with a severity weight; everything
+The lexicon (``wordlists/profanity.txt``) holds word stems with a severity weight; everything
 here is built from it once at import. This runs over billions of lines, most of them clean,
 so the work is split into a cheap screen over a whole batch and an exact matcher that only
 sees the few lines the screen lets through (about 2% of BBC News paragraphs).
@@ -54,7 +54,7 @@ import numpy as np
 
 __all__ = ["profanity_scores", "profanity_counts", "LEXICON_PATH"]
 
-LEXICON_PATH = Path(__file__).with_name("lexicons") / "profanity.txt"
+LEXICON_PATH = Path(__file__).with_name("wordlists") / "profanity.txt"
 
 # Scoring.
 NAME_DISCOUNT = 0.5  # weight factor for a lone Title-case hit of a `name` stem ("Dick said")
@@ -86,7 +86,7 @@ _LEET_SYMBOLS = "".join(sorted({c for v in LEET.values() for c in v if not c.isa
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Stem:
-    """One lexicon entry (see the header of lexicons/profanity.txt for the syntax)."""
+    """One lexicon entry (see the header of wordlists/profanity.txt for the syntax)."""
 
     text: str
     weight: float
