@@ -7,24 +7,40 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from features.extract import FEATURE_NAMES, SCHEMA_VERSION, extract
+from features.extract import FEATURE_NAMES, SCHEMA_VERSION, PageFeatures, extract_batch
 from features.mt import mt_page_score
 from features.segment import Block, html_to_blocks, segment_text
 
 from . import decode, scores
 from .model import LABELS, BlockModel, ModelError
+from .parallel import BATCH_RECORDS, batched, parallel_map
 from .source import registered_domain
 
 MODEL_STEM = "model-text"
 ENV_MODEL = "NEWSWINNOW_MODEL"
 # Decimal places kept in the JSON output for probabilities and scores.
 ROUND = 4
+# Pages are classified in batches (``parallel.BATCH_RECORDS`` pages, amortising numpy call
+# overhead) of at most about this many characters of block text per batch (bounds memory).
+BATCH_CHARS = 4_000_000
+_COMMENT = LABELS.index("comment")
+_SPAM = LABELS.index("spam")
+
+
+@dataclass(slots=True)
+class PageInput:
+    """A segmented page waiting for the model: its blocks and what the result carries along."""
+
+    blocks: list[Block]
+    id: str | int | None
+    url: str | None
+    is_html: bool
 
 
 def default_model_path() -> Path:
@@ -93,86 +109,154 @@ class Classifier:
     # --- single pages -------------------------------------------------------------------
     def classify_text(self, text: str, id: str | int | None = None, url: str | None = None) -> DocumentResult:
         """Classify a plain-text page: one block per non-empty line."""
-        return self._classify_blocks(segment_text(text), id, url, is_html=False)
+        return self.classify_pages([PageInput(segment_text(text), id, url, False)])[0]
 
     def classify_html(self, html: str | bytes, id: str | int | None = None,
                       url: str | None = None) -> DocumentResult:
         """Classify an HTML page: one block per block-level element's text."""
-        return self._classify_blocks(html_to_blocks(html), id, url, is_html=True)
+        return self.classify_pages([PageInput(html_to_blocks(html), id, url, True)])[0]
 
+    # --- many pages -----------------------------------------------------------------------
     def classify_many(self, records: Iterable[dict], n_jobs: int = 1,
                       text_field: str = "text", html_field: str = "html", id_field: str = "id",
                       url_field: str = "url") -> Iterator[DocumentResult]:
-        """Classify records ({"text": ...} or {"html": ...}) lazily, in input order."""
+        """Classify records ({"text": ...} or {"html": ...}) lazily, in input order.
+
+        Pages go through the model in batches (``BATCH_RECORDS``): features, the network and
+        decoding then cost a few numpy calls per batch instead of per page.
+        """
         if n_jobs == 1:
-            for i, rec in enumerate(records):
-                yield self.classify_record(rec, i + 1, text_field, html_field, id_field, url_field)
+            fields = (text_field, html_field, id_field, url_field)
+            for batch in batched(enumerate(records, 1), BATCH_RECORDS):
+                yield from self.classify_pages([self.prepare(rec, i, *fields) for i, rec in batch])
             return
-        from .parallel import parallel_map
 
         yield from parallel_map(self, records, n_jobs, text_field, html_field, id_field, url_field)
 
     def classify_record(self, rec: dict, default_id: int | None = None, text_field: str = "text",
                         html_field: str = "html", id_field: str = "id", url_field: str = "url") -> DocumentResult:
         """Classify one record; raises ``ValueError`` when it holds no usable text or html."""
+        return self.classify_pages([self.prepare(rec, default_id, text_field, html_field, id_field, url_field)])[0]
+
+    @staticmethod
+    def prepare(rec: dict, default_id: int | None = None, text_field: str = "text", html_field: str = "html",
+                id_field: str = "id", url_field: str = "url") -> PageInput:
+        """Segment one record into blocks; raises ``ValueError`` when it holds no usable text or html."""
         if not isinstance(rec, dict):
             raise ValueError("record is not a JSON object")
         rid = rec.get(id_field, default_id)
         url = rec.get(url_field)
         url = url if isinstance(url, str) else None
         if isinstance(rec.get(text_field), str):
-            return self.classify_text(rec[text_field], rid, url)
+            return PageInput(segment_text(rec[text_field]), rid, url, False)
         if isinstance(rec.get(html_field), str):
-            return self.classify_html(rec[html_field], rid, url)
+            return PageInput(html_to_blocks(rec[html_field]), rid, url, True)
         if text_field in rec or html_field in rec:
             raise ValueError(f"field {text_field!r}/{html_field!r} is not a string")
         raise ValueError(f"record has no {text_field!r} or {html_field!r} field")
 
+    def classify_or_reject(self, items: Sequence[tuple[int, dict]], text_field: str = "text",
+                           html_field: str = "html", id_field: str = "id",
+                           url_field: str = "url") -> list[DocumentResult | str]:
+        """(line number, record) pairs -> a result, or the reason it was rejected, per record.
+
+        A record that cannot be segmented is rejected alone; the rest of the batch goes on.
+        """
+        out: list[DocumentResult | str] = []
+        ready: list[tuple[int, PageInput]] = []
+        for pos, (lineno, rec) in enumerate(items):
+            try:
+                ready.append((pos, self.prepare(rec, lineno, text_field, html_field, id_field, url_field)))
+                out.append("")
+            except ValueError as e:
+                out.append(str(e))
+            except RecursionError:
+                out.append("page too deeply nested")
+        try:
+            results = self.classify_pages([p for _, p in ready])
+        except (ValueError, RecursionError, MemoryError):
+            # Isolate the page that broke the batch: classify one by one.
+            results = []
+            for _, p in ready:
+                try:
+                    results.extend(self.classify_pages([p]))
+                except (ValueError, RecursionError, MemoryError) as e:
+                    results.append(f"page could not be classified ({type(e).__name__}: {e})")
+        for (pos, _), r in zip(ready, results):
+            out[pos] = r
+        return out
+
     # --- the pipeline -------------------------------------------------------------------
-    def _classify_blocks(self, blocks: list[Block], id, url, is_html: bool) -> DocumentResult:
-        texts = [b.text for b in blocks]
-        pf = extract(texts, self.model.lexical)
+    def classify_pages(self, pages: Sequence[PageInput]) -> list[DocumentResult]:
+        """Segmented pages -> results, in order; big batches are cut at ``BATCH_CHARS`` characters."""
+        out: list[DocumentResult] = []
+        start, chars = 0, 0
+        for i, p in enumerate(pages):
+            chars += sum(len(b.text) for b in p.blocks)
+            if chars >= BATCH_CHARS:
+                out.extend(self._classify_batch(pages[start: i + 1]))
+                start, chars = i + 1, 0
+        if start < len(pages):
+            out.extend(self._classify_batch(pages[start:]))
+        return out
+
+    def _classify_batch(self, pages: Sequence[PageInput]) -> list[DocumentResult]:
+        """One feature pass, one forward pass and one batched decode for all ``pages``."""
         m = self.model
+        pf, offsets = extract_batch([[b.text for b in p.blocks] for p in pages], m.lexical)
         proba = m.predict_proba(pf.X)
-        if len(blocks) and m.transitions is not None:
-            labels = decode.viterbi(proba, m.prior, m.start, m.transitions)
+        spans = list(zip(offsets[:-1].tolist(), offsets[1:].tolist()))
+        if m.transitions is not None:
+            decoded = decode.viterbi_batch([proba[a:b] for a, b in spans], m.prior, m.start, m.transitions)
         else:
-            labels = np.argmax(proba, axis=1) if len(blocks) else np.zeros(0, dtype=np.int64)
-        lengths = pf.lengths
-        comment = LABELS.index("comment")
-        first = np.flatnonzero(labels == comment)
+            decoded = [np.argmax(proba[a:b], axis=1) for a, b in spans]
+        # Rounded once for the whole batch (k / 10**ROUND is the shortest float for its decimal).
+        proba_r = np.round(proba, ROUND)
+        mt_r = np.round(pf.mt.astype(np.float64), ROUND).tolist()
+        prof_r = np.round(pf.profanity.astype(np.float64), ROUND).tolist()
+        probs = [dict(zip(LABELS, row)) for row in proba_r.tolist()]
+        label_all = np.concatenate(decoded) if decoded else np.zeros(0, dtype=np.int64)
+        names_all = [LABELS[i] for i in label_all.tolist()]
+        results = []
+        for p, (a, b), labels in zip(pages, spans, decoded):
+            results.append(self._page_result(p, labels, pf, a, b, probs, names_all, mt_r, prof_r))
+        return results
+
+    def _page_result(self, page: PageInput, labels: np.ndarray, pf: PageFeatures, a: int, b: int,
+                     probs: list[dict], names_all: list[str], mt_r: list[float], prof_r: list[float]) -> DocumentResult:
+        """Page fields and the output blocks of one page (rows ``a:b`` of the batch)."""
+        blocks = page.blocks
+        texts = [blk.text for blk in blocks]
+        lengths = pf.lengths[a:b]
+        mt, dup, prof = pf.mt[a:b], pf.dup[a:b], pf.profanity[a:b]
+        first = np.flatnonzero(labels == _COMMENT)
         has_comments = bool(first.size)
         comment_start = None
         if has_comments:
             b0 = blocks[int(first[0])]
-            comment_start = b0.index if is_html else b0.line
+            comment_start = b0.index if page.is_html else b0.line
         frac = scores.fractions(labels, lengths)
-        mt_score = float(mt_page_score(pf.mt, lengths)) if len(blocks) else 0.0
-        dup = scores.dup_fraction(pf.dup, lengths)
+        mt_score = float(mt_page_score(mt, lengths)) if len(blocks) else 0.0
+        dup_f = scores.dup_fraction(dup, lengths)
         # Quality judges every rule but spam on the page without its spam blocks (see scores.quality).
-        clean = labels != LABELS.index("spam")
-        mt_q = float(mt_page_score(pf.mt[clean], lengths[clean])) if clean.any() else 0.0
-        dup_q = scores.dup_fraction(pf.dup[clean], lengths[clean], scores.MIN_DUP_CHARS_FOR_QUALITY)
-        q, reasons = scores.quality(frac, mt_q, dup_q, texts, has_comments, pf.profanity, lengths, labels)
-        label_names = [LABELS[i] for i in labels]
-        out_blocks = []
-        for i, b in enumerate(blocks):
-            p = proba[i]
-            out_blocks.append({
-                "index": b.index,
-                "line": None if is_html else b.line,
-                "text": b.text,
-                "label": label_names[i],
-                "proba": {lab: round(float(p[j]), ROUND) for j, lab in enumerate(LABELS)},
-                "mt": round(float(pf.mt[i]), ROUND),
-                "profanity": round(float(pf.profanity[i]), ROUND),
-                "evidence": pf.mt_evidence[i] + pf.profanity_evidence[i],
-            })
+        clean = labels != _SPAM
+        mt_q = float(mt_page_score(mt[clean], lengths[clean])) if clean.any() else 0.0
+        dup_q = scores.dup_fraction(dup[clean], lengths[clean], scores.MIN_DUP_CHARS_FOR_QUALITY)
+        q, reasons = scores.quality(frac, mt_q, dup_q, texts, has_comments, prof, lengths, labels)
+        label_names = names_all[a:b]
+        mt_ev, prof_ev = pf.mt_evidence, pf.profanity_evidence
+        is_html = page.is_html
+        out_blocks = [
+            {"index": blk.index, "line": None if is_html else blk.line, "text": blk.text,
+             "label": label_names[j], "proba": probs[a + j], "mt": mt_r[a + j], "profanity": prof_r[a + j],
+             "evidence": mt_ev[a + j] + prof_ev[a + j]}
+            for j, blk in enumerate(blocks)
+        ]
         return DocumentResult(
-            id=id, url=url, source=registered_domain(url), blocks=out_blocks,
+            id=page.id, url=page.url, source=registered_domain(page.url), blocks=out_blocks,
             has_comments=has_comments, comment_start=comment_start, fractions=frac,
-            mt_score=round(mt_score, ROUND), dup_fraction=round(dup, ROUND), quality=q,
-            reasons=reasons, model=m.name, labels=label_names,
+            mt_score=round(mt_score, ROUND), dup_fraction=round(dup_f, ROUND), quality=q,
+            reasons=reasons, model=self.model.name, labels=label_names,
         )
 
 

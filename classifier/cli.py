@@ -62,20 +62,15 @@ def _to_record(item: WorkItem, f: Fields) -> tuple[dict | None, str | None]:
 
 def _work(clf: Classifier, f: Fields, mode: str, opts: dict, batch: list[WorkItem]) -> list[tuple]:
     """Worker: classify a batch -> [("ok", line | None, extra) | ("err", reason, item)]."""
+    parsed = [_to_record(item, f) for item in batch]
+    good = [(item[1], rec) for item, (rec, err) in zip(batch, parsed) if err is None]
+    docs = iter(clf.classify_or_reject(good, f.text, f.html, f.id, f.url))
     out: list[tuple] = []
-    for item in batch:
-        rec, err = _to_record(item, f)
-        if err is None:
-            try:
-                doc = clf.classify_record(rec, item[1], f.text, f.html, f.id, f.url)
-            except ValueError as e:
-                err = str(e)
-            except RecursionError:
-                err = "page too deeply nested"
-        if err is not None:
-            out.append(("err", err, item))
-            continue
-        if mode == "classify":
+    for item, (rec, err) in zip(batch, parsed):
+        doc = next(docs) if err is None else err
+        if isinstance(doc, str):
+            out.append(("err", doc, item))
+        elif mode == "classify":
             out.append(("ok", _dumps(doc.to_dict(include_text=not opts["no_text"])), None))
         elif mode == "filter":
             out.append(_filter_one(doc, rec, f, opts))

@@ -91,3 +91,49 @@ def viterbi(proba: np.ndarray, prior: np.ndarray, log_start: np.ndarray, log_tra
     for t in range(n - 1, 0, -1):
         path[t - 1] = back[t, path[t]]
     return _STATE_LABEL[path]
+
+
+# Pages decoded together by ``viterbi_batch``: pages are sorted by length and stepped in groups
+# of this many, so a long page pads only its neighbours in length, not the whole batch.
+BATCH_GROUP = 64
+
+
+def viterbi_batch(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np.ndarray,
+                  log_trans: np.ndarray) -> list[np.ndarray]:
+    """``viterbi`` for many pages at once: one numpy step per block position, not per block.
+
+    Same result as calling ``viterbi`` on each page (checked in the tests); the speed-up is
+    that a step costs a few numpy calls for a whole group of pages instead of for one page.
+    """
+    out: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(probas)
+    lens = np.fromiter((p.shape[0] for p in probas), dtype=np.int64, count=len(probas))
+    order = [i for i in np.argsort(lens, kind="stable").tolist() if lens[i] > 0]
+    lt = TRANSITION_WEIGHT * log_trans
+    k = len(STATES)
+    log_prior = PRIOR_WEIGHT * np.log(np.maximum(prior, MIN_PROBA))
+    for g in range(0, len(order), BATCH_GROUP):
+        group = order[g: g + BATCH_GROUP]
+        glen = lens[group]
+        n_pages, width = len(group), int(glen.max())
+        em = np.zeros((n_pages, width, k))
+        for r, i in enumerate(group):
+            e = np.log(np.maximum(probas[i], MIN_PROBA)) - log_prior
+            em[r, : glen[r]] = e[:, _STATE_LABEL]
+        score = log_start + em[:, 0]
+        back = np.zeros((n_pages, width, k), dtype=np.int64)
+        for t in range(1, width):
+            cand = score[:, :, None] + lt  # [page, from, to]
+            b = np.argmax(cand, axis=1)
+            back[:, t] = b
+            new = np.take_along_axis(cand, b[:, None, :], axis=1)[:, 0, :] + em[:, t]
+            live = t < glen
+            score = np.where(live[:, None], new, score)
+        path = np.zeros((n_pages, width), dtype=np.int64)
+        rows = np.arange(n_pages)
+        path[rows, glen - 1] = np.argmax(score, axis=1)
+        for t in range(width - 1, 0, -1):
+            live = rows[t < glen]
+            path[live, t - 1] = back[live, t, path[live, t]]
+        for r, i in enumerate(group):
+            out[i] = _STATE_LABEL[path[r, : glen[r]]]
+    return out

@@ -39,7 +39,11 @@ def ordered_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
 
 
 def _classify_batch(clf, batch: list[tuple[int, dict]], fields: tuple[str, str, str, str]) -> list:
-    return [clf.classify_record(rec, i, *fields) for i, rec in batch]
+    out = clf.classify_or_reject(batch, *fields)
+    for (lineno, _), r in zip(batch, out):
+        if isinstance(r, str):
+            raise ValueError(f"record {lineno}: {r}")
+    return out
 
 
 def parallel_map(clf, records: Iterable[dict], n_jobs: int, text_field: str, html_field: str,

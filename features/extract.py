@@ -14,6 +14,7 @@ dict of class bitmasks through ``map`` (no Python bytecode per token).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from itertools import compress, repeat
 
@@ -98,6 +99,38 @@ for _c in range(128):
     elif 33 <= _c < 127:
         _LUT[_c] = _CH_PUNCT
 _ASCII_LIMIT = 128
+
+
+def _flag_table() -> np.ndarray:
+    """Code point -> bit flags (one bit per ``CHAR_FLAGS`` entry), for one gather per page batch."""
+    table = np.zeros(_CODE_SPACE, dtype=np.uint16)
+    for c in range(_ASCII_LIMIT):
+        cls = int(_LUT[c])
+        if cls:
+            table[c] |= 1 << _ASCII_FLAG[cls]
+    table[_ASCII_LIMIT:] |= 1 << CHAR_FLAGS.index("nonascii")
+    for name, chars in lexicons.CHAR_SETS.items():
+        for ch in chars:
+            table[ord(ch)] |= 1 << CHAR_FLAGS.index(name)
+    for lo_cp, hi_cp in lexicons.EMOJI_RANGES:
+        table[lo_cp: hi_cp + 1] |= 1 << CHAR_FLAGS.index("emoji")
+    for name, ch in (("question", "?"), ("exclaim", "!"), ("full_stop", ".")):
+        table[ord(ch)] |= 1 << CHAR_FLAGS.index(name)
+    return table
+
+
+# One bit per character property; ``_FLAGS[cp]`` holds them all for code point ``cp``.
+CHAR_FLAGS: tuple[str, ...] = ("upper", "lower", "digit", "punct", "space", "nonascii",
+                               *lexicons.CHAR_SETS, "emoji", "question", "exclaim", "full_stop")
+_ASCII_FLAG = {_CH_UPPER: 0, _CH_LOWER: 1, _CH_DIGIT: 2, _CH_PUNCT: 3, _CH_SPACE: 4}
+_CODE_SPACE = 0x110000  # every code point, surrogates included (utf-32 with surrogatepass)
+_FLAGS = _flag_table()
+_BIT = {name: np.uint16(1 << i) for i, name in enumerate(CHAR_FLAGS)}
+# Per-character columns summed per block in one ``reduceat`` (order of the stacked matrix).
+_CHAR_COUNTS = ("upper", "lower", "digit", "punct", "space", "nonascii", "quote_mark", "boiler_char",
+                "money", "ellipsis_char", "emoji", "question", "exclaim", "sentence_end", "capword",
+                "allcaps")
+_CC = {name: i for i, name in enumerate(_CHAR_COUNTS)}
 _NEWLINE_ID = _VOCAB["\n"]
 _CHROME_FIRST_IDS = np.array(sorted(_VOCAB[w] for w in lexicons.CHROME_FIRST_WORDS if w in _VOCAB))
 
@@ -132,8 +165,9 @@ SHAPE_MAX_CHARS = 100
 _SHAPE_TABLE = str.maketrans({**dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "A"),
                               **dict.fromkeys("abcdefghijklmnopqrstuvwxyz", "a"),
                               **dict.fromkeys("0123456789", "0")})
-_RUNS_RX = re.compile(r"(.)\1+")
+_RUNS_RX = re.compile(r"(.)(?=\1)")  # deleting a character equal to the next one squeezes runs
 _WORDS_RX = re.compile(r"[Aa][Aa ]*")  # a run of words (names of any length) -> "w"
+_SPACES_RX = re.compile(r"[^\S\n]+")
 # A block shorter than this many characters is "short" (nav items, names, buttons).
 SHORT_CHARS = 40
 
@@ -153,6 +187,45 @@ def _per_block(counts_src: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> 
     return (cs[ends] - cs[starts]).astype(np.float32)
 
 
+def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
+    """Per block, counts of each ``_CHAR_COUNTS`` property: [n, len(_CHAR_COUNTS)] float32.
+
+    ``cp`` is the code points of the blocks joined by ``\\n``. Properties that look at the next
+    or previous character (a sentence end is ".!?" before a space; a capitalised word is an
+    upper-case letter after a space or punctuation and before a lower-case letter) use the
+    shifted flag arrays; the newline between blocks counts as a space, as before.
+    """
+    f = _FLAGS[cp]
+    nxt = np.empty_like(f)
+    nxt[:-1] = f[1:]
+    nxt[-1:] = _BIT["space"]
+    prv = np.empty_like(f)
+    prv[1:] = f[:-1]
+    prv[:1] = _BIT["space"]
+    nxt_cp = np.empty_like(cp)
+    nxt_cp[:-1] = cp[1:]
+    nxt_cp[-1:] = 32
+    nxt2_digit = np.zeros(len(cp), dtype=bool)
+    nxt2_digit[:-2] = (f[2:] & _BIT["digit"]) > 0
+    M = np.zeros((len(cp) + 1, len(_CHAR_COUNTS)), dtype=np.uint8)  # + a zero row: see below
+    for name in ("upper", "lower", "digit", "punct", "space", "nonascii", "quote_mark", "ellipsis_char",
+                 "emoji", "question", "exclaim"):
+        M[:-1, _CC[name]] = (f & _BIT[name]) > 0
+    upper = M[:-1, _CC["upper"]].view(bool)
+    sep = ((f & _BIT["separator"]) > 0) & ((nxt_cp == 32) | (nxt_cp == 10))
+    M[:-1, _CC["boiler_char"]] = sep | ((f & _BIT["copyright"]) > 0)
+    M[:-1, _CC["money"]] = ((f & _BIT["currency"]) > 0) & (((nxt & _BIT["digit"]) > 0) | ((nxt_cp == 32) & nxt2_digit))
+    M[:-1, _CC["sentence_end"]] = ((f & (_BIT["question"] | _BIT["exclaim"] | _BIT["full_stop"])) > 0) & (
+        (nxt & _BIT["space"]) > 0)
+    M[:-1, _CC["capword"]] = upper & ((prv & (_BIT["space"] | _BIT["punct"])) > 0) & ((nxt & _BIT["lower"]) > 0)
+    M[:-1, _CC["allcaps"]] = upper & ((nxt & _BIT["upper"]) > 0)
+    # Block i spans starts[i] .. starts[i+1] - 1, its closing newline included (one space too
+    # many, taken off below); the last block ends at the extra zero row, so no span is empty.
+    out = np.add.reduceat(M, starts, axis=0, dtype=np.int32).astype(np.float32)
+    out[: n - 1, _CC["space"]] -= 1
+    return out
+
+
 def _matches_per_block(rx: re.Pattern, doc: str, starts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Count matches of ``rx`` in each block and the characters they cover, in one scan."""
     spans = [m.span() for m in rx.finditer(doc)]
@@ -166,40 +239,48 @@ def _matches_per_block(rx: re.Pattern, doc: str, starts: np.ndarray, n: int) -> 
     return counts, chars
 
 
+def _keyed_pairs(keys: list[str], page: np.ndarray | None) -> list[tuple[int, str]] | list[str]:
+    """Keys made page-local: (page, key) pairs when the batch holds several pages."""
+    return keys if page is None else list(zip(page.tolist(), keys))
+
+
 def shape_repeats(texts: Sequence[str], lengths: np.ndarray, page: np.ndarray | None) -> np.ndarray:
     """log1p(how many other short blocks of the page share this block's character shape).
 
     A reader thread repeats its header line ("Mike 07.18.12 at 20:22", "by vlm (69642)")
     once per comment; the shape (digit runs -> 0, runs of words -> w) makes those lines equal
     while their words differ. Menus repeat shapes too; other columns tell them apart.
+    The short blocks are shaped together as one string (one translate, two regex passes).
     """
     n = len(texts)
     out = np.zeros(n, dtype=np.float32)
-    short = np.flatnonzero(lengths <= SHAPE_MAX_CHARS)
+    short_mask = lengths <= SHAPE_MAX_CHARS
+    short = np.flatnonzero(short_mask)
     if not len(short):
         return out
-    pages = page[short] if page is not None else np.zeros(len(short), dtype=np.int64)
-    keys = [(pg, _WORDS_RX.sub("w", _RUNS_RX.sub(r"\1", texts[i].translate(_SHAPE_TABLE))))
-            for pg, i in zip(pages.tolist(), short)]
-    counts: dict[tuple[int, str], int] = {}
-    for k in keys:
-        counts[k] = counts.get(k, 0) + 1
-    out[short] = np.log1p(np.fromiter((counts[k] - 1 for k in keys), dtype=np.float32, count=len(keys)))
+    joined = "\n".join(compress(texts, short_mask.tolist()))
+    shaped = _WORDS_RX.sub("w", _RUNS_RX.sub("", joined.translate(_SHAPE_TABLE))).split("\n")
+    if len(shaped) != len(short):  # a block with a newline of its own: shape one by one
+        shaped = [_WORDS_RX.sub("w", _RUNS_RX.sub("", texts[i].translate(_SHAPE_TABLE))) for i in short]
+    keys = _keyed_pairs(shaped, page[short] if page is not None else None)
+    counts = Counter(keys)
+    out[short] = np.log1p(np.fromiter(map(counts.__getitem__, keys), dtype=np.float32, count=len(keys)) - 1)
     return out
 
 
 def duplicate_flags(texts: Sequence[str], page: np.ndarray | None = None) -> np.ndarray:
-    """1.0 for a block whose normalised text already appeared earlier on the same page."""
-    seen: set[tuple[int, str]] = set()
-    out = np.zeros(len(texts), dtype=np.float32)
-    pages = page.tolist() if page is not None else [0] * len(texts)
-    for i, (pg, t) in enumerate(zip(pages, texts)):
-        key = (pg, " ".join(t.lower().split()))
-        if key in seen:
-            out[i] = 1.0
-        else:
-            seen.add(key)
-    return out
+    """1.0 for a block whose normalised text already appeared earlier on the same page.
+
+    Normalised = lower-cased with whitespace runs collapsed; done on the joined blocks at once.
+    """
+    n = len(texts)
+    norm = _SPACES_RX.sub(" ", "\n".join(texts).lower()).split("\n")
+    if len(norm) != n:  # a block with a newline of its own
+        norm = [_SPACES_RX.sub(" ", t.lower().replace("\n", " ")) for t in texts]
+    keys = _keyed_pairs(list(map(str.strip, norm)), page)
+    first = dict(zip(reversed(keys), range(n - 1, -1, -1)))  # key -> its first row
+    rows = np.fromiter(map(first.__getitem__, keys), dtype=np.int64, count=n)
+    return (rows != np.arange(n)).astype(np.float32)
 
 
 class PageFeatures:
@@ -224,19 +305,18 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     n = len(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
     starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
-    ends = starts + lengths
     doc = "\n".join(texts)
     F = np.zeros((n, len(LOCAL_NAMES)), dtype=np.float32)
     nchars = np.maximum(lengths, 1).astype(np.float32)
 
-    # Character classes, vectorised over code points.
+    # Character properties: one table gather per character, one reduceat over all blocks.
     cp = np.frombuffer(doc.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    cls = np.where(cp < _ASCII_LIMIT, _LUT[np.minimum(cp, _ASCII_LIMIT - 1)], _CH_NONASCII)
-    for name, k in (("upper_frac", _CH_UPPER), ("digit_frac", _CH_DIGIT), ("punct_frac", _CH_PUNCT),
-                    ("nonascii_frac", _CH_NONASCII), ("space_frac", _CH_SPACE)):
-        F[:, _IDX[name]] = _per_block(cls == k, starts, ends) / nchars
-    letters = _per_block((cls == _CH_UPPER) | (cls == _CH_LOWER), starts, ends)
-    F[:, _IDX["upper_frac"]] = F[:, _IDX["upper_frac"]] * nchars / np.maximum(letters, 1)
+    cc = _char_counts(cp, starts, n)
+    for name, col in (("digit_frac", "digit"), ("punct_frac", "punct"), ("nonascii_frac", "nonascii"),
+                      ("space_frac", "space")):
+        F[:, _IDX[name]] = cc[:, _CC[col]] / nchars
+    letters = cc[:, _CC["upper"]] + cc[:, _CC["lower"]]
+    F[:, _IDX["upper_frac"]] = cc[:, _CC["upper"]] / np.maximum(letters, 1)
 
     # First and last visible characters.
     stripped = [t.strip() for t in texts]
@@ -254,7 +334,12 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     # map), block of each token from the running count of newline tokens.
     low = doc.lower()
     flat = TOKEN_RX.findall(low)
-    ids = np.fromiter(map(_VOCAB.get, flat, repeat(0)), dtype=np.int64, count=len(flat))
+    if lexical is not None:
+        keys, base_id, lex_row = lexical.merged_vocab(_VOCAB)
+        key = np.fromiter(map(keys.get, flat, repeat(0)), dtype=np.int64, count=len(flat))
+        ids = base_id[key]
+    else:
+        ids = np.fromiter(map(_VOCAB.get, flat, repeat(0)), dtype=np.int64, count=len(flat))
     isdig = np.fromiter(map(str.isdigit, flat), dtype=bool, count=len(flat))
     ids[isdig] = _VOCAB[NUM_TOKEN]
     nl = ids == _NEWLINE_ID
@@ -268,8 +353,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     F[:, _IDX["mean_word_len"]] = np.bincount(blk, weights=wlen, minlength=n) / words
     bits = _BITS[ids[word]]
     if lexical is not None:
-        words_only = list(compress(flat, word.tolist()))
-        F[:, _IDX["lex_editorial"]: _IDX["lex_editorial"] + 4] = lexical.score(words_only, blk, n)
+        F[:, _IDX["lex_editorial"]: _IDX["lex_editorial"] + 4] = lexical.score_rows(lex_row[key[word]], blk, n)
     for b, name in enumerate(_WORD_CLASS_NAMES):
         F[:, _IDX[f"w_{name}"]] = np.bincount(blk, weights=(bits >> b) & 1, minlength=n) / words
     # Phrases as token bigrams / trigrams (the newline token breaks n-grams across blocks):
@@ -306,20 +390,11 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
                 F[:, _IDX["c_boiler_char"]] += counts
             else:
                 F[:, _IDX[f"c_{name}"]] += counts
-    nxt_cp = np.concatenate((cp[1:], [32]))
-    nxt2_cp = np.concatenate((cp[2:], [32, 32]))[: len(cp)]
-    is_digit_next = (nxt_cp >= 48) & (nxt_cp <= 57)
-    is_digit_next2 = (nxt_cp == 32) & (nxt2_cp >= 48) & (nxt2_cp <= 57)
-    in_set = {k: np.isin(cp, v) for k, v in _CHAR_SET_CODES.items()}
-    F[:, _IDX["c_quote_mark"]] = _per_block(in_set["quote_mark"], starts, ends)
-    sep = in_set["separator"] & ((nxt_cp == 32) | (nxt_cp == 10))
-    F[:, _IDX["c_boiler_char"]] += _per_block(sep | in_set["copyright"], starts, ends)
-    F[:, _IDX["c_money"]] = _per_block(in_set["currency"] & (is_digit_next | is_digit_next2), starts, ends)
-    F[:, _IDX["c_ellipsis"]] += _per_block(in_set["ellipsis_char"], starts, ends)
-    emoji = np.zeros(len(cp), dtype=bool)
-    for lo_cp, hi_cp in lexicons.EMOJI_RANGES:
-        emoji |= (cp >= lo_cp) & (cp <= hi_cp)
-    F[:, _IDX["c_emoji"]] = _per_block(emoji, starts, ends)
+    F[:, _IDX["c_quote_mark"]] = cc[:, _CC["quote_mark"]]
+    F[:, _IDX["c_boiler_char"]] += cc[:, _CC["boiler_char"]]
+    F[:, _IDX["c_money"]] = cc[:, _CC["money"]]
+    F[:, _IDX["c_ellipsis"]] += cc[:, _CC["ellipsis_char"]]
+    F[:, _IDX["c_emoji"]] = cc[:, _CC["emoji"]]
     # Patterns at the start of each block (one combined match call per block).
     for i, t in enumerate(texts):
         m = _START_RX.match(t)
@@ -328,18 +403,12 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     np.minimum(F[:, _IDX["url_char_frac"]], 1.0, out=F[:, _IDX["url_char_frac"]])
     cols = [_IDX[f"c_{nm}"] for nm in CHAR_FEATURES]
     F[:, cols] = np.minimum(F[:, cols], 5.0)
-    # Punctuation-based counts, vectorised over code points.
-    nxt = np.concatenate((cls[1:], [_CH_SPACE]))
-    prv = np.concatenate(([_CH_SPACE], cls[:-1]))
-    is_q, is_e = cp == QUESTION_MARK, cp == EXCLAMATION_MARK
-    F[:, _IDX["question_rate"]] = _per_block(is_q, starts, ends) / words
-    F[:, _IDX["exclaim_rate"]] = _per_block(is_e, starts, ends) / words
-    sent = (is_q | is_e | (cp == FULL_STOP)) & (nxt == _CH_SPACE)
-    F[:, _IDX["log_sentences"]] = np.log1p(_per_block(sent, starts, ends))
-    upper = cls == _CH_UPPER
-    capword = upper & ((prv == _CH_SPACE) | (prv == _CH_PUNCT)) & (nxt == _CH_LOWER)
-    F[:, _IDX["capword_rate"]] = _per_block(capword, starts, ends) / words
-    F[:, _IDX["allcaps_rate"]] = _per_block(upper & (nxt == _CH_UPPER), starts, ends) / words
+    # Punctuation-based counts (from the same per-character pass).
+    F[:, _IDX["question_rate"]] = cc[:, _CC["question"]] / words
+    F[:, _IDX["exclaim_rate"]] = cc[:, _CC["exclaim"]] / words
+    F[:, _IDX["log_sentences"]] = np.log1p(cc[:, _CC["sentence_end"]])
+    F[:, _IDX["capword_rate"]] = cc[:, _CC["capword"]] / words
+    F[:, _IDX["allcaps_rate"]] = cc[:, _CC["allcaps"]] / words
 
     # Profanity and MT artefacts (their scores and evidence are reused for the output).
     prof, prof_ev = profanity_scores(list(texts))

@@ -29,10 +29,35 @@ class LexicalScorer:
             raise ValueError(f"lexical weights shape {w.shape} != ({len(self.words) + 1}, {LEXICAL_LABELS})")
         self.weights = w
         self.bias = np.asarray(bias, dtype=np.float32)
+        self._merged: tuple[int, dict[str, int], np.ndarray, np.ndarray] | None = None
+
+    def merged_vocab(self, base: dict[str, int]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+        """One dict for two vocabularies, so each token is looked up once, not twice.
+
+        Returns (token -> key, key -> ``base`` id, key -> lexicon row); key 0 = unknown to both.
+        Cached for the ``base`` dict it was built for.
+        """
+        if self._merged is None or self._merged[0] != id(base):
+            keys: dict[str, int] = {}
+            for w in (*base, *self.words):
+                if w not in keys:
+                    keys[w] = len(keys) + 1
+            base_id = np.zeros(len(keys) + 1, dtype=np.int64)
+            lex_row = np.zeros(len(keys) + 1, dtype=np.int64)
+            for w, k in keys.items():
+                base_id[k] = base.get(w, 0)
+                lex_row[k] = self.vocab.get(w, 0)
+            self._merged = (id(base), keys, base_id, lex_row)
+        return self._merged[1], self._merged[2], self._merged[3]
 
     def score(self, tokens: Sequence[str], token_block: np.ndarray, n_blocks: int) -> np.ndarray:
         """Mean word weights per block, centred per row: [n_blocks, 4]."""
         ids = np.fromiter(map(self.vocab.get, tokens, repeat(0)), dtype=np.int64, count=len(tokens))
+        return self.score_rows(ids, token_block, n_blocks)
+
+    def score_rows(self, rows: np.ndarray, token_block: np.ndarray, n_blocks: int) -> np.ndarray:
+        """``score`` for tokens already mapped to lexicon rows (0 = unknown word)."""
+        ids = rows
         counts = np.maximum(np.bincount(token_block, minlength=n_blocks), 1).astype(np.float64)
         out = np.empty((n_blocks, LEXICAL_LABELS), dtype=np.float32)
         for k in range(LEXICAL_LABELS):
