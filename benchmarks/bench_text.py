@@ -143,7 +143,7 @@ def run_inprocess(clf: Any, records: Sequence[dict]) -> float:
     """newswinnow's Python API, every output serialised to a JSON line; returns seconds."""
     t0 = time.perf_counter()
     for doc in clf.classify_many(records):
-        json.dumps(doc.to_dict())
+        doc.to_json()
     return time.perf_counter() - t0
 
 

@@ -10,26 +10,18 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import nullcontext
-from typing import IO, Any
+from typing import IO
 
 import click
 from threadpoolctl import threadpool_limits
 
 from features.segment import decode_bytes
 
-from .api import Classifier, DocumentResult
+from .api import Classifier, DocumentResult, orjson
+from .api import dumps as _dumps
 from .io import FORMATS, WorkItem, input_size, iter_items
 from .model import LABELS, ModelError
 from .parallel import ordered_map
-
-try:  # orjson is optional: faster output when installed
-    import orjson
-
-    def _dumps(obj: Any) -> str:
-        return orjson.dumps(obj).decode()
-except ImportError:  # pragma: no cover - exercised when orjson is absent
-    def _dumps(obj: Any) -> str:
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 COLOURS = {"editorial": "green", "comment": "cyan", "spam": "red", "boilerplate": "bright_black"}
 TAGS = {"editorial": "EDIT", "comment": "COMM", "spam": "SPAM", "boilerplate": "BOIL"}
@@ -42,6 +34,17 @@ class Fields:
         self.text, self.html, self.id, self.url = text, html, id, url
 
 
+def _loads(payload: bytes) -> object:
+    """Parse one JSON record: orjson first (fast); json for what orjson refuses (a BOM, NaN,
+    integers over 64 bits) and for its error messages."""
+    if orjson is not None:
+        try:
+            return orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(payload.decode("utf-8-sig"))  # -sig: a BOM before the first record
+
+
 def _to_record(item: WorkItem, f: Fields) -> tuple[dict | None, str | None]:
     """A work item -> (record, None) or (None, reason) for a reject."""
     name, lineno, kind, payload = item
@@ -50,7 +53,7 @@ def _to_record(item: WorkItem, f: Fields) -> tuple[dict | None, str | None]:
     if kind == "html":
         return {f.html: decode_bytes(payload), f.id: None if name == "<stdin>" else name}, None
     try:
-        rec = json.loads(payload.decode("utf-8-sig"))  # -sig: a BOM before the first record
+        rec = _loads(payload)
     except UnicodeDecodeError as e:
         return None, f"undecodable bytes ({e.reason} at byte {e.start})"
     except json.JSONDecodeError as e:

@@ -19,11 +19,14 @@ import numpy as np
 from .model import LABELS
 
 # Auto-blog markers (LABELS.md): republishing plugins leave these lines behind.
+# Both match whole lines of the page's blocks joined by newlines (one search per page, not per
+# block), hence re.M and [^\S\n] (white space that stays on its line) instead of \s.
 AUTOBLOG_RX = re.compile(
-    r"^\s*(?:source link|source:\s*\S+\s*$|home\s*[/\u00bb>]\s*uncategori[sz]ed\b|uncategori[sz]ed\s*$)",
-    re.I,
+    r"^[^\S\n]*(?:source link|source:[^\S\n]*\S+[^\S\n]*$|home[^\S\n]*[/\u00bb>][^\S\n]*uncategori[sz]ed\b"
+    r"|uncategori[sz]ed[^\S\n]*$)",
+    re.I | re.M,
 )
-LEAVE_REPLY_RX = re.compile(r"^\s*leave a (?:reply|comment)\s*$", re.I)
+LEAVE_REPLY_RX = re.compile(r"^[^\S\n]*leave a (?:reply|comment)[^\S\n]*$", re.I | re.M)
 # Ignore repeats of blocks shorter than this when judging duplication for quality
 # ("Reply", "Share" repeat on every thread); dup_fraction itself counts all repeats.
 MIN_DUP_CHARS_FOR_QUALITY = 30
@@ -82,9 +85,10 @@ def quality(frac: dict[str, float], mt_score: float, dup_chars: float, texts: Se
     ``frac`` gives the spam share; ``mt_score`` and ``dup_chars`` are those of the page without
     its spam blocks (the other shares are computed here from ``labels`` and ``lengths``).
     """
-    markers = sum(1 for t in texts if AUTOBLOG_RX.search(t))
+    page = "\n".join(texts)
+    markers = len(AUTOBLOG_RX.findall(page))
     if not has_comments:
-        markers += sum(1 for t in texts if LEAVE_REPLY_RX.search(t))
+        markers += len(LEAVE_REPLY_RX.findall(page))
     labels = np.asarray(labels)
     lengths = np.asarray(lengths)
     editorial_chars = float(lengths[labels == LABELS.index("editorial")].sum()) if len(lengths) else 0.0

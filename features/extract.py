@@ -82,6 +82,11 @@ def _build_vocab() -> tuple[dict[str, int], np.ndarray, dict[int, int], dict[int
 
 
 _VOCAB, _BITS, _NGRAM2, _NGRAM3, _VSIZE = _build_vocab()
+# Numbers are one token class; numbers of up to this many digits are in the lookup dict itself,
+# so only the rare longer ones need a ``str.isdigit`` check of their own.
+NUM_DIGITS_IN_DICT = 4
+_LOOKUP: dict[str, int] = {**_VOCAB, **{f"{i:0{d}d}": _VOCAB[NUM_TOKEN]
+                                          for d in range(1, NUM_DIGITS_IN_DICT + 1) for i in range(10 ** d)}}
 
 # Character classes over code points (< 128 by table, >= 128 "other").
 _CH_OTHER, _CH_UPPER, _CH_LOWER, _CH_DIGIT, _CH_PUNCT, _CH_SPACE, _CH_NONASCII = range(7)
@@ -103,7 +108,7 @@ _ASCII_LIMIT = 128
 
 def _flag_table() -> np.ndarray:
     """Code point -> bit flags (one bit per ``CHAR_FLAGS`` entry), for one gather per page batch."""
-    table = np.zeros(_CODE_SPACE, dtype=np.uint16)
+    table = np.zeros(_CODE_SPACE, dtype=np.uint32)
     for c in range(_ASCII_LIMIT):
         cls = int(_LUT[c])
         if cls:
@@ -116,20 +121,26 @@ def _flag_table() -> np.ndarray:
         table[lo_cp: hi_cp + 1] |= 1 << CHAR_FLAGS.index("emoji")
     for name, ch in (("question", "?"), ("exclaim", "!"), ("full_stop", ".")):
         table[ord(ch)] |= 1 << CHAR_FLAGS.index(name)
+    for c in _UNICODE_SPACES:
+        if c not in (10, 32):  # not " ", nor the newline that joins blocks
+            table[c] |= 1 << CHAR_FLAGS.index("odd_space")
     return table
 
 
 # One bit per character property; ``_FLAGS[cp]`` holds them all for code point ``cp``.
 CHAR_FLAGS: tuple[str, ...] = ("upper", "lower", "digit", "punct", "space", "nonascii",
-                               *lexicons.CHAR_SETS, "emoji", "question", "exclaim", "full_stop")
+                               *lexicons.CHAR_SETS, "emoji", "question", "exclaim", "full_stop",
+                               "odd_space")
+# Code points that ``str.split()`` splits on (all below U+3001).
+_UNICODE_SPACES = tuple(c for c in range(0x3001) if chr(c).isspace())
 _ASCII_FLAG = {_CH_UPPER: 0, _CH_LOWER: 1, _CH_DIGIT: 2, _CH_PUNCT: 3, _CH_SPACE: 4}
 _CODE_SPACE = 0x110000  # every code point, surrogates included (utf-32 with surrogatepass)
 _FLAGS = _flag_table()
-_BIT = {name: np.uint16(1 << i) for i, name in enumerate(CHAR_FLAGS)}
+_BIT = {name: np.uint32(1 << i) for i, name in enumerate(CHAR_FLAGS)}
 # Per-character columns summed per block in one ``reduceat`` (order of the stacked matrix).
 _CHAR_COUNTS = ("upper", "lower", "digit", "punct", "space", "nonascii", "quote_mark", "boiler_char",
                 "money", "ellipsis_char", "emoji", "question", "exclaim", "sentence_end", "capword",
-                "allcaps")
+                "allcaps", "odd_space")
 _CC = {name: i for i, name in enumerate(_CHAR_COUNTS)}
 _NEWLINE_ID = _VOCAB["\n"]
 _CHROME_FIRST_IDS = np.array(sorted(_VOCAB[w] for w in lexicons.CHROME_FIRST_WORDS if w in _VOCAB))
@@ -167,7 +178,6 @@ _SHAPE_TABLE = str.maketrans({**dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "A")
                               **dict.fromkeys("0123456789", "0")})
 _RUNS_RX = re.compile(r"(.)(?=\1)")  # deleting a character equal to the next one squeezes runs
 _WORDS_RX = re.compile(r"[Aa][Aa ]*")  # a run of words (names of any length) -> "w"
-_SPACES_RX = re.compile(r"[^\S\n]+")
 # A block shorter than this many characters is "short" (nav items, names, buttons).
 SHORT_CHARS = 40
 
@@ -207,21 +217,24 @@ def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
     nxt_cp[-1:] = 32
     nxt2_digit = np.zeros(len(cp), dtype=bool)
     nxt2_digit[:-2] = (f[2:] & _BIT["digit"]) > 0
-    M = np.zeros((len(cp) + 1, len(_CHAR_COUNTS)), dtype=np.uint8)  # + a zero row: see below
+    # One row per property (rows are contiguous: fast writes and a fast reduceat along them).
+    M = np.zeros((len(_CHAR_COUNTS), len(cp) + 1), dtype=np.uint8)  # + a zero column: see below
     for name in ("upper", "lower", "digit", "punct", "space", "nonascii", "quote_mark", "ellipsis_char",
                  "emoji", "question", "exclaim"):
-        M[:-1, _CC[name]] = (f & _BIT[name]) > 0
-    upper = M[:-1, _CC["upper"]].view(bool)
+        np.greater(f & _BIT[name], 0, out=M[_CC[name], :-1].view(bool))
+    upper = M[_CC["upper"], :-1].view(bool)
     sep = ((f & _BIT["separator"]) > 0) & ((nxt_cp == 32) | (nxt_cp == 10))
-    M[:-1, _CC["boiler_char"]] = sep | ((f & _BIT["copyright"]) > 0)
-    M[:-1, _CC["money"]] = ((f & _BIT["currency"]) > 0) & (((nxt & _BIT["digit"]) > 0) | ((nxt_cp == 32) & nxt2_digit))
-    M[:-1, _CC["sentence_end"]] = ((f & (_BIT["question"] | _BIT["exclaim"] | _BIT["full_stop"])) > 0) & (
+    M[_CC["boiler_char"], :-1] = sep | ((f & _BIT["copyright"]) > 0)
+    M[_CC["money"], :-1] = ((f & _BIT["currency"]) > 0) & (((nxt & _BIT["digit"]) > 0) | ((nxt_cp == 32) & nxt2_digit))
+    M[_CC["sentence_end"], :-1] = ((f & (_BIT["question"] | _BIT["exclaim"] | _BIT["full_stop"])) > 0) & (
         (nxt & _BIT["space"]) > 0)
-    M[:-1, _CC["capword"]] = upper & ((prv & (_BIT["space"] | _BIT["punct"])) > 0) & ((nxt & _BIT["lower"]) > 0)
-    M[:-1, _CC["allcaps"]] = upper & ((nxt & _BIT["upper"]) > 0)
+    M[_CC["capword"], :-1] = upper & ((prv & (_BIT["space"] | _BIT["punct"])) > 0) & ((nxt & _BIT["lower"]) > 0)
+    M[_CC["allcaps"], :-1] = upper & ((nxt & _BIT["upper"]) > 0)
+    # Whitespace that ``duplicate_flags`` must normalise: a run of spaces or any other space.
+    M[_CC["odd_space"], :-1] = ((f & _BIT["odd_space"]) > 0) | ((cp == 32) & (nxt_cp == 32))
     # Block i spans starts[i] .. starts[i+1] - 1, its closing newline included (one space too
-    # many, taken off below); the last block ends at the extra zero row, so no span is empty.
-    out = np.add.reduceat(M, starts, axis=0, dtype=np.int32).astype(np.float32)
+    # many, taken off below); the last block ends at the extra zero column, so no span is empty.
+    out = np.add.reduceat(M, starts, axis=1, dtype=np.int32).T.astype(np.float32)
     out[: n - 1, _CC["space"]] -= 1
     return out
 
@@ -268,16 +281,25 @@ def shape_repeats(texts: Sequence[str], lengths: np.ndarray, page: np.ndarray | 
     return out
 
 
-def duplicate_flags(texts: Sequence[str], page: np.ndarray | None = None) -> np.ndarray:
+def duplicate_flags(texts: Sequence[str], page: np.ndarray | None = None,
+                    odd_space: np.ndarray | None = None, low_doc: str | None = None) -> np.ndarray:
     """1.0 for a block whose normalised text already appeared earlier on the same page.
 
-    Normalised = lower-cased with whitespace runs collapsed; done on the joined blocks at once.
+    Normalised = lower-cased, stripped, whitespace runs collapsed to one space. ``odd_space``
+    (per block, from the character pass) says which blocks hold a run or a non-" " space;
+    only those need the collapsing, the rest are lower-cased together as one string
+    (``low_doc``: that string, when the caller has it already).
     """
     n = len(texts)
-    norm = _SPACES_RX.sub(" ", "\n".join(texts).lower()).split("\n")
-    if len(norm) != n:  # a block with a newline of its own
-        norm = [_SPACES_RX.sub(" ", t.lower().replace("\n", " ")) for t in texts]
-    keys = _keyed_pairs(list(map(str.strip, norm)), page)
+    low = (low_doc if low_doc is not None else "\n".join(texts).lower()).split("\n")
+    if len(low) != n:  # a block with a newline of its own
+        low = [t.lower() for t in texts]
+        odd_space = None
+    norm = list(map(str.strip, low))
+    redo = range(n) if odd_space is None else np.flatnonzero(odd_space).tolist()
+    for i in redo:
+        norm[i] = " ".join(low[i].split())
+    keys = _keyed_pairs(norm, page)
     first = dict(zip(reversed(keys), range(n - 1, -1, -1)))  # key -> its first row
     rows = np.fromiter(map(first.__getitem__, keys), dtype=np.int64, count=n)
     return (rows != np.arange(n)).astype(np.float32)
@@ -335,13 +357,16 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     low = doc.lower()
     flat = TOKEN_RX.findall(low)
     if lexical is not None:
-        keys, base_id, lex_row = lexical.merged_vocab(_VOCAB)
+        keys, base_id, lex_row = lexical.merged_vocab(_LOOKUP)
         key = np.fromiter(map(keys.get, flat, repeat(0)), dtype=np.int64, count=len(flat))
         ids = base_id[key]
     else:
-        ids = np.fromiter(map(_VOCAB.get, flat, repeat(0)), dtype=np.int64, count=len(flat))
-    isdig = np.fromiter(map(str.isdigit, flat), dtype=bool, count=len(flat))
-    ids[isdig] = _VOCAB[NUM_TOKEN]
+        ids = np.fromiter(map(_LOOKUP.get, flat, repeat(0)), dtype=np.int64, count=len(flat))
+    unknown = np.flatnonzero(ids == 0)
+    if len(unknown):  # long numbers
+        isdig = np.fromiter(map(str.isdigit, map(flat.__getitem__, unknown.tolist())), dtype=bool,
+                            count=len(unknown))
+        ids[unknown[isdig]] = _VOCAB[NUM_TOKEN]
     nl = ids == _NEWLINE_ID
     blk_all = np.cumsum(nl)
     word = ~nl
@@ -416,7 +441,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     F[:, _IDX["profanity_hits"]] = [min(len(e), 5) for e in prof_ev]
     mt, mt_ev = mt_artefacts(list(texts))
     F[:, _IDX["mt"]] = mt
-    dup = duplicate_flags(texts, page)
+    dup = duplicate_flags(texts, page, cc[:, _CC["odd_space"]] > 0, low)
     F[:, _IDX["dup"]] = dup
     F[:, _IDX["short"]] = lengths < SHORT_CHARS
     F[:, _IDX["shape_repeats"]] = shape_repeats(texts, lengths, page)

@@ -121,3 +121,31 @@ def test_decoded_labels_are_valid_indices(tables: tuple[np.ndarray, np.ndarray])
     labels = decode.viterbi(P, PRIOR, *tables)
     assert labels.shape == (50,)
     assert set(labels.tolist()) <= {ED, CO, SP, BO}
+
+
+def test_batched_viterbi_equals_page_by_page(tables: tuple[np.ndarray, np.ndarray]) -> None:
+    """Padding, length sorting and per-page end states must not change any page's path."""
+    log_start, log_trans = tables
+    rng = np.random.default_rng(7)
+    probas = []
+    for n in [0, 1, 2, 5, 40, 3, 0, 120, 7, 1, 64, 65]:
+        z = rng.normal(size=(n, len(LABELS))) * 3
+        p = np.exp(z)
+        probas.append(p / p.sum(axis=1, keepdims=True))
+    single = [decode.viterbi(p, PRIOR, log_start, log_trans) for p in probas]
+    batched = decode.viterbi_batch(probas, PRIOR, log_start, log_trans)
+    assert len(batched) == len(probas)
+    for a, b in zip(single, batched):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_batched_viterbi_small_groups(tables: tuple[np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several groups per call (group size 2) give the same paths as one group."""
+    log_start, log_trans = tables
+    rng = np.random.default_rng(3)
+    probas = [rng.dirichlet(np.ones(len(LABELS)), size=n) for n in (9, 2, 30, 4, 17)]
+    whole = decode.viterbi_batch(probas, PRIOR, log_start, log_trans)
+    monkeypatch.setattr(decode, "BATCH_GROUP", 2)
+    grouped = decode.viterbi_batch(probas, PRIOR, log_start, log_trans)
+    for a, b in zip(whole, grouped):
+        np.testing.assert_array_equal(a, b)

@@ -174,3 +174,24 @@ def test_quality_via_classifier_with_spam_appended(rigged_clf: Classifier, page:
         assert spammed.labels[:-1] == base.labels and spammed.labels[-1] == "spam"
         assert spammed.quality <= base.quality, (spam_line, base.quality, spammed.quality)
     assert "spam" in spammed.reasons and spammed.quality < base.quality
+
+
+def test_duplicate_flags_whitespace_hint_matches_full_normalisation() -> None:
+    """The fast path (collapse only blocks flagged as holding odd spaces) equals collapsing all."""
+    texts = ["Same  words here", "same words\there", "SAME WORDS HERE ", "\u00a0same words here",
+             "other", "Other", "x  y", "x y"]
+    full = duplicate_flags(texts)
+    assert full.tolist() == [0, 1, 1, 1, 0, 1, 0, 1]
+    from features.extract import local_features
+
+    _, pf = local_features(texts)
+    np.testing.assert_array_equal(pf.dup, full)
+
+
+def test_autoblog_markers_stay_on_their_line() -> None:
+    """Markers are matched per line of the joined page: a marker split over two blocks is none."""
+    body = [("editorial", "The council approved the new bridge budget on Tuesday evening, officials said.")] * 8
+    _, clean_reasons = score_page(body + [("boilerplate", "Source:"), ("boilerplate", "link")])
+    assert "autoblog_markers" not in clean_reasons
+    _, reasons = score_page(body + [("boilerplate", "Source link"), ("boilerplate", "Uncategorized")])
+    assert "autoblog_markers" in reasons

@@ -1,0 +1,53 @@
+"""Batched classification (many pages per feature pass) gives what page-by-page classification gives."""
+
+from __future__ import annotations
+
+import pickle
+
+from classifier.api import Classifier, PageInput
+from features.segment import segment_text
+
+PAGES = [
+    "Home | News | Sport\nThe council met on Tuesday.\nIt approved the bridge budget, officials said.\n"
+    "3 comments\nMike 07.18.12 at 20:22\nI think this is a waste of money lol\nReply",
+    "",
+    "One line only.",
+    "Breaking: markets fell.\n\nAnalysts said the drop was expected.\nSubscribe to our newsletter!",
+    "I know. UU officials said [19659008] the plan was approved.\nClick here to p1ss off",
+] * 5
+
+
+def test_classify_many_equals_one_by_one(clf: Classifier) -> None:
+    recs = [{"text": t, "id": i} for i, t in enumerate(PAGES)]
+    batched = [d.to_dict() for d in clf.classify_many(recs)]
+    single = [clf.classify_text(t, id=i).to_dict() for i, t in enumerate(PAGES)]
+    assert batched == single
+
+
+def test_classify_pages_cut_by_characters(clf: Classifier, monkeypatch) -> None:
+    """A batch cut into several by the character budget gives the same results."""
+    import classifier.api as api
+
+    pages = [PageInput(segment_text(t), i, None, False) for i, t in enumerate(PAGES)]
+    whole = [d.to_dict() for d in clf.classify_pages(pages)]
+    monkeypatch.setattr(api, "BATCH_CHARS", 50)
+    cut = [d.to_dict() for d in clf.classify_pages(pages)]
+    assert whole == cut
+
+
+def test_classify_or_reject_keeps_order_and_reasons(clf: Classifier) -> None:
+    items = [(1, {"text": "Fine page.\nSecond line."}), (2, {"nothing": 1}), (3, {"text": 5}),
+             (4, {"text": "Another fine page."})]
+    out = clf.classify_or_reject(items)
+    assert [isinstance(o, str) for o in out] == [False, True, True, False]
+    assert "no 'text'" in out[1] and "not a string" in out[2]
+    assert out[0].id == 1 and out[3].id == 4
+
+
+def test_file_backed_classifier_pickles_as_its_path(clf: Classifier) -> None:
+    """Worker processes get the path and checksum (a few bytes), never the arrays."""
+    blob = pickle.dumps(clf)
+    assert len(blob) < 2000
+    again = pickle.loads(blob)
+    assert again.model.sha256 == clf.model.sha256
+    assert again.classify_text(PAGES[0]).to_dict() == clf.classify_text(PAGES[0]).to_dict()
