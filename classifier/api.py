@@ -15,8 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from features.extract import FEATURE_NAMES, SCHEMA_VERSION, PageFeatures, extract_batch
-from features.mt import mt_page_score
+from features.extract import FEATURE_NAMES, SCHEMA_VERSION, extract_batch
 from features.segment import Block, html_to_blocks, segment_text
 
 from . import decode, scores
@@ -32,7 +31,6 @@ ROUND = 4
 # overhead) of at most about this many characters of block text per batch (bounds memory).
 BATCH_CHARS = 4_000_000
 _COMMENT = LABELS.index("comment")
-_SPAM = LABELS.index("spam")
 
 
 @dataclass(slots=True)
@@ -231,8 +229,9 @@ class Classifier:
         return out
 
     def _classify_batch(self, pages: Sequence[PageInput]) -> list[DocumentResult]:
-        """One feature pass, one forward pass and one batched decode for all ``pages``."""
+        """One feature pass, one forward pass, one batched decode and batched page scores."""
         m = self.model
+        texts = [b.text for p in pages for b in p.blocks]
         pf, offsets = extract_batch([[b.text for b in p.blocks] for p in pages], m.lexical)
         proba = m.predict_proba(pf.X)
         spans = list(zip(offsets[:-1].tolist(), offsets[1:].tolist()))
@@ -240,54 +239,41 @@ class Classifier:
             decoded = decode.viterbi_batch([proba[a:b] for a, b in spans], m.prior, m.start, m.transitions)
         else:
             decoded = [np.argmax(proba[a:b], axis=1) for a, b in spans]
+        label_all = np.concatenate(decoded) if decoded else np.zeros(0, dtype=np.int64)
+        page_of = np.repeat(np.arange(len(pages)), np.diff(offsets))
+        first_comment = [np.flatnonzero(lab == _COMMENT) for lab in decoded]
+        has_comments = np.array([f.size > 0 for f in first_comment], dtype=bool)
+        block_starts = np.zeros(len(texts), dtype=np.int64)
+        np.cumsum(pf.lengths[:-1] + 1, out=block_starts[1:])
+        page_scores = scores.batch_scores(label_all, pf.lengths, page_of, len(pages), pf.mt, pf.dup,
+                                          pf.profanity, "\n".join(texts), block_starts, has_comments)
         # Rounded once for the whole batch (k / 10**ROUND is the shortest float for its decimal).
-        proba_r = np.round(proba, ROUND)
+        probs = [dict(zip(LABELS, row)) for row in np.round(proba, ROUND).tolist()]
         mt_r = np.round(pf.mt.astype(np.float64), ROUND).tolist()
         prof_r = np.round(pf.profanity.astype(np.float64), ROUND).tolist()
-        probs = [dict(zip(LABELS, row)) for row in proba_r.tolist()]
-        label_all = np.concatenate(decoded) if decoded else np.zeros(0, dtype=np.int64)
         names_all = [LABELS[i] for i in label_all.tolist()]
+        evidence = [a + b for a, b in zip(pf.mt_evidence, pf.profanity_evidence)]
         results = []
-        for p, (a, b), labels in zip(pages, spans, decoded):
-            results.append(self._page_result(p, labels, pf, a, b, probs, names_all, mt_r, prof_r))
+        for page, (a, b), first, ps in zip(pages, spans, first_comment, page_scores):
+            blocks = page.blocks
+            comment_start = None
+            if first.size:
+                b0 = blocks[int(first[0])]
+                comment_start = b0.index if page.is_html else b0.line
+            label_names = names_all[a:b]
+            out_blocks = [
+                {"index": blk.index, "line": None if page.is_html else blk.line, "text": blk.text,
+                 "label": lab, "proba": pr, "mt": mt, "profanity": pf_, "evidence": ev}
+                for blk, lab, pr, mt, pf_, ev in zip(blocks, label_names, probs[a:b], mt_r[a:b], prof_r[a:b],
+                                                      evidence[a:b])
+            ]
+            results.append(DocumentResult(
+                id=page.id, url=page.url, source=registered_domain(page.url), blocks=out_blocks,
+                has_comments=bool(first.size), comment_start=comment_start, fractions=ps.fractions,
+                mt_score=round(ps.mt_score, ROUND), dup_fraction=round(ps.dup_fraction, ROUND),
+                quality=ps.quality, reasons=ps.reasons, model=m.name, labels=label_names,
+            ))
         return results
-
-    def _page_result(self, page: PageInput, labels: np.ndarray, pf: PageFeatures, a: int, b: int,
-                     probs: list[dict], names_all: list[str], mt_r: list[float], prof_r: list[float]) -> DocumentResult:
-        """Page fields and the output blocks of one page (rows ``a:b`` of the batch)."""
-        blocks = page.blocks
-        texts = [blk.text for blk in blocks]
-        lengths = pf.lengths[a:b]
-        mt, dup, prof = pf.mt[a:b], pf.dup[a:b], pf.profanity[a:b]
-        first = np.flatnonzero(labels == _COMMENT)
-        has_comments = bool(first.size)
-        comment_start = None
-        if has_comments:
-            b0 = blocks[int(first[0])]
-            comment_start = b0.index if page.is_html else b0.line
-        frac = scores.fractions(labels, lengths)
-        mt_score = float(mt_page_score(mt, lengths)) if len(blocks) else 0.0
-        dup_f = scores.dup_fraction(dup, lengths)
-        # Quality judges every rule but spam on the page without its spam blocks (see scores.quality).
-        clean = labels != _SPAM
-        mt_q = float(mt_page_score(mt[clean], lengths[clean])) if clean.any() else 0.0
-        dup_q = scores.dup_fraction(dup[clean], lengths[clean], scores.MIN_DUP_CHARS_FOR_QUALITY)
-        q, reasons = scores.quality(frac, mt_q, dup_q, texts, has_comments, prof, lengths, labels)
-        label_names = names_all[a:b]
-        mt_ev, prof_ev = pf.mt_evidence, pf.profanity_evidence
-        is_html = page.is_html
-        out_blocks = [
-            {"index": blk.index, "line": None if is_html else blk.line, "text": blk.text,
-             "label": label_names[j], "proba": probs[a + j], "mt": mt_r[a + j], "profanity": prof_r[a + j],
-             "evidence": mt_ev[a + j] + prof_ev[a + j]}
-            for j, blk in enumerate(blocks)
-        ]
-        return DocumentResult(
-            id=page.id, url=page.url, source=registered_domain(page.url), blocks=out_blocks,
-            has_comments=has_comments, comment_start=comment_start, fractions=frac,
-            mt_score=round(mt_score, ROUND), dup_fraction=round(dup_f, ROUND), quality=q,
-            reasons=reasons, model=self.model.name, labels=label_names,
-        )
 
 
 @functools.lru_cache(maxsize=4)

@@ -84,7 +84,7 @@ from features.mt_patterns import (
     ArtefactPattern,
 )
 
-__all__ = ["mt_artefacts", "mt_page_score", "block_evidence"]
+__all__ = ["mt_artefacts", "mt_page_score", "mt_page_scores", "block_evidence"]
 
 
 def _prescreen_source(patterns: tuple[ArtefactPattern, ...]) -> str:
@@ -309,3 +309,22 @@ def mt_page_score(block_scores: np.ndarray, block_lengths: np.ndarray) -> float:
     share_part = min(1.0, PAGE_SHARE_GAIN * share)
     count_part = 1.0 - float(np.exp(-mass.sum() / PAGE_COUNT_SCALE))
     return float(1.0 - (1.0 - share_part) * (1.0 - count_part))
+
+
+def mt_page_scores(block_scores: np.ndarray, block_lengths: np.ndarray, page: np.ndarray,
+                   n_pages: int) -> np.ndarray:
+    """``mt_page_score`` for many pages at once: ``page`` gives each block's page (0..n_pages-1).
+
+    Same formula, with per-page sums from ``bincount``; a page without blocks scores 0.
+    """
+    scores = np.clip(np.asarray(block_scores, dtype=np.float64), 0.0, 1.0)
+    lengths = np.clip(np.asarray(block_lengths, dtype=np.float64), 0.0, None)
+    mass = scores ** PAGE_SCORE_POWER
+    count = np.bincount(page, minlength=n_pages)
+    total = np.bincount(page, weights=lengths, minlength=n_pages)
+    mass_sum = np.bincount(page, weights=mass, minlength=n_pages)
+    weighted = np.bincount(page, weights=mass * lengths, minlength=n_pages)
+    share = np.where(total > 0, weighted / np.maximum(total, 1e-300), mass_sum / np.maximum(count, 1))
+    share_part = np.minimum(1.0, PAGE_SHARE_GAIN * share)
+    count_part = 1.0 - np.exp(-mass_sum / PAGE_COUNT_SCALE)
+    return np.where(count > 0, 1.0 - (1.0 - share_part) * (1.0 - count_part), 0.0)

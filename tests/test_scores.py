@@ -195,3 +195,46 @@ def test_autoblog_markers_stay_on_their_line() -> None:
     assert "autoblog_markers" not in clean_reasons
     _, reasons = score_page(body + [("boilerplate", "Source link"), ("boilerplate", "Uncategorized")])
     assert "autoblog_markers" in reasons
+
+
+def test_batch_scores_equal_page_by_page_scores() -> None:
+    """``batch_scores`` over several pages gives each page what the single-page functions give."""
+    rng = np.random.default_rng(5)
+    pages = [
+        [("editorial", t) for t in ARTICLE] + [("comment", t) for t in COMMENTS[:12]] + [("spam", SPAM[0])],
+        [("boilerplate", "Source link"), ("editorial", ARTICLE[0]), ("boilerplate", "Leave a Reply")],
+        [],
+        [("editorial", ARTICLE[1])] * 3 + [("boilerplate", "Uncategorized")],
+    ]
+    labels, lengths, page, texts, mt, prof = [], [], [], [], [], []
+    for p, blocks in enumerate(pages):
+        for lab, t in blocks:
+            labels.append(LABELS.index(lab))
+            lengths.append(len(t))
+            page.append(p)
+            texts.append(t)
+            mt.append(float(rng.choice([0.0, 0.3, 0.9])))
+            prof.append(float(rng.choice([0.0, 0.7])))
+    labels_a, lengths_a, page_a = np.array(labels, dtype=np.int64), np.array(lengths), np.array(page, dtype=np.int64)
+    mt_a, prof_a = np.array(mt), np.array(prof)
+    dup = np.concatenate([duplicate_flags([t for _, t in b]) for b in pages if b])
+    starts = np.zeros(len(texts), dtype=np.int64)
+    np.cumsum(lengths_a[:-1] + 1, out=starts[1:])
+    has_comments = np.array([any(lab == "comment" for lab, _ in b) for b in pages])
+    got = scores.batch_scores(labels_a, lengths_a, page_a, len(pages), mt_a, dup, prof_a, "\n".join(texts), starts,
+                              has_comments)
+    for p, blocks in enumerate(pages):
+        sel = page_a == p
+        frac = scores.fractions(labels_a[sel], lengths_a[sel])
+        clean = sel & (labels_a != LABELS.index("spam"))
+        mt_q = mt_page_score(mt_a[clean], lengths_a[clean]) if clean.any() else 0.0
+        dup_q = scores.dup_fraction(dup[clean], lengths_a[clean], scores.MIN_DUP_CHARS_FOR_QUALITY)
+        q, reasons = scores.quality(frac, mt_q, dup_q, [t for _, t in blocks], bool(has_comments[p]), prof_a[sel],
+                                    lengths_a[sel], labels_a[sel])
+        assert got[p].fractions == frac
+        assert got[p].dup_fraction == pytest.approx(scores.dup_fraction(dup[sel], lengths_a[sel]))
+        expect_mt = mt_page_score(mt_a[sel], lengths_a[sel]) if sel.any() else 0.0
+        assert got[p].mt_score == pytest.approx(expect_mt)
+        assert got[p].quality == pytest.approx(q, abs=1e-4)
+        assert got[p].reasons == reasons
+    assert "autoblog_markers" in got[1].reasons and "autoblog_markers" in got[3].reasons
