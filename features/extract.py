@@ -24,8 +24,9 @@ from . import lexicons
 from .lexical import LexicalScorer
 from .mt import mt_artefacts
 from .profanity import profanity_scores
+from .tokens import HashVocab, tokenize
 
-SCHEMA_VERSION = "text-3"
+SCHEMA_VERSION = "text-4"
 
 # Word tokens, apostrophes kept ("don't"), "$" as a word for the spam vocabulary, and the
 # newline between blocks as a token of its own so one findall tokenises the whole page.
@@ -34,7 +35,7 @@ TOKEN_RX = re.compile(r"\w+(?:['\u2019]\w+)*|\$|\n")
 QUESTION_MARK, EXCLAMATION_MARK, FULL_STOP = ord("?"), ord("!"), ord(".")
 NUM_TOKEN = "<num>"
 # Columns filled by the model's learned lexicon (zero when features run without one).
-LEXICAL_NAMES = ("lex_editorial", "lex_comment", "lex_spam", "lex_boilerplate")
+LEXICAL_NAMES = ("lex_editorial", "lex_comment", "lex_spam", "lex_boilerplate", "lex_spam_vs_comment")
 
 _WORD_CLASS_NAMES = tuple(lexicons.WORD_CLASSES)
 _PHRASE_NAMES = tuple(lexicons.PHRASES)
@@ -82,11 +83,10 @@ def _build_vocab() -> tuple[dict[str, int], np.ndarray, dict[int, int], dict[int
 
 
 _VOCAB, _BITS, _NGRAM2, _NGRAM3, _VSIZE = _build_vocab()
-# Numbers are one token class; numbers of up to this many digits are in the lookup dict itself,
-# so only the rare longer ones need a ``str.isdigit`` check of their own.
-NUM_DIGITS_IN_DICT = 4
-_LOOKUP: dict[str, int] = {**_VOCAB, **{f"{i:0{d}d}": _VOCAB[NUM_TOKEN]
-                                          for d in range(1, NUM_DIGITS_IN_DICT + 1) for i in range(10 ** d)}}
+# The word-class vocabulary as a hash table (for pages scored without a learned lexicon).
+_BASE_WORDS = [w for w in _VOCAB if w]
+_BASE_TABLE = HashVocab(_BASE_WORDS)
+_BASE_IDS = np.array([0, *(_VOCAB[w] for w in _BASE_WORDS)], dtype=np.int64)
 
 # Character classes over code points (< 128 by table, >= 128 "other").
 _CH_OTHER, _CH_UPPER, _CH_LOWER, _CH_DIGIT, _CH_PUNCT, _CH_SPACE, _CH_NONASCII = range(7)
@@ -355,30 +355,29 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     # Words: one findall over the lower-cased page, ids via one dict lookup per token (C-level
     # map), block of each token from the running count of newline tokens.
     low = doc.lower()
-    flat = TOKEN_RX.findall(low)
+    # Tokens as arrays (features.tokens: same tokens as TOKEN_RX.findall, one hash-table probe
+    # per token for both vocabularies).
+    tb = tokenize(low)
     if lexical is not None:
-        keys, base_id, lex_row = lexical.merged_vocab(_LOOKUP)
-        key = np.fromiter(map(keys.get, flat, repeat(0)), dtype=np.int64, count=len(flat))
-        ids = base_id[key]
+        table, base_id, lex_row = lexical.merged_vocab(_VOCAB)
     else:
-        ids = np.fromiter(map(_LOOKUP.get, flat, repeat(0)), dtype=np.int64, count=len(flat))
-    unknown = np.flatnonzero(ids == 0)
-    if len(unknown):  # long numbers
-        isdig = np.fromiter(map(str.isdigit, map(flat.__getitem__, unknown.tolist())), dtype=bool,
-                            count=len(unknown))
-        ids[unknown[isdig]] = _VOCAB[NUM_TOKEN]
-    nl = ids == _NEWLINE_ID
+        table, base_id, lex_row = _BASE_TABLE, _BASE_IDS, None
+    key = table.lookup(tb.hashes)
+    ids = base_id[key]
+    ids[tb.digits] = _VOCAB[NUM_TOKEN]
+    nl = tb.newline
     blk_all = np.cumsum(nl)
     word = ~nl
     blk = blk_all[word]
     nw = np.bincount(blk, minlength=n)
     words = np.maximum(nw, 1).astype(np.float32)
-    wlen = np.fromiter(map(len, flat), dtype=np.float32, count=len(flat))[word]
+    wlen = tb.lengths[word].astype(np.float32)
     F[:, _IDX["log_words"]] = np.log1p(nw)
     F[:, _IDX["mean_word_len"]] = np.bincount(blk, weights=wlen, minlength=n) / words
+    if lex_row is not None:
+        F[:, _IDX["lex_editorial"]: _IDX["lex_editorial"] + len(LEXICAL_NAMES)] = lexical.score_rows(
+            lex_row[key[word]], blk, n)
     bits = _BITS[ids[word]]
-    if lexical is not None:
-        F[:, _IDX["lex_editorial"]: _IDX["lex_editorial"] + 4] = lexical.score_rows(lex_row[key[word]], blk, n)
     for b, name in enumerate(_WORD_CLASS_NAMES):
         F[:, _IDX[f"w_{name}"]] = np.bincount(blk, weights=(bits >> b) & 1, minlength=n) / words
     # Phrases as token bigrams / trigrams (the newline token breaks n-grams across blocks):

@@ -15,53 +15,61 @@ from itertools import repeat
 
 import numpy as np
 
+from .tokens import HashVocab
+
 LEXICAL_LABELS = 4
+# Columns after the four label columns: binary scores learned on a subset of blocks.
+EXTRA_COLUMNS = ("spam_vs_comment",)
+LEXICAL_COLUMNS = LEXICAL_LABELS + len(EXTRA_COLUMNS)
 
 
 class LexicalScorer:
-    """Vocabulary (word -> row, row 0 = unknown) and weights [len(vocab)+1, 4] plus bias [4]."""
+    """Vocabulary (word -> row, row 0 = unknown) and weights [len(vocab)+1, 5] plus bias [5].
+
+    Columns 0-3: the four labels (multinomial, centred per block, so they say which label the
+    words favour); column 4 (``spam_vs_comment``): a binary spam-vs-comment score learned on
+    comment and spam blocks only, class-balanced. Among 400,000 blocks spam is a fraction of a
+    per cent, so in the four-way lexicon its words barely register; the binary column is where
+    "subscribe", "channel", "check out" get their weight.
+    """
 
     def __init__(self, words: Sequence[str], weights: np.ndarray, bias: np.ndarray):
         self.words = list(words)
         self.vocab = {w: i + 1 for i, w in enumerate(self.words)}
         w = np.asarray(weights, dtype=np.float32)
-        if w.shape != (len(self.words) + 1, LEXICAL_LABELS):
-            raise ValueError(f"lexical weights shape {w.shape} != ({len(self.words) + 1}, {LEXICAL_LABELS})")
+        if w.shape != (len(self.words) + 1, LEXICAL_COLUMNS):
+            raise ValueError(f"lexical weights shape {w.shape} != ({len(self.words) + 1}, {LEXICAL_COLUMNS})")
         self.weights = w
         self.bias = np.asarray(bias, dtype=np.float32)
-        self._merged: tuple[int, dict[str, int], np.ndarray, np.ndarray] | None = None
+        self._merged: tuple[int, HashVocab, np.ndarray, np.ndarray] | None = None
 
-    def merged_vocab(self, base: dict[str, int]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
-        """One dict for two vocabularies, so each token is looked up once, not twice.
+    def merged_vocab(self, base: dict[str, int]) -> tuple[HashVocab, np.ndarray, np.ndarray]:
+        """One lookup table for two vocabularies, so each token is looked up once, not twice.
 
-        Returns (token -> key, key -> ``base`` id, key -> lexicon row); key 0 = unknown to both.
+        Returns (table, row -> ``base`` id, row -> lexicon row); row 0 = unknown to both.
         Cached for the ``base`` dict it was built for.
         """
         if self._merged is None or self._merged[0] != id(base):
-            keys: dict[str, int] = {}
-            for w in (*base, *self.words):
-                if w not in keys:
-                    keys[w] = len(keys) + 1
-            base_id = np.zeros(len(keys) + 1, dtype=np.int64)
-            lex_row = np.zeros(len(keys) + 1, dtype=np.int64)
-            for w, k in keys.items():
-                base_id[k] = base.get(w, 0)
-                lex_row[k] = self.vocab.get(w, 0)
-            self._merged = (id(base), keys, base_id, lex_row)
+            words = [w for w in dict.fromkeys((*base, *self.words)) if w]
+            base_id = np.zeros(len(words) + 1, dtype=np.int64)
+            lex_row = np.zeros(len(words) + 1, dtype=np.int64)
+            base_id[1:] = [base.get(w, 0) for w in words]
+            lex_row[1:] = [self.vocab.get(w, 0) for w in words]
+            self._merged = (id(base), HashVocab(words), base_id, lex_row)
         return self._merged[1], self._merged[2], self._merged[3]
 
     def score(self, tokens: Sequence[str], token_block: np.ndarray, n_blocks: int) -> np.ndarray:
-        """Mean word weights per block, centred per row: [n_blocks, 4]."""
+        """Mean word weights per block plus bias, label columns centred per row: [n_blocks, 5]."""
         ids = np.fromiter(map(self.vocab.get, tokens, repeat(0)), dtype=np.int64, count=len(tokens))
         return self.score_rows(ids, token_block, n_blocks)
 
     def score_rows(self, rows: np.ndarray, token_block: np.ndarray, n_blocks: int) -> np.ndarray:
         """``score`` for tokens already mapped to lexicon rows (0 = unknown word)."""
-        ids = rows
         counts = np.maximum(np.bincount(token_block, minlength=n_blocks), 1).astype(np.float64)
-        out = np.empty((n_blocks, LEXICAL_LABELS), dtype=np.float32)
-        for k in range(LEXICAL_LABELS):
-            out[:, k] = np.bincount(token_block, weights=self.weights[ids, k], minlength=n_blocks) / counts
+        W = self.weights[rows]
+        out = np.empty((n_blocks, LEXICAL_COLUMNS), dtype=np.float32)
+        for k in range(LEXICAL_COLUMNS):
+            out[:, k] = np.bincount(token_block, weights=W[:, k], minlength=n_blocks) / counts
         out += self.bias
-        out -= out.mean(axis=1, keepdims=True)
+        out[:, :LEXICAL_LABELS] -= out[:, :LEXICAL_LABELS].mean(axis=1, keepdims=True)
         return out

@@ -638,6 +638,18 @@ def read_youtube(root: Path) -> dict[str, list[tuple[str, bool]]]:
     return out
 
 
+def read_sms(root: Path) -> list[tuple[str, bool]]:
+    """UCI SMS Spam Collection: [(message, is_spam)] (a weak proxy for comment spam)."""
+    out: list[tuple[str, bool]] = []
+    for path in sorted(Path(root).glob("*.tsv")):
+        with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+            for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+                text = (row.get("SMS") or "").strip()
+                if text:
+                    out.append((text, (row.get("Label") or "").strip() == "spam"))
+    return out
+
+
 # Fewer furniture-separated comment starts than this: insert at any boundary of the thread.
 MIN_COMMENT_SLOTS = 2
 

@@ -21,6 +21,9 @@ DEFAULT_CORPORA = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpo
 DEFAULT_BBC_PAGES = 400
 # Dragnet renderings trained on: full page, scraper-like trimmed span, gold text alone.
 DRAGNET_VARIANTS = ("full", "trimmed", "gold")
+# Each thread gets spam inserted this many times (new draws each round): every spam comment is
+# then seen in several contexts instead of being repeated verbatim by oversampling.
+SPAM_ROUNDS = 3
 # Comment metadata lines (names, dates, "Reply") dropped to make the "bodies" rendering: many
 # scrapers (trafilatura's comment output, forum dumps) keep only the comment texts.
 THREAD_META_RX = re.compile(
@@ -65,6 +68,14 @@ class Matrix:
         self.X[:, len(LOCAL_NAMES):] = context_features(self.X[:, : len(LOCAL_NAMES)], self.offsets[:-1])
 
 
+def page_kind(p: corpora.LabeledPage) -> str:
+    """The corpus and rendering a page belongs to, for per-kind metrics ("dragnet/trimmed+spam")."""
+    if "#" not in p.id:
+        return p.corpus.split(":")[0]
+    rendering = p.id.rsplit("#", 1)[1]
+    return p.corpus.split(":")[0] + "/" + rendering.split("+")[0] + ("+spam" if "+yt:" in rendering else "")
+
+
 def featurize(pages: Iterable[corpora.LabeledPage]) -> Matrix:
     """Run the feature pass on every page and stack the results."""
     Xs, ys, gs, ps, kept = [], [], [], [], []
@@ -85,7 +96,7 @@ def featurize(pages: Iterable[corpora.LabeledPage]) -> Matrix:
 
 def load_pages(root: Path, variants: tuple[str, ...] = DRAGNET_VARIANTS, bbc_pages: int = DEFAULT_BBC_PAGES,
                cleaneval: bool = True, spam_videos: tuple[str, ...] | None = None, seed: int = 0,
-               max_dragnet: int | None = None) -> list[corpora.LabeledPage]:
+               max_dragnet: int | None = None, spam_rounds: int = SPAM_ROUNDS) -> list[corpora.LabeledPage]:
     """The training mix: Dragnet (each variant), CleanEval, BBC, and spam in real threads."""
     root = Path(root)
     pages: list[corpora.LabeledPage] = []
@@ -112,5 +123,8 @@ def load_pages(root: Path, variants: tuple[str, ...] = DRAGNET_VARIANTS, bbc_pag
     if yt_root.exists() and spam_videos != ():
         yt = corpora.read_youtube(yt_root)
         videos = sorted(yt) if spam_videos is None else list(spam_videos)
-        pages.extend(corpora.spam_threads(dragnet_with_comments, yt, videos, seed=seed))
+        for r in range(spam_rounds):
+            for p in corpora.spam_threads(dragnet_with_comments, yt, videos, seed=seed + 1000 * r):
+                p.id = f"{p.id}+r{r}"
+                pages.append(p)
     return pages

@@ -66,10 +66,11 @@ def evaluate_pages(clf: Classifier, pages: list[corpora.LabeledPage]) -> dict:
             "has_comments": metrics.binary_f1(gold_has, pred_has), "pages": len(gold_has)}
 
 
-def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed: int, log=print) -> dict:
+def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed: int, log=print,
+              use_sms: bool = True) -> dict:
     """Train without one YouTube video's comments, test on threads carrying that video's comments."""
     from .dataset import featurize, load_pages
-    from .lexicon import fit_with_oof
+    from .lexicon import fit_with_oof, spam_examples
     from .train import fit_network
 
     yt = corpora.read_youtube(corpora_dir / "youtube_spam")
@@ -89,7 +90,8 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
         pages = load_pages(corpora_dir, ("trimmed",), bbc_pages=100, cleaneval=False, spam_videos=train_videos,
                            seed=seed, max_dragnet=max_dragnet)
         M = featurize([p for p in pages if p.group not in test_groups])
-        scorer, oof = fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed)
+        scorer, oof = fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed,
+                                   spam=spam_examples(corpora_dir, train_videos, use_sms))
         M.set_lexical(oof)
         model = fit_network(M.X, M.y, seed, max_epochs)
         model.lexical = scorer

@@ -30,7 +30,7 @@ from classifier.model import LABELS, BlockModel
 from features.extract import FEATURE_NAMES, SCHEMA_VERSION
 
 from . import lexicon, metrics
-from .dataset import DEFAULT_BBC_PAGES, DEFAULT_CORPORA, DRAGNET_VARIANTS, Matrix, featurize, load_pages
+from .dataset import DEFAULT_BBC_PAGES, DEFAULT_CORPORA, DRAGNET_VARIANTS, Matrix, featurize, load_pages, page_kind
 
 HIDDEN_LAYERS = (128, 64)
 L2_ALPHA = 1e-2
@@ -142,7 +142,7 @@ def summarise(M: Matrix, pred: np.ndarray) -> dict:
     out = {"overall": {"report": rep, "confusion": cm.tolist(), "macro_f1": metrics.macro_f1(rep)}}
     kinds: dict[str, list[int]] = {}
     for i, p in enumerate(M.pages):
-        kind = p.corpus.split(":")[0] + (("/" + p.id.rsplit("#", 1)[1]) if "#" in p.id else "")
+        kind = page_kind(p)
         kinds.setdefault(kind, []).append(i)
     comment = LABELS.index("comment")
     for kind, ids in sorted(kinds.items()):
@@ -215,7 +215,8 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     M = featurize(pages)
     click.echo(f"{len(M.pages)} pages, {len(M.y)} blocks, {M.X.shape[1]} features "
                f"({time.time() - t0:.0f}s); label counts {np.bincount(M.y, minlength=4).tolist()}", err=True)
-    scorer, oof = lexicon.fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed)
+    scorer, oof = lexicon.fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed,
+                                       spam=lexicon.spam_examples(corpora_dir))
     M.set_lexical(oof)
     click.echo(f"lexicon: {len(scorer.words)} words ({time.time() - t0:.0f}s)", err=True)
     result: dict = {"folds": folds}
@@ -224,8 +225,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         cv = cross_validate(M, folds, seed, max_epochs, log=lambda s: click.echo(s, err=True))
         temperature = cv["temperature"]
         if save_oof:
-            kinds = np.array([p.corpus.split(":")[0] + (("/" + p.id.rsplit("#", 1)[1]) if "#" in p.id else "")
-                              for p in M.pages])
+            kinds = np.array([page_kind(p) for p in M.pages])
             np.savez(save_oof, logits=cv["logits"], y=M.y, offsets=M.offsets, kinds=kinds)
         result["cv_decoded"] = summarise(M, cv["decoded"])
         result["cv_argmax"] = summarise(M, np.argmax(cv["logits"], axis=1))
