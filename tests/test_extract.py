@@ -138,3 +138,4 @@ def test_money_and_call_to_action() -> None:
     assert col(X, "c_money")[0] >= 1
     assert col(X, "p_call_to_action")[0] >= 1
     assert col(X, "p_call_to_action")[1] == 0
+

@@ -21,9 +21,12 @@ DEFAULT_CORPORA = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpo
 DEFAULT_BBC_PAGES = 400
 # Dragnet renderings trained on: full page, scraper-like trimmed span, gold text alone.
 DRAGNET_VARIANTS = ("full", "trimmed", "gold")
-# Each thread gets spam inserted this many times (new draws each round): every spam comment is
-# then seen in several contexts instead of being repeated verbatim by oversampling.
+# Spam is inserted into threads this many times (new draws each round): every spam comment is
+# then seen in several contexts instead of being repeated verbatim by oversampling. Round r uses
+# the threads of rendering SPAM_ROUND_VARIANTS[r % 3] (when loaded, else trimmed), so threads
+# without commenter lines keep their share of the training mix.
 SPAM_ROUNDS = 3
+SPAM_ROUND_VARIANTS = ("trimmed", "gold", "bodies")
 # Comment metadata lines (names, dates, "Reply") dropped to make the "bodies" rendering: many
 # scrapers (trafilatura's comment output, forum dumps) keep only the comment texts.
 THREAD_META_RX = re.compile(
@@ -100,19 +103,20 @@ def load_pages(root: Path, variants: tuple[str, ...] = DRAGNET_VARIANTS, bbc_pag
     """The training mix: Dragnet (each variant), CleanEval, BBC, and spam in real threads."""
     root = Path(root)
     pages: list[corpora.LabeledPage] = []
-    dragnet_with_comments: list[corpora.LabeledPage] = []
+    threads: dict[str, list[corpora.LabeledPage]] = {}
     for v in variants:
         for i, p in enumerate(corpora.read_dragnet(root / "dragnet_train", variant=v)):
             if max_dragnet is not None and i >= max_dragnet:
                 break
             p.id = f"{p.id}#{v}"
             pages.append(p)
-            if v == "trimmed" and "comment" in p.labels:
-                dragnet_with_comments.append(p)
+            if "comment" in p.labels:
+                threads.setdefault(v, []).append(p)
             if v == "gold" and "comment" in p.labels:
                 bodies = comment_bodies(p)
                 if bodies is not None:
                     pages.append(bodies)
+                    threads.setdefault("bodies", []).append(bodies)
     if cleaneval:
         pages.extend(corpora.read_cleaneval(root / "cleaneval"))
     if bbc_pages:
@@ -124,7 +128,8 @@ def load_pages(root: Path, variants: tuple[str, ...] = DRAGNET_VARIANTS, bbc_pag
         yt = corpora.read_youtube(yt_root)
         videos = sorted(yt) if spam_videos is None else list(spam_videos)
         for r in range(spam_rounds):
-            for p in corpora.spam_threads(dragnet_with_comments, yt, videos, seed=seed + 1000 * r):
+            hosts = threads.get(SPAM_ROUND_VARIANTS[r % len(SPAM_ROUND_VARIANTS)]) or threads.get("trimmed", [])
+            for p in corpora.spam_threads(hosts, yt, videos, seed=seed + 1000 * r):
                 p.id = f"{p.id}+r{r}"
                 pages.append(p)
     return pages

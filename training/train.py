@@ -173,7 +173,9 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
         "text alone), labels aligned to the gold article / comments | AGPLv3 |",
         "| cleaneval (dev + final) | editorial vs boilerplate by alignment with the gold | none stated |",
         "| bbc_news | clean editorial pages | research use, copyright BBC |",
-        "| youtube_spam | spam and ham comments inserted into real Dragnet threads | cite Alberto et al. 2015 |",
+        "| youtube_spam | spam and ham comments inserted into real Dragnet threads (3 rounds of draws); "
+        "spam-vs-comment lexicon column | cite Alberto et al. 2015 |",
+        "| sms_spam (UCI SMS Spam Collection) | spam-vs-comment lexicon column only | not stated |",
         "", "## Held-out-fold results, after sequence decoding (all pages)", "",
         metrics.markdown_report(cv["overall"]["report"], np.array(cv["overall"]["confusion"])),
         "", f"Macro-F1 {cv['overall']['macro_f1']:.3f}.", "",
@@ -191,6 +193,7 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
             f"{r[lab]['f1']:.3f}" if r[lab]["support"] else "n/a" for lab in LABELS) + f" | {hc_s} |")
     raw = result["cv_argmax"]["overall"]
     lines += ["", f"Without decoding (argmax of calibrated probabilities): macro-F1 {raw['macro_f1']:.3f}.", ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -226,6 +229,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         temperature = cv["temperature"]
         if save_oof:
             kinds = np.array([page_kind(p) for p in M.pages])
+            save_oof.parent.mkdir(parents=True, exist_ok=True)
             np.savez(save_oof, logits=cv["logits"], y=M.y, offsets=M.offsets, kinds=kinds)
         result["cv_decoded"] = summarise(M, cv["decoded"])
         result["cv_argmax"] = summarise(M, np.argmax(cv["logits"], axis=1))
