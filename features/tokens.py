@@ -132,19 +132,35 @@ class HashVocab:
         self._rows = np.zeros(size, dtype=np.int64)
         self._used = np.zeros(size, dtype=bool)
         self._probes = 1
-        slots = self._slots(hashes).tolist()
-        for row, (h, slot) in enumerate(zip(hashes.tolist(), slots), start=1):
-            probes = 1
-            while self._used[slot] and int(self._keys[slot]) != h:
-                slot = (slot + 1) & self._mask
-                probes += 1
-            if self._used[slot]:  # the same hash again: the same word (first row wins) or a collision
-                if self.words[self._rows[slot] - 1] != self.words[row - 1]:
-                    raise ValueError(f"hash collision in vocabulary: {self.words[self._rows[slot] - 1]!r} / "
-                                     f"{self.words[row - 1]!r}")
-                continue
-            self._used[slot], self._keys[slot], self._rows[slot] = True, h, row
-            self._probes = max(self._probes, probes)
+        # Dedupe by hash (first row wins); equal hashes of different words would be a collision.
+        uniq, first = np.unique(hashes, return_index=True)
+        if len(uniq) < len(hashes):
+            dup = np.setdiff1d(np.arange(len(hashes)), first)
+            owner = first[np.searchsorted(uniq, hashes[dup])]
+            for d, o in zip(dup.tolist(), owner.tolist()):
+                if self.words[d] != self.words[o]:
+                    raise ValueError(f"hash collision in vocabulary: {self.words[o]!r} / {self.words[d]!r}")
+        order = np.sort(first)  # insert in row order, so probing matches one-by-one insertion
+        keys, rows, slots = hashes[order], order + 1, self._slots(hashes[order])
+        # Linear probing for all keys at once: each round, the lowest row wanting a free slot
+        # takes it; the others move on to the next slot.
+        pending = np.arange(len(keys))
+        probes = 0
+        while len(pending):
+            probes += 1
+            s = slots[pending]
+            free = ~self._used[s]
+            cand, cand_slot = pending[free], s[free]
+            _, win = np.unique(cand_slot, return_index=True)  # first (lowest row) per slot
+            won, won_slot = cand[win], cand_slot[win]
+            self._used[won_slot] = True
+            self._keys[won_slot] = keys[won]
+            self._rows[won_slot] = rows[won]
+            placed = np.zeros(len(keys), dtype=bool)
+            placed[won] = True
+            pending = pending[~placed[pending]]
+            slots[pending] = (slots[pending] + 1) & self._mask
+        self._probes = max(probes, 1)
 
     @staticmethod
     def _word_hashes(words: list[str]) -> np.ndarray:
