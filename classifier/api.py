@@ -216,12 +216,13 @@ class Classifier:
 
     # --- the pipeline -------------------------------------------------------------------
     def classify_pages(self, pages: Sequence[PageInput]) -> list[DocumentResult]:
-        """Segmented pages -> results, in order; big batches are cut at ``BATCH_CHARS`` characters."""
+        """Segmented pages -> results, in order; batches are cut at ``BATCH_RECORDS`` pages or
+        ``BATCH_CHARS`` characters, whichever comes first."""
         out: list[DocumentResult] = []
         start, chars = 0, 0
         for i, p in enumerate(pages):
             chars += sum(len(b.text) for b in p.blocks)
-            if chars >= BATCH_CHARS:
+            if chars >= BATCH_CHARS or i + 1 - start >= BATCH_RECORDS:
                 out.extend(self._classify_batch(pages[start: i + 1]))
                 start, chars = i + 1, 0
         if start < len(pages):
