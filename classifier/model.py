@@ -24,6 +24,8 @@ from features.lexical import LexicalScorer
 LABELS: tuple[str, ...] = ("editorial", "comment", "spam", "boilerplate")
 FORMAT = "newswinnow-model"
 FORMAT_VERSION = 1
+# Most networks an ensemble model file may hold (a sanity bound on the header).
+MAX_MEMBERS = 16
 # Standardised inputs are clipped to this many standard deviations (robust to outliers).
 CLIP_SIGMA = 6.0
 
@@ -47,6 +49,8 @@ class BlockModel:
     start: np.ndarray | None = None  # log initial state distribution
     prior: np.ndarray | None = None  # label prior (for hybrid emissions)
     lexical: LexicalScorer | None = None  # learned lexicon feeding the lex_* columns
+    # Further networks of an ensemble (same shapes); logits are the mean over all networks.
+    members: list[tuple[list[np.ndarray], list[np.ndarray]]] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     sha256: str = ""
 
@@ -57,14 +61,18 @@ class BlockModel:
 
     def logits(self, X: np.ndarray) -> np.ndarray:
         """Uncalibrated class scores [n, 4]."""
-        h = np.clip((X - self.mean) / self.scale, -CLIP_SIGMA, CLIP_SIGMA)
-        h = np.nan_to_num(h, copy=False).astype(np.float32, copy=False)
-        last = len(self.weights) - 1
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            h = h @ w + b
-            if i < last:
-                np.maximum(h, 0.0, out=h)
-        return h
+        z = np.clip((X - self.mean) / self.scale, -CLIP_SIGMA, CLIP_SIGMA)
+        z = np.nan_to_num(z, copy=False).astype(np.float32, copy=False)
+        out = None
+        for weights, biases in [(self.weights, self.biases), *self.members]:
+            h = z
+            last = len(weights) - 1
+            for i, (w, b) in enumerate(zip(weights, biases)):
+                h = h @ w + b
+                if i < last:
+                    np.maximum(h, 0.0, out=h)
+            out = h if out is None else out + h
+        return out / (1 + len(self.members))
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Calibrated probabilities [n, 4] (temperature-scaled softmax)."""
@@ -84,6 +92,10 @@ class BlockModel:
         for i, (w, b) in enumerate(zip(self.weights, self.biases)):
             arrays[f"w{i}"] = w.astype(np.float32)
             arrays[f"b{i}"] = b.astype(np.float32)
+        for k, (ws, bs) in enumerate(self.members, start=1):
+            for i, (w, b) in enumerate(zip(ws, bs)):
+                arrays[f"m{k}_w{i}"] = w.astype(np.float32)
+                arrays[f"m{k}_b{i}"] = b.astype(np.float32)
         for k in ("transitions", "start", "prior"):
             v = getattr(self, k)
             if v is not None:
@@ -98,7 +110,7 @@ class BlockModel:
         header = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "schema": self.schema,
             "labels": list(LABELS), "feature_names": list(self.feature_names),
-            "n_layers": len(self.weights), "temperature": self.temperature,
+            "n_layers": len(self.weights), "members": 1 + len(self.members), "temperature": self.temperature,
             "arrays": npz.name, "arrays_sha256": digest, "meta": self.meta,
             "lexicon": self.lexical.words if self.lexical is not None else None,
         }
@@ -147,9 +159,14 @@ class BlockModel:
         n_layers = header.get("n_layers")
         if not isinstance(n_layers, int) or isinstance(n_layers, bool) or n_layers < 1:
             raise ModelError(f"{header_path}: bad layer count n_layers={n_layers!r}")
+        n_members = header.get("members", 1)
+        if not isinstance(n_members, int) or isinstance(n_members, bool) or not 1 <= n_members <= MAX_MEMBERS:
+            raise ModelError(f"{header_path}: bad ensemble size members={n_members!r}")
         try:
             weights = [arrays[f"w{i}"] for i in range(n_layers)]
             biases = [arrays[f"b{i}"] for i in range(n_layers)]
+            members = [([arrays[f"m{k}_w{i}"] for i in range(n_layers)],
+                        [arrays[f"m{k}_b{i}"] for i in range(n_layers)]) for k in range(1, n_members)]
             mean, scale = arrays["mean"], arrays["scale"]
         except KeyError as e:
             raise ModelError(f"{npz}: missing array {e}") from e
@@ -157,7 +174,9 @@ class BlockModel:
         dims = [len(names)] + [w.shape[1] if w.ndim == 2 else -1 for w in weights]
         if mean.shape != (len(names),) or scale.shape != mean.shape or dims[-1] != len(LABELS) \
                 or any(w.shape != (a, b) or bias.shape != (b,)
-                       for w, bias, a, b in zip(weights, biases, dims[:-1], dims[1:])):
+                       for w, bias, a, b in zip(weights, biases, dims[:-1], dims[1:])) \
+                or any(w.shape != w0.shape or b.shape != b0.shape
+                       for ws, bs in members for w, b, w0, b0 in zip(ws, bs, weights, biases)):
             raise ModelError(f"{npz}: array shapes do not match the {len(names)} features / 4 labels")
         lexical = None
         if header.get("lexicon") is not None:
@@ -170,6 +189,7 @@ class BlockModel:
             feature_names=names, schema=header["schema"], mean=mean.astype(np.float32),
             scale=scale.astype(np.float32), weights=[w.astype(np.float32) for w in weights],
             biases=[b.astype(np.float32) for b in biases],
+            members=[([w.astype(np.float32) for w in ws], [b.astype(np.float32) for b in bs]) for ws, bs in members],
             temperature=float(header.get("temperature", 1.0)),
             transitions=arrays.get("transitions"), start=arrays.get("start"), prior=arrays.get("prior"),
             meta=header.get("meta") or {}, sha256=digest,

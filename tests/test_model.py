@@ -236,3 +236,41 @@ def test_inconsistent_layer_shapes(saved: tuple[BlockModel, Path]) -> None:
     _write_npz_with_header(header, arrays)
     with pytest.raises(ModelError, match="shapes"):
         _load(header)
+
+
+def test_ensemble_round_trip_and_mean_of_logits(tmp_path: Path, tiny_model: Callable[..., BlockModel]) -> None:
+    """An ensemble file keeps every network; its logits are the mean of the networks' logits."""
+    a, b, c = tiny_model(seed=1), tiny_model(seed=2), tiny_model(seed=3)
+    ens = tiny_model(seed=1)
+    ens.members = [(b.weights, b.biases), (c.weights, c.biases)]
+    ens.save(tmp_path / "e")
+    loaded = _load(tmp_path / "e.json")
+    assert len(loaded.members) == 2
+    X = extract(TEXTS).X
+    want = (a.logits(X) + b.logits(X) + c.logits(X)) / 3
+    np.testing.assert_allclose(loaded.logits(X), want, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(loaded.predict_proba(X).sum(axis=1), 1.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("members", [0, -1, 17, "3", True])
+def test_bad_ensemble_size_in_header(saved: tuple[BlockModel, Path], members) -> None:
+    _, header = saved
+    h = json.loads(header.read_text())
+    h["members"] = members
+    header.write_text(json.dumps(h))
+    with pytest.raises(ModelError, match="ensemble size"):
+        _load(header)
+
+
+def test_ensemble_member_missing_or_misshapen(tmp_path: Path, tiny_model: Callable[..., BlockModel]) -> None:
+    ens = tiny_model(seed=1)
+    other = tiny_model(seed=2, layers=1)  # one layer: shapes differ from the two-layer primary
+    ens.members = [(other.weights, other.biases)]
+    ens.save(tmp_path / "e")
+    with pytest.raises(ModelError):
+        _load(tmp_path / "e.json")
+    h = json.loads((tmp_path / "e.json").read_text())
+    h["members"] = 3  # claims a network the arrays file does not hold
+    (tmp_path / "e.json").write_text(json.dumps(h))
+    with pytest.raises(ModelError, match="missing array|shapes"):
+        _load(tmp_path / "e.json")

@@ -26,13 +26,13 @@ def docs() -> dict:
     return {p: _doc(p) for p in ("000", "001", "002", "003", "004")}
 
 
-# Known misses of the text-4 model (data/MODEL_CARD.md), kept as strict xfails so a model that
+# Known misses of the shipped model (data/MODEL_CARD.md), kept as strict xfails so a model that
 # fixes them turns them into failures to un-mark. Seed 002's thread has no commenter lines; its
-# first comments (lines 7-10) read as reporting and are labelled editorial, so the thread is found
-# from line 11 (43/47 lines right). Threads without commenter lines are the model's weakest
-# case (Dragnet "bodies" rendering: editorial F1 0.761, has_comments F1 0.825 out of fold).
-KNOWN_MISS_002 = pytest.mark.xfail(strict=True, reason="text-4 model finds 002's thread from line 11, not 7-8")
-KNOWN_MISS_001 = pytest.mark.xfail(strict=True, reason="text-4 model labels 001's breadcrumb line editorial")
+# first comments (lines 7-8) read as reporting and are labelled editorial, so the thread is found
+# from line 9 (45/47 lines right). Threads without commenter lines are the model's weakest case
+# (Dragnet "bodies" rendering: editorial F1 0.775, has_comments F1 0.827 out of fold).
+KNOWN_MISS_002 = pytest.mark.xfail(strict=True, reason="the model finds 002's thread from line 9, not 7-8")
+KNOWN_MISS_001 = pytest.mark.xfail(strict=True, reason="the model labels 001's breadcrumb line editorial")
 
 
 def test_002_has_comments(docs: dict) -> None:
@@ -69,7 +69,6 @@ def test_clean_pages_have_no_profanity(docs: dict, seed: str) -> None:
     assert max(b["profanity"] for b in docs[seed].blocks) < 0.5
 
 
-@KNOWN_MISS_002
 def test_002_labels(docs: dict) -> None:
     """Lines 1-6 editorial, line 7 on comment (LABELS.md); at least 95% right."""
     blocks = docs["002"].blocks
