@@ -197,6 +197,13 @@ def _per_block(counts_src: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> 
     return (cs[ends] - cs[starts]).astype(np.float32)
 
 
+def block_sums(V: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Per-block column sums of ``V`` (rows sorted by block; block i = rows bounds[i]:bounds[i+1])."""
+    C = np.zeros((V.shape[0] + 1, V.shape[1]), dtype=np.float64 if V.dtype.kind == "f" else np.int64)
+    np.cumsum(V, axis=0, out=C[1:])
+    return C[bounds[1:]] - C[bounds[:-1]]
+
+
 def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
     """Per block, counts of each ``_CHAR_COUNTS`` property: [n, len(_CHAR_COUNTS)] float32.
 
@@ -378,8 +385,12 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
         F[:, _IDX["lex_editorial"]: _IDX["lex_editorial"] + len(LEXICAL_NAMES)] = lexical.score_rows(
             lex_row[key[word]], blk, n)
     bits = _BITS[ids[word]]
+    # All word classes at once: one bit matrix, one cumulative sum, differences at block bounds.
+    bounds = np.searchsorted(blk, np.arange(n + 1))
+    class_bits = ((bits[:, None] >> np.arange(len(_WORD_CLASS_NAMES))) & 1).astype(np.int32)
+    per_block = block_sums(class_bits, bounds)
     for b, name in enumerate(_WORD_CLASS_NAMES):
-        F[:, _IDX[f"w_{name}"]] = np.bincount(blk, weights=(bits >> b) & 1, minlength=n) / words
+        F[:, _IDX[f"w_{name}"]] = per_block[:, b] / words
     # Phrases as token bigrams / trigrams (the newline token breaks n-grams across blocks):
     # only pairs of known words are candidates; one dict lookup gives the phrase families.
     if len(ids) >= 2:
