@@ -83,6 +83,11 @@ def _build_vocab() -> tuple[dict[str, int], np.ndarray, dict[int, int], dict[int
 
 
 _VOCAB, _BITS, _NGRAM2, _NGRAM3, _VSIZE = _build_vocab()
+# Word classes by bit pattern: few distinct patterns occur, so per-block class counts are one
+# bincount over (block, pattern) pairs and a small matrix product (pattern -> its class bits).
+_PATTERNS, _PATTERN_OF = np.unique(_BITS, return_inverse=True)
+_PATTERN_OF = _PATTERN_OF.reshape(-1)
+_PATTERN_CLASSES = ((_PATTERNS[:, None] >> np.arange(len(_WORD_CLASS_NAMES))) & 1).astype(np.float64)
 # The word-class vocabulary as a hash table (for pages scored without a learned lexicon).
 _BASE_WORDS = [w for w in _VOCAB if w]
 _BASE_TABLE = HashVocab(_BASE_WORDS)
@@ -195,13 +200,6 @@ def _per_block(counts_src: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> 
     """Sum a per-character 0/1 array over each block's [start, end) span."""
     cs = np.concatenate(([0], np.cumsum(counts_src, dtype=np.int64)))
     return (cs[ends] - cs[starts]).astype(np.float32)
-
-
-def block_sums(V: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """Per-block column sums of ``V`` (rows sorted by block; block i = rows bounds[i]:bounds[i+1])."""
-    C = np.zeros((V.shape[0] + 1, V.shape[1]), dtype=np.float64 if V.dtype.kind == "f" else np.int64)
-    np.cumsum(V, axis=0, out=C[1:])
-    return C[bounds[1:]] - C[bounds[:-1]]
 
 
 def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
@@ -384,11 +382,10 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     if lex_row is not None:
         F[:, _IDX["lex_editorial"]: _IDX["lex_editorial"] + len(LEXICAL_NAMES)] = lexical.score_rows(
             lex_row[key[word]], blk, n)
-    bits = _BITS[ids[word]]
-    # All word classes at once: one bit matrix, one cumulative sum, differences at block bounds.
-    bounds = np.searchsorted(blk, np.arange(n + 1))
-    class_bits = ((bits[:, None] >> np.arange(len(_WORD_CLASS_NAMES))) & 1).astype(np.int32)
-    per_block = block_sums(class_bits, bounds)
+    # Word classes: one bincount over (block, bit pattern) pairs, then pattern -> class bits.
+    n_pat = len(_PATTERNS)
+    per_block = np.bincount(blk * n_pat + _PATTERN_OF[ids[word]], minlength=n * n_pat).reshape(n, n_pat)
+    per_block = per_block @ _PATTERN_CLASSES
     for b, name in enumerate(_WORD_CLASS_NAMES):
         F[:, _IDX[f"w_{name}"]] = per_block[:, b] / words
     # Phrases as token bigrams / trigrams (the newline token breaks n-grams across blocks):
