@@ -196,50 +196,86 @@ _IDX = {n: i for i, n in enumerate(LOCAL_NAMES)}
 _CTX_IDX = np.array([_IDX[k] for k in CONTEXT_KEYS])
 
 
-def _per_block(counts_src: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Sum a per-character 0/1 array over each block's [start, end) span."""
-    cs = np.concatenate(([0], np.cumsum(counts_src, dtype=np.int64)))
-    return (cs[ends] - cs[starts]).astype(np.float32)
+def _combo_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Character classes and the (previous, current, next) class -> counted-properties table.
 
-
-def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
-    """Per block, counts of each ``_CHAR_COUNTS`` property: [n, len(_CHAR_COUNTS)] float32.
-
-    ``cp`` is the code points of the blocks joined by ``\\n``. Properties that look at the next
-    or previous character (a sentence end is ".!?" before a space; a capitalised word is an
-    upper-case letter after a space or punctuation and before a lower-case letter) use the
-    shifted flag arrays; the newline between blocks counts as a space, as before.
+    A class is a distinct ``_FLAGS`` value, with " " and "\\n" apart from other spaces (the
+    properties below tell them apart). Every ``_CHAR_COUNTS`` property of a character depends
+    only on its own class and its neighbours' classes, except the "$ 5" case of ``money``
+    (see ``_char_counts``). Distinct property vectors are numbered, so counting them per block
+    is one ``bincount``; ``vectors`` turns those counts back into property counts.
     """
-    f = _FLAGS[cp]
-    nxt = np.empty_like(f)
-    nxt[:-1] = f[1:]
-    nxt[-1:] = _BIT["space"]
-    prv = np.empty_like(f)
-    prv[1:] = f[:-1]
-    prv[:1] = _BIT["space"]
-    nxt_cp = np.empty_like(cp)
-    nxt_cp[:-1] = cp[1:]
-    nxt_cp[-1:] = 32
-    nxt2_digit = np.zeros(len(cp), dtype=bool)
-    nxt2_digit[:-2] = (f[2:] & _BIT["digit"]) > 0
-    # One row per property (rows are contiguous: fast writes and a fast reduceat along them).
-    M = np.zeros((len(_CHAR_COUNTS), len(cp) + 1), dtype=np.uint8)  # + a zero column: see below
+    width = len(CHAR_FLAGS)
+    key = _FLAGS.astype(np.int64)
+    key[32] |= 1 << width
+    key[10] |= 1 << (width + 1)
+    # Distinct keys in key order without a sort: presence bitmap, then running ids.
+    present = np.bincount(key, minlength=1 << (width + 2)) > 0
+    values = np.flatnonzero(present)
+    combo = (np.cumsum(present) - 1).astype(np.uint16)[key]
+    flags = (values & ((1 << width) - 1)).astype(np.uint32)
+    c = len(values)
+
+    def has(bit: str) -> np.ndarray:
+        return (flags & _BIT[bit]) > 0
+
+    is32, is10 = (values >> width) & 1 == 1, (values >> (width + 1)) & 1 == 1
+    cur = {name: has(name) for name in CHAR_FLAGS}
+    props = np.zeros((c, c, c, len(_CHAR_COUNTS) + 1), dtype=bool)  # [prev, cur, next, property]
+    P, C, N = (np.arange(c)[:, None, None], np.arange(c)[None, :, None], np.arange(c)[None, None, :])
     for name in ("upper", "lower", "digit", "punct", "space", "nonascii", "quote_mark", "ellipsis_char",
                  "emoji", "question", "exclaim"):
-        np.greater(f & _BIT[name], 0, out=M[_CC[name], :-1].view(bool))
-    upper = M[_CC["upper"], :-1].view(bool)
-    sep = ((f & _BIT["separator"]) > 0) & ((nxt_cp == 32) | (nxt_cp == 10))
-    M[_CC["boiler_char"], :-1] = sep | ((f & _BIT["copyright"]) > 0)
-    M[_CC["money"], :-1] = ((f & _BIT["currency"]) > 0) & (((nxt & _BIT["digit"]) > 0) | ((nxt_cp == 32) & nxt2_digit))
-    M[_CC["sentence_end"], :-1] = ((f & (_BIT["question"] | _BIT["exclaim"] | _BIT["full_stop"])) > 0) & (
-        (nxt & _BIT["space"]) > 0)
-    M[_CC["capword"], :-1] = upper & ((prv & (_BIT["space"] | _BIT["punct"])) > 0) & ((nxt & _BIT["lower"]) > 0)
-    M[_CC["allcaps"], :-1] = upper & ((nxt & _BIT["upper"]) > 0)
-    # Whitespace that ``duplicate_flags`` must normalise: a run of spaces or any other space.
-    M[_CC["odd_space"], :-1] = ((f & _BIT["odd_space"]) > 0) | ((cp == 32) & (nxt_cp == 32))
-    # Block i spans starts[i] .. starts[i+1] - 1, its closing newline included (one space too
-    # many, taken off below); the last block ends at the extra zero column, so no span is empty.
-    out = np.add.reduceat(M, starts, axis=1, dtype=np.int32).T.astype(np.float32)
+        props[..., _CC[name]] = cur[name][C]
+    nxt_space_cp = (is32 | is10)[N]
+    props[..., _CC["boiler_char"]] = (cur["separator"][C] & nxt_space_cp) | cur["copyright"][C]
+    props[..., _CC["money"]] = cur["currency"][C] & cur["digit"][N]
+    props[..., -1] = cur["currency"][C] & is32[N]  # "$ " : money when a digit follows the space
+    props[..., _CC["sentence_end"]] = (cur["question"] | cur["exclaim"] | cur["full_stop"])[C] & cur["space"][N]
+    props[..., _CC["capword"]] = cur["upper"][C] & (cur["space"] | cur["punct"])[P] & cur["lower"][N]
+    props[..., _CC["allcaps"]] = cur["upper"][C] & cur["upper"][N]
+    props[..., _CC["odd_space"]] = cur["odd_space"][C] | (is32[C] & is32[N])
+    packed = props.reshape(c * c * c, -1).astype(np.int64) @ (1 << np.arange(props.shape[-1], dtype=np.int64))
+    codes, vector_of = np.unique(packed, return_inverse=True)
+    vectors = ((codes[:, None] >> np.arange(props.shape[-1])) & 1).astype(np.float64)
+    return combo, vector_of.reshape(-1).astype(np.uint16), vectors, np.uint16(c)
+
+
+_COMBO, _VECTOR_OF, _VECTORS, _N_COMBOS = _combo_tables()
+_SPACE_COMBO = _COMBO[32]
+_MONEY_SPACE_RX = re.compile("[" + re.escape(lexicons.CHAR_SETS["currency"]) + "] (?=[0-9])")
+
+
+def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int, doc: str = "") -> np.ndarray:
+    """Per block, counts of each ``_CHAR_COUNTS`` property: [n, len(_CHAR_COUNTS)] float32.
+
+    ``cp`` is the code points of the blocks joined by ``\\n`` (``doc``). Properties that look at
+    the next or previous character (a sentence end is ".!?" before a space; a capitalised word
+    is an upper-case letter after a space or punctuation and before a lower-case letter) come
+    from the (previous, current, next) character classes; before the first and after the last
+    character is a space, and the newline between blocks counts as a space of the block before.
+    One table gather gives each character's property vector and one ``bincount`` counts the
+    vectors per block; a currency sign, a space, then a digit ("$ 5") is checked by regex in the
+    few blocks that have a currency sign before a space.
+    """
+    c = len(cp)
+    cls = np.empty(c + 2, dtype=np.uint16)
+    cls[0] = cls[-1] = _SPACE_COMBO
+    np.take(_COMBO, cp, out=cls[1:-1])
+    idx = cls[:-2].astype(np.int64)
+    idx *= _N_COMBOS
+    idx += cls[1:-1]
+    idx *= _N_COMBOS
+    idx += cls[2:]
+    vec = _VECTOR_OF[idx]
+    lengths = np.diff(np.append(starts, c + 1))
+    blk = np.repeat(np.arange(n, dtype=np.int64) * len(_VECTORS), lengths)[:c]
+    blk += vec
+    counts = np.bincount(blk, minlength=n * len(_VECTORS)).reshape(n, len(_VECTORS))
+    props = counts @ _VECTORS
+    out = props[:, :-1].astype(np.float32)
+    for b in np.flatnonzero(props[:, -1]).tolist():
+        a = int(starts[b])
+        out[b, _CC["money"]] += len(_MONEY_SPACE_RX.findall(doc, a, a + int(lengths[b])))
     out[: n - 1, _CC["space"]] -= 1
     return out
 
@@ -338,7 +374,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
 
     # Character properties: one table gather per character, one reduceat over all blocks.
     cp = np.frombuffer(doc.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    cc = _char_counts(cp, starts, n)
+    cc = _char_counts(cp, starts, n, doc)
     for name, col in (("digit_frac", "digit"), ("punct_frac", "punct"), ("nonascii_frac", "nonascii"),
                       ("space_frac", "space")):
         F[:, _IDX[name]] = cc[:, _CC[col]] / nchars

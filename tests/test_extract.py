@@ -139,3 +139,70 @@ def test_money_and_call_to_action() -> None:
     assert col(X, "p_call_to_action")[0] >= 1
     assert col(X, "p_call_to_action")[1] == 0
 
+
+
+# --- per-character counts: the one-bincount implementation against a direct one -------------
+def _char_counts_direct(texts: list[str]) -> np.ndarray:
+    """Each property by its definition, character by character (slow, obviously right)."""
+    from features.extract import _CC, _CHAR_COUNTS, _FLAGS, CHAR_FLAGS
+
+    def has(c: str, name: str) -> bool:
+        return bool(_FLAGS[ord(c)] & (1 << CHAR_FLAGS.index(name)))
+
+    doc = "\n".join(texts)
+    out = np.zeros((len(texts), len(_CHAR_COUNTS)), dtype=np.float32)
+    pos = 0
+    for b, t in enumerate(texts):
+        span = t + ("\n" if b < len(texts) - 1 else "")
+        for k, c in enumerate(span):
+            i = pos + k
+            prv = doc[i - 1] if i else " "
+            nxt = doc[i + 1] if i + 1 < len(doc) else " "
+            nxt2 = doc[i + 2] if i + 2 < len(doc) else ""
+            for name in ("upper", "lower", "digit", "punct", "space", "nonascii", "quote_mark",
+                         "ellipsis_char", "emoji", "question", "exclaim"):
+                out[b, _CC[name]] += has(c, name)
+            out[b, _CC["boiler_char"]] += (has(c, "separator") and nxt in " \n") or has(c, "copyright")
+            out[b, _CC["money"]] += has(c, "currency") and (
+                has(nxt, "digit") or (nxt == " " and nxt2 != "" and has(nxt2, "digit")))
+            out[b, _CC["sentence_end"]] += (has(c, "question") or has(c, "exclaim") or has(c, "full_stop")) \
+                and has(nxt, "space")
+            out[b, _CC["capword"]] += has(c, "upper") and (has(prv, "space") or has(prv, "punct")) \
+                and has(nxt, "lower")
+            out[b, _CC["allcaps"]] += has(c, "upper") and has(nxt, "upper")
+            out[b, _CC["odd_space"]] += has(c, "odd_space") or (c == " " and nxt == " ")
+        out[b, _CC["space"]] -= b < len(texts) - 1  # the joining newline is not the block's
+        pos += len(span)
+    return out
+
+
+def _char_counts_fast(texts: list[str]) -> np.ndarray:
+    from features.extract import _char_counts
+
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
+    doc = "\n".join(texts)
+    cp = np.frombuffer(doc.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return _char_counts(cp, starts, len(texts), doc)
+
+
+@pytest.mark.parametrize("texts", [
+    ["a $ 5 b", "$ 5", "x $", "\u20ac 12 and \u00a33", "$"],
+    ["Hello World. Yes! no?\tok  two  spaces\u00a0x", "\u00c9COLE \u00dcber | \u00bb \u203a \u2022x", "\u00a9 2012 |"],
+    ["A", "", " ", "AB CD. Ef", "\U0001F600\u2026 \u201cquoted\u201d"],
+])
+def test_char_counts_match_direct_definition(texts: list[str]) -> None:
+    np.testing.assert_array_equal(_char_counts_fast(texts), _char_counts_direct(texts))
+
+
+def test_char_counts_match_direct_definition_random() -> None:
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    alphabet = st.sampled_from(list("aZ9 .!?$\u00a3|\u00bb\u00a9\u00a0\t\u2026\u201c\U0001F600\u00e9:-"))
+
+    @hypothesis.settings(max_examples=200, deadline=None)
+    @hypothesis.given(st.lists(st.text(alphabet, max_size=12), min_size=1, max_size=5))
+    def check(texts: list[str]) -> None:
+        np.testing.assert_array_equal(_char_counts_fast(texts), _char_counts_direct(texts))
+
+    check()
