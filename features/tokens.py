@@ -34,36 +34,53 @@ _APOSTROPHES = (ord("'"), 0x2019)
 _DOLLAR, _NEWLINE = ord("$"), ord("\n")
 
 
-def _tables() -> tuple[np.ndarray, np.ndarray]:
-    """Code point -> is a ``\\w`` character; code point -> ``str.isdigit()``."""
+def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Code point -> is a ``\\w`` character; -> ``str.isdigit()``; both as bits of one table."""
     everything = np.arange(_CODE_SPACE, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
     word = np.zeros(_CODE_SPACE, dtype=bool)
     for m in re.finditer(r"\w+", everything):
         word[m.start(): m.end()] = True
     digit = np.zeros(_CODE_SPACE, dtype=bool)
-    for c in np.flatnonzero(word).tolist():  # every str.isdigit() character is alphanumeric
-        if chr(c).isdigit():
-            digit[c] = True
-    return word, digit
+    candidates = np.flatnonzero(word)  # every str.isdigit() character is alphanumeric
+    chars = candidates.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    digit[candidates[np.fromiter(map(str.isdigit, chars), dtype=bool, count=len(chars))]] = True
+    return word, digit, (word * _WORD_BIT) | (digit * _DIGIT_BIT)
 
 
-WORD_CHAR, DIGIT_CHAR = _tables()
+_WORD_BIT, _DIGIT_BIT = np.uint8(1), np.uint8(2)
+WORD_CHAR, DIGIT_CHAR, _CHAR_BITS = _tables()
+# B**k and B**-k for k below the longest text seen so far (grown on demand, see ``_powers``).
+_POWERS: list[np.ndarray] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
+# Texts longer than this get their powers computed afresh rather than cached (bounds memory).
+POWERS_CACHE_MAX = 1 << 23
 
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """B**k and B**-k mod 2**64 for k < n (uint64 products wrap, which is the modulus)."""
-    up = np.full(max(n, 1), _BASE, dtype=np.uint64)
+    """B**k and B**-k mod 2**64 for k < n (uint64 products wrap, which is the modulus).
+
+    A cumulative product is sequential and cost as much as the rest of tokenising, so the
+    arrays are kept for the next batch (usually no longer than this one).
+    """
+    if len(_POWERS[0]) >= n:
+        return _POWERS[0], _POWERS[1]
+    size = max(n, 2 * len(_POWERS[0]))
+    up = np.full(size, _BASE, dtype=np.uint64)
     up[0] = 1
-    down = np.full(max(n, 1), _BASE_INV, dtype=np.uint64)
+    down = np.full(size, _BASE_INV, dtype=np.uint64)
     down[0] = 1
-    return np.cumprod(up, dtype=np.uint64), np.cumprod(down, dtype=np.uint64)
+    up, down = np.cumprod(up, dtype=np.uint64), np.cumprod(down, dtype=np.uint64)
+    if size <= POWERS_CACHE_MAX:
+        _POWERS[:] = [up, down]
+    return up, down
 
 
 def token_hashes(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Polynomial hash of each span ``cp[starts[i]:ends[i]]`` (non-empty spans), uint64."""
     up, down = _powers(len(cp))
     prefix = np.zeros(len(cp) + 1, dtype=np.uint64)
-    np.cumsum(cp.astype(np.uint64) * down[: len(cp)], dtype=np.uint64, out=prefix[1:])
+    terms = cp.astype(np.uint64)
+    terms *= down[: len(cp)]
+    np.cumsum(terms, dtype=np.uint64, out=prefix[1:])
     return (prefix[ends] - prefix[starts]) * up[ends - 1]
 
 
@@ -90,7 +107,8 @@ def tokenize(text: str) -> TokenBatch:
     if n == 0:
         z = np.zeros(0, dtype=np.int64)
         return TokenBatch(z, z, np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool), np.zeros(0, dtype=bool))
-    word = WORD_CHAR[cp]
+    bits = _CHAR_BITS[cp]
+    word = (bits & _WORD_BIT).view(bool)
     prev_word = np.zeros(n, dtype=bool)
     prev_word[1:] = word[:-1]
     next_word = np.zeros(n, dtype=bool)
@@ -104,9 +122,14 @@ def tokenize(text: str) -> TokenBatch:
     single = (cp == _DOLLAR) | (cp == _NEWLINE)
     starts = np.flatnonzero((inside & ~before) | single)
     ends = np.flatnonzero((inside & ~after) | single) + 1
-    nondigit = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(~DIGIT_CHAR[cp], out=nondigit[1:])
-    digits = (nondigit[ends] - nondigit[starts]) == 0
+    # All-digit tokens: among tokens starting with a digit (few), those with as many digit
+    # characters as characters.
+    digits = (bits[starts] & _DIGIT_BIT).view(bool)
+    cand = np.flatnonzero(digits)
+    if len(cand):
+        digit_pos = np.flatnonzero(bits & _DIGIT_BIT)
+        s, e = starts[cand], ends[cand]
+        digits[cand] = np.searchsorted(digit_pos, e) - np.searchsorted(digit_pos, s) == e - s
     return TokenBatch(starts, ends, token_hashes(cp, starts, ends), digits, cp[starts] == _NEWLINE)
 
 
