@@ -122,33 +122,34 @@ def viterbi_batch(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np
         em = np.zeros((width, n_pages, k))  # time-major: each step reads one contiguous slab
         for r, i in enumerate(group):
             em[: glen[r], r] = (np.log(np.maximum(probas[i], MIN_PROBA)) - log_prior)[:, _STATE_LABEL]
-        ending: dict[int, np.ndarray] = {}
-        for t in np.unique(glen - 1).tolist():
-            ending[t] = np.flatnonzero(glen - 1 == t)
+        # Pages are sorted by length, so the pages still running at step t are a suffix of the
+        # group (from row lo[t]): each step works on those only, not on padding.
+        lo = np.searchsorted(glen, np.arange(width), side="right")
         final = np.zeros((n_pages, k))
         back = np.zeros((width, n_pages, k), dtype=np.int8)
         lt_to_from = np.ascontiguousarray(lt.T)
         flat_rows = np.arange(n_pages * k)
         score = log_start + em[0]
-        if 0 in ending:
-            final[ending[0]] = score[ending[0]]
         for t in range(1, width):
+            a = int(lo[t])
+            if a > int(lo[t - 1]):  # pages whose last block was t - 1
+                final[lo[t - 1]: a] = score[lo[t - 1]: a]
+            m = n_pages - a
             # cand[page, to, from]: the reductions run along the last, contiguous axis (argmax
             # there and a gather are several times faster than max/argmax over a middle axis).
-            cand = (score[:, None, :] + lt_to_from).reshape(-1, k)
+            cand = (score[a:, None, :] + lt_to_from).reshape(-1, k)
             b = cand.argmax(axis=1)
-            back[t] = b.reshape(n_pages, k)
-            score = cand[flat_rows, b].reshape(n_pages, k) + em[t]
-            if t in ending:
-                final[ending[t]] = score[ending[t]]
+            back[t, a:] = b.reshape(m, k)
+            score[a:] = cand[flat_rows[: m * k], b].reshape(m, k) + em[t, a:]
+        final[lo[width - 1]:] = score[lo[width - 1]:]
         path = np.zeros((width, n_pages), dtype=np.int64)
-        rows = np.arange(n_pages)
         best = final.argmax(axis=1)
+        rows = np.arange(n_pages)
         for t in range(width - 1, -1, -1):
-            if t in ending:
-                path[t, ending[t]] = best[ending[t]]
+            a, z = int(lo[t]), (int(lo[t + 1]) if t + 1 < width else n_pages)
+            path[t, a:z] = best[a:z]  # pages whose last block is t start backtracking here
             if t:
-                path[t - 1] = back[t, rows, path[t]]
+                path[t - 1, a:] = back[t, rows[a:], path[t, a:]]
         for r, i in enumerate(group):
             out[i] = _STATE_LABEL[path[: glen[r], r]]
     return out
