@@ -45,6 +45,7 @@ word gives >= 0.5 and mild words (hell 0.2, damn 0.3, crap 0.35) need several to
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -416,19 +417,23 @@ def _key_tables(stems: list[Stem]) -> tuple[np.ndarray, np.ndarray]:
     """Two-level exact lookup of key windows: the first 4 codes (2**20 table) give a group id,
     the group and the next two codes give the flags."""
     first: dict[int, int] = {}
-    rest: list[np.ndarray] = [np.zeros((32, 32), np.uint8)]  # group 0 = no key
+    by_tail: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[list[int], list[int]]] = {}
     for stem in stems:
         flag = _FLAG_ANY if stem.left_open else _FLAG_WORD_START
         for window in _key_windows(stem):
-            for head in np.array(np.meshgrid(*window[:4], indexing="ij")).reshape(4, -1).T:
-                code4 = int((head[0] << 15) | (head[1] << 10) | (head[2] << 5) | head[3])
-                group = first.setdefault(code4, len(rest))
-                if group == len(rest):
-                    rest.append(np.zeros((32, 32), np.uint8))
-                rest[group][np.ix_(window[4], window[5])] |= flag
+            groups, flags = by_tail.setdefault((window[4], window[5]), ([], []))
+            for a, b, c, d in itertools.product(*window[:4]):
+                groups.append(first.setdefault((a << 15) | (b << 10) | (c << 5) | d, len(first) + 1))
+                flags.append(flag)
+    rest = np.zeros((len(first) + 1, 32, 32), np.uint8)  # group 0 = no key
+    # Windows sharing their last two code sets are set together: every (group, code 5, code 6).
+    for (t4, t5), (groups, flags) in by_tail.items():
+        cells = np.array(list(itertools.product(t4, t5)), dtype=np.int64)
+        np.bitwise_or.at(rest, (np.array(groups)[:, None], cells[None, :, 0], cells[None, :, 1]),
+                         np.array(flags, dtype=np.uint8)[:, None])
     table = np.zeros(1 << 20, np.uint16 if len(rest) < 1 << 16 else np.uint32)
     table[list(first)] = list(first.values())
-    return table, np.stack(rest)
+    return table, rest
 
 
 def _screen(texts: list[str]) -> np.ndarray:
