@@ -51,12 +51,18 @@ except ImportError:  # pragma: no cover - exercised only when orjson is missing
 
 def dumps(obj: object) -> str:
     """One JSON line: orjson when it can (not: ints over 64 bits from user ids), else json."""
+    return dumps_bytes(obj).decode()
+
+
+def dumps_bytes(obj: object) -> bytes:
+    """``dumps`` as UTF-8 bytes (what a file or pipe gets; saves a decode and an encode)."""
     if orjson is not None:
         try:
-            return orjson.dumps(obj).decode()
+            return orjson.dumps(obj)
         except TypeError:
             pass
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    # ASCII escapes: also valid for text orjson refuses (a lone surrogate from a "\\ud800" escape).
+    return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 def default_model_path() -> Path:
@@ -286,4 +292,4 @@ def _cached_classifier(path: str, sha256: str) -> Classifier:
     return clf
 
 
-__all__ = ["Classifier", "DocumentResult", "ModelError", "default_model_path", "dumps"]
+__all__ = ["Classifier", "DocumentResult", "ModelError", "default_model_path", "dumps", "dumps_bytes"]

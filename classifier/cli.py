@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 from features.segment import decode_bytes
 
 from .api import Classifier, DocumentResult, orjson
-from .api import dumps as _dumps
+from .api import dumps_bytes as _dumps
 from .io import FORMATS, WorkItem, input_size, iter_items
 from .model import LABELS, ModelError
 from .parallel import ordered_map
@@ -104,7 +104,7 @@ def _filter_one(doc: DocumentResult, rec: dict, f: Fields, opts: dict) -> tuple:
 
 
 def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str | None,
-         rejects: str | None, mode: str, opts: dict, sink: IO[str]) -> int:
+         rejects: str | None, mode: str, opts: dict, sink: IO[bytes]) -> int:
     """Shared driver of classify and filter: stream, write results and rejects, pick exit code."""
     try:
         clf = Classifier.load(model)
@@ -133,9 +133,9 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
                 n_ok += 1
                 if status == "drop":
                     if rej_fh is not None:
-                        rej_fh.write(payload.encode() + b"\n")
+                        rej_fh.write(payload + b"\n")
                     continue
-                sink.write(payload + "\n")
+                sink.write(payload + b"\n")
     except BrokenPipeError:  # downstream closed (e.g. `| head`): stop quietly
         sys.stderr.close()
         return 0
@@ -189,7 +189,7 @@ def main() -> None:
 def classify(paths, fmt, text_field, html_field, id_field, url_field, jobs, model, rejects, no_text):
     """Classify pages; one JSON result per document on stdout (JSONL)."""
     fields = Fields(text_field, html_field, id_field, url_field)
-    sys.exit(_run(paths, fmt, fields, jobs, model, rejects, "classify", {"no_text": no_text}, sys.stdout))
+    sys.exit(_run(paths, fmt, fields, jobs, model, rejects, "classify", {"no_text": no_text}, sys.stdout.buffer))
 
 
 def _parse_keep(ctx, param, value: str) -> tuple[str, ...]:
@@ -211,7 +211,7 @@ def filter_cmd(paths, fmt, text_field, html_field, id_field, url_field, jobs, mo
     """Pre-filter for pipelines: JSONL in, JSONL out with only the kept blocks' text."""
     fields = Fields(text_field, html_field, id_field, url_field)
     opts = {"keep": keep, "min_quality": min_quality, "max_mt": max_mt}
-    sys.exit(_run(paths, fmt, fields, jobs, model, rejects, "filter", opts, sys.stdout))
+    sys.exit(_run(paths, fmt, fields, jobs, model, rejects, "filter", opts, sys.stdout.buffer))
 
 
 def _underline(text: str, evidence: list[dict]) -> str:
