@@ -255,7 +255,8 @@ class Classifier:
         page_scores = scores.batch_scores(label_all, pf.lengths, page_of, len(pages), pf.mt, pf.dup,
                                           pf.profanity, "\n".join(texts), block_starts, has_comments)
         # Rounded once for the whole batch (k / 10**ROUND is the shortest float for its decimal).
-        probs = [dict(zip(LABELS, row)) for row in np.round(proba, ROUND).tolist()]
+        e_, c_, s_, b_ = LABELS  # a dict display is several times faster than dict(zip(...))
+        probs = [{e_: e, c_: c, s_: s, b_: b} for e, c, s, b in np.round(proba, ROUND).tolist()]
         mt_r = np.round(pf.mt.astype(np.float64), ROUND).tolist()
         prof_r = np.round(pf.profanity.astype(np.float64), ROUND).tolist()
         names_all = [LABELS[i] for i in label_all.tolist()]

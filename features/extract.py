@@ -39,8 +39,12 @@ LEXICAL_NAMES = ("lex_editorial", "lex_comment", "lex_spam", "lex_boilerplate", 
 
 _WORD_CLASS_NAMES = tuple(lexicons.WORD_CLASSES)
 _PHRASE_NAMES = tuple(lexicons.PHRASES)
-_LITERAL_RX = {name: tuple(re.compile(src) for src in srcs)
+# Run on the UTF-8 bytes of the lower-cased page: a str with one emoji in it is 4 bytes a
+# character, its UTF-8 mostly 1, and a scan is bound by memory. (So \\w, \\d, \\s and \\b
+# are ASCII-only here, which these ASCII patterns are about anyway.)
+_LITERAL_RX = {name: tuple(re.compile(src.encode("ascii")) for src in srcs)
                for name, srcs in lexicons.LITERAL_PATTERNS.items()}
+_CONTINUATION_RX = re.compile(rb"[\x80-\xbf]")  # UTF-8 continuation bytes (not characters)
 _START_NAMES = tuple(lexicons.START_PATTERNS)
 _START_RX = re.compile("|".join(f"({src})" for src in lexicons.START_PATTERNS.values()))
 _CHAR_SET_CODES = {name: np.array(sorted(map(ord, chars)), dtype=np.uint32)
@@ -280,17 +284,29 @@ def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int, doc: str = "") -> n
     return out
 
 
-def _matches_per_block(rx: re.Pattern, doc: str, starts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Count matches of ``rx`` in each block and the characters they cover, in one scan."""
-    spans = [m.span() for m in rx.finditer(doc)]
+def _matches_per_block(rx: re.Pattern, data: bytes, starts: np.ndarray, n: int,
+                       chars: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """Count matches of ``rx`` in each block (``data``: UTF-8, block i from byte ``starts[i]``),
+    and with ``chars`` the characters they cover, in one scan."""
+    spans = [m.span() for m in rx.finditer(data)]
     if not spans:
         z = np.zeros(n, dtype=np.float32)
-        return z, z
+        return z, (z if chars else None)
     arr = np.asarray(spans, dtype=np.int64)
     blk = np.searchsorted(starts, arr[:, 0], side="right") - 1
     counts = np.bincount(blk, minlength=n).astype(np.float32)
-    chars = np.bincount(blk, weights=arr[:, 1] - arr[:, 0], minlength=n).astype(np.float32)
-    return counts, chars
+    if not chars:
+        return counts, None
+    width = [e - s - len(_CONTINUATION_RX.findall(data, s, e)) for s, e in spans]
+    return counts, np.bincount(blk, weights=width, minlength=n).astype(np.float32)
+
+
+def _byte_starts(data: bytes, texts: Sequence[str], n: int) -> np.ndarray:
+    """Where each block starts in ``data`` (the blocks lower-cased, joined by newlines, UTF-8)."""
+    if data.count(b"\n") == n - 1:
+        return np.concatenate(([0], np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1))
+    sizes = np.fromiter((len(t.lower().encode("utf-8", "surrogatepass")) for t in texts), dtype=np.int64, count=n)
+    return np.concatenate(([0], np.cumsum(sizes + 1)[:-1]))
 
 
 def _keyed_pairs(keys: list[str], page: np.ndarray | None) -> list[tuple[int, str]] | list[str]:
@@ -448,9 +464,11 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     F[:, _IDX["first_token_chrome"]] = np.isin(fw, _CHROME_FIRST_IDS) & has
 
     # Character patterns: one scan of the lower-cased page per literal-prefixed pattern.
+    low_b = low.encode("utf-8", "surrogatepass")
+    byte_starts = _byte_starts(low_b, texts, n)
     for name, rxs in _LITERAL_RX.items():
         for rx in rxs:
-            counts, chars = _matches_per_block(rx, low, starts, n)
+            counts, chars = _matches_per_block(rx, low_b, byte_starts, n, chars=name == "url_span")
             if name == "url_span":
                 F[:, _IDX["url_char_frac"]] += chars / nchars
                 F[:, _IDX["c_url"]] += counts
