@@ -186,6 +186,9 @@ _SHAPE_TABLE = str.maketrans({**dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "A")
                               **dict.fromkeys("abcdefghijklmnopqrstuvwxyz", "a"),
                               **dict.fromkeys("0123456789", "0")})
 _RUNS_RX = re.compile(r"(.)(?=\1)")  # deleting a character equal to the next one squeezes runs
+# The same shape map as code-point ranges, for ``_squeeze_shape``.
+_SHAPE_RANGES = ((ord("A"), ord("Z"), ord("A")), (ord("a"), ord("z"), ord("a")), (ord("0"), ord("9"), ord("0")))
+_NEWLINE_CP = ord("\n")
 _WORDS_RX = re.compile(r"[Aa][Aa ]*")  # a run of words (names of any length) -> "w"
 # A block shorter than this many characters is "short" (nav items, names, buttons).
 SHORT_CHARS = 40
@@ -314,13 +317,24 @@ def _keyed_pairs(keys: list[str], page: np.ndarray | None) -> list[tuple[int, st
     return keys if page is None else list(zip(page.tolist(), keys))
 
 
+def _squeeze_shape(text: str) -> str:
+    """``_RUNS_RX.sub("", text.translate(_SHAPE_TABLE))`` with numpy over code points:
+    letters -> A/a, digits -> 0, then each run of one character squeezed to one (newlines kept)."""
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    for lo_cp, hi_cp, to in _SHAPE_RANGES:
+        cp[(cp >= lo_cp) & (cp <= hi_cp)] = to
+    keep = np.ones(len(cp), dtype=bool)
+    keep[:-1] = (cp[:-1] != cp[1:]) | (cp[:-1] == _NEWLINE_CP)
+    return cp[keep].tobytes().decode("utf-32-le", "surrogatepass")
+
+
 def shape_repeats(texts: Sequence[str], lengths: np.ndarray, page: np.ndarray | None) -> np.ndarray:
     """log1p(how many other short blocks of the page share this block's character shape).
 
     A reader thread repeats its header line ("Mike 07.18.12 at 20:22", "by vlm (69642)")
     once per comment; the shape (digit runs -> 0, runs of words -> w) makes those lines equal
     while their words differ. Menus repeat shapes too; other columns tell them apart.
-    The short blocks are shaped together as one string (one translate, two regex passes).
+    The short blocks are shaped together as one string (numpy over code points, one regex).
     """
     n = len(texts)
     out = np.zeros(n, dtype=np.float32)
@@ -329,7 +343,7 @@ def shape_repeats(texts: Sequence[str], lengths: np.ndarray, page: np.ndarray | 
     if not len(short):
         return out
     joined = "\n".join(compress(texts, short_mask.tolist()))
-    shaped = _WORDS_RX.sub("w", _RUNS_RX.sub("", joined.translate(_SHAPE_TABLE))).split("\n")
+    shaped = _WORDS_RX.sub("w", _squeeze_shape(joined)).split("\n")
     if len(shaped) != len(short):  # a block with a newline of its own: shape one by one
         shaped = [_WORDS_RX.sub("w", _RUNS_RX.sub("", texts[i].translate(_SHAPE_TABLE))) for i in short]
     keys = _keyed_pairs(shaped, page[short] if page is not None else None)

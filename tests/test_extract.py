@@ -206,3 +206,18 @@ def test_char_counts_match_direct_definition_random() -> None:
         np.testing.assert_array_equal(_char_counts_fast(texts), _char_counts_direct(texts))
 
     check()
+
+
+def test_squeeze_shape_matches_translate_and_regex() -> None:
+    """The numpy shape squeeze equals its definition: translate, then delete a character equal to the next."""
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    from features.extract import _RUNS_RX, _SHAPE_TABLE, _squeeze_shape
+
+    @hypothesis.settings(max_examples=300, deadline=None)
+    @hypothesis.given(st.text(st.sampled_from(list("aAzZ09 \n\n.:-\u00e9\u00c9\U0001F600bQ5")), max_size=40))
+    def check(text: str) -> None:
+        assert _squeeze_shape(text) == _RUNS_RX.sub("", text.translate(_SHAPE_TABLE))
+
+    check()
+    assert _squeeze_shape("Mike 07.18.12 at 20:22") == "Aa 0.0.0 a 0:0"
