@@ -66,6 +66,7 @@ NAME_CONTEXT = 40  # characters looked at on each side of a `name` hit for a nei
 MAX_PREFIX = 64  # how far back a compound hit (bullshit) is widened to the start of its word
 
 # Screen.
+SCAN_MARGIN = 64  # characters scanned before a text's first screen signal (a match starts <= 2 before its own)
 CHUNK_CHARS = 1 << 23  # texts are screened in batches of about this many characters (bounds memory)
 KEY_LEN = 6  # screen keys: 6-character windows of 5-bit codes (4-gram table + 2 codes)
 
@@ -438,8 +439,18 @@ def _key_tables(stems: list[Stem]) -> tuple[np.ndarray, np.ndarray]:
 
 def _screen(texts: list[str]) -> np.ndarray:
     """Indices of texts that may contain a hit (a superset of what the matcher finds)."""
+    return _screen_positions(texts)[0]
+
+
+def _screen_positions(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``_screen``, and for each text the UTF-8 byte offset of its first screen signal.
+
+    Every match of the matcher starts at most a few characters before a signal of its own (a
+    key window starts where a plain match starts; obfuscation signals lie inside the match),
+    so the matcher need not scan a text before ``SCAN_MARGIN`` characters ahead of it.
+    """
     if not texts:
-        return np.zeros(0, np.int64)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     joined = "\n".join(texts)
     if joined.count("\n") != len(texts) - 1:  # a text has its own newlines: keep one line per text
         joined = "\n".join(t.replace("\n", " ") for t in texts)
@@ -472,9 +483,12 @@ def _screen(texts: list[str]) -> np.ndarray:
               & ~alnum[5:n + 5])  # " h i" / ".u.c": a single letter between equal separators
     hits.append(np.flatnonzero(run3 | near_mask | dashes | spaced) + 1)
 
-    where = np.concatenate(hits) - 1  # byte offset in data
+    where = np.sort(np.concatenate(hits) - 1)  # byte offset in data
     newlines = np.flatnonzero(newline[mid])
-    return np.unique(np.searchsorted(newlines, where, side="right"))
+    lines = np.searchsorted(newlines, where, side="right")
+    first = np.flatnonzero(np.diff(lines, prepend=-1))  # first (smallest) signal of each text
+    line_start = np.concatenate(([0], newlines + 1))
+    return lines[first], where[first] - line_start[lines[first]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -548,11 +562,12 @@ def _plausible(token: str) -> bool:
     return True
 
 
-def _line_hits(text: str) -> list[tuple[int, int, float]]:
-    """(start, end, weight) of each profane word in one text, in order."""
+def _line_hits(text: str, scan_from: int = 0) -> list[tuple[int, int, float]]:
+    """(start, end, weight) of each profane word in one text, in order; no match starts before
+    ``scan_from`` (lookbehinds still see the text before it)."""
     low = _fold(text)
     found: dict[tuple[int, int], float] = {}
-    for m in _MATCHER.finditer(low):
+    for m in _MATCHER.finditer(low, scan_from):
         kind, sid = m.lastgroup[0], int(m.lastgroup[1:].split("_")[0])
         stem = _STEMS[sid]
         start, end = m.span()
@@ -597,8 +612,12 @@ def _all_hits(texts: list[str]) -> dict[int, list[tuple[int, int, float]]]:
     while lo < len(texts):
         base = int(ends[lo - 1]) if lo else 0
         hi = max(lo + 1, int(np.searchsorted(ends, base + CHUNK_CHARS, side="right")))
-        for i in _screen(texts[lo:hi]):
-            hits = _line_hits(texts[lo + int(i)])
+        lines, offsets = _screen_positions(texts[lo:hi])
+        for i, off in zip(lines.tolist(), offsets.tolist()):
+            text = texts[lo + i]
+            # Byte offset -> character offset (no more than the bytes), less the margin.
+            start = off if text.isascii() else len(text.encode("utf-8", "replace")[:off].decode("utf-8", "ignore"))
+            hits = _line_hits(text, max(0, start - SCAN_MARGIN))
             if hits:
                 out[lo + int(i)] = hits
         lo = hi

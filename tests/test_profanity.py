@@ -175,6 +175,20 @@ def test_screen_never_drops_a_hit() -> None:
     assert set(hits) <= set(profanity._screen(texts).tolist())
 
 
+def test_scan_from_first_signal_finds_what_a_full_scan_finds() -> None:
+    """_all_hits starts the matcher near each line's first screen signal: same hits as a full scan,
+    also with a long prefix before the word and non-ASCII characters before it."""
+    rnd = random.Random(1)
+    texts = []
+    for stem in profanity._STEMS[::3]:
+        for form in _variants(stem.text, rnd)[::2]:
+            pad = "word " * rnd.randrange(0, 40)
+            texts += [f"{pad}{form} and more", f"été “{pad}” {form}!", f"{form} {pad}{form}"]
+    full = {i: h for i, t in enumerate(texts) if (h := profanity._line_hits(t))}
+    assert len(full) > len(texts) // 3
+    assert profanity._all_hits(texts) == full
+
+
 def test_screen_lets_few_clean_lines_through() -> None:
     clean = ["The committee assessed the assets of the classic Pakistan title race in Sussex."] * 50
     assert len(profanity._screen(clean)) == 0
