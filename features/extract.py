@@ -393,13 +393,19 @@ class PageFeatures:
 
 
 def local_features(texts: Sequence[str], page: np.ndarray | None = None,
-                   lexical: LexicalScorer | None = None) -> tuple[np.ndarray, PageFeatures]:
-    """Block-local columns (``LOCAL_NAMES``) for a list of blocks (of one or many pages)."""
+                   lexical: LexicalScorer | None = None,
+                   out: np.ndarray | None = None) -> tuple[np.ndarray, PageFeatures]:
+    """Block-local columns (``LOCAL_NAMES``) for a list of blocks (of one or many pages);
+    written into ``out`` ([n, len(LOCAL_NAMES)], e.g. the left part of the full matrix) if given."""
     n = len(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
     starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
     doc = "\n".join(texts)
-    F = np.zeros((n, len(LOCAL_NAMES)), dtype=np.float32)
+    if out is None:
+        F = np.zeros((n, len(LOCAL_NAMES)), dtype=np.float32)
+    else:
+        F = out
+        F[:] = 0.0
     nchars = np.maximum(lengths, 1).astype(np.float32)
 
     # Character properties: one table gather per character, one reduceat over all blocks.
@@ -531,7 +537,8 @@ def _segment_cumsum(A: np.ndarray) -> np.ndarray:
     return np.vstack((np.zeros((1, A.shape[1])), np.cumsum(A, axis=0, dtype=np.float64)))
 
 
-def context_features(F: np.ndarray, page_starts: np.ndarray | None = None) -> np.ndarray:
+def context_features(F: np.ndarray, page_starts: np.ndarray | None = None,
+                     out: np.ndarray | None = None) -> np.ndarray:
     """Context columns (``CONTEXT_NAMES``) for the blocks of many pages at once.
 
     ``page_starts`` holds the first row of each page (default: one page). Every column looks
@@ -547,7 +554,8 @@ def context_features(F: np.ndarray, page_starts: np.ndarray | None = None) -> np
     page = np.repeat(np.arange(len(page_starts)), sizes)
     p0, p1 = page_starts[page], page_ends[page]  # page bounds of each row
     A = F[:, _CTX_IDX].astype(np.float64)
-    out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float32)
+    if out is None:
+        out = np.empty((n, len(CONTEXT_NAMES)), dtype=np.float32)
     row = np.arange(n)
     idx = (row - p0).astype(np.float64)
     npg = (p1 - p0).astype(np.float64)
@@ -566,11 +574,12 @@ def context_features(F: np.ndarray, page_starts: np.ndarray | None = None) -> np
     above = prev_hdr >= p0
     out[:, 6] = above
     out[:, 7] = np.where(above, np.log1p(row - prev_hdr), -1.0)
-    out[:, 8:] = context_of(A, row, p0, p1)
+    context_of(A, row, p0, p1, out[:, 8:])
     return out
 
 
-def context_of(A: np.ndarray, row: np.ndarray, p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
+def context_of(A: np.ndarray, row: np.ndarray, p0: np.ndarray, p1: np.ndarray,
+               out: np.ndarray | None = None) -> np.ndarray:
     """Neighbours, window means, before/after means and page means of columns ``A``.
 
     ``row`` is each row's index and ``p0``/``p1`` its page's bounds; nothing crosses a page.
@@ -578,16 +587,22 @@ def context_of(A: np.ndarray, row: np.ndarray, p0: np.ndarray, p1: np.ndarray) -
     """
     n, k = A.shape
     A = A.astype(np.float64, copy=False)
-    out = np.zeros((n, len(CONTEXT_BLOCKS) * k), dtype=np.float32)
+    if out is None:
+        out = np.empty((n, len(CONTEXT_BLOCKS) * k), dtype=np.float32)
     idx = (row - p0).astype(np.float64)
     npg = (p1 - p0).astype(np.float64)
     col = 0
     for o in NEIGHBOUR_OFFSETS:
+        # Row i gets row i + o (a shifted slice: no gather), or -1 outside its own page.
+        dst = out[:, col: col + k]
+        if o > 0:
+            dst[: max(n - o, 0)] = A[o:]
+            dst[max(n - o, 0):] = -1.0
+        else:
+            dst[-o:] = A[: max(n + o, 0)]
+            dst[: min(-o, n)] = -1.0
         src = row + o
-        ok = (src >= p0) & (src < p1)
-        sh = np.full((n, k), -1.0)
-        sh[ok] = A[src[ok]]
-        out[:, col: col + k] = sh
+        dst[(src < p0) | (src >= p1)] = -1.0
         col += k
     cs = _segment_cumsum(A)
     for w in WINDOWS:
@@ -625,8 +640,10 @@ def extract_batch(pages: Sequence[Sequence[str]],
         empty = np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
         return PageFeatures(empty, z, [], z, [], z, np.zeros(0, dtype=np.int64)), offsets
     page = np.repeat(np.arange(len(pages)), sizes)
-    F, pf = local_features(texts, page, lexical)
-    pf.X = np.hstack((F, context_features(F, _starts_nonempty(offsets))))
+    X = np.empty((len(texts), len(FEATURE_NAMES)), dtype=np.float32)  # filled in place, no hstack
+    F, pf = local_features(texts, page, lexical, out=X[:, : len(LOCAL_NAMES)])
+    context_features(F, _starts_nonempty(offsets), out=X[:, len(LOCAL_NAMES):])
+    pf.X = X
     return pf, offsets
 
 
