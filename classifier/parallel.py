@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from joblib import Parallel, delayed
-
 # Records per task sent to a worker: large enough to amortise inter-process overhead.
 BATCH_RECORDS = 64
 # Batches dispatched ahead of the consumer, per worker.
@@ -32,6 +30,8 @@ def ordered_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
         for batch in batched(items, batch_size):
             yield from fn(batch)
         return
+    from joblib import Parallel, delayed  # imported here: ~0.1 s of start-up a --jobs 1 run does not need
+
     par = Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch=f"{PREDISPATCH_PER_JOB}*n_jobs",
                    batch_size=1)
     for out in par(delayed(fn)(b) for b in batched(items, batch_size)):

@@ -45,6 +45,7 @@ word gives >= 0.5 and mild words (hell 0.2, damn 0.3, crap 0.35) need several to
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -496,7 +497,8 @@ def _screen_positions(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------------------------
 _STEMS, _INNOCENT = load_lexicon()
 _check_linear(_STEMS)
-_MATCHER = _build_matcher()
+# Compiled on first use (a 50 KB pattern: a third of a second of start-up, which clean input never needs).
+_matcher = functools.cache(_build_matcher)
 _KEY_GROUPS, _KEY_REST = _key_tables(_STEMS)
 _KEY_PAIRS = np.zeros(1 << 10, bool)  # first two codes of some key window
 _KEY_PAIRS[np.flatnonzero(_KEY_GROUPS) >> 10] = True
@@ -567,7 +569,7 @@ def _line_hits(text: str, scan_from: int = 0) -> list[tuple[int, int, float]]:
     ``scan_from`` (lookbehinds still see the text before it)."""
     low = _fold(text)
     found: dict[tuple[int, int], float] = {}
-    for m in _MATCHER.finditer(low, scan_from):
+    for m in _matcher().finditer(low, scan_from):
         kind, sid = m.lastgroup[0], int(m.lastgroup[1:].split("_")[0])
         stem = _STEMS[sid]
         start, end = m.span()
