@@ -142,6 +142,11 @@ CHAR_FLAGS: tuple[str, ...] = ("upper", "lower", "digit", "punct", "space", "non
                                "odd_space")
 # Code points that ``str.split()`` splits on (all below U+3001).
 _UNICODE_SPACES = tuple(c for c in range(0x3001) if chr(c).isspace())
+_IS_SPACE = np.zeros(0x110000, dtype=bool)  # str.isspace() by code point
+_IS_SPACE[list(_UNICODE_SPACES)] = True
+# A block "ends a sentence" when its last non-space character is one of these.
+_SENTENCE_END_CPS = np.array([ord(c) for c in '.!?"\u201d\u2019)'], dtype=np.uint32)
+_COLON_CP = ord(":")
 _ASCII_FLAG = {_CH_UPPER: 0, _CH_LOWER: 1, _CH_DIGIT: 2, _CH_PUNCT: 3, _CH_SPACE: 4}
 _CODE_SPACE = 0x110000  # every code point, surrogates included (utf-32 with surrogatepass)
 _FLAGS = _flag_table()
@@ -392,6 +397,24 @@ class PageFeatures:
         self.lengths = lengths
 
 
+def _first_last(texts: Sequence[str], cp: np.ndarray, starts: np.ndarray,
+                lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Code points of each block's first and last non-space character (" " for a blank block).
+
+    Read straight off ``cp`` at the block bounds; only blocks that begin or end with white
+    space (few) are stripped in Python.
+    """
+    n = len(texts)
+    ends = starts + np.maximum(lengths, 1) - 1
+    first = cp[np.minimum(starts, max(len(cp) - 1, 0))] if len(cp) else np.full(n, 32, dtype=np.uint32)
+    last = cp[np.minimum(ends, max(len(cp) - 1, 0))] if len(cp) else np.full(n, 32, dtype=np.uint32)
+    first, last = first.copy(), last.copy()
+    for i in np.flatnonzero(_IS_SPACE[first] | _IS_SPACE[last] | (lengths == 0)).tolist():
+        t = texts[i].strip()
+        first[i], last[i] = (ord(t[0]), ord(t[-1])) if t else (32, 32)
+    return first, last
+
+
 def local_features(texts: Sequence[str], page: np.ndarray | None = None,
                    lexical: LexicalScorer | None = None,
                    out: np.ndarray | None = None) -> tuple[np.ndarray, PageFeatures]:
@@ -418,16 +441,14 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     F[:, _IDX["upper_frac"]] = cc[:, _CC["upper"]] / np.maximum(letters, 1)
 
     # First and last visible characters.
-    stripped = [t.strip() for t in texts]
-    first = np.array([ord(s[0]) if s else 32 for s in stripped], dtype=np.uint32)
-    last = "".join(s[-1] if s else " " for s in stripped)
+    first, last = _first_last(texts, cp, starts, lengths)
     fcls = np.where(first < _ASCII_LIMIT, _LUT[np.minimum(first, _ASCII_LIMIT - 1)], _CH_NONASCII)
     F[:, _IDX["starts_upper"]] = fcls == _CH_UPPER
     F[:, _IDX["starts_lower"]] = fcls == _CH_LOWER
     F[:, _IDX["starts_digit"]] = fcls == _CH_DIGIT
-    F[:, _IDX["ends_sentence"]] = [c in '.!?"\u201d\u2019)' for c in last]
-    F[:, _IDX["ends_colon"]] = [c == ":" for c in last]
-    F[:, _IDX["ends_question"]] = [c == "?" for c in last]
+    F[:, _IDX["ends_sentence"]] = np.isin(last, _SENTENCE_END_CPS)
+    F[:, _IDX["ends_colon"]] = last == _COLON_CP
+    F[:, _IDX["ends_question"]] = last == QUESTION_MARK
 
     # Words: one findall over the lower-cased page, ids via one dict lookup per token (C-level
     # map), block of each token from the running count of newline tokens.

@@ -221,3 +221,23 @@ def test_squeeze_shape_matches_translate_and_regex() -> None:
 
     check()
     assert _squeeze_shape("Mike 07.18.12 at 20:22") == "Aa 0.0.0 a 0:0"
+
+
+def test_first_last_match_strip() -> None:
+    """First/last non-space characters read off the code points equal str.strip()'s."""
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    from features.extract import _first_last
+
+    @hypothesis.settings(max_examples=300, deadline=None)
+    @hypothesis.given(st.lists(st.text(st.sampled_from(list("a. ?\t\u00a0\u3000:\u201d\U0001F600Z")), max_size=6),
+                               min_size=1, max_size=6))
+    def check(texts: list[str]) -> None:
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
+        cp = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        first, last = _first_last(texts, cp, starts, lengths)
+        want = [(ord(t.strip()[0]), ord(t.strip()[-1])) if t.strip() else (32, 32) for t in texts]
+        assert list(zip(first.tolist(), last.tolist())) == want
+
+    check()
