@@ -288,5 +288,46 @@ def evaluate(ctx):
     eval_main.main(args=ctx.args, prog_name="newswinnow evaluate", standalone_mode=True)
 
 
+def _results_error_handler(rejects_fh) -> tuple[list[int], object]:
+    """For ``sources``/``report``: report a bad results line on stderr, copy it to --rejects."""
+    count = [0]
+
+    def on_error(path: str, lineno: int, reason: str, raw: bytes) -> None:
+        count[0] += 1
+        click.echo(f"newswinnow: {path}:{lineno}: rejected: {reason}", err=True)
+        if rejects_fh is not None:
+            rejects_fh.write(raw if raw.endswith(b"\n") else raw + b"\n")
+
+    return count, on_error
+
+
+@main.command()
+@click.argument("results", nargs=-1, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(("csv", "json")), default="csv", show_default=True)
+@click.option("--min-pages", type=click.IntRange(1), default=1, show_default=True,
+              help="Only sources with at least this many pages.")
+@click.option("--top-reasons", type=click.IntRange(0), default=3, show_default=True,
+              help="How many of each source's most frequent reasons to list.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not stdout.")
+@click.option("--rejects", type=click.Path(dir_okay=False, writable=True),
+              help="Write lines that are not classify results here, verbatim.")
+def sources(results, fmt, min_pages, top_reasons, output, rejects):
+    """Aggregate classify output (JSONL) by source, worst first: pages, quality, comments, spam,
+    MT, duplication, top reasons."""
+    from .sources import SourceTable, iter_results, write_rows
+
+    table = SourceTable()
+    n_ok = 0
+    with open(rejects, "wb") if rejects else nullcontext() as rej:
+        count, on_error = _results_error_handler(rej)
+        for rec in iter_results(results or ("-",), on_error):
+            table.add(rec)
+            n_ok += 1
+    rows = table.rows(min_pages, top_reasons)
+    with open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as out:
+        write_rows(rows, fmt, out)
+    sys.exit(1 if n_ok == 0 and count[0] else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
