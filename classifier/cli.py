@@ -329,5 +329,33 @@ def sources(results, fmt, min_pages, top_reasons, output, rejects):
     sys.exit(1 if n_ok == 0 and count[0] else 0)
 
 
+@main.command()
+@click.argument("results", nargs=-1, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="The HTML file to write.")
+@click.option("--sample", type=click.IntRange(0), default=300, show_default=True,
+              help="Pages shown as label strips with their own view (a uniform sample, fixed seed).")
+@click.option("--top-sources", type=click.IntRange(1), default=15, show_default=True)
+@click.option("--min-pages", type=click.IntRange(1), default=3, show_default=True,
+              help="Sources with fewer pages are left out of the worst/best tables.")
+@click.option("--title", default="newswinnow report", show_default=True)
+@click.option("--rejects", type=click.Path(dir_okay=False, writable=True),
+              help="Write lines that are not classify results here, verbatim.")
+def report(results, output, sample, top_sources, min_pages, title, rejects):
+    """One self-contained HTML report of classify output: totals, quality histogram, label
+    shares, worst/best sources, label strips and per-page views of a sample."""
+    from .report import build_report
+
+    with open(rejects, "wb") if rejects else nullcontext() as rej:
+        count, on_error = _results_error_handler(rej)
+        page, stats = build_report(results or ("-",), on_error, sample, top_sources, min_pages, title)
+    if stats.pages == 0 and count[0]:
+        click.echo("newswinnow: no result could be read", err=True)
+        sys.exit(1)
+    with open(output, "w", encoding="utf-8") as fh:
+        fh.write(page)
+    click.echo(f"newswinnow: report of {stats.pages:,} pages written to {output}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
