@@ -90,8 +90,9 @@ def _filter_one(doc: DocumentResult, rec: dict, f: Fields, opts: dict) -> tuple:
     if opts["max_mt"] is not None and doc.mt_score > opts["max_mt"]:
         failed.append("above_max_mt")
     out = dict(rec)
-    out.pop(f.html, None)
-    out[f.text] = doc.kept_text(opts["keep"])
+    if not failed:  # a dropped record keeps its original text, so --rejects loses nothing
+        out.pop(f.html, None)
+        out[f.text] = doc.kept_text(opts["keep"])
     out["newswinnow"] = {
         "quality": doc.quality, "reasons": doc.reasons, "mt_score": doc.mt_score,
         "has_comments": doc.has_comments, "fractions": doc.fractions, "dup_fraction": doc.dup_fraction,
@@ -110,7 +111,7 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
         clf = Classifier.load(model)
     except ModelError as e:
         raise click.ClickException(str(e)) from e
-    n_ok = n_err = 0
+    n_ok = n_err = n_drop = 0
     rej_fh = open(rejects, "wb") if rejects else None  # noqa: SIM115 - closed in the finally below
     total = input_size(list(paths))
     show_bar = total is not None and sys.stderr.isatty()
@@ -132,6 +133,7 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
                     continue
                 n_ok += 1
                 if status == "drop":
+                    n_drop += 1
                     if rej_fh is not None:
                         rej_fh.write(payload.encode() + b"\n")
                     continue
@@ -145,6 +147,9 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
         if rej_fh is not None:
             rej_fh.close()
     sink.flush()
+    if n_drop:
+        where = f"written to {rejects} with their reasons" if rejects else "dropped (keep them with --rejects FILE)"
+        click.echo(f"newswinnow: {n_drop} of {n_ok} records failed --min-quality/--max-mt: {where}", err=True)
     if n_ok == 0 and n_err > 0:
         click.echo("newswinnow: no document could be read", err=True)
         return 1
