@@ -1,4 +1,4 @@
-"""The ``newswinnow`` command line (click): classify, filter, show, train, evaluate.
+"""The ``newswinnow`` command line (click): classify, filter, show, train, evaluate, sources, report.
 
 Exit status: 0 on success (bad records are reported and go to ``--rejects``), 1 only when no
 document could be read, 2 for usage errors (click's own convention).
@@ -22,6 +22,8 @@ from .api import dumps as _dumps
 from .io import FORMATS, WorkItem, input_size, iter_items
 from .model import LABELS, ModelError
 from .parallel import ordered_map
+from .report import DEFAULT_MIN_SOURCE_PAGES, DEFAULT_SAMPLE, DEFAULT_TOP_SOURCES
+from .sources import DEFAULT_TOP_REASONS
 
 COLOURS = {"editorial": "green", "comment": "cyan", "spam": "red", "boilerplate": "bright_black"}
 TAGS = {"editorial": "EDIT", "comment": "COMM", "spam": "SPAM", "boilerplate": "BOIL"}
@@ -311,7 +313,7 @@ def _results_error_handler(rejects_fh) -> tuple[list[int], object]:
 @click.option("--format", "fmt", type=click.Choice(("csv", "json")), default="csv", show_default=True)
 @click.option("--min-pages", type=click.IntRange(1), default=1, show_default=True,
               help="Only sources with at least this many pages.")
-@click.option("--top-reasons", type=click.IntRange(0), default=3, show_default=True,
+@click.option("--top-reasons", type=click.IntRange(0), default=DEFAULT_TOP_REASONS, show_default=True,
               help="How many of each source's most frequent reasons to list.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not stdout.")
 @click.option("--rejects", type=click.Path(dir_okay=False, writable=True),
@@ -338,10 +340,10 @@ def sources(results, fmt, min_pages, top_reasons, output, rejects):
 @click.argument("results", nargs=-1, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
               help="The HTML file to write.")
-@click.option("--sample", type=click.IntRange(0), default=300, show_default=True,
+@click.option("--sample", type=click.IntRange(0), default=DEFAULT_SAMPLE, show_default=True,
               help="Pages shown as label strips with their own view (a uniform sample, fixed seed).")
-@click.option("--top-sources", type=click.IntRange(1), default=15, show_default=True)
-@click.option("--min-pages", type=click.IntRange(1), default=3, show_default=True,
+@click.option("--top-sources", type=click.IntRange(1), default=DEFAULT_TOP_SOURCES, show_default=True)
+@click.option("--min-pages", type=click.IntRange(1), default=DEFAULT_MIN_SOURCE_PAGES, show_default=True,
               help="Sources with fewer pages are left out of the worst/best tables.")
 @click.option("--title", default="newswinnow report", show_default=True)
 @click.option("--rejects", type=click.Path(dir_okay=False, writable=True),
