@@ -1,8 +1,8 @@
 """Issue 5's quality acceptance on real pages, with the shipped model: the seeds' order and
 reasons, clean BBC articles scoring high, and quality falling as the comment share rises on
 Dragnet pages with comments (pages the shipped model was trained on; the held-out figure comes
-from ``benchmarks/bench_quality.py --heldout-after``). Skips when ../shared is absent. (The full-corpus figures come from
-``benchmarks/bench_quality.py``; these are fixed subsets, to keep the suite fast.)"""
+from ``benchmarks/bench_quality.py --heldout-after``). Fixed subsets, to keep the suite fast;
+the full-corpus figures come from ``benchmarks/bench_quality.py``. Skips when ../shared is absent."""
 
 from __future__ import annotations
 
