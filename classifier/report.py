@@ -142,7 +142,7 @@ def _histogram_svg(hist: list[int]) -> str:
         x = pad_l + i * bw
         parts.append(f'<text x="{x:.1f}" y="{h - pad_b + 16}" font-size="11" text-anchor="middle">'
                      f'{i / len(hist):.1f}</text>')
-    for frac in (0.0, 0.5, 1.0):
+    for frac in ((0.0, 0.5, 1.0) if top >= 2 else (0.0, 1.0)):
         y = h - pad_b - (h - pad_b - pad_t) * frac
         parts.append(f'<text x="{pad_l - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">'
                      f'{round(top * frac)}</text>')

@@ -152,6 +152,6 @@ def test_report_renders_in_headless_chromium(results: Path, tmp_path: Path, run_
     assert got["targetShown"] == ["p1"]
     assert got["scrollWidth"] <= 1200
     shot = tmp_path / "report.png"
-    s = _chromium(["--window-size=1200,1600", f"--screenshot={shot}", report.as_uri()], tmp_path)
+    s = _chromium(["--window-size=1200,2200", f"--screenshot={shot}", report.as_uri()], tmp_path)
     assert shot.exists(), s.stderr[-2000:]
-    assert _png_size(shot) == (1200, 1600) and shot.stat().st_size > 10_000
+    assert _png_size(shot) == (1200, 2200) and shot.stat().st_size > 10_000
