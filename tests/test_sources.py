@@ -127,3 +127,17 @@ def test_cli_on_real_classify_output(tmp_path: Path, run_cli, rigged_model_path:
     p = run_cli(["sources", "--format", "json", tmp_path / "out.jsonl"])
     data = {r["source"]: r for r in json.loads(p.stdout)}
     assert data["a.co.uk"]["pages"] == 2 and data["b.com"]["pages"] == 1
+
+
+def test_reads_gzip_and_stdin(tmp_path: Path, run_cli) -> None:
+    import gzip
+
+    gz = tmp_path / "r.jsonl.gz"
+    gz.write_bytes(gzip.compress("".join(json.dumps(r) + "\n" for r in RESULTS).encode()))
+    p = run_cli(["sources", "--format", "json", gz])
+    assert p.returncode == 0, p.stderr
+    assert sum(r["pages"] for r in json.loads(p.stdout)) == len(RESULTS)
+    out = tmp_path / "r.html"
+    p = run_cli(["report", "-o", out, "--min-pages", "1"], stdin="".join(json.dumps(r) + "\n" for r in RESULTS))
+    assert p.returncode == 0, p.stderr
+    assert f"report of {len(RESULTS)} pages" in p.stderr and "chatty.org" in out.read_text()
