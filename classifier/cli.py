@@ -1,4 +1,4 @@
-"""The ``newswinnow`` command line (click): classify, filter, show, train, evaluate.
+"""The ``newswinnow`` command line (click): classify, filter, show, train, evaluate, sources, report.
 
 Exit status: 0 on success (bad records are reported and go to ``--rejects``), 1 only when no
 document could be read, 2 for usage errors (click's own convention).
@@ -22,6 +22,8 @@ from .api import dumps_bytes as _dumps
 from .io import FORMATS, WorkItem, input_size, iter_items
 from .model import LABELS, ModelError
 from .parallel import ordered_map
+from .report import DEFAULT_MIN_SOURCE_PAGES, DEFAULT_SAMPLE, DEFAULT_TOP_SOURCES
+from .sources import DEFAULT_TOP_REASONS
 
 COLOURS = {"editorial": "green", "comment": "cyan", "spam": "red", "boilerplate": "bright_black"}
 TAGS = {"editorial": "EDIT", "comment": "COMM", "spam": "SPAM", "boilerplate": "BOIL"}
@@ -90,8 +92,9 @@ def _filter_one(doc: DocumentResult, rec: dict, f: Fields, opts: dict) -> tuple:
     if opts["max_mt"] is not None and doc.mt_score > opts["max_mt"]:
         failed.append("above_max_mt")
     out = dict(rec)
-    out.pop(f.html, None)
-    out[f.text] = doc.kept_text(opts["keep"])
+    if not failed:  # a dropped record keeps its original text, so --rejects loses nothing
+        out.pop(f.html, None)
+        out[f.text] = doc.kept_text(opts["keep"])
     out["newswinnow"] = {
         "quality": doc.quality, "reasons": doc.reasons, "mt_score": doc.mt_score,
         "has_comments": doc.has_comments, "fractions": doc.fractions, "dup_fraction": doc.dup_fraction,
@@ -110,7 +113,7 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
         clf = Classifier.load(model)
     except ModelError as e:
         raise click.ClickException(str(e)) from e
-    n_ok = n_err = 0
+    n_ok = n_err = n_drop = 0
     rej_fh = open(rejects, "wb") if rejects else None  # noqa: SIM115 - closed in the finally below
     total = input_size(list(paths))
     show_bar = total is not None and sys.stderr.isatty()
@@ -132,6 +135,7 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
                     continue
                 n_ok += 1
                 if status == "drop":
+                    n_drop += 1
                     if rej_fh is not None:
                         rej_fh.write(payload + b"\n")
                     continue
@@ -145,6 +149,9 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
         if rej_fh is not None:
             rej_fh.close()
     sink.flush()
+    if n_drop:
+        where = f"written to {rejects} with their reasons" if rejects else "dropped (keep them with --rejects FILE)"
+        click.echo(f"newswinnow: {n_drop} of {n_ok} records failed --min-quality/--max-mt: {where}", err=True)
     if n_ok == 0 and n_err > 0:
         click.echo("newswinnow: no document could be read", err=True)
         return 1
@@ -286,6 +293,75 @@ def evaluate(ctx):
     from training.evaluate import main as eval_main
 
     eval_main.main(args=ctx.args, prog_name="newswinnow evaluate", standalone_mode=True)
+
+
+def _results_error_handler(rejects_fh) -> tuple[list[int], object]:
+    """For ``sources``/``report``: report a bad results line on stderr, copy it to --rejects."""
+    count = [0]
+
+    def on_error(path: str, lineno: int, reason: str, raw: bytes) -> None:
+        count[0] += 1
+        click.echo(f"newswinnow: {path}:{lineno}: rejected: {reason}", err=True)
+        if rejects_fh is not None:
+            rejects_fh.write(raw if raw.endswith(b"\n") else raw + b"\n")
+
+    return count, on_error
+
+
+@main.command()
+@click.argument("results", nargs=-1, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(("csv", "json")), default="csv", show_default=True)
+@click.option("--min-pages", type=click.IntRange(1), default=1, show_default=True,
+              help="Only sources with at least this many pages.")
+@click.option("--top-reasons", type=click.IntRange(0), default=DEFAULT_TOP_REASONS, show_default=True,
+              help="How many of each source's most frequent reasons to list.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not stdout.")
+@click.option("--rejects", type=click.Path(dir_okay=False, writable=True),
+              help="Write lines that are not classify results here, verbatim.")
+def sources(results, fmt, min_pages, top_reasons, output, rejects):
+    """Aggregate classify output (JSONL) by source, worst first: pages, quality, comments, spam,
+    MT, duplication, top reasons."""
+    from .sources import SourceTable, iter_results, write_rows
+
+    table = SourceTable()
+    n_ok = 0
+    with open(rejects, "wb") if rejects else nullcontext() as rej:
+        count, on_error = _results_error_handler(rej)
+        for rec in iter_results(results or ("-",), on_error):
+            table.add(rec)
+            n_ok += 1
+    rows = table.rows(min_pages, top_reasons)
+    with open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as out:
+        write_rows(rows, fmt, out)
+    sys.exit(1 if n_ok == 0 and count[0] else 0)
+
+
+@main.command()
+@click.argument("results", nargs=-1, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="The HTML file to write.")
+@click.option("--sample", type=click.IntRange(0), default=DEFAULT_SAMPLE, show_default=True,
+              help="Pages shown as label strips with their own view (a uniform sample, fixed seed).")
+@click.option("--top-sources", type=click.IntRange(1), default=DEFAULT_TOP_SOURCES, show_default=True)
+@click.option("--min-pages", type=click.IntRange(1), default=DEFAULT_MIN_SOURCE_PAGES, show_default=True,
+              help="Sources with fewer pages are left out of the worst/best tables.")
+@click.option("--title", default="newswinnow report", show_default=True)
+@click.option("--rejects", type=click.Path(dir_okay=False, writable=True),
+              help="Write lines that are not classify results here, verbatim.")
+def report(results, output, sample, top_sources, min_pages, title, rejects):
+    """One self-contained HTML report of classify output: totals, quality histogram, label
+    shares, worst/best sources, label strips and per-page views of a sample."""
+    from .report import build_report
+
+    with open(rejects, "wb") if rejects else nullcontext() as rej:
+        count, on_error = _results_error_handler(rej)
+        page, stats = build_report(results or ("-",), on_error, sample, top_sources, min_pages, title)
+    if stats.pages == 0 and count[0]:
+        click.echo("newswinnow: no result could be read", err=True)
+        sys.exit(1)
+    with open(output, "w", encoding="utf-8") as fh:
+        fh.write(page)
+    click.echo(f"newswinnow: report of {stats.pages:,} pages written to {output}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

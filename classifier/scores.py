@@ -1,11 +1,19 @@
 """Page-level scores: label fractions, comment section, duplication, quality and its reasons.
 
-Quality starts at 1 and each rule that fires multiplies it by ``1 - penalty``; the rules are
-data (``QUALITY_RULES``): a snake_case reason, the measured value, the threshold at which it
-starts to count and the value at which it reaches its full penalty. ``reasons`` lists the
-rules that fired, largest penalty first. Every rule but ``spam`` is measured on the page
-without its spam blocks, so spam cannot dilute the other penalties: adding a spam block never
-raises quality, removing one never lowers it.
+Quality starts at 1 and each rule that fires multiplies it by ``1 - penalty``. The rules are data
+(``QUALITY_RULES``, in the style of DataTrove's filters): a snake_case reason, the measured value,
+the threshold at which it starts to count (``start``) and the value at which it reaches its full
+penalty (``full``); the penalty ramps linearly in between. ``reasons`` lists the rules that fired,
+the one that lowered quality most first.
+
+Monotone by construction: removing a *bad* block never lowers quality. A block is *good* when it
+is editorial, does not repeat an earlier block, and carries no machine-translation or profanity
+evidence (``mt < MT_BLOCK``, ``profanity < PROFANE_BLOCK``); every other block is bad. Each share
+is measured against the good characters only, ``bad / (bad + good)``, never against the page's
+total (removing a boilerplate line would otherwise raise the comment share), thinness counts
+good characters, and markers are counted per line. Removing a bad block leaves ``good`` as it is
+(or raises it, when the block was the first copy of a repeated good block) and lowers or keeps
+every bad mass, so no value rises, so no penalty rises.
 """
 
 from __future__ import annotations
@@ -16,29 +24,45 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from features.mt import mt_page_scores
+from features.extract import duplicate_flags
+from features.mt import PAGE_COUNT_SCALE, PAGE_SCORE_POWER, PAGE_SHARE_GAIN, mt_page_scores
 
 from .model import LABELS
 
-# Auto-blog markers (LABELS.md): republishing plugins leave these lines behind.
-# Both match whole lines of blocks joined by newlines, searched as "\n" + text (one scan per
-# batch, not one per block): the leading newline anchors a line start and gives the regex
-# engine a literal to skip ahead to (10x faster than ^ with re.M); [^\S\n] is white space
-# that stays on its line.
+# Auto-blog markers (LABELS.md): republishing plugins leave these lines behind. Each is a
+# (name, pattern, weight): the weights of a page's marker lines add up to the value of the
+# ``autoblog_markers`` rule. Weak markers weigh half, so on its own one never lowers quality (the
+# rule starts above 0.5): "Leave a Reply" closes every WordPress post, and "Source: Reuters" is
+# honest attribution; next to a "Source link" footer or an "Uncategorized" breadcrumb they count.
+AUTOBLOG_MARKERS: tuple[tuple[str, str, float], ...] = (
+    ("source_link", r"source link\b", 1.0),
+    ("uncategorized_breadcrumb", r"home[^\S\n]*[/\u00bb>][^\S\n]*uncategori[sz]ed\b", 1.0),
+    ("uncategorized_line", r"uncategori[sz]ed[^\S\n]*$", 1.0),
+    ("source_footer", r"source:[^\S\n]*\S+[^\S\n]*$", 0.5),
+    ("leave_a_reply", r"leave a (?:reply|comment)[^\S\n]*$", 0.5),
+)
+# All markers in one scan of the batch, searched as "\n" + text: the leading newline anchors a
+# line start and gives the regex engine a literal to skip ahead to (10x faster than ^ with re.M);
+# [^\S\n] is white space that stays on its line, so a match never spans two blocks.
 AUTOBLOG_RX = re.compile(
-    r"\n[^\S\n]*(?:source link|source:[^\S\n]*\S+[^\S\n]*$|home[^\S\n]*[/\u00bb>][^\S\n]*uncategori[sz]ed\b"
-    r"|uncategori[sz]ed[^\S\n]*$)",
+    r"\n[^\S\n]*(?:" + "|".join(f"(?P<{name}>{rx})" for name, rx, _ in AUTOBLOG_MARKERS) + ")",
     re.I | re.M,
 )
-LEAVE_REPLY_RX = re.compile(r"\n[^\S\n]*leave a (?:reply|comment)[^\S\n]*$", re.I | re.M)
+MARKER_WEIGHT = {name: w for name, _, w in AUTOBLOG_MARKERS}
 # Ignore repeats of blocks shorter than this when judging duplication for quality
 # ("Reply", "Share" repeat on every thread); dup_fraction itself counts all repeats.
 MIN_DUP_CHARS_FOR_QUALITY = 30
+# A block at or above these scores is bad for quality (and its characters not good editorial).
+MT_BLOCK = 0.5
+PROFANE_BLOCK = 0.5
+# A page with fewer good editorial characters than this is thin (a stub, a gallery, a list).
+THIN_EDITORIAL_CHARS = 600
 
 
 @dataclass(frozen=True)
 class QualityRule:
-    """One cause of low quality: penalty ramps linearly from ``start`` to ``full``."""
+    """One cause of low quality: penalty ramps linearly from 0 at ``start`` to ``max_penalty``
+    at ``full``."""
 
     reason: str
     start: float
@@ -48,19 +72,40 @@ class QualityRule:
 
 
 QUALITY_RULES: tuple[QualityRule, ...] = (
-    QualityRule("comment_heavy", 0.30, 0.80, 0.55, "share of non-spam characters labelled comment"),
-    QualityRule("spam", 0.01, 0.20, 0.60, "share of characters labelled spam"),
-    QualityRule("boilerplate_heavy", 0.40, 0.90, 0.45, "share of non-spam characters labelled boilerplate"),
-    QualityRule("machine_translated", 0.20, 0.60, 0.65, "mt score of the non-spam blocks"),
-    QualityRule("duplicated_content", 0.10, 0.50, 0.60,
-                "share of non-spam characters repeating an earlier block"),
-    QualityRule("autoblog_markers", 0.5, 2.0, 0.35, "count of auto-blog marker lines"),
-    QualityRule("profanity", 0.02, 0.15, 0.30, "share of non-spam blocks with profanity >= 0.5"),
-    QualityRule("thin_content", 0.0, 1.0, 0.40, "1 - editorial characters / THIN_EDITORIAL_CHARS"),
+    QualityRule("comment_heavy", 0.30, 0.80, 0.55,
+                "comment characters / (comment + good editorial characters)"),
+    QualityRule("spam", 0.01, 0.20, 0.60,
+                "spam characters / (spam + good editorial characters)"),
+    QualityRule("boilerplate_heavy", 0.50, 0.95, 0.40,
+                "boilerplate characters / (boilerplate + good editorial characters)"),
+    QualityRule("machine_translated", 0.20, 0.60, 0.65,
+                "features.mt's page score of the non-spam blocks, its share term taken against good editorial "
+                "characters: 1 - (1 - min(1, GAIN x M / (M + good))) x exp(-sum(mt^POWER) / SCALE), "
+                "M = sum(characters x mt^POWER)"),
+    QualityRule("duplicated_content", 0.10, 0.45, 0.60,
+                f"characters of non-spam blocks of >= {MIN_DUP_CHARS_FOR_QUALITY} characters repeating an earlier "
+                "block / (those + good editorial characters)"),
+    QualityRule("autoblog_markers", 0.5, 2.0, 0.35,
+                "auto-blog marker lines, weighted (AUTOBLOG_MARKERS: 1 each, 0.5 for 'Leave a Reply' and 'Source: X')"),
+    QualityRule("profanity", 0.02, 0.20, 0.30,
+                f"characters of non-spam blocks with profanity >= {PROFANE_BLOCK} "
+                "/ (those + good editorial characters)"),
+    QualityRule("thin_content", 0.0, 1.0, 0.40,
+                f"1 - good editorial characters / {THIN_EDITORIAL_CHARS}"),
 )
-# A page with fewer editorial characters than this is thin (a stub, a gallery, a list).
-THIN_EDITORIAL_CHARS = 600
-PROFANE_BLOCK = 0.5
+RULE_NAMES = tuple(r.reason for r in QUALITY_RULES)
+_STARTS = np.array([r.start for r in QUALITY_RULES])
+_SPANS = np.array([max(r.full - r.start, 1e-9) for r in QUALITY_RULES])
+_MAX_PEN = np.array([r.max_penalty for r in QUALITY_RULES])
+ROUND = 4
+
+
+def rules_table() -> str:
+    """The rules as a Markdown table (the README's copy is checked against it by the tests)."""
+    rows = ["| reason | measured value | starts above | full penalty at | max penalty |",
+            "|---|---|---:|---:|---:|"]
+    rows += [f"| `{r.reason}` | {r.doc} | {r.start:g} | {r.full:g} | {r.max_penalty:g} |" for r in QUALITY_RULES]
+    return "\n".join(rows)
 
 
 def fractions(labels: np.ndarray, lengths: np.ndarray) -> dict[str, float]:
@@ -81,128 +126,137 @@ def dup_fraction(dup: np.ndarray, lengths: np.ndarray, min_chars: int = 0) -> fl
     return float(lengths[mask].sum() / total)
 
 
-def quality(frac: dict[str, float], mt_score: float, dup_chars: float, texts: Sequence[str],
-            has_comments: bool, profanity: np.ndarray, lengths: np.ndarray,
-            labels: np.ndarray) -> tuple[float, list[str]]:
-    """Quality 0..1 and the reasons that lowered it, largest first.
+def penalties(values: np.ndarray) -> np.ndarray:
+    """Penalty of every rule for every page: ``values`` (pages x rules) -> same shape, 0..max."""
+    ramp = np.clip((np.asarray(values, dtype=np.float64) - _STARTS) / _SPANS, 0.0, 1.0)
+    return ramp * _MAX_PEN
 
-    ``frac`` gives the spam share; ``mt_score`` and ``dup_chars`` are those of the page without
-    its spam blocks (the other shares are computed here from ``labels`` and ``lengths``).
-    """
-    page = "\n" + "\n".join(texts)
-    markers = len(AUTOBLOG_RX.findall(page))
-    if not has_comments:
-        markers += len(LEAVE_REPLY_RX.findall(page))
-    labels = np.asarray(labels)
-    lengths = np.asarray(lengths)
-    editorial_chars = float(lengths[labels == LABELS.index("editorial")].sum()) if len(lengths) else 0.0
-    clean = labels != LABELS.index("spam")
-    clean_chars = float(lengths[clean].sum())
 
-    def clean_share(label: str) -> float:
-        return float(lengths[labels == LABELS.index(label)].sum()) / clean_chars if clean_chars > 0 else 0.0
-
-    clean_profanity = np.asarray(profanity)[clean]
-    return apply_rules({
-        "comment_heavy": clean_share("comment"),
-        "spam": frac["spam"],
-        "boilerplate_heavy": clean_share("boilerplate"),
-        "machine_translated": mt_score,
-        "duplicated_content": dup_chars,
-        "autoblog_markers": float(markers),
-        "profanity": float((clean_profanity >= PROFANE_BLOCK).mean()) if len(clean_profanity) else 0.0,
-        "thin_content": max(0.0, 1.0 - editorial_chars / THIN_EDITORIAL_CHARS),
-    })
+def _quality_and_reasons(pen: np.ndarray) -> tuple[np.ndarray, list[list[str]]]:
+    """Quality per page (product of ``1 - penalty``) and its reasons, largest penalty first."""
+    q = np.round(np.clip(np.prod(1.0 - pen, axis=1), 0.0, 1.0), ROUND)
+    order = np.argsort(-pen, axis=1, kind="stable")
+    fired = np.take_along_axis(pen, order, axis=1) > 0
+    n_fired = fired.sum(axis=1).tolist()
+    order_l = order.tolist()
+    reasons = [[RULE_NAMES[j] for j in order_l[p][:k]] if k else [] for p, k in enumerate(n_fired)]
+    return q, reasons
 
 
 def apply_rules(values: dict[str, float]) -> tuple[float, list[str]]:
-    """``QUALITY_RULES`` applied to the measured values -> (quality, reasons largest first)."""
-    q = 1.0
-    hits: list[tuple[float, str]] = []
-    for r in QUALITY_RULES:
-        v = values[r.reason]
-        if v <= r.start:
-            continue
-        pen = r.max_penalty * min(1.0, (v - r.start) / max(r.full - r.start, 1e-9))
-        if pen > 0:
-            q *= 1.0 - pen
-            hits.append((pen, r.reason))
-    hits.sort(key=lambda h: -h[0])
-    return round(max(0.0, min(1.0, q)), 4), [r for _, r in hits]
+    """``QUALITY_RULES`` applied to one page's measured values -> (quality, reasons largest first)."""
+    q, reasons = _quality_and_reasons(penalties(np.array([[values[n] for n in RULE_NAMES]])))
+    return float(q[0]), reasons[0]
 
 
 @dataclass
 class PageScores:
-    """The page-level fields of one result."""
+    """The page-level fields of one result (``values``: each rule's measured value)."""
 
     fractions: dict[str, float]
     mt_score: float
     dup_fraction: float
     quality: float
     reasons: list[str]
+    values: dict[str, float] | None = None
+
+
+def rule_values(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pages: int, mt: np.ndarray,
+                dup: np.ndarray, profanity: np.ndarray, markers: np.ndarray) -> np.ndarray:
+    """The measured value of every rule for every page (pages x rules), from ``bincount``s.
+
+    ``markers``: the weighted auto-blog marker count of each page.
+    """
+    lengths = np.asarray(lengths, dtype=np.float64)
+    labels = np.asarray(labels)
+    mt = np.asarray(mt, dtype=np.float64)
+    prof_bad = np.asarray(profanity) >= PROFANE_BLOCK
+    spam = labels == LABELS.index("spam")
+    dup_bad = (np.asarray(dup) > 0) & (lengths >= MIN_DUP_CHARS_FOR_QUALITY) & ~spam
+    mt_bad = mt >= MT_BLOCK
+    good = (labels == LABELS.index("editorial")) & ~dup_bad & ~mt_bad & ~prof_bad
+    mt_mass = np.clip(mt, 0.0, 1.0) ** PAGE_SCORE_POWER * ~spam  # as features.mt weighs a block
+
+    def mass(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(page, weights=weights, minlength=n_pages).astype(np.float64)
+
+    g = mass(lengths * good)
+
+    def share(bad: np.ndarray) -> np.ndarray:
+        den = bad + g
+        return np.divide(bad, den, out=np.zeros(n_pages), where=den > 0)
+
+    label_mass = np.bincount(page * len(LABELS) + labels, weights=lengths,
+                             minlength=n_pages * len(LABELS)).reshape(n_pages, len(LABELS))
+    cols = {
+        "comment_heavy": share(label_mass[:, LABELS.index("comment")]),
+        "spam": share(label_mass[:, LABELS.index("spam")]),
+        "boilerplate_heavy": share(label_mass[:, LABELS.index("boilerplate")]),
+        "machine_translated": 1.0 - (1.0 - np.minimum(1.0, PAGE_SHARE_GAIN * share(mass(lengths * mt_mass))))
+        * np.exp(-mass(mt_mass) / PAGE_COUNT_SCALE),
+        "duplicated_content": share(mass(lengths * dup_bad)),
+        "autoblog_markers": np.asarray(markers, dtype=np.float64),
+        "profanity": share(mass(lengths * (prof_bad & ~spam))),
+        "thin_content": np.maximum(0.0, 1.0 - g / THIN_EDITORIAL_CHARS),
+    }
+    return np.stack([cols[n] for n in RULE_NAMES], axis=1) if n_pages else np.zeros((0, len(RULE_NAMES)))
 
 
 def batch_scores(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pages: int, mt: np.ndarray,
                  dup: np.ndarray, profanity: np.ndarray, doc: str, block_starts: np.ndarray,
                  has_comments: np.ndarray) -> list[PageScores]:
-    """Page fields for a batch of pages: the same values as ``fractions``, ``dup_fraction``,
-    ``mt_page_score`` and ``quality`` page by page, from a few ``bincount`` calls per batch.
+    """Page fields for a batch of pages from a few ``bincount`` calls and one regex scan.
 
     ``doc`` is every block of the batch joined by newlines and ``block_starts`` each block's
-    offset in it (auto-blog markers are found with one regex scan of the batch).
+    offset in it. ``has_comments`` is accepted for the caller's convenience and not used: the
+    quality rules depend on the blocks only, which keeps them monotone.
     """
-    lengths = np.asarray(lengths, dtype=np.float64)
+    del has_comments
+    labels = np.asarray(labels, dtype=np.int64)
+    page = np.asarray(page, dtype=np.int64)
+    lengths_f = np.asarray(lengths, dtype=np.float64)
     n_labels = len(LABELS)
-    spam = LABELS.index("spam")
-    clean = labels != spam
-
-    def per_page(weights: np.ndarray | None = None, mask: np.ndarray | None = None) -> np.ndarray:
-        pg = page if mask is None else page[mask]
-        w = weights if weights is None or mask is None else weights[mask]
-        return np.bincount(pg, weights=w, minlength=n_pages).astype(np.float64)
-
-    by_label = np.bincount(page * n_labels + labels, weights=lengths,
+    by_label = np.bincount(page * n_labels + labels, weights=lengths_f,
                            minlength=n_pages * n_labels).reshape(n_pages, n_labels)
     total = by_label.sum(axis=1)
-    clean_total = total - by_label[:, spam]
-    dup_all = per_page(lengths * (dup > 0))
-    dup_clean = per_page(lengths * ((dup > 0) & (lengths >= MIN_DUP_CHARS_FOR_QUALITY)), clean)
-    mt_all = mt_page_scores(mt, lengths, page, n_pages)
-    mt_clean = mt_page_scores(mt[clean], lengths[clean], page[clean], n_pages)
-    n_clean = per_page(mask=clean)
-    profane_clean = per_page((np.asarray(profanity) >= PROFANE_BLOCK).astype(np.float64), clean)
-    markers = _markers_per_page(AUTOBLOG_RX, doc, block_starts, page, n_pages)
-    leave_reply = _markers_per_page(LEAVE_REPLY_RX, doc, block_starts, page, n_pages)
-    out = []
-    for p in range(n_pages):
-        tot = total[p]
-        if tot > 0:
-            frac = {lab: round(float(by_label[p, i] / tot), 4) for i, lab in enumerate(LABELS)}
-            dup_f = float(dup_all[p] / tot)
-        else:
-            frac = {lab: (1.0 if lab == "boilerplate" else 0.0) for lab in LABELS}
-            dup_f = 0.0
-        ct = clean_total[p]
-        values = {
-            "comment_heavy": float(by_label[p, LABELS.index("comment")]) / ct if ct > 0 else 0.0,
-            "spam": frac["spam"],
-            "boilerplate_heavy": float(by_label[p, LABELS.index("boilerplate")]) / ct if ct > 0 else 0.0,
-            "machine_translated": float(mt_clean[p]),
-            "duplicated_content": float(dup_clean[p] / ct) if ct > 0 else 0.0,
-            "autoblog_markers": float(markers[p] + (0 if has_comments[p] else leave_reply[p])),
-            "profanity": float(profane_clean[p] / n_clean[p]) if n_clean[p] else 0.0,
-            "thin_content": max(0.0, 1.0 - float(by_label[p, LABELS.index("editorial")]) / THIN_EDITORIAL_CHARS),
-        }
-        q, reasons = apply_rules(values)
-        out.append(PageScores(frac, float(mt_all[p]), dup_f, q, reasons))
-    return out
+    dup_all = np.bincount(page, weights=lengths_f * (np.asarray(dup) > 0), minlength=n_pages)
+    mt_all = mt_page_scores(mt, lengths_f, page, n_pages)
+    markers = _markers_per_page(doc, block_starts, page, n_pages)
+    values = rule_values(labels, lengths_f, page, n_pages, mt, dup, profanity, markers)
+    q, reasons = _quality_and_reasons(penalties(values))
+    frac_r = np.round(by_label / np.maximum(total, 1e-300)[:, None], 4).tolist()
+    dup_f = np.divide(dup_all, total, out=np.zeros(n_pages), where=total > 0).tolist()
+    q_l, vals_l, mt_l, tot_l = q.tolist(), values.tolist(), mt_all.tolist(), total.tolist()
+    empty = {lab: (1.0 if lab == "boilerplate" else 0.0) for lab in LABELS}
+    return [
+        PageScores(dict(zip(LABELS, frac_r[p])) if tot_l[p] > 0 else dict(empty), float(mt_l[p]), float(dup_f[p]),
+                   float(q_l[p]), reasons[p], dict(zip(RULE_NAMES, vals_l[p])))
+        for p in range(n_pages)
+    ]
 
 
-def _markers_per_page(rx: re.Pattern, doc: str, block_starts: np.ndarray, page: np.ndarray,
-                      n_pages: int) -> np.ndarray:
-    """Matches of a line-anchored marker regex per page (by the block each match starts in)."""
-    pos = [m.start() for m in rx.finditer("\n" + doc)]  # start of the match = its line's offset in doc
-    if not pos:
-        return np.zeros(n_pages, dtype=np.int64)
-    blocks = np.searchsorted(block_starts, np.asarray(pos, dtype=np.int64), side="right") - 1
-    return np.bincount(page[blocks], minlength=n_pages)
+def page_scores(texts: Sequence[str], labels: Sequence[str] | np.ndarray, mt: Sequence[float] | None = None,
+                profanity: Sequence[float] | None = None, dup: np.ndarray | None = None) -> PageScores:
+    """The page fields of one page given its blocks' texts and labels (names or indices): the
+    single-page form of ``batch_scores`` (duplicates found from the texts unless given)."""
+    n = len(texts)
+    lab = np.array([LABELS.index(x) if isinstance(x, str) else int(x) for x in labels], dtype=np.int64)
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    starts = np.zeros(n, dtype=np.int64)
+    if n:
+        np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    return batch_scores(lab, lengths, np.zeros(n, dtype=np.int64), 1,
+                        np.zeros(n) if mt is None else np.asarray(mt, dtype=np.float64),
+                        duplicate_flags(list(texts)) if dup is None else np.asarray(dup),
+                        np.zeros(n) if profanity is None else np.asarray(profanity, dtype=np.float64),
+                        "\n".join(texts), starts, np.zeros(1, dtype=bool))[0]
+
+
+def _markers_per_page(doc: str, block_starts: np.ndarray, page: np.ndarray, n_pages: int) -> np.ndarray:
+    """Weighted auto-blog marker lines per page (by the block each match starts in)."""
+    found = [(m.start(), MARKER_WEIGHT[m.lastgroup]) for m in AUTOBLOG_RX.finditer("\n" + doc)]
+    if not found:
+        return np.zeros(n_pages, dtype=np.float64)
+    pos = np.array([f[0] for f in found], dtype=np.int64)  # match start = its line's offset in doc
+    blocks = np.searchsorted(block_starts, pos, side="right") - 1
+    return np.bincount(page[blocks], weights=[f[1] for f in found], minlength=n_pages)

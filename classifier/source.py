@@ -1,44 +1,93 @@
-"""The registered domain of a page's URL, for per-source aggregation.
+"""The registered domain of a page's URL (its ``source``), for per-source aggregation.
 
-A first version without a public-suffix list: it lower-cases the host, drops credentials,
-port and a leading ``www.``, converts IDNs to their ASCII form, and keeps the last two labels,
-or three under the common two-part country suffixes in ``TWO_PART_SECOND_LEVEL``
-(``bbc.co.uk``, ``abc.net.au``). Issue 5 replaces the heuristic with a maintained suffix list.
+The public-suffix rules come from the ``publicsuffixlist`` package, which bundles a snapshot of
+the Mozilla Public Suffix List (ICANN and private sections) and reads it from the installed
+package: nothing is fetched at run time, and upgrading the package updates the list. Private
+suffixes count, so ``alice.blogspot.com`` and ``bob.blogspot.com`` are two sources, as they are
+two publishers.
+
+The result is lower-case ASCII (IDNs in their ``xn--`` form), so ``münchen.de`` and
+``xn--mnchen-3ya.de`` are one source. Hosts without a registered domain (an IP address, an
+intranet name such as ``localhost``, a bare public suffix) are returned as they are.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-# Second-level labels under which country-code TLDs register names ("co.uk", "com.au").
-TWO_PART_SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go", "gob", "nic"})
-_IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+from publicsuffixlist import PublicSuffixList
+
+# Distinct hosts remembered (pages of one crawl come from far fewer hosts than pages).
+HOST_CACHE_SIZE = 1 << 16
+# A host name: letters (any script), digits, hyphens, underscores and dots; nothing else.
+_HOST_RX = re.compile(r"[\w.-]+")
+_psl: PublicSuffixList | None = None
+
+
+def _suffix_list() -> PublicSuffixList:
+    """The bundled list, parsed once per process on first use (~0.1 s)."""
+    global _psl
+    if _psl is None:
+        _psl = PublicSuffixList()
+    return _psl
+
+
+def _to_unicode(host: str) -> str:
+    """``xn--`` labels decoded, so they match the list's Unicode rules for IDN suffixes."""
+    if "xn--" not in host:
+        return host
+    try:
+        return host.encode("ascii").decode("idna")
+    except UnicodeError:
+        return host
+
+
+def _to_ascii(host: str) -> str:
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+@lru_cache(maxsize=HOST_CACHE_SIZE)
+def domain_of_host(host: str) -> str | None:
+    """``news.bbc.co.uk`` -> ``bbc.co.uk``; None for a string that is not a host name."""
+    host = host.strip().rstrip(".").lower()
+    if not host:
+        return None
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        pass
+    if not _HOST_RX.fullmatch(host) or host.startswith(".") or ".." in host:
+        return None
+    uni = _to_unicode(host)
+    registered = _suffix_list().privatesuffix(uni)
+    return _to_ascii(registered or uni)
 
 
 def registered_domain(url: str | None) -> str | None:
-    """``https://www.news.bbc.co.uk:443/x`` -> ``bbc.co.uk``; None when there is no host."""
+    """``https://www.news.bbc.co.uk:443/x`` -> ``bbc.co.uk``; None when there is no host.
+
+    Accepts a missing scheme (``bbc.co.uk/news``, ``//bbc.co.uk``), credentials, ports, IPv6
+    literals and IDNs.
+    """
     if not url or not isinstance(url, str):
         return None
     u = url.strip()
     if "://" not in u:
         u = "http://" + u.lstrip("/")
     try:
-        host = urlsplit(u).hostname
+        parts = urlsplit(u)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
         return None
     if not host:
         return None
-    host = host.rstrip(".").lower()
-    try:
-        host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        pass
-    if _IPV4.match(host) or ":" in host:
-        return host
-    parts = [p for p in host.split(".") if p]
-    if len(parts) <= 2:
-        return ".".join(parts) or None
-    if len(parts[-1]) == 2 and parts[-2] in TWO_PART_SECOND_LEVEL:
-        return ".".join(parts[-3:])
-    return ".".join(parts[-2:])
+    return domain_of_host(host)

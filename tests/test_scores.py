@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classifier import scores
 from classifier.api import Classifier
@@ -26,18 +31,8 @@ def _labels(names: list[str]) -> np.ndarray:
 def score_page(blocks: list[tuple[str, str]], mt: list[float] | None = None,
                profanity: list[float] | None = None) -> tuple[float, list[str]]:
     """Quality of a page given as (label, text) pairs, with the inputs the Classifier passes."""
-    labels = _labels([lab for lab, _ in blocks])
-    texts = [t for _, t in blocks]
-    lengths = np.array([len(t) for t in texts], dtype=np.int64)
-    dup = duplicate_flags(texts)
-    mt_arr = np.zeros(len(texts)) if mt is None else np.asarray(mt, dtype=float)
-    prof = np.zeros(len(texts)) if profanity is None else np.asarray(profanity, dtype=float)
-    clean = labels != LABELS.index("spam")
-    frac = scores.fractions(labels, lengths)
-    mt_q = mt_page_score(mt_arr[clean], lengths[clean]) if clean.any() else 0.0
-    dup_q = scores.dup_fraction(dup[clean], lengths[clean], scores.MIN_DUP_CHARS_FOR_QUALITY)
-    has_comments = bool((labels == LABELS.index("comment")).any())
-    return scores.quality(frac, mt_q, dup_q, texts, has_comments, prof, lengths, labels)
+    ps = scores.page_scores([t for _, t in blocks], [lab for lab, _ in blocks], mt, profanity)
+    return ps.quality, ps.reasons
 
 
 # --- fractions and dup_fraction -------------------------------------------------------------
@@ -198,11 +193,11 @@ def test_autoblog_markers_stay_on_their_line() -> None:
 
 
 def test_batch_scores_equal_page_by_page_scores() -> None:
-    """``batch_scores`` over several pages gives each page what the single-page functions give."""
+    """``batch_scores`` over several pages gives each page what it gives the page alone."""
     rng = np.random.default_rng(5)
     pages = [
         [("editorial", t) for t in ARTICLE] + [("comment", t) for t in COMMENTS[:12]] + [("spam", SPAM[0])],
-        [("boilerplate", "Source link"), ("editorial", ARTICLE[0]), ("boilerplate", "Leave a Reply")],
+        [("boilerplate", "Source link"), ("editorial", ARTICLE[0]), ("boilerplate", "Uncategorized")],
         [],
         [("editorial", ARTICLE[1])] * 3 + [("boilerplate", "Uncategorized")],
     ]
@@ -220,21 +215,109 @@ def test_batch_scores_equal_page_by_page_scores() -> None:
     dup = np.concatenate([duplicate_flags([t for _, t in b]) for b in pages if b])
     starts = np.zeros(len(texts), dtype=np.int64)
     np.cumsum(lengths_a[:-1] + 1, out=starts[1:])
-    has_comments = np.array([any(lab == "comment" for lab, _ in b) for b in pages])
     got = scores.batch_scores(labels_a, lengths_a, page_a, len(pages), mt_a, dup, prof_a, "\n".join(texts), starts,
-                              has_comments)
+                              np.zeros(len(pages), dtype=bool))
     for p, blocks in enumerate(pages):
         sel = page_a == p
-        frac = scores.fractions(labels_a[sel], lengths_a[sel])
-        clean = sel & (labels_a != LABELS.index("spam"))
-        mt_q = mt_page_score(mt_a[clean], lengths_a[clean]) if clean.any() else 0.0
-        dup_q = scores.dup_fraction(dup[clean], lengths_a[clean], scores.MIN_DUP_CHARS_FOR_QUALITY)
-        q, reasons = scores.quality(frac, mt_q, dup_q, [t for _, t in blocks], bool(has_comments[p]), prof_a[sel],
-                                    lengths_a[sel], labels_a[sel])
-        assert got[p].fractions == frac
+        alone = scores.page_scores([t for _, t in blocks], labels_a[sel], mt_a[sel], prof_a[sel])
+        assert got[p].fractions == scores.fractions(labels_a[sel], lengths_a[sel]) == alone.fractions
         assert got[p].dup_fraction == pytest.approx(scores.dup_fraction(dup[sel], lengths_a[sel]))
         expect_mt = mt_page_score(mt_a[sel], lengths_a[sel]) if sel.any() else 0.0
         assert got[p].mt_score == pytest.approx(expect_mt)
-        assert got[p].quality == pytest.approx(q, abs=1e-4)
-        assert got[p].reasons == reasons
+        assert got[p].quality == alone.quality
+        assert got[p].reasons == alone.reasons
+        assert scores.apply_rules(got[p].values) == (got[p].quality, got[p].reasons)
     assert "autoblog_markers" in got[1].reasons and "autoblog_markers" in got[3].reasons
+
+
+# --- monotonicity (hypothesis) ---------------------------------------------------------------
+
+_WORDS = ["council", "bridge", "budget", "river", "mayor", "vote", "road", "school", "price", "rain"]
+_MARKER_LINES = ["Source link", "Leave a Reply", "Home / Uncategorized / News", "Uncategorized",
+                 "Source: Reuters"]
+
+
+@st.composite
+def _pages(draw: st.DrawFn) -> list[tuple[str, str, float, float]]:
+    """Pages of (label, text, mt, profanity) blocks: prose of random length, exact repeats of
+    earlier blocks, auto-blog marker lines, and blocks with MT or profanity evidence."""
+    n = draw(st.integers(0, 14))
+    blocks: list[tuple[str, str, float, float]] = []
+    for _ in range(n):
+        kind = draw(st.sampled_from(["prose", "prose", "prose", "repeat", "marker"]))
+        if kind == "repeat" and blocks:
+            text = blocks[draw(st.integers(0, len(blocks) - 1))][1]
+        elif kind == "marker":
+            text = draw(st.sampled_from(_MARKER_LINES))
+        else:
+            words = draw(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=60))
+            text = " ".join(words)
+        label = draw(st.sampled_from(LABELS))
+        mt = draw(st.sampled_from([0.0, 0.0, 0.2, 0.6, 1.0]))
+        prof = draw(st.sampled_from([0.0, 0.0, 0.0, 0.9]))
+        blocks.append((label, text, mt, prof))
+    return blocks
+
+
+def _quality(blocks: list[tuple[str, str, float, float]]) -> scores.PageScores:
+    return scores.page_scores([b[1] for b in blocks], [b[0] for b in blocks], [b[2] for b in blocks],
+                              [b[3] for b in blocks])
+
+
+def _is_bad(block: tuple[str, str, float, float], is_dup: bool) -> bool:
+    label, text, mt, prof = block
+    return (label != "editorial" or (is_dup and len(text) >= scores.MIN_DUP_CHARS_FOR_QUALITY)
+            or mt >= scores.MT_BLOCK or prof >= scores.PROFANE_BLOCK)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_pages(), st.data())
+def test_removing_a_bad_block_never_lowers_quality(blocks: list[tuple[str, str, float, float]],
+                                                   data: st.DataObject) -> None:
+    """A bad block (not editorial, a repeat, or with MT/profanity evidence) taken out of a page
+    never lowers its quality; quality stays in 0..1 and reasons name only rules that fired."""
+    before = _quality(blocks)
+    assert 0.0 <= before.quality <= 1.0
+    assert set(before.reasons) <= set(scores.RULE_NAMES) and (before.quality < 1.0) == bool(before.reasons)
+    dup = duplicate_flags([b[1] for b in blocks]) if blocks else np.zeros(0)
+    bad = [i for i, b in enumerate(blocks) if _is_bad(b, bool(dup[i]))]
+    if not bad:
+        return
+    i = data.draw(st.sampled_from(bad))
+    after = _quality(blocks[:i] + blocks[i + 1:])
+    assert after.quality >= before.quality, (blocks[i], before, after)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_pages())
+def test_reasons_are_ordered_by_how_much_they_lowered_quality(blocks: list[tuple[str, str, float, float]]) -> None:
+    ps = _quality(blocks)
+    pen = scores.penalties(np.array([[ps.values[n] for n in scores.RULE_NAMES]]))[0]
+    by_name = dict(zip(scores.RULE_NAMES, pen))
+    got = [by_name[r] for r in ps.reasons]
+    assert got == sorted(got, reverse=True) and all(p > 0 for p in got)
+    assert ps.quality == pytest.approx(float(np.prod(1.0 - pen)), abs=1e-4)
+
+
+def test_removing_a_boilerplate_line_does_not_raise_the_comment_penalty() -> None:
+    """The case that made shares of the page total non-monotone: furniture diluting comments."""
+    page = [("editorial", t) for t in ARTICLE[:4]] + [("comment", t) for t in COMMENTS[:6]] + \
+           [("boilerplate", f"Menu item number {i} of the site navigation bar") for i in range(20)]
+    q_prev, _ = score_page(page)
+    while page[-1][0] == "boilerplate":
+        page = page[:-1]
+        q, _ = score_page(page)
+        assert q >= q_prev
+        q_prev = q
+
+
+def test_rules_table_is_documented_in_readme() -> None:
+    """The README's table of quality rules is the table the code applies."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert scores.rules_table() in readme
+
+
+def test_rule_reasons_are_snake_case_and_thresholds_ordered() -> None:
+    for r in scores.QUALITY_RULES:
+        assert re.fullmatch(r"[a-z]+(?:_[a-z]+)*", r.reason)
+        assert r.full > r.start and 0 < r.max_penalty < 1 and r.doc
