@@ -19,7 +19,7 @@ from features.segment import decode_bytes
 
 from .api import Classifier, DocumentResult, orjson
 from .api import dumps_bytes as _dumps
-from .io import FORMATS, WorkItem, input_size, iter_items
+from .io import FORMATS, InputError, WorkItem, input_size, iter_items
 from .model import LABELS, ModelError
 from .parallel import ordered_map
 from .report import DEFAULT_MIN_SOURCE_PAGES, DEFAULT_SAMPLE, DEFAULT_TOP_SOURCES
@@ -49,11 +49,15 @@ def _loads(payload: bytes) -> object:
 
 def _to_record(item: WorkItem, f: Fields) -> tuple[dict | None, str | None]:
     """A work item -> (record, None) or (None, reason) for a reject."""
-    name, lineno, kind, payload = item
-    if kind == "text":
-        return {f.text: decode_bytes(payload), f.id: None if name == "<stdin>" else name}, None
-    if kind == "html":
-        return {f.html: decode_bytes(payload), f.id: None if name == "<stdin>" else name}, None
+    name, lineno, kind, payload = item[:4]
+    if kind in ("text", "html"):
+        rid = item.id if item.id is not None else (None if name == "<stdin>" else name)
+        rec = {f.text if kind == "text" else f.html: decode_bytes(payload), f.id: rid}
+        if item.url is not None:
+            rec[f.url] = item.url
+        return rec, None
+    if kind == "error":
+        return None, item.error
     try:
         rec = _loads(payload)
     except UnicodeDecodeError as e:
@@ -107,7 +111,7 @@ def _filter_one(doc: DocumentResult, rec: dict, f: Fields, opts: dict) -> tuple:
 
 
 def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str | None,
-         rejects: str | None, mode: str, opts: dict, sink: IO[bytes]) -> int:
+         rejects: str | None, mode: str, opts: dict, sink: IO[bytes], glob: str | None = None) -> int:
     """Shared driver of classify and filter: stream, write results and rejects, pick exit code."""
     try:
         clf = Classifier.load(model)
@@ -115,9 +119,9 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
         raise click.ClickException(str(e)) from e
     n_ok = n_err = n_drop = 0
     rej_fh = open(rejects, "wb") if rejects else None  # noqa: SIM115 - closed in the finally below
-    total = input_size(list(paths))
+    total = input_size(list(paths), glob)
     show_bar = total is not None and sys.stderr.isatty()
-    items = iter_items(list(paths), fmt)
+    items = iter_items(list(paths), fmt, glob)
 
     def fn(batch: list[WorkItem]) -> list[tuple]:
         return _work(clf, fields, mode, opts, batch)
@@ -128,9 +132,9 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
             for status, payload, item in ordered_map(fn, _counted(items, bar), jobs):
                 if status == "err":
                     n_err += 1
-                    name, lineno, _, raw = item
+                    name, lineno, _, raw = item[:4]
                     click.echo(f"newswinnow: {name}:{lineno}: rejected: {payload}", err=True)
-                    if rej_fh is not None:
+                    if rej_fh is not None and raw:
                         rej_fh.write(raw if raw.endswith(b"\n") else raw + b"\n")
                     continue
                 n_ok += 1
@@ -143,7 +147,7 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
     except BrokenPipeError:  # downstream closed (e.g. `| head`): stop quietly
         sys.stderr.close()
         return 0
-    except OSError as e:
+    except (OSError, InputError) as e:
         raise click.ClickException(str(e)) from e
     finally:
         if rej_fh is not None:
@@ -176,8 +180,10 @@ def _common(f):
     for opt, default in (("--url-field", "url"), ("--id-field", "id"), ("--html-field", "html"),
                          ("--text-field", "text")):
         f = click.option(opt, default=default, show_default=True)(f)
+    f = click.option("--glob", default=None, metavar="PATTERN",
+                     help="Files to read in directories given as PATH (recursive; default: all), e.g. '*.zst'.")(f)
     f = click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)(f)
-    f = click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, allow_dash=True))(f)
+    f = click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=True, allow_dash=True))(f)
     return f
 
 
@@ -193,10 +199,10 @@ def main() -> None:
 @main.command()
 @_common
 @click.option("--no-text", is_flag=True, help="Drop blocks[].text from the output.")
-def classify(paths, fmt, text_field, html_field, id_field, url_field, jobs, model, rejects, no_text):
+def classify(paths, fmt, glob, text_field, html_field, id_field, url_field, jobs, model, rejects, no_text):
     """Classify pages; one JSON result per document on stdout (JSONL)."""
     fields = Fields(text_field, html_field, id_field, url_field)
-    sys.exit(_run(paths, fmt, fields, jobs, model, rejects, "classify", {"no_text": no_text}, sys.stdout.buffer))
+    sys.exit(_run(paths, fmt, fields, jobs, model, rejects, "classify", {"no_text": no_text}, sys.stdout.buffer, glob))
 
 
 def _parse_keep(ctx, param, value: str) -> tuple[str, ...]:
@@ -213,12 +219,12 @@ def _parse_keep(ctx, param, value: str) -> tuple[str, ...]:
               help="Labels whose blocks are kept, comma-separated.")
 @click.option("--min-quality", type=click.FloatRange(0, 1), help="Drop pages below this quality.")
 @click.option("--max-mt", type=click.FloatRange(0, 1), help="Drop pages above this mt_score.")
-def filter_cmd(paths, fmt, text_field, html_field, id_field, url_field, jobs, model, rejects, keep,
+def filter_cmd(paths, fmt, glob, text_field, html_field, id_field, url_field, jobs, model, rejects, keep,
                min_quality, max_mt):
     """Pre-filter for pipelines: JSONL in, JSONL out with only the kept blocks' text."""
     fields = Fields(text_field, html_field, id_field, url_field)
     opts = {"keep": keep, "min_quality": min_quality, "max_mt": max_mt}
-    sys.exit(_run(paths, fmt, fields, jobs, model, rejects, "filter", opts, sys.stdout.buffer))
+    sys.exit(_run(paths, fmt, fields, jobs, model, rejects, "filter", opts, sys.stdout.buffer, glob))
 
 
 def _underline(text: str, evidence: list[dict]) -> str:

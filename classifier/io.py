@@ -1,9 +1,12 @@
-"""Readers: paths or stdin -> work items, one per document, in input order.
+"""Readers: paths, directories or stdin -> work items, one per document, in input order.
 
-A work item is ``(name, lineno, kind, payload)``: ``kind`` is ``text``, ``html`` or ``jsonl``
-(payload: the record's raw bytes, parsed later in the worker so a bad record can be written
-to ``--rejects`` verbatim). Nothing is decoded or parsed here beyond what choosing the format
-needs, so reading stays cheap and streaming.
+A work item is ``(name, lineno, kind, payload, id, url)``: ``kind`` is ``text``, ``html`` or
+``jsonl`` (payload: the record's raw bytes, parsed later in the worker so a bad record can be
+written to ``--rejects`` verbatim). ``id``/``url`` are set only where the container carries
+them (WARC/WET records); otherwise the record or the file name supplies them. Nothing is
+decoded or parsed here beyond what choosing the format needs, and every input is read as a
+stream (gzip and zstd decompress on the fly; WARC files record by record), so memory stays
+flat in the size of the input.
 """
 
 from __future__ import annotations
@@ -13,31 +16,75 @@ import io
 import os
 import sys
 from collections.abc import Iterator
-from typing import BinaryIO
+from pathlib import Path
+from typing import BinaryIO, NamedTuple
 
-FORMATS = ("auto", "text", "html", "jsonl")
-JSONL_EXT = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
-HTML_EXT = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
+FORMATS = ("auto", "text", "html", "jsonl", "warc")
+# Compression is recognised by its magic bytes, not by the file name (stdin works too).
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+COMPRESSED_EXT = (".gz", ".zst", ".zstd")
+JSONL_EXT = (".jsonl", ".ndjson")
+HTML_EXT = (".html", ".htm", ".xhtml")
+TEXT_EXT = (".txt", ".text")
+WARC_EXT = (".warc", ".wet", ".arc")
 # Bytes looked at to guess the format of stdin or of a file with an unknown extension.
 SNIFF_BYTES = 4096
+# Read buffer of decompressing streams (bigger than io's 8 KiB default: fewer Python calls).
+STREAM_BUFFER = 1 << 20
 _HTML_HINTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<div", b"<p>", b"<p ", b"<meta")
+# WARC payloads worth classifying; anything else (images, PDFs, robots.txt...) is skipped.
+WARC_HTML_TYPES = ("text/html", "application/xhtml+xml")
+WARC_TEXT_TYPES = ("text/plain",)
+# Directory walk: every file when no --glob is given.
+DEFAULT_GLOB = "*"
 
-WorkItem = tuple[str, int, str, bytes]
+
+class WorkItem(NamedTuple):
+    """One document to classify, still as raw bytes."""
+
+    name: str
+    lineno: int
+    kind: str
+    payload: bytes
+    id: str | None = None
+    url: str | None = None
+    error: str | None = None  # kind "error": why the rest of this input could not be read
 
 
-def _open(path: str) -> BinaryIO:
-    if path == "-":
-        return sys.stdin.buffer
-    if path.endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")
+class InputError(ValueError):
+    """An input that cannot be read at all (missing optional dependency, unreadable stream)."""
+
+
+def _decompressed(raw: BinaryIO) -> io.BufferedReader:
+    """``raw`` as a buffered stream, decompressing gzip or zstd found by their magic bytes."""
+    buf = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw, STREAM_BUFFER)  # type: ignore[arg-type]
+    head = buf.peek(4)[:4]
+    if head.startswith(GZIP_MAGIC):
+        return io.BufferedReader(gzip.GzipFile(fileobj=buf, mode="rb"), STREAM_BUFFER)  # type: ignore[arg-type]
+    if head.startswith(ZSTD_MAGIC):
+        import zstandard
+
+        reader = zstandard.ZstdDecompressor().stream_reader(buf, read_across_frames=True)
+        return io.BufferedReader(reader, STREAM_BUFFER)  # type: ignore[arg-type]
+    return buf
+
+
+def _strip_compression(path: str) -> str:
+    low = path.lower()
+    for ext in COMPRESSED_EXT:
+        if low.endswith(ext):
+            return low[: -len(ext)]
+    return low
 
 
 def sniff(head: bytes) -> str:
-    """Guess text / html / jsonl from the first bytes."""
+    """Guess text / html / jsonl / warc from the first (decompressed) bytes."""
     h = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if h.startswith(b"{"):
         return "jsonl"
+    if h.startswith(b"WARC/"):
+        return "warc"
     low = h[:SNIFF_BYTES].lower()
     if low.startswith(b"<") and any(x in low for x in _HTML_HINTS):
         return "html"
@@ -45,44 +92,129 @@ def sniff(head: bytes) -> str:
 
 
 def format_for(path: str, fmt: str, head: bytes) -> str:
-    """The format of one input: the explicit one, else by extension, else by content."""
+    """The format of one input: the explicit one, else by extension (under any .gz/.zst),
+    else by content."""
     if fmt != "auto":
         return fmt
-    low = path.lower()
+    low = _strip_compression(path)
     if low.endswith(JSONL_EXT):
         return "jsonl"
     if low.endswith(HTML_EXT):
         return "html"
-    if low.endswith((".txt", ".txt.gz", ".text")):
+    if low.endswith(WARC_EXT):
+        return "warc"
+    if low.endswith(TEXT_EXT):
         return "text"
     return sniff(head)
 
 
-def iter_items(paths: list[str], fmt: str = "auto") -> Iterator[WorkItem]:
-    """Work items from each path (``-`` = stdin) in order."""
-    for path in paths or ["-"]:
-        name = "<stdin>" if path == "-" else os.path.basename(path)
-        fh = _open(path)
+def expand_paths(paths: list[str], glob: str | None = None) -> list[tuple[str, str]]:
+    """``(path, name)`` per input file: files as given, directories walked recursively (sorted,
+    files matching ``glob``; hidden files and folders skipped). ``name`` is the file's name, or
+    its path relative to the directory given, so ids stay unique across sub-folders."""
+    out: list[tuple[str, str]] = []
+    for p in paths or ["-"]:
+        if p == "-":
+            out.append(("-", "<stdin>"))
+        elif os.path.isdir(p):
+            root = Path(p)
+            for f in sorted(root.rglob(glob or DEFAULT_GLOB)):
+                rel = f.relative_to(root)
+                if f.is_file() and not any(part.startswith(".") for part in rel.parts):
+                    out.append((str(f), rel.as_posix()))
+        else:
+            out.append((p, os.path.basename(p)))
+    return out
+
+
+def _warc_items(stream: BinaryIO, name: str) -> Iterator[WorkItem]:
+    """One work item per HTML response (WARC) or text conversion (WET) record, streamed."""
+    try:
+        from warcio.archiveiterator import ArchiveIterator
+    except ImportError as e:
+        raise InputError(f"{name}: reading WARC/WET files needs warcio: pip install 'newswinnow[warc]'") from e
+    for n, record in enumerate(ArchiveIterator(stream), 1):
+        if record.rec_type not in ("response", "conversion", "resource"):
+            continue
+        ctype = record.rec_headers.get_header("WARC-Identified-Payload-Type")
+        if not ctype:
+            headers = record.http_headers if record.http_headers is not None else record.rec_headers
+            ctype = headers.get_header("Content-Type") or ""
+        ctype = ctype.split(";", 1)[0].strip().lower()
+        if ctype in WARC_HTML_TYPES:
+            kind = "html"
+        elif ctype in WARC_TEXT_TYPES:
+            kind = "text"
+        else:
+            continue
+        payload = record.content_stream().read()
+        if not payload.strip():
+            continue
+        yield WorkItem(name, n, kind, payload, record.rec_headers.get_header("WARC-Record-ID"),
+                       record.rec_headers.get_header("WARC-Target-URI"))
+
+
+def _read_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean "this input is damaged" (truncated gzip, bad zstd frame, bad WARC)."""
+    errs: list[type[BaseException]] = [OSError, EOFError, ValueError]
+    try:
+        import zstandard
+
+        errs.append(zstandard.ZstdError)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        from warcio.recordloader import ArchiveLoadFailed
+
+        errs.append(ArchiveLoadFailed)
+    except ImportError:
+        pass
+    return tuple(errs)
+
+
+def iter_items(paths: list[str], fmt: str = "auto", glob: str | None = None) -> Iterator[WorkItem]:
+    """Work items from each path (``-`` = stdin; a directory = its files matching ``glob``) in order.
+
+    A damaged input (truncated or corrupt compression, a broken WARC record) ends that input
+    with one ``error`` item, so the caller can report it; the other inputs are still read.
+    """
+    damaged = _read_errors()
+    for path, name in expand_paths(paths, glob):
+        lineno = 0
         try:
-            buffered = fh if isinstance(fh, io.BufferedReader) else io.BufferedReader(fh)  # type: ignore[arg-type]
-            head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES]
-            kind = format_for(path, fmt, head)
+            raw = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 - closed below
+        except OSError as e:
+            yield WorkItem(name, 0, "error", b"", error=f"cannot open ({e.strerror or e})")
+            continue
+        try:
+            fh = _decompressed(raw)
+            head = fh.peek(SNIFF_BYTES)[:SNIFF_BYTES]
+            kind = format_for("" if path == "-" else path, fmt, head)
             if kind == "jsonl":
-                for lineno, line in enumerate(buffered, 1):
+                for lineno, line in enumerate(fh, 1):  # noqa: B007 - lineno is reported on error
                     if line.strip():
-                        yield name, lineno, "jsonl", line.rstrip(b"\r\n")
+                        yield WorkItem(name, lineno, "jsonl", line.rstrip(b"\r\n"))
+            elif kind == "warc":
+                for item in _warc_items(fh, name):
+                    lineno = item.lineno
+                    yield item
             else:
-                yield name, 1, kind, buffered.read()
+                yield WorkItem(name, 1, kind, fh.read())
+        except InputError:
+            raise
+        except damaged as e:
+            yield WorkItem(name, lineno + 1, "error", b"",
+                           error=f"input damaged, rest of it skipped ({type(e).__name__}: {e})")
         finally:
             if path != "-":
-                fh.close()
+                raw.close()
 
 
-def input_size(paths: list[str]) -> int | None:
+def input_size(paths: list[str], glob: str | None = None) -> int | None:
     """Total bytes of the input files (None for stdin), for the progress bar."""
     if not paths or "-" in paths:
         return None
     try:
-        return sum(os.path.getsize(p) for p in paths)
+        return sum(os.path.getsize(p) for p, _ in expand_paths(paths, glob))
     except OSError:
         return None

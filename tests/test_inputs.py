@@ -1,0 +1,228 @@
+"""Inputs (classifier/io.py): gzip/zstd JSONL, plain text, directories with --glob, stdin, WARC/WET."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from classifier.io import InputError, WorkItem, expand_paths, iter_items
+
+ARTICLE = ("Council approves the harbour bridge budget\n"
+           "The city council voted 7-2 on Tuesday to fund the new bridge, officials said.\n"
+           "Work is due to start in the spring.\n")
+HTML = ("<html><head><title>t</title></head><body><h1>Council approves the bridge budget</h1>"
+        "<p>The council voted on Tuesday.</p><p>Work starts in spring.</p></body></html>")
+RECORDS = [{"id": f"r{i}", "url": f"https://www.news{i}.example.co.uk/a", "text": ARTICLE * (i + 1)}
+           for i in range(5)]
+
+
+def _jsonl_bytes(records: list[dict]) -> bytes:
+    return "".join(json.dumps(r) + "\n" for r in records).encode()
+
+
+def _zst(data: bytes) -> bytes:
+    zstandard = pytest.importorskip("zstandard")
+    return zstandard.ZstdCompressor().compress(data)
+
+
+def _results(stdout: str) -> list[dict]:
+    return [json.loads(x) for x in stdout.splitlines() if x.strip()]
+
+
+# --- compressed JSONL, stdin, directories -------------------------------------------------
+
+def test_gz_and_zst_jsonl_give_the_same_results_as_plain(tmp_path: Path, run_cli, model_path: Path) -> None:
+    raw = _jsonl_bytes(RECORDS)
+    (tmp_path / "a.jsonl").write_bytes(raw)
+    (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(raw))
+    (tmp_path / "a.jsonl.zst").write_bytes(_zst(raw))
+    outs = []
+    for name in ("a.jsonl", "a.jsonl.gz", "a.jsonl.zst"):
+        p = run_cli(["classify", "--model", model_path, tmp_path / name])
+        assert p.returncode == 0, p.stderr
+        outs.append(_results(p.stdout))
+    assert [d["id"] for d in outs[0]] == [r["id"] for r in RECORDS]
+    assert outs[0][1]["source"] == "example.co.uk"
+    assert outs[0] == outs[1] == outs[2]
+
+
+def test_zst_with_several_frames_is_read_to_the_end(tmp_path: Path) -> None:
+    # zstd files written in chunks (e.g. by `zstd` on a stream) hold several frames.
+    data = _zst(_jsonl_bytes(RECORDS[:2])) + _zst(_jsonl_bytes(RECORDS[2:]))
+    (tmp_path / "multi.jsonl.zst").write_bytes(data)
+    items = list(iter_items([str(tmp_path / "multi.jsonl.zst")]))
+    assert [json.loads(it.payload)["id"] for it in items] == [r["id"] for r in RECORDS]
+
+
+def test_compressed_stdin_is_recognised_by_magic_bytes(run_cli, model_path: Path) -> None:
+    raw = _jsonl_bytes(RECORDS[:3])
+    plain = run_cli(["classify", "--model", model_path], stdin=raw)
+    zst = run_cli(["classify", "--model", model_path, "-"], stdin=_zst(raw))
+    gz = run_cli(["classify", "--model", model_path], stdin=gzip.compress(raw))
+    assert plain.returncode == zst.returncode == gz.returncode == 0, zst.stderr + gz.stderr
+    assert _results(plain.stdout) == _results(zst.stdout) == _results(gz.stdout)
+    assert [d["id"] for d in _results(plain.stdout)] == ["r0", "r1", "r2"]
+
+
+def test_plain_text_on_stdin_is_one_document(run_cli, model_path: Path) -> None:
+    p = run_cli(["classify", "--model", model_path], stdin=ARTICLE)
+    assert p.returncode == 0, p.stderr
+    (doc,) = _results(p.stdout)
+    assert doc["id"] is None and [b["line"] for b in doc["blocks"]] == [1, 2, 3]
+
+
+def test_directory_is_walked_recursively_with_glob(tmp_path: Path, run_cli, model_path: Path) -> None:
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "b.txt").write_text(ARTICLE)
+    (tmp_path / "sub" / "a.txt").write_text(ARTICLE)
+    (tmp_path / "sub" / "deeper" / "c.txt.gz").write_bytes(gzip.compress(ARTICLE.encode()))
+    (tmp_path / "sub" / "notes.md").write_text("# not a page\n")
+    (tmp_path / ".hidden" / "x.txt").write_text(ARTICLE)
+    (tmp_path / "pages.jsonl.zst").write_bytes(_zst(_jsonl_bytes(RECORDS[:2])))
+
+    p = run_cli(["classify", "--model", model_path, "--glob", "*.txt*", tmp_path])
+    assert p.returncode == 0, p.stderr
+    assert [d["id"] for d in _results(p.stdout)] == ["b.txt", "sub/a.txt", "sub/deeper/c.txt.gz"]
+    assert all(len(d["blocks"]) == 3 for d in _results(p.stdout))
+
+    p = run_cli(["classify", "--model", model_path, tmp_path])  # no glob: every (visible) file
+    ids = [d["id"] for d in _results(p.stdout)]
+    assert ids == ["b.txt", "r0", "r1", "sub/a.txt", "sub/deeper/c.txt.gz", "sub/notes.md"]
+
+
+def test_expand_paths_keeps_the_order_given(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "2.jsonl").write_text("")
+    (tmp_path / "d" / "1.jsonl").write_text("")
+    (tmp_path / "z.txt").write_text("x")
+    got = expand_paths([str(tmp_path / "z.txt"), str(tmp_path / "d"), "-"], "*.jsonl")
+    assert [n for _, n in got] == ["z.txt", "1.jsonl", "2.jsonl", "<stdin>"]
+
+
+def test_damaged_input_is_reported_and_the_others_still_read(tmp_path: Path, run_cli, model_path: Path) -> None:
+    big = _jsonl_bytes(RECORDS * 40)
+    (tmp_path / "a_broken.jsonl.gz").write_bytes(gzip.compress(big)[: len(gzip.compress(big)) // 2])
+    (tmp_path / "b_good.jsonl").write_bytes(_jsonl_bytes(RECORDS[:2]))
+    rej = tmp_path / "rejects.jsonl"
+    p = run_cli(["classify", "--model", model_path, "--rejects", rej, tmp_path / "a_broken.jsonl.gz",
+                 tmp_path / "b_good.jsonl"])
+    assert p.returncode == 0, p.stderr
+    assert "a_broken.jsonl.gz" in p.stderr and "input damaged" in p.stderr
+    docs = _results(p.stdout)
+    assert 0 < len(docs) < 200 + 2  # what was readable before the damage, then the good file
+    assert [d["id"] for d in docs[-2:]] == ["r0", "r1"]
+    assert rej.read_bytes() == b""  # no record to write verbatim: the damage is reported on stderr
+
+
+def test_iter_items_streams_without_reading_ahead(tmp_path: Path) -> None:
+    """The first record comes out before the reader has consumed the whole (large) input."""
+    zstandard = pytest.importorskip("zstandard")
+    line = json.dumps({"id": "x", "text": ARTICLE}).encode() + b"\n"
+    n = 200_000  # ~36 MB decompressed, a few hundred KB compressed
+    path = tmp_path / "big.jsonl.zst"
+    with open(path, "wb") as fh, zstandard.ZstdCompressor().stream_writer(fh) as w:
+        for _ in range(n // 1000):
+            w.write(line * 1000)
+    it = iter_items([str(path)])
+    first = next(it)
+    assert first.lineno == 1 and json.loads(first.payload)["id"] == "x"
+    assert sum(1 for _ in it) == n - 1
+
+
+# --- WARC / WET -----------------------------------------------------------------------------
+
+def _write_warc(path: Path, gz: bool) -> list[tuple[str, str]]:
+    """A small WARC: two HTML responses, an image response, a request; returns (id, url) of the HTML."""
+    warcio = pytest.importorskip("warcio")
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    del warcio
+    out = []
+    with open(path, "wb") as fh:
+        w = WARCWriter(fh, gzip=gz)
+        for i, body in enumerate((HTML, HTML.replace("Tuesday", "Monday"))):
+            url = f"https://www.paper{i}.example.com/news/{i}"
+            req = w.create_warc_record(url, "request", payload=io.BytesIO(b"GET / HTTP/1.0\r\n\r\n"))
+            w.write_record(req)
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            rec = w.create_warc_record(url, "response", payload=io.BytesIO(body.encode()), http_headers=http)
+            w.write_record(rec)
+            out.append((rec.rec_headers.get_header("WARC-Record-ID"), url))
+        img = StatusAndHeaders("200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.1")
+        w.write_record(w.create_warc_record("https://www.paper0.example.com/logo.png", "response",
+                                            payload=io.BytesIO(b"\x89PNG...."), http_headers=img))
+    return out
+
+
+def _write_wet(path: Path) -> list[tuple[str, str]]:
+    pytest.importorskip("warcio")
+    from warcio.warcwriter import WARCWriter
+
+    out = []
+    with open(path, "wb") as fh:
+        w = WARCWriter(fh, gzip=True)
+        w.write_record(w.create_warc_record("", "warcinfo", payload=io.BytesIO(b"software: test\r\n"),
+                                            warc_content_type="application/warc-fields"))
+        for i in range(3):
+            url = f"http://blog{i}.example.org/post/{i}"
+            rec = w.create_warc_record(url, "conversion", payload=io.BytesIO((ARTICLE * (i + 1)).encode()),
+                                       warc_content_type="text/plain")
+            w.write_record(rec)
+            out.append((rec.rec_headers.get_header("WARC-Record-ID"), url))
+    return out
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_warc_html_responses_carry_record_id_and_url(tmp_path: Path, run_cli, model_path: Path, gz: bool) -> None:
+    path = tmp_path / ("crawl.warc.gz" if gz else "crawl.warc")
+    expected = _write_warc(path, gz)
+    p = run_cli(["classify", "--model", model_path, path])
+    assert p.returncode == 0, p.stderr
+    docs = _results(p.stdout)
+    assert [(d["id"], d["url"]) for d in docs] == expected
+    assert [d["source"] for d in docs] == ["example.com", "example.com"]
+    assert all(d["blocks"][0]["line"] is None for d in docs)  # HTML blocks
+    assert "Monday" in " ".join(b["text"] for b in docs[1]["blocks"])
+
+
+def test_wet_conversion_records_are_text_pages(tmp_path: Path, run_cli, model_path: Path) -> None:
+    path = tmp_path / "CC-MAIN-x.warc.wet.gz"
+    expected = _write_wet(path)
+    p = run_cli(["classify", "--model", model_path, "--jobs", "2", path])
+    assert p.returncode == 0, p.stderr
+    docs = _results(p.stdout)
+    assert [(d["id"], d["url"]) for d in docs] == expected
+    assert [len(d["blocks"]) for d in docs] == [3, 6, 9]
+    assert [b["line"] for b in docs[0]["blocks"]] == [1, 2, 3]
+    assert docs[0]["source"] == "example.org"
+
+
+def test_wet_on_stdin_and_filter_keeps_url(tmp_path: Path, run_cli, model_path: Path) -> None:
+    path = tmp_path / "x.wet.gz"
+    expected = _write_wet(path)
+    p = run_cli(["filter", "--model", model_path, "--keep", "editorial,comment,spam,boilerplate"],
+                stdin=path.read_bytes())
+    assert p.returncode == 0, p.stderr
+    recs = _results(p.stdout)
+    assert [(r["id"], r["url"]) for r in recs] == expected
+    assert recs[0]["text"] == ARTICLE.rstrip("\n")
+    assert recs[0]["newswinnow"]["source"] == "example.org"
+
+
+def test_warc_without_warcio_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a.warc").write_bytes(b"WARC/1.0\r\nWARC-Type: warcinfo\r\nContent-Length: 0\r\n\r\n\r\n\r\n")
+    monkeypatch.setitem(sys.modules, "warcio.archiveiterator", None)
+    with pytest.raises(InputError, match=r"newswinnow\[warc\]"):
+        list(iter_items([str(tmp_path / "a.warc")]))
+
+
+def test_work_item_defaults_keep_the_old_four_fields() -> None:
+    it = WorkItem("a.jsonl", 3, "jsonl", b"{}")
+    assert it[:4] == ("a.jsonl", 3, "jsonl", b"{}") and it.id is None and it.url is None
