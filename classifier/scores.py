@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from features.mt import mt_page_scores
+from features.mt_soft import SOFT_PAGE_WEIGHT, combine
 
 from .model import LABELS
 
@@ -144,7 +145,7 @@ class PageScores:
 
 def batch_scores(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pages: int, mt: np.ndarray,
                  dup: np.ndarray, profanity: np.ndarray, doc: str, block_starts: np.ndarray,
-                 has_comments: np.ndarray) -> list[PageScores]:
+                 has_comments: np.ndarray, mt_soft_page: np.ndarray | None = None) -> list[PageScores]:
     """Page fields for a batch of pages: the same values as ``fractions``, ``dup_fraction``,
     ``mt_page_score`` and ``quality`` page by page, from a few ``bincount`` calls per batch.
 
@@ -169,6 +170,9 @@ def batch_scores(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pa
     dup_clean = per_page(lengths * ((dup > 0) & (lengths >= MIN_DUP_CHARS_FOR_QUALITY)), clean)
     mt_all = mt_page_scores(mt, lengths, page, n_pages)
     mt_clean = mt_page_scores(mt[clean], lengths[clean], page[clean], n_pages)
+    if mt_soft_page is not None:  # the page's soft translationese signal (features/mt_soft.py)
+        mt_all = combine(mt_all, mt_soft_page, SOFT_PAGE_WEIGHT)
+        mt_clean = combine(mt_clean, mt_soft_page, SOFT_PAGE_WEIGHT)
     n_clean = per_page(mask=clean)
     profane_clean = per_page((np.asarray(profanity) >= PROFANE_BLOCK).astype(np.float64), clean)
     markers = _markers_per_page(AUTOBLOG_RX, doc, block_starts, page, n_pages)
