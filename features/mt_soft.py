@@ -225,10 +225,14 @@ def default_soft_path() -> Path:
     return next((c for c in candidates if c.exists()), candidates[0])
 
 
-@functools.lru_cache(maxsize=4)
 def load_soft_model(path: str | None = None) -> SoftModel:
-    """The soft-signal model at ``path`` (default: :func:`default_soft_path`), loaded once."""
-    p = Path(path) if path else default_soft_path()
+    """The soft-signal model at ``path`` (default: :func:`default_soft_path`), loaded once per path."""
+    return _load_soft_model(str(path) if path else str(default_soft_path()))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_soft_model(path: str) -> SoftModel:
+    p = Path(path)
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except OSError as e:

@@ -58,7 +58,7 @@ SHAPES: tuple[str, ...] = (
     "<cap_first>",  # capitalised, first word of the block
     "<cap>",        # capitalised elsewhere (names, sentence starts after a full stop)
     "<acronym>",    # two or more letters, all capitals
-    "<contraction>",  # an apostrophe inside ("Germany's", "O'Neill")
+    "<contraction>",  # lower-case with an apostrophe inside ("people's"; "Germany's" is <cap>)
     "<long>",       # lower-case, more than LONG_WORD letters
     "<short>",      # lower-case, LONG_WORD letters or fewer
 )
