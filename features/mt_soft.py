@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from features.mt_soft_data import FLATTEN, FUNCTION_WORDS, LONG_WORD, PUNCTUATION, SHAPES, SYMBOLS
-from features.tokens import WORD_CHAR, HashVocab, tokenize
+from features.tokens import WORD_CHAR
 
 __all__ = ["SoftModel", "SoftScores", "symbol_ngrams", "soft_scores", "combine", "default_soft_path",
            "load_soft_model", "SoftModelError", "SOFT_SCHEMA"]
@@ -65,13 +65,87 @@ _SHAPE_BASE = _N_FW + len(PUNCTUATION)
 (NUM, CAP_FIRST, CAP, ACRONYM, CONTRACTION, LONG, SHORT) = (_SHAPE_BASE + i for i in range(len(SHAPES)))
 V = len(SYMBOLS)
 # ASCII code point -> punctuation symbol id (-1: not a punctuation symbol).
-_PUNCT_TABLE = np.full(128, -1, dtype=np.int64)
+_CODE_SPACE = 0x110000
+# Code point -> punctuation symbol id (-1: none), over all of Unicode: one gather per batch.
+_PUNCT_TABLE = np.full(_CODE_SPACE, -1, dtype=np.int16)
 for _i, _c in enumerate(PUNCTUATION):
     _PUNCT_TABLE[ord(_c)] = _PUNCT_BASE + _i
-_APOSTROPHE = ord("'")
-_NUMBER_JOINERS = np.array([ord("."), ord(",")], dtype=np.uint32)
-_FW_VOCAB = HashVocab(list(FUNCTION_WORDS))
-_FLATTEN_TABLE = str.maketrans(FLATTEN)
+_APOSTROPHE, _FULL_STOP, _COMMA = ord("'"), ord("."), ord(",")
+# Function words are recognised by packing a word's first letters into one integer
+# (KEY_BITS per letter; a-z and the apostrophe, anything else a code no function word has) and
+# looking the integers up in the sorted keys of FUNCTION_WORDS: a few gathers per batch, no
+# hashing of every token.
+_KEY_BITS = 5
+_KEY_OTHER = (1 << _KEY_BITS) - 1
+_MAX_FW_LEN = max(map(len, FUNCTION_WORDS))
+_KEY_CODE = np.full(_CODE_SPACE, _KEY_OTHER, dtype=np.uint64)
+_KEY_CODE[ord("a"):ord("z") + 1] = np.arange(1, 27, dtype=np.uint64)
+_KEY_CODE[ord("'")] = 27
+# FLATTEN as a code-point table over all of Unicode (one gather; str.translate with a dict
+# costs ~200 ns a character).
+_FLATTEN_TABLE = np.arange(_CODE_SPACE, dtype=np.uint32)
+for _k, _v in FLATTEN.items():
+    _FLATTEN_TABLE[_k] = ord(_v)
+
+
+def _is_digit(c: np.ndarray) -> np.ndarray:
+    return (c >= 48) & (c <= 57)
+
+
+def _word_spans(cpl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of the words of TOKEN_RX (``\\w+(?:'\\w+)*``) in flattened code points."""
+    n = len(cpl)
+    if n == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z
+    w = WORD_CHAR[cpl]
+    prev_w = np.zeros(n, dtype=bool)
+    prev_w[1:] = w[:-1]
+    next_w = np.zeros(n, dtype=bool)
+    next_w[:-1] = w[1:]
+    inside = w | ((cpl == _APOSTROPHE) & prev_w & next_w)
+    edge = np.diff(inside.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    return np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+
+
+def _word_keys(cpl: np.ndarray, ws: np.ndarray, wlen: np.ndarray) -> np.ndarray:
+    """One integer per word from its letters (words longer than any function word: 0).
+
+    Words are taken by length, so a word of L letters costs L gathers (no masking passes).
+    """
+    key = np.zeros(len(ws), dtype=np.uint64)
+    shift = np.uint64(_KEY_BITS)
+    for length in range(1, _MAX_FW_LEN + 1):
+        idx = np.flatnonzero(wlen == length)
+        if not len(idx):
+            continue
+        start = ws[idx]
+        k = np.zeros(len(idx), dtype=np.uint64)
+        for j in range(length):
+            k = (k << shift) | _KEY_CODE[cpl[start + j]]
+        key[idx] = k
+    return key
+
+
+def _function_word_keys() -> np.ndarray:
+    text = "\n".join(FUNCTION_WORDS)
+    cpl = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    ws, we = _word_spans(cpl)
+    if len(ws) != len(FUNCTION_WORDS):
+        raise ValueError("a function word is not a single TOKEN_RX word")
+    return _word_keys(cpl, ws, we - ws)
+
+
+_FW_KEYS = _function_word_keys()
+_FW_ORDER = np.argsort(_FW_KEYS, kind="stable")
+_FW_SORTED = _FW_KEYS[_FW_ORDER]
+
+
+def _function_word_rows(cpl: np.ndarray, ws: np.ndarray, wlen: np.ndarray) -> np.ndarray:
+    """1 + index in FUNCTION_WORDS of each word, 0 for other words."""
+    keys = _word_keys(cpl, ws, wlen)
+    at = np.minimum(np.searchsorted(_FW_SORTED, keys), len(_FW_SORTED) - 1)
+    return np.where((_FW_SORTED[at] == keys) & (keys > 0), _FW_ORDER[at] + 1, 0)
 
 
 class SoftModelError(ValueError):
@@ -109,42 +183,48 @@ def symbol_ngrams(texts: Sequence[str]) -> Ngrams:
     starts = np.zeros(n, dtype=np.int64)
     if n:
         np.cumsum(lengths[:-1] + 1, out=starts[1:])
-    flat = "\n".join(texts).translate(_FLATTEN_TABLE)
-    low = _lower_same_length(flat)
-    cp = np.frombuffer(flat.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    cpl = np.frombuffer(low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    tok = tokenize(low)
-    word = ~tok.newline
-    ws, we = tok.starts[word], tok.ends[word]
+    joined = "\n".join(texts)
+    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    low = _lower_same_length(joined).encode("utf-32-le", "surrogatepass")
+    cpl = _FLATTEN_TABLE[np.frombuffer(low, dtype=np.uint32)]
+    n_cp = len(cpl)
+    ws, we = _word_spans(cpl)
     wlen = we - ws
-    fw = _FW_VOCAB.lookup(tok.hashes[word])
-    upper = cp != cpl
-    upper_cum = np.concatenate(([0], np.cumsum(upper, dtype=np.int64)))
-    apos_cum = np.concatenate(([0], np.cumsum(cpl == _APOSTROPHE, dtype=np.int64)))
-    n_upper = upper_cum[we] - upper_cum[ws]
+    fw = _function_word_rows(cpl, ws, wlen)
+    # Case from the first two characters of each word only (gathers, not passes over the text).
+    upper0 = cp[ws] != cpl[ws]
+    second = np.minimum(ws + 1, max(n_cp - 1, 0))
+    upper1 = cp[second] != cpl[second]
+    apos = np.flatnonzero(cpl == _APOSTROPHE)
+    has_apos = np.zeros(len(ws), dtype=bool)
+    if len(apos) and len(ws):
+        owner = np.searchsorted(ws, apos, side="right") - 1
+        inside = (owner >= 0) & (apos < we[np.maximum(owner, 0)])
+        has_apos[owner[inside]] = True
     w_block = np.searchsorted(starts, ws, side="right") - 1
     first = np.ones(len(ws), dtype=bool)
     first[1:] = w_block[1:] != w_block[:-1]
     shape = np.where(wlen > LONG_WORD, LONG, SHORT)
-    shape = np.where(apos_cum[we] - apos_cum[ws] > 0, CONTRACTION, shape)
-    shape = np.where(upper[ws] & first, CAP_FIRST, np.where(upper[ws], CAP, shape))
-    shape = np.where((n_upper == wlen) & (wlen >= 2), ACRONYM, shape)
-    shape = np.where(tok.digits[word], NUM, shape)
+    shape = np.where(has_apos, CONTRACTION, shape)
+    shape = np.where(upper0 & first, CAP_FIRST, np.where(upper0, CAP, shape))
+    shape = np.where(upper0 & upper1 & (wlen >= 2), ACRONYM, shape)
+    shape = np.where(_is_digit(cpl[ws]), NUM, shape)
     wid = np.where(fw > 0, fw - 1, shape)
     # Punctuation: ASCII marks (after flattening), not the "." / "," inside a number, not an
     # apostrophe inside a word (the tokeniser keeps those in the word).
-    pid = np.where(cpl < 128, _PUNCT_TABLE[np.minimum(cpl, 127)], -1)
-    ppos = np.flatnonzero(pid >= 0)
+    pid_all = _PUNCT_TABLE[cpl]
+    ppos = np.flatnonzero(pid_all >= 0)
     if len(ppos):
-        digit = np.zeros(len(cp) + 2, dtype=bool)
-        digit[1:-1] = (cp >= 48) & (cp <= 57)
-        in_number = np.isin(cp[ppos], _NUMBER_JOINERS) & digit[ppos] & digit[ppos + 2]
-        wc = np.zeros(len(cp) + 2, dtype=bool)
-        wc[1:-1] = WORD_CHAR[cp]
-        in_word = (cp[ppos] == _APOSTROPHE) & wc[ppos] & wc[ppos + 2]
-        ppos = ppos[~(in_number | in_word)]
+        before = cpl[np.maximum(ppos - 1, 0)]
+        after = cpl[np.minimum(ppos + 1, n_cp - 1)]
+        edge = (ppos == 0) | (ppos == n_cp - 1)
+        c = cpl[ppos]
+        in_number = ((c == _FULL_STOP) | (c == _COMMA)) & _is_digit(before) & _is_digit(after)
+        in_word = (c == _APOSTROPHE) & WORD_CHAR[before] & WORD_CHAR[after]
+        ppos = ppos[~((in_number | in_word) & ~edge)]
+    pid = pid_all[ppos].astype(np.int64)
     pos = np.concatenate((ws, ppos))
-    ids = np.concatenate((wid, pid[ppos]))
+    ids = np.concatenate((wid, pid))
     order = np.argsort(pos, kind="stable")
     pos, ids = pos[order], ids[order]
     block = np.searchsorted(starts, pos, side="right") - 1

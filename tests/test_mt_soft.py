@@ -37,8 +37,9 @@ def _symbols(text: str) -> list[str]:
 def test_symbols_of_a_sentence() -> None:
     assert _symbols("The Bundestag said on Monday that it wouldn't vote, as NATO's 12 members unanimously.") == [
         "the", "<cap>", "said", "on", "<cap>", "that", "it", "wouldn't", "<short>", ",", "as",
-        "<cap>", "<num>", "<short>", "<long>", ".",
+        "<acronym>", "<num>", "<short>", "<long>", ".",
     ]
+    assert _symbols("Germany's army")[0] == "<cap_first>" and _symbols("in Germany's army")[1] == "<cap>"
     assert _symbols("the people's vote")[1] == "<contraction>"
     assert _symbols("Berlin (AP) - EU data")[:3] == ["<cap_first>", "(", "<acronym>"]
 
