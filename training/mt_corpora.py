@@ -115,9 +115,11 @@ def make_pages(sentences: Iterable[Sentence], sizes: tuple[int, int] | int, seed
     return pages
 
 
-def read_roundtrips(path: Path) -> list[Page]:
+def read_roundtrips(path: Path, categories: Iterable[str] | None = None) -> list[Page]:
     """Pages of ``training/mt_roundtrip.py`` output: per article, its original lines (human) and
-    their round trips (MT). A stream cut short (generation stopped) is read up to the cut."""
+    their round trips (MT), in that order; only BBC ``categories`` when given. A stream cut short
+    (generation stopped) is read up to the cut."""
+    wanted = None if categories is None else {f"bbc_news/{c}/" for c in categories}
     originals: dict[str, list[str]] = defaultdict(list)
     trips: dict[str, list[str]] = defaultdict(list)
     try:
@@ -127,6 +129,8 @@ def read_roundtrips(path: Path) -> list[Page]:
                     r = json.loads(line)
                 except json.JSONDecodeError:
                     break  # a partly written last line
+                if wanted is not None and not any(r["file"].startswith(w) for w in wanted):
+                    continue
                 originals[r["file"]].append(r["original"])
                 trips[r["file"]].append(r["roundtrip"])
     except (EOFError, zlib.error, gzip.BadGzipFile) as e:
