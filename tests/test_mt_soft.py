@@ -214,3 +214,50 @@ def test_shipped_model_separates_held_out_mt_pages() -> None:
     y = np.array([p.is_mt for p in pages])
     from sklearn.metrics import roc_auc_score
     assert roc_auc_score(y, sc.page) >= 0.7
+
+
+def test_group_weights_balance_groups() -> None:
+    from training.mt_soft import group_weights
+
+    w = group_weights(np.array(["a", "a", "a", "b"]))
+    assert w[:3].sum() == pytest.approx(w[3]) and w.sum() == pytest.approx(4)
+
+
+def test_read_roundtrips_pairs_articles_and_survives_a_cut(tmp_path: Path) -> None:
+    from training.mt_corpora import read_roundtrips
+
+    path = tmp_path / "rt.jsonl.gz"
+    rows = [{"file": f"bbc_news/{cat}/{i:03d}.txt", "line": 2, "original": f"Original {cat} {i}.",
+             "roundtrip": f"Round trip {cat} {i}."} for cat in ("business", "politics") for i in range(40)]
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r) + "\n")
+    pages = read_roundtrips(path)
+    assert len(pages) == 160 and [p.is_mt for p in pages[:2]] == [False, True]
+    assert pages[0].sentences == ["Original business 0."] and pages[1].sentences == ["Round trip business 0."]
+    assert len(read_roundtrips(path, ["politics"])) == 80
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # generation stopped mid-stream
+    cut = read_roundtrips(path)
+    assert 0 < len(cut) < 160 and all(len(p.sentences) == 1 for p in cut)
+
+
+def test_read_mqm_ted_dedupes_and_strips_markers(tmp_path: Path) -> None:
+    from training.mt_corpora import MQM_TED, make_pages, read_mqm_ted
+
+    path = tmp_path / MQM_TED
+    path.parent.mkdir(parents=True)
+    header = "system\tdoc\tdoc_id\tseg_id\trater\tsource\ttarget\tcategory\tseverity\n"
+    lines = ["ref\ttalk.1\t1\t2\tr1\tx\tSecond <v>line</v>.\tStyle\tMinor\n",
+             "ref\ttalk.1\t1\t2\tr2\tx\tSecond line<v>.</v>\tFluency\tMinor\n",
+             "ref\ttalk.1\t1\t1\tr1\tx\tFirst line.\tNo-error\tNo-error\n",
+             "sysA\ttalk.1\t1\t1\tr1\tx\tFirst line MT.\tNo-error\tNo-error\n"]
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write(header + "".join(lines))
+    rows = read_mqm_ted(tmp_path)
+    assert [(r.system, r.text, r.is_mt) for r in rows] == [
+        ("ref", "First line.", False), ("ref", "Second line.", False), ("sysA", "First line MT.", True)]
+    pages = make_pages(rows, 20, by_document=True)
+    assert [(p.system, p.sentences) for p in pages] == [("ref", ["First line.", "Second line."]),
+                                                         ("sysA", ["First line MT."])]
+    assert make_pages(rows, 20) == []  # fixed-size pages drop a short tail
