@@ -70,6 +70,7 @@ _CODE_SPACE = 0x110000
 _PUNCT_TABLE = np.full(_CODE_SPACE, -1, dtype=np.int16)
 for _i, _c in enumerate(PUNCTUATION):
     _PUNCT_TABLE[ord(_c)] = _PUNCT_BASE + _i
+_PUNCT_TABLE[ord("'")] = _PUNCT_TABLE[ord('"')]
 _APOSTROPHE, _FULL_STOP, _COMMA = ord("'"), ord("."), ord(",")
 # Function words are recognised by packing a word's first letters into one integer
 # (KEY_BITS per letter; a-z and the apostrophe, anything else a code no function word has) and

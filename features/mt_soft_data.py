@@ -49,8 +49,10 @@ they're you're he's she's that's let's per via around across towards toward upon
 FUNCTION_WORDS: tuple[str, ...] = tuple(_FUNCTION_WORDS_TEXT.split())
 
 # Punctuation marks that are symbols of their own (ASCII after flattening). A "." or "," between
-# two digits is part of a number and not counted.
-PUNCTUATION = '.,;:()"?!-\''
+# two digits is part of a number and not counted. A single quote that is not an apostrophe
+# inside a word counts as '"': single vs double quotation marks is house style (the British
+# WMT references quote 'like this'), not translation.
+PUNCTUATION = '.,;:()"?!-'
 
 # Shape classes of the other words, in this order after the function words and punctuation.
 SHAPES: tuple[str, ...] = (

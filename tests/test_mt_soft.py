@@ -56,6 +56,8 @@ def test_typography_is_flattened() -> None:
     a, b = symbol_ngrams([curly]), symbol_ngrams([straight])
     assert a.uni.tolist() == b.uni.tolist()
     assert a.pair.tolist() == b.pair.tolist()
+    # Single vs double quotation marks is house style: both are the '"' symbol.
+    assert _symbols("the 'reform' failed") == _symbols('the "reform" failed')
 
 
 def test_pairs_stay_inside_blocks() -> None:
@@ -202,18 +204,19 @@ def test_training_learns_and_writes_a_loadable_model(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not HTMT.is_file(), reason="shared MT corpus not available")
 def test_shipped_model_separates_held_out_mt_pages() -> None:
-    """WMT 2019 (never trained on): DeepL pages score above the human references of the same sentences."""
+    """WMT 2016-19 (never trained on): MT pages score above the human references of the same
+    sentences (issue 4's target, ROC-AUC >= 0.72)."""
+    from sklearn.metrics import roc_auc_score
+
     from training.mt_corpora import make_pages, read_htmt
 
-    rows = [s for s in read_htmt(SHARED / "corpora") if s.year == 2019
-            and s.system in ("human(WMT reference)", "DeepL(2021-22)")]
+    rows = [s for s in read_htmt(SHARED / "corpora") if s.year >= 2016 and s.direction == "de->en"]
     pages = make_pages(rows, 20)
     texts = [t for p in pages for t in p.sentences]
     page = np.repeat(np.arange(len(pages)), [len(p.sentences) for p in pages])
     sc = soft_scores(texts, page, len(pages))
     y = np.array([p.is_mt for p in pages])
-    from sklearn.metrics import roc_auc_score
-    assert roc_auc_score(y, sc.page) >= 0.7
+    assert roc_auc_score(y, sc.page) >= 0.72
 
 
 def test_group_weights_balance_groups() -> None:
