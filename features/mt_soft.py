@@ -64,14 +64,22 @@ _PUNCT_BASE = _N_FW
 _SHAPE_BASE = _N_FW + len(PUNCTUATION)
 (NUM, CAP_FIRST, CAP, ACRONYM, CONTRACTION, LONG, SHORT) = (_SHAPE_BASE + i for i in range(len(SHAPES)))
 V = len(SYMBOLS)
-# ASCII code point -> punctuation symbol id (-1: not a punctuation symbol).
 _CODE_SPACE = 0x110000
-# Code point -> punctuation symbol id (-1: none), over all of Unicode: one gather per batch.
-_PUNCT_TABLE = np.full(_CODE_SPACE, -1, dtype=np.int16)
+# One class per code point, typography flattened in (FLATTEN), so a batch needs one gather:
+# OTHER, a word character (``\w``), an apostrophe / single quote, or punctuation symbol k
+# (PUNCT + k).
+_OTHER, _WORD, _APOS, _PUNCT = 0, 1, 2, 3
+_CLASS = np.where(WORD_CHAR, _WORD, _OTHER).astype(np.uint8)
 for _i, _c in enumerate(PUNCTUATION):
-    _PUNCT_TABLE[ord(_c)] = _PUNCT_BASE + _i
-_PUNCT_TABLE[ord("'")] = _PUNCT_TABLE[ord('"')]
-_APOSTROPHE, _FULL_STOP, _COMMA = ord("'"), ord("."), ord(",")
+    _CLASS[ord(_c)] = _PUNCT + _i
+_CLASS[ord("'")] = _APOS
+for _k, _v in FLATTEN.items():
+    _CLASS[_k] = _CLASS[ord(_v)]
+# Class -> symbol id of a standalone mark (a single quote is the '"' symbol: house style).
+_MARK_SYMBOL = np.full(_PUNCT + len(PUNCTUATION), -1, dtype=np.int64)
+_MARK_SYMBOL[_PUNCT:] = _PUNCT_BASE + np.arange(len(PUNCTUATION))
+_MARK_SYMBOL[_APOS] = _PUNCT_BASE + PUNCTUATION.index('"')
+_FULL_STOP_CLASS, _COMMA_CLASS = _PUNCT + PUNCTUATION.index("."), _PUNCT + PUNCTUATION.index(",")
 # Function words are recognised by packing a word's first letters into one integer
 # (KEY_BITS per letter; a-z and the apostrophe, anything else a code no function word has) and
 # looking the integers up in the sorted keys of FUNCTION_WORDS: a few gathers per batch, no
@@ -81,30 +89,23 @@ _KEY_OTHER = (1 << _KEY_BITS) - 1
 _MAX_FW_LEN = max(map(len, FUNCTION_WORDS))
 _KEY_CODE = np.full(_CODE_SPACE, _KEY_OTHER, dtype=np.uint64)
 _KEY_CODE[ord("a"):ord("z") + 1] = np.arange(1, 27, dtype=np.uint64)
-_KEY_CODE[ord("'")] = 27
-# FLATTEN as a code-point table over all of Unicode (one gather; str.translate with a dict
-# costs ~200 ns a character).
-_FLATTEN_TABLE = np.arange(_CODE_SPACE, dtype=np.uint32)
-for _k, _v in FLATTEN.items():
-    _FLATTEN_TABLE[_k] = ord(_v)
+_KEY_CODE[_CLASS == _APOS] = 27
 
 
 def _is_digit(c: np.ndarray) -> np.ndarray:
     return (c >= 48) & (c <= 57)
 
 
-def _word_spans(cpl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Starts and ends of the words of TOKEN_RX (``\\w+(?:'\\w+)*``) in flattened code points."""
-    n = len(cpl)
+def _word_spans(cls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of the words of TOKEN_RX (``\\w+(?:'\\w+)*``), from character classes."""
+    n = len(cls)
     if n == 0:
         z = np.zeros(0, dtype=np.int64)
         return z, z
-    w = WORD_CHAR[cpl]
-    prev_w = np.zeros(n, dtype=bool)
-    prev_w[1:] = w[:-1]
-    next_w = np.zeros(n, dtype=bool)
-    next_w[:-1] = w[1:]
-    inside = w | ((cpl == _APOSTROPHE) & prev_w & next_w)
+    w = cls == _WORD
+    joins = np.zeros(n, dtype=bool)
+    joins[1:-1] = (cls[1:-1] == _APOS) & w[:-2] & w[2:]
+    inside = w | joins
     edge = np.diff(inside.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
     return np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
 
@@ -131,7 +132,7 @@ def _word_keys(cpl: np.ndarray, ws: np.ndarray, wlen: np.ndarray) -> np.ndarray:
 def _function_word_keys() -> np.ndarray:
     text = "\n".join(FUNCTION_WORDS)
     cpl = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    ws, we = _word_spans(cpl)
+    ws, we = _word_spans(_CLASS[cpl])
     if len(ws) != len(FUNCTION_WORDS):
         raise ValueError("a function word is not a single TOKEN_RX word")
     return _word_keys(cpl, ws, we - ws)
@@ -186,17 +187,20 @@ def symbol_ngrams(texts: Sequence[str]) -> Ngrams:
         np.cumsum(lengths[:-1] + 1, out=starts[1:])
     joined = "\n".join(texts)
     cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    low = _lower_same_length(joined).encode("utf-32-le", "surrogatepass")
-    cpl = _FLATTEN_TABLE[np.frombuffer(low, dtype=np.uint32)]
+    cpl = np.frombuffer(_lower_same_length(joined).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cls = _CLASS[cpl]
     n_cp = len(cpl)
-    ws, we = _word_spans(cpl)
+    ws, we = _word_spans(cls)
     wlen = we - ws
     fw = _function_word_rows(cpl, ws, wlen)
     # Case from the first two characters of each word only (gathers, not passes over the text).
     upper0 = cp[ws] != cpl[ws]
     second = np.minimum(ws + 1, max(n_cp - 1, 0))
     upper1 = cp[second] != cpl[second]
-    apos = np.flatnonzero(cpl == _APOSTROPHE)
+    # Marks: punctuation and apostrophes; an apostrophe inside a word belongs to the word.
+    mpos = np.flatnonzero(cls >= _APOS)
+    mcls = cls[mpos]
+    apos = mpos[mcls == _APOS]
     has_apos = np.zeros(len(ws), dtype=bool)
     if len(apos) and len(ws):
         owner = np.searchsorted(ws, apos, side="right") - 1
@@ -211,19 +215,18 @@ def symbol_ngrams(texts: Sequence[str]) -> Ngrams:
     shape = np.where(upper0 & upper1 & (wlen >= 2), ACRONYM, shape)
     shape = np.where(_is_digit(cpl[ws]), NUM, shape)
     wid = np.where(fw > 0, fw - 1, shape)
-    # Punctuation: ASCII marks (after flattening), not the "." / "," inside a number, not an
-    # apostrophe inside a word (the tokeniser keeps those in the word).
-    pid_all = _PUNCT_TABLE[cpl]
-    ppos = np.flatnonzero(pid_all >= 0)
+    ppos, pcls = mpos, mcls
     if len(ppos):
-        before = cpl[np.maximum(ppos - 1, 0)]
-        after = cpl[np.minimum(ppos + 1, n_cp - 1)]
+        # Not the "." / "," inside a number, not an apostrophe inside a word.
+        before = np.maximum(ppos - 1, 0)
+        after = np.minimum(ppos + 1, n_cp - 1)
         edge = (ppos == 0) | (ppos == n_cp - 1)
-        c = cpl[ppos]
-        in_number = ((c == _FULL_STOP) | (c == _COMMA)) & _is_digit(before) & _is_digit(after)
-        in_word = (c == _APOSTROPHE) & WORD_CHAR[before] & WORD_CHAR[after]
-        ppos = ppos[~((in_number | in_word) & ~edge)]
-    pid = pid_all[ppos].astype(np.int64)
+        in_number = (((pcls == _FULL_STOP_CLASS) | (pcls == _COMMA_CLASS))
+                     & _is_digit(cpl[before]) & _is_digit(cpl[after]))
+        in_word = (pcls == _APOS) & (cls[before] == _WORD) & (cls[after] == _WORD)
+        keep = ~((in_number | in_word) & ~edge)
+        ppos, pcls = ppos[keep], pcls[keep]
+    pid = _MARK_SYMBOL[pcls]
     pos = np.concatenate((ws, ppos))
     ids = np.concatenate((wid, pid))
     order = np.argsort(pos, kind="stable")
