@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from features import mt_soft
 from features.extract import FEATURE_NAMES, SCHEMA_VERSION, extract_batch
 from features.segment import Block, html_to_blocks, segment_text
 
@@ -131,6 +132,10 @@ class Classifier:
     def load(cls, path: str | Path | None = None) -> Classifier:
         """Load the shipped model (or the model at ``path``); never executes code from the file."""
         p = Path(path) if path is not None else default_model_path()
+        try:  # the soft MT signal's model: fail here, clearly, not page by page
+            mt_soft.load_soft_model()
+        except mt_soft.SoftModelError as e:
+            raise ModelError(str(e)) from e
         return cls(BlockModel.load(p, expected_schema=SCHEMA_VERSION, expected_features=FEATURE_NAMES), p.resolve())
 
     def __reduce__(self):
@@ -252,12 +257,16 @@ class Classifier:
         has_comments = np.array([f.size > 0 for f in first_comment], dtype=bool)
         block_starts = np.zeros(len(texts), dtype=np.int64)
         np.cumsum(pf.lengths[:-1] + 1, out=block_starts[1:])
-        page_scores = scores.batch_scores(label_all, pf.lengths, page_of, len(pages), pf.mt, pf.dup,
-                                          pf.profanity, "\n".join(texts), block_starts, has_comments)
+        # MT: artefacts (pf.mt, also a model feature) plus the soft translationese signal.
+        soft = mt_soft.soft_scores(texts, page_of, len(pages))
+        mt_block = mt_soft.combine(pf.mt, soft.block, mt_soft.SOFT_BLOCK_WEIGHT)
+        page_scores = scores.batch_scores(label_all, pf.lengths, page_of, len(pages), mt_block, pf.dup,
+                                          pf.profanity, "\n".join(texts), block_starts, has_comments,
+                                          mt_soft_page=soft.page)
         # Rounded once for the whole batch (k / 10**ROUND is the shortest float for its decimal).
         e_, c_, s_, b_ = LABELS  # a dict display is several times faster than dict(zip(...))
         probs = [{e_: e, c_: c, s_: s, b_: b} for e, c, s, b in np.round(proba, ROUND).tolist()]
-        mt_r = np.round(pf.mt.astype(np.float64), ROUND).tolist()
+        mt_r = np.round(mt_block, ROUND).tolist()
         prof_r = np.round(pf.profanity.astype(np.float64), ROUND).tolist()
         names_all = [LABELS[i] for i in label_all.tolist()]
         evidence = [a + b for a, b in zip(pf.mt_evidence, pf.profanity_evidence)]

@@ -26,6 +26,7 @@ import numpy as np
 
 from features.extract import duplicate_flags
 from features.mt import PAGE_COUNT_SCALE, PAGE_SCORE_POWER, PAGE_SHARE_GAIN, mt_page_scores
+from features.mt_soft import SOFT_PAGE_WEIGHT, combine
 
 from .model import LABELS
 
@@ -204,7 +205,7 @@ def rule_values(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pag
 
 def batch_scores(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pages: int, mt: np.ndarray,
                  dup: np.ndarray, profanity: np.ndarray, doc: str, block_starts: np.ndarray,
-                 has_comments: np.ndarray) -> list[PageScores]:
+                 has_comments: np.ndarray, mt_soft_page: np.ndarray | None = None) -> list[PageScores]:
     """Page fields for a batch of pages from a few ``bincount`` calls and one regex scan.
 
     ``doc`` is every block of the batch joined by newlines and ``block_starts`` each block's
@@ -221,6 +222,8 @@ def batch_scores(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pa
     total = by_label.sum(axis=1)
     dup_all = np.bincount(page, weights=lengths_f * (np.asarray(dup) > 0), minlength=n_pages)
     mt_all = mt_page_scores(mt, lengths_f, page, n_pages)
+    if mt_soft_page is not None:  # the page's soft translationese signal (features/mt_soft.py)
+        mt_all = combine(mt_all, mt_soft_page, SOFT_PAGE_WEIGHT)
     markers = _markers_per_page(doc, block_starts, page, n_pages)
     values = rule_values(labels, lengths_f, page, n_pages, mt, dup, profanity, markers)
     q, reasons = _quality_and_reasons(penalties(values))

@@ -2,8 +2,10 @@
 
 LABELS.md (``mt``) asks for two kinds of evidence; this module is the first: artefacts people
 essentially never write. Each block gets ``mt`` in 0..1 and evidence spans
-``{"kind", "start", "end"}`` (character offsets into the block's text, INTERFACE.md). The soft
-statistical signals of translationese are a separate, later feature.
+``{"kind", "start", "end"}`` (character offsets into the block's text, INTERFACE.md). The
+second, the soft statistical signal of translationese, is ``features/mt_soft.py``, which also
+says how the two are combined into the ``mt`` and ``mt_score`` the classifier reports (the
+``mt`` feature column of the block model is this module's artefact score alone).
 
 Patterns and weights (the data lives in ``features/mt_patterns.py``; a weight of 0.5 or more
 means one hit alone puts the block at ``mt >= 0.5``; weaker ones only add up):

@@ -1,0 +1,369 @@
+"""Soft page-level signal of translationese, and how it joins the artefact scores of ``features/mt.py``.
+
+Artefacts (``mt.py``) catch careless machine translation; fluent MT (DeepL, Google) has none.
+What is left is *how* its sentences are built: a little more "the" and "of", fewer
+contractions and pronouns, commas in other places. Any one sentence says almost nothing; a
+page of them says more. So:
+
+1. Each block is reduced to symbols (``features/mt_soft_data.py``: function words kept, other
+   words replaced by their shape, punctuation kept, typography flattened first) and scored by a
+   logistic model over symbol unigrams and adjacent pairs, the weights learned from WMT news
+   (``training/mt_soft.py``): ``z = w . counts / sqrt(n) + bias``, where ``n`` counts the
+   block's unigrams and pairs (a longer sentence may say more, not linearly more).
+2. Only English-looking prose blocks are scored: at least ``MIN_WORDS`` words, of which at
+   least ``MIN_FUNCTION_SHARE`` are function words (a menu, a list of names, a page in another
+   language carries no signal the model knows).
+3. Page: ``S = sum(z) / sqrt(number of scored blocks)`` (independent weak votes add up like
+   that), and a calibrated probability ``p = sigmoid(a * S + b)`` fitted out of fold on pages of
+   5 to 40 sentences.
+
+Combining with the artefacts (issue 4: strong artefacts dominate, fluent MT is scored honestly
+low-confidence). Every weight below is a named constant:
+
+- block: ``mt = 1 - (1 - artefact) * (1 - SOFT_BLOCK_WEIGHT * p_block ** SOFT_POWER)``: soft
+  evidence alone stays below ``SOFT_BLOCK_WEIGHT`` (0.2), far from the 0.5 that flags a block;
+- page: ``mt_score = 1 - (1 - artefact_page) * (1 - SOFT_PAGE_WEIGHT * p_page ** SOFT_POWER)``:
+  at most ``SOFT_PAGE_WEIGHT`` (0.35) from style alone; raising ``p`` to ``SOFT_POWER`` keeps a
+  page the model is unsure about (p near 0.5) near 0.04 while keeping the order of pages (the
+  ROC-AUC) intact.
+
+The model file (``data/mt-soft.json``) is plain JSON: the symbol alphabet (checked against
+``SYMBOLS``: a model trained on another alphabet is refused with a clear error), unigram
+weights, the pair weights as a sparse list, the bias and the page calibration.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from features.mt_soft_data import FLATTEN, FUNCTION_WORDS, LONG_WORD, PUNCTUATION, SHAPES, SYMBOLS
+from features.tokens import WORD_CHAR
+
+__all__ = ["SoftModel", "SoftScores", "symbol_ngrams", "soft_scores", "combine", "default_soft_path",
+           "load_soft_model", "SoftModelError", "SOFT_SCHEMA"]
+
+SOFT_SCHEMA = "mt-soft-1"
+SOFT_STEM = "mt-soft"
+ENV_SOFT_MODEL = "NEWSWINNOW_MT_SOFT"
+MIN_WORDS = 6
+MIN_FUNCTION_SHARE = 0.25
+SOFT_BLOCK_WEIGHT = 0.2
+SOFT_PAGE_WEIGHT = 0.35
+SOFT_POWER = 3.0
+
+_N_FW = len(FUNCTION_WORDS)
+_PUNCT_BASE = _N_FW
+_SHAPE_BASE = _N_FW + len(PUNCTUATION)
+(NUM, CAP_FIRST, CAP, ACRONYM, CONTRACTION, LONG, SHORT) = (_SHAPE_BASE + i for i in range(len(SHAPES)))
+V = len(SYMBOLS)
+_CODE_SPACE = 0x110000
+# One class per code point, typography flattened in (FLATTEN), so a batch needs one gather:
+# OTHER, a word character (``\w``), an apostrophe / single quote, or punctuation symbol k
+# (PUNCT + k).
+_OTHER, _WORD, _APOS, _PUNCT = 0, 1, 2, 3
+_CLASS = np.where(WORD_CHAR, _WORD, _OTHER).astype(np.uint8)
+for _i, _c in enumerate(PUNCTUATION):
+    _CLASS[ord(_c)] = _PUNCT + _i
+_CLASS[ord("'")] = _APOS
+for _k, _v in FLATTEN.items():
+    _CLASS[_k] = _CLASS[ord(_v)]
+# Class -> symbol id of a standalone mark (a single quote is the '"' symbol: house style).
+_MARK_SYMBOL = np.full(_PUNCT + len(PUNCTUATION), -1, dtype=np.int64)
+_MARK_SYMBOL[_PUNCT:] = _PUNCT_BASE + np.arange(len(PUNCTUATION))
+_MARK_SYMBOL[_APOS] = _PUNCT_BASE + PUNCTUATION.index('"')
+_FULL_STOP_CLASS, _COMMA_CLASS = _PUNCT + PUNCTUATION.index("."), _PUNCT + PUNCTUATION.index(",")
+# Function words are recognised by packing a word's first letters into one integer
+# (KEY_BITS per letter; a-z and the apostrophe, anything else a code no function word has) and
+# looking the integers up in the sorted keys of FUNCTION_WORDS: a few gathers per batch, no
+# hashing of every token.
+_KEY_BITS = 5
+_KEY_OTHER = (1 << _KEY_BITS) - 1
+_MAX_FW_LEN = max(map(len, FUNCTION_WORDS))
+_KEY_CODE = np.full(_CODE_SPACE, _KEY_OTHER, dtype=np.uint64)
+_KEY_CODE[ord("a"):ord("z") + 1] = np.arange(1, 27, dtype=np.uint64)
+_KEY_CODE[_CLASS == _APOS] = 27
+
+
+def _is_digit(c: np.ndarray) -> np.ndarray:
+    return (c >= 48) & (c <= 57)
+
+
+def _word_spans(cls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of the words of TOKEN_RX (``\\w+(?:'\\w+)*``), from character classes."""
+    n = len(cls)
+    if n == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z
+    w = cls == _WORD
+    joins = np.zeros(n, dtype=bool)
+    joins[1:-1] = (cls[1:-1] == _APOS) & w[:-2] & w[2:]
+    inside = w | joins
+    edge = np.diff(inside.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    return np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+
+
+def _word_keys(cpl: np.ndarray, ws: np.ndarray, wlen: np.ndarray) -> np.ndarray:
+    """One integer per word from its letters (words longer than any function word: 0).
+
+    Words are taken by length, so a word of L letters costs L gathers (no masking passes).
+    """
+    key = np.zeros(len(ws), dtype=np.uint64)
+    shift = np.uint64(_KEY_BITS)
+    for length in range(1, _MAX_FW_LEN + 1):
+        idx = np.flatnonzero(wlen == length)
+        if not len(idx):
+            continue
+        start = ws[idx]
+        k = np.zeros(len(idx), dtype=np.uint64)
+        for j in range(length):
+            k = (k << shift) | _KEY_CODE[cpl[start + j]]
+        key[idx] = k
+    return key
+
+
+def _function_word_keys() -> np.ndarray:
+    text = "\n".join(FUNCTION_WORDS)
+    cpl = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    ws, we = _word_spans(_CLASS[cpl])
+    if len(ws) != len(FUNCTION_WORDS):
+        raise ValueError("a function word is not a single TOKEN_RX word")
+    return _word_keys(cpl, ws, we - ws)
+
+
+_FW_KEYS = _function_word_keys()
+_FW_ORDER = np.argsort(_FW_KEYS, kind="stable")
+_FW_SORTED = _FW_KEYS[_FW_ORDER]
+
+
+def _function_word_rows(cpl: np.ndarray, ws: np.ndarray, wlen: np.ndarray) -> np.ndarray:
+    """1 + index in FUNCTION_WORDS of each word, 0 for other words."""
+    keys = _word_keys(cpl, ws, wlen)
+    at = np.minimum(np.searchsorted(_FW_SORTED, keys), len(_FW_SORTED) - 1)
+    return np.where((_FW_SORTED[at] == keys) & (keys > 0), _FW_ORDER[at] + 1, 0)
+
+
+class SoftModelError(ValueError):
+    """The soft-signal model file is missing, malformed, or built for another symbol alphabet."""
+
+
+@dataclass(frozen=True)
+class Ngrams:
+    """Symbol unigrams and adjacent pairs of a batch of blocks, as flat arrays.
+
+    ``uni``/``uni_block``: symbol id and block of every token; ``pair``/``pair_block``: code
+    ``a * V + b`` of every adjacent pair inside a block; ``words``/``function_words``: per block.
+    """
+
+    uni: np.ndarray
+    uni_block: np.ndarray
+    pair: np.ndarray
+    pair_block: np.ndarray
+    words: np.ndarray
+    function_words: np.ndarray
+
+
+def _lower_same_length(text: str) -> str:
+    """``text.lower()``, except characters whose lower case is longer ('İ') stay as they are."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def symbol_ngrams(texts: Sequence[str]) -> Ngrams:
+    """Every block's symbols and symbol pairs, for the whole batch at once (numpy, no per-token Python)."""
+    n = len(texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    starts = np.zeros(n, dtype=np.int64)
+    if n:
+        np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    joined = "\n".join(texts)
+    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cpl = np.frombuffer(_lower_same_length(joined).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cls = _CLASS[cpl]
+    n_cp = len(cpl)
+    ws, we = _word_spans(cls)
+    wlen = we - ws
+    fw = _function_word_rows(cpl, ws, wlen)
+    # Case from the first two characters of each word only (gathers, not passes over the text).
+    upper0 = cp[ws] != cpl[ws]
+    second = np.minimum(ws + 1, max(n_cp - 1, 0))
+    upper1 = cp[second] != cpl[second]
+    # Marks: punctuation and apostrophes; an apostrophe inside a word belongs to the word.
+    mpos = np.flatnonzero(cls >= _APOS)
+    mcls = cls[mpos]
+    apos = mpos[mcls == _APOS]
+    has_apos = np.zeros(len(ws), dtype=bool)
+    if len(apos) and len(ws):
+        owner = np.searchsorted(ws, apos, side="right") - 1
+        inside = (owner >= 0) & (apos < we[np.maximum(owner, 0)])
+        has_apos[owner[inside]] = True
+    w_block = np.searchsorted(starts, ws, side="right") - 1
+    first = np.ones(len(ws), dtype=bool)
+    first[1:] = w_block[1:] != w_block[:-1]
+    shape = np.where(wlen > LONG_WORD, LONG, SHORT)
+    shape = np.where(has_apos, CONTRACTION, shape)
+    shape = np.where(upper0 & first, CAP_FIRST, np.where(upper0, CAP, shape))
+    shape = np.where(upper0 & upper1 & (wlen >= 2), ACRONYM, shape)
+    shape = np.where(_is_digit(cpl[ws]), NUM, shape)
+    wid = np.where(fw > 0, fw - 1, shape)
+    ppos, pcls = mpos, mcls
+    if len(ppos):
+        # Not the "." / "," inside a number, not an apostrophe inside a word.
+        before = np.maximum(ppos - 1, 0)
+        after = np.minimum(ppos + 1, n_cp - 1)
+        edge = (ppos == 0) | (ppos == n_cp - 1)
+        in_number = (((pcls == _FULL_STOP_CLASS) | (pcls == _COMMA_CLASS))
+                     & _is_digit(cpl[before]) & _is_digit(cpl[after]))
+        in_word = (pcls == _APOS) & (cls[before] == _WORD) & (cls[after] == _WORD)
+        keep = ~((in_number | in_word) & ~edge)
+        ppos, pcls = ppos[keep], pcls[keep]
+    pid = _MARK_SYMBOL[pcls]
+    pos = np.concatenate((ws, ppos))
+    ids = np.concatenate((wid, pid))
+    order = np.argsort(pos, kind="stable")
+    pos, ids = pos[order], ids[order]
+    block = np.searchsorted(starts, pos, side="right") - 1
+    same = block[1:] == block[:-1]
+    pair = (ids[:-1] * V + ids[1:])[same]
+    pair_block = block[:-1][same]
+    words = np.bincount(w_block, minlength=n)
+    function_words = np.bincount(w_block, weights=(fw > 0).astype(np.float64), minlength=n)
+    return Ngrams(ids, block, pair, pair_block, words, function_words)
+
+
+def prose_mask(ng: Ngrams) -> np.ndarray:
+    """Blocks the model scores: enough words, and enough of them English function words."""
+    return (ng.words >= MIN_WORDS) & (ng.function_words >= MIN_FUNCTION_SHARE * np.maximum(ng.words, 1))
+
+
+def ngram_counts(ng: Ngrams, n_blocks: int) -> np.ndarray:
+    """Unigrams + pairs per block (the ``n`` of ``z = w . counts / sqrt(n)``)."""
+    return (np.bincount(ng.uni_block, minlength=n_blocks) + np.bincount(ng.pair_block, minlength=n_blocks)
+            ).astype(np.float64)
+
+
+@dataclass(frozen=True)
+class SoftModel:
+    """Logistic weights over symbol unigrams and pairs, plus the page calibration."""
+
+    unigram: np.ndarray  # (V,)
+    pair: np.ndarray     # (V * V,), zero for pairs the model does not know
+    bias: float
+    page_a: float
+    page_b: float
+    meta: dict
+
+    def block_logits(self, ng: Ngrams, n_blocks: int) -> np.ndarray:
+        """``z`` per block (every block; callers mask non-prose blocks)."""
+        total = (np.bincount(ng.uni_block, weights=self.unigram[ng.uni], minlength=n_blocks)
+                 + np.bincount(ng.pair_block, weights=self.pair[ng.pair], minlength=n_blocks))
+        return total / np.sqrt(ngram_counts(ng, n_blocks) + 1.0) + self.bias
+
+    def to_json(self) -> dict:
+        nz = np.flatnonzero(self.pair)
+        return {
+            "schema": SOFT_SCHEMA, "symbols": list(SYMBOLS),
+            "unigram": [round(float(x), 5) for x in self.unigram],
+            "pairs": [[int(k // V), int(k % V), round(float(self.pair[k]), 5)] for k in nz],
+            "bias": self.bias, "page_a": self.page_a, "page_b": self.page_b, "meta": self.meta,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict, where: str = "model") -> SoftModel:
+        if not isinstance(data, dict) or data.get("schema") != SOFT_SCHEMA:
+            raise SoftModelError(f"{where}: not a {SOFT_SCHEMA} soft-signal model "
+                                 f"(schema {data.get('schema') if isinstance(data, dict) else None!r})")
+        if data.get("symbols") != list(SYMBOLS):
+            raise SoftModelError(f"{where}: trained on another symbol alphabet than features/mt_soft_data.py; "
+                                 "retrain with training/mt_soft.py")
+        try:
+            unigram = np.asarray(data["unigram"], dtype=np.float64)
+            pair = np.zeros(V * V, dtype=np.float64)
+            for a, b, w in data["pairs"]:
+                pair[int(a) * V + int(b)] = float(w)
+            model = cls(unigram, pair, float(data["bias"]), float(data["page_a"]), float(data["page_b"]),
+                        dict(data.get("meta", {})))
+        except (KeyError, TypeError, ValueError, IndexError) as e:
+            raise SoftModelError(f"{where}: malformed soft-signal model ({type(e).__name__}: {e})") from e
+        if unigram.shape != (V,) or not np.isfinite(unigram).all() or not np.isfinite(pair).all():
+            raise SoftModelError(f"{where}: unigram weights must be {V} finite numbers")
+        return model
+
+
+def default_soft_path() -> Path:
+    """$NEWSWINNOW_MT_SOFT, the repo's data/, or the installed share/newswinnow/data."""
+    env = os.environ.get(ENV_SOFT_MODEL)
+    if env:
+        return Path(env)
+    candidates = [Path(__file__).resolve().parent.parent / "data" / f"{SOFT_STEM}.json",
+                  Path(sys.prefix) / "share" / "newswinnow" / "data" / f"{SOFT_STEM}.json"]
+    return next((c for c in candidates if c.exists()), candidates[0])
+
+
+def load_soft_model(path: str | None = None) -> SoftModel:
+    """The soft-signal model at ``path`` (default: :func:`default_soft_path`), loaded once per path."""
+    return _load_soft_model(str(path) if path else str(default_soft_path()))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_soft_model(path: str) -> SoftModel:
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise SoftModelError(f"{p}: cannot read the soft-signal model ({e.strerror or e})") from e
+    except json.JSONDecodeError as e:
+        raise SoftModelError(f"{p}: not JSON ({e})") from e
+    return SoftModel.from_json(data, str(p))
+
+
+@dataclass(frozen=True)
+class SoftScores:
+    """Per block: probability-like soft score (0 for blocks not scored); per page: calibrated p."""
+
+    block: np.ndarray
+    page: np.ndarray
+    page_stat: np.ndarray
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -50.0, 50.0)))
+
+
+def soft_scores(texts: Sequence[str], page: np.ndarray, n_pages: int, model: SoftModel | None = None) -> SoftScores:
+    """Soft translationese probability per block and per page (``page`` gives each block's page)."""
+    model = model or load_soft_model()
+    n = len(texts)
+    if n == 0:
+        z = np.zeros(0)
+        return SoftScores(z, np.zeros(n_pages), np.zeros(n_pages))
+    ng = symbol_ngrams(texts)
+    z = model.block_logits(ng, n)
+    prose = prose_mask(ng)
+    block = np.where(prose, _sigmoid(z), 0.0)
+    page = np.asarray(page)
+    votes = np.bincount(page, weights=np.where(prose, z, 0.0), minlength=n_pages)
+    count = np.bincount(page, weights=prose.astype(np.float64), minlength=n_pages)
+    stat = votes / np.sqrt(np.maximum(count, 1.0))
+    page_p = np.where(count > 0, _sigmoid(model.page_a * stat + model.page_b), 0.0)
+    return SoftScores(block, page_p, stat)
+
+
+def soft_contribution(p: np.ndarray, weight: float) -> np.ndarray:
+    """What a soft probability adds to an mt score: ``weight * p ** SOFT_POWER``."""
+    return weight * np.power(np.clip(p, 0.0, 1.0), SOFT_POWER)
+
+
+def combine(artefact: np.ndarray, soft_p: np.ndarray, weight: float) -> np.ndarray:
+    """``1 - (1 - artefact) * (1 - weight * soft_p ** SOFT_POWER)``: artefacts dominate, style adds a little."""
+    a = np.clip(np.asarray(artefact, dtype=np.float64), 0.0, 1.0)
+    return 1.0 - (1.0 - a) * (1.0 - soft_contribution(soft_p, weight))

@@ -1,0 +1,70 @@
+"""The data of the soft translationese signal (``features/mt_soft.py``): what is counted.
+
+The signal is a logistic model over *function-word n-grams*: every token of a block is reduced
+to a symbol - the word itself when it is one of ``FUNCTION_WORDS``, a punctuation mark, or a
+shape class for every other word (capitalised, number, long, short, contraction) - and the
+model weighs each symbol and each pair of adjacent symbols. Content words never appear, so
+the model cannot learn topics, names or spelling conventions (British "-ise" vs American
+"-ize" separates the WMT references from DeepL/Google output and says nothing about machine
+translation); what it can learn is how the sentence is built: article use, "of" chains,
+pronouns, connectives, where commas fall, contractions. Those are the classic translationese
+features (Baroni & Bernardini 2006; Volansky et al. 2015).
+
+Typography is flattened before anything is counted (``FLATTEN``): WMT references use curly
+quotes and en dashes where the MT outputs use straight ones, a difference in the pipeline that
+produced the files, not in the translation (issue 4 warns of that shortcut).
+"""
+
+from __future__ import annotations
+
+# One character for one character, so offsets stay valid: curly quotes -> straight, dashes and
+# minus -> "-", guillemets and low quotes -> '"', the ellipsis character -> ".", no-break and
+# thin spaces -> " ", the acute/grave accent used as an apostrophe -> "'".
+FLATTEN: dict[int, str] = {
+    ord(c): r
+    for chars, r in (
+        ("\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033", '"'),
+        ("\u2018\u2019\u201a\u201b\u00b4\u0060\u2032", "'"),
+        ("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+        ("\u2026", "."),
+        ("\u00a0\u2007\u2009\u200a\u202f", " "),
+    )
+    for c in chars
+}
+
+# Closed-class English words (and the commonest reporting verbs and adverbs of news), kept as
+# themselves. Lower-case; contractions are tokens of their own ("don't", "it's").
+_FUNCTION_WORDS_TEXT = """
+the a an of to in and that is was for on with as by at from it he she they we i you me him us
+them his her their its our your my this these those which who whom whose what when where why how
+there here be been being are were am has have had having will would can could may might should
+must shall do does did done not no nor but or if than then so also such more most much many very
+only other another all any some each both either neither one two just even still yet already
+again ever never always often about after before over under into onto through during against
+between among without within up down out off because while although though since until unless
+whether however therefore thus according said says say there's it's don't doesn't didn't isn't
+wasn't aren't weren't can't won't wouldn't couldn't shouldn't haven't hasn't hadn't i'm we're
+they're you're he's she's that's let's per via around across towards toward upon
+"""
+FUNCTION_WORDS: tuple[str, ...] = tuple(_FUNCTION_WORDS_TEXT.split())
+
+# Punctuation marks that are symbols of their own (ASCII after flattening). A "." or "," between
+# two digits is part of a number and not counted. A single quote that is not an apostrophe
+# inside a word counts as '"': single vs double quotation marks is house style (the British
+# WMT references quote 'like this'), not translation.
+PUNCTUATION = '.,;:()"?!-'
+
+# Shape classes of the other words, in this order after the function words and punctuation.
+SHAPES: tuple[str, ...] = (
+    "<num>",        # all digits
+    "<cap_first>",  # capitalised, first word of the block
+    "<cap>",        # capitalised elsewhere (names, sentence starts after a full stop)
+    "<acronym>",    # two or more letters, all capitals
+    "<contraction>",  # lower-case with an apostrophe inside ("people's"; "Germany's" is <cap>)
+    "<long>",       # lower-case, more than LONG_WORD letters
+    "<short>",      # lower-case, LONG_WORD letters or fewer
+)
+LONG_WORD = 7
+
+# The symbol alphabet: row i of the model's unigram weights is SYMBOLS[i].
+SYMBOLS: tuple[str, ...] = FUNCTION_WORDS + tuple(PUNCTUATION) + SHAPES
