@@ -258,7 +258,7 @@ class Classifier:
         block_starts = np.zeros(len(texts), dtype=np.int64)
         np.cumsum(pf.lengths[:-1] + 1, out=block_starts[1:])
         # MT: artefacts (pf.mt, also a model feature) plus the soft translationese signal.
-        soft = mt_soft.soft_scores(texts, page_of, len(pages))
+        soft = mt_soft.soft_scores(texts, page_of, len(pages), tokens=pf.tokens)
         mt_block = mt_soft.combine(pf.mt, soft.block, mt_soft.SOFT_BLOCK_WEIGHT)
         page_scores = scores.batch_scores(label_all, pf.lengths, page_of, len(pages), mt_block, pf.dup,
                                           pf.profanity, "\n".join(texts), block_starts, has_comments,

@@ -24,7 +24,7 @@ from . import lexicons
 from .lexical import LexicalScorer
 from .mt import mt_artefacts
 from .profanity import profanity_scores
-from .tokens import HashVocab, tokenize
+from .tokens import HashVocab, TokenBatch, tokenize
 
 SCHEMA_VERSION = "text-4"
 
@@ -384,10 +384,12 @@ def duplicate_flags(texts: Sequence[str], page: np.ndarray | None = None,
 class PageFeatures:
     """Everything the feature pass learns about one page, kept for the scores and output."""
 
-    __slots__ = ("X", "profanity", "profanity_evidence", "mt", "mt_evidence", "dup", "lengths")
+    __slots__ = ("X", "profanity", "profanity_evidence", "mt", "mt_evidence", "dup", "lengths", "tokens")
 
     def __init__(self, X: np.ndarray, profanity: np.ndarray, profanity_evidence: list[list[dict]],
-                 mt: np.ndarray, mt_evidence: list[list[dict]], dup: np.ndarray, lengths: np.ndarray):
+                 mt: np.ndarray, mt_evidence: list[list[dict]], dup: np.ndarray, lengths: np.ndarray,
+                 tokens: TokenBatch | None = None):
+        self.tokens = tokens  # of the lower-cased blocks joined by newlines (reused by features.mt_soft)
         self.X = X
         self.profanity = profanity
         self.profanity_evidence = profanity_evidence
@@ -549,7 +551,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     F[:, _IDX["shape_repeats"]] = shape_repeats(texts, lengths, page)
     F[:, _IDX["log_chars"]] = np.log1p(lengths)
     pf = PageFeatures(F, np.asarray(prof, dtype=np.float32), prof_ev, np.asarray(mt, dtype=np.float32),
-                      mt_ev, dup, lengths)
+                      mt_ev, dup, lengths, tb)
     return F, pf
 
 

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from features.mt_soft_data import FLATTEN, FUNCTION_WORDS, LONG_WORD, PUNCTUATION, SHAPES, SYMBOLS
-from features.tokens import WORD_CHAR
+from features.tokens import WORD_CHAR, HashVocab, TokenBatch, token_hashes
 
 __all__ = ["SoftModel", "SoftScores", "symbol_ngrams", "soft_scores", "combine", "default_soft_path",
            "load_soft_model", "SoftModelError", "SOFT_SCHEMA"]
@@ -80,16 +80,14 @@ _MARK_SYMBOL = np.full(_PUNCT + len(PUNCTUATION), -1, dtype=np.int64)
 _MARK_SYMBOL[_PUNCT:] = _PUNCT_BASE + np.arange(len(PUNCTUATION))
 _MARK_SYMBOL[_APOS] = _PUNCT_BASE + PUNCTUATION.index('"')
 _FULL_STOP_CLASS, _COMMA_CLASS = _PUNCT + PUNCTUATION.index("."), _PUNCT + PUNCTUATION.index(",")
-# Function words are recognised by packing a word's first letters into one integer
-# (KEY_BITS per letter; a-z and the apostrophe, anything else a code no function word has) and
-# looking the integers up in the sorted keys of FUNCTION_WORDS: a few gathers per batch, no
-# hashing of every token.
-_KEY_BITS = 5
-_KEY_OTHER = (1 << _KEY_BITS) - 1
-_MAX_FW_LEN = max(map(len, FUNCTION_WORDS))
-_KEY_CODE = np.full(_CODE_SPACE, _KEY_OTHER, dtype=np.uint64)
-_KEY_CODE[ord("a"):ord("z") + 1] = np.arange(1, 27, dtype=np.uint64)
-_KEY_CODE[_CLASS == _APOS] = 27
+# Function words: a hash table of their polynomial hashes (features.tokens), rows 1 + index.
+_FW_TABLE = HashVocab(FUNCTION_WORDS)
+_APOSTROPHE, _RIGHT_QUOTE = ord("'"), 0x2019
+# The same words as the feature pass's tokens spell them (either apostrophe): variant row -> row.
+_FW_VARIANT_WORDS = [*FUNCTION_WORDS, *(w.replace("'", "\u2019") for w in FUNCTION_WORDS if "'" in w)]
+_FW_VARIANTS = HashVocab(_FW_VARIANT_WORDS)
+_FW_VARIANT_ROW = np.array([0, *range(1, len(FUNCTION_WORDS) + 1),
+                            *(i + 1 for i, w in enumerate(FUNCTION_WORDS) if "'" in w)], dtype=np.int64)
 
 
 def _is_digit(c: np.ndarray) -> np.ndarray:
@@ -110,44 +108,18 @@ def _word_spans(cls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
 
 
-def _word_keys(cpl: np.ndarray, ws: np.ndarray, wlen: np.ndarray) -> np.ndarray:
-    """One integer per word from its letters (words longer than any function word: 0).
+def _function_word_rows(cpl: np.ndarray, cls: np.ndarray, ws: np.ndarray, we: np.ndarray) -> np.ndarray:
+    """1 + index in FUNCTION_WORDS of each word, 0 for other words.
 
-    Words are taken by length, so a word of L letters costs L gathers (no masking passes).
+    Every apostrophe-class character counts as "'" ("don’t" is "don't"); then each word's
+    polynomial hash (one prefix sum over the batch, ``features.tokens``) is looked up in a hash
+    table of the function words.
     """
-    key = np.zeros(len(ws), dtype=np.uint64)
-    shift = np.uint64(_KEY_BITS)
-    for length in range(1, _MAX_FW_LEN + 1):
-        idx = np.flatnonzero(wlen == length)
-        if not len(idx):
-            continue
-        start = ws[idx]
-        k = np.zeros(len(idx), dtype=np.uint64)
-        for j in range(length):
-            k = (k << shift) | _KEY_CODE[cpl[start + j]]
-        key[idx] = k
-    return key
-
-
-def _function_word_keys() -> np.ndarray:
-    text = "\n".join(FUNCTION_WORDS)
-    cpl = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    ws, we = _word_spans(_CLASS[cpl])
-    if len(ws) != len(FUNCTION_WORDS):
-        raise ValueError("a function word is not a single TOKEN_RX word")
-    return _word_keys(cpl, ws, we - ws)
-
-
-_FW_KEYS = _function_word_keys()
-_FW_ORDER = np.argsort(_FW_KEYS, kind="stable")
-_FW_SORTED = _FW_KEYS[_FW_ORDER]
-
-
-def _function_word_rows(cpl: np.ndarray, ws: np.ndarray, wlen: np.ndarray) -> np.ndarray:
-    """1 + index in FUNCTION_WORDS of each word, 0 for other words."""
-    keys = _word_keys(cpl, ws, wlen)
-    at = np.minimum(np.searchsorted(_FW_SORTED, keys), len(_FW_SORTED) - 1)
-    return np.where((_FW_SORTED[at] == keys) & (keys > 0), _FW_ORDER[at] + 1, 0)
+    if not len(ws):
+        return np.zeros(0, dtype=np.int64)
+    cpk = cpl.copy()
+    cpk[cls == _APOS] = _APOSTROPHE
+    return _FW_TABLE.lookup(token_hashes(cpk, ws, we))
 
 
 class SoftModelError(ValueError):
@@ -178,8 +150,13 @@ def _lower_same_length(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
-def symbol_ngrams(texts: Sequence[str]) -> Ngrams:
-    """Every block's symbols and symbol pairs, for the whole batch at once (numpy, no per-token Python)."""
+def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngrams:
+    """Every block's symbols and symbol pairs, for the whole batch at once (numpy, no per-token Python).
+
+    ``tokens``: the feature pass's tokens of the same blocks, lower-cased and joined by newlines
+    (``features.extract``); their words, hashes and code points are reused when they cut the
+    text as the symbols do, which saves lower-casing, word-finding and hashing a second time.
+    """
     n = len(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
     starts = np.zeros(n, dtype=np.int64)
@@ -187,20 +164,34 @@ def symbol_ngrams(texts: Sequence[str]) -> Ngrams:
         np.cumsum(lengths[:-1] + 1, out=starts[1:])
     joined = "\n".join(texts)
     cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    cpl = np.frombuffer(_lower_same_length(joined).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    reuse = tokens is not None and len(tokens.cp) == len(cp)
+    if reuse:
+        cpl = tokens.cp  # lower-cased by str.lower, same length: what _lower_same_length gives
+    else:
+        cpl = np.frombuffer(_lower_same_length(joined).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     cls = _CLASS[cpl]
     n_cp = len(cpl)
-    ws, we = _word_spans(cls)
+    mpos = np.flatnonzero(cls >= _APOS)
+    mcls = cls[mpos]
+    apos = mpos[mcls == _APOS]
+    if reuse and len(apos):
+        # Tokens join words over ' and U+2019 only; symbols over every apostrophe-class mark.
+        odd = apos[(cpl[apos] != _APOSTROPHE) & (cpl[apos] != _RIGHT_QUOTE)]
+        odd = odd[(odd > 0) & (odd < n_cp - 1)]
+        reuse = not ((cls[odd - 1] == _WORD) & (cls[odd + 1] == _WORD)).any()
+    if reuse:
+        is_word = WORD_CHAR[cpl[tokens.starts]]  # not the "$" and newline tokens
+        ws, we = tokens.starts[is_word], tokens.ends[is_word]
+        fw = _FW_VARIANT_ROW[_FW_VARIANTS.lookup(tokens.hashes[is_word])]
+    else:
+        ws, we = _word_spans(cls)
+        fw = _function_word_rows(cpl, cls, ws, we)
     wlen = we - ws
-    fw = _function_word_rows(cpl, ws, wlen)
     # Case from the first two characters of each word only (gathers, not passes over the text).
     upper0 = cp[ws] != cpl[ws]
     second = np.minimum(ws + 1, max(n_cp - 1, 0))
     upper1 = cp[second] != cpl[second]
     # Marks: punctuation and apostrophes; an apostrophe inside a word belongs to the word.
-    mpos = np.flatnonzero(cls >= _APOS)
-    mcls = cls[mpos]
-    apos = mpos[mcls == _APOS]
     has_apos = np.zeros(len(ws), dtype=bool)
     if len(apos) and len(ws):
         owner = np.searchsorted(ws, apos, side="right") - 1
@@ -339,14 +330,16 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -50.0, 50.0)))
 
 
-def soft_scores(texts: Sequence[str], page: np.ndarray, n_pages: int, model: SoftModel | None = None) -> SoftScores:
-    """Soft translationese probability per block and per page (``page`` gives each block's page)."""
+def soft_scores(texts: Sequence[str], page: np.ndarray, n_pages: int, model: SoftModel | None = None,
+                tokens: TokenBatch | None = None) -> SoftScores:
+    """Soft translationese probability per block and per page (``page`` gives each block's page;
+    ``tokens``: see ``symbol_ngrams``)."""
     model = model or load_soft_model()
     n = len(texts)
     if n == 0:
         z = np.zeros(0)
         return SoftScores(z, np.zeros(n_pages), np.zeros(n_pages))
-    ng = symbol_ngrams(texts)
+    ng = symbol_ngrams(texts, tokens)
     z = model.block_logits(ng, n)
     prose = prose_mask(ng)
     block = np.where(prose, _sigmoid(z), 0.0)

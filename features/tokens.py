@@ -85,16 +85,18 @@ def token_hashes(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.nda
 
 
 class TokenBatch:
-    """The tokens of one string: spans, hashes, lengths, and which are all digits."""
+    """The tokens of one string: spans, hashes, lengths, which are all digits, and the string's
+    code points (so later passes over the same text need not encode it again)."""
 
-    __slots__ = ("starts", "ends", "hashes", "lengths", "digits", "newline")
+    __slots__ = ("starts", "ends", "hashes", "lengths", "digits", "newline", "cp")
 
     def __init__(self, starts: np.ndarray, ends: np.ndarray, hashes: np.ndarray, digits: np.ndarray,
-                 newline: np.ndarray):
+                 newline: np.ndarray, cp: np.ndarray | None = None):
         self.starts, self.ends, self.hashes = starts, ends, hashes
         self.lengths = ends - starts
         self.digits = digits
         self.newline = newline
+        self.cp = np.zeros(0, dtype=np.uint32) if cp is None else cp
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -130,7 +132,7 @@ def tokenize(text: str) -> TokenBatch:
         digit_pos = np.flatnonzero(bits & _DIGIT_BIT)
         s, e = starts[cand], ends[cand]
         digits[cand] = np.searchsorted(digit_pos, e) - np.searchsorted(digit_pos, s) == e - s
-    return TokenBatch(starts, ends, token_hashes(cp, starts, ends), digits, cp[starts] == _NEWLINE)
+    return TokenBatch(starts, ends, token_hashes(cp, starts, ends), digits, cp[starts] == _NEWLINE, cp)
 
 
 class HashVocab:

@@ -264,3 +264,42 @@ def test_read_mqm_ted_dedupes_and_strips_markers(tmp_path: Path) -> None:
     assert [(p.system, p.sentences) for p in pages] == [("ref", ["First line.", "Second line."]),
                                                          ("sysA", ["First line MT."])]
     assert make_pages(rows, 20) == []  # fixed-size pages drop a short tail
+
+
+_NGRAM_FIELDS = ("uni", "uni_block", "pair", "pair_block", "words", "function_words")
+_TOKEN_REUSE_TEXTS = [
+    "Don\u2019t DON'T it\u2019s we're, I'M sure: the U.S. said (again) that $5 is 3.5%!",
+    "caf\u00e9's na\u00efve \u201cquoted\u201d \u2014 text... \u00bfqu\u00e9?",
+    "Reply", "12,000 people; 2.5 million", "a'b'c it's o'clock",
+]
+
+
+def _same_ngrams(a, b) -> bool:
+    return all(np.array_equal(getattr(a, k), getattr(b, k)) for k in _NGRAM_FIELDS)
+
+
+@pytest.mark.parametrize("extra", [[], ["it`s a \u2018twas it\u00b4s"], ["\u0130stanbul \u0130S big"]])
+def test_symbol_ngrams_reusing_feature_tokens_equal_their_own(extra: list[str]) -> None:
+    """With the feature pass's tokens the symbols are the same as computed from scratch, also when
+    the tokens cannot be reused (odd apostrophes between letters, a letter whose lower case grows)."""
+    from features.tokens import tokenize
+
+    texts = _TOKEN_REUSE_TEXTS + extra
+    own = mt_soft.symbol_ngrams(texts)
+    reused = mt_soft.symbol_ngrams(texts, tokenize("\n".join(texts).lower()))
+    assert _same_ngrams(own, reused)
+    assert own.function_words.sum() > 5
+
+
+def test_symbol_ngrams_reuse_skips_word_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    from features.tokens import tokenize
+
+    tokens = tokenize("\n".join(_TOKEN_REUSE_TEXTS).lower())
+    want = mt_soft.symbol_ngrams(_TOKEN_REUSE_TEXTS)
+
+    def boom(*_a, **_k):
+        raise AssertionError("words found again although the tokens could be reused")
+
+    monkeypatch.setattr(mt_soft, "_word_spans", boom)
+    monkeypatch.setattr(mt_soft, "_function_word_rows", boom)
+    assert _same_ngrams(mt_soft.symbol_ngrams(_TOKEN_REUSE_TEXTS, tokens), want)
