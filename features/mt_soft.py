@@ -86,6 +86,7 @@ _APOSTROPHE, _RIGHT_QUOTE = ord("'"), 0x2019
 # The same words as the feature pass's tokens spell them (either apostrophe): variant row -> row.
 _FW_VARIANT_WORDS = [*FUNCTION_WORDS, *(w.replace("'", "\u2019") for w in FUNCTION_WORDS if "'" in w)]
 _FW_VARIANTS = HashVocab(_FW_VARIANT_WORDS)
+_FW_INDEX = {w: i + 1 for i, w in reversed(list(enumerate(FUNCTION_WORDS)))}  # word -> row (first wins)
 _FW_VARIANT_ROW = np.array([0, *range(1, len(FUNCTION_WORDS) + 1),
                             *(i + 1 for i, w in enumerate(FUNCTION_WORDS) if "'" in w)], dtype=np.int64)
 
@@ -150,6 +151,22 @@ def _lower_same_length(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
+def _merge_over(joins: np.ndarray, ws: np.ndarray, we: np.ndarray, fw: np.ndarray, cpl: np.ndarray,
+                cls: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Words that meet at a joining mark (``joins``: its positions) merged into one word; the
+    function-word rows of merged words computed again (from their few characters)."""
+    with_prev = np.zeros(len(ws), dtype=bool)
+    with_prev[1:] = (we[:-1] + 1 == ws[1:]) & np.isin(we[:-1], joins)
+    head = np.flatnonzero(~with_prev)
+    tail = np.append(head[1:], len(ws)) - 1
+    merged = head[tail > head]
+    ws, we, fw = ws[head], we[tail], fw[head].copy()
+    for g in np.searchsorted(head, merged).tolist():
+        chars = np.where(cls[ws[g]: we[g]] == _APOS, _APOSTROPHE, cpl[ws[g]: we[g]])
+        fw[g] = _FW_INDEX.get(chars.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass"), 0)
+    return ws, we, fw
+
+
 def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngrams:
     """Every block's symbols and symbol pairs, for the whole batch at once (numpy, no per-token Python).
 
@@ -174,15 +191,17 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
     mpos = np.flatnonzero(cls >= _APOS)
     mcls = cls[mpos]
     apos = mpos[mcls == _APOS]
-    if reuse and len(apos):
-        # Tokens join words over ' and U+2019 only; symbols over every apostrophe-class mark.
-        odd = apos[(cpl[apos] != _APOSTROPHE) & (cpl[apos] != _RIGHT_QUOTE)]
-        odd = odd[(odd > 0) & (odd < n_cp - 1)]
-        reuse = not ((cls[odd - 1] == _WORD) & (cls[odd + 1] == _WORD)).any()
     if reuse:
         is_word = WORD_CHAR[cpl[tokens.starts]]  # not the "$" and newline tokens
         ws, we = tokens.starts[is_word], tokens.ends[is_word]
         fw = _FW_VARIANT_ROW[_FW_VARIANTS.lookup(tokens.hashes[is_word])]
+        # Tokens join words over ' and U+2019 only, symbols over every apostrophe-class mark
+        # ("it`s", "5′11"): merge the tokens on both sides of such a mark (rare).
+        odd = apos[(cpl[apos] != _APOSTROPHE) & (cpl[apos] != _RIGHT_QUOTE)]
+        odd = odd[(odd > 0) & (odd < n_cp - 1)]
+        odd = odd[(cls[odd - 1] == _WORD) & (cls[odd + 1] == _WORD)]
+        if len(odd):
+            ws, we, fw = _merge_over(odd, ws, we, fw, cpl, cls)
     else:
         ws, we = _word_spans(cls)
         fw = _function_word_rows(cpl, cls, ws, we)

@@ -278,7 +278,8 @@ def _same_ngrams(a, b) -> bool:
     return all(np.array_equal(getattr(a, k), getattr(b, k)) for k in _NGRAM_FIELDS)
 
 
-@pytest.mark.parametrize("extra", [[], ["it`s a \u2018twas it\u00b4s"], ["\u0130stanbul \u0130S big"]])
+@pytest.mark.parametrize("extra", [[], ["it`s a \u2018twas it\u00b4s, don`t", "5\u203211 a`b`c"],
+                                   ["\u0130stanbul \u0130S big"]])
 def test_symbol_ngrams_reusing_feature_tokens_equal_their_own(extra: list[str]) -> None:
     """With the feature pass's tokens the symbols are the same as computed from scratch, also when
     the tokens cannot be reused (odd apostrophes between letters, a letter whose lower case grows)."""
@@ -294,12 +295,13 @@ def test_symbol_ngrams_reusing_feature_tokens_equal_their_own(extra: list[str]) 
 def test_symbol_ngrams_reuse_skips_word_finding(monkeypatch: pytest.MonkeyPatch) -> None:
     from features.tokens import tokenize
 
-    tokens = tokenize("\n".join(_TOKEN_REUSE_TEXTS).lower())
-    want = mt_soft.symbol_ngrams(_TOKEN_REUSE_TEXTS)
+    texts = [*_TOKEN_REUSE_TEXTS, "it`s 5\u203211, don\u00b4t"]  # marks the tokens do not join over
+    tokens = tokenize("\n".join(texts).lower())
+    want = mt_soft.symbol_ngrams(texts)
 
     def boom(*_a, **_k):
         raise AssertionError("words found again although the tokens could be reused")
 
     monkeypatch.setattr(mt_soft, "_word_spans", boom)
     monkeypatch.setattr(mt_soft, "_function_word_rows", boom)
-    assert _same_ngrams(mt_soft.symbol_ngrams(_TOKEN_REUSE_TEXTS, tokens), want)
+    assert _same_ngrams(mt_soft.symbol_ngrams(texts, tokens), want)
