@@ -23,6 +23,7 @@ import numpy as np
 from . import lexicons
 from .lexical import LexicalScorer
 from .mt import mt_artefacts
+from .mt_soft_data import FUNCTION_WORDS
 from .profanity import profanity_scores
 from .tokens import HashVocab, TokenBatch, tokenize
 
@@ -65,6 +66,11 @@ def _build_vocab() -> tuple[dict[str, int], np.ndarray, dict[int, int], dict[int
         for ph in phrases:
             for w in ph.split():
                 vocab.setdefault(w, len(vocab))
+    # features.mt_soft's function words (either apostrophe), so its pass reuses these lookups;
+    # words without a class or phrase leave every feature as it was.
+    for w in FUNCTION_WORDS:
+        vocab.setdefault(w, len(vocab))
+        vocab.setdefault(w.replace("'", "\u2019"), len(vocab))
     bits = np.zeros(len(vocab), dtype=np.int64)
     for b, name in enumerate(_WORD_CLASS_NAMES):
         for w in lexicons.WORD_CLASSES[name]:
@@ -87,6 +93,10 @@ def _build_vocab() -> tuple[dict[str, int], np.ndarray, dict[int, int], dict[int
 
 
 _VOCAB, _BITS, _NGRAM2, _NGRAM3, _VSIZE = _build_vocab()
+# Vocabulary id -> 1 + index in FUNCTION_WORDS (0: not a function word), for features.mt_soft.
+_FUNCTION_WORD_OF = np.zeros(len(_VOCAB), dtype=np.int64)
+for _i, _w in reversed(list(enumerate(FUNCTION_WORDS))):
+    _FUNCTION_WORD_OF[[_VOCAB[_w], _VOCAB[_w.replace("'", "\u2019")]]] = _i + 1
 # Word classes by bit pattern: few distinct patterns occur, so per-block class counts are one
 # bincount over (block, pattern) pairs and a small matrix product (pattern -> its class bits).
 _PATTERNS, _PATTERN_OF = np.unique(_BITS, return_inverse=True)
@@ -464,6 +474,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
         table, base_id, lex_row = _BASE_TABLE, _BASE_IDS, None
     key = table.lookup(tb.hashes)
     ids = base_id[key]
+    tb.function_words = _FUNCTION_WORD_OF[ids]
     ids[tb.digits] = _VOCAB[NUM_TOKEN]
     nl = tb.newline
     blk_all = np.cumsum(nl)

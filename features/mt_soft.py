@@ -194,7 +194,10 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
     if reuse:
         is_word = WORD_CHAR[cpl[tokens.starts]]  # not the "$" and newline tokens
         ws, we = tokens.starts[is_word], tokens.ends[is_word]
-        fw = _FW_VARIANT_ROW[_FW_VARIANTS.lookup(tokens.hashes[is_word])]
+        if tokens.function_words is not None:  # looked up by the feature pass already
+            fw = tokens.function_words[is_word]
+        else:
+            fw = _FW_VARIANT_ROW[_FW_VARIANTS.lookup(tokens.hashes[is_word])]
         # Tokens join words over ' and U+2019 only, symbols over every apostrophe-class mark
         # ("it`s", "5′11"): merge the tokens on both sides of such a mark (rare).
         odd = apos[(cpl[apos] != _APOSTROPHE) & (cpl[apos] != _RIGHT_QUOTE)]

@@ -88,7 +88,7 @@ class TokenBatch:
     """The tokens of one string: spans, hashes, lengths, which are all digits, and the string's
     code points (so later passes over the same text need not encode it again)."""
 
-    __slots__ = ("starts", "ends", "hashes", "lengths", "digits", "newline", "cp")
+    __slots__ = ("starts", "ends", "hashes", "lengths", "digits", "newline", "cp", "function_words")
 
     def __init__(self, starts: np.ndarray, ends: np.ndarray, hashes: np.ndarray, digits: np.ndarray,
                  newline: np.ndarray, cp: np.ndarray | None = None):
@@ -97,6 +97,9 @@ class TokenBatch:
         self.digits = digits
         self.newline = newline
         self.cp = np.zeros(0, dtype=np.uint32) if cp is None else cp
+        # Per token, 1 + index in features.mt_soft's FUNCTION_WORDS (0: none); set by the
+        # feature pass, which looks every token up anyway.
+        self.function_words: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.starts)

@@ -305,3 +305,16 @@ def test_symbol_ngrams_reuse_skips_word_finding(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(mt_soft, "_word_spans", boom)
     monkeypatch.setattr(mt_soft, "_function_word_rows", boom)
     assert _same_ngrams(mt_soft.symbol_ngrams(texts, tokens), want)
+
+
+def test_symbol_ngrams_with_the_feature_pass_function_words() -> None:
+    """The feature pass marks function words during its vocabulary lookup; the symbols built on
+    that equal the symbols built from scratch (with and without a learned lexicon)."""
+    from features.extract import extract
+
+    texts = [*_TOKEN_REUSE_TEXTS, "it`s 5\u203211, don\u00b4t", "They're here and we've been there."]
+    for lexical in (None, Classifier.load().model.lexical):
+        pf = extract(texts, lexical)
+        assert pf.tokens is not None and pf.tokens.function_words is not None
+        assert pf.tokens.function_words.sum() > 0
+        assert _same_ngrams(mt_soft.symbol_ngrams(texts, pf.tokens), mt_soft.symbol_ngrams(texts))
