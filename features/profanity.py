@@ -626,6 +626,10 @@ def _all_hits(texts: list[str]) -> dict[int, list[tuple[int, int, float]]]:
     return out
 
 
+# The evidence of a block without hits (shared: never mutated, callers build new lists).
+_NO_EVIDENCE: list[dict] = []
+
+
 def _score(weights: list[float]) -> float:
     """1 - prod(1 - w): one strong word is enough, mild ones add up."""
     return min(1.0, 1.0 - math.prod(1.0 - w for w in weights))
@@ -638,7 +642,7 @@ def profanity_scores(texts: list[str]) -> tuple[np.ndarray, list[list[dict]]]:
     """For each text: a score in 0..1 and evidence spans [{"kind": "profanity", "start": i, "end": j}, ...]
     (character offsets into that text, each covering one whole profane word)."""
     scores = np.zeros(len(texts), np.float32)
-    evidence: list[list[dict]] = [[] for _ in texts]
+    evidence: list[list[dict]] = [_NO_EVIDENCE] * len(texts)  # shared by clean texts; hits get their own
     for i, hits in _all_hits(texts).items():
         scores[i] = _score([w for _, _, w in hits])
         evidence[i] = [{"kind": "profanity", "start": s, "end": e} for s, e, _ in hits]

@@ -332,3 +332,15 @@ def test_bbc_false_alarm_rate() -> None:
     assert len(lines) > 1000
     scores, _ = mt_artefacts(lines)
     assert (scores >= STRONG).mean() <= MAX_FALSE_ALARM_RATE
+
+
+def test_numpy_gate_equals_the_gate_regex() -> None:
+    """features.mt's numpy gate says the same as FOREIGN_GATE, on every code point range edge."""
+    from features.mt import GATE_ALLOWED, _passes_gate
+    from features.mt_patterns import FOREIGN_GATE
+
+    edges = {c + d for lo, hi in GATE_ALLOWED for c in (lo, hi) for d in (-1, 0, 1) if 0 <= c + d < 0x110000}
+    for c in sorted(edges | {0x4E09, 0x3042, 0x0410, 0xD800, 0x10FFFF}):
+        ch = chr(c)
+        assert _passes_gate("plain text " + ch) == bool(FOREIGN_GATE.search("plain text " + ch)), hex(c)
+    assert not _passes_gate("The \u201cEE. UU.\u201d \u2014 caf\u00e9 \U0001F600")
