@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from lxml import etree
-from lxml import html as lxml_html
 
 from .dom_lexicon import ANCESTOR_TAGS, CLASS_GROUPS, TAG_GROUP_NAMES, TAG_GROUPS, WHOLE_WORD_MAX
 from .segment import BLOCK_TAGS, DROP_TAGS, Block
@@ -78,18 +77,35 @@ def _group_rx(prefixes: tuple[str, ...]) -> re.Pattern:
 
 
 _GROUP_RX = tuple(_group_rx(p) for p in CLASS_GROUPS.values())
+_WORD = re.compile(r"[a-z]+")
 _mask_cache: dict[str, int] = {}
+_word_cache: dict[str, int] = {}
+
+
+def _word_mask(word: str) -> int:
+    m = 0
+    for i, rx in enumerate(_GROUP_RX):
+        if rx.search(word):
+            m |= 1 << i
+    if len(_word_cache) >= MASK_CACHE_SIZE:
+        _word_cache.clear()
+    _word_cache[word] = m
+    return m
 
 
 def class_mask(attrs: str) -> int:
-    """Bit mask of the ``CLASS_GROUPS`` a class/id string belongs to (cached per string)."""
+    """Bit mask of the ``CLASS_GROUPS`` a class/id string belongs to.
+
+    Computed per word (words repeat across sites far more than whole class strings do) and
+    cached per string and per word.
+    """
     m = _mask_cache.get(attrs)
     if m is None:
-        low = attrs.lower()
         m = 0
-        for i, rx in enumerate(_GROUP_RX):
-            if rx.search(low):
-                m |= 1 << i
+        get = _word_cache.get
+        for w in _WORD.findall(attrs.lower()):
+            wm = get(w)
+            m |= _word_mask(w) if wm is None else wm
         if len(_mask_cache) >= MASK_CACHE_SIZE:
             _mask_cache.clear()
         _mask_cache[attrs] = m
@@ -141,10 +157,36 @@ def _parse(html: str) -> etree._Element | None:
     if not html.strip():
         return None
     try:
-        parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, recover=True, huge_tree=False)
-        return lxml_html.document_fromstring(html, parser=parser)
+        # Plain etree elements (no lxml.html class lookup per element): the walk is cheaper.
+        parser = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, huge_tree=False)
+        root = etree.fromstring(html, parser=parser)
     except (etree.ParserError, ValueError):
         return None
+    if root is None:
+        return None
+    # Content no reader sees goes before the walk, in C: dropped tags, then hidden elements.
+    etree.strip_elements(root, *DROP_TAGS, with_tail=False)
+    for el in root.xpath(_HIDDEN_XPATH):
+        if _hidden(el):
+            _remove_keep_tail(el)
+    return root
+
+
+_HIDDEN_XPATH = "//*[@hidden or @aria-hidden='true' or @style]"
+
+
+def _remove_keep_tail(el: etree._Element) -> None:
+    """Remove an element and its content, keeping the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
 
 
 def segment_html(html: str | bytes) -> HtmlPage:
@@ -154,121 +196,102 @@ def segment_html(html: str | bytes) -> HtmlPage:
     root = _parse(html)
     if root is None:
         return HtmlPage([], np.zeros((0, len(RAW_COLUMNS)), dtype=np.int64), 0)
-    return _Walker().run(root)
+    return _walk(root)
 
 
-class _Walker:
-    """One iterative pass over the tree (explicit stack: no recursion limit)."""
+def _walk(root: etree._Element) -> HtmlPage:
+    """One pass of ``iterwalk`` start/end events (iterative: no recursion on deep nesting).
 
-    def __init__(self) -> None:
-        self.blocks: list[Block] = []
-        self.rows: list[tuple] = []
-        self.buf: list[str] = []
-        self.lbuf: list[str] = []
-        self.acc_anc = 0
-        self.acc_tags = 0
-        self.link_count = 0
-        self.link_depth = 0
-        self.sigs: dict[str, int] = {}
-        # owner = innermost open block element: (tag, depth, el_no, container, signature, heading)
-        self.owners: list[tuple] = [("body", 0, 0, -1, 0, 0)]
+    A block's text is its element's own text and the tails of its inline children, up to the
+    next block element or ``<br>``; each block takes the DOM facts of its innermost enclosing
+    block element (the "owner") and the class/tag masks of every element its text came from.
+    """
+    blocks: list[Block] = []
+    rows: list[tuple] = []
+    buf: list[str] = []
+    lbuf: list[str] = []
+    sigs: dict[str, int] = {}
+    acc_anc = acc_tags = link_count = link_depth = 0
+    # owner stack: (tag, depth, el_no, container el_no, signature, heading level, own mask)
+    owners: list[tuple] = [("body", 0, 0, -1, 0, 0, 0)]
+    # open-element stack: (anc mask, anc tags, is block, is anchor)
+    stack: list[tuple[int, int, bool, bool]] = [(0, 0, False, False)]
+    el_no = 0
+    tag_index, anc_bit, headings = _TAG_GROUP_INDEX, _ANC_BIT, _HEADING_LEVEL
 
-    def add(self, text: str, anc: int, tags: int) -> None:
-        self.buf.append(text)
-        if self.link_depth:
-            self.lbuf.append(text)
-        self.acc_anc |= anc
-        self.acc_tags |= tags
-
-    def flush(self) -> None:
-        if not self.buf:
-            return
-        text = _WS.sub(" ", "".join(self.buf)).strip()
-        link = _WS.sub("", "".join(self.lbuf)) if self.lbuf else ""
-        self.buf.clear()
-        self.lbuf.clear()
-        if text.strip(_INVISIBLE):
-            tag, depth, el_no, container, sig, heading = self.owners[-1]
-            self.blocks.append(Block(len(self.blocks), text, None, tag))
+    def flush() -> None:
+        nonlocal acc_anc, acc_tags, link_count
+        text = " ".join("".join(buf).split())
+        link = "".join("".join(lbuf).split()) if lbuf else ""
+        buf.clear()
+        lbuf.clear()
+        if text and text.strip(_INVISIBLE):
+            tag, depth, no, container, sig, heading, own = owners[-1]
+            blocks.append(Block(len(blocks), text, None, tag))
             chars = len(text) - text.count(" ")
-            self.rows.append((chars, min(len(link), chars), self.link_count, depth, heading,
-                              _TAG_GROUP_INDEX.get(tag, _OTHER_TAG), self.owner_mask, self.acc_anc,
-                              self.acc_tags, el_no, container, sig))
-        self.acc_anc = self.acc_tags = self.link_count = 0
+            rows.append((chars, min(len(link), chars), link_count, depth, heading,
+                         tag_index.get(tag, _OTHER_TAG), own, acc_anc, acc_tags, no, container, sig))
+        acc_anc = acc_tags = link_count = 0
 
-    def run(self, root: etree._Element) -> HtmlPage:
-        add, flush = self.add, self.flush
-        # per open element: (is_block, is_anchor, own_mask, anc_mask, anc_tags)
-        info: list[tuple[bool, bool, int, int, int]] = [(False, False, 0, 0, 0)]
-        iters = [iter((root,))]
-        iters_el: list[etree._Element] = []  # the elements whose children ``iters`` walk
-        self.owner_mask = 0
-        owner_masks = [0]
-        el_no = 0
-        while iters:
-            el = next(iters[-1], None)
-            if el is None:
-                iters.pop()
-                is_block, is_a, _, _, _ = info.pop()
-                if not iters:
-                    break
-                if is_block:
-                    flush()
-                    self.owners.pop()
-                    owner_masks.pop()
-                    self.owner_mask = owner_masks[-1]
-                if is_a:
-                    self.link_depth -= 1
-                closed = iters_el.pop()
-                if closed.tail:
-                    _, _, _, anc, tags = info[-1]
-                    add(closed.tail, anc, tags)
-                continue
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        if event == "start":
             el_no += 1
-            parent_anc, parent_tags = info[-1][3], info[-1][4]
             tag = el.tag
-            if not isinstance(tag, str):  # comments, entities, processing instructions
-                if el.tail:
-                    add(el.tail, parent_anc, parent_tags)
+            if not isinstance(tag, str):
                 continue
-            tag = tag.lower()
-            if tag in DROP_TAGS or _hidden(el):
-                if el.tail:
-                    add(el.tail, parent_anc, parent_tags)
-                continue
+            anc, tags = stack[-1][0], stack[-1][1]
             if tag == "br":
-                flush()
-                if el.tail:
-                    add(el.tail, parent_anc, parent_tags)
+                if buf:
+                    flush()
+                stack.append((anc, tags, False, False))
                 continue
-            cls, ident = el.get("class"), el.get("id")
+            cls = el.get("class")
+            ident = el.get("id")
             own = class_mask(f"{cls or ''} {ident or ''}") if (cls or ident) else 0
-            anc = parent_anc | own
-            tags = parent_tags | _ANC_BIT.get(tag, 0)
+            anc |= own
+            tags |= anc_bit.get(tag, 0)
             is_block = tag in BLOCK_TAGS
             is_a = tag == "a"
-            depth = len(iters)
+            depth = len(stack)
             if is_block:
-                flush()
-                sig_key = f"{tag}.{_DIGITS.sub('', cls)}" if cls else tag
-                sig = self.sigs.setdefault(sig_key, len(self.sigs))
-                self.owners.append((tag, depth, el_no, self.owners[-1][2], sig, _HEADING_LEVEL.get(tag, 0)))
-                owner_masks.append(own)
-                self.owner_mask = own
+                if buf:
+                    flush()
+                sig = sigs.setdefault(f"{tag}.{_DIGITS.sub('', cls)}" if cls else tag, len(sigs))
+                owners.append((tag, depth, el_no, owners[-1][2], sig, headings.get(tag, 0), own))
             if is_a:
-                self.link_depth += 1
-                self.link_count += 1
+                link_depth += 1
+                link_count += 1
+            stack.append((anc, tags, is_block, is_a))
             if depth >= MAX_DEPTH:
-                add("".join(t for t in el.itertext() if isinstance(t, str)), anc, tags)
-                info.append((is_block, is_a, own, anc, tags))
-                iters.append(iter(()))
-                iters_el.append(el)
-                continue
-            if el.text:
-                add(el.text, anc, tags)
-            info.append((is_block, is_a, own, anc, tags))
-            iters.append(iter(el))
-            iters_el.append(el)
+                walker.skip_subtree()
+                text = "".join(t for t in el.itertext() if isinstance(t, str))
+            else:
+                text = el.text
+            if text:
+                buf.append(text)
+                if link_depth:
+                    lbuf.append(text)
+                acc_anc |= anc
+                acc_tags |= tags
+        else:
+            if isinstance(el.tag, str):
+                _, _, is_block, is_a = stack.pop()
+                if is_block:
+                    if buf:
+                        flush()
+                    owners.pop()
+                if is_a:
+                    link_depth -= 1
+            tail = el.tail
+            if tail:
+                anc, tags = stack[-1][0], stack[-1][1]
+                buf.append(tail)
+                if link_depth:
+                    lbuf.append(tail)
+                acc_anc |= anc
+                acc_tags |= tags
+    if buf:
         flush()
-        dom = np.array(self.rows, dtype=np.int64).reshape(len(self.rows), len(RAW_COLUMNS))
-        return HtmlPage(self.blocks, dom, el_no)
+    dom = np.array(rows, dtype=np.int64).reshape(len(rows), len(RAW_COLUMNS))
+    return HtmlPage(blocks, dom, el_no)
