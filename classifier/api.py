@@ -135,20 +135,24 @@ class Classifier:
     def load(cls, path: str | Path | None = None, html_path: str | Path | None = None) -> Classifier:
         """Load the shipped models (or the model at ``path``); never executes code from the files.
 
-        The HTML model comes from ``html_path``, else ``$NEWSWINNOW_HTML_MODEL`` or the shipped
-        ``model-html`` when present (a missing or unreadable default only means HTML pages use
-        the text model; an explicit path that fails raises). ``path`` may also name an HTML
-        model: it then replaces the HTML model and the text model stays the default.
+        The HTML model comes from ``html_path``, else ``$NEWSWINNOW_HTML_MODEL``, else (only
+        when no text model ``path`` is given, so that ``Classifier.load(my_model)`` means that
+        model for every page) the shipped ``model-html`` when present. A missing or unreadable
+        default only means HTML pages use the text model; an explicit path that fails raises.
+        ``path`` may also name an HTML model: it is then the HTML model, with the default text model.
         """
+        explicit_text = path is not None
         p = Path(path) if path is not None else default_model_path()
         if path is not None and html_path is None and _schema_of(p) == DOM_SCHEMA_VERSION:
-            html_path, p = p, default_model_path()
+            html_path, p, explicit_text = p, default_model_path(), False
+        if html_path is None and os.environ.get(ENV_HTML_MODEL):
+            html_path = os.environ[ENV_HTML_MODEL]
         text = BlockModel.load(p, expected_schema=SCHEMA_VERSION, expected_features=FEATURE_NAMES)
         html_model, hp = None, None
         if html_path is not None:
             hp = Path(html_path)
             html_model = BlockModel.load(hp, expected_schema=DOM_SCHEMA_VERSION, expected_features=HTML_FEATURE_NAMES)
-        else:
+        elif not explicit_text:
             hp = default_model_path(HTML_MODEL_STEM, ENV_HTML_MODEL)
             if hp.exists():
                 try:

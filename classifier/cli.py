@@ -273,7 +273,13 @@ def show(path, fmt, model, color):
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, add_help_option=False)
 @click.pass_context
 def train(ctx):
-    """Retrain the model on labelled corpora (see `newswinnow train --help`)."""
+    """Retrain the model on labelled corpora (see `newswinnow train --help`; `--html`: the HTML model)."""
+    if "--html" in ctx.args:
+        from training.train_html import main as html_main
+
+        args = [a for a in ctx.args if a != "--html"]
+        html_main.main(args=args, prog_name="newswinnow train --html", standalone_mode=True)
+        return
     from training.train import main as train_main
 
     train_main.main(args=ctx.args, prog_name="newswinnow train", standalone_mode=True)

@@ -38,7 +38,7 @@ DOM_LOCAL_NAMES: tuple[str, ...] = (
     "dom_heading_level", "dom_is_heading", "dom_pos", "dom_char_share",
     "dom_log_container_chars", "dom_log_container_blocks", "dom_container_link_density",
     "dom_share_of_container", "dom_log_sibling_count", "dom_log_sibling_run", "dom_run_pos",
-    "dom_log_signature_count", "dom_signature_share",
+    "dom_log_signature_count", "dom_signature_share", "dom_log_item_blocks", "dom_log_items",
     *(f"dom_tag_{t}" for t in TAG_GROUP_NAMES),
     *(f"dom_own_{g}" for g in CLASS_GROUP_NAMES),
     *(f"dom_anc_{g}" for g in CLASS_GROUP_NAMES),
@@ -48,7 +48,7 @@ DOM_LOCAL_NAMES: tuple[str, ...] = (
 DOM_CONTEXT_KEYS: tuple[str, ...] = (
     "dom_link_density", "dom_anc_comment", "dom_anc_reply", "dom_anc_content", "dom_anc_nav",
     "dom_anc_footer", "dom_anc_sidebar", "dom_anc_related", "dom_log_sibling_count",
-    "dom_in_li", "dom_in_a",
+    "dom_in_li", "dom_in_a", "dom_log_items",
 )
 DOM_CONTEXT_NAMES: tuple[str, ...] = tuple(f"{c}_{k}" for c in CONTEXT_BLOCKS for k in DOM_CONTEXT_KEYS)
 DOM_NAMES: tuple[str, ...] = DOM_LOCAL_NAMES + DOM_CONTEXT_NAMES
@@ -117,6 +117,13 @@ def dom_local(raw: np.ndarray, page: np.ndarray, n_elements: np.ndarray) -> np.n
     sg, sg_count = _group_ids(page, sig)
     out[:, _L["dom_log_signature_count"]] = np.log1p(sg_count[sg])
     out[:, _L["dom_signature_share"]] = sg_count[sg] / np.maximum(page_rows[page], 1)
+    # Items: the block's container among same-signature siblings (the <li>s of a thread, the
+    # comment <div>s of a comment list), grouped under their common parent.
+    item, item_blocks = _group_ids(page, raw[:, _R["grand_container"]], raw[:, _R["container_signature"]])
+    out[:, _L["dom_log_item_blocks"]] = np.log1p(item_blocks[item])
+    _, first = np.unique(np.stack((item, raw[:, _R["container"]]), axis=1), axis=0, return_index=True)
+    n_items = np.bincount(item[first], minlength=int(item.max()) + 1)
+    out[:, _L["dom_log_items"]] = np.log1p(n_items[item])
     t0 = _L[f"dom_tag_{TAG_GROUP_NAMES[0]}"]
     out[np.arange(n), t0 + raw[:, _R["tag_group"]]] = 1.0
     k = len(CLASS_GROUP_NAMES)

@@ -41,7 +41,7 @@ CLASS_GROUP_NAMES: tuple[str, ...] = tuple(CLASS_GROUPS)
 # Raw per-block DOM facts (int64 columns of ``HtmlPage.dom``).
 RAW_COLUMNS: tuple[str, ...] = (
     "chars", "link_chars", "link_count", "depth", "heading", "tag_group", "own_mask", "anc_mask",
-    "anc_tags", "el_no", "container", "signature",
+    "anc_tags", "el_no", "container", "signature", "container_signature", "grand_container",
 )
 _C = {n: i for i, n in enumerate(RAW_COLUMNS)}
 
@@ -212,8 +212,9 @@ def _walk(root: etree._Element) -> HtmlPage:
     lbuf: list[str] = []
     sigs: dict[str, int] = {}
     acc_anc = acc_tags = link_count = link_depth = 0
-    # owner stack: (tag, depth, el_no, container el_no, signature, heading level, own mask)
-    owners: list[tuple] = [("body", 0, 0, -1, 0, 0, 0)]
+    # owner stack: (tag, depth, el_no, container el_no, signature, heading level, own mask,
+    # + the container's signature and the container's own container (items of a list/thread)
+    owners: list[tuple] = [("body", 0, 0, -1, 0, 0, 0, -1, -1)]
     # open-element stack: (anc mask, anc tags, is block, is anchor)
     stack: list[tuple[int, int, bool, bool]] = [(0, 0, False, False)]
     el_no = 0
@@ -226,11 +227,12 @@ def _walk(root: etree._Element) -> HtmlPage:
         buf.clear()
         lbuf.clear()
         if text and text.strip(_INVISIBLE):
-            tag, depth, no, container, sig, heading, own = owners[-1]
+            tag, depth, no, container, sig, heading, own, container_sig, grand = owners[-1]
             blocks.append(Block(len(blocks), text, None, tag))
             chars = len(text) - text.count(" ")
             rows.append((chars, min(len(link), chars), link_count, depth, heading,
-                         tag_index.get(tag, _OTHER_TAG), own, acc_anc, acc_tags, no, container, sig))
+                         tag_index.get(tag, _OTHER_TAG), own, acc_anc, acc_tags, no, container, sig,
+                         container_sig, grand))
         acc_anc = acc_tags = link_count = 0
 
     walker = etree.iterwalk(root, events=("start", "end"))
@@ -258,7 +260,8 @@ def _walk(root: etree._Element) -> HtmlPage:
                 if buf:
                     flush()
                 sig = sigs.setdefault(f"{tag}.{_DIGITS.sub('', cls)}" if cls else tag, len(sigs))
-                owners.append((tag, depth, el_no, owners[-1][2], sig, headings.get(tag, 0), own))
+                parent = owners[-1]
+                owners.append((tag, depth, el_no, parent[2], sig, headings.get(tag, 0), own, parent[4], parent[3]))
             if is_a:
                 link_depth += 1
                 link_count += 1
