@@ -199,6 +199,19 @@ def segment_html(html: str | bytes) -> HtmlPage:
     return _walk(root)
 
 
+_sig_cache: dict[tuple[str, str], str] = {}
+
+
+def _sig_key(tag: str, cls: str) -> str:
+    """An element's signature: its tag and class without digits ("li.comment depth-")."""
+    key = _sig_cache.get((tag, cls))
+    if key is None:
+        if len(_sig_cache) >= MASK_CACHE_SIZE:
+            _sig_cache.clear()
+        key = _sig_cache[(tag, cls)] = f"{tag}.{_DIGITS.sub('', cls)}"
+    return key
+
+
 def _walk(root: etree._Element) -> HtmlPage:
     """One pass of ``iterwalk`` start/end events (iterative: no recursion on deep nesting).
 
@@ -259,7 +272,10 @@ def _walk(root: etree._Element) -> HtmlPage:
             if is_block:
                 if buf:
                     flush()
-                sig = sigs.setdefault(f"{tag}.{_DIGITS.sub('', cls)}" if cls else tag, len(sigs))
+                key = _sig_key(tag, cls) if cls else tag
+                sig = sigs.get(key)
+                if sig is None:
+                    sig = sigs[key] = len(sigs)
                 parent = owners[-1]
                 owners.append((tag, depth, el_no, parent[2], sig, headings.get(tag, 0), own, parent[4], parent[3]))
             if is_a:
@@ -272,11 +288,14 @@ def _walk(root: etree._Element) -> HtmlPage:
             else:
                 text = el.text
             if text:
-                buf.append(text)
-                if link_depth:
-                    lbuf.append(text)
-                acc_anc |= anc
-                acc_tags |= tags
+                if not text.isspace():
+                    buf.append(text)
+                    if link_depth:
+                        lbuf.append(text)
+                    acc_anc |= anc
+                    acc_tags |= tags
+                elif buf:  # layout whitespace: only a word separator inside a block's text
+                    buf.append(" ")
         else:
             if isinstance(el.tag, str):
                 _, _, is_block, is_a = stack.pop()
@@ -288,12 +307,14 @@ def _walk(root: etree._Element) -> HtmlPage:
                     link_depth -= 1
             tail = el.tail
             if tail:
-                anc, tags = stack[-1][0], stack[-1][1]
-                buf.append(tail)
-                if link_depth:
-                    lbuf.append(tail)
-                acc_anc |= anc
-                acc_tags |= tags
+                if not tail.isspace():
+                    buf.append(tail)
+                    if link_depth:
+                        lbuf.append(tail)
+                    acc_anc |= stack[-1][0]
+                    acc_tags |= stack[-1][1]
+                elif buf:
+                    buf.append(" ")
     if buf:
         flush()
     dom = np.array(rows, dtype=np.int64).reshape(len(rows), len(RAW_COLUMNS))
