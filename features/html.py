@@ -11,8 +11,8 @@ text model's training renderings and must not change under it; this one is itera
 recursion limit on hostile nesting), records DOM facts, and decodes bytes more carefully.
 
 Bounded on hostile input: at most ``MAX_HTML_CHARS`` characters are parsed (the rest of a
-larger page is ignored), libxml2 stops nesting at its own depth limit (256 without
-``huge_tree``), and the walk does not descend below ``MAX_DEPTH``.
+larger page is ignored), at most ``MAX_BLOCKS`` blocks are kept, libxml2 stops nesting at its
+own depth limit (256 without ``huge_tree``), and the walk does not descend below ``MAX_DEPTH``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ __all__ = ["HtmlPage", "segment_html", "decode_html", "RAW_COLUMNS", "CLASS_GROU
 
 # Characters of HTML parsed per page; a larger page is cut here (bounded time and memory).
 MAX_HTML_CHARS = 8_000_000
+# Blocks kept per page; the walk stops there (bounds the feature matrix of a hostile page).
+MAX_BLOCKS = 20_000
 # The walk does not descend below this depth (the subtree's text joins the block above).
 MAX_DEPTH = 300
 # Bytes searched for a <meta charset> declaration.
@@ -250,6 +252,9 @@ def _walk(root: etree._Element) -> HtmlPage:
 
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
+        if len(blocks) >= MAX_BLOCKS:
+            buf.clear()
+            break
         if event == "start":
             el_no += 1
             tag = el.tag

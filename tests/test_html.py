@@ -127,6 +127,12 @@ def test_binary_garbage_gives_a_result() -> None:
     assert len(page.blocks) == page.dom.shape[0]
 
 
+def test_block_count_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fhtml, "MAX_BLOCKS", 50)
+    page = segment_html("<p>para</p>" * 500)
+    assert len(page.blocks) == page.dom.shape[0] == 50
+
+
 def test_huge_page_is_cut_at_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fhtml, "MAX_HTML_CHARS", 10_000)
     html = "<p>first paragraph</p>" + "<p>filler text here</p>" * 5_000 + "<p>LAST</p>"
