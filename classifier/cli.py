@@ -15,6 +15,7 @@ from typing import IO
 import click
 from threadpoolctl import threadpool_limits
 
+from features.html import decode_html
 from features.segment import decode_bytes
 
 from .api import Classifier, DocumentResult, orjson
@@ -51,7 +52,7 @@ def _to_record(item: WorkItem, f: Fields) -> tuple[dict | None, str | None]:
     if kind == "text":
         return {f.text: decode_bytes(payload), f.id: None if name == "<stdin>" else name}, None
     if kind == "html":
-        return {f.html: decode_bytes(payload), f.id: None if name == "<stdin>" else name}, None
+        return {f.html: decode_html(payload), f.id: None if name == "<stdin>" else name}, None
     try:
         rec = _loads(payload)
     except UnicodeDecodeError as e:
