@@ -100,7 +100,9 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
 @click.option("--metrics-json", type=click.Path(path_type=Path), help="Also write the CV metrics here.")
 def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs, metrics_json):
     """Train the HTML block model on Dragnet and CleanEval HTML."""
-    command = "newswinnow train --html " + " ".join(shlex.quote(a) for a in sys.argv[2:] if a != "--html")
+    argv = sys.argv[1:]
+    argv = argv[1:] if argv[:1] == ["train"] else argv  # `newswinnow train --html` or `python -m`
+    command = "newswinnow train --html " + " ".join(shlex.quote(a) for a in argv if a != "--html")
     t0 = time.time()
     log = lambda s: click.echo(s, err=True)  # noqa: E731
     pages = load_html_pages(corpora_dir, max_dragnet)
