@@ -251,10 +251,8 @@ def _walk(root: etree._Element) -> HtmlPage:
         acc_anc = acc_tags = link_count = 0
 
     walker = etree.iterwalk(root, events=("start", "end"))
+    mask_cache = _mask_cache
     for event, el in walker:
-        if len(blocks) >= MAX_BLOCKS:
-            buf.clear()
-            break
         if event == "start":
             el_no += 1
             tag = el.tag
@@ -268,7 +266,13 @@ def _walk(root: etree._Element) -> HtmlPage:
                 continue
             cls = el.get("class")
             ident = el.get("id")
-            own = class_mask(f"{cls or ''} {ident or ''}") if (cls or ident) else 0
+            if cls or ident:
+                key = f"{cls or ''} {ident or ''}"
+                own = mask_cache.get(key)
+                if own is None:
+                    own = class_mask(key)
+            else:
+                own = 0
             anc |= own
             tags |= anc_bit.get(tag, 0)
             is_block = tag in BLOCK_TAGS
@@ -277,6 +281,8 @@ def _walk(root: etree._Element) -> HtmlPage:
             if is_block:
                 if buf:
                     flush()
+                    if len(blocks) >= MAX_BLOCKS:
+                        break
                 key = _sig_key(tag, cls) if cls else tag
                 sig = sigs.get(key)
                 if sig is None:
@@ -320,7 +326,9 @@ def _walk(root: etree._Element) -> HtmlPage:
                     acc_tags |= stack[-1][1]
                 elif buf:
                     buf.append(" ")
-    if buf:
-        flush()
+    else:
+        if buf:
+            flush()
+    del blocks[MAX_BLOCKS:], rows[MAX_BLOCKS:]
     dom = np.array(rows, dtype=np.int64).reshape(len(rows), len(RAW_COLUMNS))
     return HtmlPage(blocks, dom, el_no)
