@@ -30,6 +30,7 @@ from classifier import decode
 from features.dom import DOM_NAMES, DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES
 
 from . import corpora, lexicon, metrics
+from . import train as text_train
 from .dataset import DEFAULT_CORPORA
 from .html_data import HOLDOUT_FRACTION, featurize_html, is_holdout, load_html_pages, spam_pages
 from .train import HIDDEN_LAYERS, MAX_EPOCHS, cross_validate, fit_network, label_prior, summarise
@@ -38,6 +39,9 @@ from .train import HIDDEN_LAYERS, MAX_EPOCHS, cross_validate, fit_network, label
 # text model's three: the HTML matrix is wider, and CV on two shared cores must stay short).
 ENSEMBLE_SIZE = 2
 CV_NETWORKS = 1
+# Rare labels (spam) are oversampled to this share of training rows, as for the text model.
+# (0.01 was tried: 5-fold CV comment F1 0.929 vs 0.931, spam F1 0.775 vs 0.756 - no clear gain.)
+MIN_LABEL_SHARE = 0.04
 
 
 def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int, n_held: int,
@@ -98,8 +102,11 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
 @click.option("--max-dragnet", type=int, default=None, help="Use only the first N Dragnet pages (quick runs).")
 @click.option("--max-epochs", type=int, default=MAX_EPOCHS, show_default=True)
 @click.option("--metrics-json", type=click.Path(path_type=Path), help="Also write the CV metrics here.")
-def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs, metrics_json):
+@click.option("--min-label-share", type=click.FloatRange(0, 0.5), default=MIN_LABEL_SHARE, show_default=True,
+              help="Oversample rare labels (spam) up to this share of training rows.")
+def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs, metrics_json, min_label_share):
     """Train the HTML block model on Dragnet and CleanEval HTML."""
+    text_train.MIN_LABEL_SHARE = min_label_share  # read by train._balanced_index in this process
     argv = sys.argv[1:]
     argv = argv[1:] if argv[:1] == ["train"] else argv  # `newswinnow train --html` or `python -m`
     command = "newswinnow train --html " + " ".join(shlex.quote(a) for a in argv if a != "--html")
@@ -135,6 +142,7 @@ def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs,
     model.meta = {"version": "1.0", "kind": "html", "trained": date.today().isoformat(), "command": command,
                   "sklearn": sklearn.__version__, "rows": int(len(M.y)), "pages": len(M.pages),
                   "held_out_pages": n_held, "holdout_fraction": HOLDOUT_FRACTION,
+                  "min_label_share": min_label_share,
                   "hidden_layers": list(HIDDEN_LAYERS)}
     model.save(out)
     log(f"wrote {out}.json / {out}.npz ({time.time() - t0:.0f}s)")
