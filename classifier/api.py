@@ -16,8 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from features import mt_soft
+from features.dom import DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES, html_features
 from features.extract import FEATURE_NAMES, SCHEMA_VERSION, extract_batch
-from features.segment import Block, html_to_blocks, segment_text
+from features.html import HtmlPage, segment_html
+from features.segment import Block, segment_text
 
 from . import decode, scores
 from .model import LABELS, BlockModel, ModelError
@@ -26,6 +28,10 @@ from .source import registered_domain
 
 MODEL_STEM = "model-text"
 ENV_MODEL = "NEWSWINNOW_MODEL"
+# The HTML model (schema html-1) sits beside the text model; without it HTML pages go through
+# the text model (same blocks, text columns only).
+HTML_MODEL_STEM = "model-html"
+ENV_HTML_MODEL = "NEWSWINNOW_HTML_MODEL"
 # Decimal places kept in the JSON output for probabilities and scores.
 ROUND = 4
 # Pages are classified in batches (``parallel.BATCH_RECORDS`` pages, amortising numpy call
@@ -42,6 +48,7 @@ class PageInput:
     id: str | int | None
     url: str | None
     is_html: bool
+    html: HtmlPage | None = None  # DOM facts, for the HTML model
 
 
 try:  # orjson: ~6x faster serialisation of results (a declared dependency; fallback kept)
@@ -66,14 +73,14 @@ def dumps_bytes(obj: object) -> bytes:
     return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
-def default_model_path() -> Path:
+def default_model_path(stem: str = MODEL_STEM, env_var: str = ENV_MODEL) -> Path:
     """Where the shipped model lives: $NEWSWINNOW_MODEL, the repo's data/, or the installed share/."""
-    env = os.environ.get(ENV_MODEL)
+    env = os.environ.get(env_var)
     if env:
         return Path(env)
     candidates = [
-        Path(__file__).resolve().parent.parent / "data" / f"{MODEL_STEM}.json",
-        Path(sys.prefix) / "share" / "newswinnow" / "data" / f"{MODEL_STEM}.json",
+        Path(__file__).resolve().parent.parent / "data" / f"{stem}.json",
+        Path(sys.prefix) / "share" / "newswinnow" / "data" / f"{stem}.json",
     ]
     for c in candidates:
         if c.exists():
@@ -124,26 +131,56 @@ class DocumentResult:
 class Classifier:
     """Label the blocks of pages and score them; load once, call many times."""
 
-    def __init__(self, model: BlockModel, path: Path | None = None):
+    def __init__(self, model: BlockModel, path: Path | None = None, html_model: BlockModel | None = None,
+                 html_path: Path | None = None):
         self.model = model
         self.path = path  # the model file, when loaded from one
+        self.html_model = html_model  # schema html-1; None: HTML pages use the text model
+        self.html_path = html_path
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Classifier:
-        """Load the shipped model (or the model at ``path``); never executes code from the file."""
+    def load(cls, path: str | Path | None = None, html_path: str | Path | None = None) -> Classifier:
+        """Load the shipped models (or the model at ``path``); never executes code from the files.
+
+        The HTML model comes from ``html_path``, else ``$NEWSWINNOW_HTML_MODEL``, else (only
+        when no text model ``path`` is given, so that ``Classifier.load(my_model)`` means that
+        model for every page) the shipped ``model-html`` when present. A missing or unreadable
+        default only means HTML pages use the text model; an explicit path that fails raises.
+        ``path`` may also name an HTML model: it is then the HTML model, with the default text model.
+        """
+        explicit_text = path is not None
         p = Path(path) if path is not None else default_model_path()
         try:  # the soft MT signal's model: fail here, clearly, not page by page
             mt_soft.load_soft_model()
         except mt_soft.SoftModelError as e:
             raise ModelError(str(e)) from e
-        return cls(BlockModel.load(p, expected_schema=SCHEMA_VERSION, expected_features=FEATURE_NAMES), p.resolve())
+        if path is not None and html_path is None and _schema_of(p) == DOM_SCHEMA_VERSION:
+            html_path, p, explicit_text = p, default_model_path(), False
+        if html_path is None and os.environ.get(ENV_HTML_MODEL):
+            html_path = os.environ[ENV_HTML_MODEL]
+        text = BlockModel.load(p, expected_schema=SCHEMA_VERSION, expected_features=FEATURE_NAMES)
+        html_model, hp = None, None
+        if html_path is not None:
+            hp = Path(html_path)
+            html_model = BlockModel.load(hp, expected_schema=DOM_SCHEMA_VERSION, expected_features=HTML_FEATURE_NAMES)
+        elif not explicit_text:
+            hp = default_model_path(HTML_MODEL_STEM, ENV_HTML_MODEL)
+            if hp.exists():
+                try:
+                    html_model = BlockModel.load(hp, expected_schema=DOM_SCHEMA_VERSION,
+                                                 expected_features=HTML_FEATURE_NAMES)
+                except ModelError as e:
+                    print(f"newswinnow: HTML model not used, HTML pages go through the text model ({e})",
+                          file=sys.stderr)
+        return cls(text, p.resolve(), html_model, hp.resolve() if html_model is not None else None)
 
     def __reduce__(self):
         """Pickle a file-backed classifier as its path and checksum, not its arrays: worker
         processes (``--jobs``) then load the model once each instead of receiving it per batch."""
-        if self.path is None:
+        if self.path is None or (self.html_model is not None and self.html_path is None):
             return super().__reduce__()
-        return _cached_classifier, (str(self.path), self.model.sha256)
+        html = (str(self.html_path), self.html_model.sha256) if self.html_model is not None else (None, None)
+        return _cached_classifier, (str(self.path), self.model.sha256, *html)
 
     # --- single pages -------------------------------------------------------------------
     def classify_text(self, text: str, id: str | int | None = None, url: str | None = None) -> DocumentResult:
@@ -153,7 +190,7 @@ class Classifier:
     def classify_html(self, html: str | bytes, id: str | int | None = None,
                       url: str | None = None) -> DocumentResult:
         """Classify an HTML page: one block per block-level element's text."""
-        return self.classify_pages([PageInput(html_to_blocks(html), id, url, True)])[0]
+        return self.classify_pages([_html_input(html, id, url)])[0]
 
     # --- many pages -----------------------------------------------------------------------
     def classify_many(self, records: Iterable[dict], n_jobs: int = 1,
@@ -189,7 +226,7 @@ class Classifier:
         if isinstance(rec.get(text_field), str):
             return PageInput(segment_text(rec[text_field]), rid, url, False)
         if isinstance(rec.get(html_field), str):
-            return PageInput(html_to_blocks(rec[html_field]), rid, url, True)
+            return _html_input(rec[html_field], rid, url)
         if text_field in rec or html_field in rec:
             raise ValueError(f"field {text_field!r}/{html_field!r} is not a string")
         raise ValueError(f"record has no {text_field!r} or {html_field!r} field")
@@ -241,10 +278,24 @@ class Classifier:
         return out
 
     def _classify_batch(self, pages: Sequence[PageInput]) -> list[DocumentResult]:
+        """HTML pages to the HTML model (when there is one), the rest to the text model."""
+        html_idx = [i for i, p in enumerate(pages) if p.html is not None] if self.html_model is not None else []
+        if not html_idx:
+            return self._classify_group(pages, self.model)
+        out: list[DocumentResult | None] = [None] * len(pages)
+        text_idx = [i for i, p in enumerate(pages) if p.html is None]
+        for idx, m in ((text_idx, self.model), (html_idx, self.html_model)):
+            if idx:
+                for i, r in zip(idx, self._classify_group([pages[i] for i in idx], m)):
+                    out[i] = r
+        return out  # type: ignore[return-value]
+
+    def _classify_group(self, pages: Sequence[PageInput], m: BlockModel) -> list[DocumentResult]:
         """One feature pass, one forward pass, one batched decode and batched page scores."""
-        m = self.model
         texts = [b.text for p in pages for b in p.blocks]
         pf, offsets = extract_batch([[b.text for b in p.blocks] for p in pages], m.lexical)
+        if m.schema == DOM_SCHEMA_VERSION:
+            pf, offsets = html_features([p.html for p in pages], text_pf=pf)
         proba = m.predict_proba(pf.X)
         spans = list(zip(offsets[:-1].tolist(), offsets[1:].tolist()))
         if m.transitions is not None:
@@ -293,12 +344,33 @@ class Classifier:
         return results
 
 
+def _html_input(html: str | bytes, id: str | int | None, url: str | None) -> PageInput:
+    """Segment an HTML page, keeping its DOM facts for the HTML model."""
+    hp = segment_html(html)
+    return PageInput(hp.blocks, id, url, True, hp)
+
+
+def _schema_of(path: Path) -> str | None:
+    """The feature schema a model header declares (None when unreadable; load reports why)."""
+    header = path if path.suffix == ".json" else path.with_suffix(".json")
+    try:
+        schema = json.loads(header.read_text()).get("schema")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return schema if isinstance(schema, str) else None
+
+
 @functools.lru_cache(maxsize=4)
-def _cached_classifier(path: str, sha256: str) -> Classifier:
-    """The classifier for a model file, loaded once per process; the checksum must still match."""
-    clf = Classifier.load(path)
+def _cached_classifier(path: str, sha256: str, html_path: str | None = None,
+                       html_sha256: str | None = None) -> Classifier:
+    """The classifier for model files, loaded once per process; the checksums must still match."""
+    clf = Classifier.load(path, html_path)
     if clf.model.sha256 != sha256:
         raise ModelError(f"{path}: model file changed while running (sha256 {clf.model.sha256[:16]} != {sha256[:16]})")
+    if html_sha256 is not None and (clf.html_model is None or clf.html_model.sha256 != html_sha256):
+        raise ModelError(f"{html_path}: HTML model file changed while running")
+    if html_sha256 is None:
+        clf.html_model = clf.html_path = None
     return clf
 
 

@@ -15,6 +15,7 @@ from typing import IO
 import click
 from threadpoolctl import threadpool_limits
 
+from features.html import decode_html
 from features.segment import decode_bytes
 
 from .api import Classifier, DocumentResult, orjson
@@ -52,7 +53,8 @@ def _to_record(item: WorkItem, f: Fields) -> tuple[dict | None, str | None]:
     name, lineno, kind, payload = item[:4]
     if kind in ("text", "html"):
         rid = item.id if item.id is not None else (None if name == "<stdin>" else name)
-        rec = {f.text if kind == "text" else f.html: decode_bytes(payload), f.id: rid}
+        rec = ({f.text: decode_bytes(payload)} if kind == "text" else {f.html: decode_html(payload)})
+        rec[f.id] = rid
         if item.url is not None:
             rec[f.url] = item.url
         return rec, None
@@ -286,7 +288,13 @@ def show(path, fmt, model, color):
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, add_help_option=False)
 @click.pass_context
 def train(ctx):
-    """Retrain the model on labelled corpora (see `newswinnow train --help`)."""
+    """Retrain the model on labelled corpora (see `newswinnow train --help`; `--html`: the HTML model)."""
+    if "--html" in ctx.args:
+        from training.train_html import main as html_main
+
+        args = [a for a in ctx.args if a != "--html"]
+        html_main.main(args=args, prog_name="newswinnow train --html", standalone_mode=True)
+        return
     from training.train import main as train_main
 
     train_main.main(args=ctx.args, prog_name="newswinnow train", standalone_mode=True)

@@ -1,0 +1,334 @@
+"""HTML segmentation for the HTML model: blocks in document order plus the DOM facts of each.
+
+One block per block-level element's *own* text (text inside nested block elements makes
+their own blocks), ``<br>`` runs split, ``script``/``style``/``noscript``/``template`` and
+hidden elements dropped. Alongside each block we keep what the DOM says about it (link
+characters, tag, depth, class/id vocabulary of the block and its ancestors, its container,
+its sibling signature); ``features.dom`` turns those raw facts into feature columns.
+
+Why a second walker beside ``features.segment.html_to_blocks``: that renderer feeds the
+text model's training renderings and must not change under it; this one is iterative (no
+recursion limit on hostile nesting), records DOM facts, and decodes bytes more carefully.
+
+Bounded on hostile input: at most ``MAX_HTML_CHARS`` characters are parsed (the rest of a
+larger page is ignored), at most ``MAX_BLOCKS`` blocks are kept, libxml2 stops nesting at its
+own depth limit (256 without ``huge_tree``), and the walk does not descend below ``MAX_DEPTH``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from lxml import etree
+
+from .dom_lexicon import ANCESTOR_TAGS, CLASS_GROUPS, TAG_GROUP_NAMES, TAG_GROUPS, WHOLE_WORD_MAX
+from .segment import BLOCK_TAGS, DROP_TAGS, Block
+
+__all__ = ["HtmlPage", "segment_html", "decode_html", "RAW_COLUMNS", "CLASS_GROUP_NAMES"]
+
+# Characters of HTML parsed per page; a larger page is cut here (bounded time and memory).
+MAX_HTML_CHARS = 8_000_000
+# Blocks kept per page; the walk stops there (bounds the feature matrix of a hostile page).
+MAX_BLOCKS = 20_000
+# The walk does not descend below this depth (the subtree's text joins the block above).
+MAX_DEPTH = 300
+# Bytes searched for a <meta charset> declaration.
+CHARSET_SNIFF_BYTES = 4096
+# Distinct class/id strings remembered per process (their group masks).
+MASK_CACHE_SIZE = 50_000
+
+CLASS_GROUP_NAMES: tuple[str, ...] = tuple(CLASS_GROUPS)
+# Raw per-block DOM facts (int64 columns of ``HtmlPage.dom``).
+RAW_COLUMNS: tuple[str, ...] = (
+    "chars", "link_chars", "link_count", "depth", "heading", "tag_group", "own_mask", "anc_mask",
+    "anc_tags", "el_no", "container", "signature", "container_signature", "grand_container",
+)
+_C = {n: i for i, n in enumerate(RAW_COLUMNS)}
+
+_WS = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
+_XML_DECL = re.compile(r"^\ufeff?\s*<\?xml[^>]{0,500}>", re.I)
+_END_BODY_HTML = re.compile(r"</(?:body|html)\s*>", re.I)
+_NOSCRIPT = re.compile(r"<noscript\b[^>]{0,2000}>.*?</noscript\s*>", re.I | re.S)
+# Format characters that leave a block visibly empty.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad "
+_HEADING_LEVEL = {f"h{i}": i for i in range(1, 7)}
+_TAG_GROUP_INDEX = {t: TAG_GROUP_NAMES.index(g) for t, g in TAG_GROUPS.items()}
+_OTHER_TAG = TAG_GROUP_NAMES.index("other")
+_ANC_BIT = {t: 1 << i for i, t in enumerate(ANCESTOR_TAGS)}
+_ANC_BIT.update({f"h{i}": _ANC_BIT["h"] for i in range(1, 7)})
+
+
+def _group_rx(prefixes: tuple[str, ...]) -> re.Pattern:
+    """Short prefixes match whole words, middle ones a word start, long ones anywhere."""
+    short = [re.escape(p) for p in prefixes if len(p) <= WHOLE_WORD_MAX]
+    mid = [re.escape(p) for p in prefixes if WHOLE_WORD_MAX < len(p) < 6]
+    long = [re.escape(p) for p in prefixes if len(p) >= 6]
+    alts = []
+    if short:
+        alts.append(rf"(?<![a-z0-9])(?:{'|'.join(short)})(?![a-z0-9])")
+    if mid:
+        alts.append(rf"(?<![a-z0-9])(?:{'|'.join(mid)})")
+    if long:
+        alts.append(f"(?:{'|'.join(long)})")
+    return re.compile("|".join(alts))
+
+
+_GROUP_RX = tuple(_group_rx(p) for p in CLASS_GROUPS.values())
+_WORD = re.compile(r"[a-z]+")
+_mask_cache: dict[str, int] = {}
+_word_cache: dict[str, int] = {}
+
+
+def _word_mask(word: str) -> int:
+    m = 0
+    for i, rx in enumerate(_GROUP_RX):
+        if rx.search(word):
+            m |= 1 << i
+    if len(_word_cache) >= MASK_CACHE_SIZE:
+        _word_cache.clear()
+    _word_cache[word] = m
+    return m
+
+
+def class_mask(attrs: str) -> int:
+    """Bit mask of the ``CLASS_GROUPS`` a class/id string belongs to.
+
+    Computed per word (words repeat across sites far more than whole class strings do) and
+    cached per string and per word.
+    """
+    m = _mask_cache.get(attrs)
+    if m is None:
+        m = 0
+        get = _word_cache.get
+        for w in _WORD.findall(attrs.lower()):
+            wm = get(w)
+            m |= _word_mask(w) if wm is None else wm
+        if len(_mask_cache) >= MASK_CACHE_SIZE:
+            _mask_cache.clear()
+        _mask_cache[attrs] = m
+    return m
+
+
+def decode_html(data: bytes) -> str:
+    """Bytes -> text without ever raising: BOM, UTF-8 if it decodes, a declared non-UTF-8
+    charset if the bytes fit it, else cp1252 (a wrong declaration loses nothing: every byte
+    maps to a character)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", "replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    m = _META_CHARSET.search(data[:CHARSET_SNIFF_BYTES])
+    if m:
+        name = m.group(1).decode("ascii", "replace").lower()
+        if name.replace("-", "").replace("_", "") not in ("utf8", "utf16"):
+            try:
+                return data.decode(name)
+            except (LookupError, UnicodeDecodeError):
+                pass
+    return data.decode("cp1252", "replace")
+
+
+def _hidden(el: etree._Element) -> bool:
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    style = el.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style))
+
+
+@dataclass(slots=True)
+class HtmlPage:
+    """Blocks of one HTML page and their raw DOM facts (``dom[i]`` = ``RAW_COLUMNS`` of block i)."""
+
+    blocks: list[Block]
+    dom: np.ndarray
+    n_elements: int
+
+
+def _parse(html: str) -> etree._Element | None:
+    html = html[:MAX_HTML_CHARS].replace("\x00", "")
+    html = _NOSCRIPT.sub("", _END_BODY_HTML.sub(" ", _XML_DECL.sub("", html, count=1)))
+    if not html.strip():
+        return None
+    try:
+        # Plain etree elements (no lxml.html class lookup per element): the walk is cheaper.
+        parser = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, huge_tree=False)
+        root = etree.fromstring(html, parser=parser)
+    except (etree.ParserError, ValueError):
+        return None
+    if root is None:
+        return None
+    # Content no reader sees goes before the walk, in C: dropped tags, then hidden elements.
+    etree.strip_elements(root, *DROP_TAGS, with_tail=False)
+    for el in root.xpath(_HIDDEN_XPATH):
+        if _hidden(el):
+            _remove_keep_tail(el)
+    return root
+
+
+_HIDDEN_XPATH = "//*[@hidden or @aria-hidden='true' or @style]"
+
+
+def _remove_keep_tail(el: etree._Element) -> None:
+    """Remove an element and its content, keeping the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def segment_html(html: str | bytes) -> HtmlPage:
+    """Blocks in document order with their DOM facts; never raises on bad markup."""
+    if isinstance(html, bytes):
+        html = decode_html(html)
+    root = _parse(html)
+    if root is None:
+        return HtmlPage([], np.zeros((0, len(RAW_COLUMNS)), dtype=np.int64), 0)
+    return _walk(root)
+
+
+_sig_cache: dict[tuple[str, str], str] = {}
+
+
+def _sig_key(tag: str, cls: str) -> str:
+    """An element's signature: its tag and class without digits ("li.comment depth-")."""
+    key = _sig_cache.get((tag, cls))
+    if key is None:
+        if len(_sig_cache) >= MASK_CACHE_SIZE:
+            _sig_cache.clear()
+        key = _sig_cache[(tag, cls)] = f"{tag}.{_DIGITS.sub('', cls)}"
+    return key
+
+
+def _walk(root: etree._Element) -> HtmlPage:
+    """One pass of ``iterwalk`` start/end events (iterative: no recursion on deep nesting).
+
+    A block's text is its element's own text and the tails of its inline children, up to the
+    next block element or ``<br>``; each block takes the DOM facts of its innermost enclosing
+    block element (the "owner") and the class/tag masks of every element its text came from.
+    """
+    blocks: list[Block] = []
+    rows: list[tuple] = []
+    buf: list[str] = []
+    lbuf: list[str] = []
+    sigs: dict[str, int] = {}
+    acc_anc = acc_tags = link_count = link_depth = 0
+    # owner stack: (tag, depth, el_no, container el_no, signature, heading level, own mask,
+    # + the container's signature and the container's own container (items of a list/thread)
+    owners: list[tuple] = [("body", 0, 0, -1, 0, 0, 0, -1, -1)]
+    # open-element stack: (anc mask, anc tags, is block, is anchor)
+    stack: list[tuple[int, int, bool, bool]] = [(0, 0, False, False)]
+    el_no = 0
+    tag_index, anc_bit, headings = _TAG_GROUP_INDEX, _ANC_BIT, _HEADING_LEVEL
+
+    def flush() -> None:
+        nonlocal acc_anc, acc_tags, link_count
+        text = " ".join("".join(buf).split())
+        link = "".join("".join(lbuf).split()) if lbuf else ""
+        buf.clear()
+        lbuf.clear()
+        if text and text.strip(_INVISIBLE):
+            tag, depth, no, container, sig, heading, own, container_sig, grand = owners[-1]
+            blocks.append(Block(len(blocks), text, None, tag))
+            chars = len(text) - text.count(" ")
+            rows.append((chars, min(len(link), chars), link_count, depth, heading,
+                         tag_index.get(tag, _OTHER_TAG), own, acc_anc, acc_tags, no, container, sig,
+                         container_sig, grand))
+        acc_anc = acc_tags = link_count = 0
+
+    walker = etree.iterwalk(root, events=("start", "end"))
+    mask_cache = _mask_cache
+    for event, el in walker:
+        if event == "start":
+            el_no += 1
+            tag = el.tag
+            if not isinstance(tag, str):
+                continue
+            anc, tags = stack[-1][0], stack[-1][1]
+            if tag == "br":
+                if buf:
+                    flush()
+                stack.append((anc, tags, False, False))
+                continue
+            cls = el.get("class")
+            ident = el.get("id")
+            if cls or ident:
+                key = f"{cls or ''} {ident or ''}"
+                own = mask_cache.get(key)
+                if own is None:
+                    own = class_mask(key)
+            else:
+                own = 0
+            anc |= own
+            tags |= anc_bit.get(tag, 0)
+            is_block = tag in BLOCK_TAGS
+            is_a = tag == "a"
+            depth = len(stack)
+            if is_block:
+                if buf:
+                    flush()
+                    if len(blocks) >= MAX_BLOCKS:
+                        break
+                key = _sig_key(tag, cls) if cls else tag
+                sig = sigs.get(key)
+                if sig is None:
+                    sig = sigs[key] = len(sigs)
+                parent = owners[-1]
+                owners.append((tag, depth, el_no, parent[2], sig, headings.get(tag, 0), own, parent[4], parent[3]))
+            if is_a:
+                link_depth += 1
+                link_count += 1
+            stack.append((anc, tags, is_block, is_a))
+            if depth >= MAX_DEPTH:
+                walker.skip_subtree()
+                text = "".join(t for t in el.itertext() if isinstance(t, str))
+            else:
+                text = el.text
+            if text:
+                if not text.isspace():
+                    buf.append(text)
+                    if link_depth:
+                        lbuf.append(text)
+                    acc_anc |= anc
+                    acc_tags |= tags
+                elif buf:  # layout whitespace: only a word separator inside a block's text
+                    buf.append(" ")
+        else:
+            if isinstance(el.tag, str):
+                _, _, is_block, is_a = stack.pop()
+                if is_block:
+                    if buf:
+                        flush()
+                    owners.pop()
+                if is_a:
+                    link_depth -= 1
+            tail = el.tail
+            if tail:
+                if not tail.isspace():
+                    buf.append(tail)
+                    if link_depth:
+                        lbuf.append(tail)
+                    acc_anc |= stack[-1][0]
+                    acc_tags |= stack[-1][1]
+                elif buf:
+                    buf.append(" ")
+    else:
+        if buf:
+            flush()
+    del blocks[MAX_BLOCKS:], rows[MAX_BLOCKS:]
+    dom = np.array(rows, dtype=np.int64).reshape(len(rows), len(RAW_COLUMNS))
+    return HtmlPage(blocks, dom, el_no)
