@@ -42,7 +42,11 @@ _XML_DECL = re.compile(r"^\ufeff?\s*<\?xml[^>]*>", re.I)
 _END_BODY_HTML = re.compile(r"</(?:body|html)\s*>", re.I)
 # <noscript> with its content (a scripting browser reads it as raw text up to </noscript>;
 # libxml2 parses it as markup, and an unclosed <div> inside it swallowed the rest of the page).
-_NOSCRIPT = re.compile(r"<noscript\b[^>]*>.*?</noscript\s*>", re.I | re.S)
+# Removed by ``_strip_noscript``, which finds what ``<noscript\b[^>]*>.*?</noscript\s*>`` (re.I,
+# re.S) matches in linear time: that regex rescans to the end of the page from every unclosed
+# "<noscript" (quadratic on hostile pages).
+_NOSCRIPT_OPEN = re.compile(r"<noscript\b", re.I)
+_NOSCRIPT_CLOSE = re.compile(r"</noscript\s*>", re.I)
 
 
 @dataclass(slots=True)
@@ -89,6 +93,24 @@ def decode_bytes(data: bytes) -> str:
     return data.decode("cp1252", "replace")
 
 
+def _strip_noscript(html: str) -> str:
+    """Remove each ``<noscript ...>...</noscript>`` (see ``_NOSCRIPT_OPEN``), in linear time: once
+    an opening tag has no ``>`` or no closing tag after it, no later one has either."""
+    out: list[str] = []
+    pos = 0
+    while (m := _NOSCRIPT_OPEN.search(html, pos)) is not None:
+        gt = html.find(">", m.end())
+        close = _NOSCRIPT_CLOSE.search(html, gt + 1) if gt >= 0 else None
+        if close is None:
+            break
+        out.append(html[pos:m.start()])
+        pos = close.end()
+    if not out:
+        return html
+    out.append(html[pos:])
+    return "".join(out)
+
+
 def _hidden(el: etree._Element) -> bool:
     if el.get("hidden") is not None or el.get("aria-hidden") == "true":
         return True
@@ -105,7 +127,7 @@ def html_to_blocks(html: str | bytes) -> list[Block]:
     if isinstance(html, bytes):
         html = decode_bytes(html)
     html = html.replace("\x00", "")
-    html = _NOSCRIPT.sub("", _END_BODY_HTML.sub(" ", _XML_DECL.sub("", html, count=1)))
+    html = _strip_noscript(_END_BODY_HTML.sub(" ", _XML_DECL.sub("", html, count=1)))
     if not html.strip():
         return []
     try:
