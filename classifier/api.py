@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from features.extract import FEATURE_NAMES, SCHEMA_VERSION, extract_batch
-from features.segment import Block, html_to_blocks, segment_text
+from features.segment import Block, decode_bytes, html_to_blocks, segment_text
 
-from . import decode, scores
+from . import decode, limits, scores
 from .model import LABELS, BlockModel, ModelError
 from .parallel import BATCH_RECORDS, batched, parallel_map
 from .source import registered_domain
@@ -41,6 +41,7 @@ class PageInput:
     id: str | int | None
     url: str | None
     is_html: bool
+    flags: tuple[str, ...] = ()  # reasons known before analysis (limits.TRUNCATED_PAGE for cut HTML)
 
 
 try:  # orjson: ~6x faster serialisation of results (a declared dependency; fallback kept)
@@ -117,22 +118,24 @@ class DocumentResult:
 class Classifier:
     """Label the blocks of pages and score them; load once, call many times."""
 
-    def __init__(self, model: BlockModel, path: Path | None = None):
+    def __init__(self, model: BlockModel, path: Path | None = None, page_limits: limits.Limits | None = None):
         self.model = model
         self.path = path  # the model file, when loaded from one
+        self.limits = page_limits or limits.Limits()  # per-page size and time limits (classifier/limits.py)
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Classifier:
+    def load(cls, path: str | Path | None = None, page_limits: limits.Limits | None = None) -> Classifier:
         """Load the shipped model (or the model at ``path``); never executes code from the file."""
         p = Path(path) if path is not None else default_model_path()
-        return cls(BlockModel.load(p, expected_schema=SCHEMA_VERSION, expected_features=FEATURE_NAMES), p.resolve())
+        model = BlockModel.load(p, expected_schema=SCHEMA_VERSION, expected_features=FEATURE_NAMES)
+        return cls(model, p.resolve(), page_limits)
 
     def __reduce__(self):
         """Pickle a file-backed classifier as its path and checksum, not its arrays: worker
         processes (``--jobs``) then load the model once each instead of receiving it per batch."""
         if self.path is None:
             return super().__reduce__()
-        return _cached_classifier, (str(self.path), self.model.sha256)
+        return _cached_classifier, (str(self.path), self.model.sha256, self.limits)
 
     # --- single pages -------------------------------------------------------------------
     def classify_text(self, text: str, id: str | int | None = None, url: str | None = None) -> DocumentResult:
@@ -142,7 +145,8 @@ class Classifier:
     def classify_html(self, html: str | bytes, id: str | int | None = None,
                       url: str | None = None) -> DocumentResult:
         """Classify an HTML page: one block per block-level element's text."""
-        return self.classify_pages([PageInput(html_to_blocks(html), id, url, True)])[0]
+        text = html if isinstance(html, str) else decode_bytes(html)
+        return self.classify_pages([self.prepare({"html": text, "id": id, "url": url}, page_limits=self.limits)])[0]
 
     # --- many pages -----------------------------------------------------------------------
     def classify_many(self, records: Iterable[dict], n_jobs: int = 1,
@@ -156,7 +160,7 @@ class Classifier:
         if n_jobs == 1:
             fields = (text_field, html_field, id_field, url_field)
             for batch in batched(enumerate(records, 1), BATCH_RECORDS):
-                yield from self.classify_pages([self.prepare(rec, i, *fields) for i, rec in batch])
+                yield from self.classify_pages([self.prepare(rec, i, *fields, self.limits) for i, rec in batch])
             return
 
         yield from parallel_map(self, records, n_jobs, text_field, html_field, id_field, url_field)
@@ -164,11 +168,12 @@ class Classifier:
     def classify_record(self, rec: dict, default_id: int | None = None, text_field: str = "text",
                         html_field: str = "html", id_field: str = "id", url_field: str = "url") -> DocumentResult:
         """Classify one record; raises ``ValueError`` when it holds no usable text or html."""
-        return self.classify_pages([self.prepare(rec, default_id, text_field, html_field, id_field, url_field)])[0]
+        return self.classify_pages([self.prepare(rec, default_id, text_field, html_field, id_field, url_field,
+                                                 self.limits)])[0]
 
     @staticmethod
     def prepare(rec: dict, default_id: int | None = None, text_field: str = "text", html_field: str = "html",
-                id_field: str = "id", url_field: str = "url") -> PageInput:
+                id_field: str = "id", url_field: str = "url", page_limits: limits.Limits | None = None) -> PageInput:
         """Segment one record into blocks; raises ``ValueError`` when it holds no usable text or html."""
         if not isinstance(rec, dict):
             raise ValueError("record is not a JSON object")
@@ -178,7 +183,8 @@ class Classifier:
         if isinstance(rec.get(text_field), str):
             return PageInput(segment_text(rec[text_field]), rid, url, False)
         if isinstance(rec.get(html_field), str):
-            return PageInput(html_to_blocks(rec[html_field]), rid, url, True)
+            html, cut = limits.cut_html(rec[html_field], page_limits or limits.Limits())
+            return PageInput(html_to_blocks(html), rid, url, True, (limits.TRUNCATED_PAGE,) if cut else ())
         if text_field in rec or html_field in rec:
             raise ValueError(f"field {text_field!r}/{html_field!r} is not a string")
         raise ValueError(f"record has no {text_field!r} or {html_field!r} field")
@@ -194,7 +200,8 @@ class Classifier:
         ready: list[tuple[int, PageInput]] = []
         for pos, (lineno, rec) in enumerate(items):
             try:
-                ready.append((pos, self.prepare(rec, lineno, text_field, html_field, id_field, url_field)))
+                ready.append((pos, self.prepare(rec, lineno, text_field, html_field, id_field, url_field,
+                                                self.limits)))
                 out.append("")
             except ValueError as e:
                 out.append(str(e))
@@ -217,17 +224,26 @@ class Classifier:
     # --- the pipeline -------------------------------------------------------------------
     def classify_pages(self, pages: Sequence[PageInput]) -> list[DocumentResult]:
         """Segmented pages -> results, in order; batches are cut at ``BATCH_RECORDS`` pages or
-        ``BATCH_CHARS`` characters, whichever comes first."""
+        ``BATCH_CHARS`` characters, whichever comes first. Pages are cut to ``self.limits`` first
+        (and put back whole in the results); each batch runs within its time budget."""
+        full_pages = pages
+        pages, cuts = limits.apply(pages, self.limits)
         out: list[DocumentResult] = []
         start, chars = 0, 0
         for i, p in enumerate(pages):
             chars += sum(len(b.text) for b in p.blocks)
             if chars >= BATCH_CHARS or i + 1 - start >= BATCH_RECORDS:
-                out.extend(self._classify_batch(pages[start: i + 1]))
+                out.extend(self._run_batch(pages[start: i + 1]))
                 start, chars = i + 1, 0
         if start < len(pages):
-            out.extend(self._classify_batch(pages[start:]))
+            out.extend(self._run_batch(pages[start:]))
+        if cuts:
+            limits.restore(out, full_pages, cuts)
         return out
+
+    def _run_batch(self, pages: Sequence[PageInput]) -> list[DocumentResult]:
+        """``_classify_batch`` under the page time budget (limits.run_batch)."""
+        return limits.run_batch(self._classify_batch, pages, self.limits, self.model.name)
 
     def _classify_batch(self, pages: Sequence[PageInput]) -> list[DocumentResult]:
         """One feature pass, one forward pass, one batched decode and batched page scores."""
@@ -278,12 +294,17 @@ class Classifier:
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_classifier(path: str, sha256: str) -> Classifier:
-    """The classifier for a model file, loaded once per process; the checksum must still match."""
-    clf = Classifier.load(path)
-    if clf.model.sha256 != sha256:
-        raise ModelError(f"{path}: model file changed while running (sha256 {clf.model.sha256[:16]} != {sha256[:16]})")
-    return clf
+def _cached_model(path: str, sha256: str) -> BlockModel:
+    """The model of a file, loaded once per process; the checksum must still match."""
+    model = Classifier.load(path).model
+    if model.sha256 != sha256:
+        raise ModelError(f"{path}: model file changed while running (sha256 {model.sha256[:16]} != {sha256[:16]})")
+    return model
+
+
+def _cached_classifier(path: str, sha256: str, page_limits: limits.Limits | None = None) -> Classifier:
+    """A classifier over the cached model of a file, with the sender's limits."""
+    return Classifier(_cached_model(path, sha256), Path(path), page_limits)
 
 
 __all__ = ["Classifier", "DocumentResult", "ModelError", "default_model_path", "dumps"]

@@ -6,6 +6,7 @@ document could be read, 2 for usage errors (click's own convention).
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from features.segment import decode_bytes
 from .api import Classifier, DocumentResult, orjson
 from .api import dumps as _dumps
 from .io import FORMATS, WorkItem, input_size, iter_items
+from .limits import DEFAULT_MAX_BLOCK_CHARS, DEFAULT_MAX_PAGE_BYTES, DEFAULT_PAGE_TIMEOUT, Limits
 from .model import LABELS, ModelError
 from .parallel import ordered_map
 
@@ -107,11 +109,13 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
          rejects: str | None, mode: str, opts: dict, sink: IO[str]) -> int:
     """Shared driver of classify and filter: stream, write results and rejects, pick exit code."""
     try:
-        clf = Classifier.load(model)
+        clf = Classifier.load(model, opts.get("limits"))
     except ModelError as e:
         raise click.ClickException(str(e)) from e
     n_ok = n_err = 0
     rej_fh = open(rejects, "wb") if rejects else None  # noqa: SIM115 - closed in the finally below
+    # --rejects-log: one JSON line per unreadable record (file, line, reason), in the order of --rejects.
+    log_fh = open(opts["rejects_log"], "w", encoding="utf-8") if opts.get("rejects_log") else None  # noqa: SIM115
     total = input_size(list(paths))
     show_bar = total is not None and sys.stderr.isatty()
     items = iter_items(list(paths), fmt)
@@ -129,6 +133,8 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
                     click.echo(f"newswinnow: {name}:{lineno}: rejected: {payload}", err=True)
                     if rej_fh is not None:
                         rej_fh.write(raw if raw.endswith(b"\n") else raw + b"\n")
+                    if log_fh is not None:
+                        log_fh.write(_dumps({"file": name, "line": lineno, "reason": payload}) + "\n")
                     continue
                 n_ok += 1
                 if status == "drop":
@@ -144,6 +150,8 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
     finally:
         if rej_fh is not None:
             rej_fh.close()
+        if log_fh is not None:
+            log_fh.close()
     sink.flush()
     if n_ok == 0 and n_err > 0:
         click.echo("newswinnow: no document could be read", err=True)
@@ -156,6 +164,32 @@ def _counted(items: Iterator[WorkItem], bar) -> Iterator[WorkItem]:
         if bar is not None:
             bar.update(len(it[3]))
         yield it
+
+
+def _limit_options(f):
+    """--max-page-bytes, --max-block-chars, --page-timeout (classifier/limits.py) and
+    --rejects-log, passed on as ``page_limits`` and ``rejects_log``."""
+
+    @functools.wraps(f)
+    def wrapper(*args, max_page_bytes, max_block_chars, page_timeout, **kw):
+        return f(*args, page_limits=Limits(max_page_bytes, max_block_chars, page_timeout), **kw)
+
+    wrapper = click.option("--rejects-log", type=click.Path(dir_okay=False, writable=True),
+                           help="Write one JSON line per unreadable record here: its file, input line "
+                                "number and reason, in the order of --rejects.")(wrapper)
+    wrapper = click.option("--page-timeout", type=click.FloatRange(0), default=DEFAULT_PAGE_TIMEOUT,
+                           show_default=True,
+                           help="Seconds of wall-clock time per page; a page over it gets a result "
+                                "flagged 'timeout' (0: no limit).")(wrapper)
+    wrapper = click.option("--max-block-chars", type=click.IntRange(0), default=DEFAULT_MAX_BLOCK_CHARS,
+                           show_default=True,
+                           help="Analyse at most this many characters of a block (the output keeps "
+                                "the whole text; flagged 'truncated_block'; 0: no limit).")(wrapper)
+    wrapper = click.option("--max-page-bytes", type=click.IntRange(0), default=DEFAULT_MAX_PAGE_BYTES,
+                           show_default=True,
+                           help="Analyse the blocks of a page's first N bytes; later blocks are output "
+                                "unanalysed (flagged 'truncated_page'; 0: no limit).")(wrapper)
+    return wrapper
 
 
 def _common(f):
@@ -185,11 +219,14 @@ def main() -> None:
 
 @main.command()
 @_common
+@_limit_options
 @click.option("--no-text", is_flag=True, help="Drop blocks[].text from the output.")
-def classify(paths, fmt, text_field, html_field, id_field, url_field, jobs, model, rejects, no_text):
+def classify(paths, fmt, text_field, html_field, id_field, url_field, jobs, model, rejects, no_text,
+             page_limits=None, rejects_log=None):
     """Classify pages; one JSON result per document on stdout (JSONL)."""
     fields = Fields(text_field, html_field, id_field, url_field)
-    sys.exit(_run(paths, fmt, fields, jobs, model, rejects, "classify", {"no_text": no_text}, sys.stdout))
+    opts = {"no_text": no_text, "limits": page_limits, "rejects_log": rejects_log}
+    sys.exit(_run(paths, fmt, fields, jobs, model, rejects, "classify", opts, sys.stdout))
 
 
 def _parse_keep(ctx, param, value: str) -> tuple[str, ...]:
@@ -202,15 +239,17 @@ def _parse_keep(ctx, param, value: str) -> tuple[str, ...]:
 
 @main.command(name="filter")
 @_common
+@_limit_options
 @click.option("--keep", default="editorial", show_default=True, callback=_parse_keep,
               help="Labels whose blocks are kept, comma-separated.")
 @click.option("--min-quality", type=click.FloatRange(0, 1), help="Drop pages below this quality.")
 @click.option("--max-mt", type=click.FloatRange(0, 1), help="Drop pages above this mt_score.")
 def filter_cmd(paths, fmt, text_field, html_field, id_field, url_field, jobs, model, rejects, keep,
-               min_quality, max_mt):
+               min_quality, max_mt, page_limits=None, rejects_log=None):
     """Pre-filter for pipelines: JSONL in, JSONL out with only the kept blocks' text."""
     fields = Fields(text_field, html_field, id_field, url_field)
-    opts = {"keep": keep, "min_quality": min_quality, "max_mt": max_mt}
+    opts = {"keep": keep, "min_quality": min_quality, "max_mt": max_mt, "limits": page_limits,
+            "rejects_log": rejects_log}
     sys.exit(_run(paths, fmt, fields, jobs, model, rejects, "filter", opts, sys.stdout))
 
 
