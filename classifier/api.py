@@ -209,13 +209,13 @@ class Classifier:
                 out.append("page too deeply nested")
         try:
             results = self.classify_pages([p for _, p in ready])
-        except (ValueError, RecursionError, MemoryError):
-            # Isolate the page that broke the batch: classify one by one.
+        except Exception:  # noqa: BLE001 - any failure: isolate the page that broke the batch
+            # Classify one by one; a page that still fails is rejected with the reason, the run goes on.
             results = []
             for _, p in ready:
                 try:
                     results.extend(self.classify_pages([p]))
-                except (ValueError, RecursionError, MemoryError) as e:
+                except Exception as e:  # noqa: BLE001 - reported as the record's reject reason
                     results.append(f"page could not be classified ({type(e).__name__}: {e})")
         for (pos, _), r in zip(ready, results):
             out[pos] = r

@@ -44,7 +44,20 @@ def _loads(payload: bytes) -> object:
             return orjson.loads(payload)
         except orjson.JSONDecodeError:
             pass
-    return json.loads(payload.decode("utf-8-sig"))  # -sig: a BOM before the first record
+    rec = json.loads(payload.decode("utf-8-sig"))  # -sig: a BOM before the first record
+    return _scrub(rec) if b"\\u" in payload or b"\\U" in payload else rec
+
+
+def _scrub(obj: object) -> object:
+    """Lone surrogates ("\\ud800", which json accepts and orjson refuses) -> U+FFFD in every
+    string, so the output stays valid UTF-8 (they crashed the writer)."""
+    if isinstance(obj, str):
+        return obj.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(obj, dict):
+        return {_scrub(k): _scrub(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_scrub(v) for v in obj]
+    return obj
 
 
 def _to_record(item: WorkItem, f: Fields) -> tuple[dict | None, str | None]:
