@@ -21,7 +21,13 @@ from features.segment import decode_bytes
 from .api import Classifier, DocumentResult, orjson
 from .api import dumps as _dumps
 from .io import FORMATS, WorkItem, input_size, iter_items
-from .limits import DEFAULT_MAX_BLOCK_CHARS, DEFAULT_MAX_PAGE_BYTES, DEFAULT_PAGE_TIMEOUT, Limits
+from .limits import (
+    DEFAULT_MAX_BLOCK_CHARS,
+    DEFAULT_MAX_PAGE_BLOCKS,
+    DEFAULT_MAX_PAGE_BYTES,
+    DEFAULT_PAGE_TIMEOUT,
+    Limits,
+)
 from .model import LABELS, ModelError
 from .parallel import ordered_map
 
@@ -180,12 +186,12 @@ def _counted(items: Iterator[WorkItem], bar) -> Iterator[WorkItem]:
 
 
 def _limit_options(f):
-    """--max-page-bytes, --max-block-chars, --page-timeout (classifier/limits.py) and
+    """--max-page-bytes, --max-page-blocks, --max-block-chars, --page-timeout (classifier/limits.py) and
     --rejects-log, passed on as ``page_limits`` and ``rejects_log``."""
 
     @functools.wraps(f)
-    def wrapper(*args, max_page_bytes, max_block_chars, page_timeout, **kw):
-        return f(*args, page_limits=Limits(max_page_bytes, max_block_chars, page_timeout), **kw)
+    def wrapper(*args, max_page_bytes, max_block_chars, page_timeout, max_page_blocks, **kw):
+        return f(*args, page_limits=Limits(max_page_bytes, max_block_chars, page_timeout, max_page_blocks), **kw)
 
     wrapper = click.option("--rejects-log", type=click.Path(dir_okay=False, writable=True),
                            help="Write one JSON line per unreadable record here: its file, input line "
@@ -194,6 +200,10 @@ def _limit_options(f):
                            show_default=True,
                            help="Seconds of wall-clock time per page; a page over it gets a result "
                                 "flagged 'timeout' (0: no limit).")(wrapper)
+    wrapper = click.option("--max-page-blocks", type=click.IntRange(0), default=DEFAULT_MAX_PAGE_BLOCKS,
+                           show_default=True,
+                           help="Analyse at most this many blocks of a page; later blocks are output "
+                                "unanalysed (flagged 'truncated_page'; 0: no limit).")(wrapper)
     wrapper = click.option("--max-block-chars", type=click.IntRange(0), default=DEFAULT_MAX_BLOCK_CHARS,
                            show_default=True,
                            help="Analyse at most this many characters of a block (the output keeps "

@@ -5,8 +5,9 @@ table). Three limits keep each page's cost bounded, and each leaves a trace in `
 
 - ``max_block_chars``: a block longer than this is analysed on its first ``max_block_chars``
   characters; its full text is still in the output (``truncated_block``).
-- ``max_page_bytes``: blocks after the first ``max_page_bytes`` bytes (UTF-8) of a page are not
-  analysed; they are still in the output, labelled ``boilerplate`` with uniform probabilities,
+- ``max_page_bytes`` / ``max_page_blocks``: blocks after the first ``max_page_bytes`` bytes
+  (UTF-8) or ``max_page_blocks`` blocks of a page (per-block costs dominate on pages of many
+  short lines) are not analysed; they are still in the output, labelled ``boilerplate`` with uniform probabilities,
   and the page's fractions count them (``truncated_page``). HTML beyond
   ``HTML_MARKUP_FACTOR`` times that is not parsed.
 - ``page_timeout``: a wall-clock budget. A batch of pages runs under one alarm (the budget of
@@ -37,10 +38,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # Defaults (documented in the README and in `newswinnow classify --help`).
 DEFAULT_MAX_PAGE_BYTES = 1_000_000
+DEFAULT_MAX_PAGE_BLOCKS = 10_000
 DEFAULT_MAX_BLOCK_CHARS = 20_000
 DEFAULT_PAGE_TIMEOUT = 5.0
 # HTML carries markup: the raw HTML parsed is cut at this multiple of max_page_bytes.
-HTML_MARKUP_FACTOR = 4
+HTML_MARKUP_FACTOR = 2
 # A batch's alarm: one page's budget plus this much per page in the batch.
 BATCH_SECONDS_PER_PAGE = 0.25
 # UTF-8 takes at most this many bytes per character (so a page this many times under the limit,
@@ -62,6 +64,7 @@ class Limits:
     max_page_bytes: int | None = DEFAULT_MAX_PAGE_BYTES
     max_block_chars: int | None = DEFAULT_MAX_BLOCK_CHARS
     page_timeout: float | None = DEFAULT_PAGE_TIMEOUT
+    max_page_blocks: int | None = DEFAULT_MAX_PAGE_BLOCKS
 
 
 @dataclass(slots=True)
@@ -104,8 +107,10 @@ def apply(pages: Sequence[PageInput], limits: Limits) -> tuple[list[PageInput], 
         blocks = page.blocks
         n = len(blocks)
         reasons = list(getattr(page, "flags", ()) or ())
-        if max_bytes and n and sum(len(b.text) for b in blocks) * MAX_UTF8_BYTES_PER_CHAR > max_bytes:
-            n = _page_cut(blocks, max_bytes)
+        if limits.max_page_blocks and n > limits.max_page_blocks:
+            n = limits.max_page_blocks
+        if max_bytes and n and sum(len(blocks[i].text) for i in range(n)) * MAX_UTF8_BYTES_PER_CHAR > max_bytes:
+            n = _page_cut(blocks[:n], max_bytes)
         full: dict[int, str] = {}
         if max_chars:
             for i in range(n):
@@ -201,6 +206,12 @@ def run_batch(classify: Callable[[Sequence[PageInput]], list[DocumentResult]], p
     budget = limits.page_timeout
     if not budget or not _can_alarm():
         return classify(pages)
+    if len(pages) == 1:  # the batch is the page: its overrun is the page's
+        try:
+            with deadline(budget):
+                return classify(pages)
+        except PageTimeout:
+            return [timeout_result(pages[0], model_name)]
     try:
         with deadline(budget + BATCH_SECONDS_PER_PAGE * len(pages)):
             return classify(pages)

@@ -68,6 +68,21 @@ def test_huge_html_is_cut_before_parsing(clf: Classifier) -> None:
     assert not problems(doc.to_dict())
 
 
+def test_page_block_limit(clf: Classifier) -> None:
+    text = "line\n" * 50
+    doc = _with_limits(clf, max_page_blocks=20).classify_text(text)
+    assert len(doc.blocks) == 50 and "truncated_page" in doc.reasons
+    assert {b["label"] for b in doc.blocks[20:]} == {limits.UNANALYSED_LABEL}
+    assert not problems(doc.to_dict(), text)
+
+
+def test_one_page_batch_times_out_once(clf: Classifier) -> None:
+    if not limits._can_alarm():
+        pytest.skip("SIGALRM budget: POSIX main thread only")
+    doc = _with_limits(clf, page_timeout=1e-4).classify_text("Some words here.\n" * 3000)
+    assert doc.reasons == ["timeout"]
+
+
 def test_limits_off(clf: Classifier) -> None:
     text = "x" * 50_000
     doc = _with_limits(clf, max_block_chars=0, max_page_bytes=0, page_timeout=0).classify_text(text)
@@ -75,7 +90,8 @@ def test_limits_off(clf: Classifier) -> None:
 
 
 @pytest.mark.skipif(not limits._can_alarm(), reason="SIGALRM budget: POSIX main thread only")
-def test_page_over_budget_gets_a_timeout_result(clf: Classifier) -> None:
+def test_page_over_budget_gets_a_timeout_result(clf: Classifier, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "BATCH_SECONDS_PER_PAGE", 0.0)  # every page takes more than 0.1 ms
     pages = [{"id": i, "text": "Some words here.\n" * 3000} for i in range(3)]
     slow = _with_limits(clf, page_timeout=1e-4, max_page_bytes=0, max_block_chars=0)
     t0 = time.perf_counter()
