@@ -7,9 +7,10 @@ Writes hostile inputs to a temporary folder (never into the repository): a binar
 newline, an emoji storm, regex bait (each audited regex's slowest worst case from
 ``features.regex_audit``), deeply nested and very wide HTML, and a JSONL stream of broken
 records with a 40 MB record. Each file goes through its own `newswinnow classify` process with
-the default limits; the table gives the wall time of the process (start-up included, so an upper
-bound on the page's time), the results and rejects, and whether in = out + rejects. Then all
-files go through one `--jobs 2` run.
+the default limits (results, rejects, whether in = out + rejects, the process's wall time with
+start-up and 40 MB of reading/writing); the page time is measured in-process on the CLI's own
+code path (``classifier.cli._work`` on one work item: parse, decode, classify, serialise), wall
+and CPU seconds of the slowest record of the file. Then all files go through one `--jobs 2` run.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from classifier.api import Classifier  # noqa: E402
+from classifier.cli import Fields, _work  # noqa: E402
+from classifier.io import iter_items  # noqa: E402
 from features import regex_audit  # noqa: E402
 
 # The target: each page under this many seconds with the default limits.
@@ -84,10 +88,23 @@ def _run(paths: list[Path], rejects: Path, jobs: int = 1) -> tuple[float, int, i
                         *map(str, paths)], capture_output=True, cwd=ROOT,
                        env=dict(os.environ, PYTHONPATH=str(ROOT)))
     wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        print(p.stderr.decode("utf-8", "replace")[-2000:], file=sys.stderr)
     out = p.stdout.splitlines()
     reasons = sorted({r for line in out for r in json.loads(line)["reasons"]})
     n_rej = len(rejects.read_bytes().splitlines()) if rejects.exists() else 0
     return wall, len(out), n_rej, p.returncode, ",".join(reasons)
+
+
+def _page_times(clf: Classifier, path: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of the slowest record of ``path`` on the CLI's code path."""
+    worst_wall = worst_cpu = 0.0
+    for item in iter_items([str(path)]):
+        w0, c0 = time.perf_counter(), time.process_time()
+        _work(clf, Fields(), "classify", {"no_text": True}, [item])
+        worst_wall = max(worst_wall, time.perf_counter() - w0)
+        worst_cpu = max(worst_cpu, time.process_time() - c0)
+    return worst_wall, worst_cpu
 
 
 def main() -> int:
@@ -98,16 +115,19 @@ def main() -> int:
     d.mkdir(parents=True, exist_ok=True)
     try:
         files = _write_inputs(d)
-        print("| input | MB | records | results | rejects | in = out + rejects | exit | wall s (process) | reasons |")
-        print("|---|---:|---:|---:|---:|---|---:|---:|---|")
+        clf = Classifier.load()
+        print("| input | MB | records | results | rejects | in = out + rejects | exit | process wall s "
+              "| slowest page wall s | its CPU s | reasons |")
+        print("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|")
         ok = True
         for name, n in files.items():
             wall, n_out, n_rej, rc, reasons = _run([d / name], d / f"{name}.rejects")
+            page_wall, page_cpu = _page_times(clf, d / name)
             fine = n_out + n_rej == n
-            ok &= fine and (name.endswith(".jsonl") or wall < TARGET_SECONDS + 1.0)
+            ok &= fine and page_wall < TARGET_SECONDS
             size = (d / name).stat().st_size / MB
             print(f"| {name} | {size:.1f} | {n} | {n_out} | {n_rej} | {'yes' if fine else 'NO'} | {rc} "
-                  f"| {wall:.2f} | {reasons} |", flush=True)
+                  f"| {wall:.2f} | {page_wall:.2f} | {page_cpu:.2f} | {reasons} |", flush=True)
         total = sum(files.values())
         wall, n_out, n_rej, rc, _ = _run([d / name for name in files], d / "all.rejects", jobs=2)
         fine = n_out + n_rej == total

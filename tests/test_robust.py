@@ -265,3 +265,13 @@ def test_shared_checker_agrees(shipped: Classifier) -> None:
     broken["blocks"][0]["label"] = "news"
     check_contract.check_doc(broken, text, found, "doc")
     assert found and problems(broken, text)
+
+
+def test_limit_flags_reach_the_classifier(run_cli, model_path: Path) -> None:
+    page = json.dumps({"id": 1, "text": "A long line of words. " * 100 + "\nshort\nthird"})
+    r = run_cli(["classify", "--model", model_path, "--max-block-chars", "50", "--max-page-blocks", "2",
+                 "--page-timeout", "0", "-"], stdin=page + "\n")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert {"truncated_block", "truncated_page"} <= set(doc["reasons"]) and len(doc["blocks"]) == 3
+    assert run_cli(["classify", "--max-block-chars", "-1", "-"], stdin=page).returncode == 2
