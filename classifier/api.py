@@ -18,10 +18,10 @@ import numpy as np
 from features import mt_soft
 from features.dom import DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES, html_features
 from features.extract import FEATURE_NAMES, SCHEMA_VERSION, extract_batch
-from features.html import HtmlPage, segment_html
+from features.html import HtmlPage, decode_html, segment_html
 from features.segment import Block, segment_text
 
-from . import decode, scores
+from . import decode, limits, scores
 from .model import LABELS, BlockModel, ModelError
 from .parallel import BATCH_RECORDS, batched, parallel_map
 from .source import registered_domain
@@ -49,6 +49,7 @@ class PageInput:
     url: str | None
     is_html: bool
     html: HtmlPage | None = None  # DOM facts, for the HTML model
+    flags: tuple[str, ...] = ()  # reasons known before analysis (limits.TRUNCATED_PAGE for cut HTML)
 
 
 try:  # orjson: ~6x faster serialisation of results (a declared dependency; fallback kept)
@@ -132,14 +133,16 @@ class Classifier:
     """Label the blocks of pages and score them; load once, call many times."""
 
     def __init__(self, model: BlockModel, path: Path | None = None, html_model: BlockModel | None = None,
-                 html_path: Path | None = None):
+                 html_path: Path | None = None, page_limits: limits.Limits | None = None):
         self.model = model
         self.path = path  # the model file, when loaded from one
         self.html_model = html_model  # schema html-1; None: HTML pages use the text model
         self.html_path = html_path
+        self.limits = page_limits or limits.Limits()  # per-page size and time limits (classifier/limits.py)
 
     @classmethod
-    def load(cls, path: str | Path | None = None, html_path: str | Path | None = None) -> Classifier:
+    def load(cls, path: str | Path | None = None, html_path: str | Path | None = None,
+             page_limits: limits.Limits | None = None) -> Classifier:
         """Load the shipped models (or the model at ``path``); never executes code from the files.
 
         The HTML model comes from ``html_path``, else ``$NEWSWINNOW_HTML_MODEL``, else (only
@@ -172,7 +175,7 @@ class Classifier:
                 except ModelError as e:
                     print(f"newswinnow: HTML model not used, HTML pages go through the text model ({e})",
                           file=sys.stderr)
-        return cls(text, p.resolve(), html_model, hp.resolve() if html_model is not None else None)
+        return cls(text, p.resolve(), html_model, hp.resolve() if html_model is not None else None, page_limits)
 
     def __reduce__(self):
         """Pickle a file-backed classifier as its path and checksum, not its arrays: worker
@@ -180,7 +183,7 @@ class Classifier:
         if self.path is None or (self.html_model is not None and self.html_path is None):
             return super().__reduce__()
         html = (str(self.html_path), self.html_model.sha256) if self.html_model is not None else (None, None)
-        return _cached_classifier, (str(self.path), self.model.sha256, *html)
+        return _cached_classifier, (str(self.path), self.model.sha256, *html, self.limits)
 
     # --- single pages -------------------------------------------------------------------
     def classify_text(self, text: str, id: str | int | None = None, url: str | None = None) -> DocumentResult:
@@ -190,7 +193,8 @@ class Classifier:
     def classify_html(self, html: str | bytes, id: str | int | None = None,
                       url: str | None = None) -> DocumentResult:
         """Classify an HTML page: one block per block-level element's text."""
-        return self.classify_pages([_html_input(html, id, url)])[0]
+        text = html if isinstance(html, str) else decode_html(html)
+        return self.classify_pages([self.prepare({"html": text, "id": id, "url": url}, page_limits=self.limits)])[0]
 
     # --- many pages -----------------------------------------------------------------------
     def classify_many(self, records: Iterable[dict], n_jobs: int = 1,
@@ -204,7 +208,7 @@ class Classifier:
         if n_jobs == 1:
             fields = (text_field, html_field, id_field, url_field)
             for batch in batched(enumerate(records, 1), BATCH_RECORDS):
-                yield from self.classify_pages([self.prepare(rec, i, *fields) for i, rec in batch])
+                yield from self.classify_pages([self.prepare(rec, i, *fields, self.limits) for i, rec in batch])
             return
 
         yield from parallel_map(self, records, n_jobs, text_field, html_field, id_field, url_field)
@@ -212,11 +216,12 @@ class Classifier:
     def classify_record(self, rec: dict, default_id: int | None = None, text_field: str = "text",
                         html_field: str = "html", id_field: str = "id", url_field: str = "url") -> DocumentResult:
         """Classify one record; raises ``ValueError`` when it holds no usable text or html."""
-        return self.classify_pages([self.prepare(rec, default_id, text_field, html_field, id_field, url_field)])[0]
+        return self.classify_pages([self.prepare(rec, default_id, text_field, html_field, id_field, url_field,
+                                                 self.limits)])[0]
 
     @staticmethod
     def prepare(rec: dict, default_id: int | None = None, text_field: str = "text", html_field: str = "html",
-                id_field: str = "id", url_field: str = "url") -> PageInput:
+                id_field: str = "id", url_field: str = "url", page_limits: limits.Limits | None = None) -> PageInput:
         """Segment one record into blocks; raises ``ValueError`` when it holds no usable text or html."""
         if not isinstance(rec, dict):
             raise ValueError("record is not a JSON object")
@@ -226,7 +231,11 @@ class Classifier:
         if isinstance(rec.get(text_field), str):
             return PageInput(segment_text(rec[text_field]), rid, url, False)
         if isinstance(rec.get(html_field), str):
-            return _html_input(rec[html_field], rid, url)
+            html, cut = limits.cut_html(rec[html_field], page_limits or limits.Limits())
+            page = _html_input(html, rid, url)
+            if cut:
+                page.flags = (limits.TRUNCATED_PAGE,)
+            return page
         if text_field in rec or html_field in rec:
             raise ValueError(f"field {text_field!r}/{html_field!r} is not a string")
         raise ValueError(f"record has no {text_field!r} or {html_field!r} field")
@@ -242,7 +251,8 @@ class Classifier:
         ready: list[tuple[int, PageInput]] = []
         for pos, (lineno, rec) in enumerate(items):
             try:
-                ready.append((pos, self.prepare(rec, lineno, text_field, html_field, id_field, url_field)))
+                ready.append((pos, self.prepare(rec, lineno, text_field, html_field, id_field, url_field,
+                                                self.limits)))
                 out.append("")
             except ValueError as e:
                 out.append(str(e))
@@ -250,13 +260,13 @@ class Classifier:
                 out.append("page too deeply nested")
         try:
             results = self.classify_pages([p for _, p in ready])
-        except (ValueError, RecursionError, MemoryError):
-            # Isolate the page that broke the batch: classify one by one.
+        except Exception:  # noqa: BLE001 - any failure: isolate the page that broke the batch
+            # Classify one by one; a page that still fails is rejected with the reason, the run goes on.
             results = []
             for _, p in ready:
                 try:
                     results.extend(self.classify_pages([p]))
-                except (ValueError, RecursionError, MemoryError) as e:
+                except Exception as e:  # noqa: BLE001 - reported as the record's reject reason
                     results.append(f"page could not be classified ({type(e).__name__}: {e})")
         for (pos, _), r in zip(ready, results):
             out[pos] = r
@@ -265,17 +275,26 @@ class Classifier:
     # --- the pipeline -------------------------------------------------------------------
     def classify_pages(self, pages: Sequence[PageInput]) -> list[DocumentResult]:
         """Segmented pages -> results, in order; batches are cut at ``BATCH_RECORDS`` pages or
-        ``BATCH_CHARS`` characters, whichever comes first."""
+        ``BATCH_CHARS`` characters, whichever comes first. Pages are cut to ``self.limits`` first
+        (and put back whole in the results); each batch runs within its time budget."""
+        full_pages = pages
+        pages, cuts = limits.apply(pages, self.limits)
         out: list[DocumentResult] = []
         start, chars = 0, 0
         for i, p in enumerate(pages):
             chars += sum(len(b.text) for b in p.blocks)
             if chars >= BATCH_CHARS or i + 1 - start >= BATCH_RECORDS:
-                out.extend(self._classify_batch(pages[start: i + 1]))
+                out.extend(self._run_batch(pages[start: i + 1]))
                 start, chars = i + 1, 0
         if start < len(pages):
-            out.extend(self._classify_batch(pages[start:]))
+            out.extend(self._run_batch(pages[start:]))
+        if cuts:
+            limits.restore(out, full_pages, cuts)
         return out
+
+    def _run_batch(self, pages: Sequence[PageInput]) -> list[DocumentResult]:
+        """``_classify_batch`` under the page time budget (limits.run_batch)."""
+        return limits.run_batch(self._classify_batch, pages, self.limits, self.model.name)
 
     def _classify_batch(self, pages: Sequence[PageInput]) -> list[DocumentResult]:
         """HTML pages to the HTML model (when there is one), the rest to the text model."""
@@ -361,17 +380,23 @@ def _schema_of(path: Path) -> str | None:
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_classifier(path: str, sha256: str, html_path: str | None = None,
-                       html_sha256: str | None = None) -> Classifier:
-    """The classifier for model files, loaded once per process; the checksums must still match."""
+def _cached_models(path: str, sha256: str, html_path: str | None = None,
+                   html_sha256: str | None = None) -> tuple[BlockModel, BlockModel | None]:
+    """The models of files, loaded once per process; the checksums must still match."""
     clf = Classifier.load(path, html_path)
     if clf.model.sha256 != sha256:
         raise ModelError(f"{path}: model file changed while running (sha256 {clf.model.sha256[:16]} != {sha256[:16]})")
     if html_sha256 is not None and (clf.html_model is None or clf.html_model.sha256 != html_sha256):
         raise ModelError(f"{html_path}: HTML model file changed while running")
-    if html_sha256 is None:
-        clf.html_model = clf.html_path = None
-    return clf
+    return clf.model, (clf.html_model if html_sha256 is not None else None)
+
+
+def _cached_classifier(path: str, sha256: str, html_path: str | None = None, html_sha256: str | None = None,
+                       page_limits: limits.Limits | None = None) -> Classifier:
+    """A classifier over the cached models of files, with the sender's limits."""
+    model, html_model = _cached_models(path, sha256, html_path, html_sha256)
+    return Classifier(model, Path(path), html_model, Path(html_path) if html_model is not None else None,
+                      page_limits)
 
 
 __all__ = ["Classifier", "DocumentResult", "ModelError", "default_model_path", "dumps", "dumps_bytes"]

@@ -6,6 +6,7 @@ document could be read, 2 for usage errors (click's own convention).
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Iterator
@@ -21,6 +22,13 @@ from features.segment import decode_bytes
 from .api import Classifier, DocumentResult, orjson
 from .api import dumps_bytes as _dumps
 from .io import FORMATS, InputError, WorkItem, input_size, iter_items
+from .limits import (
+    DEFAULT_MAX_BLOCK_CHARS,
+    DEFAULT_MAX_PAGE_BLOCKS,
+    DEFAULT_MAX_PAGE_BYTES,
+    DEFAULT_PAGE_TIMEOUT,
+    Limits,
+)
 from .model import LABELS, ModelError
 from .parallel import ordered_map
 from .report import DEFAULT_MIN_SOURCE_PAGES, DEFAULT_SAMPLE, DEFAULT_TOP_SOURCES
@@ -45,7 +53,20 @@ def _loads(payload: bytes) -> object:
             return orjson.loads(payload)
         except orjson.JSONDecodeError:
             pass
-    return json.loads(payload.decode("utf-8-sig"))  # -sig: a BOM before the first record
+    rec = json.loads(payload.decode("utf-8-sig"))  # -sig: a BOM before the first record
+    return _scrub(rec) if b"\\u" in payload or b"\\U" in payload else rec
+
+
+def _scrub(obj: object) -> object:
+    """Lone surrogates ("\\ud800", which json accepts and orjson refuses) -> U+FFFD in every
+    string, so the output stays valid UTF-8 (they crashed the writer)."""
+    if isinstance(obj, str):
+        return obj.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(obj, dict):
+        return {_scrub(k): _scrub(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_scrub(v) for v in obj]
+    return obj
 
 
 def _to_record(item: WorkItem, f: Fields) -> tuple[dict | None, str | None]:
@@ -116,11 +137,13 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
          rejects: str | None, mode: str, opts: dict, sink: IO[bytes], glob: str | None = None) -> int:
     """Shared driver of classify and filter: stream, write results and rejects, pick exit code."""
     try:
-        clf = Classifier.load(model)
+        clf = Classifier.load(model, page_limits=opts.get("limits"))
     except ModelError as e:
         raise click.ClickException(str(e)) from e
     n_ok = n_err = n_drop = 0
     rej_fh = open(rejects, "wb") if rejects else None  # noqa: SIM115 - closed in the finally below
+    # --rejects-log: one JSON line per unreadable record (file, line, reason), in the order of --rejects.
+    log_fh = open(opts["rejects_log"], "wb") if opts.get("rejects_log") else None  # noqa: SIM115
     total = input_size(list(paths), glob)
     show_bar = total is not None and sys.stderr.isatty()
     items = iter_items(list(paths), fmt, glob)
@@ -138,6 +161,8 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
                     click.echo(f"newswinnow: {name}:{lineno}: rejected: {payload}", err=True)
                     if rej_fh is not None and raw:
                         rej_fh.write(raw if raw.endswith(b"\n") else raw + b"\n")
+                    if log_fh is not None:
+                        log_fh.write(_dumps({"file": name, "line": lineno, "reason": payload}) + b"\n")
                     continue
                 n_ok += 1
                 if status == "drop":
@@ -154,6 +179,8 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
     finally:
         if rej_fh is not None:
             rej_fh.close()
+        if log_fh is not None:
+            log_fh.close()
     sink.flush()
     if n_drop:
         where = f"written to {rejects} with their reasons" if rejects else "dropped (keep them with --rejects FILE)"
@@ -169,6 +196,36 @@ def _counted(items: Iterator[WorkItem], bar) -> Iterator[WorkItem]:
         if bar is not None:
             bar.update(len(it[3]))
         yield it
+
+
+def _limit_options(f):
+    """--max-page-bytes, --max-page-blocks, --max-block-chars, --page-timeout (classifier/limits.py) and
+    --rejects-log, passed on as ``page_limits`` and ``rejects_log``."""
+
+    @functools.wraps(f)
+    def wrapper(*args, max_page_bytes, max_block_chars, page_timeout, max_page_blocks, **kw):
+        return f(*args, page_limits=Limits(max_page_bytes, max_block_chars, page_timeout, max_page_blocks), **kw)
+
+    wrapper = click.option("--rejects-log", type=click.Path(dir_okay=False, writable=True),
+                           help="Write one JSON line per unreadable record here: its file, input line "
+                                "number and reason, in the order of --rejects.")(wrapper)
+    wrapper = click.option("--page-timeout", type=click.FloatRange(0), default=DEFAULT_PAGE_TIMEOUT,
+                           show_default=True,
+                           help="Seconds of wall-clock time per page; a page over it gets a result "
+                                "flagged 'timeout' (0: no limit).")(wrapper)
+    wrapper = click.option("--max-page-blocks", type=click.IntRange(0), default=DEFAULT_MAX_PAGE_BLOCKS,
+                           show_default=True,
+                           help="Analyse at most this many blocks of a page; later blocks are output "
+                                "unanalysed (flagged 'truncated_page'; 0: no limit).")(wrapper)
+    wrapper = click.option("--max-block-chars", type=click.IntRange(0), default=DEFAULT_MAX_BLOCK_CHARS,
+                           show_default=True,
+                           help="Analyse at most this many characters of a block (the output keeps "
+                                "the whole text; flagged 'truncated_block'; 0: no limit).")(wrapper)
+    wrapper = click.option("--max-page-bytes", type=click.IntRange(0), default=DEFAULT_MAX_PAGE_BYTES,
+                           show_default=True,
+                           help="Analyse the blocks of a page's first N bytes; later blocks are output "
+                                "unanalysed (flagged 'truncated_page'; 0: no limit).")(wrapper)
+    return wrapper
 
 
 def _common(f):
@@ -200,11 +257,14 @@ def main() -> None:
 
 @main.command()
 @_common
+@_limit_options
 @click.option("--no-text", is_flag=True, help="Drop blocks[].text from the output.")
-def classify(paths, fmt, glob, text_field, html_field, id_field, url_field, jobs, model, rejects, no_text):
+def classify(paths, fmt, glob, text_field, html_field, id_field, url_field, jobs, model, rejects, no_text,
+             page_limits=None, rejects_log=None):
     """Classify pages; one JSON result per document on stdout (JSONL)."""
     fields = Fields(text_field, html_field, id_field, url_field)
-    sys.exit(_run(paths, fmt, fields, jobs, model, rejects, "classify", {"no_text": no_text}, sys.stdout.buffer, glob))
+    opts = {"no_text": no_text, "limits": page_limits, "rejects_log": rejects_log}
+    sys.exit(_run(paths, fmt, fields, jobs, model, rejects, "classify", opts, sys.stdout.buffer, glob))
 
 
 def _parse_keep(ctx, param, value: str) -> tuple[str, ...]:
@@ -217,15 +277,17 @@ def _parse_keep(ctx, param, value: str) -> tuple[str, ...]:
 
 @main.command(name="filter")
 @_common
+@_limit_options
 @click.option("--keep", default="editorial", show_default=True, callback=_parse_keep,
               help="Labels whose blocks are kept, comma-separated.")
 @click.option("--min-quality", type=click.FloatRange(0, 1), help="Drop pages below this quality.")
 @click.option("--max-mt", type=click.FloatRange(0, 1), help="Drop pages above this mt_score.")
 def filter_cmd(paths, fmt, glob, text_field, html_field, id_field, url_field, jobs, model, rejects, keep,
-               min_quality, max_mt):
+               min_quality, max_mt, page_limits=None, rejects_log=None):
     """Pre-filter for pipelines: JSONL in, JSONL out with only the kept blocks' text."""
     fields = Fields(text_field, html_field, id_field, url_field)
-    opts = {"keep": keep, "min_quality": min_quality, "max_mt": max_mt}
+    opts = {"keep": keep, "min_quality": min_quality, "max_mt": max_mt, "limits": page_limits,
+            "rejects_log": rejects_log}
     sys.exit(_run(paths, fmt, fields, jobs, model, rejects, "filter", opts, sys.stdout.buffer, glob))
 
 

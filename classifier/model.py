@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,15 +121,33 @@ class BlockModel:
     @classmethod
     def load(cls, path: Path | str, expected_schema: str | None = None,
              expected_features: tuple[str, ...] | None = None) -> BlockModel:
-        """Load a model from its ``.json`` header (or stem); verify format, checksum and schema."""
+        """Load a model from its ``.json`` header (or stem); verify format, checksum and schema.
+
+        Every error names the file and what this newswinnow expects (format version, schema),
+        so a user-trained or downloaded model that does not fit says why."""
+        try:
+            try:
+                return cls._load(path, expected_schema, expected_features)
+            except (TypeError, ValueError, AttributeError) as e:  # a header field of the wrong type
+                raise ModelError(f"{path}: malformed model header ({type(e).__name__}: {e})") from e
+        except ModelError as e:
+            want = f"{FORMAT} format version {FORMAT_VERSION}" + (
+                f", feature schema {expected_schema!r}" if expected_schema else "")
+            raise ModelError(f"{e} [this newswinnow reads {want}]") from e.__cause__
+
+    @classmethod
+    def _load(cls, path: Path | str, expected_schema: str | None,
+              expected_features: tuple[str, ...] | None) -> BlockModel:
         p = Path(path)
         header_path = p if p.suffix == ".json" else p.with_suffix(".json")
         try:
             header = json.loads(header_path.read_text())
         except FileNotFoundError as e:
             raise ModelError(f"{header_path}: model file not found") from e
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
             raise ModelError(f"{header_path}: not a newswinnow model header (bad JSON: {e})") from e
+        except OSError as e:
+            raise ModelError(f"{header_path}: model header unreadable ({e})") from e
         if not isinstance(header, dict) or header.get("format") != FORMAT:
             raise ModelError(f"{header_path}: not a {FORMAT} file")
         if header.get("format_version") != FORMAT_VERSION:
@@ -154,8 +173,8 @@ class BlockModel:
         try:
             with np.load(npz, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
-        except (ValueError, OSError, KeyError) as e:
-            raise ModelError(f"{npz}: unreadable model arrays ({e})") from e
+        except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile) as e:
+            raise ModelError(f"{npz}: unreadable model arrays ({type(e).__name__}: {e})") from e
         n_layers = header.get("n_layers")
         if not isinstance(n_layers, int) or isinstance(n_layers, bool) or n_layers < 1:
             raise ModelError(f"{header_path}: bad layer count n_layers={n_layers!r}")

@@ -250,7 +250,11 @@ def _compact_trie(entries: list[tuple[int, Stem]], tag: str) -> _Branches:
     for (ch, count), sub in kids(tree):
         for first in _first_chars(ch):
             if count == 1:  # one character, or MIN_RUN+ copies of the plain letter
-                run = f"(?:{re.escape(ch)}{{{MIN_RUN - 1},}}+)?+" if first == ch else ""
+                # (?<!cc): not from inside a run of the letter. The match from the run's
+                # first letter reaches the same place, so starting again at every letter of a
+                # long run ("pppp...") only made the scan quadratic.
+                e = re.escape(ch)
+                run = f"(?:(?<!{e}{e}){e}{{{MIN_RUN - 1},}}+)?+" if first == ch else ""
             else:
                 run = _letter_class(ch, masks=True) * (count - 1) + f"{re.escape(ch)}*+"
             out.setdefault(first, []).append(run + emit(sub))
@@ -517,7 +521,7 @@ def _phrase_regex(phrases: list[str]) -> re.Pattern[str] | None:
 
 _INNOCENT_RE = _phrase_regex(_INNOCENT)
 _INNOCENT_REACH = max(map(len, _INNOCENT), default=0)  # an innocent phrase is at most this long
-_WORD_BACK = re.compile(rf"{_WORD}+\Z")
+_WORD_CHAR = re.compile(_WORD)  # one letter or digit (the word-start scan below)
 _DIGIT = re.compile(r"[0-9]")
 _MASKED = re.compile(f"[{re.escape(MASK_CHARS)}]")
 _MASK_RUN = re.compile(f"[{re.escape(MASK_CHARS)}]*")
@@ -526,8 +530,16 @@ _MASK_BY_LETTER = re.compile(f"[a-z{re.escape(_LEET_SYMBOLS)}][{re.escape(MASK_C
 _LETTER_DIGIT = re.compile(r"[^\W\d_][0-9]")
 _NON_LETTER = re.compile(r"[\W\d_]+")
 _WORDS = re.compile(r"\S+")
-_FIRST_WORD = re.compile(r"[\s\"'“‘(-]*([^\W\d_][\w'’-]*)")  # the next word after a hit
-_LAST_WORD = re.compile(r"([^\W\d_][\w'’.-]*?)(\W*)\Z")  # the word before a hit, and what follows it
+# The next word after a hit: the opening characters, then the word (two possessive matches,
+# not ``[\s"'“‘(-]*([^\W\d_][\w'’-]*)``, which is quadratic when scanned over a long run).
+_BEFORE_WORD = re.compile(r"[\s\"'“‘(-]*+")
+_FIRST_WORD = re.compile(r"[^\W\d_][\w'’-]*+")
+# The word before a hit, and what follows it (``_last_word``: scans back char by char over at
+# most NAME_CONTEXT characters; the equivalent regex ``([^\W\d_][\w'’.-]*?)(\W*)\Z`` is
+# quadratic when searched over a long run).
+_NON_WORD_CHAR = re.compile(r"\W")
+_LAST_WORD_CHAR = re.compile(r"[\w'’.-]")
+_LETTER = re.compile(r"[^\W\d_]")
 _SENTENCE_BREAK = re.compile(r"[.!?:;]")
 
 
@@ -543,14 +555,37 @@ def _name_factor(text: str, start: int, end: int) -> float:
     word = text[start:end]
     if not word[:1].isupper() or not word.isalpha():
         return 1.0  # lower-case, or obfuscated (D!ck): not a name
-    after = _FIRST_WORD.match(text, end, min(len(text), end + NAME_CONTEXT))
-    if after and after.group(1)[:1].isupper():
+    hi = min(len(text), end + NAME_CONTEXT)
+    after = _FIRST_WORD.match(text, _BEFORE_WORD.match(text, end, hi).end(), hi)
+    if after and after.group(0)[:1].isupper():
         return 0.0
-    before = _LAST_WORD.search(text, max(0, start - NAME_CONTEXT), start)
-    if before and before.group(1)[:1].isupper() and (
-            len(before.group(1)) == 1 or not _SENTENCE_BREAK.search(before.group(2))):
+    before = _last_word(text, max(0, start - NAME_CONTEXT), start)
+    if before and before[0][:1].isupper() and (
+            len(before[0]) == 1 or not _SENTENCE_BREAK.search(before[1])):
         return 0.0  # "Moby Dick", "Philip K. Dick"; not "... said. Dick"
     return NAME_DISCOUNT
+
+
+def _word_start(text: str, lo: int, hi: int) -> int:
+    r"""Start of the run of letters/digits that ends at ``hi`` (not before ``lo``); linear, where
+    a regex ``[^\W_]+\Z`` searched over a long run would be quadratic."""
+    i = hi
+    while i > lo and _WORD_CHAR.match(text, i - 1):
+        i -= 1
+    return i
+
+
+def _last_word(text: str, lo: int, hi: int) -> tuple[str, str] | None:
+    r"""In text[lo:hi]: the last word (from its first letter; inner ' ’ . - allowed) and the
+    non-word characters after it, as ``([^\W\d_][\w'’.-]*?)(\W*)\Z`` would match, in linear time."""
+    q = hi
+    while q > lo and _NON_WORD_CHAR.match(text, q - 1):
+        q -= 1
+    r = q
+    while r > lo and _LAST_WORD_CHAR.match(text, r - 1):
+        r -= 1
+    m = _LETTER.search(text, r, q)
+    return (text[m.start():q], text[q:hi]) if m else None
 
 
 def _plausible(token: str) -> bool:
@@ -574,8 +609,7 @@ def _line_hits(text: str, scan_from: int = 0) -> list[tuple[int, int, float]]:
         stem = _STEMS[sid]
         start, end = m.span()
         if start > 0 and stem.left_open and low[start - 1].isalnum():
-            back = _WORD_BACK.search(low, max(0, start - MAX_PREFIX), start)
-            start = back.start() if back else start
+            start = _word_start(low, max(0, start - MAX_PREFIX), start)
         token = text[start:end]
         if not _plausible(token):
             continue

@@ -42,7 +42,11 @@ _XML_DECL = re.compile(r"^\ufeff?\s*<\?xml[^>]*>", re.I)
 _END_BODY_HTML = re.compile(r"</(?:body|html)\s*>", re.I)
 # <noscript> with its content (a scripting browser reads it as raw text up to </noscript>;
 # libxml2 parses it as markup, and an unclosed <div> inside it swallowed the rest of the page).
-_NOSCRIPT = re.compile(r"<noscript\b[^>]*>.*?</noscript\s*>", re.I | re.S)
+# Removed by ``_strip_noscript``, which finds what ``<noscript\b[^>]*>.*?</noscript\s*>`` (re.I,
+# re.S) matches in linear time: that regex rescans to the end of the page from every unclosed
+# "<noscript" (quadratic on hostile pages).
+_NOSCRIPT_OPEN = re.compile(r"<noscript\b", re.I)
+_NOSCRIPT_CLOSE = re.compile(r"</noscript\s*>", re.I)
 
 
 @dataclass(slots=True)
@@ -70,23 +74,69 @@ def segment_text(text: str) -> list[Block]:
     return blocks
 
 
+# Byte-order marks, longest first (the UTF-32LE mark starts with the UTF-16LE one).
+_BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xef\xbb\xbf", "utf-8"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+# UTF-16 without a BOM: in its first bytes, at least this share of the even (big-endian) or odd
+# (little-endian) positions are NUL, and at most NUL_OTHER_MAX of the others (ASCII-range text).
+UTF16_SNIFF_BYTES = 4096
+UTF16_NUL_SHARE = 0.4
+NUL_OTHER_MAX = 0.05
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' when the NUL bytes fall on one parity, as in UTF-16 text."""
+    n = len(head) // 2
+    if n < 8:
+        return None
+    even, odd = head[0:2 * n:2].count(0) / n, head[1:2 * n:2].count(0) / n
+    if odd >= UTF16_NUL_SHARE and even <= NUL_OTHER_MAX:
+        return "utf-16-le"
+    if even >= UTF16_NUL_SHARE and odd <= NUL_OTHER_MAX:
+        return "utf-16-be"
+    return None
+
+
 def decode_bytes(data: bytes) -> str:
-    """Decode page bytes without ever raising: BOMs, UTF-16, UTF-8, a declared charset, cp1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", "replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", "replace")
+    """Decode page bytes without ever raising: BOMs (UTF-8/16/32), UTF-16 without a BOM, UTF-8,
+    a declared charset, else cp1252 (every byte decodes; undefined ones become U+FFFD).
+    NUL and control characters are kept (the text must match the input line for line)."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(codec, "replace")
+    head = data[:UTF16_SNIFF_BYTES]
+    codec = _utf16_without_bom(head)  # first: ASCII-range UTF-16 is also valid UTF-8
+    if codec:
+        return data.decode(codec, "replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    m = _META_CHARSET.search(data[:4096])
+    m = _META_CHARSET.search(head)
     if m:
         try:
             return data.decode(m.group(1).decode("ascii"), "replace")
-        except LookupError:
+        except (LookupError, UnicodeError, ValueError):  # unknown, non-text (rot13) or odd codecs
             pass
     return data.decode("cp1252", "replace")
+
+
+def _strip_noscript(html: str) -> str:
+    """Remove each ``<noscript ...>...</noscript>`` (see ``_NOSCRIPT_OPEN``), in linear time: once
+    an opening tag has no ``>`` or no closing tag after it, no later one has either."""
+    out: list[str] = []
+    pos = 0
+    while (m := _NOSCRIPT_OPEN.search(html, pos)) is not None:
+        gt = html.find(">", m.end())
+        close = _NOSCRIPT_CLOSE.search(html, gt + 1) if gt >= 0 else None
+        if close is None:
+            break
+        out.append(html[pos:m.start()])
+        pos = close.end()
+    if not out:
+        return html
+    out.append(html[pos:])
+    return "".join(out)
 
 
 def _hidden(el: etree._Element) -> bool:
@@ -105,7 +155,7 @@ def html_to_blocks(html: str | bytes) -> list[Block]:
     if isinstance(html, bytes):
         html = decode_bytes(html)
     html = html.replace("\x00", "")
-    html = _NOSCRIPT.sub("", _END_BODY_HTML.sub(" ", _XML_DECL.sub("", html, count=1)))
+    html = _strip_noscript(_END_BODY_HTML.sub(" ", _XML_DECL.sub("", html, count=1)))
     if not html.strip():
         return []
     try:

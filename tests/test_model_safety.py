@@ -1,0 +1,142 @@
+"""Model files never run code, and every bad model file says which file and what is expected."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT, save_tiny_model
+
+from classifier import model as model_mod
+from classifier.api import Classifier
+from classifier.model import ModelError
+from features.extract import SCHEMA_VERSION
+
+# Calls that can execute code from a file they read.
+UNSAFE_LOADERS = re.compile(r"\b(?:pickle\.loads?|joblib\.load|torch\.load|yaml\.load|marshal\.loads?|dill\.)\(")
+NP_LOAD = re.compile(r"\bnp\.load\(([^)]*)\)")
+
+
+def _project_sources() -> list[Path]:
+    return [p for d in ("classifier", "features", "training") for p in (ROOT / d).rglob("*.py")]
+
+
+def test_no_code_executing_loader_in_the_project() -> None:
+    sources = _project_sources()
+    assert len(sources) > 10
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        assert not UNSAFE_LOADERS.search(text), path
+        for m in NP_LOAD.finditer(text):
+            assert "allow_pickle=False" in m.group(1), f"{path}: {m.group(0)}"
+
+
+def test_np_load_is_called_without_pickle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    header = save_tiny_model(tmp_path)
+    calls: list[dict] = []
+    real = np.load
+
+    def spy(*args, **kw):
+        calls.append(kw)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(model_mod.np, "load", spy)
+    Classifier.load(header)
+    assert calls and all(kw.get("allow_pickle") is False for kw in calls)
+
+
+def _rehash(header: Path) -> None:
+    """Make the header's checksum match its (modified) arrays file: only the content checks remain."""
+    h = json.loads(header.read_text())
+    h["arrays_sha256"] = hashlib.sha256((header.parent / h["arrays"]).read_bytes()).hexdigest()
+    header.write_text(json.dumps(h))
+
+
+def _error(header: Path) -> str:
+    with pytest.raises(ModelError) as exc:
+        Classifier.load(header)
+    return str(exc.value)
+
+
+def _names_file_and_schema(msg: str, path: Path) -> None:
+    assert path.name in msg, msg
+    assert SCHEMA_VERSION in msg and "format version" in msg, msg
+
+
+def test_tampered_model(tmp_path: Path) -> None:
+    header = save_tiny_model(tmp_path)
+    npz = header.with_suffix(".npz")
+    data = bytearray(npz.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    npz.write_bytes(bytes(data))
+    msg = _error(header)
+    assert "checksum" in msg
+    _names_file_and_schema(msg, npz)
+
+
+@pytest.mark.parametrize("keep", [0, 10, 200, 0.5])
+def test_truncated_model_even_with_matching_checksum(tmp_path: Path, keep: float) -> None:
+    header = save_tiny_model(tmp_path)
+    npz = header.with_suffix(".npz")
+    data = npz.read_bytes()
+    npz.write_bytes(data[: int(len(data) * keep) if isinstance(keep, float) else keep])
+    assert "checksum" in _error(header)
+    _rehash(header)  # a consistent but truncated file: the zip reader must fail cleanly
+    _names_file_and_schema(_error(header), npz)
+
+
+@pytest.mark.parametrize("field,value", [("format_version", 99), ("schema", "text-0"), ("format", "other")])
+def test_wrong_version_or_schema(tmp_path: Path, field: str, value: object) -> None:
+    header = save_tiny_model(tmp_path)
+    h = json.loads(header.read_text())
+    h[field] = value
+    header.write_text(json.dumps(h))
+    _names_file_and_schema(_error(header), header)
+
+
+@pytest.mark.parametrize("content", ["[" * 100_000, '{"format": "newswinnow-model"', "\xff\xfe"])
+def test_hostile_header(tmp_path: Path, content: str) -> None:
+    header = save_tiny_model(tmp_path)
+    header.write_text(content, encoding="latin-1")
+    _names_file_and_schema(_error(header), header)
+
+
+def test_header_field_of_the_wrong_type(tmp_path: Path) -> None:
+    header = save_tiny_model(tmp_path)
+    h = json.loads(header.read_text())
+    h["temperature"] = "hot"
+    header.write_text(json.dumps(h))
+    _names_file_and_schema(_error(header), header)
+
+
+def test_user_trained_model_with_pickle_payload_is_refused(tmp_path: Path) -> None:
+    """A user's model file is read exactly like the shipped one: an object array is refused
+    (never unpickled), even when the header's checksum was forged to match."""
+    header = save_tiny_model(tmp_path, stem="user")
+    npz = header.with_suffix(".npz")
+    with np.load(npz, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    marker = tmp_path / "pwned"
+    evil = np.empty(1, dtype=object)
+    evil[0] = _Payload(marker)
+    arrays["mean"] = evil
+    with open(npz, "wb") as fh:
+        np.savez(fh, **arrays)  # savez pickles object arrays
+    _rehash(header)
+    msg = _error(header)
+    _names_file_and_schema(msg, npz)
+    assert not marker.exists()
+
+
+class _Payload:
+    """Unpickling this writes a marker file (what a malicious model would do)."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.write_text, (self.marker, "code ran"))
