@@ -374,7 +374,7 @@ def _schema_of(path: Path) -> str | None:
     header = path if path.suffix == ".json" else path.with_suffix(".json")
     try:
         schema = json.loads(header.read_text()).get("schema")
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):  # hostile headers: load reports them
         return None
     return schema if isinstance(schema, str) else None
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 import random
 import re
+import types
 from collections.abc import Iterator
 from types import ModuleType
 
@@ -66,6 +68,19 @@ def _walk(obj: object, where: str, depth: int) -> Iterator[FoundPattern]:
     elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         for f in dataclasses.fields(obj):
             yield from _walk(getattr(obj, f.name, None), f"{where}.{f.name}", depth - 1)
+    elif _lazy_builder(obj):
+        # A pattern compiled on first use (``functools.cache`` over a builder without arguments).
+        yield from _walk(obj(), f"{where}()", depth - 1)  # type: ignore[operator]
+
+
+def _lazy_builder(obj: object) -> bool:
+    """A ``functools.cache``-wrapped function of no arguments defined in this project."""
+    wrapped = getattr(obj, "__wrapped__", None)
+    if not (callable(obj) and hasattr(obj, "cache_info") and isinstance(wrapped, types.FunctionType)):
+        return False
+    if not wrapped.__module__.startswith(("features", "classifier")):
+        return False
+    return not inspect.signature(wrapped).parameters
 
 
 def find_patterns(modules: tuple[str, ...] = AUDITED_MODULES) -> list[FoundPattern]:

@@ -28,7 +28,7 @@ def shipped() -> Classifier:
 
 
 def _with_limits(clf: Classifier, **kw) -> Classifier:
-    return Classifier(clf.model, clf.path, limits.Limits(**kw))
+    return Classifier(clf.model, clf.path, page_limits=limits.Limits(**kw))
 
 
 # --- limits ------------------------------------------------------------------------------------
