@@ -125,7 +125,12 @@ def apply(pages: Sequence[PageInput], limits: Limits) -> tuple[list[PageInput], 
         if n < len(blocks) and TRUNCATED_PAGE not in reasons:
             reasons.append(TRUNCATED_PAGE)
         cuts[p] = Cut(full, blocks[n:], reasons)
-        out[p] = replace(page, blocks=kept)
+        html = getattr(page, "html", None)
+        if html is not None:  # the HTML model's DOM facts: one row per analysed block, as the text
+            html = replace(html, blocks=kept, dom=html.dom[:n])
+            out[p] = replace(page, blocks=kept, html=html)
+        else:
+            out[p] = replace(page, blocks=kept)
     return out, cuts
 
 

@@ -275,3 +275,18 @@ def test_limit_flags_reach_the_classifier(run_cli, model_path: Path) -> None:
     doc = json.loads(r.stdout)
     assert {"truncated_block", "truncated_page"} <= set(doc["reasons"]) and len(doc["blocks"]) == 3
     assert run_cli(["classify", "--max-block-chars", "-1", "-"], stdin=page).returncode == 2
+
+
+def test_html_page_over_the_block_limit_through_the_html_model() -> None:
+    """A cut HTML page keeps its DOM facts in step with the analysed blocks (the HTML model's
+    DOM columns are one row per analysed block): every block is output, the page flagged."""
+    clf = Classifier.load(page_limits=limits.Limits(max_page_blocks=50))
+    if clf.html_model is None:
+        pytest.skip("no HTML model shipped")
+    html = "<html><body><h1>Title</h1>" + "".join(
+        f"<p>Paragraph {i} of the story about the harbour bridge, the mayor said.</p>" for i in range(120)
+    ) + "</body></html>"
+    doc = clf.classify_html(html)
+    assert len(doc.blocks) == 121 and "truncated_page" in doc.reasons
+    assert doc.blocks[-1]["label"] == limits.UNANALYSED_LABEL
+    assert doc.model == clf.html_model.name
