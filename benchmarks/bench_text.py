@@ -56,6 +56,11 @@ PROC_STAT = Path("/proc/stat")
 ENV_MODEL = "NEWSWINNOW_MODEL"
 JUSTEXT_ROW = "jusText"
 FLOOR_ROW = "findall floor"
+DATATROVE_ROW = "DataTrove Gopher+repetition+C4+FineWeb"
+# DataTrove's four English quality filters (issue 6's reference chain), in pipeline order.
+DATATROVE_FILTERS = ("GopherQualityFilter", "GopherRepetitionFilter", "C4QualityFilter", "FineWebQualityFilter")
+# The chain runs at about 0.1 MB/s: one run over the whole input takes minutes.
+DEFAULT_DATATROVE_REPEAT = 1
 
 
 @dataclass
@@ -77,6 +82,7 @@ class Row:
     pages_per_s: float = 0.0
     vs_justext: float | None = None
     vs_floor: float | None = None
+    vs_datatrove: float | None = None
 
 
 def cpu_busy(sample_s: float = IDLE_SAMPLE_S) -> float | None:
@@ -193,6 +199,34 @@ def run_justext(justext: Any, stoplist: frozenset[str], htmls: Sequence[str]) ->
     return time.perf_counter() - t0
 
 
+def load_datatrove() -> tuple[Any, list[Any]] | None:
+    """DataTrove's Document class and the four filters, or None (with a note) when unavailable.
+
+    Its English word tokenizer needs spaCy; one probe document checks that before timing.
+    """
+    try:
+        from datatrove.data import Document
+        from datatrove.pipeline import filters
+
+        chain = [getattr(filters, name)() for name in DATATROVE_FILTERS]
+        chain[0].filter(Document(text="A probe sentence for the word tokenizer.", id="probe"))
+    except ImportError as e:
+        print(f"bench_text: DataTrove row skipped ({e}); pip install -e '.[datatrove]' spacy", file=sys.stderr)
+        return None
+    return Document, chain
+
+
+def run_datatrove(document: Any, chain: Sequence[Any], texts: Sequence[str]) -> float:
+    """Every page through the four filters' ``filter`` (each filter sees every page, and C4's
+    line removal carries on to FineWeb as in a pipeline); returns seconds."""
+    t0 = time.perf_counter()
+    for i, text in enumerate(texts):
+        doc = document(text=text, id=str(i))
+        for f in chain:
+            f.filter(doc)
+    return time.perf_counter() - t0
+
+
 def run_floor(texts: Sequence[str]) -> float:
     """``re.findall(r"\\w+", text)`` over every page: the least work any classifier must do."""
     t0 = time.perf_counter()
@@ -240,6 +274,7 @@ def fill_rates(rows: list[Row], mb: float, n_pages: int) -> None:
     for r in rows:
         r.vs_justext = r.mb_per_s / ref[JUSTEXT_ROW] if JUSTEXT_ROW in ref else None
         r.vs_floor = r.mb_per_s / ref[FLOOR_ROW] if FLOOR_ROW in ref else None
+        r.vs_datatrove = r.mb_per_s / ref[DATATROVE_ROW] if DATATROVE_ROW in ref else None
 
 
 def fmt_ratio(x: float | None) -> str:
@@ -249,10 +284,11 @@ def fmt_ratio(x: float | None) -> str:
 
 def markdown_table(rows: Sequence[Row]) -> str:
     """The results as a Markdown table."""
-    lines = ["| system | MB/s | pages/s | × jusText | × floor | runs |", "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| system | MB/s | pages/s | × jusText | × floor | × DataTrove | runs |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r.system} | {r.mb_per_s:.3g} | {r.pages_per_s:,.0f} | {fmt_ratio(r.vs_justext)} "
-                     f"| {fmt_ratio(r.vs_floor)} | {r.runs} |")
+                     f"| {fmt_ratio(r.vs_floor)} | {fmt_ratio(r.vs_datatrove)} | {r.runs} |")
     return "\n".join(lines)
 
 
@@ -279,6 +315,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                     help="best of R runs for each CLI row (default: %(default)s)")
     ap.add_argument("--model", help=f"model header (.json); default: ${ENV_MODEL} or data/model-text.json")
     ap.add_argument("--json", type=Path, dest="json_out", help="also write the figures to this JSON file")
+    ap.add_argument("--datatrove-repeat", type=int, default=DEFAULT_DATATROVE_REPEAT,
+                    help="best of R runs of the DataTrove filter chain (0 skips it)")
     ap.add_argument("--profile", action="store_true",
                     help=f"profile one in-process run; print the top {PROFILE_TOP} by own time to stderr")
     args = ap.parse_args(argv)
@@ -339,6 +377,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         htmls = [to_html(t) for t in texts]
         measure(JUSTEXT_ROW, lambda: run_justext(jt[0], jt[1], htmls), args.repeat)
     measure(FLOOR_ROW, lambda: run_floor(texts), args.repeat)
+    dtr = load_datatrove() if args.datatrove_repeat > 0 else None
+    if dtr is not None:
+        measure(DATATROVE_ROW, lambda: run_datatrove(dtr[0], dtr[1], texts), args.datatrove_repeat)
     fill_rates(rows, mb, n_pages)
 
     print(f"\nInput: {mb:.2f} MB of text, {n_pages} pages; {os.cpu_count()} CPUs; "
@@ -355,7 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                         "processor": platform.processor() or platform.machine(),
                         "python": platform.python_version()},
-            "versions": {d: version(d) for d in ("newswinnow", "jusText", "numpy", "lxml")},
+            "versions": {d: version(d) for d in ("newswinnow", "jusText", "numpy", "lxml", "datatrove", "spacy")},
             "model": {"path": str(model_path), "name": clf.model.name},
             "input": {"corpora": str(args.corpora), "pages": n_pages, "pages_by_corpus": counts,
                       "mb": mb, "limit": args.limit},
