@@ -185,6 +185,17 @@ class Classifier:
         html = (str(self.html_path), self.html_model.sha256) if self.html_model is not None else (None, None)
         return _cached_classifier, (str(self.path), self.model.sha256, *html, self.limits)
 
+    def warm_up(self) -> None:
+        """Build now what the first batch would build (the lexicon's hash table, the profanity
+        matcher): called before forking ``--jobs`` workers, so they inherit it instead of each
+        building it again."""
+        from features import profanity
+
+        profanity.warm_up()
+        self.classify_text("Warm-up line.")
+        if self.html_model is not None:
+            self.classify_html("<p>Warm-up line.</p>")
+
     # --- single pages -------------------------------------------------------------------
     def classify_text(self, text: str, id: str | int | None = None, url: str | None = None) -> DocumentResult:
         """Classify a plain-text page: one block per non-empty line."""

@@ -140,6 +140,8 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
         clf = Classifier.load(model, page_limits=opts.get("limits"))
     except ModelError as e:
         raise click.ClickException(str(e)) from e
+    if jobs > 1:
+        clf.warm_up()  # forked workers inherit the built tables (classifier/parallel.py)
     n_ok = n_err = n_drop = 0
     rej_fh = open(rejects, "wb") if rejects else None  # noqa: SIM115 - closed in the finally below
     # --rejects-log: one JSON line per unreadable record (file, line, reason), in the order of --rejects.

@@ -185,10 +185,19 @@ def _remove_keep_tail(el: etree._Element) -> None:
     if el.tail:
         prev = el.getprevious()
         if prev is not None:
-            prev.tail = (prev.tail or "") + el.tail
+            prev.tail = _xml_safe((prev.tail or "") + el.tail)
         else:
-            parent.text = (parent.text or "") + el.tail
+            parent.text = _xml_safe((parent.text or "") + el.tail)
     parent.remove(el)
+
+
+# Control characters libxml2 keeps in parsed text but lxml refuses to set (tab, LF, CR allowed).
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """``text`` with the characters lxml's setters refuse replaced by a space."""
+    return _XML_UNSAFE.sub(" ", text)
 
 
 def segment_html(html: str | bytes) -> HtmlPage:

@@ -503,6 +503,11 @@ _STEMS, _INNOCENT = load_lexicon()
 _check_linear(_STEMS)
 # Compiled on first use (a 50 KB pattern: a third of a second of start-up, which clean input never needs).
 _matcher = functools.cache(_build_matcher)
+
+
+def warm_up() -> None:
+    """Compile the matcher now (before forking worker processes, which then share it)."""
+    _matcher()
 _KEY_GROUPS, _KEY_REST = _key_tables(_STEMS)
 _KEY_PAIRS = np.zeros(1 << 10, bool)  # first two codes of some key window
 _KEY_PAIRS[np.flatnonzero(_KEY_GROUPS) >> 10] = True

@@ -299,3 +299,14 @@ def test_shipped_html_model_loads_when_present() -> None:
         pytest.skip("no shipped HTML model")
     m = BlockModel.load(root, expected_schema=DOM_SCHEMA_VERSION, expected_features=HTML_FEATURE_NAMES)
     assert m.weights[-1].shape[1] == len(LABELS)
+
+
+def test_control_characters_before_a_hidden_element() -> None:
+    """Removing a hidden element moves the text after it onto its neighbour; a control character
+    in that text (which libxml2 keeps but lxml's setters refuse) must not crash the page
+    (found by the hypothesis test in tests/test_robust.py)."""
+    from features.html import segment_html
+
+    page = '<div>\x08<div style="display:none"><p>x</p></div>tail \x0b text</div><p>After it.</p>'
+    texts = [b.text for b in segment_html(page).blocks]
+    assert any("After it." in t for t in texts)
