@@ -83,22 +83,11 @@ def dragnet_pages(root: Path) -> Iterator[Page]:
 
 
 def cleaneval_pages(root: Path) -> Iterator[Page]:
-    for split in ("cleaneval-dev", "cleaneval-final"):
-        for gold_path in sorted((root / split / "GoldStandard").glob("*.txt"), key=corpora._numeric_key):
-            n = gold_path.name[: -len(".txt")]
-            html_path = root / split / "input" / f"{n}.html.gz"
-            if not html_path.exists():
-                continue
-            url, gold = corpora._cleaneval_gold(corpora._read_text(gold_path))
-            if not gold:
-                continue
-            raw = gzip.decompress(html_path.read_bytes())
-            if url is None and (m := corpora._CLEANEVAL_TEXT_ID.search(raw[:2000])):
-                url = m.group(1).decode("latin-1")
-            domain = corpora.registered_domain(url) if url else None
-            if not is_holdout(domain or f"{split}/{n}"):
-                continue
-            yield Page("cleaneval", f"{split}/{n}", decode_html(raw), "\n".join(gold), "")
+    for page_id, url, gold, raw in corpora.cleaneval_raw(root):
+        domain = corpora.registered_domain(url) if url else None
+        if not is_holdout(domain or page_id):
+            continue
+        yield Page("cleaneval", page_id, decode_html(raw), "\n".join(gold), "")
 
 
 def readability_pages(root: Path) -> Iterator[Page]:

@@ -559,11 +559,10 @@ def _cleaneval_gold(text: str) -> tuple[str | None, list[str]]:
     return url, [p for p in paras if p]
 
 
-def read_cleaneval(root: Path, ids: Iterable[str] | None = None) -> Iterator[LabeledPage]:
-    """CleanEval dev and final pages with gold: gold text ``editorial``, the rest ``boilerplate``.
-
-    Pages whose gold is empty are skipped. ``ids`` ("cleaneval-dev/1") restricts the pages read.
-    """
+def cleaneval_raw(root: Path, ids: Iterable[str] | None = None) -> Iterator[tuple[str, str | None, list[str], bytes]]:
+    """CleanEval dev and final pages that have a gold text: (page id "cleaneval-dev/1", url, gold
+    paragraphs, raw HTML bytes). The one walk of the corpus that the text reader, the HTML
+    training data and the HTML benchmark share. ``ids`` restricts the pages read."""
     root = Path(root)
     wanted = None if ids is None else set(ids)
     for split in ("cleaneval-dev", "cleaneval-final"):
@@ -581,16 +580,24 @@ def read_cleaneval(root: Path, ids: Iterable[str] | None = None) -> Iterator[Lab
             raw = gzip.decompress(html_path.read_bytes())
             if url is None and (m := _CLEANEVAL_TEXT_ID.search(raw[:2000])):
                 url = m.group(1).decode("latin-1")
-            texts, headings = _render(raw)
-            al = align_blocks(texts, [(EDITORIAL, gold)], headings)
-            page_id = f"{split}/{n}"
-            domain = registered_domain(url) if url else None
-            meta = {"url": url, "has_gold_comments": False, "gold_tokens": al.gold_tokens,
-                    "recovered": al.recovered}
-            if all(lab == BOILERPLATE for lab in al.labels):
-                continue
-            yield LabeledPage(page_id, "cleaneval", domain or page_id, texts, al.labels,
-                              domain or page_id, meta)
+            yield f"{split}/{n}", url, gold, raw
+
+
+def read_cleaneval(root: Path, ids: Iterable[str] | None = None) -> Iterator[LabeledPage]:
+    """CleanEval dev and final pages with gold: gold text ``editorial``, the rest ``boilerplate``.
+
+    Pages whose gold is empty are skipped. ``ids`` ("cleaneval-dev/1") restricts the pages read.
+    """
+    for page_id, url, gold, raw in cleaneval_raw(root, ids):
+        texts, headings = _render(raw)
+        al = align_blocks(texts, [(EDITORIAL, gold)], headings)
+        domain = registered_domain(url) if url else None
+        meta = {"url": url, "has_gold_comments": False, "gold_tokens": al.gold_tokens,
+                "recovered": al.recovered}
+        if all(lab == BOILERPLATE for lab in al.labels):
+            continue
+        yield LabeledPage(page_id, "cleaneval", domain or page_id, texts, al.labels,
+                          domain or page_id, meta)
 
 
 # --- BBC -------------------------------------------------------------------------------------

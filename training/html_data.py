@@ -77,22 +77,10 @@ def read_dragnet_html(root: Path, ids: Iterable[str] | None = None) -> Iterator[
 
 def read_cleaneval_html(root: Path) -> Iterator[corpora.LabeledPage]:
     """CleanEval dev and final pages segmented as HTML: gold text editorial, the rest boilerplate."""
-    root = Path(root)
-    for split in ("cleaneval-dev", "cleaneval-final"):
-        for gold_path in sorted((root / split / "GoldStandard").glob("*.txt"), key=corpora._numeric_key):
-            n = gold_path.name[: -len(".txt")]
-            html_path = root / split / "input" / f"{n}.html.gz"
-            if not html_path.exists():
-                continue
-            url, gold = corpora._cleaneval_gold(corpora._read_text(gold_path))
-            if not gold:
-                continue
-            raw = gzip.decompress(html_path.read_bytes())
-            if url is None and (m := corpora._CLEANEVAL_TEXT_ID.search(raw[:2000])):
-                url = m.group(1).decode("latin-1")
-            page = _labeled(f"{split}/{n}", "cleaneval", url, segment_html(raw), [(corpora.EDITORIAL, gold)])
-            if page is not None:
-                yield page
+    for page_id, url, gold, raw in corpora.cleaneval_raw(root):
+        page = _labeled(page_id, "cleaneval", url, segment_html(raw), [(corpora.EDITORIAL, gold)])
+        if page is not None:
+            yield page
 
 
 def load_html_pages(root: Path, max_dragnet: int | None = None) -> list[corpora.LabeledPage]:
