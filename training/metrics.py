@@ -66,3 +66,19 @@ def markdown_report(report: dict, cm: np.ndarray) -> str:
     for i, lab in enumerate(LABELS):
         lines.append(f"| {lab} | " + " | ".join(str(int(c)) for c in cm[i]) + " |")
     return "\n".join(lines)
+
+
+def kind_table(summary: dict) -> list[str]:
+    """Markdown lines: per corpus/rendering (``summary``'s keys but "overall"), pages, the F1 of
+    each label and page-level has_comments F1 ("n/a" where there is nothing to find)."""
+    lines = ["| pages | n | editorial F1 | comment F1 | spam F1 | boilerplate F1 | has_comments F1 |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for kind, v in summary.items():
+        if kind == "overall":
+            continue
+        r = v["report"]
+        hc = v["has_comments"]
+        hc_s = f"{hc['f1']:.3f}" if hc["positives"] else "n/a"
+        lines.append(f"| {kind} | {v['pages']} | " + " | ".join(
+            f"{r[lab]['f1']:.3f}" if r[lab]["support"] else "n/a" for lab in LABELS) + f" | {hc_s} |")
+    return lines

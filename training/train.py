@@ -192,17 +192,8 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
         metrics.markdown_report(cv["overall"]["report"], np.array(cv["overall"]["confusion"])),
         "", f"Macro-F1 {cv['overall']['macro_f1']:.3f}.", "",
         "## Per corpus and rendering (held-out folds, decoded)", "",
-        "| pages | n | editorial F1 | comment F1 | spam F1 | boilerplate F1 | has_comments F1 |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        *metrics.kind_table(cv),
     ]
-    for kind, v in cv.items():
-        if kind == "overall":
-            continue
-        r = v["report"]
-        hc = v["has_comments"]
-        hc_s = f"{hc['f1']:.3f}" if hc["positives"] else "n/a"
-        lines.append(f"| {kind} | {v['pages']} | " + " | ".join(
-            f"{r[lab]['f1']:.3f}" if r[lab]["support"] else "n/a" for lab in LABELS) + f" | {hc_s} |")
     raw = result["cv_argmax"]["overall"]
     lines += ["", f"Without decoding (argmax of calibrated probabilities): macro-F1 {raw['macro_f1']:.3f}.", ""]
     path.parent.mkdir(parents=True, exist_ok=True)
