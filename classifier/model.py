@@ -62,8 +62,12 @@ class BlockModel:
 
     def logits(self, X: np.ndarray) -> np.ndarray:
         """Uncalibrated class scores [n, 4]."""
-        z = np.clip((X - self.mean) / self.scale, -CLIP_SIGMA, CLIP_SIGMA)
-        z = np.nan_to_num(z, copy=False).astype(np.float32, copy=False)
+        # In place on one float32 buffer (same operations, same float32 results as the
+        # expression form when mean/scale are float32): no temporaries of the batch's size.
+        z = np.subtract(X, self.mean, dtype=np.float32)
+        np.divide(z, self.scale, out=z)
+        np.clip(z, -CLIP_SIGMA, CLIP_SIGMA, out=z)
+        np.nan_to_num(z, copy=False)
         out = None
         for weights, biases in [(self.weights, self.biases), *self.members]:
             h = z

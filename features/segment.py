@@ -12,7 +12,7 @@ training time what it will see in use.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -57,7 +57,7 @@ class Block:
     text: str
     line: int | None = None
     tag: str | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict | None = None  # renderer details (the old HTML renderer's element path)
 
 
 def segment_text(text: str) -> list[Block]:
@@ -66,12 +66,9 @@ def segment_text(text: str) -> list[Block]:
     Lines are split on ``\\n`` only (as the contract counts them); a trailing ``\\r`` is
     stripped from the block text so CRLF files keep their line numbers.
     """
-    blocks: list[Block] = []
-    append = blocks.append
-    for i, raw in enumerate(text.split("\n")):
-        if raw.strip():
-            append(Block(len(blocks), raw.rstrip("\r"), i + 1))
-    return blocks
+    lines = text.split("\n")
+    keep = [i for i, raw in enumerate(lines, 1) if raw and not raw.isspace()]
+    return [Block(n, lines[i - 1].rstrip("\r"), i) for n, i in enumerate(keep)]
 
 
 # Byte-order marks, longest first (the UTF-32LE mark starts with the UTF-16LE one).
