@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import compress, repeat
 
 import numpy as np
@@ -93,6 +93,24 @@ def _build_vocab() -> tuple[dict[str, int], np.ndarray, dict[int, int], dict[int
 
 
 _VOCAB, _BITS, _NGRAM2, _NGRAM3, _VSIZE = _build_vocab()
+
+
+def _position_members(keys: Iterable[int], n_words: int) -> list[np.ndarray]:
+    """Per word position of the n-gram keys (id1 * V + id2 ...): which vocabulary ids occur
+    there. A token pair/triple outside these sets cannot be a phrase: it is skipped before
+    the per-candidate dict lookup (most adjacent known words are no phrase)."""
+    sets = [np.zeros(_VSIZE, dtype=bool) for _ in range(n_words)]
+    for key in keys:
+        for pos in range(n_words - 1, -1, -1):
+            key, word = divmod(key, _VSIZE)
+            sets[pos][word] = True
+    for member in sets:  # as before: only known words ("<num>" phrases never fire; see notes)
+        member[: _VOCAB["\n"] + 1] = False
+    return sets
+
+
+_NG2_AT = _position_members(_NGRAM2, 2)
+_NG3_AT = _position_members(_NGRAM3, 3)
 # Vocabulary id -> 1 + index in FUNCTION_WORDS (0: not a function word), for features.mt_soft.
 _FUNCTION_WORD_OF = np.zeros(len(_VOCAB), dtype=np.int64)
 for _i, _w in reversed(list(enumerate(FUNCTION_WORDS))):
@@ -497,12 +515,11 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     # Phrases as token bigrams / trigrams (the newline token breaks n-grams across blocks):
     # only pairs of known words are candidates; one dict lookup gives the phrase families.
     if len(ids) >= 2:
-        known = ids > _NEWLINE_ID
-        cand2 = np.flatnonzero(known[:-1] & known[1:])
+        # Candidates: adjacent tokens whose words occur at those positions of some phrase.
+        cand2 = np.flatnonzero(_NG2_AT[0][ids[:-1]] & _NG2_AT[1][ids[1:]])
         c2 = ids[cand2] * _VSIZE + ids[cand2 + 1]
         fam2 = np.fromiter(map(_NGRAM2.get, c2.tolist(), repeat(0)), dtype=np.int64, count=len(c2))
-        cand3 = cand2[cand2 + 2 < len(ids)]
-        cand3 = cand3[known[cand3 + 2]]
+        cand3 = np.flatnonzero(_NG3_AT[0][ids[:-2]] & _NG3_AT[1][ids[1:-1]] & _NG3_AT[2][ids[2:]])
         c3 = (ids[cand3] * _VSIZE + ids[cand3 + 1]) * _VSIZE + ids[cand3 + 2]
         fam3 = np.fromiter(map(_NGRAM3.get, c3.tolist(), repeat(0)), dtype=np.int64, count=len(c3))
         b2, b3 = blk_all[cand2], blk_all[cand3]
@@ -553,7 +570,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     # Profanity and MT artefacts (their scores and evidence are reused for the output).
     prof, prof_ev = profanity_scores(list(texts))
     F[:, _IDX["profanity"]] = prof
-    F[:, _IDX["profanity_hits"]] = [min(len(e), 5) for e in prof_ev]
+    F[:, _IDX["profanity_hits"]] = np.minimum(np.fromiter(map(len, prof_ev), dtype=np.float32, count=n), 5.0)
     mt, mt_ev = mt_artefacts(list(texts))
     F[:, _IDX["mt"]] = mt
     dup = duplicate_flags(texts, page, cc[:, _CC["odd_space"]] > 0, low)
