@@ -44,7 +44,16 @@ from pathlib import Path
 
 import numpy as np
 
-from features.mt_soft_data import FLATTEN, FUNCTION_WORDS, LONG_WORD, PUNCTUATION, SHAPES, SYMBOLS
+from features.mt_soft_data import (
+    FLATTEN,
+    FUNCTION_WORDS,
+    LONG_WORD,
+    MIN_SUFFIX_WORD,
+    PUNCTUATION,
+    SHAPES,
+    SUFFIX_CLASSES,
+    SYMBOLS,
+)
 from features.tokens import WORD_CHAR, HashVocab, TokenBatch, token_hashes
 
 __all__ = ["SoftModel", "SoftScores", "symbol_ngrams", "soft_scores", "combine", "default_soft_path",
@@ -62,7 +71,13 @@ SOFT_POWER = 3.0
 _N_FW = len(FUNCTION_WORDS)
 _PUNCT_BASE = _N_FW
 _SHAPE_BASE = _N_FW + len(PUNCTUATION)
-(NUM, CAP_FIRST, CAP, ACRONYM, CONTRACTION, LONG, SHORT) = (_SHAPE_BASE + i for i in range(len(SHAPES)))
+(NUM, CAP_FIRST, CAP, ACRONYM, CONTRACTION, LONG, SHORT) = (_SHAPE_BASE + SHAPES.index(s) for s in (
+    "<num>", "<cap_first>", "<cap>", "<acronym>", "<contraction>", "<long>", "<short>"))
+# Word endings of SUFFIX_CLASSES as (code points, symbol id or -1 for "stays <long>/<short>"),
+# in match order; _SUFFIX_SPAN: the longest ending, the characters gathered per word.
+_SUFFIXES = [(np.array([ord(c) for c in e], dtype=np.uint32), _SHAPE_BASE + SHAPES.index(name) if name else -1)
+             for name, endings in SUFFIX_CLASSES for e in endings]
+_SUFFIX_SPAN = max(len(c) for c, _ in _SUFFIXES)
 V = len(SYMBOLS)
 _CODE_SPACE = 0x110000
 # One class per code point, typography flattened in (FLATTEN), so a batch needs one gather:
@@ -93,6 +108,23 @@ _FW_VARIANT_ROW = np.array([0, *range(1, len(FUNCTION_WORDS) + 1),
 
 def _is_digit(c: np.ndarray) -> np.ndarray:
     return (c >= 48) & (c <= 57)
+
+
+def _suffix_shapes(cpl: np.ndarray, we: np.ndarray, shape: np.ndarray, candidate: np.ndarray) -> np.ndarray:
+    """``shape`` with the SUFFIX_CLASSES symbol of each ``candidate`` word that ends in one of
+    their endings (first match wins): one gather of every candidate's last characters."""
+    idx = np.flatnonzero(candidate)
+    if not len(idx):
+        return shape
+    tail = cpl[we[idx, None] - np.arange(_SUFFIX_SPAN, 0, -1)]  # candidates have >= _SUFFIX_SPAN chars
+    new = np.full(len(idx), -2, dtype=np.int64)  # -2: no ending matched yet
+    for codes, sym in _SUFFIXES:
+        hit = (new == -2) & (tail[:, _SUFFIX_SPAN - len(codes):] == codes).all(axis=1)
+        new[hit] = sym
+    shape = shape.copy()
+    got = new >= 0
+    shape[idx[got]] = new[got]
+    return shape
 
 
 def _word_spans(cls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -227,6 +259,8 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
     shape = np.where(upper0 & first, CAP_FIRST, np.where(upper0, CAP, shape))
     shape = np.where(upper0 & upper1 & (wlen >= 2), ACRONYM, shape)
     shape = np.where(_is_digit(cpl[ws]), NUM, shape)
+    shape = _suffix_shapes(cpl, we, shape, ((shape == LONG) | (shape == SHORT)) & (fw == 0)
+                           & (wlen >= max(MIN_SUFFIX_WORD, _SUFFIX_SPAN)))
     wid = np.where(fw > 0, fw - 1, shape)
     ppos, pcls = mpos, mcls
     if len(ppos):

