@@ -149,7 +149,7 @@ def speed(clf: Classifier, bbc: list[str], repeat: int) -> dict:
     def no_artefacts(texts):
         return np.zeros(len(texts)), [[] for _ in texts]
 
-    def no_soft(texts, page, n_pages, model=None):
+    def no_soft(texts, page, n_pages, model=None, tokens=None):
         z = np.zeros(len(texts))
         return mt_soft.SoftScores(z, np.zeros(n_pages), np.zeros(n_pages))
 
@@ -172,21 +172,23 @@ def speed(clf: Classifier, bbc: list[str], repeat: int) -> dict:
         for v in best:
             best[v] = min(best[v], run(v))
     t_with, t_no_artefacts, t_without = best["with"], best["no_artefacts"], best["no_mt"]
-    # Each pass alone, over the same batches of pages as classify makes.
+    # Each pass alone, over the same batches of pages as classify makes; the soft pass, as in
+    # classify, reuses the feature pass's tokens of its batch (made beforehand, not timed).
     blocks = [[b.text for b in segment_text(t)] for t in bbc]
     batches = []
     for i in range(0, len(blocks), BATCH_RECORDS):
         chunk = blocks[i:i + BATCH_RECORDS]
         batches.append(([b for page in chunk for b in page],
-                        np.repeat(np.arange(len(chunk)), [len(p) for p in chunk]), len(chunk)))
+                        np.repeat(np.arange(len(chunk)), [len(p) for p in chunk]), len(chunk),
+                        extract_mod.extract_batch(chunk, clf.model.lexical)[0].tokens))
 
     def artefact_pass() -> None:
-        for flat, _, _ in batches:
+        for flat, _, _, _ in batches:
             mt_artefacts(flat)
 
     def soft_pass() -> None:
-        for flat, page_of, n in batches:
-            mt_soft.soft_scores(flat, page_of, n)
+        for flat, page_of, n, tokens in batches:
+            mt_soft.soft_scores(flat, page_of, n, tokens=tokens)
 
     t_art = best_of(artefact_pass, repeat)
     t_soft = best_of(soft_pass, repeat)

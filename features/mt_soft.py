@@ -73,11 +73,30 @@ _PUNCT_BASE = _N_FW
 _SHAPE_BASE = _N_FW + len(PUNCTUATION)
 (NUM, CAP_FIRST, CAP, ACRONYM, CONTRACTION, LONG, SHORT) = (_SHAPE_BASE + SHAPES.index(s) for s in (
     "<num>", "<cap_first>", "<cap>", "<acronym>", "<contraction>", "<long>", "<short>"))
-# Word endings of SUFFIX_CLASSES as (code points, symbol id or -1 for "stays <long>/<short>"),
-# in match order; _SUFFIX_SPAN: the longest ending, the characters gathered per word.
-_SUFFIXES = [(np.array([ord(c) for c in e], dtype=np.uint32), _SHAPE_BASE + SHAPES.index(name) if name else -1)
-             for name, endings in SUFFIX_CLASSES for e in endings]
-_SUFFIX_SPAN = max(len(c) for c, _ in _SUFFIXES)
+# Word endings of SUFFIX_CLASSES, matched longest first (so "ness" beats "ss" beats "s"): per
+# ending length L, the sorted codes of the last L characters (16 bits each, the last character
+# lowest) and their symbol ids (-1: the word stays <long>/<short>).
+_SUFFIX_SPAN = max(len(e) for _, endings in SUFFIX_CLASSES for e in endings)
+_CHAR_BITS = 16
+
+
+def _suffix_code(chars: str) -> int:
+    return sum(ord(c) << (_CHAR_BITS * (len(chars) - 1 - i)) for i, c in enumerate(chars))
+
+
+def _suffix_tables() -> list[tuple[int, np.ndarray, np.ndarray]]:
+    by_len: dict[int, dict[int, int]] = {}
+    for name, endings in SUFFIX_CLASSES:
+        for e in endings:
+            by_len.setdefault(len(e), {}).setdefault(_suffix_code(e), _SHAPE_BASE + SHAPES.index(name) if name else -1)
+    tables = []
+    for n in sorted(by_len, reverse=True):
+        codes = np.array(sorted(by_len[n]), dtype=np.uint64)
+        tables.append((n, codes, np.array([by_len[n][int(c)] for c in codes], dtype=np.int64)))
+    return tables
+
+
+_SUFFIX_TABLES = _suffix_tables()
 V = len(SYMBOLS)
 _CODE_SPACE = 0x110000
 # One class per code point, typography flattened in (FLATTEN), so a batch needs one gather:
@@ -112,15 +131,21 @@ def _is_digit(c: np.ndarray) -> np.ndarray:
 
 def _suffix_shapes(cpl: np.ndarray, we: np.ndarray, shape: np.ndarray, candidate: np.ndarray) -> np.ndarray:
     """``shape`` with the SUFFIX_CLASSES symbol of each ``candidate`` word that ends in one of
-    their endings (first match wins): one gather of every candidate's last characters."""
+    their endings: the last characters of every candidate packed into one integer, then one
+    sorted-table lookup per ending length (no per-ending pass over the words)."""
     idx = np.flatnonzero(candidate)
     if not len(idx):
         return shape
-    tail = cpl[we[idx, None] - np.arange(_SUFFIX_SPAN, 0, -1)]  # candidates have >= _SUFFIX_SPAN chars
+    tail = np.minimum(cpl[we[idx, None] - np.arange(_SUFFIX_SPAN, 0, -1)], (1 << _CHAR_BITS) - 1).astype(np.uint64)
+    packed = np.zeros(len(idx), dtype=np.uint64)  # candidates have >= _SUFFIX_SPAN characters
+    for k in range(_SUFFIX_SPAN):
+        packed = (packed << np.uint64(_CHAR_BITS)) | tail[:, k]
     new = np.full(len(idx), -2, dtype=np.int64)  # -2: no ending matched yet
-    for codes, sym in _SUFFIXES:
-        hit = (new == -2) & (tail[:, _SUFFIX_SPAN - len(codes):] == codes).all(axis=1)
-        new[hit] = sym
+    for n, codes, syms in _SUFFIX_TABLES:
+        key = packed & np.uint64((1 << (_CHAR_BITS * n)) - 1)
+        at = np.minimum(np.searchsorted(codes, key), len(codes) - 1)
+        hit = (new == -2) & (codes[at] == key)
+        new[hit] = syms[at[hit]]
     shape = shape.copy()
     got = new >= 0
     shape[idx[got]] = new[got]

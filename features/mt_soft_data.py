@@ -61,8 +61,8 @@ FUNCTION_WORDS: tuple[str, ...] = tuple(_FUNCTION_WORDS_TEXT.split())
 # WMT references quote 'like this'), not translation.
 PUNCTUATION = '.,;:()"?!-'
 
-# Lower-case words of at least MIN_SUFFIX_WORD letters are classed by their ending, first match
-# wins ("" keeps the word <long>/<short>: "business" is -ness but "process", "status", "crisis"
+# Lower-case words of at least MIN_SUFFIX_WORD letters are classed by their ending, the longest
+# matching ending wins ("" keeps the word <long>/<short>: "business" is -ness but "process", "status", "crisis"
 # are no plurals). Nominalisations, -ly adverbs, gerunds/participles, past forms and plurals are
 # classic translationese markers whatever the source language (MT keeps the source's nominal
 # and verbal style: Volansky et al. 2015; Vanmassenhove et al. 2019). Evidence: training/mt_soft.py's
