@@ -6,10 +6,11 @@ contractions and pronouns, commas in other places. Any one sentence says almost 
 page of them says more. So:
 
 1. Each block is reduced to symbols (``features/mt_soft_data.py``: function words kept, other
-   words replaced by their shape, punctuation kept, typography flattened first) and scored by a
-   logistic model over symbol unigrams and adjacent pairs, the weights learned from WMT news
-   (``training/mt_soft.py``): ``z = w . counts / sqrt(n) + bias``, where ``n`` counts the
-   block's unigrams and pairs (a longer sentence may say more, not linearly more).
+   words replaced by their shape or ending - "-tion", "-ly", "-ing"... -, punctuation kept,
+   typography flattened first) and scored by a logistic model over symbol unigrams and
+   adjacent pairs, the weights learned from WMT news (``training/mt_soft.py``):
+   ``z = w . counts / sqrt(n) + bias``, where ``n`` counts the block's unigrams and pairs (a
+   longer sentence may say more, not linearly more).
 2. Only English-looking prose blocks are scored: at least ``MIN_WORDS`` words, of which at
    least ``MIN_FUNCTION_SHARE`` are function words (a menu, a list of names, a page in another
    language carries no signal the model knows).

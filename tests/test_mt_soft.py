@@ -231,6 +231,26 @@ def test_shipped_model_separates_held_out_mt_pages() -> None:
     assert roc_auc_score(y, sc.page) >= 0.72
 
 
+MQM_TED = SHARED / "corpora" / "mt" / "google_mqm_zhen" / "mqm_ted_zhen.tsv.gz"
+
+
+@pytest.mark.skipif(not MQM_TED.is_file(), reason="shared MT corpus not available")
+def test_shipped_model_separates_another_language_pair() -> None:
+    """Chinese->English TED talks (never trained on, another pair and domain): MT pages score
+    above the human English of the same talks (issue 4's target, ROC-AUC >= 0.72; 0.760 when
+    measured, so this fails if the signal falls back to German-isms)."""
+    from sklearn.metrics import roc_auc_score
+
+    from training.mt_corpora import make_pages, read_mqm_ted
+
+    pages = make_pages(read_mqm_ted(SHARED / "corpora"), 20, by_document=True)
+    texts = [t for p in pages for t in p.sentences]
+    page = np.repeat(np.arange(len(pages)), [len(p.sentences) for p in pages])
+    sc = soft_scores(texts, page, len(pages))
+    y = np.array([p.is_mt for p in pages])
+    assert roc_auc_score(y, sc.page) >= 0.72
+
+
 def test_group_weights_balance_groups() -> None:
     from training.mt_soft import group_weights
 
