@@ -74,30 +74,27 @@ _PUNCT_BASE = _N_FW
 _SHAPE_BASE = _N_FW + len(PUNCTUATION)
 (NUM, CAP_FIRST, CAP, ACRONYM, CONTRACTION, LONG, SHORT) = (_SHAPE_BASE + SHAPES.index(s) for s in (
     "<num>", "<cap_first>", "<cap>", "<acronym>", "<contraction>", "<long>", "<short>"))
-# Word endings of SUFFIX_CLASSES, matched longest first (so "ness" beats "ss" beats "s"): per
-# ending length L, the sorted codes of the last L characters (16 bits each, the last character
-# lowest) and their symbol ids (-1: the word stays <long>/<short>).
+# Word endings of SUFFIX_CLASSES, matched longest first (so "ness" beats "ss" beats "s"): a
+# table over every combination of a word's last _SUFFIX_SPAN characters, each one of 26
+# letters or "other" (27 ** 4 int16 entries, 1 MB), holding the symbol id of the longest
+# matching ending (-1: none, or the word stays <long>/<short>). One gather per batch.
 _SUFFIX_SPAN = max(len(e) for _, endings in SUFFIX_CLASSES for e in endings)
-_CHAR_BITS = 16
+_LETTERS = 27  # "a".."z" as 1..26, anything else 0
 
 
-def _suffix_code(chars: str) -> int:
-    return sum(ord(c) << (_CHAR_BITS * (len(chars) - 1 - i)) for i, c in enumerate(chars))
+def _suffix_table() -> np.ndarray:
+    table = np.full(_LETTERS ** _SUFFIX_SPAN, -1, dtype=np.int16)
+    endings = [(e, _SHAPE_BASE + SHAPES.index(name) if name else -1) for name, es in SUFFIX_CLASSES for e in es]
+    for e, sym in sorted(endings, key=lambda es: len(es[0])):  # longer endings overwrite shorter
+        code = 0
+        for c in e:
+            code = code * _LETTERS + (ord(c) - ord("a") + 1)
+        table.reshape(-1, _LETTERS ** len(e))[:, code] = sym  # every word ending in e
+    return table
 
 
-def _suffix_tables() -> list[tuple[int, np.ndarray, np.ndarray]]:
-    by_len: dict[int, dict[int, int]] = {}
-    for name, endings in SUFFIX_CLASSES:
-        for e in endings:
-            by_len.setdefault(len(e), {}).setdefault(_suffix_code(e), _SHAPE_BASE + SHAPES.index(name) if name else -1)
-    tables = []
-    for n in sorted(by_len, reverse=True):
-        codes = np.array(sorted(by_len[n]), dtype=np.uint64)
-        tables.append((n, codes, np.array([by_len[n][int(c)] for c in codes], dtype=np.int64)))
-    return tables
-
-
-_SUFFIX_TABLES = _suffix_tables()
+_SUFFIX_TABLE = _suffix_table()
+_SUFFIX_PLACE = _LETTERS ** np.arange(_SUFFIX_SPAN - 1, -1, -1)
 V = len(SYMBOLS)
 _CODE_SPACE = 0x110000
 # One class per code point, typography flattened in (FLATTEN), so a batch needs one gather:
@@ -132,21 +129,13 @@ def _is_digit(c: np.ndarray) -> np.ndarray:
 
 def _suffix_shapes(cpl: np.ndarray, we: np.ndarray, shape: np.ndarray, candidate: np.ndarray) -> np.ndarray:
     """``shape`` with the SUFFIX_CLASSES symbol of each ``candidate`` word that ends in one of
-    their endings: the last characters of every candidate packed into one integer, then one
-    sorted-table lookup per ending length (no per-ending pass over the words)."""
+    their endings: its last characters as one base-27 number, looked up in ``_SUFFIX_TABLE``."""
     idx = np.flatnonzero(candidate)
     if not len(idx):
         return shape
-    tail = np.minimum(cpl[we[idx, None] - np.arange(_SUFFIX_SPAN, 0, -1)], (1 << _CHAR_BITS) - 1).astype(np.uint64)
-    packed = np.zeros(len(idx), dtype=np.uint64)  # candidates have >= _SUFFIX_SPAN characters
-    for k in range(_SUFFIX_SPAN):
-        packed = (packed << np.uint64(_CHAR_BITS)) | tail[:, k]
-    new = np.full(len(idx), -2, dtype=np.int64)  # -2: no ending matched yet
-    for n, codes, syms in _SUFFIX_TABLES:
-        key = packed & np.uint64((1 << (_CHAR_BITS * n)) - 1)
-        at = np.minimum(np.searchsorted(codes, key), len(codes) - 1)
-        hit = (new == -2) & (codes[at] == key)
-        new[hit] = syms[at[hit]]
+    tail = cpl[we[idx, None] - np.arange(_SUFFIX_SPAN, 0, -1)].astype(np.int64)  # >= _SUFFIX_SPAN chars
+    letter = np.where((tail >= ord("a")) & (tail <= ord("z")), tail - (ord("a") - 1), 0)
+    new = _SUFFIX_TABLE[letter @ _SUFFIX_PLACE]
     shape = shape.copy()
     got = new >= 0
     shape[idx[got]] = new[got]
@@ -303,8 +292,9 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
     pos = np.concatenate((ws, ppos))
     ids = np.concatenate((wid, pid))
     order = np.argsort(pos, kind="stable")
-    pos, ids = pos[order], ids[order]
-    block = np.searchsorted(starts, pos, side="right") - 1
+    ids = ids[order]
+    # The words' blocks are known already: look up only the marks'.
+    block = np.concatenate((w_block, np.searchsorted(starts, ppos, side="right") - 1))[order]
     same = block[1:] == block[:-1]
     pair = (ids[:-1] * V + ids[1:])[same]
     pair_block = block[:-1][same]
