@@ -84,6 +84,15 @@ def test_pairs_stay_inside_blocks() -> None:
     assert ng.pair.tolist() == [the * V + end, of * V + it]
 
 
+def test_no_pairs_across_a_sentence_end() -> None:
+    """A paragraph of sentences gives the pairs of its sentences, bar the mark that closes one:
+    no (".", "the"), but ("<-ed>", ".") and (".", '"') stay."""
+    ng = symbol_ngrams(['It ended. The vote failed!" Then'])
+    pairs = [(SYMBOLS[k // V], SYMBOLS[k % V]) for k in ng.pair.tolist()]
+    assert pairs == [("it", "<-ed>"), ("<-ed>", "."), ("the", "<short>"), ("<short>", "<-ed>"), ("<-ed>", "!"),
+                     ("!", '"'), ('"', "then")]
+
+
 def test_prose_mask_skips_furniture_and_other_languages() -> None:
     texts = ["Home | News | Sport | Weather | Contact us | Login",
              "Der Bundestag hat am Montag das Gesetz mit großer Mehrheit beschlossen.",
