@@ -250,8 +250,8 @@ MQM_TED = SHARED / "corpora" / "mt" / "google_mqm_zhen" / "mqm_ted_zhen.tsv.gz"
 def test_shipped_model_separates_another_language_pair() -> None:
     """Chinese->English TED talks (never trained on, another pair and domain): MT pages score
     above the human English of the same talks. Against the original English transcripts and a
-    human translation together the soft signal alone reaches issue 4's 0.72 (0.734 when
-    measured); against the human translation alone it does not (0.670), so that bound only
+    human translation together the soft signal alone reaches issue 4's 0.72 (0.739 when
+    measured); against the human translation alone it does not (0.680), so that bound only
     guards against falling back (0.632 before the word endings and the new words)."""
     from sklearn.metrics import roc_auc_score
 
