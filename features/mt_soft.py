@@ -14,9 +14,10 @@ page of them says more. So:
 2. Only English-looking prose blocks are scored: at least ``MIN_WORDS`` words, of which at
    least ``MIN_FUNCTION_SHARE`` are function words (a menu, a list of names, a page in another
    language carries no signal the model knows).
-3. Page: ``S = sum(z) / sqrt(number of scored blocks)`` (independent weak votes add up like
-   that), and a calibrated probability ``p = sigmoid(a * S + b)`` fitted out of fold on pages of
-   5 to 40 sentences.
+3. Page: ``S = sum(z - bias) / sqrt(number of scored blocks)`` (independent weak votes add up
+   like that; without the bias, a page's ``S`` is about the same whether its blocks are
+   sentences or paragraphs), and a calibrated probability ``p = sigmoid(a * S + b)`` fitted out
+   of fold on pages of 5 to 40 sentences.
 
 Combining with the artefacts (issue 4: strong artefacts dominate, fluent MT is scored honestly
 low-confidence). Every weight below is a named constant:
@@ -429,7 +430,9 @@ def soft_scores(texts: Sequence[str], page: np.ndarray, n_pages: int, model: Sof
     prose = prose_mask(ng)
     block = np.where(prose, _sigmoid(z), 0.0)
     page = np.asarray(page)
-    votes = np.bincount(page, weights=np.where(prose, z, 0.0), minlength=n_pages)
+    # Votes without the block bias: it would count once per block, so the same text cut into
+    # paragraphs instead of sentences would lose it 4 times over (the calibration's b holds it).
+    votes = np.bincount(page, weights=np.where(prose, z - model.bias, 0.0), minlength=n_pages)
     count = np.bincount(page, weights=prose.astype(np.float64), minlength=n_pages)
     stat = votes / np.sqrt(np.maximum(count, 1.0))
     page_p = np.where(count > 0, _sigmoid(model.page_a * stat + model.page_b), 0.0)

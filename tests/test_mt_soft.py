@@ -120,6 +120,18 @@ def test_scores_follow_the_weights_and_pages_add_up() -> None:
     assert (low.page < 0.5).all() and low.block[:5].max() < 0.2
 
 
+def test_page_score_does_not_depend_on_how_the_page_is_cut() -> None:
+    """The same sentences as four blocks or as one paragraph: about the same page statistic,
+    even with a large block bias (it would count four times in one and once in the other)."""
+    uni = np.zeros(V)
+    uni[SYMBOLS.index("the")] = 1.0
+    model = SoftModel(uni, np.zeros(V * V), 3.0, 1.0, 0.0, {})
+    line = "The minister said that the plan of the government was the best of the options."
+    sentences = soft_scores([line] * 4, np.zeros(4, dtype=np.int64), 1, model)
+    paragraph = soft_scores([" ".join([line] * 4)], np.zeros(1, dtype=np.int64), 1, model)
+    assert paragraph.page_stat[0] == pytest.approx(sentences.page_stat[0], rel=0.05)
+
+
 def test_batch_equals_page_by_page() -> None:
     model = mt_soft.load_soft_model()
     pages = [["The minister said on Monday that the government would not raise taxes this year.",
@@ -250,8 +262,8 @@ MQM_TED = SHARED / "corpora" / "mt" / "google_mqm_zhen" / "mqm_ted_zhen.tsv.gz"
 def test_shipped_model_separates_another_language_pair() -> None:
     """Chinese->English TED talks (never trained on, another pair and domain): MT pages score
     above the human English of the same talks. Against the original English transcripts and a
-    human translation together the soft signal alone reaches issue 4's 0.72 (0.739 when
-    measured); against the human translation alone it does not (0.680), so that bound only
+    human translation together the soft signal alone reaches issue 4's 0.72 (0.727 when
+    measured); against the human translation alone it does not (0.669), so that bound only
     guards against falling back (0.632 before the word endings and the new words)."""
     from sklearn.metrics import roc_auc_score
 
