@@ -95,7 +95,9 @@ def _suffix_table() -> np.ndarray:
 
 
 _SUFFIX_TABLE = _suffix_table()
-_SUFFIX_PLACE = _LETTERS ** np.arange(_SUFFIX_SPAN - 1, -1, -1)
+_ASCII = 128
+_LETTER_OF = np.zeros(_ASCII, dtype=np.int64)  # code point -> 1..26 for "a".."z", else 0
+_LETTER_OF[ord("a"): ord("z") + 1] = np.arange(1, 27)
 V = len(SYMBOLS)
 _CODE_SPACE = 0x110000
 # One class per code point, typography flattened in (FLATTEN), so a batch needs one gather:
@@ -143,11 +145,13 @@ def _suffix_shapes(cpl: np.ndarray, we: np.ndarray, shape: np.ndarray, candidate
     idx = np.flatnonzero(candidate)
     if not len(idx):
         return shape
-    tail = cpl[we[idx, None] - np.arange(_SUFFIX_SPAN, 0, -1)].astype(np.int64)  # >= _SUFFIX_SPAN chars
-    letter = np.where((tail >= ord("a")) & (tail <= ord("z")), tail - (ord("a") - 1), 0)
-    new = _SUFFIX_TABLE[letter @ _SUFFIX_PLACE]
-    shape = shape.copy()
+    end = we[idx]
+    code = np.zeros(len(idx), dtype=np.int64)
+    for k in range(_SUFFIX_SPAN, 0, -1):  # candidates have >= _SUFFIX_SPAN characters
+        code = code * _LETTERS + _LETTER_OF[np.minimum(cpl[end - k], _ASCII - 1)]
+    new = _SUFFIX_TABLE[code]
     got = new >= 0
+    shape = shape.copy()
     shape[idx[got]] = new[got]
     return shape
 
