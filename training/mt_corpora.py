@@ -6,9 +6,12 @@ English news with German->English round trips. Rows of one (year, direction, sys
 ``group`` order follow the test set's document order, so consecutive runs of them are pages.
 
 ``mt/google_mqm_zhen``: Google's MQM annotations of Chinese->English; ``mqm_ted_zhen`` holds
-TED talks translated by human translators (``ref``, ``refB``) and by MT systems, one row per
-error annotation. Rows are deduplicated to one text per (system, talk, segment), ``<v>``
-error markers removed. Another language pair and domain: a held-out check only.
+TED talks in English from human hands and from MT systems, one row per error annotation:
+``ref`` is the talk's original English transcript (the talks were given in English, the Chinese
+source is TED's translation; it reads "they're", "--" and the published wording), ``refB`` a
+human translation of the Chinese ("they are", U+2014 dashes), the rest MT. Rows are
+deduplicated to one text per (system, talk, segment), ``<v>`` error markers removed. Another
+language pair and domain: a held-out check only.
 """
 
 from __future__ import annotations
