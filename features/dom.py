@@ -65,11 +65,28 @@ _CTX = np.array([_L[k] for k in DOM_CONTEXT_KEYS])
 
 
 def _group_ids(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group id of each row for the combination of integer keys, and each group's size."""
-    stacked = np.stack(keys, axis=1)
-    _, inv, counts = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)
-    inv = inv.reshape(-1)
+    """Group id of each row for the combination of integer keys, and each group's size.
+
+    Keys are folded in one at a time as dense ranks (``rank * (max + 1) + next rank`` stays
+    below n squared), so every ``np.unique`` is 1-D: several times faster than ``axis=0``, and
+    the same ids (lexicographic order of the key tuples).
+    """
+    _, inv = np.unique(keys[0], return_inverse=True)
+    inv = inv.reshape(-1).astype(np.int64)
+    for k in keys[1:]:
+        _, r = np.unique(k, return_inverse=True)
+        r = r.reshape(-1).astype(np.int64)
+        _, inv = np.unique(inv * (int(r.max()) + 1) + r, return_inverse=True)
+        inv = inv.reshape(-1).astype(np.int64)
+    counts = np.bincount(inv)
     return inv, counts
+
+
+def _first_rows(*keys: np.ndarray) -> np.ndarray:
+    """Index of the first row of each distinct key combination (``np.unique(..., return_index=True)``)."""
+    inv, _ = _group_ids(*keys)
+    _, first = np.unique(inv, return_index=True)
+    return first
 
 
 def _bits(mask: np.ndarray, n_bits: int) -> np.ndarray:
@@ -126,7 +143,7 @@ def dom_local(raw: np.ndarray, page: np.ndarray, n_elements: np.ndarray) -> np.n
     # comment <div>s of a comment list), grouped under their common parent.
     item, item_blocks = _group_ids(page, raw[:, _R["grand_container"]], raw[:, _R["container_signature"]])
     out[:, _L["dom_log_item_blocks"]] = np.log1p(item_blocks[item])
-    _, first = np.unique(np.stack((item, raw[:, _R["container"]]), axis=1), axis=0, return_index=True)
+    first = _first_rows(item, raw[:, _R["container"]])
     n_items = np.bincount(item[first], minlength=int(item.max()) + 1)
     out[:, _L["dom_log_items"]] = np.log1p(n_items[item])
     out[:, _L["dom_log_chars"]] = np.log1p(chars)
