@@ -66,7 +66,11 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
 _XML_DECL = re.compile(r"^\ufeff?\s*<\?xml[^>]{0,500}>", re.I)
 _END_BODY_HTML = re.compile(r"</(?:body|html)\s*>", re.I)
-_NOSCRIPT = re.compile(r"<noscript\b[^>]{0,2000}>.*?</noscript\s*>", re.I | re.S)
+# <noscript> elements are removed as the regex "<noscript\b[^>]{0,2000}>.*?</noscript\s*>" (re.I,
+# re.S) would remove them, but in linear time (``_strip_noscript``): that regex, run by ``sub``,
+# rescans to the end of the page from every unclosed <noscript> (200,000 of them: hours).
+_NOSCRIPT_OPEN = re.compile(r"<noscript\b[^>]{0,2000}>", re.I)
+_NOSCRIPT_CLOSE = re.compile(r"</noscript\s*>", re.I)
 # Format characters that leave a block visibly empty.
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad "
 _HEADING_LEVEL = {f"h{i}": i for i in range(1, 7)}
@@ -166,9 +170,31 @@ class HtmlPage:
     n_elements: int
 
 
+def _strip_noscript(html: str) -> str:
+    """``html`` without its <noscript> elements: each opening tag up to the first closing tag
+    after it, left to right, as the non-greedy regex above would; an opening tag with no
+    closing tag after it stays (and so does every later one). One pass over each tag list."""
+    closes = [(m.start(), m.end()) for m in _NOSCRIPT_CLOSE.finditer(html)]
+    parts: list[str] = []
+    pos = ci = 0
+    for m in _NOSCRIPT_OPEN.finditer(html):
+        if m.start() < pos:
+            continue
+        while ci < len(closes) and closes[ci][0] < m.end():
+            ci += 1
+        if ci == len(closes):
+            break
+        parts.append(html[pos: m.start()])
+        pos = closes[ci][1]
+    if not parts:
+        return html
+    parts.append(html[pos:])
+    return "".join(parts)
+
+
 def _parse(html: str) -> etree._Element | None:
     html = html[:MAX_HTML_CHARS].replace("\x00", "")
-    html = _NOSCRIPT.sub("", _END_BODY_HTML.sub(" ", _XML_DECL.sub("", html, count=1)))
+    html = _strip_noscript(_END_BODY_HTML.sub(" ", _XML_DECL.sub("", html, count=1)))
     if not html.strip():
         return None
     try:

@@ -365,3 +365,27 @@ def test_control_characters_before_a_hidden_element() -> None:
     page = '<div>\x08<div style="display:none"><p>x</p></div>tail \x0b text</div><p>After it.</p>'
     texts = [b.text for b in segment_html(page).blocks]
     assert any("After it." in t for t in texts)
+
+
+NOSCRIPT_REGEX = r"<noscript\b[^>]{0,2000}>.*?</noscript\s*>"  # what _strip_noscript must match
+
+
+@pytest.mark.parametrize("page", [
+    "a<noscript>x</noscript>b<NOSCRIPT class='n'>y</noscript >c",
+    "<noscript>one<noscript>two</noscript>three</noscript>end",
+    "a<noscript>never closed",
+    "<noscript>x</noscript>b<noscript>unclosed</noscrip",
+    "<noscript <noscript>x</noscript>", "</noscript><noscript>", "<noscriptx>kept</noscript>",
+])
+def test_noscript_removal_matches_the_regex(page: str) -> None:
+    import re
+
+    assert fhtml._strip_noscript(page) == re.compile(NOSCRIPT_REGEX, re.I | re.S).sub("", page)
+
+
+def test_unclosed_noscript_is_linear() -> None:
+    """200,000 unclosed <noscript> took hours with the regex (it rescanned the page from each)."""
+    page = "<html><body>" + "<noscript><div><p a='" * 200_000
+    t = time.process_time()
+    segment_html(page)
+    assert time.process_time() - t < 2.0
