@@ -301,18 +301,20 @@ def _walk(root: etree._Element) -> HtmlPage:
         acc_anc = acc_tags = link_count = 0
 
     walker = etree.iterwalk(root, events=("start", "end"))
-    mask_cache = _mask_cache
+    # Module globals and methods bound to locals: this loop runs once per element event.
+    mask_cache, block_tags, max_depth, max_blocks = _mask_cache, BLOCK_TAGS, MAX_DEPTH, MAX_BLOCKS
+    is_instance, push, pop = isinstance, stack.append, stack.pop
     for event, el in walker:
         if event == "start":
             el_no += 1
             tag = el.tag
-            if not isinstance(tag, str):
+            if not is_instance(tag, str):
                 continue
-            anc, tags = stack[-1][0], stack[-1][1]
+            anc, tags, _, _ = stack[-1]
             if tag == "br":
                 if buf:
                     flush()
-                stack.append((anc, tags, False, False))
+                push((anc, tags, False, False))
                 continue
             cls = el.get("class")
             ident = el.get("id")
@@ -325,13 +327,13 @@ def _walk(root: etree._Element) -> HtmlPage:
                 own = 0
             anc |= own
             tags |= anc_bit.get(tag, 0)
-            is_block = tag in BLOCK_TAGS
+            is_block = tag in block_tags
             is_a = tag == "a"
             depth = len(stack)
             if is_block:
                 if buf:
                     flush()
-                    if len(blocks) >= MAX_BLOCKS:
+                    if len(blocks) >= max_blocks:
                         break
                 key = _sig_key(tag, cls) if cls else tag
                 sig = sigs.get(key)
@@ -342,8 +344,8 @@ def _walk(root: etree._Element) -> HtmlPage:
             if is_a:
                 link_depth += 1
                 link_count += 1
-            stack.append((anc, tags, is_block, is_a))
-            if depth >= MAX_DEPTH:
+            push((anc, tags, is_block, is_a))
+            if depth >= max_depth:
                 walker.skip_subtree()
                 text = "".join(t for t in el.itertext() if isinstance(t, str))
             else:
@@ -358,8 +360,8 @@ def _walk(root: etree._Element) -> HtmlPage:
                 elif buf:  # layout whitespace: only a word separator inside a block's text
                     buf.append(" ")
         else:
-            if isinstance(el.tag, str):
-                _, _, is_block, is_a = stack.pop()
+            if is_instance(el.tag, str):
+                _, _, is_block, is_a = pop()
                 if is_block:
                     if buf:
                         flush()
