@@ -4,9 +4,12 @@ Pages (all never trained on by the shipped HTML model):
 - ``dragnet``: the Dragnet training pages of the held-out source domains
   (``training.html_data.is_holdout``: a stable hash of the domain; the model trains on the rest);
 - ``cleaneval``: the CleanEval pages of the held-out domains (editorial only: no comment gold);
-- ``readability``: Mozilla Readability's test pages (other sites and years; never used in
-  training at all), gold = the text of the expected main-content HTML (editorial only);
-  its synthetic fixtures whose gold is "Lorem ipsum" filler (not news text) are left out.
+- ``readability``: Mozilla Readability's test pages of the held-out sites (other sites and
+  years; the model trains on the other half of the sites, ``training.html_data.is_holdout`` of
+  ``readability_group``: these sites are never trained on), gold = the text of the expected
+  main-content HTML (editorial only); its synthetic fixtures whose gold is "Lorem ipsum" filler
+  (not news text) are left out. ``--readability-all`` scores every Readability page instead
+  (half of them trained on: only for comparing with models that never saw Readability).
 
 Scores are computed as Dragnet's evaluation does: the extracted text and the gold text are bags
 of word tokens (NFKC, casefolded, punctuation dropped); precision = |common| / |extracted|,
@@ -29,7 +32,6 @@ import argparse
 import gzip
 import json
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -48,11 +50,10 @@ from lxml import html as lxml_html  # noqa: E402
 from classifier import Classifier  # noqa: E402
 from features.html import decode_html  # noqa: E402
 from training import corpora  # noqa: E402
-from training.html_data import is_holdout  # noqa: E402
+from training.html_data import is_holdout, readability_files, readability_group  # noqa: E402
 
 DEFAULT_CORPORA = REPO.parent / "shared" / "corpora"
 BYTES_PER_MB = 1_000_000
-LOREM = re.compile(r"lorem ipsum", re.I)
 CLI_PREFIX = [sys.executable, "-c", "from classifier.cli import main; main()"]
 
 
@@ -90,19 +91,16 @@ def cleaneval_pages(root: Path) -> Iterator[Page]:
         yield Page("cleaneval", page_id, decode_html(raw), "\n".join(gold), "")
 
 
-def readability_pages(root: Path) -> Iterator[Page]:
-    for html_path in sorted((root / "input").glob("*.html.gz")):
-        name = html_path.name[: -len(".html.gz")]
-        gold_path = root / "GoldStandard" / f"{name}.txt"
-        if not gold_path.exists():
+def readability_pages(root: Path, held_out_only: bool = True) -> Iterator[Page]:
+    for name, raw, gold_html in readability_files(root):
+        if held_out_only and not is_holdout(readability_group(name)):
             continue
-        gold_html = corpora._read_text(gold_path)
         try:
-            gold = "\n".join(lxml_html.fromstring(gold_html).itertext()) if gold_html.strip() else ""
+            gold = "\n".join(lxml_html.fromstring(gold_html).itertext())
         except ValueError:
             continue
-        if gold.strip() and not LOREM.search(gold):
-            yield Page("readability", name, decode_html(gzip.decompress(html_path.read_bytes())), gold, "")
+        if gold.strip():
+            yield Page("readability", name, decode_html(raw), gold, "")
 
 
 def prf(pred: str, gold: str) -> tuple[float, float, float]:
@@ -176,12 +174,14 @@ def main() -> None:
     ap.add_argument("--model", default=None, help="HTML model .json (default: the shipped one).")
     ap.add_argument("--no-cli", action="store_true", help="Skip the CLI throughput run.")
     ap.add_argument("--json", type=Path, help="Also write the figures here.")
+    ap.add_argument("--readability-all", action="store_true",
+                    help="Score every Readability page, not only the held-out sites' (see above).")
     args = ap.parse_args()
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     kinds = {
         "dragnet": dragnet_pages(args.corpora / "dragnet_train"),
         "cleaneval": cleaneval_pages(args.corpora / "cleaneval"),
-        "readability": readability_pages(args.corpora / "mozilla_readability"),
+        "readability": readability_pages(args.corpora / "mozilla_readability", not args.readability_all),
     }
     pages: dict[str, list[Page]] = {}
     for kind, it in kinds.items():

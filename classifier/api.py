@@ -21,14 +21,14 @@ from features.extract import FEATURE_NAMES, SCHEMA_VERSION, extract_batch
 from features.html import HtmlPage, decode_html, segment_html
 from features.segment import Block, segment_text
 
-from . import decode, limits, scores
+from . import decode, html_decode, limits, scores
 from .model import LABELS, BlockModel, ModelError
 from .parallel import BATCH_RECORDS, batched, parallel_map
 from .source import registered_domain
 
 MODEL_STEM = "model-text"
 ENV_MODEL = "NEWSWINNOW_MODEL"
-# The HTML model (schema html-1) sits beside the text model; without it HTML pages go through
+# The HTML model (schema html-2) sits beside the text model; without it HTML pages go through
 # the text model (same blocks, text columns only).
 HTML_MODEL_STEM = "model-html"
 ENV_HTML_MODEL = "NEWSWINNOW_HTML_MODEL"
@@ -136,7 +136,7 @@ class Classifier:
                  html_path: Path | None = None, page_limits: limits.Limits | None = None):
         self.model = model
         self.path = path  # the model file, when loaded from one
-        self.html_model = html_model  # schema html-1; None: HTML pages use the text model
+        self.html_model = html_model  # schema html-2; None: HTML pages use the text model
         self.html_path = html_path
         self.limits = page_limits or limits.Limits()  # per-page size and time limits (classifier/limits.py)
 
@@ -332,6 +332,10 @@ class Classifier:
             decoded = decode.viterbi_batch([proba[a:b] for a, b in spans], m.prior, m.start, m.transitions)
         else:
             decoded = [np.argmax(proba[a:b], axis=1) for a, b in spans]
+        if m.schema == DOM_SCHEMA_VERSION:  # decode constraints of HTML pages (classifier/html_decode.py)
+            top = pf.X[:, html_decode.IN_TOP_COLUMN]
+            decoded = html_decode.constrain(decoded, [proba[a:b] for a, b in spans], [top[a:b] for a, b in spans],
+                                            m.meta)
         label_all = np.concatenate(decoded) if decoded else np.zeros(0, dtype=np.int64)
         page_of = np.repeat(np.arange(len(pages)), np.diff(offsets))
         first_comment = [np.flatnonzero(lab == _COMMENT) for lab in decoded]

@@ -1,4 +1,4 @@
-"""DOM feature columns for HTML pages: schema ``html-1`` = the text schema + DOM columns.
+"""DOM feature columns for HTML pages: schema ``html-2`` = the text schema + DOM columns.
 
 The text columns are ``features.extract.extract_batch`` unchanged (same code, same names),
 so everything the text model knows carries over; the DOM columns add what plain text loses:
@@ -13,6 +13,10 @@ so everything the text model knows carries over; the DOM columns add what plain 
 - same-container siblings: how many blocks of the page share the block's container and
   element signature (tag + class without digits), the length of the consecutive run of such
   blocks and the page frequency of the signature (a thread is a run of similar siblings);
+- the page's main-content candidate (``features.html._mark_top``, readability.js-style: the
+  element under which most unlinked prose sits): whether the block lies inside it and how much
+  of the page's text it holds; this carries across site templates where class names do not;
+- characters of scripts written without spaces (CJK), whose word counts are meaningless;
 - neighbour/window/page context of the main DOM columns (``features.extract.context_of``).
 
 All columns of a batch are numpy operations over the stacked raw facts of ``features.html``.
@@ -29,7 +33,7 @@ from .extract import CONTEXT_BLOCKS, FEATURE_NAMES, PageFeatures, context_of, ex
 from .html import CLASS_GROUP_NAMES, RAW_COLUMNS, HtmlPage
 from .lexical import LexicalScorer
 
-DOM_SCHEMA_VERSION = "html-1"
+DOM_SCHEMA_VERSION = "html-2"
 # A block whose link density is at least this is "all link" (menu items, related headlines).
 ALL_LINK_DENSITY = 0.9
 
@@ -39,6 +43,7 @@ DOM_LOCAL_NAMES: tuple[str, ...] = (
     "dom_log_container_chars", "dom_log_container_blocks", "dom_container_link_density",
     "dom_share_of_container", "dom_log_sibling_count", "dom_log_sibling_run", "dom_run_pos",
     "dom_log_signature_count", "dom_signature_share", "dom_log_item_blocks", "dom_log_items",
+    "dom_log_chars", "dom_cjk_share", "dom_in_top", "dom_log_top_chars", "dom_top_share",
     *(f"dom_tag_{t}" for t in TAG_GROUP_NAMES),
     *(f"dom_own_{g}" for g in CLASS_GROUP_NAMES),
     *(f"dom_anc_{g}" for g in CLASS_GROUP_NAMES),
@@ -48,7 +53,7 @@ DOM_LOCAL_NAMES: tuple[str, ...] = (
 DOM_CONTEXT_KEYS: tuple[str, ...] = (
     "dom_link_density", "dom_anc_comment", "dom_anc_reply", "dom_anc_content", "dom_anc_nav",
     "dom_anc_footer", "dom_anc_sidebar", "dom_anc_related", "dom_log_sibling_count",
-    "dom_in_li", "dom_in_a", "dom_log_items",
+    "dom_in_li", "dom_in_a", "dom_log_items", "dom_in_top",
 )
 DOM_CONTEXT_NAMES: tuple[str, ...] = tuple(f"{c}_{k}" for c in CONTEXT_BLOCKS for k in DOM_CONTEXT_KEYS)
 DOM_NAMES: tuple[str, ...] = DOM_LOCAL_NAMES + DOM_CONTEXT_NAMES
@@ -60,11 +65,28 @@ _CTX = np.array([_L[k] for k in DOM_CONTEXT_KEYS])
 
 
 def _group_ids(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group id of each row for the combination of integer keys, and each group's size."""
-    stacked = np.stack(keys, axis=1)
-    _, inv, counts = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)
-    inv = inv.reshape(-1)
+    """Group id of each row for the combination of integer keys, and each group's size.
+
+    Keys are folded in one at a time as dense ranks (``rank * (max + 1) + next rank`` stays
+    below n squared), so every ``np.unique`` is 1-D: several times faster than ``axis=0``, and
+    the same ids (lexicographic order of the key tuples).
+    """
+    _, inv = np.unique(keys[0], return_inverse=True)
+    inv = inv.reshape(-1).astype(np.int64)
+    for k in keys[1:]:
+        _, r = np.unique(k, return_inverse=True)
+        r = r.reshape(-1).astype(np.int64)
+        _, inv = np.unique(inv * (int(r.max()) + 1) + r, return_inverse=True)
+        inv = inv.reshape(-1).astype(np.int64)
+    counts = np.bincount(inv)
     return inv, counts
+
+
+def _first_rows(*keys: np.ndarray) -> np.ndarray:
+    """Index of the first row of each distinct key combination (``np.unique(..., return_index=True)``)."""
+    inv, _ = _group_ids(*keys)
+    _, first = np.unique(inv, return_index=True)
+    return first
 
 
 def _bits(mask: np.ndarray, n_bits: int) -> np.ndarray:
@@ -121,9 +143,15 @@ def dom_local(raw: np.ndarray, page: np.ndarray, n_elements: np.ndarray) -> np.n
     # comment <div>s of a comment list), grouped under their common parent.
     item, item_blocks = _group_ids(page, raw[:, _R["grand_container"]], raw[:, _R["container_signature"]])
     out[:, _L["dom_log_item_blocks"]] = np.log1p(item_blocks[item])
-    _, first = np.unique(np.stack((item, raw[:, _R["container"]]), axis=1), axis=0, return_index=True)
+    first = _first_rows(item, raw[:, _R["container"]])
     n_items = np.bincount(item[first], minlength=int(item.max()) + 1)
     out[:, _L["dom_log_items"]] = np.log1p(n_items[item])
+    out[:, _L["dom_log_chars"]] = np.log1p(chars)
+    out[:, _L["dom_cjk_share"]] = raw[:, _R["cjk_chars"]] / np.maximum(chars, 1)
+    out[:, _L["dom_in_top"]] = raw[:, _R["in_top"]]
+    top_chars = raw[:, _R["top_chars"]].astype(np.float64)
+    out[:, _L["dom_log_top_chars"]] = np.log1p(top_chars)
+    out[:, _L["dom_top_share"]] = top_chars / np.maximum(page_chars[page], 1)
     t0 = _L[f"dom_tag_{TAG_GROUP_NAMES[0]}"]
     out[np.arange(n), t0 + raw[:, _R["tag_group"]]] = 1.0
     k = len(CLASS_GROUP_NAMES)

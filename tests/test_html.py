@@ -69,6 +69,43 @@ def test_dom_facts_of_blocks() -> None:
     assert len({int(r[R["grand_container"]]) for r in dom[5:8]}) == 1
 
 
+# A page whose article sits in a div with no telling class, beside a link-heavy menu and a
+# long "related" list: the main-content candidate must be the article's div.
+PROSE = "The council voted on Tuesday to rebuild the old harbour wall before the winter storms. "
+TOP_PAGE = (
+    "<body><div><ul>" + "".join(f"<li><a href='/{i}'>Section number {i} of the site menu</a></li>" for i in range(12))
+    + "</ul></div><div class='x1'><h1>Harbour wall</h1>"
+    + "".join(f"<div><p>{PROSE * 2}</p></div>" for _ in range(4)) + "<p>Step 1</p></div>"
+    + "<div><p>Short.</p><p>" + "<a href='/r'>A related headline with many words</a> " * 3 + "</p></div>"
+    + "<footer>Copyright 2024 Harbour Times</footer></body>"
+)
+
+
+def test_main_content_candidate() -> None:
+    page = segment_html(TOP_PAGE)
+    by_text = {b.text: r for b, r in zip(page.blocks, page.dom)}
+    article = [r for b, r in zip(page.blocks, page.dom) if b.text.startswith("The council")]
+    assert len(article) == 4
+    assert article and all(r[R["in_top"]] for r in article)
+    # the heading and a short line inside the same div are in it; menu, related list, footer not
+    assert by_text["Harbour wall"][R["in_top"]] and by_text["Step 1"][R["in_top"]]
+    outside = [t for t in by_text if t.startswith(("Section", "A related", "Copyright", "Short"))]
+    assert outside and not any(by_text[t][R["in_top"]] for t in outside)
+    prose = sum(int(r[R["chars"]]) for r in article)
+    assert set(page.dom[:, R["top_chars"]]) == {prose}
+    # no prose at all: nothing is marked, nothing breaks
+    bare = segment_html("<ul><li><a href='/'>Home</a></li><li>x</li></ul>")
+    assert not bare.dom[:, R["in_top"]].any()
+
+
+def test_cjk_characters_are_counted() -> None:
+    page = segment_html("<p>肉をくわえたイヌが、橋を渡っていました。</p><p>Plain English.</p><p>café 日本</p>")
+    assert page.dom[:, R["cjk_chars"]].tolist() == [18, 0, 2]
+    D = html_features([page])[0].X[:, -len(DOM_NAMES):]
+    share = D[:, L["dom_cjk_share"]]
+    assert share[0] > 0.85 and share[1] == 0
+
+
 @pytest.mark.parametrize(("attrs", "groups"), [
     ("comment even depth-1", {"comment", "reply"}),
     ("postComment", {"comment", "content"}),
@@ -166,7 +203,7 @@ def test_dom_features_shape_and_values() -> None:
 # --- the HTML model: routing and fallback -----------------------------------------------------
 
 def make_html_model(seed: int = 0) -> BlockModel:
-    """A small seeded MLP over the html-1 schema with hand-made transitions."""
+    """A small seeded MLP over the HTML schema with hand-made transitions."""
     rng = np.random.default_rng(seed)
     n = len(HTML_FEATURE_NAMES)
     w = [rng.normal(0, 0.3, size=(n, 8)).astype(np.float32), rng.normal(0, 0.3, size=(8, 4)).astype(np.float32)]
@@ -293,6 +330,24 @@ def test_dragnet_html_pages_are_labelled(corpora_dir: Path) -> None:
     assert 0.15 < share < 0.25
 
 
+def test_readability_pages_are_labelled_and_split_by_site(corpora_dir: Path) -> None:
+    from training.html_data import READABILITY_HOLDOUT_FRACTION, is_holdout, read_readability_html, readability_group
+
+    assert readability_group("nytimes-3") == readability_group("nytimes-1") == "readability/nytimes"
+    share = np.mean([is_holdout(readability_group(f"site{i}-1")) for i in range(2000)])
+    assert abs(share - READABILITY_HOLDOUT_FRACTION) < 0.05
+    root = corpora_dir / "mozilla_readability"
+    if not root.is_dir():
+        pytest.skip("no mozilla_readability corpus")
+    pages = list(read_readability_html(root))
+    assert len(pages) >= 80
+    for p in pages:
+        assert len(p.texts) == len(p.labels) == p.meta["html"].dom.shape[0]
+        assert set(p.labels) <= {"editorial", "boilerplate"} and "editorial" in p.labels
+    held = {p.group for p in pages if is_holdout(p.group)}
+    assert held and len(held) < len({p.group for p in pages})
+
+
 def test_shipped_html_model_loads_when_present() -> None:
     root = Path(__file__).resolve().parents[1] / "data" / "model-html.json"
     if not root.exists():
@@ -310,3 +365,27 @@ def test_control_characters_before_a_hidden_element() -> None:
     page = '<div>\x08<div style="display:none"><p>x</p></div>tail \x0b text</div><p>After it.</p>'
     texts = [b.text for b in segment_html(page).blocks]
     assert any("After it." in t for t in texts)
+
+
+NOSCRIPT_REGEX = r"<noscript\b[^>]{0,2000}>.*?</noscript\s*>"  # what _strip_noscript must match
+
+
+@pytest.mark.parametrize("page", [
+    "a<noscript>x</noscript>b<NOSCRIPT class='n'>y</noscript >c",
+    "<noscript>one<noscript>two</noscript>three</noscript>end",
+    "a<noscript>never closed",
+    "<noscript>x</noscript>b<noscript>unclosed</noscrip",
+    "<noscript <noscript>x</noscript>", "</noscript><noscript>", "<noscriptx>kept</noscript>",
+])
+def test_noscript_removal_matches_the_regex(page: str) -> None:
+    import re
+
+    assert fhtml._strip_noscript(page) == re.compile(NOSCRIPT_REGEX, re.I | re.S).sub("", page)
+
+
+def test_unclosed_noscript_is_linear() -> None:
+    """200,000 unclosed <noscript> took hours with the regex (it rescanned the page from each)."""
+    page = "<html><body>" + "<noscript><div><p a='" * 200_000
+    t = time.process_time()
+    segment_html(page)
+    assert time.process_time() - t < 2.0

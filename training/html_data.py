@@ -1,14 +1,18 @@
 """Labelled HTML pages for the HTML model: segmented with ``features.html``, labelled by alignment.
 
-Dragnet (``dragnet_train``) and CleanEval pages are segmented exactly as ``classify --format
-html`` segments them, and each block gets the label of the gold part covering most of its
-tokens (``training.corpora.align_blocks``, the aligner the text model uses). The page's DOM
-facts ride along in ``LabeledPage.meta["html"]`` so the DOM columns are computed by the same
-code as in use.
+Dragnet (``dragnet_train``), CleanEval and Mozilla Readability pages are segmented exactly as
+``classify --format html`` segments them, and each block gets the label of the gold part
+covering most of its tokens (``training.corpora.align_blocks``, the aligner the text model
+uses). Readability's gold is its expected main-content HTML, segmented by the same segmenter
+(one gold line per block). The page's DOM facts ride along in ``LabeledPage.meta["html"]`` so
+the DOM columns are computed by the same code as in use.
 
-A fixed share of source groups (``HOLDOUT_FRACTION``, chosen by a hash of the group, so the
-split never depends on the order or the run) is held out: never trained on, only benchmarked
-(``benchmarks/bench_html.py``).
+A fixed share of source groups (chosen by a hash of the group, so the split never depends on
+the order or the run) is held out: never trained on, only benchmarked
+(``benchmarks/bench_html.py``). Dragnet and CleanEval group by registered domain
+(``HOLDOUT_FRACTION``); Readability's pages have no URL, so they group by site (the file name's
+first word: ``nytimes-1`` .. ``nytimes-5`` are one site) and a larger share is held out
+(``READABILITY_HOLDOUT_FRACTION``) so its held-out figure rests on more than a dozen pages.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import random
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -32,6 +37,11 @@ from .dataset import LABEL_INDEX, Matrix
 # Share of source groups (domains) held out of training for the benchmark.
 HOLDOUT_FRACTION = 0.2
 HOLDOUT_SALT = "newswinnow-html-holdout-1"
+# Share of Readability sites held out (their pages are few: ~90 with a usable gold).
+READABILITY_HOLDOUT_FRACTION = 0.5
+READABILITY_GROUP_PREFIX = "readability/"
+# Readability fixtures whose gold is filler text, not an article (left out everywhere).
+LOREM = re.compile(r"lorem ipsum", re.I)
 # Spam comments swapped into each training thread page (min, max), replacing comment bodies.
 SPAM_PER_PAGE = (1, 4)
 # Comment blocks shorter than this are names/dates/buttons, never replaced by spam.
@@ -39,14 +49,54 @@ MIN_SPAM_SLOT_CHARS = 40
 _R = {n: i for i, n in enumerate(RAW_COLUMNS)}
 
 
-def is_holdout(group: str, fraction: float = HOLDOUT_FRACTION) -> bool:
-    """Whether a source group belongs to the held-out benchmark split (stable hash)."""
+def is_holdout(group: str, fraction: float | None = None) -> bool:
+    """Whether a source group belongs to the held-out benchmark split (stable hash).
+
+    ``fraction`` defaults to ``READABILITY_HOLDOUT_FRACTION`` for Readability groups, else
+    ``HOLDOUT_FRACTION``.
+    """
+    if fraction is None:
+        fraction = READABILITY_HOLDOUT_FRACTION if group.startswith(READABILITY_GROUP_PREFIX) else HOLDOUT_FRACTION
     h = hashlib.sha256(f"{HOLDOUT_SALT}:{group}".encode()).digest()
     return int.from_bytes(h[:8], "big") / 2.0 ** 64 < fraction
 
 
+def readability_group(name: str) -> str:
+    """Source group of a Readability test page: its site, the file name's first word."""
+    return READABILITY_GROUP_PREFIX + name.split("-")[0]
+
+
+def readability_files(root: Path) -> Iterator[tuple[str, bytes, str]]:
+    """(name, page bytes, gold HTML) of each Readability test page with a usable gold.
+
+    Pages whose gold is empty or Lorem ipsum filler (synthetic fixtures) are left out.
+    """
+    root = Path(root)
+    for html_path in sorted((root / "input").glob("*.html.gz")):
+        name = html_path.name[: -len(".html.gz")]
+        gold_path = root / "GoldStandard" / f"{name}.txt"
+        if not gold_path.exists():
+            continue
+        gold_html = corpora._read_text(gold_path)
+        if not gold_html.strip() or LOREM.search(gold_html):
+            continue
+        yield name, gzip.decompress(html_path.read_bytes()), gold_html
+
+
+def read_readability_html(root: Path) -> Iterator[corpora.LabeledPage]:
+    """Readability pages: blocks aligned with the gold main content are editorial, the rest boilerplate."""
+    for name, raw, gold_html in readability_files(root):
+        gold = [b.text for b in segment_html(gold_html).blocks]
+        if not gold:
+            continue
+        page = _labeled(f"readability/{name}", "readability", None, segment_html(raw),
+                        [(corpora.EDITORIAL, gold)], group=readability_group(name))
+        if page is not None:
+            yield page
+
+
 def _labeled(page_id: str, corpus: str, url: str | None, hp: HtmlPage,
-             gold_parts: list[tuple[str, list[str]]]) -> corpora.LabeledPage | None:
+             gold_parts: list[tuple[str, list[str]]], group: str | None = None) -> corpora.LabeledPage | None:
     texts = [b.text for b in hp.blocks]
     headings = [b.tag in corpora.HEADING_TAGS for b in hp.blocks]
     al = corpora.align_blocks(texts, gold_parts, headings)
@@ -55,7 +105,8 @@ def _labeled(page_id: str, corpus: str, url: str | None, hp: HtmlPage,
     domain = corpora.registered_domain(url) if url else None
     meta = {"url": url, "html": hp, "gold_tokens": al.gold_tokens, "recovered": al.recovered,
             "gold": dict(gold_parts)}
-    return corpora.LabeledPage(page_id, corpus, domain or page_id, texts, al.labels, domain or page_id, meta)
+    group = group or domain or page_id
+    return corpora.LabeledPage(page_id, corpus, domain or group, texts, al.labels, group, meta)
 
 
 def read_dragnet_html(root: Path, ids: Iterable[str] | None = None) -> Iterator[corpora.LabeledPage]:
@@ -84,7 +135,7 @@ def read_cleaneval_html(root: Path) -> Iterator[corpora.LabeledPage]:
 
 
 def load_html_pages(root: Path, max_dragnet: int | None = None) -> list[corpora.LabeledPage]:
-    """Every labelled HTML page (Dragnet, then CleanEval), training and held-out alike."""
+    """Every labelled HTML page (Dragnet, CleanEval, Readability), training and held-out alike."""
     root = Path(root)
     pages: list[corpora.LabeledPage] = []
     for i, p in enumerate(read_dragnet_html(root / "dragnet_train")):
@@ -93,6 +144,8 @@ def load_html_pages(root: Path, max_dragnet: int | None = None) -> list[corpora.
         pages.append(p)
     if (root / "cleaneval").exists():
         pages.extend(read_cleaneval_html(root / "cleaneval"))
+    if (root / "mozilla_readability").exists():
+        pages.extend(read_readability_html(root / "mozilla_readability"))
     return pages
 
 

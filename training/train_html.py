@@ -1,4 +1,4 @@
-"""Train the HTML block model (schema ``html-1``) with grouped cross-validation and its card.
+"""Train the HTML block model (schema ``html-2``) with grouped cross-validation and its card.
 
     newswinnow train --html --corpora ../shared/corpora --out data/model-html --card data/MODEL_CARD_HTML.md
 
@@ -26,13 +26,20 @@ import click
 import numpy as np
 import sklearn
 
-from classifier import decode
+from classifier import decode, html_decode
 from features.dom import DOM_NAMES, DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES
 
 from . import corpora, lexicon, metrics
 from . import train as text_train
 from .dataset import DEFAULT_CORPORA
-from .html_data import HOLDOUT_FRACTION, featurize_html, is_holdout, load_html_pages, spam_pages
+from .html_data import (
+    HOLDOUT_FRACTION,
+    READABILITY_HOLDOUT_FRACTION,
+    featurize_html,
+    is_holdout,
+    load_html_pages,
+    spam_pages,
+)
 from .train import HIDDEN_LAYERS, MAX_EPOCHS, cross_validate, fit_network, label_prior, summarise
 
 # Networks averaged in the shipped model and in each cross-validation fold (fewer than the
@@ -44,6 +51,35 @@ CV_NETWORKS = 1
 # Swapping YouTube ham in beside the spam was tried too: editorial 0.885 vs 0.878, comment 0.932
 # vs 0.931, spam 0.713 vs 0.756, macro-F1 0.869 vs 0.877 - not kept.)
 MIN_LABEL_SHARE = 0.04
+# Each training page of Mozilla Readability (sites unlike Dragnet's and CleanEval's, and few:
+# ~45 pages against ~1,600) is used this many times, so the network does not treat what those
+# sites share (how-to pages, wikis, non-Latin scripts) as noise. Copies keep their group, so
+# cross-validation never splits them.
+READABILITY_COPIES = 3
+
+
+def choose_constraints(M, cv: dict) -> dict[str, dict]:
+    """The decode constraints' thresholds (``classifier.html_decode``), one after the other, each
+    chosen on the out-of-fold probabilities and decodings of the training pages (mean per-page
+    character-weighted editorial F1)."""
+    z = cv["logits"].astype(np.float64) / cv["temperature"]
+    z -= z.max(axis=1, keepdims=True)
+    proba = np.exp(z)
+    proba /= proba.sum(axis=1, keepdims=True)
+    rows = [M.page_rows(i) for i in range(len(M.pages))]
+    probas = [proba[s] for s in rows]
+    top = [M.X[s, html_decode.IN_TOP_COLUMN] for s in rows]
+    gold = [M.y[s] for s in rows]
+    weights = [np.array([len(t) for t in p.texts], dtype=np.float64) for p in M.pages]
+    decoded = [cv["decoded"][s] for s in rows]
+    out = {}
+    steps = ((html_decode.META_KEY, lambda d, t: html_decode.fill_empty_pages(d, probas, t)),
+             (html_decode.TOP_META_KEY, lambda d, t: html_decode.fill_main_content(d, probas, top, t)))
+    for key, apply in steps:
+        best, scores = html_decode.choose_threshold(apply, decoded, gold, weights)
+        out[key] = {"chosen": best, "mean_page_editorial_f1": scores}
+        decoded = apply(decoded, best)
+    return out
 
 
 def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int, n_held: int,
@@ -57,17 +93,29 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
         f"- Feature schema `{DOM_SCHEMA_VERSION}` ({len(HTML_FEATURE_NAMES)} columns: the text schema's "
         f"columns + {len(DOM_NAMES)} DOM columns); network {HIDDEN_LAYERS}, {n_networks} networks averaged, "
         f"temperature {temperature}",
-        f"- {n_rows} blocks from {n_pages} training pages; {n_held} pages of {HOLDOUT_FRACTION:.0%} of the source "
-        "domains held out entirely (never trained on; `benchmarks/bench_html.py` measures on them)",
+        f"- {n_rows} blocks from {n_pages} training pages (Readability pages counted {READABILITY_COPIES} times); "
+        f"{n_held} pages held out entirely: {HOLDOUT_FRACTION:.0%} of the Dragnet and CleanEval source domains, "
+        f"{READABILITY_HOLDOUT_FRACTION:.0%} of the Readability sites (never trained on; `benchmarks/bench_html.py` "
+        "measures on them)",
         "", "## Training data (read from `../shared/corpora`, never copied into the repo)", "",
         "| data set | used as | licence |", "|---|---|---|",
         "| dragnet_train (Moz) | HTML segmented by `features.html`, blocks labelled by alignment with the "
         "gold article / comments | AGPLv3 |",
         "| cleaneval (dev + final) | HTML, editorial vs boilerplate by alignment with the gold | none stated |",
+        "| mozilla_readability | HTML, editorial vs boilerplate by alignment with the expected main content; grouped "
+        f"by site, x{READABILITY_COPIES} | Apache-2.0 (upstream repo) |",
         "| youtube_spam | spam comments swapped into comment slots of Dragnet threads (`#spam` pages); "
         "lexicon spam column | cite Alberto et al. 2015 |",
         "| sms_spam | lexicon spam column only | not stated |",
     ]
+    constraints = result.get("decode_constraints")
+    if constraints:
+        lines += ["", "## Decode constraints (`classifier/html_decode.py`)", "",
+                  "Thresholds chosen one after the other on the out-of-fold predictions of the training pages "
+                  "(mean per-page character-weighted editorial F1 by threshold; 0 = off):", ""]
+        for key, c in constraints.items():
+            by_t = ", ".join(f"{t}: {v:.4f}" for t, v in c["mean_page_editorial_f1"].items())
+            lines.append(f"- `{key}` = {c['chosen']} ({by_t})")
     if cv:
         lines += [
             "", f"## Held-out-fold results ({result['folds']}-fold CV grouped by source domain, "
@@ -97,7 +145,7 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
 @click.option("--min-label-share", type=click.FloatRange(0, 0.5), default=MIN_LABEL_SHARE, show_default=True,
               help="Oversample rare labels (spam) up to this share of training rows.")
 def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs, metrics_json, min_label_share):
-    """Train the HTML block model on Dragnet and CleanEval HTML."""
+    """Train the HTML block model on Dragnet, CleanEval and Mozilla Readability HTML."""
     text_train.MIN_LABEL_SHARE = min_label_share  # read by train._balanced_index in this process
     argv = sys.argv[1:]
     argv = argv[1:] if argv[:1] == ["train"] else argv  # `newswinnow train --html` or `python -m`
@@ -108,6 +156,8 @@ def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs,
     train = [p for p in pages if not is_holdout(p.group)]
     n_held = len(pages) - len(train)
     spam = [t for t, s in lexicon.spam_examples(corpora_dir, use_sms=False) if s]
+    train += [corpora.LabeledPage(f"{p.id}#copy+{k}", p.corpus, p.source, p.texts, p.labels, p.group, p.meta)
+              for p in train if p.corpus == "readability" for k in range(1, READABILITY_COPIES)]
     threads = [p for p in train if corpora.COMMENT in p.labels]
     train += spam_pages(threads, spam, seed)
     M = featurize_html(train)
@@ -125,6 +175,11 @@ def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs,
         result["cv_decoded"] = summarise(M, cv["decoded"])
         log(metrics.format_report(result["cv_decoded"]["overall"]["report"],
                                   np.array(result["cv_decoded"]["overall"]["confusion"])))
+        constraints = choose_constraints(M, cv)
+        result["decode_constraints"] = constraints
+        log(f"decode constraints (out-of-fold mean page editorial F1 by threshold): {constraints}")
+    else:
+        constraints = {}
     model = fit_network(M.X, M.y, seed, max_epochs, n_networks=networks)
     model.feature_names, model.schema = HTML_FEATURE_NAMES, DOM_SCHEMA_VERSION
     model.temperature = temperature
@@ -135,6 +190,8 @@ def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs,
                   "sklearn": sklearn.__version__, "rows": int(len(M.y)), "pages": len(M.pages),
                   "held_out_pages": n_held, "holdout_fraction": HOLDOUT_FRACTION,
                   "min_label_share": min_label_share,
+                  **{k: v["chosen"] for k, v in constraints.items()},
+                  "readability_copies": READABILITY_COPIES,
                   "hidden_layers": list(HIDDEN_LAYERS)}
     model.save(out)
     log(f"wrote {out}.json / {out}.npz ({time.time() - t0:.0f}s)")
