@@ -242,8 +242,15 @@ class Classifier:
         if isinstance(rec.get(text_field), str):
             return PageInput(segment_text(rec[text_field]), rid, url, False)
         if isinstance(rec.get(html_field), str):
-            html, cut = limits.cut_html(rec[html_field], page_limits or limits.Limits())
-            page = _html_input(html, rid, url)
+            page_limits = page_limits or limits.Limits()
+            html, cut = limits.cut_html(rec[html_field], page_limits)
+            # Parsing runs before any batch (and its alarm) exists: it gets the page budget of
+            # its own. A page that overruns it has no blocks to report, so it is rejected whole.
+            try:
+                with limits.deadline(page_limits.page_timeout):
+                    page = _html_input(html, rid, url)
+            except limits.PageTimeout:
+                raise ValueError(f"HTML not parsed within the page timeout ({page_limits.page_timeout:g} s)") from None
             if cut:
                 page.flags = (limits.TRUNCATED_PAGE,)
             return page

@@ -290,3 +290,26 @@ def test_html_page_over_the_block_limit_through_the_html_model() -> None:
     assert len(doc.blocks) == 121 and "truncated_page" in doc.reasons
     assert doc.blocks[-1]["label"] == limits.UNANALYSED_LABEL
     assert doc.model == clf.html_model.name
+
+
+@pytest.mark.skipif(not limits._can_alarm(), reason="SIGALRM budget: POSIX main thread only")
+def test_html_parsing_runs_under_the_page_timeout(clf: Classifier, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Segmentation happens before the batch's alarm: a parse that hangs is rejected, the rest go on."""
+    import classifier.api as api
+
+    real = api.segment_html
+
+    def slow_segment(html):
+        if "hang" in html:
+            time.sleep(30)
+        return real(html)
+
+    monkeypatch.setattr(api, "segment_html", slow_segment)
+    budget = _with_limits(clf, page_timeout=0.2)
+    items = [(1, {"html": "<p>A fine page.</p>"}), (2, {"html": "<p>hang</p>"}), (3, {"text": "Plain text."})]
+    t0 = time.perf_counter()
+    out = budget.classify_or_reject(items)
+    assert time.perf_counter() - t0 < 10
+    assert isinstance(out[1], str) and "page timeout" in out[1]
+    assert not isinstance(out[0], str) and not isinstance(out[2], str)
+    assert out[0].blocks[0]["text"] == "A fine page."
