@@ -1,0 +1,126 @@
+"""Thread-start columns for the text model (schema ``text-5``): how a block differs from above.
+
+A reader thread is where the page changes voice: from reporting to first and second person,
+from long edited paragraphs to short replies. ``features.extract`` describes each block and its
+symmetric surroundings; these columns describe the *change* at a block: the mean of a few
+columns over the blocks from here on minus the mean over the blocks just above, and each
+page's single best split of a "commentness" signal (a CUSUM-style change point), so that every
+block knows whether it sits after the page's most likely thread start and how far from it.
+
+The columns are appended after ``extract_batch``'s (the HTML model is built on those and stays
+as it is). Everything is a few numpy calls over the whole batch: prefix sums clipped at page
+bounds, and one per-page maximum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .extract import FEATURE_NAMES, SCHEMA_VERSION
+
+TEXT_SCHEMA_VERSION = "text-5"
+
+# Columns whose change across a block is measured (stance, style and the learned lexicon).
+SHIFT_KEYS: tuple[str, ...] = (
+    "lex_editorial", "lex_comment", "lex_boilerplate", "lex_spam", "w_first_singular",
+    "w_second_person", "w_opinion", "w_informal", "w_reporting", "w_stopword", "log_chars",
+    "c_clock", "question_rate", "p_comment_header", "ends_sentence", "capword_rate",
+)
+# Blocks looked at on each side: the next SPAN blocks (this one included) against the SPAN above.
+SHIFT_SPANS = (6, 15)
+# Signals split once per page: the lexicon's comment-minus-editorial score, and a stance score
+# (first/second person, opinion, informal words, questions) minus reporting verbs.
+SPLIT_SIGNALS: dict[str, tuple[tuple[str, float], ...]] = {
+    "lex": (("lex_comment", 1.0), ("lex_editorial", -1.0)),
+    "stance": (("w_first_singular", 1.0), ("w_second_person", 1.0), ("w_opinion", 1.0),
+               ("w_informal", 1.0), ("question_rate", 1.0), ("w_reporting", -1.0)),
+}
+SPLIT_COLUMNS = ("strength", "after", "dist", "here")
+
+CHANGE_NAMES: tuple[str, ...] = (
+    *(f"shift{s}_{k}" for s in SHIFT_SPANS for k in SHIFT_KEYS),
+    *(f"split_{sig}_{c}" for sig in SPLIT_SIGNALS for c in SPLIT_COLUMNS),
+)
+TEXT_FEATURE_NAMES: tuple[str, ...] = FEATURE_NAMES + CHANGE_NAMES
+# Text model schemas this version reads -> their columns (text-4: extract_batch's alone).
+TEXT_SCHEMAS: dict[str, tuple[str, ...]] = {SCHEMA_VERSION: FEATURE_NAMES, TEXT_SCHEMA_VERSION: TEXT_FEATURE_NAMES}
+_COL = {n: i for i, n in enumerate(FEATURE_NAMES)}
+_SHIFT_IDX = np.array([_COL[k] for k in SHIFT_KEYS])
+
+
+def _bounds(n: int, page_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Row index, its page's first/end row, and its page number."""
+    page_starts = np.asarray(page_starts, dtype=np.int64)
+    page_ends = np.append(page_starts[1:], n)
+    page = np.repeat(np.arange(len(page_starts)), page_ends - page_starts)
+    return np.arange(n), page_starts[page], page_ends[page], page
+
+
+def _prefix(A: np.ndarray) -> np.ndarray:
+    """Prefix sums with a leading zero row (float64 for exact differences)."""
+    cs = np.zeros((A.shape[0] + 1,) + A.shape[1:], dtype=np.float64)
+    np.cumsum(A, axis=0, dtype=np.float64, out=cs[1:])
+    return cs
+
+
+def change_columns(X: np.ndarray, page_starts: np.ndarray) -> np.ndarray:
+    """The ``CHANGE_NAMES`` columns [n, len(CHANGE_NAMES)] for rows ``X`` (``FEATURE_NAMES``)
+    of the pages starting at ``page_starts``; nothing looks across a page boundary."""
+    n = X.shape[0]
+    out = np.zeros((n, len(CHANGE_NAMES)), dtype=np.float32)
+    if n == 0:
+        return out
+    row, p0, p1, page = _bounds(n, page_starts)
+    A = X[:, _SHIFT_IDX].astype(np.float64)
+    cs = _prefix(A)
+    k = len(SHIFT_KEYS)
+    for j, span in enumerate(SHIFT_SPANS):
+        lo = np.maximum(row - span, p0)
+        hi = np.minimum(row + span, p1)
+        above = (cs[row] - cs[lo]) / np.maximum(row - lo, 1)[:, None]
+        below = (cs[hi] - cs[row]) / np.maximum(hi - row, 1)[:, None]
+        # No block above: no change to measure (the page's first block is not a thread start).
+        out[:, j * k: (j + 1) * k] = np.where((row > p0)[:, None], below - above, 0.0)
+    col = len(SHIFT_SPANS) * k
+    for terms in SPLIT_SIGNALS.values():
+        sig = sum(w * X[:, _COL[name]].astype(np.float64) for name, w in terms)
+        out[:, col: col + len(SPLIT_COLUMNS)] = _split(sig, row, p0, p1, page, np.asarray(page_starts))
+        col += len(SPLIT_COLUMNS)
+    return out
+
+
+def _split(sig: np.ndarray, row: np.ndarray, p0: np.ndarray, p1: np.ndarray, page: np.ndarray,
+           page_starts: np.ndarray) -> np.ndarray:
+    """Each page's best split of ``sig`` into "above" and "from here on" (largest rise of the
+    mean, weighted by sqrt(a * b / (a + b)) as in a CUSUM test); per row: the page's split
+    strength, whether the row is at or after the split, its signed log distance from it, and
+    its own split statistic relative to the page's best."""
+    cs = _prefix(sig)
+    a = (row - p0).astype(np.float64)  # blocks above
+    b = (p1 - row).astype(np.float64)  # blocks from here on
+    rise = (cs[p1] - cs[row]) / np.maximum(b, 1) - (cs[row] - cs[p0]) / np.maximum(a, 1)
+    stat = np.where(a > 0, rise * np.sqrt(a * b / np.maximum(a + b, 1)), -np.inf)
+    n_pages = len(page_starts)
+    best = np.maximum.reduceat(stat, page_starts)  # pages are contiguous and non-empty
+    # The first row of each page reaching its maximum (a one-block page has none: no split).
+    hit = np.flatnonzero((stat == best[page]) & np.isfinite(stat))
+    first_pages, first_pos = np.unique(page[hit], return_index=True)
+    split_row = np.full(n_pages, -1, dtype=np.int64)
+    split_row[first_pages] = hit[first_pos]
+    has = split_row[page] >= 0
+    strength = np.where(has, best[page], 0.0)
+    off = row - split_row[page]
+    res = np.zeros((len(row), len(SPLIT_COLUMNS)))
+    res[:, 0] = strength
+    res[:, 1] = has & (off >= 0)
+    res[:, 2] = np.where(has, np.sign(off) * np.log1p(np.abs(off)), 0.0)
+    res[:, 3] = np.where(has & np.isfinite(stat), stat / np.maximum(np.abs(strength), 1e-6), 0.0)
+    return res
+
+
+def text_matrix(X: np.ndarray, page_starts: np.ndarray) -> np.ndarray:
+    """``extract_batch``'s matrix with the change columns appended (``TEXT_FEATURE_NAMES``)."""
+    out = np.empty((X.shape[0], len(TEXT_FEATURE_NAMES)), dtype=np.float32)
+    out[:, : X.shape[1]] = X
+    out[:, X.shape[1]:] = change_columns(X, page_starts)
+    return out

@@ -1,0 +1,84 @@
+"""The text model's thread-start columns (features.changepoint) against a plain loop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from features.changepoint import (
+    CHANGE_NAMES,
+    SHIFT_KEYS,
+    SHIFT_SPANS,
+    SPLIT_SIGNALS,
+    TEXT_FEATURE_NAMES,
+    change_columns,
+    text_matrix,
+)
+from features.extract import FEATURE_NAMES, extract_batch
+
+
+def _reference(X: np.ndarray, starts: list[int]) -> np.ndarray:
+    """The same columns, one block and one candidate split at a time."""
+    n = X.shape[0]
+    ends = starts[1:] + [n]
+    col = {name: i for i, name in enumerate(FEATURE_NAMES)}
+    out = np.zeros((n, len(CHANGE_NAMES)))
+    for p0, p1 in zip(starts, ends):
+        for i in range(p0, p1):
+            c = 0
+            for span in SHIFT_SPANS:
+                for k in SHIFT_KEYS:
+                    v = X[:, col[k]].astype(np.float64)
+                    above, below = v[max(i - span, p0): i], v[i: min(i + span, p1)]
+                    out[i, c] = below.mean() - above.mean() if i > p0 else 0.0
+                    c += 1
+            for terms in SPLIT_SIGNALS.values():
+                sig = sum(w * X[p0:p1, col[name]].astype(np.float64) for name, w in terms)
+                m = p1 - p0
+                stats = [(sig[s:].mean() - sig[:s].mean()) * np.sqrt(s * (m - s) / m) for s in range(1, m)]
+                if stats:
+                    s_best = 1 + int(np.argmax(stats))
+                    best = max(stats)
+                    off = (i - p0) - s_best
+                    here = stats[i - p0 - 1] / max(abs(best), 1e-6) if i > p0 else 0.0
+                    out[i, c: c + 4] = (best, off >= 0, np.sign(off) * np.log1p(abs(off)), here)
+                c += 4
+    return out
+
+
+def test_matches_a_plain_loop() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, len(FEATURE_NAMES))).astype(np.float32)
+    starts = [0, 1, 4, 25]  # a one-block page, short pages and a long one
+    got = change_columns(X, np.array(starts))
+    assert got.shape == (40, len(CHANGE_NAMES))
+    assert np.allclose(got, _reference(X, starts), atol=1e-4)
+
+
+def test_pages_do_not_leak_into_each_other() -> None:
+    rng = np.random.default_rng(1)
+    A = rng.normal(size=(12, len(FEATURE_NAMES))).astype(np.float32)
+    B = rng.normal(size=(9, len(FEATURE_NAMES))).astype(np.float32)
+    both = change_columns(np.vstack([A, B]), np.array([0, 12]))
+    assert np.allclose(both[:12], change_columns(A, np.array([0])), atol=1e-5)
+    assert np.allclose(both[12:], change_columns(B, np.array([0])), atol=1e-5)
+
+
+def test_thread_after_article_is_split_there() -> None:
+    """An article of reporting lines, then first/second-person replies: the stance split falls
+    on the first reply and every reply is "after" it."""
+    article = [f"The ministry said on Monday that the plan for region {i} would be announced later."
+               for i in range(6)]
+    thread = ["I think you are wrong about this, honestly.", "Do you really believe that? I don't.",
+              "My view: you should read it again.", "I agree with you, I guess."]
+    pf, offsets = extract_batch([article + thread])
+    X = text_matrix(pf.X, offsets[:-1])
+    assert X.shape == (10, len(TEXT_FEATURE_NAMES))
+    after = X[:, TEXT_FEATURE_NAMES.index("split_stance_after")]
+    assert after.tolist() == [0.0] * 6 + [1.0] * 4
+    assert X[6, TEXT_FEATURE_NAMES.index("split_stance_here")] == pytest.approx(1.0)
+
+
+def test_empty_batch() -> None:
+    X = np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
+    assert text_matrix(X, np.zeros(0, dtype=np.int64)).shape == (0, len(TEXT_FEATURE_NAMES))
