@@ -36,6 +36,11 @@ SPLIT_SIGNALS: dict[str, tuple[tuple[str, float], ...]] = {
                ("w_informal", 1.0), ("question_rate", 1.0), ("w_reporting", -1.0)),
 }
 SPLIT_COLUMNS = ("strength", "after", "dist", "here")
+# Means are weighted by block length, min(1, chars / WEIGHT_FULL_CHARS) but at least
+# WEIGHT_MIN: on a full page, one-word navigation and share buttons between the article and
+# the thread would otherwise dilute the change the longer text shows.
+WEIGHT_FULL_CHARS = 80.0
+WEIGHT_MIN = 0.05
 
 CHANGE_NAMES: tuple[str, ...] = (
     *(f"shift{s}_{k}" for s in SHIFT_SPANS for k in SHIFT_KEYS),
@@ -71,35 +76,45 @@ def change_columns(X: np.ndarray, page_starts: np.ndarray) -> np.ndarray:
     if n == 0:
         return out
     row, p0, p1, page = _bounds(n, page_starts)
+    w = block_weights(X)
     A = X[:, _SHIFT_IDX].astype(np.float64)
-    cs = _prefix(A)
+    cs = _prefix(A * w[:, None])
+    cw = _prefix(w)
     k = len(SHIFT_KEYS)
     for j, span in enumerate(SHIFT_SPANS):
         lo = np.maximum(row - span, p0)
         hi = np.minimum(row + span, p1)
-        above = (cs[row] - cs[lo]) / np.maximum(row - lo, 1)[:, None]
-        below = (cs[hi] - cs[row]) / np.maximum(hi - row, 1)[:, None]
+        above = (cs[row] - cs[lo]) / np.maximum(cw[row] - cw[lo], 1e-9)[:, None]
+        below = (cs[hi] - cs[row]) / np.maximum(cw[hi] - cw[row], 1e-9)[:, None]
         # No block above: no change to measure (the page's first block is not a thread start).
         out[:, j * k: (j + 1) * k] = np.where((row > p0)[:, None], below - above, 0.0)
     col = len(SHIFT_SPANS) * k
     for terms in SPLIT_SIGNALS.values():
-        sig = sum(w * X[:, _COL[name]].astype(np.float64) for name, w in terms)
-        out[:, col: col + len(SPLIT_COLUMNS)] = _split(sig, row, p0, p1, page, np.asarray(page_starts))
+        sig = sum(wt * X[:, _COL[name]].astype(np.float64) for name, wt in terms)
+        out[:, col: col + len(SPLIT_COLUMNS)] = _split(sig, w, row, p0, p1, page, np.asarray(page_starts))
         col += len(SPLIT_COLUMNS)
     return out
 
 
-def _split(sig: np.ndarray, row: np.ndarray, p0: np.ndarray, p1: np.ndarray, page: np.ndarray,
-           page_starts: np.ndarray) -> np.ndarray:
+def block_weights(X: np.ndarray) -> np.ndarray:
+    """Each block's weight in the means (``WEIGHT_FULL_CHARS``), from its ``log_chars``."""
+    chars = np.expm1(X[:, _COL["log_chars"]].astype(np.float64))
+    return np.clip(chars / WEIGHT_FULL_CHARS, WEIGHT_MIN, 1.0)
+
+
+def _split(sig: np.ndarray, w: np.ndarray, row: np.ndarray, p0: np.ndarray, p1: np.ndarray,
+           page: np.ndarray, page_starts: np.ndarray) -> np.ndarray:
     """Each page's best split of ``sig`` into "above" and "from here on" (largest rise of the
-    mean, weighted by sqrt(a * b / (a + b)) as in a CUSUM test); per row: the page's split
+    weighted mean, times sqrt(a * b / (a + b)) for the weights a above and b from here on, as in
+    a CUSUM test); per row: the page's split
     strength, whether the row is at or after the split, its signed log distance from it, and
     its own split statistic relative to the page's best."""
-    cs = _prefix(sig)
-    a = (row - p0).astype(np.float64)  # blocks above
-    b = (p1 - row).astype(np.float64)  # blocks from here on
-    rise = (cs[p1] - cs[row]) / np.maximum(b, 1) - (cs[row] - cs[p0]) / np.maximum(a, 1)
-    stat = np.where(a > 0, rise * np.sqrt(a * b / np.maximum(a + b, 1)), -np.inf)
+    cs = _prefix(sig * w)
+    cw = _prefix(w)
+    a = cw[row] - cw[p0]  # weight above
+    b = cw[p1] - cw[row]  # weight from here on
+    rise = (cs[p1] - cs[row]) / np.maximum(b, 1e-9) - (cs[row] - cs[p0]) / np.maximum(a, 1e-9)
+    stat = np.where(row > p0, rise * np.sqrt(a * b / np.maximum(a + b, 1e-9)), -np.inf)
     n_pages = len(page_starts)
     best = np.maximum.reduceat(stat, page_starts)  # pages are contiguous and non-empty
     # The first row of each page reaching its maximum (a one-block page has none: no split).

@@ -11,6 +11,8 @@ from features.changepoint import (
     SHIFT_SPANS,
     SPLIT_SIGNALS,
     TEXT_FEATURE_NAMES,
+    WEIGHT_FULL_CHARS,
+    WEIGHT_MIN,
     change_columns,
     text_matrix,
 )
@@ -23,19 +25,26 @@ def _reference(X: np.ndarray, starts: list[int]) -> np.ndarray:
     ends = starts[1:] + [n]
     col = {name: i for i, name in enumerate(FEATURE_NAMES)}
     out = np.zeros((n, len(CHANGE_NAMES)))
+    wt = np.clip(np.expm1(X[:, col["log_chars"]].astype(np.float64)) / WEIGHT_FULL_CHARS, WEIGHT_MIN, 1.0)
+
+    def mean(v: np.ndarray, lo: int, hi: int) -> float:
+        return float((v[lo:hi] * wt[lo:hi]).sum() / wt[lo:hi].sum())
     for p0, p1 in zip(starts, ends):
         for i in range(p0, p1):
             c = 0
             for span in SHIFT_SPANS:
                 for k in SHIFT_KEYS:
                     v = X[:, col[k]].astype(np.float64)
-                    above, below = v[max(i - span, p0): i], v[i: min(i + span, p1)]
-                    out[i, c] = below.mean() - above.mean() if i > p0 else 0.0
+                    if i > p0:
+                        out[i, c] = mean(v, i, min(i + span, p1)) - mean(v, max(i - span, p0), i)
                     c += 1
             for terms in SPLIT_SIGNALS.values():
-                sig = sum(w * X[p0:p1, col[name]].astype(np.float64) for name, w in terms)
-                m = p1 - p0
-                stats = [(sig[s:].mean() - sig[:s].mean()) * np.sqrt(s * (m - s) / m) for s in range(1, m)]
+                sig = np.zeros(n)
+                sig[p0:p1] = sum(w * X[p0:p1, col[name]].astype(np.float64) for name, w in terms)
+                stats = []
+                for s in range(p0 + 1, p1):
+                    a, b = wt[p0:s].sum(), wt[s:p1].sum()
+                    stats.append((mean(sig, s, p1) - mean(sig, p0, s)) * np.sqrt(a * b / (a + b)))
                 if stats:
                     s_best = 1 + int(np.argmax(stats))
                     best = max(stats)
@@ -49,6 +58,7 @@ def _reference(X: np.ndarray, starts: list[int]) -> np.ndarray:
 def test_matches_a_plain_loop() -> None:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, len(FEATURE_NAMES))).astype(np.float32)
+    X[:, FEATURE_NAMES.index("log_chars")] = rng.uniform(0, 6, size=40)  # weights from 0.05 to 1
     starts = [0, 1, 4, 25]  # a one-block page, short pages and a long one
     got = change_columns(X, np.array(starts))
     assert got.shape == (40, len(CHANGE_NAMES))
