@@ -92,3 +92,29 @@ def test_thread_after_article_is_split_there() -> None:
 def test_empty_batch() -> None:
     X = np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
     assert text_matrix(X, np.zeros(0, dtype=np.int64)).shape == (0, len(TEXT_FEATURE_NAMES))
+
+
+def test_text5_model_reads_the_change_columns(tmp_path) -> None:
+    """A text-5 model file loads through Classifier and is fed extract_batch's columns plus the
+    change columns: its probabilities are those of the model on ``text_matrix``."""
+    from classifier import Classifier
+    from classifier.model import LABELS, BlockModel
+    from features.changepoint import TEXT_SCHEMA_VERSION
+
+    rng = np.random.default_rng(2)
+    n = len(TEXT_FEATURE_NAMES)
+    w = np.zeros((n, len(LABELS)), dtype=np.float32)
+    w[len(FEATURE_NAMES):] = rng.normal(0, 1.0, size=(n - len(FEATURE_NAMES), len(LABELS)))
+    model = BlockModel(feature_names=TEXT_FEATURE_NAMES, schema=TEXT_SCHEMA_VERSION,
+                       mean=np.zeros(n, dtype=np.float32), scale=np.ones(n, dtype=np.float32),
+                       weights=[w], biases=[np.zeros(len(LABELS), dtype=np.float32)], meta={"version": "test"})
+    model.save(tmp_path / "m")
+    clf = Classifier.load(tmp_path / "m.json")
+    lines = ["The ministry said the plan would be announced.", "Officials declined to comment further.",
+             "I think you are wrong.", "Do you really believe that?"]
+    doc = clf.classify_text("\n".join(lines))
+    pf, offsets = extract_batch([lines])
+    want = model.predict_proba(text_matrix(pf.X, offsets[:-1]))
+    got = np.array([[b["proba"][lab] for lab in LABELS] for b in doc.blocks])
+    assert np.allclose(got, want, atol=1e-3)
+    assert not np.allclose(want, want[0])  # only the change columns carry weight, and they vary
