@@ -51,14 +51,13 @@ TEXT_FEATURE_NAMES: tuple[str, ...] = FEATURE_NAMES + CHANGE_NAMES
 TEXT_SCHEMAS: dict[str, tuple[str, ...]] = {SCHEMA_VERSION: FEATURE_NAMES, TEXT_SCHEMA_VERSION: TEXT_FEATURE_NAMES}
 _COL = {n: i for i, n in enumerate(FEATURE_NAMES)}
 _SHIFT_IDX = np.array([_COL[k] for k in SHIFT_KEYS])
-
-
-def _bounds(n: int, page_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Row index, its page's first/end row, and its page number."""
-    page_starts = np.asarray(page_starts, dtype=np.int64)
-    page_ends = np.append(page_starts[1:], n)
-    page = np.repeat(np.arange(len(page_starts)), page_ends - page_starts)
-    return np.arange(n), page_starts[page], page_ends[page], page
+# The split signals as one matrix product: the columns they read and a weight per signal.
+_SIGNAL_COLS = sorted({_COL[name] for terms in SPLIT_SIGNALS.values() for name, _ in terms})
+_SIGNAL_W = np.zeros((len(_SIGNAL_COLS), len(SPLIT_SIGNALS)))
+for _j, _terms in enumerate(SPLIT_SIGNALS.values()):
+    for _name, _w in _terms:
+        _SIGNAL_W[_SIGNAL_COLS.index(_COL[_name]), _j] += _w
+_N_SHIFT = len(SHIFT_SPANS) * len(SHIFT_KEYS)  # the split columns follow, signal-major
 
 
 def _prefix(A: np.ndarray) -> np.ndarray:
@@ -68,68 +67,79 @@ def _prefix(A: np.ndarray) -> np.ndarray:
     return cs
 
 
-def change_columns(X: np.ndarray, page_starts: np.ndarray) -> np.ndarray:
-    """The ``CHANGE_NAMES`` columns [n, len(CHANGE_NAMES)] for rows ``X`` (``FEATURE_NAMES``)
-    of the pages starting at ``page_starts``; nothing looks across a page boundary."""
-    n = X.shape[0]
-    out = np.zeros((n, len(CHANGE_NAMES)), dtype=np.float32)
-    if n == 0:
-        return out
-    row, p0, p1, page = _bounds(n, page_starts)
-    w = block_weights(X)
-    A = X[:, _SHIFT_IDX].astype(np.float64)
-    cs = _prefix(A * w[:, None])
-    cw = _prefix(w)
-    k = len(SHIFT_KEYS)
-    for j, span in enumerate(SHIFT_SPANS):
-        lo = np.maximum(row - span, p0)
-        hi = np.minimum(row + span, p1)
-        above = (cs[row] - cs[lo]) / np.maximum(cw[row] - cw[lo], 1e-9)[:, None]
-        below = (cs[hi] - cs[row]) / np.maximum(cw[hi] - cw[row], 1e-9)[:, None]
-        # No block above: no change to measure (the page's first block is not a thread start).
-        out[:, j * k: (j + 1) * k] = np.where((row > p0)[:, None], below - above, 0.0)
-    col = len(SHIFT_SPANS) * k
-    for terms in SPLIT_SIGNALS.values():
-        sig = sum(wt * X[:, _COL[name]].astype(np.float64) for name, wt in terms)
-        out[:, col: col + len(SPLIT_COLUMNS)] = _split(sig, w, row, p0, p1, page, np.asarray(page_starts))
-        col += len(SPLIT_COLUMNS)
-    return out
-
-
 def block_weights(X: np.ndarray) -> np.ndarray:
     """Each block's weight in the means (``WEIGHT_FULL_CHARS``), from its ``log_chars``."""
     chars = np.expm1(X[:, _COL["log_chars"]].astype(np.float64))
     return np.clip(chars / WEIGHT_FULL_CHARS, WEIGHT_MIN, 1.0)
 
 
-def _split(sig: np.ndarray, w: np.ndarray, row: np.ndarray, p0: np.ndarray, p1: np.ndarray,
-           page: np.ndarray, page_starts: np.ndarray) -> np.ndarray:
-    """Each page's best split of ``sig`` into "above" and "from here on" (largest rise of the
-    weighted mean, times sqrt(a * b / (a + b)) for the weights a above and b from here on, as in
-    a CUSUM test); per row: the page's split
-    strength, whether the row is at or after the split, its signed log distance from it, and
-    its own split statistic relative to the page's best."""
-    cs = _prefix(sig * w)
+def change_columns(X: np.ndarray, page_starts: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The ``CHANGE_NAMES`` columns [n, len(CHANGE_NAMES)] for rows ``X`` (``FEATURE_NAMES``)
+    of the non-empty pages starting at ``page_starts``; nothing looks across a page boundary.
+
+    The shift columns and both split signals share one weighted prefix sum, and each step
+    works on all columns and all pages of the batch at once. Written into ``out`` (e.g. the right part of the text
+    model's matrix) when given.
+    """
+    n = X.shape[0]
+    if out is None:
+        out = np.empty((n, len(CHANGE_NAMES)), dtype=np.float32)
+    if n == 0:
+        return out
+    page_starts = np.asarray(page_starts, dtype=np.int64)
+    sizes = np.diff(page_starts, append=n)
+    page = np.repeat(np.arange(len(page_starts)), sizes)
+    row = np.arange(n)
+    p0 = page_starts[page]
+    p1 = p0 + sizes[page]
+    w = block_weights(X)
+    k = len(SHIFT_KEYS)
+    V = np.empty((n, k + len(SPLIT_SIGNALS)))
+    V[:, :k] = X[:, _SHIFT_IDX]
+    V[:, k:] = X[:, _SIGNAL_COLS] @ _SIGNAL_W
+    cs = _prefix(V * w[:, None])
     cw = _prefix(w)
-    a = cw[row] - cw[p0]  # weight above
-    b = cw[p1] - cw[row]  # weight from here on
-    rise = (cs[p1] - cs[row]) / np.maximum(b, 1e-9) - (cs[row] - cs[p0]) / np.maximum(a, 1e-9)
-    stat = np.where(row > p0, rise * np.sqrt(a * b / np.maximum(a + b, 1e-9)), -np.inf)
-    n_pages = len(page_starts)
-    best = np.maximum.reduceat(stat, page_starts)  # pages are contiguous and non-empty
+    first = row == p0  # no block above: no change to measure (a page's first block starts no thread)
+    for j, span in enumerate(SHIFT_SPANS):
+        lo = np.maximum(row - span, p0)
+        hi = np.minimum(row + span, p1)
+        c_row, w_row = cs[:n, :k], cw[:n]  # prefix sums up to each row (a slice: rows are 0..n-1)
+        above = (c_row - cs[lo, :k]) / np.maximum(w_row - cw[lo], 1e-9)[:, None]
+        below = (cs[hi, :k] - c_row) / np.maximum(cw[hi] - w_row, 1e-9)[:, None]
+        shift = below - above
+        shift[first] = 0.0
+        out[:, j * k: (j + 1) * k] = shift
+    out[:, _N_SHIFT:] = _split(cs[:, k:], cw, row, p0, p1, page, page_starts, first).reshape(n, -1)
+    return out
+
+
+def _split(cs: np.ndarray, cw: np.ndarray, row: np.ndarray, p0: np.ndarray, p1: np.ndarray,
+           page: np.ndarray, page_starts: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Each page's best split of each signal (weighted prefix sums ``cs``, one column per signal)
+    into "above" and "from here on": the largest rise of the weighted mean, times
+    sqrt(a * b / (a + b)) for the weights a above and b from here on, as in a CUSUM test.
+    Per row and signal [n, signals, SPLIT_COLUMNS]: the page's split strength, whether the row
+    is at or after the split, its signed log distance from it, and its own statistic relative
+    to the page's best."""
+    n = len(row)
+    a = cw[:n] - cw[p0]  # weight above (prefix sums up to each row are a slice: rows are 0..n-1)
+    b = cw[p1] - cw[:n]  # weight from here on
+    c_row = cs[:n]
+    rise = (cs[p1] - c_row) / np.maximum(b, 1e-9)[:, None] - (c_row - cs[p0]) / np.maximum(a, 1e-9)[:, None]
+    stat = rise * np.sqrt(a * b / np.maximum(a + b, 1e-9))[:, None]
+    stat[first] = -np.inf
+    best = np.maximum.reduceat(stat, page_starts, axis=0)  # pages are contiguous and non-empty
     # The first row of each page reaching its maximum (a one-block page has none: no split).
-    hit = np.flatnonzero((stat == best[page]) & np.isfinite(stat))
-    first_pages, first_pos = np.unique(page[hit], return_index=True)
-    split_row = np.full(n_pages, -1, dtype=np.int64)
-    split_row[first_pages] = hit[first_pos]
-    has = split_row[page] >= 0
+    hit = np.where((stat == best[page]) & ~first[:, None], row[:, None], n)
+    split_row = np.minimum.reduceat(hit, page_starts, axis=0)[page]
+    has = split_row < n
     strength = np.where(has, best[page], 0.0)
-    off = row - split_row[page]
-    res = np.zeros((len(row), len(SPLIT_COLUMNS)))
-    res[:, 0] = strength
-    res[:, 1] = has & (off >= 0)
-    res[:, 2] = np.where(has, np.sign(off) * np.log1p(np.abs(off)), 0.0)
-    res[:, 3] = np.where(has & np.isfinite(stat), stat / np.maximum(np.abs(strength), 1e-6), 0.0)
+    off = row[:, None] - split_row
+    res = np.zeros((n, stat.shape[1], len(SPLIT_COLUMNS)))
+    res[..., 0] = strength
+    res[..., 1] = has & (off >= 0)
+    res[..., 2] = np.where(has, np.sign(off) * np.log1p(np.abs(off)), 0.0)
+    res[..., 3] = np.where(has & ~first[:, None], stat / np.maximum(np.abs(strength), 1e-6), 0.0)
     return res
 
 
@@ -137,5 +147,5 @@ def text_matrix(X: np.ndarray, page_starts: np.ndarray) -> np.ndarray:
     """``extract_batch``'s matrix with the change columns appended (``TEXT_FEATURE_NAMES``)."""
     out = np.empty((X.shape[0], len(TEXT_FEATURE_NAMES)), dtype=np.float32)
     out[:, : X.shape[1]] = X
-    out[:, X.shape[1]:] = change_columns(X, page_starts)
+    change_columns(X, page_starts, out=out[:, X.shape[1]:])
     return out
