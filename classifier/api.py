@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from features import mt_soft
+from features.changepoint import TEXT_SCHEMA_VERSION, TEXT_SCHEMAS, text_matrix
 from features.dom import DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES, html_features
-from features.extract import FEATURE_NAMES, SCHEMA_VERSION, extract_batch
+from features.extract import extract_batch
 from features.html import HtmlPage, decode_html, segment_html
 from features.segment import Block, segment_text
 
@@ -161,7 +162,11 @@ class Classifier:
             html_path, p, explicit_text = p, default_model_path(), False
         if html_path is None and os.environ.get(ENV_HTML_MODEL):
             html_path = os.environ[ENV_HTML_MODEL]
-        text = BlockModel.load(p, expected_schema=SCHEMA_VERSION, expected_features=FEATURE_NAMES)
+        # Text models of schema text-4 (extract_batch's columns) still load; any other schema is
+        # checked against the current one (text-5), so the error names what this version reads.
+        schema = _schema_of(p)
+        schema = schema if schema in TEXT_SCHEMAS else TEXT_SCHEMA_VERSION
+        text = BlockModel.load(p, expected_schema=schema, expected_features=TEXT_SCHEMAS[schema])
         html_model, hp = None, None
         if html_path is not None:
             hp = Path(html_path)
@@ -331,9 +336,13 @@ class Classifier:
         """One feature pass, one forward pass, one batched decode and batched page scores."""
         texts = [b.text for p in pages for b in p.blocks]
         pf, offsets = extract_batch([[b.text for b in p.blocks] for p in pages], m.lexical)
+        X = pf.X
         if m.schema == DOM_SCHEMA_VERSION:
             pf, offsets = html_features([p.html for p in pages], text_pf=pf)
-        proba = m.predict_proba(pf.X)
+            X = pf.X
+        elif m.schema == TEXT_SCHEMA_VERSION:
+            X = text_matrix(pf.X, offsets[:-1][np.diff(offsets) > 0])  # change columns (features.changepoint)
+        proba = m.predict_proba(X)
         spans = list(zip(offsets[:-1].tolist(), offsets[1:].tolist()))
         if m.transitions is not None:
             decoded = decode.viterbi_batch([proba[a:b] for a, b in spans], m.prior, m.start, m.transitions)

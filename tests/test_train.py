@@ -7,14 +7,14 @@ import warnings
 import numpy as np
 
 from classifier.model import LABELS
-from features.extract import FEATURE_NAMES
+from features.changepoint import TEXT_FEATURE_NAMES
 from training.train import fit_network
 
 
 def _data(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     y = rng.integers(0, len(LABELS), size=n)
-    X = rng.normal(size=(n, len(FEATURE_NAMES))).astype(np.float32)
+    X = rng.normal(size=(n, len(TEXT_FEATURE_NAMES))).astype(np.float32)
     X[:, :8] += 4 * y[:, None]  # a few informative columns
     return X, y
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from classifier.model import LABELS
-from features.extract import LEXICAL_NAMES, LOCAL_NAMES, context_features, extract
+from features.changepoint import change_columns, text_matrix
+from features.extract import FEATURE_NAMES, LEXICAL_NAMES, LOCAL_NAMES, context_features, extract
 
 from . import corpora
 
@@ -54,7 +55,7 @@ def comment_bodies(page: corpora.LabeledPage) -> corpora.LabeledPage | None:
 class Matrix:
     """Stacked features of many pages with what cross-validation and evaluation need."""
 
-    X: np.ndarray
+    X: np.ndarray  # features.changepoint.TEXT_FEATURE_NAMES columns
     y: np.ndarray
     groups: np.ndarray  # cross-validation group per row
     page: np.ndarray  # page number per row
@@ -65,10 +66,13 @@ class Matrix:
         return slice(int(self.offsets[i]), int(self.offsets[i + 1]))
 
     def set_lexical(self, scores: np.ndarray) -> None:
-        """Fill the lex_* columns (e.g. out-of-fold lexicon scores) and redo the context pass."""
+        """Fill the lex_* columns (e.g. out-of-fold lexicon scores) and redo the context and
+        change passes, which read them."""
         j = LOCAL_NAMES.index(LEXICAL_NAMES[0])
         self.X[:, j: j + len(LEXICAL_NAMES)] = scores
-        self.X[:, len(LOCAL_NAMES):] = context_features(self.X[:, : len(LOCAL_NAMES)], self.offsets[:-1])
+        width = len(FEATURE_NAMES)
+        self.X[:, len(LOCAL_NAMES): width] = context_features(self.X[:, : len(LOCAL_NAMES)], self.offsets[:-1])
+        self.X[:, width:] = change_columns(self.X[:, :width], self.offsets[:-1])
 
 
 def page_kind(p: corpora.LabeledPage) -> str:
@@ -93,8 +97,9 @@ def featurize(pages: Iterable[corpora.LabeledPage]) -> Matrix:
         ps.append(np.full(len(p.texts), len(kept), dtype=np.int64))
         kept.append(p)
         offsets.append(offsets[-1] + len(p.texts))
-    return Matrix(np.vstack(Xs), np.concatenate(ys), np.array(gs), np.concatenate(ps), kept,
-                  np.array(offsets))
+    offsets_arr = np.array(offsets)
+    return Matrix(text_matrix(np.vstack(Xs), offsets_arr[:-1]), np.concatenate(ys), np.array(gs),
+                  np.concatenate(ps), kept, offsets_arr)
 
 
 def load_pages(root: Path, variants: tuple[str, ...] = DRAGNET_VARIANTS, bbc_pages: int = DEFAULT_BBC_PAGES,

@@ -27,12 +27,15 @@ from sklearn.neural_network import MLPClassifier
 
 from classifier import decode
 from classifier.model import LABELS, BlockModel
-from features.extract import FEATURE_NAMES, SCHEMA_VERSION
+from features.changepoint import CHANGE_NAMES, TEXT_FEATURE_NAMES, TEXT_SCHEMA_VERSION
+from features.extract import FEATURE_NAMES
 
 from . import lexicon, metrics
 from .dataset import DEFAULT_BBC_PAGES, DEFAULT_CORPORA, DRAGNET_VARIANTS, Matrix, featurize, load_pages, page_kind
 
-HIDDEN_LAYERS = (128, 64)
+# 96 first-layer units (was 128): the text-5 columns cost about what the smaller first layer
+# saves at classify time (features.changepoint).
+HIDDEN_LAYERS = (96, 64)
 # Networks averaged per model: one network's decisions on borderline blocks moved by several
 # F1 points between seeds (3-fold runs); the mean of three is steadier.
 ENSEMBLE_SIZE = 3
@@ -68,7 +71,7 @@ def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_E
     scale = np.maximum(X.std(axis=0), MIN_SCALE).astype(np.float32)
     Z = np.clip((X - mean) / scale, -6, 6)
     nets = [_fit_one(Z, y, seed + 1000 * j, max_epochs) for j in range(n_networks)]
-    return BlockModel(feature_names=FEATURE_NAMES, schema=SCHEMA_VERSION, mean=mean, scale=scale,
+    return BlockModel(feature_names=TEXT_FEATURE_NAMES, schema=TEXT_SCHEMA_VERSION, mean=mean, scale=scale,
                       weights=nets[0][0], biases=nets[0][1], members=nets[1:])
 
 
@@ -123,10 +126,8 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
     fit on all out-of-fold logits, as the shipped model does).
     """
     logits = np.zeros((len(M.y), len(LABELS)), dtype=np.float32)
-    page_group = np.array([M.groups[M.offsets[i]] for i in range(len(M.pages))])
     tables = []
-    gkf = GroupKFold(n_splits=folds)
-    for f, (tr_pages, te_pages) in enumerate(gkf.split(np.zeros(len(M.pages)), groups=page_group)):
+    for f, (tr_pages, te_pages) in enumerate(fold_pages(M, folds)):
         t0 = time.time()
         tr = np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in tr_pages])
         te = np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in te_pages])
@@ -135,16 +136,32 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
         tables.append((te_pages, *decode.fit_transitions(M.pages[i].labels for i in tr_pages), label_prior(M.y[tr])))
         log(f"fold {f + 1}/{folds}: {len(tr)} train rows, {len(te)} test rows, {time.time() - t0:.0f}s")
     temperature = fit_temperature(logits, M.y)
+    return {"logits": logits, "temperature": temperature, **decode_folds(M, logits, temperature, tables)}
+
+
+def fold_pages(M: Matrix, folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train pages, test pages) per fold, grouped by source domain."""
+    page_group = np.array([M.groups[M.offsets[i]] for i in range(len(M.pages))])
+    return list(GroupKFold(n_splits=folds).split(np.zeros(len(M.pages)), groups=page_group))
+
+
+def calibrated(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """Temperature-scaled softmax of logits (float64)."""
     z = logits.astype(np.float64) / temperature
     z -= z.max(axis=1, keepdims=True)
     proba = np.exp(z)
-    proba /= proba.sum(axis=1, keepdims=True)
+    return proba / proba.sum(axis=1, keepdims=True)
+
+
+def decode_folds(M: Matrix, logits: np.ndarray, temperature: float, tables: list) -> dict:
+    """Decode every fold's out-of-fold pages with the tables counted on its training pages."""
+    proba = calibrated(logits, temperature)
     decoded = np.argmax(proba, axis=1)
     for te_pages, log_start, log_trans, prior in tables:
         for i in te_pages:
             s = M.page_rows(i)
             decoded[s] = decode.viterbi(proba[s], prior, log_start, log_trans)
-    return {"logits": logits, "decoded": decoded, "temperature": temperature}
+    return {"decoded": decoded}
 
 
 def summarise(M: Matrix, pred: np.ndarray) -> dict:
@@ -175,7 +192,9 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
         "# newswinnow text model card", "",
         f"- Trained: {date.today().isoformat()} with `{command}`",
         f"- scikit-learn {sklearn.__version__}, numpy {np.__version__}, Python {platform.python_version()}",
-        f"- Feature schema `{SCHEMA_VERSION}` ({len(FEATURE_NAMES)} columns); network {HIDDEN_LAYERS}, "
+        f"- Feature schema `{TEXT_SCHEMA_VERSION}` ({len(TEXT_FEATURE_NAMES)} columns: `features.extract`'s "
+        f"{len(FEATURE_NAMES)} and {len(CHANGE_NAMES)} thread-start columns of `features.changepoint`); "
+        f"network {HIDDEN_LAYERS}, "
         f"{ENSEMBLE_SIZE} networks averaged (also in every cross-validation fold), temperature {temperature}",
         f"- {n_rows} blocks from {n_pages} pages; {result['folds']}-fold cross-validation grouped by source "
         "domain (pages of one site never straddle train and test)",
