@@ -275,3 +275,18 @@ def test_ensemble_member_missing_or_misshapen(tmp_path: Path, tiny_model: Callab
     (tmp_path / "e.json").write_text(json.dumps(h))
     with pytest.raises(ModelError, match="missing array|shapes"):
         _load(tmp_path / "e.json")
+
+
+def test_subnormal_weights_are_flushed_on_load_with_the_same_proba(
+        tmp_path: Path, tiny_model: Callable[..., BlockModel]) -> None:
+    """A decayed first-layer row (subnormal floats, slow on every CPU path) loads as zeros; the
+    probabilities do not move."""
+    model = tiny_model(seed=5, layers=2)
+    model.weights[0][3, :] = np.float32(1e-40)  # subnormal in float32
+    model.save(tmp_path / "m")
+    loaded = _load(tmp_path / "m.json")
+    assert not np.any((loaded.weights[0] != 0) & (np.abs(loaded.weights[0]) < np.finfo(np.float32).tiny))
+    assert np.all(loaded.weights[0][3, :] == 0) and np.any(model.weights[0][3, :] != 0)
+    X = extract(TEXTS).X
+    assert np.array_equal(model.predict_proba(X), loaded.predict_proba(X))
+    assert loaded.sha256 == hashlib.sha256((tmp_path / "m.npz").read_bytes()).hexdigest()
