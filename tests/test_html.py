@@ -356,6 +356,19 @@ def test_shipped_html_model_loads_when_present() -> None:
     assert m.weights[-1].shape[1] == len(LABELS)
 
 
+def test_shipped_html_model_has_the_html_network_settings() -> None:
+    """The HTML network's size and penalty are its own (``train_html``), not the text model's: a
+    retrain that picked up ``training.train``'s settings would change the shipped model unseen."""
+    from training.train_html import HTML_HIDDEN_LAYERS, HTML_L2_ALPHA
+
+    root = Path(__file__).resolve().parents[1] / "data" / "model-html.json"
+    if not root.exists():
+        pytest.skip("no shipped HTML model")
+    m = BlockModel.load(root, expected_schema=DOM_SCHEMA_VERSION, expected_features=HTML_FEATURE_NAMES)
+    assert [w.shape[1] for w in m.weights[:-1]] == list(HTML_HIDDEN_LAYERS)
+    assert m.meta["l2_alpha"] == HTML_L2_ALPHA and m.meta["hidden_layers"] == list(HTML_HIDDEN_LAYERS)
+
+
 def test_control_characters_before_a_hidden_element() -> None:
     """Removing a hidden element moves the text after it onto its neighbour; a control character
     in that text (which libxml2 keeps but lxml's setters refuse) must not crash the page
