@@ -38,9 +38,10 @@ class ModelError(Exception):
 def _flushed(a: np.ndarray) -> np.ndarray:
     """float32 copy with subnormal values set to zero.
 
-    Training leaves a few weights subnormal (a first-layer row of a constant column decays below
-    1e-38); every product with one takes the CPU's slow path, which made the first layer's
-    matrix product ~35% slower. They add less than 1e-37 to any logit: the logits are the same.
+    Training leaves a few weights subnormal (a first-layer row of a near-constant column decays
+    below 1e-38); every product of one with a non-zero input takes the CPU's slow path (the first
+    layer's matrix product was ~35% slower on random inputs; on the bench pages that column is
+    zero after scaling, so no change there). They add less than 1e-37 to any logit.
     """
     out = np.array(a, dtype=np.float32)
     out[np.abs(out) < np.finfo(np.float32).tiny] = 0.0
