@@ -27,7 +27,6 @@ import numpy as np
 import sklearn
 
 from classifier import decode, html_decode
-from classifier.model import BlockModel
 from features.dom import DOM_NAMES, DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES
 
 from . import corpora, lexicon, metrics
@@ -67,19 +66,6 @@ READABILITY_COPIES = 3
 # The stronger penalty generalises better across sites; its cost is the rare spam label.
 HTML_HIDDEN_LAYERS: tuple[int, ...] = (128, 64)
 HTML_L2_ALPHA = 0.2
-
-
-# Weights smaller than this are stored as 0: the strong L2 penalty leaves some float32 weights
-# subnormal, and subnormal arithmetic made the networks' matrix products ~30% slower (same logits:
-# the largest change on 50,000 blocks was 0.0).
-SUBNORMAL_WEIGHT = 1e-30
-
-
-def flush_subnormal(model: BlockModel) -> None:
-    """Zero the model's near-zero weights and biases in place (speed, see ``SUBNORMAL_WEIGHT``)."""
-    arrays = [*model.weights, *model.biases, *(a for w, b in model.members for a in (*w, *b))]
-    for a in arrays:
-        a[np.abs(a) < SUBNORMAL_WEIGHT] = 0.0
 
 
 def choose_constraints(M, cv: dict) -> dict[str, dict]:
@@ -207,8 +193,9 @@ def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs,
         log(f"decode constraints (out-of-fold mean page editorial F1 by threshold): {constraints}")
     else:
         constraints = {}
+    # (Subnormal weights left by the strong L2 penalty are zeroed when any model loads:
+    # classifier/model.py ``_flushed``.)
     model = fit_network(M.X, M.y, seed, max_epochs, n_networks=networks)
-    flush_subnormal(model)
     model.feature_names, model.schema = HTML_FEATURE_NAMES, DOM_SCHEMA_VERSION
     model.temperature = temperature
     model.lexical = scorer
