@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import nullcontext
 from typing import IO
@@ -21,7 +23,7 @@ from features.segment import decode_bytes
 
 from .api import Classifier, DocumentResult, orjson
 from .api import dumps_bytes as _dumps
-from .io import FORMATS, InputError, WorkItem, input_size, iter_items
+from .io import FORMATS, InputError, RangeTask, WorkItem, input_size, iter_items, iter_tasks, range_items
 from .limits import (
     DEFAULT_MAX_BLOCK_CHARS,
     DEFAULT_MAX_PAGE_BLOCKS,
@@ -30,7 +32,7 @@ from .limits import (
     Limits,
 )
 from .model import LABELS, ModelError
-from .parallel import ordered_map
+from .parallel import BATCH_RECORDS, Spool, ordered_map
 from .report import DEFAULT_MIN_SOURCE_PAGES, DEFAULT_SAMPLE, DEFAULT_TOP_SOURCES
 from .sources import DEFAULT_TOP_REASONS
 
@@ -148,15 +150,30 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
     log_fh = open(opts["rejects_log"], "wb") if opts.get("rejects_log") else None  # noqa: SIM115
     total = input_size(list(paths), glob)
     show_bar = total is not None and sys.stderr.isatty()
-    items = iter_items(list(paths), fmt, glob)
+    spool = _make_spool() if jobs > 1 else None
 
     def fn(batch: list[WorkItem]) -> list[tuple]:
         return _work(clf, fields, mode, opts, batch)
 
+    def fn_tasks(tasks: list[list[WorkItem] | RangeTask]) -> list[tuple]:
+        (task,) = tasks
+        out = _work(clf, fields, mode, opts, range_items(task) if isinstance(task, RangeTask) else task)
+        return spool.stash(out) if spool is not None else out
+
     bar_ctx = click.progressbar(length=total, file=sys.stderr, label="newswinnow") if show_bar else nullcontext()
+    results: Iterator[tuple] | None = None
     try:
         with bar_ctx as bar:
-            for status, payload, item in ordered_map(fn, _counted(items, bar), jobs):
+            if jobs == 1:
+                results = ordered_map(fn, _counted(iter_items(list(paths), fmt, glob), bar), 1)
+            else:  # workers read plain JSONL files themselves and spool their output (parallel.py)
+                tasks = _grouped(_counted(iter_tasks(list(paths), fmt, glob), bar), BATCH_RECORDS)
+                results = ordered_map(fn_tasks, tasks, jobs, batch_size=1)
+            for status, payload, item in results:
+                if status == "spooled":
+                    Spool.copy_to(payload, sink)
+                    n_ok += item
+                    continue
                 if status == "err":
                     n_err += 1
                     name, lineno, _, raw = item[:4]
@@ -183,6 +200,10 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
             rej_fh.close()
         if log_fh is not None:
             log_fh.close()
+        if results is not None:
+            results.close()  # stops the workers before their spool directory goes
+        if spool is not None:
+            shutil.rmtree(spool.directory, ignore_errors=True)
     sink.flush()
     if n_drop:
         where = f"written to {rejects} with their reasons" if rejects else "dropped (keep them with --rejects FILE)"
@@ -193,11 +214,39 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
     return 0
 
 
-def _counted(items: Iterator[WorkItem], bar) -> Iterator[WorkItem]:
+def _make_spool() -> Spool | None:
+    """A private directory for the workers' output; None (results through the pipe) if there is
+    no writable temporary directory."""
+    try:
+        return Spool(tempfile.mkdtemp(prefix="newswinnow-"))
+    except OSError:
+        return None
+
+
+def _counted(items: Iterator, bar) -> Iterator:
+    """Advance the progress bar by each item's (or range's) input bytes."""
     for it in items:
         if bar is not None:
-            bar.update(len(it[3]))
+            bar.update(it.end - it.start if isinstance(it, RangeTask) else len(it[3]))
         yield it
+
+
+def _grouped(stream: Iterator[WorkItem | RangeTask], size: int) -> Iterator[list[WorkItem] | RangeTask]:
+    """Worker tasks: each range on its own, consecutive work items in lists of up to ``size``."""
+    pending: list[WorkItem] = []
+    for it in stream:
+        if isinstance(it, RangeTask):
+            if pending:
+                yield pending
+                pending = []
+            yield it
+        else:
+            pending.append(it)
+            if len(pending) == size:
+                yield pending
+                pending = []
+    if pending:
+        yield pending
 
 
 def _limit_options(f):

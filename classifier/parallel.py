@@ -10,11 +10,16 @@ batches ahead, so memory stays flat in the size of the input.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import multiprocessing
+import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import Any
+from typing import IO, Any
 
 # Records per task sent to a worker: large enough to amortise inter-process overhead.
 BATCH_RECORDS = 64
@@ -112,3 +117,75 @@ def parallel_map(clf, records: Iterable[dict], n_jobs: int, text_field: str, htm
         return _classify_batch(clf, batch, fields)
 
     yield from ordered_map(work, ((i + 1, r) for i, r in enumerate(records)), n_jobs)
+
+
+class Spool:
+    """Workers' output lines through files instead of the result pipe.
+
+    With ``--jobs``, the classified records (about twice the input's size) would otherwise be
+    pickled by each worker, copied through a pipe and unpickled by the parent, whose CPU time is
+    taken from the workers' cores. A worker writes each batch's output lines to a file of its own
+    in a private directory and sends back only its name; the parent copies the files to the sink
+    in input order (``os.sendfile``: in the kernel) and deletes them, so the directory holds only
+    the batches in flight.
+    """
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+
+    def stash(self, out: list[tuple]) -> list[tuple]:
+        """Worker side: ``("ok", line, None)`` entries -> one ``("spooled", path, n)`` entry first,
+        the others (rejects, drops) kept in order. On a write error the lines stay in the result."""
+        lines = [t[1] for t in out if t[0] == "ok"]
+        if not lines:
+            return out
+        path = ""
+        try:
+            fd, path = tempfile.mkstemp(dir=self.directory)  # unique across workers, however started
+            with open(fd, "wb") as fh:
+                fh.write(b"\n".join(lines))
+                fh.write(b"\n")
+        except OSError:
+            if path:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+            return out
+        return [("spooled", path, len(lines)), *(t for t in out if t[0] != "ok")]
+
+    @staticmethod
+    def copy_to(path: str, sink: IO[bytes]) -> None:
+        """Parent side: append a spooled file to ``sink`` and delete it."""
+        with open(path, "rb") as fh:
+            sink.flush()
+            try:
+                out_fd = sink.fileno()
+            except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+                out_fd = None
+            done = _sendfile(out_fd, fh.fileno()) if out_fd is not None else 0
+            if done is not None:  # sendfile unusable here (no descriptor, O_APPEND, a tty): copy
+                fh.seek(done)
+                shutil.copyfileobj(fh, sink, SPOOL_COPY_BUFFER)
+        os.unlink(path)
+
+
+# Read size when a spooled file is copied through Python (no usable ``sendfile``).
+SPOOL_COPY_BUFFER = 1 << 20
+_SENDFILE_UNSUPPORTED = (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EBADF, errno.ENOTSOCK)
+
+
+def _sendfile(out_fd: int, in_fd: int) -> int | None:
+    """Copy all of ``in_fd`` to ``out_fd`` in the kernel; None when done, else the offset reached
+    before ``sendfile`` turned out unusable (the caller copies the rest)."""
+    size = os.fstat(in_fd).st_size
+    offset = 0
+    while offset < size:
+        try:
+            n = os.sendfile(out_fd, in_fd, offset, size - offset)
+        except OSError as e:
+            if e.errno in _SENDFILE_UNSUPPORTED:
+                return offset
+            raise
+        if n == 0:
+            return offset
+        offset += n
+    return None

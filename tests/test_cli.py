@@ -370,3 +370,28 @@ def test_check_contract_passes(shared_dir: Path, model_path: Path) -> None:
                        cwd=root, env=env, timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "0 problem(s)" in p.stdout
+
+
+def test_jobs_2_on_jsonl_file_ranges_matches_jobs_1(model_path: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --jobs, workers read a plain JSONL file as byte ranges and spool their output: many
+    small ranges here (forked workers inherit the patched size); output, rejects and their order
+    as with --jobs 1."""
+    from classifier import io as nio
+
+    monkeypatch.setattr(nio, "RANGE_BYTES", 300)
+    recs = [json.dumps({"id": f"r{i}", "text": f"Record {i}. I think so.\n" * (i % 4 + 1)}) for i in range(40)]
+    recs[7] = "{bad json"
+    recs.insert(20, "")
+    f = tmp_path / "in.jsonl"
+    f.write_text("\n".join(recs) + "\n")
+    outs = []
+    for jobs in ("1", "2"):
+        rej = tmp_path / f"rej{jobs}.jsonl"
+        args = ["classify", "--model", str(model_path), "--jobs", jobs, "--rejects", str(rej), str(f)]
+        r = CliRunner().invoke(main, args)
+        assert r.exit_code == 0, r.output
+        outs.append((r.stdout, rej.read_text()))
+    assert outs[0] == outs[1]
+    assert [d["id"] for d in _jsonl(outs[0][0])] == [f"r{i}" for i in range(40) if i != 7]
+    assert outs[0][1] == "{bad json\n"

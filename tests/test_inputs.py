@@ -226,3 +226,36 @@ def test_warc_without_warcio_is_a_clear_error(tmp_path: Path, monkeypatch: pytes
 def test_work_item_defaults_keep_the_old_four_fields() -> None:
     it = WorkItem("a.jsonl", 3, "jsonl", b"{}")
     assert it[:4] == ("a.jsonl", 3, "jsonl", b"{}") and it.id is None and it.url is None
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 20])
+def test_ranges_give_the_items_iter_items_gives(tmp_path: Path, chunk: int) -> None:
+    """Workers read plain JSONL files as byte ranges: the same records, line numbers and bytes as
+    the streaming reader, whatever the chunk size (blank lines, CRLF, a line longer than a
+    chunk, no final newline)."""
+    from classifier.io import RangeTask, iter_tasks, range_items
+
+    lines = [b'{"id": "a"}', b"", b'{"id": "b", "text": "' + b"x" * 200 + b'"}\r', b"  ", b"{bad", b'{"id": "c"}']
+    f = tmp_path / "in.jsonl"
+    f.write_bytes(b"\n".join(lines))
+    tasks = list(iter_tasks([str(f)], chunk_bytes=chunk))
+    assert all(isinstance(t, RangeTask) for t in tasks)
+    assert tasks[0].start == 0 and tasks[-1].end == f.stat().st_size
+    assert all(a.end == b.start for a, b in zip(tasks, tasks[1:]))
+    got = [it for t in tasks for it in range_items(t)]
+    assert got == list(iter_items([str(f)]))
+    assert [it.lineno for it in got] == [1, 3, 5, 6]
+
+
+def test_only_plain_jsonl_files_become_ranges(tmp_path: Path) -> None:
+    from classifier.io import RangeTask, iter_tasks
+
+    plain = tmp_path / "a.jsonl"
+    plain.write_bytes(b'{"id": "a"}\n')
+    packed = tmp_path / "b.jsonl.gz"
+    packed.write_bytes(gzip.compress(b'{"id": "b"}\n'))
+    text = tmp_path / "c.txt"
+    text.write_bytes(b"Some text.\n")
+    kinds = [type(t).__name__ for t in iter_tasks([str(plain), str(packed), str(text)])]
+    assert kinds == ["RangeTask", "WorkItem", "WorkItem"]
+    assert list(iter_tasks([str(text)], fmt="jsonl"))[0].__class__ is RangeTask  # --format jsonl wins

@@ -53,3 +53,39 @@ def _fail_on_13(batch: list[int]) -> list[int]:
 def test_a_worker_error_reaches_the_caller() -> None:
     with pytest.raises(ValueError, match="bad record 13"):
         list(parallel.ordered_map(_fail_on_13, range(100), n_jobs=2, batch_size=5))
+
+
+@pytest.mark.parametrize("sink_kind", ["file", "append", "bytesio"])
+def test_spooled_batches_reach_the_sink_in_order(tmp_path, sink_kind: str) -> None:
+    """Worker output through spool files: lines in order, rejects left in the result, files
+    deleted; sendfile where it works, a plain copy where it does not (O_APPEND, no descriptor)."""
+    import io
+
+    spool = parallel.Spool(str(tmp_path / "spool"))
+    os.mkdir(spool.directory)
+    batches = [[("ok", f"a{i}-{j}".encode(), None) for j in range(3)] for i in range(4)]
+    batches[1].insert(1, ("err", "bad json", ("f", 2, "jsonl", b"{")))
+    stashed = [spool.stash(b) for b in batches]
+    assert stashed[1][0][0] == "spooled" and stashed[1][0][2] == 3 and stashed[1][1][0] == "err"
+    sink_path = tmp_path / "out.jsonl"
+    if sink_kind == "bytesio":
+        sink = io.BytesIO()
+    else:
+        sink = open(sink_path, "ab" if sink_kind == "append" else "wb")  # noqa: SIM115
+    sink.write(b"head\n")
+    for out in stashed:
+        for status, payload, _ in out:
+            if status == "spooled":
+                parallel.Spool.copy_to(payload, sink)
+    sink.write(b"tail\n")
+    sink.flush()
+    data = sink.getvalue() if sink_kind == "bytesio" else sink_path.read_bytes()
+    expected = b"head\n" + b"".join(f"a{i}-{j}\n".encode() for i in range(4) for j in range(3)) + b"tail\n"
+    assert data == expected
+    assert os.listdir(spool.directory) == []
+
+
+def test_spool_keeps_lines_in_the_result_when_it_cannot_write(tmp_path) -> None:
+    spool = parallel.Spool(str(tmp_path / "missing"))
+    out = [("ok", b"x", None), ("drop", b"y", None)]
+    assert spool.stash(out) == out
