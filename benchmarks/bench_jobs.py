@@ -1,0 +1,134 @@
+"""``--jobs`` scaling of the CLI on a large JSONL input: wall time of ``--jobs 1`` against ``--jobs N``.
+
+The input is bench_text's pages (every BBC News article and every Dragnet gold text) written
+as JSONL records, repeated with fresh ids until it is at least ``--min-mb`` MB (issue 6 asks for
+the scaling on inputs over 50 MB), into a temporary directory. Each timed run is a whole
+``newswinnow classify --jobs J FILE > /dev/null`` process (start-up included); the commands
+alternate (1, N, 1, N, ...) after one warm-up run of each, so that a change in machine load hits
+both alike, and the speed-up is reported per pair and as the ratio of the medians. Before the
+timed runs, one run of each writes its output to a file and the two files must be identical
+(``--jobs`` keeps input order and content). Peak RSS is each process tree's largest
+(``ru_maxrss`` of the main process and of its workers, from ``wait4``).
+
+    python benchmarks/bench_jobs.py [--corpora DIR] [--min-mb 55] [--jobs 2] [--pairs 4] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_text  # noqa: E402 - the same pages, CLI command and idle check as the text benchmark
+
+DEFAULT_MIN_MB = 55.0
+DEFAULT_PAIRS = 4
+DEFAULT_JOBS = 2
+BYTES_PER_MB = 1_000_000
+# The package's own modules, byte-compiled before timing: a user's installed copy has its .pyc
+# files; without them (PYTHONDONTWRITEBYTECODE) every process would compile them again.
+PACKAGES = ("classifier", "features", "training")
+
+
+def write_input(path: Path, corpora: Path, min_mb: float) -> tuple[int, int]:
+    """bench_text's pages as JSONL, repeated until ``min_mb`` MB; returns (records, bytes)."""
+    pages, _ = bench_text.load_pages(corpora, None)
+    lines = [json.dumps({"text": p.text}, ensure_ascii=False) for p in pages]
+    n = size = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        copy = 0
+        while size < min_mb * BYTES_PER_MB:
+            for i, line in enumerate(lines):
+                rec = f'{{"id": "c{copy}-{i}", {line[1:]}\n'
+                fh.write(rec)
+                size += len(rec.encode("utf-8"))
+                n += 1
+            copy += 1
+    return n, size
+
+
+def timed(cmd: Sequence[str], out: Path | None = None) -> dict:
+    """Run ``cmd`` to completion: wall s, CPU s and peak RSS MB from ``wait4`` (the process and its
+    reaped workers)."""
+    sink = open(out, "wb") if out is not None else open(os.devnull, "wb")  # noqa: SIM115 - closed below
+    try:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.DEVNULL, env=bench_text.cli_env())
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        sink.close()
+    if proc.returncode != 0:
+        sys.exit(f"bench_jobs: {' '.join(cmd)} exited {proc.returncode}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "maxrss_mb": usage.ru_maxrss / 1024}
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpora", type=Path, default=bench_text.DEFAULT_CORPORA)
+    ap.add_argument("--min-mb", type=float, default=DEFAULT_MIN_MB)
+    ap.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help="the worker count compared with --jobs 1")
+    ap.add_argument("--pairs", type=int, default=DEFAULT_PAIRS, help="timed (--jobs 1, --jobs N) pairs")
+    ap.add_argument("--model", default=None, help="text model (default: the shipped one)")
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    return ap.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    busy = bench_text.cpu_busy()
+    if busy is not None and busy > bench_text.BUSY_FRACTION:
+        print(f"bench_jobs: warning: the CPUs are {busy:.0%} busy with other work before the run", file=sys.stderr)
+    for pkg in PACKAGES:
+        compileall.compile_dir(str(bench_text.REPO / pkg), quiet=1)
+    model = bench_text.resolve_model(args.model)
+    with tempfile.TemporaryDirectory(prefix="bench_jobs-") as tmp:
+        data = Path(tmp) / "pages.jsonl"
+        n_records, n_bytes = write_input(data, args.corpora, args.min_mb)
+        mb = n_bytes / BYTES_PER_MB
+        print(f"input: {n_records} records, {mb:.1f} MB ({data})")
+        cmds = {j: [*bench_text.cli_command(), "classify", "--model", str(model), "--jobs", str(j), str(data)]
+                for j in (1, args.jobs)}
+        outs = {j: Path(tmp) / f"out{j}.jsonl" for j in cmds}
+        for j, cmd in cmds.items():  # warm-up (page cache) and the identity check
+            timed(cmd, outs[j])
+        identical = outs[1].read_bytes() == outs[args.jobs].read_bytes()
+        print(f"--jobs 1 and --jobs {args.jobs} outputs identical: {identical}")
+        runs: dict[int, list[dict]] = {j: [] for j in cmds}
+        for _ in range(args.pairs):
+            for j, cmd in cmds.items():
+                runs[j].append(timed(cmd))
+    one, many = runs[1], runs[args.jobs]
+    pair_ratios = [a["wall"] / b["wall"] for a, b in zip(one, many)]
+    med = {j: statistics.median(r["wall"] for r in rs) for j, rs in runs.items()}
+    print("\n| --jobs | wall s (median) | runs | CPU s (median) | MB/s | peak RSS MB (max) |")
+    print("|---:|---:|---|---:|---:|---:|")
+    for j, rs in runs.items():
+        walls = ", ".join(f"{r['wall']:.2f}" for r in rs)
+        cpu = statistics.median(r["cpu"] for r in rs)
+        rss = max(r["maxrss_mb"] for r in rs)
+        print(f"| {j} | {med[j]:.2f} | {walls} | {cpu:.2f} | {mb / med[j]:.2f} | {rss:.0f} |")
+    speedup = med[1] / med[args.jobs]
+    print(f"\n--jobs {args.jobs} speed-up: {speedup:.2f}x (ratio of medians); per pair "
+          f"{', '.join(f'{r:.2f}' for r in pair_ratios)}")
+    if args.json:
+        args.json.write_text(json.dumps({
+            "records": n_records, "mb": mb, "jobs": args.jobs, "identical": identical, "runs": runs,
+            "speedup_median": speedup, "speedup_pairs": pair_ratios, "cpus_busy_before": busy,
+            "time": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        }, indent=2))
+    return 0 if identical else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
