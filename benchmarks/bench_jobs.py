@@ -16,7 +16,6 @@ timed runs, one run of each writes its output to a file and the two files must b
 from __future__ import annotations
 
 import argparse
-import compileall
 import json
 import os
 import statistics
@@ -34,9 +33,6 @@ DEFAULT_MIN_MB = 55.0
 DEFAULT_PAIRS = 4
 DEFAULT_JOBS = 2
 BYTES_PER_MB = 1_000_000
-# The package's own modules, byte-compiled before timing: a user's installed copy has its .pyc
-# files; without them (PYTHONDONTWRITEBYTECODE) every process would compile them again.
-PACKAGES = ("classifier", "features", "training")
 
 
 def write_input(path: Path, corpora: Path, min_mb: float) -> tuple[int, int]:
@@ -89,8 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     busy = bench_text.cpu_busy()
     if busy is not None and busy > bench_text.BUSY_FRACTION:
         print(f"bench_jobs: warning: the CPUs are {busy:.0%} busy with other work before the run", file=sys.stderr)
-    for pkg in PACKAGES:
-        compileall.compile_dir(str(bench_text.REPO / pkg), quiet=1)
+    bench_text.compile_package()
     model = bench_text.resolve_model(args.model)
     with tempfile.TemporaryDirectory(prefix="bench_jobs-") as tmp:
         data = Path(tmp) / "pages.jsonl"
