@@ -85,8 +85,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -96,6 +98,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from features.mt_soft import SOFT_SCHEMA, SoftModel, V, ngram_counts, prose_mask, soft_scores, symbol_ngrams
+from features.mt_soft_data import (
+    BRITISH_SPELLING,
+    FREQUENT_EXCLUDED,
+    FREQUENT_MIN_LOWER_SHARE,
+    FREQUENT_WORDS_K,
+    FREQUENT_WORDS_PATH,
+    FUNCTION_WORDS,
+)
 
 from .dataset import DEFAULT_CORPORA
 from .mt_corpora import make_pages, read_htmt, read_roundtrips
@@ -111,6 +121,47 @@ ROUNDTRIP_WEIGHT = 0.1
 CALIBRATION_PAGE_SIZES = (5, 40)
 SEED = 0
 MAX_ITER = 5000
+
+
+# Words of the frequency count: letters only (a word with an apostrophe is a function word or
+# a possessive, and "-" joins compounds); linear-time.
+_BBC_WORD = re.compile(r"[A-Za-z]+")
+
+
+def frequent_words(corpora: Path, k: int = FREQUENT_WORDS_K) -> list[str]:
+    """The ``k`` commonest words of bbc_news that are not function words, are written in lower
+    case at least FREQUENT_MIN_LOWER_SHARE of the time (no names, no acronyms), have two letters
+    or more and are neither a title (FREQUENT_EXCLUDED) nor a British spelling: human English
+    of another source and time than the WMT training data, so the list carries no WMT topic."""
+    files = sorted((corpora / "bbc_news").glob("*/*.txt"))
+    if not files:
+        raise FileNotFoundError(f"{corpora / 'bbc_news'}: no articles to count words in")
+    total: Counter[str] = Counter()
+    lower: Counter[str] = Counter()
+    for f in files:
+        words = _BBC_WORD.findall(f.read_text(encoding="utf-8", errors="replace"))
+        total.update(w.lower() for w in words)
+        lower.update(w for w in words if w.islower())
+    skip = set(FUNCTION_WORDS) | FREQUENT_EXCLUDED
+    out = []
+    for w, n in sorted(total.items(), key=lambda kv: (-kv[1], kv[0])):
+        if len(out) >= k:
+            break
+        if (w in skip or len(w) < 2 or lower[w] < FREQUENT_MIN_LOWER_SHARE * n
+                or BRITISH_SPELLING.fullmatch(w)):
+            continue
+        out.append(w)
+    return out
+
+
+def write_frequent_words(corpora: Path, path: Path = FREQUENT_WORDS_PATH, k: int = FREQUENT_WORDS_K) -> list[str]:
+    """Write :func:`frequent_words` as the shipped list (a header says how it was made)."""
+    words = frequent_words(corpora, k)
+    header = (f"# The {k} commonest words of bbc_news that are no function word, name, acronym, title or\n"
+              "# British spelling (features/mt_soft_data.py). Made by:\n"
+              "#   python -m training.mt_soft --corpora ../shared/corpora --build-words\n")
+    path.write_text(header + "\n".join(words) + "\n", encoding="utf-8")
+    return words
 
 
 def block_matrix(texts: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
@@ -156,7 +207,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--roundtrip-weight", type=float, default=ROUNDTRIP_WEIGHT,
                     help="weight of the round trips relative to the WMT rows")
     ap.add_argument("--no-final", action="store_true", help="out-of-fold figures only; write nothing")
+    ap.add_argument("--build-words", action="store_true",
+                    help=f"write the frequent-word list ({FREQUENT_WORDS_PATH.name}) from bbc_news and stop; "
+                         "train in a new run (the symbol alphabet is read at import)")
+    ap.add_argument("--words-out", type=Path, default=FREQUENT_WORDS_PATH, help="where --build-words writes")
     args = ap.parse_args(argv)
+    if args.build_words:
+        words = write_frequent_words(args.corpora, args.words_out)
+        print(f"wrote {args.words_out} ({len(words)} words)", file=sys.stderr)
+        return
     t0 = time.time()
     rows = [s for s in read_htmt(args.corpora) if s.year in TRAIN_YEARS]
     uniq_years = sorted({s.year for s in rows})
