@@ -434,3 +434,27 @@ def test_shipped_frequent_words_are_rebuilt_from_bbc_news() -> None:
 
     assert tuple(frequent_words(SHARED / "corpora", FREQUENT_WORDS_K)) == FREQUENT_WORDS
     assert mt_soft.load_soft_model().unigram.shape == (V,)
+
+
+def test_benchmark_bootstrap_interval_holds_the_auc() -> None:
+    """benchmarks/mt_acceptance.py's page-AUC interval: around the AUC, wider for fewer pages,
+    the same for the same seed."""
+    import sys
+
+    from sklearn.metrics import roc_auc_score
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    try:
+        from mt_acceptance import bootstrap_auc
+    finally:
+        sys.path.pop(0)
+    rng = np.random.default_rng(1)
+    y = rng.random(400) < 0.8
+    s = np.round(rng.normal(size=400) + 0.8 * y, 1)  # ties too
+    lo, hi = bootstrap_auc(y, s)
+    assert lo < roc_auc_score(y, s) < hi and hi - lo < 0.2
+    few = np.r_[np.flatnonzero(y)[:40], np.flatnonzero(~y)[:10]]
+    lo2, hi2 = bootstrap_auc(y[few], s[few])
+    assert hi2 - lo2 > hi - lo
+    assert bootstrap_auc(y, s) == (lo, hi)
+    assert bootstrap_auc(y, np.where(y, 1.0, 0.0)) == (1.0, 1.0)
