@@ -191,11 +191,15 @@ def _function_word_rows(cpl: np.ndarray, cls: np.ndarray, ws: np.ndarray,
     return _FW_TABLE.lookup(hashes), hashes
 
 
-def _frequent_rows(hashes: np.ndarray) -> np.ndarray:
-    """1 + index in FREQUENT_WORDS of each word (by its hash), 0 for other words."""
+def _frequent_rows(hashes: np.ndarray, fw: np.ndarray) -> np.ndarray:
+    """1 + index in FREQUENT_WORDS of each word (by its hash), 0 for other words; only words
+    that are no function word are looked up (about half of them: half the probes)."""
+    rows = np.zeros(len(hashes), dtype=np.int64)
     if _FREQ_TABLE is None or not len(hashes):
-        return np.zeros(len(hashes), dtype=np.int64)
-    return _FREQ_TABLE.lookup(hashes)
+        return rows
+    other = np.flatnonzero(fw == 0)
+    rows[other] = _FREQ_TABLE.lookup(hashes[other])
+    return rows
 
 
 class SoftModelError(ValueError):
@@ -275,7 +279,7 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
             fw = tokens.function_words[is_word]
         else:
             fw = _FW_VARIANT_ROW[_FW_VARIANTS.lookup(tokens.hashes[is_word])]
-        freq = _frequent_rows(tokens.hashes[is_word])
+        freq = _frequent_rows(tokens.hashes[is_word], fw)
         # Tokens join words over ' and U+2019 only, symbols over every apostrophe-class mark
         # ("it`s", "5′11"): merge the tokens on both sides of such a mark (rare).
         odd = apos[(cpl[apos] != _APOSTROPHE) & (cpl[apos] != _RIGHT_QUOTE)]
@@ -286,7 +290,7 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
     else:
         ws, we = _word_spans(cls)
         fw, hashes = _function_word_rows(cpl, cls, ws, we)
-        freq = _frequent_rows(hashes)
+        freq = _frequent_rows(hashes, fw)
     wlen = we - ws
     # Case from the first two characters of each word only (gathers, not passes over the text).
     upper0 = cp[ws] != cpl[ws]
