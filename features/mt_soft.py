@@ -5,10 +5,10 @@ What is left is *how* its sentences are built: a little more "the" and "of", few
 contractions and pronouns, commas in other places. Any one sentence says almost nothing; a
 page of them says more. So:
 
-1. Each block is reduced to symbols (``features/mt_soft_data.py``: function words kept, other
-   words replaced by their shape or ending - "-tion", "-ly", "-ing"... -, punctuation kept,
-   typography flattened first) and scored by a logistic model over symbol unigrams and
-   adjacent pairs, the weights learned from WMT news (``training/mt_soft.py``):
+1. Each block is reduced to symbols (``features/mt_soft_data.py``: function words and the 300
+   commonest bbc_news words kept, other words replaced by their shape or ending - "-tion",
+   "-ly", "-ing"... -, punctuation kept, typography flattened first) and scored by a
+   logistic model over symbol unigrams and adjacent pairs, the weights learned from WMT news (``training/mt_soft.py``):
    ``z = w . counts / sqrt(n) + bias``, where ``n`` counts the block's unigrams and pairs (a
    longer sentence may say more, not linearly more).
 2. Only English-looking prose blocks are scored: at least ``MIN_WORDS`` words, of which at
