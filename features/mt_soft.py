@@ -5,10 +5,10 @@ What is left is *how* its sentences are built: a little more "the" and "of", few
 contractions and pronouns, commas in other places. Any one sentence says almost nothing; a
 page of them says more. So:
 
-1. Each block is reduced to symbols (``features/mt_soft_data.py``: function words kept, other
-   words replaced by their shape or ending - "-tion", "-ly", "-ing"... -, punctuation kept,
-   typography flattened first) and scored by a logistic model over symbol unigrams and
-   adjacent pairs, the weights learned from WMT news (``training/mt_soft.py``):
+1. Each block is reduced to symbols (``features/mt_soft_data.py``: function words and the 300
+   commonest bbc_news words kept, other words replaced by their shape or ending - "-tion",
+   "-ly", "-ing"... -, punctuation kept, typography flattened first) and scored by a
+   logistic model over symbol unigrams and adjacent pairs, the weights learned from WMT news (``training/mt_soft.py``):
    ``z = w . counts / sqrt(n) + bias``, where ``n`` counts the block's unigrams and pairs (a
    longer sentence may say more, not linearly more).
 2. Only English-looking prose blocks are scored: at least ``MIN_WORDS`` words, of which at
@@ -48,6 +48,7 @@ import numpy as np
 
 from features.mt_soft_data import (
     FLATTEN,
+    FREQUENT_WORDS,
     FUNCTION_WORDS,
     LONG_WORD,
     MIN_SUFFIX_WORD,
@@ -131,6 +132,9 @@ _APOSTROPHE, _RIGHT_QUOTE = ord("'"), 0x2019
 _FW_VARIANT_WORDS = [*FUNCTION_WORDS, *(w.replace("'", "\u2019") for w in FUNCTION_WORDS if "'" in w)]
 _FW_VARIANTS = HashVocab(_FW_VARIANT_WORDS)
 _FW_INDEX = {w: i + 1 for i, w in reversed(list(enumerate(FUNCTION_WORDS)))}  # word -> row (first wins)
+# Frequent words (features/mt_soft_data.py): symbol ids after the shapes, rows 1 + index.
+_FREQ_BASE = _SHAPE_BASE + len(SHAPES)
+_FREQ_TABLE = HashVocab(FREQUENT_WORDS) if FREQUENT_WORDS else None
 _FW_VARIANT_ROW = np.array([0, *range(1, len(FUNCTION_WORDS) + 1),
                             *(i + 1 for i, w in enumerate(FUNCTION_WORDS) if "'" in w)], dtype=np.int64)
 
@@ -170,18 +174,32 @@ def _word_spans(cls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
 
 
-def _function_word_rows(cpl: np.ndarray, cls: np.ndarray, ws: np.ndarray, we: np.ndarray) -> np.ndarray:
-    """1 + index in FUNCTION_WORDS of each word, 0 for other words.
+def _function_word_rows(cpl: np.ndarray, cls: np.ndarray, ws: np.ndarray,
+                        we: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """1 + index in FUNCTION_WORDS of each word, 0 for other words; and the words' hashes.
 
     Every apostrophe-class character counts as "'" ("don’t" is "don't"); then each word's
     polynomial hash (one prefix sum over the batch, ``features.tokens``) is looked up in a hash
     table of the function words.
     """
     if not len(ws):
-        return np.zeros(0, dtype=np.int64)
+        z = np.zeros(0, dtype=np.int64)
+        return z, z.astype(np.uint64)
     cpk = cpl.copy()
     cpk[cls == _APOS] = _APOSTROPHE
-    return _FW_TABLE.lookup(token_hashes(cpk, ws, we))
+    hashes = token_hashes(cpk, ws, we)
+    return _FW_TABLE.lookup(hashes), hashes
+
+
+def _frequent_rows(hashes: np.ndarray, fw: np.ndarray) -> np.ndarray:
+    """1 + index in FREQUENT_WORDS of each word (by its hash), 0 for other words; only words
+    that are no function word are looked up (about half of them: half the probes)."""
+    rows = np.zeros(len(hashes), dtype=np.int64)
+    if _FREQ_TABLE is None or not len(hashes):
+        return rows
+    other = np.flatnonzero(fw == 0)
+    rows[other] = _FREQ_TABLE.lookup(hashes[other])
+    return rows
 
 
 class SoftModelError(ValueError):
@@ -212,20 +230,22 @@ def _lower_same_length(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
-def _merge_over(joins: np.ndarray, ws: np.ndarray, we: np.ndarray, fw: np.ndarray, cpl: np.ndarray,
-                cls: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _merge_over(joins: np.ndarray, ws: np.ndarray, we: np.ndarray, fw: np.ndarray, freq: np.ndarray,
+                cpl: np.ndarray, cls: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Words that meet at a joining mark (``joins``: its positions) merged into one word; the
-    function-word rows of merged words computed again (from their few characters)."""
+    function-word rows of merged words computed again (from their few characters); a merged
+    word holds an apostrophe, so it is no frequent word."""
     with_prev = np.zeros(len(ws), dtype=bool)
     with_prev[1:] = (we[:-1] + 1 == ws[1:]) & np.isin(we[:-1], joins)
     head = np.flatnonzero(~with_prev)
     tail = np.append(head[1:], len(ws)) - 1
     merged = head[tail > head]
-    ws, we, fw = ws[head], we[tail], fw[head].copy()
+    ws, we, fw, freq = ws[head], we[tail], fw[head].copy(), freq[head].copy()
+    freq[np.searchsorted(head, merged)] = 0
     for g in np.searchsorted(head, merged).tolist():
         chars = np.where(cls[ws[g]: we[g]] == _APOS, _APOSTROPHE, cpl[ws[g]: we[g]])
         fw[g] = _FW_INDEX.get(chars.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass"), 0)
-    return ws, we, fw
+    return ws, we, fw, freq
 
 
 def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngrams:
@@ -259,16 +279,18 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
             fw = tokens.function_words[is_word]
         else:
             fw = _FW_VARIANT_ROW[_FW_VARIANTS.lookup(tokens.hashes[is_word])]
+        freq = _frequent_rows(tokens.hashes[is_word], fw)
         # Tokens join words over ' and U+2019 only, symbols over every apostrophe-class mark
         # ("it`s", "5′11"): merge the tokens on both sides of such a mark (rare).
         odd = apos[(cpl[apos] != _APOSTROPHE) & (cpl[apos] != _RIGHT_QUOTE)]
         odd = odd[(odd > 0) & (odd < n_cp - 1)]
         odd = odd[(cls[odd - 1] == _WORD) & (cls[odd + 1] == _WORD)]
         if len(odd):
-            ws, we, fw = _merge_over(odd, ws, we, fw, cpl, cls)
+            ws, we, fw, freq = _merge_over(odd, ws, we, fw, freq, cpl, cls)
     else:
         ws, we = _word_spans(cls)
-        fw = _function_word_rows(cpl, cls, ws, we)
+        fw, hashes = _function_word_rows(cpl, cls, ws, we)
+        freq = _frequent_rows(hashes, fw)
     wlen = we - ws
     # Case from the first two characters of each word only (gathers, not passes over the text).
     upper0 = cp[ws] != cpl[ws]
@@ -288,9 +310,9 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
     shape = np.where(upper0 & first, CAP_FIRST, np.where(upper0, CAP, shape))
     shape = np.where(upper0 & upper1 & (wlen >= 2), ACRONYM, shape)
     shape = np.where(_is_digit(cpl[ws]), NUM, shape)
-    shape = _suffix_shapes(cpl, we, shape, ((shape == LONG) | (shape == SHORT)) & (fw == 0)
+    shape = _suffix_shapes(cpl, we, shape, ((shape == LONG) | (shape == SHORT)) & (fw == 0) & (freq == 0)
                            & (wlen >= max(MIN_SUFFIX_WORD, _SUFFIX_SPAN)))
-    wid = np.where(fw > 0, fw - 1, shape)
+    wid = np.where(fw > 0, fw - 1, np.where(freq > 0, _FREQ_BASE + freq - 1, shape))
     ppos, pcls = mpos, mcls
     if len(ppos):
         # Not the "." / "," inside a number, not an apostrophe inside a word.

@@ -18,6 +18,9 @@ produced the files, not in the translation (issue 4 warns of that shortcut).
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 # One character for one character, so offsets stay valid: curly quotes -> straight, dashes and
 # minus -> "-", guillemets and low quotes -> '"', the ellipsis character -> ".", no-break and
 # thin spaces -> " ", the acute/grave accent used as an apostrophe -> "'".
@@ -105,5 +108,44 @@ SHAPES: tuple[str, ...] = (
 )
 LONG_WORD = 7
 
+# Frequent English words, kept as themselves after the function words (they override the
+# shape/ending classes but do not count as function words for the prose test). MT's lexical
+# choice is the literal, most common rendering ("believe", "currently", "problem", "decision");
+# people vary it. The list is data, built from bbc_news at training time
+# (``python -m training.mt_soft --build-words``: the FREQUENT_WORDS_K commonest words that are
+# not function words and pass the rules below) and shipped in ``wordlists/mt_frequent_words.txt``.
+# K = 300 was chosen out of fold on WMT de->en 2008-15 (training/mt_soft.py's table).
+FREQUENT_WORDS_K = 300
+FREQUENT_WORDS_PATH = Path(__file__).with_name("wordlists") / "mt_frequent_words.txt"
+# A word must be written in lower case at least this share of its BBC occurrences: names
+# ("Blair", "London") and acronyms ("UK", "BBC") are topics of 2004 British news, not style.
+FREQUENT_MIN_LOWER_SHARE = 0.8
+# Titles and news abbreviations: whether "Mr" takes a full stop is house style.
+FREQUENT_EXCLUDED = frozenset({"mr", "mrs", "ms", "dr", "st", "sir", "lord", "bn", "th", "co", "re", "pre", "non"})
+# British spellings (the BBC writes them, the WMT references mostly, DeepL/Google output not):
+# house style, never a symbol. -our, -ise/-yse and their derivatives, -re, -mme, -ence for
+# -ense, doubled l before a suffix. Linear-time (no nested quantifiers), matched whole.
+BRITISH_SPELLING = re.compile(
+    r"[a-z]{2,}our(?:s|ed|ing|ite|ites|able|'s)?"
+    r"|[a-z]{3,}[iy]s(?:e|ed|es|ing|ation|ations)"
+    r"|[a-z]*(?:ntre|atre|etre|itre|bre)s?"
+    r"|[a-z]*mmes?"
+    r"|(?:defen|licen|offen|preten)ces?"
+    r"|(?:travel|cancel|model|label|fuel|signal|channel|counsel|equal|marvel)l(?:ed|ing|er|ers)")
+
+
+def _read_frequent_words(path: Path = FREQUENT_WORDS_PATH) -> tuple[str, ...]:
+    """The shipped word list (one word a line, ``#`` comments); empty when absent, so a fresh
+    checkout can rebuild it (a model trained with other words is then refused by its symbol check)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return ()
+    words = tuple(w.strip() for w in lines if w.strip() and not w.lstrip().startswith("#"))
+    return tuple(dict.fromkeys(w for w in words if w not in FUNCTION_WORDS))
+
+
+FREQUENT_WORDS: tuple[str, ...] = _read_frequent_words()
+
 # The symbol alphabet: row i of the model's unigram weights is SYMBOLS[i].
-SYMBOLS: tuple[str, ...] = FUNCTION_WORDS + tuple(PUNCTUATION) + SHAPES
+SYMBOLS: tuple[str, ...] = FUNCTION_WORDS + tuple(PUNCTUATION) + SHAPES + FREQUENT_WORDS

@@ -35,7 +35,7 @@ def _symbols(text: str) -> list[str]:
 
 
 def test_symbols_of_a_sentence() -> None:
-    assert _symbols("The Bundestag said on Monday that it wouldn't vote, as NATO's 12 members unanimously.") == [
+    assert _symbols("The Bundestag said on Monday that it wouldn't budge, as NATO's 12 nations unanimously.") == [
         "the", "<cap>", "said", "on", "<cap>", "that", "it", "wouldn't", "<short>", ",", "as",
         "<acronym>", "<num>", "<-s>", "<-ly>", ".",
     ]
@@ -49,7 +49,7 @@ def test_word_endings_are_shapes_of_their_own() -> None:
     function words and endings that are no suffix ("congress", "status") stay as they were."""
     assert _symbols("the nation moved its government's development quickly") == [
         "the", "<-tion>", "<-ed>", "its", "<contraction>", "<-ment>", "<-ly>"]
-    assert _symbols("business capacity rising finance capable national massive famous teacher") == [
+    assert _symbols("kindness capacity rising finance capable national massive famous teacher") == [
         "<-ness>", "<-ness>", "<-ing>", "<-ance>", "<-able>", "<-al>", "<-ive>", "<-ous>", "<-er>"]
     assert _symbols("congress status crisis cars Stations nothing") == [
         "<long>", "<short>", "<short>", "<short>", "<cap>", "nothing"]
@@ -76,7 +76,7 @@ def test_typography_is_flattened() -> None:
 
 
 def test_pairs_stay_inside_blocks() -> None:
-    texts = ["the end", "", "of it"]
+    texts = ["the tail", "", "of it"]
     ng = symbol_ngrams(texts)
     assert ng.uni_block.tolist() == [0, 0, 2, 2]
     assert ng.pair_block.tolist() == [0, 2]
@@ -87,7 +87,7 @@ def test_pairs_stay_inside_blocks() -> None:
 def test_no_pairs_across_a_sentence_end() -> None:
     """A paragraph of sentences gives the pairs of its sentences, bar the mark that closes one:
     no (".", "the"), but ("<-ed>", ".") and (".", '"') stay."""
-    ng = symbol_ngrams(['It ended. The vote failed!" Then'])
+    ng = symbol_ngrams(['It ended. The tail failed!" Then'])
     pairs = [(SYMBOLS[k // V], SYMBOLS[k % V]) for k in ng.pair.tolist()]
     assert pairs == [("it", "<-ed>"), ("<-ed>", "."), ("the", "<short>"), ("<short>", "<-ed>"), ("<-ed>", "!"),
                      ("!", '"'), ('"', "then")]
@@ -331,6 +331,7 @@ _TOKEN_REUSE_TEXTS = [
     "Don\u2019t DON'T it\u2019s we're, I'M sure: the U.S. said (again) that $5 is 3.5%!",
     "caf\u00e9's na\u00efve \u201cquoted\u201d \u2014 text... \u00bfqu\u00e9?",
     "Reply", "12,000 people; 2.5 million", "a'b'c it's o'clock",
+    "Government year`s decision, the Year's best; problem-free",
 ]
 
 
@@ -378,3 +379,82 @@ def test_symbol_ngrams_with_the_feature_pass_function_words() -> None:
         assert pf.tokens is not None and pf.tokens.function_words is not None
         assert pf.tokens.function_words.sum() > 0
         assert _same_ngrams(mt_soft.symbol_ngrams(texts, pf.tokens), mt_soft.symbol_ngrams(texts))
+
+
+def test_frequent_words_are_symbols_of_their_own() -> None:
+    """A word of the shipped frequency list is itself (whatever its case or ending), after the
+    shapes in the alphabet; it does not count as a function word for the prose test."""
+    from features.mt_soft_data import FREQUENT_WORDS
+
+    assert {"decision", "government", "believe", "problem"} <= set(FREQUENT_WORDS)
+    assert SYMBOLS[-len(FREQUENT_WORDS):] == FREQUENT_WORDS
+    assert _symbols("Government decision quickly resolved the problem") == [
+        "government", "decision", "<-ly>", "<-ed>", "the", "problem"]
+    assert _symbols("governments decisions") == ["<-s>", "<-s>"]
+    ng = symbol_ngrams(["the decision of the government"])
+    assert ng.words.tolist() == [5] and ng.function_words.tolist() == [3]
+
+
+def _bbc_corpus(root: Path) -> Path:
+    articles = {
+        "business/001.txt": "Blair said the colour of the programme was the decision.\nThe decision stands.",
+        "politics/002.txt": "Mr Blair and the BBC: decision, decision, problem, problem.\nBlair, Blair, BBC.",
+        "tech/003.txt": "The problem is a decision about colour. Colour, colour; favourite problem too.",
+    }
+    for name, text in articles.items():
+        (root / "bbc_news" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "bbc_news" / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_frequent_word_list_leaves_out_names_titles_and_british_spelling(tmp_path: Path) -> None:
+    from training.mt_soft import frequent_words, write_frequent_words
+
+    corpora = _bbc_corpus(tmp_path)
+    # "blair" and "bbc" are capitalised, "mr" a title, "colour"/"favourite"/"programme" British
+    # spellings, "the"/"said"/"about" function words; commonest first.
+    assert frequent_words(corpora, 10) == ["decision", "problem", "stands"]
+    assert frequent_words(corpora, 1) == ["decision"]
+    out = tmp_path / "words.txt"
+    assert write_frequent_words(corpora, out, 2) == ["decision", "problem"]
+    from features.mt_soft_data import _read_frequent_words
+
+    assert _read_frequent_words(out) == ("decision", "problem")
+    assert _read_frequent_words(tmp_path / "absent.txt") == ()
+    with pytest.raises(FileNotFoundError):
+        frequent_words(tmp_path / "nowhere")
+
+
+@pytest.mark.skipif(not (SHARED / "corpora" / "bbc_news").is_dir(), reason="needs ../shared/corpora")
+def test_shipped_frequent_words_are_rebuilt_from_bbc_news() -> None:
+    """The shipped list is what --build-words makes of the corpus (no hand edits), and the
+    shipped model was trained on that alphabet."""
+    from features.mt_soft_data import FREQUENT_WORDS, FREQUENT_WORDS_K
+    from training.mt_soft import frequent_words
+
+    assert tuple(frequent_words(SHARED / "corpora", FREQUENT_WORDS_K)) == FREQUENT_WORDS
+    assert mt_soft.load_soft_model().unigram.shape == (V,)
+
+
+def test_benchmark_bootstrap_interval_holds_the_auc() -> None:
+    """benchmarks/mt_acceptance.py's page-AUC interval: around the AUC, wider for fewer pages,
+    the same for the same seed."""
+    import sys
+
+    from sklearn.metrics import roc_auc_score
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    try:
+        from mt_acceptance import bootstrap_auc
+    finally:
+        sys.path.pop(0)
+    rng = np.random.default_rng(1)
+    y = rng.random(400) < 0.8
+    s = np.round(rng.normal(size=400) + 0.8 * y, 1)  # ties too
+    lo, hi = bootstrap_auc(y, s)
+    assert lo < roc_auc_score(y, s) < hi and hi - lo < 0.2
+    few = np.r_[np.flatnonzero(y)[:40], np.flatnonzero(~y)[:10]]
+    lo2, hi2 = bootstrap_auc(y[few], s[few])
+    assert hi2 - lo2 > hi - lo
+    assert bootstrap_auc(y, s) == (lo, hi)
+    assert bootstrap_auc(y, np.where(y, 1.0, 0.0)) == (1.0, 1.0)
