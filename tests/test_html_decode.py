@@ -153,5 +153,6 @@ def test_shipped_model_carries_its_threshold() -> None:
     if not path.exists():
         pytest.skip("no shipped HTML model")
     meta = BlockModel.load(path).meta
-    for key in (META_KEY, TOP_META_KEY):
+    for key in (META_KEY, TOP_META_KEY, COMMENT_META_KEY, THREAD_META_KEY):
         assert key in meta and 0.0 <= meta[key] < 1.0
+    assert meta[THREAD_META_KEY] <= meta[COMMENT_META_KEY] or not meta[COMMENT_META_KEY]
