@@ -9,6 +9,9 @@
 3. Fit the lexicon out-of-fold, cross-validate by source domain (out-of-fold probabilities give
    the card's metrics and the temperature), fit the final networks on all training pages,
    count decoding transitions on them; save arrays + JSON and the model card.
+4. Choose the decode constraints' thresholds (``classifier.html_decode``) on the out-of-fold
+   predictions: the editorial ones by mean page editorial F1, the comment-thread ones by token
+   F1 as the benchmark scores (``training.html_oof``); ``--save-oof`` keeps those predictions.
 Reuses ``training.train`` (networks, CV, temperature, metrics); seeded, so reproducible.
 """
 
