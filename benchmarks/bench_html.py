@@ -208,7 +208,9 @@ def main() -> None:
         for system, outs in (("newswinnow", k_nw), ("trafilatura", k_tr)):
             ed = mean3([prf(o[0], p.editorial) for o, p in zip(outs, ps)])
             cm = mean3([prf(o[1], p.comments) for o, p in zip(outs, ps) if p.comments.strip()])
-            entry[system] = {"editorial": ed, "comment": cm}
+            # Comment text found on pages whose gold has none (the comment F1 above does not see it).
+            false_pages = sum(bool(o[1].strip()) for o, p in zip(outs, ps) if not p.comments.strip())
+            entry[system] = {"editorial": ed, "comment": cm, "comment_text_without_gold_comments": false_pages}
             rows.append((kind, len(ps), entry["pages_with_comments"], system, ed, cm))
         results["kinds"][kind] = entry
     cli_dt = None if args.no_cli else run_cli(all_pages, args.model)
@@ -220,6 +222,11 @@ def main() -> None:
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
     for kind, n, nc, system, ed, cm in rows:
         print(f"| {kind} | {n} ({nc}) | {system} | {fmt(ed)} | {fmt(cm)} |")
+    print()
+    print("Pages without gold comments that get comment text: " + "; ".join(
+        f"{kind} newswinnow {e['newswinnow']['comment_text_without_gold_comments']}, trafilatura "
+        f"{e['trafilatura']['comment_text_without_gold_comments']} of {e['pages'] - e['pages_with_comments']}"
+        for kind, e in results["kinds"].items()))
     print()
     print(f"Throughput on the same {len(all_pages)} pages ({mb:.1f} MB of HTML), one process; MB/s of wall "
           "time and of the process's CPU time (steadier when other processes share the CPUs):")

@@ -349,9 +349,9 @@ class Classifier:
         else:
             decoded = [np.argmax(proba[a:b], axis=1) for a, b in spans]
         if m.schema == DOM_SCHEMA_VERSION:  # decode constraints of HTML pages (classifier/html_decode.py)
-            top = pf.X[:, html_decode.IN_TOP_COLUMN]
+            top, cc = pf.X[:, html_decode.IN_TOP_COLUMN], html_decode.comment_class(pf.X)
             decoded = html_decode.constrain(decoded, [proba[a:b] for a, b in spans], [top[a:b] for a, b in spans],
-                                            m.meta)
+                                            m.meta, in_comment=[cc[a:b] for a, b in spans])
         label_all = np.concatenate(decoded) if decoded else np.zeros(0, dtype=np.int64)
         page_of = np.repeat(np.arange(len(pages)), np.diff(offsets))
         first_comment = [np.flatnonzero(lab == _COMMENT) for lab in decoded]

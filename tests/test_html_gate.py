@@ -21,11 +21,11 @@ from classifier import Classifier
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
 GATE_PAGES = 80
-# The shipped model on these pages (2026-12-03, schema html-2, L2 alpha 0.2): editorial F1 0.947,
-# comment F1 0.659 (27 pages with comments; small threads missed or labelled spam are the misses;
-# the alpha-0.01 model had 0.943 / 0.692).
+# The shipped model on these pages (2026-12-03, schema html-2, L2 alpha 0.2, with the comment-thread
+# decode constraint): editorial F1 0.947, comment F1 0.776 (27 pages with comments; 0.659 without
+# the constraint, whose misses were whole small threads; the alpha-0.01 model had 0.943 / 0.692).
 MIN_EDITORIAL_F1 = 0.92
-MIN_COMMENT_F1 = 0.64
+MIN_COMMENT_F1 = 0.75
 # Readability pages of the held-out sites (42): editorial F1 0.921.
 MIN_READABILITY_EDITORIAL_F1 = 0.90
 

@@ -9,6 +9,9 @@
 3. Fit the lexicon out-of-fold, cross-validate by source domain (out-of-fold probabilities give
    the card's metrics and the temperature), fit the final networks on all training pages,
    count decoding transitions on them; save arrays + JSON and the model card.
+4. Choose the decode constraints' thresholds (``classifier.html_decode``) on the out-of-fold
+   predictions: the editorial ones by mean page editorial F1, the comment-thread ones by token
+   F1 as the benchmark scores (``training.html_oof``); ``--save-oof`` keeps those predictions.
 Reuses ``training.train`` (networks, CV, temperature, metrics); seeded, so reproducible.
 """
 
@@ -29,7 +32,7 @@ import sklearn
 from classifier import decode, html_decode
 from features.dom import DOM_NAMES, DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES
 
-from . import corpora, lexicon, metrics
+from . import corpora, html_oof, lexicon, metrics
 from . import train as text_train
 from .dataset import DEFAULT_CORPORA
 from .html_data import (
@@ -89,11 +92,29 @@ def choose_constraints(M, cv: dict) -> dict[str, dict]:
         best, scores = html_decode.choose_threshold(apply, decoded, gold, weights)
         out[key] = {"chosen": best, "mean_page_editorial_f1": scores}
         decoded = apply(decoded, best)
+    # The comment-thread constraint, on token scores (html_oof.thread_objective).
+    in_comment = [html_decode.comment_class(M.X[s]) for s in rows]
+    tg = html_oof.token_gold(M.pages)
+    before = html_oof.summary(tg, decoded)
+    (hi, lo), scores = html_oof.choose_thread_thresholds(tg, decoded, probas, in_comment)
+    after = html_oof.summary(tg, html_decode.fill_threads(decoded, probas, in_comment, hi, lo))
+    out[html_decode.COMMENT_META_KEY] = {"chosen": hi, "thread_objective": scores, "before": before, "after": after}
+    out[html_decode.THREAD_META_KEY] = {"chosen": lo}
     return out
 
 
+def save_oof_npz(path: Path, M, cv: dict) -> None:
+    """Out-of-fold logits and decodings with what decode rules read (DOM facts, page ids),
+    as plain arrays (no pickles)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dom = np.vstack([p.meta["html"].dom for p in M.pages])
+    np.savez(path, logits=cv["logits"], decoded=cv["decoded"], temperature=cv["temperature"], y=M.y,
+             offsets=M.offsets, dom=dom, ids=np.array([p.id for p in M.pages]),
+             in_top=M.X[:, html_decode.IN_TOP_COLUMN], in_comment=html_decode.comment_class(M.X))
+
+
 def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int, n_held: int,
-               temperature: float, n_networks: int) -> None:
+               temperature: float, n_networks: int, l2_alpha: float = HTML_L2_ALPHA) -> None:
     """The HTML model card: data, split, held-out-fold block metrics, versions, the command."""
     cv = result.get("cv_decoded")
     lines = [
@@ -101,7 +122,7 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
         f"- Trained: {date.today().isoformat()} with `{command}`",
         f"- scikit-learn {sklearn.__version__}, numpy {np.__version__}, Python {platform.python_version()}",
         f"- Feature schema `{DOM_SCHEMA_VERSION}` ({len(HTML_FEATURE_NAMES)} columns: the text schema's "
-        f"columns + {len(DOM_NAMES)} DOM columns); network {HTML_HIDDEN_LAYERS}, L2 alpha {HTML_L2_ALPHA}, "
+        f"columns + {len(DOM_NAMES)} DOM columns); network {HTML_HIDDEN_LAYERS}, L2 alpha {l2_alpha}, "
         f"{n_networks} networks averaged, "
         f"temperature {temperature}",
         f"- {n_rows} blocks from {n_pages} training pages (Readability pages counted {READABILITY_COPIES} times); "
@@ -125,8 +146,22 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
                   "Thresholds chosen one after the other on the out-of-fold predictions of the training pages "
                   "(mean per-page character-weighted editorial F1 by threshold; 0 = off):", ""]
         for key, c in constraints.items():
-            by_t = ", ".join(f"{t}: {v:.4f}" for t, v in c["mean_page_editorial_f1"].items())
-            lines.append(f"- `{key}` = {c['chosen']} ({by_t})")
+            if "mean_page_editorial_f1" in c:
+                by_t = ", ".join(f"{t}: {v:.4f}" for t, v in c["mean_page_editorial_f1"].items())
+                lines.append(f"- `{key}` = {c['chosen']} ({by_t})")
+        thread = constraints.get(html_decode.COMMENT_META_KEY)
+        if thread:
+            lo = constraints[html_decode.THREAD_META_KEY]["chosen"]
+            top5 = sorted(thread["thread_objective"].items(), key=lambda kv: -kv[1])[:5]
+            fmt = lambda d: ", ".join(f"{k} {v:.4f}" for k, v in d.items())  # noqa: E731
+            lines += [
+                f"- `{html_decode.COMMENT_META_KEY}` = {thread['chosen']}, `{html_decode.THREAD_META_KEY}` = {lo}, "
+                "chosen together on a grid by mean comment token F1 of the Dragnet pages with gold comments plus "
+                "has-comments F1 of all Dragnet pages (`training/html_oof.py`; best five "
+                f"`comment_min/thread_comment_min`: {', '.join(f'{k}: {v:.4f}' for k, v in top5)}; "
+                f"off: {thread['thread_objective']['0.0/0.0']:.4f})",
+                "", "Out-of-fold token F1 of the training pages (as `benchmarks/bench_html.py` scores), before the "
+                f"comment-thread constraint: {fmt(thread['before'])}; after it: {fmt(thread['after'])}."]
     if cv:
         lines += [
             "", f"## Held-out-fold results ({result['folds']}-fold CV grouped by source domain, "
@@ -155,11 +190,17 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
 @click.option("--metrics-json", type=click.Path(path_type=Path), help="Also write the CV metrics here.")
 @click.option("--min-label-share", type=click.FloatRange(0, 0.5), default=MIN_LABEL_SHARE, show_default=True,
               help="Oversample rare labels (spam) up to this share of training rows.")
-def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs, metrics_json, min_label_share):
+@click.option("--save-oof", type=click.Path(path_type=Path),
+              help="Save the out-of-fold logits, decodings and DOM facts of the training pages (.npz), "
+                   "for choosing decode rules offline (training.html_oof).")
+@click.option("--l2-alpha", type=float, default=HTML_L2_ALPHA, show_default=True,
+              help="L2 penalty of the networks (for CV sweeps; the shipped value is chosen by CV).")
+def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs, metrics_json, min_label_share,
+         save_oof, l2_alpha):
     """Train the HTML block model on Dragnet, CleanEval and Mozilla Readability HTML."""
     text_train.MIN_LABEL_SHARE = min_label_share  # read by train._balanced_index in this process
     text_train.HIDDEN_LAYERS = HTML_HIDDEN_LAYERS  # read by train._fit_one in this process
-    text_train.L2_ALPHA = HTML_L2_ALPHA
+    text_train.L2_ALPHA = l2_alpha
     argv = sys.argv[1:]
     argv = argv[1:] if argv[:1] == ["train"] else argv  # `newswinnow train --html` or `python -m`
     command = "newswinnow train --html " + " ".join(shlex.quote(a) for a in argv if a != "--html")
@@ -191,6 +232,8 @@ def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs,
         constraints = choose_constraints(M, cv)
         result["decode_constraints"] = constraints
         log(f"decode constraints (out-of-fold mean page editorial F1 by threshold): {constraints}")
+        if save_oof:
+            save_oof_npz(save_oof, M, cv)
     else:
         constraints = {}
     # (Subnormal weights left by the strong L2 penalty are zeroed when any model loads:
@@ -207,10 +250,10 @@ def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs,
                   "min_label_share": min_label_share,
                   **{k: v["chosen"] for k, v in constraints.items()},
                   "readability_copies": READABILITY_COPIES,
-                  "hidden_layers": list(HTML_HIDDEN_LAYERS), "l2_alpha": HTML_L2_ALPHA}
+                  "hidden_layers": list(HTML_HIDDEN_LAYERS), "l2_alpha": l2_alpha}
     model.save(out)
     log(f"wrote {out}.json / {out}.npz ({time.time() - t0:.0f}s)")
-    write_card(card, result, command, len(M.y), len(M.pages), n_held, temperature, networks)
+    write_card(card, result, command, len(M.y), len(M.pages), n_held, temperature, networks, l2_alpha)
     log(f"wrote {card}")
     if metrics_json:
         metrics_json.write_text(json.dumps(result, indent=1, default=str))
