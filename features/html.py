@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 from lxml import etree
@@ -262,15 +263,31 @@ def _sig_key(tag: str, cls: str) -> str:
     return key
 
 
+# What the walk does with an element, by tag (one dict lookup per element instead of four set
+# and dict tests): its ancestor-tag bit and its kind. Tags absent here are plain inline elements
+# (span, b, img...): no bit, nothing but their class/id and text.
+_INLINE, _BLOCK, _LINK, _BR = 0, 1, 2, 3
+_TAG_KIND: dict[str, tuple[int, int]] = {
+    t: (_ANC_BIT.get(t, 0), _BR if t == "br" else _LINK if t == "a" else _BLOCK if t in BLOCK_TAGS else _INLINE)
+    for t in (*BLOCK_TAGS, *_ANC_BIT, "br")
+}
+_NO_TAG_KIND = (0, _INLINE)
+
+
 def _walk(root: etree._Element) -> HtmlPage:
     """One pass of ``iterwalk`` start/end events (iterative: no recursion on deep nesting).
 
     A block's text is its element's own text and the tails of its inline children, up to the
     next block element or ``<br>``; each block takes the DOM facts of its innermost enclosing
     block element (the "owner") and the class/tag masks of every element its text came from.
+
+    Per element event the loop does as little Python as it can (this is most of the segmenter's
+    time): the class/tag masks in force are locals, saved on a stack at an element's start and
+    restored at its end; the per-block numbers that need the whole text (characters, CJK
+    characters) are computed once after the walk over all blocks (``_rows``).
     """
-    blocks: list[Block] = []
-    rows: list[tuple] = []
+    texts: list[str] = []
+    facts: list[tuple] = []  # per block: (owner, link chars, link count, class mask, tag mask)
     buf: list[str] = []
     lbuf: list[str] = []
     sigs: dict[str, int] = {}
@@ -279,42 +296,42 @@ def _walk(root: etree._Element) -> HtmlPage:
     # + the container's signature and the container's own container (items of a list/thread)
     owners: list[tuple] = [("body", 0, 0, -1, 0, 0, 0, -1, -1)]
     ends: dict[int, int] = {}  # block element number -> number of the last element inside it
-    # open-element stack: (anc mask, anc tags, is block, is anchor)
-    stack: list[tuple[int, int, bool, bool]] = [(0, 0, False, False)]
+    # Masks in force inside the current element (class/id groups, ancestor tags); the stack
+    # holds, per open element, the masks of its parent and the element's kind.
+    anc = tags = 0
+    stack: list[tuple[int, int, int]] = []
     el_no = 0
-    tag_index, anc_bit, headings = _TAG_GROUP_INDEX, _ANC_BIT, _HEADING_LEVEL
 
     def flush() -> None:
         nonlocal acc_anc, acc_tags, link_count
         text = " ".join("".join(buf).split())
-        link = "".join("".join(lbuf).split()) if lbuf else ""
         buf.clear()
-        lbuf.clear()
+        if lbuf:
+            link = len("".join("".join(lbuf).split()))
+            lbuf.clear()
+        else:
+            link = 0
         if text and text.strip(_INVISIBLE):
-            tag, depth, no, container, sig, heading, own, container_sig, grand = owners[-1]
-            blocks.append(Block(len(blocks), text, None, tag))
-            chars = len(text) - text.count(" ")
-            cjk = len(_CJK.findall(text)) if not text.isascii() and max(text) >= _CJK_FIRST else 0
-            rows.append((chars, min(len(link), chars), link_count, depth, heading,
-                         tag_index.get(tag, _OTHER_TAG), own, acc_anc, acc_tags, no, container, sig,
-                         container_sig, grand, cjk, 0, 0))
+            texts.append(text)
+            facts.append((owners[-1], link, link_count, acc_anc, acc_tags))
         acc_anc = acc_tags = link_count = 0
 
     walker = etree.iterwalk(root, events=("start", "end"))
     # Module globals and methods bound to locals: this loop runs once per element event.
-    mask_cache, block_tags, max_depth, max_blocks = _mask_cache, BLOCK_TAGS, MAX_DEPTH, MAX_BLOCKS
-    is_instance, push, pop = isinstance, stack.append, stack.pop
+    mask_cache, tag_kind, no_kind, headings = _mask_cache, _TAG_KIND, _NO_TAG_KIND, _HEADING_LEVEL
+    max_depth, max_blocks, push, pop = MAX_DEPTH, MAX_BLOCKS, stack.append, stack.pop
     for event, el in walker:
         if event == "start":
             el_no += 1
             tag = el.tag
-            if not is_instance(tag, str):
+            if tag.__class__ is not str:  # comments, PIs: no text of their own, a tail
+                push((anc, tags, _INLINE))
                 continue
-            anc, tags, _, _ = stack[-1]
-            if tag == "br":
+            bit, kind = tag_kind.get(tag, no_kind)
+            if kind == _BR:
                 if buf:
                     flush()
-                push((anc, tags, False, False))
+                push((anc, tags, _INLINE))
                 continue
             cls = el.get("class")
             ident = el.get("id")
@@ -325,27 +342,25 @@ def _walk(root: etree._Element) -> HtmlPage:
                     own = class_mask(key)
             else:
                 own = 0
-            anc |= own
-            tags |= anc_bit.get(tag, 0)
-            is_block = tag in block_tags
-            is_a = tag == "a"
-            depth = len(stack)
-            if is_block:
+            if kind == _BLOCK:
                 if buf:
                     flush()
-                    if len(blocks) >= max_blocks:
+                    if len(texts) >= max_blocks:
                         break
                 key = _sig_key(tag, cls) if cls else tag
                 sig = sigs.get(key)
                 if sig is None:
                     sig = sigs[key] = len(sigs)
                 parent = owners[-1]
-                owners.append((tag, depth, el_no, parent[2], sig, headings.get(tag, 0), own, parent[4], parent[3]))
-            if is_a:
+                owners.append((tag, len(stack) + 1, el_no, parent[2], sig, headings.get(tag, 0), own, parent[4],
+                               parent[3]))
+            elif kind == _LINK:
                 link_depth += 1
                 link_count += 1
-            push((anc, tags, is_block, is_a))
-            if depth >= max_depth:
+            push((anc, tags, kind))
+            anc |= own
+            tags |= bit
+            if len(stack) >= max_depth:
                 walker.skip_subtree()
                 text = "".join(t for t in el.itertext() if isinstance(t, str))
             else:
@@ -360,13 +375,13 @@ def _walk(root: etree._Element) -> HtmlPage:
                 elif buf:  # layout whitespace: only a word separator inside a block's text
                     buf.append(" ")
         else:
-            if is_instance(el.tag, str):
-                _, _, is_block, is_a = pop()
-                if is_block:
+            anc, tags, kind = pop()
+            if kind:
+                if kind == _BLOCK:
                     if buf:
                         flush()
                     ends[owners.pop()[2]] = el_no
-                if is_a:
+                else:
                     link_depth -= 1
             tail = el.tail
             if tail:
@@ -374,17 +389,43 @@ def _walk(root: etree._Element) -> HtmlPage:
                     buf.append(tail)
                     if link_depth:
                         lbuf.append(tail)
-                    acc_anc |= stack[-1][0]
-                    acc_tags |= stack[-1][1]
+                    acc_anc |= anc
+                    acc_tags |= tags
                 elif buf:
                     buf.append(" ")
     else:
         if buf:
             flush()
-    del blocks[MAX_BLOCKS:], rows[MAX_BLOCKS:]
-    dom = np.array(rows, dtype=np.int64).reshape(len(rows), len(RAW_COLUMNS))
+    del texts[MAX_BLOCKS:], facts[MAX_BLOCKS:]
+    blocks, dom = _rows(texts, facts)
     _mark_top(dom, ends, el_no)
     return HtmlPage(blocks, dom, el_no)
+
+
+def _rows(texts: list[str], facts: list[tuple]) -> tuple[list[Block], np.ndarray]:
+    """The blocks and their ``RAW_COLUMNS`` rows from the walk's per-block texts and facts.
+
+    Character counts are whole-column operations here (``map`` over the texts runs in C)
+    rather than a few Python operations per block inside the walk.
+    """
+    n = len(texts)
+    if not n:
+        return [], np.zeros((0, len(RAW_COLUMNS)), dtype=np.int64)
+    tag_index = _TAG_GROUP_INDEX
+    blocks = [Block(i, text, None, f[0][0]) for i, (text, f) in enumerate(zip(texts, facts))]
+    # (link chars, link count, depth, heading, tag group, own mask, class mask, tag mask, el_no,
+    #  container, signature, container signature, grand container) per block
+    dom = np.zeros((n, len(RAW_COLUMNS)), dtype=np.int64)
+    dom[:, _C["link_chars"]: _C["cjk_chars"]] = np.array(
+        [(link, count, o[1], o[5], tag_index.get(o[0], _OTHER_TAG), o[6], acc, acc_tags, o[2], o[3], o[4], o[7], o[8])
+         for o, link, count, acc, acc_tags in facts], dtype=np.int64)
+    chars = np.fromiter(map(len, texts), np.int64, n) - np.fromiter(map(str.count, texts, repeat(" ", n)), np.int64, n)
+    dom[:, _C["chars"]] = chars
+    np.minimum(dom[:, _C["link_chars"]], chars, out=dom[:, _C["link_chars"]])
+    for i, text in enumerate(texts):
+        if not text.isascii() and max(text) >= _CJK_FIRST:
+            dom[i, _C["cjk_chars"]] = len(_CJK.findall(text))
+    return blocks, dom
 
 
 def _mark_top(dom: np.ndarray, ends: dict[int, int], n_elements: int) -> None:
