@@ -3,8 +3,9 @@
 On a shared machine wall time moves by 10-20% from run to run; the CPU time of the process
 doing the work moves much less, and alternating the two checkouts spreads any drift in load
 over both. Each round runs, for each checkout in turn, a fresh process that times (CPU,
-``time.process_time``) ``segment_html`` over all pages, then ``classify_many`` over the
-``{"html": ...}`` records with every result serialised (as ``bench_html.py`` does), and, with
+``time.process_time``) ``classify_many`` over the ``{"html": ...}`` records with every result
+serialised, from a cold start as ``bench_html.py`` does (the model loaded, nothing classified
+yet), then ``segment_html`` over all pages again (its caches now warm), and, with
 ``--cli``, ``newswinnow classify --format html`` over the pages as files (CPU of the child from
 ``getrusage``: start-up and model load included). Prints each round and the median B/A ratios.
 
@@ -34,16 +35,15 @@ from classifier import Classifier
 from features.html import segment_html
 recs = [json.loads(line) for line in open(sys.argv[2], encoding="utf-8")]
 clf = Classifier.load()
-clf.classify_html("<p>Warm-up line.</p>")
-c0 = time.process_time()
-for r in recs:
-    segment_html(r["html"])
-seg = time.process_time() - c0
 c0 = time.process_time()
 for d in clf.classify_many(recs):
     d.to_json()
 full = time.process_time() - c0
-print(json.dumps({"segment": seg, "classify": full}))
+c0 = time.process_time()
+for r in recs:
+    segment_html(r["html"])
+seg = time.process_time() - c0
+print(json.dumps({"classify": full, "segment": seg}))
 """
 
 
@@ -80,7 +80,7 @@ def main() -> None:
     mb = sum(len(p.html.encode("utf-8")) for p in pages) / BYTES_PER_MB
     print(f"{len(pages)} pages, {mb:.1f} MB of HTML; load average {os.getloadavg()[0]:.2f}")
     codes = {"A": args.a.resolve(), "B": args.b.resolve()}
-    res: dict[str, dict[str, list[float]]] = {k: {"segment": [], "classify": [], "cli": []} for k in codes}
+    res: dict[str, dict[str, list[float]]] = {k: {"classify": [], "segment": [], "cli": []} for k in codes}
     with tempfile.TemporaryDirectory() as tmp:
         records = Path(tmp) / "pages.jsonl"
         with records.open("w", encoding="utf-8") as f:
@@ -101,7 +101,7 @@ def main() -> None:
                 shown = "  ".join(f"{k} {v:6.2f} s ({mb / v:5.2f} MB/s)" for k, v in t.items())
                 print(f"round {rnd + 1} {name}: {shown}  [load {os.getloadavg()[0]:.2f}]", flush=True)
     print("median CPU time ratio A/B (B's speed-up), per round then median:")
-    for k in ("segment", "classify", "cli"):
+    for k in ("classify", "segment", "cli"):
         if res["A"][k]:
             ratios = [a / b for a, b in zip(res["A"][k], res["B"][k])]
             print(f"  {k}: {' '.join(f'{r:.3f}' for r in ratios)}  median {statistics.median(ratios):.3f}  "
