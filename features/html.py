@@ -305,6 +305,10 @@ _TAG_KIND: dict[str, tuple[int, int]] = {
     for t in (*BLOCK_TAGS, *_ANC_BIT, "br")
 }
 _NO_TAG_KIND = (0, _INLINE)
+# Per block tag: (heading level, tag group), the owner facts that depend on the tag alone.
+_BLOCK_INFO: dict[str, tuple[int, int]] = {
+    t: (_HEADING_LEVEL.get(t, 0), _TAG_GROUP_INDEX.get(t, _OTHER_TAG)) for t in BLOCK_TAGS
+}
 
 
 def _walk(root: etree._Element) -> HtmlPage:
@@ -320,14 +324,16 @@ def _walk(root: etree._Element) -> HtmlPage:
     characters) are computed once after the walk over all blocks (``_rows``).
     """
     texts: list[str] = []
-    facts: list[tuple] = []  # per block: (owner, link chars, link count, class mask, tag mask)
+    btags: list[str] = []  # per block: its owner's tag
+    rows: list[tuple] = []  # per block: RAW_COLUMNS from link_chars to grand_container
     buf: list[str] = []
     lbuf: list[str] = []
     sigs: dict[str, int] = {}
     acc_anc = acc_tags = link_count = link_depth = 0
     # owner stack: (tag, depth, el_no, container el_no, signature, heading level, own mask,
-    # + the container's signature and the container's own container (items of a list/thread)
-    owners: list[tuple] = [("body", 0, 0, -1, 0, 0, 0, -1, -1)]
+    # + the container's signature and the container's own container (items of a list/thread),
+    # + the tag group)
+    owners: list[tuple] = [("body", 0, 0, -1, 0, 0, 0, -1, -1, _TAG_GROUP_INDEX.get("body", _OTHER_TAG))]
     ends: dict[int, int] = {}  # block element number -> number of the last element inside it
     # Masks in force inside the current element (class/id groups, ancestor tags); the stack
     # holds, per open element, the masks of its parent and the element's kind.
@@ -345,13 +351,15 @@ def _walk(root: etree._Element) -> HtmlPage:
         else:
             link = 0
         if text and text.strip(_INVISIBLE):
+            o = owners[-1]
             texts.append(text)
-            facts.append((owners[-1], link, link_count, acc_anc, acc_tags))
+            btags.append(o[0])
+            rows.append((link, link_count, o[1], o[5], o[9], o[6], acc_anc, acc_tags, o[2], o[3], o[4], o[7], o[8]))
         acc_anc = acc_tags = link_count = 0
 
     walker = etree.iterwalk(root, events=("start", "end"))
     # Module globals and methods bound to locals: this loop runs once per element event.
-    mask_cache, sig_cache, headings = _mask_cache, _sig_cache, _HEADING_LEVEL
+    mask_cache, sig_cache, block_info = _mask_cache, _sig_cache, _BLOCK_INFO
     tag_kind, no_kind = _TAG_KIND, _NO_TAG_KIND
     max_depth, max_blocks, push, pop = MAX_DEPTH, MAX_BLOCKS, stack.append, stack.pop
     for event, el in walker:
@@ -386,8 +394,8 @@ def _walk(root: etree._Element) -> HtmlPage:
                 if sig is None:
                     sig = sigs[key] = len(sigs)
                 parent = owners[-1]
-                owners.append((tag, len(stack) + 1, el_no, parent[2], sig, headings.get(tag, 0), own, parent[4],
-                               parent[3]))
+                heading, group = block_info[tag]
+                owners.append((tag, len(stack) + 1, el_no, parent[2], sig, heading, own, parent[4], parent[3], group))
             elif kind == _LINK:
                 link_depth += 1
                 link_count += 1
@@ -430,14 +438,14 @@ def _walk(root: etree._Element) -> HtmlPage:
     else:
         if buf:
             flush()
-    del texts[MAX_BLOCKS:], facts[MAX_BLOCKS:]
-    blocks, dom = _rows(texts, facts)
+    del texts[MAX_BLOCKS:], btags[MAX_BLOCKS:], rows[MAX_BLOCKS:]
+    blocks, dom = _rows(texts, btags, rows)
     _mark_top(dom, ends, el_no)
     return HtmlPage(blocks, dom, el_no)
 
 
-def _rows(texts: list[str], facts: list[tuple]) -> tuple[list[Block], np.ndarray]:
-    """The blocks and their ``RAW_COLUMNS`` rows from the walk's per-block texts and facts.
+def _rows(texts: list[str], btags: list[str], rows: list[tuple]) -> tuple[list[Block], np.ndarray]:
+    """The blocks and their ``RAW_COLUMNS`` rows from the walk's per-block texts, tags and facts.
 
     Character counts are whole-column operations here (``map`` over the texts runs in C)
     rather than a few Python operations per block inside the walk.
@@ -445,14 +453,9 @@ def _rows(texts: list[str], facts: list[tuple]) -> tuple[list[Block], np.ndarray
     n = len(texts)
     if not n:
         return [], np.zeros((0, len(RAW_COLUMNS)), dtype=np.int64)
-    tag_index = _TAG_GROUP_INDEX
-    blocks = [Block(i, text, None, f[0][0]) for i, (text, f) in enumerate(zip(texts, facts))]
-    # (link chars, link count, depth, heading, tag group, own mask, class mask, tag mask, el_no,
-    #  container, signature, container signature, grand container) per block
+    blocks = list(map(Block, range(n), texts, repeat(None, n), btags))
     dom = np.zeros((n, len(RAW_COLUMNS)), dtype=np.int64)
-    dom[:, _C["link_chars"]: _C["cjk_chars"]] = np.array(
-        [(link, count, o[1], o[5], tag_index.get(o[0], _OTHER_TAG), o[6], acc, acc_tags, o[2], o[3], o[4], o[7], o[8])
-         for o, link, count, acc, acc_tags in facts], dtype=np.int64)
+    dom[:, _C["link_chars"]: _C["cjk_chars"]] = np.array(rows, dtype=np.int64)
     chars = np.fromiter(map(len, texts), np.int64, n) - np.fromiter(map(str.count, texts, repeat(" ", n)), np.int64, n)
     dom[:, _C["chars"]] = chars
     np.minimum(dom[:, _C["link_chars"]], chars, out=dom[:, _C["link_chars"]])
