@@ -106,7 +106,8 @@ def main() -> None:
             ratios = [a / b for a, b in zip(res["A"][k], res["B"][k])]
             print(f"  {k}: {' '.join(f'{r:.3f}' for r in ratios)}  median {statistics.median(ratios):.3f}  "
                   f"(A median {mb / statistics.median(res['A'][k]):.2f} MB/s, "
-                  f"B median {mb / statistics.median(res['B'][k]):.2f} MB/s)")
+                  f"B median {mb / statistics.median(res['B'][k]):.2f} MB/s; "
+                  f"best-run ratio {min(res['A'][k]) / min(res['B'][k]):.3f})")
 
 
 if __name__ == "__main__":
