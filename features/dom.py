@@ -176,15 +176,22 @@ def html_features(pages: Sequence[HtmlPage], lexical: LexicalScorer | None = Non
     else:
         sizes = np.fromiter((len(p.blocks) for p in pages), dtype=np.int64, count=len(pages))
         offsets = np.concatenate(([0], np.cumsum(sizes)))
-    text_pf.X = np.hstack((text_pf.X, dom_matrix(pages, offsets)))
+    # One matrix filled in place (what np.hstack of the two would give, without two copies).
+    n_text = text_pf.X.shape[1]
+    X = np.empty((text_pf.X.shape[0], n_text + len(DOM_NAMES)), dtype=np.result_type(text_pf.X, np.float32))
+    X[:, :n_text] = text_pf.X
+    dom_matrix(pages, offsets, out=X[:, n_text:])
+    text_pf.X = X
     return text_pf, offsets
 
 
-def dom_matrix(pages: Sequence[HtmlPage], offsets: np.ndarray) -> np.ndarray:
-    """The ``DOM_NAMES`` columns of many pages (rows in page order)."""
+def dom_matrix(pages: Sequence[HtmlPage], offsets: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The ``DOM_NAMES`` columns of many pages (rows in page order), in ``out`` when given."""
     n = int(offsets[-1])
+    if out is None:
+        out = np.empty((n, len(DOM_NAMES)), dtype=np.float32)
     if n == 0:
-        return np.zeros((0, len(DOM_NAMES)), dtype=np.float32)
+        return out
     raw = np.vstack([p.dom for p in pages if len(p.blocks)])
     sizes = np.diff(offsets)
     page = np.repeat(np.arange(len(pages)), sizes)
@@ -192,5 +199,6 @@ def dom_matrix(pages: Sequence[HtmlPage], offsets: np.ndarray) -> np.ndarray:
     local = dom_local(raw, page, n_elements)
     row = np.arange(n)
     p0, p1 = offsets[:-1][page], offsets[1:][page]
-    ctx = context_of(local[:, _CTX], row, p0, p1)
-    return np.hstack((local, ctx))
+    out[:, : local.shape[1]] = local
+    context_of(local[:, _CTX], row, p0, p1, out=out[:, local.shape[1]:])
+    return out

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import chain, islice, repeat
 
 import numpy as np
 from lxml import etree
@@ -101,11 +102,39 @@ _mask_cache: dict[str, int] = {}
 _word_cache: dict[str, int] = {}
 
 
+# The same test as ``_GROUP_RX`` for one lowercase ASCII word (what ``class_mask`` passes), as
+# lookups: a short prefix must be the whole word, a middle one its start, a long one anywhere in
+# it; one regex of all long prefixes says whether any group's long prefixes need a look. About
+# 5x fewer operations per new word than 17 regex searches (every page brings new ids and
+# classes). Exact only for prefixes of ASCII letters: anything else in the lexicon is an error.
+_ASCII_WORD = re.compile(r"[a-z]+")
+if not all(_ASCII_WORD.fullmatch(p) for ps in CLASS_GROUPS.values() for p in ps):
+    raise ValueError("features.dom_lexicon.CLASS_GROUPS: prefixes must be lowercase ASCII letters")
+_SHORT_MASK: dict[str, int] = {}
+_MID_MASK: dict[str, int] = {}
+for _bit, _ps in enumerate(CLASS_GROUPS.values()):
+    for _p in _ps:
+        if len(_p) <= WHOLE_WORD_MAX:
+            _SHORT_MASK[_p] = _SHORT_MASK.get(_p, 0) | 1 << _bit
+        elif len(_p) < 6:
+            _MID_MASK[_p] = _MID_MASK.get(_p, 0) | 1 << _bit
+_MID_LENGTHS = tuple(sorted({len(p) for p in _MID_MASK}))
+_LONG_RX = tuple((1 << i, re.compile("|".join(p for p in ps if len(p) >= 6)))
+                 for i, ps in enumerate(CLASS_GROUPS.values()) if any(len(p) >= 6 for p in ps))
+_LONG_ANY = re.compile("|".join(p for ps in CLASS_GROUPS.values() for p in ps if len(p) >= 6))
+
+
 def _word_mask(word: str) -> int:
-    m = 0
-    for i, rx in enumerate(_GROUP_RX):
-        if rx.search(word):
-            m |= 1 << i
+    """Group bits of one word of ``_WORD`` (cached); equal to testing it with ``_GROUP_RX``."""
+    m = _SHORT_MASK.get(word, 0)
+    n = len(word)
+    for k in _MID_LENGTHS:
+        if k <= n:
+            m |= _MID_MASK.get(word[:k], 0)
+    if _LONG_ANY.search(word):
+        for bit, rx in _LONG_RX:
+            if rx.search(word):
+                m |= bit
     if len(_word_cache) >= MASK_CACHE_SIZE:
         _word_cache.clear()
     _word_cache[word] = m
@@ -198,8 +227,10 @@ def _parse(html: str) -> etree._Element | None:
     if not html.strip():
         return None
     try:
-        # Plain etree elements (no lxml.html class lookup per element): the walk is cheaper.
-        parser = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, huge_tree=False)
+        # Plain etree elements (no lxml.html class lookup per element): the walk is cheaper. No
+        # table of id attributes (collect_ids): nothing looks elements up by id; same tree.
+        parser = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, huge_tree=False,
+                                  collect_ids=False)
         root = etree.fromstring(html, parser=parser)
     except (etree.ParserError, ValueError):
         return None
@@ -207,13 +238,16 @@ def _parse(html: str) -> etree._Element | None:
         return None
     # Content no reader sees goes before the walk, in C: dropped tags, then hidden elements.
     etree.strip_elements(root, *DROP_TAGS, with_tail=False)
-    for el in root.xpath(_HIDDEN_XPATH):
+    for el in _HIDDEN_CANDIDATES(root):
         if _hidden(el):
             _remove_keep_tail(el)
     return root
 
 
-_HIDDEN_XPATH = "//*[@hidden or @aria-hidden='true' or @style]"
+# Elements that may be hidden, in document order: the elements of "//*[@hidden or
+# @aria-hidden='true' or @style]", found from the attribute axis (libxml2 tests a predicate on
+# every element far more slowly than it lists attributes: about half the time on news pages).
+_HIDDEN_CANDIDATES = etree.XPath("(//@hidden | //@aria-hidden[.='true'] | //@style)/..")
 
 
 def _remove_keep_tail(el: etree._Element) -> None:
@@ -249,7 +283,7 @@ def segment_html(html: str | bytes) -> HtmlPage:
     return _walk(root)
 
 
-_sig_cache: dict[tuple[str, str], str] = {}
+_sig_cache: dict[tuple[str, str], str] = {}  # never holds "": the walk tests hits with `or`
 
 
 def _sig_key(tag: str, cls: str) -> str:
@@ -262,129 +296,183 @@ def _sig_key(tag: str, cls: str) -> str:
     return key
 
 
+# What the walk does with an element, by tag (one dict lookup per element instead of four set
+# and dict tests): its ancestor-tag bit and its kind. Tags absent here are plain inline elements
+# (span, b, img...): no bit, nothing but their class/id and text.
+_INLINE, _BLOCK, _LINK, _BR = 0, 1, 2, 3
+_TAG_KIND: dict[str, tuple[int, int]] = {
+    t: (_ANC_BIT.get(t, 0), _BR if t == "br" else _LINK if t == "a" else _BLOCK if t in BLOCK_TAGS else _INLINE)
+    for t in (*BLOCK_TAGS, *_ANC_BIT, "br")
+}
+_NO_TAG_KIND = (0, _INLINE)
+# Per block tag: (heading level, tag group), the owner facts that depend on the tag alone.
+_BLOCK_INFO: dict[str, tuple[int, int]] = {
+    t: (_HEADING_LEVEL.get(t, 0), _TAG_GROUP_INDEX.get(t, _OTHER_TAG)) for t in BLOCK_TAGS
+}
+
+
 def _walk(root: etree._Element) -> HtmlPage:
-    """One pass of ``iterwalk`` start/end events (iterative: no recursion on deep nesting).
+    """One pass over the elements in document order (iterative: no recursion on deep nesting).
 
     A block's text is its element's own text and the tails of its inline children, up to the
     next block element or ``<br>``; each block takes the DOM facts of its innermost enclosing
     block element (the "owner") and the class/tag masks of every element its text came from.
+
+    Per element event the loop does as little Python as it can (this is most of the segmenter's
+    time): the class/tag masks in force are locals, saved on a stack at an element's start and
+    restored at its end; the per-block numbers that need the whole text (characters, CJK
+    characters) are computed once after the walk over all blocks (``_rows``). The elements come
+    from ``iter`` (about twice as fast as ``iterwalk``'s start/end events): an element's end is
+    handled when the next element whose parent it is not begins (or the document ends), which is
+    where ``iterwalk`` would give its "end" event; comments and PIs, which ``iterwalk`` gives no
+    events either, are not iterated.
     """
-    blocks: list[Block] = []
-    rows: list[tuple] = []
+    texts: list[str] = []
+    btags: list[str] = []  # per block: its owner's tag
+    rows: list[tuple] = []  # per block: RAW_COLUMNS from link_chars to grand_container
     buf: list[str] = []
     lbuf: list[str] = []
     sigs: dict[str, int] = {}
     acc_anc = acc_tags = link_count = link_depth = 0
     # owner stack: (tag, depth, el_no, container el_no, signature, heading level, own mask,
-    # + the container's signature and the container's own container (items of a list/thread)
-    owners: list[tuple] = [("body", 0, 0, -1, 0, 0, 0, -1, -1)]
+    # + the container's signature and the container's own container (items of a list/thread),
+    # + the tag group)
+    owners: list[tuple] = [("body", 0, 0, -1, 0, 0, 0, -1, -1, _TAG_GROUP_INDEX.get("body", _OTHER_TAG))]
     ends: dict[int, int] = {}  # block element number -> number of the last element inside it
-    # open-element stack: (anc mask, anc tags, is block, is anchor)
-    stack: list[tuple[int, int, bool, bool]] = [(0, 0, False, False)]
+    # Masks in force inside the current element (class/id groups, ancestor tags); the stack
+    # holds, per open element, the masks of its parent, the element's kind and the element (the
+    # first entry stands for the document: the root element's parent is None).
+    anc = tags = 0
+    stack: list[tuple] = [(0, 0, _INLINE, None)]
     el_no = 0
-    tag_index, anc_bit, headings = _TAG_GROUP_INDEX, _ANC_BIT, _HEADING_LEVEL
+    stopped = False
 
     def flush() -> None:
         nonlocal acc_anc, acc_tags, link_count
         text = " ".join("".join(buf).split())
-        link = "".join("".join(lbuf).split()) if lbuf else ""
         buf.clear()
-        lbuf.clear()
+        if lbuf:
+            link = len("".join("".join(lbuf).split()))
+            lbuf.clear()
+        else:
+            link = 0
         if text and text.strip(_INVISIBLE):
-            tag, depth, no, container, sig, heading, own, container_sig, grand = owners[-1]
-            blocks.append(Block(len(blocks), text, None, tag))
-            chars = len(text) - text.count(" ")
-            cjk = len(_CJK.findall(text)) if not text.isascii() and max(text) >= _CJK_FIRST else 0
-            rows.append((chars, min(len(link), chars), link_count, depth, heading,
-                         tag_index.get(tag, _OTHER_TAG), own, acc_anc, acc_tags, no, container, sig,
-                         container_sig, grand, cjk, 0, 0))
+            o = owners[-1]
+            texts.append(text)
+            btags.append(o[0])
+            rows.append((link, link_count, o[1], o[5], o[9], o[6], acc_anc, acc_tags, o[2], o[3], o[4], o[7], o[8]))
         acc_anc = acc_tags = link_count = 0
 
-    walker = etree.iterwalk(root, events=("start", "end"))
-    # Module globals and methods bound to locals: this loop runs once per element event.
-    mask_cache, block_tags, max_depth, max_blocks = _mask_cache, BLOCK_TAGS, MAX_DEPTH, MAX_BLOCKS
-    is_instance, push, pop = isinstance, stack.append, stack.pop
-    for event, el in walker:
-        if event == "start":
-            el_no += 1
-            tag = el.tag
-            if not is_instance(tag, str):
-                continue
-            anc, tags, _, _ = stack[-1]
-            if tag == "br":
-                if buf:
-                    flush()
-                push((anc, tags, False, False))
-                continue
-            cls = el.get("class")
-            ident = el.get("id")
-            if cls or ident:
-                key = f"{cls or ''} {ident or ''}"
-                own = mask_cache.get(key)
-                if own is None:
-                    own = class_mask(key)
-            else:
-                own = 0
-            anc |= own
-            tags |= anc_bit.get(tag, 0)
-            is_block = tag in block_tags
-            is_a = tag == "a"
-            depth = len(stack)
-            if is_block:
-                if buf:
-                    flush()
-                    if len(blocks) >= max_blocks:
-                        break
-                key = _sig_key(tag, cls) if cls else tag
-                sig = sigs.get(key)
-                if sig is None:
-                    sig = sigs[key] = len(sigs)
-                parent = owners[-1]
-                owners.append((tag, depth, el_no, parent[2], sig, headings.get(tag, 0), own, parent[4], parent[3]))
-            if is_a:
-                link_depth += 1
-                link_count += 1
-            push((anc, tags, is_block, is_a))
-            if depth >= max_depth:
-                walker.skip_subtree()
-                text = "".join(t for t in el.itertext() if isinstance(t, str))
-            else:
-                text = el.text
-            if text:
-                if not text.isspace():
-                    buf.append(text)
-                    if link_depth:
-                        lbuf.append(text)
-                    acc_anc |= anc
-                    acc_tags |= tags
-                elif buf:  # layout whitespace: only a word separator inside a block's text
-                    buf.append(" ")
-        else:
-            if is_instance(el.tag, str):
-                _, _, is_block, is_a = pop()
-                if is_block:
+    # The elements, then None: the end of the document closes every element still open.
+    walker = chain(root.iter(etree.Element), (None,))
+    # Module globals and methods bound to locals: this loop runs once per element.
+    mask_cache, sig_cache, block_info = _mask_cache, _sig_cache, _BLOCK_INFO
+    tag_kind, no_kind = _TAG_KIND, _NO_TAG_KIND
+    max_depth, max_blocks, push, pop = MAX_DEPTH, MAX_BLOCKS, stack.append, stack.pop
+    for el in walker:
+        parent = None if el is None else el.getparent()
+        # The ends of the open elements that do not contain this one, innermost first.
+        while stack[-1][3] is not parent:
+            anc, tags, kind, done = pop()
+            if kind:
+                if kind == _BLOCK:
                     if buf:
                         flush()
                     ends[owners.pop()[2]] = el_no
-                if is_a:
+                else:
                     link_depth -= 1
-            tail = el.tail
+            tail = done.tail
             if tail:
                 if not tail.isspace():
                     buf.append(tail)
                     if link_depth:
                         lbuf.append(tail)
-                    acc_anc |= stack[-1][0]
-                    acc_tags |= stack[-1][1]
+                    acc_anc |= anc
+                    acc_tags |= tags
                 elif buf:
                     buf.append(" ")
-    else:
-        if buf:
-            flush()
-    del blocks[MAX_BLOCKS:], rows[MAX_BLOCKS:]
-    dom = np.array(rows, dtype=np.int64).reshape(len(rows), len(RAW_COLUMNS))
+        if el is None:
+            break
+        el_no += 1
+        tag = el.tag
+        bit, kind = tag_kind.get(tag, no_kind)
+        if kind == _BR:
+            if buf:
+                flush()
+            push((anc, tags, _INLINE, el))
+            continue
+        cls = el.get("class")
+        ident = el.get("id")
+        if cls or ident:
+            key = f"{cls or ''} {ident or ''}"
+            own = mask_cache.get(key)
+            if own is None:
+                own = class_mask(key)
+        else:
+            own = 0
+        depth = len(stack)
+        if kind == _BLOCK:
+            if buf:
+                flush()
+                if len(texts) >= max_blocks:
+                    stopped = True
+                    break
+            key = (sig_cache.get((tag, cls)) or _sig_key(tag, cls)) if cls else tag
+            sig = sigs.get(key)
+            if sig is None:
+                sig = sigs[key] = len(sigs)
+            owner = owners[-1]
+            heading, group = block_info[tag]
+            owners.append((tag, depth, el_no, owner[2], sig, heading, own, owner[4], owner[3], group))
+        elif kind == _LINK:
+            link_depth += 1
+            link_count += 1
+        push((anc, tags, kind, el))
+        anc |= own
+        tags |= bit
+        if depth >= max_depth:
+            # Not below here: the subtree's text joins this element's, its elements are skipped.
+            text = "".join(t for t in el.itertext() if isinstance(t, str))
+            for _ in islice(walker, sum(1 for _ in el.iterdescendants(etree.Element))):
+                pass
+        else:
+            text = el.text
+        if text:
+            if not text.isspace():
+                buf.append(text)
+                if link_depth:
+                    lbuf.append(text)
+                acc_anc |= anc
+                acc_tags |= tags
+            elif buf:  # layout whitespace: only a word separator inside a block's text
+                buf.append(" ")
+    if not stopped and buf:
+        flush()
+    del texts[MAX_BLOCKS:], btags[MAX_BLOCKS:], rows[MAX_BLOCKS:]
+    blocks, dom = _rows(texts, btags, rows)
     _mark_top(dom, ends, el_no)
     return HtmlPage(blocks, dom, el_no)
+
+
+def _rows(texts: list[str], btags: list[str], rows: list[tuple]) -> tuple[list[Block], np.ndarray]:
+    """The blocks and their ``RAW_COLUMNS`` rows from the walk's per-block texts, tags and facts.
+
+    Character counts are whole-column operations here (``map`` over the texts runs in C)
+    rather than a few Python operations per block inside the walk.
+    """
+    n = len(texts)
+    if not n:
+        return [], np.zeros((0, len(RAW_COLUMNS)), dtype=np.int64)
+    blocks = list(map(Block, range(n), texts, repeat(None, n), btags))
+    dom = np.zeros((n, len(RAW_COLUMNS)), dtype=np.int64)
+    dom[:, _C["link_chars"]: _C["cjk_chars"]] = np.array(rows, dtype=np.int64)
+    chars = np.fromiter(map(len, texts), np.int64, n) - np.fromiter(map(str.count, texts, repeat(" ", n)), np.int64, n)
+    dom[:, _C["chars"]] = chars
+    np.minimum(dom[:, _C["link_chars"]], chars, out=dom[:, _C["link_chars"]])
+    for i, text in enumerate(texts):
+        if not text.isascii() and max(text) >= _CJK_FIRST:
+            dom[i, _C["cjk_chars"]] = len(_CJK.findall(text))
+    return blocks, dom
 
 
 def _mark_top(dom: np.ndarray, ends: dict[int, int], n_elements: int) -> None:
