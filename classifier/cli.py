@@ -7,6 +7,7 @@ document could be read, 2 for usage errors (click's own convention).
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import shutil
 import sys
@@ -144,6 +145,10 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
         raise click.ClickException(str(e)) from e
     if jobs > 1:
         clf.warm_up()  # forked workers inherit the built tables (classifier/parallel.py)
+    # The model, vocabularies and tables live as long as the process: moved out of the collector's
+    # reach, full collections stop traversing them (2-3% of classify's time on plain text and on
+    # HTML), and forked workers do not copy their pages by touching them (the gc docs' advice).
+    gc.freeze()
     n_ok = n_err = n_drop = 0
     rej_fh = open(rejects, "wb") if rejects else None  # noqa: SIM115 - closed in the finally below
     # --rejects-log: one JSON line per unreadable record (file, line, reason), in the order of --rejects.
