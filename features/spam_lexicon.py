@@ -27,7 +27,7 @@ SPAM_PATTERNS: dict[str, tuple[str, ...]] = {
     "promo_self": (
         rf"\b(?:my|our) (?:new |own |first |latest |little |youtube |gaming |music )?(?:{_OWN_THINGS})\b",
         rf"\b(?:i|we) (?:just )?(?:made|uploaded|started|created|released|recorded) (?:a|an|my|our) "
-        rf"(?:new )?(?:{_OWN_THINGS})\b",
+        rf"(?:[a-z]+ )?(?:{_OWN_THINGS})\b",
         r"\b(?:i'm|i am|im|we are|we're) an? (?:new |young |upcoming |aspiring |independent )?"
         r"(?:rapper|singer|artist|producer|youtuber|gamer|musician|band|company|brand|dj)\b",
         r"\b(?:come|go|pls|please|plz) (?:and )?(?:watch|check|see|visit|listen|look|join|read)\b",

@@ -36,6 +36,7 @@ _REPEAT_RX = re.compile(rb"([^\s\d])\1{%d,}" % (REPEAT_RUN - 1))
 
 SPAMCTX_NAMES: tuple[str, ...] = (
     *(f"spam_{name}" for name in SPAM_PATTERNS),
+    "spam_promo_any",
     "spam_repeat_runs",
     "page_overlap",
     "page_overlap_none",
@@ -87,10 +88,16 @@ def spamctx_columns(texts: Sequence[str], page_starts: np.ndarray, out: np.ndarr
     data = lower.encode("utf-8", "surrogatepass")
     nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
     starts = np.concatenate(([0], nl + 1))
-    j = 0
-    for rx in _FAMILY_RX.values():
-        out[:, j] = np.log1p(_per_block(rx, data, starts, n))
-        j += 1
+    total = np.zeros(n, dtype=np.float32)
+    for j, rx in enumerate(_FAMILY_RX.values()):
+        counts = _per_block(rx, data, starts, n)
+        total += counts
+        out[:, j] = np.log1p(counts)
+    # All families pooled: a campaign the training spam never used (money offers, say) still
+    # shares this column with the kinds it did use.
+    j = len(_FAMILY_RX)
+    out[:, j] = np.log1p(total)
+    j += 1
     out[:, j] = np.log1p(_per_block(_REPEAT_RX, data, starts, n))
     page_starts = np.asarray(page_starts, dtype=np.int64)
     page = np.repeat(np.arange(len(page_starts)), np.diff(page_starts, append=n))

@@ -121,3 +121,10 @@ def test_empty_and_multiline_blocks() -> None:
     X = spamctx_columns(["", "a block\nwith a newline subscribers", ""], np.array([0]))
     assert X.shape == (3, len(SPAMCTX_NAMES)) and X[1, COL["spam_promo_growth"]] > 0
     assert X[[0, 2], COL["page_overlap_none"]].tolist() == [1, 1]
+
+
+def test_pooled_column_counts_every_family() -> None:
+    X = _cols(["Check out my channel, sub4sub, free gift cards at bit.ly/x", "nothing to see"])
+    fams = [COL[n] for n in SPAMCTX_NAMES if n.startswith("spam_promo_") and n != "spam_promo_any"]
+    assert X[0, COL["spam_promo_any"]] == pytest.approx(np.log1p(np.expm1(X[0, fams]).sum()))
+    assert (X[0, fams] > 0).all() and X[1, COL["spam_promo_any"]] == 0
