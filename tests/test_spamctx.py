@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import random
-import re
-
 import numpy as np
 import pytest
 
 from features.changepoint import TEXT_FEATURE_NAMES as TEXT5_NAMES
 from features.extract import extract_batch
-from features.lexicons import STOPWORDS
-from features.spamctx import CONTENT_MIN_CHARS, SPAMCTX_NAMES, spamctx_columns
+from features.spamctx import SPAMCTX_NAMES, spamctx_columns
 from features.text_schema import TEXT_FEATURE_NAMES, TEXT_SCHEMAS, text_matrix
 
 COL = {n: i for i, n in enumerate(SPAMCTX_NAMES)}
@@ -41,8 +37,8 @@ HAM = [
 ]
 
 
-def _cols(texts: list[str], starts: list[int] | None = None) -> np.ndarray:
-    return spamctx_columns(texts, np.array(starts or [0]))
+def _cols(texts: list[str]) -> np.ndarray:
+    return spamctx_columns(texts, np.array([0]))
 
 
 @pytest.mark.parametrize("text,family", SPAM)
@@ -64,46 +60,6 @@ def test_repeat_runs() -> None:
     assert X[1:, COL["spam_repeat_runs"]].tolist() == [0, 0, 0]
 
 
-def _overlap_loop(pages: list[list[str]]) -> list[float]:
-    """The page-overlap share with plain Python sets, to check the hashed version against."""
-    stop = set(STOPWORDS)
-    rx = re.compile(r"\w+(?:['\u2019]\w+)*")
-    out = []
-    for page in pages:
-        words = [[w for w in rx.findall(t.lower()) if len(w) >= CONTENT_MIN_CHARS and w not in stop
-                  and not w.isdigit()] for t in page]
-        for i, ws in enumerate(words):
-            others = set().union(*(set(w) for j, w in enumerate(words) if j != i))
-            out.append(sum(w in others for w in ws) / len(ws) if ws else 0.0)
-    return out
-
-
-def test_overlap_matches_a_plain_loop_and_stays_in_its_page() -> None:
-    rng = random.Random(3)
-    vocab = ["bridge", "council", "repairs", "subscribe", "channel", "weather", "2024", "the", "would",
-             "Bridge", "cost", "taxpayers", "money", "don't", "mayor's"]
-    pages = [[" ".join(rng.choice(vocab) for _ in range(rng.randint(0, 9))) for _ in range(rng.randint(1, 7))]
-             for _ in range(25)]
-    texts = [t for p in pages for t in p]
-    starts = np.cumsum([0] + [len(p) for p in pages[:-1]])
-    X = spamctx_columns(texts, starts)
-    assert X[:, COL["page_overlap"]] == pytest.approx(_overlap_loop(pages), abs=1e-6)
-    # The same blocks as one-page documents share nothing.
-    alone = spamctx_columns(texts, np.arange(len(texts)))
-    assert not alone[:, COL["page_overlap"]].any()
-
-
-def test_overlap_separates_a_reply_from_pasted_spam() -> None:
-    page = ["The council voted to close the Harbour Bridge for repairs until March.",
-            "Closing the bridge until March will wreck the harbour businesses.",
-            "Discover amazing deals on sneakers and watches today, limited offer"]
-    X = _cols(page)
-    assert X[1, COL["page_overlap"]] > 0.5
-    assert X[2, COL["page_overlap"]] == 0
-    assert X[:, COL["page_overlap_none"]].tolist() == [0, 0, 0]
-    assert _cols(["ok", "lol"])[:, COL["page_overlap_none"]].tolist() == [1, 1]
-
-
 def test_text_matrix_schemas() -> None:
     pages = [["Breaking: the bridge is closed.", "check out my channel!!!!"], ["Another page", "sub me"]]
     pf, offsets = extract_batch(pages)
@@ -120,7 +76,7 @@ def test_empty_and_multiline_blocks() -> None:
     assert spamctx_columns([], np.zeros(0, dtype=np.int64)).shape == (0, len(SPAMCTX_NAMES))
     X = spamctx_columns(["", "a block\nwith a newline subscribers", ""], np.array([0]))
     assert X.shape == (3, len(SPAMCTX_NAMES)) and X[1, COL["spam_promo_growth"]] > 0
-    assert X[[0, 2], COL["page_overlap_none"]].tolist() == [1, 1]
+    assert not X[[0, 2]].any()
 
 
 def test_pooled_column_counts_every_family() -> None:
