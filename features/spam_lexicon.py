@@ -66,3 +66,28 @@ SPAM_PATTERNS: dict[str, tuple[str, ...]] = {
         r"/(?:register|signup|sign-up|join|invite|r)/|/(?:register|signup)\b",
     ),
 }
+
+# Where a match of each family can start, so that the patterns run only there
+# (``features.spamctx``): whole ASCII words (runs of [a-z0-9_]) that begin some pattern, word
+# beginnings ("sub4sub", "giftcard"), and single characters. Every pattern's first word or
+# character must be listed here; ``tests/test_spamctx.py`` checks that the counts equal a scan
+# of the whole text.
+SPAM_LEADS: dict[str, tuple[str, ...]] = {
+    "promo_self": ("my", "our", "i", "we", "im", "come", "go", "pls", "please", "plz", "look", "listen",
+                   "join", "where", "search"),
+    "promo_growth": ("subscriber", "subscribers", "subbers", "subs", "followers", "sub", "subscribe", "follow",
+                     "add", "friend", "like", "f4f", "l4l", "s4s", "if", "thumb", "thumbs", "give", "please",
+                     "pls", "plz", "copy", "repost", "share", "send"),
+    "promo_money": ("get", "got", "getting", "make", "earn", "earning", "per", "work", "working", "passive",
+                    "free", "giveaway", "paypal", "bitcoin", "referral", "affiliate", "promo", "sign",
+                    "register", "click"),
+    "promo_link": ("gofundme", "kickstarter", "indiegogo", "patreon", "change", "avaaz", "ipetitions", "twitch",
+                   "soundcloud", "reverbnation", "bandcamp", "mixcloud", "datpiff", "audiomack", "mediafire",
+                   "4shared", "zippyshare", "megaupload", "rapidshare", "bit", "goo", "tinyurl", "adf", "ow",
+                   "linkbucks", "adfoc", "shorte", "teespring", "etsy", "ebay", "amzn", "fiverr", "swagbucks"),
+}
+SPAM_LEAD_PREFIXES: dict[str, tuple[str, ...]] = {
+    "promo_growth": ("sub4", "follow4", "like4", "view4"),
+    "promo_money": ("gift",),
+}
+SPAM_LEAD_CHARS: dict[str, str] = {"promo_money": "$", "promo_link": "?&#/"}

@@ -21,14 +21,38 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .spam_lexicon import SPAM_PATTERNS
+from .spam_lexicon import SPAM_LEAD_CHARS, SPAM_LEAD_PREFIXES, SPAM_LEADS, SPAM_PATTERNS
 
+FAMILIES = tuple(SPAM_PATTERNS)
 _FAMILY_RX: dict[str, re.Pattern[bytes]] = {
     name: re.compile("|".join(f"(?:{p})" for p in pats).encode("utf-8")) for name, pats in SPAM_PATTERNS.items()
 }
-# Runs of one character repeated REPEAT_RUN times or more ("!!!!", "sooooo", "<3<3" excluded).
+_FAMILY_RX_LIST = [_FAMILY_RX[f] for f in FAMILIES]
+# Candidate word starts by (first byte, second byte, word length): the union of the families
+# of the lead words and word beginnings of that shape. A cheap superset of the lead words (no
+# hashing); the pattern's own match at each candidate decides.
+_MAX_LEN = 16  # word lengths are capped here (longer words share the last slot)
+_SHAPE_MASK = np.zeros((256, 256, _MAX_LEN + 1), dtype=np.uint8)  # one bit per family
+# And by (last byte, word length), intersected with the first: fewer words to try.
+_END_MASK = np.zeros((256, _MAX_LEN + 1), dtype=np.uint8)
+for _f, _ws in SPAM_LEADS.items():
+    for _w in _ws:
+        _b = _w.encode("ascii")
+        _SHAPE_MASK[_b[0], _b[1] if len(_b) > 1 else slice(None), min(len(_b), _MAX_LEN)] |= 1 << FAMILIES.index(_f)
+        _END_MASK[_b[-1], min(len(_b), _MAX_LEN)] |= 1 << FAMILIES.index(_f)
+for _f, _ps in SPAM_LEAD_PREFIXES.items():
+    for _p in _ps:
+        _b = _p.encode("ascii")
+        _SHAPE_MASK[_b[0], _b[1], len(_b):] |= 1 << FAMILIES.index(_f)
+        _END_MASK[:, len(_b):] |= 1 << FAMILIES.index(_f)
+_CHARS = [(ord(c), 1 << FAMILIES.index(f)) for f, cs in SPAM_LEAD_CHARS.items() for c in cs]
+# Bytes ``\w`` matches in a bytes pattern ([A-Za-z0-9_]; UTF-8 bytes of other letters are not).
+_ASCII_WORD = np.zeros(256, dtype=bool)
+_ASCII_WORD[[ord(c) for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"]] = True
+# Runs of one character repeated REPEAT_RUN times or more ("!!!!", "sooooo"; not digits or spaces).
 REPEAT_RUN = 4
-_REPEAT_RX = re.compile(rb"([^\s\d])\1{%d,}" % (REPEAT_RUN - 1))
+_NOT_REPEATED = np.zeros(256, dtype=bool)
+_NOT_REPEATED[[ord(c) for c in " \t\n\r\f\v0123456789"]] = True
 
 SPAMCTX_NAMES: tuple[str, ...] = (
     *(f"spam_{name}" for name in SPAM_PATTERNS),
@@ -37,13 +61,72 @@ SPAMCTX_NAMES: tuple[str, ...] = (
 )
 
 
-def _per_block(rx: re.Pattern[bytes], data: bytes, starts: np.ndarray, n: int) -> np.ndarray:
-    """Matches of ``rx`` in each block (``data``: the blocks joined by newlines, block i from
-    byte ``starts[i]``)."""
-    pos = [m.start() for m in rx.finditer(data)]
-    if not pos:
+def _candidates(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions where a family's match can start, in order, and which families (bit mask):
+    ASCII word starts shaped like a lead word (``_SHAPE_MASK``), and lead characters."""
+    word = _ASCII_WORD[arr].view(np.int8)
+    edge = np.diff(word, prepend=np.int8(0), append=np.int8(0))
+    ws = np.flatnonzero(edge == 1)
+    we = np.flatnonzero(edge == -1)
+    length = np.minimum(we - ws, _MAX_LEN)
+    second = np.append(arr, np.uint8(0))[ws + 1]
+    mask = _SHAPE_MASK[arr[ws], second, length] & _END_MASK[arr[we - 1], length]
+    hit = mask > 0
+    pos, masks = [ws[hit]], [mask[hit]]
+    for c, bit in _CHARS:
+        at = np.flatnonzero(arr == c)
+        pos.append(at)
+        masks.append(np.full(len(at), bit, dtype=np.uint8))
+    p, m = np.concatenate(pos), np.concatenate(masks)
+    order = np.argsort(p, kind="stable")
+    return p[order], m[order]
+
+
+def family_counts(data: bytes, starts: np.ndarray, n: int) -> np.ndarray:
+    """Matches of each family's pattern per block [n, families], counted as ``finditer`` over
+    ``data`` would (non-overlapping, leftmost first) but tried only where a match can start:
+    a full scan of every pattern cost twice the rest of the feature pass."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    out = np.zeros((n, len(FAMILIES)), dtype=np.float32)
+    if not len(arr):
+        return out
+    pos, masks = _candidates(arr)
+    last = [0] * len(FAMILIES)
+    hit_pos: list[int] = []
+    hit_fam: list[int] = []
+    rxs = _FAMILY_RX_LIST
+    for p, m in zip(pos.tolist(), masks.tolist()):
+        f = 0
+        while m:
+            if m & 1 and p >= last[f]:
+                mt = rxs[f].match(data, p)
+                if mt is not None:
+                    hit_pos.append(p)
+                    hit_fam.append(f)
+                    last[f] = max(mt.end(), p + 1)
+            m >>= 1
+            f += 1
+    if hit_pos:
+        blk = np.searchsorted(starts, np.asarray(hit_pos, dtype=np.int64), side="right") - 1
+        np.add.at(out, (blk, np.asarray(hit_fam)), 1.0)
+    return out
+
+
+def repeat_runs(data: bytes, starts: np.ndarray, n: int) -> np.ndarray:
+    """Runs of one byte (not a digit or space) repeated at least ``REPEAT_RUN`` times, per block
+    (each maximal run once, as ``([^\\s\\d])\\1{3,}`` finds them)."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    k = REPEAT_RUN - 1
+    if len(arr) <= k:
         return np.zeros(n, dtype=np.float32)
-    blk = np.searchsorted(starts, np.asarray(pos, dtype=np.int64), side="right") - 1
+    same = arr[1:] == arr[:-1]
+    run = same[: len(same) - k + 1].copy()  # run[i]: bytes i .. i+k are all equal
+    for j in range(1, k):
+        run &= same[j: len(same) - k + 1 + j]
+    at = np.flatnonzero(run)
+    at = at[(at == 0) | ~run[np.maximum(at - 1, 0)]]  # the first position of each maximal run
+    at = at[~_NOT_REPEATED[arr[at]]]
+    blk = np.searchsorted(starts, at, side="right") - 1
     return np.bincount(blk, minlength=n).astype(np.float32)
 
 
@@ -61,15 +144,11 @@ def spamctx_columns(texts: Sequence[str], page_starts: np.ndarray | None = None,
     data = "\n".join(t.replace("\n", " ") for t in texts).lower().encode("utf-8", "surrogatepass")
     nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
     starts = np.concatenate(([0], nl + 1))
-    total = np.zeros(n, dtype=np.float32)
-    for j, rx in enumerate(_FAMILY_RX.values()):
-        counts = _per_block(rx, data, starts, n)
-        total += counts
-        out[:, j] = np.log1p(counts)
+    counts = family_counts(data, starts, n)
+    k = len(FAMILIES)
+    np.log1p(counts, out=out[:, :k])
     # All families pooled: a campaign the training spam never used (money offers, say) still
     # shares this column with the kinds it did use.
-    j = len(_FAMILY_RX)
-    out[:, j] = np.log1p(total)
-    j += 1
-    out[:, j] = np.log1p(_per_block(_REPEAT_RX, data, starts, n))
+    out[:, k] = np.log1p(counts.sum(axis=1))
+    out[:, k + 1] = np.log1p(repeat_runs(data, starts, n))
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -11,6 +13,7 @@ from features.spamctx import SPAMCTX_NAMES, spamctx_columns
 from features.text_schema import TEXT_FEATURE_NAMES, TEXT_SCHEMAS, text_matrix
 
 COL = {n: i for i, n in enumerate(SPAMCTX_NAMES)}
+CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 
 # (text, family expected to fire) - spam of the kinds the lexicon describes, none of them from a corpus.
 SPAM = [
@@ -84,3 +87,65 @@ def test_pooled_column_counts_every_family() -> None:
     fams = [COL[n] for n in SPAMCTX_NAMES if n.startswith("spam_promo_") and n != "spam_promo_any"]
     assert X[0, COL["spam_promo_any"]] == pytest.approx(np.log1p(np.expm1(X[0, fams]).sum()))
     assert (X[0, fams] > 0).all() and X[1, COL["spam_promo_any"]] == 0
+
+
+def _full_scan(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Every family's pattern and the repeat pattern run over the whole text (the slow reference)."""
+    import re
+
+    from features.spamctx import _FAMILY_RX, REPEAT_RUN
+
+    data = "\n".join(texts).lower().encode("utf-8", "surrogatepass")
+    starts = np.concatenate(([0], np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1))
+    n = len(texts)
+    fam = np.zeros((n, len(_FAMILY_RX)), dtype=np.float32)
+    for j, rx in enumerate(_FAMILY_RX.values()):
+        for m in rx.finditer(data):
+            fam[np.searchsorted(starts, m.start(), side="right") - 1, j] += 1
+    rep = np.zeros(n, dtype=np.float32)
+    for m in re.finditer(rb"([^\s\d])\1{%d,}" % (REPEAT_RUN - 1), data):
+        rep[np.searchsorted(starts, m.start(), side="right") - 1] += 1
+    return fam, rep
+
+
+def _fragments() -> list[str]:
+    """Pieces of every pattern's vocabulary, glued at random: near-misses and overlaps."""
+    from features.spam_lexicon import SPAM_LEAD_CHARS, SPAM_LEAD_PREFIXES, SPAM_LEADS
+
+    words = [w for ws in SPAM_LEADS.values() for w in ws] + [p for ps in SPAM_LEAD_PREFIXES.values() for p in ps]
+    words += ["channel", "video", "new", "money", "paid", "up", "me", "4", "100", "$5", "hour", "a", "an", "rapper",
+              "ref=", "/join/", ".org", ".ly", "cards", "home", "from", "é", "'", "\u201c", "!!!!", "sooo", "me4",
+              "reach", "code", "here", "chance", "the", "this", "comment", "and", "paste", "to", "back", "it"]
+    words += list("".join(SPAM_LEAD_CHARS.values()))
+    return words
+
+
+def test_gated_scan_equals_a_full_scan() -> None:
+    import random
+
+    rng = random.Random(11)
+    frags = _fragments()
+    texts = [text for text, _ in SPAM] + HAM
+    for _ in range(3000):
+        sep = rng.choice([" ", "", " ", "-", "."])
+        texts.append(sep.join(rng.choice(frags) for _ in range(rng.randint(1, 12))))
+    X = spamctx_columns(texts)
+    fam, rep = _full_scan(texts)
+    k = fam.shape[1]
+    assert np.array_equal(X[:, :k], np.log1p(fam))
+    assert np.array_equal(X[:, COL["spam_repeat_runs"]], np.log1p(rep))
+    assert fam.sum() > 500 and rep.sum() > 50  # the random texts do exercise the patterns
+
+
+@pytest.mark.skipif(not CORPORA.is_dir(), reason="../shared/corpora absent")
+def test_gated_scan_equals_a_full_scan_on_corpus_text() -> None:
+    from training import corpora
+
+    yt = corpora.read_youtube(CORPORA / "youtube_spam")
+    texts = [t for rows in yt.values() for t, _ in rows]
+    bbc = sorted((CORPORA / "bbc_news").glob("*/*.txt"))[:150]
+    texts += [line for f in bbc for line in f.read_text(encoding="utf-8", errors="replace").splitlines()]
+    X = spamctx_columns(texts)
+    fam, rep = _full_scan(texts)
+    assert np.array_equal(X[:, : fam.shape[1]], np.log1p(fam))
+    assert np.array_equal(X[:, COL["spam_repeat_runs"]], np.log1p(rep))
