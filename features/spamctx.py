@@ -28,23 +28,35 @@ _FAMILY_RX: dict[str, re.Pattern[bytes]] = {
     name: re.compile("|".join(f"(?:{p})" for p in pats).encode("utf-8")) for name, pats in SPAM_PATTERNS.items()
 }
 _FAMILY_RX_LIST = [_FAMILY_RX[f] for f in FAMILIES]
-# Candidate word starts by (first byte, second byte, word length): the union of the families
-# of the lead words and word beginnings of that shape. A cheap superset of the lead words (no
-# hashing); the pattern's own match at each candidate decides.
+# Candidate word starts: a whole word shaped like a lead word - by (first byte, second byte,
+# length) and by (last byte, length), both tables holding the union of the families of the
+# lead words of that shape - or a word beginning with a lead prefix (its first PREFIX_KEY bytes
+# compared as one integer). A cheap superset of the lead words, no hashing; the pattern's own
+# match at each candidate decides.
 _MAX_LEN = 16  # word lengths are capped here (longer words share the last slot)
 _SHAPE_MASK = np.zeros((256, 256, _MAX_LEN + 1), dtype=np.uint8)  # one bit per family
-# And by (last byte, word length), intersected with the first: fewer words to try.
 _END_MASK = np.zeros((256, _MAX_LEN + 1), dtype=np.uint8)
 for _f, _ws in SPAM_LEADS.items():
     for _w in _ws:
         _b = _w.encode("ascii")
         _SHAPE_MASK[_b[0], _b[1] if len(_b) > 1 else slice(None), min(len(_b), _MAX_LEN)] |= 1 << FAMILIES.index(_f)
         _END_MASK[_b[-1], min(len(_b), _MAX_LEN)] |= 1 << FAMILIES.index(_f)
+PREFIX_KEY = 4
+
+
+def _key4(b: bytes) -> int:
+    return int.from_bytes(b[:PREFIX_KEY], "little")
+
+
+_PREFIX_KEYS: dict[int, int] = {}
 for _f, _ps in SPAM_LEAD_PREFIXES.items():
     for _p in _ps:
-        _b = _p.encode("ascii")
-        _SHAPE_MASK[_b[0], _b[1], len(_b):] |= 1 << FAMILIES.index(_f)
-        _END_MASK[:, len(_b):] |= 1 << FAMILIES.index(_f)
+        if len(_p) < PREFIX_KEY:
+            raise ValueError(f"lead prefix shorter than {PREFIX_KEY} bytes: {_p!r}")
+        _k = _key4(_p.encode("ascii"))
+        _PREFIX_KEYS[_k] = _PREFIX_KEYS.get(_k, 0) | 1 << FAMILIES.index(_f)
+_PREFIX_SORTED = np.array(sorted(_PREFIX_KEYS), dtype=np.uint32)
+_PREFIX_BITS = np.array([_PREFIX_KEYS[int(k)] for k in _PREFIX_SORTED], dtype=np.uint8)
 _CHARS = [(ord(c), 1 << FAMILIES.index(f)) for f, cs in SPAM_LEAD_CHARS.items() for c in cs]
 # Bytes ``\w`` matches in a bytes pattern ([A-Za-z0-9_]; UTF-8 bytes of other letters are not).
 _ASCII_WORD = np.zeros(256, dtype=bool)
@@ -71,6 +83,16 @@ def _candidates(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     length = np.minimum(we - ws, _MAX_LEN)
     second = np.append(arr, np.uint8(0))[ws + 1]
     mask = _SHAPE_MASK[arr[ws], second, length] & _END_MASK[arr[we - 1], length]
+    long = np.flatnonzero(length >= PREFIX_KEY)
+    if len(long):
+        padded = np.append(arr, np.zeros(PREFIX_KEY, dtype=np.uint8))
+        at = ws[long]
+        key = padded[at].astype(np.uint32)
+        for j in range(1, PREFIX_KEY):
+            key |= padded[at + j].astype(np.uint32) << np.uint32(8 * j)
+        slot = np.minimum(np.searchsorted(_PREFIX_SORTED, key), len(_PREFIX_SORTED) - 1)
+        found = _PREFIX_SORTED[slot] == key
+        mask[long[found]] |= _PREFIX_BITS[slot[found]]
     hit = mask > 0
     pos, masks = [ws[hit]], [mask[hit]]
     for c, bit in _CHARS:
