@@ -2,11 +2,13 @@
 
 Comment spam is a comment that is not part of the conversation: it promotes the poster (a
 channel, a song, a shop), begs for subscribers, offers money, or is a bare promotional link.
-Each column counts matches of one family of ``features.spam_lexicon.SPAM_PATTERNS`` in a block
-(one compiled regex per family, one scan of the whole batch's text, matches mapped to blocks
-with ``searchsorted``), plus all families pooled and runs of a repeated character. The
-neighbours' and page's view of a block (``features.extract``'s context columns) already let the
-network compare a comment with the thread around it.
+Each column is log(1 + the number of matches) in a block of one family of
+``features.spam_lexicon.SPAM_PATTERNS``, of all families pooled, and of runs of a repeated
+character. A full ``finditer`` of every family over the batch cost twice the rest of the
+feature pass, so the patterns are tried only where a match can start (``family_counts``: lead
+words found by their byte shape with numpy, then one anchored match each), which counts exactly
+the same. The columns are block-local: the thread around a block reaches the network through
+``features.extract``'s context columns (the neighbours' spam words and spam lexicon scores).
 
 Tried and left out: the share of a block's content words found elsewhere on its page (a real
 reply reuses the article's words, pasted spam does not). Under the leave-one-video-out protocol
