@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from features import mt_soft
-from features.changepoint import TEXT_SCHEMA_VERSION, TEXT_SCHEMAS, text_matrix
 from features.dom import DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES, html_features
 from features.extract import extract_batch
 from features.html import HtmlPage, decode_html, segment_html
 from features.segment import Block, segment_text
+from features.text_schema import TEXT_SCHEMA_VERSION, TEXT_SCHEMAS, text_matrix
 
 from . import decode, html_decode, limits, scores
 from .model import LABELS, BlockModel, ModelError
@@ -162,8 +162,8 @@ class Classifier:
             html_path, p, explicit_text = p, default_model_path(), False
         if html_path is None and os.environ.get(ENV_HTML_MODEL):
             html_path = os.environ[ENV_HTML_MODEL]
-        # Text models of schema text-4 (extract_batch's columns) still load; any other schema is
-        # checked against the current one (text-5), so the error names what this version reads.
+        # Text models of schema text-4 and text-5 still load; any other schema is checked
+        # against the current one (features.text_schema), so the error names what this version reads.
         schema = _schema_of(p)
         schema = schema if schema in TEXT_SCHEMAS else TEXT_SCHEMA_VERSION
         text = BlockModel.load(p, expected_schema=schema, expected_features=TEXT_SCHEMAS[schema])
@@ -340,8 +340,8 @@ class Classifier:
         if m.schema == DOM_SCHEMA_VERSION:
             pf, offsets = html_features([p.html for p in pages], text_pf=pf)
             X = pf.X
-        elif m.schema == TEXT_SCHEMA_VERSION:
-            X = text_matrix(pf.X, offsets[:-1][np.diff(offsets) > 0])  # change columns (features.changepoint)
+        elif m.schema in TEXT_SCHEMAS:  # change and spam-context columns (features.text_schema)
+            X = text_matrix(pf.X, texts, offsets[:-1][np.diff(offsets) > 0], m.schema)
         proba = m.predict_proba(X)
         spans = list(zip(offsets[:-1].tolist(), offsets[1:].tolist()))
         if m.transitions is not None:

@@ -19,11 +19,11 @@ GATE_DRAGNET_PAGES = 240
 GATE_BBC_PAGES = 100
 GATE_FOLDS = 3
 GATE_EPOCHS = 25  # one network per fold (the shipped model averages three; the gate stays cheap)
-# Measured with this configuration when pinned (2026-12-03, schema text-5, networks of (96, 64);
-# `OPENBLAS_NUM_THREADS=1 pytest -s tests/test_gate.py`, 77 s on a shared machine). With text-4
-# and (128, 64) it measured 0.853 / 0.926 / 0.818.
-MIN_MACRO_F1 = 0.82  # measured 0.840
-MIN_COMMENT_F1 = 0.90  # measured 0.916
+# Measured with this configuration when pinned (2026-12-03, schema text-6, networks of (96, 64);
+# `OPENBLAS_NUM_THREADS=1 pytest -s tests/test_gate.py`, 346 s on a heavily shared machine). With
+# text-5 it measured 0.840 / 0.916 / 0.811, with text-4 and (128, 64) 0.853 / 0.926 / 0.818.
+MIN_MACRO_F1 = 0.825  # measured 0.845
+MIN_COMMENT_F1 = 0.905  # measured 0.925
 MIN_EDITORIAL_F1 = 0.79  # measured 0.811
 
 pytestmark = pytest.mark.skipif(not (CORPORA / "dragnet_train").is_dir(), reason="../shared/corpora absent")

@@ -13,8 +13,8 @@ import pytest
 
 from classifier.api import Classifier
 from classifier.model import LABELS, BlockModel, ModelError
-from features.changepoint import TEXT_SCHEMA_VERSION
 from features.extract import FEATURE_NAMES, SCHEMA_VERSION, extract
+from features.text_schema import TEXT_SCHEMA_VERSION
 
 TEXTS = ["Council approves bridge budget", "I think you are wrong!!", "Reply", "Home / News / Local",
          "Check out my channel www.spam.tk", "The vote was 7-2, officials said."]

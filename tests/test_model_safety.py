@@ -14,7 +14,7 @@ from conftest import ROOT, save_tiny_model
 from classifier import model as model_mod
 from classifier.api import Classifier
 from classifier.model import ModelError
-from features.changepoint import TEXT_SCHEMAS  # the text schemas Classifier.load reads
+from features.text_schema import TEXT_SCHEMAS  # the text schemas Classifier.load reads
 
 # Calls that can execute code from a file they read.
 UNSAFE_LOADERS = re.compile(r"\b(?:pickle\.loads?|joblib\.load|torch\.load|yaml\.load|marshal\.loads?|dill\.)\(")

@@ -26,20 +26,15 @@ def docs() -> dict:
     return {p: _doc(p) for p in ("000", "001", "002", "003", "004")}
 
 
-# Known misses of the shipped model (data/MODEL_CARD.md), kept as strict xfails so a model that
-# fixes them turns them into failures to un-mark. Seed 002's thread has no commenter lines; its
-# first comments (lines 7-8) read as reporting and are labelled editorial, so the thread is found
-# from line 9 (45/47 lines right). Threads without commenter lines are the model's weakest case
-# (Dragnet "bodies" rendering: editorial F1 0.775, has_comments F1 0.827 out of fold).
-KNOWN_MISS_002 = pytest.mark.xfail(strict=True, reason="the model finds 002's thread from line 9, not 7-8")
-KNOWN_MISS_001 = pytest.mark.xfail(strict=True, reason="the model labels 001's breadcrumb line editorial")
+# The text-5 model missed two of these (seed 002's thread found from line 9, seed 001's
+# breadcrumb labelled editorial) and they were kept as strict xfails; the text-6 model
+# (data/MODEL_CARD.md) gets both right, so they are plain tests again.
 
 
 def test_002_has_comments(docs: dict) -> None:
     assert docs["002"].has_comments
 
 
-@KNOWN_MISS_002
 def test_thread_starts_at_line_7(docs: dict) -> None:
     d = docs["002"]
     assert d.has_comments
@@ -77,7 +72,6 @@ def test_002_labels(docs: dict) -> None:
     assert right / len(blocks) >= 0.95
 
 
-@KNOWN_MISS_001
 def test_001_breadcrumb(docs: dict) -> None:
     """001 opens with a breadcrumb ("Home / Uncategorized / ..."): boilerplate."""
     assert docs["001"].blocks[0]["label"] == "boilerplate"

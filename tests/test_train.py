@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from classifier.model import LABELS
-from features.changepoint import TEXT_FEATURE_NAMES
+from features.text_schema import TEXT_FEATURE_NAMES
 from training.train import fit_network
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from classifier.model import LABELS
-from features.changepoint import change_columns, text_matrix
+from features.changepoint import CHANGE_NAMES, change_columns
 from features.extract import FEATURE_NAMES, LEXICAL_NAMES, LOCAL_NAMES, context_features, extract
+from features.text_schema import text_matrix
 
 from . import corpora
 
@@ -55,7 +56,7 @@ def comment_bodies(page: corpora.LabeledPage) -> corpora.LabeledPage | None:
 class Matrix:
     """Stacked features of many pages with what cross-validation and evaluation need."""
 
-    X: np.ndarray  # features.changepoint.TEXT_FEATURE_NAMES columns
+    X: np.ndarray  # features.text_schema.TEXT_FEATURE_NAMES columns
     y: np.ndarray
     groups: np.ndarray  # cross-validation group per row
     page: np.ndarray  # page number per row
@@ -67,12 +68,12 @@ class Matrix:
 
     def set_lexical(self, scores: np.ndarray) -> None:
         """Fill the lex_* columns (e.g. out-of-fold lexicon scores) and redo the context and
-        change passes, which read them."""
+        change passes, which read them (the spam-context columns do not)."""
         j = LOCAL_NAMES.index(LEXICAL_NAMES[0])
         self.X[:, j: j + len(LEXICAL_NAMES)] = scores
         width = len(FEATURE_NAMES)
         self.X[:, len(LOCAL_NAMES): width] = context_features(self.X[:, : len(LOCAL_NAMES)], self.offsets[:-1])
-        self.X[:, width:] = change_columns(self.X[:, :width], self.offsets[:-1])
+        change_columns(self.X[:, :width], self.offsets[:-1], out=self.X[:, width: width + len(CHANGE_NAMES)])
 
 
 def page_kind(p: corpora.LabeledPage) -> str:
@@ -98,7 +99,8 @@ def featurize(pages: Iterable[corpora.LabeledPage]) -> Matrix:
         kept.append(p)
         offsets.append(offsets[-1] + len(p.texts))
     offsets_arr = np.array(offsets)
-    return Matrix(text_matrix(np.vstack(Xs), offsets_arr[:-1]), np.concatenate(ys), np.array(gs),
+    texts = [t for p in kept for t in p.texts]
+    return Matrix(text_matrix(np.vstack(Xs), texts, offsets_arr[:-1]), np.concatenate(ys), np.array(gs),
                   np.concatenate(ps), kept, offsets_arr)
 
 

@@ -27,8 +27,10 @@ from sklearn.neural_network import MLPClassifier
 
 from classifier import decode
 from classifier.model import LABELS, BlockModel
-from features.changepoint import CHANGE_NAMES, TEXT_FEATURE_NAMES, TEXT_SCHEMA_VERSION
+from features.changepoint import CHANGE_NAMES
 from features.extract import FEATURE_NAMES
+from features.spamctx import SPAMCTX_NAMES
+from features.text_schema import TEXT_FEATURE_NAMES, TEXT_SCHEMA_VERSION
 
 from . import lexicon, metrics
 from .dataset import DEFAULT_BBC_PAGES, DEFAULT_CORPORA, DRAGNET_VARIANTS, Matrix, featurize, load_pages, page_kind
@@ -193,7 +195,8 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
         f"- Trained: {date.today().isoformat()} with `{command}`",
         f"- scikit-learn {sklearn.__version__}, numpy {np.__version__}, Python {platform.python_version()}",
         f"- Feature schema `{TEXT_SCHEMA_VERSION}` ({len(TEXT_FEATURE_NAMES)} columns: `features.extract`'s "
-        f"{len(FEATURE_NAMES)} and {len(CHANGE_NAMES)} thread-start columns of `features.changepoint`); "
+        f"{len(FEATURE_NAMES)}, {len(CHANGE_NAMES)} thread-start columns of `features.changepoint` and "
+        f"{len(SPAMCTX_NAMES)} spam-context columns of `features.spamctx`); "
         f"network {HIDDEN_LAYERS}, "
         f"{ENSEMBLE_SIZE} networks averaged (also in every cross-validation fold), temperature {temperature}",
         f"- {n_rows} blocks from {n_pages} pages; {result['folds']}-fold cross-validation grouped by source "

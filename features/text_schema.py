@@ -1,0 +1,44 @@
+"""The text model's feature schemas: which columns each version reads and how to build them.
+
+- ``text-4``: ``features.extract``'s columns alone;
+- ``text-5``: those and ``features.changepoint``'s thread-start columns;
+- ``text-6``: those and ``features.spamctx``'s spam-in-context columns (the current schema).
+
+Older schemas still load (a model file records its schema and column names), so a shipped
+model and a retrained one can be compared on the same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .changepoint import TEXT_FEATURE_NAMES as TEXT5_FEATURE_NAMES
+from .changepoint import TEXT_SCHEMA_VERSION as TEXT5_SCHEMA_VERSION
+from .changepoint import change_columns
+from .extract import FEATURE_NAMES, SCHEMA_VERSION
+from .spamctx import SPAMCTX_NAMES, spamctx_columns
+
+TEXT_SCHEMA_VERSION = "text-6"
+TEXT_FEATURE_NAMES: tuple[str, ...] = TEXT5_FEATURE_NAMES + SPAMCTX_NAMES
+TEXT_SCHEMAS: dict[str, tuple[str, ...]] = {
+    SCHEMA_VERSION: FEATURE_NAMES, TEXT5_SCHEMA_VERSION: TEXT5_FEATURE_NAMES, TEXT_SCHEMA_VERSION: TEXT_FEATURE_NAMES,
+}
+
+
+def text_matrix(X: np.ndarray, texts: Sequence[str], page_starts: np.ndarray,
+                schema: str = TEXT_SCHEMA_VERSION) -> np.ndarray:
+    """The columns of ``schema`` for blocks ``texts`` with ``extract_batch``'s matrix ``X``, on
+    the non-empty pages starting at ``page_starts`` (one allocation, columns written in place)."""
+    names = TEXT_SCHEMAS[schema]
+    if schema == SCHEMA_VERSION:
+        return X
+    out = np.empty((X.shape[0], len(names)), dtype=np.float32)
+    w = X.shape[1]
+    out[:, :w] = X
+    w5 = len(TEXT5_FEATURE_NAMES)
+    change_columns(X, page_starts, out=out[:, w:w5])
+    if schema == TEXT_SCHEMA_VERSION:
+        spamctx_columns(texts, page_starts, out=out[:, w5:])
+    return out
