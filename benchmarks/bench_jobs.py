@@ -8,7 +8,8 @@ alternate (1, N, 1, N, ...) after one warm-up run of each, so that a change in m
 both alike, and the speed-up is reported per pair and as the ratio of the medians. Before the
 timed runs, one run of each writes its output to a file and the two files must be identical
 (``--jobs`` keeps input order and content). Peak RSS is each process tree's largest
-(``ru_maxrss`` of the main process and of its workers, from ``wait4``).
+(``ru_maxrss`` of the main process and of its workers, from ``wait4`` in a small launcher
+process forked for each run, so the benchmark's own memory is not counted).
 
     python benchmarks/bench_jobs.py [--corpora DIR] [--min-mb 55] [--jobs 2] [--pairs 4] [--json OUT]
 """
@@ -52,21 +53,35 @@ def write_input(path: Path, corpora: Path, min_mb: float) -> tuple[int, int]:
     return n, size
 
 
+# Runs the measured command in a fresh fork of a small process and reports its rusage: the
+# benchmark's own memory (the pages, ~300 MB) would otherwise show up as the command's peak RSS,
+# since Linux carries a process's RSS high-water mark across exec.
+_LAUNCHER = """
+import json, os, sys, time
+out, cmd = sys.argv[1], sys.argv[2:]
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(cmd[0], cmd)
+_, status, ru = os.wait4(pid, 0)
+wall = time.perf_counter() - t0
+with open(out, "w") as fh:
+    json.dump({"code": os.waitstatus_to_exitcode(status), "wall": wall,
+               "cpu": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss}, fh)
+"""
+
+
 def timed(cmd: Sequence[str], out: Path | None = None) -> dict:
-    """Run ``cmd`` to completion: wall s, CPU s and peak RSS MB from ``wait4`` (the process and its
-    reaped workers)."""
-    sink = open(out, "wb") if out is not None else open(os.devnull, "wb")  # noqa: SIM115 - closed below
-    try:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.DEVNULL, env=bench_text.cli_env())
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    finally:
-        sink.close()
-    if proc.returncode != 0:
-        sys.exit(f"bench_jobs: {' '.join(cmd)} exited {proc.returncode}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "maxrss_mb": usage.ru_maxrss / 1024}
+    """Run ``cmd`` to completion: wall s, CPU s and peak RSS MB (the process and its reaped
+    workers, from ``wait4`` in a small launcher process)."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as res, \
+            open(out if out is not None else os.devnull, "wb") as sink:
+        proc = subprocess.run([sys.executable, "-c", _LAUNCHER, res.name, *cmd], stdout=sink,
+                              stderr=subprocess.DEVNULL, env=bench_text.cli_env(), check=False)
+        info = json.loads(Path(res.name).read_text() or "{}")
+    if proc.returncode != 0 or info.get("code") != 0:
+        sys.exit(f"bench_jobs: {' '.join(cmd)} failed (exit {info.get('code', proc.returncode)})")
+    return {"wall": info["wall"], "cpu": info["cpu"], "maxrss_mb": info["maxrss_kb"] / 1024}
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
