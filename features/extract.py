@@ -412,12 +412,14 @@ def duplicate_flags(texts: Sequence[str], page: np.ndarray | None = None,
 class PageFeatures:
     """Everything the feature pass learns about one page, kept for the scores and output."""
 
-    __slots__ = ("X", "profanity", "profanity_evidence", "mt", "mt_evidence", "dup", "lengths", "tokens")
+    __slots__ = ("X", "profanity", "profanity_evidence", "mt", "mt_evidence", "dup", "lengths", "tokens",
+                 "low_utf8")
 
     def __init__(self, X: np.ndarray, profanity: np.ndarray, profanity_evidence: list[list[dict]],
                  mt: np.ndarray, mt_evidence: list[list[dict]], dup: np.ndarray, lengths: np.ndarray,
-                 tokens: TokenBatch | None = None):
+                 tokens: TokenBatch | None = None, low_utf8: bytes | None = None):
         self.tokens = tokens  # of the lower-cased blocks joined by newlines (reused by features.mt_soft)
+        self.low_utf8 = low_utf8  # those blocks as UTF-8 (reused by features.spamctx)
         self.X = X
         self.profanity = profanity
         self.profanity_evidence = profanity_evidence
@@ -579,7 +581,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     F[:, _IDX["shape_repeats"]] = shape_repeats(texts, lengths, page)
     F[:, _IDX["log_chars"]] = np.log1p(lengths)
     pf = PageFeatures(F, np.asarray(prof, dtype=np.float32), prof_ev, np.asarray(mt, dtype=np.float32),
-                      mt_ev, dup, lengths, tb)
+                      mt_ev, dup, lengths, tb, low_b)
     return F, pf
 
 

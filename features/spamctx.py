@@ -155,7 +155,7 @@ def repeat_runs(data: bytes, starts: np.ndarray, n: int) -> np.ndarray:
 
 
 def spamctx_columns(texts: Sequence[str], page_starts: np.ndarray | None = None,
-                    out: np.ndarray | None = None) -> np.ndarray:
+                    out: np.ndarray | None = None, low_utf8: bytes | None = None) -> np.ndarray:
     """The ``SPAMCTX_NAMES`` columns [n, len(SPAMCTX_NAMES)] for the blocks ``texts`` (of one or
     many pages: the columns are block-local, ``page_starts`` is accepted for symmetry with the
     other column families); written into ``out`` when given."""
@@ -165,7 +165,11 @@ def spamctx_columns(texts: Sequence[str], page_starts: np.ndarray | None = None,
     if n == 0:
         return out
     # Newlines inside a block would shift the block boundaries: a block is one line.
-    data = "\n".join(t.replace("\n", " ") for t in texts).lower().encode("utf-8", "surrogatepass")
+    # ``low_utf8``: the feature pass's lower-cased, newline-joined blocks; the same bytes when no
+    # block holds a newline of its own (then it has exactly n - 1), so they are not built twice.
+    data = low_utf8
+    if data is None or data.count(b"\n") != n - 1:
+        data = "\n".join(t.replace("\n", " ") for t in texts).lower().encode("utf-8", "surrogatepass")
     nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
     starts = np.concatenate(([0], nl + 1))
     counts = family_counts(data, starts, n)

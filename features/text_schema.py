@@ -28,9 +28,10 @@ TEXT_SCHEMAS: dict[str, tuple[str, ...]] = {
 
 
 def text_matrix(X: np.ndarray, texts: Sequence[str], page_starts: np.ndarray,
-                schema: str = TEXT_SCHEMA_VERSION) -> np.ndarray:
+                schema: str = TEXT_SCHEMA_VERSION, low_utf8: bytes | None = None) -> np.ndarray:
     """The columns of ``schema`` for blocks ``texts`` with ``extract_batch``'s matrix ``X``, on
-    the non-empty pages starting at ``page_starts`` (one allocation, columns written in place)."""
+    the non-empty pages starting at ``page_starts`` (one allocation, columns written in place);
+    ``low_utf8``: ``PageFeatures.low_utf8`` of the same blocks, when at hand."""
     names = TEXT_SCHEMAS[schema]
     if schema == SCHEMA_VERSION:
         return X
@@ -40,5 +41,5 @@ def text_matrix(X: np.ndarray, texts: Sequence[str], page_starts: np.ndarray,
     w5 = len(TEXT5_FEATURE_NAMES)
     change_columns(X, page_starts, out=out[:, w:w5])
     if schema == TEXT_SCHEMA_VERSION:
-        spamctx_columns(texts, page_starts, out=out[:, w5:])
+        spamctx_columns(texts, page_starts, out=out[:, w5:], low_utf8=low_utf8)
     return out

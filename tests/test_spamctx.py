@@ -149,3 +149,15 @@ def test_gated_scan_equals_a_full_scan_on_corpus_text() -> None:
     fam, rep = _full_scan(texts)
     assert np.array_equal(X[:, : fam.shape[1]], np.log1p(fam))
     assert np.array_equal(X[:, COL["spam_repeat_runs"]], np.log1p(rep))
+
+
+def test_columns_from_the_feature_pass_bytes_equal_their_own() -> None:
+    """The feature pass's lower-cased bytes are reused when they are the same blocks; a block
+    with a newline of its own makes them differ, and the columns are then built afresh."""
+    texts = ["Check out MY channel!!!! http://bit.ly/x", "Sub4sub please", "Plain news line.", "$500 a day"]
+    pf, _ = extract_batch([texts])
+    assert pf.low_utf8 is not None
+    np.testing.assert_array_equal(spamctx_columns(texts, low_utf8=pf.low_utf8), spamctx_columns(texts))
+    split = ["Check out MY\nchannel!!!!", "Sub4sub please"]
+    wrong = "\n".join(split).lower().encode()  # one newline too many for two blocks
+    np.testing.assert_array_equal(spamctx_columns(split, low_utf8=wrong), spamctx_columns(split))
