@@ -1,7 +1,7 @@
 """Evaluate a model on a labelled corpus: per-label P/R/F1, confusion matrix, has_comments.
 
     newswinnow evaluate dragnet --variant trimmed       # a public corpus from ../shared/corpora
-    newswinnow evaluate my_pages.jsonl                  # your own: {"id", "texts": [...], "labels": [...]}
+    newswinnow evaluate my_pages.jsonl                  # your own labelled pages (training/user_data.py)
     newswinnow evaluate spam-lovo                       # leave-one-YouTube-video-out spam protocol
 
 Evaluating the shipped model on a corpus it was trained on measures fit, not generalisation;
@@ -12,40 +12,20 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 import numpy as np
 
 from classifier.api import Classifier
-from classifier.model import LABELS
 
 from . import corpora, metrics
 from .dataset import DEFAULT_CORPORA, LABEL_INDEX
+from .user_data import read_labelled
 
 CORPUS_NAMES = ("dragnet", "cleaneval", "bbc", "spam-lovo")
 # spam-lovo: every k-th source group (sorted) provides the test threads.
 TEST_GROUP_EVERY = 3
-
-
-def read_jsonl_pages(path: Path) -> Iterator[corpora.LabeledPage]:
-    """User-labelled pages: one JSON object per line with ``texts`` and ``labels`` lists."""
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            rec = json.loads(line)
-            texts, labels = rec.get("texts"), rec.get("labels")
-            if not isinstance(texts, list) or not isinstance(labels, list) or len(texts) != len(labels):
-                raise click.ClickException(f"{path}:{lineno}: needs equal-length 'texts' and 'labels' lists")
-            bad = [lab for lab in labels if lab not in LABELS]
-            if bad:
-                raise click.ClickException(f"{path}:{lineno}: unknown labels {bad[:3]}")
-            pid = str(rec.get("id", lineno))
-            yield corpora.LabeledPage(id=pid, corpus=path.stem, source=str(rec.get("source", pid)),
-                                      texts=[" ".join(t.split()) for t in texts], labels=labels,
-                                      group=str(rec.get("source", pid)))
 
 
 def evaluate_pages(clf: Classifier, pages: list[corpora.LabeledPage]) -> dict:
@@ -135,7 +115,8 @@ def main(corpus, corpora_dir, model, variant, max_pages, max_epochs, seed, json_
         elif corpus == "bbc":
             pages = corpora.read_bbc(corpora_dir / "bbc_news")
         elif Path(corpus).is_file():
-            pages = read_jsonl_pages(Path(corpus))
+            pages = read_labelled(Path(corpus), lambda r: click.echo(f"{r.path}:{r.line}: record skipped: "
+                                                                     f"{r.reason}", err=True))
         else:
             raise click.BadParameter(f"not a corpus name ({', '.join(CORPUS_NAMES)}) or a file", param_hint="CORPUS")
         page_list = [p for _, p in zip(range(max_pages or 10**9), pages)]

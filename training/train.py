@@ -11,11 +11,15 @@ Everything is seeded; the same command gives the same model on the same data and
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import shlex
 import sys
 import time
+from collections import Counter
+from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
@@ -33,7 +37,9 @@ from features.spamctx import SPAMCTX_NAMES
 from features.text_schema import TEXT_FEATURE_NAMES, TEXT_SCHEMA_VERSION
 
 from . import lexicon, metrics
+from .corpora import LabeledPage
 from .dataset import DEFAULT_BBC_PAGES, DEFAULT_CORPORA, DRAGNET_VARIANTS, Matrix, featurize, load_pages, page_kind
+from .user_data import Reject, read_labelled
 
 # 96 first-layer units (was 128): the text-5 columns cost about what the smaller first layer
 # saves at classify time (features.changepoint).
@@ -187,9 +193,55 @@ def summarise(M: Matrix, pred: np.ndarray) -> dict:
     return out
 
 
-def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int, temperature: float) -> None:
+def read_user_files(paths: Sequence[Path], rejects: Path | None) -> tuple[list[LabeledPage], list[dict]]:
+    """The usable pages of the ``--labelled`` files, and per file what the model card records.
+
+    Unusable records are reported on stderr (file, line, reason), copied verbatim to ``rejects``
+    when given, and skipped: one bad line does not cost the rest of the data.
+    """
+    pages: list[LabeledPage] = []
+    files: list[dict] = []
+    with ExitStack() as stack:
+        sink = stack.enter_context(open(rejects, "wb")) if rejects else None
+        for path in paths:
+            bad: list[Reject] = []
+
+            def on_reject(r: Reject, bad: list[Reject] = bad) -> None:
+                bad.append(r)
+                click.echo(f"{r.path}:{r.line}: record skipped: {r.reason}", err=True)
+                if sink is not None:
+                    sink.write(r.raw if r.raw.endswith(b"\n") else r.raw + b"\n")
+
+            got = list(read_labelled(path, on_reject))
+            labels = Counter(lab for p in got for lab in p.labels)
+            files.append({"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                          "pages": len(got), "rejected": len(bad), "sources": len({p.group for p in got}),
+                          "labels": {lab: labels.get(lab, 0) for lab in LABELS}})
+            click.echo(f"{path}: {len(got)} pages, {sum(labels.values())} blocks, {len(bad)} records skipped",
+                       err=True)
+            pages.extend(got)
+    return pages, files
+
+
+def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int, temperature: float,
+               public: bool = True, user_files: Sequence[dict] = ()) -> None:
     """The model card: data, licences, held-out-fold metrics, versions, the exact command."""
     cv = result["cv_decoded"]
+    public_rows = [
+        "| dragnet_train (Moz, 966 pages) | rendered to lines (full page, scraper-like trimmed span, gold "
+        "text alone), labels aligned to the gold article / comments | AGPLv3 |",
+        "| cleaneval (dev + final) | editorial vs boilerplate by alignment with the gold | none stated |",
+        "| bbc_news | clean editorial pages | research use, copyright BBC |",
+        "| youtube_spam | spam and ham comments inserted into real Dragnet threads (3 rounds of draws); "
+        "spam-vs-comment lexicon column | cite Alberto et al. 2015 |",
+        "| sms_spam (UCI SMS Spam Collection) | spam-vs-comment lexicon column only | not stated |",
+    ] if public else []
+    user_rows = [
+        f"| {f['file']} (your labelled pages: {f['pages']} pages from {f['sources']} sources, "
+        f"{f['rejected']} records skipped; sha256 {f['sha256'][:16]}) | blocks as labelled: "
+        + ", ".join(f"{n} {lab}" for lab, n in f["labels"].items()) + " | yours |"
+        for f in user_files
+    ]
     lines = [
         "# newswinnow text model card", "",
         f"- Trained: {date.today().isoformat()} with `{command}`",
@@ -201,15 +253,10 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
         f"{ENSEMBLE_SIZE} networks averaged (also in every cross-validation fold), temperature {temperature}",
         f"- {n_rows} blocks from {n_pages} pages; {result['folds']}-fold cross-validation grouped by source "
         "domain (pages of one site never straddle train and test)",
-        "", "## Training data (read from `../shared/corpora`, never copied into the repo)", "",
+        "", "## Training data (" + ("read from `../shared/corpora`, never copied into the repo"
+                                     if public else "your labelled files only, no public corpus") + ")", "",
         "| data set | used as | licence |", "|---|---|---|",
-        "| dragnet_train (Moz, 966 pages) | rendered to lines (full page, scraper-like trimmed span, gold "
-        "text alone), labels aligned to the gold article / comments | AGPLv3 |",
-        "| cleaneval (dev + final) | editorial vs boilerplate by alignment with the gold | none stated |",
-        "| bbc_news | clean editorial pages | research use, copyright BBC |",
-        "| youtube_spam | spam and ham comments inserted into real Dragnet threads (3 rounds of draws); "
-        "spam-vs-comment lexicon column | cite Alberto et al. 2015 |",
-        "| sms_spam (UCI SMS Spam Collection) | spam-vs-comment lexicon column only | not stated |",
+        *public_rows, *user_rows,
         "", "## Held-out-fold results, after sequence decoding (all pages)", "",
         metrics.markdown_report(cv["overall"]["report"], np.array(cv["overall"]["confusion"])),
         "", f"Macro-F1 {cv['overall']['macro_f1']:.3f}.", "",
@@ -235,16 +282,40 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
 @click.option("--max-epochs", type=int, default=MAX_EPOCHS, show_default=True)
 @click.option("--metrics-json", type=click.Path(path_type=Path), help="Also write the CV metrics here.")
 @click.option("--save-oof", type=click.Path(path_type=Path), help="Save out-of-fold logits and labels (.npz).")
-def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs, metrics_json, save_oof):
-    """Train the plain-text block model on the real corpora."""
+@click.option("--labelled", "labelled", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
+              help="Your own labelled pages (JSONL, see training/user_data.py); repeatable. Added to the public "
+                   "corpora, or used alone with --no-public.")
+@click.option("--no-public", is_flag=True, help="Train on the --labelled files only (no public corpora).")
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write unusable records of the --labelled files here, verbatim.")
+def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs, metrics_json, save_oof,
+         labelled, no_public, rejects):
+    """Train the plain-text block model on the real corpora and/or your own labelled pages."""
     command = "newswinnow train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     t0 = time.time()
-    pages = load_pages(corpora_dir, DRAGNET_VARIANTS, bbc_pages, seed=seed, max_dragnet=max_dragnet)
+    if no_public and not labelled:
+        raise click.UsageError("--no-public needs at least one --labelled FILE")
+    pages = [] if no_public else load_pages(corpora_dir, DRAGNET_VARIANTS, bbc_pages, seed=seed,
+                                            max_dragnet=max_dragnet)
+    user_pages, user_files = read_user_files(labelled, rejects)
+    pages = pages + user_pages
+    if not pages:
+        raise click.ClickException("no usable labelled page to train on")
     M = featurize(pages)
+    n_groups = len(set(M.groups.tolist()))
+    if folds >= 2 and n_groups < folds:
+        raise click.ClickException(
+            f"{folds}-fold cross-validation needs pages from at least {folds} sources, got {n_groups} "
+            "(give records a 'source' or 'url', or lower --folds; --folds 0 skips the evaluation)")
+    if n_groups < 2:
+        raise click.ClickException("the lexicon's out-of-fold scores need pages from at least 2 sources "
+                                   "(give records a 'source' or 'url')")
     click.echo(f"{len(M.pages)} pages, {len(M.y)} blocks, {M.X.shape[1]} features "
                f"({time.time() - t0:.0f}s); label counts {np.bincount(M.y, minlength=4).tolist()}", err=True)
+    spam = [] if no_public else lexicon.spam_examples(corpora_dir)
+    spam += [(t, True) for p in user_pages for t, lab in zip(p.texts, p.labels) if lab == "spam"]
     scorer, oof = lexicon.fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed,
-                                       spam=lexicon.spam_examples(corpora_dir))
+                                       folds=min(lexicon.OOF_FOLDS, n_groups), spam=spam)
     M.set_lexical(oof)
     click.echo(f"lexicon: {len(scorer.words)} words ({time.time() - t0:.0f}s)", err=True)
     result: dict = {"folds": folds}
@@ -267,11 +338,13 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     model.prior = label_prior(M.y)
     model.meta = {"version": "1.0", "trained": date.today().isoformat(), "command": command,
                   "sklearn": sklearn.__version__, "rows": int(len(M.y)), "pages": len(M.pages),
-                  "hidden_layers": list(HIDDEN_LAYERS)}
+                  "hidden_layers": list(HIDDEN_LAYERS), "public_corpora": not no_public,
+                  "labelled": user_files}
     model.save(out)
     click.echo(f"wrote {out}.json / {out}.npz ({time.time() - t0:.0f}s)", err=True)
     if folds >= 2:
-        write_card(card, result, command, len(M.y), len(M.pages), temperature)
+        write_card(card, result, command, len(M.y), len(M.pages), temperature, public=not no_public,
+                   user_files=user_files)
         click.echo(f"wrote {card}", err=True)
         if metrics_json:
             metrics_json.write_text(json.dumps(dict(result.items()), indent=1))

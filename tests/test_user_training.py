@@ -1,0 +1,135 @@
+"""Training on users' own labelled pages: ``newswinnow train --labelled FILE [--no-public]``."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from training.user_data import Reject, page_from_record, read_labelled
+
+
+def _write(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    return path
+
+
+def test_both_record_shapes_read_alike(tmp_path: Path) -> None:
+    texts = ["Home | News", "The council voted  on Tuesday.", "   ", "Great article, thanks!"]
+    labels = ["boilerplate", "editorial", "editorial", "comment"]
+    flat = {"id": "p1", "source": "example.org", "texts": texts, "labels": labels}
+    blocks = {"id": "p1", "url": "https://www.news.example.org/a?b=1",
+              "blocks": [{"text": t, "label": lab, "proba": {}} for t, lab in zip(texts, labels)]}
+    path = _write(tmp_path / "mine.jsonl", [json.dumps(flat).encode(), json.dumps(blocks).encode()])
+    a, b = list(read_labelled(path))
+    # Whitespace collapsed as the feature pass sees it; the empty block is dropped with its label.
+    assert a.texts == b.texts == ["Home | News", "The council voted on Tuesday.", "Great article, thanks!"]
+    assert a.labels == b.labels == ["boilerplate", "editorial", "comment"]
+    assert a.group == "example.org" and b.group == "example.org"  # url -> registered domain
+    assert a.corpus == "mine"
+
+
+def test_group_falls_back_to_the_id_then_the_line(tmp_path: Path) -> None:
+    recs = [{"id": 0, "texts": ["x"], "labels": ["editorial"]}, {"texts": ["y"], "labels": ["comment"]}]
+    path = _write(tmp_path / "f.jsonl", [json.dumps(r).encode() for r in recs])
+    first, second = read_labelled(path)
+    assert (first.id, first.group) == ("0", "0")
+    assert (second.id, second.group) == ("f:2", "f:2")
+
+
+@pytest.mark.parametrize(("record", "reason"), [
+    (b'{"texts": ["a"], "labels": ["news"]}', "unknown_label"),
+    (b'{"texts": ["a", "b"], "labels": ["comment"]}', "length_mismatch"),
+    (b'{"texts": ["a"]}', "missing_texts_or_labels"),
+    (b'{"texts": [3], "labels": ["spam"]}', "non_string_text"),
+    (b'{"texts": [" "], "labels": ["spam"]}', "empty_page"),
+    (b'{"blocks": "nope"}', "bad_blocks"),
+    (b'["texts"]', "not_an_object"),
+    (b'{"texts": ["a"], "labels": ["spam"]', "bad_json"),
+    (b'{"texts": ["\xff"], "labels": ["spam"]}', "invalid_utf8"),
+])
+def test_bad_records_are_rejected_with_a_reason_and_the_rest_is_read(tmp_path: Path, record: bytes,
+                                                                     reason: str) -> None:
+    good = b'{"id": "ok", "texts": ["fine"], "labels": ["editorial"]}'
+    path = _write(tmp_path / "f.jsonl", [good, record, b"", good])
+    rejects: list[Reject] = []
+    pages = list(read_labelled(path, rejects.append))
+    assert [p.id for p in pages] == ["ok", "ok"]
+    assert len(rejects) == 1
+    assert rejects[0].line == 2 and rejects[0].reason.startswith(reason + ":")
+    assert rejects[0].raw == record + b"\n"
+
+
+def test_page_from_record_keeps_labels_aligned() -> None:
+    page = page_from_record({"texts": ["a", "", "b", "c"], "labels": ["spam", "comment", "comment", "editorial"]},
+                            "d", "c")
+    assert list(zip(page.texts, page.labels)) == [("a", "spam"), ("b", "comment"), ("c", "editorial")]
+
+
+def test_no_public_needs_labelled_files(run_cli) -> None:
+    r = run_cli(["train", "--no-public", "--folds", "0"])
+    assert r.returncode == 2 and "--labelled" in r.stderr
+
+
+def test_too_few_sources_for_the_folds_is_a_clear_error(run_cli, tmp_path: Path) -> None:
+    recs = [{"id": f"p{i}", "source": "one.example", "texts": ["Some text here.", "Nice post!"],
+             "labels": ["editorial", "comment"]} for i in range(4)]
+    path = _write(tmp_path / "f.jsonl", [json.dumps(r).encode() for r in recs])
+    r = run_cli(["train", "--no-public", "--labelled", path, "--folds", "3", "--out", tmp_path / "m"])
+    assert r.returncode == 1
+    assert "at least 3 sources, got 1" in r.stderr
+    assert not (tmp_path / "m.json").exists()
+
+
+@pytest.fixture(scope="module")
+def dragnet_pages() -> list:
+    root = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "dragnet_train"
+    if not root.is_dir():
+        pytest.skip("../shared/corpora/dragnet_train is not present")
+    from training import corpora
+    pages = [p for _, p in zip(range(80), corpora.read_dragnet(root, variant="trimmed"))]
+    return pages
+
+
+def test_a_model_trained_on_your_labels_uses_them(run_cli, tmp_path: Path, dragnet_pages: list) -> None:
+    """A user who calls reader comments `spam` gets a model that labels threads `spam`, never
+    `comment` - which only happens if the user's labels, not the shipped model, drove training."""
+    train, test = dragnet_pages[:50], [p for p in dragnet_pages[50:] if "comment" in p.labels]
+    assert len(test) >= 3
+    lines = []
+    for i, p in enumerate(train):
+        labels = ["spam" if lab == "comment" else lab for lab in p.labels]
+        rec = ({"id": p.id, "source": p.group, "texts": p.texts, "labels": labels} if i % 2 else
+               {"id": p.id, "url": f"http://{p.group}/", "blocks": [{"text": t, "label": lab}
+                                                                    for t, lab in zip(p.texts, labels)]})
+        lines.append(json.dumps(rec).encode())
+    bad = b'{"texts": ["a"], "labels": ["news"]}'
+    user = _write(tmp_path / "mine.jsonl", [*lines[:10], bad, *lines[10:]])
+    out, card, rejects = tmp_path / "m", tmp_path / "card.md", tmp_path / "rejects.jsonl"
+    r = run_cli(["train", "--no-public", "--labelled", user, "--rejects", rejects, "--folds", "2",
+                 "--max-epochs", "20", "--out", out, "--card", card], timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "mine.jsonl:11: record skipped: unknown_label" in r.stderr
+    assert rejects.read_bytes() == bad + b"\n"
+    text = card.read_text()
+    assert "your labelled files only, no public corpus" in text and "mine.jsonl" in text
+    assert "dragnet_train" not in text
+    meta = json.loads((tmp_path / "m.json").read_text())["meta"]
+    assert meta["public_corpora"] is False
+    assert meta["labelled"][0]["pages"] == 50 and meta["labelled"][0]["rejected"] == 1
+
+    records = "".join(json.dumps({"id": p.id, "text": "\n".join(p.texts)}) + "\n" for p in test)
+    gold = [lab for p in test for lab in p.labels]
+    mine = run_cli(["classify", "--model", tmp_path / "m.json", "-"], stdin=records)
+    shipped = run_cli(["classify", "-"], stdin=records)
+    assert mine.returncode == 0 and shipped.returncode == 0
+    mine_labels = [b["label"] for line in mine.stdout.splitlines() for b in json.loads(line)["blocks"]]
+    shipped_labels = [b["label"] for line in shipped.stdout.splitlines() for b in json.loads(line)["blocks"]]
+    assert len(mine_labels) == len(gold) == len(shipped_labels)
+    on_threads = Counter(m for m, g in zip(mine_labels, gold) if g == "comment")
+    shipped_on_threads = Counter(s for s, g in zip(shipped_labels, gold) if g == "comment")
+    assert shipped_on_threads["comment"] > 0.5 * sum(shipped_on_threads.values())  # the pages do have threads
+    assert "comment" not in mine_labels
+    assert on_threads["spam"] > 0.3 * sum(on_threads.values())
