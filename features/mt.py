@@ -24,6 +24,7 @@ numbered_tag_pair               placeholder                   0.9     "{/0}"
 numbered_slot                   placeholder                   0.6     "{0}"
 printf_slot                     placeholder                   0.6     "%s", "%d", "%1$s"
 double_brace                    placeholder                   0.6     "{{", "}}"
+spintax                         spintax                       0.9     "{best|greatest|finest}" (spinner template)
 html_close_tag                  leaked_markup                 0.8     "</span>"
 html_open_tag                   leaked_markup                 0.8     "<span class=", "<p>"
 html_attribute                  leaked_markup                 0.7     'class="', 'href="'

@@ -58,6 +58,7 @@ KINDS = (
     "foreign_script",
     "broken_spacing",
     "currency_spacing",
+    "spintax",
 )
 
 
@@ -188,6 +189,14 @@ PATTERNS: tuple[ArtefactPattern, ...] = (
     _p("double_brace", "placeholder",
        r"\{\{[^{}\n]{0,40}\}\}|\{\{|\}\}", 0.6,
        "'{{name}}' template placeholders left unrendered in machine-generated pages."),
+    # --- spintax ----------------------------------------------------------------------------
+    _p("spintax", "spintax",
+       r"\{[A-Za-z][A-Za-z' -]{0,39}(?:\|[A-Za-z][A-Za-z' -]{0,39})+\}", 0.9,
+       "Unexpanded spin syntax '{best|greatest|finest}': article spinners (the auto-blogs LABELS.md "
+       "describes) write one template and pick an alternative per brace, and some publish the template "
+       "raw. Alternatives must be words without a space after the bar, so set notation ('{x | x > 0}') "
+       "and code do not match; the whole of ../shared/corpora (news, comments, WMT text, HTML) holds one "
+       "such string, '{node|short}', inside page markup."),
     # --- leaked_markup ---------------------------------------------------------------------
     _p("html_close_tag", "leaked_markup",
        r"</[A-Za-z][A-Za-z0-9]{0,9}>", 0.8,
