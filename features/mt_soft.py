@@ -441,9 +441,16 @@ def prose_mask(ng: Ngrams) -> np.ndarray:
     return (ng.words >= MIN_WORDS) & (ng.function_words >= MIN_FUNCTION_SHARE * np.maximum(ng.words, 1))
 
 
+def _counts_of_sorted(block: np.ndarray, n_blocks: int) -> np.ndarray:
+    """``np.bincount(block, minlength=n_blocks)`` of an ascending ``block``: a binary search per
+    block instead of a pass over every n-gram."""
+    return np.diff(np.searchsorted(block, np.arange(n_blocks + 1)))
+
+
 def ngram_counts(ng: Ngrams, n_blocks: int) -> np.ndarray:
-    """Unigrams + pairs per block (the ``n`` of ``z = w . counts / sqrt(n)``)."""
-    return (np.bincount(ng.uni_block, minlength=n_blocks) + np.bincount(ng.pair_block, minlength=n_blocks)
+    """Unigrams + pairs per block (the ``n`` of ``z = w . counts / sqrt(n)``); the n-grams of
+    ``symbol_ngrams`` come in text order, so their blocks ascend."""
+    return (_counts_of_sorted(ng.uni_block, n_blocks) + _counts_of_sorted(ng.pair_block, n_blocks)
             ).astype(np.float64)
 
 

@@ -487,3 +487,13 @@ def test_benchmark_bootstrap_interval_holds_the_auc() -> None:
     assert hi2 - lo2 > hi - lo
     assert bootstrap_auc(y, s) == (lo, hi)
     assert bootstrap_auc(y, np.where(y, 1.0, 0.0)) == (1.0, 1.0)
+
+
+def test_ngram_counts_equal_a_bincount() -> None:
+    """The per-block n-gram counts (searched in the ascending blocks) are what a bincount gives,
+    also with empty blocks and blocks without pairs."""
+    texts = ["", *_TOKEN_REUSE_TEXTS, "", "Word", "$", "a b c d. E f g!"]
+    ng = symbol_ngrams(texts)
+    want = np.bincount(ng.uni_block, minlength=len(texts)) + np.bincount(ng.pair_block, minlength=len(texts))
+    assert np.array_equal(mt_soft.ngram_counts(ng, len(texts)), want.astype(np.float64))
+    assert want[0] == 0 and want[-1] > 0
