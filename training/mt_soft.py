@@ -154,6 +154,10 @@ ROUNDTRIP_WEIGHT = 0.1
 CALIBRATION_PAGE_SIZES = (5, 40)
 SEED = 0
 MAX_ITER = 5000
+# Page AUCs come with a stratified bootstrap 95% interval (MT and human pages resampled apart,
+# seeded). Pages of one document are correlated, so the interval is if anything too narrow.
+BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_SEED = 0
 
 
 # Words of the frequency count: letters only (a word with an apostrophe is a function word or
@@ -214,6 +218,24 @@ def fit_blocks(X: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, keep: np
     """L2 logistic regression on the kept columns, with per-sample weights."""
     model = LogisticRegression(C=c, max_iter=MAX_ITER)
     return model.fit(X[:, keep], y, sample_weight=weight)
+
+
+def bootstrap_auc(y: np.ndarray, scores: np.ndarray, resamples: int = BOOTSTRAP_RESAMPLES,
+                  seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
+    """2.5% and 97.5% quantiles of the ROC-AUC over stratified resamples of the pages."""
+    rng = np.random.default_rng(seed)
+    pos, neg = scores[y], scores[~y]
+    aucs = np.empty(resamples)
+    for i in range(resamples):
+        p = rng.choice(pos, len(pos))
+        q = rng.choice(neg, len(neg))
+        # AUC = P(MT page > human page), ties half: from the sorted human scores.
+        q.sort()
+        below = np.searchsorted(q, p, side="left")
+        ties = np.searchsorted(q, p, side="right") - below
+        aucs[i] = (below + 0.5 * ties).sum() / (len(p) * len(q))
+    lo, hi = np.quantile(aucs, [0.025, 0.975])
+    return float(lo), float(hi)
 
 
 def group_weights(groups: np.ndarray) -> np.ndarray:

