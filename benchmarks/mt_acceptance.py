@@ -45,6 +45,7 @@ from classifier.parallel import BATCH_RECORDS  # noqa: E402
 from features import mt_soft  # noqa: E402
 from features.mt import mt_artefacts  # noqa: E402
 from training.mt_corpora import make_pages, read_htmt, read_mqm_ted, read_roundtrips  # noqa: E402
+from training.mt_soft import bootstrap_auc  # noqa: E402
 
 DEFAULT_CORPORA = REPO.parent / "shared" / "corpora"
 DEFAULT_SEEDS = REPO.parent / "shared" / "seeds"
@@ -63,11 +64,8 @@ SEED_MARGIN = 0.3
 MAX_HUMAN_SEED_RATE = 0.02
 MAX_FALSE_ALARM_RATE = 0.005
 MIN_PAGE_AUC = 0.72
-# Page AUCs come with a stratified bootstrap 95% interval (MT and human pages resampled apart,
-# seeded): 28 human pages of 5 talks cannot pin a figure to +-0.05. Pages of one document are
-# correlated, so the interval is if anything too narrow.
-BOOTSTRAP_RESAMPLES = 1000
-BOOTSTRAP_SEED = 0
+# Page AUCs come with a stratified bootstrap 95% interval (training.mt_soft.bootstrap_auc):
+# 28 human pages of 5 talks cannot pin a figure to +-0.05.
 MAX_OVERHEAD = 0.15
 # Speed is CPU time of this (single) process: on the 2 shared cores wall time swung so much that
 # the artefact overhead read -4%, +6% and +16% in three runs of one build (2026-12-03).
@@ -84,24 +82,6 @@ def classify_sentence_pages(clf: Classifier, pages: list) -> tuple[np.ndarray, n
             line_mt.append(b["mt"])
             line_page.append(i)
     return np.array(page_scores), np.array(line_mt), np.array(line_page, dtype=np.int64)
-
-
-def bootstrap_auc(y: np.ndarray, scores: np.ndarray, resamples: int = BOOTSTRAP_RESAMPLES,
-                  seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
-    """2.5% and 97.5% quantiles of the ROC-AUC over stratified resamples of the pages."""
-    rng = np.random.default_rng(seed)
-    pos, neg = scores[y], scores[~y]
-    aucs = np.empty(resamples)
-    for i in range(resamples):
-        p = rng.choice(pos, len(pos))
-        q = rng.choice(neg, len(neg))
-        # AUC = P(MT page > human page), ties half: from the sorted human scores.
-        q.sort()
-        below = np.searchsorted(q, p, side="left")
-        ties = np.searchsorted(q, p, side="right") - below
-        aucs[i] = (below + 0.5 * ties).sum() / (len(p) * len(q))
-    lo, hi = np.quantile(aucs, [0.025, 0.975])
-    return float(lo), float(hi)
 
 
 def auc_report(clf: Classifier, pages: list, name: str) -> dict:

@@ -127,16 +127,88 @@ _ENDS_SENTENCE[[_PUNCT_BASE + PUNCTUATION.index(c) for c in ".?!"]] = True
 _FULL_STOP_CLASS, _COMMA_CLASS = _PUNCT + PUNCTUATION.index("."), _PUNCT + PUNCTUATION.index(",")
 # Function words: a hash table of their polynomial hashes (features.tokens), rows 1 + index.
 _FW_TABLE = HashVocab(FUNCTION_WORDS)
-_APOSTROPHE, _RIGHT_QUOTE = ord("'"), 0x2019
+_APOSTROPHE, _RIGHT_QUOTE, _DOLLAR = ord("'"), 0x2019, ord("$")
 # The same words as the feature pass's tokens spell them (either apostrophe): variant row -> row.
 _FW_VARIANT_WORDS = [*FUNCTION_WORDS, *(w.replace("'", "\u2019") for w in FUNCTION_WORDS if "'" in w)]
 _FW_VARIANTS = HashVocab(_FW_VARIANT_WORDS)
 _FW_INDEX = {w: i + 1 for i, w in reversed(list(enumerate(FUNCTION_WORDS)))}  # word -> row (first wins)
 # Frequent words (features/mt_soft_data.py): symbol ids after the shapes, rows 1 + index.
 _FREQ_BASE = _SHAPE_BASE + len(SHAPES)
-_FREQ_TABLE = HashVocab(FREQUENT_WORDS) if FREQUENT_WORDS else None
+
+
+class OneProbeTable:
+    """Word hash -> ``offset`` + 1 + index in ``words`` (0: absent) with a single probe per hash.
+
+    A collision-free ("perfect") hash table: the slot is ``(hash * mult) >> shift``, and
+    ``mult`` is searched (deterministically) at build time until no two words share a slot. A
+    lookup is then one gather and one compare for the whole batch; ``HashVocab`` needs up to
+    a handful of probe rounds, each a few passes, and the frequent-word lookup was the
+    largest single cost of ``symbol_ngrams``. Meant for small vocabularies (hundreds of words).
+    """
+
+    SLOTS_PER_WORD = 64  # a sparse table: a random multiplier is collision-free often enough
+    MAX_TRIES = 1000
+
+    def __init__(self, words: Sequence[str], offset: int = 0):
+        first: dict[str, int] = {}
+        for i, w in enumerate(words):
+            first.setdefault(w, offset + i + 1)  # first row wins, as in HashVocab
+        uniq = list(first)
+        hashes = HashVocab._word_hashes(uniq)
+        rows = np.array([first[w] for w in uniq], dtype=np.int64)
+        bits = max(4, int(np.ceil(np.log2(max(len(uniq), 1) * self.SLOTS_PER_WORD))))
+        self._shift = np.uint64(64 - bits)
+        rng = np.random.default_rng(0)
+        for _ in range(self.MAX_TRIES):
+            mult = np.uint64(int(rng.integers(1, 1 << 62)) * 2 + 1)
+            slots = ((hashes * mult) >> self._shift).astype(np.int64)
+            if len(np.unique(slots)) == len(slots):
+                break
+        else:  # pragma: no cover - needs a vocabulary far larger than this class is for
+            raise ValueError(f"no collision-free table for {len(uniq)} words")
+        self._mult = mult
+        self._keys = np.zeros(1 << bits, dtype=np.uint64)
+        self._rows = np.zeros(1 << bits, dtype=np.int64)
+        self._keys[slots] = hashes
+        self._rows[slots] = rows
+
+    def lookup(self, hashes: np.ndarray) -> np.ndarray:
+        """Row of each hash (0 when absent; an empty slot holds key 0 and row 0)."""
+        slot = ((hashes * self._mult) >> self._shift).astype(np.intp)
+        return np.where(np.take(self._keys, slot) == hashes, np.take(self._rows, slot), 0)
+
+
+# Frequent word -> 1 + its symbol id (as a function word's row is 1 + its symbol id).
+_FREQ_ONE_PROBE = OneProbeTable(FREQUENT_WORDS, offset=_FREQ_BASE) if FREQUENT_WORDS else None
 _FW_VARIANT_ROW = np.array([0, *range(1, len(FUNCTION_WORDS) + 1),
                             *(i + 1 for i, w in enumerate(FUNCTION_WORDS) if "'" in w)], dtype=np.int64)
+
+
+def _shape_tables() -> tuple[np.ndarray, np.ndarray]:
+    """A word's shape from seven yes/no facts, as tables over their 128 combinations (bit 0:
+    longer than LONG_WORD, 1: holds an apostrophe, 2: first letter upper-case, 3: first word of
+    its block, 4: second letter upper-case too, 5: starts with a digit, 6: long enough for an
+    ending): one gather per batch instead of a pass per rule. Later rules win, as written here.
+    Second table: the word is a plain lower-case word whose ending may class it instead."""
+    shape = np.zeros(128, dtype=np.int64)
+    candidate = np.zeros(128, dtype=bool)
+    for b in range(128):
+        long_, apos, up0, first, up1, digit, suffix_long = ((b >> k) & 1 for k in range(7))
+        s = LONG if long_ else SHORT
+        if apos:
+            s = CONTRACTION
+        if up0:
+            s = CAP_FIRST if first else CAP
+        if up0 and up1:
+            s = ACRONYM
+        if digit:
+            s = NUM
+        shape[b] = s
+        candidate[b] = s in (LONG, SHORT) and bool(suffix_long)
+    return shape, candidate
+
+
+_SHAPE_OF_BITS, _SUFFIX_CANDIDATE_BITS = _shape_tables()
 
 
 def _is_digit(c: np.ndarray) -> np.ndarray:
@@ -152,7 +224,7 @@ def _suffix_shapes(cpl: np.ndarray, we: np.ndarray, shape: np.ndarray, candidate
     end = we[idx]
     code = np.zeros(len(idx), dtype=np.int64)
     for k in range(_SUFFIX_SPAN, 0, -1):  # candidates have >= _SUFFIX_SPAN characters
-        code = code * _LETTERS + _LETTER_OF[np.minimum(cpl[end - k], _ASCII - 1)]
+        code = code * _LETTERS + np.take(_LETTER_OF, np.minimum(np.take(cpl, end - k), _ASCII - 1))
     new = _SUFFIX_TABLE[code]
     got = new >= 0
     shape = shape.copy()
@@ -192,13 +264,13 @@ def _function_word_rows(cpl: np.ndarray, cls: np.ndarray, ws: np.ndarray,
 
 
 def _frequent_rows(hashes: np.ndarray, fw: np.ndarray) -> np.ndarray:
-    """1 + index in FREQUENT_WORDS of each word (by its hash), 0 for other words; only words
-    that are no function word are looked up (about half of them: half the probes)."""
-    rows = np.zeros(len(hashes), dtype=np.int64)
-    if _FREQ_TABLE is None or not len(hashes):
-        return rows
-    other = np.flatnonzero(fw == 0)
-    rows[other] = _FREQ_TABLE.lookup(hashes[other])
+    """1 + symbol id of each word (by its hash) that is one of FREQUENT_WORDS, 0 for other
+    words and for function words (``fw`` > 0): so ``fw + freq`` is 1 + the symbol id of every
+    word kept as itself."""
+    if _FREQ_ONE_PROBE is None or not len(hashes):
+        return np.zeros(len(hashes), dtype=np.int64)
+    rows = _FREQ_ONE_PROBE.lookup(hashes)  # one probe for all words beats two passes to pick some
+    np.multiply(rows, fw == 0, out=rows)  # a product: several times faster than a masked store
     return rows
 
 
@@ -231,21 +303,30 @@ def _lower_same_length(text: str) -> str:
 
 
 def _merge_over(joins: np.ndarray, ws: np.ndarray, we: np.ndarray, fw: np.ndarray, freq: np.ndarray,
-                cpl: np.ndarray, cls: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                cpl: np.ndarray, cls: np.ndarray, block: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Words that meet at a joining mark (``joins``: its positions) merged into one word; the
     function-word rows of merged words computed again (from their few characters); a merged
     word holds an apostrophe, so it is no frequent word."""
-    with_prev = np.zeros(len(ws), dtype=bool)
-    with_prev[1:] = (we[:-1] + 1 == ws[1:]) & np.isin(we[:-1], joins)
-    head = np.flatnonzero(~with_prev)
-    tail = np.append(head[1:], len(ws)) - 1
-    merged = head[tail > head]
-    ws, we, fw, freq = ws[head], we[tail], fw[head].copy(), freq[head].copy()
-    freq[np.searchsorted(head, merged)] = 0
-    for g in np.searchsorted(head, merged).tolist():
+    if len(ws) < 2:
+        return ws, we, fw, freq, block
+    # The word ending at each mark, found by binary search (the marks are few, the words many).
+    left = np.minimum(np.searchsorted(we, joins), len(ws) - 2)
+    meets = (left >= 0) & (we[left] == joins) & (ws[left + 1] == joins + 1)
+    drop = np.unique(left[meets] + 1)  # words that continue the one before them
+    if not len(drop):
+        return ws, we, fw, freq, block
+    # Deleting the few continuations (the end: the few ends before them) copies each array
+    # once; gathering the many kept words cost several times more.
+    ws, we, fw, freq, block = (np.delete(ws, drop), np.delete(we, drop - 1), np.delete(fw, drop),
+                               np.delete(freq, drop), np.delete(block, drop))
+    # A continuation with k others before it collapses onto the kept word at (d - 1) - k.
+    heads = np.unique(drop - 1 - np.arange(len(drop)))
+    freq[heads] = 0
+    for g in heads.tolist():
         chars = np.where(cls[ws[g]: we[g]] == _APOS, _APOSTROPHE, cpl[ws[g]: we[g]])
         fw[g] = _FW_INDEX.get(chars.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass"), 0)
-    return ws, we, fw, freq
+    return ws, we, fw, freq, block
 
 
 def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngrams:
@@ -262,19 +343,28 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
         np.cumsum(lengths[:-1] + 1, out=starts[1:])
     joined = "\n".join(texts)
     cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    reuse = tokens is not None and len(tokens.cp) == len(cp)
+    reuse = (tokens is not None and len(tokens.cp) == len(cp)
+             and int(np.count_nonzero(tokens.newline)) == n - 1)  # the same blocks
     if reuse:
         cpl = tokens.cp  # lower-cased by str.lower, same length: what _lower_same_length gives
     else:
         cpl = np.frombuffer(_lower_same_length(joined).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    cls = _CLASS[cpl]
+    cls = np.take(_CLASS, cpl)  # np.take: about twice as fast as indexing for a large gather
     n_cp = len(cpl)
     mpos = np.flatnonzero(cls >= _APOS)
     mcls = cls[mpos]
     apos = mpos[mcls == _APOS]
     if reuse:
-        is_word = WORD_CHAR[cpl[tokens.starts]]  # not the "$" and newline tokens
+        dollar = np.take(cpl, tokens.starts) == _DOLLAR
+        is_word = ~(tokens.newline | dollar)  # not the "$" and newline tokens
         ws, we = tokens.starts[is_word], tokens.ends[is_word]
+        # Block of each word: the words between two newline tokens (a repeat, no binary search).
+        bounds = np.concatenate(([-1], np.flatnonzero(tokens.newline), [len(tokens)]))
+        words = np.diff(bounds) - 1
+        dollars = np.flatnonzero(dollar)
+        if len(dollars):
+            words -= np.bincount(np.searchsorted(bounds, dollars) - 1, minlength=n)
+        w_block = np.repeat(np.arange(n), words)
         if tokens.function_words is not None:  # looked up by the feature pass already
             fw = tokens.function_words[is_word]
         else:
@@ -286,33 +376,37 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
         odd = odd[(odd > 0) & (odd < n_cp - 1)]
         odd = odd[(cls[odd - 1] == _WORD) & (cls[odd + 1] == _WORD)]
         if len(odd):
-            ws, we, fw, freq = _merge_over(odd, ws, we, fw, freq, cpl, cls)
+            ws, we, fw, freq, w_block = _merge_over(odd, ws, we, fw, freq, cpl, cls, w_block)
+            words = np.bincount(w_block, minlength=n)
     else:
         ws, we = _word_spans(cls)
         fw, hashes = _function_word_rows(cpl, cls, ws, we)
         freq = _frequent_rows(hashes, fw)
+        w_block = np.searchsorted(starts, ws, side="right") - 1
+        words = np.bincount(w_block, minlength=n)
     wlen = we - ws
     # Case from the first two characters of each word only (gathers, not passes over the text).
-    upper0 = cp[ws] != cpl[ws]
+    upper0 = np.take(cp, ws) != np.take(cpl, ws)
     second = np.minimum(ws + 1, max(n_cp - 1, 0))
-    upper1 = cp[second] != cpl[second]
+    upper1 = np.take(cp, second) != np.take(cpl, second)
     # Marks: punctuation and apostrophes; an apostrophe inside a word belongs to the word.
     has_apos = np.zeros(len(ws), dtype=bool)
     if len(apos) and len(ws):
         owner = np.searchsorted(ws, apos, side="right") - 1
         inside = (owner >= 0) & (apos < we[np.maximum(owner, 0)])
         has_apos[owner[inside]] = True
-    w_block = np.searchsorted(starts, ws, side="right") - 1
     first = np.ones(len(ws), dtype=bool)
     first[1:] = w_block[1:] != w_block[:-1]
-    shape = np.where(wlen > LONG_WORD, LONG, SHORT)
-    shape = np.where(has_apos, CONTRACTION, shape)
-    shape = np.where(upper0 & first, CAP_FIRST, np.where(upper0, CAP, shape))
-    shape = np.where(upper0 & upper1 & (wlen >= 2), ACRONYM, shape)
-    shape = np.where(_is_digit(cpl[ws]), NUM, shape)
-    shape = _suffix_shapes(cpl, we, shape, ((shape == LONG) | (shape == SHORT)) & (fw == 0) & (freq == 0)
-                           & (wlen >= max(MIN_SUFFIX_WORD, _SUFFIX_SPAN)))
-    wid = np.where(fw > 0, fw - 1, np.where(freq > 0, _FREQ_BASE + freq - 1, shape))
+    bits = (wlen > LONG_WORD).view(np.uint8) | (has_apos.view(np.uint8) << 1)
+    bits |= upper0.view(np.uint8) << 2
+    bits |= first.view(np.uint8) << 3
+    bits |= (upper1 & (wlen >= 2)).view(np.uint8) << 4
+    bits |= _is_digit(cpl[ws]).view(np.uint8) << 5
+    bits |= (wlen >= max(MIN_SUFFIX_WORD, _SUFFIX_SPAN)).view(np.uint8) << 6
+    shape = np.take(_SHAPE_OF_BITS, bits)
+    kept = fw + freq  # 1 + symbol id of a function or frequent word, else 0
+    shape = _suffix_shapes(cpl, we, shape, np.take(_SUFFIX_CANDIDATE_BITS, bits) & (kept == 0))
+    wid = np.where(kept > 0, kept - 1, shape)
     ppos, pcls = mpos, mcls
     if len(ppos):
         # Not the "." / "," inside a number, not an apostrophe inside a word.
@@ -338,7 +432,6 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
     same = (block[1:] == block[:-1]) & ~(_ENDS_SENTENCE[ids[:-1]] & ~_IS_MARK[ids[1:]])
     pair = (ids[:-1] * V + ids[1:])[same]
     pair_block = block[:-1][same]
-    words = np.bincount(w_block, minlength=n)
     function_words = np.bincount(w_block, weights=(fw > 0).astype(np.float64), minlength=n)
     return Ngrams(ids, block, pair, pair_block, words, function_words)
 
@@ -348,9 +441,16 @@ def prose_mask(ng: Ngrams) -> np.ndarray:
     return (ng.words >= MIN_WORDS) & (ng.function_words >= MIN_FUNCTION_SHARE * np.maximum(ng.words, 1))
 
 
+def _counts_of_sorted(block: np.ndarray, n_blocks: int) -> np.ndarray:
+    """``np.bincount(block, minlength=n_blocks)`` of an ascending ``block``: a binary search per
+    block instead of a pass over every n-gram."""
+    return np.diff(np.searchsorted(block, np.arange(n_blocks + 1)))
+
+
 def ngram_counts(ng: Ngrams, n_blocks: int) -> np.ndarray:
-    """Unigrams + pairs per block (the ``n`` of ``z = w . counts / sqrt(n)``)."""
-    return (np.bincount(ng.uni_block, minlength=n_blocks) + np.bincount(ng.pair_block, minlength=n_blocks)
+    """Unigrams + pairs per block (the ``n`` of ``z = w . counts / sqrt(n)``); the n-grams of
+    ``symbol_ngrams`` come in text order, so their blocks ascend."""
+    return (_counts_of_sorted(ng.uni_block, n_blocks) + _counts_of_sorted(ng.pair_block, n_blocks)
             ).astype(np.float64)
 
 

@@ -340,7 +340,8 @@ def _same_ngrams(a, b) -> bool:
 
 
 @pytest.mark.parametrize("extra", [[], ["it`s a \u2018twas it\u00b4s, don`t", "5\u203211 a`b`c"],
-                                   ["\u0130stanbul \u0130S big"]])
+                                   ["\u0130stanbul \u0130S big"],
+                                   ["", "$ $5 $", "x`y", "`a b`", "a`b`c`d e`f", "", "$", "don`t`s won`t"]])
 def test_symbol_ngrams_reusing_feature_tokens_equal_their_own(extra: list[str]) -> None:
     """With the feature pass's tokens the symbols are the same as computed from scratch, also when
     the tokens cannot be reused (odd apostrophes between letters, a letter whose lower case grows)."""
@@ -351,6 +352,34 @@ def test_symbol_ngrams_reusing_feature_tokens_equal_their_own(extra: list[str]) 
     reused = mt_soft.symbol_ngrams(texts, tokenize("\n".join(texts).lower()))
     assert _same_ngrams(own, reused)
     assert own.function_words.sum() > 5
+
+
+def test_symbol_ngrams_ignore_tokens_of_other_blocks() -> None:
+    """Tokens of a text as long as the batch but cut into other blocks are not reused."""
+    from features.tokens import tokenize
+
+    texts = ["The decision of", "the government, it`s"]
+    other = tokenize(" ".join(texts).lower())  # same length, one block
+    assert len(other.cp) == len("\n".join(texts))
+    assert _same_ngrams(mt_soft.symbol_ngrams(texts, other), mt_soft.symbol_ngrams(texts))
+
+
+def test_one_probe_table_finds_exactly_its_words() -> None:
+    """The one-probe frequent-word table gives the rows HashVocab gives (first row of a repeated
+    word wins), offset as asked, and 0 for every other word."""
+    from features.mt_soft_data import FREQUENT_WORDS
+    from features.tokens import HashVocab
+
+    words = [*FREQUENT_WORDS, FREQUENT_WORDS[0]]
+    table = mt_soft.OneProbeTable(words, offset=7)
+    probe = [*FREQUENT_WORDS, "zebra", "the", "governments", "decisionx", "a"]
+    hashes = HashVocab._word_hashes(probe)
+    want = HashVocab(words).lookup(hashes)
+    got = table.lookup(hashes)
+    assert np.array_equal(got, np.where(want > 0, want + 7, 0))
+    assert got[: len(FREQUENT_WORDS)].tolist() == list(range(8, 8 + len(FREQUENT_WORDS)))
+    assert not got[len(FREQUENT_WORDS):].any()
+    assert not table.lookup(np.arange(1, 5000, dtype=np.uint64)).any()
 
 
 def test_symbol_ngrams_reuse_skips_word_finding(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -458,3 +487,13 @@ def test_benchmark_bootstrap_interval_holds_the_auc() -> None:
     assert hi2 - lo2 > hi - lo
     assert bootstrap_auc(y, s) == (lo, hi)
     assert bootstrap_auc(y, np.where(y, 1.0, 0.0)) == (1.0, 1.0)
+
+
+def test_ngram_counts_equal_a_bincount() -> None:
+    """The per-block n-gram counts (searched in the ascending blocks) are what a bincount gives,
+    also with empty blocks and blocks without pairs."""
+    texts = ["", *_TOKEN_REUSE_TEXTS, "", "Word", "$", "a b c d. E f g!"]
+    ng = symbol_ngrams(texts)
+    want = np.bincount(ng.uni_block, minlength=len(texts)) + np.bincount(ng.pair_block, minlength=len(texts))
+    assert np.array_equal(mt_soft.ngram_counts(ng, len(texts)), want.astype(np.float64))
+    assert want[0] == 0 and want[-1] > 0
