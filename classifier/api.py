@@ -347,11 +347,9 @@ class Classifier:
         proba = m.predict_proba(X)
         spans = list(zip(offsets[:-1].tolist(), offsets[1:].tolist()))
         if m.transitions is not None:
-            page_probas = [proba[a:b] for a, b in spans]
-            decoded = decode.viterbi_batch(page_probas, m.prior, m.start, m.transitions)
             gate = getattr(m, "page_gate", None)  # classifier/page_gate.py: overrules has_comments
-            if gate is not None:
-                decoded = gate.apply(page_probas, decoded, m.prior, m.start, m.transitions)
+            decoded = (gate.decode if gate is not None else decode.viterbi_batch)(
+                [proba[a:b] for a, b in spans], m.prior, m.start, m.transitions)
         else:
             decoded = [np.argmax(proba[a:b], axis=1) for a, b in spans]
         if m.schema == DOM_SCHEMA_VERSION:  # decode constraints of HTML pages (classifier/html_decode.py)

@@ -111,14 +111,17 @@ BATCH_GROUP = 512
 
 
 def viterbi_batch(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np.ndarray,
-                  log_trans: np.ndarray, end_states: np.ndarray | None = None) -> list[np.ndarray]:
+                  log_trans: np.ndarray, end_states: np.ndarray | None = None,
+                  final_scores: np.ndarray | None = None) -> list[np.ndarray]:
     """``viterbi`` for many pages at once: one numpy step per block position, not per block.
 
     Same result as calling ``viterbi`` on each page (checked in the tests); the speed-up is
     that a step costs a few numpy calls for a whole group of pages instead of for one page.
     Pages shorter than the group's longest are padded; their best final state is taken at
     their own last block, and backtracking starts there. ``end_states`` (a boolean mask over
-    STATES, e.g. ``THREAD_END``) restricts the final state of every page.
+    STATES, e.g. ``THREAD_END``) restricts the final state of every page. ``final_scores``
+    ([pages, states], optional) receives each page's best path score ending in each state
+    (before that restriction), so a caller can compare the best thread and article endings.
     """
     out: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(probas)
     lens = np.fromiter((p.shape[0] for p in probas), dtype=np.int64, count=len(probas))
@@ -153,6 +156,8 @@ def viterbi_batch(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np
             back[t, a:] = b.reshape(m, k)
             score[a:] = cand[flat_rows[: m * k], b].reshape(m, k) + em[t, a:]
         final[lo[width - 1]:] = score[lo[width - 1]:]
+        if final_scores is not None:
+            final_scores[group] = final
         if end_states is not None:
             final[:, ~end_states] = -np.inf
         path = np.zeros((width, n_pages), dtype=np.int64)

@@ -35,7 +35,7 @@ from .model import LABELS, ModelError
 GATE_FORMAT = "newswinnow-page-gate"
 GATE_VERSION = 1
 GATE_SUFFIX = ".gate.json"
-_E, _C, _S = LABELS.index("editorial"), LABELS.index("comment"), LABELS.index("spam")
+_E, _C, _S, _B = (LABELS.index(lab) for lab in ("editorial", "comment", "spam", "boilerplate"))
 # Probabilities are clipped here before log-odds (a confident network must not give inf).
 LOGIT_CLIP = 1e-4
 # A block counts as comment-ish when its comment probability is above this.
@@ -58,8 +58,15 @@ FEATURE_NAMES: tuple[str, ...] = (
     "best_suffix_share",  # share of the page that best suffix covers
     "tail_comment_mean",  # mean comment probability of the last TAIL_BLOCKS blocks
     "spam_mean",  # mean spam probability (spam sits inside threads)
+    "editorial_mean",  # mean editorial probability
+    "boilerplate_mean",  # mean boilerplate probability (how much furniture the rendering kept)
+    "run_boilerplate_mean",  # mean boilerplate probability inside the decoded section
+    "viterbi_margin",  # best thread-ending path score minus best article-ending one, squashed
 )
 TAIL_BLOCKS = 3
+# Scales of the squashed scores (tanh(x / scale)): typical magnitudes on Dragnet pages.
+SUFFIX_SCALE = 10.0
+MARGIN_SCALE = 5.0
 
 
 class PageGateError(ModelError):
@@ -85,12 +92,19 @@ class PageGate:
         z = ((F - self.mean) / self.scale) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
 
+    def decode(self, probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np.ndarray,
+               log_trans: np.ndarray) -> list[np.ndarray]:
+        """``decode.viterbi_batch`` with this gate's overrules (what the classifier calls)."""
+        final = np.zeros((len(probas), len(decode.STATES)))
+        decoded = decode.viterbi_batch(probas, prior, log_start, log_trans, final_scores=final)
+        return self.apply(probas, decoded, prior, log_start, log_trans, margin(final))
+
     def apply(self, probas: Sequence[np.ndarray], decoded: list[np.ndarray], prior: np.ndarray,
-              log_start: np.ndarray, log_trans: np.ndarray) -> list[np.ndarray]:
+              log_start: np.ndarray, log_trans: np.ndarray, margins: np.ndarray | None = None) -> list[np.ndarray]:
         """Overrule Viterbi's comment-section choice where the page-level model is confident."""
         if not decoded:
             return decoded
-        F = page_features(probas, decoded)
+        F = page_features(probas, decoded, margins)
         p = self.probability(F)
         has = F[:, FEATURE_NAMES.index("has_run")] > 0
         lens = np.fromiter((d.shape[0] for d in decoded), dtype=np.int64, count=len(decoded))
@@ -160,10 +174,18 @@ def load_for(model_path: Path, model_sha256: str) -> PageGate | None:
     return PageGate.load(gp, model_sha256) if gp.exists() else None
 
 
-def page_features(probas: Sequence[np.ndarray], decoded: Sequence[np.ndarray]) -> np.ndarray:
+def margin(final_scores: np.ndarray) -> np.ndarray:
+    """Best thread-ending minus best article-ending path score per page (``final_scores`` of
+    ``decode.viterbi_batch``): how close Viterbi came to the other decision."""
+    return final_scores[:, decode.THREAD_END].max(axis=1) - final_scores[:, decode.ARTICLE_END].max(axis=1)
+
+
+def page_features(probas: Sequence[np.ndarray], decoded: Sequence[np.ndarray],
+                  margins: np.ndarray | None = None) -> np.ndarray:
     """Page aggregates [pages, FEATURE_NAMES] of calibrated probabilities and the decoded path.
 
-    Segment reductions over the concatenated batch; empty pages get a row of zeros."""
+    Segment reductions over the concatenated batch; empty pages get a row of zeros. Without
+    ``margins`` (see ``margin``) that column is 0."""
     n_pages = len(probas)
     F = np.zeros((n_pages, len(FEATURE_NAMES)))
     lens = np.fromiter((p.shape[0] for p in probas), dtype=np.int64, count=n_pages)
@@ -215,10 +237,15 @@ def page_features(probas: Sequence[np.ndarray], decoded: Sequence[np.ndarray]) -
         "run_editorial_mean": np.where(has, seg_sum(np.where(in_run, P[:, _E], 0.0)) / safe_run, 0.0),
         "run_comment_share": np.where(has, seg_sum((in_run & (D == _C)).astype(np.float64)) / safe_run, 0.0),
         "commentish_before": np.log1p(seg_sum((commentish & ~in_run).astype(np.float64))),
-        "best_suffix": np.tanh(best / 10.0),
+        "best_suffix": np.tanh(best / SUFFIX_SCALE),
         "best_suffix_share": (lens[keep] - best_pos) / n,
         "tail_comment_mean": seg_sum(np.where(tail, pc, 0.0)) / np.minimum(n, TAIL_BLOCKS),
         "spam_mean": seg_sum(P[:, _S]) / n,
+        "editorial_mean": seg_sum(P[:, _E]) / n,
+        "boilerplate_mean": seg_sum(P[:, _B]) / n,
+        "run_boilerplate_mean": np.where(has, seg_sum(np.where(in_run, P[:, _B], 0.0)) / safe_run, 0.0),
+        "viterbi_margin": (np.zeros(keep.size) if margins is None
+                           else np.tanh(np.nan_to_num(margins[keep]) / MARGIN_SCALE)),
     }
     F[keep] = np.column_stack([cols[f] for f in FEATURE_NAMES])
     return F

@@ -54,7 +54,7 @@ def test_end_states_force_and_forbid_a_thread(tables) -> None:
         assert np.array_equal(decode.viterbi(p, PRIOR, ls, lt, end_states=decode.THREAD_END), t)
 
 
-def naive_features(p: np.ndarray, d: np.ndarray) -> list[float]:
+def naive_features(p: np.ndarray, d: np.ndarray, margin: float) -> list[float]:
     """Per-page reference for page_features, written plainly."""
     n = len(p)
     pc = p[:, CO]
@@ -78,6 +78,9 @@ def naive_features(p: np.ndarray, d: np.ndarray) -> list[float]:
         "commentish_before": np.log1p((pc[:first] > page_gate.COMMENTISH).sum()),
         "best_suffix": np.tanh(best / 10.0), "best_suffix_share": (n - best_pos) / n,
         "tail_comment_mean": pc[-page_gate.TAIL_BLOCKS:].mean(), "spam_mean": p[:, SP].mean(),
+        "editorial_mean": p[:, ED].mean(), "boilerplate_mean": p[:, BO].mean(),
+        "run_boilerplate_mean": p[run, BO].mean() if has else 0.0,
+        "viterbi_margin": np.tanh(margin / page_gate.MARGIN_SCALE),
     }
     return [vals[f] for f in FEATURE_NAMES]
 
@@ -86,14 +89,19 @@ def test_page_features_match_a_plain_per_page_computation(tables) -> None:
     ls, lt = tables
     pages = random_pages(40, seed=1)
     pages.insert(3, np.zeros((0, len(LABELS))))  # an empty page gets zeros and breaks nothing
-    decoded = decode.viterbi_batch(pages, PRIOR, ls, lt)
+    final = np.zeros((len(pages), len(decode.STATES)))
+    decoded = decode.viterbi_batch(pages, PRIOR, ls, lt, final_scores=final)
     assert any((d == CO).any() for d in decoded) and any(d.size and not (d == CO).any() for d in decoded)
-    F = page_gate.page_features(pages, decoded)
+    margins = page_gate.margin(final)
+    # The margin is Viterbi's own decision seen from the page: positive exactly when it put a thread.
+    assert all((m > 0) == bool((d == CO).any()) for m, d in zip(margins, decoded) if d.size)
+    F = page_gate.page_features(pages, decoded, margins)
     assert F.shape == (len(pages), len(FEATURE_NAMES))
     assert not F[3].any()
     for i, (p, d) in enumerate(zip(pages, decoded)):
         if len(p):
-            np.testing.assert_allclose(F[i], naive_features(p, d), rtol=1e-9, atol=1e-9, err_msg=f"page {i}")
+            np.testing.assert_allclose(F[i], naive_features(p, d, margins[i]), rtol=1e-9, atol=1e-9,
+                                       err_msg=f"page {i}")
 
 
 def constant_gate(prob: float, off: float, on: float) -> PageGate:
@@ -115,6 +123,9 @@ def test_apply_drops_forces_or_keeps(tables) -> None:
     assert all(np.array_equal(a, b) for a, b, h in zip(dropped, free, has) if not h)  # only threads change
     forced = constant_gate(0.99, off=0.3, on=0.7).apply(pages, list(free), PRIOR, ls, lt)
     assert all((d == CO).any() for d in forced)
+    # decode() (what the classifier calls) = Viterbi then apply().
+    via = constant_gate(0.99, off=0.3, on=0.7).decode(pages, PRIOR, ls, lt)
+    assert all(np.array_equal(a, b) for a, b in zip(via, forced))
     assert all(np.array_equal(a, b) for a, b, h in zip(forced, free, has) if h)
     # A comment bias on forced pages widens the forced section (never narrows it).
     wide = constant_gate(0.99, off=0.3, on=0.7)

@@ -50,6 +50,11 @@ BIAS_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 # comment F1 and editorial F1 over all blocks (so a gate that finds threads but mislabels their
 # blocks, or eats articles, does not win on the page count alone).
 OBJECTIVE_WEIGHTS = {"has_comments": 1.0, "comment": 1.0, "editorial": 1.0}
+# ... subject to no rendering losing: settings whose inner-CV has_comments F1 on any of these
+# renderings falls more than MAX_KIND_LOSS under plain Viterbi's are not chosen (the pooled
+# figure alone traded the gold rendering for the full-page one).
+GUARD_KINDS = ("dragnet/gold", "dragnet/trimmed", "dragnet/full", "dragnet/bodies")
+MAX_KIND_LOSS = 0.0
 REPORT_KINDS = ("dragnet/gold", "dragnet/trimmed", "dragnet/full", "dragnet/bodies", "dragnet/gold+spam",
                 "dragnet/trimmed+spam", "dragnet/bodies+spam", "cleaneval", "bbc")
 _C, _E = LABELS.index("comment"), LABELS.index("editorial")
@@ -108,17 +113,22 @@ def fold_tables(oof: Oof, folds: int = FOLDS) -> tuple[np.ndarray, list]:
 def decode_all(oof: Oof, fold_of: np.ndarray, tables: list) -> dict[str, list[np.ndarray]]:
     """Each page decoded with its fold's tables: free, article-only, thread-forced per bias."""
     out: dict[str, list] = {k: [None] * oof.n for k in MODES}
+    margins = np.zeros(oof.n)
     for f, (ls, lt, prior) in enumerate(tables):
         ids = np.flatnonzero(fold_of == f)
         probas = [oof.probas[i] for i in ids]
+        final = np.zeros((ids.size, len(decode.STATES)))
         runs = [("free", None, 0.0), ("article", decode.ARTICLE_END, 0.0)]
         runs += [(f"thread{b}", decode.THREAD_END, b) for b in BIAS_GRID]
         for key, mask, b in runs:
             scale = np.ones(len(LABELS))
             scale[_C] = np.exp(b)
             for i, lab in zip(ids.tolist(), decode.viterbi_batch([q * scale for q in probas], prior, ls, lt,
-                                                                 end_states=mask)):
+                                                                 end_states=mask, final_scores=final)):
                 out[key][i] = lab
+            if key == "free":
+                margins[ids] = page_gate.margin(final)
+    out["margin"] = list(margins)
     return out
 
 
@@ -179,8 +189,10 @@ def fit_lr(F: np.ndarray, y: np.ndarray, c: float) -> page_gate.PageGate:
 def select(oof: Oof, stats: tuple, F: np.ndarray, has: np.ndarray, ids: np.ndarray,
            folds: int = INNER_FOLDS) -> dict:
     """Settings (C, off, on, bias) with the best objective in grouped CV over pages ``ids`` only."""
-    best: dict = {"objective": -np.inf}
+    best: dict = {"C": C_GRID[0], "off": 0.0, "on": 1.01, "bias": 0.0, "objective": -np.inf}
     splits = list(GroupKFold(n_splits=folds).split(ids, groups=oof.groups[ids]))
+    guards = [g for g in (ids[oof.kinds[ids] == k] for k in GUARD_KINDS) if g.size]
+    floors = [evaluate(oof, stats, g)["has_comments"] - MAX_KIND_LOSS - 1e-9 for g in guards]
     for c in C_GRID:
         p = np.zeros(oof.n)
         for tr, te in splits:
@@ -188,8 +200,10 @@ def select(oof: Oof, stats: tuple, F: np.ndarray, has: np.ndarray, ids: np.ndarr
         for off in OFF_GRID:
             for on in ON_GRID:
                 for bias in BIAS_GRID if on <= 1.0 else BIAS_GRID[:1]:
-                    score = objective(evaluate(oof, stats, ids, modes(has, p, off, on, bias)))
-                    if score > best["objective"] + 1e-9:
+                    mode = modes(has, p, off, on, bias)
+                    score = objective(evaluate(oof, stats, ids, mode))
+                    if score > best["objective"] + 1e-9 and all(
+                            evaluate(oof, stats, g, mode)["has_comments"] >= f for g, f in zip(guards, floors)):
                         best = {"C": c, "off": off, "on": on, "bias": bias, "objective": score}
     return best
 
@@ -249,7 +263,7 @@ def main(oof_path, model_path, out, corpora, groups_path, no_nested, metrics_jso
     fold_of, tables = fold_tables(oof)
     dec = decode_all(oof, fold_of, tables)
     stats = page_counts(oof, dec)
-    F = page_gate.page_features(oof.probas, dec["free"])
+    F = page_gate.page_features(oof.probas, dec["free"], np.array(dec["margin"]))
     has = F[:, page_gate.FEATURE_NAMES.index("has_run")] > 0
     say(f"decoded ({time.time() - t0:.0f}s)")
     rows = None
