@@ -84,6 +84,8 @@ class PageGate:
     off: float  # below: a decoded thread is dropped
     on: float  # above: a missing thread is forced
     bias: float = 0.0  # log-factor on comment probabilities when a thread is forced (finds its extent)
+    extend: float = 1.01  # above: a decoded thread is decoded again with ``extend_bias`` (starts earlier)
+    extend_bias: float = 0.0
     model_sha256: str = ""
     meta: dict | None = None
 
@@ -109,10 +111,12 @@ class PageGate:
         has = F[:, FEATURE_NAMES.index("has_run")] > 0
         lens = np.fromiter((d.shape[0] for d in decoded), dtype=np.int64, count=len(decoded))
         out = list(decoded)
-        boost = np.ones(len(LABELS))
-        boost[_C] = math.exp(self.bias)
-        for ids, mask, scale in ((np.flatnonzero(has & (p < self.off) & (lens > 0)), decode.ARTICLE_END, None),
-                                 (np.flatnonzero(~has & (p > self.on) & (lens > 0)), decode.THREAD_END, boost)):
+        boost, extend = np.ones(len(LABELS)), np.ones(len(LABELS))
+        boost[_C], extend[_C] = math.exp(self.bias), math.exp(self.extend_bias)
+        live = lens > 0
+        for ids, mask, scale in ((np.flatnonzero(has & (p < self.off) & live), decode.ARTICLE_END, None),
+                                 (np.flatnonzero(~has & (p > self.on) & live), decode.THREAD_END, boost),
+                                 (np.flatnonzero(has & (p > self.extend) & live), decode.THREAD_END, extend)):
             if ids.size:
                 redone = decode.viterbi_batch([probas[i] if scale is None else probas[i] * scale for i in ids],
                                               prior, log_start, log_trans, end_states=mask)
@@ -125,6 +129,7 @@ class PageGate:
         return {"format": GATE_FORMAT, "version": GATE_VERSION, "features": list(FEATURE_NAMES),
                 "mean": self.mean.tolist(), "scale": self.scale.tolist(), "coef": self.coef.tolist(),
                 "intercept": self.intercept, "off": self.off, "on": self.on, "bias": self.bias,
+                "extend": self.extend, "extend_bias": self.extend_bias,
                 "model_sha256": self.model_sha256, "meta": self.meta or {}}
 
     def save(self, path: Path) -> None:
@@ -152,7 +157,7 @@ class PageGate:
         try:
             k = len(FEATURE_NAMES)
             arrs = [np.asarray(h[f], dtype=np.float64) for f in ("mean", "scale", "coef")]
-            nums = [float(h[f]) for f in ("intercept", "off", "on", "bias")]
+            nums = [float(h[f]) for f in ("intercept", "off", "on", "bias", "extend", "extend_bias")]
         except (KeyError, TypeError, ValueError) as e:
             raise PageGateError(f"{path}: malformed page gate ({type(e).__name__}: {e})") from e
         if any(a.shape != (k,) or not np.isfinite(a).all() for a in arrs) or (arrs[1] <= 0).any() \

@@ -132,15 +132,24 @@ def test_apply_drops_forces_or_keeps(tables) -> None:
     wide.bias = 3.0
     widened = wide.apply(pages, list(free), PRIOR, ls, lt)
     assert sum(int((d == CO).sum()) for d in widened) > sum(int((d == CO).sum()) for d in forced)
+    # Extension: sure pages that have a thread are decoded again with a comment bias (earlier start).
+    ext = constant_gate(0.99, off=0.3, on=1.01)
+    ext.extend, ext.extend_bias = 0.9, 1.0
+    extended = ext.apply(pages, list(free), PRIOR, ls, lt)
+    assert all(np.array_equal(a, b) for a, b, h in zip(extended, free, has) if not h)
+    firsts = [(np.flatnonzero(a == CO)[0], np.flatnonzero(b == CO)[0]) for a, b, h in zip(extended, free, has) if h]
+    assert all(x <= y for x, y in firsts) and any(x < y for x, y in firsts)
 
 
 def test_gate_file_round_trip_and_errors(tmp_path: Path) -> None:
     g = constant_gate(0.8, 0.2, 0.7)
-    g.model_sha256, g.bias = "ab" * 32, 0.5
+    g.model_sha256, g.bias, g.extend, g.extend_bias = "ab" * 32, 0.5, 0.9, 0.25
     path = tmp_path / "m.gate.json"
     g.save(path)
     back = PageGate.load(path, "ab" * 32)
-    assert (back.off, back.on, back.bias, back.intercept) == (g.off, g.on, g.bias, g.intercept)
+    fields = ("off", "on", "bias", "extend", "extend_bias", "intercept")
+    assert [getattr(back, f) for f in fields] == [getattr(g, f) for f in fields]
+    np.testing.assert_array_equal(back.coef, g.coef)
     with pytest.raises(PageGateError, match="fitted for model"):
         PageGate.load(path, "cd" * 32)
     good = path.read_text()

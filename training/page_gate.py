@@ -43,9 +43,13 @@ C_GRID = (0.03, 0.3, 3.0)
 # Threshold grids: a decoded thread is dropped below OFF, a missing one forced above ON.
 OFF_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 ON_GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.01)
+# A decoded thread on a page the gate is sure of (above EXTEND) is decoded again with a comment
+# bias: Viterbi tends to start threads late (the first comments go to the article).
+EXTEND_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)
+EXTEND_BIAS_GRID = (0.25, 0.5)
 # Log-factors on the comment probability of pages whose thread is forced (0: the cheapest
 # thread-phase ending, usually one block; larger: the section spreads over comment-ish blocks).
-BIAS_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+BIAS_GRID = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
 # What the settings maximise: page-level has_comments F1 over all pages plus block-level
 # comment F1 and editorial F1 over all blocks (so a gate that finds threads but mislabels their
 # blocks, or eats articles, does not win on the page count alone).
@@ -53,8 +57,9 @@ OBJECTIVE_WEIGHTS = {"has_comments": 1.0, "comment": 1.0, "editorial": 1.0}
 # ... subject to no rendering losing: settings whose inner-CV has_comments F1 on any of these
 # renderings falls more than MAX_KIND_LOSS under plain Viterbi's are not chosen (the pooled
 # figure alone traded the gold rendering for the full-page one).
-GUARD_KINDS = ("dragnet/gold", "dragnet/trimmed", "dragnet/full", "dragnet/bodies")
+GUARD_KINDS = ("dragnet/gold", "dragnet/trimmed", "dragnet/full", "dragnet/bodies", "cleaneval", "bbc")
 MAX_KIND_LOSS = 0.0
+GUARDED = ("has_comments", "comment", "editorial")
 REPORT_KINDS = ("dragnet/gold", "dragnet/trimmed", "dragnet/full", "dragnet/bodies", "dragnet/gold+spam",
                 "dragnet/trimmed+spam", "dragnet/bodies+spam", "cleaneval", "bbc")
 _C, _E = LABELS.index("comment"), LABELS.index("editorial")
@@ -166,11 +171,13 @@ def evaluate(oof: Oof, stats: tuple, ids: np.ndarray, mode: np.ndarray | None = 
             "comment": _f1(*c[:3]), "editorial": _f1(*c[3:])}
 
 
-def modes(has: np.ndarray, p: np.ndarray, off: float, on: float, bias: float) -> np.ndarray:
-    """The decode each page takes under a gate's settings (index into MODES)."""
+def modes(has: np.ndarray, p: np.ndarray, s: dict) -> np.ndarray:
+    """The decode each page takes under a gate's settings (index into MODES); the same rules
+    as ``PageGate.apply``."""
     mode = np.zeros(has.size, dtype=np.int64)
-    mode[has & (p < off)] = MODES.index("article")
-    mode[~has & (p > on)] = MODES.index(f"thread{bias}")
+    mode[has & (p < s["off"])] = MODES.index("article")
+    mode[~has & (p > s["on"])] = MODES.index(f"thread{s['bias']}")
+    mode[has & (p > s["extend"])] = MODES.index(f"thread{s['extend_bias']}")
     return mode
 
 
@@ -188,23 +195,41 @@ def fit_lr(F: np.ndarray, y: np.ndarray, c: float) -> page_gate.PageGate:
 
 def select(oof: Oof, stats: tuple, F: np.ndarray, has: np.ndarray, ids: np.ndarray,
            folds: int = INNER_FOLDS) -> dict:
-    """Settings (C, off, on, bias) with the best objective in grouped CV over pages ``ids`` only."""
-    best: dict = {"C": C_GRID[0], "off": 0.0, "on": 1.01, "bias": 0.0, "objective": -np.inf}
+    """Settings with the best objective in grouped CV over pages ``ids`` only: C, the drop and
+    force thresholds with the forced pages' bias, then (given those) the extension threshold
+    and bias. No setting may lower a guarded rendering's has_comments, comment or editorial F1."""
+    best: dict = {"C": C_GRID[0], "off": 0.0, "on": 1.01, "bias": 0.0, "extend": 1.01, "extend_bias": 0.0,
+                  "objective": -np.inf}
     splits = list(GroupKFold(n_splits=folds).split(ids, groups=oof.groups[ids]))
     guards = [g for g in (ids[oof.kinds[ids] == k] for k in GUARD_KINDS) if g.size]
-    floors = [evaluate(oof, stats, g)["has_comments"] - MAX_KIND_LOSS - 1e-9 for g in guards]
+    floors = [{k: v - MAX_KIND_LOSS - 1e-9 for k, v in evaluate(oof, stats, g).items()} for g in guards]
+
+    def score(p: np.ndarray, s: dict) -> float:
+        mode = modes(has, p, s)
+        for g, floor in zip(guards, floors):
+            m = evaluate(oof, stats, g, mode)
+            if any(m[k] < floor[k] for k in GUARDED):
+                return -np.inf
+        return objective(evaluate(oof, stats, ids, mode))
+
     for c in C_GRID:
         p = np.zeros(oof.n)
         for tr, te in splits:
             p[ids[te]] = fit_lr(F[ids[tr]], oof.gold_has[ids[tr]], c).probability(F[ids[te]])
+        local = dict(best, C=c, objective=-np.inf)
         for off in OFF_GRID:
             for on in ON_GRID:
                 for bias in BIAS_GRID if on <= 1.0 else BIAS_GRID[:1]:
-                    mode = modes(has, p, off, on, bias)
-                    score = objective(evaluate(oof, stats, ids, mode))
-                    if score > best["objective"] + 1e-9 and all(
-                            evaluate(oof, stats, g, mode)["has_comments"] >= f for g, f in zip(guards, floors)):
-                        best = {"C": c, "off": off, "on": on, "bias": bias, "objective": score}
+                    s = dict(local, off=off, on=on, bias=bias, extend=1.01, extend_bias=0.0)
+                    if (v := score(p, s)) > local["objective"] + 1e-9:
+                        local = dict(s, objective=v)
+        for extend in EXTEND_GRID[:-1]:
+            for eb in EXTEND_BIAS_GRID:
+                s = dict(local, extend=extend, extend_bias=eb)
+                if (v := score(p, s)) > local["objective"] + 1e-9:
+                    local = dict(s, objective=v)
+        if local["objective"] > best["objective"] + 1e-9:
+            best = local
     return best
 
 
@@ -216,9 +241,10 @@ def nested_cv(oof: Oof, stats: tuple, F: np.ndarray, fold_of: np.ndarray, log=pr
         tr, te = np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)
         s = select(oof, stats, F, has, tr)
         p = fit_lr(F[tr], oof.gold_has[tr], s["C"]).probability(F[te])
-        mode[te] = modes(has[te], p, s["off"], s["on"], s["bias"])
-        log(f"outer fold {f + 1}: C={s['C']} off={s['off']} on={s['on']} bias={s['bias']}; dropped "
-            f"{int((mode[te] == 1).sum())}, forced {int((mode[te] > 1).sum())} of {te.size} pages")
+        mode[te] = modes(has[te], p, s)
+        log(f"outer fold {f + 1}: " + " ".join(f"{k}={v}" for k, v in s.items() if k != "objective")
+            + f"; dropped {int((mode[te] == 1).sum())}, forced {int((~has[te] & (mode[te] > 1)).sum())}, "
+            f"extended {int((has[te] & (mode[te] > 1)).sum())} of {te.size} pages")
     return mode
 
 
@@ -271,15 +297,16 @@ def main(oof_path, model_path, out, corpora, groups_path, no_nested, metrics_jso
         rows = report(oof, stats, nested_cv(oof, stats, F, fold_of, log=say))
         click.echo("Nested grouped CV (before -> after):\n" + format_rows(rows))
     best = select(oof, stats, F, has, np.arange(oof.n), folds=FOLDS)
-    c, off, on, score = best["C"], best["off"], best["on"], best["objective"]
+    c, score = best["C"], best["objective"]
     gate = fit_lr(F, oof.gold_has, c)
-    gate.off, gate.on, gate.bias, gate.model_sha256 = off, on, best["bias"], model.sha256
+    gate.off, gate.on, gate.bias, gate.model_sha256 = best["off"], best["on"], best["bias"], model.sha256
+    gate.extend, gate.extend_bias = best["extend"], best["extend_bias"]
     command = "python -m training.page_gate " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     gate.meta = {"fitted": date.today().isoformat(), "command": command, "C": c, "cv_objective": round(score, 4),
                  "pages": oof.n, "nested_cv": rows}
     out = out or page_gate.gate_path(model_path)
     gate.save(out)
-    click.echo(f"wrote {out}: C={c} off={off} on={on} bias={gate.bias} ({time.time() - t0:.0f}s)")
+    click.echo(f"wrote {out}: " + " ".join(f"{k}={v}" for k, v in best.items()) + f" ({time.time() - t0:.0f}s)")
     if metrics_json:
         Path(metrics_json).write_text(json.dumps({"nested_cv": rows, **best}, indent=1))
 
