@@ -189,3 +189,50 @@ def test_shipped_gate_belongs_to_the_shipped_model_and_old_models_still_load(tmp
     (tmp_path / "model-text.gate.json").write_text(json.dumps(h))
     with pytest.raises(PageGateError, match="refit"):
         Classifier.load(tmp_path / "model-text.json")
+
+
+def synthetic_oof(path: Path, n_pages: int = 240, seed: int = 0) -> None:
+    """An oof file shaped like `newswinnow train --save-oof`'s: articles, some with a thread,
+    logits that mostly point at the gold label; short threads are the hard cases."""
+    rng = np.random.default_rng(seed)
+    ys, kinds, groups = [], [], []
+    for i in range(n_pages):
+        art = [BO] * int(rng.integers(0, 3)) + [ED] * int(rng.integers(4, 15))
+        thread = [CO] * int(rng.integers(1, 8)) if i % 2 else []
+        ys.append(np.array(art + thread + [BO] * int(rng.integers(0, 2))))
+        kinds.append(("dragnet/gold", "dragnet/full", "cleaneval")[i % 3])
+        groups.append(f"site{i % 40}")
+    y = np.concatenate(ys)
+    logits = rng.normal(0.0, 1.0, (len(y), len(LABELS))).astype(np.float32)
+    logits[np.arange(len(y)), y] += 2.0
+    offsets = np.concatenate([[0], np.cumsum([len(v) for v in ys])])
+    np.savez(path, logits=logits, y=y, offsets=offsets, kinds=np.array(kinds), groups=np.array(groups))
+
+
+def test_fit_script_writes_a_gate_that_loads_for_its_model(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from classifier.model import BlockModel
+    from training import page_gate as fit
+
+    oof = tmp_path / "oof.npz"
+    synthetic_oof(oof)
+    for suffix in (".json", ".npz"):
+        shutil.copy(DATA / f"model-text{suffix}", tmp_path / f"model-text{suffix}")
+    model = tmp_path / "model-text.json"
+    res = CliRunner().invoke(fit.main, ["--oof", str(oof), "--model", str(model),
+                                        "--metrics-json", str(tmp_path / "m.json")])
+    assert res.exit_code == 0, res.output
+    gate = page_gate.load_for(model, BlockModel.load(model).sha256)
+    assert gate is not None and 0.0 <= gate.off <= gate.on
+    rows = {r["kind"]: r for r in json.loads((tmp_path / "m.json").read_text())["nested_cv"]}
+    assert set(rows) == {"dragnet/gold", "dragnet/full", "cleaneval", "all"}
+    # The guard: settings never lower a guarded rendering's figures in the inner CV, and the
+    # reported outer figures are computed, not copied (before and after are both there).
+    assert all(0.0 <= r["after"]["has_comments"] <= 1.0 for r in rows.values())
+    # An oof file whose page count does not match its groups is refused with a clear message.
+    d = dict(np.load(oof))
+    d["groups"] = d["groups"][:-1]
+    np.savez(oof, **d)
+    res = CliRunner().invoke(fit.main, ["--oof", str(oof), "--model", str(model), "--no-nested"])
+    assert res.exit_code != 0 and "page groups" in res.output

@@ -25,7 +25,7 @@ import sklearn
 from sklearn.model_selection import GroupKFold
 from sklearn.neural_network import MLPClassifier
 
-from classifier import decode
+from classifier import decode, page_gate
 from classifier.model import LABELS, BlockModel
 from features.changepoint import CHANGE_NAMES
 from features.extract import FEATURE_NAMES
@@ -255,7 +255,8 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         if save_oof:
             kinds = np.array([page_kind(p) for p in M.pages])
             save_oof.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(save_oof, logits=cv["logits"], y=M.y, offsets=M.offsets, kinds=kinds)
+            groups = M.groups[M.offsets[:-1]]  # page groups, for the page gate's nested CV
+            np.savez(save_oof, logits=cv["logits"], y=M.y, offsets=M.offsets, kinds=kinds, groups=groups)
         result["cv_decoded"] = summarise(M, cv["decoded"])
         result["cv_argmax"] = summarise(M, np.argmax(cv["logits"], axis=1))
         click.echo(metrics.format_report(result["cv_decoded"]["overall"]["report"],
@@ -270,6 +271,10 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                   "hidden_layers": list(HIDDEN_LAYERS)}
     model.save(out)
     click.echo(f"wrote {out}.json / {out}.npz ({time.time() - t0:.0f}s)", err=True)
+    if page_gate.gate_path(out).exists():
+        click.echo(f"{page_gate.gate_path(out)} was fitted for the previous model and no longer loads: refit "
+                   "it with `python -m training.page_gate --oof OOF --model ...` (see README) or delete it",
+                   err=True)
     if folds >= 2:
         write_card(card, result, command, len(M.y), len(M.pages), temperature)
         click.echo(f"wrote {card}", err=True)
