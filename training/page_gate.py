@@ -253,7 +253,8 @@ def report(oof: Oof, stats: tuple, mode: np.ndarray) -> list[dict]:
     for kind in REPORT_KINDS + ("all",):
         ids = np.arange(oof.n) if kind == "all" else np.flatnonzero(oof.kinds == kind)
         if ids.size:
-            rows.append({"kind": kind, "pages": int(ids.size), "before": evaluate(oof, stats, ids),
+            rows.append({"kind": kind, "pages": int(ids.size), "with_comments": int(oof.gold_has[ids].sum()),
+                         "before": evaluate(oof, stats, ids),
                          "after": evaluate(oof, stats, ids, mode)})
     return rows
 
@@ -263,7 +264,8 @@ def format_rows(rows: list[dict]) -> str:
     for r in rows:
         b, a = r["before"], r["after"]
         lines.append(f"| {r['kind']} | {r['pages']} | " + " | ".join(
-            f"{b[k]:.3f} -> {a[k]:.3f}" for k in ("has_comments", "editorial", "comment")) + " |")
+            f"{b[k]:.3f} -> {a[k]:.3f}" if r["with_comments"] or k == "editorial" else "n/a"
+            for k in ("has_comments", "editorial", "comment")) + " |")
     return "\n".join(lines)
 
 
