@@ -11,6 +11,8 @@ whole and overrules the path in the clear cases:
   again with the path forced to end in the article phase (no comment section);
 - Viterbi put none but the gate's probability is above ``on`` -> decoded again with the path
   forced to end in the thread phase (the best-scoring comment section).
+- optionally (``extend``, off in the shipped gate: the guarded search rejected it) a decoded
+  thread on a page the gate is sure of is decoded again with a comment bias, to start earlier.
 
 Everything is numpy over the whole batch (segment reductions, no per-block Python); only the
 overruled pages (a few percent) are decoded a second time. The gate is a plain JSON file
@@ -75,7 +77,7 @@ class PageGateError(ModelError):
 
 @dataclass
 class PageGate:
-    """Logistic regression over ``FEATURE_NAMES`` plus the two overrule thresholds."""
+    """Logistic regression over ``FEATURE_NAMES`` plus the overrule thresholds and biases."""
 
     mean: np.ndarray
     scale: np.ndarray
@@ -103,7 +105,10 @@ class PageGate:
 
     def apply(self, probas: Sequence[np.ndarray], decoded: list[np.ndarray], prior: np.ndarray,
               log_start: np.ndarray, log_trans: np.ndarray, margins: np.ndarray | None = None) -> list[np.ndarray]:
-        """Overrule Viterbi's comment-section choice where the page-level model is confident."""
+        """Overrule Viterbi's comment-section choice where the page-level model is confident.
+
+        ``margins`` come from Viterbi's final scores (``decode`` passes them); without them the
+        margin column is 0, which the fitted weights did not see - use ``decode``."""
         if not decoded:
             return decoded
         F = page_features(probas, decoded, margins)
