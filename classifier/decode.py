@@ -74,8 +74,16 @@ def fit_transitions(label_seqs: Iterable[Sequence[str]]) -> tuple[np.ndarray, np
     return log_start, log_trans
 
 
-def viterbi(proba: np.ndarray, prior: np.ndarray, log_start: np.ndarray, log_trans: np.ndarray) -> np.ndarray:
-    """Best label index per block under the phase-structured chain."""
+# Masks over STATES for ``end_states``: the phase is monotone, so ending in the article phase
+# means "no comment section" and ending in the thread phase means "a comment section" - the
+# page-level gate (classifier/page_gate.py) uses them to overrule Viterbi's own choice.
+ARTICLE_END = np.array([ph == 0 for _, ph in STATES])
+THREAD_END = ~ARTICLE_END
+
+
+def viterbi(proba: np.ndarray, prior: np.ndarray, log_start: np.ndarray, log_trans: np.ndarray,
+            end_states: np.ndarray | None = None) -> np.ndarray:
+    """Best label index per block under the phase-structured chain (ending in ``end_states``)."""
     n = proba.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64)
@@ -88,6 +96,8 @@ def viterbi(proba: np.ndarray, prior: np.ndarray, log_start: np.ndarray, log_tra
         cand = score[:, None] + lt  # [from, to]
         back[t] = np.argmax(cand, axis=0)
         score = cand[back[t], np.arange(len(STATES))] + em[t]
+    if end_states is not None:
+        score = np.where(end_states, score, -np.inf)
     path = np.empty(n, dtype=np.int64)
     path[-1] = int(np.argmax(score))
     for t in range(n - 1, 0, -1):
@@ -101,13 +111,17 @@ BATCH_GROUP = 512
 
 
 def viterbi_batch(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np.ndarray,
-                  log_trans: np.ndarray) -> list[np.ndarray]:
+                  log_trans: np.ndarray, end_states: np.ndarray | None = None,
+                  final_scores: np.ndarray | None = None) -> list[np.ndarray]:
     """``viterbi`` for many pages at once: one numpy step per block position, not per block.
 
     Same result as calling ``viterbi`` on each page (checked in the tests); the speed-up is
     that a step costs a few numpy calls for a whole group of pages instead of for one page.
     Pages shorter than the group's longest are padded; their best final state is taken at
-    their own last block, and backtracking starts there.
+    their own last block, and backtracking starts there. ``end_states`` (a boolean mask over
+    STATES, e.g. ``THREAD_END``) restricts the final state of every page. ``final_scores``
+    ([pages, states], optional) receives each page's best path score ending in each state
+    (before that restriction), so a caller can compare the best thread and article endings.
     """
     out: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(probas)
     lens = np.fromiter((p.shape[0] for p in probas), dtype=np.int64, count=len(probas))
@@ -142,6 +156,10 @@ def viterbi_batch(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np
             back[t, a:] = b.reshape(m, k)
             score[a:] = cand[flat_rows[: m * k], b].reshape(m, k) + em[t, a:]
         final[lo[width - 1]:] = score[lo[width - 1]:]
+        if final_scores is not None:
+            final_scores[group] = final
+        if end_states is not None:
+            final[:, ~end_states] = -np.inf
         path = np.zeros((width, n_pages), dtype=np.int64)
         best = final.argmax(axis=1)
         rows = np.arange(n_pages)

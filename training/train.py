@@ -29,7 +29,7 @@ import sklearn
 from sklearn.model_selection import GroupKFold
 from sklearn.neural_network import MLPClassifier
 
-from classifier import decode
+from classifier import decode, page_gate
 from classifier.model import LABELS, BlockModel
 from features.changepoint import CHANGE_NAMES
 from features.extract import FEATURE_NAMES
@@ -326,7 +326,8 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         if save_oof:
             kinds = np.array([page_kind(p) for p in M.pages])
             save_oof.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(save_oof, logits=cv["logits"], y=M.y, offsets=M.offsets, kinds=kinds)
+            groups = M.groups[M.offsets[:-1]]  # page groups, for the page gate's nested CV
+            np.savez(save_oof, logits=cv["logits"], y=M.y, offsets=M.offsets, kinds=kinds, groups=groups)
         result["cv_decoded"] = summarise(M, cv["decoded"])
         result["cv_argmax"] = summarise(M, np.argmax(cv["logits"], axis=1))
         click.echo(metrics.format_report(result["cv_decoded"]["overall"]["report"],
@@ -342,6 +343,12 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                   "labelled": user_files}
     model.save(out)
     click.echo(f"wrote {out}.json / {out}.npz ({time.time() - t0:.0f}s)", err=True)
+    stale = page_gate.gate_path(out)
+    if stale.exists():  # fitted for the model just overwritten: it would refuse to load with this one
+        stale.unlink()
+        click.echo(f"removed {stale} (the previous model's page gate); refit it for this model with "
+                   f"`python -m training.page_gate --oof OOF --model {out}.json` (train with --save-oof OOF)",
+                   err=True)
     if folds >= 2:
         write_card(card, result, command, len(M.y), len(M.pages), temperature, public=not no_public,
                    user_files=user_files)

@@ -1,0 +1,261 @@
+"""Page-level comment-section decision on top of Viterbi ("does this page have a thread?").
+
+Viterbi decides ``has_comments`` as a side effect of the best block path: a page has a thread
+when the path puts at least one comment. That misses short threads (one or two comments with
+no name line: the best path prefers to absorb them into the article) and sometimes opens a
+thread on a few comment-like lines at the end of an article. A small logistic regression over
+page aggregates of the calibrated probabilities and of the decoded run sees the page as a
+whole and overrules the path in the clear cases:
+
+- Viterbi put a thread but the gate's probability is below ``off`` -> the page is decoded
+  again with the path forced to end in the article phase (no comment section);
+- Viterbi put none but the gate's probability is above ``on`` -> decoded again with the path
+  forced to end in the thread phase (the best-scoring comment section).
+- optionally (``extend``, off in the shipped gate: the guarded search rejected it) a decoded
+  thread on a page the gate is sure of is decoded again with a comment bias, to start earlier.
+
+Everything is numpy over the whole batch (segment reductions, no per-block Python); only the
+overruled pages (a few percent) are decoded a second time. The gate is a plain JSON file
+beside the model (``STEM.gate.json``) with the text model's arrays sha256, so a gate fitted for
+another model is refused with a clear error; a model without a gate file decodes as before.
+Fit it with ``python -m training.page_gate``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import decode
+from .model import LABELS, ModelError
+
+GATE_FORMAT = "newswinnow-page-gate"
+GATE_VERSION = 1
+GATE_SUFFIX = ".gate.json"
+_E, _C, _S, _B = (LABELS.index(lab) for lab in ("editorial", "comment", "spam", "boilerplate"))
+# Probabilities are clipped here before log-odds (a confident network must not give inf).
+LOGIT_CLIP = 1e-4
+# A block counts as comment-ish when its comment probability is above this.
+COMMENTISH = 0.5
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "log_blocks",  # log(1 + blocks on the page)
+    "comment_mean",  # mean comment probability over the page
+    "comment_max",  # highest comment probability on the page
+    "commentish_share",  # share of blocks with comment probability > COMMENTISH
+    "has_run",  # Viterbi put a comment section
+    "run_share",  # share of the page from the decoded section's first comment on
+    "run_log_len",  # log(1 + blocks from the first decoded comment on)
+    "run_comment_mean",  # mean comment probability inside the decoded section
+    "before_comment_mean",  # mean comment probability before it (whole page when none)
+    "run_editorial_mean",  # mean editorial probability inside the decoded section
+    "run_comment_share",  # share of the section's blocks decoded as comment
+    "commentish_before",  # log(1 + comment-ish blocks before the section)
+    "best_suffix",  # best sum of comment log-odds over a suffix of the page, squashed
+    "best_suffix_share",  # share of the page that best suffix covers
+    "tail_comment_mean",  # mean comment probability of the last TAIL_BLOCKS blocks
+    "spam_mean",  # mean spam probability (spam sits inside threads)
+    "editorial_mean",  # mean editorial probability
+    "boilerplate_mean",  # mean boilerplate probability (how much furniture the rendering kept)
+    "run_boilerplate_mean",  # mean boilerplate probability inside the decoded section
+    "viterbi_margin",  # best thread-ending path score minus best article-ending one, squashed
+)
+TAIL_BLOCKS = 3
+# Scales of the squashed scores (tanh(x / scale)): typical magnitudes on Dragnet pages.
+SUFFIX_SCALE = 10.0
+MARGIN_SCALE = 5.0
+
+
+class PageGateError(ModelError):
+    """A gate file that is unreadable, of another version, or fitted for another model."""
+
+
+@dataclass
+class PageGate:
+    """Logistic regression over ``FEATURE_NAMES`` plus the overrule thresholds and biases."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    off: float  # below: a decoded thread is dropped
+    on: float  # above: a missing thread is forced
+    bias: float = 0.0  # log-factor on comment probabilities when a thread is forced (finds its extent)
+    extend: float = 1.01  # above: a decoded thread is decoded again with ``extend_bias`` (starts earlier)
+    extend_bias: float = 0.0
+    model_sha256: str = ""
+    meta: dict | None = None
+
+    def probability(self, F: np.ndarray) -> np.ndarray:
+        """P(page has a comment section) per row of page features."""
+        z = ((F - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+
+    def decode(self, probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np.ndarray,
+               log_trans: np.ndarray) -> list[np.ndarray]:
+        """``decode.viterbi_batch`` with this gate's overrules (what the classifier calls)."""
+        final = np.zeros((len(probas), len(decode.STATES)))
+        decoded = decode.viterbi_batch(probas, prior, log_start, log_trans, final_scores=final)
+        return self.apply(probas, decoded, prior, log_start, log_trans, margin(final))
+
+    def apply(self, probas: Sequence[np.ndarray], decoded: list[np.ndarray], prior: np.ndarray,
+              log_start: np.ndarray, log_trans: np.ndarray, margins: np.ndarray | None = None) -> list[np.ndarray]:
+        """Overrule Viterbi's comment-section choice where the page-level model is confident.
+
+        ``margins`` come from Viterbi's final scores (``decode`` passes them); without them the
+        margin column is 0, which the fitted weights did not see - use ``decode``."""
+        if not decoded:
+            return decoded
+        F = page_features(probas, decoded, margins)
+        p = self.probability(F)
+        has = F[:, FEATURE_NAMES.index("has_run")] > 0
+        lens = np.fromiter((d.shape[0] for d in decoded), dtype=np.int64, count=len(decoded))
+        out = list(decoded)
+        boost, extend = np.ones(len(LABELS)), np.ones(len(LABELS))
+        boost[_C], extend[_C] = math.exp(self.bias), math.exp(self.extend_bias)
+        live = lens > 0
+        for ids, mask, scale in ((np.flatnonzero(has & (p < self.off) & live), decode.ARTICLE_END, None),
+                                 (np.flatnonzero(~has & (p > self.on) & live), decode.THREAD_END, boost),
+                                 (np.flatnonzero(has & (p > self.extend) & live), decode.THREAD_END, extend)):
+            if ids.size:
+                redone = decode.viterbi_batch([probas[i] if scale is None else probas[i] * scale for i in ids],
+                                              prior, log_start, log_trans, end_states=mask)
+                for i, lab in zip(ids.tolist(), redone):
+                    out[i] = lab
+        return out
+
+    # --- persistence ---------------------------------------------------------------------
+    def to_json(self) -> dict:
+        return {"format": GATE_FORMAT, "version": GATE_VERSION, "features": list(FEATURE_NAMES),
+                "mean": self.mean.tolist(), "scale": self.scale.tolist(), "coef": self.coef.tolist(),
+                "intercept": self.intercept, "off": self.off, "on": self.on, "bias": self.bias,
+                "extend": self.extend, "extend_bias": self.extend_bias,
+                "model_sha256": self.model_sha256, "meta": self.meta or {}}
+
+    def save(self, path: Path) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n")
+
+    @classmethod
+    def load(cls, path: Path, model_sha256: str | None = None) -> PageGate:
+        """Read and check a gate file; every error names the file and what was expected."""
+        try:
+            h = json.loads(Path(path).read_text())
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
+            raise PageGateError(f"{path}: page gate unreadable ({type(e).__name__}: {e})") from e
+        if not isinstance(h, dict) or h.get("format") != GATE_FORMAT:
+            raise PageGateError(f"{path}: not a {GATE_FORMAT} file")
+        if h.get("version") != GATE_VERSION:
+            raise PageGateError(f"{path}: page gate version {h.get('version')!r}, this newswinnow reads "
+                                f"version {GATE_VERSION} - refit with `python -m training.page_gate`")
+        if h.get("features") != list(FEATURE_NAMES):
+            raise PageGateError(f"{path}: page gate features differ from this newswinnow's - refit with "
+                                "`python -m training.page_gate`")
+        if model_sha256 is not None and h.get("model_sha256") != model_sha256:
+            raise PageGateError(f"{path}: page gate was fitted for model sha256 {str(h.get('model_sha256'))[:16]}, "
+                                f"not this model ({model_sha256[:16]}) - refit it with `python -m "
+                                "training.page_gate` or delete it")
+        try:
+            k = len(FEATURE_NAMES)
+            arrs = [np.asarray(h[f], dtype=np.float64) for f in ("mean", "scale", "coef")]
+            nums = [float(h[f]) for f in ("intercept", "off", "on", "bias", "extend", "extend_bias")]
+        except (KeyError, TypeError, ValueError) as e:
+            raise PageGateError(f"{path}: malformed page gate ({type(e).__name__}: {e})") from e
+        if any(a.shape != (k,) or not np.isfinite(a).all() for a in arrs) or (arrs[1] <= 0).any() \
+                or not all(math.isfinite(x) for x in nums):
+            raise PageGateError(f"{path}: page gate arrays are not {k} finite numbers (scale > 0)")
+        return cls(*arrs, *nums, model_sha256=str(h.get("model_sha256", "")), meta=h.get("meta") or {})
+
+
+def gate_path(model_path: Path) -> Path:
+    """``STEM.gate.json`` beside the model's ``STEM.json``."""
+    p = Path(model_path)
+    return p.with_suffix("").with_name(p.with_suffix("").name + GATE_SUFFIX) if p.suffix == ".json" \
+        else p.with_name(p.name + GATE_SUFFIX)
+
+
+def load_for(model_path: Path, model_sha256: str) -> PageGate | None:
+    """The gate beside a model, or None when there is none (the model decodes as before)."""
+    gp = gate_path(model_path)
+    return PageGate.load(gp, model_sha256) if gp.exists() else None
+
+
+def margin(final_scores: np.ndarray) -> np.ndarray:
+    """Best thread-ending minus best article-ending path score per page (``final_scores`` of
+    ``decode.viterbi_batch``): how close Viterbi came to the other decision."""
+    return final_scores[:, decode.THREAD_END].max(axis=1) - final_scores[:, decode.ARTICLE_END].max(axis=1)
+
+
+def page_features(probas: Sequence[np.ndarray], decoded: Sequence[np.ndarray],
+                  margins: np.ndarray | None = None) -> np.ndarray:
+    """Page aggregates [pages, FEATURE_NAMES] of calibrated probabilities and the decoded path.
+
+    Segment reductions over the concatenated batch; empty pages get a row of zeros. Without
+    ``margins`` (see ``margin``) that column is 0."""
+    n_pages = len(probas)
+    F = np.zeros((n_pages, len(FEATURE_NAMES)))
+    lens = np.fromiter((p.shape[0] for p in probas), dtype=np.int64, count=n_pages)
+    keep = np.flatnonzero(lens > 0)
+    if keep.size == 0:
+        return F
+    P = np.concatenate([probas[i] for i in keep]).astype(np.float64, copy=False)
+    D = np.concatenate([decoded[i] for i in keep])
+    n = lens[keep].astype(np.float64)
+    starts = np.zeros(keep.size, dtype=np.int64)
+    np.cumsum(lens[keep][:-1], out=starts[1:])
+    page = np.repeat(np.arange(keep.size), lens[keep])
+    pos = np.arange(P.shape[0]) - starts[page]  # block index inside its page
+    pc = P[:, _C]
+
+    def seg_sum(v: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(v, starts)
+
+    # First decoded comment per page (n when none), then the section = blocks from it on.
+    first = np.minimum.reduceat(np.where(D == _C, pos, np.iinfo(np.int64).max), starts)
+    has = first < lens[keep]
+    first = np.where(has, first, lens[keep])
+    in_run = pos >= first[page]
+    run_len = (lens[keep] - first).astype(np.float64)
+    before_len = first.astype(np.float64)
+    safe_run = np.maximum(run_len, 1.0)
+    commentish = pc > COMMENTISH
+    # Best suffix: suffix sums of comment log-odds within each page via one global cumsum.
+    q = np.clip(pc, LOGIT_CLIP, 1.0 - LOGIT_CLIP)
+    lo = np.log(q) - np.log1p(-q)
+    cs = np.cumsum(lo)
+    ends = starts + lens[keep] - 1
+    suffix = cs[ends][page] - cs + lo  # sum from this block to the page's end
+    best = np.maximum.reduceat(suffix, starts)
+    # Position of the best suffix (first block attaining it): its share of the page.
+    at_best = np.where(suffix >= best[page], pos, np.iinfo(np.int64).max)
+    best_pos = np.minimum.reduceat(at_best, starts)
+    tail = pos >= (lens[keep] - TAIL_BLOCKS)[page]
+    cols = {
+        "log_blocks": np.log1p(n),
+        "comment_mean": seg_sum(pc) / n,
+        "comment_max": np.maximum.reduceat(pc, starts),
+        "commentish_share": seg_sum(commentish.astype(np.float64)) / n,
+        "has_run": has.astype(np.float64),
+        "run_share": run_len / n,
+        "run_log_len": np.log1p(run_len),
+        "run_comment_mean": np.where(has, seg_sum(np.where(in_run, pc, 0.0)) / safe_run, 0.0),
+        "before_comment_mean": seg_sum(np.where(in_run, 0.0, pc)) / np.maximum(before_len, 1.0),
+        "run_editorial_mean": np.where(has, seg_sum(np.where(in_run, P[:, _E], 0.0)) / safe_run, 0.0),
+        "run_comment_share": np.where(has, seg_sum((in_run & (D == _C)).astype(np.float64)) / safe_run, 0.0),
+        "commentish_before": np.log1p(seg_sum((commentish & ~in_run).astype(np.float64))),
+        "best_suffix": np.tanh(best / SUFFIX_SCALE),
+        "best_suffix_share": (lens[keep] - best_pos) / n,
+        "tail_comment_mean": seg_sum(np.where(tail, pc, 0.0)) / np.minimum(n, TAIL_BLOCKS),
+        "spam_mean": seg_sum(P[:, _S]) / n,
+        "editorial_mean": seg_sum(P[:, _E]) / n,
+        "boilerplate_mean": seg_sum(P[:, _B]) / n,
+        "run_boilerplate_mean": np.where(has, seg_sum(np.where(in_run, P[:, _B], 0.0)) / safe_run, 0.0),
+        "viterbi_margin": (np.zeros(keep.size) if margins is None
+                           else np.tanh(np.nan_to_num(margins[keep]) / MARGIN_SCALE)),
+    }
+    F[keep] = np.column_stack([cols[f] for f in FEATURE_NAMES])
+    return F

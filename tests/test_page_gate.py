@@ -1,0 +1,238 @@
+"""Page-level comment-section gate: constrained decoding, batch features, overrules, the gate file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifier import decode, page_gate
+from classifier.model import LABELS
+from classifier.page_gate import FEATURE_NAMES, PageGate, PageGateError
+
+ED, CO, SP, BO = (LABELS.index(x) for x in ("editorial", "comment", "spam", "boilerplate"))
+PRIOR = np.full(len(LABELS), 1.0 / len(LABELS))
+SEQUENCES = (
+    ("boilerplate",) + ("editorial",) * 8 + ("boilerplate",) * 2 + ("comment", "comment", "boilerplate") * 4,
+    ("editorial",) * 10 + ("boilerplate",),
+    ("editorial",) * 6 + ("comment",) * 10 + ("spam",) + ("comment",) * 3,
+)
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(scope="module")
+def tables() -> tuple[np.ndarray, np.ndarray]:
+    return decode.fit_transitions(SEQUENCES)
+
+
+def random_pages(n: int, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        k = int(rng.integers(1, 30))
+        p = rng.dirichlet(np.full(len(LABELS), 0.5), size=k)
+        out.append(p)
+    return out
+
+
+def test_end_states_force_and_forbid_a_thread(tables) -> None:
+    ls, lt = tables
+    pages = random_pages(60)
+    free = decode.viterbi_batch(pages, PRIOR, ls, lt)
+    article = decode.viterbi_batch(pages, PRIOR, ls, lt, end_states=decode.ARTICLE_END)
+    thread = decode.viterbi_batch(pages, PRIOR, ls, lt, end_states=decode.THREAD_END)
+    assert not any((a == CO).any() for a in article)
+    assert all((t == CO).any() for t in thread)
+    # Free decoding ends in one of the two: the constrained decode of that phase agrees with it.
+    for f, a, t in zip(free, article, thread):
+        assert np.array_equal(f, t if (f == CO).any() else a)
+    # The batched form equals the per-page form under a constraint too.
+    for p, t in zip(pages, thread):
+        assert np.array_equal(decode.viterbi(p, PRIOR, ls, lt, end_states=decode.THREAD_END), t)
+
+
+def naive_features(p: np.ndarray, d: np.ndarray, margin: float) -> list[float]:
+    """Per-page reference for page_features, written plainly."""
+    n = len(p)
+    pc = p[:, CO]
+    idx = np.flatnonzero(d == CO)
+    first = int(idx[0]) if idx.size else n
+    run = slice(first, n)
+    q = np.clip(pc, page_gate.LOGIT_CLIP, 1 - page_gate.LOGIT_CLIP)
+    lo = np.log(q / (1 - q))
+    suffix = [lo[k:].sum() for k in range(n)]
+    best = max(suffix)
+    best_pos = next(k for k in range(n) if suffix[k] >= best - 1e-9)
+    has = idx.size > 0
+    vals = {
+        "log_blocks": np.log1p(n), "comment_mean": pc.mean(), "comment_max": pc.max(),
+        "commentish_share": (pc > page_gate.COMMENTISH).mean(), "has_run": float(has),
+        "run_share": (n - first) / n, "run_log_len": np.log1p(n - first),
+        "run_comment_mean": pc[run].mean() if has else 0.0,
+        "before_comment_mean": pc[:first].mean() if first else 0.0,
+        "run_editorial_mean": p[run, ED].mean() if has else 0.0,
+        "run_comment_share": (d[run] == CO).mean() if has else 0.0,
+        "commentish_before": np.log1p((pc[:first] > page_gate.COMMENTISH).sum()),
+        "best_suffix": np.tanh(best / 10.0), "best_suffix_share": (n - best_pos) / n,
+        "tail_comment_mean": pc[-page_gate.TAIL_BLOCKS:].mean(), "spam_mean": p[:, SP].mean(),
+        "editorial_mean": p[:, ED].mean(), "boilerplate_mean": p[:, BO].mean(),
+        "run_boilerplate_mean": p[run, BO].mean() if has else 0.0,
+        "viterbi_margin": np.tanh(margin / page_gate.MARGIN_SCALE),
+    }
+    return [vals[f] for f in FEATURE_NAMES]
+
+
+def test_page_features_match_a_plain_per_page_computation(tables) -> None:
+    ls, lt = tables
+    pages = random_pages(40, seed=1)
+    pages.insert(3, np.zeros((0, len(LABELS))))  # an empty page gets zeros and breaks nothing
+    final = np.zeros((len(pages), len(decode.STATES)))
+    decoded = decode.viterbi_batch(pages, PRIOR, ls, lt, final_scores=final)
+    assert any((d == CO).any() for d in decoded) and any(d.size and not (d == CO).any() for d in decoded)
+    margins = page_gate.margin(final)
+    # The margin is Viterbi's own decision seen from the page: positive exactly when it put a thread.
+    assert all((m > 0) == bool((d == CO).any()) for m, d in zip(margins, decoded) if d.size)
+    F = page_gate.page_features(pages, decoded, margins)
+    assert F.shape == (len(pages), len(FEATURE_NAMES))
+    assert not F[3].any()
+    for i, (p, d) in enumerate(zip(pages, decoded)):
+        if len(p):
+            np.testing.assert_allclose(F[i], naive_features(p, d, margins[i]), rtol=1e-9, atol=1e-9,
+                                       err_msg=f"page {i}")
+
+
+def constant_gate(prob: float, off: float, on: float) -> PageGate:
+    """A gate whose probability is ``prob`` on every page (all weight in the intercept)."""
+    k = len(FEATURE_NAMES)
+    return PageGate(np.zeros(k), np.ones(k), np.zeros(k), float(np.log(prob / (1 - prob))), off, on)
+
+
+def test_apply_drops_forces_or_keeps(tables) -> None:
+    ls, lt = tables
+    pages = random_pages(50, seed=2)
+    free = decode.viterbi_batch(pages, PRIOR, ls, lt)
+    has = np.array([(d == CO).any() for d in free])
+    assert has.any() and (~has).any()
+    kept = constant_gate(0.5, off=0.3, on=0.7).apply(pages, list(free), PRIOR, ls, lt)
+    assert all(np.array_equal(a, b) for a, b in zip(kept, free))
+    dropped = constant_gate(0.01, off=0.3, on=0.7).apply(pages, list(free), PRIOR, ls, lt)
+    assert not any((d == CO).any() for d in dropped)
+    assert all(np.array_equal(a, b) for a, b, h in zip(dropped, free, has) if not h)  # only threads change
+    forced = constant_gate(0.99, off=0.3, on=0.7).apply(pages, list(free), PRIOR, ls, lt)
+    assert all((d == CO).any() for d in forced)
+    # decode() (what the classifier calls) = Viterbi then apply().
+    via = constant_gate(0.99, off=0.3, on=0.7).decode(pages, PRIOR, ls, lt)
+    assert all(np.array_equal(a, b) for a, b in zip(via, forced))
+    assert all(np.array_equal(a, b) for a, b, h in zip(forced, free, has) if h)
+    # A comment bias on forced pages widens the forced section (never narrows it).
+    wide = constant_gate(0.99, off=0.3, on=0.7)
+    wide.bias = 3.0
+    widened = wide.apply(pages, list(free), PRIOR, ls, lt)
+    assert sum(int((d == CO).sum()) for d in widened) > sum(int((d == CO).sum()) for d in forced)
+    # Extension: sure pages that have a thread are decoded again with a comment bias (earlier start).
+    ext = constant_gate(0.99, off=0.3, on=1.01)
+    ext.extend, ext.extend_bias = 0.9, 1.0
+    extended = ext.apply(pages, list(free), PRIOR, ls, lt)
+    assert all(np.array_equal(a, b) for a, b, h in zip(extended, free, has) if not h)
+    firsts = [(np.flatnonzero(a == CO)[0], np.flatnonzero(b == CO)[0]) for a, b, h in zip(extended, free, has) if h]
+    assert all(x <= y for x, y in firsts) and any(x < y for x, y in firsts)
+
+
+def test_gate_file_round_trip_and_errors(tmp_path: Path) -> None:
+    g = constant_gate(0.8, 0.2, 0.7)
+    g.model_sha256, g.bias, g.extend, g.extend_bias = "ab" * 32, 0.5, 0.9, 0.25
+    path = tmp_path / "m.gate.json"
+    g.save(path)
+    back = PageGate.load(path, "ab" * 32)
+    fields = ("off", "on", "bias", "extend", "extend_bias", "intercept")
+    assert [getattr(back, f) for f in fields] == [getattr(g, f) for f in fields]
+    np.testing.assert_array_equal(back.coef, g.coef)
+    with pytest.raises(PageGateError, match="fitted for model"):
+        PageGate.load(path, "cd" * 32)
+    good = path.read_text()
+    for change, msg in (({"version": 99}, "version 99"), ({"features": ["x"]}, "features differ"),
+                        ({"coef": [1.0]}, "finite numbers"), ({"scale": [0.0] * len(FEATURE_NAMES)}, "scale"),
+                        ({"format": "other"}, "not a newswinnow-page-gate"), ({"on": "high"}, "malformed")):
+        h = json.loads(good)
+        h.update(change)
+        path.write_text(json.dumps(h))
+        with pytest.raises(PageGateError, match=msg):
+            PageGate.load(path)
+    path.write_text("{not json")
+    with pytest.raises(PageGateError, match="unreadable"):
+        PageGate.load(path)
+
+
+def test_gate_path_beside_the_model() -> None:
+    assert page_gate.gate_path(Path("d/model-text.json")) == Path("d/model-text.gate.json")
+    assert page_gate.gate_path(Path("d/model-text")) == Path("d/model-text.gate.json")
+
+
+@pytest.mark.skipif(not (DATA / "model-text.gate.json").exists(), reason="no shipped gate")
+def test_shipped_gate_belongs_to_the_shipped_model_and_old_models_still_load(tmp_path: Path) -> None:
+    from classifier.api import Classifier
+
+    clf = Classifier.load(DATA / "model-text.json")
+    assert clf.model.page_gate is not None and clf.model.page_gate.model_sha256 == clf.model.sha256
+    # A model without a gate file (older models, user-trained ones) decodes as before.
+    for suffix in (".json", ".npz"):
+        shutil.copy(DATA / f"model-text{suffix}", tmp_path / f"model-text{suffix}")
+    bare = Classifier.load(tmp_path / "model-text.json")
+    assert bare.model.page_gate is None
+    assert bare.classify_text("Hello.\nA line.").labels
+    # A gate of another model beside it is refused with a clear error, not used silently.
+    h = json.loads((DATA / "model-text.gate.json").read_text())
+    h["model_sha256"] = "0" * 64
+    (tmp_path / "model-text.gate.json").write_text(json.dumps(h))
+    with pytest.raises(PageGateError, match="refit"):
+        Classifier.load(tmp_path / "model-text.json")
+
+
+def synthetic_oof(path: Path, n_pages: int = 240, seed: int = 0) -> None:
+    """An oof file shaped like `newswinnow train --save-oof`'s: articles, some with a thread,
+    logits that mostly point at the gold label; short threads are the hard cases."""
+    rng = np.random.default_rng(seed)
+    ys, kinds, groups = [], [], []
+    for i in range(n_pages):
+        art = [BO] * int(rng.integers(0, 3)) + [ED] * int(rng.integers(4, 15))
+        thread = [CO] * int(rng.integers(1, 8)) if i % 2 else []
+        ys.append(np.array(art + thread + [BO] * int(rng.integers(0, 2))))
+        kinds.append(("dragnet/gold", "dragnet/full", "cleaneval")[i % 3])
+        groups.append(f"site{i % 40}")
+    y = np.concatenate(ys)
+    logits = rng.normal(0.0, 1.0, (len(y), len(LABELS))).astype(np.float32)
+    logits[np.arange(len(y)), y] += 2.0
+    offsets = np.concatenate([[0], np.cumsum([len(v) for v in ys])])
+    np.savez(path, logits=logits, y=y, offsets=offsets, kinds=np.array(kinds), groups=np.array(groups))
+
+
+def test_fit_script_writes_a_gate_that_loads_for_its_model(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from classifier.model import BlockModel
+    from training import page_gate as fit
+
+    oof = tmp_path / "oof.npz"
+    synthetic_oof(oof)
+    for suffix in (".json", ".npz"):
+        shutil.copy(DATA / f"model-text{suffix}", tmp_path / f"model-text{suffix}")
+    model = tmp_path / "model-text.json"
+    res = CliRunner().invoke(fit.main, ["--oof", str(oof), "--model", str(model),
+                                        "--metrics-json", str(tmp_path / "m.json")])
+    assert res.exit_code == 0, res.output
+    gate = page_gate.load_for(model, BlockModel.load(model).sha256)
+    assert gate is not None and 0.0 <= gate.off <= gate.on
+    rows = {r["kind"]: r for r in json.loads((tmp_path / "m.json").read_text())["nested_cv"]}
+    assert set(rows) == {"dragnet/gold", "dragnet/full", "cleaneval", "all"}
+    # The guard: settings never lower a guarded rendering's figures in the inner CV, and the
+    # reported outer figures are computed, not copied (before and after are both there).
+    assert all(0.0 <= r["after"]["has_comments"] <= 1.0 for r in rows.values())
+    # An oof file whose page count does not match its groups is refused with a clear message.
+    d = dict(np.load(oof))
+    d["groups"] = d["groups"][:-1]
+    np.savez(oof, **d)
+    res = CliRunner().invoke(fit.main, ["--oof", str(oof), "--model", str(model), "--no-nested"])
+    assert res.exit_code != 0 and "page groups" in res.output

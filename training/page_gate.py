@@ -1,0 +1,317 @@
+"""Fit the page-level comment-section gate (classifier/page_gate.py) on out-of-fold logits.
+
+Input: the ``--save-oof`` file of ``newswinnow train`` (out-of-fold logits of every training
+page, labels, page offsets and renderings) and the page groups (source domains) of that run,
+read from the oof file when it has them, else rebuilt with the training reader and checked
+against the oof labels block by block. Every page is decoded with the transition table of its
+cross-validation fold (as ``newswinnow train`` reports it), so the gate learns from paths like
+the ones it will see on unseen pages.
+
+Figures are from NESTED grouped cross-validation: for each outer fold (the training run's
+GroupKFold by source), the regularisation and the two thresholds are chosen by an inner grouped
+CV on the other folds' pages only, the gate is fitted on those pages, and it is applied to the
+outer fold. The shipped gate is then fitted on all pages with settings chosen by grouped CV on all.
+
+    python -m training.page_gate --oof OOF.npz --model data/model-text.json
+
+writes ``data/model-text.gate.json`` (plain JSON, tied to the model's arrays sha256) and prints
+per-rendering has_comments / editorial / comment F1 before and after.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import click
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+from classifier import decode, page_gate
+from classifier.model import LABELS, BlockModel
+
+from .train import calibrated, fit_temperature, label_prior
+
+FOLDS = 5  # newswinnow train's default: the outer folds are its folds
+INNER_FOLDS = 4
+C_GRID = (0.03, 0.3, 3.0)
+# Threshold grids: a decoded thread is dropped below OFF, a missing one forced above ON.
+OFF_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+ON_GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.01)
+# A decoded thread on a page the gate is sure of (above EXTEND) is decoded again with a comment
+# bias: Viterbi tends to start threads late (the first comments go to the article).
+EXTEND_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)
+EXTEND_BIAS_GRID = (0.25, 0.5)
+# Log-factors on the comment probability of pages whose thread is forced (0: the cheapest
+# thread-phase ending, usually one block; larger: the section spreads over comment-ish blocks).
+BIAS_GRID = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
+# What the settings maximise: page-level has_comments F1 over all pages plus block-level
+# comment F1 and editorial F1 over all blocks (so a gate that finds threads but mislabels their
+# blocks, or eats articles, does not win on the page count alone).
+OBJECTIVE_WEIGHTS = {"has_comments": 1.0, "comment": 1.0, "editorial": 1.0}
+# ... subject to no rendering losing: settings whose inner-CV has_comments F1 on any of these
+# renderings falls more than MAX_KIND_LOSS under plain Viterbi's are not chosen (the pooled
+# figure alone traded the gold rendering for the full-page one).
+GUARD_KINDS = ("dragnet/gold", "dragnet/trimmed", "dragnet/full", "dragnet/bodies", "cleaneval", "bbc")
+MAX_KIND_LOSS = 0.0
+GUARDED = ("has_comments", "comment", "editorial")
+REPORT_KINDS = ("dragnet/gold", "dragnet/trimmed", "dragnet/full", "dragnet/bodies", "dragnet/gold+spam",
+                "dragnet/trimmed+spam", "dragnet/bodies+spam", "cleaneval", "bbc")
+_C, _E = LABELS.index("comment"), LABELS.index("editorial")
+
+
+class Oof:
+    """Out-of-fold data: calibrated probabilities per page, labels, renderings, groups."""
+
+    def __init__(self, path: Path, corpora: Path | None, groups_path: Path | None = None):
+        d = np.load(path, allow_pickle=False)
+        self.y, self.offsets, self.kinds = d["y"], d["offsets"], d["kinds"]
+        self.temperature = fit_temperature(d["logits"], self.y)
+        proba = calibrated(d["logits"], self.temperature)
+        self.n = len(self.offsets) - 1
+        self.pages = [slice(int(a), int(b)) for a, b in zip(self.offsets[:-1], self.offsets[1:])]
+        self.probas = [proba[s] for s in self.pages]
+        self.ys = [self.y[s] for s in self.pages]
+        self.gold_has = np.array([bool((y == _C).any()) for y in self.ys])
+        if "groups" in d.files:
+            self.groups = d["groups"]
+        elif groups_path is not None:
+            self.groups = np.load(groups_path, allow_pickle=False)["groups"]
+        else:
+            self.groups = rebuild_groups(corpora, self.y, self.offsets)
+        if len(self.groups) != self.n:
+            raise click.ClickException(f"{len(self.groups)} page groups for {self.n} oof pages")
+
+
+def rebuild_groups(corpora: Path | None, y: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Page groups of the training run, rebuilt with its reader (default arguments, seed 0)."""
+    from .dataset import load_pages
+
+    if corpora is None:
+        raise click.ClickException("the oof file has no page groups: give --corpora (or --groups)")
+    pages = [p for p in load_pages(corpora) if p.texts]
+    lens = np.array([len(p.texts) for p in pages])
+    ok = len(pages) == len(offsets) - 1 and np.array_equal(lens, np.diff(offsets)) and np.array_equal(
+        np.concatenate([[LABELS.index(lab) for lab in p.labels] for p in pages]), y)
+    if not ok:
+        raise click.ClickException("the rebuilt training pages do not match the oof file (other reader "
+                                   "arguments or corpora?): save the oof with groups or pass --groups")
+    return np.array([p.group for p in pages])
+
+
+def fold_tables(oof: Oof, folds: int = FOLDS) -> tuple[np.ndarray, list]:
+    """Outer fold of each page and the (log_start, log_trans, prior) counted without it."""
+    fold_of = np.zeros(oof.n, dtype=np.int64)
+    tables = []
+    for f, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(np.zeros(oof.n), groups=oof.groups)):
+        fold_of[te] = f
+        ls, lt = decode.fit_transitions([LABELS[k] for k in oof.ys[i]] for i in tr)
+        tables.append((ls, lt, label_prior(np.concatenate([oof.ys[i] for i in tr]))))
+    return fold_of, tables
+
+
+def decode_all(oof: Oof, fold_of: np.ndarray, tables: list) -> dict[str, list[np.ndarray]]:
+    """Each page decoded with its fold's tables: free, article-only, thread-forced per bias."""
+    out: dict[str, list] = {k: [None] * oof.n for k in MODES}
+    margins = np.zeros(oof.n)
+    for f, (ls, lt, prior) in enumerate(tables):
+        ids = np.flatnonzero(fold_of == f)
+        probas = [oof.probas[i] for i in ids]
+        final = np.zeros((ids.size, len(decode.STATES)))
+        runs = [("free", None, 0.0), ("article", decode.ARTICLE_END, 0.0)]
+        runs += [(f"thread{b}", decode.THREAD_END, b) for b in BIAS_GRID]
+        for key, mask, b in runs:
+            scale = np.ones(len(LABELS))
+            scale[_C] = np.exp(b)
+            for i, lab in zip(ids.tolist(), decode.viterbi_batch([q * scale for q in probas], prior, ls, lt,
+                                                                 end_states=mask, final_scores=final)):
+                out[key][i] = lab
+            if key == "free":
+                margins[ids] = page_gate.margin(final)
+    out["margin"] = list(margins)
+    return out
+
+
+MODES = ("free", "article") + tuple(f"thread{b}" for b in BIAS_GRID)
+
+
+def page_counts(oof: Oof, dec: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Per page and decode mode: (tp, fp, fn) of comment and of editorial blocks, and has_comments.
+
+    Any choice of decode per page is then scored by sums, without touching blocks again."""
+    counts = np.zeros((len(MODES), oof.n, 6))
+    pred_has = np.zeros((len(MODES), oof.n), bool)
+    for m, key in enumerate(MODES):
+        for i in range(oof.n):
+            y, q = oof.ys[i], dec[key][i]
+            for j, lab in enumerate((_C, _E)):
+                g, p = y == lab, q == lab
+                counts[m, i, 3 * j: 3 * j + 3] = ((g & p).sum(), (~g & p).sum(), (g & ~p).sum())
+            pred_has[m, i] = bool((q == _C).any())
+    return counts, pred_has
+
+
+def _f1(tp: float, fp: float, fn: float) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def evaluate(oof: Oof, stats: tuple, ids: np.ndarray, mode: np.ndarray | None = None) -> dict[str, float]:
+    """has_comments F1 of pages ``ids`` and comment / editorial F1 of their blocks, each page
+    decoded as ``mode`` says (an index into MODES per page; default all free)."""
+    counts, pred_has = stats
+    m = np.zeros(ids.size, dtype=np.int64) if mode is None else mode[ids]
+    c = counts[m, ids].sum(axis=0)
+    ph, gh = pred_has[m, ids], oof.gold_has[ids]
+    return {"has_comments": _f1(float((ph & gh).sum()), float((ph & ~gh).sum()), float((~ph & gh).sum())),
+            "comment": _f1(*c[:3]), "editorial": _f1(*c[3:])}
+
+
+def modes(has: np.ndarray, p: np.ndarray, s: dict) -> np.ndarray:
+    """The decode each page takes under a gate's settings (index into MODES); the same rules
+    as ``PageGate.apply``."""
+    mode = np.zeros(has.size, dtype=np.int64)
+    mode[has & (p < s["off"])] = MODES.index("article")
+    mode[~has & (p > s["on"])] = MODES.index(f"thread{s['bias']}")
+    mode[has & (p > s["extend"])] = MODES.index(f"thread{s['extend_bias']}")
+    return mode
+
+
+def objective(m: dict[str, float]) -> float:
+    return sum(w * m[k] for k, w in OBJECTIVE_WEIGHTS.items())
+
+
+def fit_lr(F: np.ndarray, y: np.ndarray, c: float) -> page_gate.PageGate:
+    """Standardised logistic regression -> a PageGate with plain arrays (thresholds set later)."""
+    mean, scale = F.mean(axis=0), F.std(axis=0)
+    scale = np.where(scale > 1e-9, scale, 1.0)
+    lr = LogisticRegression(C=c, max_iter=2000).fit((F - mean) / scale, y)
+    return page_gate.PageGate(mean, scale, lr.coef_[0].astype(np.float64), float(lr.intercept_[0]), 0.0, 1.01)
+
+
+def select(oof: Oof, stats: tuple, F: np.ndarray, has: np.ndarray, ids: np.ndarray,
+           folds: int = INNER_FOLDS) -> dict:
+    """Settings with the best objective in grouped CV over pages ``ids`` only: C, the drop and
+    force thresholds with the forced pages' bias, then (given those) the extension threshold
+    and bias. No setting may lower a guarded rendering's has_comments, comment or editorial F1."""
+    best: dict = {"C": C_GRID[0], "off": 0.0, "on": 1.01, "bias": 0.0, "extend": 1.01, "extend_bias": 0.0,
+                  "objective": -np.inf}
+    splits = list(GroupKFold(n_splits=folds).split(ids, groups=oof.groups[ids]))
+    guards = [g for g in (ids[oof.kinds[ids] == k] for k in GUARD_KINDS) if g.size]
+    floors = [{k: v - MAX_KIND_LOSS - 1e-9 for k, v in evaluate(oof, stats, g).items()} for g in guards]
+
+    def score(p: np.ndarray, s: dict) -> float:
+        mode = modes(has, p, s)
+        for g, floor in zip(guards, floors):
+            m = evaluate(oof, stats, g, mode)
+            if any(m[k] < floor[k] for k in GUARDED):
+                return -np.inf
+        return objective(evaluate(oof, stats, ids, mode))
+
+    for c in C_GRID:
+        p = np.zeros(oof.n)
+        for tr, te in splits:
+            p[ids[te]] = fit_lr(F[ids[tr]], oof.gold_has[ids[tr]], c).probability(F[ids[te]])
+        local = dict(best, C=c, objective=-np.inf)
+        for off in OFF_GRID:
+            for on in ON_GRID:
+                for bias in BIAS_GRID if on <= 1.0 else BIAS_GRID[:1]:
+                    s = dict(local, off=off, on=on, bias=bias, extend=1.01, extend_bias=0.0)
+                    if (v := score(p, s)) > local["objective"] + 1e-9:
+                        local = dict(s, objective=v)
+        for extend in EXTEND_GRID[:-1]:
+            for eb in EXTEND_BIAS_GRID:
+                s = dict(local, extend=extend, extend_bias=eb)
+                if (v := score(p, s)) > local["objective"] + 1e-9:
+                    local = dict(s, objective=v)
+        if local["objective"] > best["objective"] + 1e-9:
+            best = local
+    return best
+
+
+def nested_cv(oof: Oof, stats: tuple, F: np.ndarray, fold_of: np.ndarray, log=print) -> np.ndarray:
+    """The decode mode of every page from gates that never saw its outer fold."""
+    has = F[:, page_gate.FEATURE_NAMES.index("has_run")] > 0
+    mode = np.zeros(oof.n, dtype=np.int64)
+    for f in range(int(fold_of.max()) + 1):
+        tr, te = np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)
+        s = select(oof, stats, F, has, tr)
+        p = fit_lr(F[tr], oof.gold_has[tr], s["C"]).probability(F[te])
+        mode[te] = modes(has[te], p, s)
+        log(f"outer fold {f + 1}: " + " ".join(f"{k}={v}" for k, v in s.items() if k != "objective")
+            + f"; dropped {int((mode[te] == 1).sum())}, forced {int((~has[te] & (mode[te] > 1)).sum())}, "
+            f"extended {int((has[te] & (mode[te] > 1)).sum())} of {te.size} pages")
+    return mode
+
+
+def report(oof: Oof, stats: tuple, mode: np.ndarray) -> list[dict]:
+    rows = []
+    for kind in REPORT_KINDS + ("all",):
+        ids = np.arange(oof.n) if kind == "all" else np.flatnonzero(oof.kinds == kind)
+        if ids.size:
+            rows.append({"kind": kind, "pages": int(ids.size), "with_comments": int(oof.gold_has[ids].sum()),
+                         "before": evaluate(oof, stats, ids),
+                         "after": evaluate(oof, stats, ids, mode)})
+    return rows
+
+
+def format_rows(rows: list[dict]) -> str:
+    lines = ["| pages (rendering) | n | has_comments F1 | editorial F1 | comment F1 |", "|---|---:|---:|---:|---:|"]
+    for r in rows:
+        b, a = r["before"], r["after"]
+        lines.append(f"| {r['kind']} | {r['pages']} | " + " | ".join(
+            f"{b[k]:.3f} -> {a[k]:.3f}" if r["with_comments"] or k == "editorial" else "n/a"
+            for k in ("has_comments", "editorial", "comment")) + " |")
+    return "\n".join(lines)
+
+
+@click.command()
+@click.option("--oof", "oof_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="The --save-oof file of the `newswinnow train` run that made the model.")
+@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=Path("data/model-text.json"), show_default=True, help="The model the gate is for.")
+@click.option("--out", type=click.Path(path_type=Path), help="Gate file (default: STEM.gate.json beside the model).")
+@click.option("--corpora", type=click.Path(file_okay=False, path_type=Path), default=Path("../shared/corpora"),
+              show_default=True, help="To rebuild the page groups when the oof file has none.")
+@click.option("--groups", "groups_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="An .npz with a `groups` array (one per oof page), instead of rebuilding them.")
+@click.option("--no-nested", is_flag=True, help="Skip the nested-CV report (just fit the gate).")
+@click.option("--metrics-json", type=click.Path(path_type=Path), help="Also write the report here.")
+def main(oof_path, model_path, out, corpora, groups_path, no_nested, metrics_json):
+    """Fit the page-level comment-section gate and report nested-CV figures."""
+    t0 = time.time()
+    say = lambda s: click.echo(s, err=True)  # noqa: E731
+    model = BlockModel.load(model_path)
+    oof = Oof(oof_path, corpora, groups_path)
+    say(f"{oof.n} pages, temperature {oof.temperature} (model {model.temperature}); {time.time() - t0:.0f}s")
+    fold_of, tables = fold_tables(oof)
+    dec = decode_all(oof, fold_of, tables)
+    stats = page_counts(oof, dec)
+    F = page_gate.page_features(oof.probas, dec["free"], np.array(dec["margin"]))
+    has = F[:, page_gate.FEATURE_NAMES.index("has_run")] > 0
+    say(f"decoded ({time.time() - t0:.0f}s)")
+    rows = None
+    if not no_nested:
+        rows = report(oof, stats, nested_cv(oof, stats, F, fold_of, log=say))
+        click.echo("Nested grouped CV (before -> after):\n" + format_rows(rows))
+    best = select(oof, stats, F, has, np.arange(oof.n), folds=FOLDS)
+    c, score = best["C"], best["objective"]
+    gate = fit_lr(F, oof.gold_has, c)
+    gate.off, gate.on, gate.bias, gate.model_sha256 = best["off"], best["on"], best["bias"], model.sha256
+    gate.extend, gate.extend_bias = best["extend"], best["extend_bias"]
+    command = "python -m training.page_gate " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    gate.meta = {"fitted": date.today().isoformat(), "command": command, "C": c, "cv_objective": round(score, 4),
+                 "pages": oof.n, "nested_cv": rows}
+    out = out or page_gate.gate_path(model_path)
+    gate.save(out)
+    click.echo(f"wrote {out}: " + " ".join(f"{k}={v}" for k, v in best.items()) + f" ({time.time() - t0:.0f}s)")
+    if metrics_json:
+        Path(metrics_json).write_text(json.dumps({"nested_cv": rows, **best}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
