@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -105,16 +106,42 @@ SPAMCTX_NAMES: tuple[str, ...] = (
 )
 
 
-def _candidates(arr: np.ndarray, tables: LeadTables = TABLES) -> tuple[np.ndarray, np.ndarray]:
-    """Positions where a family's match can start, in order, and which families (bit mask):
-    ASCII word starts shaped like a lead word (``shape_mask``), and lead characters."""
+class WordSpans(NamedTuple):
+    """The ASCII words of a byte array: starts, ends, capped lengths and first/second/last
+    bytes. Built once per batch and shared by every ``LeadTables`` (text-6 and text-7)."""
+
+    ws: np.ndarray
+    we: np.ndarray
+    length: np.ndarray
+    first: np.ndarray
+    second: np.ndarray
+    last: np.ndarray
+
+
+def word_spans(arr: np.ndarray) -> WordSpans:
+    """``WordSpans`` of ``arr`` (uint8 view of lower-cased UTF-8 bytes)."""
     word = _ASCII_WORD[arr].view(np.int8)
     edge = np.diff(word, prepend=np.int8(0), append=np.int8(0))
     ws = np.flatnonzero(edge == 1)
     we = np.flatnonzero(edge == -1)
-    length = np.minimum(we - ws, _MAX_LEN)
-    second = np.append(arr, np.uint8(0))[ws + 1]
-    mask = tables.shape_mask[arr[ws], second, length] & tables.end_mask[arr[we - 1], length]
+    return WordSpans(ws, we, np.minimum(we - ws, _MAX_LEN), arr[ws], np.append(arr, np.uint8(0))[ws + 1],
+                     arr[we - 1])
+
+
+def block_bytes(texts: Sequence[str], low_utf8: bytes | None = None) -> bytes:
+    """The blocks lower-cased, newline-joined, UTF-8: ``low_utf8`` (the feature pass's) when it
+    is exactly that (n - 1 newlines; a block holding a newline of its own shifts the blocks)."""
+    if low_utf8 is not None and low_utf8.count(b"\n") == len(texts) - 1:
+        return low_utf8
+    return "\n".join(t.replace("\n", " ") for t in texts).lower().encode("utf-8", "surrogatepass")
+
+
+def _candidates(arr: np.ndarray, tables: LeadTables = TABLES,
+                spans: WordSpans | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Positions where a family's match can start, in order, and which families (bit mask):
+    ASCII word starts shaped like a lead word (``shape_mask``), and lead characters."""
+    ws, we, length, first, second, last = spans if spans is not None else word_spans(arr)
+    mask = tables.shape_mask[first, second, length] & tables.end_mask[last, length]
     long = np.flatnonzero(length >= PREFIX_KEY)
     if len(long) and len(tables.prefix_sorted):
         padded = np.append(arr, np.zeros(PREFIX_KEY, dtype=np.uint8))
@@ -137,7 +164,8 @@ def _candidates(arr: np.ndarray, tables: LeadTables = TABLES) -> tuple[np.ndarra
     return p[order], m[order]
 
 
-def family_counts(data: bytes, starts: np.ndarray, n: int, tables: LeadTables = TABLES) -> np.ndarray:
+def family_counts(data: bytes, starts: np.ndarray, n: int, tables: LeadTables = TABLES,
+                  spans: WordSpans | None = None) -> np.ndarray:
     """Matches of each family's pattern per block [n, families], counted as ``finditer`` over
     ``data`` would (non-overlapping, leftmost first) but tried only where a match can start:
     a full scan of every pattern cost twice the rest of the feature pass."""
@@ -145,7 +173,7 @@ def family_counts(data: bytes, starts: np.ndarray, n: int, tables: LeadTables = 
     out = np.zeros((n, len(tables.families)), dtype=np.float32)
     if not len(arr):
         return out
-    pos, masks = _candidates(arr, tables)
+    pos, masks = _candidates(arr, tables, spans)
     last = [0] * len(tables.families)
     hit_pos: list[int] = []
     hit_fam: list[int] = []
@@ -186,7 +214,8 @@ def repeat_runs(data: bytes, starts: np.ndarray, n: int) -> np.ndarray:
 
 
 def spamctx_columns(texts: Sequence[str], page_starts: np.ndarray | None = None,
-                    out: np.ndarray | None = None, low_utf8: bytes | None = None) -> np.ndarray:
+                    out: np.ndarray | None = None, low_utf8: bytes | None = None,
+                    spans: WordSpans | None = None) -> np.ndarray:
     """The ``SPAMCTX_NAMES`` columns [n, len(SPAMCTX_NAMES)] for the blocks ``texts`` (of one or
     many pages: the columns are block-local, ``page_starts`` is accepted for symmetry with the
     other column families); written into ``out`` when given."""
@@ -198,12 +227,12 @@ def spamctx_columns(texts: Sequence[str], page_starts: np.ndarray | None = None,
     # Newlines inside a block would shift the block boundaries: a block is one line.
     # ``low_utf8``: the feature pass's lower-cased, newline-joined blocks; the same bytes when no
     # block holds a newline of its own (then it has exactly n - 1), so they are not built twice.
-    data = low_utf8
-    if data is None or data.count(b"\n") != n - 1:
-        data = "\n".join(t.replace("\n", " ") for t in texts).lower().encode("utf-8", "surrogatepass")
+    data = block_bytes(texts, low_utf8)
+    if data is not low_utf8:
+        spans = None  # ``spans`` describe ``low_utf8``
     nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
     starts = np.concatenate(([0], nl + 1))
-    counts = family_counts(data, starts, n)
+    counts = family_counts(data, starts, n, TABLES, spans)
     k = len(FAMILIES)
     np.log1p(counts, out=out[:, :k])
     # All families pooled: a campaign the training spam never used (money offers, say) still
