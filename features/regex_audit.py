@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover - Python 3.10
 # module-level tuples, dicts and dataclasses such as the MT artefact patterns).
 AUDITED_MODULES = (
     "features.extract", "features.lexical", "features.lexicons", "features.mt", "features.mt_patterns",
-    "features.profanity", "features.segment", "features.spamctx", "features.tokens",
+    "features.profanity", "features.segment", "features.spamctx", "features.spamshape", "features.tokens",
     "classifier.api", "classifier.cli", "classifier.decode", "classifier.io", "classifier.limits",
     "classifier.model", "classifier.parallel", "classifier.scores", "classifier.source",
 )

@@ -96,3 +96,84 @@ SPAM_LEAD_PREFIXES: dict[str, tuple[str, ...]] = {
     "promo_money": ("gift",),
 }
 SPAM_LEAD_CHARS: dict[str, str] = {"promo_money": "$", "promo_link": "?&#/"}
+
+# --- text-7: the shape of a spam request (``features.spamshape``) ---------------------------
+# Written from the kinds of spam the text-6 model still missed under spam-lovo (README) and
+# generalised to grammar rather than vocabulary: an imperative aimed at the poster's own things
+# ("check out my", "go watch our"), a request addressed to every reader ("hey guys", "everyone
+# who reads this"), pleading ("help me", "it would mean a lot"), and a counter-signal, talk
+# about the host video itself ("2 billion views", "who's watching in 2015", "this song"), ham that
+# shares words with growth begging.
+_ASK_VERBS = (
+    r"check|visit|watch|see|view|hear|try|play|download|support|join|follow|subscribe|sub|share|rate|"
+    r"listen|look|go|come|head|stop|click|take|give|leave|drop|read|enjoy|add"
+)
+SHAPE_PATTERNS: dict[str, tuple[str, ...]] = {
+    # An imperative or request whose object, within three words, is the poster's own.
+    "ask_own": (
+        rf"\b(?:{_ASK_VERBS})(?: (?:out|at|to|on|in|into|over|by|a))?(?: [a-z']{{1,20}}){{0,3}} (?:my|our)\b",
+        rf"\b(?:you|u|ya|yall|y'all|you guys|you all|everyone|everybody|anyone|guys) (?:should|can|could|must|"
+        rf"need to|have to|gotta|got to|will|'ll|would|might) (?:all |guys |really |definitely |totally |also |"
+        rf"please |pls |plz )?(?:{_ASK_VERBS})\b",
+    ),
+    # A message to every reader rather than a reply to someone.
+    "ask_all": (
+        r"\b(?:hey|hi|hello|helo|yo|attention|sup|hiya|heyy)(?: there)?,? (?:all|everyone|everybody|guys|people|"
+        r"youtube|youtubers|fans|friends|peeps|folks|y'all|yall|ya'll|world)\b",
+        r"\b(?:everyone|anyone|everybody|people|whoever) (?:who|that) (?:reads?|sees?|is reading|likes?|"
+        r"loves?|enjoys?)\b",
+        r"\b(?:if you|whoever) (?:like|love|enjoy|liked|loved|enjoyed) (?:this|the|my|rap|music|games?|"
+        r"gaming|videos?|songs?)\b",
+    ),
+    # Pleading for help or favours.
+    "ask_plead": (
+        r"\bhelp (?:me|us|my|our|him|her)\b",
+        r"\b(?:would|will) (?:really |truly )?(?:mean (?:a lot|alot|the world)|appreciate)\b",
+        r"\b(?:means|meant|mean) (?:a lot|alot|the world) to (?:me|us)\b",
+        r"\b(?:i|we) (?:really |just )?(?:need|want) (?:your|more|some|a few|\d)",
+        r"\b(?:thanks|thank you|thx|ty) (?:in advance|for (?:watching|reading|your support|subscribing|"
+        r"the support|listening|checking))\b",
+    ),
+    # The host video itself talked about: ham that shares words with growth begging.
+    "host_talk": (
+        r"\b(?:views|viewers|dislikes)\b",
+        r"\bwho(?:'s| is|s)? (?:still )?(?:watching|listening|here)\b",
+        r"\b(?:song|songs|video|vid|clip|beat|dance|tune|singer|lyrics|melody|chorus)\b",
+    ),
+}
+SHAPE_LEADS: dict[str, tuple[str, ...]] = {
+    "ask_own": tuple(_ASK_VERBS.split("|")) + ("you", "u", "ya", "yall", "y", "everyone", "everybody",
+                                                "anyone", "guys"),
+    "ask_all": ("hey", "hi", "hello", "helo", "yo", "attention", "sup", "hiya", "heyy", "everyone", "anyone",
+                "everybody", "people", "whoever", "if"),
+    "ask_plead": ("help", "would", "will", "means", "meant", "mean", "i", "we", "thanks", "thank", "thx",
+                  "ty"),
+    "host_talk": ("views", "viewers", "dislikes", "who", "whos", "song", "songs", "video", "vid", "clip", "beat",
+                  "dance", "tune", "singer", "lyrics", "melody", "chorus"),
+}
+SHAPE_LEAD_CHARS: dict[str, str] = {}
+
+# Sites a news comment links to as a reference: their links are not promotion. Registered
+# domains (``features.spamshape`` compares the host's last two labels, three under a two-letter
+# country code's second level such as co.uk). General-purpose references and large news sites;
+# the generic check is the host's kind (gov/edu/mil and Wikipedia-like), so the list needs only
+# to be representative, not complete.
+REFERENCE_DOMAINS: frozenset[str] = frozenset({
+    "wikipedia.org", "wikimedia.org", "britannica.com", "archive.org", "who.int", "un.org", "europa.eu",
+    "nytimes.com", "washingtonpost.com", "wsj.com", "theguardian.com", "guardian.co.uk", "bbc.co.uk",
+    "bbc.com", "reuters.com", "apnews.com", "bloomberg.com", "ft.com", "economist.com", "cnn.com", "foxnews.com",
+    "nbcnews.com", "cbsnews.com", "abcnews.go.com", "npr.org", "pbs.org", "latimes.com", "usatoday.com",
+    "huffingtonpost.com", "politico.com", "theatlantic.com", "newyorker.com", "time.com", "forbes.com",
+    "cnbc.com", "aljazeera.com", "telegraph.co.uk", "independent.co.uk", "dailymail.co.uk", "thetimes.co.uk",
+    "abc.net.au", "smh.com.au", "cbc.ca", "theglobeandmail.com", "nature.com", "sciencemag.org",
+    "arxiv.org", "ncbi.nlm.nih.gov", "nih.gov", "scholar.google.com", "jstor.org", "imdb.com",
+    "github.com", "stackoverflow.com", "slate.com", "salon.com", "vox.com", "wired.com", "arstechnica.com",
+    "techcrunch.com", "theverge.com", "engadget.com", "zdnet.com", "cnet.com", "slashdot.org",
+})
+# Top-level labels whose hosts are references by kind (government, education, military).
+REFERENCE_TLDS: frozenset[str] = frozenset({"gov", "edu", "mil", "int"})
+# Hosts of video and social-profile links (promotion of a channel when a path names one).
+VIDEO_HOSTS: frozenset[str] = frozenset({
+    "youtube.com", "youtu.be", "vimeo.com", "dailymotion.com", "twitch.tv", "facebook.com", "fb.com",
+    "instagram.com", "twitter.com", "soundcloud.com", "tiktok.com", "plus.google.com", "vine.co",
+})

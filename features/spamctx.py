@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,37 +31,66 @@ FAMILIES = tuple(SPAM_PATTERNS)
 _FAMILY_RX: dict[str, re.Pattern[bytes]] = {
     name: re.compile("|".join(f"(?:{p})" for p in pats).encode("utf-8")) for name, pats in SPAM_PATTERNS.items()
 }
-_FAMILY_RX_LIST = [_FAMILY_RX[f] for f in FAMILIES]
 # Candidate word starts: a whole word shaped like a lead word - by (first byte, second byte,
 # length) and by (last byte, length), both tables holding the union of the families of the
 # lead words of that shape - or a word beginning with a lead prefix (its first PREFIX_KEY bytes
 # compared as one integer). A cheap superset of the lead words, no hashing; the pattern's own
 # match at each candidate decides.
 _MAX_LEN = 16  # word lengths are capped here (longer words share the last slot)
-_SHAPE_MASK = np.zeros((256, 256, _MAX_LEN + 1), dtype=np.uint8)  # one bit per family
-_END_MASK = np.zeros((256, _MAX_LEN + 1), dtype=np.uint8)
-for _f, _ws in SPAM_LEADS.items():
-    for _w in _ws:
-        _b = _w.encode("ascii")
-        _SHAPE_MASK[_b[0], _b[1] if len(_b) > 1 else slice(None), min(len(_b), _MAX_LEN)] |= 1 << FAMILIES.index(_f)
-        _END_MASK[_b[-1], min(len(_b), _MAX_LEN)] |= 1 << FAMILIES.index(_f)
 PREFIX_KEY = 4
+MAX_FAMILIES = 8  # one bit each in a uint8 mask
 
 
 def _key4(b: bytes) -> int:
     return int.from_bytes(b[:PREFIX_KEY], "little")
 
 
-_PREFIX_KEYS: dict[int, int] = {}
-for _f, _ps in SPAM_LEAD_PREFIXES.items():
-    for _p in _ps:
-        if len(_p) < PREFIX_KEY:
-            raise ValueError(f"lead prefix shorter than {PREFIX_KEY} bytes: {_p!r}")
-        _k = _key4(_p.encode("ascii"))
-        _PREFIX_KEYS[_k] = _PREFIX_KEYS.get(_k, 0) | 1 << FAMILIES.index(_f)
-_PREFIX_SORTED = np.array(sorted(_PREFIX_KEYS), dtype=np.uint32)
-_PREFIX_BITS = np.array([_PREFIX_KEYS[int(k)] for k in _PREFIX_SORTED], dtype=np.uint8)
-_CHARS = [(ord(c), 1 << FAMILIES.index(f)) for f, cs in SPAM_LEAD_CHARS.items() for c in cs]
+@dataclass(frozen=True)
+class LeadTables:
+    """One set of pattern families with the byte-shape tables of where their matches can start
+    (``features.spamshape`` builds a second set for the text-7 columns)."""
+
+    families: tuple[str, ...]
+    rx: tuple[re.Pattern[bytes], ...]
+    shape_mask: np.ndarray  # [256, 256, _MAX_LEN + 1] uint8: family bits by (first, second, length)
+    end_mask: np.ndarray  # [256, _MAX_LEN + 1] uint8: family bits by (last byte, length)
+    prefix_sorted: np.ndarray
+    prefix_bits: np.ndarray
+    chars: tuple[tuple[int, int], ...]
+
+
+def build_tables(patterns: dict[str, tuple[str, ...]], leads: dict[str, tuple[str, ...]],
+                 prefixes: dict[str, tuple[str, ...]], chars: dict[str, str]) -> LeadTables:
+    """The lookup tables of ``patterns`` (family -> regexes) from their lead words, word
+    prefixes and lead characters (every pattern's first word or character must be listed)."""
+    families = tuple(patterns)
+    if len(families) > MAX_FAMILIES:
+        raise ValueError(f"at most {MAX_FAMILIES} families per table")
+    shape = np.zeros((256, 256, _MAX_LEN + 1), dtype=np.uint8)
+    end = np.zeros((256, _MAX_LEN + 1), dtype=np.uint8)
+    for f, ws in leads.items():
+        for w in ws:
+            b = w.encode("ascii")
+            shape[b[0], b[1] if len(b) > 1 else slice(None), min(len(b), _MAX_LEN)] |= 1 << families.index(f)
+            end[b[-1], min(len(b), _MAX_LEN)] |= 1 << families.index(f)
+    keys: dict[int, int] = {}
+    for f, ps in prefixes.items():
+        for p in ps:
+            if len(p) < PREFIX_KEY:
+                raise ValueError(f"lead prefix shorter than {PREFIX_KEY} bytes: {p!r}")
+            k = _key4(p.encode("ascii"))
+            keys[k] = keys.get(k, 0) | 1 << families.index(f)
+    srt = np.array(sorted(keys), dtype=np.uint32)
+    return LeadTables(
+        families=families,
+        rx=tuple(re.compile("|".join(f"(?:{p})" for p in patterns[f]).encode("utf-8")) for f in families),
+        shape_mask=shape, end_mask=end, prefix_sorted=srt,
+        prefix_bits=np.array([keys[int(k)] for k in srt], dtype=np.uint8),
+        chars=tuple((ord(c), 1 << families.index(f)) for f, cs in chars.items() for c in cs),
+    )
+
+
+TABLES = build_tables(SPAM_PATTERNS, SPAM_LEADS, SPAM_LEAD_PREFIXES, SPAM_LEAD_CHARS)
 # Bytes ``\w`` matches in a bytes pattern ([A-Za-z0-9_]; UTF-8 bytes of other letters are not).
 _ASCII_WORD = np.zeros(256, dtype=bool)
 _ASCII_WORD[[ord(c) for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"]] = True
@@ -75,29 +106,56 @@ SPAMCTX_NAMES: tuple[str, ...] = (
 )
 
 
-def _candidates(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions where a family's match can start, in order, and which families (bit mask):
-    ASCII word starts shaped like a lead word (``_SHAPE_MASK``), and lead characters."""
+class WordSpans(NamedTuple):
+    """The ASCII words of a byte array: starts, ends, capped lengths and first/second/last
+    bytes. Built once per batch and shared by every ``LeadTables`` (text-6 and text-7)."""
+
+    ws: np.ndarray
+    we: np.ndarray
+    length: np.ndarray
+    first: np.ndarray
+    second: np.ndarray
+    last: np.ndarray
+
+
+def word_spans(arr: np.ndarray) -> WordSpans:
+    """``WordSpans`` of ``arr`` (uint8 view of lower-cased UTF-8 bytes)."""
     word = _ASCII_WORD[arr].view(np.int8)
     edge = np.diff(word, prepend=np.int8(0), append=np.int8(0))
     ws = np.flatnonzero(edge == 1)
     we = np.flatnonzero(edge == -1)
-    length = np.minimum(we - ws, _MAX_LEN)
-    second = np.append(arr, np.uint8(0))[ws + 1]
-    mask = _SHAPE_MASK[arr[ws], second, length] & _END_MASK[arr[we - 1], length]
+    return WordSpans(ws, we, np.minimum(we - ws, _MAX_LEN), arr[ws], np.append(arr, np.uint8(0))[ws + 1],
+                     arr[we - 1])
+
+
+def block_bytes(texts: Sequence[str], low_utf8: bytes | None = None) -> bytes:
+    """The blocks lower-cased, newline-joined, UTF-8: ``low_utf8`` (the feature pass's) when it
+    is exactly that (n - 1 newlines; a block holding a newline of its own shifts the blocks)."""
+    if low_utf8 is not None and low_utf8.count(b"\n") == len(texts) - 1:
+        return low_utf8
+    return "\n".join(t.replace("\n", " ") for t in texts).lower().encode("utf-8", "surrogatepass")
+
+
+def _candidates(arr: np.ndarray, tables: LeadTables = TABLES,
+                spans: WordSpans | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Positions where a family's match can start, in order, and which families (bit mask):
+    ASCII word starts shaped like a lead word (``shape_mask``), and lead characters."""
+    ws, we, length, first, second, last = spans if spans is not None else word_spans(arr)
+    mask = tables.shape_mask[first, second, length] & tables.end_mask[last, length]
     long = np.flatnonzero(length >= PREFIX_KEY)
-    if len(long):
+    if len(long) and len(tables.prefix_sorted):
         padded = np.append(arr, np.zeros(PREFIX_KEY, dtype=np.uint8))
         at = ws[long]
         key = padded[at].astype(np.uint32)
         for j in range(1, PREFIX_KEY):
             key |= padded[at + j].astype(np.uint32) << np.uint32(8 * j)
-        slot = np.minimum(np.searchsorted(_PREFIX_SORTED, key), len(_PREFIX_SORTED) - 1)
-        found = _PREFIX_SORTED[slot] == key
-        mask[long[found]] |= _PREFIX_BITS[slot[found]]
+        srt = tables.prefix_sorted
+        slot = np.minimum(np.searchsorted(srt, key), len(srt) - 1)
+        found = srt[slot] == key
+        mask[long[found]] |= tables.prefix_bits[slot[found]]
     hit = mask > 0
     pos, masks = [ws[hit]], [mask[hit]]
-    for c, bit in _CHARS:
+    for c, bit in tables.chars:
         at = np.flatnonzero(arr == c)
         pos.append(at)
         masks.append(np.full(len(at), bit, dtype=np.uint8))
@@ -106,19 +164,20 @@ def _candidates(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return p[order], m[order]
 
 
-def family_counts(data: bytes, starts: np.ndarray, n: int) -> np.ndarray:
+def family_counts(data: bytes, starts: np.ndarray, n: int, tables: LeadTables = TABLES,
+                  spans: WordSpans | None = None) -> np.ndarray:
     """Matches of each family's pattern per block [n, families], counted as ``finditer`` over
     ``data`` would (non-overlapping, leftmost first) but tried only where a match can start:
     a full scan of every pattern cost twice the rest of the feature pass."""
     arr = np.frombuffer(data, dtype=np.uint8)
-    out = np.zeros((n, len(FAMILIES)), dtype=np.float32)
+    out = np.zeros((n, len(tables.families)), dtype=np.float32)
     if not len(arr):
         return out
-    pos, masks = _candidates(arr)
-    last = [0] * len(FAMILIES)
+    pos, masks = _candidates(arr, tables, spans)
+    last = [0] * len(tables.families)
     hit_pos: list[int] = []
     hit_fam: list[int] = []
-    rxs = _FAMILY_RX_LIST
+    rxs = tables.rx
     for p, m in zip(pos.tolist(), masks.tolist()):
         f = 0
         while m:
@@ -155,7 +214,8 @@ def repeat_runs(data: bytes, starts: np.ndarray, n: int) -> np.ndarray:
 
 
 def spamctx_columns(texts: Sequence[str], page_starts: np.ndarray | None = None,
-                    out: np.ndarray | None = None, low_utf8: bytes | None = None) -> np.ndarray:
+                    out: np.ndarray | None = None, low_utf8: bytes | None = None,
+                    spans: WordSpans | None = None) -> np.ndarray:
     """The ``SPAMCTX_NAMES`` columns [n, len(SPAMCTX_NAMES)] for the blocks ``texts`` (of one or
     many pages: the columns are block-local, ``page_starts`` is accepted for symmetry with the
     other column families); written into ``out`` when given."""
@@ -167,12 +227,12 @@ def spamctx_columns(texts: Sequence[str], page_starts: np.ndarray | None = None,
     # Newlines inside a block would shift the block boundaries: a block is one line.
     # ``low_utf8``: the feature pass's lower-cased, newline-joined blocks; the same bytes when no
     # block holds a newline of its own (then it has exactly n - 1), so they are not built twice.
-    data = low_utf8
-    if data is None or data.count(b"\n") != n - 1:
-        data = "\n".join(t.replace("\n", " ") for t in texts).lower().encode("utf-8", "surrogatepass")
+    data = block_bytes(texts, low_utf8)
+    if data is not low_utf8:
+        spans = None  # ``spans`` describe ``low_utf8``
     nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
     starts = np.concatenate(([0], nl + 1))
-    counts = family_counts(data, starts, n)
+    counts = family_counts(data, starts, n, TABLES, spans)
     k = len(FAMILIES)
     np.log1p(counts, out=out[:, :k])
     # All families pooled: a campaign the training spam never used (money offers, say) still

@@ -2,7 +2,8 @@
 
 - ``text-4``: ``features.extract``'s columns alone;
 - ``text-5``: those and ``features.changepoint``'s thread-start columns;
-- ``text-6``: those and ``features.spamctx``'s spam-in-context columns (the current schema).
+- ``text-6``: those and ``features.spamctx``'s spam-in-context columns;
+- ``text-7``: those and ``features.spamshape``'s spam-shape columns (the current schema).
 
 Older schemas still load (a model file records its schema and column names), so a shipped
 model and a retrained one can be compared on the same code.
@@ -18,12 +19,16 @@ from .changepoint import TEXT_FEATURE_NAMES as TEXT5_FEATURE_NAMES
 from .changepoint import TEXT_SCHEMA_VERSION as TEXT5_SCHEMA_VERSION
 from .changepoint import change_columns
 from .extract import FEATURE_NAMES, SCHEMA_VERSION
-from .spamctx import SPAMCTX_NAMES, spamctx_columns
+from .spamctx import SPAMCTX_NAMES, block_bytes, spamctx_columns, word_spans
+from .spamshape import SPAMSHAPE_NAMES, spamshape_columns
 
-TEXT_SCHEMA_VERSION = "text-6"
-TEXT_FEATURE_NAMES: tuple[str, ...] = TEXT5_FEATURE_NAMES + SPAMCTX_NAMES
+TEXT6_SCHEMA_VERSION = "text-6"
+TEXT6_FEATURE_NAMES: tuple[str, ...] = TEXT5_FEATURE_NAMES + SPAMCTX_NAMES
+TEXT_SCHEMA_VERSION = "text-7"
+TEXT_FEATURE_NAMES: tuple[str, ...] = TEXT6_FEATURE_NAMES + SPAMSHAPE_NAMES
 TEXT_SCHEMAS: dict[str, tuple[str, ...]] = {
-    SCHEMA_VERSION: FEATURE_NAMES, TEXT5_SCHEMA_VERSION: TEXT5_FEATURE_NAMES, TEXT_SCHEMA_VERSION: TEXT_FEATURE_NAMES,
+    SCHEMA_VERSION: FEATURE_NAMES, TEXT5_SCHEMA_VERSION: TEXT5_FEATURE_NAMES,
+    TEXT6_SCHEMA_VERSION: TEXT6_FEATURE_NAMES, TEXT_SCHEMA_VERSION: TEXT_FEATURE_NAMES,
 }
 
 
@@ -40,6 +45,11 @@ def text_matrix(X: np.ndarray, texts: Sequence[str], page_starts: np.ndarray,
     out[:, :w] = X
     w5 = len(TEXT5_FEATURE_NAMES)
     change_columns(X, page_starts, out=out[:, w:w5])
-    if schema == TEXT_SCHEMA_VERSION:
-        spamctx_columns(texts, page_starts, out=out[:, w5:], low_utf8=low_utf8)
+    if schema in (TEXT6_SCHEMA_VERSION, TEXT_SCHEMA_VERSION):
+        w6 = len(TEXT6_FEATURE_NAMES)
+        data = block_bytes(texts, low_utf8)  # built (or checked) once for both families
+        spans = word_spans(np.frombuffer(data, dtype=np.uint8)) if schema == TEXT_SCHEMA_VERSION else None
+        spamctx_columns(texts, page_starts, out=out[:, w5:w6], low_utf8=data, spans=spans)
+        if schema == TEXT_SCHEMA_VERSION:
+            spamshape_columns(texts, out=out[:, w6:], low_utf8=data, spans=spans)
     return out

@@ -10,7 +10,7 @@ import pytest
 from features.changepoint import TEXT_FEATURE_NAMES as TEXT5_NAMES
 from features.extract import extract_batch
 from features.spamctx import SPAMCTX_NAMES, spamctx_columns
-from features.text_schema import TEXT_FEATURE_NAMES, TEXT_SCHEMAS, text_matrix
+from features.text_schema import TEXT6_FEATURE_NAMES, TEXT_FEATURE_NAMES, TEXT_SCHEMAS, text_matrix
 
 COL = {n: i for i, n in enumerate(SPAMCTX_NAMES)}
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
@@ -67,12 +67,13 @@ def test_text_matrix_schemas() -> None:
     pages = [["Breaking: the bridge is closed.", "check out my channel!!!!"], ["Another page", "sub me"]]
     pf, offsets = extract_batch(pages)
     texts = [t for p in pages for t in p]
-    X6 = text_matrix(pf.X, texts, offsets[:-1])
+    X6 = text_matrix(pf.X, texts, offsets[:-1], "text-6")
     X5 = text_matrix(pf.X, texts, offsets[:-1], "text-5")
-    assert X6.shape == (4, len(TEXT_FEATURE_NAMES)) and X5.shape == (4, len(TEXT5_NAMES))
+    assert X6.shape == (4, len(TEXT6_FEATURE_NAMES)) and X5.shape == (4, len(TEXT5_NAMES))
     assert np.array_equal(X6[:, : len(TEXT5_NAMES)], X5)
     assert np.array_equal(X6[:, len(TEXT5_NAMES):], spamctx_columns(texts, offsets[:-1]))
-    assert TEXT_SCHEMAS["text-6"] == TEXT_FEATURE_NAMES and len(set(TEXT_FEATURE_NAMES)) == len(TEXT_FEATURE_NAMES)
+    assert TEXT_SCHEMAS["text-6"] == TEXT6_FEATURE_NAMES and TEXT_FEATURE_NAMES[: len(X6[0])] == TEXT6_FEATURE_NAMES
+    assert len(set(TEXT_FEATURE_NAMES)) == len(TEXT_FEATURE_NAMES)
 
 
 def test_empty_and_multiline_blocks() -> None:

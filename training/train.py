@@ -34,6 +34,7 @@ from classifier.model import LABELS, BlockModel
 from features.changepoint import CHANGE_NAMES
 from features.extract import FEATURE_NAMES
 from features.spamctx import SPAMCTX_NAMES
+from features.spamshape import SPAMSHAPE_NAMES
 from features.text_schema import TEXT_FEATURE_NAMES, TEXT_SCHEMA_VERSION
 
 from . import lexicon, metrics
@@ -248,7 +249,8 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
         f"- scikit-learn {sklearn.__version__}, numpy {np.__version__}, Python {platform.python_version()}",
         f"- Feature schema `{TEXT_SCHEMA_VERSION}` ({len(TEXT_FEATURE_NAMES)} columns: `features.extract`'s "
         f"{len(FEATURE_NAMES)}, {len(CHANGE_NAMES)} thread-start columns of `features.changepoint` and "
-        f"{len(SPAMCTX_NAMES)} spam-context columns of `features.spamctx`); "
+        f"{len(SPAMCTX_NAMES)} spam-context columns of `features.spamctx` and {len(SPAMSHAPE_NAMES)} spam-shape "
+        "columns of `features.spamshape`); "
         f"network {HIDDEN_LAYERS}, "
         f"{ENSEMBLE_SIZE} networks averaged (also in every cross-validation fold), temperature {temperature}",
         f"- {n_rows} blocks from {n_pages} pages; {result['folds']}-fold cross-validation grouped by source "
