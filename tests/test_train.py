@@ -7,14 +7,14 @@ import warnings
 import numpy as np
 
 from classifier.model import LABELS
-from features.text_schema import TEXT_FEATURE_NAMES
+from features.text_schema import TEXT_SCHEMAS, TRAIN_SCHEMA
 from training.train import fit_network
 
 
 def _data(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     y = rng.integers(0, len(LABELS), size=n)
-    X = rng.normal(size=(n, len(TEXT_FEATURE_NAMES))).astype(np.float32)
+    X = rng.normal(size=(n, len(TEXT_SCHEMAS[TRAIN_SCHEMA]))).astype(np.float32)
     X[:, :8] += 4 * y[:, None]  # a few informative columns
     return X, y
 
@@ -38,3 +38,20 @@ def test_single_network_has_no_members() -> None:
         warnings.simplefilter("ignore")
         model = fit_network(X, y, seed=0, max_epochs=3, n_networks=1)
     assert model.members == []
+
+
+def test_schema_sets_the_model_columns() -> None:
+    """`train --schema` records the schema and its column names; the default is the shipped model's."""
+    import json
+    from pathlib import Path
+
+    shipped = json.loads((Path(__file__).resolve().parents[1] / "data" / "model-text.json").read_text())["schema"]
+    assert shipped == TRAIN_SCHEMA  # so the model card's command rebuilds the shipped model
+    for schema in ("text-6", "text-7"):
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(60, len(TEXT_SCHEMAS[schema]))).astype(np.float32)
+        y = np.arange(60) % len(LABELS)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = fit_network(X, y, seed=0, max_epochs=2, n_networks=1, schema=schema)
+        assert model.schema == schema and tuple(model.feature_names) == TEXT_SCHEMAS[schema]

@@ -13,7 +13,7 @@ import numpy as np
 from classifier.model import LABELS
 from features.changepoint import CHANGE_NAMES, change_columns
 from features.extract import FEATURE_NAMES, LEXICAL_NAMES, LOCAL_NAMES, context_features, extract
-from features.text_schema import text_matrix
+from features.text_schema import TRAIN_SCHEMA, text_matrix
 
 from . import corpora
 
@@ -62,6 +62,7 @@ class Matrix:
     page: np.ndarray  # page number per row
     pages: list[corpora.LabeledPage]
     offsets: np.ndarray  # row offset of each page (len(pages) + 1)
+    schema: str = TRAIN_SCHEMA  # text schema of X's columns (features.text_schema)
 
     def page_rows(self, i: int) -> slice:
         return slice(int(self.offsets[i]), int(self.offsets[i + 1]))
@@ -84,8 +85,8 @@ def page_kind(p: corpora.LabeledPage) -> str:
     return p.corpus.split(":")[0] + "/" + rendering.split("+")[0] + ("+spam" if "+yt:" in rendering else "")
 
 
-def featurize(pages: Iterable[corpora.LabeledPage]) -> Matrix:
-    """Run the feature pass on every page and stack the results."""
+def featurize(pages: Iterable[corpora.LabeledPage], schema: str = TRAIN_SCHEMA) -> Matrix:
+    """Run the feature pass on every page and stack the results (``schema``'s columns)."""
     Xs, ys, gs, ps, kept = [], [], [], [], []
     offsets = [0]
     for p in pages:
@@ -100,8 +101,8 @@ def featurize(pages: Iterable[corpora.LabeledPage]) -> Matrix:
         offsets.append(offsets[-1] + len(p.texts))
     offsets_arr = np.array(offsets)
     texts = [t for p in kept for t in p.texts]
-    return Matrix(text_matrix(np.vstack(Xs), texts, offsets_arr[:-1]), np.concatenate(ys), np.array(gs),
-                  np.concatenate(ps), kept, offsets_arr)
+    return Matrix(text_matrix(np.vstack(Xs), texts, offsets_arr[:-1], schema), np.concatenate(ys), np.array(gs),
+                  np.concatenate(ps), kept, offsets_arr, schema)
 
 
 def load_pages(root: Path, variants: tuple[str, ...] = DRAGNET_VARIANTS, bbc_pages: int = DEFAULT_BBC_PAGES,

@@ -18,6 +18,7 @@ import click
 import numpy as np
 
 from classifier.api import Classifier
+from features.text_schema import TRAIN_SCHEMA
 
 from . import corpora, metrics
 from .dataset import DEFAULT_CORPORA, LABEL_INDEX
@@ -47,7 +48,7 @@ def evaluate_pages(clf: Classifier, pages: list[corpora.LabeledPage]) -> dict:
 
 
 def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed: int, log=print,
-              use_sms: bool = True) -> dict:
+              use_sms: bool = True, schema: str = TRAIN_SCHEMA) -> dict:
     """Train without one YouTube video's comments, test on threads carrying that video's comments."""
     from .dataset import featurize, load_pages
     from .lexicon import fit_with_oof, spam_examples
@@ -69,11 +70,11 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
         train_videos = tuple(v for v in videos if v != held)
         pages = load_pages(corpora_dir, ("trimmed",), bbc_pages=100, cleaneval=False, spam_videos=train_videos,
                            seed=seed, max_dragnet=max_dragnet)
-        M = featurize([p for p in pages if p.group not in test_groups])
+        M = featurize([p for p in pages if p.group not in test_groups], schema)
         scorer, oof = fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed,
                                    spam=spam_examples(corpora_dir, train_videos, use_sms))
         M.set_lexical(oof)
-        model = fit_network(M.X, M.y, seed, max_epochs)
+        model = fit_network(M.X, M.y, seed, max_epochs, schema=schema)
         model.lexical = scorer
         test_pages = corpora.spam_threads(threads, yt, [held], seed=seed + 1)
         from classifier import decode
@@ -101,11 +102,14 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
 @click.option("--max-pages", type=int, default=None)
 @click.option("--max-epochs", type=int, default=40, show_default=True, help="spam-lovo only.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--schema", type=click.Choice(["text-6", "text-7"]), default=TRAIN_SCHEMA, show_default=True,
+              help="spam-lovo only: feature schema of the models it trains.")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="Also write the figures here.")
-def main(corpus, corpora_dir, model, variant, max_pages, max_epochs, seed, json_out):
+def main(corpus, corpora_dir, model, variant, max_pages, max_epochs, seed, schema, json_out):
     """Evaluate on CORPUS: dragnet, cleaneval, bbc, spam-lovo, or a labelled JSONL file."""
     if corpus == "spam-lovo":
-        res = spam_lovo(corpora_dir, max_pages, max_epochs, seed, log=lambda s: click.echo(s, err=True))
+        res = spam_lovo(corpora_dir, max_pages, max_epochs, seed, log=lambda s: click.echo(s, err=True),
+                        schema=schema)
         click.echo(f"spam F1, leave-one-video-out: mean {res['mean_spam_f1']:.3f}, min {res['min_spam_f1']:.3f}")
     else:
         if corpus == "dragnet":

@@ -35,7 +35,7 @@ from features.changepoint import CHANGE_NAMES
 from features.extract import FEATURE_NAMES
 from features.spamctx import SPAMCTX_NAMES
 from features.spamshape import SPAMSHAPE_NAMES
-from features.text_schema import TEXT_FEATURE_NAMES, TEXT_SCHEMA_VERSION
+from features.text_schema import TEXT_SCHEMAS, TRAIN_SCHEMA
 
 from . import lexicon, metrics
 from .corpora import LabeledPage
@@ -73,14 +73,14 @@ def _balanced_index(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_EPOCHS,
-                n_networks: int = ENSEMBLE_SIZE) -> BlockModel:
+                n_networks: int = ENSEMBLE_SIZE, schema: str = TRAIN_SCHEMA) -> BlockModel:
     """Standardise, fit ``n_networks`` MLPs (different seeds and oversampling draws), and
     export their parameters as plain arrays; the model averages their logits."""
     mean = X.mean(axis=0).astype(np.float32)
     scale = np.maximum(X.std(axis=0), MIN_SCALE).astype(np.float32)
     Z = np.clip((X - mean) / scale, -6, 6)
     nets = [_fit_one(Z, y, seed + 1000 * j, max_epochs) for j in range(n_networks)]
-    return BlockModel(feature_names=TEXT_FEATURE_NAMES, schema=TEXT_SCHEMA_VERSION, mean=mean, scale=scale,
+    return BlockModel(feature_names=TEXT_SCHEMAS[schema], schema=schema, mean=mean, scale=scale,
                       weights=nets[0][0], biases=nets[0][1], members=nets[1:])
 
 
@@ -140,7 +140,7 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
         t0 = time.time()
         tr = np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in tr_pages])
         te = np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in te_pages])
-        model = fit_network(M.X[tr], M.y[tr], seed + f, max_epochs, n_networks)
+        model = fit_network(M.X[tr], M.y[tr], seed + f, max_epochs, n_networks, schema=M.schema)
         logits[te] = model.logits(M.X[te])
         tables.append((te_pages, *decode.fit_transitions(M.pages[i].labels for i in tr_pages), label_prior(M.y[tr])))
         log(f"fold {f + 1}/{folds}: {len(tr)} train rows, {len(te)} test rows, {time.time() - t0:.0f}s")
@@ -225,6 +225,7 @@ def read_user_files(paths: Sequence[Path], rejects: Path | None) -> tuple[list[L
 
 
 def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int, temperature: float,
+               schema: str = TRAIN_SCHEMA,
                public: bool = True, user_files: Sequence[dict] = ()) -> None:
     """The model card: data, licences, held-out-fold metrics, versions, the exact command."""
     cv = result["cv_decoded"]
@@ -247,10 +248,11 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
         "# newswinnow text model card", "",
         f"- Trained: {date.today().isoformat()} with `{command}`",
         f"- scikit-learn {sklearn.__version__}, numpy {np.__version__}, Python {platform.python_version()}",
-        f"- Feature schema `{TEXT_SCHEMA_VERSION}` ({len(TEXT_FEATURE_NAMES)} columns: `features.extract`'s "
-        f"{len(FEATURE_NAMES)}, {len(CHANGE_NAMES)} thread-start columns of `features.changepoint` and "
-        f"{len(SPAMCTX_NAMES)} spam-context columns of `features.spamctx` and {len(SPAMSHAPE_NAMES)} spam-shape "
-        "columns of `features.spamshape`); "
+        f"- Feature schema `{schema}` ({len(TEXT_SCHEMAS[schema])} columns: `features.extract`'s "
+        f"{len(FEATURE_NAMES)}, {len(CHANGE_NAMES)} thread-start columns of `features.changepoint`, "
+        f"{len(SPAMCTX_NAMES)} spam-context columns of `features.spamctx`"
+        + (f" and {len(SPAMSHAPE_NAMES)} spam-shape columns of `features.spamshape`" if schema == "text-7" else "")
+        + "); "
         f"network {HIDDEN_LAYERS}, "
         f"{ENSEMBLE_SIZE} networks averaged (also in every cross-validation fold), temperature {temperature}",
         f"- {n_rows} blocks from {n_pages} pages; {result['folds']}-fold cross-validation grouped by source "
@@ -287,11 +289,13 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
 @click.option("--labelled", "labelled", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
               help="Your own labelled pages (JSONL, see training/user_data.py); repeatable. Added to the public "
                    "corpora, or used alone with --no-public.")
+@click.option("--schema", type=click.Choice(["text-6", "text-7"]), default=TRAIN_SCHEMA, show_default=True,
+              help="Feature schema (features/text_schema.py); the default is the shipped model's.")
 @click.option("--no-public", is_flag=True, help="Train on the --labelled files only (no public corpora).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="Write unusable records of the --labelled files here, verbatim.")
 def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs, metrics_json, save_oof,
-         labelled, no_public, rejects):
+         labelled, schema, no_public, rejects):
     """Train the plain-text block model on the real corpora and/or your own labelled pages."""
     command = "newswinnow train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     t0 = time.time()
@@ -303,7 +307,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     pages = pages + user_pages
     if not pages:
         raise click.ClickException("no usable labelled page to train on")
-    M = featurize(pages)
+    M = featurize(pages, schema)
     n_groups = len(set(M.groups.tolist()))
     if folds >= 2 and n_groups < folds:
         raise click.ClickException(
@@ -334,7 +338,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         result["cv_argmax"] = summarise(M, np.argmax(cv["logits"], axis=1))
         click.echo(metrics.format_report(result["cv_decoded"]["overall"]["report"],
                                          np.array(result["cv_decoded"]["overall"]["confusion"])), err=True)
-    model = fit_network(M.X, M.y, seed, max_epochs)
+    model = fit_network(M.X, M.y, seed, max_epochs, schema=schema)
     model.temperature = temperature
     model.lexical = scorer
     model.start, model.transitions = decode.fit_transitions(p.labels for p in M.pages)
@@ -352,7 +356,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                    f"`python -m training.page_gate --oof OOF --model {out}.json` (train with --save-oof OOF)",
                    err=True)
     if folds >= 2:
-        write_card(card, result, command, len(M.y), len(M.pages), temperature, public=not no_public,
+        write_card(card, result, command, len(M.y), len(M.pages), temperature, schema, public=not no_public,
                    user_files=user_files)
         click.echo(f"wrote {card}", err=True)
         if metrics_json:
