@@ -17,6 +17,7 @@ import platform
 import shlex
 import sys
 import time
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -26,6 +27,7 @@ from pathlib import Path
 import click
 import numpy as np
 import sklearn
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GroupKFold
 from sklearn.neural_network import MLPClassifier
 
@@ -80,18 +82,28 @@ def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_E
     scale = np.maximum(X.std(axis=0), MIN_SCALE).astype(np.float32)
     Z = np.clip((X - mean) / scale, -6, 6)
     nets = [_fit_one(Z, y, seed + 1000 * j, max_epochs) for j in range(n_networks)]
+    capped = sum(n_iter >= max_epochs for *_, n_iter in nets)
+    if capped:
+        click.echo(f"note: {capped} of {n_networks} networks stopped at --max-epochs {max_epochs} "
+                   "before early stopping", err=True)
+    nets = [(w, b) for w, b, _ in nets]
     return BlockModel(feature_names=TEXT_SCHEMAS[schema], schema=schema, mean=mean, scale=scale,
                       weights=nets[0][0], biases=nets[0][1], members=nets[1:])
 
 
-def _fit_one(Z: np.ndarray, y: np.ndarray, seed: int, max_epochs: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """One MLP on standardised inputs -> (weights, biases) with outputs in ``LABELS`` order."""
+def _fit_one(Z: np.ndarray, y: np.ndarray, seed: int,
+             max_epochs: int) -> tuple[list[np.ndarray], list[np.ndarray], int]:
+    """One MLP on standardised inputs -> (weights, biases) with outputs in ``LABELS`` order, and
+    the epochs it ran."""
     rng = np.random.default_rng(seed)
     idx = _balanced_index(y, rng)
     net = MLPClassifier(hidden_layer_sizes=HIDDEN_LAYERS, alpha=L2_ALPHA, batch_size=BATCH,
                         learning_rate_init=LEARNING_RATE, max_iter=max_epochs, early_stopping=True,
                         validation_fraction=0.1, n_iter_no_change=5, random_state=seed)
-    net.fit(Z[idx], y[idx])
+    with warnings.catch_warnings():
+        # The epoch cap is a setting, not a fault: fit_network reports it in one line.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        net.fit(Z[idx], y[idx])
     weights = [w.astype(np.float32) for w in net.coefs_]
     biases = [b.astype(np.float32) for b in net.intercepts_]
     # Map the network's classes onto the four labels (a label absent from training gets -inf-ish).
@@ -105,7 +117,7 @@ def _fit_one(Z: np.ndarray, y: np.ndarray, seed: int, max_epochs: int) -> tuple[
         w_out[:, int(c)] = weights[-1][:, j]
         b_out[int(c)] = biases[-1][j]
     weights[-1], biases[-1] = w_out, b_out
-    return weights, biases
+    return weights, biases, int(net.n_iter_)
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
