@@ -136,6 +136,21 @@ def block_bytes(texts: Sequence[str], low_utf8: bytes | None = None) -> bytes:
     return "\n".join(t.replace("\n", " ") for t in texts).lower().encode("utf-8", "surrogatepass")
 
 
+# The blocks as ``block_bytes``, the byte offset where each starts, and their word spans (or None).
+BlockLayout = tuple[bytes, np.ndarray, "WordSpans | None"]
+
+
+def block_layout(texts: Sequence[str], low_utf8: bytes | None = None,
+                 spans: WordSpans | None = None) -> BlockLayout:
+    """``block_bytes`` and each block's start offset, built once for every spam column family;
+    ``spans`` (``word_spans`` of ``low_utf8``) are kept only when those bytes are used as they are."""
+    data = block_bytes(texts, low_utf8)
+    if data is not low_utf8:
+        spans = None  # ``spans`` describe ``low_utf8``
+    nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    return data, np.concatenate(([0], nl + 1)), spans
+
+
 def _candidates(arr: np.ndarray, tables: LeadTables = TABLES,
                 spans: WordSpans | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Positions where a family's match can start, in order, and which families (bit mask):
@@ -215,10 +230,11 @@ def repeat_runs(data: bytes, starts: np.ndarray, n: int) -> np.ndarray:
 
 def spamctx_columns(texts: Sequence[str], page_starts: np.ndarray | None = None,
                     out: np.ndarray | None = None, low_utf8: bytes | None = None,
-                    spans: WordSpans | None = None) -> np.ndarray:
+                    spans: WordSpans | None = None, layout: BlockLayout | None = None) -> np.ndarray:
     """The ``SPAMCTX_NAMES`` columns [n, len(SPAMCTX_NAMES)] for the blocks ``texts`` (of one or
     many pages: the columns are block-local, ``page_starts`` is accepted for symmetry with the
-    other column families); written into ``out`` when given."""
+    other column families); written into ``out`` when given. ``layout``: ``block_layout`` of the
+    same blocks, when the caller built it (else built here from ``low_utf8`` and ``spans``)."""
     n = len(texts)
     if out is None:
         out = np.empty((n, len(SPAMCTX_NAMES)), dtype=np.float32)
@@ -227,11 +243,7 @@ def spamctx_columns(texts: Sequence[str], page_starts: np.ndarray | None = None,
     # Newlines inside a block would shift the block boundaries: a block is one line.
     # ``low_utf8``: the feature pass's lower-cased, newline-joined blocks; the same bytes when no
     # block holds a newline of its own (then it has exactly n - 1), so they are not built twice.
-    data = block_bytes(texts, low_utf8)
-    if data is not low_utf8:
-        spans = None  # ``spans`` describe ``low_utf8``
-    nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-    starts = np.concatenate(([0], nl + 1))
+    data, starts, spans = layout if layout is not None else block_layout(texts, low_utf8, spans)
     counts = family_counts(data, starts, n, TABLES, spans)
     k = len(FAMILIES)
     np.log1p(counts, out=out[:, :k])

@@ -37,7 +37,7 @@ from .spam_lexicon import (
     SHAPE_PATTERNS,
     VIDEO_HOSTS,
 )
-from .spamctx import WordSpans, block_bytes, build_tables, family_counts
+from .spamctx import BlockLayout, WordSpans, block_layout, build_tables, family_counts
 
 SHAPE_TABLES = build_tables(SHAPE_PATTERNS, SHAPE_LEADS, {}, SHAPE_LEAD_CHARS)
 LINK_KINDS = ("promo_path", "short", "bare", "spaced", "video", "reference")
@@ -163,20 +163,17 @@ def link_counts(data: bytes, starts: np.ndarray, n: int) -> np.ndarray:
 
 
 def spamshape_columns(texts: Sequence[str], out: np.ndarray | None = None, low_utf8: bytes | None = None,
-                      spans: WordSpans | None = None) -> np.ndarray:
+                      spans: WordSpans | None = None, layout: BlockLayout | None = None) -> np.ndarray:
     """The ``SPAMSHAPE_NAMES`` columns [n, len(SPAMSHAPE_NAMES)] for the blocks ``texts``
     (block-local); written into ``out`` when given. ``low_utf8`` as in ``spamctx_columns``;
-    ``spans``: ``spamctx.word_spans`` of ``low_utf8``, when the text-6 columns built them."""
+    ``spans``: ``spamctx.word_spans`` of ``low_utf8``, when the text-6 columns built them;
+    ``layout``: ``spamctx.block_layout`` of the same blocks, when the caller built it."""
     n = len(texts)
     if out is None:
         out = np.empty((n, len(SPAMSHAPE_NAMES)), dtype=np.float32)
     if n == 0:
         return out
-    data = block_bytes(texts, low_utf8)
-    if data is not low_utf8:
-        spans = None
-    nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-    starts = np.concatenate(([0], nl + 1))
+    data, starts, spans = layout if layout is not None else block_layout(texts, low_utf8, spans)
     k = len(SHAPE_PATTERNS)
     np.log1p(family_counts(data, starts, n, SHAPE_TABLES, spans), out=out[:, :k])
     np.log1p(link_counts(data, starts, n), out=out[:, k:])

@@ -19,7 +19,7 @@ from .changepoint import TEXT_FEATURE_NAMES as TEXT5_FEATURE_NAMES
 from .changepoint import TEXT_SCHEMA_VERSION as TEXT5_SCHEMA_VERSION
 from .changepoint import change_columns
 from .extract import FEATURE_NAMES, SCHEMA_VERSION
-from .spamctx import SPAMCTX_NAMES, block_bytes, spamctx_columns, word_spans
+from .spamctx import SPAMCTX_NAMES, block_layout, spamctx_columns, word_spans
 from .spamshape import SPAMSHAPE_NAMES, spamshape_columns
 
 TEXT6_SCHEMA_VERSION = "text-6"
@@ -51,9 +51,10 @@ def text_matrix(X: np.ndarray, texts: Sequence[str], page_starts: np.ndarray,
     change_columns(X, page_starts, out=out[:, w:w5])
     if schema in (TEXT6_SCHEMA_VERSION, TEXT_SCHEMA_VERSION):
         w6 = len(TEXT6_FEATURE_NAMES)
-        data = block_bytes(texts, low_utf8)  # built (or checked) once for both families
-        spans = word_spans(np.frombuffer(data, dtype=np.uint8)) if schema == TEXT_SCHEMA_VERSION else None
-        spamctx_columns(texts, page_starts, out=out[:, w5:w6], low_utf8=data, spans=spans)
+        data, starts, _ = layout = block_layout(texts, low_utf8)  # once for both families
         if schema == TEXT_SCHEMA_VERSION:
-            spamshape_columns(texts, out=out[:, w6:], low_utf8=data, spans=spans)
+            layout = (data, starts, word_spans(np.frombuffer(data, dtype=np.uint8)))
+        spamctx_columns(texts, page_starts, out=out[:, w5:w6], layout=layout)
+        if schema == TEXT_SCHEMA_VERSION:
+            spamshape_columns(texts, out=out[:, w6:], layout=layout)
     return out
