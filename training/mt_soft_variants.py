@@ -33,6 +33,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -217,18 +218,35 @@ def _halves(rows: Sequence[Sentence]) -> np.ndarray:
     return np.array(["de" if s.direction == "de->en" else "rt" for s in rows])
 
 
-def run_variant(variant: str, rows: list[Sentence], held: dict[str, list[Page]]
-                ) -> dict[str, float | tuple[float, float, float]]:
-    """Every figure of one variant (see the module docstring)."""
+class _Setup(NamedTuple):
+    """What every variant trains on: year folds, labels, halves, weights, the matrix, its columns."""
+
+    year_fold: dict[int, int]
+    y: np.ndarray
+    fold: np.ndarray
+    half: np.ndarray
+    w: np.ndarray
+    X: sparse.csr_matrix
+    keep: np.ndarray
+
+
+def _setup(rows: list[Sentence], variant: str) -> _Setup:
+    """Year folds, labels, halves, group weights and the pair matrix of ``variant`` (frequent pairs kept)."""
     years = sorted({s.year for s in rows})
     year_fold = {yr: i * FOLDS // len(years) for i, yr in enumerate(years)}
     y = np.array([s.is_mt for s in rows])
-    fold = np.array([year_fold[s.year] for s in rows])
     half = _halves(rows)
-    w = group_weights(np.char.add(half, y.astype(str)))
     X, _ = block_matrix([s.text for s in rows], variant)
     df = np.asarray((X > 0).sum(axis=0)).ravel()
     keep = np.flatnonzero((np.arange(X.shape[1]) < V) | (df >= MIN_PAIR_DF))
+    return _Setup(year_fold, y, np.array([year_fold[s.year] for s in rows]), half,
+                  group_weights(np.char.add(half, y.astype(str))), X, keep)
+
+
+def run_variant(variant: str, rows: list[Sentence], held: dict[str, list[Page]]
+                ) -> dict[str, float | tuple[float, float, float]]:
+    """Every figure of one variant (see the module docstring)."""
+    year_fold, y, fold, half, w, X, keep = _setup(rows, variant)
     if variant == "no_contractions":
         keep = np.setdiff1d(keep, _contraction_columns(X.shape[1]))
     in_half: dict[str, Callable[[Sentence], bool]] = {"de": lambda s: s.direction == "de->en",
@@ -257,15 +275,7 @@ def run_variant(variant: str, rows: list[Sentence], held: dict[str, list[Page]]
 def second_stage(rows: list[Sentence], held: dict[str, list[Page]]
                  ) -> dict[str, dict[str, float | tuple[float, float, float]]]:
     """Page model over ``S`` (out of fold) and the sentence statistics of each STAGE_SETS entry."""
-    years = sorted({s.year for s in rows})
-    year_fold = {yr: i * FOLDS // len(years) for i, yr in enumerate(years)}
-    y = np.array([s.is_mt for s in rows])
-    fold = np.array([year_fold[s.year] for s in rows])
-    half = _halves(rows)
-    w = group_weights(np.char.add(half, y.astype(str)))
-    X, _ = block_matrix([s.text for s in rows], "base")
-    df = np.asarray((X > 0).sum(axis=0)).ravel()
-    keep = np.flatnonzero((np.arange(X.shape[1]) < V) | (df >= MIN_PAIR_DF))
+    year_fold, y, fold, half, w, X, keep = _setup(rows, "base")
     feats, S, py, pfold, phalf = [], [], [], [], []
     for f in range(FOLDS):
         coef = _fit(X[fold != f], y[fold != f], w[fold != f], keep)
