@@ -206,6 +206,15 @@ def summarise(M: Matrix, pred: np.ndarray) -> dict:
     return out
 
 
+def _file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """A labelled file's checksum for the model card, read in chunks (a large file is not held whole)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def read_user_files(paths: Sequence[Path], rejects: Path | None) -> tuple[list[LabeledPage], list[dict]]:
     """The usable pages of the ``--labelled`` files, and per file what the model card records.
 
@@ -227,7 +236,7 @@ def read_user_files(paths: Sequence[Path], rejects: Path | None) -> tuple[list[L
 
             got = list(read_labelled(path, on_reject))
             labels = Counter(lab for p in got for lab in p.labels)
-            files.append({"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            files.append({"file": path.name, "sha256": _file_sha256(path),
                           "pages": len(got), "rejected": len(bad), "sources": len({p.group for p in got}),
                           "labels": {lab: labels.get(lab, 0) for lab in LABELS}})
             click.echo(f"{path}: {len(got)} pages, {sum(labels.values())} blocks, {len(bad)} records skipped",
