@@ -57,10 +57,11 @@ FEATURE_NAMES: tuple[str, ...] = (
     # (negative for blocks it hands back), squashed
     "gain_cb",  # the same against boilerplate
     "gain_ce_mean",  # gain_ce per moved block (0 at d == 0)
-    "contrast_ce",  # gain_ce_mean minus the mean log(p_comment / p_editorial) of the CONTEXT_BLOCKS
-    # before the candidate and Viterbi's start: moved blocks that read more like comments than
-    # the article around them (a thread whose first comments the network half-believes)
-    "moved_comment_mean",  # mean p_comment of the moved blocks (0 at d == 0)
+    "contrast_ce",  # mean log(p_comment / p_editorial) of the moved blocks minus that of the
+    # CONTEXT_BLOCKS before them: blocks that read more like comments than the article around them
+    # (a thread whose first comments the network half-believes); signed like gain_ce (+ when
+    # the move hands such blocks to the thread, - when it hands them back), 0 at d == 0
+    "moved_comment_mean",  # mean p_comment of the moved blocks, signed like gain_ce
     "comment_at",  # p_comment of the candidate block
     "editorial_at",
     "boilerplate_at",
@@ -136,8 +137,8 @@ def candidates(probas: Sequence[np.ndarray], decoded: Sequence[np.ndarray], wind
         "gain_ce": np.tanh(gain_ce / GAIN_SCALE),
         "gain_cb": np.tanh(gain_cb / GAIN_SCALE),
         "gain_ce_mean": np.where(df != 0, gain_ce / np.maximum(np.abs(df), 1.0), 0.0) / GAIN_SCALE,
-        "contrast_ce": np.where(last > first, moved_ce_mean - ctx_mean, 0.0) / GAIN_SCALE,
-        "moved_comment_mean": np.where(last > first, (cs_pc[last] - cs_pc[first]) / n_moved, 0.0),
+        "contrast_ce": -np.sign(df) * np.where(last > first, moved_ce_mean - ctx_mean, 0.0) / GAIN_SCALE,
+        "moved_comment_mean": -np.sign(df) * np.where(last > first, (cs_pc[last] - cs_pc[first]) / n_moved, 0.0),
         "comment_at": P[g, _C],
         "editorial_at": P[g, _E],
         "boilerplate_at": P[g, _B],
