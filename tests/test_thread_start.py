@@ -155,21 +155,46 @@ def test_file_round_trip_and_refusals(tmp_path) -> None:
     assert thread_start.start_path(Path("x/model-text.json")) == Path("x/model-text.start.json")
 
 
-def test_shipped_scorer_belongs_to_the_shipped_model(tmp_path) -> None:
+def test_classifier_loads_a_scorer_for_its_model_and_refuses_another(tmp_path) -> None:
     from classifier.api import Classifier
-    from classifier.model import ModelError
+    from classifier.model import BlockModel, ModelError
 
-    if not (DATA / "model-text.start.json").exists():
-        pytest.skip("no thread-start scorer shipped")
-    clf = Classifier.load()
-    assert getattr(clf.model, "thread_start", None) is not None
-    # The same scorer beside another model is refused with a clear error.
-    for name in ("model-text.json", "model-text.npz", "model-text.start.json"):
+    for name in ("model-text.json", "model-text.npz"):
         shutil.copy(DATA / name, tmp_path / name)
-    h = json.loads((tmp_path / "model-text.start.json").read_text())
-    (tmp_path / "model-text.start.json").write_text(json.dumps(dict(h, model_sha256="0" * 64)))
+    model = tmp_path / "model-text.json"
+    sha = BlockModel.load(model).sha256
+    # Without a scorer file the model decodes as before.
+    assert Classifier.load(model).model.thread_start is None
+    text = "\n".join(["The council approved the budget on Monday, officials said."] * 6
+                     + ["I think this is a terrible idea, who pays for it?", "Agreed. Typical council."] * 3)
+    before = Classifier.load(model).classify_text(text)
+    s = scorer_on("contrast_ce", 1.0, window=4, margin=1e9)  # never moves: output unchanged
+    s.model_sha256 = sha
+    s.save(thread_start.start_path(model))
+    clf = Classifier.load(model)
+    assert clf.model.thread_start is not None and clf.model.thread_start.window == 4
+    assert clf.classify_text(text).labels == before.labels
+    # The same scorer beside another model is refused with a clear error.
+    s.model_sha256 = "0" * 64
+    s.save(thread_start.start_path(model))
     with pytest.raises(ModelError, match="thread-start scorer was fitted for model sha256"):
-        Classifier.load(tmp_path / "model-text.json")
+        Classifier.load(model)
+
+
+def test_the_fit_script_writes_only_what_wins() -> None:
+    from training.thread_start import wins
+
+    def row(kind: str, before: tuple, after: tuple) -> dict:
+        keys = ("has_comments", "editorial", "comment")
+        return {"kind": kind, "with_comments": 1, "before": dict(zip(keys, before)), "after": dict(zip(keys, after))}
+
+    up = [row("dragnet/bodies", (0.8, 0.77, 0.86), (0.8, 0.79, 0.87)), row("all", (0.9, 0.82, 0.88), (0.9, 0.83, 0.89))]
+    assert wins(up)[0]
+    flat = [row("dragnet/bodies", (0.8, 0.77, 0.86), (0.8, 0.771, 0.86)), row("all", (0.9, 0.82, 0.88),
+                                                                            (0.9, 0.8205, 0.88))]
+    assert not wins(flat)[0] and "gain" in wins(flat)[1]
+    loses = [row("cleaneval", (0.0, 0.83, 0.0), (0.0, 0.82, 0.0)), *up]
+    assert not wins(loses)[0] and "cleaneval editorial" in wins(loses)[1]
 
 
 def synthetic_oof(path: Path, n_pages: int = 200, seed: int = 0) -> None:
@@ -215,5 +240,5 @@ def test_fit_script_writes_a_scorer_that_loads_for_its_model(tmp_path: Path) -> 
     assert set(rows) == {"dragnet/gold", "dragnet/bodies", "cleaneval", "all"}
     # The late starts are there to be found: the chosen settings move some (a margin, not "never"),
     # and the outer folds' comment F1 does not fall.
-    assert report["margin"] < 1e8
+    assert report["written"] and report["margin"] < 1e8
     assert rows["all"]["after"]["comment"] >= rows["all"]["before"]["comment"]

@@ -16,8 +16,10 @@ fitted on all pages with settings chosen by grouped CV on all.
 
     python -m training.thread_start --oof OOF.npz --model data/model-text.json
 
-writes ``data/model-text.start.json`` (plain JSON, tied to the model's arrays sha256) and prints
-per-rendering has_comments / editorial / comment F1 with the gate alone and with the scorer.
+prints per-rendering has_comments / editorial / comment F1 with the gate alone and with the
+scorer and, when those figures show a gain (pooled comment + editorial F1 up by MIN_GAIN, no
+rendering down), writes ``data/model-text.start.json`` (plain JSON, tied to the model's arrays
+sha256); ``--force`` writes it regardless.
 """
 
 from __future__ import annotations
@@ -47,6 +49,10 @@ GUARD_KINDS = tpg.GUARD_KINDS
 GUARDED = ("comment", "editorial")
 MAX_KIND_LOSS = 0.0
 OBJECTIVE_WEIGHTS = {"comment": 1.0, "editorial": 1.0}
+# What the nested-CV report must show for the scorer to be written (without --force): a pooled
+# gain, and no rendering falling by more than rounding.
+MIN_GAIN = 0.002
+MAX_REPORT_LOSS = 0.0005
 _C, _E = LABELS.index("comment"), LABELS.index("editorial")
 
 
@@ -198,6 +204,20 @@ def report(cd: Candidates, cnt: np.ndarray) -> list[dict]:
     return rows
 
 
+def wins(rows: list[dict]) -> tuple[bool, str]:
+    """Whether the nested-CV figures justify shipping the scorer: the pooled comment + editorial
+    F1 rises by at least MIN_GAIN and no reported rendering loses more than MAX_REPORT_LOSS."""
+    by = {r["kind"]: r for r in rows}
+    gain = sum(by["all"]["after"][k] - by["all"]["before"][k] for k in OBJECTIVE_WEIGHTS)
+    worst = min((r["after"][k] - r["before"][k], r["kind"], k) for r in rows for k in GUARDED
+                if r["with_comments"] or k == "editorial")
+    if gain < MIN_GAIN:
+        return False, f"pooled comment + editorial F1 gain {gain:+.4f} < {MIN_GAIN}"
+    if worst[0] < -MAX_REPORT_LOSS:
+        return False, f"{worst[1]} {worst[2]} F1 falls by {-worst[0]:.4f}"
+    return True, ""
+
+
 @click.command()
 @click.option("--oof", "oof_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="The --save-oof file of the `newswinnow train` run that made the model.")
@@ -210,7 +230,8 @@ def report(cd: Candidates, cnt: np.ndarray) -> list[dict]:
               help="An .npz with a `groups` array (one per oof page), instead of rebuilding them.")
 @click.option("--no-nested", is_flag=True, help="Skip the nested-CV report (just fit the scorer).")
 @click.option("--metrics-json", type=click.Path(path_type=Path), help="Also write the report here.")
-def main(oof_path, model_path, out, corpora, groups_path, no_nested, metrics_json):
+@click.option("--force", is_flag=True, help="Write the scorer even when nested CV shows no gain.")
+def main(oof_path, model_path, out, corpora, groups_path, no_nested, metrics_json, force):
     """Fit the thread-start refinement and report nested-CV figures."""
     t0 = time.time()
     say = lambda s: click.echo(s, err=True)  # noqa: E731
@@ -222,6 +243,11 @@ def main(oof_path, model_path, out, corpora, groups_path, no_nested, metrics_jso
     if not no_nested:
         rows = report(cd, nested_cv(cd, log=say))
         click.echo("Nested grouped CV (page gate -> page gate + thread start):\n" + tpg.format_rows(rows))
+    if rows is not None and not force and not (verdict := wins(rows))[0]:
+        click.echo(f"not written: {verdict[1]} (the classifier decodes as before; --force writes it anyway)")
+        if metrics_json:
+            Path(metrics_json).write_text(json.dumps({"nested_cv": rows, "written": False}, indent=1))
+        return
     best = select(cd, np.arange(oof.n), folds=tpg.FOLDS)
     rows_all = np.flatnonzero(cd.row_of >= 0)
     scorer = fit_lr(*cd.sub(cd.row_of[rows_all], best["window"]), best["C"], best["window"])
@@ -233,7 +259,7 @@ def main(oof_path, model_path, out, corpora, groups_path, no_nested, metrics_jso
     scorer.save(out)
     click.echo(f"wrote {out}: " + " ".join(f"{k}={v}" for k, v in best.items()) + f" ({time.time() - t0:.0f}s)")
     if metrics_json:
-        Path(metrics_json).write_text(json.dumps({"nested_cv": rows, **best}, indent=1))
+        Path(metrics_json).write_text(json.dumps({"nested_cv": rows, **best, "written": True}, indent=1))
 
 
 if __name__ == "__main__":
