@@ -354,7 +354,8 @@ class Classifier:
                 [proba[a:b] for a, b in spans], m.prior, m.start, m.transitions)
             starts = getattr(m, "thread_start", None)  # classifier/thread_start.py: moves thread starts
             if starts is not None:
-                decoded = starts.refine([proba[a:b] for a, b in spans], decoded, m.prior, m.start, m.transitions)
+                decoded = starts.refine([proba[a:b] for a, b in spans], decoded, m.prior, m.start,
+                                        m.transitions if gate is None else gate.log_trans(m.transitions))
         else:
             decoded = [np.argmax(proba[a:b], axis=1) for a, b in spans]
         if m.schema == DOM_SCHEMA_VERSION:  # decode constraints of HTML pages (classifier/html_decode.py)

@@ -36,7 +36,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from classifier import decode, page_gate, thread_start
+from classifier import decode, thread_start
 from classifier.model import LABELS, BlockModel
 
 from . import page_gate as tpg
@@ -63,12 +63,11 @@ class Candidates:
         t0 = time.time()
         self.oof = oof
         self.fold_of, self.tables = tpg.fold_tables(oof)
-        dec = tpg.decode_all(oof, self.fold_of, self.tables)
-        stats = tpg.page_counts(oof, dec)
-        F = page_gate.page_features(oof.probas, dec["free"], np.array(dec["margin"]))
-        mode = tpg.nested_cv(oof, stats, F, self.fold_of, log=lambda s: None)
-        self.gated = [dec[tpg.MODES[m]][i] for i, m in enumerate(mode)]
-        self.base = stats[0][mode, np.arange(oof.n)]  # [pages, 6] counts as the gate decodes
+        dc = tpg.Decodes(oof, self.fold_of, self.tables)
+        mode = tpg.nested_cv(oof, dc, self.fold_of, log=lambda s: None)
+        self.gated = dc.labels(mode)
+        self.base = dc.stats[0][mode, np.arange(oof.n)]  # [pages, 6] counts as the gate decodes
+        self.scale_of = np.array(tpg.SCALE_GRID)[mode // len(tpg.MODES)]  # the gate's transition scale
         log(f"gated decode ({time.time() - t0:.0f}s)")
         w = MAX_FIT_WINDOW
         self.ids, self.v, self.s, self.F = thread_start.candidates(oof.probas, self.gated, w)
@@ -76,8 +75,9 @@ class Candidates:
         self.y = (self.s == gold[self.ids][:, None]) & (self.s >= 0)
         # counts[P, 2w+1, 6] of each candidate decoded with its start fixed
         self.counts = np.zeros(self.s.shape + (6,))
-        for f, (ls, lt, prior) in enumerate(self.tables):
-            rows = np.flatnonzero(self.fold_of[self.ids] == f)
+        for (f, (ls, lt0, prior)), scale in ((ft, sc) for ft in enumerate(self.tables) for sc in tpg.SCALE_GRID):
+            rows = np.flatnonzero((self.fold_of[self.ids] == f) & (self.scale_of[self.ids] == scale))
+            lt = lt0 * scale
             for j in range(self.s.shape[1]):
                 r = rows[self.s[rows, j] >= 0]
                 if j == w:  # Viterbi's own start: the gated decode
