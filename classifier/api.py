@@ -22,7 +22,7 @@ from features.html import HtmlPage, decode_html, segment_html
 from features.segment import Block, segment_text
 from features.text_schema import TEXT_SCHEMA_VERSION, TEXT_SCHEMAS, text_matrix
 
-from . import decode, html_decode, limits, page_gate, scores
+from . import decode, html_decode, limits, page_gate, scores, thread_start
 from .model import LABELS, BlockModel, ModelError
 from .parallel import BATCH_RECORDS, batched, parallel_map
 from .source import registered_domain
@@ -169,6 +169,8 @@ class Classifier:
         text = BlockModel.load(p, expected_schema=schema, expected_features=TEXT_SCHEMAS[schema])
         # The page-level comment-section gate beside the model (STEM.gate.json), if there is one.
         text.page_gate = page_gate.load_for(p, text.sha256)  # type: ignore[attr-defined]
+        # The thread-start refinement beside it (STEM.start.json), if there is one.
+        text.thread_start = thread_start.load_for(p, text.sha256)  # type: ignore[attr-defined]
         html_model, hp = None, None
         if html_path is not None:
             hp = Path(html_path)
@@ -350,6 +352,10 @@ class Classifier:
             gate = getattr(m, "page_gate", None)  # classifier/page_gate.py: overrules has_comments
             decoded = (gate.decode if gate is not None else decode.viterbi_batch)(
                 [proba[a:b] for a, b in spans], m.prior, m.start, m.transitions)
+            starts = getattr(m, "thread_start", None)  # classifier/thread_start.py: moves thread starts
+            if starts is not None:
+                decoded = starts.refine([proba[a:b] for a, b in spans], decoded, m.prior, m.start,
+                                        m.transitions if gate is None else gate.log_trans(m.transitions))
         else:
             decoded = [np.argmax(proba[a:b], axis=1) for a, b in spans]
         if m.schema == DOM_SCHEMA_VERSION:  # decode constraints of HTML pages (classifier/html_decode.py)

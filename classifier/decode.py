@@ -171,3 +171,27 @@ def viterbi_batch(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np
         for r, i in enumerate(group):
             out[i] = _STATE_LABEL[path[: glen[r], r]]
     return out
+
+
+def viterbi_fixed_start(probas: Sequence[np.ndarray], starts: Sequence[int], prior: np.ndarray,
+                        log_start: np.ndarray, log_trans: np.ndarray) -> list[np.ndarray]:
+    """Best path per page whose comment section begins exactly at block ``starts[i]``.
+
+    The blocks before the start are decoded ending in the article phase, the blocks from it on
+    starting in the comment state (then the thread phase's own moves): two ``viterbi_batch``
+    calls over the affected pages only, so a start chosen by another layer (the thread-start
+    refinement of classifier/thread_start.py) is re-decoded at batch speed. A start of 0 leaves
+    no article part; a start at or past a page's end means no comment section at all."""
+    out: list[np.ndarray] = []
+    heads, tails = [], []
+    for p, s in zip(probas, starts):
+        s = int(min(max(s, 0), p.shape[0]))
+        heads.append(p[:s])
+        tails.append(p[s:])
+    thread_start = np.full(len(STATES), -np.inf)
+    thread_start[_STATE_INDEX[("comment", 1)]] = 0.0
+    head = viterbi_batch(heads, prior, log_start, log_trans, end_states=ARTICLE_END)
+    tail = viterbi_batch(tails, prior, thread_start, log_trans)
+    for a, b in zip(head, tail):
+        out.append(np.concatenate([a, b]))
+    return out

@@ -88,6 +88,7 @@ class PageGate:
     bias: float = 0.0  # log-factor on comment probabilities when a thread is forced (finds its extent)
     extend: float = 1.01  # above: a decoded thread is decoded again with ``extend_bias`` (starts earlier)
     extend_bias: float = 0.0
+    transition_scale: float = 1.0  # times the decoder's log-transitions (chosen jointly with the gate)
     model_sha256: str = ""
     meta: dict | None = None
 
@@ -98,10 +99,16 @@ class PageGate:
 
     def decode(self, probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np.ndarray,
                log_trans: np.ndarray) -> list[np.ndarray]:
-        """``decode.viterbi_batch`` with this gate's overrules (what the classifier calls)."""
+        """``decode.viterbi_batch`` with this gate's transition scale and overrules (what the
+        classifier calls)."""
+        log_trans = self.log_trans(log_trans)
         final = np.zeros((len(probas), len(decode.STATES)))
         decoded = decode.viterbi_batch(probas, prior, log_start, log_trans, final_scores=final)
         return self.apply(probas, decoded, prior, log_start, log_trans, margin(final))
+
+    def log_trans(self, log_trans: np.ndarray) -> np.ndarray:
+        """The model's log-transitions as this gate decodes with them."""
+        return log_trans if self.transition_scale == 1.0 else log_trans * self.transition_scale
 
     def apply(self, probas: Sequence[np.ndarray], decoded: list[np.ndarray], prior: np.ndarray,
               log_start: np.ndarray, log_trans: np.ndarray, margins: np.ndarray | None = None) -> list[np.ndarray]:
@@ -135,7 +142,7 @@ class PageGate:
                 "mean": self.mean.tolist(), "scale": self.scale.tolist(), "coef": self.coef.tolist(),
                 "intercept": self.intercept, "off": self.off, "on": self.on, "bias": self.bias,
                 "extend": self.extend, "extend_bias": self.extend_bias,
-                "model_sha256": self.model_sha256, "meta": self.meta or {}}
+                "transition_scale": self.transition_scale, "model_sha256": self.model_sha256, "meta": self.meta or {}}
 
     def save(self, path: Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n")
@@ -163,11 +170,14 @@ class PageGate:
             k = len(FEATURE_NAMES)
             arrs = [np.asarray(h[f], dtype=np.float64) for f in ("mean", "scale", "coef")]
             nums = [float(h[f]) for f in ("intercept", "off", "on", "bias", "extend", "extend_bias")]
+            # Gates written before the joint transition scale decode with the plain table.
+            nums.append(float(h.get("transition_scale", 1.0)))
         except (KeyError, TypeError, ValueError) as e:
             raise PageGateError(f"{path}: malformed page gate ({type(e).__name__}: {e})") from e
         if any(a.shape != (k,) or not np.isfinite(a).all() for a in arrs) or (arrs[1] <= 0).any() \
-                or not all(math.isfinite(x) for x in nums):
-            raise PageGateError(f"{path}: page gate arrays are not {k} finite numbers (scale > 0)")
+                or not all(math.isfinite(x) for x in nums) or nums[-1] <= 0:
+            raise PageGateError(f"{path}: page gate arrays are not {k} finite numbers (scale > 0, "
+                                "transition_scale > 0)")
         return cls(*arrs, *nums, model_sha256=str(h.get("model_sha256", "")), meta=h.get("meta") or {})
 
 

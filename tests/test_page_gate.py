@@ -236,3 +236,25 @@ def test_fit_script_writes_a_gate_that_loads_for_its_model(tmp_path: Path) -> No
     np.savez(oof, **d)
     res = CliRunner().invoke(fit.main, ["--oof", str(oof), "--model", str(model), "--no-nested"])
     assert res.exit_code != 0 and "page groups" in res.output
+
+
+def test_transition_scale_is_the_decoders_weight_and_old_files_default_to_one(tables, tmp_path: Path) -> None:
+    ls, lt = tables
+    pages = random_pages(40, seed=5)
+    neutral = constant_gate(0.5, off=0.0, on=1.01)  # never overrules: only the scale acts
+    neutral.transition_scale = 3.0
+    scaled = decode.viterbi_batch(pages, PRIOR, ls, lt * 3.0)
+    got = neutral.decode(pages, PRIOR, ls, lt)
+    assert all(np.array_equal(a, b) for a, b in zip(got, scaled))
+    plain = decode.viterbi_batch(pages, PRIOR, ls, lt)
+    assert any(not np.array_equal(a, b) for a, b in zip(plain, scaled))  # the scale does act here
+    f = tmp_path / "g.gate.json"
+    neutral.save(f)
+    assert PageGate.load(f).transition_scale == 3.0
+    h = json.loads(f.read_text())
+    del h["transition_scale"]  # a gate written before the field: the plain table
+    f.write_text(json.dumps(h))
+    assert PageGate.load(f).transition_scale == 1.0
+    f.write_text(json.dumps(dict(h, transition_scale=0.0)))
+    with pytest.raises(PageGateError, match="transition_scale > 0"):
+        PageGate.load(f)

@@ -110,12 +110,15 @@ def test_a_model_trained_on_your_labels_uses_them(run_cli, tmp_path: Path, dragn
     out, card, rejects = tmp_path / "m", tmp_path / "card.md", tmp_path / "rejects.jsonl"
     stale_gate = tmp_path / "m.gate.json"  # a page gate of an earlier model at the same stem
     stale_gate.write_text("{}")
+    stale_start = tmp_path / "m.start.json"  # and its thread-start scorer
+    stale_start.write_text("{}")
     r = run_cli(["train", "--no-public", "--labelled", user, "--rejects", rejects, "--folds", "2",
                  "--max-epochs", "20", "--out", out, "--card", card], timeout=600)
     assert r.returncode == 0, r.stderr
     assert "mine.jsonl:11: record skipped: unknown_label" in r.stderr
     assert rejects.read_bytes() == bad + b"\n"
     assert not stale_gate.exists() and "removed" in r.stderr  # else the new model would not load
+    assert not stale_start.exists() and "thread-start scorer" in r.stderr
     text = card.read_text()
     assert "your labelled files only, no public corpus" in text and "mine.jsonl" in text
     assert "dragnet_train" not in text

@@ -50,6 +50,11 @@ EXTEND_BIAS_GRID = (0.25, 0.5)
 # Log-factors on the comment probability of pages whose thread is forced (0: the cheapest
 # thread-phase ending, usually one block; larger: the section spreads over comment-ish blocks).
 BIAS_GRID = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
+# Multipliers on decode.TRANSITION_WEIGHT chosen jointly with the gate (the gate file carries
+# it as ``transition_scale``): a lighter transition table opens short threads more readily,
+# which the gate can then drop where it is sure. The first is the plain decoder (the "before"
+# of the report and the floors of the guard).
+SCALE_GRID = (1.0, 0.75, 0.5)
 # What the settings maximise: page-level has_comments F1 over all pages plus block-level
 # comment F1 and editorial F1 over all blocks (so a gate that finds threads but mislabels their
 # blocks, or eats articles, does not win on the page count alone).
@@ -115,11 +120,14 @@ def fold_tables(oof: Oof, folds: int = FOLDS) -> tuple[np.ndarray, list]:
     return fold_of, tables
 
 
-def decode_all(oof: Oof, fold_of: np.ndarray, tables: list) -> dict[str, list[np.ndarray]]:
-    """Each page decoded with its fold's tables: free, article-only, thread-forced per bias."""
+def decode_all(oof: Oof, fold_of: np.ndarray, tables: list, transition_scale: float = 1.0
+               ) -> dict[str, list[np.ndarray]]:
+    """Each page decoded with its fold's tables (log-transitions times ``transition_scale``):
+    free, article-only, thread-forced per bias."""
     out: dict[str, list] = {k: [None] * oof.n for k in MODES}
     margins = np.zeros(oof.n)
     for f, (ls, lt, prior) in enumerate(tables):
+        lt = lt * transition_scale
         ids = np.flatnonzero(fold_of == f)
         probas = [oof.probas[i] for i in ids]
         final = np.zeros((ids.size, len(decode.STATES)))
@@ -138,6 +146,26 @@ def decode_all(oof: Oof, fold_of: np.ndarray, tables: list) -> dict[str, list[np
 
 
 MODES = ("free", "article") + tuple(f"thread{b}" for b in BIAS_GRID)
+
+
+class Decodes:
+    """Every page decoded under every transition scale of SCALE_GRID and every decode mode.
+
+    ``stats`` stacks the per-scale ``page_counts`` along the mode axis (mode index = scale index *
+    len(MODES) + MODES index), so a decode choice per page is still one index into it; ``F`` and
+    ``has`` are the gate features and Viterbi's own thread decision per scale."""
+
+    def __init__(self, oof: Oof, fold_of: np.ndarray, tables: list):
+        self.decs = [decode_all(oof, fold_of, tables, s) for s in SCALE_GRID]
+        per = [page_counts(oof, d) for d in self.decs]
+        self.stats = (np.concatenate([c for c, _ in per]), np.concatenate([h for _, h in per]))
+        self.F = [page_gate.page_features(oof.probas, d["free"], np.array(d["margin"])) for d in self.decs]
+        self.has = [F[:, page_gate.FEATURE_NAMES.index("has_run")] > 0 for F in self.F]
+
+    def labels(self, mode: np.ndarray) -> list[np.ndarray]:
+        """The decoded labels of every page under a per-page mode index."""
+        k = len(MODES)
+        return [self.decs[m // k][MODES[m % k]][i] for i, m in enumerate(mode.tolist())]
 
 
 def page_counts(oof: Oof, dec: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -194,7 +222,7 @@ def fit_lr(F: np.ndarray, y: np.ndarray, c: float) -> page_gate.PageGate:
 
 
 def select(oof: Oof, stats: tuple, F: np.ndarray, has: np.ndarray, ids: np.ndarray,
-           folds: int = INNER_FOLDS) -> dict:
+           folds: int = INNER_FOLDS, offset: int = 0) -> dict:
     """Settings with the best objective in grouped CV over pages ``ids`` only: C, the drop and
     force thresholds with the forced pages' bias, then (given those) the extension threshold
     and bias. No setting may lower a guarded rendering's has_comments, comment or editorial F1."""
@@ -205,7 +233,7 @@ def select(oof: Oof, stats: tuple, F: np.ndarray, has: np.ndarray, ids: np.ndarr
     floors = [{k: v - MAX_KIND_LOSS - 1e-9 for k, v in evaluate(oof, stats, g).items()} for g in guards]
 
     def score(p: np.ndarray, s: dict) -> float:
-        mode = modes(has, p, s)
+        mode = modes(has, p, s) + offset
         for g, floor in zip(guards, floors):
             m = evaluate(oof, stats, g, mode)
             if any(m[k] < floor[k] for k in GUARDED):
@@ -233,18 +261,37 @@ def select(oof: Oof, stats: tuple, F: np.ndarray, has: np.ndarray, ids: np.ndarr
     return best
 
 
-def nested_cv(oof: Oof, stats: tuple, F: np.ndarray, fold_of: np.ndarray, log=print) -> np.ndarray:
-    """The decode mode of every page from gates that never saw its outer fold."""
-    has = F[:, page_gate.FEATURE_NAMES.index("has_run")] > 0
+def select_joint(oof: Oof, dc: Decodes, ids: np.ndarray, folds: int = INNER_FOLDS,
+                 scales: tuple[float, ...] = SCALE_GRID) -> dict:
+    """``select`` under each transition scale; the best objective wins (the guard's floors are
+    always the plain decoder's)."""
+    best: dict = {"objective": -np.inf}
+    for k, scale in enumerate(SCALE_GRID):
+        if scale not in scales:
+            continue
+        s = select(oof, dc.stats, dc.F[k], dc.has[k], ids, folds, offset=k * len(MODES))
+        if "scale" not in best or s["objective"] > best["objective"] + 1e-9:  # (every guard may fail)
+            best = dict(s, scale=scale, scale_index=k)
+    return best
+
+
+def nested_cv(oof: Oof, dc: Decodes, fold_of: np.ndarray, log=print,
+              scales: tuple[float, ...] = SCALE_GRID) -> np.ndarray:
+    """The decode mode of every page (an index into ``dc.stats``) from gates that never saw its
+    outer fold."""
     mode = np.zeros(oof.n, dtype=np.int64)
     for f in range(int(fold_of.max()) + 1):
         tr, te = np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)
-        s = select(oof, stats, F, has, tr)
+        s = select_joint(oof, dc, tr, scales=scales)
+        k = s["scale_index"]
+        F, has = dc.F[k], dc.has[k]
         p = fit_lr(F[tr], oof.gold_has[tr], s["C"]).probability(F[te])
-        mode[te] = modes(has[te], p, s)
-        log(f"outer fold {f + 1}: " + " ".join(f"{k}={v}" for k, v in s.items() if k != "objective")
-            + f"; dropped {int((mode[te] == 1).sum())}, forced {int((~has[te] & (mode[te] > 1)).sum())}, "
-            f"extended {int((has[te] & (mode[te] > 1)).sum())} of {te.size} pages")
+        m = modes(has[te], p, s)
+        mode[te] = m + k * len(MODES)
+        shown = {k: v for k, v in s.items() if k not in ("objective", "scale_index")}
+        log(f"outer fold {f + 1}: " + " ".join(f"{k}={v}" for k, v in shown.items())
+            + f"; dropped {int((m == 1).sum())}, forced {int((~has[te] & (m > 1)).sum())}, "
+            f"extended {int((has[te] & (m > 1)).sum())} of {te.size} pages")
     return mode
 
 
@@ -281,7 +328,8 @@ def format_rows(rows: list[dict]) -> str:
               help="An .npz with a `groups` array (one per oof page), instead of rebuilding them.")
 @click.option("--no-nested", is_flag=True, help="Skip the nested-CV report (just fit the gate).")
 @click.option("--metrics-json", type=click.Path(path_type=Path), help="Also write the report here.")
-def main(oof_path, model_path, out, corpora, groups_path, no_nested, metrics_json):
+@click.option("--fixed-transitions", is_flag=True, help="Keep the decoder's transition weight (no joint scale).")
+def main(oof_path, model_path, out, corpora, groups_path, no_nested, metrics_json, fixed_transitions):
     """Fit the page-level comment-section gate and report nested-CV figures."""
     t0 = time.time()
     say = lambda s: click.echo(s, err=True)  # noqa: E731
@@ -289,20 +337,18 @@ def main(oof_path, model_path, out, corpora, groups_path, no_nested, metrics_jso
     oof = Oof(oof_path, corpora, groups_path)
     say(f"{oof.n} pages, temperature {oof.temperature} (model {model.temperature}); {time.time() - t0:.0f}s")
     fold_of, tables = fold_tables(oof)
-    dec = decode_all(oof, fold_of, tables)
-    stats = page_counts(oof, dec)
-    F = page_gate.page_features(oof.probas, dec["free"], np.array(dec["margin"]))
-    has = F[:, page_gate.FEATURE_NAMES.index("has_run")] > 0
+    dc = Decodes(oof, fold_of, tables)
     say(f"decoded ({time.time() - t0:.0f}s)")
+    scales = SCALE_GRID[:1] if fixed_transitions else SCALE_GRID
     rows = None
     if not no_nested:
-        rows = report(oof, stats, nested_cv(oof, stats, F, fold_of, log=say))
+        rows = report(oof, dc.stats, nested_cv(oof, dc, fold_of, log=say, scales=scales))
         click.echo("Nested grouped CV (before -> after):\n" + format_rows(rows))
-    best = select(oof, stats, F, has, np.arange(oof.n), folds=FOLDS)
+    best = select_joint(oof, dc, np.arange(oof.n), folds=FOLDS, scales=scales)
     c, score = best["C"], best["objective"]
-    gate = fit_lr(F, oof.gold_has, c)
+    gate = fit_lr(dc.F[best["scale_index"]], oof.gold_has, c)
     gate.off, gate.on, gate.bias, gate.model_sha256 = best["off"], best["on"], best["bias"], model.sha256
-    gate.extend, gate.extend_bias = best["extend"], best["extend_bias"]
+    gate.extend, gate.extend_bias, gate.transition_scale = best["extend"], best["extend_bias"], best["scale"]
     command = "python -m training.page_gate " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     gate.meta = {"fitted": date.today().isoformat(), "command": command, "C": c, "cv_objective": round(score, 4),
                  "pages": oof.n, "nested_cv": rows}

@@ -31,7 +31,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GroupKFold
 from sklearn.neural_network import MLPClassifier
 
-from classifier import decode, page_gate
+from classifier import decode, page_gate, thread_start
 from classifier.model import LABELS, BlockModel
 from features.changepoint import CHANGE_NAMES
 from features.extract import FEATURE_NAMES
@@ -376,6 +376,11 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         click.echo(f"removed {stale} (the previous model's page gate); refit it for this model with "
                    f"`python -m training.page_gate --oof OOF --model {out}.json` (train with --save-oof OOF)",
                    err=True)
+    stale = thread_start.start_path(out)
+    if stale.exists():  # the thread-start scorer of the overwritten model: refused with this one too
+        stale.unlink()
+        click.echo(f"removed {stale} (the previous model's thread-start scorer); refit it with "
+                   f"`python -m training.thread_start --oof OOF --model {out}.json`", err=True)
     if folds >= 2:
         write_card(card, result, command, len(M.y), len(M.pages), temperature, schema, public=not no_public,
                    user_files=user_files)
