@@ -1,0 +1,184 @@
+"""Session 7's speed rewrites give bit-identical results to the code they replaced.
+
+``reference_viterbi_batch`` and ``reference_logits`` below are ``decode.viterbi_batch`` and
+``BlockModel.logits`` as they were before the rewrite (per-page emission logs, a numpy gather
+per backtracking step; ``nan_to_num`` and ``h @ w + b``). The new code must return the same
+labels, the same final scores and the same float32 logits bit for bit: on random pages with
+many exact ties (probabilities on a coarse grid), with end-state masks, several groups, and on
+feature rows holding NaN and infinities.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_decode import SEQUENCES
+
+from classifier import decode
+from classifier.decode import _STATE_LABEL, MIN_PROBA, PRIOR_WEIGHT, STATES, TRANSITION_WEIGHT
+from classifier.model import CLIP_SIGMA, LABELS, BlockModel
+
+# --- the references: the code before the rewrite ---------------------------------------------
+
+
+def reference_viterbi_batch(probas, prior, log_start, log_trans, end_states=None, final_scores=None,
+                            group_size=decode.BATCH_GROUP):
+    out = [np.zeros(0, dtype=np.int64)] * len(probas)
+    lens = np.fromiter((p.shape[0] for p in probas), dtype=np.int64, count=len(probas))
+    order = [i for i in np.argsort(lens, kind="stable").tolist() if lens[i] > 0]
+    lt = TRANSITION_WEIGHT * log_trans
+    k = len(STATES)
+    log_prior = PRIOR_WEIGHT * np.log(np.maximum(prior, MIN_PROBA))
+    for g in range(0, len(order), group_size):
+        group = order[g: g + group_size]
+        glen = lens[group]
+        n_pages, width = len(group), int(glen.max())
+        em = np.zeros((width, n_pages, k))
+        for r, i in enumerate(group):
+            em[: glen[r], r] = (np.log(np.maximum(probas[i], MIN_PROBA)) - log_prior)[:, _STATE_LABEL]
+        lo = np.searchsorted(glen, np.arange(width), side="right")
+        final = np.zeros((n_pages, k))
+        back = np.zeros((width, n_pages, k), dtype=np.int8)
+        lt_to_from = np.ascontiguousarray(lt.T)
+        flat_rows = np.arange(n_pages * k)
+        score = log_start + em[0]
+        for t in range(1, width):
+            a = int(lo[t])
+            if a > int(lo[t - 1]):
+                final[lo[t - 1]: a] = score[lo[t - 1]: a]
+            m = n_pages - a
+            cand = (score[a:, None, :] + lt_to_from).reshape(-1, k)
+            b = cand.argmax(axis=1)
+            back[t, a:] = b.reshape(m, k)
+            score[a:] = cand[flat_rows[: m * k], b].reshape(m, k) + em[t, a:]
+        final[lo[width - 1]:] = score[lo[width - 1]:]
+        if final_scores is not None:
+            final_scores[group] = final
+        if end_states is not None:
+            final[:, ~end_states] = -np.inf
+        path = np.zeros((width, n_pages), dtype=np.int64)
+        best = final.argmax(axis=1)
+        rows = np.arange(n_pages)
+        for t in range(width - 1, -1, -1):
+            a, z = int(lo[t]), (int(lo[t + 1]) if t + 1 < width else n_pages)
+            path[t, a:z] = best[a:z]
+            if t:
+                path[t - 1, a:] = back[t, rows[a:], path[t, a:]]
+        for r, i in enumerate(group):
+            out[i] = _STATE_LABEL[path[: glen[r], r]]
+    return out
+
+
+def reference_logits(model: BlockModel, X: np.ndarray) -> np.ndarray:
+    z = np.subtract(X, model.mean, dtype=np.float32)
+    np.divide(z, model.scale, out=z)
+    np.clip(z, -CLIP_SIGMA, CLIP_SIGMA, out=z)
+    np.nan_to_num(z, copy=False)
+    out = None
+    for weights, biases in [(model.weights, model.biases), *model.members]:
+        h = z
+        last = len(weights) - 1
+        for i, (w, b) in enumerate(zip(weights, biases)):
+            h = h @ w + b
+            if i < last:
+                np.maximum(h, 0.0, out=h)
+        out = h if out is None else out + h
+    return out / (1 + len(model.members))
+
+
+# --- Viterbi -----------------------------------------------------------------------------------
+
+
+def _pages(seed: int, lengths: list[int], grid: int | None) -> list[np.ndarray]:
+    """Random probability rows; on a coarse grid (``grid`` steps) many path scores tie exactly."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for n in lengths:
+        if grid is None:
+            z = np.exp(rng.normal(size=(n, len(LABELS))) * 3)
+        else:
+            z = rng.integers(0, grid + 1, size=(n, len(LABELS))).astype(np.float64)
+        out.append(z / np.maximum(z.sum(axis=1, keepdims=True), 1e-12))
+    return out
+
+
+@pytest.mark.parametrize("grid", [None, 2, 4])
+@pytest.mark.parametrize("end_states", [None, decode.ARTICLE_END, decode.THREAD_END])
+def test_viterbi_batch_equals_reference(grid: int | None, end_states: np.ndarray | None) -> None:
+    log_start, log_trans = decode.fit_transitions(SEQUENCES)
+    prior = np.full(len(LABELS), 1.0 / len(LABELS))
+    lengths = [0, 1, 2, 5, 40, 3, 0, 120, 7, 1, 64, 65, 300, 300, 2]
+    for seed in range(4):
+        probas = _pages(seed, lengths, grid)
+        got_final, ref_final = np.full((len(probas), len(STATES)), 7.0), np.full((len(probas), len(STATES)), 7.0)
+        got = decode.viterbi_batch(probas, prior, log_start, log_trans, end_states=end_states, final_scores=got_final)
+        ref = reference_viterbi_batch(probas, prior, log_start, log_trans, end_states=end_states,
+                                      final_scores=ref_final)
+        assert len(got) == len(ref)
+        for a, b in zip(got, ref):
+            assert a.dtype == b.dtype
+            np.testing.assert_array_equal(a, b)
+        assert np.array_equal(got_final, ref_final)  # -inf where a state is impossible, bit for bit
+
+
+def test_viterbi_batch_equals_reference_in_small_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    log_start, log_trans = decode.fit_transitions(SEQUENCES)
+    prior = np.full(len(LABELS), 1.0 / len(LABELS))
+    probas = _pages(11, [9, 2, 30, 4, 17, 1, 1, 8], 3)
+    ref = reference_viterbi_batch(probas, prior, log_start, log_trans, group_size=3)
+    monkeypatch.setattr(decode, "BATCH_GROUP", 3)
+    for a, b in zip(decode.viterbi_batch(probas, prior, log_start, log_trans), ref):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_viterbi_batch_on_views_of_one_matrix() -> None:
+    """The classifier passes row slices of one probability matrix (what the emissions' one log reads)."""
+    log_start, log_trans = decode.fit_transitions(SEQUENCES)
+    prior = np.full(len(LABELS), 1.0 / len(LABELS))
+    P = _pages(5, [500], None)[0]
+    cuts = [0, 3, 3, 50, 51, 200, 500]
+    probas = [P[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
+    for a, b in zip(decode.viterbi_batch(probas, prior, log_start, log_trans),
+                    reference_viterbi_batch(probas, prior, log_start, log_trans)):
+        np.testing.assert_array_equal(a, b)
+
+
+# --- the networks -------------------------------------------------------------------------------
+
+
+def _model(rng: np.random.Generator, n_features: int, members: int) -> BlockModel:
+    def net() -> tuple[list[np.ndarray], list[np.ndarray]]:
+        shapes = [(n_features, 16), (16, 8), (8, len(LABELS))]
+        return ([rng.normal(size=s).astype(np.float32) for s in shapes],
+                [rng.normal(size=s[1]).astype(np.float32) for s in shapes])
+    w, b = net()
+    return BlockModel(feature_names=tuple(f"f{i}" for i in range(n_features)), schema="test",
+                      mean=rng.normal(size=n_features).astype(np.float32),
+                      scale=rng.uniform(0.1, 3.0, size=n_features).astype(np.float32),
+                      weights=w, biases=b, members=[net() for _ in range(members)])
+
+
+@pytest.mark.parametrize("members", [0, 2])
+def test_logits_equal_reference(members: int) -> None:
+    rng = np.random.default_rng(members)
+    model = _model(rng, 30, members)
+    X = (rng.normal(size=(257, 30)) * 5).astype(np.float32)
+    X[3, 4] = np.nan
+    X[7, :] = np.nan
+    X[9, 2], X[9, 5] = np.inf, -np.inf
+    got, ref = model.logits(X), reference_logits(model, X)
+    assert got.dtype == ref.dtype == np.float32
+    assert np.array_equal(got, ref)
+    assert np.isfinite(got).all()
+    clean = np.nan_to_num(X, nan=0.0, posinf=0.0, neginf=0.0)
+    assert np.array_equal(model.logits(clean), reference_logits(model, clean))
+
+
+def test_logits_leave_the_input_alone() -> None:
+    rng = np.random.default_rng(9)
+    model = _model(rng, 12, 1)
+    X = rng.normal(size=(20, 12)).astype(np.float32)
+    X[0, 0] = np.nan
+    before = X.copy()
+    model.logits(X)
+    np.testing.assert_array_equal(X, before)
