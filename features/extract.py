@@ -488,6 +488,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     # Tokens as arrays (features.tokens: same tokens as TOKEN_RX.findall, one hash-table probe
     # per token for both vocabularies).
     tb = tokenize(low)
+    tb.text_cp = cp  # the code points before lower-casing (reused by features.mt_soft)
     if lexical is not None:
         table, base_id, lex_row = lexical.merged_vocab(_VOCAB)
     else:
@@ -573,7 +574,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     prof, prof_ev = profanity_scores(list(texts))
     F[:, _IDX["profanity"]] = prof
     F[:, _IDX["profanity_hits"]] = np.minimum(np.fromiter(map(len, prof_ev), dtype=np.float32, count=n), 5.0)
-    mt, mt_ev = mt_artefacts(list(texts))
+    mt, mt_ev = mt_artefacts(list(texts), doc, cp)
     F[:, _IDX["mt"]] = mt
     dup = duplicate_flags(texts, page, cc[:, _CC["odd_space"]] > 0, low)
     F[:, _IDX["dup"]] = dup

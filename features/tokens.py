@@ -96,7 +96,7 @@ class TokenBatch:
     """The tokens of one string: spans, hashes, lengths, which are all digits, and the string's
     code points (so later passes over the same text need not encode it again)."""
 
-    __slots__ = ("starts", "ends", "hashes", "lengths", "digits", "newline", "cp", "function_words")
+    __slots__ = ("starts", "ends", "hashes", "lengths", "digits", "newline", "cp", "function_words", "text_cp")
 
     def __init__(self, starts: np.ndarray, ends: np.ndarray, hashes: np.ndarray, digits: np.ndarray,
                  newline: np.ndarray, cp: np.ndarray | None = None):
@@ -108,6 +108,9 @@ class TokenBatch:
         # Per token, 1 + index in features.mt_soft's FUNCTION_WORDS (0: none); set by the
         # feature pass, which looks every token up anyway.
         self.function_words: np.ndarray | None = None
+        # The code points of the string before lower-casing, when the caller had it (the feature
+        # pass sets it; features.mt_soft reads case from it instead of encoding the text again).
+        self.text_cp: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.starts)

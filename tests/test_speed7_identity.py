@@ -182,3 +182,36 @@ def test_logits_leave_the_input_alone() -> None:
     before = X.copy()
     model.logits(X)
     np.testing.assert_array_equal(X, before)
+
+
+# --- the feature pass's code points, reused by the soft MT signal and the artefact screen -------
+
+
+def test_soft_symbols_from_the_feature_pass_code_points_equal_their_own() -> None:
+    """``local_features`` hands its original-case code points on (``TokenBatch.text_cp``);
+    ``symbol_ngrams`` reads case from them instead of encoding the text again."""
+    from test_mt_soft import _TOKEN_REUSE_TEXTS, _same_ngrams
+
+    from features import mt_soft
+    from features.extract import local_features
+
+    texts = [*_TOKEN_REUSE_TEXTS, "The EU and UN. Mr Smith's", "\u00c9COLE Paris", "", "X"]
+    _, pf = local_features(texts)
+    assert pf.tokens.text_cp is not None and len(pf.tokens.text_cp) == len("\n".join(texts))
+    assert _same_ngrams(mt_soft.symbol_ngrams(texts, pf.tokens), mt_soft.symbol_ngrams(texts))
+    # Code points of other text of the same length are not taken for these blocks' case.
+    pf.tokens.text_cp = np.frombuffer("\n".join(texts).lower().encode("utf-32-le"), dtype=np.uint32)
+    assert not _same_ngrams(mt_soft.symbol_ngrams(texts, pf.tokens), mt_soft.symbol_ngrams(texts))
+
+
+def test_mt_artefacts_with_the_callers_join_equal_their_own() -> None:
+    from features.mt import mt_artefacts
+
+    texts = ["The EE. UU. said", "plain", "\u05d0\u05d1\u05d2 in the middle of English words here", "",
+             "[19659008] x", "caf\u00e9 \U0001F600 ok"]
+    joined = "\n".join(texts)
+    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    s1, e1 = mt_artefacts(texts)
+    s2, e2 = mt_artefacts(texts, joined, cp)
+    assert np.array_equal(s1, s2) and e1 == e2
+    assert (s1 > 0).sum() >= 2
