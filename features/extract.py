@@ -281,6 +281,8 @@ def _combo_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 _COMBO, _VECTOR_OF, _VECTORS, _N_COMBOS = _combo_tables()
+if int(_N_COMBOS) ** 3 > np.iinfo(np.uint16).max + 1:  # pragma: no cover - a guard for new classes
+    raise RuntimeError(f"{_N_COMBOS} character classes: their triples no longer fit uint16 (_char_counts)")
 _SPACE_COMBO = _COMBO[32]
 _MONEY_SPACE_RX = re.compile("[" + re.escape(lexicons.CHAR_SETS["currency"]) + "] (?=[0-9])")
 
@@ -301,12 +303,13 @@ def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int, doc: str = "") -> n
     cls = np.empty(c + 2, dtype=np.uint16)
     cls[0] = cls[-1] = _SPACE_COMBO
     np.take(_COMBO, cp, out=cls[1:-1])
-    idx = cls[:-2].astype(np.int64)
-    idx *= _N_COMBOS
+    # (previous, current, next) class triple as one number: below _N_COMBOS ** 3 (12,167 for 23
+    # classes), so uint16 arithmetic is exact and moves a quarter of the bytes of int64.
+    idx = cls[:-2] * _N_COMBOS
     idx += cls[1:-1]
     idx *= _N_COMBOS
     idx += cls[2:]
-    vec = _VECTOR_OF[idx]
+    vec = np.take(_VECTOR_OF, idx)
     lengths = np.diff(np.append(starts, c + 1))
     blk = np.repeat(np.arange(n, dtype=np.int64) * len(_VECTORS), lengths)[:c]
     blk += vec

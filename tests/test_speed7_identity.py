@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_decode import SEQUENCES
 
 from classifier import decode
@@ -215,3 +217,48 @@ def test_mt_artefacts_with_the_callers_join_equal_their_own() -> None:
     s2, e2 = mt_artefacts(texts, joined, cp)
     assert np.array_equal(s1, s2) and e1 == e2
     assert (s1 > 0).sum() >= 2
+
+
+# --- character counts: class triples in uint16 --------------------------------------------------
+
+
+def reference_char_counts(cp: np.ndarray, starts: np.ndarray, n: int, doc: str = "") -> np.ndarray:
+    from features import extract as fx
+    c = len(cp)
+    cls = np.empty(c + 2, dtype=np.uint16)
+    cls[0] = cls[-1] = fx._SPACE_COMBO
+    np.take(fx._COMBO, cp, out=cls[1:-1])
+    idx = cls[:-2].astype(np.int64)
+    idx *= fx._N_COMBOS
+    idx += cls[1:-1]
+    idx *= fx._N_COMBOS
+    idx += cls[2:]
+    vec = fx._VECTOR_OF[idx]
+    lengths = np.diff(np.append(starts, c + 1))
+    blk = np.repeat(np.arange(n, dtype=np.int64) * len(fx._VECTORS), lengths)[:c]
+    blk += vec
+    counts = np.bincount(blk, minlength=n * len(fx._VECTORS)).reshape(n, len(fx._VECTORS))
+    props = counts @ fx._VECTORS
+    out = props[:, :-1].astype(np.float32)
+    for b in np.flatnonzero(props[:, -1]).tolist():
+        a = int(starts[b])
+        out[b, fx._CC["money"]] += len(fx._MONEY_SPACE_RX.findall(doc, a, a + int(lengths[b])))
+    out[: n - 1, fx._CC["space"]] -= 1
+    return out
+
+
+CHAR_BLOCKS = ["$ 5 and \u00a3 7", "ERBIL, Kurdistan -", "\u201cQuoted\u201d ... \u2026 :) \U0001F600",
+               "\u00a9 2012 | Home", "ALL CAPS. Next one? Yes!", "  double  space\tand tab ", ""]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=40) | st.sampled_from(CHAR_BLOCKS), min_size=1, max_size=10))
+def test_char_counts_equal_reference(texts: list[str]) -> None:
+    from features import extract as fx
+    texts = [t.replace("\n", " ") for t in texts]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
+    doc = "\n".join(texts)
+    cp = np.frombuffer(doc.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    np.testing.assert_array_equal(fx._char_counts(cp, starts, len(texts), doc),
+                                  reference_char_counts(cp, starts, len(texts), doc))
