@@ -45,6 +45,39 @@ _PHRASE_NAMES = tuple(lexicons.PHRASES)
 # are ASCII-only here, which these ASCII patterns are about anyway.)
 _LITERAL_RX = {name: tuple(re.compile(src.encode("ascii")) for src in srcs)
                for name, srcs in lexicons.LITERAL_PATTERNS.items()}
+# Patterns whose matches all start with a literal this long ("instagram.com/p/") are found by
+# ``bytes.find`` (it skips ahead by the needle's length; the regex engine scans for the prefix's
+# first byte one byte at a time, slow when that byte is a common letter) and matched there.
+LONG_PREFIX = 8
+
+
+def literal_prefix(rx: re.Pattern) -> bytes:
+    """The bytes every match of ``rx`` starts with: its leading plain literals (b"" if unknown).
+
+    Read from the parsed pattern; a case-insensitive or str pattern gets b"" (no shortcut).
+    """
+    if not isinstance(rx.pattern, bytes) or rx.flags & re.IGNORECASE:
+        return b""
+    try:
+        from re import _parser as sre_parser  # Python >= 3.11
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_parse as sre_parser  # type: ignore[no-redef]
+    try:
+        parsed = sre_parser.parse(rx.pattern, rx.flags)
+        if parsed.state.flags & re.IGNORECASE:
+            return b""
+        out = bytearray()
+        for op, arg in parsed:
+            if op is not sre_parser.LITERAL:
+                break
+            out.append(arg)
+        return bytes(out)
+    except Exception:  # noqa: BLE001 - a change of this private parser may cost speed, never results
+        return b""
+
+
+_FIND_PREFIX = {rx: p for rxs in _LITERAL_RX.values() for rx in rxs
+                if len(p := literal_prefix(rx)) >= LONG_PREFIX}
 _CONTINUATION_RX = re.compile(rb"[\x80-\xbf]")  # UTF-8 continuation bytes (not characters)
 _START_NAMES = tuple(lexicons.START_PATTERNS)
 _START_RX = re.compile("|".join(f"({src})" for src in lexicons.START_PATTERNS.values()))
@@ -323,11 +356,30 @@ def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int, doc: str = "") -> n
     return out
 
 
+def match_spans(rx: re.Pattern, data: bytes, prefix: bytes = b"") -> list[tuple[int, int]]:
+    """``[m.span() for m in rx.finditer(data)]``; with ``prefix`` (every match starts with it),
+    ``rx.match`` at each place ``bytes.find`` gives - after a match, from its end, as finditer's
+    matches do not overlap. Linear: each step moves on by at least one byte."""
+    if not prefix:
+        return [m.span() for m in rx.finditer(data)]
+    spans = []
+    find, match = data.find, rx.match
+    p = find(prefix)
+    while p >= 0:
+        m = match(data, p)
+        if m is None:
+            p = find(prefix, p + 1)
+        else:
+            spans.append(m.span())
+            p = find(prefix, max(m.end(), p + 1))
+    return spans
+
+
 def _matches_per_block(rx: re.Pattern, data: bytes, starts: np.ndarray, n: int,
                        chars: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Count matches of ``rx`` in each block (``data``: UTF-8, block i from byte ``starts[i]``),
     and with ``chars`` the characters they cover, in one scan."""
-    spans = [m.span() for m in rx.finditer(data)]
+    spans = match_spans(rx, data, _FIND_PREFIX.get(rx, b""))
     if not spans:
         z = np.zeros(n, dtype=np.float32)
         return z, (z if chars else None)

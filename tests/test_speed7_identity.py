@@ -262,3 +262,42 @@ def test_char_counts_equal_reference(texts: list[str]) -> None:
     cp = np.frombuffer(doc.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     np.testing.assert_array_equal(fx._char_counts(cp, starts, len(texts), doc),
                                   reference_char_counts(cp, starts, len(texts), doc))
+
+
+# --- literal-prefixed patterns found by bytes.find ---------------------------------------------
+
+_PREFIXED = [rb"abab(?:ab)*c?", rb"aaaa(?!a)", rb"ab\.c[a-c]{0,3}", rb"abcabcab(?:c|x)", rb"bbbbbbbb"]
+
+
+def test_literal_prefix_reads_the_leading_literals() -> None:
+    import re
+
+    from features.extract import literal_prefix
+    assert literal_prefix(re.compile(rb"instagram\.com/p/")) == b"instagram.com/p/"
+    assert literal_prefix(re.compile(rb"https?://x")) == b"http"
+    assert literal_prefix(re.compile(rb"a|b")) == b""
+    assert literal_prefix(re.compile(rb"(?i)abc")) == b""
+    assert literal_prefix(re.compile(rb"abc", re.IGNORECASE)) == b""
+    assert literal_prefix(re.compile(r"abc")) == b""
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcx.", max_size=80), st.sampled_from(_PREFIXED))
+def test_match_spans_equal_finditer(text: str, pattern: bytes) -> None:
+    import re
+
+    from features.extract import literal_prefix, match_spans
+    rx = re.compile(pattern)
+    data = text.encode()
+    prefix = literal_prefix(rx)
+    assert prefix
+    assert match_spans(rx, data, prefix) == [m.span() for m in rx.finditer(data)]
+
+
+def test_long_prefix_patterns_are_the_embeds() -> None:
+    """The shortcut is in use for the shipped patterns (and equal to finditer on them)."""
+    from features.extract import _FIND_PREFIX, match_spans
+    assert b"instagram.com/p/" in _FIND_PREFIX.values()
+    data = b"see instagram.com/p/x and pic.twitter.com/y, youtu.be/z youtube.com/watch?v=1 youtu.be/"
+    for rx, prefix in _FIND_PREFIX.items():
+        assert match_spans(rx, data, prefix) == [m.span() for m in rx.finditer(data)] != []
