@@ -105,6 +105,7 @@ def viterbi(proba: np.ndarray, prior: np.ndarray, log_start: np.ndarray, log_tra
     return _STATE_LABEL[path]
 
 
+_STATE_ROWS = np.arange(len(STATES))
 # Pages decoded together by ``viterbi_batch`` (sorted by length): a step costs a few numpy calls
 # whatever the group's size, so one group per batch is cheapest until the arrays get large.
 BATCH_GROUP = 512
@@ -149,11 +150,15 @@ def viterbi_batch(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np
         flat_rows = np.arange(n_pages * k)
         score = log_start + em[0]
         prev = lo[0]
+        tail = width  # the first step with one page left running
         for t in range(1, width):
             a = lo[t]
             if a > prev:  # pages whose last block was t - 1
                 final[prev: a] = score[prev: a]
                 prev = a
+            if a == n_pages - 1:
+                tail = t
+                break
             m = n_pages - a
             # cand[page, to, from]: the reductions run along the last, contiguous axis (argmax
             # there and a gather are several times faster than max/argmax over a middle axis,
@@ -162,6 +167,19 @@ def viterbi_batch(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np
             b = cand.argmax(axis=1)
             back[t, a:] = b.reshape(m, k)
             score[a:] = cand[flat_rows[: m * k], b].reshape(m, k) + em[t, a:]
+        if tail < width:
+            # One page left (most steps of a group: its longest page's tail): the same sums on
+            # its states alone, without the slicing and reshaping the group step needs.
+            r = n_pages - 1
+            s = score[r]
+            steps = []
+            for e in em[tail:, r]:
+                cand = s + lt_to_from  # cand[to, from]
+                b = cand.argmax(axis=1)
+                steps.append(b)
+                s = cand[_STATE_ROWS, b] + e
+            back[tail:, r] = steps
+            score[r] = s
         final[prev:] = score[prev:]
         if final_scores is not None:
             final_scores[group] = final

@@ -109,8 +109,10 @@ def _pages(seed: int, lengths: list[int], grid: int | None) -> list[np.ndarray]:
 def test_viterbi_batch_equals_reference(grid: int | None, end_states: np.ndarray | None) -> None:
     log_start, log_trans = decode.fit_transitions(SEQUENCES)
     prior = np.full(len(LABELS), 1.0 / len(LABELS))
-    lengths = [0, 1, 2, 5, 40, 3, 0, 120, 7, 1, 64, 65, 300, 300, 2]
-    for seed in range(4):
+    # Two longest pages of equal length; one page much longer than the rest (the one-page tail
+    # of the steps); a single page.
+    cases = ([0, 1, 2, 5, 40, 3, 0, 120, 7, 1, 64, 65, 300, 300, 2], [5, 301, 3, 0, 300, 40], [257])
+    for seed, lengths in enumerate(cases * 2):
         probas = _pages(seed, lengths, grid)
         got_final, ref_final = np.full((len(probas), len(STATES)), 7.0), np.full((len(probas), len(STATES)), 7.0)
         got = decode.viterbi_batch(probas, prior, log_start, log_trans, end_states=end_states, final_scores=got_final)
