@@ -45,10 +45,17 @@ _PHRASE_NAMES = tuple(lexicons.PHRASES)
 # are ASCII-only here, which these ASCII patterns are about anyway.)
 _LITERAL_RX = {name: tuple(re.compile(src.encode("ascii")) for src in srcs)
                for name, srcs in lexicons.LITERAL_PATTERNS.items()}
-# Patterns whose matches all start with a literal this long ("instagram.com/p/") are found by
-# ``bytes.find`` (it skips ahead by the needle's length; the regex engine scans for the prefix's
-# first byte one byte at a time, slow when that byte is a common letter) and matched there.
-LONG_PREFIX = 8
+# Patterns whose matches all start with a literal are found by ``bytes.find`` and matched there:
+# the regex engine looks for the literal one byte at a time, ``find`` uses memchr for one byte
+# and skips ahead by the needle for long ones. Two- and three-byte needles are slow in ``find``
+# (slower than the regex), so for those prefixes the needle is their first byte ("<" of "<3") -
+# unless that byte is common in text (a letter, a digit, ".", ":"): then the regex scans.
+LONG_NEEDLE = 4
+COMMON_BYTES = frozenset(b" .,:0123456789abcdefghijklmnopqrstuvwxyz")
+# ... while the prefix turns up at most once per this many bytes (beyond a few places); past
+# that, one ``finditer`` from there on (a find and a match cost ~0.5 us a place).
+FIND_BYTES_PER_STEP = 2048
+FIND_MIN_STEPS = 16
 
 
 def literal_prefix(rx: re.Pattern) -> bytes:
@@ -76,8 +83,15 @@ def literal_prefix(rx: re.Pattern) -> bytes:
         return b""
 
 
-_FIND_PREFIX = {rx: p for rxs in _LITERAL_RX.values() for rx in rxs
-                if len(p := literal_prefix(rx)) >= LONG_PREFIX}
+def find_needle(prefix: bytes) -> bytes:
+    """What ``match_spans`` looks for: a long prefix itself, else its first byte when that is
+    not common in text (b"": the regex engine scans)."""
+    if len(prefix) >= LONG_NEEDLE:
+        return prefix
+    return prefix[:1] if prefix and prefix[0] not in COMMON_BYTES else b""
+
+
+_FIND_NEEDLE = {rx: find_needle(literal_prefix(rx)) for rxs in _LITERAL_RX.values() for rx in rxs}
 _CONTINUATION_RX = re.compile(rb"[\x80-\xbf]")  # UTF-8 continuation bytes (not characters)
 _START_NAMES = tuple(lexicons.START_PATTERNS)
 _START_RX = re.compile("|".join(f"({src})" for src in lexicons.START_PATTERNS.values()))
@@ -359,13 +373,19 @@ def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int, doc: str = "") -> n
 def match_spans(rx: re.Pattern, data: bytes, prefix: bytes = b"") -> list[tuple[int, int]]:
     """``[m.span() for m in rx.finditer(data)]``; with ``prefix`` (every match starts with it),
     ``rx.match`` at each place ``bytes.find`` gives - after a match, from its end, as finditer's
-    matches do not overlap. Linear: each step moves on by at least one byte."""
+    matches do not overlap - and, once the prefix proves frequent, ``finditer`` from the next
+    place (no match starts before it). Linear: each step moves on by at least one byte."""
     if not prefix:
         return [m.span() for m in rx.finditer(data)]
     spans = []
     find, match = data.find, rx.match
+    budget = max(len(data) // FIND_BYTES_PER_STEP, FIND_MIN_STEPS)
     p = find(prefix)
     while p >= 0:
+        budget -= 1
+        if budget < 0:  # a frequent prefix: the regex engine's own scan is cheaper from here
+            spans.extend(m.span() for m in rx.finditer(data, p))
+            break
         m = match(data, p)
         if m is None:
             p = find(prefix, p + 1)
@@ -379,7 +399,7 @@ def _matches_per_block(rx: re.Pattern, data: bytes, starts: np.ndarray, n: int,
                        chars: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Count matches of ``rx`` in each block (``data``: UTF-8, block i from byte ``starts[i]``),
     and with ``chars`` the characters they cover, in one scan."""
-    spans = match_spans(rx, data, _FIND_PREFIX.get(rx, b""))
+    spans = match_spans(rx, data, _FIND_NEEDLE.get(rx, b""))
     if not spans:
         z = np.zeros(n, dtype=np.float32)
         return z, (z if chars else None)

@@ -283,9 +283,10 @@ def test_literal_prefix_reads_the_leading_literals() -> None:
     assert literal_prefix(re.compile(r"abc")) == b""
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="abcx.", max_size=80), st.sampled_from(_PREFIXED))
-def test_match_spans_equal_finditer(text: str, pattern: bytes) -> None:
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="abcx.", max_size=400), st.sampled_from(_PREFIXED), st.booleans())
+def test_match_spans_equal_finditer(text: str, pattern: bytes, first_byte: bool) -> None:
+    """Also past the budget of find steps (a frequent prefix: "a" in a page of a, b, c)."""
     import re
 
     from features.extract import literal_prefix, match_spans
@@ -293,13 +294,22 @@ def test_match_spans_equal_finditer(text: str, pattern: bytes) -> None:
     data = text.encode()
     prefix = literal_prefix(rx)
     assert prefix
-    assert match_spans(rx, data, prefix) == [m.span() for m in rx.finditer(data)]
+    needle = prefix[:1] if first_byte else prefix
+    assert match_spans(rx, data, needle) == [m.span() for m in rx.finditer(data)]
 
 
-def test_long_prefix_patterns_are_the_embeds() -> None:
-    """The shortcut is in use for the shipped patterns (and equal to finditer on them)."""
-    from features.extract import _FIND_PREFIX, match_spans
-    assert b"instagram.com/p/" in _FIND_PREFIX.values()
-    data = b"see instagram.com/p/x and pic.twitter.com/y, youtu.be/z youtube.com/watch?v=1 youtu.be/"
-    for rx, prefix in _FIND_PREFIX.items():
-        assert match_spans(rx, data, prefix) == [m.span() for m in rx.finditer(data)] != []
+_SHIPPED_SAMPLE = (b"see instagram.com/p/x and pic.twitter.com/y, youtu.be/z youtube.com/watch?v=1 youtu.be/ "
+                   b"@name :) :-( ;-) ;p =) =d <3 ^_^ ... 12:30 (#12345 (123456) (c) 2012 (c)2013 a+ a- a+a- "
+                   b"http://x.co/a www.y.org z.com x.net. " * 40)
+
+
+def test_shipped_patterns_use_find_and_equal_finditer() -> None:
+    from features.extract import _FIND_NEEDLE, find_needle, match_spans
+    assert b"instagram.com/p/" in _FIND_NEEDLE.values()
+    assert find_needle(b"<3") == b"<" and find_needle(b"@") == b"@" and find_needle(b"http") == b"http"
+    assert find_needle(b"a+") == find_needle(b".") == find_needle(b"") == b""
+    assert sum(map(bool, _FIND_NEEDLE.values())) >= 10  # most shipped literal patterns use find
+    for rx, needle in _FIND_NEEDLE.items():
+        for data in (_SHIPPED_SAMPLE, _SHIPPED_SAMPLE[:300], b"", b"nothing here"):
+            assert match_spans(rx, data, needle) == [m.span() for m in rx.finditer(data)]
+        assert match_spans(rx, _SHIPPED_SAMPLE, needle) != []
