@@ -137,7 +137,11 @@ def viterbi_batch(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np
         n_pages, width = len(group), int(glen.max())
         # Emissions of the whole group in one log (elementwise: the same values page by page),
         # scattered time-major: each step reads one contiguous slab.
-        emit = (np.log(np.maximum(np.concatenate([probas[i] for i in group]), MIN_PROBA)) - log_prior)[:, _STATE_LABEL]
+        rows = [probas[i] for i in group]
+        if len({r.dtype for r in rows}) == 1:
+            emit = (np.log(np.maximum(np.concatenate(rows), MIN_PROBA)) - log_prior)[:, _STATE_LABEL]
+        else:  # mixed dtypes: each page's log in its own precision, as page by page
+            emit = np.concatenate([(np.log(np.maximum(r, MIN_PROBA)) - log_prior)[:, _STATE_LABEL] for r in rows])
         page_row = np.repeat(np.arange(n_pages), glen)
         first_row = np.cumsum(glen) - glen
         em = np.zeros((width, n_pages, k))

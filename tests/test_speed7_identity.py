@@ -313,3 +313,17 @@ def test_shipped_patterns_use_find_and_equal_finditer() -> None:
         for data in (_SHIPPED_SAMPLE, _SHIPPED_SAMPLE[:300], b"", b"nothing here"):
             assert match_spans(rx, data, needle) == [m.span() for m in rx.finditer(data)]
         assert match_spans(rx, _SHIPPED_SAMPLE, needle) != []
+
+
+def test_viterbi_batch_equals_reference_on_mixed_dtypes() -> None:
+    """float32 and float64 pages in one group: each page's emissions in its own precision."""
+    log_start, log_trans = decode.fit_transitions(SEQUENCES)
+    prior = np.full(len(LABELS), 1.0 / len(LABELS))
+    probas = _pages(21, [30, 31, 5, 200], None)
+    probas = [p.astype(np.float32) if i % 2 else p for i, p in enumerate(probas)]
+    got_final, ref_final = np.zeros((4, len(STATES))), np.zeros((4, len(STATES)))
+    got = decode.viterbi_batch(probas, prior, log_start, log_trans, final_scores=got_final)
+    ref = reference_viterbi_batch(probas, prior, log_start, log_trans, final_scores=ref_final)
+    for a, b in zip(got, ref):
+        np.testing.assert_array_equal(a, b)
+    assert np.array_equal(got_final, ref_final)
