@@ -105,6 +105,7 @@ def viterbi(proba: np.ndarray, prior: np.ndarray, log_start: np.ndarray, log_tra
     return _STATE_LABEL[path]
 
 
+_STATE_ROWS = np.arange(len(STATES))
 # Pages decoded together by ``viterbi_batch`` (sorted by length): a step costs a few numpy calls
 # whatever the group's size, so one group per batch is cheapest until the arrays get large.
 BATCH_GROUP = 512
@@ -129,47 +130,76 @@ def viterbi_batch(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np
     lt = TRANSITION_WEIGHT * log_trans
     k = len(STATES)
     log_prior = PRIOR_WEIGHT * np.log(np.maximum(prior, MIN_PROBA))
+    lt_to_from = np.ascontiguousarray(lt.T)
     for g in range(0, len(order), BATCH_GROUP):
         group = order[g: g + BATCH_GROUP]
         glen = lens[group]
         n_pages, width = len(group), int(glen.max())
-        em = np.zeros((width, n_pages, k))  # time-major: each step reads one contiguous slab
-        for r, i in enumerate(group):
-            em[: glen[r], r] = (np.log(np.maximum(probas[i], MIN_PROBA)) - log_prior)[:, _STATE_LABEL]
+        # Emissions of the whole group in one log (elementwise: the same values page by page),
+        # scattered time-major: each step reads one contiguous slab.
+        rows = [probas[i] for i in group]
+        if len({r.dtype for r in rows}) == 1:
+            emit = (np.log(np.maximum(np.concatenate(rows), MIN_PROBA)) - log_prior)[:, _STATE_LABEL]
+        else:  # mixed dtypes: each page's log in its own precision, as page by page
+            emit = np.concatenate([(np.log(np.maximum(r, MIN_PROBA)) - log_prior)[:, _STATE_LABEL] for r in rows])
+        page_row = np.repeat(np.arange(n_pages), glen)
+        first_row = np.cumsum(glen) - glen
+        em = np.zeros((width, n_pages, k))
+        em[np.arange(len(page_row)) - first_row[page_row], page_row] = emit
         # Pages are sorted by length, so the pages still running at step t are a suffix of the
         # group (from row lo[t]): each step works on those only, not on padding.
-        lo = np.searchsorted(glen, np.arange(width), side="right")
+        lo = np.searchsorted(glen, np.arange(width), side="right").tolist()
         final = np.zeros((n_pages, k))
         back = np.zeros((width, n_pages, k), dtype=np.int8)
-        lt_to_from = np.ascontiguousarray(lt.T)
         flat_rows = np.arange(n_pages * k)
         score = log_start + em[0]
+        prev = lo[0]
+        tail = width  # the first step with one page left running
         for t in range(1, width):
-            a = int(lo[t])
-            if a > int(lo[t - 1]):  # pages whose last block was t - 1
-                final[lo[t - 1]: a] = score[lo[t - 1]: a]
+            a = lo[t]
+            if a > prev:  # pages whose last block was t - 1
+                final[prev: a] = score[prev: a]
+                prev = a
+            if a == n_pages - 1:
+                tail = t
+                break
             m = n_pages - a
             # cand[page, to, from]: the reductions run along the last, contiguous axis (argmax
-            # there and a gather are several times faster than max/argmax over a middle axis).
+            # there and a gather are several times faster than max/argmax over a middle axis,
+            # and than max with ``out=``).
             cand = (score[a:, None, :] + lt_to_from).reshape(-1, k)
             b = cand.argmax(axis=1)
             back[t, a:] = b.reshape(m, k)
             score[a:] = cand[flat_rows[: m * k], b].reshape(m, k) + em[t, a:]
-        final[lo[width - 1]:] = score[lo[width - 1]:]
+        if tail < width:
+            # One page left (most steps of a group: its longest page's tail): the same sums on
+            # its states alone, without the slicing and reshaping the group step needs.
+            r = n_pages - 1
+            s = score[r]
+            steps = []
+            for e in em[tail:, r]:
+                cand = s + lt_to_from  # cand[to, from]
+                b = cand.argmax(axis=1)
+                steps.append(b)
+                s = cand[_STATE_ROWS, b] + e
+            back[tail:, r] = steps
+            score[r] = s
+        final[prev:] = score[prev:]
         if final_scores is not None:
             final_scores[group] = final
         if end_states is not None:
             final[:, ~end_states] = -np.inf
-        path = np.zeros((width, n_pages), dtype=np.int64)
-        best = final.argmax(axis=1)
-        rows = np.arange(n_pages)
-        for t in range(width - 1, -1, -1):
-            a, z = int(lo[t]), (int(lo[t + 1]) if t + 1 < width else n_pages)
-            path[t, a:z] = best[a:z]  # pages whose last block is t start backtracking here
-            if t:
-                path[t - 1, a:] = back[t, rows[a:], path[t, a:]]
+        # Backtracking page by page over Python lists: most steps of a group have one page
+        # left running, where a numpy gather per step costs ~20x a list index per block.
+        best = final.argmax(axis=1).tolist()
         for r, i in enumerate(group):
-            out[i] = _STATE_LABEL[path[: glen[r], r]]
+            n_r = int(glen[r])
+            state = best[r]
+            path = [state] * n_r
+            for t, row in zip(range(n_r - 2, -1, -1), reversed(back[1:n_r, r].tolist())):
+                state = row[state]
+                path[t] = state
+            out[i] = _STATE_LABEL[path]
     return out
 
 

@@ -45,6 +45,53 @@ _PHRASE_NAMES = tuple(lexicons.PHRASES)
 # are ASCII-only here, which these ASCII patterns are about anyway.)
 _LITERAL_RX = {name: tuple(re.compile(src.encode("ascii")) for src in srcs)
                for name, srcs in lexicons.LITERAL_PATTERNS.items()}
+# Patterns whose matches all start with a literal are found by ``bytes.find`` and matched there:
+# the regex engine looks for the literal one byte at a time, ``find`` uses memchr for one byte
+# and skips ahead by the needle for long ones. Two- and three-byte needles are slow in ``find``
+# (slower than the regex), so for those prefixes the needle is their first byte ("<" of "<3") -
+# unless that byte is common in text (a letter, a digit, ".", ":"): then the regex scans.
+LONG_NEEDLE = 4
+COMMON_BYTES = frozenset(b" .,:0123456789abcdefghijklmnopqrstuvwxyz")
+# ... while the prefix turns up at most once per this many bytes (beyond a few places); past
+# that, one ``finditer`` from there on (a find and a match cost ~0.5 us a place).
+FIND_BYTES_PER_STEP = 2048
+FIND_MIN_STEPS = 16
+
+
+def literal_prefix(rx: re.Pattern) -> bytes:
+    """The bytes every match of ``rx`` starts with: its leading plain literals (b"" if unknown).
+
+    Read from the parsed pattern; a case-insensitive or str pattern gets b"" (no shortcut).
+    """
+    if not isinstance(rx.pattern, bytes) or rx.flags & re.IGNORECASE:
+        return b""
+    try:
+        from re import _parser as sre_parser  # Python >= 3.11
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_parse as sre_parser  # type: ignore[no-redef]
+    try:
+        parsed = sre_parser.parse(rx.pattern, rx.flags)
+        if parsed.state.flags & re.IGNORECASE:
+            return b""
+        out = bytearray()
+        for op, arg in parsed:
+            if op is not sre_parser.LITERAL:
+                break
+            out.append(arg)
+        return bytes(out)
+    except Exception:  # noqa: BLE001 - a change of this private parser may cost speed, never results
+        return b""
+
+
+def find_needle(prefix: bytes) -> bytes:
+    """What ``match_spans`` looks for: a long prefix itself, else its first byte when that is
+    not common in text (b"": the regex engine scans)."""
+    if len(prefix) >= LONG_NEEDLE:
+        return prefix
+    return prefix[:1] if prefix and prefix[0] not in COMMON_BYTES else b""
+
+
+_FIND_NEEDLE = {rx: find_needle(literal_prefix(rx)) for rxs in _LITERAL_RX.values() for rx in rxs}
 _CONTINUATION_RX = re.compile(rb"[\x80-\xbf]")  # UTF-8 continuation bytes (not characters)
 _START_NAMES = tuple(lexicons.START_PATTERNS)
 _START_RX = re.compile("|".join(f"({src})" for src in lexicons.START_PATTERNS.values()))
@@ -281,6 +328,8 @@ def _combo_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 _COMBO, _VECTOR_OF, _VECTORS, _N_COMBOS = _combo_tables()
+if int(_N_COMBOS) ** 3 > np.iinfo(np.uint16).max + 1:  # pragma: no cover - a guard for new classes
+    raise RuntimeError(f"{_N_COMBOS} character classes: their triples no longer fit uint16 (_char_counts)")
 _SPACE_COMBO = _COMBO[32]
 _MONEY_SPACE_RX = re.compile("[" + re.escape(lexicons.CHAR_SETS["currency"]) + "] (?=[0-9])")
 
@@ -301,12 +350,13 @@ def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int, doc: str = "") -> n
     cls = np.empty(c + 2, dtype=np.uint16)
     cls[0] = cls[-1] = _SPACE_COMBO
     np.take(_COMBO, cp, out=cls[1:-1])
-    idx = cls[:-2].astype(np.int64)
-    idx *= _N_COMBOS
+    # (previous, current, next) class triple as one number: below _N_COMBOS ** 3 (12,167 for 23
+    # classes), so uint16 arithmetic is exact and moves a quarter of the bytes of int64.
+    idx = cls[:-2] * _N_COMBOS
     idx += cls[1:-1]
     idx *= _N_COMBOS
     idx += cls[2:]
-    vec = _VECTOR_OF[idx]
+    vec = np.take(_VECTOR_OF, idx)
     lengths = np.diff(np.append(starts, c + 1))
     blk = np.repeat(np.arange(n, dtype=np.int64) * len(_VECTORS), lengths)[:c]
     blk += vec
@@ -320,11 +370,36 @@ def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int, doc: str = "") -> n
     return out
 
 
+def match_spans(rx: re.Pattern, data: bytes, prefix: bytes = b"") -> list[tuple[int, int]]:
+    """``[m.span() for m in rx.finditer(data)]``; with ``prefix`` (every match starts with it),
+    ``rx.match`` at each place ``bytes.find`` gives - after a match, from its end, as finditer's
+    matches do not overlap - and, once the prefix proves frequent, ``finditer`` from the next
+    place (no match starts before it). Linear: each step moves on by at least one byte."""
+    if not prefix:
+        return [m.span() for m in rx.finditer(data)]
+    spans = []
+    find, match = data.find, rx.match
+    budget = max(len(data) // FIND_BYTES_PER_STEP, FIND_MIN_STEPS)
+    p = find(prefix)
+    while p >= 0:
+        budget -= 1
+        if budget < 0:  # a frequent prefix: the regex engine's own scan is cheaper from here
+            spans.extend(m.span() for m in rx.finditer(data, p))
+            break
+        m = match(data, p)
+        if m is None:
+            p = find(prefix, p + 1)
+        else:
+            spans.append(m.span())
+            p = find(prefix, max(m.end(), p + 1))
+    return spans
+
+
 def _matches_per_block(rx: re.Pattern, data: bytes, starts: np.ndarray, n: int,
                        chars: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Count matches of ``rx`` in each block (``data``: UTF-8, block i from byte ``starts[i]``),
     and with ``chars`` the characters they cover, in one scan."""
-    spans = [m.span() for m in rx.finditer(data)]
+    spans = match_spans(rx, data, _FIND_NEEDLE.get(rx, b""))
     if not spans:
         z = np.zeros(n, dtype=np.float32)
         return z, (z if chars else None)
@@ -488,6 +563,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     # Tokens as arrays (features.tokens: same tokens as TOKEN_RX.findall, one hash-table probe
     # per token for both vocabularies).
     tb = tokenize(low)
+    tb.text_cp = cp  # the code points before lower-casing (reused by features.mt_soft)
     if lexical is not None:
         table, base_id, lex_row = lexical.merged_vocab(_VOCAB)
     else:
@@ -573,7 +649,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     prof, prof_ev = profanity_scores(list(texts))
     F[:, _IDX["profanity"]] = prof
     F[:, _IDX["profanity_hits"]] = np.minimum(np.fromiter(map(len, prof_ev), dtype=np.float32, count=n), 5.0)
-    mt, mt_ev = mt_artefacts(list(texts))
+    mt, mt_ev = mt_artefacts(list(texts), doc, cp)
     F[:, _IDX["mt"]] = mt
     dup = duplicate_flags(texts, page, cc[:, _CC["odd_space"]] > 0, low)
     F[:, _IDX["dup"]] = dup

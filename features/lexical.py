@@ -66,10 +66,12 @@ class LexicalScorer:
     def score_rows(self, rows: np.ndarray, token_block: np.ndarray, n_blocks: int) -> np.ndarray:
         """``score`` for tokens already mapped to lexicon rows (0 = unknown word)."""
         counts = np.maximum(np.bincount(token_block, minlength=n_blocks), 1).astype(np.float64)
-        W = self.weights[rows]
+        # One contiguous gather per column (the lexicon is small, its transpose cheap): the
+        # same weights in the same token order as gathering rows, without strided columns.
+        columns = np.ascontiguousarray(self.weights.T)
         out = np.empty((n_blocks, LEXICAL_COLUMNS), dtype=np.float32)
         for k in range(LEXICAL_COLUMNS):
-            out[:, k] = np.bincount(token_block, weights=W[:, k], minlength=n_blocks) / counts
+            out[:, k] = np.bincount(token_block, weights=np.take(columns[k], rows), minlength=n_blocks) / counts
         out += self.bias
         out[:, :LEXICAL_LABELS] -= out[:, :LEXICAL_LABELS].mean(axis=1, keepdims=True)
         return out

@@ -143,10 +143,12 @@ BMP_SIZE = 0x10000
 GATE_ALLOWED = ((0x0000, 0x036F), (0x1E00, 0x1EFF), (0x2000, 0x2BFF), (0xFFFD, 0xFFFD), (0x1F000, 0x1FAFF))
 
 
-def _passes_gate(text: str) -> bool:
+def _passes_gate(text: str, cp: np.ndarray | None = None) -> bool:
     """``FOREIGN_GATE.search(text)`` with numpy: the regex walks every character of a clean page
-    (a quarter of the artefact pass); here one pass finds the few characters above U+036F."""
-    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    (a quarter of the artefact pass); here one pass finds the few characters above U+036F.
+    ``cp``: the text's code points, when the caller has them already."""
+    if cp is None or len(cp) != len(text):
+        cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     high = cp[cp > GATE_ALLOWED[0][1]]
     if not len(high):
         return False
@@ -268,11 +270,13 @@ def block_evidence(text: str, patterns: bool = True, foreign: bool = True) -> tu
     return _score(hits), [{"kind": h[2], "start": h[0], "end": h[1]} for h in hits]
 
 
-def mt_artefacts(texts: list[str]) -> tuple[np.ndarray, list[list[dict]]]:
+def mt_artefacts(texts: list[str], joined: str | None = None,
+                 cp: np.ndarray | None = None) -> tuple[np.ndarray, list[list[dict]]]:
     """Per block: mt score in 0..1 and evidence spans [{"kind": kind, "start": i, "end": j}].
 
     Offsets are character offsets into that block's text. One pre-screen pass over the joined
-    text finds the few blocks worth checking, so clean text costs almost nothing.
+    text finds the few blocks worth checking, so clean text costs almost nothing. ``joined``
+    (``"\\n".join(texts)``) and ``cp`` (its UTF-32 code points): when the caller has them.
     """
     n = len(texts)
     scores = np.zeros(n, dtype=np.float64)
@@ -280,9 +284,10 @@ def mt_artefacts(texts: list[str]) -> tuple[np.ndarray, list[list[dict]]]:
     evidence: list[list[dict]] = [_NO_EVIDENCE] * n
     if n == 0:
         return scores, evidence
-    joined = "\n".join(texts)
+    if joined is None:
+        joined = "\n".join(texts)
     positions = [m.start() for m in COMBINED.finditer(joined)]
-    gate = _passes_gate(joined)
+    gate = _passes_gate(joined, cp)
     if not positions and not gate:
         return scores, evidence
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)

@@ -341,10 +341,14 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
     starts = np.zeros(n, dtype=np.int64)
     if n:
         np.cumsum(lengths[:-1] + 1, out=starts[1:])
-    joined = "\n".join(texts)
-    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    reuse = (tokens is not None and len(tokens.cp) == len(cp)
+    total = int(lengths.sum()) + max(n - 1, 0)  # characters of the blocks joined by newlines
+    reuse = (tokens is not None and len(tokens.cp) == total
              and int(np.count_nonzero(tokens.newline)) == n - 1)  # the same blocks
+    if reuse and tokens.text_cp is not None and len(tokens.text_cp) == total:
+        cp = tokens.text_cp  # the feature pass's code points of the same joined text
+    else:
+        joined = "\n".join(texts)
+        cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     if reuse:
         cpl = tokens.cp  # lower-cased by str.lower, same length: what _lower_same_length gives
     else:

@@ -470,8 +470,8 @@ def _screen_positions(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     # Key windows: a bigram pre-check, the 4-gram group at the survivors, then the next two codes.
     pairs = m[:n + 4].astype(np.uint16) << 5
     pairs[:-1] |= m[1:n + 4]
-    pos = np.flatnonzero(_KEY_PAIRS[pairs[:-3]])
-    groups = _KEY_GROUPS[(pairs[pos].astype(np.uint32) << 10) | pairs[pos + 2]]
+    pos = np.flatnonzero(np.take(_KEY_PAIRS, pairs[:-3]))  # np.take: a faster gather than indexing
+    groups = np.take(_KEY_GROUPS, (np.take(pairs, pos).astype(np.uint32) << 10) | np.take(pairs, pos + 2))
     pos, groups = pos[groups != 0], groups[groups != 0]
     flags = _KEY_REST[groups, m[pos + 4], m[pos + 5]]
     prev = np.maximum(pos - 1, 0)

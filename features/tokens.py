@@ -44,10 +44,15 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     candidates = np.flatnonzero(word)  # every str.isdigit() character is alphanumeric
     chars = candidates.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
     digit[candidates[np.fromiter(map(str.isdigit, chars), dtype=bool, count=len(chars))]] = True
-    return word, digit, (word * _WORD_BIT) | (digit * _DIGIT_BIT)
+    bits = (word * _WORD_BIT) | (digit * _DIGIT_BIT)
+    bits[list(_APOSTROPHES)] |= _APOS_BIT
+    bits[[_DOLLAR, _NEWLINE]] |= _SINGLE_BIT
+    return word, digit, bits
 
 
-_WORD_BIT, _DIGIT_BIT = np.uint8(1), np.uint8(2)
+# Bits of ``_CHAR_BITS``: a word character, a digit, an apostrophe that may join two words,
+# a character that is a token of its own ("$", the newline).
+_WORD_BIT, _DIGIT_BIT, _APOS_BIT, _SINGLE_BIT = np.uint8(1), np.uint8(2), np.uint8(4), np.uint8(8)
 WORD_CHAR, DIGIT_CHAR, _CHAR_BITS = _tables()
 # B**k and B**-k for k below the longest text seen so far (grown on demand, see ``_powers``).
 _POWERS: list[np.ndarray] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
@@ -78,17 +83,20 @@ def token_hashes(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.nda
     """Polynomial hash of each span ``cp[starts[i]:ends[i]]`` (non-empty spans), uint64."""
     up, down = _powers(len(cp))
     prefix = np.zeros(len(cp) + 1, dtype=np.uint64)
-    terms = cp.astype(np.uint64)
-    terms *= down[: len(cp)]
+    terms = np.multiply(cp, down[: len(cp)], dtype=np.uint64)  # widening and product in one pass
     np.cumsum(terms, dtype=np.uint64, out=prefix[1:])
-    return (prefix[ends] - prefix[starts]) * up[ends - 1]
+    last = ends - 1
+    out = np.take(prefix, ends)
+    out -= np.take(prefix, starts)
+    out *= np.take(up, last)
+    return out
 
 
 class TokenBatch:
     """The tokens of one string: spans, hashes, lengths, which are all digits, and the string's
     code points (so later passes over the same text need not encode it again)."""
 
-    __slots__ = ("starts", "ends", "hashes", "lengths", "digits", "newline", "cp", "function_words")
+    __slots__ = ("starts", "ends", "hashes", "lengths", "digits", "newline", "cp", "function_words", "text_cp")
 
     def __init__(self, starts: np.ndarray, ends: np.ndarray, hashes: np.ndarray, digits: np.ndarray,
                  newline: np.ndarray, cp: np.ndarray | None = None):
@@ -100,6 +108,9 @@ class TokenBatch:
         # Per token, 1 + index in features.mt_soft's FUNCTION_WORDS (0: none); set by the
         # feature pass, which looks every token up anyway.
         self.function_words: np.ndarray | None = None
+        # The code points of the string before lower-casing, when the caller had it (the feature
+        # pass sets it; features.mt_soft reads case from it instead of encoding the text again).
+        self.text_cp: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -112,29 +123,39 @@ def tokenize(text: str) -> TokenBatch:
     if n == 0:
         z = np.zeros(0, dtype=np.int64)
         return TokenBatch(z, z, np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool), np.zeros(0, dtype=bool))
-    bits = _CHAR_BITS[cp]
+    # One byte per character from here on (the code points are four): shifted comparisons of
+    # slices, no shifted copies; apostrophes are few, so their joins are checked where they are.
+    bits = np.take(_CHAR_BITS, cp)
     word = (bits & _WORD_BIT).view(bool)
-    prev_word = np.zeros(n, dtype=bool)
-    prev_word[1:] = word[:-1]
-    next_word = np.zeros(n, dtype=bool)
-    next_word[:-1] = word[1:]
-    joins = ((cp == _APOSTROPHES[0]) | (cp == _APOSTROPHES[1])) & prev_word & next_word
-    inside = word | joins
-    before = np.zeros(n, dtype=bool)
-    before[1:] = inside[:-1]
-    after = np.zeros(n, dtype=bool)
-    after[:-1] = inside[1:]
-    single = (cp == _DOLLAR) | (cp == _NEWLINE)
-    starts = np.flatnonzero((inside & ~before) | single)
-    ends = np.flatnonzero((inside & ~after) | single) + 1
-    # All-digit tokens: among tokens starting with a digit (few), those with as many digit
-    # characters as characters.
-    digits = (bits[starts] & _DIGIT_BIT).view(bool)
+    apos = np.flatnonzero((bits & _APOS_BIT).view(bool))
+    apos = apos[(apos > 0) & (apos < n - 1)]
+    joins = apos[word[apos - 1] & word[apos + 1]]
+    if len(joins):
+        inside = word.copy()
+        inside[joins] = True
+    else:
+        inside = word
+    single = (bits & _SINGLE_BIT).view(bool)
+    edge = np.empty(n, dtype=bool)  # a run of ``inside`` starts here, or a single-character token
+    edge[0] = inside[0]
+    np.greater(inside[1:], inside[:-1], out=edge[1:])
+    edge |= single
+    starts = np.flatnonzero(edge)
+    edge[-1] = inside[-1]  # ... ends here
+    np.greater(inside[:-1], inside[1:], out=edge[:-1])
+    edge |= single
+    ends = np.flatnonzero(edge) + 1
+    # All-digit tokens: among tokens starting with a digit (few), those whose characters are
+    # all digits (checked on those tokens' characters only).
+    digits = (np.take(bits, starts) & _DIGIT_BIT).view(bool)
     cand = np.flatnonzero(digits)
     if len(cand):
-        digit_pos = np.flatnonzero(bits & _DIGIT_BIT)
         s, e = starts[cand], ends[cand]
-        digits[cand] = np.searchsorted(digit_pos, e) - np.searchsorted(digit_pos, s) == e - s
+        size = e - s
+        first = np.cumsum(size) - size
+        pos = np.arange(int(size.sum())) + np.repeat(s - first, size)
+        non_digit = np.take(bits, pos) & _DIGIT_BIT == 0
+        digits[cand] = np.add.reduceat(non_digit, first) == 0
     return TokenBatch(starts, ends, token_hashes(cp, starts, ends), digits, cp[starts] == _NEWLINE, cp)
 
 
@@ -207,11 +228,16 @@ class HashVocab:
 
     def lookup(self, hashes: np.ndarray) -> np.ndarray:
         """Row of each hash in the vocabulary (0 when absent)."""
-        out = np.zeros(len(hashes), dtype=np.int64)
-        todo = np.arange(len(hashes))
+        # The first probe for all hashes as full-size gathers (most tokens end there: found, or
+        # at a free slot, whose row is 0); the few that hit another word's slot probe on.
         slot = self._slots(hashes)
-        h = hashes
-        for _ in range(self._probes):
+        used = np.take(self._used, slot)
+        hit = used & (np.take(self._keys, slot) == hashes)
+        out = np.where(hit, np.take(self._rows, slot), 0)
+        more = used & ~hit
+        todo = np.flatnonzero(more)
+        slot, h = (slot[todo] + 1) & self._mask, hashes[todo]
+        for _ in range(self._probes - 1):
             if not len(todo):
                 break
             hit = self._used[slot] & (self._keys[slot] == h)
