@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from features import mt_soft
 from features.dom import DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES, html_features
@@ -39,6 +40,12 @@ ROUND = 4
 # overhead) of at most about this many characters of block text per batch (bounds memory).
 BATCH_CHARS = 4_000_000
 _COMMENT = LABELS.index("comment")
+
+
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    """One scan of the loaded BLAS libraries per process (a scan costs ~0.15 ms, a limit ~10 us)."""
+    return ThreadpoolController()
 
 
 @dataclass(slots=True)
@@ -320,8 +327,12 @@ class Classifier:
         return out
 
     def _run_batch(self, pages: Sequence[PageInput]) -> list[DocumentResult]:
-        """``_classify_batch`` under the page time budget (limits.run_batch)."""
-        return limits.run_batch(self._classify_batch, pages, self.limits, self.model.name)
+        """``_classify_batch`` under the page time budget (limits.run_batch), with BLAS on one
+        thread: a multi-threaded float32 product can round the 4th decimal of a probability
+        differently, so the API would disagree with the CLI (which runs single-threaded) on a
+        few pages per thousand; our matrices are too small to gain from threads anyway."""
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            return limits.run_batch(self._classify_batch, pages, self.limits, self.model.name)
 
     def _classify_batch(self, pages: Sequence[PageInput]) -> list[DocumentResult]:
         """HTML pages to the HTML model (when there is one), the rest to the text model."""

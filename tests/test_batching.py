@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pickle
 
+import pytest
+
 from classifier.api import Classifier, PageInput
 from features.segment import segment_text
 
@@ -51,3 +53,32 @@ def test_file_backed_classifier_pickles_as_its_path(clf: Classifier) -> None:
     again = pickle.loads(blob)
     assert again.model.sha256 == clf.model.sha256
     assert again.classify_text(PAGES[0]).to_dict() == clf.classify_text(PAGES[0]).to_dict()
+
+
+def test_api_runs_blas_single_threaded(monkeypatch):
+    """The Python API limits BLAS to one thread while it classifies, as the CLI does: a
+    multi-threaded float32 product can round a probability differently, and API and CLI
+    output must agree. Fails if the limit is dropped (on a machine with 2+ BLAS threads)."""
+    from threadpoolctl import threadpool_info
+
+    from classifier.api import Classifier
+    from classifier.model import BlockModel
+
+    def blas_threads() -> list[int]:
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    outside = blas_threads()
+    if not outside or max(outside) < 2:
+        pytest.skip("BLAS already runs one thread here (one core or OPENBLAS_NUM_THREADS=1)")
+    seen: list[list[int]] = []
+    real = BlockModel.logits
+
+    def spy(self, X):
+        seen.append(blas_threads())
+        return real(self, X)
+
+    monkeypatch.setattr(BlockModel, "logits", spy)
+    clf = Classifier.load()
+    list(clf.classify_many([{"id": "a", "text": "A headline\nSome words of an article said the minister."}]))
+    assert seen and all(max(t) == 1 for t in seen)
+    assert blas_threads() == outside  # the limit is lifted after the call
