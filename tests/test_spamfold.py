@@ -131,8 +131,8 @@ def test_text8_schema() -> None:
 @pytest.mark.skipif(not (CORPORA / "sms_spam").is_dir(), reason="../shared/corpora absent")
 def test_sms_threads_in_the_training_mix() -> None:
     """text-8's training mix inserts SMS spam and ham into real threads, as their own kind."""
-    from training.dataset import page_kind
     from training.dataset import load_pages as load
+    from training.dataset import page_kind
 
     base = load(CORPORA, ("trimmed",), bbc_pages=0, cleaneval=False, spam_videos=(), max_dragnet=40)
     pages = load(CORPORA, ("trimmed",), bbc_pages=0, cleaneval=False, spam_videos=(), max_dragnet=40,
