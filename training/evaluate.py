@@ -56,7 +56,7 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
     ``sms_rounds``: SMS threads in the training mix (default: the schema's, as ``train``)."""
     from .dataset import SMS_ROUNDS_BY_SCHEMA, featurize, load_pages
     from .lexicon import fit_with_oof, spam_examples
-    from .train import fit_network
+    from .train import fit_gram_column, fit_network
 
     yt = corpora.read_youtube(corpora_dir / "youtube_spam")
     all_videos = sorted(yt)
@@ -79,8 +79,10 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
         scorer, oof = fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed,
                                    spam=spam_examples(corpora_dir, train_videos, use_sms))
         M.set_lexical(oof)
+        gram = fit_gram_column(M, spam_examples(corpora_dir, train_videos, use_sms), seed)
         model = fit_network(M.X, M.y, seed, max_epochs, schema=schema)
         model.lexical = scorer
+        model.spamgram = gram
         test_pages = corpora.spam_threads(threads, yt, [held], seed=seed + 1)
         from classifier import decode
 

@@ -36,10 +36,11 @@ from classifier.model import LABELS, BlockModel
 from features.changepoint import CHANGE_NAMES
 from features.extract import FEATURE_NAMES
 from features.spamctx import SPAMCTX_NAMES
+from features.spamgram import SPAMGRAM_NAMES, GramScorer
 from features.spamshape import SPAMSHAPE_NAMES
-from features.text_schema import TEXT_SCHEMAS, TRAIN_SCHEMA, TRAINABLE_SCHEMAS
+from features.text_schema import TEXT_SCHEMA_VERSION, TEXT_SCHEMAS, TRAIN_SCHEMA, TRAINABLE_SCHEMAS
 
-from . import lexicon, metrics
+from . import lexicon, metrics, spamgram
 from .corpora import LabeledPage
 from .dataset import (
     DEFAULT_BBC_PAGES,
@@ -81,6 +82,17 @@ def _balanced_index(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     out = np.concatenate(idx)
     rng.shuffle(out)
     return out
+
+
+def fit_gram_column(M: Matrix, spam: list[tuple[str, bool]], seed: int,
+                    folds: int = spamgram.OOF_FOLDS) -> GramScorer | None:
+    """Schema text-8: fit the byte-gram spam head and put its out-of-fold scores in
+    ``gram_spam`` (the last column); None for the other schemas."""
+    if M.schema != TEXT_SCHEMA_VERSION:
+        return None
+    gram, col = spamgram.fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, spam, seed, folds)
+    M.X[:, TEXT_SCHEMAS[M.schema].index(SPAMGRAM_NAMES[0])] = col
+    return gram
 
 
 def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_EPOCHS,
@@ -358,6 +370,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     scorer, oof = lexicon.fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed,
                                        folds=min(lexicon.OOF_FOLDS, n_groups), spam=spam)
     M.set_lexical(oof)
+    gram = fit_gram_column(M, spam, seed, min(lexicon.OOF_FOLDS, n_groups))
     click.echo(f"lexicon: {len(scorer.words)} words ({time.time() - t0:.0f}s)", err=True)
     result: dict = {"folds": folds}
     temperature = 1.0
@@ -376,6 +389,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     model = fit_network(M.X, M.y, seed, max_epochs, schema=schema)
     model.temperature = temperature
     model.lexical = scorer
+    model.spamgram = gram
     model.start, model.transitions = decode.fit_transitions(p.labels for p in M.pages)
     model.prior = label_prior(M.y)
     model.meta = {"version": "1.0", "trained": date.today().isoformat(), "command": command,
