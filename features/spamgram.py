@@ -24,25 +24,44 @@ GRAM_N = 4
 SPAMGRAM_NAMES: tuple[str, ...] = ("gram_spam",)
 # Knuth's multiplicative hash constant (2**32 / golden ratio, odd).
 _HASH_MUL = np.uint32(2654435761)
-_DIGITS = np.zeros(256, dtype=bool)
-_DIGITS[list(b"0123456789")] = True
+_FOLD_DIGITS = np.arange(256, dtype=np.uint8)
+_FOLD_DIGITS[48:58] = 48  # every digit reads as "0"
+
+
+def gram_keys(data: bytes) -> np.ndarray:
+    """The bucket of the 4-gram starting at each byte of ``data`` [len(data)] (grams running
+    past the end are padded with zero bytes; callers use only those inside a block). The 4
+    bytes read as one little-endian integer: four strided copies of a uint32 view, no loop."""
+    arr = _FOLD_DIGITS[np.frombuffer(data, dtype=np.uint8)]
+    m = len(arr)
+    pad = np.zeros(m + 2 * GRAM_N, dtype=np.uint8)
+    pad[:m] = arr
+    key = np.empty(m, dtype=np.uint32)
+    for k in range(GRAM_N):
+        dst = key[k::GRAM_N]
+        dst[:] = np.frombuffer(pad.data, dtype="<u4", count=(len(pad) - k) // 4, offset=k)[: len(dst)]
+    key *= _HASH_MUL
+    key >>= np.uint32(32 - GRAM_BITS)
+    return key
+
+
+def gram_counts(data: bytes, starts: np.ndarray) -> np.ndarray:
+    """Grams inside each block (a block of L bytes holds max(L - 3, 0)) [len(starts)]."""
+    length = np.diff(np.append(starts, len(data) + 1)) - 1
+    return np.maximum(length - (GRAM_N - 1), 0)
 
 
 def gram_buckets(data: bytes, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The hashed buckets of every byte 4-gram inside a block of ``data`` (blocks joined by
     newlines, starting at ``starts``) and the block each belongs to: (bucket int64, block int64)."""
-    arr = np.frombuffer(data, dtype=np.uint8)
-    if len(arr) < GRAM_N:
+    if not len(data):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    a = np.where(_DIGITS[arr], np.uint8(48), arr).astype(np.uint32)
-    m = len(a) - GRAM_N + 1
-    key = a[:m] | (a[1:m + 1] << np.uint32(8)) | (a[2:m + 2] << np.uint32(16)) | (a[3:m + 3] << np.uint32(24))
-    nl = arr == 10
-    cross = nl[:m] | nl[1:m + 1] | nl[2:m + 2] | nl[3:m + 3]  # grams spanning a block boundary
-    at = np.flatnonzero(~cross)
-    bucket = ((key[at] * _HASH_MUL) >> np.uint32(32 - GRAM_BITS)).astype(np.int64)
-    block = np.searchsorted(starts, at, side="right") - 1
-    return bucket, block
+    key = gram_keys(data)
+    ng = gram_counts(data, starts)
+    block = np.repeat(np.arange(len(starts), dtype=np.int64), ng)
+    first = np.cumsum(ng) - ng
+    at = np.asarray(starts, dtype=np.int64)[block] + (np.arange(len(block), dtype=np.int64) - first[block])
+    return key[at].astype(np.int64), block
 
 
 class GramScorer:
@@ -56,8 +75,12 @@ class GramScorer:
         self.bias = float(bias)
 
     def score(self, data: bytes, starts: np.ndarray, n: int) -> np.ndarray:
-        """Scores [n] of the ``n`` blocks of ``data`` (blocks without a gram get the bias)."""
-        bucket, block = gram_buckets(data, starts)
-        total = np.bincount(block, weights=self.weights[bucket], minlength=n)
-        count = np.maximum(np.bincount(block, minlength=n), 1)
-        return (total / count + self.bias).astype(np.float32)
+        """Scores [n] of the ``n`` blocks of ``data`` (blocks without a gram get the bias): one
+        gather and one prefix sum over the batch; a block's grams are a contiguous range of it."""
+        if not len(data):
+            return np.full(n, self.bias, dtype=np.float32)
+        cs = np.zeros(len(data) + 1, dtype=np.float64)
+        np.cumsum(self.weights[gram_keys(data)], dtype=np.float64, out=cs[1:])
+        ng = gram_counts(data, starts)
+        st = np.asarray(starts, dtype=np.int64)
+        return ((cs[st + ng] - cs[st]) / np.maximum(ng, 1) + self.bias).astype(np.float32)

@@ -234,3 +234,17 @@ def test_model_saves_and_loads_the_gram_head(tmp_path: Path) -> None:
     m.save(tmp_path / "bad")
     with pytest.raises(ModelError, match="byte-gram"):
         BlockModel.load(tmp_path / "bad.json")
+
+
+def test_gram_scorer_equals_the_training_arithmetic() -> None:
+    """The runtime prefix-sum score is the mean weight of the grams training counts."""
+    from features.spamgram import GRAM_BUCKETS, GramScorer, gram_buckets
+
+    rng = random.Random(4)
+    texts = ["".join(rng.choice("abc xyz.:/0123\u00e9") for _ in range(rng.randint(0, 40))) for _ in range(2000)]
+    data, starts, _ = block_layout(texts)
+    w = np.random.default_rng(3).normal(size=GRAM_BUCKETS).astype(np.float32)
+    bucket, block = gram_buckets(data, starts)
+    count = np.bincount(block, minlength=len(texts))
+    want = np.bincount(block, weights=w[bucket].astype(np.float64), minlength=len(texts)) / np.maximum(count, 1) + 0.5
+    np.testing.assert_allclose(GramScorer(w, 0.5).score(data, starts, len(texts)), want, rtol=1e-5, atol=1e-6)
