@@ -248,3 +248,26 @@ def test_gram_scorer_equals_the_training_arithmetic() -> None:
     count = np.bincount(block, minlength=len(texts))
     want = np.bincount(block, weights=w[bucket].astype(np.float64), minlength=len(texts)) / np.maximum(count, 1) + 0.5
     np.testing.assert_allclose(GramScorer(w, 0.5).score(data, starts, len(texts)), want, rtol=1e-5, atol=1e-6)
+
+
+def test_campaign_held_out_stacking() -> None:
+    """With sources, a block that is an example of campaign S is scored by spam heads trained
+    without S: its campaign's own words no longer vouch for it (word and gram heads alike)."""
+    from training import lexicon, spamgram
+
+    camp_a = [f"zorbex crystals {i} zorbex deal" for i in range(30)]
+    camp_b = [f"check out my channel number {i} please subscribe" for i in range(30)]
+    ham = [f"the minister said the budget {i} was fair" for i in range(60)]
+    examples = [(t, True) for t in camp_a + camp_b] + [(t, False) for t in ham]
+    sources = ["a"] * 30 + ["b"] * 30 + ["a"] * 30 + ["b"] * 30
+    texts = camp_a[:9] + ["I think the council got this one wrong"] * 9
+    y = np.array([2] * 9 + [1] * 9)
+    groups = np.arange(18) % 3
+    _, plain = lexicon.fit_with_oof(texts, y, groups, seed=0, folds=3, spam=examples)
+    _, held = lexicon.fit_with_oof(texts, y, groups, seed=0, folds=3, spam=examples, spam_sources=sources)
+    col = lexicon.LEXICAL_LABELS
+    assert held[:9, col].mean() < plain[:9, col].mean() - 0.5
+    np.testing.assert_array_equal(held[9:, col], plain[9:, col])  # non-examples: by group only, as before
+    _, g_plain = spamgram.fit_with_oof(texts, y, groups, examples, seed=0)
+    _, g_held = spamgram.fit_with_oof(texts, y, groups, examples, seed=0, sources=sources)
+    assert g_held[:9].mean() < g_plain[:9].mean() - 0.5

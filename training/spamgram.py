@@ -21,6 +21,8 @@ from features.spamctx import block_layout, word_spans
 from features.spamfold import folded_layout
 from features.spamgram import GRAM_BUCKETS, GramScorer, gram_buckets
 
+from .lexicon import example_source_rows
+
 ALPHA = 1e-5
 EPOCHS = 15
 OOF_FOLDS = 3
@@ -72,8 +74,10 @@ def _fit(X, is_spam: np.ndarray, weight: np.ndarray, seed: int) -> GramScorer:
 
 
 def fit_with_oof(texts: Sequence[str], y: np.ndarray, groups: np.ndarray, examples: Sequence[tuple[str, bool]],
-                 seed: int, folds: int = OOF_FOLDS) -> tuple[GramScorer, np.ndarray]:
-    """The head fit on everything, and its out-of-fold column [len(texts)] for the page blocks."""
+                 seed: int, folds: int = OOF_FOLDS,
+                 sources: Sequence[str] | None = None) -> tuple[GramScorer, np.ndarray]:
+    """The head fit on everything, and its out-of-fold column [len(texts)] for the page blocks;
+    ``sources``: campaign-held-out stacking as in ``training.lexicon.fit_spam_column``."""
     texts = list(texts)
     oof = np.zeros(len(texts), dtype=np.float32)
     if not examples:
@@ -96,9 +100,14 @@ def fit_with_oof(texts: Sequence[str], y: np.ndarray, groups: np.ndarray, exampl
         weight = np.concatenate([np.ones(int(ex_rows.sum())), np.full(len(rows), ex_ham_total / max(len(rows), 1))])
         return _fit(X, is_spam, weight, seed)
 
+    ex_src = np.array(sources if sources is not None else [""] * len(ex_texts), dtype=object)
     for tr, te in GroupKFold(n_splits=folds).split(np.zeros(len(y)), groups=groups):
         te_texts = {texts[i] for i in te}
         ex_rows = np.array([t not in te_texts for t in ex_texts], dtype=bool)
         s = fit(ex_rows, tr)
         oof[te] = score_texts(s, [texts[i] for i in te])
+        if sources is not None:
+            for src, rows in example_source_rows(texts, te, ex_texts, sources).items():
+                s = fit(ex_rows & (ex_src != src), tr)
+                oof[rows] = score_texts(s, [texts[i] for i in rows])
     return fit(np.ones(len(ex_texts), dtype=bool), np.arange(len(texts))), oof

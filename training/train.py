@@ -84,13 +84,15 @@ def _balanced_index(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def fit_gram_column(M: Matrix, spam: list[tuple[str, bool]], seed: int,
-                    folds: int = spamgram.OOF_FOLDS) -> GramScorer | None:
+def fit_gram_column(M: Matrix, spam: list[tuple[str, bool]], seed: int, folds: int = spamgram.OOF_FOLDS,
+                    sources: Sequence[str] | None = None) -> GramScorer | None:
     """Schema text-8: fit the byte-gram spam head and put its out-of-fold scores in
-    ``gram_spam`` (the last column); None for the other schemas."""
+    ``gram_spam`` (the last column); None for the other schemas. ``sources``: the examples'
+    sources, for campaign-held-out stacking (``training.lexicon.fit_spam_column``)."""
     if M.schema != TEXT_SCHEMA_VERSION:
         return None
-    gram, col = spamgram.fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, spam, seed, folds)
+    gram, col = spamgram.fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, spam, seed, folds,
+                                      sources)
     M.X[:, TEXT_SCHEMAS[M.schema].index(SPAMGRAM_NAMES[0])] = col
     return gram
 
@@ -365,12 +367,15 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                                    "(give records a 'source' or 'url')")
     click.echo(f"{len(M.pages)} pages, {len(M.y)} blocks, {M.X.shape[1]} features "
                f"({time.time() - t0:.0f}s); label counts {np.bincount(M.y, minlength=4).tolist()}", err=True)
-    spam = [] if no_public else lexicon.spam_examples(corpora_dir)
-    spam += [(t, True) for p in user_pages for t, lab in zip(p.texts, p.labels) if lab == "spam"]
+    spam, spam_src = ([], []) if no_public else lexicon.spam_examples_by_source(corpora_dir)
+    user_spam = [(t, True) for p in user_pages for t, lab in zip(p.texts, p.labels) if lab == "spam"]
+    spam += user_spam
+    spam_src += ["user"] * len(user_spam)
+    sources = spam_src if schema in lexicon.CAMPAIGN_OOF_SCHEMAS else None
     scorer, oof = lexicon.fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed,
-                                       folds=min(lexicon.OOF_FOLDS, n_groups), spam=spam)
+                                       folds=min(lexicon.OOF_FOLDS, n_groups), spam=spam, spam_sources=sources)
     M.set_lexical(oof)
-    gram = fit_gram_column(M, spam, seed, min(lexicon.OOF_FOLDS, n_groups))
+    gram = fit_gram_column(M, spam, seed, min(lexicon.OOF_FOLDS, n_groups), sources)
     click.echo(f"lexicon: {len(scorer.words)} words ({time.time() - t0:.0f}s)", err=True)
     result: dict = {"folds": folds}
     temperature = 1.0
