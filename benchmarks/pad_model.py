@@ -3,9 +3,9 @@
     python benchmarks/pad_model.py data/model-text.json text-8 /tmp/M8zero
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_model_ab.py /tmp/M7zero.json /tmp/M8zero.json
 
-The padded model computes every column of the new schema (a text-8 one also scores its
-byte-gram head, with zero weights) and predicts exactly what the original model predicts, so
-an A/B of two padded models measures the CPU cost of the columns and nothing else.
+The padded model computes every column of the new schema and predicts exactly what the
+original model predicts, so an A/B of two padded models measures the CPU cost of the columns
+and nothing else.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from classifier.model import BlockModel  # noqa: E402
-from features.spamgram import GRAM_BUCKETS, SPAMGRAM_NAMES, GramScorer  # noqa: E402
 from features.text_schema import TEXT_SCHEMAS  # noqa: E402
 
 
@@ -38,8 +37,6 @@ def pad(model: BlockModel, schema: str) -> BlockModel:
     model.mean = np.concatenate([model.mean, np.zeros(k, np.float32)])
     model.scale = np.concatenate([model.scale, np.ones(k, np.float32)])
     model.feature_names, model.schema = names, schema
-    if SPAMGRAM_NAMES[0] in names and model.spamgram is None:
-        model.spamgram = GramScorer(np.zeros(GRAM_BUCKETS, np.float32), 0.0)
     return model
 
 

@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 
 from features.lexical import LexicalScorer
-from features.spamgram import GramScorer
 
 LABELS: tuple[str, ...] = ("editorial", "comment", "spam", "boilerplate")
 FORMAT = "newswinnow-model"
@@ -64,7 +63,6 @@ class BlockModel:
     start: np.ndarray | None = None  # log initial state distribution
     prior: np.ndarray | None = None  # label prior (for hybrid emissions)
     lexical: LexicalScorer | None = None  # learned lexicon feeding the lex_* columns
-    spamgram: GramScorer | None = None  # byte-gram spam head feeding gram_spam (schema text-8)
     # Further networks of an ensemble (same shapes); logits are the mean over all networks.
     members: list[tuple[list[np.ndarray], list[np.ndarray]]] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
@@ -123,9 +121,6 @@ class BlockModel:
         if self.lexical is not None:
             arrays["lex_w"] = self.lexical.weights
             arrays["lex_b"] = self.lexical.bias
-        if self.spamgram is not None:
-            arrays["gram_w"] = self.spamgram.weights
-            arrays["gram_b"] = np.array([self.spamgram.bias], dtype=np.float64)
         npz = stem.with_suffix(".npz")
         with open(npz, "wb") as fh:
             np.savez(fh, **arrays)
@@ -225,14 +220,8 @@ class BlockModel:
                 lexical = LexicalScorer(header["lexicon"], arrays["lex_w"], arrays["lex_b"])
             except (KeyError, ValueError, TypeError) as e:
                 raise ModelError(f"{npz}: lexicon does not match its weights ({e})") from e
-        spamgram = None
-        if "gram_w" in arrays:
-            try:
-                spamgram = GramScorer(arrays["gram_w"], float(arrays["gram_b"].reshape(-1)[0]))
-            except (KeyError, ValueError, TypeError, IndexError) as e:
-                raise ModelError(f"{npz}: byte-gram spam head unreadable ({e})") from e
         return cls(
-            lexical=lexical, spamgram=spamgram,
+            lexical=lexical,
             feature_names=names, schema=header["schema"], mean=mean.astype(np.float32),
             scale=scale.astype(np.float32), weights=[_flushed(w) for w in weights],
             biases=[_flushed(b) for b in biases],

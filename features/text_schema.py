@@ -4,10 +4,9 @@
 - ``text-5``: those and ``features.changepoint``'s thread-start columns;
 - ``text-6``: those and ``features.spamctx``'s spam-in-context columns;
 - ``text-7``: those and ``features.spamshape``'s spam-shape columns;
-- ``text-8``: those, one more link column (``link_other``, every link that is neither a
-  reference nor a video/social link) and a learned byte-4-gram spam score (``gram_spam``,
-  ``features.spamgram``, its weights in the model file), with every spam column read on blocks
-  whose look-alike characters (full-width, mathematical, circled letters) are NFKC-folded
+- ``text-8``: those and one more link column (``link_other``, every link that is neither a
+  reference nor a video/social link), with every spam column read on blocks whose look-alike
+  characters (full-width, mathematical, circled letters) are NFKC-folded
   (``features.spamfold``) - the current schema.
 
 Older schemas still load (a model file records its schema and column names), so a shipped
@@ -26,7 +25,6 @@ from .changepoint import change_columns
 from .extract import FEATURE_NAMES, SCHEMA_VERSION
 from .spamctx import SPAMCTX_NAMES, block_layout, spamctx_columns, word_spans
 from .spamfold import folded_layout
-from .spamgram import SPAMGRAM_NAMES, GramScorer
 from .spamshape import SPAMSHAPE8_NAMES, SPAMSHAPE_NAMES, spamshape_columns
 
 TEXT6_SCHEMA_VERSION = "text-6"
@@ -34,7 +32,7 @@ TEXT6_FEATURE_NAMES: tuple[str, ...] = TEXT5_FEATURE_NAMES + SPAMCTX_NAMES
 TEXT7_SCHEMA_VERSION = "text-7"
 TEXT7_FEATURE_NAMES: tuple[str, ...] = TEXT6_FEATURE_NAMES + SPAMSHAPE_NAMES
 TEXT_SCHEMA_VERSION = "text-8"
-TEXT_FEATURE_NAMES: tuple[str, ...] = TEXT7_FEATURE_NAMES + SPAMSHAPE8_NAMES + SPAMGRAM_NAMES
+TEXT_FEATURE_NAMES: tuple[str, ...] = TEXT7_FEATURE_NAMES + SPAMSHAPE8_NAMES
 # What `newswinnow train` builds unless `--schema` says otherwise: the schema of the shipped
 # model, so the model card's command reproduces it. A text-7 model was trained and measured on
 # 2026-12-03 and not shipped (README, Accuracy): `train --schema text-7` builds one.
@@ -49,13 +47,10 @@ TRAINABLE_SCHEMAS: tuple[str, ...] = (TEXT6_SCHEMA_VERSION, TEXT7_SCHEMA_VERSION
 
 
 def text_matrix(X: np.ndarray, texts: Sequence[str], page_starts: np.ndarray,
-                schema: str = TEXT_SCHEMA_VERSION, low_utf8: bytes | None = None,
-                gram: GramScorer | None = None) -> np.ndarray:
+                schema: str = TEXT_SCHEMA_VERSION, low_utf8: bytes | None = None) -> np.ndarray:
     """The columns of ``schema`` for blocks ``texts`` with ``extract_batch``'s matrix ``X``, on
     the non-empty pages starting at ``page_starts`` (one allocation, columns written in place);
-    ``low_utf8``: ``PageFeatures.low_utf8`` of the same blocks, when at hand; ``gram``: the
-    model's byte-gram spam head (text-8; without it ``gram_spam`` is 0, as in training before
-    ``training.spamgram`` fills it out of fold)."""
+    ``low_utf8``: ``PageFeatures.low_utf8`` of the same blocks, when at hand."""
     names = TEXT_SCHEMAS[schema]
     if schema == SCHEMA_VERSION:
         return X
@@ -73,9 +68,6 @@ def text_matrix(X: np.ndarray, texts: Sequence[str], page_starts: np.ndarray,
             layout, folded = folded_layout(texts, layout)
             texts = folded if folded is not None else texts
         spamctx_columns(texts, page_starts, out=out[:, w5:w6], layout=layout)
-        if schema == TEXT7_SCHEMA_VERSION:
-            spamshape_columns(texts, out=out[:, w6:], layout=layout)
-        elif schema == TEXT_SCHEMA_VERSION:
-            spamshape_columns(texts, out=out[:, w6:-1], layout=layout, text8=True)
-            out[:, -1] = gram.score(layout[0], layout[1], len(texts)) if gram is not None else 0.0
+        if schema != TEXT6_SCHEMA_VERSION:
+            spamshape_columns(texts, out=out[:, w6:], layout=layout, text8=schema == TEXT_SCHEMA_VERSION)
     return out

@@ -106,15 +106,6 @@ def test_folding_lets_the_patterns_read_look_alikes() -> None:
     assert (X8[:3, spam_cols] > 0).any(axis=1).all()
     assert not (X7[:3, [i for i in spam_cols if i < X7.shape[1]]] > 0).any()
     np.testing.assert_array_equal(X8[3:, : X7.shape[1]], X7[3:])
-    # The gram head reads the same folded bytes: the look-alike block scores as its ASCII spelling.
-    from features.spamgram import GRAM_BUCKETS, GramScorer
-
-    head = GramScorer(np.random.default_rng(1).normal(size=GRAM_BUCKETS).astype(np.float32), 0.0)
-    g = text_matrix(pf.X, texts, offsets[:-1], TEXT_SCHEMA_VERSION, pf.low_utf8, head)[:, -1]
-    ascii_ = [unicodedata.normalize("NFKC", t) for t in texts]
-    pa, oa = extract_batch([ascii_])
-    g2 = text_matrix(pa.X, ascii_, oa[:-1], TEXT_SCHEMA_VERSION, pa.low_utf8, head)[:, -1]
-    np.testing.assert_allclose(g[:3], g2[:3], rtol=1e-6)
 
 
 def test_no_look_alike_no_rebuild() -> None:
@@ -126,16 +117,15 @@ def test_no_look_alike_no_rebuild() -> None:
 
 def test_text8_schema() -> None:
     assert TEXT_SCHEMA_VERSION == "text-8" and TEXT_SCHEMAS["text-8"] == TEXT_FEATURE_NAMES
-    assert TEXT_FEATURE_NAMES == TEXT7_FEATURE_NAMES + SPAMSHAPE8_NAMES + ("gram_spam",)
+    assert TEXT_FEATURE_NAMES == TEXT7_FEATURE_NAMES + SPAMSHAPE8_NAMES
     assert len(set(TEXT_FEATURE_NAMES)) == len(TEXT_FEATURE_NAMES)
     pages = [["Breaking: the bridge is closed.", "Check out my site www.quick-cash-easy.biz"], ["Another page"]]
     pf, offsets = extract_batch(pages)
     texts = [t for p in pages for t in p]
     X8 = text_matrix(pf.X, texts, offsets[:-1], "text-8")
     X7 = text_matrix(pf.X, texts, offsets[:-1], "text-7")
-    np.testing.assert_array_equal(X8[:, :-2], X7)  # no look-alikes: text-7's columns unchanged
-    assert X8[:, -2].tolist() == [0, pytest.approx(np.log1p(1)), 0]
-    assert not X8[:, -1].any()  # no gram head given: gram_spam is 0 (training fills it out of fold)
+    np.testing.assert_array_equal(X8[:, :-1], X7)  # no look-alikes: text-7's columns unchanged
+    assert X8[:, -1].tolist() == [0, pytest.approx(np.log1p(1)), 0]
 
 
 @pytest.mark.skipif(not (CORPORA / "sms_spam").is_dir(), reason="../shared/corpora absent")
@@ -151,123 +141,3 @@ def test_sms_threads_in_the_training_mix() -> None:
     assert len(pages) == len(base) + len(sms) and sms
     assert all("spam" in p.labels for p in sms)
     assert all(page_kind(p) == "dragnet/trimmed" for p in base)
-
-
-# --- the byte-gram spam head (features.spamgram, training.spamgram) ---------------------------
-
-
-def _gram_reference(texts: list[str]) -> list[list[int]]:
-    """Buckets of each block's 4-grams, computed one block at a time in Python."""
-    from features.spamgram import GRAM_BITS
-
-    out = []
-    for t in texts:
-        b = bytes(48 if 48 <= c <= 57 else c for c in t.replace("\n", " ").lower().encode())
-        out.append(sorted(((int.from_bytes(b[i:i + 4], "little") * 2654435761) % (1 << 32)) >> (32 - GRAM_BITS)
-                          for i in range(len(b) - 3)))
-    return out
-
-
-def test_gram_buckets_match_a_per_block_reference() -> None:
-    from features.spamgram import gram_buckets
-
-    rng = random.Random(2)
-    texts = ["".join(rng.choice("ab c.1/9\u00e9") for _ in range(rng.randint(0, 9))) for _ in range(500)]
-    data, starts, _ = block_layout(texts)
-    bucket, block = gram_buckets(data, starts)
-    got = [sorted(bucket[block == i].tolist()) for i in range(len(texts))]
-    assert got == _gram_reference(texts)
-    assert sum(map(len, got)) > 500
-
-
-def test_gram_scorer_mean_and_bias() -> None:
-    from features.spamgram import GRAM_BUCKETS, GramScorer, gram_buckets
-
-    w = np.zeros(GRAM_BUCKETS, dtype=np.float32)
-    texts = ["abcde", "x", "12345 and 99999"]
-    data, starts, _ = block_layout(texts)
-    bucket, block = gram_buckets(data, starts)
-    w[bucket[block == 0][0]] = 2.0  # "abcd"
-    s = GramScorer(w, -1.0).score(data, starts, len(texts))
-    assert s[0] == pytest.approx(-1.0 + 2.0 / 2) and s[1] == pytest.approx(-1.0)
-    # digits fold to 0: "12345" and "99999" share their grams
-    assert len(set(bucket[block == 2].tolist())) < len(bucket[block == 2])
-    with pytest.raises(ValueError):
-        GramScorer(np.zeros(7), 0.0)
-
-
-def test_gram_head_learns_spam_and_is_out_of_fold() -> None:
-    from training import spamgram
-
-    spam = [f"check out my channel www.site{i}.com for free money" for i in range(40)]
-    ham = [f"I think the minister was right about the budget number {i}" for i in range(40)]
-    examples = [(t, True) for t in spam] + [(t, False) for t in ham]
-    texts = spam[:6] + ham[:6] + ["the council said on Friday it would review the plan"] * 6
-    y = np.array([2] * 6 + [1] * 6 + [0] * 6)
-    groups = np.arange(18) % 3
-    scorer, oof = spamgram.fit_with_oof(texts, y, groups, examples, seed=0)
-    s = spamgram.score_texts(scorer, ["visit my channel www.newsite.com", "I think the budget was right"])
-    assert s[0] > 0 > s[1]
-    assert oof[:6].min() > oof[6:12].max()  # out of fold: examples in a block's group are left out
-
-
-def test_model_saves_and_loads_the_gram_head(tmp_path: Path) -> None:
-    from classifier.model import BlockModel, ModelError
-    from features.spamgram import GRAM_BUCKETS, GramScorer
-    from training.train import fit_network
-
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(40, len(TEXT_FEATURE_NAMES))).astype(np.float32)
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        m = fit_network(X, np.arange(40) % 4, seed=0, max_epochs=2, n_networks=1, schema="text-8")
-    w = rng.normal(size=GRAM_BUCKETS).astype(np.float32)
-    m.spamgram = GramScorer(w, 0.25)
-    m.save(tmp_path / "m")
-    back = BlockModel.load(tmp_path / "m.json", "text-8", TEXT_FEATURE_NAMES)
-    assert back.spamgram is not None and back.spamgram.bias == 0.25
-    np.testing.assert_array_equal(back.spamgram.weights, w)
-    # A head of the wrong size is refused with a clear error, not used.
-    m.spamgram.weights = w[:100]
-    m.save(tmp_path / "bad")
-    with pytest.raises(ModelError, match="byte-gram"):
-        BlockModel.load(tmp_path / "bad.json")
-
-
-def test_gram_scorer_equals_the_training_arithmetic() -> None:
-    """The runtime prefix-sum score is the mean weight of the grams training counts."""
-    from features.spamgram import GRAM_BUCKETS, GramScorer, gram_buckets
-
-    rng = random.Random(4)
-    texts = ["".join(rng.choice("abc xyz.:/0123\u00e9") for _ in range(rng.randint(0, 40))) for _ in range(2000)]
-    data, starts, _ = block_layout(texts)
-    w = np.random.default_rng(3).normal(size=GRAM_BUCKETS).astype(np.float32)
-    bucket, block = gram_buckets(data, starts)
-    count = np.bincount(block, minlength=len(texts))
-    want = np.bincount(block, weights=w[bucket].astype(np.float64), minlength=len(texts)) / np.maximum(count, 1) + 0.5
-    np.testing.assert_allclose(GramScorer(w, 0.5).score(data, starts, len(texts)), want, rtol=1e-5, atol=1e-6)
-
-
-def test_campaign_held_out_stacking() -> None:
-    """With sources, a block that is an example of campaign S is scored by spam heads trained
-    without S: its campaign's own words no longer vouch for it (word and gram heads alike)."""
-    from training import lexicon, spamgram
-
-    camp_a = [f"zorbex crystals {i} zorbex deal" for i in range(30)]
-    camp_b = [f"check out my channel number {i} please subscribe" for i in range(30)]
-    ham = [f"the minister said the budget {i} was fair" for i in range(60)]
-    examples = [(t, True) for t in camp_a + camp_b] + [(t, False) for t in ham]
-    sources = ["a"] * 30 + ["b"] * 30 + ["a"] * 30 + ["b"] * 30
-    texts = camp_a[:9] + ["I think the council got this one wrong"] * 9
-    y = np.array([2] * 9 + [1] * 9)
-    groups = np.arange(18) % 3
-    _, plain = lexicon.fit_with_oof(texts, y, groups, seed=0, folds=3, spam=examples)
-    _, held = lexicon.fit_with_oof(texts, y, groups, seed=0, folds=3, spam=examples, spam_sources=sources)
-    col = lexicon.LEXICAL_LABELS
-    assert held[:9, col].mean() < plain[:9, col].mean() - 0.5
-    np.testing.assert_array_equal(held[9:, col], plain[9:, col])  # non-examples: by group only, as before
-    _, g_plain = spamgram.fit_with_oof(texts, y, groups, examples, seed=0)
-    _, g_held = spamgram.fit_with_oof(texts, y, groups, examples, seed=0, sources=sources)
-    assert g_held[:9].mean() < g_plain[:9].mean() - 0.5

@@ -55,8 +55,8 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
     ``videos``: the held-out videos to run (prefixes such as "01"; all when empty);
     ``sms_rounds``: SMS threads in the training mix (default: the schema's, as ``train``)."""
     from .dataset import SMS_ROUNDS_BY_SCHEMA, featurize, load_pages
-    from .lexicon import CAMPAIGN_OOF_SCHEMAS, fit_with_oof, spam_examples_by_source
-    from .train import fit_gram_column, fit_network
+    from .lexicon import fit_with_oof, spam_examples
+    from .train import fit_network
 
     yt = corpora.read_youtube(corpora_dir / "youtube_spam")
     all_videos = sorted(yt)
@@ -76,15 +76,11 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
         pages = load_pages(corpora_dir, ("trimmed",), bbc_pages=100, cleaneval=False, spam_videos=train_videos,
                            seed=seed, max_dragnet=max_dragnet, sms_rounds=sms_rounds)
         M = featurize([p for p in pages if p.group not in test_groups], schema)
-        spam, spam_src = spam_examples_by_source(corpora_dir, train_videos, use_sms)
-        sources = spam_src if schema in CAMPAIGN_OOF_SCHEMAS else None
         scorer, oof = fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed,
-                                   spam=spam, spam_sources=sources)
+                                   spam=spam_examples(corpora_dir, train_videos, use_sms))
         M.set_lexical(oof)
-        gram = fit_gram_column(M, spam, seed, sources=sources)
         model = fit_network(M.X, M.y, seed, max_epochs, schema=schema)
         model.lexical = scorer
-        model.spamgram = gram
         test_pages = corpora.spam_threads(threads, yt, [held], seed=seed + 1)
         from classifier import decode
 

@@ -35,9 +35,6 @@ OOF_FOLDS = 3
 SPAM_ALPHA = 1e-5
 SPAM_EPOCHS = 15
 COMMENT, SPAM = 1, 2  # label indices (classifier.model.LABELS)
-# Schemas trained with campaign-held-out stacking of the spam columns (``fit_spam_column``'s
-# ``sources``); the older ones are rebuilt as they were.
-CAMPAIGN_OOF_SCHEMAS: tuple[str, ...] = ("text-8",)
 
 
 def _tokens(text: str) -> list[str]:
@@ -57,37 +54,16 @@ def spam_examples(corpora_dir: Path, videos: Sequence[str] | None = None,
                   use_sms: bool = True) -> list[tuple[str, bool]]:
     """The examples that train the spam column: YouTube comments of ``videos`` (all when None)
     and the SMS Spam Collection, each when present."""
-    return spam_examples_by_source(corpora_dir, videos, use_sms)[0]
-
-
-def spam_examples_by_source(corpora_dir: Path, videos: Sequence[str] | None = None,
-                            use_sms: bool = True) -> tuple[list[tuple[str, bool]], list[str]]:
-    """``spam_examples`` and where each comes from (the video's name, or "sms"): a campaign
-    is one source, for the campaign-held-out stacking of ``fit_spam_column``."""
     out: list[tuple[str, bool]] = []
-    src: list[str] = []
     yt_root = Path(corpora_dir) / "youtube_spam"
     if yt_root.exists():
         yt = corpora.read_youtube(yt_root)
         for v in sorted(yt) if videos is None else videos:
             out.extend(yt[v])
-            src.extend([v] * len(yt[v]))
     sms_root = Path(corpora_dir) / "sms_spam"
     if use_sms and sms_root.exists():
-        sms = corpora.read_sms(sms_root)
-        out.extend(sms)
-        src.extend(["sms"] * len(sms))
-    return out, src
-
-
-def example_source_rows(texts: Sequence[str], te: np.ndarray, ex_texts: Sequence[str],
-                        sources: Sequence[str]) -> dict[str, np.ndarray]:
-    """The rows of ``te`` whose block is an example, by the example's source (first one seen)."""
-    src_of: dict[str, str] = {}
-    for t, s in zip(ex_texts, sources):
-        src_of.setdefault(t, s)
-    te_src = np.array([src_of.get(texts[i], "") for i in te], dtype=object)
-    return {s: te[te_src == s] for s in dict.fromkeys(sources) if (te_src == s).any()}
+        out.extend(corpora.read_sms(sms_root))
+    return out
 
 
 def _freqs(M, n_tokens: np.ndarray):
@@ -128,19 +104,13 @@ def _fit_spam(X, is_spam: np.ndarray, weight: np.ndarray, seed: int) -> tuple[np
 
 def fit_spam_column(scorer: LexicalScorer, vocabulary: dict[str, int], texts: Sequence[str], y: np.ndarray,
                     groups: np.ndarray, oof: np.ndarray, examples: Sequence[tuple[str, bool]], seed: int,
-                    folds: int = OOF_FOLDS, sources: Sequence[str] | None = None) -> None:
+                    folds: int = OOF_FOLDS) -> None:
     """Train the spam column and fill it in ``scorer`` and (out of fold) in ``oof``.
 
     Training rows: ``examples`` (labelled comments) plus the page blocks labelled comment that
     are not examples themselves (news comments, ham). Out of fold by page group: a block is
     scored by a model trained neither on its group's blocks nor on any example whose text
     occurs in its group (the YouTube comments inserted there).
-
-    ``sources`` (one per example: its video, "sms"): campaign-held-out stacking. A block that
-    is an example of source S is scored by a model trained without any example of S. Out of
-    fold by group alone, the other comments of the same campaign (near-duplicates) stay in
-    training, so the column looks more reliable to the network than it is on a campaign never
-    seen; held out by source, it is as reliable as it will be on new campaigns.
     """
     if not examples:
         return
@@ -165,7 +135,6 @@ def fit_spam_column(scorer: LexicalScorer, vocabulary: dict[str, int], texts: Se
         return _fit_spam(X, is_spam, weight, seed)
 
     col = LEXICAL_LABELS
-    ex_src = np.array(sources if sources is not None else [""] * len(ex_texts), dtype=object)
     for tr, te in GroupKFold(n_splits=folds).split(np.zeros(len(y)), groups=groups):
         te_texts = {texts[i] for i in te}
         ex_rows = np.array([t not in te_texts for t in ex_texts], dtype=bool)
@@ -173,22 +142,16 @@ def fit_spam_column(scorer: LexicalScorer, vocabulary: dict[str, int], texts: Se
         page_rows[tr] = True
         w, b = fit(ex_rows, page_rows)
         oof[te, col] = np.asarray(XP[te] @ w, dtype=np.float32) + b
-        if sources is not None:
-            for src, rows in example_source_rows(texts, te, ex_texts, sources).items():
-                w, b = fit(ex_rows & (ex_src != src), page_rows)
-                oof[rows, col] = np.asarray(XP[rows] @ w, dtype=np.float32) + b
     w, b = fit(np.ones(len(ex_texts), dtype=bool), np.ones(len(texts), dtype=bool))
     scorer.weights[1:, col] = w
     scorer.bias[col] = b
 
 
 def fit_with_oof(texts: Sequence[str], y: np.ndarray, groups: np.ndarray, seed: int,
-                 folds: int = OOF_FOLDS, spam: Sequence[tuple[str, bool]] = (),
-                 spam_sources: Sequence[str] | None = None) -> tuple[LexicalScorer, np.ndarray]:
+                 folds: int = OOF_FOLDS, spam: Sequence[tuple[str, bool]] = ()) -> tuple[LexicalScorer, np.ndarray]:
     """The lexicon fit on all blocks, and out-of-fold scores [n, 5] for every block.
 
-    ``spam``: (text, is_spam) comments that train the spam column (see ``fit_spam_column``);
-    ``spam_sources``: their sources, for campaign-held-out stacking (None: by group only).
+    ``spam``: (text, is_spam) comments that train the spam column (see ``fit_spam_column``).
     """
     M, vec = block_matrix(texts)
     words = [w for w, _ in sorted(vec.vocabulary_.items(), key=lambda kv: kv[1])]
@@ -198,7 +161,7 @@ def fit_with_oof(texts: Sequence[str], y: np.ndarray, groups: np.ndarray, seed: 
         s = fit_scorer(M[tr], n_tokens[tr], y[tr], words, seed)
         oof[te] = _score_rows(s, M[te], n_tokens[te])
     scorer = fit_scorer(M, n_tokens, y, words, seed)
-    fit_spam_column(scorer, vec.vocabulary_, texts, y, groups, oof, spam, seed, folds, spam_sources)
+    fit_spam_column(scorer, vec.vocabulary_, texts, y, groups, oof, spam, seed, folds)
     return scorer, oof
 
 

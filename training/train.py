@@ -36,11 +36,10 @@ from classifier.model import LABELS, BlockModel
 from features.changepoint import CHANGE_NAMES
 from features.extract import FEATURE_NAMES
 from features.spamctx import SPAMCTX_NAMES
-from features.spamgram import SPAMGRAM_NAMES, GramScorer
 from features.spamshape import SPAMSHAPE_NAMES
-from features.text_schema import TEXT_SCHEMA_VERSION, TEXT_SCHEMAS, TRAIN_SCHEMA, TRAINABLE_SCHEMAS
+from features.text_schema import TEXT_SCHEMAS, TRAIN_SCHEMA, TRAINABLE_SCHEMAS
 
-from . import lexicon, metrics, spamgram
+from . import lexicon, metrics
 from .corpora import LabeledPage
 from .dataset import (
     DEFAULT_BBC_PAGES,
@@ -82,19 +81,6 @@ def _balanced_index(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     out = np.concatenate(idx)
     rng.shuffle(out)
     return out
-
-
-def fit_gram_column(M: Matrix, spam: list[tuple[str, bool]], seed: int, folds: int = spamgram.OOF_FOLDS,
-                    sources: Sequence[str] | None = None) -> GramScorer | None:
-    """Schema text-8: fit the byte-gram spam head and put its out-of-fold scores in
-    ``gram_spam`` (the last column); None for the other schemas. ``sources``: the examples'
-    sources, for campaign-held-out stacking (``training.lexicon.fit_spam_column``)."""
-    if M.schema != TEXT_SCHEMA_VERSION:
-        return None
-    gram, col = spamgram.fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, spam, seed, folds,
-                                      sources)
-    M.X[:, TEXT_SCHEMAS[M.schema].index(SPAMGRAM_NAMES[0])] = col
-    return gram
 
 
 def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_EPOCHS,
@@ -367,15 +353,11 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                                    "(give records a 'source' or 'url')")
     click.echo(f"{len(M.pages)} pages, {len(M.y)} blocks, {M.X.shape[1]} features "
                f"({time.time() - t0:.0f}s); label counts {np.bincount(M.y, minlength=4).tolist()}", err=True)
-    spam, spam_src = ([], []) if no_public else lexicon.spam_examples_by_source(corpora_dir)
-    user_spam = [(t, True) for p in user_pages for t, lab in zip(p.texts, p.labels) if lab == "spam"]
-    spam += user_spam
-    spam_src += ["user"] * len(user_spam)
-    sources = spam_src if schema in lexicon.CAMPAIGN_OOF_SCHEMAS else None
+    spam = [] if no_public else lexicon.spam_examples(corpora_dir)
+    spam += [(t, True) for p in user_pages for t, lab in zip(p.texts, p.labels) if lab == "spam"]
     scorer, oof = lexicon.fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed,
-                                       folds=min(lexicon.OOF_FOLDS, n_groups), spam=spam, spam_sources=sources)
+                                       folds=min(lexicon.OOF_FOLDS, n_groups), spam=spam)
     M.set_lexical(oof)
-    gram = fit_gram_column(M, spam, seed, min(lexicon.OOF_FOLDS, n_groups), sources)
     click.echo(f"lexicon: {len(scorer.words)} words ({time.time() - t0:.0f}s)", err=True)
     result: dict = {"folds": folds}
     temperature = 1.0
@@ -394,7 +376,6 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     model = fit_network(M.X, M.y, seed, max_epochs, schema=schema)
     model.temperature = temperature
     model.lexical = scorer
-    model.spamgram = gram
     model.start, model.transitions = decode.fit_transitions(p.labels for p in M.pages)
     model.prior = label_prior(M.y)
     model.meta = {"version": "1.0", "trained": date.today().isoformat(), "command": command,
