@@ -1,4 +1,5 @@
-"""Spam-shape columns for the text model (schema ``text-7``), appended after ``text-6``'s.
+"""Spam-shape columns for the text model (schema ``text-7``), appended after ``text-6``'s
+(schema ``text-8`` adds ``link_other``, see ``LINK_KINDS8``).
 
 The text-6 columns (``features.spamctx``) name the *things* comment spam promotes; on YouTube
 campaigns the model never trained on (spam-lovo) it still missed spam that is a bare link to an
