@@ -1,4 +1,5 @@
-"""Spam-shape columns for the text model (schema ``text-7``), appended after ``text-6``'s.
+"""Spam-shape columns for the text model (schema ``text-7``), appended after ``text-6``'s
+(schema ``text-8`` adds ``link_other``, see ``LINK_KINDS8``).
 
 The text-6 columns (``features.spamctx``) name the *things* comment spam promotes; on YouTube
 campaigns the model never trained on (spam-lovo) it still missed spam that is a bare link to an
@@ -45,7 +46,12 @@ SPAMSHAPE_NAMES: tuple[str, ...] = (
     *(f"shape_{name}" for name in SHAPE_PATTERNS),
     *(f"link_{kind}" for kind in LINK_KINDS),
 )
-_K = {kind: i for i, kind in enumerate(LINK_KINDS)}
+# text-8 (``features.text_schema``): every link that is neither a reference nor a video or
+# social link, whatever its shape. "Check out my site www.quick-cash-easy.biz" (``www`` and no
+# path) fell in none of the text-7 kinds; a promotional host alone is the signal there.
+LINK_KINDS8 = (*LINK_KINDS, "other")
+SPAMSHAPE8_NAMES: tuple[str, ...] = ("link_other",)
+_K = {kind: i for i, kind in enumerate(LINK_KINDS8)}
 
 # A link token: optional leading punctuation, scheme, www, dotted host, port, path/query.
 # Each host label ends in a dot its class excludes, so the repetition cannot backtrack.
@@ -111,12 +117,14 @@ def link_kinds(scheme: bool, www: bool, host: str, tld: str, path: str) -> list[
         out.append("short")
     if not scheme and not www:
         out.append("bare")
+    out.append("other")
     return out
 
 
-def link_counts(data: bytes, starts: np.ndarray, n: int) -> np.ndarray:
-    """Links of each ``LINK_KINDS`` kind per block [n, kinds] in the lower-cased bytes ``data``."""
-    out = np.zeros((n, len(LINK_KINDS)), dtype=np.float32)
+def link_counts(data: bytes, starts: np.ndarray, n: int, kinds: int = len(LINK_KINDS)) -> np.ndarray:
+    """Links of each of the first ``kinds`` of ``LINK_KINDS8`` per block [n, kinds] in the
+    lower-cased bytes ``data`` (the text-7 columns are the first ``len(LINK_KINDS)``)."""
+    out = np.zeros((n, len(LINK_KINDS8)), dtype=np.float32)
     arr = np.frombuffer(data, dtype=np.uint8)
     if len(arr) < 4:
         return out
@@ -159,22 +167,26 @@ def link_counts(data: bytes, starts: np.ndarray, n: int) -> np.ndarray:
         pos = np.array([h[0] for h in hits], dtype=np.int64)
         kind = np.array([h[1] for h in hits], dtype=np.int64)
         np.add.at(out, (np.searchsorted(starts, pos, side="right") - 1, kind), 1.0)
-    return out
+    return out[:, :kinds]
 
 
 def spamshape_columns(texts: Sequence[str], out: np.ndarray | None = None, low_utf8: bytes | None = None,
-                      spans: WordSpans | None = None, layout: BlockLayout | None = None) -> np.ndarray:
+                      spans: WordSpans | None = None, layout: BlockLayout | None = None,
+                      text8: bool = False) -> np.ndarray:
     """The ``SPAMSHAPE_NAMES`` columns [n, len(SPAMSHAPE_NAMES)] for the blocks ``texts``
-    (block-local); written into ``out`` when given. ``low_utf8`` as in ``spamctx_columns``;
-    ``spans``: ``spamctx.word_spans`` of ``low_utf8``, when the text-6 columns built them;
-    ``layout``: ``spamctx.block_layout`` of the same blocks, when the caller built it."""
+    (block-local), and ``SPAMSHAPE8_NAMES`` after them when ``text8``; written into ``out``
+    when given. ``low_utf8`` as in ``spamctx_columns``; ``spans``: ``spamctx.word_spans`` of
+    ``low_utf8``, when the text-6 columns built them; ``layout``: ``spamctx.block_layout`` of
+    the same blocks, when the caller built it."""
     n = len(texts)
+    width = len(SPAMSHAPE_NAMES) + (len(SPAMSHAPE8_NAMES) if text8 else 0)
     if out is None:
-        out = np.empty((n, len(SPAMSHAPE_NAMES)), dtype=np.float32)
+        out = np.empty((n, width), dtype=np.float32)
     if n == 0:
         return out
     data, starts, spans = layout if layout is not None else block_layout(texts, low_utf8, spans)
     k = len(SHAPE_PATTERNS)
     np.log1p(family_counts(data, starts, n, SHAPE_TABLES, spans), out=out[:, :k])
-    np.log1p(link_counts(data, starts, n), out=out[:, k:])
+    kinds = len(LINK_KINDS8) if text8 else len(LINK_KINDS)
+    np.log1p(link_counts(data, starts, n, kinds), out=out[:, k:k + kinds])
     return out

@@ -12,7 +12,7 @@ import pytest
 from features.extract import extract_batch
 from features.spam_lexicon import SHAPE_LEADS, SHAPE_PATTERNS
 from features.spamshape import SPAMSHAPE_NAMES, link_counts, registered_domain, spamshape_columns
-from features.text_schema import TEXT6_FEATURE_NAMES, TEXT_FEATURE_NAMES, TEXT_SCHEMA_VERSION, text_matrix
+from features.text_schema import TEXT6_FEATURE_NAMES, TEXT7_FEATURE_NAMES, text_matrix
 
 COL = {n: i for i, n in enumerate(SPAMSHAPE_NAMES)}
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
@@ -80,9 +80,9 @@ def test_text7_matrix_appends_the_shape_columns() -> None:
     pages = [["Breaking: the bridge is closed.", "check out my channel zq.ly/a8Kd2"], ["Another page", "help me"]]
     pf, offsets = extract_batch(pages)
     texts = [t for p in pages for t in p]
-    X7 = text_matrix(pf.X, texts, offsets[:-1])
+    X7 = text_matrix(pf.X, texts, offsets[:-1], "text-7")
     X6 = text_matrix(pf.X, texts, offsets[:-1], "text-6")
-    assert TEXT_SCHEMA_VERSION == "text-7" and X7.shape == (4, len(TEXT_FEATURE_NAMES))
+    assert X7.shape == (4, len(TEXT7_FEATURE_NAMES))
     assert np.array_equal(X7[:, : len(TEXT6_FEATURE_NAMES)], X6)
     assert np.array_equal(X7[:, len(TEXT6_FEATURE_NAMES):], spamshape_columns(texts))
 
@@ -116,7 +116,7 @@ def test_gated_scan_equals_a_full_scan() -> None:
 
 def test_link_counts_match_a_token_scan() -> None:
     """The numpy-gated link finder counts what matching every whitespace token would."""
-    from features.spamshape import _K, URL_RX, link_kinds
+    from features.spamshape import _K, LINK_KINDS8, URL_RX, link_kinds
 
     rng = random.Random(3)
     parts = ["www.", "http://", "https://", "bit", "ly", "example", "com", "co", "uk", "bbc", "wikipedia", "org",
@@ -125,7 +125,7 @@ def test_link_counts_match_a_token_scan() -> None:
              for _ in range(2000)]
     data = "\n".join(texts).lower().encode()
     starts = np.concatenate(([0], np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1))
-    got = link_counts(data, starts, len(texts))
+    got = link_counts(data, starts, len(texts), len(LINK_KINDS8))
     want = np.zeros_like(got)
     for i, t in enumerate(texts):
         for tok in t.lower().encode().split():

@@ -18,7 +18,7 @@ import click
 import numpy as np
 
 from classifier.api import Classifier
-from features.text_schema import TRAIN_SCHEMA
+from features.text_schema import TRAIN_SCHEMA, TRAINABLE_SCHEMAS
 
 from . import corpora, metrics
 from .dataset import DEFAULT_CORPORA, LABEL_INDEX
@@ -48,14 +48,18 @@ def evaluate_pages(clf: Classifier, pages: list[corpora.LabeledPage]) -> dict:
 
 
 def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed: int, log=print,
-              use_sms: bool = True, schema: str = TRAIN_SCHEMA) -> dict:
-    """Train without one YouTube video's comments, test on threads carrying that video's comments."""
-    from .dataset import featurize, load_pages
+              use_sms: bool = True, schema: str = TRAIN_SCHEMA, videos: tuple[str, ...] = (),
+              sms_rounds: int | None = None) -> dict:
+    """Train without one YouTube video's comments, test on threads carrying that video's comments.
+
+    ``videos``: the held-out videos to run (prefixes such as "01"; all when empty);
+    ``sms_rounds``: SMS threads in the training mix (default: the schema's, as ``train``)."""
+    from .dataset import SMS_ROUNDS_BY_SCHEMA, featurize, load_pages
     from .lexicon import fit_with_oof, spam_examples
     from .train import fit_network
 
     yt = corpora.read_youtube(corpora_dir / "youtube_spam")
-    videos = sorted(yt)
+    all_videos = sorted(yt)
     threads = [p for p in corpora.read_dragnet(corpora_dir / "dragnet_train", variant="trimmed")
                if "comment" in p.labels]
     if max_dragnet:
@@ -65,11 +69,12 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
     test_groups = set(sorted({p.group for p in threads})[::TEST_GROUP_EVERY])
     threads = [p for p in threads if p.group in test_groups]
     out = {}
-    for held in videos:
+    sms_rounds = SMS_ROUNDS_BY_SCHEMA.get(schema, 0) if sms_rounds is None else sms_rounds
+    for held in [v for v in all_videos if not videos or any(v.startswith(w) for w in videos)]:
         t0 = time.time()
-        train_videos = tuple(v for v in videos if v != held)
+        train_videos = tuple(v for v in all_videos if v != held)
         pages = load_pages(corpora_dir, ("trimmed",), bbc_pages=100, cleaneval=False, spam_videos=train_videos,
-                           seed=seed, max_dragnet=max_dragnet)
+                           seed=seed, max_dragnet=max_dragnet, sms_rounds=sms_rounds)
         M = featurize([p for p in pages if p.group not in test_groups], schema)
         scorer, oof = fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed,
                                    spam=spam_examples(corpora_dir, train_videos, use_sms))
@@ -102,14 +107,18 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
 @click.option("--max-pages", type=int, default=None)
 @click.option("--max-epochs", type=int, default=40, show_default=True, help="spam-lovo only.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--schema", type=click.Choice(["text-6", "text-7"]), default=TRAIN_SCHEMA, show_default=True,
+@click.option("--schema", type=click.Choice(TRAINABLE_SCHEMAS), default=TRAIN_SCHEMA, show_default=True,
               help="spam-lovo only: feature schema of the models it trains.")
+@click.option("--videos", default="", help="spam-lovo only: held-out videos to run, comma-separated prefixes "
+              "(e.g. 01,04); default all.")
+@click.option("--sms-rounds", type=int, default=None, help="spam-lovo only: SMS threads in the training mix "
+              "(default: the schema's, as train).")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="Also write the figures here.")
-def main(corpus, corpora_dir, model, variant, max_pages, max_epochs, seed, schema, json_out):
+def main(corpus, corpora_dir, model, variant, max_pages, max_epochs, seed, schema, videos, sms_rounds, json_out):
     """Evaluate on CORPUS: dragnet, cleaneval, bbc, spam-lovo, or a labelled JSONL file."""
     if corpus == "spam-lovo":
         res = spam_lovo(corpora_dir, max_pages, max_epochs, seed, log=lambda s: click.echo(s, err=True),
-                        schema=schema)
+                        schema=schema, videos=tuple(v for v in videos.split(",") if v), sms_rounds=sms_rounds)
         click.echo(f"spam F1, leave-one-video-out: mean {res['mean_spam_f1']:.3f}, min {res['min_spam_f1']:.3f}")
     else:
         if corpus == "dragnet":

@@ -37,11 +37,20 @@ from features.changepoint import CHANGE_NAMES
 from features.extract import FEATURE_NAMES
 from features.spamctx import SPAMCTX_NAMES
 from features.spamshape import SPAMSHAPE_NAMES
-from features.text_schema import TEXT_SCHEMAS, TRAIN_SCHEMA
+from features.text_schema import TEXT_SCHEMAS, TRAIN_SCHEMA, TRAINABLE_SCHEMAS
 
 from . import lexicon, metrics
 from .corpora import LabeledPage
-from .dataset import DEFAULT_BBC_PAGES, DEFAULT_CORPORA, DRAGNET_VARIANTS, Matrix, featurize, load_pages, page_kind
+from .dataset import (
+    DEFAULT_BBC_PAGES,
+    DEFAULT_CORPORA,
+    DRAGNET_VARIANTS,
+    SMS_ROUNDS_BY_SCHEMA,
+    Matrix,
+    featurize,
+    load_pages,
+    page_kind,
+)
 from .user_data import Reject, read_labelled
 
 # 96 first-layer units (was 128): the text-5 columns cost about what the smaller first layer
@@ -273,6 +282,10 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
         f"{len(FEATURE_NAMES)}, {len(CHANGE_NAMES)} thread-start columns of `features.changepoint`, "
         f"{len(SPAMCTX_NAMES)} spam-context columns of `features.spamctx`"
         + (f" and {len(SPAMSHAPE_NAMES)} spam-shape columns of `features.spamshape`" if schema == "text-7" else "")
+        + (f" and {len(SPAMSHAPE_NAMES) + 1} spam-shape columns of `features.spamshape` (`link_other` the "
+           "text-8 one), spam columns read on NFKC-folded look-alike characters (`features.spamfold`); "
+           f"SMS spam and ham inserted into threads {SMS_ROUNDS_BY_SCHEMA.get(schema, 0)} time(s)"
+           if schema == "text-8" else "")
         + "); "
         f"network {HIDDEN_LAYERS}, "
         f"{ENSEMBLE_SIZE} networks averaged (also in every cross-validation fold), temperature {temperature}",
@@ -310,7 +323,7 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
 @click.option("--labelled", "labelled", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
               help="Your own labelled pages (JSONL, see training/user_data.py); repeatable. Added to the public "
                    "corpora, or used alone with --no-public.")
-@click.option("--schema", type=click.Choice(["text-6", "text-7"]), default=TRAIN_SCHEMA, show_default=True,
+@click.option("--schema", type=click.Choice(TRAINABLE_SCHEMAS), default=TRAIN_SCHEMA, show_default=True,
               help="Feature schema (features/text_schema.py); the default is the shipped model's.")
 @click.option("--no-public", is_flag=True, help="Train on the --labelled files only (no public corpora).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
@@ -323,7 +336,8 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     if no_public and not labelled:
         raise click.UsageError("--no-public needs at least one --labelled FILE")
     pages = [] if no_public else load_pages(corpora_dir, DRAGNET_VARIANTS, bbc_pages, seed=seed,
-                                            max_dragnet=max_dragnet)
+                                            max_dragnet=max_dragnet,
+                                            sms_rounds=SMS_ROUNDS_BY_SCHEMA.get(schema, 0))
     user_pages, user_files = read_user_files(labelled, rejects)
     pages = pages + user_pages
     if not pages:
