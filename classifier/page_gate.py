@@ -23,7 +23,6 @@ Fit it with ``python -m training.page_gate``.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import decode
+from . import decode, layer_file
 from .model import LABELS, ModelError
 
 GATE_FORMAT = "newswinnow-page-gate"
@@ -145,47 +144,28 @@ class PageGate:
                 "transition_scale": self.transition_scale, "model_sha256": self.model_sha256, "meta": self.meta or {}}
 
     def save(self, path: Path) -> None:
-        Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n")
+        layer_file.save(path, self.to_json())
 
     @classmethod
     def load(cls, path: Path, model_sha256: str | None = None) -> PageGate:
         """Read and check a gate file; every error names the file and what was expected."""
+        h, arrs = layer_file.read(path, fmt=GATE_FORMAT, version=GATE_VERSION, features=list(FEATURE_NAMES),
+                                  model_sha256=model_sha256, what="page gate", fit_module="training.page_gate",
+                                  error=PageGateError)
         try:
-            h = json.loads(Path(path).read_text())
-        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
-            raise PageGateError(f"{path}: page gate unreadable ({type(e).__name__}: {e})") from e
-        if not isinstance(h, dict) or h.get("format") != GATE_FORMAT:
-            raise PageGateError(f"{path}: not a {GATE_FORMAT} file")
-        if h.get("version") != GATE_VERSION:
-            raise PageGateError(f"{path}: page gate version {h.get('version')!r}, this newswinnow reads "
-                                f"version {GATE_VERSION} - refit with `python -m training.page_gate`")
-        if h.get("features") != list(FEATURE_NAMES):
-            raise PageGateError(f"{path}: page gate features differ from this newswinnow's - refit with "
-                                "`python -m training.page_gate`")
-        if model_sha256 is not None and h.get("model_sha256") != model_sha256:
-            raise PageGateError(f"{path}: page gate was fitted for model sha256 {str(h.get('model_sha256'))[:16]}, "
-                                f"not this model ({model_sha256[:16]}) - refit it with `python -m "
-                                "training.page_gate` or delete it")
-        try:
-            k = len(FEATURE_NAMES)
-            arrs = [np.asarray(h[f], dtype=np.float64) for f in ("mean", "scale", "coef")]
             nums = [float(h[f]) for f in ("intercept", "off", "on", "bias", "extend", "extend_bias")]
             # Gates written before the joint transition scale decode with the plain table.
             nums.append(float(h.get("transition_scale", 1.0)))
         except (KeyError, TypeError, ValueError) as e:
             raise PageGateError(f"{path}: malformed page gate ({type(e).__name__}: {e})") from e
-        if any(a.shape != (k,) or not np.isfinite(a).all() for a in arrs) or (arrs[1] <= 0).any() \
-                or not all(math.isfinite(x) for x in nums) or nums[-1] <= 0:
-            raise PageGateError(f"{path}: page gate arrays are not {k} finite numbers (scale > 0, "
-                                "transition_scale > 0)")
+        if not all(math.isfinite(x) for x in nums) or nums[-1] <= 0:
+            raise PageGateError(f"{path}: page gate numbers are not finite (transition_scale > 0)")
         return cls(*arrs, *nums, model_sha256=str(h.get("model_sha256", "")), meta=h.get("meta") or {})
 
 
 def gate_path(model_path: Path) -> Path:
     """``STEM.gate.json`` beside the model's ``STEM.json``."""
-    p = Path(model_path)
-    return p.with_suffix("").with_name(p.with_suffix("").name + GATE_SUFFIX) if p.suffix == ".json" \
-        else p.with_name(p.name + GATE_SUFFIX)
+    return layer_file.beside(model_path, GATE_SUFFIX)
 
 
 def load_for(model_path: Path, model_sha256: str) -> PageGate | None:

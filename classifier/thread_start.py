@@ -21,7 +21,6 @@ is refused with a clear error, and a model without one decodes as before. Fit it
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import decode
+from . import decode, layer_file
 from .model import LABELS, ModelError
 
 START_FORMAT = "newswinnow-thread-start"
@@ -205,37 +204,21 @@ class ThreadStart:
                 "model_sha256": self.model_sha256, "meta": self.meta or {}}
 
     def save(self, path: Path) -> None:
-        Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n")
+        layer_file.save(path, self.to_json())
 
     @classmethod
     def load(cls, path: Path, model_sha256: str | None = None) -> ThreadStart:
         """Read and check a thread-start file; every error names the file and what was expected."""
+        h, arrs = layer_file.read(path, fmt=START_FORMAT, version=START_VERSION, features=list(FEATURE_NAMES),
+                                  model_sha256=model_sha256, what="thread-start scorer",
+                                  fit_module="training.thread_start", error=ThreadStartError)
         try:
-            h = json.loads(Path(path).read_text())
-        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
-            raise ThreadStartError(f"{path}: thread-start file unreadable ({type(e).__name__}: {e})") from e
-        if not isinstance(h, dict) or h.get("format") != START_FORMAT:
-            raise ThreadStartError(f"{path}: not a {START_FORMAT} file")
-        if h.get("version") != START_VERSION:
-            raise ThreadStartError(f"{path}: thread-start version {h.get('version')!r}, this newswinnow reads "
-                                   f"version {START_VERSION} - refit with `python -m training.thread_start`")
-        if h.get("features") != list(FEATURE_NAMES):
-            raise ThreadStartError(f"{path}: thread-start features differ from this newswinnow's - refit "
-                                   "with `python -m training.thread_start`")
-        if model_sha256 is not None and h.get("model_sha256") != model_sha256:
-            raise ThreadStartError(f"{path}: thread-start scorer was fitted for model sha256 "
-                                   f"{str(h.get('model_sha256'))[:16]}, not this model ({model_sha256[:16]}) - "
-                                   "refit it with `python -m training.thread_start` or delete it")
-        try:
-            k = len(FEATURE_NAMES)
-            arrs = [np.asarray(h[f], dtype=np.float64) for f in ("mean", "scale", "coef")]
             intercept, margin = float(h["intercept"]), float(h["margin"])
             window = h["window"]
         except (KeyError, TypeError, ValueError) as e:
-            raise ThreadStartError(f"{path}: malformed thread-start file ({type(e).__name__}: {e})") from e
-        if any(a.shape != (k,) or not np.isfinite(a).all() for a in arrs) or (arrs[1] <= 0).any() \
-                or not (math.isfinite(intercept) and math.isfinite(margin)):
-            raise ThreadStartError(f"{path}: thread-start arrays are not {k} finite numbers (scale > 0)")
+            raise ThreadStartError(f"{path}: malformed thread-start scorer ({type(e).__name__}: {e})") from e
+        if not (math.isfinite(intercept) and math.isfinite(margin)):
+            raise ThreadStartError(f"{path}: thread-start intercept and margin are not finite numbers")
         if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= MAX_WINDOW:
             raise ThreadStartError(f"{path}: thread-start window {window!r} is not an integer in 1..{MAX_WINDOW}")
         return cls(*arrs, intercept, window, margin, model_sha256=str(h.get("model_sha256", "")),
@@ -244,9 +227,7 @@ class ThreadStart:
 
 def start_path(model_path: Path) -> Path:
     """``STEM.start.json`` beside the model's ``STEM.json``."""
-    p = Path(model_path)
-    return p.with_suffix("").with_name(p.with_suffix("").name + START_SUFFIX) if p.suffix == ".json" \
-        else p.with_name(p.name + START_SUFFIX)
+    return layer_file.beside(model_path, START_SUFFIX)
 
 
 def load_for(model_path: Path, model_sha256: str) -> ThreadStart | None:
