@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_text  # noqa: E402
+from bench_text_ab import alternate, digest_verdict  # noqa: E402
 
 BATCH_PAGES = 64  # classifier.parallel.BATCH_RECORDS
 
@@ -54,12 +54,6 @@ print(json.dumps({"best": min(times), "digests": sorted(digests)}))
 """
 
 
-def _child(code: Path, records: Path, repeat: int) -> dict:
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(code), str(records), str(repeat), str(BATCH_PAGES)],
-                         check=True, capture_output=True, text=True, cwd=code)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--a", type=Path, required=True, help="checkout A (e.g. the base commit)")
@@ -70,27 +64,18 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     pages, _ = bench_text.load_pages(args.corpora, None)
     codes = {"A": args.a.resolve(), "B": args.b.resolve()}
-    best: dict[str, list[float]] = {"A": [], "B": []}
-    digests: dict[str, set[str]] = {"A": set(), "B": set()}
     with tempfile.TemporaryDirectory() as tmp:
         records = Path(tmp) / "pages.jsonl"
         with open(records, "w", encoding="utf-8") as fh:
             for p in pages:
                 fh.write(json.dumps({"text": p.text}) + "\n")
         print(f"{len(pages)} pages; A = {codes['A']}, B = {codes['B']}")
-        for r in range(1, args.rounds + 1):
-            line = []
-            for name, code in codes.items():
-                res = _child(code, records, args.repeat)
-                best[name].append(res["best"])
-                digests[name].update(res["digests"])
-                line.append(f"{name} {res['best'] * 1e3:.1f} ms")
-            print(f"round {r}: " + ", ".join(line) + f", B/A {best['B'][-1] / best['A'][-1]:.3f}", flush=True)
+        best, digests = alternate(_CHILD, codes, records, args.rounds, args.repeat,
+                                  lambda t: f"{t * 1e3:.1f} ms", extra=(str(BATCH_PAGES),))
     med = {k: statistics.median(v) for k, v in best.items()}
     print(f"median CPU ms: A {med['A'] * 1e3:.1f}, B {med['B'] * 1e3:.1f}; B/A {med['B'] / med['A']:.3f}")
-    same = len(digests["A"]) == 1 and digests["A"] == digests["B"]
-    print("columns: " + ("identical (sha256 " + next(iter(digests["A"]))[:16] + ")" if same
-                         else f"DIFFER: A {sorted(digests['A'])} B {sorted(digests['B'])}"))
+    same, verdict = digest_verdict(digests)
+    print("columns: " + verdict)
     return 0 if same else 1
 
 

@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -50,10 +51,36 @@ print(json.dumps({"best": min(times), "times": times, "digests": sorted(digests)
 """
 
 
-def _child(code: Path, records: Path, repeat: int) -> dict:
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(code), str(records), str(repeat)], check=True,
+def run_child(script: str, code: Path, records: Path, repeat: int, *extra: str) -> dict:
+    """One fresh process of ``script`` on checkout ``code``: its last stdout line as JSON."""
+    out = subprocess.run([sys.executable, "-c", script, str(code), str(records), str(repeat), *extra], check=True,
                          capture_output=True, text=True, cwd=code)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def alternate(script: str, codes: dict[str, Path], records: Path, rounds: int, repeat: int,
+              show: Callable[[float], str],
+              extra: tuple[str, ...] = ()) -> tuple[dict[str, list[float]], dict[str, set[str]]]:
+    """Rounds of one fresh process per checkout, in turn (drift in the machine's load falls on
+    both); prints each round with ``show(best)`` and returns each checkout's bests and digests."""
+    best: dict[str, list[float]] = {k: [] for k in codes}
+    digests: dict[str, set[str]] = {k: set() for k in codes}
+    for r in range(1, rounds + 1):
+        line = []
+        for name, code in codes.items():
+            res = run_child(script, code, records, repeat, *extra)
+            best[name].append(res["best"])
+            digests[name].update(res["digests"])
+            line.append(f"{name} {show(res['best'])}")
+        print(f"round {r}: " + ", ".join(line) + f", B/A {best['B'][-1] / best['A'][-1]:.3f}", flush=True)
+    return best, digests
+
+
+def digest_verdict(digests: dict[str, set[str]]) -> tuple[bool, str]:
+    """Whether every pass of both checkouts hashed alike, and the line that says so."""
+    same = len(digests["A"]) == 1 and digests["A"] == digests["B"]
+    return same, ("identical (sha256 " + next(iter(digests["A"]))[:16] + ")" if same
+                  else f"DIFFER: A {sorted(digests['A'])} B {sorted(digests['B'])}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,29 +98,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     mb = sum(len(p.text.encode("utf-8")) for p in pages) / BYTES_PER_MB
     codes = {"A": args.a.resolve(), "B": args.b.resolve()}
-    best: dict[str, list[float]] = {"A": [], "B": []}
-    digests: dict[str, set[str]] = {"A": set(), "B": set()}
     with tempfile.TemporaryDirectory() as tmp:
         records = Path(tmp) / "pages.jsonl"
         with open(records, "w", encoding="utf-8") as fh:
             for p in pages:
                 fh.write(json.dumps({"id": p.id, "text": p.text}) + "\n")
         print(f"{len(pages)} pages, {mb:.2f} MB; A = {codes['A']}, B = {codes['B']}")
-        for r in range(1, args.rounds + 1):
-            line = []
-            for name, code in codes.items():
-                res = _child(code, records, args.repeat)
-                best[name].append(res["best"])
-                digests[name].update(res["digests"])
-                line.append(f"{name} {res['best']:.3f} s ({mb / res['best']:.2f} MB/s)")
-            print(f"round {r}: " + ", ".join(line) + f", B/A {best['B'][-1] / best['A'][-1]:.3f}", flush=True)
+        best, digests = alternate(_CHILD, codes, records, args.rounds, args.repeat,
+                                  lambda t: f"{t:.3f} s ({mb / t:.2f} MB/s)")
     med = {k: statistics.median(v) for k, v in best.items()}
     ratios = [b / a for a, b in zip(best["A"], best["B"])]
     print(f"median CPU s: A {med['A']:.3f} ({mb / med['A']:.2f} MB/s), B {med['B']:.3f} ({mb / med['B']:.2f} MB/s); "
           f"B/A {med['B'] / med['A']:.3f} (rounds {min(ratios):.3f}-{max(ratios):.3f})")
-    same = len(digests["A"]) == 1 and digests["A"] == digests["B"]
-    print("outputs: " + ("identical (sha256 " + next(iter(digests["A"]))[:16] + ")" if same
-                         else f"DIFFER: A {sorted(digests['A'])} B {sorted(digests['B'])}"))
+    same, verdict = digest_verdict(digests)
+    print("outputs: " + verdict)
     return 0 if same else 1
 
 
