@@ -16,11 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_text  # noqa: E402
+from bench_page_gate import alternate_cpu  # noqa: E402
 
 from classifier import thread_start  # noqa: E402
 from classifier.api import Classifier  # noqa: E402
@@ -46,18 +46,7 @@ def main() -> int:
     bare = Classifier.load(args.model)
     bare.model.thread_start = None
 
-    def run(clf: Classifier) -> tuple[float, list]:
-        t0 = time.process_time()
-        out = list(clf.classify_many(records))
-        return time.process_time() - t0, out
-
-    run(with_start)  # warm-up (lexicons, caches)
-    times: dict[str, list[float]] = {"start": [], "no_start": []}
-    outs: dict[str, list] = {}
-    for _ in range(args.rounds):
-        for name, clf in (("start", with_start), ("no_start", bare)):
-            t, outs[name] = run(clf)
-            times[name].append(round(t, 3))
+    times, outs = alternate_cpu({"start": with_start, "no_start": bare}, records, args.rounds)
     a, b = outs["no_start"], outs["start"]
     res = {
         "pages": len(records), "mb": round(mb, 2), "corpora": counts, "rounds": args.rounds,
