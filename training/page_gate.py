@@ -24,6 +24,7 @@ import json
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -316,18 +317,31 @@ def format_rows(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def layer_fit_options(layer: str, file_help: str) -> Callable[[Callable], Callable]:
+    """The options every decode-layer fit script takes (this one, training.thread_start)."""
+    options = [
+        click.option("--oof", "oof_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+                     help="The --save-oof file of the `newswinnow train` run that made the model."),
+        click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     default=Path("data/model-text.json"), show_default=True, help=f"The model the {layer} is for."),
+        click.option("--out", type=click.Path(path_type=Path), help=file_help),
+        click.option("--corpora", type=click.Path(file_okay=False, path_type=Path), default=Path("../shared/corpora"),
+                     show_default=True, help="To rebuild the page groups when the oof file has none."),
+        click.option("--groups", "groups_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="An .npz with a `groups` array (one per oof page), instead of rebuilding them."),
+        click.option("--no-nested", is_flag=True, help=f"Skip the nested-CV report (just fit the {layer})."),
+        click.option("--metrics-json", type=click.Path(path_type=Path), help="Also write the report here."),
+    ]
+
+    def apply(f: Callable) -> Callable:
+        for option in reversed(options):
+            f = option(f)
+        return f
+    return apply
+
+
 @click.command()
-@click.option("--oof", "oof_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="The --save-oof file of the `newswinnow train` run that made the model.")
-@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=Path("data/model-text.json"), show_default=True, help="The model the gate is for.")
-@click.option("--out", type=click.Path(path_type=Path), help="Gate file (default: STEM.gate.json beside the model).")
-@click.option("--corpora", type=click.Path(file_okay=False, path_type=Path), default=Path("../shared/corpora"),
-              show_default=True, help="To rebuild the page groups when the oof file has none.")
-@click.option("--groups", "groups_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="An .npz with a `groups` array (one per oof page), instead of rebuilding them.")
-@click.option("--no-nested", is_flag=True, help="Skip the nested-CV report (just fit the gate).")
-@click.option("--metrics-json", type=click.Path(path_type=Path), help="Also write the report here.")
+@layer_fit_options("gate", "Gate file (default: STEM.gate.json beside the model).")
 @click.option("--fixed-transitions", is_flag=True, help="Keep the decoder's transition weight (no joint scale).")
 def main(oof_path, model_path, out, corpora, groups_path, no_nested, metrics_json, fixed_transitions):
     """Fit the page-level comment-section gate and report nested-CV figures."""

@@ -219,17 +219,7 @@ def wins(rows: list[dict]) -> tuple[bool, str]:
 
 
 @click.command()
-@click.option("--oof", "oof_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="The --save-oof file of the `newswinnow train` run that made the model.")
-@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=Path("data/model-text.json"), show_default=True, help="The model the scorer is for.")
-@click.option("--out", type=click.Path(path_type=Path), help="Scorer file (default: STEM.start.json beside the model).")
-@click.option("--corpora", type=click.Path(file_okay=False, path_type=Path), default=Path("../shared/corpora"),
-              show_default=True, help="To rebuild the page groups when the oof file has none.")
-@click.option("--groups", "groups_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="An .npz with a `groups` array (one per oof page), instead of rebuilding them.")
-@click.option("--no-nested", is_flag=True, help="Skip the nested-CV report (just fit the scorer).")
-@click.option("--metrics-json", type=click.Path(path_type=Path), help="Also write the report here.")
+@tpg.layer_fit_options("scorer", "Scorer file (default: STEM.start.json beside the model).")
 @click.option("--force", is_flag=True, help="Write the scorer even when nested CV shows no gain.")
 def main(oof_path, model_path, out, corpora, groups_path, no_nested, metrics_json, force):
     """Fit the thread-start refinement and report nested-CV figures."""
