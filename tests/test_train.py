@@ -8,6 +8,8 @@ import numpy as np
 
 from classifier.model import LABELS
 from features.text_schema import TEXT_SCHEMAS, TRAIN_SCHEMA, TRAINABLE_SCHEMAS
+from training.corpora import LabeledPage
+from training.dataset import Matrix
 from training.train import fit_network
 
 
@@ -55,3 +57,41 @@ def test_schema_sets_the_model_columns() -> None:
             warnings.simplefilter("ignore")
             model = fit_network(X, y, seed=0, max_epochs=2, n_networks=1, schema=schema)
         assert model.schema == schema and tuple(model.feature_names) == TEXT_SCHEMAS[schema]
+
+
+def _site_matrix() -> Matrix:
+    """Two sites of three pages each, every page in two renderings plus a spam-inserted copy."""
+    pages = []
+    for site in ("slashdot.org", "guardian.co.uk"):
+        for k in range(3):
+            base = f"dragnet/{site}-{k}"
+            for suffix in ("#gold", "#full", "#trimmed+yt:r0"):
+                pages.append(LabeledPage(base + suffix, "dragnet", site, ["a", "b"], ["editorial", "comment"], site))
+    offsets = np.arange(len(pages) + 1) * 2
+    groups = np.repeat([p.group for p in pages], 2)
+    return Matrix(np.zeros((len(groups), 1)), np.zeros(len(groups), dtype=np.int64), groups,
+                  np.repeat(np.arange(len(pages)), 2), pages, offsets)
+
+
+def test_cv_by_page_keeps_renderings_together_and_lets_sites_straddle() -> None:
+    from training.train import cv_groups, fold_pages
+
+    M = _site_matrix()
+    base = [p.id.split("#")[0] for p in M.pages]
+    site = [p.group for p in M.pages]
+    for by, key in (("page", base), ("source", site)):
+        assert len(set(cv_groups(M, by).tolist())) == len(set(key))
+        straddle = False
+        for tr, te in fold_pages(M, 2 if by == "source" else 3, by):
+            assert not {key[i] for i in tr} & {key[i] for i in te}  # a group never straddles
+            straddle |= bool({site[i] for i in tr} & {site[i] for i in te})
+        assert straddle == (by == "page")  # only page grouping puts a site on both sides
+
+
+def test_cv_by_rejects_an_unknown_grouping() -> None:
+    import pytest
+
+    from training.train import cv_groups
+
+    with pytest.raises(ValueError, match="grouping"):
+        cv_groups(_site_matrix(), "domain")

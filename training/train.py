@@ -68,6 +68,11 @@ MIN_LABEL_SHARE = 0.04
 # Scale floor for constant columns.
 MIN_SCALE = 1e-3
 TEMPERATURES = np.round(np.arange(0.5, 12.01, 0.1), 3)
+# Cross-validation groupings (``--cv-by``) and how the model card words each.
+CV_GROUPINGS = ("source", "page")
+CV_BY_SOURCE_TEXT = "grouped by source domain (pages of one site never straddle train and test)"
+CV_BY_PAGE_TEXT = ("grouped by page (a page's renderings and spam-inserted copies stay together; other pages "
+                   "of its site may be in training)")
 
 
 def _balanced_index(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -148,7 +153,7 @@ def label_prior(y: np.ndarray) -> np.ndarray:
 
 
 def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCHS, log=print,
-                   n_networks: int = ENSEMBLE_SIZE) -> dict:
+                   n_networks: int = ENSEMBLE_SIZE, by: str = "source") -> dict:
     """Out-of-fold logits, the temperature fit on them, and labels decoded as in use.
 
     Each fold's test pages are decoded with transitions and prior counted on that fold's
@@ -157,7 +162,7 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
     """
     logits = np.zeros((len(M.y), len(LABELS)), dtype=np.float32)
     tables = []
-    for f, (tr_pages, te_pages) in enumerate(fold_pages(M, folds)):
+    for f, (tr_pages, te_pages) in enumerate(fold_pages(M, folds, by)):
         t0 = time.time()
         tr = np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in tr_pages])
         te = np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in te_pages])
@@ -169,10 +174,23 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
     return {"logits": logits, "temperature": temperature, **decode_folds(M, logits, temperature, tables)}
 
 
-def fold_pages(M: Matrix, folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(train pages, test pages) per fold, grouped by source domain."""
-    page_group = np.array([M.groups[M.offsets[i]] for i in range(len(M.pages))])
-    return list(GroupKFold(n_splits=folds).split(np.zeros(len(M.pages)), groups=page_group))
+def cv_groups(M: Matrix, by: str = "source") -> np.ndarray:
+    """The cross-validation group of each page.
+
+    ``source``: its site, so the figures are for sites the model never saw. ``page``: the page
+    itself with all its renderings and spam-inserted copies (they share the id before "#"), so a
+    site's other pages may be in training - the figures for new pages of sites it was trained
+    on, as a test split drawn from the same crawl (Dragnet's own) has them."""
+    if by == "page":
+        return np.array([p.id.split("#", 1)[0] for p in M.pages])
+    if by != "source":
+        raise ValueError(f"unknown cross-validation grouping {by!r} (one of {CV_GROUPINGS})")
+    return np.array([M.groups[M.offsets[i]] for i in range(len(M.pages))])
+
+
+def fold_pages(M: Matrix, folds: int, by: str = "source") -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train pages, test pages) per fold, grouped as ``cv_groups`` says."""
+    return list(GroupKFold(n_splits=folds).split(np.zeros(len(M.pages)), groups=cv_groups(M, by)))
 
 
 def calibrated(logits: np.ndarray, temperature: float) -> np.ndarray:
@@ -256,7 +274,7 @@ def read_user_files(paths: Sequence[Path], rejects: Path | None) -> tuple[list[L
 
 def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int, temperature: float,
                schema: str = TRAIN_SCHEMA,
-               public: bool = True, user_files: Sequence[dict] = ()) -> None:
+               public: bool = True, user_files: Sequence[dict] = (), cv_by: str = "source") -> None:
     """The model card: data, licences, held-out-fold metrics, versions, the exact command."""
     cv = result["cv_decoded"]
     public_rows = [
@@ -289,8 +307,8 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
         + "); "
         f"network {HIDDEN_LAYERS}, "
         f"{ENSEMBLE_SIZE} networks averaged (also in every cross-validation fold), temperature {temperature}",
-        f"- {n_rows} blocks from {n_pages} pages; {result['folds']}-fold cross-validation grouped by source "
-        "domain (pages of one site never straddle train and test)",
+        f"- {n_rows} blocks from {n_pages} pages; {result['folds']}-fold cross-validation "
+        + (CV_BY_SOURCE_TEXT if cv_by == "source" else CV_BY_PAGE_TEXT),
         "", "## Training data (" + ("read from `../shared/corpora`, never copied into the repo"
                                      if public else "your labelled files only, no public corpus") + ")", "",
         "| data set | used as | licence |", "|---|---|---|",
@@ -325,11 +343,14 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
                    "corpora, or used alone with --no-public.")
 @click.option("--schema", type=click.Choice(TRAINABLE_SCHEMAS), default=TRAIN_SCHEMA, show_default=True,
               help="Feature schema (features/text_schema.py); the default is the shipped model's.")
+@click.option("--cv-by", type=click.Choice(CV_GROUPINGS), default="source", show_default=True,
+              help="Cross-validation groups: whole sites (figures for unseen sites) or single pages with all "
+                   "their renderings (figures for new pages of the sites trained on). The model is the same.")
 @click.option("--no-public", is_flag=True, help="Train on the --labelled files only (no public corpora).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="Write unusable records of the --labelled files here, verbatim.")
 def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs, metrics_json, save_oof,
-         labelled, schema, no_public, rejects):
+         labelled, schema, cv_by, no_public, rejects):
     """Train the plain-text block model on the real corpora and/or your own labelled pages."""
     command = "newswinnow train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     t0 = time.time()
@@ -362,12 +383,13 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     result: dict = {"folds": folds}
     temperature = 1.0
     if folds >= 2:
-        cv = cross_validate(M, folds, seed, max_epochs, log=lambda s: click.echo(s, err=True))
+        click.echo(f"cross-validation by {cv_by}: {len(set(cv_groups(M, cv_by).tolist()))} groups", err=True)
+        cv = cross_validate(M, folds, seed, max_epochs, log=lambda s: click.echo(s, err=True), by=cv_by)
         temperature = cv["temperature"]
         if save_oof:
             kinds = np.array([page_kind(p) for p in M.pages])
             save_oof.parent.mkdir(parents=True, exist_ok=True)
-            groups = M.groups[M.offsets[:-1]]  # page groups, for the page gate's nested CV
+            groups = cv_groups(M, cv_by)  # the folds' groups, for the page gate's nested CV
             np.savez(save_oof, logits=cv["logits"], y=M.y, offsets=M.offsets, kinds=kinds, groups=groups)
         result["cv_decoded"] = summarise(M, cv["decoded"])
         result["cv_argmax"] = summarise(M, np.argmax(cv["logits"], axis=1))
@@ -397,7 +419,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                    f"`python -m training.thread_start --oof OOF --model {out}.json`", err=True)
     if folds >= 2:
         write_card(card, result, command, len(M.y), len(M.pages), temperature, schema, public=not no_public,
-                   user_files=user_files)
+                   user_files=user_files, cv_by=cv_by)
         click.echo(f"wrote {card}", err=True)
         if metrics_json:
             metrics_json.write_text(json.dumps(dict(result.items()), indent=1))
