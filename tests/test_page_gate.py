@@ -254,3 +254,40 @@ def test_transition_scale_is_the_decoders_weight_and_old_files_default_to_one(ta
     f.write_text(json.dumps(dict(h, transition_scale=0.0)))
     with pytest.raises(PageGateError, match="transition_scale > 0"):
         PageGate.load(f)
+
+
+def test_apply_gate_reports_a_fitted_gate_without_fitting(tmp_path: Path) -> None:
+    """`--apply-gate`: a neutral gate leaves plain Viterbi's figures; one that drops every thread
+    reports no comment anywhere; a gate of another model is refused."""
+    from click.testing import CliRunner
+
+    from classifier.model import BlockModel
+    from training import page_gate as fit
+
+    oof = tmp_path / "oof.npz"
+    synthetic_oof(oof)
+    for suffix in (".json", ".npz"):
+        shutil.copy(DATA / f"model-text{suffix}", tmp_path / f"model-text{suffix}")
+    model = tmp_path / "model-text.json"
+    sha = BlockModel.load(model).sha256
+    rows = {}
+    for name, prob, on in (("neutral", 0.5, 1.01), ("drop", 0.01, 1.01)):
+        gate = constant_gate(prob, off=0.3 if name == "drop" else 0.0, on=on)
+        gate.model_sha256 = sha
+        gate.save(tmp_path / f"{name}.gate.json")
+        res = CliRunner().invoke(fit.main, ["--oof", str(oof), "--model", str(model), "--apply-gate",
+                                            str(tmp_path / f"{name}.gate.json"),
+                                            "--metrics-json", str(tmp_path / f"{name}.json")])
+        assert res.exit_code == 0, res.output
+        rows[name] = {r["kind"]: r for r in json.loads((tmp_path / f"{name}.json").read_text())["apply_gate"]}
+    for kind in ("dragnet/gold", "dragnet/full", "all"):
+        before = rows["neutral"][kind]["before"]
+        assert before["has_comments"] > 0.5 and rows["neutral"][kind]["after"] == before
+        assert rows["drop"][kind]["before"] == before
+        assert rows["drop"][kind]["after"]["has_comments"] == 0.0 and rows["drop"][kind]["after"]["comment"] == 0.0
+    other = constant_gate(0.5, off=0.0, on=1.01)
+    other.model_sha256 = "0" * 64
+    other.save(tmp_path / "other.gate.json")
+    res = CliRunner().invoke(fit.main, ["--oof", str(oof), "--model", str(model), "--apply-gate",
+                                        str(tmp_path / "other.gate.json")])
+    assert res.exit_code != 0 and "refit" in str(res.exception or res.output)

@@ -77,8 +77,9 @@ class Oof:
     def __init__(self, path: Path, corpora: Path | None, groups_path: Path | None = None):
         d = np.load(path, allow_pickle=False)
         self.y, self.offsets, self.kinds = d["y"], d["offsets"], d["kinds"]
-        self.temperature = fit_temperature(d["logits"], self.y)
-        proba = calibrated(d["logits"], self.temperature)
+        self.logits = d["logits"]
+        self.temperature = fit_temperature(self.logits, self.y)
+        proba = calibrated(self.logits, self.temperature)
         self.n = len(self.offsets) - 1
         self.pages = [slice(int(a), int(b)) for a, b in zip(self.offsets[:-1], self.offsets[1:])]
         self.probas = [proba[s] for s in self.pages]
@@ -317,6 +318,26 @@ def format_rows(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def apply_gate(oof: Oof, gate: page_gate.PageGate, temperature: float) -> list[dict]:
+    """Per-rendering figures of a fitted gate, unchanged, on an oof file's pages.
+
+    The pages are calibrated with the model's own temperature and decoded with their fold's
+    tables, as the classifier would decode them: what the shipped classifier does on pages held
+    out as that oof file's folds held them out (e.g. a ``train --cv-by page`` run's)."""
+    missing = [b for b in (gate.bias, gate.extend_bias) if b not in BIAS_GRID]
+    if missing or gate.transition_scale not in SCALE_GRID:
+        raise click.ClickException(f"the gate's biases / transition scale {missing or gate.transition_scale} "
+                                   f"are outside this script's grids {BIAS_GRID} / {SCALE_GRID}")
+    proba = calibrated(oof.logits, temperature)
+    oof.probas = [proba[s] for s in oof.pages]
+    fold_of, tables = fold_tables(oof)
+    dec = decode_all(oof, fold_of, tables, gate.transition_scale)
+    F = page_gate.page_features(oof.probas, dec["free"], np.array(dec["margin"]))
+    has = F[:, page_gate.FEATURE_NAMES.index("has_run")] > 0
+    settings = {k: getattr(gate, k) for k in ("off", "on", "bias", "extend", "extend_bias")}
+    return report(oof, page_counts(oof, dec), modes(has, gate.probability(F), settings))
+
+
 def layer_fit_options(layer: str, file_help: str) -> Callable[[Callable], Callable]:
     """The options every decode-layer fit script takes (this one, training.thread_start)."""
     options = [
@@ -343,12 +364,22 @@ def layer_fit_options(layer: str, file_help: str) -> Callable[[Callable], Callab
 @click.command()
 @layer_fit_options("gate", "Gate file (default: STEM.gate.json beside the model).")
 @click.option("--fixed-transitions", is_flag=True, help="Keep the decoder's transition weight (no joint scale).")
-def main(oof_path, model_path, out, corpora, groups_path, no_nested, metrics_json, fixed_transitions):
+@click.option("--apply-gate", "gate_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Fit nothing: report what this fitted gate (e.g. the shipped one) does on the oof's pages, "
+                   "with the model's temperature, as the classifier decodes them.")
+def main(oof_path, model_path, out, corpora, groups_path, no_nested, metrics_json, fixed_transitions, gate_file):
     """Fit the page-level comment-section gate and report nested-CV figures."""
     t0 = time.time()
     say = lambda s: click.echo(s, err=True)  # noqa: E731
     model = BlockModel.load(model_path)
     oof = Oof(oof_path, corpora, groups_path)
+    if gate_file is not None:
+        rows = apply_gate(oof, page_gate.PageGate.load(gate_file, model.sha256), model.temperature)
+        click.echo(f"{gate_file} on {oof_path} (model temperature {model.temperature}; plain Viterbi -> "
+                   "with the gate):\n" + format_rows(rows))
+        if metrics_json:
+            Path(metrics_json).write_text(json.dumps({"apply_gate": rows}, indent=1))
+        return
     say(f"{oof.n} pages, temperature {oof.temperature} (model {model.temperature}); {time.time() - t0:.0f}s")
     fold_of, tables = fold_tables(oof)
     dc = Decodes(oof, fold_of, tables)
