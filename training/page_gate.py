@@ -78,11 +78,9 @@ class Oof:
         d = np.load(path, allow_pickle=False)
         self.y, self.offsets, self.kinds = d["y"], d["offsets"], d["kinds"]
         self.logits = d["logits"]
-        self.temperature = fit_temperature(self.logits, self.y)
-        proba = calibrated(self.logits, self.temperature)
         self.n = len(self.offsets) - 1
         self.pages = [slice(int(a), int(b)) for a, b in zip(self.offsets[:-1], self.offsets[1:])]
-        self.probas = [proba[s] for s in self.pages]
+        self.calibrate(fit_temperature(self.logits, self.y))
         self.ys = [self.y[s] for s in self.pages]
         self.gold_has = np.array([bool((y == _C).any()) for y in self.ys])
         if "groups" in d.files:
@@ -93,6 +91,13 @@ class Oof:
             self.groups = rebuild_groups(corpora, self.y, self.offsets)
         if len(self.groups) != self.n:
             raise click.ClickException(f"{len(self.groups)} page groups for {self.n} oof pages")
+
+    def calibrate(self, temperature: float) -> None:
+        """Per-page probabilities at ``temperature``: the one fitted on these logits when loaded,
+        a model's own to see what its classifier would do (``apply_gate``)."""
+        self.temperature = temperature
+        proba = calibrated(self.logits, temperature)
+        self.probas = [proba[s] for s in self.pages]
 
 
 def rebuild_groups(corpora: Path | None, y: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -328,8 +333,7 @@ def apply_gate(oof: Oof, gate: page_gate.PageGate, temperature: float) -> list[d
     if missing or gate.transition_scale not in SCALE_GRID:
         raise click.ClickException(f"the gate's biases / transition scale {missing or gate.transition_scale} "
                                    f"are outside this script's grids {BIAS_GRID} / {SCALE_GRID}")
-    proba = calibrated(oof.logits, temperature)
-    oof.probas = [proba[s] for s in oof.pages]
+    oof.calibrate(temperature)
     fold_of, tables = fold_tables(oof)
     dec = decode_all(oof, fold_of, tables, gate.transition_scale)
     F = page_gate.page_features(oof.probas, dec["free"], np.array(dec["margin"]))

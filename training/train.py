@@ -383,13 +383,13 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     result: dict = {"folds": folds}
     temperature = 1.0
     if folds >= 2:
-        click.echo(f"cross-validation by {cv_by}: {len(set(cv_groups(M, cv_by).tolist()))} groups", err=True)
+        groups = cv_groups(M, cv_by)  # the folds' groups, also saved for the page gate's nested CV
+        click.echo(f"cross-validation by {cv_by}: {len(set(groups.tolist()))} groups", err=True)
         cv = cross_validate(M, folds, seed, max_epochs, log=lambda s: click.echo(s, err=True), by=cv_by)
         temperature = cv["temperature"]
         if save_oof:
             kinds = np.array([page_kind(p) for p in M.pages])
             save_oof.parent.mkdir(parents=True, exist_ok=True)
-            groups = cv_groups(M, cv_by)  # the folds' groups, for the page gate's nested CV
             np.savez(save_oof, logits=cv["logits"], y=M.y, offsets=M.offsets, kinds=kinds, groups=groups)
         result["cv_decoded"] = summarise(M, cv["decoded"])
         result["cv_argmax"] = summarise(M, np.argmax(cv["logits"], axis=1))
