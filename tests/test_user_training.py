@@ -83,6 +83,38 @@ def test_too_few_sources_for_the_folds_is_a_clear_error(run_cli, tmp_path: Path)
     assert not (tmp_path / "m.json").exists()
 
 
+def _pages_of(tmp_path: Path, sources: list[str]) -> Path:
+    recs = [{"id": f"p{i}", "source": src, "texts": [f"Some text here about item {i}.", "Nice post!", "Home | About"],
+             "labels": ["editorial", "comment", "boilerplate"]} for i, src in enumerate(sources)]
+    return _write(tmp_path / "f.jsonl", [json.dumps(r).encode() for r in recs])
+
+
+def test_cv_by_page_counts_pages_not_sources(run_cli, tmp_path: Path) -> None:
+    """Six pages from two sites: too few sites for 3 folds by source, enough pages by page."""
+    path = _pages_of(tmp_path, ["one.example", "two.example"] * 3)
+    common = ["train", "--no-public", "--labelled", path, "--folds", "3", "--max-epochs", "3", "--networks", "1",
+              "--card", tmp_path / "card.md", "--out", tmp_path / "m"]
+    by_source = run_cli(common)
+    assert by_source.returncode == 1 and "at least 3 sources, got 2" in by_source.stderr
+    by_page = run_cli([*common, "--cv-by", "page"], timeout=300)
+    assert by_page.returncode == 0, by_page.stderr
+    assert "cross-validation by page: 6 groups" in by_page.stderr
+    card = (tmp_path / "card.md").read_text()
+    assert "grouped by page" in card and "one network," in card
+    assert json.loads((tmp_path / "m.json").read_text())["members"] == 1
+
+
+def test_cv_by_page_still_needs_enough_pages_and_two_sources(run_cli, tmp_path: Path) -> None:
+    few = _pages_of(tmp_path, ["one.example", "two.example"])
+    r = run_cli(["train", "--no-public", "--labelled", few, "--folds", "3", "--cv-by", "page", "--out", tmp_path / "m"])
+    assert r.returncode == 1 and "by page needs at least 3 pages, got 2" in r.stderr
+    one_site = _pages_of(tmp_path, ["one.example"] * 4)
+    r = run_cli(["train", "--no-public", "--labelled", one_site, "--folds", "3", "--cv-by", "page",
+                 "--out", tmp_path / "m"])
+    assert r.returncode == 1 and "at least 2 sources" in r.stderr  # the lexicon's out-of-fold scores
+    assert not (tmp_path / "m.json").exists()
+
+
 @pytest.fixture(scope="module")
 def dragnet_pages() -> list:
     root = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "dragnet_train"
