@@ -18,6 +18,7 @@ import click
 import numpy as np
 
 from classifier.api import Classifier
+from classifier.model import MAX_MEMBERS
 from features.text_schema import TRAIN_SCHEMA, TRAINABLE_SCHEMAS
 
 from . import corpora, metrics
@@ -49,14 +50,15 @@ def evaluate_pages(clf: Classifier, pages: list[corpora.LabeledPage]) -> dict:
 
 def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed: int, log=print,
               use_sms: bool = True, schema: str = TRAIN_SCHEMA, videos: tuple[str, ...] = (),
-              sms_rounds: int | None = None) -> dict:
+              sms_rounds: int | None = None, networks: int | None = None) -> dict:
     """Train without one YouTube video's comments, test on threads carrying that video's comments.
 
     ``videos``: the held-out videos to run (prefixes such as "01"; all when empty);
-    ``sms_rounds``: SMS threads in the training mix (default: the schema's, as ``train``)."""
+    ``sms_rounds``: SMS threads in the training mix (default: the schema's, as ``train``);
+    ``networks``: networks averaged per model (default: ``train``'s)."""
     from .dataset import SMS_ROUNDS_BY_SCHEMA, featurize, load_pages
     from .lexicon import fit_with_oof, spam_examples
-    from .train import fit_network
+    from .train import ENSEMBLE_SIZE, fit_network
 
     yt = corpora.read_youtube(corpora_dir / "youtube_spam")
     all_videos = sorted(yt)
@@ -79,7 +81,7 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
         scorer, oof = fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed,
                                    spam=spam_examples(corpora_dir, train_videos, use_sms))
         M.set_lexical(oof)
-        model = fit_network(M.X, M.y, seed, max_epochs, schema=schema)
+        model = fit_network(M.X, M.y, seed, max_epochs, networks or ENSEMBLE_SIZE, schema=schema)
         model.lexical = scorer
         test_pages = corpora.spam_threads(threads, yt, [held], seed=seed + 1)
         from classifier import decode
@@ -113,12 +115,16 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
               "(e.g. 01,04); default all.")
 @click.option("--sms-rounds", type=int, default=None, help="spam-lovo only: SMS threads in the training mix "
               "(default: the schema's, as train).")
+@click.option("--networks", type=click.IntRange(1, MAX_MEMBERS), default=None,
+              help="spam-lovo only: networks averaged per model (default: train's).")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="Also write the figures here.")
-def main(corpus, corpora_dir, model, variant, max_pages, max_epochs, seed, schema, videos, sms_rounds, json_out):
+def main(corpus, corpora_dir, model, variant, max_pages, max_epochs, seed, schema, videos, sms_rounds, networks,
+         json_out):
     """Evaluate on CORPUS: dragnet, cleaneval, bbc, spam-lovo, or a labelled JSONL file."""
     if corpus == "spam-lovo":
         res = spam_lovo(corpora_dir, max_pages, max_epochs, seed, log=lambda s: click.echo(s, err=True),
-                        schema=schema, videos=tuple(v for v in videos.split(",") if v), sms_rounds=sms_rounds)
+                        schema=schema, videos=tuple(v for v in videos.split(",") if v), sms_rounds=sms_rounds,
+                        networks=networks)
         click.echo(f"spam F1, leave-one-video-out: mean {res['mean_spam_f1']:.3f}, min {res['min_spam_f1']:.3f}")
     else:
         if corpus == "dragnet":
