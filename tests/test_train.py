@@ -10,7 +10,7 @@ from classifier.model import LABELS
 from features.text_schema import TEXT_SCHEMAS, TRAIN_SCHEMA, TRAINABLE_SCHEMAS
 from training.corpora import LabeledPage
 from training.dataset import Matrix
-from training.train import fit_network
+from training.train import fit_network, member_logits
 
 
 def _data(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -32,6 +32,10 @@ def test_ensemble_has_the_requested_networks_and_averages_them() -> None:
     P = model.predict_proba(X)
     assert P.shape == (len(y), len(LABELS)) and np.allclose(P.sum(axis=1), 1.0)
     assert (P.argmax(axis=1) == y).mean() > 0.5  # learned the informative column
+    each = member_logits(model, X)  # what train --save-oof stores per network
+    assert each.shape == (3, len(y), len(LABELS))
+    assert not np.allclose(each[0], each[1])
+    assert np.allclose(each.mean(axis=0), model.logits(X), atol=1e-5)
 
 
 def test_single_network_has_no_members() -> None:

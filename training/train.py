@@ -161,6 +161,7 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
     fit on all out-of-fold logits, as the shipped model does).
     """
     logits = np.zeros((len(M.y), len(LABELS)), dtype=np.float32)
+    members = np.zeros((n_networks, len(M.y), len(LABELS)), dtype=np.float32)
     tables = []
     for f, (tr_pages, te_pages) in enumerate(fold_pages(M, folds, by)):
         t0 = time.time()
@@ -168,10 +169,20 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
         te = np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in te_pages])
         model = fit_network(M.X[tr], M.y[tr], seed + f, max_epochs, n_networks, schema=M.schema)
         logits[te] = model.logits(M.X[te])
+        members[:, te] = member_logits(model, M.X[te])
         tables.append((te_pages, *decode.fit_transitions(M.pages[i].labels for i in tr_pages), label_prior(M.y[tr])))
         log(f"fold {f + 1}/{folds}: {len(tr)} train rows, {len(te)} test rows, {time.time() - t0:.0f}s")
     temperature = fit_temperature(logits, M.y)
-    return {"logits": logits, "temperature": temperature, **decode_folds(M, logits, temperature, tables)}
+    return {"logits": logits, "member_logits": members, "temperature": temperature,
+            **decode_folds(M, logits, temperature, tables)}
+
+
+def member_logits(model: BlockModel, X: np.ndarray) -> np.ndarray:
+    """Each network's logits [networks, n, 4] (``model.logits`` is their mean): saved with the
+    out-of-fold logits so one run shows what any smaller ensemble would have scored."""
+    nets = [(model.weights, model.biases), *model.members]
+    return np.stack([BlockModel(feature_names=model.feature_names, schema=model.schema, mean=model.mean,
+                                scale=model.scale, weights=w, biases=b).logits(X) for w, b in nets])
 
 
 def cv_groups(M: Matrix, by: str = "source") -> np.ndarray:
@@ -401,7 +412,8 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         if save_oof:
             kinds = np.array([page_kind(p) for p in M.pages])
             save_oof.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(save_oof, logits=cv["logits"], y=M.y, offsets=M.offsets, kinds=kinds, groups=groups)
+            np.savez(save_oof, logits=cv["logits"], member_logits=cv["member_logits"], y=M.y, offsets=M.offsets,
+                     kinds=kinds, groups=groups)
         result["cv_decoded"] = summarise(M, cv["decoded"])
         result["cv_argmax"] = summarise(M, np.argmax(cv["logits"], axis=1))
         click.echo(metrics.format_report(result["cv_decoded"]["overall"]["report"],
