@@ -12,6 +12,7 @@ the sha256 of the arrays file) and ``<stem>.npz`` (scaler mean/scale, layer weig
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import zipfile
@@ -33,9 +34,18 @@ CLIP_SIGMA = 6.0
 # zero-padded). BLAS picks its kernel by the matrix's shape, and a float32 product of one row,
 # or of the tail rows of an odd-sized matrix, rounds differently from the same row inside a
 # large one: without fixed shapes a block's probabilities (0.6% of the bench pages, in the 4th
-# decimal) depended on which other pages shared its batch. 256 rows cost no more than one
-# product over the whole batch.
-LOGIT_ROWS = 256
+# decimal) depended on which other pages shared its batch. 240 rows cost no more than one
+# product over the whole batch, and 240 is a multiple of every period in ROW_PERIODS.
+LOGIT_ROWS = 240
+# Fixed shapes are not enough on every CPU: some BLAS kernels round a row by its position in
+# the micro-tile (OpenBLAS's Haswell kernels on an AMD EPYC: a row's logits repeat with period
+# 12 in its position, not 1). So each page's first row is placed at a multiple of the kernel's
+# period, found once per process and network shape by probing (``row_period``); candidates in
+# increasing order, the last one meaning "each page starts its own chunk".
+ROW_PERIODS: tuple[int, ...] = (1, 2, 4, 6, 8, 12, 16, 24, 48, LOGIT_ROWS)
+# Random rows the probe pushes through one network, and the shifts it checks each period with.
+PROBE_ROWS = 2 * LOGIT_ROWS
+PROBE_SHIFTS_IN_PERIODS: tuple[int, ...] = (1, 3)
 
 
 class ModelError(Exception):
@@ -53,6 +63,47 @@ def _flushed(a: np.ndarray) -> np.ndarray:
     out = np.array(a, dtype=np.float32)
     out[np.abs(out) < np.finfo(np.float32).tiny] = 0.0
     return out
+
+
+def _network(chunk: np.ndarray, weights: list[np.ndarray], biases: list[np.ndarray]) -> np.ndarray:
+    """One network's forward pass over one chunk (ReLU hidden layers, linear output)."""
+    h = chunk
+    last = len(weights) - 1
+    for i, (w, b) in enumerate(zip(weights, biases)):
+        h = h @ w
+        h += b  # in place: the same float32 sums as ``h @ w + b``, one temporary fewer
+        if i < last:
+            np.maximum(h, 0.0, out=h)
+    return h
+
+
+@functools.lru_cache(maxsize=16)
+def row_period(shapes: tuple[tuple[int, ...], ...]) -> int:
+    """The smallest row alignment at which a network of these layer shapes gives every row the
+    same float32 result wherever it sits in a ``LOGIT_ROWS`` chunk, on this CPU and BLAS.
+
+    Probed with random weights (kernels are chosen by shape, not by values): rows shifted by
+    whole periods must come out bit for bit the same. Once per process and shape."""
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(size=s).astype(np.float32) for s in shapes]
+    biases = [rng.normal(size=s[1]).astype(np.float32) for s in shapes]
+    rows = rng.normal(size=(PROBE_ROWS, shapes[0][0])).astype(np.float32)
+
+    def run(buf: np.ndarray) -> np.ndarray:
+        return np.concatenate([_network(buf[a: a + LOGIT_ROWS], weights, biases)
+                               for a in range(0, len(buf), LOGIT_ROWS)])
+
+    base = run(rows)
+    for period in ROW_PERIODS[:-1]:
+        same = True
+        for k in PROBE_SHIFTS_IN_PERIODS:
+            shift = k * period
+            moved = np.zeros((PROBE_ROWS + LOGIT_ROWS, rows.shape[1]), dtype=np.float32)
+            moved[shift: shift + PROBE_ROWS] = rows
+            same = same and np.array_equal(run(moved)[shift: shift + PROBE_ROWS], base)
+        if same:
+            return period
+    return ROW_PERIODS[-1]
 
 
 @dataclass
@@ -80,15 +131,35 @@ class BlockModel:
         """The model string reported in every result."""
         return f"{FORMAT} {self.meta.get('version', '1.0')} (sha256 {self.sha256[:16]})"
 
-    def logits(self, X: np.ndarray) -> np.ndarray:
-        """Uncalibrated class scores [n, 4]; a row's scores depend on that row alone (the
-        products run in chunks of ``LOGIT_ROWS`` rows, see there), not on the batch around it."""
+    def logits(self, X: np.ndarray, starts: np.ndarray | None = None) -> np.ndarray:
+        """Uncalibrated class scores [n, 4].
+
+        ``starts``: the first row of each page (ascending, from 0), when X holds several pages.
+        A page's scores then depend on that page alone, not on the pages around it: the products
+        run in chunks of ``LOGIT_ROWS`` rows and each page starts at a multiple of this CPU's
+        ``row_period`` (1 on most machines: any row position is then as good as another)."""
         n = X.shape[0]
-        padded = n + (-n) % LOGIT_ROWS
+        period = row_period(self._shapes()) if n else 1
+        if period == 1 or starts is None or len(starts) <= 1:
+            return self._forward(X, None)
+        lengths = np.diff(np.append(np.asarray(starts, dtype=np.int64), n))
+        slots = -(-lengths // period) * period  # each page rounded up to whole periods
+        first = np.concatenate(([0], np.cumsum(slots)[:-1]))
+        dest = np.arange(n) + np.repeat(first - np.asarray(starts, dtype=np.int64), lengths)
+        return self._forward(X, dest, int(slots.sum()))
+
+    def _shapes(self) -> tuple[tuple[int, int], ...]:
+        return tuple(w.shape for w in self.weights)
+
+    def _forward(self, X: np.ndarray, dest: np.ndarray | None, rows: int = 0) -> np.ndarray:
+        """The forward pass over X's rows placed at buffer rows ``dest`` (in order when None)."""
+        n = X.shape[0]
+        rows = n if dest is None else rows
+        padded = rows + (-rows) % LOGIT_ROWS
         # Standardised in place in one float32 buffer (same float32 results as the expression
         # form when mean/scale are float32); the pad rows stay zero.
         buf = np.zeros((padded, X.shape[1]), dtype=np.float32)
-        z = buf[:n]
+        z = buf[:n] if dest is None else np.empty((n, X.shape[1]), dtype=np.float32)
         np.subtract(X, self.mean, out=z, dtype=np.float32)
         np.divide(z, self.scale, out=z)
         np.clip(z, -CLIP_SIGMA, CLIP_SIGMA, out=z)
@@ -97,30 +168,27 @@ class BlockModel:
         nan = np.isnan(z)
         if nan.any():
             z[nan] = 0.0
+        if dest is not None:
+            buf[dest] = z
         out = np.empty((padded, self.biases[-1].shape[0]), dtype=np.float32)
         for start in range(0, padded, LOGIT_ROWS):
             chunk = buf[start: start + LOGIT_ROWS]
             acc = None
             for weights, biases in [(self.weights, self.biases), *self.members]:
-                h = chunk
-                last = len(weights) - 1
-                for i, (w, b) in enumerate(zip(weights, biases)):
-                    h = h @ w
-                    h += b  # in place: the same float32 sums as ``h @ w + b``, one temporary fewer
-                    if i < last:
-                        np.maximum(h, 0.0, out=h)
+                h = _network(chunk, weights, biases)
                 if acc is None:
                     acc = h
                 else:
                     acc += h
             out[start: start + LOGIT_ROWS] = acc
-        return out[:n] / (1 + len(self.members))
+        out = out[:n] if dest is None else out[dest]
+        return out / (1 + len(self.members))
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities [n, 4] (temperature-scaled softmax)."""
+    def predict_proba(self, X: np.ndarray, starts: np.ndarray | None = None) -> np.ndarray:
+        """Calibrated probabilities [n, 4] (temperature-scaled softmax); ``starts`` as in ``logits``."""
         if X.shape[0] == 0:
             return np.zeros((0, len(LABELS)), dtype=np.float64)
-        z = self.logits(X).astype(np.float64) / self.temperature
+        z = self.logits(X, starts).astype(np.float64) / self.temperature
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)

@@ -73,9 +73,9 @@ def test_api_runs_blas_single_threaded(monkeypatch):
     seen: list[list[int]] = []
     real = BlockModel.logits
 
-    def spy(self, X):
+    def spy(self, X, starts=None):
         seen.append(blas_threads())
-        return real(self, X)
+        return real(self, X, starts)
 
     monkeypatch.setattr(BlockModel, "logits", spy)
     clf = Classifier.load()

@@ -292,22 +292,55 @@ def test_subnormal_weights_are_flushed_on_load_with_the_same_proba(
     assert loaded.sha256 == hashlib.sha256((tmp_path / "m.npz").read_bytes()).hexdigest()
 
 
-def test_shipped_model_rows_do_not_depend_on_the_batch() -> None:
-    """A block's logits are the same bit for bit alone, in a small batch, or at any position of a
-    large one: BLAS picks kernels by shape, so without fixed-shape products (LOGIT_ROWS) single
-    rows and tail rows rounded differently (4th-decimal differences on 0.6% of bench pages)."""
+def _pages_alone_and_batched(model, X: np.ndarray, cuts: list[int]) -> None:
+    starts = np.array(cuts[:-1])
+    batched = model.logits(X, starts)
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        np.testing.assert_array_equal(model.logits(X[a:b]), batched[a:b])
+
+
+@pytest.mark.parametrize("times", [None, 4, 5])
+def test_shipped_model_pages_do_not_depend_on_the_batch(times: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page's logits are the same bit for bit alone or at any position of a batch of pages.
+    BLAS picks kernels by shape, so without fixed-shape products (LOGIT_ROWS) single rows and
+    tail rows rounded differently (4th-decimal differences on 0.6% of bench pages); and some
+    kernels round a row by its position in the tile (period 12 on an AMD EPYC VM), so pages
+    start at a multiple of ``row_period``. With the period forced to ``times`` the probed one
+    (still a multiple of it), the placement itself is checked on any CPU, also where the
+    probed period is 1 (a wrong row mapping shows up as wrong rows)."""
+    from classifier import model as model_module
     from classifier.api import Classifier
 
     model = Classifier.load().model
+    if times is not None:
+        forced = times * model_module.row_period(model._shapes())
+        monkeypatch.setattr(model_module, "row_period", lambda shapes: forced)
     rng = np.random.default_rng(5)
     n_features = len(model.feature_names)
     X = (rng.normal(size=(700, n_features)) * model.scale + model.mean).astype(np.float32)
-    whole = model.logits(X)
-    for a, b in [(0, 1), (5, 6), (699, 700), (10, 47), (100, 357), (250, 700)]:
-        np.testing.assert_array_equal(model.logits(X[a:b]), whole[a:b])
+    _pages_alone_and_batched(model, X, [0, 1, 6, 10, 47, 47, 100, 357, 699, 700])
+    _pages_alone_and_batched(model, X, [0, 250, 700])
     for shift in (1, 7, 129):
         shifted = np.concatenate([X[:shift] * 0.5, X])
-        np.testing.assert_array_equal(model.logits(shifted)[shift:], whole)
+        np.testing.assert_array_equal(model.logits(shifted, np.array([0, shift]))[shift:], model.logits(X))
+
+
+def test_probed_row_period_holds_for_the_shipped_networks() -> None:
+    """The probed period holds for the shipped networks: rows shifted by whole periods (inside a
+    chunk and across chunk boundaries) give the same logits as at position 0."""
+    from classifier.api import Classifier
+    from classifier.model import LOGIT_ROWS, ROW_PERIODS, row_period
+
+    model = Classifier.load().model
+    period = row_period(model._shapes())
+    assert period in ROW_PERIODS and LOGIT_ROWS % period == 0
+    rng = np.random.default_rng(8)
+    X = (rng.normal(size=(300, len(model.feature_names))) * model.scale + model.mean).astype(np.float32)
+    base = model.logits(X)
+    for k in (1, 2, 7, 19):
+        shift = k * period
+        padded = np.concatenate([np.zeros((shift, X.shape[1]), np.float32) + model.mean, X])
+        np.testing.assert_array_equal(model.logits(padded)[shift:], base)
 
 
 def test_page_output_same_alone_and_in_a_batch() -> None:
