@@ -193,7 +193,11 @@ def deadline(seconds: float | None):
         yield
         return
 
+    rang = False
+
     def ring(signum, frame):  # noqa: ARG001 - signal handler signature
+        nonlocal rang
+        rang = True
         raise PageTimeout
 
     previous = signal.signal(signal.SIGALRM, ring)
@@ -203,6 +207,11 @@ def deadline(seconds: float | None):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if rang:
+        # The alarm rang but its exception never reached us: Python drops exceptions raised in
+        # a garbage-collector callback or a __del__ (seen in CI: the alarm landed in one of
+        # hypothesis's gc callbacks and the page came back analysed). The budget was overrun.
+        raise PageTimeout
 
 
 def run_batch(classify: Callable[[Sequence[PageInput]], list[DocumentResult]], pages: Sequence[PageInput],

@@ -105,6 +105,19 @@ def test_page_over_budget_gets_a_timeout_result(clf: Classifier, monkeypatch: py
     assert all("timeout" not in d.reasons for d in clf.classify_many(pages))
 
 
+@pytest.mark.skipif(not limits._can_alarm(), reason="SIGALRM budget: POSIX main thread only")
+def test_deadline_counts_an_alarm_whose_exception_was_swallowed() -> None:
+    """An alarm that rings inside code that drops exceptions (a gc callback, a __del__, here a
+    bare except) still ends the block with PageTimeout, instead of the page coming back analysed."""
+    with pytest.raises(limits.PageTimeout), limits.deadline(0.01):
+        try:
+            time.sleep(0.2)
+        except limits.PageTimeout:
+            pass
+    with limits.deadline(0.5):  # no alarm: nothing raised
+        pass
+
+
 def test_deadline_interrupts_a_regex_and_restores_the_handler() -> None:
     import re
     import signal
