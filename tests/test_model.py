@@ -325,6 +325,25 @@ def test_shipped_model_pages_do_not_depend_on_the_batch(times: int | None, monke
         np.testing.assert_array_equal(model.logits(shifted, np.array([0, shift]))[shift:], model.logits(X))
 
 
+@pytest.mark.parametrize("period", [2, 12, 240])
+def test_slots_fix_each_row_by_its_page_and_waste_little(period: int) -> None:
+    """Every row gets its own slot, at residue (k + L + L // period) mod period (k: its index in its
+    page of L rows), whatever the other pages; and on 64 pages of 0-79 rows the buffer is only a
+    few rows larger than the input, far fewer than padding each page to whole periods."""
+    from classifier.model import _slots
+
+    rng = np.random.default_rng(period)
+    lengths = rng.integers(0, 80, size=64)
+    dest, rows = _slots(lengths, period)
+    n = int(lengths.sum())
+    assert len(np.unique(dest)) == n and dest.max() < rows
+    k = np.concatenate([np.arange(L) for L in lengths])
+    assert np.array_equal(dest % period, (k + np.repeat(lengths + lengths // period, lengths)) % period)
+    if period <= 12:  # against padding each page to whole periods
+        padded = int((-(-lengths // period) * period).sum())
+        assert rows - n <= 0.75 * (padded - n)
+
+
 def test_probed_row_period_holds_for_the_shipped_networks() -> None:
     """The probed period holds for the shipped networks: rows shifted by whole periods (inside a
     chunk and across chunk boundaries) give the same logits as at position 0."""
@@ -336,11 +355,11 @@ def test_probed_row_period_holds_for_the_shipped_networks() -> None:
     assert period in ROW_PERIODS and LOGIT_ROWS % period == 0
     rng = np.random.default_rng(8)
     X = (rng.normal(size=(300, len(model.feature_names))) * model.scale + model.mean).astype(np.float32)
-    base = model.logits(X)
+    base = model._forward(X, None)  # rows in order: the kernel's own behaviour
     for k in (1, 2, 7, 19):
         shift = k * period
         padded = np.concatenate([np.zeros((shift, X.shape[1]), np.float32) + model.mean, X])
-        np.testing.assert_array_equal(model.logits(padded)[shift:], base)
+        np.testing.assert_array_equal(model._forward(padded, None)[shift:], base)
 
 
 def test_page_output_same_alone_and_in_a_batch() -> None:

@@ -18,7 +18,7 @@ from test_decode import SEQUENCES
 
 from classifier import decode
 from classifier.decode import _STATE_LABEL, MIN_PROBA, PRIOR_WEIGHT, STATES, TRANSITION_WEIGHT
-from classifier.model import CLIP_SIGMA, LABELS, LOGIT_ROWS, BlockModel
+from classifier.model import CLIP_SIGMA, LABELS, LOGIT_ROWS, BlockModel, _slots, row_period
 
 # --- the references: the code before the rewrite ---------------------------------------------
 
@@ -72,19 +72,23 @@ def reference_viterbi_batch(probas, prior, log_start, log_trans, end_states=None
 
 
 def reference_logits(model: BlockModel, X: np.ndarray) -> np.ndarray:
-    """The expression form, on the same fixed-size chunks as ``BlockModel.logits`` (BLAS rounds
-    by shape, so one product over all rows is not the same float32 sums on every CPU)."""
+    """The expression form, with the rows placed as ``BlockModel.logits`` places them (X as one
+    page) and on the same fixed-size chunks: BLAS rounds by shape, and on some CPUs by a row's
+    position, so one product over all rows is not the same float32 sums everywhere."""
     z = np.subtract(X, model.mean, dtype=np.float32)
     np.divide(z, model.scale, out=z)
     np.clip(z, -CLIP_SIGMA, CLIP_SIGMA, out=z)
     np.nan_to_num(z, copy=False)
     n = len(z)
-    z = np.concatenate([z, np.zeros(((-n) % LOGIT_ROWS, z.shape[1]), np.float32)])
+    period = row_period(tuple(w.shape for w in model.weights))
+    dest, rows = (np.arange(n), n) if period == 1 else _slots(np.array([n]), period)
+    placed = np.zeros((rows + (-rows) % LOGIT_ROWS, z.shape[1]), np.float32)
+    placed[dest] = z
     chunks = []
-    for a in range(0, len(z), LOGIT_ROWS):
+    for a in range(0, len(placed), LOGIT_ROWS):
         out = None
         for weights, biases in [(model.weights, model.biases), *model.members]:
-            h = z[a: a + LOGIT_ROWS]
+            h = placed[a: a + LOGIT_ROWS]
             last = len(weights) - 1
             for i, (w, b) in enumerate(zip(weights, biases)):
                 h = h @ w + b
@@ -92,7 +96,7 @@ def reference_logits(model: BlockModel, X: np.ndarray) -> np.ndarray:
                     np.maximum(h, 0.0, out=h)
             out = h if out is None else out + h
         chunks.append(out)
-    return np.concatenate(chunks)[:n] / (1 + len(model.members))
+    return np.concatenate(chunks)[dest] / (1 + len(model.members))
 
 
 # --- Viterbi -----------------------------------------------------------------------------------
