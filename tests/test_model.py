@@ -304,8 +304,9 @@ def test_shipped_model_pages_do_not_depend_on_the_batch(times: int | None, monke
     """A page's logits are the same bit for bit alone or at any position of a batch of pages.
     BLAS picks kernels by shape, so without fixed-shape products (LOGIT_ROWS) single rows and
     tail rows rounded differently (4th-decimal differences on 0.6% of bench pages); and some
-    kernels round a row by its position in the tile (period 12 on an AMD EPYC VM), so pages
-    start at a multiple of ``row_period``. With the period forced to ``times`` the probed one
+    kernels round a row by its position in the tile (period 12 on an AMD EPYC VM), so each row
+    sits at a residue modulo ``row_period`` fixed by its page alone (``_slots``). With the period
+    forced to ``times`` the probed one
     (still a multiple of it), the placement itself is checked on any CPU, also where the
     probed period is 1 (a wrong row mapping shows up as wrong rows)."""
     from classifier import model as model_module
