@@ -5,8 +5,11 @@ Dragnet training page (comment marker line removed), each page reduced to its no
 Throughput is MB (10^6 bytes) of that UTF-8 input text per second of wall time, and pages per
 second; see ``benchmarks/README.md`` for what each row measures.
 
-    python benchmarks/bench_text.py [--corpora DIR] [--limit N] [--repeat R] [--model PATH]
-                                    [--json OUT] [--profile]
+    python benchmarks/bench_text.py [--corpora DIR] [--limit N] [--repeat R] [--model PATH|NAME]
+                                    [--also-model PATH|NAME ...] [--json OUT] [--profile]
+
+``--also-model fast`` adds in-process and CLI rows for another model (e.g. the shipped ``fast``)
+in the same run, so the two models' figures share the machine's state.
 """
 
 from __future__ import annotations
@@ -247,10 +250,11 @@ def run_floor(texts: Sequence[str]) -> float:
 
 # --- set-up, report -----------------------------------------------------------------------------
 def resolve_model(arg: str | None) -> Path:
-    """--model, else $NEWSWINNOW_MODEL, else the shipped model (``data/model-text.json``)."""
-    from classifier.api import default_model_path
+    """--model (a path or a shipped model's name), else $NEWSWINNOW_MODEL, else the shipped
+    model (``data/model-text.json``)."""
+    from classifier.api import default_model_path, shipped_model_path
 
-    path = Path(arg) if arg else default_model_path()
+    path = (shipped_model_path(arg) or Path(arg)) if arg else default_model_path()
     if not path.exists():
         sys.exit(f"bench_text: no model at {path}; pass --model PATH or set ${ENV_MODEL}")
     return path.resolve()
@@ -323,7 +327,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                     help="best of R runs for in-process, jusText and the floor (default: %(default)s)")
     ap.add_argument("--cli-repeat", type=int, default=DEFAULT_CLI_REPEAT,
                     help="best of R runs for each CLI row (default: %(default)s)")
-    ap.add_argument("--model", help=f"model header (.json); default: ${ENV_MODEL} or data/model-text.json")
+    ap.add_argument("--model", help=f"model header (.json) or shipped model name; default: ${ENV_MODEL} or "
+                    "data/model-text.json")
+    ap.add_argument("--also-model", action="append", default=[], metavar="PATH|NAME",
+                    help="also measure this model (in-process and CLI rows), e.g. fast; repeatable")
     ap.add_argument("--json", type=Path, dest="json_out", help="also write the figures to this JSON file")
     ap.add_argument("--datatrove-repeat", type=int, default=DEFAULT_DATATROVE_REPEAT,
                     help="best of R runs of the DataTrove filter chain (0 skips it)")
@@ -345,9 +352,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from classifier import Classifier, ModelError
 
     model_path = resolve_model(args.model)
+    also = [(name, resolve_model(name)) for name in args.also_model]
     compile_package()
     try:
         clf = Classifier.load(model_path)
+        also_clfs = [Classifier.load(path) for _, path in also]
     except ModelError as e:
         sys.exit(f"bench_text: the model does not load: {e}")
 
@@ -371,6 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  {system}: {seconds:.2f} s (best of {repeat})", file=sys.stderr)
 
     measure("newswinnow in-process", lambda: run_inprocess(clf, records), args.repeat)
+    for (name, _), other in zip(also, also_clfs):
+        measure(f"newswinnow in-process ({name})", lambda c=other: run_inprocess(c, records), args.repeat)
     with tempfile.TemporaryDirectory(prefix="bench_text_") as tmp:
         jsonl = Path(tmp) / "pages.jsonl"
         with jsonl.open("w", encoding="utf-8") as fh:
@@ -383,6 +394,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for jobs in CLI_JOBS:
             measure(f"newswinnow CLI --jobs {jobs}", lambda j=jobs: run_cli(jsonl, j, model_path),
                     args.cli_repeat)
+            for name, path in also:
+                measure(f"newswinnow CLI --jobs {jobs} ({name})", lambda j=jobs, p=path: run_cli(jsonl, j, p),
+                        args.cli_repeat)
     jt = load_justext()
     if jt is not None:
         htmls = [to_html(t) for t in texts]
@@ -409,6 +423,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "python": platform.python_version()},
             "versions": {d: version(d) for d in ("newswinnow", "jusText", "numpy", "lxml", "datatrove", "spacy")},
             "model": {"path": str(model_path), "name": clf.model.name},
+            "also_models": [{"arg": name, "path": str(path), "name": c.model.name}
+                            for (name, path), c in zip(also, also_clfs)],
             "input": {"corpora": str(args.corpora), "pages": n_pages, "pages_by_corpus": counts,
                       "mb": mb, "limit": args.limit},
             "cpu_busy_before": busy_before,

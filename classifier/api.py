@@ -30,6 +30,12 @@ from .source import registered_domain
 
 MODEL_STEM = "model-text"
 ENV_MODEL = "NEWSWINNOW_MODEL"
+# Text models shipped in data/, by the name ``--model``, ``$NEWSWINNOW_MODEL`` and
+# ``Classifier.load`` accept in place of a path (a file of that name wins). ``fast``: the first
+# three of the default model's eight networks, with temperature and page gate fitted for three
+# (the model shipped until 2026-12-04): 0.865 against 0.870 macro-F1 held out by site, at 0.6-0.9x
+# the CPU (README, Speed; data/MODEL_CARD-fast.md).
+SHIPPED_TEXT_MODELS: dict[str, str] = {"default": MODEL_STEM, "fast": "model-text-fast"}
 # The HTML model (schema html-2) sits beside the text model; without it HTML pages go through
 # the text model (same blocks, text columns only).
 HTML_MODEL_STEM = "model-html"
@@ -83,10 +89,25 @@ def dumps_bytes(obj: object) -> bytes:
 
 
 def default_model_path(stem: str = MODEL_STEM, env_var: str = ENV_MODEL) -> Path:
-    """Where the shipped model lives: $NEWSWINNOW_MODEL, the repo's data/, or the installed share/."""
+    """Where the shipped model lives: $NEWSWINNOW_MODEL (a path or a shipped name), the repo's
+    data/, or the installed share/."""
     env = os.environ.get(env_var)
     if env:
-        return Path(env)
+        return shipped_model_path(env) or Path(env)
+    return _data_path(stem)
+
+
+def shipped_model_path(name: str | Path) -> Path | None:
+    """The header of the shipped text model called ``name`` (``SHIPPED_TEXT_MODELS``); None when
+    ``name`` is an existing file (the file wins) or not a shipped name."""
+    stem = SHIPPED_TEXT_MODELS.get(str(name))
+    if stem is None or Path(name).is_file():
+        return None
+    return _data_path(stem)
+
+
+def _data_path(stem: str) -> Path:
+    """``stem``.json in the repo's data/ or the installed share/ (the first that exists)."""
     candidates = [
         Path(__file__).resolve().parent.parent / "data" / f"{stem}.json",
         Path(sys.prefix) / "share" / "newswinnow" / "data" / f"{stem}.json",
@@ -151,7 +172,8 @@ class Classifier:
     @classmethod
     def load(cls, path: str | Path | None = None, html_path: str | Path | None = None,
              page_limits: limits.Limits | None = None) -> Classifier:
-        """Load the shipped models (or the model at ``path``); never executes code from the files.
+        """Load the shipped models (or the model at ``path``, or the shipped text model of that
+        name, ``SHIPPED_TEXT_MODELS``); never executes code from the files.
 
         The HTML model comes from ``html_path``, else ``$NEWSWINNOW_HTML_MODEL``, else (only
         when no text model ``path`` is given, so that ``Classifier.load(my_model)`` means that
@@ -159,8 +181,10 @@ class Classifier:
         default only means HTML pages use the text model; an explicit path that fails raises.
         ``path`` may also name an HTML model: it is then the HTML model, with the default text model.
         """
-        explicit_text = path is not None
-        p = Path(path) if path is not None else default_model_path()
+        shipped = shipped_model_path(path) if path is not None else None
+        # A shipped name is not the caller's own model: HTML pages keep the shipped HTML model.
+        explicit_text = path is not None and shipped is None
+        p = shipped or (Path(path) if path is not None else default_model_path())
         try:  # the soft MT signal's model: fail here, clearly, not page by page
             mt_soft.load_soft_model()
         except mt_soft.SoftModelError as e:

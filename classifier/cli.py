@@ -14,6 +14,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import nullcontext
+from pathlib import Path
 from typing import IO
 
 import click
@@ -22,7 +23,7 @@ from threadpoolctl import threadpool_limits
 from features.html import decode_html
 from features.segment import decode_bytes
 
-from .api import Classifier, DocumentResult, orjson
+from .api import SHIPPED_TEXT_MODELS, Classifier, DocumentResult, orjson
 from .api import dumps_bytes as _dumps
 from .io import FORMATS, InputError, RangeTask, WorkItem, input_size, iter_items, iter_tasks, range_items
 from .limits import (
@@ -46,6 +47,24 @@ class Fields:
 
     def __init__(self, text: str = "text", html: str = "html", id: str = "id", url: str = "url"):
         self.text, self.html, self.id, self.url = text, html, id, url
+
+
+class ModelParam(click.ParamType):
+    """``--model``: a model header file, or the name of a shipped text model (``fast``)."""
+
+    name = "PATH|NAME"
+
+    def convert(self, value, param, ctx):
+        if Path(value).is_file() or str(value) in SHIPPED_TEXT_MODELS:
+            return str(value)
+        what = "a directory" if Path(value).is_dir() else "no such file"
+        self.fail(f"{value!r}: {what}, and not a shipped model name ({', '.join(SHIPPED_TEXT_MODELS)})",
+                  param, ctx)
+
+
+MODEL_PARAM = ModelParam()
+MODEL_HELP = ("Model header (.json), or a shipped model by name: default (eight networks) or fast "
+              "(three: ~0.6-0.9x the CPU, macro-F1 0.005 lower on unseen sites).")
 
 
 def _loads(payload: bytes) -> object:
@@ -288,8 +307,7 @@ def _common(f):
     """Options shared by classify and filter."""
     f = click.option("--rejects", type=click.Path(dir_okay=False, writable=True),
                      help="Write unreadable records here, verbatim; the run goes on.")(f)
-    f = click.option("--model", type=click.Path(exists=True, dir_okay=False),
-                     help="Model header (.json); default: the shipped model.")(f)
+    f = click.option("--model", type=MODEL_PARAM, help=MODEL_HELP)(f)
     f = click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
                      help="Worker processes; output order = input order.")(f)
     for opt, default in (("--url-field", "url"), ("--id-field", "id"), ("--html-field", "html"),
@@ -365,7 +383,7 @@ def _underline(text: str, evidence: list[dict]) -> str:
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
-@click.option("--model", type=click.Path(exists=True, dir_okay=False))
+@click.option("--model", type=MODEL_PARAM, help=MODEL_HELP)
 @click.option("--color/--no-color", default=None, help="Force colour on or off (default: if a terminal).")
 def show(path, fmt, model, color):
     """A person's view of a page: each block tagged and coloured by its label."""

@@ -18,6 +18,7 @@ import click
 import numpy as np
 
 from classifier.api import Classifier
+from classifier.cli import MODEL_HELP, MODEL_PARAM
 from classifier.model import MAX_MEMBERS
 from features.text_schema import TRAIN_SCHEMA, TRAINABLE_SCHEMAS
 
@@ -104,7 +105,7 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
 @click.argument("corpus")
 @click.option("--corpora", "corpora_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CORPORA,
               show_default=True)
-@click.option("--model", type=click.Path(exists=True, dir_okay=False), help="Default: the shipped model.")
+@click.option("--model", type=MODEL_PARAM, help=MODEL_HELP)
 @click.option("--variant", type=click.Choice(corpora.DRAGNET_VARIANTS), default="trimmed", show_default=True)
 @click.option("--max-pages", type=int, default=None)
 @click.option("--max-epochs", type=int, default=40, show_default=True, help="spam-lovo only.")

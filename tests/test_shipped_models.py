@@ -1,0 +1,101 @@
+"""The shipped text models by name: ``--model fast`` / ``Classifier.load("fast")``.
+
+``fast`` must be what its card says: the first three of the default model's networks (same
+arrays, so the accuracy figures of the three-network model hold), with its own temperature and
+page gate, and otherwise the same pipeline (the shipped HTML model still takes HTML pages).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from classifier import Classifier
+from classifier.api import SHIPPED_TEXT_MODELS, shipped_model_path
+from classifier.cli import main
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+pytestmark = pytest.mark.skipif(not all((DATA / f"{stem}.json").exists() for stem in SHIPPED_TEXT_MODELS.values()),
+                                reason="shipped models absent")
+
+PAGE = ("Officials said on Tuesday that the bridge would reopen in May.\n"
+        "The work cost 4 million euros, the council told reporters.\n"
+        "I think they wasted our money, honestly.\n"
+        "You are so right, mate!!\n")
+
+
+def _networks(model) -> list:
+    return [(model.weights, model.biases), *model.members]
+
+
+def test_fast_is_the_first_three_networks_of_the_default() -> None:
+    default, fast = Classifier.load("default"), Classifier.load("fast")
+    assert default.path == (DATA / "model-text.json").resolve()
+    assert fast.path == (DATA / "model-text-fast.json").resolve()
+    d, f = _networks(default.model), _networks(fast.model)
+    assert len(f) == 3 and len(d) == 8
+    for (dw, db), (fw, fb) in zip(d[:3], f):
+        assert all(np.array_equal(a, b) for a, b in zip(dw, fw))
+        assert all(np.array_equal(a, b) for a, b in zip(db, fb))
+    for name in ("mean", "scale", "transitions", "prior"):
+        assert np.array_equal(getattr(default.model, name), getattr(fast.model, name))
+    # Its own calibration and gate, fitted for three networks (the gate is tied to its arrays).
+    assert fast.model.temperature != default.model.temperature
+    assert fast.model.page_gate is not None and default.model.page_gate is not None
+    assert fast.model.sha256 != default.model.sha256
+
+
+def test_a_shipped_name_keeps_the_shipped_html_model() -> None:
+    default, fast = Classifier.load(), Classifier.load("fast")
+    assert default.html_model is not None
+    assert fast.html_path == default.html_path
+    assert fast.html_model.sha256 == default.html_model.sha256
+    # An explicit file, by contrast, is the caller's model for every page.
+    assert Classifier.load(DATA / "model-text-fast.json").html_model is None
+
+
+def test_fast_labels_like_the_default_on_a_plain_page() -> None:
+    d = Classifier.load().classify_text(PAGE)
+    f = Classifier.load("fast").classify_text(PAGE)
+    assert f.model != d.model and "sha256 5464fdee" in f.model
+    assert [b["proba"] for b in f.blocks] != [b["proba"] for b in d.blocks]  # another ensemble
+    assert [b["label"] for b in f.blocks][:2] == ["editorial", "editorial"]
+
+
+def test_env_var_takes_a_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSWINNOW_MODEL", "fast")
+    clf = Classifier.load()
+    assert clf.path == (DATA / "model-text-fast.json").resolve()
+    assert clf.html_model is not None
+
+
+def test_a_file_of_that_name_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert shipped_model_path("fast") == DATA / "model-text-fast.json"
+    (tmp_path / "fast").write_text("{}")
+    assert shipped_model_path("fast") is None
+    assert shipped_model_path("no-such-model") is None
+
+
+def test_cli_model_by_name(tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text(PAGE, encoding="utf-8")
+    out = {}
+    for name in ("default", "fast"):
+        r = CliRunner().invoke(main, ["classify", "--no-text", "--model", name, str(page)])
+        assert r.exit_code == 0, r.output
+        out[name] = json.loads(r.stdout.splitlines()[0])["model"]
+    assert out["fast"] == Classifier.load("fast").model.name != out["default"]
+
+
+@pytest.mark.parametrize("value", ["fastest", "data"])
+def test_cli_unknown_model_name_is_a_usage_error(tmp_path: Path, value: str) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text(PAGE, encoding="utf-8")
+    r = CliRunner().invoke(main, ["classify", "--model", value, str(page)])
+    assert r.exit_code == 2
+    assert "not a shipped model name (default, fast)" in r.output
