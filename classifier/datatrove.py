@@ -52,7 +52,7 @@ class NewswinnowFilter(BaseFilter):
     """Annotate Documents with newswinnow's page result; drop or strip them on request.
 
     Args:
-        model: model header (.json); default: the shipped model.
+        model: model header (.json) or a shipped model's name ("fast"); default: the shipped model.
         min_quality: drop pages whose ``quality`` is below this.
         max_mt: drop pages whose ``mt_score`` is above this.
         keep: labels whose blocks are kept: the document's text is replaced by those blocks,

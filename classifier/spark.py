@@ -10,8 +10,8 @@ serves) and pages go through it in batches, which is much faster than a row-at-a
     out = classify_spark(spark.read.json("pages.jsonl"), keep=["editorial"])
     out.where("newswinnow.quality >= 0.5").select("id", "newswinnow.kept_text").write.parquet("clean/")
 
-The executors need newswinnow installed (its shipped model comes with it); a ``model`` path
-given here must be readable on every executor.
+The executors need newswinnow installed (its shipped models come with it: ``model="fast"`` names
+the three-network one); a ``model`` path given here must be readable on every executor.
 """
 
 from __future__ import annotations
