@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from features import mt_soft
 from features.dom import DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES, html_features
@@ -24,7 +23,7 @@ from features.segment import Block, segment_text
 from features.text_schema import TEXT_SCHEMA_VERSION, TEXT_SCHEMAS, text_matrix
 
 from . import decode, html_decode, limits, page_gate, scores, thread_start
-from .model import LABELS, BlockModel, ModelError
+from .model import LABELS, BlockModel, ModelError, one_blas_thread
 from .parallel import BATCH_RECORDS, batched, parallel_map
 from .source import registered_domain
 
@@ -46,12 +45,6 @@ ROUND = 4
 # overhead) of at most about this many characters of block text per batch (bounds memory).
 BATCH_CHARS = 4_000_000
 _COMMENT = LABELS.index("comment")
-
-
-@functools.cache
-def _blas_controller() -> ThreadpoolController:
-    """One scan of the loaded BLAS libraries per process (a scan costs ~0.15 ms, a limit ~10 us)."""
-    return ThreadpoolController()
 
 
 @dataclass(slots=True)
@@ -355,7 +348,7 @@ class Classifier:
         thread: a multi-threaded float32 product can round the 4th decimal of a probability
         differently, so the API would disagree with the CLI (which runs single-threaded) on a
         few pages per thousand; our matrices are too small to gain from threads anyway."""
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        with one_blas_thread():
             return limits.run_batch(self._classify_batch, pages, self.limits, self.model.name)
 
     def _classify_batch(self, pages: Sequence[PageInput]) -> list[DocumentResult]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from features.lexical import LexicalScorer
 
@@ -47,10 +48,31 @@ ROW_PERIODS: tuple[int, ...] = (1, 2, 4, 6, 8, 12, 16, 24, 48, LOGIT_ROWS)
 # Random rows the probe pushes through one network, and the shifts it checks each period with.
 PROBE_ROWS = 2 * LOGIT_ROWS
 PROBE_SHIFTS_IN_PERIODS: tuple[int, ...] = (1, 3)
+# The rows after the last whole LOGIT_ROWS chunk go through chunks of the first of these sizes
+# (a multiple of the period) that ``tail_rows`` finds to give every row the
+# same float32 result as a LOGIT_ROWS chunk: on the bench pages (batches of ~1,100 rows) padding
+# the tail to 240 rows computed ~10% zero rows. None passing: the tail is one LOGIT_ROWS chunk.
+TAIL_ROWS: tuple[int, ...] = (48, 120)
+# Multiplier of the page-offset hash (2**64 / golden ratio, odd).
+_HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
 
 class ModelError(Exception):
     """A model file that is missing, truncated, tampered with or of the wrong schema."""
+
+
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    """One scan of the loaded BLAS libraries per process (a scan costs ~0.15 ms, a limit ~10 us)."""
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    """Context with BLAS on one thread. The probes and the forward pass run under it whoever
+    calls them: a multi-threaded product splits its rows between threads by the matrix's shape,
+    so a row's rounding would follow the shape (and the caller's thread count) again; on a
+    2-core EPYC VM, 48-row chunks matched 240-row ones on one thread and not on two."""
+    return _blas_controller().limit(limits=1, user_api="blas")
 
 
 def _flushed(a: np.ndarray) -> np.ndarray:
@@ -78,23 +100,41 @@ def _network(chunk: np.ndarray, weights: list[np.ndarray], biases: list[np.ndarr
     return h
 
 
-def _slots(lengths: np.ndarray, period: int) -> tuple[np.ndarray, int]:
+def _slots(lengths: np.ndarray, period: int, offsets: np.ndarray) -> tuple[np.ndarray, int]:
     """Buffer row of every input row, and the rows the buffer needs.
 
-    Row k of a page of L rows must sit at a position congruent to (k + L + L // period) mod
-    ``period``, a rule of the page alone; any free slot of that residue will do, so rows are
-    dealt out by residue rather than pages padded to whole periods. The offset spreads the
-    pages' last, partial periods over the residues. On the bench pages (17 rows a page, batches
-    of 64 pages) with period 12: 18% more rows than blocks, against 37% (and 22% more CPU) when
-    each page was padded to whole periods; 0.5% against 2.8% with period 2."""
+    Row k of a page of L rows must sit at a position congruent to (k + offset) mod ``period``,
+    where the page's offset is a rule of the page alone (``_page_offsets``); any free slot of
+    that residue will do, so rows are dealt out by residue rather than pages padded to whole
+    periods. The offsets spread the pages' last, partial periods over the residues: on the bench
+    pages (17 rows a page, median 6, batches of 64 pages) with period 12, 7% more rows than
+    blocks with offsets hashed from the pages' content, 18% with offsets from their lengths
+    alone (pages of equal length all start at the same residue) and 37% when each page was
+    padded to whole periods."""
     n = int(lengths.sum())
     k = np.arange(n) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    residue = (k + np.repeat(lengths + lengths // period, lengths)) % period
+    residue = (k + np.repeat(offsets, lengths)) % period
     counts = np.bincount(residue, minlength=period)
     order = np.argsort(residue, kind="stable")
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
     return residue + period * rank, period * int(counts.max())
+
+
+def _page_offsets(X: np.ndarray, lengths: np.ndarray, period: int) -> np.ndarray:
+    """Each page's residue offset for ``_slots``: a hash of the bits of its rows' first column.
+
+    The page's own content, so the same in any batch; integer sums of the bit patterns (exact
+    and order-free, unlike a float sum whose rounding can follow the memory alignment)."""
+    col = np.ascontiguousarray(X[:, 0])
+    bits = col.view(np.uint32 if col.itemsize == 4 else np.uint64).astype(np.uint64)
+    key = np.zeros(len(lengths), dtype=np.uint64)
+    nonempty = lengths > 0
+    if nonempty.any():
+        starts = (np.cumsum(lengths) - lengths)[nonempty]
+        key[nonempty] = np.add.reduceat(bits, starts)
+    key += lengths.astype(np.uint64)
+    return (((key * _HASH_MULTIPLIER) >> np.uint64(32)) % np.uint64(period)).astype(np.int64)
 
 
 @functools.lru_cache(maxsize=16)
@@ -103,7 +143,13 @@ def row_period(shapes: tuple[tuple[int, ...], ...]) -> int:
     same float32 result wherever it sits in a ``LOGIT_ROWS`` chunk, on this CPU and BLAS.
 
     Probed with random weights (kernels are chosen by shape, not by values): rows shifted by
-    whole periods must come out bit for bit the same. Once per process and shape."""
+    whole periods must come out bit for bit the same. Once per process and shape, on one BLAS
+    thread as the forward pass runs."""
+    with one_blas_thread():
+        return _probe_row_period(shapes)
+
+
+def _probe_row_period(shapes: tuple[tuple[int, ...], ...]) -> int:
     rng = np.random.default_rng(0)
     weights = [rng.normal(size=s).astype(np.float32) for s in shapes]
     biases = [rng.normal(size=s[1]).astype(np.float32) for s in shapes]
@@ -124,6 +170,41 @@ def row_period(shapes: tuple[tuple[int, ...], ...]) -> int:
         if same:
             return period
     return ROW_PERIODS[-1]
+
+
+@functools.lru_cache(maxsize=16)
+def tail_rows(shapes: tuple[tuple[int, ...], ...], period: int) -> int:
+    """The chunk size for the rows after the last whole ``LOGIT_ROWS`` chunk: the first of
+    ``TAIL_ROWS`` (a multiple of ``period``) whose chunks give random
+    rows the same float32 results, bit for bit, as ``LOGIT_ROWS`` chunks with each row at the same
+    residue modulo ``period``; else ``LOGIT_ROWS``. Probed like ``row_period``, once per shape."""
+    with one_blas_thread():
+        return _probe_tail_rows(shapes, period)
+
+
+def _probe_tail_rows(shapes: tuple[tuple[int, ...], ...], period: int) -> int:
+    rng = np.random.default_rng(1)
+    weights = [rng.normal(size=s).astype(np.float32) for s in shapes]
+    biases = [rng.normal(size=s[1]).astype(np.float32) for s in shapes]
+    rows = rng.normal(size=(PROBE_ROWS, shapes[0][0])).astype(np.float32)
+    base = np.concatenate([_network(rows[a: a + LOGIT_ROWS], weights, biases)
+                           for a in range(0, PROBE_ROWS, LOGIT_ROWS)])
+    for size in TAIL_ROWS:
+        if size % period:  # a tail chunk starts at a multiple of LOGIT_ROWS: residues are kept
+            continue
+        small = np.concatenate([_network(rows[a: a + size], weights, biases) for a in range(0, PROBE_ROWS, size)])
+        if np.array_equal(small, base):
+            return size
+    return LOGIT_ROWS
+
+
+def _chunks(rows: int, tail: int) -> tuple[list[tuple[int, int]], int]:
+    """(start, size) of the products over a buffer of ``rows`` rows, and its padded length:
+    whole ``LOGIT_ROWS`` chunks, then ``tail``-row chunks for the rest."""
+    whole = rows - rows % LOGIT_ROWS
+    padded = whole + -(-(rows - whole) // tail) * tail
+    return ([(a, LOGIT_ROWS) for a in range(0, whole, LOGIT_ROWS)]
+            + [(a, tail) for a in range(whole, padded, tail)]), padded
 
 
 @dataclass
@@ -164,7 +245,7 @@ class BlockModel:
         if period == 1:
             return self._forward(X, None)
         lengths = np.diff(np.append(np.asarray([0] if starts is None else starts, dtype=np.int64), n))
-        dest, rows = _slots(lengths, period)
+        dest, rows = _slots(lengths, period, _page_offsets(X, lengths, period))
         return self._forward(X, dest, rows)
 
     def _shapes(self) -> tuple[tuple[int, int], ...]:
@@ -174,7 +255,7 @@ class BlockModel:
         """The forward pass over X's rows placed at buffer rows ``dest`` (in order when None)."""
         n = X.shape[0]
         rows = n if dest is None else rows
-        padded = rows + (-rows) % LOGIT_ROWS
+        chunks, padded = _chunks(rows, tail_rows(self._shapes(), row_period(self._shapes())) if n else LOGIT_ROWS)
         # Standardised in place in one float32 buffer (same float32 results as the expression
         # form when mean/scale are float32); the pad rows stay zero.
         buf = np.zeros((padded, X.shape[1]), dtype=np.float32)
@@ -190,16 +271,17 @@ class BlockModel:
         if dest is not None:
             buf[dest] = z
         out = np.empty((padded, self.biases[-1].shape[0]), dtype=np.float32)
-        for start in range(0, padded, LOGIT_ROWS):
-            chunk = buf[start: start + LOGIT_ROWS]
-            acc = None
-            for weights, biases in [(self.weights, self.biases), *self.members]:
-                h = _network(chunk, weights, biases)
-                if acc is None:
-                    acc = h
-                else:
-                    acc += h
-            out[start: start + LOGIT_ROWS] = acc
+        with one_blas_thread():
+            for start, size in chunks:
+                chunk = buf[start: start + size]
+                acc = None
+                for weights, biases in [(self.weights, self.biases), *self.members]:
+                    h = _network(chunk, weights, biases)
+                    if acc is None:
+                        acc = h
+                    else:
+                        acc += h
+                out[start: start + size] = acc
         out = out[:n] if dest is None else out[dest]
         return out / (1 + len(self.members))
 

@@ -328,21 +328,69 @@ def test_shipped_model_pages_do_not_depend_on_the_batch(times: int | None, monke
 
 @pytest.mark.parametrize("period", [2, 12, 240])
 def test_slots_fix_each_row_by_its_page_and_waste_little(period: int) -> None:
-    """Every row gets its own slot, at residue (k + L + L // period) mod period (k: its index in its
-    page of L rows), whatever the other pages; and on 64 pages of 0-79 rows the buffer is only a
-    few rows larger than the input, far fewer than padding each page to whole periods."""
-    from classifier.model import _slots
+    """Every row gets its own slot, at residue (k + offset) mod period (k: its index in its page,
+    offset: its page's, from ``_page_offsets``), whatever the other pages; and on 64 pages of 0-79
+    rows the buffer is only a few rows larger than the input, far fewer than padding each page to
+    whole periods."""
+    from classifier.model import _page_offsets, _slots
 
     rng = np.random.default_rng(period)
     lengths = rng.integers(0, 80, size=64)
-    dest, rows = _slots(lengths, period)
+    X = rng.normal(size=(int(lengths.sum()), 3)).astype(np.float32)
+    offsets = _page_offsets(X, lengths, period)
+    assert offsets.shape == lengths.shape and int(offsets.max()) < period
+    dest, rows = _slots(lengths, period, offsets)
     n = int(lengths.sum())
     assert len(np.unique(dest)) == n and dest.max() < rows
     k = np.concatenate([np.arange(L) for L in lengths])
-    assert np.array_equal(dest % period, (k + np.repeat(lengths + lengths // period, lengths)) % period)
+    assert np.array_equal(dest % period, (k + np.repeat(offsets, lengths)) % period)
     if period <= 12:  # against padding each page to whole periods
         padded = int((-(-lengths // period) * period).sum())
         assert rows - n <= 0.75 * (padded - n)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_page_offsets_follow_the_page_alone(dtype) -> None:
+    """A page's offset is the same whatever pages (and empty pages) surround it, and pages of
+    equal length but other content get spread over the residues (offsets from the length alone
+    stacked the short pages of a batch on the same residues: 18% more rows on the bench pages)."""
+    from classifier.model import _page_offsets
+
+    rng = np.random.default_rng(3)
+    page = rng.normal(size=(6, 4)).astype(dtype)
+    alone = _page_offsets(page, np.array([6]), 12)
+    for before in (0, 1, 5, 13):
+        X = np.concatenate([rng.normal(size=(before, 4)).astype(dtype), page, rng.normal(size=(7, 4)).astype(dtype)])
+        lengths = np.array([before, 0, 6, 0, 7])
+        assert _page_offsets(X, lengths, 12)[2] == alone[0]
+    same_length = rng.normal(size=(6 * 200, 4)).astype(dtype)
+    offsets = _page_offsets(same_length, np.full(200, 6), 12)
+    assert np.bincount(offsets, minlength=12).max() < 40  # 200 / 12 ~ 17 each
+
+
+def test_tail_chunks_give_the_rows_of_whole_chunks() -> None:
+    """The rows after the last whole chunk go through ``tail_rows``-row chunks; every row's logits
+    are those it gets inside whole LOGIT_ROWS chunks (the probe's promise, on the shipped
+    networks and real shapes: 1, 47, 240 + 5 and 2 x 240 + 100 rows)."""
+    from classifier.api import Classifier
+    from classifier.model import LOGIT_ROWS, _chunks, row_period, tail_rows
+
+    model = Classifier.load().model
+    period = row_period(model._shapes())
+    tail = tail_rows(model._shapes(), period)
+    assert tail % period == 0 and tail <= LOGIT_ROWS
+    chunks, padded = _chunks(2 * LOGIT_ROWS + 100, tail)
+    assert chunks[:2] == [(0, LOGIT_ROWS), (LOGIT_ROWS, LOGIT_ROWS)]
+    assert all(size == tail for _, size in chunks[2:]) and padded - (2 * LOGIT_ROWS + 100) < tail
+    assert [a for a, _ in chunks] == sorted({a for a, _ in chunks}) and chunks[-1][0] + tail == padded
+    rng = np.random.default_rng(4)
+    X = (rng.normal(size=(3 * LOGIT_ROWS, len(model.feature_names))) * model.scale + model.mean).astype(np.float32)
+    whole = model._forward(X, None)  # three whole chunks, no tail
+    for n in (1, 47, LOGIT_ROWS + 5, 2 * LOGIT_ROWS + 100):
+        # rows n - k ... placed at the same positions modulo LOGIT_ROWS as in ``whole``
+        start = (n // LOGIT_ROWS) * LOGIT_ROWS
+        part = np.concatenate([X[:start], X[start: n]])
+        np.testing.assert_array_equal(model._forward(part, None), whole[:n])
 
 
 def test_probed_row_period_holds_for_the_shipped_networks() -> None:
@@ -378,3 +426,25 @@ def test_page_output_same_alone_and_in_a_batch() -> None:
     for pos in (0, 5, 12):
         batch = others[:pos] + [page] + others[pos:]
         assert list(clf.classify_many(batch))[pos].to_json() == alone
+
+
+def test_tail_probe_refuses_sizes_that_round_differently(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``tail_rows`` takes a tail size only if its chunks give every row what whole chunks give:
+    a network whose results moved with the chunk size (as a BLAS kernel's rounding can) is kept on
+    whole chunks, and of the sizes that pass, the first of TAIL_ROWS wins."""
+    from classifier import model as model_module
+    from classifier.model import LOGIT_ROWS, TAIL_ROWS, _probe_tail_rows
+
+    shapes = ((7, 5), (5, 4))
+    real = model_module._network
+
+    def moved_by(sizes: set[int]):
+        return lambda chunk, w, b: real(chunk, w, b) + np.float32(1e-3 if len(chunk) in sizes else 0.0)
+
+    monkeypatch.setattr(model_module, "_network", moved_by(set(TAIL_ROWS)))
+    assert _probe_tail_rows(shapes, 1) == LOGIT_ROWS
+    monkeypatch.setattr(model_module, "_network", moved_by({TAIL_ROWS[0]}))
+    assert _probe_tail_rows(shapes, 1) == TAIL_ROWS[1]
+    monkeypatch.setattr(model_module, "_network", moved_by(set()))
+    assert _probe_tail_rows(shapes, 1) == TAIL_ROWS[0]
+    assert _probe_tail_rows(shapes, 7) == LOGIT_ROWS  # no tail size is a multiple of 7

@@ -18,7 +18,17 @@ from test_decode import SEQUENCES
 
 from classifier import decode
 from classifier.decode import _STATE_LABEL, MIN_PROBA, PRIOR_WEIGHT, STATES, TRANSITION_WEIGHT
-from classifier.model import CLIP_SIGMA, LABELS, LOGIT_ROWS, BlockModel, _slots, row_period
+from classifier.model import (
+    CLIP_SIGMA,
+    LABELS,
+    BlockModel,
+    _chunks,
+    _page_offsets,
+    _slots,
+    one_blas_thread,
+    row_period,
+    tail_rows,
+)
 
 # --- the references: the code before the rewrite ---------------------------------------------
 
@@ -73,30 +83,34 @@ def reference_viterbi_batch(probas, prior, log_start, log_trans, end_states=None
 
 def reference_logits(model: BlockModel, X: np.ndarray) -> np.ndarray:
     """The expression form, with the rows placed as ``BlockModel.logits`` places them (X as one
-    page) and on the same fixed-size chunks: BLAS rounds by shape, and on some CPUs by a row's
-    position, so one product over all rows is not the same float32 sums everywhere."""
+    page) and on the same chunks: BLAS rounds by shape, and on some CPUs by a row's position, so
+    one product over all rows is not the same float32 sums everywhere."""
     z = np.subtract(X, model.mean, dtype=np.float32)
     np.divide(z, model.scale, out=z)
     np.clip(z, -CLIP_SIGMA, CLIP_SIGMA, out=z)
     np.nan_to_num(z, copy=False)
     n = len(z)
-    period = row_period(tuple(w.shape for w in model.weights))
-    dest, rows = (np.arange(n), n) if period == 1 else _slots(np.array([n]), period)
-    placed = np.zeros((rows + (-rows) % LOGIT_ROWS, z.shape[1]), np.float32)
+    shapes = tuple(w.shape for w in model.weights)
+    period = row_period(shapes)
+    lengths = np.array([n])
+    dest, rows = (np.arange(n), n) if period == 1 else _slots(lengths, period, _page_offsets(X, lengths, period))
+    chunks, padded = _chunks(rows, tail_rows(shapes, period))
+    placed = np.zeros((padded, z.shape[1]), np.float32)
     placed[dest] = z
-    chunks = []
-    for a in range(0, len(placed), LOGIT_ROWS):
-        out = None
-        for weights, biases in [(model.weights, model.biases), *model.members]:
-            h = placed[a: a + LOGIT_ROWS]
-            last = len(weights) - 1
-            for i, (w, b) in enumerate(zip(weights, biases)):
-                h = h @ w + b
-                if i < last:
-                    np.maximum(h, 0.0, out=h)
-            out = h if out is None else out + h
-        chunks.append(out)
-    return np.concatenate(chunks)[dest] / (1 + len(model.members))
+    out_chunks = []
+    with one_blas_thread():
+        for a, size in chunks:
+            out = None
+            for weights, biases in [(model.weights, model.biases), *model.members]:
+                h = placed[a: a + size]
+                last = len(weights) - 1
+                for i, (w, b) in enumerate(zip(weights, biases)):
+                    h = h @ w + b
+                    if i < last:
+                        np.maximum(h, 0.0, out=h)
+                out = h if out is None else out + h
+            out_chunks.append(out)
+    return np.concatenate(out_chunks)[dest] / (1 + len(model.members))
 
 
 # --- Viterbi -----------------------------------------------------------------------------------
