@@ -149,11 +149,18 @@ def row_period(shapes: tuple[tuple[int, ...], ...]) -> int:
         return _probe_row_period(shapes)
 
 
-def _probe_row_period(shapes: tuple[tuple[int, ...], ...]) -> int:
-    rng = np.random.default_rng(0)
+def _probe_network(shapes: tuple[tuple[int, ...], ...], seed: int
+                   ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """Random weights and biases of these shapes and ``PROBE_ROWS`` random input rows: what the
+    probes push through (BLAS picks kernels by shape, not by values)."""
+    rng = np.random.default_rng(seed)
     weights = [rng.normal(size=s).astype(np.float32) for s in shapes]
     biases = [rng.normal(size=s[1]).astype(np.float32) for s in shapes]
-    rows = rng.normal(size=(PROBE_ROWS, shapes[0][0])).astype(np.float32)
+    return weights, biases, rng.normal(size=(PROBE_ROWS, shapes[0][0])).astype(np.float32)
+
+
+def _probe_row_period(shapes: tuple[tuple[int, ...], ...]) -> int:
+    weights, biases, rows = _probe_network(shapes, 0)
 
     def run(buf: np.ndarray) -> np.ndarray:
         return np.concatenate([_network(buf[a: a + LOGIT_ROWS], weights, biases)
@@ -183,10 +190,7 @@ def tail_rows(shapes: tuple[tuple[int, ...], ...], period: int) -> int:
 
 
 def _probe_tail_rows(shapes: tuple[tuple[int, ...], ...], period: int) -> int:
-    rng = np.random.default_rng(1)
-    weights = [rng.normal(size=s).astype(np.float32) for s in shapes]
-    biases = [rng.normal(size=s[1]).astype(np.float32) for s in shapes]
-    rows = rng.normal(size=(PROBE_ROWS, shapes[0][0])).astype(np.float32)
+    weights, biases, rows = _probe_network(shapes, 1)
     base = np.concatenate([_network(rows[a: a + LOGIT_ROWS], weights, biases)
                            for a in range(0, PROBE_ROWS, LOGIT_ROWS)])
     for size in TAIL_ROWS:
