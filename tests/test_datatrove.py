@@ -134,6 +134,17 @@ def test_lazy_export_and_pickles_without_the_model(shipped: Classifier) -> None:
     assert clone._clf is None and clone.model_path is None
 
 
+def test_a_shipped_model_by_name(shipped: Classifier) -> None:
+    """``model="fast"`` is the shipped three-network text model, HTML model kept, and travels
+    to workers as its name."""
+    step = NewswinnowFilter(model="fast")
+    clone = pickle.loads(pickle.dumps(step))
+    assert clone.model_path == "fast"
+    fast = clone.classifier
+    assert fast.model.name == Classifier.load("fast").model.name != shipped.model.name
+    assert fast.html_model is not None and fast.html_model.sha256 == shipped.html_model.sha256
+
+
 def test_bad_arguments_are_refused() -> None:
     with pytest.raises(ValueError, match="keep"):
         NewswinnowFilter(keep=["article"])
