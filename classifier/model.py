@@ -49,9 +49,9 @@ ROW_PERIODS: tuple[int, ...] = (1, 2, 4, 6, 8, 12, 16, 24, 48, LOGIT_ROWS)
 PROBE_ROWS = 2 * LOGIT_ROWS
 PROBE_SHIFTS_IN_PERIODS: tuple[int, ...] = (1, 3)
 # The rows after the last whole LOGIT_ROWS chunk go through chunks of the first of these sizes
-# (a multiple of the period) that ``tail_rows`` finds to give every row the
-# same float32 result as a LOGIT_ROWS chunk: on the bench pages (batches of ~1,100 rows) padding
-# the tail to 240 rows computed ~10% zero rows. None passing: the tail is one LOGIT_ROWS chunk.
+# (a multiple of the period) that ``tail_rows`` finds to give every row the same float32 result
+# as a LOGIT_ROWS chunk: on the bench pages (batches of ~1,100 rows) padding the tail to 240
+# rows computed ~10% zero rows. None passing: the tail is padded to one LOGIT_ROWS chunk.
 TAIL_ROWS: tuple[int, ...] = (48, 120)
 # Multiplier of the page-offset hash (2**64 / golden ratio, odd).
 _HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
@@ -127,7 +127,7 @@ def _page_offsets(X: np.ndarray, lengths: np.ndarray, period: int) -> np.ndarray
     The page's own content, so the same in any batch; integer sums of the bit patterns (exact
     and order-free, unlike a float sum whose rounding can follow the memory alignment)."""
     col = np.ascontiguousarray(X[:, 0])
-    bits = col.view(np.uint32 if col.itemsize == 4 else np.uint64).astype(np.uint64)
+    bits = col.view(np.dtype(f"u{col.itemsize}")).astype(np.uint64)
     key = np.zeros(len(lengths), dtype=np.uint64)
     nonempty = lengths > 0
     if nonempty.any():
@@ -182,9 +182,9 @@ def _probe_row_period(shapes: tuple[tuple[int, ...], ...]) -> int:
 @functools.lru_cache(maxsize=16)
 def tail_rows(shapes: tuple[tuple[int, ...], ...], period: int) -> int:
     """The chunk size for the rows after the last whole ``LOGIT_ROWS`` chunk: the first of
-    ``TAIL_ROWS`` (a multiple of ``period``) whose chunks give random
-    rows the same float32 results, bit for bit, as ``LOGIT_ROWS`` chunks with each row at the same
-    residue modulo ``period``; else ``LOGIT_ROWS``. Probed like ``row_period``, once per shape."""
+    ``TAIL_ROWS`` (a multiple of ``period``) whose chunks give random rows the same float32
+    results, bit for bit, as ``LOGIT_ROWS`` chunks with each row at the same residue modulo
+    ``period``; else ``LOGIT_ROWS``. Probed like ``row_period``, once per process and shape."""
     with one_blas_thread():
         return _probe_tail_rows(shapes, period)
 

@@ -349,7 +349,7 @@ def test_slots_fix_each_row_by_its_page_and_waste_little(period: int) -> None:
         assert rows - n <= 0.75 * (padded - n)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
 def test_page_offsets_follow_the_page_alone(dtype) -> None:
     """A page's offset is the same whatever pages (and empty pages) surround it, and pages of
     equal length but other content get spread over the residues (offsets from the length alone
