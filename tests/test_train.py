@@ -99,3 +99,73 @@ def test_cv_by_rejects_an_unknown_grouping() -> None:
 
     with pytest.raises(ValueError, match="grouping"):
         cv_groups(_site_matrix(), "domain")
+
+
+def test_student_is_one_network_on_the_teachers_scale_and_inputs() -> None:
+    """`train --distill`: the student copies the teacher's scaler, runs one network, and its
+    logits follow the teacher's (same argmax on most rows, same scale after centring)."""
+    from training.train import fit_student
+
+    X, y = _data(n=1200, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        teacher = fit_network(X, y, seed=0, max_epochs=30, n_networks=3)
+        student = fit_student(X, y, teacher, seed=0, max_epochs=60)
+    assert student.members == [] and student.schema == teacher.schema
+    assert np.array_equal(student.mean, teacher.mean) and np.array_equal(student.scale, teacher.scale)
+    assert [w.shape for w in student.weights] == [w.shape for w in teacher.weights]
+    t, s = teacher.logits(X).astype(np.float64), student.logits(X).astype(np.float64)
+    assert (s.argmax(axis=1) == t.argmax(axis=1)).mean() > 0.9
+    t -= t.mean(axis=1, keepdims=True)
+    s -= s.mean(axis=1, keepdims=True)
+    # Multiplied back by DISTILL_SCALE: without that the student's logits would be ~5x smaller.
+    assert 0.7 < s.std() / t.std() < 1.3
+
+
+def _cv_matrix(n_pages: int = 30, rows: int = 12) -> Matrix:
+    """Synthetic pages from six sites with one informative column (cross-validation mechanics)."""
+    rng = np.random.default_rng(3)
+    pages, ys, groups = [], [], []
+    for i in range(n_pages):
+        site = f"site{i % 6}.example"
+        labels = rng.integers(0, len(LABELS), size=rows)
+        pages.append(LabeledPage(f"p{i}", "user", site, ["x"] * rows, [LABELS[k] for k in labels], site))
+        ys.append(labels)
+        groups += [site] * rows
+    y = np.concatenate(ys)
+    X = rng.normal(size=(len(y), len(TEXT_SCHEMAS[TRAIN_SCHEMA]))).astype(np.float32)
+    X[:, :8] += 3 * y[:, None]
+    return Matrix(X, y, np.array(groups), np.repeat(np.arange(n_pages), rows), pages,
+                  np.arange(n_pages + 1) * rows)
+
+
+def test_folds_in_processes_and_from_checkpoints_give_the_same_figures(tmp_path, monkeypatch) -> None:
+    """`--jobs 2` and a resumed `--checkpoint` run give what one process gives; a kept fold is
+    reused only for the same data and settings."""
+    import pytest
+
+    from training import train
+
+    M = _cv_matrix()
+    kw = {"folds": 3, "max_epochs": 4, "log": lambda s: None, "n_networks": 2, "distill": True}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = train.cross_validate(M, seed=0, **kw)
+        two = train.cross_validate(M, seed=0, jobs=2, checkpoint=tmp_path / "ck", **kw)
+    assert sorted(p.name for p in (tmp_path / "ck").iterdir()) == ["fold-0.npz", "fold-1.npz", "fold-2.npz"]
+    for key in ("logits", "member_logits", "teacher_logits", "decoded", "teacher_decoded"):
+        assert np.array_equal(one[key], two[key]), key
+    assert one["temperature"] == two["temperature"]
+    assert not np.array_equal(one["logits"], one["teacher_logits"])  # the student's, not the teacher's
+
+    def refit(*a, **k):
+        raise AssertionError("a kept fold was fitted again")
+
+    monkeypatch.setattr(train, "_fold", refit)
+    again = train.cross_validate(M, seed=0, checkpoint=tmp_path / "ck", **kw)
+    assert np.array_equal(again["logits"], one["logits"])
+    with pytest.raises(AssertionError, match="fitted again"):  # another seed: other folds
+        train.cross_validate(M, seed=1, checkpoint=tmp_path / "ck", **kw)
+    M.X[0, 0] += 1.0  # other data: the same
+    with pytest.raises(AssertionError, match="fitted again"):
+        train.cross_validate(M, seed=0, checkpoint=tmp_path / "ck", **kw)

@@ -171,3 +171,15 @@ def test_a_model_trained_on_your_labels_uses_them(run_cli, tmp_path: Path, dragn
     assert shipped_on_threads["comment"] > 0.5 * sum(shipped_on_threads.values())  # the pages do have threads
     assert "comment" not in mine_labels
     assert on_threads["spam"] > 0.3 * sum(on_threads.values())
+
+
+def test_teacher_needs_distill_and_a_model_of_the_same_columns(run_cli, tmp_path: Path) -> None:
+    path = _pages_of(tmp_path, ["one.example", "two.example", "three.example"])
+    root = Path(__file__).resolve().parents[1] / "data"
+    r = run_cli(["train", "--no-public", "--labelled", path, "--teacher", root / "model-text.json",
+                 "--out", tmp_path / "m"])
+    assert r.returncode == 2 and "--teacher is the final teacher of --distill" in r.stderr
+    r = run_cli(["train", "--no-public", "--labelled", path, "--distill", "--teacher", root / "model-html.json",
+                 "--out", tmp_path / "m"])
+    assert r.returncode == 1 and "--teacher" in r.stderr and "schema" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "m.json").exists()

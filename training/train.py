@@ -7,6 +7,12 @@
    give honest per-label metrics, fit the calibration temperature and check decoding.
 3. Fit the final network on every page, count the decoding transitions, save arrays + JSON.
 Everything is seeded; the same command gives the same model on the same data and versions.
+
+``--distill``: the model is one network fitted to the ensemble's logits (``fit_student``), in
+every fold (each fold's student learns from that fold's teacher, so its figures stay out of
+fold) and at the end; ``--teacher MODEL`` takes an already trained ensemble as the final teacher.
+``--jobs N`` runs the folds in N processes; ``--checkpoint DIR`` keeps each finished fold so an
+interrupted run resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -25,14 +31,15 @@ from datetime import date
 from pathlib import Path
 
 import click
+import joblib
 import numpy as np
 import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GroupKFold
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from classifier import decode, page_gate, thread_start
-from classifier.model import LABELS, MAX_MEMBERS, BlockModel
+from classifier.model import CLIP_SIGMA, LABELS, MAX_MEMBERS, BlockModel, ModelError, one_blas_thread
 from features.changepoint import CHANGE_NAMES
 from features.extract import FEATURE_NAMES
 from features.spamctx import SPAMCTX_NAMES
@@ -71,6 +78,10 @@ MIN_LABEL_SHARE = 0.04
 # Scale floor for constant columns.
 MIN_SCALE = 1e-3
 TEMPERATURES = np.round(np.arange(0.5, 12.01, 0.1), 3)
+# Distillation: the student regresses the teacher's logits centred per row and divided by this
+# (about the shipped ensemble's temperature, so the targets are of unit scale); its output layer
+# is multiplied back, so its logits are on the teacher's scale and calibrate like any model's.
+DISTILL_SCALE = 5.2
 # Cross-validation groupings (``--cv-by``) and how the model card words each.
 CV_GROUPINGS = ("source", "page")
 CV_BY_SOURCE_TEXT = "grouped by source domain (pages of one site never straddle train and test)"
@@ -137,6 +148,36 @@ def _fit_one(Z: np.ndarray, y: np.ndarray, seed: int,
     return weights, biases, int(net.n_iter_)
 
 
+def fit_student(X: np.ndarray, y: np.ndarray, teacher: BlockModel, seed: int,
+                max_epochs: int = MAX_EPOCHS) -> BlockModel:
+    """One network of the teacher's shape fitted to the teacher's logits on X (the rows it was
+    trained on): it runs a single network per block, against the teacher's N, and on a held-out
+    fold kept nearly all of eight networks' gain over one (docs/text-model.md).
+
+    sklearn's ``MLPClassifier`` takes hard labels only, so the student is an ``MLPRegressor`` on
+    the centred, scaled logits, on the same standardised inputs and oversampled rows as a
+    network of ``fit_network``; ``y`` only drives that oversampling."""
+    teacher_logits = teacher.logits(X).astype(np.float64)
+    target = (teacher_logits - teacher_logits.mean(axis=1, keepdims=True)) / DISTILL_SCALE
+    del teacher_logits
+    Z = np.clip((X - teacher.mean) / teacher.scale, -CLIP_SIGMA, CLIP_SIGMA)
+    idx = _balanced_index(y, np.random.default_rng(seed))
+    net = MLPRegressor(hidden_layer_sizes=HIDDEN_LAYERS, alpha=L2_ALPHA, batch_size=BATCH,
+                       learning_rate_init=LEARNING_RATE, max_iter=max_epochs, early_stopping=True,
+                       validation_fraction=0.1, n_iter_no_change=5, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # the epoch cap is a setting
+        net.fit(Z[idx], target[idx])
+    if net.n_iter_ >= max_epochs:
+        click.echo(f"note: the student stopped at --max-epochs {max_epochs} before early stopping", err=True)
+    weights = [w.astype(np.float32) for w in net.coefs_]
+    biases = [b.astype(np.float32) for b in net.intercepts_]
+    weights[-1] *= np.float32(DISTILL_SCALE)
+    biases[-1] *= np.float32(DISTILL_SCALE)
+    return BlockModel(feature_names=teacher.feature_names, schema=teacher.schema, mean=teacher.mean,
+                      scale=teacher.scale, weights=weights, biases=biases)
+
+
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     """The softmax temperature minimising out-of-fold log-loss."""
     best, best_t = np.inf, 1.0
@@ -156,28 +197,124 @@ def label_prior(y: np.ndarray) -> np.ndarray:
 
 
 def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCHS, log=print,
-                   n_networks: int = ENSEMBLE_SIZE, by: str = "source") -> dict:
+                   n_networks: int = ENSEMBLE_SIZE, by: str = "source", distill: bool = False, jobs: int = 1,
+                   checkpoint: Path | None = None) -> dict:
     """Out-of-fold logits, the temperature fit on them, and labels decoded as in use.
 
     Each fold's test pages are decoded with transitions and prior counted on that fold's
     training pages only, from probabilities scaled by the out-of-fold temperature (one scalar
-    fit on all out-of-fold logits, as the shipped model does).
+    fit on all out-of-fold logits, as the shipped model does). With ``distill`` the logits are
+    the students' and the teachers' are kept beside them (``teacher_logits``, ``teacher_decoded``).
+    Folds run in ``jobs`` processes; with ``checkpoint`` each finished fold is kept there and
+    reused by a later run of the same data and settings.
     """
+    splits = fold_pages(M, folds, by)
+    rows = [(np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in tr_pages]),
+             np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in te_pages]))
+            for tr_pages, te_pages in splits]
+    settings = {"seed": seed, "max_epochs": max_epochs, "networks": n_networks, "distill": distill,
+                "schema": M.schema, "sklearn": sklearn.__version__, "folds": folds, "by": by}
+    done: dict[int, dict] = {}
+    keys: dict[int, str] = {}
+    if checkpoint is not None:
+        checkpoint.mkdir(parents=True, exist_ok=True)
+        data_digest = _matrix_digest(M)
+        for f, (tr, _) in enumerate(rows):
+            keys[f] = _fold_key(data_digest, settings, f, tr)
+            got = _load_fold(checkpoint, f, keys[f])
+            if got is not None:
+                done[f] = got
+                log(f"fold {f + 1}/{folds}: reused from {checkpoint}")
+    todo = [f for f in range(folds) if f not in done]
+    t0 = time.time()
+    results = joblib.Parallel(n_jobs=min(jobs, max(1, len(todo))))(
+        joblib.delayed(_fold)(M.X, M.y, tr, te, seed + f, max_epochs, n_networks, M.schema, distill)
+        for f, (tr, te) in ((f, rows[f]) for f in todo))
+    for f, got in zip(todo, results):
+        done[f] = got
+        if checkpoint is not None:
+            _save_fold(checkpoint, f, keys[f], got)
+        log(f"fold {f + 1}/{folds}: {len(rows[f][0])} train rows, {len(rows[f][1])} test rows, "
+            f"{got['seconds']:.0f}s")
+    if todo:
+        log(f"{len(todo)} fold(s) in {time.time() - t0:.0f}s with --jobs {jobs}")
     logits = np.zeros((len(M.y), len(LABELS)), dtype=np.float32)
     members = np.zeros((n_networks, len(M.y), len(LABELS)), dtype=np.float32)
+    student = np.zeros_like(logits) if distill else None
     tables = []
-    for f, (tr_pages, te_pages) in enumerate(fold_pages(M, folds, by)):
-        t0 = time.time()
-        tr = np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in tr_pages])
-        te = np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in te_pages])
-        model = fit_network(M.X[tr], M.y[tr], seed + f, max_epochs, n_networks, schema=M.schema)
-        logits[te] = model.logits(M.X[te])
-        members[:, te] = member_logits(model, M.X[te])
+    for f, ((tr_pages, te_pages), (tr, te)) in enumerate(zip(splits, rows)):
+        logits[te] = done[f]["logits"]
+        members[:, te] = done[f]["members"]
+        if student is not None:
+            student[te] = done[f]["student"]
         tables.append((te_pages, *decode.fit_transitions(M.pages[i].labels for i in tr_pages), label_prior(M.y[tr])))
-        log(f"fold {f + 1}/{folds}: {len(tr)} train rows, {len(te)} test rows, {time.time() - t0:.0f}s")
-    temperature = fit_temperature(logits, M.y)
-    return {"logits": logits, "member_logits": members, "temperature": temperature,
-            **decode_folds(M, logits, temperature, tables)}
+    if student is None:
+        temperature = fit_temperature(logits, M.y)
+        return {"logits": logits, "member_logits": members, "temperature": temperature,
+                **decode_folds(M, logits, temperature, tables)}
+    temperature = fit_temperature(student, M.y)
+    teacher_temperature = fit_temperature(logits, M.y)
+    return {"logits": student, "member_logits": members, "temperature": temperature,
+            "teacher_logits": logits, "teacher_temperature": teacher_temperature,
+            "teacher_decoded": decode_folds(M, logits, teacher_temperature, tables)["decoded"],
+            **decode_folds(M, student, temperature, tables)}
+
+
+def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: int, max_epochs: int,
+          n_networks: int, schema: str, distill: bool) -> dict:
+    """One fold: the ensemble (and with ``distill`` its student) fitted on ``tr``, scored on ``te``.
+
+    On one BLAS thread, as in a ``--jobs`` worker: the threads split the products differently and
+    so move the float sums, and a kept fold must be what any ``--jobs`` would have computed."""
+    t0 = time.time()
+    with one_blas_thread():
+        model = fit_network(X[tr], y[tr], seed, max_epochs, n_networks, schema=schema)
+        out = {"logits": model.logits(X[te]), "members": member_logits(model, X[te])}
+        if distill:
+            out["student"] = fit_student(X[tr], y[tr], model, seed, max_epochs).logits(X[te])
+    out["seconds"] = time.time() - t0
+    return out
+
+
+def _matrix_digest(M: Matrix) -> str:
+    """What a checkpointed fold was computed from: the feature matrix, labels and page bounds."""
+    h = hashlib.sha256()
+    for a in (M.X, M.y, M.offsets):
+        a = np.ascontiguousarray(a)
+        h.update(str((a.dtype.str, a.shape)).encode())
+        h.update(memoryview(a).cast("B"))
+    return h.hexdigest()
+
+
+def _fold_key(data_digest: str, settings: dict, fold: int, tr: np.ndarray) -> str:
+    """A fold's identity: data, settings and its training rows."""
+    h = hashlib.sha256(data_digest.encode())
+    h.update(json.dumps({**settings, "fold": fold}, sort_keys=True).encode())
+    h.update(np.ascontiguousarray(tr, dtype=np.int64).tobytes())
+    return h.hexdigest()
+
+
+def _fold_file(checkpoint: Path, fold: int) -> Path:
+    return checkpoint / f"fold-{fold}.npz"
+
+
+def _save_fold(checkpoint: Path, fold: int, key: str, got: dict) -> None:
+    """Write atomically (a half-written file from a killed run is never read back)."""
+    path = _fold_file(checkpoint, fold)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, key=np.array(key), **{k: np.asarray(v) for k, v in got.items()})
+    tmp.replace(path)
+
+
+def _load_fold(checkpoint: Path, fold: int, key: str) -> dict | None:
+    """A kept fold of the same data and settings, else None (plain arrays, no pickle)."""
+    path = _fold_file(checkpoint, fold)
+    if not path.exists():
+        return None
+    with np.load(path, allow_pickle=False) as z:
+        if str(z["key"]) != key:
+            return None
+        return {k: (float(z[k]) if k == "seconds" else z[k]) for k in z.files if k != "key"}
 
 
 def member_logits(model: BlockModel, X: np.ndarray) -> np.ndarray:
@@ -289,7 +426,7 @@ def read_user_files(paths: Sequence[Path], rejects: Path | None) -> tuple[list[L
 def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int, temperature: float,
                schema: str = TRAIN_SCHEMA,
                public: bool = True, user_files: Sequence[dict] = (), cv_by: str = "source",
-               networks: int = ENSEMBLE_SIZE) -> None:
+               networks: int = ENSEMBLE_SIZE, distill: bool = False) -> None:
     """The model card: data, licences, held-out-fold metrics, versions, the exact command."""
     cv = result["cv_decoded"]
     public_rows = [
@@ -321,7 +458,9 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
            if schema == "text-8" else "")
         + "); "
         f"network {HIDDEN_LAYERS}, "
-        + (f"{networks} networks averaged (also in every cross-validation fold)" if networks > 1 else "one network")
+        + (f"one network distilled from {networks} (in every cross-validation fold the student of that "
+           "fold's own teacher)" if distill else
+           f"{networks} networks averaged (also in every cross-validation fold)" if networks > 1 else "one network")
         + f", temperature {temperature}",
         f"- {n_rows} blocks from {n_pages} pages; {result['folds']}-fold cross-validation "
         + (CV_BY_SOURCE_TEXT if cv_by == "source" else CV_BY_PAGE_TEXT),
@@ -337,8 +476,24 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
     ]
     raw = result["cv_argmax"]["overall"]
     lines += ["", f"Without decoding (argmax of calibrated probabilities): macro-F1 {raw['macro_f1']:.3f}.", ""]
+    if distill:
+        lines += [f"## The teacher ({networks} networks) on the same folds, decoded", "",
+                  f"Temperature {result['teacher_temperature']}; macro-F1 "
+                  f"{result['teacher_decoded']['overall']['macro_f1']:.3f} against the student's "
+                  f"{cv['overall']['macro_f1']:.3f}.", "", *metrics.kind_table(result["teacher_decoded"]), ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
+
+
+def _load_teacher(path: Path, schema: str) -> BlockModel:
+    """A trained ensemble for ``--teacher``: safe load, and its columns must be this run's."""
+    try:
+        model = BlockModel.load(path, expected_schema=schema)
+    except ModelError as e:
+        raise click.ClickException(f"--teacher {path}: {e}") from None
+    if not model.members:
+        click.echo(f"note: --teacher {path} is a single network; its student will not be cheaper", err=True)
+    return model
 
 
 @click.command()
@@ -365,16 +520,30 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
 @click.option("--networks", type=click.IntRange(1, MAX_MEMBERS), default=ENSEMBLE_SIZE, show_default=True,
               help="Networks averaged per model (and per cross-validation fold): more are steadier between "
                    "seeds and cost about 3% of classify time each.")
+@click.option("--distill", is_flag=True,
+              help="Ship one network fitted to the --networks ensemble's logits (in every fold too): the "
+                   "ensemble's accuracy, nearly, at one network's classify cost.")
+@click.option("--teacher", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="With --distill: an ensemble already trained on this data (MODEL.json) as the final "
+                   "teacher, instead of fitting one (the folds still fit their own).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Cross-validation folds run at once, one process each (memory: the feature matrix "
+                   "is shared, each fold needs its own copy of its training rows).")
+@click.option("--checkpoint", type=click.Path(file_okay=False, path_type=Path),
+              help="Keep each finished fold here; a later run of the same data and settings reuses it.")
 @click.option("--no-public", is_flag=True, help="Train on the --labelled files only (no public corpora).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="Write unusable records of the --labelled files here, verbatim.")
 def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs, metrics_json, save_oof,
-         labelled, schema, cv_by, networks, no_public, rejects):
+         labelled, schema, cv_by, networks, distill, teacher, jobs, checkpoint, no_public, rejects):
     """Train the plain-text block model on the real corpora and/or your own labelled pages."""
     command = "newswinnow train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     t0 = time.time()
     if no_public and not labelled:
         raise click.UsageError("--no-public needs at least one --labelled FILE")
+    if teacher is not None and not distill:
+        raise click.UsageError("--teacher is the final teacher of --distill")
+    final_teacher = _load_teacher(teacher, schema) if teacher is not None else None
     pages = [] if no_public else load_pages(corpora_dir, DRAGNET_VARIANTS, bbc_pages, seed=seed,
                                             max_dragnet=max_dragnet,
                                             sms_rounds=SMS_ROUNDS_BY_SCHEMA.get(schema, 0))
@@ -410,18 +579,28 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         groups = cv_groups(M, cv_by)  # the folds' groups, also saved for the page gate's nested CV
         click.echo(f"cross-validation by {cv_by}: {len(set(groups.tolist()))} groups", err=True)
         cv = cross_validate(M, folds, seed, max_epochs, log=lambda s: click.echo(s, err=True),
-                            n_networks=networks, by=cv_by)
+                            n_networks=networks, by=cv_by, distill=distill, jobs=jobs, checkpoint=checkpoint)
         temperature = cv["temperature"]
         if save_oof:
             kinds = np.array([page_kind(p) for p in M.pages])
             save_oof.parent.mkdir(parents=True, exist_ok=True)
+            extra = {"teacher_logits": cv["teacher_logits"]} if distill else {}
             np.savez(save_oof, logits=cv["logits"], member_logits=cv["member_logits"], y=M.y, offsets=M.offsets,
-                     kinds=kinds, groups=groups)
+                     kinds=kinds, groups=groups, **extra)
         result["cv_decoded"] = summarise(M, cv["decoded"])
         result["cv_argmax"] = summarise(M, np.argmax(cv["logits"], axis=1))
+        if distill:
+            result["teacher_decoded"] = summarise(M, cv["teacher_decoded"])
+            result["teacher_temperature"] = cv["teacher_temperature"]
         click.echo(metrics.format_report(result["cv_decoded"]["overall"]["report"],
                                          np.array(result["cv_decoded"]["overall"]["confusion"])), err=True)
-    model = fit_network(M.X, M.y, seed, max_epochs, networks, schema=schema)
+    if distill:
+        if final_teacher is None:
+            final_teacher = fit_network(M.X, M.y, seed, max_epochs, networks, schema=schema)
+        model = fit_student(M.X, M.y, final_teacher, seed, max_epochs)
+        click.echo(f"student of {1 + len(final_teacher.members)} networks ({time.time() - t0:.0f}s)", err=True)
+    else:
+        model = fit_network(M.X, M.y, seed, max_epochs, networks, schema=schema)
     model.temperature = temperature
     model.lexical = scorer
     model.start, model.transitions = decode.fit_transitions(p.labels for p in M.pages)
@@ -430,6 +609,9 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                   "sklearn": sklearn.__version__, "rows": int(len(M.y)), "pages": len(M.pages),
                   "hidden_layers": list(HIDDEN_LAYERS), "public_corpora": not no_public,
                   "labelled": user_files}
+    if distill:
+        model.meta["distilled_from"] = {"networks": 1 + len(final_teacher.members),
+                                        "teacher": final_teacher.name if teacher is not None else "fitted in this run"}
     model.save(out)
     click.echo(f"wrote {out}.json / {out}.npz ({time.time() - t0:.0f}s)", err=True)
     stale = page_gate.gate_path(out)
@@ -445,7 +627,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                    f"`python -m training.thread_start --oof OOF --model {out}.json`", err=True)
     if folds >= 2:
         write_card(card, result, command, len(M.y), len(M.pages), temperature, schema, public=not no_public,
-                   user_files=user_files, cv_by=cv_by, networks=networks)
+                   user_files=user_files, cv_by=cv_by, networks=networks, distill=distill)
         click.echo(f"wrote {card}", err=True)
         if metrics_json:
             metrics_json.write_text(json.dumps(dict(result.items()), indent=1))
