@@ -2,9 +2,9 @@
 
 Fold ``--fold`` of ``newswinnow train``'s 5-fold cross-validation by source (same pages, features,
 lexicon out-of-fold columns and seed as ``train``). Teacher: ``fit_network`` with ``--networks``
-networks on the fold's training rows. Student: an ``MLPRegressor`` of the same shape fitted to the
-teacher's logits on those rows (centred per row and divided by ``TEACHER_TEMPERATURE``: sklearn's
-``MLPClassifier`` takes hard labels only). On the fold's test rows it prints macro-F1 (argmax and
+networks on the fold's training rows. Student: ``training.train.fit_student``, the one network
+``newswinnow train --distill`` ships, fitted to the teacher's logits on those rows. On the fold's
+test rows it prints macro-F1 (argmax and
 after Viterbi decoding with tables from the training pages; each model's temperature fitted on
 the test rows alike) for 1 network, 3, all of the teacher's, and the student.
 
@@ -18,14 +18,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-# The shipped model's temperature: scales the teacher's logits to the range a softmax reads.
-TEACHER_TEMPERATURE = 5.2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,22 +38,17 @@ def main(argv: list[str] | None = None) -> int:
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     from sklearn.metrics import f1_score
-    from sklearn.neural_network import MLPRegressor
 
     from classifier import decode
-    from classifier.model import LABELS, BlockModel
+    from classifier.model import LABELS
     from features.text_schema import TRAIN_SCHEMA
     from training import lexicon
     from training.dataset import DEFAULT_BBC_PAGES, DRAGNET_VARIANTS, SMS_ROUNDS_BY_SCHEMA, featurize, load_pages
     from training.train import (
-        BATCH,
-        HIDDEN_LAYERS,
-        L2_ALPHA,
-        LEARNING_RATE,
         MAX_EPOCHS,
-        _balanced_index,
         calibrated,
         fit_network,
+        fit_student,
         fit_temperature,
         fold_pages,
         label_prior,
@@ -85,21 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     teacher = fit_network(M.X[tr], M.y[tr], args.seed, MAX_EPOCHS, args.networks, schema=schema)
     log(f"teacher: {args.networks} networks")
     members = member_logits(teacher, M.X[te]).astype(np.float64)
-    t_tr = teacher.logits(M.X[tr]).astype(np.float64)
-    target = (t_tr - t_tr.mean(axis=1, keepdims=True)) / TEACHER_TEMPERATURE
-    Z = np.clip((M.X[tr] - teacher.mean) / teacher.scale, -6, 6)
-    idx = _balanced_index(M.y[tr], np.random.default_rng(args.seed))  # the oversampling train uses
-    reg = MLPRegressor(hidden_layer_sizes=HIDDEN_LAYERS, alpha=L2_ALPHA, batch_size=BATCH,
-                       learning_rate_init=LEARNING_RATE, max_iter=MAX_EPOCHS, early_stopping=True,
-                       validation_fraction=0.1, n_iter_no_change=5, random_state=args.seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the epoch cap is a setting
-        reg.fit(Z[idx], target[idx])
-    log(f"student: {reg.n_iter_} epochs")
-    student = BlockModel(feature_names=teacher.feature_names, schema=schema, mean=teacher.mean, scale=teacher.scale,
-                         weights=[w.astype(np.float32) for w in reg.coefs_],
-                         biases=[b.astype(np.float32) for b in reg.intercepts_])
-    s_te = student.logits(M.X[te]).astype(np.float64) * TEACHER_TEMPERATURE
+    student = fit_student(M.X[tr], M.y[tr], teacher, args.seed, MAX_EPOCHS)
+    log("student")
+    s_te = student.logits(M.X[te]).astype(np.float64)
 
     y = M.y[te]
     log_start, log_trans = decode.fit_transitions(M.pages[i].labels for i in tr_pages)
@@ -117,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:14s} T={t:4.1f}  argmax macro-F1 {f_arg.mean():.4f}  decoded {f_dec.mean():.4f}  ({per})")
 
     report("1 network", members[0])
-    report("3 networks", members[:3].mean(axis=0))
+    if args.networks > 3:
+        report("3 networks", members[:3].mean(axis=0))
     report(f"{args.networks} networks", members.mean(axis=0))
     report("student", s_te)
     agree = float((s_te.argmax(axis=1) == members.mean(axis=0).argmax(axis=1)).mean())
