@@ -169,3 +169,39 @@ def test_folds_in_processes_and_from_checkpoints_give_the_same_figures(tmp_path,
     M.X[0, 0] += 1.0  # other data: the same
     with pytest.raises(AssertionError, match="fitted again"):
         train.cross_validate(M, seed=0, checkpoint=tmp_path / "ck", **kw)
+
+
+def test_a_stopped_run_keeps_the_folds_it_finished(tmp_path, monkeypatch) -> None:
+    import pytest
+
+    from training import train
+
+    M = _cv_matrix()
+    kw = {"folds": 3, "max_epochs": 3, "log": lambda s: None, "n_networks": 1, "checkpoint": tmp_path / "ck"}
+    real, calls = train.fit_network, []
+
+    def dies_on_the_third_fold(*a, **k):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(train, "fit_network", dies_on_the_third_fold)
+    with warnings.catch_warnings(), pytest.raises(KeyboardInterrupt):
+        warnings.simplefilter("ignore")
+        train.cross_validate(M, seed=0, **kw)
+    assert sorted(p.name for p in (tmp_path / "ck").iterdir()) == ["fold-0.npz", "fold-1.npz"]
+    monkeypatch.setattr(train, "fit_network", real)
+    real_fold, fitted = train._fold, []
+
+    def counted(*a, **k):
+        fitted.append(1)
+        return real_fold(*a, **k)
+
+    monkeypatch.setattr(train, "_fold", counted)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        resumed = train.cross_validate(M, seed=0, **kw)
+        assert len(fitted) == 1  # only the fold that had not finished
+        fresh = train.cross_validate(M, seed=0, **{**kw, "checkpoint": None})
+    assert np.array_equal(resumed["logits"], fresh["logits"])

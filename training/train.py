@@ -227,13 +227,14 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
                 log(f"fold {f + 1}/{folds}: reused from {checkpoint}")
     todo = [f for f in range(folds) if f not in done]
     t0 = time.time()
+    # Each fold is kept as soon as it ends (by its own process): a run stopped mid-way loses
+    # only the folds still running.
     results = joblib.Parallel(n_jobs=min(jobs, max(1, len(todo))))(
-        joblib.delayed(_fold)(M.X, M.y, tr, te, seed + f, max_epochs, n_networks, M.schema, distill)
+        joblib.delayed(_fold)(M.X, M.y, tr, te, seed + f, max_epochs, n_networks, M.schema, distill,
+                              None if checkpoint is None else (checkpoint, f, keys[f]))
         for f, (tr, te) in ((f, rows[f]) for f in todo))
     for f, got in zip(todo, results):
         done[f] = got
-        if checkpoint is not None:
-            _save_fold(checkpoint, f, keys[f], got)
         log(f"fold {f + 1}/{folds}: {len(rows[f][0])} train rows, {len(rows[f][1])} test rows, "
             f"{got['seconds']:.0f}s")
     if todo:
@@ -261,8 +262,9 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
 
 
 def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: int, max_epochs: int,
-          n_networks: int, schema: str, distill: bool) -> dict:
-    """One fold: the ensemble (and with ``distill`` its student) fitted on ``tr``, scored on ``te``.
+          n_networks: int, schema: str, distill: bool, keep: tuple[Path, int, str] | None = None) -> dict:
+    """One fold: the ensemble (and with ``distill`` its student) fitted on ``tr``, scored on ``te``;
+    written to ``keep`` = (checkpoint dir, fold, key) when given.
 
     On one BLAS thread, as in a ``--jobs`` worker: the threads split the products differently and
     so move the float sums, and a kept fold must be what any ``--jobs`` would have computed."""
@@ -273,6 +275,8 @@ def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: in
         if distill:
             out["student"] = fit_student(X[tr], y[tr], model, seed, max_epochs).logits(X[te])
     out["seconds"] = time.time() - t0
+    if keep is not None:
+        _save_fold(*keep, out)
     return out
 
 
