@@ -183,3 +183,23 @@ def test_teacher_needs_distill_and_a_model_of_the_same_columns(run_cli, tmp_path
                  "--out", tmp_path / "m"])
     assert r.returncode == 1 and "--teacher" in r.stderr and "schema" in r.stderr
     assert "Traceback" not in r.stderr and not (tmp_path / "m.json").exists()
+
+
+def test_jobs_fit_the_same_student_and_figures(run_cli, tmp_path: Path) -> None:
+    """`--jobs 2` (folds and the final model in two processes) writes what `--jobs 1` writes."""
+    path = _pages_of(tmp_path, ["one.example", "two.example", "three.example"] * 4)
+    heads, cards = [], []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"m{jobs}"
+        r = run_cli(["train", "--no-public", "--labelled", path, "--folds", "3", "--max-epochs", "3",
+                     "--networks", "2", "--distill", "--jobs", jobs, "--out", out, "--card", tmp_path / f"c{jobs}.md"],
+                    timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert "student of 2 networks" in r.stderr
+        heads.append(json.loads((tmp_path / f"m{jobs}.json").read_text()))
+        cards.append((tmp_path / f"c{jobs}.md").read_text().split("\n", 3)[3])  # after the command line
+    assert heads[0]["members"] == heads[1]["members"] == 1  # one network, distilled from two
+    assert heads[0]["meta"]["distilled_from"] == {"networks": 2, "teacher": "fitted in this run"}
+    assert heads[0]["arrays_sha256"] == heads[1]["arrays_sha256"]
+    assert heads[0]["temperature"] == heads[1]["temperature"]
+    assert cards[0] == cards[1] and "one network distilled from 2" in cards[0]

@@ -198,7 +198,7 @@ def label_prior(y: np.ndarray) -> np.ndarray:
 
 def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCHS, log=print,
                    n_networks: int = ENSEMBLE_SIZE, by: str = "source", distill: bool = False, jobs: int = 1,
-                   checkpoint: Path | None = None) -> dict:
+                   checkpoint: Path | None = None, final: tuple | None = None) -> dict:
     """Out-of-fold logits, the temperature fit on them, and labels decoded as in use.
 
     Each fold's test pages are decoded with transitions and prior counted on that fold's
@@ -206,7 +206,9 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
     fit on all out-of-fold logits, as the shipped model does). With ``distill`` the logits are
     the students' and the teachers' are kept beside them (``teacher_logits``, ``teacher_decoded``).
     Folds run in ``jobs`` processes; with ``checkpoint`` each finished fold is kept there and
-    reused by a later run of the same data and settings.
+    reused by a later run of the same data and settings. ``final``: the arguments of ``fit_final``
+    after X and y, to fit the shipped model in the same pool (``cv["final"]``), so that the last
+    round of folds does not leave a process idle.
     """
     splits = fold_pages(M, folds, by)
     rows = [(np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in tr_pages]),
@@ -229,10 +231,13 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
     t0 = time.time()
     # Each fold is kept as soon as it ends (by its own process): a run stopped mid-way loses
     # only the folds still running.
-    results = joblib.Parallel(n_jobs=min(jobs, max(1, len(todo))))(
-        joblib.delayed(_fold)(M.X, M.y, tr, te, seed + f, max_epochs, n_networks, M.schema, distill,
-                              None if checkpoint is None else (checkpoint, f, keys[f]))
-        for f, (tr, te) in ((f, rows[f]) for f in todo))
+    tasks = [joblib.delayed(_fold)(M.X, M.y, tr, te, seed + f, max_epochs, n_networks, M.schema, distill,
+                                   None if checkpoint is None else (checkpoint, f, keys[f]))
+             for f, (tr, te) in ((f, rows[f]) for f in todo)]
+    if final is not None:
+        tasks.append(joblib.delayed(fit_final)(M.X, M.y, *final))
+    results = joblib.Parallel(n_jobs=min(jobs, max(1, len(tasks))))(tasks)
+    final_model = results.pop() if final is not None else None
     for f, got in zip(todo, results):
         done[f] = got
         log(f"fold {f + 1}/{folds}: {len(rows[f][0])} train rows, {len(rows[f][1])} test rows, "
@@ -251,11 +256,11 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
         tables.append((te_pages, *decode.fit_transitions(M.pages[i].labels for i in tr_pages), label_prior(M.y[tr])))
     if student is None:
         temperature = fit_temperature(logits, M.y)
-        return {"logits": logits, "member_logits": members, "temperature": temperature,
+        return {"logits": logits, "member_logits": members, "temperature": temperature, "final": final_model,
                 **decode_folds(M, logits, temperature, tables)}
     temperature = fit_temperature(student, M.y)
     teacher_temperature = fit_temperature(logits, M.y)
-    return {"logits": student, "member_logits": members, "temperature": temperature,
+    return {"logits": student, "member_logits": members, "temperature": temperature, "final": final_model,
             "teacher_logits": logits, "teacher_temperature": teacher_temperature,
             "teacher_decoded": decode_folds(M, logits, teacher_temperature, tables)["decoded"],
             **decode_folds(M, student, temperature, tables)}
@@ -278,6 +283,17 @@ def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: in
     if keep is not None:
         _save_fold(*keep, out)
     return out
+
+
+def fit_final(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int, n_networks: int, schema: str,
+              distill: bool, teacher: BlockModel | None) -> BlockModel:
+    """The model to ship, fitted on every row: the ensemble, or with ``distill`` the student of
+    ``teacher`` (fitted here when None). One BLAS thread, like the folds, so ``--jobs`` does not
+    change it."""
+    with one_blas_thread():
+        model = fit_network(X, y, seed, max_epochs, n_networks, schema=schema) if not distill or teacher is None \
+            else teacher
+        return fit_student(X, y, model, seed, max_epochs) if distill else model
 
 
 def _matrix_digest(M: Matrix) -> str:
@@ -579,11 +595,15 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     click.echo(f"lexicon: {len(scorer.words)} words ({time.time() - t0:.0f}s)", err=True)
     result: dict = {"folds": folds}
     temperature = 1.0
+    final_args = (seed, max_epochs, networks, schema, distill, final_teacher)
+    model = None
     if folds >= 2:
         groups = cv_groups(M, cv_by)  # the folds' groups, also saved for the page gate's nested CV
         click.echo(f"cross-validation by {cv_by}: {len(set(groups.tolist()))} groups", err=True)
         cv = cross_validate(M, folds, seed, max_epochs, log=lambda s: click.echo(s, err=True),
-                            n_networks=networks, by=cv_by, distill=distill, jobs=jobs, checkpoint=checkpoint)
+                            n_networks=networks, by=cv_by, distill=distill, jobs=jobs, checkpoint=checkpoint,
+                            final=final_args if jobs > 1 else None)
+        model = cv["final"]
         temperature = cv["temperature"]
         if save_oof:
             kinds = np.array([page_kind(p) for p in M.pages])
@@ -598,13 +618,11 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
             result["teacher_temperature"] = cv["teacher_temperature"]
         click.echo(metrics.format_report(result["cv_decoded"]["overall"]["report"],
                                          np.array(result["cv_decoded"]["overall"]["confusion"])), err=True)
+    if model is None:
+        model = fit_final(M.X, M.y, *final_args)
+    teacher_networks = networks if final_teacher is None else 1 + len(final_teacher.members)
     if distill:
-        if final_teacher is None:
-            final_teacher = fit_network(M.X, M.y, seed, max_epochs, networks, schema=schema)
-        model = fit_student(M.X, M.y, final_teacher, seed, max_epochs)
-        click.echo(f"student of {1 + len(final_teacher.members)} networks ({time.time() - t0:.0f}s)", err=True)
-    else:
-        model = fit_network(M.X, M.y, seed, max_epochs, networks, schema=schema)
+        click.echo(f"student of {teacher_networks} networks ({time.time() - t0:.0f}s)", err=True)
     model.temperature = temperature
     model.lexical = scorer
     model.start, model.transitions = decode.fit_transitions(p.labels for p in M.pages)
@@ -614,7 +632,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                   "hidden_layers": list(HIDDEN_LAYERS), "public_corpora": not no_public,
                   "labelled": user_files}
     if distill:
-        model.meta["distilled_from"] = {"networks": 1 + len(final_teacher.members),
+        model.meta["distilled_from"] = {"networks": teacher_networks,
                                         "teacher": final_teacher.name if teacher is not None else "fitted in this run"}
     model.save(out)
     click.echo(f"wrote {out}.json / {out}.npz ({time.time() - t0:.0f}s)", err=True)
