@@ -203,3 +203,19 @@ def test_jobs_fit_the_same_student_and_figures(run_cli, tmp_path: Path) -> None:
     assert heads[0]["arrays_sha256"] == heads[1]["arrays_sha256"]
     assert heads[0]["temperature"] == heads[1]["temperature"]
     assert cards[0] == cards[1] and "one network distilled from 2" in cards[0]
+
+
+def test_a_teacher_trained_on_other_data_is_named_in_a_note(run_cli, tmp_path: Path) -> None:
+    tiny = _pages_of(tmp_path, ["one.example", "two.example", "three.example"])
+    r = run_cli(["train", "--no-public", "--labelled", tiny, "--folds", "0", "--out", tmp_path / "m"])
+    assert r.returncode == 1 and "too few labelled blocks to fit a network: 9 training blocks" in r.stderr
+    assert "Traceback" not in r.stderr
+    path = _pages_of(tmp_path, ["one.example", "two.example", "three.example"] * 4)
+    teacher = Path(__file__).resolve().parents[1] / "data" / "model-text-fast.json"
+    r = run_cli(["train", "--no-public", "--labelled", path, "--folds", "0", "--max-epochs", "2", "--distill",
+                 "--teacher", teacher, "--out", tmp_path / "m"], timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "was trained on 463470 blocks from 5216 pages, this run has 36 from 12" in r.stderr
+    head = json.loads((tmp_path / "m.json").read_text())
+    assert head["members"] == 1 and head["meta"]["distilled_from"]["networks"] == 3
+    assert head["meta"]["distilled_from"]["teacher"].endswith("(sha256 5464fdee2809ce2d)")

@@ -75,6 +75,9 @@ BATCH = 512
 LEARNING_RATE = 1e-3
 # Rare labels are oversampled until they make up at least this share of training rows.
 MIN_LABEL_SHARE = 0.04
+# Fewest training rows a network is fitted on: early stopping holds out 10% of them and sklearn
+# needs at least two rows there.
+MIN_FIT_ROWS = 11
 # Scale floor for constant columns.
 MIN_SCALE = 1e-3
 TEMPERATURES = np.round(np.arange(0.5, 12.01, 0.1), 3)
@@ -585,6 +588,12 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     if n_groups < 2:
         raise click.ClickException("the lexicon's out-of-fold scores need pages from at least 2 sources "
                                    "(give records a 'source' or 'url')")
+    fewest = min([len(M.y)] + ([sum(int(M.offsets[i + 1] - M.offsets[i]) for i in tr)
+                                for tr, _ in fold_pages(M, folds, cv_by)] if folds >= 2 else []))
+    if fewest < MIN_FIT_ROWS:
+        raise click.ClickException(f"too few labelled blocks to fit a network: {fewest} training blocks "
+                                   + ("in a cross-validation fold " if fewest < len(M.y) else "")
+                                   + f"(at least {MIN_FIT_ROWS}; label more pages)")
     click.echo(f"{len(M.pages)} pages, {len(M.y)} blocks, {M.X.shape[1]} features "
                f"({time.time() - t0:.0f}s); label counts {np.bincount(M.y, minlength=4).tolist()}", err=True)
     spam = [] if no_public else lexicon.spam_examples(corpora_dir)
@@ -593,6 +602,11 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                                        folds=min(lexicon.OOF_FOLDS, n_groups), spam=spam)
     M.set_lexical(oof)
     click.echo(f"lexicon: {len(scorer.words)} words ({time.time() - t0:.0f}s)", err=True)
+    if final_teacher is not None and (final_teacher.meta.get("rows"), final_teacher.meta.get("pages")) != (
+            len(M.y), len(M.pages)):
+        click.echo(f"note: --teacher {teacher} was trained on {final_teacher.meta.get('rows')} blocks from "
+                   f"{final_teacher.meta.get('pages')} pages, this run has {len(M.y)} from {len(M.pages)}: its "
+                   "student learns it on other data than it saw", err=True)
     result: dict = {"folds": folds}
     temperature = 1.0
     final_args = (seed, max_epochs, networks, schema, distill, final_teacher)
