@@ -144,6 +144,7 @@ def test_folds_in_processes_and_from_checkpoints_give_the_same_figures(tmp_path,
     reused only for the same data and settings."""
     import pytest
 
+    from classifier.model import one_blas_thread
     from training import train
 
     M = _cv_matrix()
@@ -157,6 +158,18 @@ def test_folds_in_processes_and_from_checkpoints_give_the_same_figures(tmp_path,
         assert np.array_equal(one[key], two[key]), key
     assert one["temperature"] == two["temperature"]
     assert not np.array_equal(one["logits"], one["teacher_logits"])  # the student's, not the teacher's
+    # A kept fold also holds its teacher's logits on its training rows, for other students later:
+    # the same student is fitted from them as from the teacher.
+    tr, te = [np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in pages])
+              for pages in train.fold_pages(M, 3)[1]]
+    kept = np.load(tmp_path / "ck" / "fold-1.npz")
+    assert kept["teacher_train_logits"].shape == (len(tr), len(LABELS))
+    with warnings.catch_warnings(), one_blas_thread():  # as the folds run
+        warnings.simplefilter("ignore")
+        teacher = fit_network(M.X[tr], M.y[tr], seed=1, max_epochs=4, n_networks=2)
+        again = train.fit_student(M.X[tr], M.y[tr], teacher, seed=1, max_epochs=4,
+                                  teacher_logits=kept["teacher_train_logits"])
+    assert np.array_equal(again.logits(M.X[te]), kept["student"])
 
     def refit(*a, **k):
         raise AssertionError("a kept fold was fitted again")

@@ -152,17 +152,18 @@ def _fit_one(Z: np.ndarray, y: np.ndarray, seed: int,
 
 
 def fit_student(X: np.ndarray, y: np.ndarray, teacher: BlockModel, seed: int,
-                max_epochs: int = MAX_EPOCHS) -> BlockModel:
+                max_epochs: int = MAX_EPOCHS, teacher_logits: np.ndarray | None = None) -> BlockModel:
     """One network of the teacher's shape fitted to the teacher's logits on X (the rows it was
     trained on): it runs a single network per block, against the teacher's N, and on a held-out
     fold kept nearly all of eight networks' gain over one (docs/text-model.md).
 
     sklearn's ``MLPClassifier`` takes hard labels only, so the student is an ``MLPRegressor`` on
     the centred, scaled logits, on the same standardised inputs and oversampled rows as a
-    network of ``fit_network``; ``y`` only drives that oversampling."""
-    teacher_logits = teacher.logits(X).astype(np.float64)
-    target = (teacher_logits - teacher_logits.mean(axis=1, keepdims=True)) / DISTILL_SCALE
-    del teacher_logits
+    network of ``fit_network``; ``y`` only drives that oversampling. ``teacher_logits``: the
+    teacher's logits on X when already computed (a checkpointed fold keeps them)."""
+    t = (teacher.logits(X) if teacher_logits is None else teacher_logits).astype(np.float64)
+    target = (t - t.mean(axis=1, keepdims=True)) / DISTILL_SCALE
+    del t
     Z = np.clip((X - teacher.mean) / teacher.scale, -CLIP_SIGMA, CLIP_SIGMA)
     idx = _balanced_index(y, np.random.default_rng(seed))
     net = MLPRegressor(hidden_layer_sizes=HIDDEN_LAYERS, alpha=L2_ALPHA, batch_size=BATCH,
@@ -281,7 +282,11 @@ def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: in
         model = fit_network(X[tr], y[tr], seed, max_epochs, n_networks, schema=schema)
         out = {"logits": model.logits(X[te]), "members": member_logits(model, X[te])}
         if distill:
-            out["student"] = fit_student(X[tr], y[tr], model, seed, max_epochs).logits(X[te])
+            # Kept with the fold: another student (other settings) can learn from them later
+            # without the hour of fitting this fold's teacher again.
+            out["teacher_train_logits"] = model.logits(X[tr])
+            out["student"] = fit_student(X[tr], y[tr], model, seed, max_epochs,
+                                         teacher_logits=out["teacher_train_logits"]).logits(X[te])
     out["seconds"] = time.time() - t0
     if keep is not None:
         _save_fold(*keep, out)
