@@ -296,12 +296,12 @@ def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: in
 def fit_final(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int, n_networks: int, schema: str,
               distill: bool, teacher: BlockModel | None) -> BlockModel:
     """The model to ship, fitted on every row: the ensemble, or with ``distill`` the student of
-    ``teacher`` (fitted here when None). One BLAS thread, like the folds, so ``--jobs`` does not
-    change it."""
+    ``teacher`` (``--teacher``; fitted here when None). One BLAS thread, like the folds, so
+    ``--jobs`` does not change it."""
     with one_blas_thread():
-        model = fit_network(X, y, seed, max_epochs, n_networks, schema=schema) if not distill or teacher is None \
-            else teacher
-        return fit_student(X, y, model, seed, max_epochs) if distill else model
+        if teacher is None:
+            teacher = fit_network(X, y, seed, max_epochs, n_networks, schema=schema)
+        return fit_student(X, y, teacher, seed, max_epochs) if distill else teacher
 
 
 def _matrix_digest(M: Matrix) -> str:
@@ -555,8 +555,8 @@ def _load_teacher(path: Path, schema: str) -> BlockModel:
               help="With --distill: an ensemble already trained on this data (MODEL.json) as the final "
                    "teacher, instead of fitting one (the folds still fit their own).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Cross-validation folds run at once, one process each (memory: the feature matrix "
-                   "is shared, each fold needs its own copy of its training rows).")
+              help="Cross-validation folds (and the final fit) run at once, one process each (memory: the "
+                   "feature matrix is shared, each fold needs its own copy of its training rows).")
 @click.option("--checkpoint", type=click.Path(file_okay=False, path_type=Path),
               help="Keep each finished fold here; a later run of the same data and settings reuses it.")
 @click.option("--no-public", is_flag=True, help="Train on the --labelled files only (no public corpora).")
