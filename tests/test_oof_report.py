@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from classifier.model import LABELS
 from training.oof_report import main
+from training.page_gate import FOLDS, Oof, fold_tables
 
 KINDS = ("dragnet/gold", "cleaneval")
 
@@ -51,3 +52,24 @@ def test_a_network_not_saved_is_a_usage_error(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "holds networks 0-2" in r.output
     r = CliRunner().invoke(main, ["--oof", str(tmp_path / "oof.npz"), "--write", "student=x.npz"])
     assert r.exit_code == 2 and "one of" in r.output
+
+
+def test_the_outer_folds_are_the_training_runs(tmp_path: Path) -> None:
+    """A 2-fold run's oof file is decoded on its 2 folds; files from before ``folds`` was saved
+    take 5 (train's default) or --folds."""
+    data = _oof(tmp_path / "old.npz")
+    np.savez(tmp_path / "two.npz", **data, folds=np.array(2))
+    two = Oof(tmp_path / "two.npz", None)
+    fold_of, tables = fold_tables(two)
+    assert two.folds == 2 and len(tables) == 2 and set(fold_of.tolist()) == {0, 1}
+    # every site's pages in one fold: the folds are by group, as train's are
+    sites = {g: set(fold_of[two.groups == g].tolist()) for g in set(two.groups.tolist())}
+    assert all(len(s) == 1 for s in sites.values())
+    assert Oof(tmp_path / "old.npz", None).folds == FOLDS == 5
+    assert len(fold_tables(Oof(tmp_path / "old.npz", None, folds=3))[1]) == 3
+    r = CliRunner().invoke(main, ["--oof", str(tmp_path / "old.npz"), "--folds", "2", "--members", "0"])
+    assert r.exit_code == 0, r.output
+    r2 = CliRunner().invoke(main, ["--oof", str(tmp_path / "two.npz"), "--members", "0"])
+    assert r2.output == r.output
+    r5 = CliRunner().invoke(main, ["--oof", str(tmp_path / "old.npz"), "--members", "0"])
+    assert r5.output != r.output  # other folds, other tables

@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from training.user_data import Reject, page_from_record, read_labelled
@@ -192,7 +193,8 @@ def test_jobs_fit_the_same_student_and_figures(run_cli, tmp_path: Path) -> None:
     for jobs in ("1", "2"):
         out = tmp_path / f"m{jobs}"
         r = run_cli(["train", "--no-public", "--labelled", path, "--folds", "3", "--max-epochs", "3",
-                     "--networks", "2", "--distill", "--jobs", jobs, "--out", out, "--card", tmp_path / f"c{jobs}.md"],
+                     "--networks", "2", "--distill", "--jobs", jobs, "--out", out, "--card", tmp_path / f"c{jobs}.md",
+                     "--save-oof", tmp_path / f"oof{jobs}.npz"],
                     timeout=300)
         assert r.returncode == 0, r.stderr
         assert "student of 2 networks" in r.stderr
@@ -203,6 +205,10 @@ def test_jobs_fit_the_same_student_and_figures(run_cli, tmp_path: Path) -> None:
     assert heads[0]["arrays_sha256"] == heads[1]["arrays_sha256"]
     assert heads[0]["temperature"] == heads[1]["temperature"]
     assert cards[0] == cards[1] and "one network distilled from 2" in cards[0]
+    oofs = [np.load(tmp_path / f"oof{jobs}.npz") for jobs in ("1", "2")]
+    assert int(oofs[0]["folds"]) == 3  # the page gate's outer folds are the run's
+    for k in ("logits", "teacher_logits", "member_logits", "groups", "folds"):
+        assert np.array_equal(oofs[0][k], oofs[1][k]), k
 
 
 def test_a_teacher_trained_on_other_data_is_named_in_a_note(run_cli, tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ from classifier.model import LABELS, BlockModel
 
 from .train import calibrated, fit_temperature, label_prior
 
-FOLDS = 5  # newswinnow train's default: the outer folds are its folds
+FOLDS = 5  # newswinnow train's default: the outer folds are its folds (oof files before ``folds``)
 INNER_FOLDS = 4
 C_GRID = (0.03, 0.3, 3.0)
 # Threshold grids: a decoded thread is dropped below OFF, a missing one forced above ON.
@@ -74,9 +74,14 @@ _C, _E = LABELS.index("comment"), LABELS.index("editorial")
 class Oof:
     """Out-of-fold data: calibrated probabilities per page, labels, renderings, groups."""
 
-    def __init__(self, path: Path, corpora: Path | None, groups_path: Path | None = None):
+    def __init__(self, path: Path, corpora: Path | None, groups_path: Path | None = None,
+                 folds: int | None = None):
         d = np.load(path, allow_pickle=False)
         self.y, self.offsets, self.kinds = d["y"], d["offsets"], d["kinds"]
+        # The training run's fold count: its folds are the outer folds here, each page decoded
+        # with tables counted without its fold. Saved in the file since 2026-12-04; ``folds``
+        # for older files of a run with other than FOLDS.
+        self.folds = folds or (int(d["folds"]) if "folds" in d.files else FOLDS)
         self.logits = d["logits"]
         self.n = len(self.offsets) - 1
         self.pages = [slice(int(a), int(b)) for a, b in zip(self.offsets[:-1], self.offsets[1:])]
@@ -116,11 +121,12 @@ def rebuild_groups(corpora: Path | None, y: np.ndarray, offsets: np.ndarray) -> 
     return np.array([p.group for p in pages])
 
 
-def fold_tables(oof: Oof, folds: int = FOLDS) -> tuple[np.ndarray, list]:
-    """Outer fold of each page and the (log_start, log_trans, prior) counted without it."""
+def fold_tables(oof: Oof) -> tuple[np.ndarray, list]:
+    """Outer fold of each page (the training run's folds) and the (log_start, log_trans, prior)
+    counted without it."""
     fold_of = np.zeros(oof.n, dtype=np.int64)
     tables = []
-    for f, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(np.zeros(oof.n), groups=oof.groups)):
+    for f, (tr, te) in enumerate(GroupKFold(n_splits=oof.folds).split(np.zeros(oof.n), groups=oof.groups)):
         fold_of[te] = f
         ls, lt = decode.fit_transitions([LABELS[k] for k in oof.ys[i]] for i in tr)
         tables.append((ls, lt, label_prior(np.concatenate([oof.ys[i] for i in tr]))))
@@ -355,6 +361,9 @@ def layer_fit_options(layer: str, file_help: str) -> Callable[[Callable], Callab
         click.option("--groups", "groups_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="An .npz with a `groups` array (one per oof page), instead of rebuilding them."),
         click.option("--no-nested", is_flag=True, help=f"Skip the nested-CV report (just fit the {layer})."),
+        click.option("--folds", type=click.IntRange(2, 20), default=None,
+                     help=f"The training run's --folds, for oof files saved before it was recorded "
+                          f"(default: the file's, else {FOLDS})."),
         click.option("--metrics-json", type=click.Path(path_type=Path), help="Also write the report here."),
     ]
 
@@ -371,12 +380,13 @@ def layer_fit_options(layer: str, file_help: str) -> Callable[[Callable], Callab
 @click.option("--apply-gate", "gate_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Fit nothing: report what this fitted gate (e.g. the shipped one) does on the oof's pages, "
                    "with the model's temperature, as the classifier decodes them.")
-def main(oof_path, model_path, out, corpora, groups_path, no_nested, metrics_json, fixed_transitions, gate_file):
+def main(oof_path, model_path, out, corpora, groups_path, no_nested, folds, metrics_json, fixed_transitions,
+         gate_file):
     """Fit the page-level comment-section gate and report nested-CV figures."""
     t0 = time.time()
     say = lambda s: click.echo(s, err=True)  # noqa: E731
     model = BlockModel.load(model_path)
-    oof = Oof(oof_path, corpora, groups_path)
+    oof = Oof(oof_path, corpora, groups_path, folds)
     if gate_file is not None:
         rows = apply_gate(oof, page_gate.PageGate.load(gate_file, model.sha256), model.temperature)
         click.echo(f"{gate_file} on {oof_path} (model temperature {model.temperature}; plain Viterbi -> "

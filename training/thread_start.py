@@ -221,12 +221,12 @@ def wins(rows: list[dict]) -> tuple[bool, str]:
 @click.command()
 @tpg.layer_fit_options("scorer", "Scorer file (default: STEM.start.json beside the model).")
 @click.option("--force", is_flag=True, help="Write the scorer even when nested CV shows no gain.")
-def main(oof_path, model_path, out, corpora, groups_path, no_nested, metrics_json, force):
+def main(oof_path, model_path, out, corpora, groups_path, no_nested, folds, metrics_json, force):
     """Fit the thread-start refinement and report nested-CV figures."""
     t0 = time.time()
     say = lambda s: click.echo(s, err=True)  # noqa: E731
     model = BlockModel.load(model_path)
-    oof = tpg.Oof(oof_path, corpora, groups_path)
+    oof = tpg.Oof(oof_path, corpora, groups_path, folds)
     say(f"{oof.n} pages, temperature {oof.temperature} (model {model.temperature})")
     cd = Candidates(oof, log=say)
     rows = None

@@ -629,7 +629,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
             save_oof.parent.mkdir(parents=True, exist_ok=True)
             extra = {"teacher_logits": cv["teacher_logits"]} if distill else {}
             np.savez(save_oof, logits=cv["logits"], member_logits=cv["member_logits"], y=M.y, offsets=M.offsets,
-                     kinds=kinds, groups=groups, **extra)
+                     kinds=kinds, groups=groups, folds=np.array(folds), **extra)
         result["cv_decoded"] = summarise(M, cv["decoded"])
         result["cv_argmax"] = summarise(M, np.argmax(cv["logits"], axis=1))
         if distill:
