@@ -216,9 +216,15 @@ def test_fit_script_writes_a_gate_that_loads_for_its_model(tmp_path: Path) -> No
     for suffix in (".json", ".npz"):
         shutil.copy(DATA / f"model-text{suffix}", tmp_path / f"model-text{suffix}")
     model = tmp_path / "model-text.json"
+    card = tmp_path / "MODEL_CARD.md"
+    card.write_text("# card\n\n## Page gate (an old gate)\n\n| stale |\n\n## Later section\n\nkept\n")
     res = CliRunner().invoke(fit.main, ["--oof", str(oof), "--model", str(model),
-                                        "--metrics-json", str(tmp_path / "m.json")])
+                                        "--metrics-json", str(tmp_path / "m.json"), "--card", str(card)])
     assert res.exit_code == 0, res.output
+    text = card.read_text()
+    # the old section is replaced, what follows it is kept, the table is the run's own
+    assert "stale" not in text and text.count("## Page gate") == 1 and text.endswith("## Later section\n\nkept\n")
+    assert "outer folds = the 5 folds" in text and "| dragnet/full | 80 |" in text
     gate = page_gate.load_for(model, BlockModel.load(model).sha256)
     assert gate is not None and 0.0 <= gate.off <= gate.on
     rows = {r["kind"]: r for r in json.loads((tmp_path / "m.json").read_text())["nested_cv"]}
@@ -291,3 +297,14 @@ def test_apply_gate_reports_a_fitted_gate_without_fitting(tmp_path: Path) -> Non
     res = CliRunner().invoke(fit.main, ["--oof", str(oof), "--model", str(model), "--apply-gate",
                                         str(tmp_path / "other.gate.json")])
     assert res.exit_code != 0 and "refit" in str(res.exception or res.output)
+
+
+def test_card_section_is_appended_when_the_card_has_none(tmp_path: Path) -> None:
+    from training.page_gate import write_card_section
+
+    card = tmp_path / "c.md"
+    card.write_text("# card\n\nWithout decoding: macro-F1 0.865.\n")
+    write_card_section(card, "## Page gate (x)\n\ntable\n")
+    assert card.read_text() == "# card\n\nWithout decoding: macro-F1 0.865.\n\n## Page gate (x)\n\ntable\n"
+    write_card_section(card, "## Page gate (y)\n\nnew\n")  # a second fit replaces the first
+    assert card.read_text().endswith("0.865.\n\n## Page gate (y)\n\nnew\n")

@@ -348,6 +348,38 @@ def apply_gate(oof: Oof, gate: page_gate.PageGate, temperature: float) -> list[d
     return report(oof, page_counts(oof, dec), modes(has, gate.probability(F), settings))
 
 
+CARD_HEADING = "## Page gate"
+
+
+def card_section(gate: page_gate.PageGate, gate_file: Path, folds: int, rows: list[dict] | None) -> str:
+    """The model card's page-gate section: how the gate was fitted, its settings and, unless
+    --no-nested, its nested-CV figures (so the card never shows figures of another gate)."""
+    text = (f"{CARD_HEADING} (has_comments decision, `{gate_file.name}`)\n\n"
+            f"Fitted on this model's out-of-fold logits with `OPENBLAS_NUM_THREADS=1 {gate.meta['command']}` "
+            f"({gate.meta['fitted']}): a logistic regression over {len(page_gate.FEATURE_NAMES)} page aggregates of "
+            "the calibrated probabilities and the Viterbi path (`classifier/page_gate.py`); a decoded thread is "
+            f"dropped when its probability is below {gate.off}, a missing one forced above {gate.on} "
+            f"(C={gate.meta['C']}, decoder transitions x{gate.transition_scale}, threads re-decoded with bias "
+            f"{gate.extend_bias} above {gate.extend}; chosen by grouped CV with no rendering allowed to lose "
+            "has_comments, comment or editorial F1).")
+    if rows is None:
+        return text + " No nested-CV figures (fitted with --no-nested).\n"
+    return (text + f" Plain Viterbi -> with the gate, by nested grouped CV (outer folds = the {folds} folds of "
+            "the run, settings chosen on the other folds only):\n\n" + format_rows(rows) + "\n")
+
+
+def write_card_section(card: Path, section: str) -> None:
+    """Replace the card's page-gate section (up to the next ``## `` heading), or append one."""
+    text = card.read_text() if card.exists() else ""
+    start = text.find(CARD_HEADING)
+    if start < 0:
+        text = text.rstrip("\n") + ("\n\n" if text else "") + section
+    else:
+        end = text.find("\n## ", start + len(CARD_HEADING))
+        text = text[:start] + section + (text[end:] if end >= 0 else "")
+    card.write_text(text)
+
+
 def layer_fit_options(layer: str, file_help: str) -> Callable[[Callable], Callable]:
     """The options every decode-layer fit script takes (this one, training.thread_start)."""
     options = [
@@ -377,11 +409,14 @@ def layer_fit_options(layer: str, file_help: str) -> Callable[[Callable], Callab
 @click.command()
 @layer_fit_options("gate", "Gate file (default: STEM.gate.json beside the model).")
 @click.option("--fixed-transitions", is_flag=True, help="Keep the decoder's transition weight (no joint scale).")
+@click.option("--card", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the gate's section (settings, nested-CV table) into this model card, replacing "
+                   "its old one.")
 @click.option("--apply-gate", "gate_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Fit nothing: report what this fitted gate (e.g. the shipped one) does on the oof's pages, "
                    "with the model's temperature, as the classifier decodes them.")
 def main(oof_path, model_path, out, corpora, groups_path, no_nested, folds, metrics_json, fixed_transitions,
-         gate_file):
+         card, gate_file):
     """Fit the page-level comment-section gate and report nested-CV figures."""
     t0 = time.time()
     say = lambda s: click.echo(s, err=True)  # noqa: E731
@@ -416,6 +451,9 @@ def main(oof_path, model_path, out, corpora, groups_path, no_nested, folds, metr
     click.echo(f"wrote {out}: " + " ".join(f"{k}={v}" for k, v in best.items()) + f" ({time.time() - t0:.0f}s)")
     if metrics_json:
         Path(metrics_json).write_text(json.dumps({"nested_cv": rows, **best}, indent=1))
+    if card:
+        write_card_section(card, card_section(gate, out, oof.folds, rows))
+        click.echo(f"wrote the page-gate section of {card}")
 
 
 if __name__ == "__main__":
