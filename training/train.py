@@ -106,13 +106,14 @@ def _balanced_index(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_EPOCHS,
-                n_networks: int = ENSEMBLE_SIZE, schema: str = TRAIN_SCHEMA) -> BlockModel:
+                n_networks: int = ENSEMBLE_SIZE, schema: str = TRAIN_SCHEMA, l2: float | None = None) -> BlockModel:
     """Standardise, fit ``n_networks`` MLPs (different seeds and oversampling draws), and
-    export their parameters as plain arrays; the model averages their logits."""
+    export their parameters as plain arrays; the model averages their logits. ``l2``: the
+    networks' L2 penalty (``L2_ALPHA`` when None)."""
     mean = X.mean(axis=0).astype(np.float32)
     scale = np.maximum(X.std(axis=0), MIN_SCALE).astype(np.float32)
     Z = np.clip((X - mean) / scale, -6, 6)
-    nets = [_fit_one(Z, y, seed + 1000 * j, max_epochs) for j in range(n_networks)]
+    nets = [_fit_one(Z, y, seed + 1000 * j, max_epochs, l2) for j in range(n_networks)]
     capped = sum(n_iter >= max_epochs for *_, n_iter in nets)
     if capped:
         click.echo(f"note: {capped} of {n_networks} networks stopped at --max-epochs {max_epochs} "
@@ -122,13 +123,13 @@ def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_E
                       weights=nets[0][0], biases=nets[0][1], members=nets[1:])
 
 
-def _fit_one(Z: np.ndarray, y: np.ndarray, seed: int,
-             max_epochs: int) -> tuple[list[np.ndarray], list[np.ndarray], int]:
+def _fit_one(Z: np.ndarray, y: np.ndarray, seed: int, max_epochs: int,
+             l2: float | None = None) -> tuple[list[np.ndarray], list[np.ndarray], int]:
     """One MLP on standardised inputs -> (weights, biases) with outputs in ``LABELS`` order, and
     the epochs it ran."""
     rng = np.random.default_rng(seed)
     idx = _balanced_index(y, rng)
-    net = MLPClassifier(hidden_layer_sizes=HIDDEN_LAYERS, alpha=L2_ALPHA, batch_size=BATCH,
+    net = MLPClassifier(hidden_layer_sizes=HIDDEN_LAYERS, alpha=L2_ALPHA if l2 is None else l2, batch_size=BATCH,
                         learning_rate_init=LEARNING_RATE, max_iter=max_epochs, early_stopping=True,
                         validation_fraction=0.1, n_iter_no_change=5, random_state=seed)
     with warnings.catch_warnings():
@@ -152,7 +153,8 @@ def _fit_one(Z: np.ndarray, y: np.ndarray, seed: int,
 
 
 def fit_student(X: np.ndarray, y: np.ndarray, teacher: BlockModel, seed: int,
-                max_epochs: int = MAX_EPOCHS, teacher_logits: np.ndarray | None = None) -> BlockModel:
+                max_epochs: int = MAX_EPOCHS, teacher_logits: np.ndarray | None = None,
+                l2: float | None = None) -> BlockModel:
     """One network of the teacher's shape fitted to the teacher's logits on X (the rows it was
     trained on): it runs a single network per block, against the teacher's N, and on a held-out
     fold kept nearly all of eight networks' gain over one (docs/text-model.md).
@@ -166,7 +168,7 @@ def fit_student(X: np.ndarray, y: np.ndarray, teacher: BlockModel, seed: int,
     del t
     Z = np.clip((X - teacher.mean) / teacher.scale, -CLIP_SIGMA, CLIP_SIGMA)
     idx = _balanced_index(y, np.random.default_rng(seed))
-    net = MLPRegressor(hidden_layer_sizes=HIDDEN_LAYERS, alpha=L2_ALPHA, batch_size=BATCH,
+    net = MLPRegressor(hidden_layer_sizes=HIDDEN_LAYERS, alpha=L2_ALPHA if l2 is None else l2, batch_size=BATCH,
                        learning_rate_init=LEARNING_RATE, max_iter=max_epochs, early_stopping=True,
                        validation_fraction=0.1, n_iter_no_change=5, random_state=seed)
     with warnings.catch_warnings():
@@ -202,7 +204,7 @@ def label_prior(y: np.ndarray) -> np.ndarray:
 
 def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCHS, log=print,
                    n_networks: int = ENSEMBLE_SIZE, by: str = "source", distill: bool = False, jobs: int = 1,
-                   checkpoint: Path | None = None, final: tuple | None = None) -> dict:
+                   checkpoint: Path | None = None, final: tuple | None = None, l2: float | None = None) -> dict:
     """Out-of-fold logits, the temperature fit on them, and labels decoded as in use.
 
     Each fold's test pages are decoded with transitions and prior counted on that fold's
@@ -220,6 +222,8 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
             for tr_pages, te_pages in splits]
     settings = {"seed": seed, "max_epochs": max_epochs, "networks": n_networks, "distill": distill,
                 "schema": M.schema, "sklearn": sklearn.__version__, "folds": folds, "by": by}
+    if l2 is not None and l2 != L2_ALPHA:  # (so the default's keys, and kept folds, are as before)
+        settings["l2"] = l2
     done: dict[int, dict] = {}
     keys: dict[int, str] = {}
     if checkpoint is not None:
@@ -236,7 +240,7 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
     # Each fold is kept as soon as it ends (by its own process): a run stopped mid-way loses
     # only the folds still running.
     tasks = [joblib.delayed(_fold)(M.X, M.y, tr, te, seed + f, max_epochs, n_networks, M.schema, distill,
-                                   None if checkpoint is None else (checkpoint, f, keys[f]))
+                                   None if checkpoint is None else (checkpoint, f, keys[f]), l2=l2)
              for f, (tr, te) in ((f, rows[f]) for f in todo)]
     if final is not None:
         tasks.append(joblib.delayed(fit_final)(M.X, M.y, *final))
@@ -271,7 +275,8 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
 
 
 def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: int, max_epochs: int,
-          n_networks: int, schema: str, distill: bool, keep: tuple[Path, int, str] | None = None) -> dict:
+          n_networks: int, schema: str, distill: bool, keep: tuple[Path, int, str] | None = None,
+          l2: float | None = None) -> dict:
     """One fold: the ensemble (and with ``distill`` its student) fitted on ``tr``, scored on ``te``;
     written to ``keep`` = (checkpoint dir, fold, key) when given.
 
@@ -279,14 +284,14 @@ def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: in
     so move the float sums, and a kept fold must be what any ``--jobs`` would have computed."""
     t0 = time.time()
     with one_blas_thread():
-        model = fit_network(X[tr], y[tr], seed, max_epochs, n_networks, schema=schema)
+        model = fit_network(X[tr], y[tr], seed, max_epochs, n_networks, schema=schema, l2=l2)
         out = {"logits": model.logits(X[te]), "members": member_logits(model, X[te])}
         if distill:
             # Kept with the fold: another student (other settings) can learn from them later
             # without the hour of fitting this fold's teacher again.
             out["teacher_train_logits"] = model.logits(X[tr])
             out["student"] = fit_student(X[tr], y[tr], model, seed, max_epochs,
-                                         teacher_logits=out["teacher_train_logits"]).logits(X[te])
+                                         teacher_logits=out["teacher_train_logits"], l2=l2).logits(X[te])
     out["seconds"] = time.time() - t0
     if keep is not None:
         _save_fold(*keep, out)
@@ -294,14 +299,14 @@ def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: in
 
 
 def fit_final(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int, n_networks: int, schema: str,
-              distill: bool, teacher: BlockModel | None) -> BlockModel:
+              distill: bool, teacher: BlockModel | None, l2: float | None = None) -> BlockModel:
     """The model to ship, fitted on every row: the ensemble, or with ``distill`` the student of
     ``teacher`` (``--teacher``; fitted here when None). One BLAS thread, like the folds, so
     ``--jobs`` does not change it."""
     with one_blas_thread():
         if teacher is None:
-            teacher = fit_network(X, y, seed, max_epochs, n_networks, schema=schema)
-        return fit_student(X, y, teacher, seed, max_epochs) if distill else teacher
+            teacher = fit_network(X, y, seed, max_epochs, n_networks, schema=schema, l2=l2)
+        return fit_student(X, y, teacher, seed, max_epochs, l2=l2) if distill else teacher
 
 
 def _matrix_digest(M: Matrix) -> str:
@@ -454,7 +459,7 @@ def read_user_files(paths: Sequence[Path], rejects: Path | None) -> tuple[list[L
 def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int, temperature: float,
                schema: str = TRAIN_SCHEMA,
                public: bool = True, user_files: Sequence[dict] = (), cv_by: str = "source",
-               networks: int = ENSEMBLE_SIZE, distill: bool = False) -> None:
+               networks: int = ENSEMBLE_SIZE, distill: bool = False, l2: float = L2_ALPHA) -> None:
     """The model card: data, licences, held-out-fold metrics, versions, the exact command."""
     cv = result["cv_decoded"]
     public_rows = [
@@ -485,7 +490,7 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
            f"SMS spam and ham inserted into threads {SMS_ROUNDS_BY_SCHEMA.get(schema, 0)} time(s)"
            if schema == "text-8" else "")
         + "); "
-        f"network {HIDDEN_LAYERS}, "
+        f"network {HIDDEN_LAYERS}" + (f" with L2 penalty {l2}" if l2 != L2_ALPHA else "") + ", "
         + (f"one network distilled from {networks} (in every cross-validation fold the student of that "
            "fold's own teacher)" if distill else
            f"{networks} networks averaged (also in every cross-validation fold)" if networks > 1 else "one network")
@@ -559,11 +564,13 @@ def _load_teacher(path: Path, schema: str) -> BlockModel:
                    "feature matrix is shared, each fold needs its own copy of its training rows).")
 @click.option("--checkpoint", type=click.Path(file_okay=False, path_type=Path),
               help="Keep each finished fold here; a later run of the same data and settings reuses it.")
+@click.option("--l2", type=click.FloatRange(min=0.0), default=L2_ALPHA, show_default=True,
+              help="The networks' L2 penalty (sklearn's alpha); the student's too with --distill.")
 @click.option("--no-public", is_flag=True, help="Train on the --labelled files only (no public corpora).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="Write unusable records of the --labelled files here, verbatim.")
 def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs, metrics_json, save_oof,
-         labelled, schema, cv_by, networks, distill, teacher, jobs, checkpoint, no_public, rejects):
+         labelled, schema, cv_by, networks, distill, teacher, jobs, checkpoint, no_public, rejects, l2):
     """Train the plain-text block model on the real corpora and/or your own labelled pages."""
     command = "newswinnow train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     t0 = time.time()
@@ -614,14 +621,14 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                    "student learns it on other data than it saw", err=True)
     result: dict = {"folds": folds}
     temperature = 1.0
-    final_args = (seed, max_epochs, networks, schema, distill, final_teacher)
+    final_args = (seed, max_epochs, networks, schema, distill, final_teacher, l2)
     model = None
     if folds >= 2:
         groups = cv_groups(M, cv_by)  # the folds' groups, also saved for the page gate's nested CV
         click.echo(f"cross-validation by {cv_by}: {len(set(groups.tolist()))} groups", err=True)
         cv = cross_validate(M, folds, seed, max_epochs, log=lambda s: click.echo(s, err=True),
                             n_networks=networks, by=cv_by, distill=distill, jobs=jobs, checkpoint=checkpoint,
-                            final=final_args if jobs > 1 else None)
+                            final=final_args if jobs > 1 else None, l2=l2)
         model = cv["final"]
         temperature = cv["temperature"]
         if save_oof:
@@ -648,7 +655,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     model.prior = label_prior(M.y)
     model.meta = {"version": "1.0", "trained": date.today().isoformat(), "command": command,
                   "sklearn": sklearn.__version__, "rows": int(len(M.y)), "pages": len(M.pages),
-                  "hidden_layers": list(HIDDEN_LAYERS), "public_corpora": not no_public,
+                  "hidden_layers": list(HIDDEN_LAYERS), "l2_alpha": l2, "public_corpora": not no_public,
                   "labelled": user_files}
     if distill:
         model.meta["distilled_from"] = {"networks": teacher_networks,
@@ -668,7 +675,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                    f"`python -m training.thread_start --oof OOF --model {out}.json`", err=True)
     if folds >= 2:
         write_card(card, result, command, len(M.y), len(M.pages), temperature, schema, public=not no_public,
-                   user_files=user_files, cv_by=cv_by, networks=networks, distill=distill)
+                   user_files=user_files, cv_by=cv_by, networks=networks, distill=distill, l2=l2)
         click.echo(f"wrote {card}", err=True)
         if metrics_json:
             metrics_json.write_text(json.dumps(dict(result.items()), indent=1))
