@@ -64,7 +64,7 @@ class ModelParam(click.ParamType):
 
 MODEL_PARAM = ModelParam()
 MODEL_HELP = ("Model header (.json), or a shipped model by name: default (eight networks) or fast "
-              "(three: ~0.6-0.9x the CPU, macro-F1 0.005 lower on unseen sites).")
+              "(three: ~0.6-0.9x the CPU, macro-F1 0.004 lower on unseen sites).")
 
 
 def _loads(payload: bytes) -> object:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from training.train import L2_ALPHA
 from training.user_data import Reject, page_from_record, read_labelled
 
 
@@ -224,7 +225,9 @@ def test_a_teacher_trained_on_other_data_is_named_in_a_note(run_cli, tmp_path: P
     assert "was trained on 463470 blocks from 5216 pages, this run has 36 from 12" in r.stderr
     head = json.loads((tmp_path / "m.json").read_text())
     assert head["members"] == 1 and head["meta"]["distilled_from"]["networks"] == 3
-    assert head["meta"]["distilled_from"]["teacher"].endswith("(sha256 5464fdee2809ce2d)")
+    from classifier.model import BlockModel
+
+    assert head["meta"]["distilled_from"]["teacher"] == BlockModel.load(teacher).name  # the teacher file's sha
 
 
 def test_l2_penalty_is_used_recorded_and_keys_the_checkpoint(run_cli, tmp_path: Path) -> None:
@@ -232,17 +235,18 @@ def test_l2_penalty_is_used_recorded_and_keys_the_checkpoint(run_cli, tmp_path: 
     fold of one penalty is not reused for another."""
     path = _pages_of(tmp_path, ["one.example", "two.example", "three.example"] * 4)
     heads = {}
-    for name, l2 in (("default", "0.01"), ("strong", "5")):
+    for name, l2 in (("default", str(L2_ALPHA)), ("strong", "5")):
         r = run_cli(["train", "--no-public", "--labelled", path, "--folds", "3", "--max-epochs", "3",
                      "--networks", "1", "--l2", l2, "--checkpoint", tmp_path / "ck", "--out", tmp_path / name,
                      "--card", tmp_path / f"{name}.md"], timeout=300)
         assert r.returncode == 0, r.stderr
         assert "reused" not in r.stderr  # the default's kept folds do not stand in for L2 5
         heads[name] = json.loads((tmp_path / f"{name}.json").read_text())
-    assert heads["default"]["meta"]["l2_alpha"] == 0.01 and heads["strong"]["meta"]["l2_alpha"] == 5.0
+    assert heads["default"]["meta"]["l2_alpha"] == L2_ALPHA and heads["strong"]["meta"]["l2_alpha"] == 5.0
     assert heads["default"]["arrays_sha256"] != heads["strong"]["arrays_sha256"]
     assert "L2 penalty 5.0" in (tmp_path / "strong.md").read_text()
     assert "L2 penalty" not in (tmp_path / "default.md").read_text()  # the default is not spelled out
     r = run_cli(["train", "--no-public", "--labelled", path, "--folds", "3", "--max-epochs", "3", "--networks", "1",
-                 "--l2", "5", "--checkpoint", tmp_path / "ck", "--out", tmp_path / "again"], timeout=300)
+                 "--l2", "5", "--checkpoint", tmp_path / "ck", "--out", tmp_path / "again",
+                 "--card", tmp_path / "again.md"], timeout=300)
     assert r.returncode == 0 and r.stderr.count("reused") == 3
