@@ -24,7 +24,7 @@ from classifier import decode
 from classifier.model import LABELS
 
 from . import metrics
-from .page_gate import FOLDS, Oof, fold_tables
+from .page_gate import FOLDS_OPTION, Oof, fold_tables
 from .train import calibrated, fit_temperature
 
 # Renderings reported, in this order (the acceptance kinds first).
@@ -107,9 +107,7 @@ def table(rows: dict[str, tuple[float, dict]]) -> list[str]:
               help="A `newswinnow train --save-oof` file (with page groups: saved since 2026-12-03).")
 @click.option("--members", multiple=True, default=("0-2", "0"), show_default=True,
               help="Also score the mean of these saved networks (N or N-M); repeatable.")
-@click.option("--folds", type=click.IntRange(2, 20), default=None,
-              help=f"The training run's --folds, for oof files saved before it was recorded (default: the "
-                   f"file's, else {FOLDS}).")
+@FOLDS_OPTION
 @click.option("--write", "writes", multiple=True, metavar="NAME=PATH",
               help="Save the oof file of variant NAME (model, teacher, 'networks 0-2'...) for training.page_gate.")
 def main(oof_path: Path, members: tuple[str, ...], folds: int | None, writes: tuple[str, ...]) -> None:

@@ -380,6 +380,12 @@ def write_card_section(card: Path, section: str) -> None:
     card.write_text(text)
 
 
+# The outer folds of an oof file that does not record them (train's --save-oof before 2026-12-04).
+FOLDS_OPTION = click.option("--folds", type=click.IntRange(2, 20), default=None,
+                            help=f"The training run's --folds, for oof files saved before it was recorded "
+                                 f"(default: the file's, else {FOLDS}).")
+
+
 def layer_fit_options(layer: str, file_help: str) -> Callable[[Callable], Callable]:
     """The options every decode-layer fit script takes (this one, training.thread_start)."""
     options = [
@@ -393,9 +399,7 @@ def layer_fit_options(layer: str, file_help: str) -> Callable[[Callable], Callab
         click.option("--groups", "groups_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="An .npz with a `groups` array (one per oof page), instead of rebuilding them."),
         click.option("--no-nested", is_flag=True, help=f"Skip the nested-CV report (just fit the {layer})."),
-        click.option("--folds", type=click.IntRange(2, 20), default=None,
-                     help=f"The training run's --folds, for oof files saved before it was recorded "
-                          f"(default: the file's, else {FOLDS})."),
+        FOLDS_OPTION,
         click.option("--metrics-json", type=click.Path(path_type=Path), help="Also write the report here."),
     ]
 

@@ -225,9 +225,10 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
              np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in te_pages]))
             for tr_pages, te_pages in splits]
     settings = {"seed": seed, "max_epochs": max_epochs, "networks": n_networks, "distill": distill,
-                "schema": M.schema, "sklearn": sklearn.__version__, "folds": folds, "by": by}
-    if l2 is not None and l2 != L2_ALPHA:  # (so the default's keys, and kept folds, are as before)
-        settings["l2"] = l2
+                "schema": M.schema, "sklearn": sklearn.__version__, "folds": folds, "by": by,
+                # the effective penalty, always: the default moved (0.01 -> 0.2), and a fold kept at
+                # the old default must not stand in for the new one
+                "l2": L2_ALPHA if l2 is None else l2}
     done: dict[int, dict] = {}
     keys: dict[int, str] = {}
     if checkpoint is not None:
