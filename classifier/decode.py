@@ -8,6 +8,19 @@ text in the thread phase and comments in the article phase are thereby structura
 exceptions with learned (low) probabilities. The transition table is counted from the gold
 label sequences of the training pages; emissions are the model's calibrated probabilities
 divided by the label prior (the hybrid-HMM trick); Viterbi finds the best path.
+
+A third phase, "after the thread" (the eight-state chain, 2026-12-05), holds the furniture that
+follows the thread's last block of another label. Without it, boilerplate in the thread phase
+mixes two kinds of run: the name and date lines between comments (short runs that go back to a
+comment) and the page's closing furniture (one long run that does not). Its self-transition is
+then far below the article phase's (probability 0.74 against 0.94), a cost paid on every block
+after a thread, so on a whole page rendered to text, a short thread with 150 lines of furniture
+after it costs ~8 nats more than one at the page's end and is decoded as boilerplate even at
+comment probability 0.9. The eight-state chain fixes that (has_comments on such pages +0.015
+on unseen sites, +0.034 on new pages of known sites) but loses a little on extracted text, so
+the default models keep the seven-state chain and the ``full-page`` model has the eight
+(docs/text-model.md). Every function here takes its chain from the table's size
+(``chain_size``).
 """
 
 from __future__ import annotations
@@ -18,11 +31,23 @@ import numpy as np
 
 from .model import LABELS
 
-# (label, phase): phase 0 = before the first comment, phase 1 = from the first comment on.
+# (label, phase): phase 0 = before the first comment, phase 1 = from the first comment to the
+# thread's last block that is not boilerplate, phase 2 = the boilerplate after it. Phase 2 has
+# no editorial state: gold pages have no editorial block after a thread, and one learned from
+# smoothing alone would let an article go on after a stray comment-like line at little cost.
 STATES: tuple[tuple[str, int], ...] = (
     ("editorial", 0), ("spam", 0), ("boilerplate", 0),
     ("comment", 1), ("spam", 1), ("boilerplate", 1), ("editorial", 1),
+    ("boilerplate", 2),
 )
+# The chain without the post-thread phase: STATES' first seven, same order (the default
+# models' tables; see docs/text-model.md for why the eight-state chain is not the default).
+LEGACY_STATES = 7
+CHAIN_SIZES = (LEGACY_STATES, len(STATES))
+# ``train --decoder`` names of the two chains -> post_thread.
+DECODERS = {"thread": False, "post-thread": True}
+# The label of phase 2: the furniture after the thread's last other block.
+POST_THREAD_LABEL = "boilerplate"
 _STATE_LABEL = np.array([LABELS.index(lab) for lab, _ in STATES])
 _STATE_INDEX = {s: i for i, s in enumerate(STATES)}
 # Additive smoothing for transition counts (keeps every allowed move possible).
@@ -39,30 +64,53 @@ TRANSITION_WEIGHT = 0.2
 MIN_PROBA = 1e-6
 
 
-def state_sequence(labels: Sequence[str]) -> list[int]:
-    """Gold labels -> decode states (phase flips at the first comment)."""
+def chain_size(table: np.ndarray) -> int:
+    """The number of states a fitted start vector or transition table is for (7 or 8)."""
+    k = int(np.shape(table)[0])
+    if k not in CHAIN_SIZES:
+        raise ValueError(f"a decoding table of {k} states; this decoder knows chains of {CHAIN_SIZES}")
+    return k
+
+
+def state_sequence(labels: Sequence[str], post_thread: bool = False) -> list[int]:
+    """Gold labels -> decode states: phase 1 from the first comment, phase 2 (``post_thread``)
+    for the boilerplate after the thread's last block of another label."""
+    labels = list(labels)
+    last = len(labels)
+    if post_thread and "comment" in labels:
+        first = labels.index("comment")
+        last = max(i for i in range(first, len(labels)) if labels[i] != POST_THREAD_LABEL)
     phase = 0
     out = []
-    for lab in labels:
+    for i, lab in enumerate(labels):
         if lab == "comment":
             phase = 1
-        out.append(_STATE_INDEX[(lab, phase)])
+        out.append(_STATE_INDEX[(lab, 2 if i > last else phase)])
     return out
 
 
-def fit_transitions(label_seqs: Iterable[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
-    """Count start and transition frequencies over gold pages -> (log_start, log_trans)."""
-    k = len(STATES)
+def _allowed(k: int) -> np.ndarray:
+    """Moves the chain of ``k`` states allows: the phase never goes back, the article phase
+    leaves only into a comment, phase 2 is entered only from phase 1."""
+    ok = np.ones((k, k), dtype=bool)
+    for i, (_, pi) in enumerate(STATES[:k]):
+        for j, (lab_j, pj) in enumerate(STATES[:k]):
+            if pj < pi or (pi == 0 and pj >= 1 and not (pj == 1 and lab_j == "comment")):
+                ok[i, j] = False
+    return ok
+
+
+def fit_transitions(label_seqs: Iterable[Sequence[str]], post_thread: bool = False
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Count start and transition frequencies over gold pages -> (log_start, log_trans): the
+    seven-state chain of the default models, or with ``post_thread`` the eight-state one."""
+    k = len(STATES) if post_thread else LEGACY_STATES
     start = np.full(k, TRANSITION_SMOOTHING)
-    trans = np.full((k, k), TRANSITION_SMOOTHING)
-    # Phase never goes back: forbid thread -> article moves outright.
-    for i, (_, pi) in enumerate(STATES):
-        for j, (lab_j, pj) in enumerate(STATES):
-            if pj < pi or (pi == 0 and pj == 1 and lab_j != "comment"):
-                trans[i, j] = 0.0
-    start[[i for i, (_, ph) in enumerate(STATES) if ph == 1 and STATES[i][0] != "comment"]] = 0.0
+    trans = np.where(_allowed(k), TRANSITION_SMOOTHING, 0.0)
+    # A page starts in the article phase or with a comment.
+    start[[i for i, (lab, ph) in enumerate(STATES[:k]) if ph >= 1 and lab != "comment"]] = 0.0
     for labels in label_seqs:
-        s = state_sequence(labels)
+        s = state_sequence(labels, post_thread)
         if not s:
             continue
         start[s[0]] += 1
@@ -75,10 +123,21 @@ def fit_transitions(label_seqs: Iterable[Sequence[str]]) -> tuple[np.ndarray, np
 
 
 # Masks over STATES for ``end_states``: the phase is monotone, so ending in the article phase
-# means "no comment section" and ending in the thread phase means "a comment section" - the
-# page-level gate (classifier/page_gate.py) uses them to overrule Viterbi's own choice.
+# means "no comment section" and ending in a later phase means "a comment section" - the
+# page-level gate (classifier/page_gate.py) uses them to overrule Viterbi's own choice. A
+# seven-state table uses their first seven entries (``_mask``).
 ARTICLE_END = np.array([ph == 0 for _, ph in STATES])
 THREAD_END = ~ARTICLE_END
+
+
+def _mask(end_states: np.ndarray | None, k: int) -> np.ndarray | None:
+    """``end_states`` for a chain of ``k`` states (masks are written for the full chain)."""
+    if end_states is None:
+        return None
+    end_states = np.asarray(end_states, dtype=bool)
+    if end_states.shape[0] not in (k, len(STATES)):
+        raise ValueError(f"an end-state mask of {end_states.shape[0]} states for a chain of {k}")
+    return end_states[:k]
 
 
 def viterbi(proba: np.ndarray, prior: np.ndarray, log_start: np.ndarray, log_trans: np.ndarray,
@@ -87,15 +146,17 @@ def viterbi(proba: np.ndarray, prior: np.ndarray, log_start: np.ndarray, log_tra
     n = proba.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64)
+    k = chain_size(log_start)
+    end_states = _mask(end_states, k)
     emit = np.log(np.maximum(proba, MIN_PROBA)) - PRIOR_WEIGHT * np.log(np.maximum(prior, MIN_PROBA))
-    em = emit[:, _STATE_LABEL]  # [n, states]
+    em = emit[:, _STATE_LABEL[:k]]  # [n, states]
     lt = TRANSITION_WEIGHT * log_trans
     score = log_start + em[0]
-    back = np.zeros((n, len(STATES)), dtype=np.int64)
+    back = np.zeros((n, k), dtype=np.int64)
     for t in range(1, n):
         cand = score[:, None] + lt  # [from, to]
         back[t] = np.argmax(cand, axis=0)
-        score = cand[back[t], np.arange(len(STATES))] + em[t]
+        score = cand[back[t], np.arange(k)] + em[t]
     if end_states is not None:
         score = np.where(end_states, score, -np.inf)
     path = np.empty(n, dtype=np.int64)
@@ -122,13 +183,17 @@ def viterbi_batch(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np
     their own last block, and backtracking starts there. ``end_states`` (a boolean mask over
     STATES, e.g. ``THREAD_END``) restricts the final state of every page. ``final_scores``
     ([pages, states], optional) receives each page's best path score ending in each state
-    (before that restriction), so a caller can compare the best thread and article endings.
+    (before that restriction), so a caller can compare the best thread and article endings;
+    it has one column per state of the table's chain (``chain_size(log_start)``).
     """
+    k = chain_size(log_start)
+    end_states = _mask(end_states, k)
+    state_label = _STATE_LABEL[:k]
+    state_rows = _STATE_ROWS[:k]
     out: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(probas)
     lens = np.fromiter((p.shape[0] for p in probas), dtype=np.int64, count=len(probas))
     order = [i for i in np.argsort(lens, kind="stable").tolist() if lens[i] > 0]
     lt = TRANSITION_WEIGHT * log_trans
-    k = len(STATES)
     log_prior = PRIOR_WEIGHT * np.log(np.maximum(prior, MIN_PROBA))
     lt_to_from = np.ascontiguousarray(lt.T)
     for g in range(0, len(order), BATCH_GROUP):
@@ -139,9 +204,9 @@ def viterbi_batch(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np
         # scattered time-major: each step reads one contiguous slab.
         rows = [probas[i] for i in group]
         if len({r.dtype for r in rows}) == 1:
-            emit = (np.log(np.maximum(np.concatenate(rows), MIN_PROBA)) - log_prior)[:, _STATE_LABEL]
+            emit = (np.log(np.maximum(np.concatenate(rows), MIN_PROBA)) - log_prior)[:, state_label]
         else:  # mixed dtypes: each page's log in its own precision, as page by page
-            emit = np.concatenate([(np.log(np.maximum(r, MIN_PROBA)) - log_prior)[:, _STATE_LABEL] for r in rows])
+            emit = np.concatenate([(np.log(np.maximum(r, MIN_PROBA)) - log_prior)[:, state_label] for r in rows])
         page_row = np.repeat(np.arange(n_pages), glen)
         first_row = np.cumsum(glen) - glen
         em = np.zeros((width, n_pages, k))
@@ -181,7 +246,7 @@ def viterbi_batch(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np
                 cand = s + lt_to_from  # cand[to, from]
                 b = cand.argmax(axis=1)
                 steps.append(b)
-                s = cand[_STATE_ROWS, b] + e
+                s = cand[state_rows, b] + e
             back[tail:, r] = steps
             score[r] = s
         final[prev:] = score[prev:]
@@ -199,7 +264,7 @@ def viterbi_batch(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np
             for t, row in zip(range(n_r - 2, -1, -1), reversed(back[1:n_r, r].tolist())):
                 state = row[state]
                 path[t] = state
-            out[i] = _STATE_LABEL[path]
+            out[i] = state_label[path]
     return out
 
 
@@ -218,7 +283,7 @@ def viterbi_fixed_start(probas: Sequence[np.ndarray], starts: Sequence[int], pri
         s = int(min(max(s, 0), p.shape[0]))
         heads.append(p[:s])
         tails.append(p[s:])
-    thread_start = np.full(len(STATES), -np.inf)
+    thread_start = np.full(chain_size(log_start), -np.inf)
     thread_start[_STATE_INDEX[("comment", 1)]] = 0.0
     head = viterbi_batch(heads, prior, log_start, log_trans, end_states=ARTICLE_END)
     tail = viterbi_batch(tails, prior, thread_start, log_trans)

@@ -75,6 +75,21 @@ def one_blas_thread():
     return _blas_controller().limit(limits=1, user_api="blas")
 
 
+def _check_tables(npz: Path, arrays: dict[str, np.ndarray]) -> None:
+    """The decoder's tables must be of a chain it knows (7 states before the post-thread
+    phase, 8 since): a wrong shape would otherwise fail at the first page, not at load."""
+    from .decode import CHAIN_SIZES  # decode imports LABELS from here
+
+    trans, start, prior = arrays.get("transitions"), arrays.get("start"), arrays.get("prior")
+    if trans is None:
+        return
+    k = trans.shape[0] if trans.ndim == 2 else -1
+    if k not in CHAIN_SIZES or trans.shape != (k, k) or (start is not None and start.shape != (k,)) \
+            or (prior is not None and prior.shape != (len(LABELS),)):
+        raise ModelError(f"{npz}: decoding tables of shapes {trans.shape} / "
+                         f"{None if start is None else start.shape}, expected a chain of {CHAIN_SIZES} states")
+
+
 def _flushed(a: np.ndarray) -> np.ndarray:
     """float32 copy with subnormal values set to zero.
 
@@ -411,6 +426,7 @@ class BlockModel:
                 or any(w.shape != w0.shape or b.shape != b0.shape
                        for ws, bs in members for w, b, w0, b0 in zip(ws, bs, weights, biases)):
             raise ModelError(f"{npz}: array shapes do not match the {len(names)} features / 4 labels")
+        _check_tables(npz, arrays)
         lexical = None
         if header.get("lexicon") is not None:
             try:

@@ -101,7 +101,7 @@ class PageGate:
         """``decode.viterbi_batch`` with this gate's transition scale and overrules (what the
         classifier calls)."""
         log_trans = self.log_trans(log_trans)
-        final = np.zeros((len(probas), len(decode.STATES)))
+        final = np.zeros((len(probas), decode.chain_size(log_start)))
         decoded = decode.viterbi_batch(probas, prior, log_start, log_trans, final_scores=final)
         return self.apply(probas, decoded, prior, log_start, log_trans, margin(final))
 
@@ -177,7 +177,8 @@ def load_for(model_path: Path, model_sha256: str) -> PageGate | None:
 def margin(final_scores: np.ndarray) -> np.ndarray:
     """Best thread-ending minus best article-ending path score per page (``final_scores`` of
     ``decode.viterbi_batch``): how close Viterbi came to the other decision."""
-    return final_scores[:, decode.THREAD_END].max(axis=1) - final_scores[:, decode.ARTICLE_END].max(axis=1)
+    k = final_scores.shape[1]
+    return final_scores[:, decode.THREAD_END[:k]].max(axis=1) - final_scores[:, decode.ARTICLE_END[:k]].max(axis=1)
 
 
 def page_features(probas: Sequence[np.ndarray], decoded: Sequence[np.ndarray],

@@ -24,9 +24,10 @@ C_STRONG = [0.05, 0.90, 0.03, 0.02]
 E_MILD = [0.50, 0.40, 0.05, 0.05]  # a comment that looks a bit like prose
 
 
-@pytest.fixture(scope="module")
-def tables() -> tuple[np.ndarray, np.ndarray]:
-    return decode.fit_transitions(SEQUENCES)
+@pytest.fixture(scope="module", params=[True, False], ids=["post_thread", "legacy"])
+def tables(request: pytest.FixtureRequest) -> tuple[np.ndarray, np.ndarray]:
+    """Both chains: the nine-state one fitted now and the seven-state one of older model files."""
+    return decode.fit_transitions(SEQUENCES, post_thread=request.param)
 
 
 def run(rows: list[list[float]], tables: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -45,20 +46,81 @@ def test_state_sequence_phase_flips_at_first_comment() -> None:
                                              ("editorial", 1), ("spam", 1)]
 
 
+def test_state_sequence_post_thread_phase() -> None:
+    """Furniture after the thread's last block of another label is phase 2; name lines between
+    comments (and anything before the thread's last non-furniture block) stay phase 1; the
+    legacy chain has no phase 2."""
+    labels = ["editorial", "boilerplate", "comment", "boilerplate", "comment", "spam", "boilerplate",
+              "editorial", "boilerplate"]
+    got = [decode.STATES[i] for i in decode.state_sequence(labels, post_thread=True)]
+    assert got == [("editorial", 0), ("boilerplate", 0), ("comment", 1), ("boilerplate", 1), ("comment", 1),
+                   ("spam", 1), ("boilerplate", 1), ("editorial", 1), ("boilerplate", 2)]
+    legacy = [decode.STATES[i] for i in decode.state_sequence(labels)]  # the default chain
+    assert [ph for _, ph in legacy] == [0, 0, 1, 1, 1, 1, 1, 1, 1]
+    # No comment: no thread, whatever the spam and furniture.
+    assert {decode.STATES[i][1] for i in decode.state_sequence(["spam", "boilerplate"], post_thread=True)} == {0}
+
+
 def test_fit_transitions_structure(tables: tuple[np.ndarray, np.ndarray]) -> None:
     log_start, log_trans = tables
-    k = len(decode.STATES)
-    assert log_start.shape == (k,) and log_trans.shape == (k, k)
+    k = log_start.shape[0]
+    assert k in (len(decode.STATES), decode.LEGACY_STATES) and log_trans.shape == (k, k)
     assert np.exp(log_start).sum() == pytest.approx(1.0)
     assert np.allclose(np.exp(log_trans).sum(axis=1), 1.0)
-    for i, (_, pi) in enumerate(decode.STATES):
-        for j, (lab_j, pj) in enumerate(decode.STATES):
-            if pj < pi or (pi == 0 and pj == 1 and lab_j != "comment"):
-                assert log_trans[i, j] == -np.inf, (decode.STATES[i], decode.STATES[j])
+    states = decode.STATES[:k]
+    for i, (_, pi) in enumerate(states):
+        for j, (lab_j, pj) in enumerate(states):
+            # Phases never go back; the article phase is left only into a comment.
+            if pj < pi or (pi == 0 and pj >= 1 and (pj, lab_j) != (1, "comment")):
+                assert log_trans[i, j] == -np.inf, (states[i], states[j])
             else:
                 assert np.isfinite(log_trans[i, j])
-        if pi == 1 and decode.STATES[i][0] != "comment":
+        if pi >= 1 and states[i][0] != "comment":
             assert log_start[i] == -np.inf
+
+
+def test_chain_size_checks_the_table() -> None:
+    log_start, log_trans = decode.fit_transitions(SEQUENCES, post_thread=True)
+    with pytest.raises(ValueError, match="6 states"):
+        decode.viterbi(np.full((3, 4), 0.25), PRIOR, log_start[:6], log_trans[:6, :6])
+    with pytest.raises(ValueError, match="mask of 5"):
+        decode.viterbi_batch([np.full((3, 4), 0.25)], PRIOR, log_start, log_trans, end_states=np.ones(5, bool))
+
+
+# Gold pages of full-page renderings: furniture, an article, a thread whose comments are
+# separated by name lines, then the page's long closing furniture.
+FULL_PAGES = tuple(
+    ("boilerplate",) * 6 + ("editorial",) * 8 + ("boilerplate",) * 3
+    + ("comment", "boilerplate") * n + ("boilerplate",) * tail
+    for n, tail in ((20, 10), (30, 5), (15, 20), (25, 10))
+) + (("boilerplate",) * 6 + ("editorial",) * 12 + ("boilerplate",) * 80,) * 3
+B = [0.04, 0.04, 0.02, 0.90]  # confident boilerplate
+
+
+def test_short_thread_before_long_furniture_is_found() -> None:
+    """Three confident comments followed by 150 lines of furniture: the post-thread phase keeps
+    the furniture as cheap after a thread as before one, so the thread is decoded; the legacy
+    chain, whose thread-phase boilerplate also stands for the lines between comments, pays on
+    every furniture line after the thread and drops it (what happened on full pages)."""
+    rows = np.asarray([B] * 5 + [E] * 10 + [B] * 2 + [C_STRONG] * 3 + [B] * 150)
+    new = decode.viterbi(rows, PRIOR, *decode.fit_transitions(FULL_PAGES, post_thread=True))
+    assert new.tolist() == [BO] * 5 + [ED] * 10 + [BO] * 2 + [CO] * 3 + [BO] * 150
+    old = decode.viterbi(rows, PRIOR, *decode.fit_transitions(FULL_PAGES, post_thread=False))
+    assert not (old == CO).any()
+    # Short furniture after the thread: both chains find it.
+    short = rows[:25]
+    for post in (True, False):
+        assert (decode.viterbi(short, PRIOR, *decode.fit_transitions(FULL_PAGES, post_thread=post)) == CO).sum() == 3
+
+
+def test_post_thread_phase_does_not_reopen_the_article() -> None:
+    """After a stray comment-like line the article would have to go on as thread-phase
+    editorial (phase 2 is furniture only), which gold pages never show: the line stays editorial."""
+    log_start, log_trans = decode.fit_transitions(FULL_PAGES, post_thread=True)
+    for odd in (C, C_STRONG):
+        labels = decode.viterbi(np.asarray([B] * 4 + [E] * 20 + [odd] + [E] * 20 + [B] * 30), PRIOR,
+                                log_start, log_trans)
+        assert not (labels == CO).any(), labels
 
 
 def test_fit_transitions_counts(tables: tuple[np.ndarray, np.ndarray]) -> None:

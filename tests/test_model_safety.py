@@ -140,3 +140,25 @@ class _Payload:
 
     def __reduce__(self):
         return (Path.write_text, (self.marker, "code ran"))
+
+
+@pytest.mark.parametrize("shapes", [((5, 5), (5,)), ((8, 7), (8,)), ((8, 8), (7,)), ((7,), (7,))])
+def test_decoding_tables_of_an_unknown_chain_are_refused_at_load(tmp_path: Path, shapes: tuple) -> None:
+    """Tables of 7 (older files) or 8 states load; any other shape fails at load, naming the file."""
+    header = save_tiny_model(tmp_path)
+    npz = header.with_suffix(".npz")
+    with np.load(npz, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    for k in (7, 8):  # both known chains load
+        arrays["transitions"], arrays["start"] = np.zeros((k, k)), np.zeros(k)
+        with open(npz, "wb") as fh:
+            np.savez(fh, **arrays)
+        _rehash(header)
+        assert Classifier.load(header).model.transitions.shape == (k, k)
+    arrays["transitions"], arrays["start"] = np.zeros(shapes[0]), np.zeros(shapes[1])
+    with open(npz, "wb") as fh:
+        np.savez(fh, **arrays)
+    _rehash(header)
+    msg = _error(header)
+    assert "decoding tables" in msg
+    _names_file_and_schema(msg, npz)

@@ -85,7 +85,7 @@ def test_page_features_match_a_plain_per_page_computation(tables) -> None:
     ls, lt = tables
     pages = random_pages(40, seed=1)
     pages.insert(3, np.zeros((0, len(LABELS))))  # an empty page gets zeros and breaks nothing
-    final = np.zeros((len(pages), len(decode.STATES)))
+    final = np.zeros((len(pages), ls.shape[0]))
     decoded = decode.viterbi_batch(pages, PRIOR, ls, lt, final_scores=final)
     assert any((d == CO).any() for d in decoded) and any(d.size and not (d == CO).any() for d in decoded)
     margins = page_gate.margin(final)

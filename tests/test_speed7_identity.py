@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from test_decode import SEQUENCES
 
 from classifier import decode
-from classifier.decode import _STATE_LABEL, MIN_PROBA, PRIOR_WEIGHT, STATES, TRANSITION_WEIGHT
+from classifier.decode import _STATE_LABEL, MIN_PROBA, PRIOR_WEIGHT, TRANSITION_WEIGHT
 from classifier.model import (
     CLIP_SIGMA,
     LABELS,
@@ -39,7 +39,9 @@ def reference_viterbi_batch(probas, prior, log_start, log_trans, end_states=None
     lens = np.fromiter((p.shape[0] for p in probas), dtype=np.int64, count=len(probas))
     order = [i for i in np.argsort(lens, kind="stable").tolist() if lens[i] > 0]
     lt = TRANSITION_WEIGHT * log_trans
-    k = len(STATES)
+    k = log_start.shape[0]  # the table's chain: seven states, or eight with the post-thread phase
+    if end_states is not None:
+        end_states = end_states[:k]
     log_prior = PRIOR_WEIGHT * np.log(np.maximum(prior, MIN_PROBA))
     for g in range(0, len(order), group_size):
         group = order[g: g + group_size]
@@ -47,7 +49,7 @@ def reference_viterbi_batch(probas, prior, log_start, log_trans, end_states=None
         n_pages, width = len(group), int(glen.max())
         em = np.zeros((width, n_pages, k))
         for r, i in enumerate(group):
-            em[: glen[r], r] = (np.log(np.maximum(probas[i], MIN_PROBA)) - log_prior)[:, _STATE_LABEL]
+            em[: glen[r], r] = (np.log(np.maximum(probas[i], MIN_PROBA)) - log_prior)[:, _STATE_LABEL[:k]]
         lo = np.searchsorted(glen, np.arange(width), side="right")
         final = np.zeros((n_pages, k))
         back = np.zeros((width, n_pages, k), dtype=np.int8)
@@ -129,17 +131,19 @@ def _pages(seed: int, lengths: list[int], grid: int | None) -> list[np.ndarray]:
     return out
 
 
+@pytest.mark.parametrize("post_thread", [False, True])
 @pytest.mark.parametrize("grid", [None, 2, 4])
 @pytest.mark.parametrize("end_states", [None, decode.ARTICLE_END, decode.THREAD_END])
-def test_viterbi_batch_equals_reference(grid: int | None, end_states: np.ndarray | None) -> None:
-    log_start, log_trans = decode.fit_transitions(SEQUENCES)
+def test_viterbi_batch_equals_reference(grid: int | None, end_states: np.ndarray | None, post_thread: bool) -> None:
+    log_start, log_trans = decode.fit_transitions(SEQUENCES, post_thread)
+    k = log_start.shape[0]
     prior = np.full(len(LABELS), 1.0 / len(LABELS))
     # Two longest pages of equal length; one page much longer than the rest (the one-page tail
     # of the steps); a single page.
     cases = ([0, 1, 2, 5, 40, 3, 0, 120, 7, 1, 64, 65, 300, 300, 2], [5, 301, 3, 0, 300, 40], [257])
     for seed, lengths in enumerate(cases * 2):
         probas = _pages(seed, lengths, grid)
-        got_final, ref_final = np.full((len(probas), len(STATES)), 7.0), np.full((len(probas), len(STATES)), 7.0)
+        got_final, ref_final = np.full((len(probas), k), 7.0), np.full((len(probas), k), 7.0)
         got = decode.viterbi_batch(probas, prior, log_start, log_trans, end_states=end_states, final_scores=got_final)
         ref = reference_viterbi_batch(probas, prior, log_start, log_trans, end_states=end_states,
                                       final_scores=ref_final)
@@ -346,7 +350,7 @@ def test_viterbi_batch_equals_reference_on_mixed_dtypes() -> None:
     prior = np.full(len(LABELS), 1.0 / len(LABELS))
     probas = _pages(21, [30, 31, 5, 200], None)
     probas = [p.astype(np.float32) if i % 2 else p for i, p in enumerate(probas)]
-    got_final, ref_final = np.zeros((4, len(STATES))), np.zeros((4, len(STATES)))
+    got_final, ref_final = np.zeros((4, log_start.shape[0])), np.zeros((4, log_start.shape[0]))
     got = decode.viterbi_batch(probas, prior, log_start, log_trans, final_scores=got_final)
     ref = reference_viterbi_batch(probas, prior, log_start, log_trans, final_scores=ref_final)
     for a, b in zip(got, ref):

@@ -108,9 +108,11 @@ def table(rows: dict[str, tuple[float, dict]]) -> list[str]:
 @click.option("--members", multiple=True, default=("0-2", "0"), show_default=True,
               help="Also score the mean of these saved networks (N or N-M); repeatable.")
 @FOLDS_OPTION
+@click.option("--decoder", type=click.Choice(tuple(decode.DECODERS)), default="thread", show_default=True,
+              help="The decoding chain of the fold tables (`train --decoder`).")
 @click.option("--write", "writes", multiple=True, metavar="NAME=PATH",
               help="Save the oof file of variant NAME (model, teacher, 'networks 0-2'...) for training.page_gate.")
-def main(oof_path: Path, members: tuple[str, ...], folds: int | None, writes: tuple[str, ...]) -> None:
+def main(oof_path: Path, members: tuple[str, ...], folds: int | None, decoder: str, writes: tuple[str, ...]) -> None:
     """Compare the models of one out-of-fold file on the same folds."""
     oof = Oof(oof_path, None, folds=folds)
     with np.load(oof_path, allow_pickle=False) as z:
@@ -122,7 +124,7 @@ def main(oof_path: Path, members: tuple[str, ...], folds: int | None, writes: tu
         if not sep or name not in logits:
             raise click.BadParameter(f"{w!r}: give NAME=PATH with NAME one of {sorted(logits)}", param_hint="--write")
         targets[name] = Path(path)
-    fold_of, tables = fold_tables(oof)
+    fold_of, tables = fold_tables(oof, len(decode.STATES) if decode.DECODERS[decoder] else decode.LEGACY_STATES)
     rows = {}
     for name, L in logits.items():
         t, pred = decode_variant(oof, L, fold_of, tables)

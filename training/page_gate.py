@@ -121,14 +121,15 @@ def rebuild_groups(corpora: Path | None, y: np.ndarray, offsets: np.ndarray) -> 
     return np.array([p.group for p in pages])
 
 
-def fold_tables(oof: Oof) -> tuple[np.ndarray, list]:
+def fold_tables(oof: Oof, states: int = decode.LEGACY_STATES) -> tuple[np.ndarray, list]:
     """Outer fold of each page (the training run's folds) and the (log_start, log_trans, prior)
-    counted without it."""
+    counted without it, for the decoder chain of ``states`` states (the model's: ``decode.chain_size``)."""
     fold_of = np.zeros(oof.n, dtype=np.int64)
     tables = []
     for f, (tr, te) in enumerate(GroupKFold(n_splits=oof.folds).split(np.zeros(oof.n), groups=oof.groups)):
         fold_of[te] = f
-        ls, lt = decode.fit_transitions([LABELS[k] for k in oof.ys[i]] for i in tr)
+        ls, lt = decode.fit_transitions(([LABELS[k] for k in oof.ys[i]] for i in tr),
+                                        post_thread=states > decode.LEGACY_STATES)
         tables.append((ls, lt, label_prior(np.concatenate([oof.ys[i] for i in tr]))))
     return fold_of, tables
 
@@ -143,7 +144,7 @@ def decode_all(oof: Oof, fold_of: np.ndarray, tables: list, transition_scale: fl
         lt = lt * transition_scale
         ids = np.flatnonzero(fold_of == f)
         probas = [oof.probas[i] for i in ids]
-        final = np.zeros((ids.size, len(decode.STATES)))
+        final = np.zeros((ids.size, decode.chain_size(ls)))
         runs = [("free", None, 0.0), ("article", decode.ARTICLE_END, 0.0)]
         runs += [(f"thread{b}", decode.THREAD_END, b) for b in BIAS_GRID]
         for key, mask, b in runs:
@@ -329,7 +330,8 @@ def format_rows(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def apply_gate(oof: Oof, gate: page_gate.PageGate, temperature: float) -> list[dict]:
+def apply_gate(oof: Oof, gate: page_gate.PageGate, temperature: float, states: int = decode.LEGACY_STATES
+               ) -> list[dict]:
     """Per-rendering figures of a fitted gate, unchanged, on an oof file's pages.
 
     The pages are calibrated with the model's own temperature and decoded with their fold's
@@ -340,12 +342,18 @@ def apply_gate(oof: Oof, gate: page_gate.PageGate, temperature: float) -> list[d
         raise click.ClickException(f"the gate's biases / transition scale {missing or gate.transition_scale} "
                                    f"are outside this script's grids {BIAS_GRID} / {SCALE_GRID}")
     oof.calibrate(temperature)
-    fold_of, tables = fold_tables(oof)
+    fold_of, tables = fold_tables(oof, states)
     dec = decode_all(oof, fold_of, tables, gate.transition_scale)
     F = page_gate.page_features(oof.probas, dec["free"], np.array(dec["margin"]))
     has = F[:, page_gate.FEATURE_NAMES.index("has_run")] > 0
     settings = {k: getattr(gate, k) for k in ("off", "on", "bias", "extend", "extend_bias")}
     return report(oof, page_counts(oof, dec), modes(has, gate.probability(F), settings))
+
+
+def model_states(model: BlockModel) -> int:
+    """The decoder chain a model's tables are for: the oof pages are decoded with fold tables
+    of the same chain, as the classifier decodes them."""
+    return decode.LEGACY_STATES if model.start is None else decode.chain_size(model.start)
 
 
 CARD_HEADING = "## Page gate"
@@ -427,14 +435,15 @@ def main(oof_path, model_path, out, corpora, groups_path, no_nested, folds, metr
     model = BlockModel.load(model_path)
     oof = Oof(oof_path, corpora, groups_path, folds)
     if gate_file is not None:
-        rows = apply_gate(oof, page_gate.PageGate.load(gate_file, model.sha256), model.temperature)
+        rows = apply_gate(oof, page_gate.PageGate.load(gate_file, model.sha256), model.temperature,
+                          model_states(model))
         click.echo(f"{gate_file} on {oof_path} (model temperature {model.temperature}; plain Viterbi -> "
                    "with the gate):\n" + format_rows(rows))
         if metrics_json:
             Path(metrics_json).write_text(json.dumps({"apply_gate": rows}, indent=1))
         return
     say(f"{oof.n} pages, temperature {oof.temperature} (model {model.temperature}); {time.time() - t0:.0f}s")
-    fold_of, tables = fold_tables(oof)
+    fold_of, tables = fold_tables(oof, model_states(model))
     dc = Decodes(oof, fold_of, tables)
     say(f"decoded ({time.time() - t0:.0f}s)")
     scales = SCALE_GRID[:1] if fixed_transitions else SCALE_GRID

@@ -59,10 +59,10 @@ _C, _E = LABELS.index("comment"), LABELS.index("editorial")
 class Candidates:
     """Every page decoded with the gate, its candidate starts, their features and counts."""
 
-    def __init__(self, oof: tpg.Oof, log=print):
+    def __init__(self, oof: tpg.Oof, log=print, states: int = decode.LEGACY_STATES):
         t0 = time.time()
         self.oof = oof
-        self.fold_of, self.tables = tpg.fold_tables(oof)
+        self.fold_of, self.tables = tpg.fold_tables(oof, states)
         dc = tpg.Decodes(oof, self.fold_of, self.tables)
         mode = tpg.nested_cv(oof, dc, self.fold_of, log=lambda s: None)
         self.gated = dc.labels(mode)
@@ -228,7 +228,7 @@ def main(oof_path, model_path, out, corpora, groups_path, no_nested, folds, metr
     model = BlockModel.load(model_path)
     oof = tpg.Oof(oof_path, corpora, groups_path, folds)
     say(f"{oof.n} pages, temperature {oof.temperature} (model {model.temperature})")
-    cd = Candidates(oof, log=say)
+    cd = Candidates(oof, log=say, states=tpg.model_states(model))
     rows = None
     if not no_nested:
         rows = report(cd, nested_cv(cd, log=say))

@@ -242,7 +242,9 @@ def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs,
     model.feature_names, model.schema = HTML_FEATURE_NAMES, DOM_SCHEMA_VERSION
     model.temperature = temperature
     model.lexical = scorer
-    model.start, model.transitions = decode.fit_transitions(p.labels for p in M.pages)
+    # The seven-state chain the HTML model was measured with (the post-thread phase of
+    # classifier/decode.py was evaluated on plain text only).
+    model.start, model.transitions = decode.fit_transitions((p.labels for p in M.pages), post_thread=False)
     model.prior = label_prior(M.y)
     model.meta = {"version": "1.0", "kind": "html", "trained": date.today().isoformat(), "command": command,
                   "sklearn": sklearn.__version__, "rows": int(len(M.y)), "pages": len(M.pages),
