@@ -33,8 +33,10 @@ ENV_MODEL = "NEWSWINNOW_MODEL"
 # ``Classifier.load`` accept in place of a path (a file of that name wins). ``fast``: the first
 # three of the default model's eight networks, with temperature and page gate fitted for three
 # (the model shipped until 2026-12-04): 0.865 against 0.870 macro-F1 held out by site, at 0.6-0.9x
-# the CPU (README, Speed; data/MODEL_CARD-fast.md).
-SHIPPED_TEXT_MODELS: dict[str, str] = {"default": MODEL_STEM, "fast": "model-text-fast"}
+# the CPU (README, Speed; data/MODEL_CARD-fast.md). ``full-page``: the default's networks with the
+# decoder's eight-state tables, for whole pages rendered to text (data/MODEL_CARD-full-page.md).
+SHIPPED_TEXT_MODELS: dict[str, str] = {"default": MODEL_STEM, "fast": "model-text-fast",
+                                        "full-page": "model-text-full-page"}
 # The HTML model (schema html-2) sits beside the text model; without it HTML pages go through
 # the text model (same blocks, text columns only).
 HTML_MODEL_STEM = "model-html"

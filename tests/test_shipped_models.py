@@ -98,4 +98,42 @@ def test_cli_unknown_model_name_is_a_usage_error(tmp_path: Path, value: str) -> 
     page.write_text(PAGE, encoding="utf-8")
     r = CliRunner().invoke(main, ["classify", "--model", value, str(page)])
     assert r.exit_code == 2
-    assert "not a shipped model name (default, fast)" in r.output
+    assert "not a shipped model name (default, fast, full-page)" in r.output
+
+
+def test_full_page_is_the_default_with_eight_state_tables() -> None:
+    """``full-page`` = the default model's arrays, bit for bit, but for the decoder's tables: the
+    eight-state chain (a post-thread furniture state), and its own page gate."""
+    default, full = Classifier.load("default"), Classifier.load("full-page")
+    assert full.path == (DATA / "model-text-full-page.json").resolve()
+    d, f = _networks(default.model), _networks(full.model)
+    assert len(f) == len(d) == 8
+    for (dw, db), (fw, fb) in zip(d, f):
+        assert all(np.array_equal(a, b) for a, b in zip(dw, fw))
+        assert all(np.array_equal(a, b) for a, b in zip(db, fb))
+    for name in ("mean", "scale", "prior", "temperature"):
+        assert np.array_equal(getattr(default.model, name), getattr(full.model, name))
+    assert default.model.transitions.shape == (7, 7) and full.model.transitions.shape == (8, 8)
+    # Counted from the same pages: the article phase's moves and the starts are the same counts.
+    np.testing.assert_allclose(full.model.transitions[:3, :4], default.model.transitions[:3, :4])
+    np.testing.assert_allclose(full.model.start[:7], default.model.start)
+    assert full.model.transitions[7, 7] == 0.0 and np.isneginf(full.model.transitions[7, :7]).all()
+    assert full.model.page_gate is not None and full.model.sha256 != default.model.sha256
+    assert full.html_path == default.html_path
+
+
+def test_full_page_finds_a_short_thread_before_long_furniture() -> None:
+    """What the model is for: the default decodes the same probabilities with the seven-state
+    chain, whose thread-phase furniture costs more per line, so a long furniture tail after a
+    short thread can hide it; both must agree on a page without furniture after the thread."""
+    from classifier import decode
+
+    default, full = Classifier.load("default").model, Classifier.load("full-page").model
+    furniture, comment, article = [0.02, 0.02, 0.01, 0.95], [0.04, 0.88, 0.01, 0.07], [0.9, 0.04, 0.01, 0.05]
+    page = np.asarray([furniture] * 5 + [article] * 12 + [furniture] * 3 + [comment] * 3 + [furniture] * 200)
+
+    def thread(model, rows) -> int:
+        return int((decode.viterbi(rows, model.prior, model.start, model.transitions) == 1).sum())
+
+    assert thread(full, page) == 3 and thread(default, page) == 0
+    assert thread(full, page[:25]) == thread(default, page[:25]) == 3
