@@ -33,10 +33,8 @@ ENV_MODEL = "NEWSWINNOW_MODEL"
 # ``Classifier.load`` accept in place of a path (a file of that name wins). ``fast``: the first
 # three of the default model's eight networks, with temperature and page gate fitted for three
 # (the model shipped until 2026-12-04): 0.865 against 0.870 macro-F1 held out by site, at 0.6-0.9x
-# the CPU (README, Speed; data/MODEL_CARD-fast.md). ``full-page``: the default's networks with the
-# decoder's eight-state tables, for whole pages rendered to text (data/MODEL_CARD-full-page.md).
-SHIPPED_TEXT_MODELS: dict[str, str] = {"default": MODEL_STEM, "fast": "model-text-fast",
-                                        "full-page": "model-text-full-page"}
+# the CPU (README, Speed; data/MODEL_CARD-fast.md).
+SHIPPED_TEXT_MODELS: dict[str, str] = {"default": MODEL_STEM, "fast": "model-text-fast"}
 # The HTML model (schema html-2) sits beside the text model; without it HTML pages go through
 # the text model (same blocks, text columns only).
 HTML_MODEL_STEM = "model-html"
@@ -381,11 +379,12 @@ class Classifier:
         if m.transitions is not None:
             gate = getattr(m, "page_gate", None)  # classifier/page_gate.py: overrules has_comments
             decoded = (gate.decode if gate is not None else decode.viterbi_batch)(
-                [proba[a:b] for a, b in spans], m.prior, m.start, m.transitions)
+                [proba[a:b] for a, b in spans], m.prior, m.start, m.transitions, post=m.post)
             starts = getattr(m, "thread_start", None)  # classifier/thread_start.py: moves thread starts
             if starts is not None:
                 decoded = starts.refine([proba[a:b] for a, b in spans], decoded, m.prior, m.start,
-                                        m.transitions if gate is None else gate.log_trans(m.transitions))
+                                        m.transitions if gate is None else gate.log_trans(m.transitions),
+                                        post=m.post if gate is None else gate.post(m.post))
         else:
             decoded = [np.argmax(proba[a:b], axis=1) for a, b in spans]
         if m.schema == DOM_SCHEMA_VERSION:  # decode constraints of HTML pages (classifier/html_decode.py)

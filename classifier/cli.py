@@ -50,7 +50,7 @@ class Fields:
 
 
 class ModelParam(click.ParamType):
-    """``--model``: a model header file, or the name of a shipped text model (``fast``, ``full-page``)."""
+    """``--model``: a model header file, or the name of a shipped text model (``fast``)."""
 
     name = "PATH|NAME"
 
@@ -63,10 +63,8 @@ class ModelParam(click.ParamType):
 
 
 MODEL_PARAM = ModelParam()
-MODEL_HELP = ("Model header (.json), or a shipped model by name: default (eight networks), fast "
-              "(three: ~0.6-0.9x the CPU, macro-F1 0.004 lower on unseen sites) or full-page (the default "
-              "decoded for whole pages rendered to text: finds more short threads above long page "
-              "furniture, a few fewer on extracted text).")
+MODEL_HELP = ("Model header (.json), or a shipped model by name: default (eight networks) or fast "
+              "(three: ~0.6-0.9x the CPU, macro-F1 0.004 lower on unseen sites).")
 
 
 def _loads(payload: bytes) -> object:

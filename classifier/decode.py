@@ -16,11 +16,12 @@ comment) and the page's closing furniture (one long run that does not). Its self
 then far below the article phase's (probability 0.74 against 0.94), a cost paid on every block
 after a thread, so on a whole page rendered to text, a short thread with 150 lines of furniture
 after it costs ~8 nats more than one at the page's end and is decoded as boilerplate even at
-comment probability 0.9. The eight-state chain fixes that (has_comments on such pages +0.015
-on unseen sites, +0.034 on new pages of known sites) but loses a little on extracted text, so
-the default models keep the seven-state chain and the ``full-page`` model has the eight
-(docs/text-model.md). Every function here takes its chain from the table's size
-(``chain_size``).
+comment probability 0.9. The eight-state chain fixes that but loses a little on extracted text
+(short furniture tails pay the entry into phase 2), so the shipped models carry both tables and
+decode each page with the one its share of furniture selects (``furniture_pages``: mean
+boilerplate probability above 0.5): has_comments F1 on whole pages +0.015 on unseen sites and
++0.034 on new pages of known sites, the other renderings within 0.003 (docs/text-model.md).
+Every function here takes its chain from the table's size (``chain_size``).
 """
 
 from __future__ import annotations
@@ -44,11 +45,22 @@ STATES: tuple[tuple[str, int], ...] = (
 # models' tables; see docs/text-model.md for why the eight-state chain is not the default).
 LEGACY_STATES = 7
 CHAIN_SIZES = (LEGACY_STATES, len(STATES))
-# ``train --decoder`` names of the two chains -> post_thread.
-DECODERS = {"thread": False, "post-thread": True}
+# ``train --decoder``: the seven-state chain for every page, the eight-state one for every page,
+# or both, each page decoded with the one its boilerplate share selects (``furniture_pages``).
+DECODERS = ("thread", "post-thread", "auto")
+# What ``newswinnow train`` fits unless told otherwise: the shipped models' kind since 2026-12-05
+# (docs/text-model.md, "Each page on the chain that suits it").
+DEFAULT_DECODER = "auto"
 # The label of phase 2: the furniture after the thread's last other block.
 POST_THREAD_LABEL = "boilerplate"
 _STATE_LABEL = np.array([LABELS.index(lab) for lab, _ in STATES])
+_BOILERPLATE = LABELS.index("boilerplate")
+# A model with both chains' tables decodes a page with the eight-state chain when the networks'
+# mean boilerplate probability over its blocks is above this: pages that are mostly furniture,
+# i.e. whole pages rendered to text (median 0.81-0.83 on Dragnet's full renderings, 0.28 on its
+# trimmed ones, under 0.1 on extracted article and thread text). The midpoint, not a tuned value
+# (0.3-0.7 moved has_comments F1 by at most 0.003; docs/text-model.md).
+POST_THREAD_MIN_BOILERPLATE = 0.5
 _STATE_INDEX = {s: i for i, s in enumerate(STATES)}
 # Additive smoothing for transition counts (keeps every allowed move possible).
 TRANSITION_SMOOTHING = 1.0
@@ -122,6 +134,17 @@ def fit_transitions(label_seqs: Iterable[Sequence[str]], post_thread: bool = Fal
     return log_start, log_trans
 
 
+def fit_decoder(label_seqs: Iterable[Sequence[str]], decoder: str
+                ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """(log_start, log_trans, post) for a ``DECODERS`` name: ``post`` is the eight-state tables
+    of the "auto" decoder (None otherwise), for ``viterbi_batch``'s ``post``."""
+    if decoder not in DECODERS:
+        raise ValueError(f"decoder {decoder!r}, expected one of {DECODERS}")
+    seqs = [list(s) for s in label_seqs]
+    start, trans = fit_transitions(seqs, post_thread=decoder == "post-thread")
+    return start, trans, fit_transitions(seqs, post_thread=True) if decoder == "auto" else None
+
+
 # Masks over STATES for ``end_states``: the phase is monotone, so ending in the article phase
 # means "no comment section" and ending in a later phase means "a comment section" - the
 # page-level gate (classifier/page_gate.py) uses them to overrule Viterbi's own choice. A
@@ -172,9 +195,46 @@ _STATE_ROWS = np.arange(len(STATES))
 BATCH_GROUP = 512
 
 
+def furniture_pages(probas: Sequence[np.ndarray]) -> np.ndarray:
+    """Pages decoded with the ``post`` chain: mean boilerplate probability over the page's
+    blocks above POST_THREAD_MIN_BOILERPLATE (whole pages rendered to text; an empty page is not)."""
+    return np.fromiter((float(p[:, _BOILERPLATE].mean()) > POST_THREAD_MIN_BOILERPLATE if p.shape[0] else False
+                        for p in probas), dtype=bool, count=len(probas))
+
+
+def scores_width(log_start: np.ndarray, post: tuple[np.ndarray, np.ndarray] | None = None) -> int:
+    """Columns of ``viterbi_batch``'s ``final_scores`` for these tables."""
+    return chain_size(log_start if post is None else post[0])
+
+
 def viterbi_batch(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np.ndarray,
                   log_trans: np.ndarray, end_states: np.ndarray | None = None,
-                  final_scores: np.ndarray | None = None) -> list[np.ndarray]:
+                  final_scores: np.ndarray | None = None, post: tuple[np.ndarray, np.ndarray] | None = None,
+                  use_post: np.ndarray | None = None) -> list[np.ndarray]:
+    """Viterbi over many pages, each with its chain: ``(log_start, log_trans)``, or ``post``'s
+    eight-state tables (``(log_start, log_trans)`` too) for the pages ``use_post`` marks
+    (default: ``furniture_pages``). ``final_scores`` then has ``scores_width`` columns, -inf
+    in the eighth for pages of a seven-state chain. See ``_viterbi_chain``."""
+    if post is None:
+        return _viterbi_chain(probas, prior, log_start, log_trans, end_states, final_scores)
+    use = furniture_pages(probas) if use_post is None else np.asarray(use_post, dtype=bool)
+    out: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(probas)
+    for sel, (ls, lt) in ((~use, (log_start, log_trans)), (use, post)):
+        ids = np.flatnonzero(sel)
+        if not ids.size:
+            continue
+        fs = None if final_scores is None else np.zeros((ids.size, chain_size(ls)))
+        for i, lab in zip(ids.tolist(), _viterbi_chain([probas[i] for i in ids], prior, ls, lt, end_states, fs)):
+            out[i] = lab
+        if final_scores is not None:
+            final_scores[ids] = -np.inf
+            final_scores[ids, : fs.shape[1]] = fs
+    return out
+
+
+def _viterbi_chain(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np.ndarray,
+                   log_trans: np.ndarray, end_states: np.ndarray | None = None,
+                   final_scores: np.ndarray | None = None) -> list[np.ndarray]:
     """``viterbi`` for many pages at once: one numpy step per block position, not per block.
 
     Same result as calling ``viterbi`` on each page (checked in the tests); the speed-up is
@@ -269,24 +329,31 @@ def viterbi_batch(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np
 
 
 def viterbi_fixed_start(probas: Sequence[np.ndarray], starts: Sequence[int], prior: np.ndarray,
-                        log_start: np.ndarray, log_trans: np.ndarray) -> list[np.ndarray]:
+                        log_start: np.ndarray, log_trans: np.ndarray,
+                        post: tuple[np.ndarray, np.ndarray] | None = None) -> list[np.ndarray]:
     """Best path per page whose comment section begins exactly at block ``starts[i]``.
 
     The blocks before the start are decoded ending in the article phase, the blocks from it on
     starting in the comment state (then the thread phase's own moves): two ``viterbi_batch``
     calls over the affected pages only, so a start chosen by another layer (the thread-start
     refinement of classifier/thread_start.py) is re-decoded at batch speed. A start of 0 leaves
-    no article part; a start at or past a page's end means no comment section at all."""
+    no article part; a start at or past a page's end means no comment section at all. With
+    ``post``, each page keeps the chain its whole page selects (``viterbi_batch``)."""
     out: list[np.ndarray] = []
     heads, tails = [], []
     for p, s in zip(probas, starts):
         s = int(min(max(s, 0), p.shape[0]))
         heads.append(p[:s])
         tails.append(p[s:])
-    thread_start = np.full(chain_size(log_start), -np.inf)
-    thread_start[_STATE_INDEX[("comment", 1)]] = 0.0
-    head = viterbi_batch(heads, prior, log_start, log_trans, end_states=ARTICLE_END)
-    tail = viterbi_batch(tails, prior, thread_start, log_trans)
+    def thread_start(ls: np.ndarray) -> np.ndarray:
+        v = np.full(chain_size(ls), -np.inf)
+        v[_STATE_INDEX[("comment", 1)]] = 0.0
+        return v
+
+    use = None if post is None else furniture_pages(probas)
+    head = viterbi_batch(heads, prior, log_start, log_trans, end_states=ARTICLE_END, post=post, use_post=use)
+    tail = viterbi_batch(tails, prior, thread_start(log_start), log_trans,
+                         post=None if post is None else (thread_start(post[0]), post[1]), use_post=use)
     for a, b in zip(head, tail):
         out.append(np.concatenate([a, b]))
     return out

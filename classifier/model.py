@@ -76,10 +76,17 @@ def one_blas_thread():
 
 
 def _check_tables(npz: Path, arrays: dict[str, np.ndarray]) -> None:
-    """The decoder's tables must be of a chain it knows (7 states before the post-thread
-    phase, 8 since): a wrong shape would otherwise fail at the first page, not at load."""
-    from .decode import CHAIN_SIZES  # decode imports LABELS from here
+    """The decoder's tables must be of a chain it knows (7 states, or 8 with the post-thread
+    phase; ``post_*`` 8): a wrong shape would otherwise fail at the first page, not at load."""
+    from .decode import CHAIN_SIZES, STATES  # decode imports LABELS from here
 
+    post, post_start = arrays.get("post_transitions"), arrays.get("post_start")
+    k = len(STATES)
+    if (post is None) != (post_start is None) or (post is not None and (
+            post.shape != (k, k) or post_start.shape != (k,) or arrays.get("transitions") is None)):
+        raise ModelError(f"{npz}: post-thread decoding tables of shapes {None if post is None else post.shape} / "
+                         f"{None if post_start is None else post_start.shape}, expected ({k}, {k}) / ({k},) "
+                         "beside the main tables")
     trans, start, prior = arrays.get("transitions"), arrays.get("start"), arrays.get("prior")
     if trans is None:
         return
@@ -240,6 +247,10 @@ class BlockModel:
     transitions: np.ndarray | None = None  # log transition matrix over decode states
     start: np.ndarray | None = None  # log initial state distribution
     prior: np.ndarray | None = None  # label prior (for hybrid emissions)
+    # The eight-state chain's tables for pages that are mostly furniture (``decode.viterbi_batch``'s
+    # ``post``): models trained with ``--decoder auto``; None decodes every page with the above.
+    post_transitions: np.ndarray | None = None
+    post_start: np.ndarray | None = None
     lexical: LexicalScorer | None = None  # learned lexicon feeding the lex_* columns
     # Further networks of an ensemble (same shapes); logits are the mean over all networks.
     members: list[tuple[list[np.ndarray], list[np.ndarray]]] = field(default_factory=list)
@@ -304,6 +315,11 @@ class BlockModel:
         out = out[:n] if dest is None else out[dest]
         return out / (1 + len(self.members))
 
+    @property
+    def post(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The eight-state (log_start, log_trans) for ``decode.viterbi_batch``'s ``post``, or None."""
+        return None if self.post_transitions is None else (self.post_start, self.post_transitions)
+
     def predict_proba(self, X: np.ndarray, starts: np.ndarray | None = None) -> np.ndarray:
         """Calibrated probabilities [n, 4] (temperature-scaled softmax); ``starts`` as in ``logits``."""
         if X.shape[0] == 0:
@@ -326,7 +342,7 @@ class BlockModel:
             for i, (w, b) in enumerate(zip(ws, bs)):
                 arrays[f"m{k}_w{i}"] = w.astype(np.float32)
                 arrays[f"m{k}_b{i}"] = b.astype(np.float32)
-        for k in ("transitions", "start", "prior"):
+        for k in ("transitions", "start", "prior", "post_transitions", "post_start"):
             v = getattr(self, k)
             if v is not None:
                 arrays[k] = np.asarray(v, dtype=np.float64)
@@ -441,5 +457,6 @@ class BlockModel:
             members=[([_flushed(w) for w in ws], [_flushed(b) for b in bs]) for ws, bs in members],
             temperature=float(header.get("temperature", 1.0)),
             transitions=arrays.get("transitions"), start=arrays.get("start"), prior=arrays.get("prior"),
+            post_transitions=arrays.get("post_transitions"), post_start=arrays.get("post_start"),
             meta=header.get("meta") or {}, sha256=digest,
         )

@@ -97,26 +97,33 @@ class PageGate:
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
 
     def decode(self, probas: Sequence[np.ndarray], prior: np.ndarray, log_start: np.ndarray,
-               log_trans: np.ndarray) -> list[np.ndarray]:
+               log_trans: np.ndarray, post: tuple[np.ndarray, np.ndarray] | None = None) -> list[np.ndarray]:
         """``decode.viterbi_batch`` with this gate's transition scale and overrules (what the
-        classifier calls)."""
-        log_trans = self.log_trans(log_trans)
-        final = np.zeros((len(probas), decode.chain_size(log_start)))
-        decoded = decode.viterbi_batch(probas, prior, log_start, log_trans, final_scores=final)
-        return self.apply(probas, decoded, prior, log_start, log_trans, margin(final))
+        classifier calls); ``post``: the model's eight-state tables (``BlockModel.post``)."""
+        log_trans, post = self.log_trans(log_trans), self.post(post)
+        final = np.zeros((len(probas), decode.scores_width(log_start, post)))
+        decoded = decode.viterbi_batch(probas, prior, log_start, log_trans, final_scores=final, post=post)
+        return self.apply(probas, decoded, prior, log_start, log_trans, margin(final), post=post)
 
     def log_trans(self, log_trans: np.ndarray) -> np.ndarray:
         """The model's log-transitions as this gate decodes with them."""
         return log_trans if self.transition_scale == 1.0 else log_trans * self.transition_scale
 
+    def post(self, post: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray] | None:
+        """The model's eight-state tables (if any) with this gate's transition scale."""
+        return None if post is None else (post[0], self.log_trans(post[1]))
+
     def apply(self, probas: Sequence[np.ndarray], decoded: list[np.ndarray], prior: np.ndarray,
-              log_start: np.ndarray, log_trans: np.ndarray, margins: np.ndarray | None = None) -> list[np.ndarray]:
+              log_start: np.ndarray, log_trans: np.ndarray, margins: np.ndarray | None = None,
+              post: tuple[np.ndarray, np.ndarray] | None = None) -> list[np.ndarray]:
         """Overrule Viterbi's comment-section choice where the page-level model is confident.
 
         ``margins`` come from Viterbi's final scores (``decode`` passes them); without them the
-        margin column is 0, which the fitted weights did not see - use ``decode``."""
+        margin column is 0, which the fitted weights did not see - use ``decode``. Tables as
+        scaled by this gate (``log_trans``, ``post``); each page is re-decoded on its own chain."""
         if not decoded:
             return decoded
+        use = None if post is None else decode.furniture_pages(probas)
         F = page_features(probas, decoded, margins)
         p = self.probability(F)
         has = F[:, FEATURE_NAMES.index("has_run")] > 0
@@ -130,7 +137,8 @@ class PageGate:
                                  (np.flatnonzero(has & (p > self.extend) & live), decode.THREAD_END, extend)):
             if ids.size:
                 redone = decode.viterbi_batch([probas[i] if scale is None else probas[i] * scale for i in ids],
-                                              prior, log_start, log_trans, end_states=mask)
+                                              prior, log_start, log_trans, end_states=mask, post=post,
+                                              use_post=None if use is None else use[ids])
                 for i, lab in zip(ids.tolist(), redone):
                     out[i] = lab
         return out

@@ -185,14 +185,15 @@ class ThreadStart:
         return ids[move], s[rows, best][move]
 
     def refine(self, probas: Sequence[np.ndarray], decoded: list[np.ndarray], prior: np.ndarray,
-               log_start: np.ndarray, log_trans: np.ndarray) -> list[np.ndarray]:
+               log_start: np.ndarray, log_trans: np.ndarray,
+               post: tuple[np.ndarray, np.ndarray] | None = None) -> list[np.ndarray]:
         """``decoded`` with the moved pages decoded again from their new start."""
         ids, starts = self.choose(probas, decoded)
         if ids.size == 0:
             return decoded
         out = list(decoded)
         for i, lab in zip(ids.tolist(), decode.viterbi_fixed_start([probas[i] for i in ids], starts.tolist(),
-                                                                   prior, log_start, log_trans)):
+                                                                   prior, log_start, log_trans, post)):
             out[i] = lab
         return out
 

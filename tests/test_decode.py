@@ -211,3 +211,59 @@ def test_batched_viterbi_small_groups(tables: tuple[np.ndarray, np.ndarray], mon
     grouped = decode.viterbi_batch(probas, PRIOR, log_start, log_trans)
     for a, b in zip(whole, grouped):
         np.testing.assert_array_equal(a, b)
+
+
+def test_each_page_on_the_chain_its_furniture_selects() -> None:
+    """With ``post``, pages whose mean boilerplate probability is above the threshold are
+    decoded exactly as with the eight-state tables alone, the others as with the seven-state
+    ones; ``final_scores`` has eight columns, the eighth -inf for seven-state pages; ``use_post``
+    overrides the choice."""
+    seven = decode.fit_transitions(FULL_PAGES)
+    eight = decode.fit_transitions(FULL_PAGES, post_thread=True)
+    rng = np.random.default_rng(5)
+    probas = [np.asarray([B] * 5 + [E] * 10 + [B] * 2 + [C_STRONG] * 3 + [B] * 150)]
+    for n in (0, 1, 7, 40, 90, 33):
+        p = rng.dirichlet(np.ones(4), size=n)
+        if n % 2:  # mostly furniture
+            p[:, BO] += 3.0
+            p /= p.sum(axis=1, keepdims=True)
+        probas.append(p)
+    use = decode.furniture_pages(probas)
+    assert use.tolist() == [True, False, True, True, False, False, True]
+    final = np.zeros((len(probas), decode.scores_width(*seven[:1], eight)))
+    got = decode.viterbi_batch(probas, PRIOR, *seven, final_scores=final, post=eight)
+    f7, f8 = np.zeros((len(probas), 7)), np.zeros((len(probas), 8))
+    alone7 = decode.viterbi_batch(probas, PRIOR, *seven, final_scores=f7)
+    alone8 = decode.viterbi_batch(probas, PRIOR, *eight, final_scores=f8)
+    for i, u in enumerate(use.tolist()):
+        np.testing.assert_array_equal(got[i], (alone8 if u else alone7)[i])
+        if probas[i].shape[0]:
+            np.testing.assert_array_equal(final[i], f8[i] if u else np.append(f7[i], -np.inf))
+    assert (got[0] == CO).sum() == 3 and not (alone7[0] == CO).any()  # the choice matters here
+    flipped = decode.viterbi_batch(probas, PRIOR, *seven, post=eight, use_post=~use)
+    for i, u in enumerate(use.tolist()):
+        np.testing.assert_array_equal(flipped[i], (alone7 if u else alone8)[i])
+
+
+def test_fixed_start_keeps_the_whole_page_chain() -> None:
+    """A thread start fixed by another layer: head and tail are decoded on the chain the whole
+    page selects, even where the head alone would select the other one."""
+    seven = decode.fit_transitions(FULL_PAGES)
+    eight = decode.fit_transitions(FULL_PAGES, post_thread=True)
+    page = np.asarray([E] * 30 + [C_STRONG] * 3 + [B] * 120)  # head: article, not furniture
+    assert decode.furniture_pages([page]).tolist() == [True]
+    got = decode.viterbi_fixed_start([page], [30], PRIOR, *seven, post=eight)[0]
+    want = decode.viterbi_fixed_start([page], [30], PRIOR, *eight)[0]
+    np.testing.assert_array_equal(got, want)
+    assert got[:30].tolist() == [ED] * 30 and got[30:33].tolist() == [CO] * 3
+
+
+def test_fit_decoder_names() -> None:
+    ls, lt, post = decode.fit_decoder(iter(FULL_PAGES), "auto")  # a generator is read once
+    assert lt.shape == (7, 7) and post is not None and post[1].shape == (8, 8)
+    np.testing.assert_array_equal(lt, decode.fit_transitions(FULL_PAGES)[1])
+    np.testing.assert_array_equal(post[1], decode.fit_transitions(FULL_PAGES, post_thread=True)[1])
+    assert decode.fit_decoder(FULL_PAGES, "thread")[2] is None
+    assert decode.fit_decoder(FULL_PAGES, "post-thread")[1].shape == (8, 8)
+    with pytest.raises(ValueError, match="decoder"):
+        decode.fit_decoder(FULL_PAGES, "both")

@@ -162,3 +162,30 @@ def test_decoding_tables_of_an_unknown_chain_are_refused_at_load(tmp_path: Path,
     msg = _error(header)
     assert "decoding tables" in msg
     _names_file_and_schema(msg, npz)
+
+
+@pytest.mark.parametrize("case", ["ok", "start_missing", "seven_states", "no_main_tables"])
+def test_post_thread_tables_are_checked_at_load(tmp_path: Path, case: str) -> None:
+    """The "auto" decoder's eight-state tables sit beside the main ones: they load and round-trip
+    when complete and of eight states, and a model with a broken pair is refused at load."""
+    from classifier import decode
+
+    model = model_mod.BlockModel.load(save_tiny_model(tmp_path, stem="base"))
+    model.post_start, model.post_transitions = decode.fit_transitions([["editorial", "comment", "boilerplate"]],
+                                                                      post_thread=True)
+    if case == "start_missing":
+        model.post_start = None
+    elif case == "seven_states":
+        model.post_start, model.post_transitions = model.start, model.transitions
+    elif case == "no_main_tables":
+        model.start = model.transitions = None
+    model.save(tmp_path / "m")
+    header = tmp_path / "m.json"
+    if case == "ok":
+        loaded = Classifier.load(header).model
+        assert loaded.post is not None
+        np.testing.assert_array_equal(loaded.post[1], model.post_transitions)
+        return
+    msg = _error(header)
+    assert "post-thread decoding tables" in msg
+    _names_file_and_schema(msg, header.with_suffix(".npz"))

@@ -61,7 +61,7 @@ def test_a_shipped_name_keeps_the_shipped_html_model() -> None:
 def test_fast_labels_like_the_default_on_a_plain_page() -> None:
     d = Classifier.load().classify_text(PAGE)
     f = Classifier.load("fast").classify_text(PAGE)
-    assert f.model != d.model and "sha256 203f0767" in f.model
+    assert f.model != d.model and "sha256 7baa9a86" in f.model
     assert [b["proba"] for b in f.blocks] != [b["proba"] for b in d.blocks]  # another ensemble
     assert [b["label"] for b in f.blocks][:2] == ["editorial", "editorial"]
 
@@ -98,42 +98,39 @@ def test_cli_unknown_model_name_is_a_usage_error(tmp_path: Path, value: str) -> 
     page.write_text(PAGE, encoding="utf-8")
     r = CliRunner().invoke(main, ["classify", "--model", value, str(page)])
     assert r.exit_code == 2
-    assert "not a shipped model name (default, fast, full-page)" in r.output
+    assert "not a shipped model name (default, fast)" in r.output
 
 
-def test_full_page_is_the_default_with_eight_state_tables() -> None:
-    """``full-page`` = the default model's arrays, bit for bit, but for the decoder's tables: the
-    eight-state chain (a post-thread furniture state), and its own page gate."""
-    default, full = Classifier.load("default"), Classifier.load("full-page")
-    assert full.path == (DATA / "model-text-full-page.json").resolve()
-    d, f = _networks(default.model), _networks(full.model)
-    assert len(f) == len(d) == 8
-    for (dw, db), (fw, fb) in zip(d, f):
-        assert all(np.array_equal(a, b) for a, b in zip(dw, fw))
-        assert all(np.array_equal(a, b) for a, b in zip(db, fb))
-    for name in ("mean", "scale", "prior", "temperature"):
-        assert np.array_equal(getattr(default.model, name), getattr(full.model, name))
-    assert default.model.transitions.shape == (7, 7) and full.model.transitions.shape == (8, 8)
-    # Counted from the same pages: the article phase's moves and the starts are the same counts.
-    np.testing.assert_allclose(full.model.transitions[:3, :4], default.model.transitions[:3, :4])
-    np.testing.assert_allclose(full.model.start[:7], default.model.start)
-    assert full.model.transitions[7, 7] == 0.0 and np.isneginf(full.model.transitions[7, :7]).all()
-    assert full.model.page_gate is not None and full.model.sha256 != default.model.sha256
-    assert full.html_path == default.html_path
+
+@pytest.mark.parametrize("name", ["default", "fast"])
+def test_shipped_models_decode_with_both_chains(name: str) -> None:
+    """Both shipped models carry the seven-state tables and the eight-state (post-thread) ones,
+    counted from the same training pages: the article phase's moves and the starts agree."""
+    m = Classifier.load(name).model
+    assert m.transitions.shape == (7, 7) and m.post is not None
+    post_start, post_trans = m.post
+    assert post_trans.shape == (8, 8) and post_start.shape == (8,)
+    np.testing.assert_allclose(post_trans[:3, :4], m.transitions[:3, :4])
+    np.testing.assert_allclose(post_start[:7], m.start)
+    assert post_trans[7, 7] == 0.0 and np.isneginf(post_trans[7, :7]).all()
+    assert m.meta.get("decoder") == "auto"
 
 
-def test_full_page_finds_a_short_thread_before_long_furniture() -> None:
-    """What the model is for: the default decodes the same probabilities with the seven-state
-    chain, whose thread-phase furniture costs more per line, so a long furniture tail after a
-    short thread can hide it; both must agree on a page without furniture after the thread."""
+def test_a_furniture_page_finds_a_short_thread_before_long_furniture() -> None:
+    """What the eight-state tables are for: a page that is mostly furniture is decoded with them,
+    so three confident comments above 200 furniture lines are a thread; the seven-state tables
+    alone lose it (their thread-phase furniture costs more per line). A page with little
+    furniture keeps the seven-state tables and finds the same thread."""
     from classifier import decode
 
-    default, full = Classifier.load("default").model, Classifier.load("full-page").model
+    m = Classifier.load("default").model
     furniture, comment, article = [0.02, 0.02, 0.01, 0.95], [0.04, 0.88, 0.01, 0.07], [0.9, 0.04, 0.01, 0.05]
     page = np.asarray([furniture] * 5 + [article] * 12 + [furniture] * 3 + [comment] * 3 + [furniture] * 200)
+    short = page[:25]
+    assert decode.furniture_pages([page, short]).tolist() == [True, False]
 
-    def thread(model, rows) -> int:
-        return int((decode.viterbi(rows, model.prior, model.start, model.transitions) == 1).sum())
+    def thread(rows, post) -> int:
+        return int((decode.viterbi_batch([rows], m.prior, m.start, m.transitions, post=post)[0] == 1).sum())
 
-    assert thread(full, page) == 3 and thread(default, page) == 0
-    assert thread(full, page[:25]) == thread(default, page[:25]) == 3
+    assert thread(page, m.post) == 3 and thread(page, None) == 0
+    assert thread(short, m.post) == thread(short, None) == 3

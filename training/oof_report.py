@@ -62,9 +62,9 @@ def decode_variant(oof: Oof, logits: np.ndarray, fold_of: np.ndarray, tables: li
     t = fit_temperature(logits, oof.y)
     proba = calibrated(logits, t)
     pred = np.empty(len(oof.y), dtype=np.int64)
-    for f, (log_start, log_trans, prior) in enumerate(tables):
+    for f, (log_start, log_trans, prior, post) in enumerate(tables):
         ids = np.flatnonzero(fold_of == f).tolist()
-        paths = decode.viterbi_batch([proba[oof.pages[i]] for i in ids], prior, log_start, log_trans)
+        paths = decode.viterbi_batch([proba[oof.pages[i]] for i in ids], prior, log_start, log_trans, post=post)
         for i, path in zip(ids, paths):
             pred[oof.pages[i]] = path
     return t, pred
@@ -108,7 +108,7 @@ def table(rows: dict[str, tuple[float, dict]]) -> list[str]:
 @click.option("--members", multiple=True, default=("0-2", "0"), show_default=True,
               help="Also score the mean of these saved networks (N or N-M); repeatable.")
 @FOLDS_OPTION
-@click.option("--decoder", type=click.Choice(tuple(decode.DECODERS)), default="thread", show_default=True,
+@click.option("--decoder", type=click.Choice(decode.DECODERS), default="thread", show_default=True,
               help="The decoding chain of the fold tables (`train --decoder`).")
 @click.option("--write", "writes", multiple=True, metavar="NAME=PATH",
               help="Save the oof file of variant NAME (model, teacher, 'networks 0-2'...) for training.page_gate.")
@@ -124,7 +124,7 @@ def main(oof_path: Path, members: tuple[str, ...], folds: int | None, decoder: s
         if not sep or name not in logits:
             raise click.BadParameter(f"{w!r}: give NAME=PATH with NAME one of {sorted(logits)}", param_hint="--write")
         targets[name] = Path(path)
-    fold_of, tables = fold_tables(oof, len(decode.STATES) if decode.DECODERS[decoder] else decode.LEGACY_STATES)
+    fold_of, tables = fold_tables(oof, decoder)
     rows = {}
     for name, L in logits.items():
         t, pred = decode_variant(oof, L, fold_of, tables)

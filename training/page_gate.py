@@ -121,16 +121,15 @@ def rebuild_groups(corpora: Path | None, y: np.ndarray, offsets: np.ndarray) -> 
     return np.array([p.group for p in pages])
 
 
-def fold_tables(oof: Oof, states: int = decode.LEGACY_STATES) -> tuple[np.ndarray, list]:
-    """Outer fold of each page (the training run's folds) and the (log_start, log_trans, prior)
-    counted without it, for the decoder chain of ``states`` states (the model's: ``decode.chain_size``)."""
+def fold_tables(oof: Oof, decoder: str = "thread") -> tuple[np.ndarray, list]:
+    """Outer fold of each page (the training run's folds) and the (log_start, log_trans, prior,
+    post) counted without it, for a ``decode.DECODERS`` decoder (the model's: ``model_decoder``)."""
     fold_of = np.zeros(oof.n, dtype=np.int64)
     tables = []
     for f, (tr, te) in enumerate(GroupKFold(n_splits=oof.folds).split(np.zeros(oof.n), groups=oof.groups)):
         fold_of[te] = f
-        ls, lt = decode.fit_transitions(([LABELS[k] for k in oof.ys[i]] for i in tr),
-                                        post_thread=states > decode.LEGACY_STATES)
-        tables.append((ls, lt, label_prior(np.concatenate([oof.ys[i] for i in tr]))))
+        ls, lt, post = decode.fit_decoder(([LABELS[k] for k in oof.ys[i]] for i in tr), decoder)
+        tables.append((ls, lt, label_prior(np.concatenate([oof.ys[i] for i in tr])), post))
     return fold_of, tables
 
 
@@ -140,18 +139,21 @@ def decode_all(oof: Oof, fold_of: np.ndarray, tables: list, transition_scale: fl
     free, article-only, thread-forced per bias."""
     out: dict[str, list] = {k: [None] * oof.n for k in MODES}
     margins = np.zeros(oof.n)
-    for f, (ls, lt, prior) in enumerate(tables):
+    for f, (ls, lt, prior, post) in enumerate(tables):
         lt = lt * transition_scale
+        post = None if post is None else (post[0], post[1] * transition_scale)
         ids = np.flatnonzero(fold_of == f)
         probas = [oof.probas[i] for i in ids]
-        final = np.zeros((ids.size, decode.chain_size(ls)))
+        use = decode.furniture_pages(probas)  # each page's chain, from its unscaled probabilities
+        final = np.zeros((ids.size, decode.scores_width(ls, post)))
         runs = [("free", None, 0.0), ("article", decode.ARTICLE_END, 0.0)]
         runs += [(f"thread{b}", decode.THREAD_END, b) for b in BIAS_GRID]
         for key, mask, b in runs:
             scale = np.ones(len(LABELS))
             scale[_C] = np.exp(b)
             for i, lab in zip(ids.tolist(), decode.viterbi_batch([q * scale for q in probas], prior, ls, lt,
-                                                                 end_states=mask, final_scores=final)):
+                                                                 end_states=mask, final_scores=final, post=post,
+                                                                 use_post=use)):
                 out[key][i] = lab
             if key == "free":
                 margins[ids] = page_gate.margin(final)
@@ -330,8 +332,7 @@ def format_rows(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def apply_gate(oof: Oof, gate: page_gate.PageGate, temperature: float, states: int = decode.LEGACY_STATES
-               ) -> list[dict]:
+def apply_gate(oof: Oof, gate: page_gate.PageGate, temperature: float, decoder: str = "thread") -> list[dict]:
     """Per-rendering figures of a fitted gate, unchanged, on an oof file's pages.
 
     The pages are calibrated with the model's own temperature and decoded with their fold's
@@ -342,7 +343,7 @@ def apply_gate(oof: Oof, gate: page_gate.PageGate, temperature: float, states: i
         raise click.ClickException(f"the gate's biases / transition scale {missing or gate.transition_scale} "
                                    f"are outside this script's grids {BIAS_GRID} / {SCALE_GRID}")
     oof.calibrate(temperature)
-    fold_of, tables = fold_tables(oof, states)
+    fold_of, tables = fold_tables(oof, decoder)
     dec = decode_all(oof, fold_of, tables, gate.transition_scale)
     F = page_gate.page_features(oof.probas, dec["free"], np.array(dec["margin"]))
     has = F[:, page_gate.FEATURE_NAMES.index("has_run")] > 0
@@ -350,10 +351,13 @@ def apply_gate(oof: Oof, gate: page_gate.PageGate, temperature: float, states: i
     return report(oof, page_counts(oof, dec), modes(has, gate.probability(F), settings))
 
 
-def model_states(model: BlockModel) -> int:
-    """The decoder chain a model's tables are for: the oof pages are decoded with fold tables
-    of the same chain, as the classifier decodes them."""
-    return decode.LEGACY_STATES if model.start is None else decode.chain_size(model.start)
+def model_decoder(model: BlockModel) -> str:
+    """The decoder a model's tables are for (``decode.DECODERS``): the oof pages are decoded with
+    fold tables of the same kind, as the classifier decodes them."""
+    if model.post is not None:
+        return "auto"
+    return "post-thread" if model.start is not None and decode.chain_size(model.start) > decode.LEGACY_STATES \
+        else "thread"
 
 
 CARD_HEADING = "## Page gate"
@@ -436,14 +440,14 @@ def main(oof_path, model_path, out, corpora, groups_path, no_nested, folds, metr
     oof = Oof(oof_path, corpora, groups_path, folds)
     if gate_file is not None:
         rows = apply_gate(oof, page_gate.PageGate.load(gate_file, model.sha256), model.temperature,
-                          model_states(model))
+                          model_decoder(model))
         click.echo(f"{gate_file} on {oof_path} (model temperature {model.temperature}; plain Viterbi -> "
                    "with the gate):\n" + format_rows(rows))
         if metrics_json:
             Path(metrics_json).write_text(json.dumps({"apply_gate": rows}, indent=1))
         return
     say(f"{oof.n} pages, temperature {oof.temperature} (model {model.temperature}); {time.time() - t0:.0f}s")
-    fold_of, tables = fold_tables(oof, model_states(model))
+    fold_of, tables = fold_tables(oof, model_decoder(model))
     dc = Decodes(oof, fold_of, tables)
     say(f"decoded ({time.time() - t0:.0f}s)")
     scales = SCALE_GRID[:1] if fixed_transitions else SCALE_GRID

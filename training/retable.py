@@ -6,10 +6,10 @@ networks, so a change to the decoder's chain (``classifier/decode.py``: the post
 ``newswinnow train --save-oof`` file, which holds every training page's gold labels in order;
 its page and block counts are checked against the model header's.
 
-    python -m training.retable --model data/model-text.json --oof OOF.npz [--legacy]
+    python -m training.retable --model data/model-text.json --oof OOF.npz [--decoder auto]
 
-Only ``start`` and ``transitions`` change in the arrays file (every other array is copied as
-stored); the header gets the new checksum and ``meta.decoder_states``. The model's page gate was
+Only the decoding tables change in the arrays file (every other array is copied as stored); the
+header gets the new checksum and ``meta.decoder``. The model's page gate was
 fitted for the old file and refuses to load with the new one: refit it with
 ``python -m training.page_gate --oof OOF --model MODEL``.
 """
@@ -42,13 +42,19 @@ def gold_sequences(oof: Path, model_meta: dict) -> list[list[str]]:
     return [[LABELS[k] for k in y[a:b].tolist()] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
 
 
-def write_tables(header_path: Path, start: np.ndarray, trans: np.ndarray, note: dict) -> str:
-    """Replace the tables in the model's arrays file; update checksum and meta; return sha256."""
+def write_tables(header_path: Path, start: np.ndarray, trans: np.ndarray,
+                 post: tuple[np.ndarray, np.ndarray] | None, note: dict) -> str:
+    """Replace the tables in the model's arrays file (``post``: the eight-state pair of the
+    "auto" decoder, else none); update checksum and meta; return the arrays' sha256."""
     header = json.loads(header_path.read_text())
     npz = header_path.parent / header["arrays"]
     with np.load(npz, allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
     arrays["start"], arrays["transitions"] = np.asarray(start, np.float64), np.asarray(trans, np.float64)
+    arrays.pop("post_start", None)
+    arrays.pop("post_transitions", None)
+    if post is not None:
+        arrays["post_start"], arrays["post_transitions"] = (np.asarray(a, np.float64) for a in post)
     with open(npz, "wb") as fh:
         np.savez(fh, **arrays)
     digest = hashlib.sha256(npz.read_bytes()).hexdigest()
@@ -63,20 +69,23 @@ def write_tables(header_path: Path, start: np.ndarray, trans: np.ndarray, note: 
               default=Path("data/model-text.json"), show_default=True, help="Model header (.json) to update.")
 @click.option("--oof", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="The `newswinnow train --save-oof` file of the run that made the model.")
-@click.option("--legacy", is_flag=True, help="Fit the seven-state chain of models made before 2026-12-05.")
-def main(model_path: Path, oof: Path, legacy: bool) -> None:
+@click.option("--decoder", type=click.Choice(decode.DECODERS), default="post-thread", show_default=True,
+              help="The tables to fit (`newswinnow train --decoder`).")
+def main(model_path: Path, oof: Path, decoder: str) -> None:
+    from .page_gate import model_decoder
+
     model = BlockModel.load(model_path)
     seqs = gold_sequences(oof, model.meta)
-    start, trans = decode.fit_transitions(seqs, post_thread=not legacy)
-    old = None if model.transitions is None else model.transitions.shape[0]
-    sha = write_tables(model_path, start, trans, {
-        "decoder_states": int(start.shape[0]),
-        "tables_refit": {"date": date.today().isoformat(), "previous_states": old,
+    start, trans, post = decode.fit_decoder(seqs, decoder)
+    old = model_decoder(model)
+    sha = write_tables(model_path, start, trans, post, {
+        "decoder": decoder,
+        "tables_refit": {"date": date.today().isoformat(), "previous_decoder": old,
                          "command": "python -m training.retable " + " ".join(shlex.quote(a) for a in sys.argv[1:])}})
-    click.echo(f"{model_path}: decoding tables of {start.shape[0]} states (were {old}), "
+    click.echo(f"{model_path}: decoder {decoder} (was {old}), "
                f"from {len(seqs)} pages; arrays sha256 {sha[:16]}", err=True)
     stale = page_gate.gate_path(model_path)
-    if stale.exists():
+    if stale.exists() and json.loads(stale.read_text()).get("model_sha256") != sha:
         click.echo(f"{stale} was fitted for the previous file and will not load with this one: refit it "
                    f"with `python -m training.page_gate --oof {oof} --model {model_path}`", err=True)
 

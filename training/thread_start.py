@@ -59,10 +59,10 @@ _C, _E = LABELS.index("comment"), LABELS.index("editorial")
 class Candidates:
     """Every page decoded with the gate, its candidate starts, their features and counts."""
 
-    def __init__(self, oof: tpg.Oof, log=print, states: int = decode.LEGACY_STATES):
+    def __init__(self, oof: tpg.Oof, log=print, decoder: str = "thread"):
         t0 = time.time()
         self.oof = oof
-        self.fold_of, self.tables = tpg.fold_tables(oof, states)
+        self.fold_of, self.tables = tpg.fold_tables(oof, decoder)
         dc = tpg.Decodes(oof, self.fold_of, self.tables)
         mode = tpg.nested_cv(oof, dc, self.fold_of, log=lambda s: None)
         self.gated = dc.labels(mode)
@@ -75,16 +75,18 @@ class Candidates:
         self.y = (self.s == gold[self.ids][:, None]) & (self.s >= 0)
         # counts[P, 2w+1, 6] of each candidate decoded with its start fixed
         self.counts = np.zeros(self.s.shape + (6,))
-        for (f, (ls, lt0, prior)), scale in ((ft, sc) for ft in enumerate(self.tables) for sc in tpg.SCALE_GRID):
+        for (f, (ls, lt0, prior, post0)), scale in ((ft, sc) for ft in enumerate(self.tables)
+                                                     for sc in tpg.SCALE_GRID):
             rows = np.flatnonzero((self.fold_of[self.ids] == f) & (self.scale_of[self.ids] == scale))
             lt = lt0 * scale
+            post = None if post0 is None else (post0[0], post0[1] * scale)
             for j in range(self.s.shape[1]):
                 r = rows[self.s[rows, j] >= 0]
                 if j == w:  # Viterbi's own start: the gated decode
                     self.counts[r, j] = self.base[self.ids[r]]
                     continue
                 redone = decode.viterbi_fixed_start([oof.probas[self.ids[i]] for i in r], self.s[r, j].tolist(),
-                                                    prior, ls, lt)
+                                                    prior, ls, lt, post)
                 for i, q in zip(r.tolist(), redone):
                     y = oof.ys[self.ids[i]]
                     for k, lab in enumerate((_C, _E)):
@@ -228,7 +230,7 @@ def main(oof_path, model_path, out, corpora, groups_path, no_nested, folds, metr
     model = BlockModel.load(model_path)
     oof = tpg.Oof(oof_path, corpora, groups_path, folds)
     say(f"{oof.n} pages, temperature {oof.temperature} (model {model.temperature})")
-    cd = Candidates(oof, log=say, states=tpg.model_states(model))
+    cd = Candidates(oof, log=say, decoder=tpg.model_decoder(model))
     rows = None
     if not no_nested:
         rows = report(cd, nested_cv(cd, log=say))

@@ -209,7 +209,7 @@ def label_prior(y: np.ndarray) -> np.ndarray:
 def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCHS, log=print,
                    n_networks: int = ENSEMBLE_SIZE, by: str = "source", distill: bool = False, jobs: int = 1,
                    checkpoint: Path | None = None, final: tuple | None = None, l2: float | None = None,
-                   post_thread: bool = False) -> dict:
+                   decoder: str = decode.DEFAULT_DECODER) -> dict:
     """Out-of-fold logits, the temperature fit on them, and labels decoded as in use.
 
     Each fold's test pages are decoded with transitions and prior counted on that fold's
@@ -219,8 +219,8 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
     Folds run in ``jobs`` processes; with ``checkpoint`` each finished fold is kept there and
     reused by a later run of the same data and settings. ``final``: the arguments of ``fit_final``
     after X and y, to fit the shipped model in the same pool (``cv["final"]``), so that the last
-    round of folds does not leave a process idle. ``post_thread``: the decoder's eight-state
-    chain (``train --decoder post-thread``) for the fold tables.
+    round of folds does not leave a process idle. ``decoder``: the fold tables' kind
+    (``decode.DECODERS``, ``train --decoder``).
     """
     splits = fold_pages(M, folds, by)
     rows = [(np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in tr_pages]),
@@ -268,8 +268,8 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
         members[:, te] = done[f]["members"]
         if student is not None:
             student[te] = done[f]["student"]
-        tables.append((te_pages, *decode.fit_transitions((M.pages[i].labels for i in tr_pages), post_thread),
-                       label_prior(M.y[tr])))
+        ls, lt, post = decode.fit_decoder((M.pages[i].labels for i in tr_pages), decoder)
+        tables.append((te_pages, ls, lt, label_prior(M.y[tr]), post))
     if student is None:
         temperature = fit_temperature(logits, M.y)
         return {"logits": logits, "member_logits": members, "temperature": temperature, "final": final_model,
@@ -397,10 +397,11 @@ def decode_folds(M: Matrix, logits: np.ndarray, temperature: float, tables: list
     """Decode every fold's out-of-fold pages with the tables counted on its training pages."""
     proba = calibrated(logits, temperature)
     decoded = np.argmax(proba, axis=1)
-    for te_pages, log_start, log_trans, prior in tables:
-        for i in te_pages:
-            s = M.page_rows(i)
-            decoded[s] = decode.viterbi(proba[s], prior, log_start, log_trans)
+    for te_pages, log_start, log_trans, prior, post in tables:
+        rows = [M.page_rows(i) for i in te_pages]
+        for s, lab in zip(rows, decode.viterbi_batch([proba[s] for s in rows], prior, log_start, log_trans,
+                                                      post=post)):
+            decoded[s] = lab
     return {"decoded": decoded}
 
 
@@ -574,10 +575,11 @@ def _load_teacher(path: Path, schema: str) -> BlockModel:
               help="Keep each finished fold here; a later run of the same data and settings reuses it.")
 @click.option("--l2", type=click.FloatRange(min=0.0), default=L2_ALPHA, show_default=True,
               help="The networks' L2 penalty (sklearn's alpha); the student's too with --distill.")
-@click.option("--decoder", type=click.Choice(tuple(decode.DECODERS)), default="thread", show_default=True,
+@click.option("--decoder", type=click.Choice(decode.DECODERS), default=decode.DEFAULT_DECODER, show_default=True,
               help="The decoding chain's tables: 'post-thread' adds a state for the furniture after a thread "
                    "(better comment-section recall on whole pages rendered to text, a little worse on "
-                   "extracted text; docs/text-model.md).")
+                   "extracted text), 'auto' keeps both and decodes each page with the one its share of "
+                   "boilerplate selects (docs/text-model.md).")
 @click.option("--no-public", is_flag=True, help="Train on the --labelled files only (no public corpora).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="Write unusable records of the --labelled files here, verbatim.")
@@ -640,7 +642,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         click.echo(f"cross-validation by {cv_by}: {len(set(groups.tolist()))} groups", err=True)
         cv = cross_validate(M, folds, seed, max_epochs, log=lambda s: click.echo(s, err=True),
                             n_networks=networks, by=cv_by, distill=distill, jobs=jobs, checkpoint=checkpoint,
-                            final=final_args if jobs > 1 else None, l2=l2, post_thread=decode.DECODERS[decoder])
+                            final=final_args if jobs > 1 else None, l2=l2, decoder=decoder)
         model = cv["final"]
         temperature = cv["temperature"]
         if save_oof:
@@ -663,11 +665,13 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         click.echo(f"student of {teacher_networks} networks ({time.time() - t0:.0f}s)", err=True)
     model.temperature = temperature
     model.lexical = scorer
-    model.start, model.transitions = decode.fit_transitions((p.labels for p in M.pages), decode.DECODERS[decoder])
+    model.start, model.transitions, post = decode.fit_decoder((p.labels for p in M.pages), decoder)
+    if post is not None:
+        model.post_start, model.post_transitions = post
     model.prior = label_prior(M.y)
     model.meta = {"version": "1.0", "trained": date.today().isoformat(), "command": command,
                   "sklearn": sklearn.__version__, "rows": int(len(M.y)), "pages": len(M.pages),
-                  "hidden_layers": list(HIDDEN_LAYERS), "l2_alpha": l2, "decoder_states": int(model.start.shape[0]),
+                  "hidden_layers": list(HIDDEN_LAYERS), "l2_alpha": l2, "decoder": decoder,
                   "public_corpora": not no_public,
                   "labelled": user_files}
     if distill:
