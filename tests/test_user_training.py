@@ -250,3 +250,21 @@ def test_l2_penalty_is_used_recorded_and_keys_the_checkpoint(run_cli, tmp_path: 
                  "--l2", "5", "--checkpoint", tmp_path / "ck", "--out", tmp_path / "again",
                  "--card", tmp_path / "again.md"], timeout=300)
     assert r.returncode == 0 and r.stderr.count("reused") == 3
+
+
+def test_decoder_tables_follow_the_option(run_cli, tmp_path: Path) -> None:
+    """`train` fits both chains' tables by default (`--decoder auto`: each page decoded on the one
+    its furniture selects), one chain with `thread` / `post-thread`; the header records which."""
+    from classifier import Classifier
+
+    path = _pages_of(tmp_path, ["one.example", "two.example", "three.example"] * 2)
+    shapes = {}
+    for decoder in (None, "thread", "post-thread"):
+        name = decoder or "default"
+        r = run_cli(["train", "--no-public", "--labelled", path, "--folds", "0", "--max-epochs", "2", "--networks", "1",
+                     *(["--decoder", decoder] if decoder else []), "--out", tmp_path / name,
+                     "--card", tmp_path / f"{name}.md"], timeout=300)
+        assert r.returncode == 0, r.stderr
+        m = Classifier.load(tmp_path / f"{name}.json").model
+        shapes[name] = (m.meta["decoder"], m.transitions.shape[0], None if m.post is None else m.post[1].shape[0])
+    assert shapes == {"default": ("auto", 7, 8), "thread": ("thread", 7, None), "post-thread": ("post-thread", 8, None)}
