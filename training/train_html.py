@@ -45,6 +45,10 @@ from .html_data import (
 )
 from .train import MAX_EPOCHS, cross_validate, fit_network, label_prior, summarise
 
+# The decoding tables of the HTML model: the seven-state chain it was measured with (the text
+# model's per-page choice of chain, classifier/decode.py, was evaluated on plain text only).
+HTML_DECODER = "thread"
+
 # Networks averaged in the shipped model and in each cross-validation fold (fewer than the
 # text model's three: the HTML matrix is wider, and CV on two shared cores must stay short).
 ENSEMBLE_SIZE = 2
@@ -224,7 +228,7 @@ def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs,
     result: dict = {"folds": folds}
     temperature = 1.0
     if folds >= 2:
-        cv = cross_validate(M, folds, seed, max_epochs, log=log, n_networks=CV_NETWORKS)
+        cv = cross_validate(M, folds, seed, max_epochs, log=log, n_networks=CV_NETWORKS, decoder=HTML_DECODER)
         temperature = cv["temperature"]
         result["cv_decoded"] = summarise(M, cv["decoded"])
         log(metrics.format_report(result["cv_decoded"]["overall"]["report"],
@@ -242,11 +246,10 @@ def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs,
     model.feature_names, model.schema = HTML_FEATURE_NAMES, DOM_SCHEMA_VERSION
     model.temperature = temperature
     model.lexical = scorer
-    # The seven-state chain the HTML model was measured with (the post-thread phase of
-    # classifier/decode.py was evaluated on plain text only).
-    model.start, model.transitions = decode.fit_transitions((p.labels for p in M.pages), post_thread=False)
+    model.start, model.transitions, _ = decode.fit_decoder((p.labels for p in M.pages), HTML_DECODER)
     model.prior = label_prior(M.y)
-    model.meta = {"version": "1.0", "kind": "html", "trained": date.today().isoformat(), "command": command,
+    model.meta = {"version": "1.0", "kind": "html", "decoder": HTML_DECODER, "trained": date.today().isoformat(),
+                  "command": command,
                   "sklearn": sklearn.__version__, "rows": int(len(M.y)), "pages": len(M.pages),
                   "held_out_pages": n_held, "holdout_fraction": HOLDOUT_FRACTION,
                   "min_label_share": min_label_share,
