@@ -291,6 +291,10 @@ def test_apply_gate_reports_a_fitted_gate_without_fitting(tmp_path: Path) -> Non
         assert before["has_comments"] > 0.5 and rows["neutral"][kind]["after"] == before
         assert rows["drop"][kind]["before"] == before
         assert rows["drop"][kind]["after"]["has_comments"] == 0.0 and rows["drop"][kind]["after"]["comment"] == 0.0
+        # Where threads start: unchanged by the neutral gate, nowhere once every thread is dropped.
+        start_before, start_after = rows["neutral"][kind]["start"]
+        assert start_after == start_before and 0.0 < start_before["exact"] <= start_before["near"] <= 1.0
+        assert rows["drop"][kind]["start"][1] == {"exact": 0.0, "near": 0.0}
     other = constant_gate(0.5, off=0.0, on=1.01)
     other.model_sha256 = "0" * 64
     other.save(tmp_path / "other.gate.json")
@@ -308,3 +312,22 @@ def test_card_section_is_appended_when_the_card_has_none(tmp_path: Path) -> None
     assert card.read_text() == "# card\n\nWithout decoding: macro-F1 0.865.\n\n## Page gate (x)\n\ntable\n"
     write_card_section(card, "## Page gate (y)\n\nnew\n")  # a second fit replaces the first
     assert card.read_text().endswith("0.865.\n\n## Page gate (y)\n\nnew\n")
+
+
+def test_start_hits_counts_exact_near_and_missed_threads() -> None:
+    """Thread-start accuracy over the pages with a gold thread: exact, within START_TOLERANCE,
+    a missed thread against both; pages without a gold thread are not counted."""
+    from types import SimpleNamespace
+
+    from training.page_gate import START_TOLERANCE, start_hits
+
+    E_, C_ = 0, 1
+    ys = [np.array([E_, E_, C_, C_]), np.array([E_, E_, E_, C_, C_]), np.array([E_, C_, C_]), np.array([E_, E_])]
+    labels = [np.array([E_, E_, C_, C_]),            # exact
+              np.array([E_, E_, E_, E_, C_]),        # one block late
+              np.array([E_, E_, E_]),                # missed
+              np.array([E_, C_])]                    # no gold thread: not counted
+    oof = SimpleNamespace(ys=ys, gold_has=np.array([True, True, True, False]))
+    got = start_hits(oof, labels, np.arange(4))
+    assert START_TOLERANCE == 1 and got == {"exact": 1 / 3, "near": 2 / 3}
+    assert start_hits(oof, labels, np.array([3])) == {"exact": 0.0, "near": 0.0}

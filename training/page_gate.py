@@ -162,6 +162,9 @@ def decode_all(oof: Oof, fold_of: np.ndarray, tables: list, transition_scale: fl
 
 
 MODES = ("free", "article") + tuple(f"thread{b}" for b in BIAS_GRID)
+# Blocks a decoded thread start may be off the gold one and still count in the report's
+# "within" column (a name or "N comments" line either side of the first comment).
+START_TOLERANCE = 1
 
 
 class Decodes:
@@ -311,24 +314,52 @@ def nested_cv(oof: Oof, dc: Decodes, fold_of: np.ndarray, log=print,
     return mode
 
 
-def report(oof: Oof, stats: tuple, mode: np.ndarray) -> list[dict]:
+def start_hits(oof: Oof, labels: list[np.ndarray], ids: np.ndarray) -> dict[str, float]:
+    """Where the thread starts (``comment_start``): of the pages ``ids`` with a gold thread, the
+    share whose decoded thread starts exactly at the gold thread's first block, and within
+    START_TOLERANCE blocks of it; a missed thread counts against both."""
+    gold = [i for i in ids.tolist() if oof.gold_has[i]]
+    exact = near = 0
+    for i in gold:
+        found = np.flatnonzero(labels[i] == _C)
+        if found.size:
+            d = abs(int(found[0]) - int(np.argmax(oof.ys[i] == _C)))
+            exact += d == 0
+            near += d <= START_TOLERANCE
+    n = len(gold)
+    return {"exact": exact / n if n else 0.0, "near": near / n if n else 0.0}
+
+
+def report(oof: Oof, stats: tuple, mode: np.ndarray, labels: tuple[list, list] | None = None) -> list[dict]:
+    """Per rendering, before (plain Viterbi) and after (``mode``); with ``labels`` (the decoded
+    labels before and after) also where the threads start (``start_hits``)."""
     rows = []
     for kind in REPORT_KINDS + ("all",):
         ids = np.arange(oof.n) if kind == "all" else np.flatnonzero(oof.kinds == kind)
         if ids.size:
-            rows.append({"kind": kind, "pages": int(ids.size), "with_comments": int(oof.gold_has[ids].sum()),
-                         "before": evaluate(oof, stats, ids),
-                         "after": evaluate(oof, stats, ids, mode)})
+            row = {"kind": kind, "pages": int(ids.size), "with_comments": int(oof.gold_has[ids].sum()),
+                   "before": evaluate(oof, stats, ids), "after": evaluate(oof, stats, ids, mode)}
+            if labels is not None:
+                row["start"] = [start_hits(oof, lab, ids) for lab in labels]
+            rows.append(row)
     return rows
 
 
 def format_rows(rows: list[dict]) -> str:
-    lines = ["| pages (rendering) | n | has_comments F1 | editorial F1 | comment F1 |", "|---|---:|---:|---:|---:|"]
+    """The report as a markdown table (a thread-start column when the rows have one)."""
+    starts = bool(rows) and all("start" in r for r in rows)
+    lines = ["| pages (rendering) | n | has_comments F1 | editorial F1 | comment F1 |"
+             + (f" thread start exact / within {START_TOLERANCE} |" if starts else ""),
+             "|---|---:|---:|---:|---:|" + ("---:|" if starts else "")]
     for r in rows:
         b, a = r["before"], r["after"]
-        lines.append(f"| {r['kind']} | {r['pages']} | " + " | ".join(
-            f"{b[k]:.3f} -> {a[k]:.3f}" if r["with_comments"] or k == "editorial" else "n/a"
-            for k in ("has_comments", "editorial", "comment")) + " |")
+        cells = [f"{b[k]:.3f} -> {a[k]:.3f}" if r["with_comments"] or k == "editorial" else "n/a"
+                 for k in ("has_comments", "editorial", "comment")]
+        if starts:
+            sb, sa = r["start"]
+            cells.append(f"{sb['exact']:.3f} / {sb['near']:.3f} -> {sa['exact']:.3f} / {sa['near']:.3f}"
+                         if r["with_comments"] else "n/a")
+        lines.append(f"| {r['kind']} | {r['pages']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -348,7 +379,9 @@ def apply_gate(oof: Oof, gate: page_gate.PageGate, temperature: float, decoder: 
     F = page_gate.page_features(oof.probas, dec["free"], np.array(dec["margin"]))
     has = F[:, page_gate.FEATURE_NAMES.index("has_run")] > 0
     settings = {k: getattr(gate, k) for k in ("off", "on", "bias", "extend", "extend_bias")}
-    return report(oof, page_counts(oof, dec), modes(has, gate.probability(F), settings))
+    mode = modes(has, gate.probability(F), settings)
+    gated = [dec[MODES[m]][i] for i, m in enumerate(mode.tolist())]
+    return report(oof, page_counts(oof, dec), mode, labels=(dec["free"], gated))
 
 
 def model_decoder(model: BlockModel) -> str:
@@ -453,7 +486,8 @@ def main(oof_path, model_path, out, corpora, groups_path, no_nested, folds, metr
     scales = SCALE_GRID[:1] if fixed_transitions else SCALE_GRID
     rows = None
     if not no_nested:
-        rows = report(oof, dc.stats, nested_cv(oof, dc, fold_of, log=say, scales=scales))
+        mode = nested_cv(oof, dc, fold_of, log=say, scales=scales)
+        rows = report(oof, dc.stats, mode, labels=(dc.labels(np.zeros(oof.n, dtype=np.int64)), dc.labels(mode)))
         click.echo("Nested grouped CV (before -> after):\n" + format_rows(rows))
     best = select_joint(oof, dc, np.arange(oof.n), folds=FOLDS, scales=scales)
     c, score = best["C"], best["objective"]
