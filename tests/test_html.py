@@ -402,3 +402,14 @@ def test_unclosed_noscript_is_linear() -> None:
     t = time.process_time()
     segment_html(page)
     assert time.process_time() - t < 2.0
+
+
+def test_html_training_keeps_the_seven_state_decoder_by_default() -> None:
+    """The HTML model's tables stay seven-state unless asked (the per-page chain did not win on
+    HTML out of fold: docs/text-model.md), while the option accepts every decoder."""
+    from classifier import decode
+    from training.train_html import HTML_DECODER, main
+
+    opt = next(p for p in main.params if p.name == "decoder")
+    assert HTML_DECODER == "thread" and opt.default == HTML_DECODER
+    assert tuple(opt.type.choices) == decode.DECODERS

@@ -199,8 +199,10 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
                    "for choosing decode rules offline (training.html_oof).")
 @click.option("--l2-alpha", type=float, default=HTML_L2_ALPHA, show_default=True,
               help="L2 penalty of the networks (for CV sweeps; the shipped value is chosen by CV).")
+@click.option("--decoder", type=click.Choice(decode.DECODERS), default=HTML_DECODER, show_default=True,
+              help="The decoding tables (`newswinnow train --decoder`); the shipped HTML model's are the default.")
 def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs, metrics_json, min_label_share,
-         save_oof, l2_alpha):
+         save_oof, l2_alpha, decoder):
     """Train the HTML block model on Dragnet, CleanEval and Mozilla Readability HTML."""
     text_train.MIN_LABEL_SHARE = min_label_share  # read by train._balanced_index in this process
     text_train.HIDDEN_LAYERS = HTML_HIDDEN_LAYERS  # read by train._fit_one in this process
@@ -228,7 +230,7 @@ def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs,
     result: dict = {"folds": folds}
     temperature = 1.0
     if folds >= 2:
-        cv = cross_validate(M, folds, seed, max_epochs, log=log, n_networks=CV_NETWORKS, decoder=HTML_DECODER)
+        cv = cross_validate(M, folds, seed, max_epochs, log=log, n_networks=CV_NETWORKS, decoder=decoder)
         temperature = cv["temperature"]
         result["cv_decoded"] = summarise(M, cv["decoded"])
         log(metrics.format_report(result["cv_decoded"]["overall"]["report"],
@@ -246,9 +248,11 @@ def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs,
     model.feature_names, model.schema = HTML_FEATURE_NAMES, DOM_SCHEMA_VERSION
     model.temperature = temperature
     model.lexical = scorer
-    model.start, model.transitions, _ = decode.fit_decoder((p.labels for p in M.pages), HTML_DECODER)
+    model.start, model.transitions, post = decode.fit_decoder((p.labels for p in M.pages), decoder)
+    if post is not None:
+        model.post_start, model.post_transitions = post
     model.prior = label_prior(M.y)
-    model.meta = {"version": "1.0", "kind": "html", "decoder": HTML_DECODER, "trained": date.today().isoformat(),
+    model.meta = {"version": "1.0", "kind": "html", "decoder": decoder, "trained": date.today().isoformat(),
                   "command": command,
                   "sklearn": sklearn.__version__, "rows": int(len(M.y)), "pages": len(M.pages),
                   "held_out_pages": n_held, "holdout_fraction": HOLDOUT_FRACTION,
