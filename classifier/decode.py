@@ -41,8 +41,8 @@ STATES: tuple[tuple[str, int], ...] = (
     ("comment", 1), ("spam", 1), ("boilerplate", 1), ("editorial", 1),
     ("boilerplate", 2),
 )
-# The chain without the post-thread phase: STATES' first seven, same order (the default
-# models' tables; see docs/text-model.md for why the eight-state chain is not the default).
+# The chain without the post-thread phase: STATES' first seven, same order (the tables of
+# models made before 2026-12-05, and of the pages that are not mostly furniture since).
 LEGACY_STATES = 7
 CHAIN_SIZES = (LEGACY_STATES, len(STATES))
 # ``train --decoder``: the seven-state chain for every page, the eight-state one for every page,
@@ -115,7 +115,7 @@ def _allowed(k: int) -> np.ndarray:
 def fit_transitions(label_seqs: Iterable[Sequence[str]], post_thread: bool = False
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Count start and transition frequencies over gold pages -> (log_start, log_trans): the
-    seven-state chain of the default models, or with ``post_thread`` the eight-state one."""
+    seven-state chain, or with ``post_thread`` the eight-state one (``fit_decoder`` for both)."""
     k = len(STATES) if post_thread else LEGACY_STATES
     start = np.full(k, TRANSITION_SMOOTHING)
     trans = np.where(_allowed(k), TRANSITION_SMOOTHING, 0.0)

@@ -246,6 +246,7 @@ def test_l2_penalty_is_used_recorded_and_keys_the_checkpoint(run_cli, tmp_path: 
     assert heads["default"]["arrays_sha256"] != heads["strong"]["arrays_sha256"]
     assert "L2 penalty 5.0" in (tmp_path / "strong.md").read_text()
     assert "L2 penalty" not in (tmp_path / "default.md").read_text()  # the default is not spelled out
+    assert "decoding tables: both chains" in (tmp_path / "default.md").read_text()  # --decoder auto, the default
     r = run_cli(["train", "--no-public", "--labelled", path, "--folds", "3", "--max-epochs", "3", "--networks", "1",
                  "--l2", "5", "--checkpoint", tmp_path / "ck", "--out", tmp_path / "again",
                  "--card", tmp_path / "again.md"], timeout=300)

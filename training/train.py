@@ -465,10 +465,20 @@ def read_user_files(paths: Sequence[Path], rejects: Path | None) -> tuple[list[L
     return pages, files
 
 
+# How the card names each ``--decoder`` (classifier/decode.py).
+DECODER_TEXT = {
+    "thread": "the seven-state chain for every page",
+    "post-thread": "the eight-state chain (a state for the furniture after a thread) for every page",
+    "auto": "both chains, each page decoded on the eight-state one when its mean boilerplate "
+            f"probability is above {decode.POST_THREAD_MIN_BOILERPLATE}",
+}
+
+
 def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int, temperature: float,
                schema: str = TRAIN_SCHEMA,
                public: bool = True, user_files: Sequence[dict] = (), cv_by: str = "source",
-               networks: int = ENSEMBLE_SIZE, distill: bool = False, l2: float = L2_ALPHA) -> None:
+               networks: int = ENSEMBLE_SIZE, distill: bool = False, l2: float = L2_ALPHA,
+               decoder: str = decode.DEFAULT_DECODER) -> None:
     """The model card: data, licences, held-out-fold metrics, versions, the exact command."""
     cv = result["cv_decoded"]
     public_rows = [
@@ -503,7 +513,7 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
         + (f"one network distilled from {networks} (in every cross-validation fold the student of that "
            "fold's own teacher)" if distill else
            f"{networks} networks averaged (also in every cross-validation fold)" if networks > 1 else "one network")
-        + f", temperature {temperature}",
+        + f", temperature {temperature}; decoding tables: {DECODER_TEXT[decoder]}",
         f"- {n_rows} blocks from {n_pages} pages; {result['folds']}-fold cross-validation "
         + (CV_BY_SOURCE_TEXT if cv_by == "source" else CV_BY_PAGE_TEXT),
         "", "## Training data (" + ("read from `../shared/corpora`, never copied into the repo"
@@ -692,7 +702,8 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                    f"`python -m training.thread_start --oof OOF --model {out}.json`", err=True)
     if folds >= 2:
         write_card(card, result, command, len(M.y), len(M.pages), temperature, schema, public=not no_public,
-                   user_files=user_files, cv_by=cv_by, networks=networks, distill=distill, l2=l2)
+                   user_files=user_files, cv_by=cv_by, networks=networks, distill=distill, l2=l2,
+                   decoder=decoder)
         click.echo(f"wrote {card}", err=True)
         if metrics_json:
             metrics_json.write_text(json.dumps(dict(result.items()), indent=1))
