@@ -315,6 +315,13 @@ class BlockModel:
         out = out[:n] if dest is None else out[dest]
         return out / (1 + len(self.members))
 
+    def set_tables(self, start: np.ndarray, transitions: np.ndarray,
+                   post: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Install decoding tables as ``decode.fit_decoder`` returns them (``post``: the eight-state
+        pair of the "auto" decoder, or None for one chain on every page)."""
+        self.start, self.transitions = start, transitions
+        self.post_start, self.post_transitions = post if post is not None else (None, None)
+
     @property
     def post(self) -> tuple[np.ndarray, np.ndarray] | None:
         """The eight-state (log_start, log_trans) for ``decode.viterbi_batch``'s ``post``, or None."""

@@ -101,9 +101,11 @@ class PageGate:
         """``decode.viterbi_batch`` with this gate's transition scale and overrules (what the
         classifier calls); ``post``: the model's eight-state tables (``BlockModel.post``)."""
         log_trans, post = self.log_trans(log_trans), self.post(post)
+        use = None if post is None else decode.furniture_pages(probas)  # once: decode and overrules
         final = np.zeros((len(probas), decode.scores_width(log_start, post)))
-        decoded = decode.viterbi_batch(probas, prior, log_start, log_trans, final_scores=final, post=post)
-        return self.apply(probas, decoded, prior, log_start, log_trans, margin(final), post=post)
+        decoded = decode.viterbi_batch(probas, prior, log_start, log_trans, final_scores=final, post=post,
+                                       use_post=use)
+        return self.apply(probas, decoded, prior, log_start, log_trans, margin(final), post=post, use_post=use)
 
     def log_trans(self, log_trans: np.ndarray) -> np.ndarray:
         """The model's log-transitions as this gate decodes with them."""
@@ -115,15 +117,17 @@ class PageGate:
 
     def apply(self, probas: Sequence[np.ndarray], decoded: list[np.ndarray], prior: np.ndarray,
               log_start: np.ndarray, log_trans: np.ndarray, margins: np.ndarray | None = None,
-              post: tuple[np.ndarray, np.ndarray] | None = None) -> list[np.ndarray]:
+              post: tuple[np.ndarray, np.ndarray] | None = None,
+              use_post: np.ndarray | None = None) -> list[np.ndarray]:
         """Overrule Viterbi's comment-section choice where the page-level model is confident.
 
         ``margins`` come from Viterbi's final scores (``decode`` passes them); without them the
         margin column is 0, which the fitted weights did not see - use ``decode``. Tables as
-        scaled by this gate (``log_trans``, ``post``); each page is re-decoded on its own chain."""
+        scaled by this gate (``log_trans``, ``post``); each page is re-decoded on its own chain
+        (``use_post``, as ``decode.viterbi_batch``; computed here when not given)."""
         if not decoded:
             return decoded
-        use = None if post is None else decode.furniture_pages(probas)
+        use = None if post is None else use_post if use_post is not None else decode.furniture_pages(probas)
         F = page_features(probas, decoded, margins)
         p = self.probability(F)
         has = F[:, FEATURE_NAMES.index("has_run")] > 0

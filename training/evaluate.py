@@ -88,9 +88,7 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
         test_pages = corpora.spam_threads(threads, yt, [held], seed=seed + 1)
         from classifier import decode
 
-        model.start, model.transitions, post = decode.fit_decoder((p.labels for p in M.pages), decode.DEFAULT_DECODER)
-        if post is not None:
-            model.post_start, model.post_transitions = post
+        model.set_tables(*decode.fit_decoder((p.labels for p in M.pages), decode.DEFAULT_DECODER))
         model.prior = np.bincount(M.y, minlength=4) / len(M.y)
         res = evaluate_pages(Classifier(model), test_pages)
         # Spam F1 over the held-out video's comments only (spam vs its ham comments).

@@ -675,9 +675,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         click.echo(f"student of {teacher_networks} networks ({time.time() - t0:.0f}s)", err=True)
     model.temperature = temperature
     model.lexical = scorer
-    model.start, model.transitions, post = decode.fit_decoder((p.labels for p in M.pages), decoder)
-    if post is not None:
-        model.post_start, model.post_transitions = post
+    model.set_tables(*decode.fit_decoder((p.labels for p in M.pages), decoder))
     model.prior = label_prior(M.y)
     model.meta = {"version": "1.0", "trained": date.today().isoformat(), "command": command,
                   "sklearn": sklearn.__version__, "rows": int(len(M.y)), "pages": len(M.pages),

@@ -248,9 +248,7 @@ def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs,
     model.feature_names, model.schema = HTML_FEATURE_NAMES, DOM_SCHEMA_VERSION
     model.temperature = temperature
     model.lexical = scorer
-    model.start, model.transitions, post = decode.fit_decoder((p.labels for p in M.pages), decoder)
-    if post is not None:
-        model.post_start, model.post_transitions = post
+    model.set_tables(*decode.fit_decoder((p.labels for p in M.pages), decoder))
     model.prior = label_prior(M.y)
     model.meta = {"version": "1.0", "kind": "html", "decoder": decoder, "trained": date.today().isoformat(),
                   "command": command,
