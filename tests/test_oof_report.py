@@ -73,3 +73,23 @@ def test_the_outer_folds_are_the_training_runs(tmp_path: Path) -> None:
     assert r2.output == r.output
     r5 = CliRunner().invoke(main, ["--oof", str(tmp_path / "old.npz"), "--members", "0"])
     assert r5.output != r.output  # other folds, other tables
+
+
+def test_per_label_table_scores_every_rendering_as_the_card(tmp_path: Path) -> None:
+    """`--per-label`: the model's F1 of each label per rendering and over all blocks, the figures
+    of `training.metrics` (the model card's); a label absent from a rendering's gold is '-'."""
+    from training import metrics
+    from training.oof_report import decode_variant
+
+    data = _oof(tmp_path / "oof.npz")
+    r = CliRunner().invoke(main, ["--oof", str(tmp_path / "oof.npz"), "--members", "0", "--per-label"])
+    assert r.exit_code == 0, r.output
+    rows = {line.split(" | ")[0][2:]: line.strip(" |").split(" | ")[1:] for line in r.output.splitlines()
+            if line.startswith("| ") and " F1 |" not in line and not line.startswith("| model")
+            and line.split(" | ")[0][2:] in (*KINDS, "all")}
+    assert set(rows) == {*KINDS, "all"}
+    assert rows["cleaneval"][LABELS.index("comment")] == "-" and rows["cleaneval"][LABELS.index("spam")] == "-"
+    oof = Oof(tmp_path / "oof.npz", None)
+    _, pred = decode_variant(oof, data["logits"], *fold_tables(oof))
+    want = metrics.per_label(metrics.confusion(oof.y, pred))
+    assert rows["all"][0] == f"{want['editorial']['f1']:.3f}"

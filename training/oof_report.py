@@ -8,7 +8,9 @@ each with its own temperature fitted on the out-of-fold logits (as ``train`` doe
 
     python -m training.oof_report --oof OOF.npz [--members 0-2 --members 0] [--write teacher=T.npz]
 
-prints per variant macro-F1, spam F1 and editorial / comment / has_comments F1 per rendering.
+prints per variant macro-F1, spam F1 and editorial / comment / has_comments F1 per rendering
+(``--per-label``: also the model's F1 of every label per rendering; ``--decoder``: the tables'
+kind, ``train --decoder``).
 ``--write NAME=PATH`` saves an oof file whose ``logits`` are that variant's, for
 ``python -m training.page_gate --oof PATH`` (the gated has_comments figures of that variant).
 """
@@ -87,6 +89,20 @@ def figures(oof: Oof, kinds: np.ndarray, pred: np.ndarray) -> dict:
     return out
 
 
+def label_table(oof: Oof, kinds: np.ndarray, pred: np.ndarray) -> list[str]:
+    """Markdown: F1 of every label per rendering (every rendering in the file, and all blocks),
+    rounded as the model card's tables are (``training.metrics``)."""
+    lines = ["| pages (rendering) | " + " | ".join(f"{lab} F1" for lab in LABELS) + " |",
+             "|---|" + "---:|" * len(LABELS)]
+    for kind in [*sorted(set(kinds.tolist())), "all"]:
+        ids = np.arange(oof.n) if kind == "all" else np.flatnonzero(kinds == kind)
+        rows = np.concatenate([np.arange(oof.offsets[i], oof.offsets[i + 1]) for i in ids])
+        r = metrics.per_label(metrics.confusion(oof.y[rows], pred[rows]))
+        lines.append(f"| {kind} | " + " | ".join(f"{r[lab]['f1']:.3f}" if r[lab]["support"] else "-"
+                                                  for lab in LABELS) + " |")
+    return lines
+
+
 def table(rows: dict[str, tuple[float, dict]]) -> list[str]:
     """Markdown: one line per variant."""
     kinds = [k for k in REPORT_KINDS if any(k in f["kinds"] for _, f in rows.values())]
@@ -110,9 +126,12 @@ def table(rows: dict[str, tuple[float, dict]]) -> list[str]:
 @FOLDS_OPTION
 @click.option("--decoder", type=click.Choice(decode.DECODERS), default="thread", show_default=True,
               help="The decoding chain of the fold tables (`train --decoder`).")
+@click.option("--per-label", is_flag=True,
+              help="Also print the shipped model's F1 of every label per rendering (the model card's block figures).")
 @click.option("--write", "writes", multiple=True, metavar="NAME=PATH",
               help="Save the oof file of variant NAME (model, teacher, 'networks 0-2'...) for training.page_gate.")
-def main(oof_path: Path, members: tuple[str, ...], folds: int | None, decoder: str, writes: tuple[str, ...]) -> None:
+def main(oof_path: Path, members: tuple[str, ...], folds: int | None, decoder: str, per_label: bool,
+         writes: tuple[str, ...]) -> None:
     """Compare the models of one out-of-fold file on the same folds."""
     oof = Oof(oof_path, None, folds=folds)
     with np.load(oof_path, allow_pickle=False) as z:
@@ -125,11 +144,13 @@ def main(oof_path: Path, members: tuple[str, ...], folds: int | None, decoder: s
             raise click.BadParameter(f"{w!r}: give NAME=PATH with NAME one of {sorted(logits)}", param_hint="--write")
         targets[name] = Path(path)
     fold_of, tables = fold_tables(oof, decoder)
-    rows = {}
+    rows, preds = {}, {}
     for name, L in logits.items():
-        t, pred = decode_variant(oof, L, fold_of, tables)
-        rows[name] = (t, figures(oof, data["kinds"], pred))
+        t, preds[name] = decode_variant(oof, L, fold_of, tables)
+        rows[name] = (t, figures(oof, data["kinds"], preds[name]))
     click.echo("\n".join(table(rows)))
+    if per_label:
+        click.echo("\n" + "\n".join(label_table(oof, data["kinds"], preds["model"])))
     for name, path in targets.items():
         np.savez(path, **{**{k: v for k, v in data.items() if k not in ("teacher_logits", "member_logits")},
                           "logits": logits[name]})
