@@ -53,6 +53,10 @@ PROBE_SHIFTS_IN_PERIODS: tuple[int, ...] = (1, 3)
 # as a LOGIT_ROWS chunk: on the bench pages (batches of ~1,100 rows) padding the tail to 240
 # rows computed ~10% zero rows. None passing: the tail is padded to one LOGIT_ROWS chunk.
 TAIL_ROWS: tuple[int, ...] = (48, 120)
+# A two-stage ensemble (``BlockModel.cascade``, the header's "cascade": {"networks": k,
+# "min_proba": tau}): the first k networks run on every row, the rest only on rows whose
+# calibrated top probability from those k is under tau (docs/speed.md, session 15).
+CASCADE_KEYS = ("networks", "min_proba")
 # Multiplier of the page-offset hash (2**64 / golden ratio, odd).
 _HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
@@ -122,6 +126,23 @@ def _network(chunk: np.ndarray, weights: list[np.ndarray], biases: list[np.ndarr
     return h
 
 
+def _accumulate(buf: np.ndarray, chunks: list[tuple[int, int]], nets: list, out: np.ndarray,
+                add: bool = False) -> None:
+    """Sum of the networks' logits over each chunk of ``buf`` into ``out`` (added to what
+    ``out`` holds when ``add``); the networks in order, so the float32 sums are reproducible."""
+    for start, size in chunks:
+        chunk = buf[start: start + size]
+        acc = out[start: start + size] if add else None
+        for weights, biases in nets:
+            h = _network(chunk, weights, biases)
+            if acc is None:
+                acc = h
+            else:
+                acc += h
+        if not add:
+            out[start: start + size] = acc
+
+
 def _slots(lengths: np.ndarray, period: int, offsets: np.ndarray) -> tuple[np.ndarray, int]:
     """Buffer row of every input row, and the rows the buffer needs.
 
@@ -135,12 +156,7 @@ def _slots(lengths: np.ndarray, period: int, offsets: np.ndarray) -> tuple[np.nd
     padded to whole periods."""
     n = int(lengths.sum())
     k = np.arange(n) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    residue = (k + np.repeat(offsets, lengths)) % period
-    counts = np.bincount(residue, minlength=period)
-    order = np.argsort(residue, kind="stable")
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
-    return residue + period * rank, period * int(counts.max())
+    return _deal((k + np.repeat(offsets, lengths)) % period, period)
 
 
 def _page_offsets(X: np.ndarray, lengths: np.ndarray, period: int) -> np.ndarray:
@@ -157,6 +173,24 @@ def _page_offsets(X: np.ndarray, lengths: np.ndarray, period: int) -> np.ndarray
         key[nonempty] = np.add.reduceat(bits, starts)
     key += lengths.astype(np.uint64)
     return (((key * _HASH_MULTIPLIER) >> np.uint64(32)) % np.uint64(period)).astype(np.int64)
+
+
+def _deal(residue: np.ndarray, period: int) -> tuple[np.ndarray, int]:
+    """Buffer rows for rows that must sit at these residues modulo ``period``: each residue's
+    rows in order at its free slots, densely; and the rows the buffer needs."""
+    counts = np.bincount(residue, minlength=period)
+    order = np.argsort(residue, kind="stable")
+    rank = np.empty(residue.size, dtype=np.int64)
+    rank[order] = np.arange(residue.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    return residue + period * rank, period * int(counts.max())
+
+
+def confident_rows(mean_logits: np.ndarray, temperature: float, min_proba: float) -> np.ndarray:
+    """Rows whose calibrated top probability (softmax of logits / temperature) is at least
+    ``min_proba``: 1 / sum(exp(z - max z)) >= min_proba, in float64."""
+    z = mean_logits.astype(np.float64) / temperature
+    z -= z.max(axis=1, keepdims=True)
+    return np.exp(z).sum(axis=1) * min_proba <= 1.0
 
 
 @functools.lru_cache(maxsize=16)
@@ -233,6 +267,20 @@ def _chunks(rows: int, tail: int) -> tuple[list[tuple[int, int]], int]:
             + [(a, tail) for a in range(whole, padded, tail)]), padded
 
 
+def _header_cascade(header_path: Path, value: object, n_members: int) -> tuple[int, float] | None:
+    """The header's optional two-stage setting, checked: fewer first-stage networks than the
+    model has, a probability in (0, 1]."""
+    if value is None:
+        return None
+    ok = isinstance(value, dict) and set(value) == set(CASCADE_KEYS)
+    k, tau = (value.get("networks"), value.get("min_proba")) if ok else (None, None)
+    if not ok or not isinstance(k, int) or isinstance(k, bool) or not 1 <= k < n_members \
+            or not isinstance(tau, (int, float)) or isinstance(tau, bool) or not 0.0 < tau <= 1.0:
+        raise ModelError(f"{header_path}: bad cascade {value!r}: expected {{\"networks\": 1..{n_members - 1}, "
+                         "\"min_proba\": a probability in (0, 1]}")
+    return k, float(tau)
+
+
 @dataclass
 class BlockModel:
     """Scaler + MLP weights + calibration temperature + sequence-decoding tables."""
@@ -254,6 +302,8 @@ class BlockModel:
     lexical: LexicalScorer | None = None  # learned lexicon feeding the lex_* columns
     # Further networks of an ensemble (same shapes); logits are the mean over all networks.
     members: list[tuple[list[np.ndarray], list[np.ndarray]]] = field(default_factory=list)
+    # Two-stage ensemble (networks k, min_proba tau), or None: every network on every row.
+    cascade: tuple[int, float] | None = None
     meta: dict = field(default_factory=dict)
     sha256: str = ""
 
@@ -285,7 +335,9 @@ class BlockModel:
         """The forward pass over X's rows placed at buffer rows ``dest`` (in order when None)."""
         n = X.shape[0]
         rows = n if dest is None else rows
-        chunks, padded = _chunks(rows, tail_rows(self._shapes(), row_period(self._shapes())) if n else LOGIT_ROWS)
+        period = row_period(self._shapes()) if n else 1
+        tail = tail_rows(self._shapes(), period) if n else LOGIT_ROWS
+        chunks, padded = _chunks(rows, tail)
         # Standardised in place in one float32 buffer (same float32 results as the expression
         # form when mean/scale are float32); the pad rows stay zero.
         buf = np.zeros((padded, X.shape[1]), dtype=np.float32)
@@ -300,20 +352,30 @@ class BlockModel:
             z[nan] = 0.0
         if dest is not None:
             buf[dest] = z
+        nets = [(self.weights, self.biases), *self.members]
+        first = len(nets) if self.cascade is None else self.cascade[0]
         out = np.empty((padded, self.biases[-1].shape[0]), dtype=np.float32)
         with one_blas_thread():
-            for start, size in chunks:
-                chunk = buf[start: start + size]
-                acc = None
-                for weights, biases in [(self.weights, self.biases), *self.members]:
-                    h = _network(chunk, weights, biases)
-                    if acc is None:
-                        acc = h
-                    else:
-                        acc += h
-                out[start: start + size] = acc
-        out = out[:n] if dest is None else out[dest]
-        return out / (1 + len(self.members))
+            _accumulate(buf, chunks, nets[:first], out)
+            sums = out[:n] if dest is None else out[dest]
+            if first == len(nets):
+                return sums / len(nets)
+            result = sums / first
+            # Second stage: the other networks on the rows the first ones are unsure of, each
+            # at a buffer row of its first-stage residue, summed on in the same order: those
+            # rows' logits are the full ensemble's, bit for bit.
+            hard = np.flatnonzero(~confident_rows(result, self.temperature, self.cascade[1]))
+            if hard.size:
+                slots = hard if dest is None else dest[hard]
+                dest2, rows2 = _deal(slots % period, period)
+                chunks2, padded2 = _chunks(rows2, tail)
+                buf2 = np.zeros((padded2, buf.shape[1]), dtype=np.float32)
+                buf2[dest2] = buf[slots]
+                acc = np.zeros((padded2, out.shape[1]), dtype=np.float32)
+                acc[dest2] = out[slots]
+                _accumulate(buf2, chunks2, nets[first:], acc, add=True)
+                result[hard] = acc[dest2] / len(nets)
+        return result
 
     def set_tables(self, start: np.ndarray, transitions: np.ndarray,
                    post: tuple[np.ndarray, np.ndarray] | None = None) -> None:
@@ -367,6 +429,8 @@ class BlockModel:
             "arrays": npz.name, "arrays_sha256": digest, "meta": self.meta,
             "lexicon": self.lexical.words if self.lexical is not None else None,
         }
+        if self.cascade is not None:
+            header["cascade"] = dict(zip(CASCADE_KEYS, self.cascade))
         stem.with_suffix(".json").write_text(json.dumps(header, indent=1) + "\n")
         self.sha256 = digest
 
@@ -450,6 +514,7 @@ class BlockModel:
                        for ws, bs in members for w, b, w0, b0 in zip(ws, bs, weights, biases)):
             raise ModelError(f"{npz}: array shapes do not match the {len(names)} features / 4 labels")
         _check_tables(npz, arrays)
+        cascade = _header_cascade(header_path, header.get("cascade"), n_members)
         lexical = None
         if header.get("lexicon") is not None:
             try:
@@ -465,5 +530,5 @@ class BlockModel:
             temperature=float(header.get("temperature", 1.0)),
             transitions=arrays.get("transitions"), start=arrays.get("start"), prior=arrays.get("prior"),
             post_transitions=arrays.get("post_transitions"), post_start=arrays.get("post_start"),
-            meta=header.get("meta") or {}, sha256=digest,
+            meta=header.get("meta") or {}, sha256=digest, cascade=cascade,
         )

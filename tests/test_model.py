@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import pickle
@@ -446,3 +447,80 @@ def test_tail_probe_refuses_sizes_that_round_differently(monkeypatch: pytest.Mon
     monkeypatch.setattr(model_module, "_network", moved_by(set()))
     assert _probe_tail_rows(shapes, 1) == TAIL_ROWS[0]
     assert _probe_tail_rows(shapes, 7) == LOGIT_ROWS  # no tail size is a multiple of 7
+
+
+def _first_networks(model: BlockModel, k: int) -> BlockModel:
+    """The same model with only its first ``k`` networks and no cascade."""
+    return dataclasses.replace(model, members=model.members[:k - 1], cascade=None)
+
+
+def _cascade_rows() -> np.ndarray:
+    """Real feature rows (the bundled example page, repeated to several chunks) and random ones:
+    both confident and unsure rows for the shipped networks."""
+    clf = Classifier.load()
+    text = (Path(__file__).resolve().parents[1] / "data" / "examples" / "harbour_bridge.txt").read_text()
+    captured: list[np.ndarray] = []
+    model = clf.model
+    original = type(model).logits
+
+    def spy(self, X, starts=None):
+        captured.append(np.array(X))
+        return original(self, X, starts)
+
+    try:
+        type(model).logits = spy
+        list(clf.classify_many([{"id": str(i), "text": text} for i in range(12)]))
+    finally:
+        type(model).logits = original
+    rng = np.random.default_rng(11)
+    noise = (rng.normal(size=(150, len(model.feature_names))) * model.scale + model.mean).astype(np.float32)
+    return np.concatenate([np.concatenate(captured).astype(np.float32), noise])
+
+
+@pytest.mark.parametrize("times", [None, 4])
+@pytest.mark.parametrize("setting", [(1, 0.9), (3, 0.9), (7, 0.8)])
+def test_cascade_rows_are_the_full_or_the_first_networks_ensemble(
+        setting: tuple[int, float], times: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two-stage ensemble: a row the first k networks are sure of (calibrated top probability
+    >= tau) gets their mean, bit for bit; every other row gets the full ensemble's logits, bit
+    for bit (the second stage keeps each row's buffer residue and the order of the sums). With
+    the row period forced to a multiple of the probed one, the residue bookkeeping is checked
+    on any CPU."""
+    from classifier import model as model_module
+
+    full = Classifier.load().model
+    if times is not None:
+        forced = times * model_module.row_period(full._shapes())
+        monkeypatch.setattr(model_module, "row_period", lambda shapes: forced)
+    k, tau = setting
+    X = _cascade_rows()
+    starts = np.array([0, 5, 40, 41, X.shape[0] - 150])
+    cascade = dataclasses.replace(full, cascade=(k, tau))
+    exact = dataclasses.replace(full, cascade=None)
+    first = _first_networks(full, k).logits(X, starts)
+    sure = model_module.confident_rows(first, full.temperature, tau)
+    assert 0 < sure.sum() < sure.size, "the rows must exercise both stages"
+    got = cascade.logits(X, starts)
+    np.testing.assert_array_equal(got[sure], first[sure])
+    np.testing.assert_array_equal(got[~sure], exact.logits(X, starts)[~sure])
+    _pages_alone_and_batched(cascade, X, [0, 1, 6, 40, 41, 200, X.shape[0]])
+
+
+def test_cascade_header_round_trip_and_bad_settings(tmp_path: Path, tiny_model: Callable[..., BlockModel]) -> None:
+    """The two-stage setting is stored in the header and checked on load; a model without one
+    runs every network on every row."""
+    ens = tiny_model(seed=1)
+    b, c = tiny_model(seed=2), tiny_model(seed=3)
+    ens.members = [(b.weights, b.biases), (c.weights, c.biases)]
+    ens.save(tmp_path / "plain")
+    assert _load(tmp_path / "plain.json").cascade is None
+    ens.cascade = (1, 0.9)
+    ens.save(tmp_path / "e")
+    assert json.loads((tmp_path / "e.json").read_text())["cascade"] == {"networks": 1, "min_proba": 0.9}
+    assert _load(tmp_path / "e.json").cascade == (1, 0.9)
+    for bad in ({"networks": 3, "min_proba": 0.9}, {"networks": 0, "min_proba": 0.9},
+                {"networks": 1, "min_proba": 0.0}, {"networks": 1, "min_proba": 1.5},
+                {"networks": True, "min_proba": 0.9}, {"networks": 1}, [1, 0.9], "fast"):
+        _rewrite_header(tmp_path / "e.json", cascade=bad)
+        with pytest.raises(ModelError, match="cascade"):
+            _load(tmp_path / "e.json")
