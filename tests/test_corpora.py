@@ -227,6 +227,18 @@ def test_split_dragnet_gold_accepts_hand_typed_markers() -> None:
     assert split_dragnet_gold("Title\nBody\n") == (["Title", "Body"], [])
 
 
+def test_split_dragnet_gold_mistyped_markers_and_lookalikes() -> None:
+    """Three gold files mistype the marker (R162 "COMMNENTS", 248 "CORRECTED", R136 the symbols
+    alone): still the separator. Rules of one symbol, footnote marks and spoiler banners are not."""
+    for marker in ("!@#$%^&*()  COMMNENTS", "!@#$%^&*()  CORRECTED", "!@#$%^&*()", "!@ $%^&*()  COMMENTS\r"):
+        article, comments = split_dragnet_gold(f"Title\nBody\n{marker}\nby x (1)\nHi\n")
+        assert (article, comments) == (["Title", "Body"], ["by x (1)", "Hi"]), marker
+    for line in ("***************", "***** Spoiler Alert *****", "(*) I now get paid", "   ^^^THIS!!!^^^",
+                 "(((((hugs)))))", "*** I KNOW ***", "!!!!! WOW"):
+        text = f"Title\n{line}\nBody\n"
+        assert split_dragnet_gold(text) == (["Title", " ".join(line.split()), "Body"], []), line
+
+
 def test_registered_domain() -> None:
     assert registered_domain("http://news.bbc.co.uk/sport/x.stm") == "bbc.co.uk"
     assert registered_domain("https://www.nytimes.com/2012/07/x") == "nytimes.com"

@@ -86,8 +86,14 @@ MIN_BLOCK_COVERAGE = 0.5
 # Blocks of furniture kept before the first and after the last content block (uniform, per page).
 TRIM_MARGIN = (0, 3)
 
-# Dragnet's hand-typed separator between article and comments (see corpora/README.md).
-DRAGNET_MARKER = re.compile(r"^\s*[!@#$%^&*() ]{5,}\s*COMMENTS\s*$", re.M)
+# Dragnet's hand-typed separator between article and comments (see corpora/README.md): the
+# shifted number row "!@#$%^&*()" and, in 288 of the 291 gold files with one, "COMMENTS". Three
+# mistype the word or leave it out ("COMMNENTS" in R162, "CORRECTED" in 248, the symbols alone in
+# R136), and their comments were read as article until 2026-12-05; so the word is optional and
+# the symbols must be varied instead (at least MARKER_MIN_SYMBOLS distinct ones: "*****" rules
+# and "(*)" footnotes are not markers). Every other file splits where the old pattern split it.
+_MARKER_LINE = re.compile(r"^[^\S\n]*([!@#$%^&*() ]{5,}?)[^\S\n]*([A-Z]+)?[^\S\n]*$", re.M)
+MARKER_MIN_SYMBOLS = 5
 DRAGNET_VARIANTS = ("full", "trimmed", "gold")
 
 # CleanEval gold: first line "URL: ...", paragraphs introduced by <p>, <h> or <l>.
@@ -492,9 +498,17 @@ def _trim(labels: Sequence[str], key: str) -> tuple[int, int]:
 
 # --- Dragnet ---------------------------------------------------------------------------------
 
+def dragnet_marker(text: str) -> re.Match[str] | None:
+    """The first separator line of a Dragnet gold file (``_MARKER_LINE`` with varied symbols)."""
+    for m in _MARKER_LINE.finditer(text):
+        if len(set(m.group(1)) - {" "}) >= MARKER_MIN_SYMBOLS:
+            return m
+    return None
+
+
 def split_dragnet_gold(text: str) -> tuple[list[str], list[str]]:
     """Article lines and comment lines of a Dragnet gold file (non-empty, whitespace collapsed)."""
-    m = DRAGNET_MARKER.search(text)
+    m = dragnet_marker(text)
     article, comments = (text[:m.start()], text[m.end():]) if m else (text, "")
     lines = lambda part: [s for s in (_one_line(x) for x in part.split("\n")) if s]  # noqa: E731
     return lines(article), lines(comments)
