@@ -63,3 +63,14 @@ def test_bad_settings_and_files_are_refused(tmp_path: Path, tiny_model: Callable
     r = CliRunner().invoke(main, ["--model", str(header), "--oof", str(tmp_path / "two.npz")])
     assert r.exit_code == 1 and "2 networks' logits, the model has 3" in r.output
     assert header.read_text() == before
+
+
+def test_a_teacher_is_loaded_without_its_two_stages(tmp_path: Path, tiny_model: Callable[..., BlockModel]) -> None:
+    """`train --teacher`: the student fits the full ensemble's logits."""
+    from training.train import _load_teacher
+
+    header = _ensemble(tmp_path, tiny_model)
+    CliRunner().invoke(main, ["--model", str(header), "--write", "1:0.5"])
+    model = BlockModel.load(header)
+    assert model.cascade == (1, 0.5)
+    assert _load_teacher(header, model.schema).cascade is None

@@ -545,6 +545,7 @@ def _load_teacher(path: Path, schema: str) -> BlockModel:
         raise click.ClickException(f"--teacher {path}: {e}") from None
     if not model.members:
         click.echo(f"note: --teacher {path} is a single network; its student will not be cheaper", err=True)
+    model.cascade = None  # a student learns the whole ensemble's logits, not the two-stage shortcut's
     return model
 
 
