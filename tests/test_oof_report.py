@@ -93,3 +93,23 @@ def test_per_label_table_scores_every_rendering_as_the_card(tmp_path: Path) -> N
     _, pred = decode_variant(oof, data["logits"], *fold_tables(oof))
     want = metrics.per_label(metrics.confusion(oof.y, pred))
     assert rows["all"][0] == f"{want['editorial']['f1']:.3f}"
+
+
+def test_a_saved_page_fold_is_the_partition(tmp_path: Path) -> None:
+    """An oof file with ``page_fold`` (train saves it since 2026-12-05) is decoded on exactly
+    that partition, whatever GroupKFold would make of its groups; a bad one is refused."""
+    import click
+    import pytest
+
+    data = _oof(tmp_path / "plain.npz")
+    n = len(data["offsets"]) - 1
+    site = np.array([int(g[4:].split(".")[0]) for g in data["groups"]])
+    page_fold = (site * 7 + 3) % 5  # every site in one fold, not GroupKFold's order
+    np.savez(tmp_path / "seeded.npz", **data, folds=np.array(5), page_fold=page_fold)
+    fold_of, tables = fold_tables(Oof(tmp_path / "seeded.npz", None))
+    assert np.array_equal(fold_of, page_fold) and len(tables) == 5
+    plain_fold, _ = fold_tables(Oof(tmp_path / "plain.npz", None))
+    assert not np.array_equal(plain_fold, page_fold)
+    np.savez(tmp_path / "bad.npz", **data, folds=np.array(5), page_fold=np.full(n, 5))
+    with pytest.raises(click.ClickException, match="page_fold"):
+        Oof(tmp_path / "bad.npz", None)

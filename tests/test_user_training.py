@@ -208,8 +208,12 @@ def test_jobs_fit_the_same_student_and_figures(run_cli, tmp_path: Path) -> None:
     assert cards[0] == cards[1] and "one network distilled from 2" in cards[0]
     oofs = [np.load(tmp_path / f"oof{jobs}.npz") for jobs in ("1", "2")]
     assert int(oofs[0]["folds"]) == 3  # the page gate's outer folds are the run's
-    for k in ("logits", "teacher_logits", "member_logits", "groups", "folds"):
+    for k in ("logits", "teacher_logits", "member_logits", "groups", "folds", "page_fold"):
         assert np.array_equal(oofs[0][k], oofs[1][k]), k
+    fold_of_site = {}  # the saved partition: every site held out in one of the 3 folds
+    for g, f in zip(oofs[0]["groups"].tolist(), oofs[0]["page_fold"].tolist()):
+        assert fold_of_site.setdefault(g, f) == f
+    assert sorted(set(fold_of_site.values())) == [0, 1, 2]
 
 
 def test_a_teacher_trained_on_other_data_is_named_in_a_note(run_cli, tmp_path: Path) -> None:

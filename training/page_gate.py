@@ -96,6 +96,13 @@ class Oof:
             self.groups = rebuild_groups(corpora, self.y, self.offsets)
         if len(self.groups) != self.n:
             raise click.ClickException(f"{len(self.groups)} page groups for {self.n} oof pages")
+        # The fold each page was held out in (saved by train since 2026-12-05; older files: None,
+        # and the folds are GroupKFold's over the groups again, as train made them then).
+        self.page_fold = d["page_fold"] if "page_fold" in d.files else None
+        if self.page_fold is not None and (len(self.page_fold) != self.n or self.page_fold.min() < 0
+                                           or self.page_fold.max() >= self.folds):
+            raise click.ClickException(f"{path}: page_fold does not give each of the {self.n} pages one of "
+                                       f"{self.folds} folds")
 
     def calibrate(self, temperature: float) -> None:
         """Per-page probabilities at ``temperature``: the one fitted on these logits when loaded,
@@ -124,9 +131,14 @@ def rebuild_groups(corpora: Path | None, y: np.ndarray, offsets: np.ndarray) -> 
 def fold_tables(oof: Oof, decoder: str = "thread") -> tuple[np.ndarray, list]:
     """Outer fold of each page (the training run's folds) and the (log_start, log_trans, prior,
     post) counted without it, for a ``decode.DECODERS`` decoder (the model's: ``model_decoder``)."""
-    fold_of = np.zeros(oof.n, dtype=np.int64)
+    if oof.page_fold is not None:
+        fold_of = oof.page_fold.astype(np.int64)
+        splits = [(np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)) for f in range(oof.folds)]
+    else:
+        fold_of = np.zeros(oof.n, dtype=np.int64)
+        splits = list(GroupKFold(n_splits=oof.folds).split(np.zeros(oof.n), groups=oof.groups))
     tables = []
-    for f, (tr, te) in enumerate(GroupKFold(n_splits=oof.folds).split(np.zeros(oof.n), groups=oof.groups)):
+    for f, (tr, te) in enumerate(splits):
         fold_of[te] = f
         ls, lt, post = decode.fit_decoder(([LABELS[k] for k in oof.ys[i]] for i in tr), decoder)
         tables.append((ls, lt, label_prior(np.concatenate([oof.ys[i] for i in tr])), post))

@@ -209,7 +209,7 @@ def label_prior(y: np.ndarray) -> np.ndarray:
 def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCHS, log=print,
                    n_networks: int = ENSEMBLE_SIZE, by: str = "source", distill: bool = False, jobs: int = 1,
                    checkpoint: Path | None = None, final: tuple | None = None, l2: float | None = None,
-                   decoder: str = decode.DEFAULT_DECODER) -> dict:
+                   decoder: str = decode.DEFAULT_DECODER, cv_seed: int | None = None) -> dict:
     """Out-of-fold logits, the temperature fit on them, and labels decoded as in use.
 
     Each fold's test pages are decoded with transitions and prior counted on that fold's
@@ -220,9 +220,10 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
     reused by a later run of the same data and settings. ``final``: the arguments of ``fit_final``
     after X and y, to fit the shipped model in the same pool (``cv["final"]``), so that the last
     round of folds does not leave a process idle. ``decoder``: the fold tables' kind
-    (``decode.DECODERS``, ``train --decoder``).
+    (``decode.DECODERS``, ``train --decoder``). ``cv_seed``: a seeded partition (``fold_pages``);
+    every result has ``page_fold``, the fold each page was held out in.
     """
-    splits = fold_pages(M, folds, by)
+    splits = fold_pages(M, folds, by, cv_seed)
     rows = [(np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in tr_pages]),
              np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in te_pages]))
             for tr_pages, te_pages in splits]
@@ -231,6 +232,8 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
                 # the effective penalty, always: the default moved (0.01 -> 0.2), and a fold kept at
                 # the old default must not stand in for the new one
                 "l2": L2_ALPHA if l2 is None else l2}
+    if cv_seed is not None:  # only then: the checkpoints of earlier runs keep their keys
+        settings["cv_seed"] = cv_seed
     done: dict[int, dict] = {}
     keys: dict[int, str] = {}
     if checkpoint is not None:
@@ -263,7 +266,9 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
     members = np.zeros((n_networks, len(M.y), len(LABELS)), dtype=np.float32)
     student = np.zeros_like(logits) if distill else None
     tables = []
+    page_fold = np.zeros(len(M.pages), dtype=np.int64)
     for f, ((tr_pages, te_pages), (tr, te)) in enumerate(zip(splits, rows)):
+        page_fold[te_pages] = f
         logits[te] = done[f]["logits"]
         members[:, te] = done[f]["members"]
         if student is not None:
@@ -273,11 +278,11 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
     if student is None:
         temperature = fit_temperature(logits, M.y)
         return {"logits": logits, "member_logits": members, "temperature": temperature, "final": final_model,
-                **decode_folds(M, logits, temperature, tables)}
+                "page_fold": page_fold, **decode_folds(M, logits, temperature, tables)}
     temperature = fit_temperature(student, M.y)
     teacher_temperature = fit_temperature(logits, M.y)
     return {"logits": student, "member_logits": members, "temperature": temperature, "final": final_model,
-            "teacher_logits": logits, "teacher_temperature": teacher_temperature,
+            "page_fold": page_fold, "teacher_logits": logits, "teacher_temperature": teacher_temperature,
             "teacher_decoded": decode_folds(M, logits, teacher_temperature, tables)["decoded"],
             **decode_folds(M, student, temperature, tables)}
 
@@ -380,9 +385,24 @@ def cv_groups(M: Matrix, by: str = "source") -> np.ndarray:
     return np.array([M.groups[M.offsets[i]] for i in range(len(M.pages))])
 
 
-def fold_pages(M: Matrix, folds: int, by: str = "source") -> list[tuple[np.ndarray, np.ndarray]]:
-    """(train pages, test pages) per fold, grouped as ``cv_groups`` says."""
-    return list(GroupKFold(n_splits=folds).split(np.zeros(len(M.pages)), groups=cv_groups(M, by)))
+def fold_pages(M: Matrix, folds: int, by: str = "source", cv_seed: int | None = None
+               ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train pages, test pages) per fold, grouped as ``cv_groups`` says.
+
+    Without ``cv_seed``: scikit-learn's GroupKFold (groups by size, each to the lightest fold),
+    the partition of every figure so far. It moves when a few pages are added: the corrected
+    Dragnet markers of 2026-12-05 added 10 pages to three sites and moved 259 of 1,385 sites to
+    another fold (docs/text-model.md). With ``cv_seed``: the groups in a seeded random order,
+    dealt to the folds in turn (equal group counts), for a second and third partition of the same
+    data to see how much the figures owe to the partition."""
+    groups = cv_groups(M, by)
+    if cv_seed is None:
+        return list(GroupKFold(n_splits=folds).split(np.zeros(len(M.pages)), groups=groups))
+    names, page_group = np.unique(groups, return_inverse=True)
+    fold_of_group = np.empty(names.size, dtype=np.int64)
+    fold_of_group[np.random.default_rng(cv_seed).permutation(names.size)] = np.arange(names.size) % folds
+    page_fold = fold_of_group[page_group]
+    return [(np.flatnonzero(page_fold != f), np.flatnonzero(page_fold == f)) for f in range(folds)]
 
 
 def calibrated(logits: np.ndarray, temperature: float) -> np.ndarray:
@@ -570,6 +590,9 @@ def _load_teacher(path: Path, schema: str) -> BlockModel:
 @click.option("--cv-by", type=click.Choice(CV_GROUPINGS), default="source", show_default=True,
               help="Cross-validation groups: whole sites (figures for unseen sites) or single pages with all "
                    "their renderings (figures for new pages of the sites trained on). The model is the same.")
+@click.option("--cv-seed", type=int, default=None,
+              help="Deal the cross-validation groups to the folds in a seeded random order (another partition "
+                   "of the same groups) instead of GroupKFold's by-size order; the oof file records each page's fold.")
 @click.option("--networks", type=click.IntRange(1, MAX_MEMBERS), default=ENSEMBLE_SIZE, show_default=True,
               help="Networks averaged per model (and per cross-validation fold): more are steadier between "
                    "seeds and cost about 3% of classify time each.")
@@ -595,7 +618,8 @@ def _load_teacher(path: Path, schema: str) -> BlockModel:
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="Write unusable records of the --labelled files here, verbatim.")
 def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs, metrics_json, save_oof,
-         labelled, schema, cv_by, networks, distill, teacher, jobs, checkpoint, no_public, rejects, l2, decoder):
+         labelled, schema, cv_by, cv_seed, networks, distill, teacher, jobs, checkpoint, no_public, rejects, l2,
+         decoder):
     """Train the plain-text block model on the real corpora and/or your own labelled pages."""
     command = "newswinnow train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     t0 = time.time()
@@ -626,7 +650,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         raise click.ClickException("the lexicon's out-of-fold scores need pages from at least 2 sources "
                                    "(give records a 'source' or 'url')")
     fewest = min([len(M.y)] + ([sum(int(M.offsets[i + 1] - M.offsets[i]) for i in tr)
-                                for tr, _ in fold_pages(M, folds, cv_by)] if folds >= 2 else []))
+                                for tr, _ in fold_pages(M, folds, cv_by, cv_seed)] if folds >= 2 else []))
     if fewest < MIN_FIT_ROWS:
         raise click.ClickException(f"too few labelled blocks to fit a network: {fewest} training blocks "
                                    + ("in a cross-validation fold " if fewest < len(M.y) else "")
@@ -653,7 +677,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         click.echo(f"cross-validation by {cv_by}: {len(set(groups.tolist()))} groups", err=True)
         cv = cross_validate(M, folds, seed, max_epochs, log=lambda s: click.echo(s, err=True),
                             n_networks=networks, by=cv_by, distill=distill, jobs=jobs, checkpoint=checkpoint,
-                            final=final_args if jobs > 1 else None, l2=l2, decoder=decoder)
+                            final=final_args if jobs > 1 else None, l2=l2, decoder=decoder, cv_seed=cv_seed)
         model = cv["final"]
         temperature = cv["temperature"]
         if save_oof:
@@ -661,7 +685,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
             save_oof.parent.mkdir(parents=True, exist_ok=True)
             extra = {"teacher_logits": cv["teacher_logits"]} if distill else {}
             np.savez(save_oof, logits=cv["logits"], member_logits=cv["member_logits"], y=M.y, offsets=M.offsets,
-                     kinds=kinds, groups=groups, folds=np.array(folds), **extra)
+                     kinds=kinds, groups=groups, folds=np.array(folds), page_fold=cv["page_fold"], **extra)
         result["cv_decoded"] = summarise(M, cv["decoded"])
         result["cv_argmax"] = summarise(M, np.argmax(cv["logits"], axis=1))
         if distill:
