@@ -31,8 +31,7 @@ import numpy as np
 from classifier import page_gate as gate_module
 from classifier.model import LABELS, BlockModel, ModelError, confident_rows
 
-from . import metrics
-from .oof_report import decode_variant
+from .oof_report import decode_variant, per_label_by_kind
 from .page_gate import FOLDS_OPTION, Oof, apply_gate, fold_tables, model_decoder
 
 NETWORKS_GRID = (1, 2, 3, 4)
@@ -56,10 +55,7 @@ def figures(oof: Oof, logits: np.ndarray, fold_of: np.ndarray, tables: list, gat
     """Every figure the rule guards, keyed "rendering/figure", rounded to ROUND decimals."""
     out: dict[str, float] = {}
     _, pred = decode_variant(oof, logits, fold_of, tables)
-    for kind in sorted(set(oof.kinds.tolist())):
-        ids = np.flatnonzero(oof.kinds == kind)
-        rows = np.concatenate([np.arange(oof.offsets[i], oof.offsets[i + 1]) for i in ids])
-        r = metrics.per_label(metrics.confusion(oof.y[rows], pred[rows]))
+    for kind, r in per_label_by_kind(oof, oof.kinds, pred).items():
         out.update({f"{kind}/{lab}": round(r[lab]["f1"], ROUND) for lab in LABELS if r[lab]["support"]})
     if gate is not None:
         saved = oof.logits

@@ -89,15 +89,22 @@ def figures(oof: Oof, kinds: np.ndarray, pred: np.ndarray) -> dict:
     return out
 
 
+def per_label_by_kind(oof: Oof, kinds: np.ndarray, pred: np.ndarray, total: bool = False) -> dict[str, dict]:
+    """``metrics.per_label`` of the decoded labels per rendering (and over all blocks: ``total``)."""
+    out = {}
+    for kind in [*sorted(set(kinds.tolist())), *(["all"] if total else [])]:
+        ids = np.arange(oof.n) if kind == "all" else np.flatnonzero(kinds == kind)
+        rows = np.concatenate([np.arange(oof.offsets[i], oof.offsets[i + 1]) for i in ids])
+        out[kind] = metrics.per_label(metrics.confusion(oof.y[rows], pred[rows]))
+    return out
+
+
 def label_table(oof: Oof, kinds: np.ndarray, pred: np.ndarray) -> list[str]:
     """Markdown: F1 of every label per rendering (every rendering in the file, and all blocks),
     rounded as the model card's tables are (``training.metrics``)."""
     lines = ["| pages (rendering) | " + " | ".join(f"{lab} F1" for lab in LABELS) + " |",
              "|---|" + "---:|" * len(LABELS)]
-    for kind in [*sorted(set(kinds.tolist())), "all"]:
-        ids = np.arange(oof.n) if kind == "all" else np.flatnonzero(kinds == kind)
-        rows = np.concatenate([np.arange(oof.offsets[i], oof.offsets[i + 1]) for i in ids])
-        r = metrics.per_label(metrics.confusion(oof.y[rows], pred[rows]))
+    for kind, r in per_label_by_kind(oof, kinds, pred, total=True).items():
         lines.append(f"| {kind} | " + " | ".join(f"{r[lab]['f1']:.3f}" if r[lab]["support"] else "-"
                                                   for lab in LABELS) + " |")
     return lines

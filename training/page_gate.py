@@ -36,7 +36,7 @@ from sklearn.model_selection import GroupKFold
 from classifier import decode, page_gate
 from classifier.model import LABELS, BlockModel
 
-from .train import calibrated, fit_temperature, label_prior
+from .train import calibrated, fit_temperature, label_prior, splits_of
 
 FOLDS = 5  # newswinnow train's default: the outer folds are its folds (oof files before ``folds``)
 INNER_FOLDS = 4
@@ -133,7 +133,7 @@ def fold_tables(oof: Oof, decoder: str = "thread") -> tuple[np.ndarray, list]:
     post) counted without it, for a ``decode.DECODERS`` decoder (the model's: ``model_decoder``)."""
     if oof.page_fold is not None:
         fold_of = oof.page_fold.astype(np.int64)
-        splits = [(np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)) for f in range(oof.folds)]
+        splits = splits_of(fold_of, oof.folds)
     else:
         fold_of = np.zeros(oof.n, dtype=np.int64)
         splits = list(GroupKFold(n_splits=oof.folds).split(np.zeros(oof.n), groups=oof.groups))

@@ -401,7 +401,11 @@ def fold_pages(M: Matrix, folds: int, by: str = "source", cv_seed: int | None = 
     names, page_group = np.unique(groups, return_inverse=True)
     fold_of_group = np.empty(names.size, dtype=np.int64)
     fold_of_group[np.random.default_rng(cv_seed).permutation(names.size)] = np.arange(names.size) % folds
-    page_fold = fold_of_group[page_group]
+    return splits_of(fold_of_group[page_group], folds)
+
+
+def splits_of(page_fold: np.ndarray, folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train pages, test pages) per fold from each page's fold (``fold_pages``, an oof file's ``page_fold``)."""
     return [(np.flatnonzero(page_fold != f), np.flatnonzero(page_fold == f)) for f in range(folds)]
 
 
