@@ -150,6 +150,21 @@ def best_of(run: Callable[[], float], repeat: int) -> float:
     return min(run() for _ in range(repeat))
 
 
+def run_rounds(plan: Sequence[tuple[str, Callable[[], float], int]]) -> list[Row]:
+    """Time each ``(system, run, repeat)`` of ``plan`` ``repeat`` times, one run of every system
+    per round (a system drops out once its repeats are done); each row keeps its best run."""
+    best: list[float] = [float("inf")] * len(plan)
+    for r in range(max((repeat for _, _, repeat in plan), default=0)):
+        for i, (_, run, repeat) in enumerate(plan):
+            if r < repeat:
+                best[i] = min(best[i], run())
+        print(f"  round {r + 1} done", file=sys.stderr)
+    rows = [Row(system, seconds, repeat) for (system, _, repeat), seconds in zip(plan, best)]
+    for row in rows:
+        print(f"  {row.system}: {row.seconds:.2f} s (best of {row.runs})", file=sys.stderr)
+    return rows
+
+
 # --- the systems --------------------------------------------------------------------------------
 def run_inprocess(clf: Any, records: Sequence[dict]) -> float:
     """newswinnow's Python API, every output serialised to a JSON line; returns seconds."""
@@ -224,7 +239,7 @@ def load_datatrove() -> tuple[Any, list[Any]] | None:
         chain = [getattr(filters, name)() for name in DATATROVE_FILTERS]
         chain[0].filter(Document(text="A probe sentence for the word tokenizer.", id="probe"))
     except ImportError as e:
-        print(f"bench_text: DataTrove row skipped ({e}); pip install -e '.[datatrove]' spacy", file=sys.stderr)
+        print(f"bench_text: DataTrove row skipped ({e}); pip install -e '.[bench,datatrove]'", file=sys.stderr)
         return None
     return Document, chain
 
@@ -372,16 +387,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"input: {n_pages} pages ({', '.join(f'{k} {v}' for k, v in counts.items())}), {mb:.2f} MB; "
           f"model {model_path} ({clf.model.name})", file=sys.stderr)
 
-    rows: list[Row] = []
-
-    def measure(system: str, run: Callable[[], float], repeat: int) -> None:
-        seconds = best_of(run, repeat)
-        rows.append(Row(system, seconds, repeat))
-        print(f"  {system}: {seconds:.2f} s (best of {repeat})", file=sys.stderr)
-
-    measure("newswinnow in-process", lambda: run_inprocess(clf, records), args.repeat)
+    # Every system's runs, taken in rounds (one run of each system per round, in the same order),
+    # so that a change in the machine's load during the run falls on all systems alike instead of
+    # on whichever was measured then; each row keeps its best run.
+    plan: list[tuple[str, Callable[[], float], int]] = [
+        ("newswinnow in-process", lambda: run_inprocess(clf, records), args.repeat)]
     for (name, _), other in zip(also, also_clfs):
-        measure(f"newswinnow in-process ({name})", lambda c=other: run_inprocess(c, records), args.repeat)
+        plan.append((f"newswinnow in-process ({name})", lambda c=other: run_inprocess(c, records), args.repeat))
     with tempfile.TemporaryDirectory(prefix="bench_text_") as tmp:
         jsonl = Path(tmp) / "pages.jsonl"
         with jsonl.open("w", encoding="utf-8") as fh:
@@ -392,19 +404,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         startup = best_of(lambda: run_cli(one, 1, model_path), args.cli_repeat)
         print(f"  CLI start-up (one page): {startup:.2f} s", file=sys.stderr)
         for jobs in CLI_JOBS:
-            measure(f"newswinnow CLI --jobs {jobs}", lambda j=jobs: run_cli(jsonl, j, model_path),
-                    args.cli_repeat)
+            plan.append((f"newswinnow CLI --jobs {jobs}", lambda j=jobs: run_cli(jsonl, j, model_path),
+                         args.cli_repeat))
             for name, path in also:
-                measure(f"newswinnow CLI --jobs {jobs} ({name})", lambda j=jobs, p=path: run_cli(jsonl, j, p),
-                        args.cli_repeat)
-    jt = load_justext()
-    if jt is not None:
-        htmls = [to_html(t) for t in texts]
-        measure(JUSTEXT_ROW, lambda: run_justext(jt[0], jt[1], htmls), args.repeat)
-    measure(FLOOR_ROW, lambda: run_floor(texts), args.repeat)
-    dtr = load_datatrove() if args.datatrove_repeat > 0 else None
-    if dtr is not None:
-        measure(DATATROVE_ROW, lambda: run_datatrove(dtr[0], dtr[1], texts), args.datatrove_repeat)
+                plan.append((f"newswinnow CLI --jobs {jobs} ({name})", lambda j=jobs, p=path: run_cli(jsonl, j, p),
+                             args.cli_repeat))
+        jt = load_justext()
+        if jt is not None:
+            htmls = [to_html(t) for t in texts]
+            plan.append((JUSTEXT_ROW, lambda: run_justext(jt[0], jt[1], htmls), args.repeat))
+        plan.append((FLOOR_ROW, lambda: run_floor(texts), args.repeat))
+        dtr = load_datatrove() if args.datatrove_repeat > 0 else None
+        if dtr is not None:
+            plan.append((DATATROVE_ROW, lambda: run_datatrove(dtr[0], dtr[1], texts), args.datatrove_repeat))
+        rows = run_rounds(plan)
     fill_rates(rows, mb, n_pages)
 
     print(f"\nInput: {mb:.2f} MB of text, {n_pages} pages; {os.cpu_count()} CPUs; "
