@@ -331,3 +331,34 @@ def test_start_hits_counts_exact_near_and_missed_threads() -> None:
     got = start_hits(oof, labels, np.arange(4))
     assert START_TOLERANCE == 1 and got == {"exact": 1 / 3, "near": 2 / 3}
     assert start_hits(oof, labels, np.array([3])) == {"exact": 0.0, "near": 0.0}
+
+
+def test_max_loss_lets_a_setting_trade_a_small_loss_for_a_gain() -> None:
+    """``select`` refuses a setting that lowers any guarded rendering's figure unless
+    ``max_loss`` allows that much: forcing threads here finds every gold thread (has_comments and
+    comment F1 from 0 to 1) but costs full pages a little editorial F1 (1.0 -> 0.947)."""
+    from types import SimpleNamespace
+
+    from training import page_gate as fit
+
+    n = 40
+    gold_has = np.arange(n) % 2 == 1
+    kinds = np.array(["dragnet/gold"] * 20 + ["dragnet/full"] * 20)
+    oof = SimpleNamespace(n=n, groups=np.array([f"site{i % 8}" for i in range(n)]), kinds=kinds, gold_has=gold_has)
+    counts = np.zeros((len(fit.MODES), n, 6))
+    counts[:, :, 3] = 10.0  # editorial tp on every page, in every mode
+    counts[:, gold_has, 2] = 5.0  # free / article decodes miss the thread's 5 comment blocks
+    pred_has = np.zeros((len(fit.MODES), n), dtype=bool)
+    for m, key in enumerate(fit.MODES):
+        if key.startswith("thread"):
+            counts[m, gold_has] = (5.0, 0.0, 0.0, 10.0, 0.0, 0.0)
+            counts[m, gold_has & (kinds == "dragnet/full")] = (5.0, 0.0, 0.0, 9.0, 0.0, 1.0)
+            pred_has[m] = True
+    rng = np.random.default_rng(0)
+    F = (gold_has + rng.normal(0.0, 0.05, n))[:, None]
+    has = np.zeros(n, dtype=bool)  # Viterbi put no thread anywhere
+    plain = fit.objective(fit.evaluate(oof, (counts, pred_has), np.arange(n)))  # 0 + 0 + 1
+    strict = fit.select(oof, (counts, pred_has), F, has, np.arange(n), folds=4)
+    assert strict["objective"] == pytest.approx(plain)  # forces nothing: full pages' editorial F1 would fall
+    loose = fit.select(oof, (counts, pred_has), F, has, np.arange(n), folds=4, max_loss=0.1)
+    assert loose["on"] <= 1.0 and loose["objective"] > plain + 1.0  # threads found: has_comments and comment up

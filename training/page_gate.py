@@ -253,15 +253,16 @@ def fit_lr(F: np.ndarray, y: np.ndarray, c: float) -> page_gate.PageGate:
 
 
 def select(oof: Oof, stats: tuple, F: np.ndarray, has: np.ndarray, ids: np.ndarray,
-           folds: int = INNER_FOLDS, offset: int = 0) -> dict:
+           folds: int = INNER_FOLDS, offset: int = 0, max_loss: float = MAX_KIND_LOSS) -> dict:
     """Settings with the best objective in grouped CV over pages ``ids`` only: C, the drop and
     force thresholds with the forced pages' bias, then (given those) the extension threshold
-    and bias. No setting may lower a guarded rendering's has_comments, comment or editorial F1."""
+    and bias. No setting may lower a guarded rendering's has_comments, comment or editorial F1
+    by more than ``max_loss``."""
     best: dict = {"C": C_GRID[0], "off": 0.0, "on": 1.01, "bias": 0.0, "extend": 1.01, "extend_bias": 0.0,
                   "objective": -np.inf}
     splits = list(GroupKFold(n_splits=folds).split(ids, groups=oof.groups[ids]))
     guards = [g for g in (ids[oof.kinds[ids] == k] for k in GUARD_KINDS) if g.size]
-    floors = [{k: v - MAX_KIND_LOSS - 1e-9 for k, v in evaluate(oof, stats, g).items()} for g in guards]
+    floors = [{k: v - max_loss - 1e-9 for k, v in evaluate(oof, stats, g).items()} for g in guards]
 
     def score(p: np.ndarray, s: dict) -> float:
         mode = modes(has, p, s) + offset
@@ -293,27 +294,27 @@ def select(oof: Oof, stats: tuple, F: np.ndarray, has: np.ndarray, ids: np.ndarr
 
 
 def select_joint(oof: Oof, dc: Decodes, ids: np.ndarray, folds: int = INNER_FOLDS,
-                 scales: tuple[float, ...] = SCALE_GRID) -> dict:
+                 scales: tuple[float, ...] = SCALE_GRID, max_loss: float = MAX_KIND_LOSS) -> dict:
     """``select`` under each transition scale; the best objective wins (the guard's floors are
     always the plain decoder's)."""
     best: dict = {"objective": -np.inf}
     for k, scale in enumerate(SCALE_GRID):
         if scale not in scales:
             continue
-        s = select(oof, dc.stats, dc.F[k], dc.has[k], ids, folds, offset=k * len(MODES))
+        s = select(oof, dc.stats, dc.F[k], dc.has[k], ids, folds, offset=k * len(MODES), max_loss=max_loss)
         if "scale" not in best or s["objective"] > best["objective"] + 1e-9:  # (every guard may fail)
             best = dict(s, scale=scale, scale_index=k)
     return best
 
 
 def nested_cv(oof: Oof, dc: Decodes, fold_of: np.ndarray, log=print,
-              scales: tuple[float, ...] = SCALE_GRID) -> np.ndarray:
+              scales: tuple[float, ...] = SCALE_GRID, max_loss: float = MAX_KIND_LOSS) -> np.ndarray:
     """The decode mode of every page (an index into ``dc.stats``) from gates that never saw its
     outer fold."""
     mode = np.zeros(oof.n, dtype=np.int64)
     for f in range(int(fold_of.max()) + 1):
         tr, te = np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)
-        s = select_joint(oof, dc, tr, scales=scales)
+        s = select_joint(oof, dc, tr, scales=scales, max_loss=max_loss)
         k = s["scale_index"]
         F, has = dc.F[k], dc.has[k]
         p = fit_lr(F[tr], oof.gold_has[tr], s["C"]).probability(F[te])
@@ -408,6 +409,11 @@ def model_decoder(model: BlockModel) -> str:
 CARD_HEADING = "## Page gate"
 
 
+def _loss_words(max_loss: float) -> str:
+    """How the card says the guard's allowance ("any" for none, "more than 0.002 of" otherwise)."""
+    return "any" if max_loss <= 0 else f"more than {max_loss:g} of"
+
+
 def card_section(gate: page_gate.PageGate, gate_file: Path, folds: int, rows: list[dict] | None) -> str:
     """The model card's page-gate section: how the gate was fitted, its settings and, unless
     --no-nested, its nested-CV figures (so the card never shows figures of another gate)."""
@@ -418,7 +424,7 @@ def card_section(gate: page_gate.PageGate, gate_file: Path, folds: int, rows: li
             f"dropped when its probability is below {gate.off}, a missing one forced above {gate.on} "
             f"(C={gate.meta['C']}, decoder transitions x{gate.transition_scale}, threads re-decoded with bias "
             f"{gate.extend_bias} above {gate.extend}; chosen by grouped CV with no rendering allowed to lose "
-            "has_comments, comment or editorial F1).")
+            f"{_loss_words(gate.meta.get('max_loss', MAX_KIND_LOSS))} has_comments, comment or editorial F1).")
     if rows is None:
         return text + " No nested-CV figures (fitted with --no-nested).\n"
     return (text + f" Plain Viterbi -> with the gate, by nested grouped CV (outer folds = the {folds} folds of "
@@ -473,11 +479,14 @@ def layer_fit_options(layer: str, file_help: str) -> Callable[[Callable], Callab
 @click.option("--card", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the gate's section (settings, nested-CV table) into this model card, replacing "
                    "its old one.")
+@click.option("--max-loss", type=click.FloatRange(0.0, 0.05), default=MAX_KIND_LOSS, show_default=True,
+              help="How far a setting may lower any guarded rendering's has_comments, comment or editorial F1 "
+                   "in the grouped CV that chooses it (0: not at all).")
 @click.option("--apply-gate", "gate_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Fit nothing: report what this fitted gate (e.g. the shipped one) does on the oof's pages, "
                    "with the model's temperature, as the classifier decodes them.")
 def main(oof_path, model_path, out, corpora, groups_path, no_nested, folds, metrics_json, fixed_transitions,
-         card, gate_file):
+         card, max_loss, gate_file):
     """Fit the page-level comment-section gate and report nested-CV figures."""
     t0 = time.time()
     say = lambda s: click.echo(s, err=True)  # noqa: E731
@@ -498,17 +507,17 @@ def main(oof_path, model_path, out, corpora, groups_path, no_nested, folds, metr
     scales = SCALE_GRID[:1] if fixed_transitions else SCALE_GRID
     rows = None
     if not no_nested:
-        mode = nested_cv(oof, dc, fold_of, log=say, scales=scales)
+        mode = nested_cv(oof, dc, fold_of, log=say, scales=scales, max_loss=max_loss)
         rows = report(oof, dc.stats, mode, labels=(dc.labels(np.zeros(oof.n, dtype=np.int64)), dc.labels(mode)))
         click.echo("Nested grouped CV (before -> after):\n" + format_rows(rows))
-    best = select_joint(oof, dc, np.arange(oof.n), folds=FOLDS, scales=scales)
+    best = select_joint(oof, dc, np.arange(oof.n), folds=FOLDS, scales=scales, max_loss=max_loss)
     c, score = best["C"], best["objective"]
     gate = fit_lr(dc.F[best["scale_index"]], oof.gold_has, c)
     gate.off, gate.on, gate.bias, gate.model_sha256 = best["off"], best["on"], best["bias"], model.sha256
     gate.extend, gate.extend_bias, gate.transition_scale = best["extend"], best["extend_bias"], best["scale"]
     command = "python -m training.page_gate " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     gate.meta = {"fitted": date.today().isoformat(), "command": command, "C": c, "cv_objective": round(score, 4),
-                 "pages": oof.n, "nested_cv": rows}
+                 "pages": oof.n, "max_loss": max_loss, "nested_cv": rows}
     out = out or page_gate.gate_path(model_path)
     gate.save(out)
     click.echo(f"wrote {out}: " + " ".join(f"{k}={v}" for k, v in best.items()) + f" ({time.time() - t0:.0f}s)")
