@@ -10,8 +10,8 @@ the page gate, as ``training.page_gate`` reports "before"), and prints per rende
 - the worst pages by errors, and the pages whose has_comments is wrong (missed threads with
   their gold comment blocks, invented threads with their decoded ones).
 
-Page ids come from the training reader (``training.dataset.load_pages`` with its defaults, as
-``page_gate.rebuild_groups`` does), checked against the file's labels block for block.
+Page ids come from the training reader (``training.page_gate.rebuilt_pages``: ``load_pages``
+with its defaults), checked against the file's labels block for block.
 
     python -m training.error_pages --oof OOF --corpora ../shared/corpora [--kind dragnet/full] [--top 10]
 """
@@ -27,7 +27,7 @@ import numpy as np
 
 from classifier.model import LABELS
 
-from .page_gate import FOLDS_OPTION, Oof, decode_all, fold_tables
+from .page_gate import FOLDS_OPTION, Oof, decode_all, fold_tables, rebuilt_pages
 
 DEFAULT_KINDS = ("dragnet/gold", "dragnet/trimmed", "dragnet/full", "dragnet/bodies")
 DEFAULT_TOP = 10
@@ -114,20 +114,6 @@ def report(ke: KindErrors, ids: Sequence[str], top: int) -> str:
     return "\n".join(lines)
 
 
-def page_ids(corpora: Path, oof: Oof) -> list[str]:
-    """The oof pages' ids from the training reader, checked against the file's labels."""
-    from .dataset import load_pages
-
-    pages = [p for p in load_pages(corpora) if p.texts]
-    lens = np.array([len(p.texts) for p in pages])
-    ok = len(pages) == oof.n and np.array_equal(lens, np.diff(oof.offsets)) and np.array_equal(
-        np.concatenate([[LABELS.index(lab) for lab in p.labels] for p in pages]), oof.y)
-    if not ok:
-        raise click.ClickException("the training reader's pages do not match the oof file (another reader, "
-                                   "other reader arguments or other corpora?)")
-    return [p.id for p in pages]
-
-
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--oof", "oof_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="A `newswinnow train --save-oof` file.")
@@ -143,7 +129,7 @@ def page_ids(corpora: Path, oof: Oof) -> list[str]:
 def main(oof_path: Path, corpora: Path, kinds: tuple[str, ...], top: int, decoder: str, folds: int | None) -> None:
     """Where one oof file's held-out errors sit, page by page."""
     oof = Oof(oof_path, corpora, folds=folds)
-    ids = page_ids(corpora, oof)
+    ids = [p.id for p in rebuilt_pages(corpora, oof.y, oof.offsets)]
     fold_of, tables = fold_tables(oof, decoder)
     decoded = decode_all(oof, fold_of, tables)["free"]
     for kind in kinds:

@@ -112,19 +112,29 @@ class Oof:
         self.probas = [proba[s] for s in self.pages]
 
 
-def rebuild_groups(corpora: Path | None, y: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Page groups of the training run, rebuilt with its reader (default arguments, seed 0)."""
+def rebuilt_pages(corpora: Path, y: np.ndarray, offsets: np.ndarray) -> list:
+    """The training run's pages, read again with its reader (default arguments, seed 0) and
+    checked block for block against an oof file's labels ``y`` and page ``offsets``."""
     from .dataset import load_pages
 
-    if corpora is None:
-        raise click.ClickException("the oof file has no page groups: give --corpora (or --groups)")
     pages = [p for p in load_pages(corpora) if p.texts]
     lens = np.array([len(p.texts) for p in pages])
     ok = len(pages) == len(offsets) - 1 and np.array_equal(lens, np.diff(offsets)) and np.array_equal(
         np.concatenate([[LABELS.index(lab) for lab in p.labels] for p in pages]), y)
     if not ok:
-        raise click.ClickException("the rebuilt training pages do not match the oof file (other reader "
-                                   "arguments or corpora?): save the oof with groups or pass --groups")
+        raise click.ClickException("the rebuilt training pages do not match the oof file (another reader, "
+                                   "other reader arguments or other corpora?)")
+    return pages
+
+
+def rebuild_groups(corpora: Path | None, y: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Page groups of the training run, rebuilt with its reader."""
+    if corpora is None:
+        raise click.ClickException("the oof file has no page groups: give --corpora (or --groups)")
+    try:
+        pages = rebuilt_pages(corpora, y, offsets)
+    except click.ClickException as e:
+        raise click.ClickException(f"{e.message}: save the oof with groups or pass --groups") from None
     return np.array([p.group for p in pages])
 
 
