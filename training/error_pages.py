@@ -25,6 +25,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from classifier import decode
 from classifier.model import LABELS
 
 from .page_gate import FOLDS_OPTION, Oof, decode_all, fold_tables, rebuilt_pages
@@ -123,8 +124,8 @@ def report(ke: KindErrors, ids: Sequence[str], top: int) -> str:
               help="Renderings to report; repeatable.")
 @click.option("--top", type=click.IntRange(1), default=DEFAULT_TOP, show_default=True,
               help="How many of the worst pages to set apart.")
-@click.option("--decoder", type=click.Choice(["thread", "post-thread", "auto"]), default="auto", show_default=True,
-              help="The decoding chain (`train --decoder`; the shipped models use auto).")
+@click.option("--decoder", type=click.Choice(decode.DECODERS), default=decode.DEFAULT_DECODER, show_default=True,
+              help="The decoding chain (`train --decoder`).")
 @FOLDS_OPTION
 def main(oof_path: Path, corpora: Path, kinds: tuple[str, ...], top: int, decoder: str, folds: int | None) -> None:
     """Where one oof file's held-out errors sit, page by page."""
