@@ -30,6 +30,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from features import ext
+
 from .model import LABELS
 
 # (label, phase): phase 0 = before the first comment, phase 1 = from the first comment to the
@@ -153,6 +155,10 @@ ARTICLE_END = np.array([ph == 0 for _, ph in STATES])
 THREAD_END = ~ARTICLE_END
 
 
+# The compiled dynamic programme (classifier/_viterbi.pyx), or None: the numpy form below.
+_VITERBI = ext.load("classifier._viterbi")
+
+
 def _mask(end_states: np.ndarray | None, k: int) -> np.ndarray | None:
     """``end_states`` for a chain of ``k`` states (masks are written for the full chain)."""
     if end_states is None:
@@ -252,10 +258,12 @@ def _viterbi_chain(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: n
     state_rows = _STATE_ROWS[:k]
     out: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(probas)
     lens = np.fromiter((p.shape[0] for p in probas), dtype=np.int64, count=len(probas))
-    order = [i for i in np.argsort(lens, kind="stable").tolist() if lens[i] > 0]
     lt = TRANSITION_WEIGHT * log_trans
     log_prior = PRIOR_WEIGHT * np.log(np.maximum(prior, MIN_PROBA))
     lt_to_from = np.ascontiguousarray(lt.T)
+    if _VITERBI is not None and len(probas):
+        return _viterbi_compiled(probas, lens, log_prior, log_start, lt_to_from, end_states, final_scores)
+    order = [i for i in np.argsort(lens, kind="stable").tolist() if lens[i] > 0]
     for g in range(0, len(order), BATCH_GROUP):
         group = order[g: g + BATCH_GROUP]
         glen = lens[group]
@@ -326,6 +334,37 @@ def _viterbi_chain(probas: Sequence[np.ndarray], prior: np.ndarray, log_start: n
                 path[t] = state
             out[i] = state_label[path]
     return out
+
+
+def _viterbi_compiled(probas: Sequence[np.ndarray], lens: np.ndarray, log_prior: np.ndarray,
+                      log_start: np.ndarray, lt_to_from: np.ndarray, end_states: np.ndarray | None,
+                      final_scores: np.ndarray | None) -> list[np.ndarray]:
+    """``_viterbi_chain`` with the dynamic programme in C (classifier/_viterbi.pyx): the same
+    emissions (one log per page's own dtype), sums and tie-breaking, so the same paths and
+    final scores."""
+    k = log_start.shape[0]
+    state_label = _STATE_LABEL[:k]
+    rows = [p for p in probas if p.shape[0]]
+    if not rows:
+        return [np.zeros(0, dtype=np.int64)] * len(probas)
+    if len({r.dtype for r in rows}) == 1:
+        emit = np.log(np.maximum(np.concatenate(rows), MIN_PROBA)) - log_prior
+    else:  # mixed dtypes: each page's log in its own precision, as page by page
+        emit = np.concatenate([np.log(np.maximum(r, MIN_PROBA)) - log_prior for r in rows])
+    em = np.ascontiguousarray(emit[:, state_label], dtype=np.float64)
+    offsets = np.zeros(len(probas) + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    ends = np.ones(k, dtype=np.uint8) if end_states is None else end_states.astype(np.uint8)
+    want = final_scores is not None
+    fs = np.zeros((len(probas), k)) if want else np.zeros((0, k))
+    states = _VITERBI.viterbi_pages(em, offsets, np.ascontiguousarray(log_start, dtype=np.float64),
+                                    lt_to_from.astype(np.float64, copy=False), ends, fs, want)
+    if want:
+        nonempty = lens > 0
+        final_scores[nonempty] = fs[nonempty]
+    labels = state_label[states]
+    bounds = offsets.tolist()
+    return [labels[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def viterbi_fixed_start(probas: Sequence[np.ndarray], starts: Sequence[int], prior: np.ndarray,
