@@ -21,8 +21,10 @@ def extensions() -> list:
         from Cython.Build import cythonize
     except ImportError:
         return []
-    exts = [Extension(name, [src], optional=True) for name, src in KERNELS.items()]
-    return cythonize(exts, language_level=3, quiet=True)
+    exts = cythonize([Extension(name, [src]) for name, src in KERNELS.items()], language_level=3, quiet=True)
+    for e in exts:  # set after cythonize, which does not carry ``optional`` over to its copies
+        e.optional = True
+    return exts
 
 
 setup(ext_modules=extensions())
