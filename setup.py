@@ -10,6 +10,7 @@ from setuptools import Extension, setup
 # Module name -> source; keep in step with features.ext.MODULES.
 KERNELS = {
     "classifier._viterbi": "classifier/_viterbi.pyx",
+    "features._context_ext": "features/_context_ext.pyx",
 }
 
 

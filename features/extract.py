@@ -20,7 +20,7 @@ from itertools import compress, repeat
 
 import numpy as np
 
-from . import lexicons
+from . import ext, lexicons
 from .lexical import LexicalScorer
 from .mt import mt_artefacts
 from .mt_soft_data import FUNCTION_WORDS
@@ -281,6 +281,10 @@ CONTEXT_NAMES: tuple[str, ...] = (
 FEATURE_NAMES: tuple[str, ...] = LOCAL_NAMES + CONTEXT_NAMES
 _IDX = {n: i for i, n in enumerate(LOCAL_NAMES)}
 _CTX_IDX = np.array([_IDX[k] for k in CONTEXT_KEYS])
+# The compiled context pass (features/_context_ext.pyx), or None: ``context_of``'s numpy form.
+_CONTEXT = ext.load("features._context_ext")
+_NEIGHBOURS = np.array(NEIGHBOUR_OFFSETS, dtype=np.int64)
+_WINDOWS = np.array(WINDOWS, dtype=np.int64)
 
 
 def _combo_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -718,6 +722,11 @@ def context_of(A: np.ndarray, row: np.ndarray, p0: np.ndarray, p1: np.ndarray,
     A = A.astype(np.float64, copy=False)
     if out is None:
         out = np.empty((n, len(CONTEXT_BLOCKS) * k), dtype=np.float32)
+    if _CONTEXT is not None and n and out.dtype == np.float32:
+        # The compiled form (features/_context_ext.pyx): each cell written once, same float64 sums.
+        _CONTEXT.context_cells(np.ascontiguousarray(A), np.ascontiguousarray(_segment_cumsum(A)), *(
+            np.ascontiguousarray(v, dtype=np.int64) for v in (row, p0, p1, _NEIGHBOURS, _WINDOWS)), out)
+        return out
     idx = (row - p0).astype(np.float64)
     npg = (p1 - p0).astype(np.float64)
     col = 0

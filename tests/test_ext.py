@@ -41,7 +41,7 @@ def test_ci_builds_every_kernel() -> None:
     """In CI every kernel must be built, or the tests below would skip and check nothing."""
     if not os.environ.get("CI"):
         pytest.skip("only in CI (a local install without a compiler runs on the numpy forms)")
-    assert ext.built() == {name: True for name in ext.MODULES}
+    assert ext.built() == dict.fromkeys(ext.MODULES, True)
 
 
 def test_pure_python_switch(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,11 +77,11 @@ def test_viterbi_kernel_equals_numpy(post_thread: bool, monkeypatch: pytest.Monk
     thread_start = np.full(k, -np.inf)
     thread_start[decode._STATE_INDEX[("comment", 1)]] = 0.0
     cases = [
-        dict(log_start=log_start, end_states=None),
-        dict(log_start=log_start, end_states=decode.ARTICLE_END),
-        dict(log_start=log_start, end_states=decode.THREAD_END),
-        dict(log_start=thread_start, end_states=None),  # -inf starts (viterbi_fixed_start's tails)
-        dict(log_start=thread_start, end_states=decode.ARTICLE_END),  # no allowed path at all
+        {"log_start": log_start, "end_states": None},
+        {"log_start": log_start, "end_states": decode.ARTICLE_END},
+        {"log_start": log_start, "end_states": decode.THREAD_END},
+        {"log_start": thread_start, "end_states": None},  # -inf starts (viterbi_fixed_start's tails)
+        {"log_start": thread_start, "end_states": decode.ARTICLE_END},  # no allowed path at all
     ]
     for case in cases:
         fs_c = np.full((len(probas), k), 7.0)
