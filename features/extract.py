@@ -335,6 +335,11 @@ _COMBO, _VECTOR_OF, _VECTORS, _N_COMBOS = _combo_tables()
 if int(_N_COMBOS) ** 3 > np.iinfo(np.uint16).max + 1:  # pragma: no cover - a guard for new classes
     raise RuntimeError(f"{_N_COMBOS} character classes: their triples no longer fit uint16 (_char_counts)")
 _SPACE_COMBO = _COMBO[32]
+# The compiled class-triple count (features/_tokens_ext.pyx), or None: the numpy form below.
+# Its loop trusts every class to be below _N_COMBOS, which holds by construction of _COMBO.
+_KERNEL = ext.load("features._tokens_ext")
+if int(_COMBO.max()) >= int(_N_COMBOS):  # pragma: no cover - a guard for edits of _combo_tables
+    raise RuntimeError("a character class beyond _N_COMBOS")
 _MONEY_SPACE_RX = re.compile("[" + re.escape(lexicons.CHAR_SETS["currency"]) + "] (?=[0-9])")
 
 
@@ -351,6 +356,27 @@ def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int, doc: str = "") -> n
     few blocks that have a currency sign before a space.
     """
     c = len(cp)
+    lengths = np.diff(np.append(starts, c + 1))
+    counts = None
+    if _KERNEL is not None and cp.dtype == np.uint32 and cp.ndim == 1 and len(lengths) == n:
+        # None: inputs the kernel leaves to the numpy form (and its error).
+        counts = _KERNEL.class_triple_counts(np.ascontiguousarray(cp), lengths.astype(np.int64, copy=False),
+                                             _COMBO, _VECTOR_OF, int(_N_COMBOS), len(_VECTORS), _SPACE_COMBO)
+    if counts is None:
+        counts = _class_triple_counts_numpy(cp, lengths, n)
+    props = counts @ _VECTORS
+    out = props[:, :-1].astype(np.float32)
+    for b in np.flatnonzero(props[:, -1]).tolist():
+        a = int(starts[b])
+        out[b, _CC["money"]] += len(_MONEY_SPACE_RX.findall(doc, a, a + int(lengths[b])))
+    out[: n - 1, _CC["space"]] -= 1
+    return out
+
+
+def _class_triple_counts_numpy(cp: np.ndarray, lengths: np.ndarray, n: int) -> np.ndarray:
+    """Per block (the next ``lengths[i]`` characters), how many characters have each property
+    vector: [n, len(_VECTORS)] int64 (the reference of the compiled kernel)."""
+    c = len(cp)
     cls = np.empty(c + 2, dtype=np.uint16)
     cls[0] = cls[-1] = _SPACE_COMBO
     np.take(_COMBO, cp, out=cls[1:-1])
@@ -361,17 +387,9 @@ def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int, doc: str = "") -> n
     idx *= _N_COMBOS
     idx += cls[2:]
     vec = np.take(_VECTOR_OF, idx)
-    lengths = np.diff(np.append(starts, c + 1))
     blk = np.repeat(np.arange(n, dtype=np.int64) * len(_VECTORS), lengths)[:c]
     blk += vec
-    counts = np.bincount(blk, minlength=n * len(_VECTORS)).reshape(n, len(_VECTORS))
-    props = counts @ _VECTORS
-    out = props[:, :-1].astype(np.float32)
-    for b in np.flatnonzero(props[:, -1]).tolist():
-        a = int(starts[b])
-        out[b, _CC["money"]] += len(_MONEY_SPACE_RX.findall(doc, a, a + int(lengths[b])))
-    out[: n - 1, _CC["space"]] -= 1
-    return out
+    return np.bincount(blk, minlength=n * len(_VECTORS)).reshape(n, len(_VECTORS))
 
 
 def match_spans(rx: re.Pattern, data: bytes, prefix: bytes = b"") -> list[tuple[int, int]]:

@@ -1,0 +1,173 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Compiled per-character passes of the feature pass: ``features.tokens.tokenize`` /
+``token_hashes`` and the class counts of ``features.extract._char_counts``.
+
+Why: the numpy forms make a dozen passes over the code points of each batch (table gathers,
+shifted comparisons, prefix sums, ``repeat`` and ``bincount``), ~10% of ``classify`` on the
+bench pages; here each is one loop over the code points with the same lookup tables.
+
+Same output, bit for bit (tests/test_ext_tokens.py):
+- tokens: the runs the numpy form finds (a run of word characters, joined over an apostrophe
+  with a word character on both sides; a single ``$`` / newline), in the same order;
+- hashes: the numpy form's sum(cp[j] * B**-j) * B**(end-1) mod 2**64 is, in the ring of
+  integers mod 2**64 (B odd, so B * B**-1 = 1), sum(cp[j] * B**(end-1-j)): Horner's rule
+  ``h = h * B + cp[j]`` in wrapping uint64 arithmetic gives the same number;
+- class counts: the (previous, current, next) class triple of each character, as the numpy
+  form numbers it, counted per block (integers: no summation order to keep).
+"""
+import numpy as np
+
+from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+
+# The multiplier of features.tokens' polynomial hash (checked equal there at import).
+cdef uint64_t BASE = 0x9E3779B97F4A7C15ULL
+HASH_BASE = BASE
+cdef uint32_t NEWLINE = 10
+
+
+def tokenize_cp(const uint32_t[::1] cp, const uint8_t[::1] bits_of, uint8_t word_bit, uint8_t digit_bit,
+                uint8_t apos_bit, uint8_t single_bit):
+    """Tokens of the code points ``cp`` -> (starts, ends, hashes, digits, newline) arrays;
+    None when a code point is beyond the table (the caller's numpy form raises its error).
+
+    ``bits_of``: code point -> bits (``features.tokens._CHAR_BITS``): a word character, a
+    digit, an apostrophe that joins two word characters, a token of its own ("$", newline);
+    no character is both a word character and one of the other two kinds.
+    """
+    cdef Py_ssize_t n = cp.shape[0]
+    cdef Py_ssize_t size = bits_of.shape[0]
+    cdef Py_ssize_t i = 0, s, k = 0
+    cdef uint32_t c
+    cdef uint8_t b
+    cdef uint64_t h
+    cdef bint all_digits
+    starts_arr = np.empty(n, dtype=np.int64)
+    ends_arr = np.empty(n, dtype=np.int64)
+    hashes_arr = np.empty(n, dtype=np.uint64)
+    digits_arr = np.empty(n, dtype=np.bool_)
+    newline_arr = np.empty(n, dtype=np.bool_)
+    cdef int64_t[::1] starts = starts_arr
+    cdef int64_t[::1] ends = ends_arr
+    cdef uint64_t[::1] hashes = hashes_arr
+    cdef uint8_t[::1] digits = digits_arr.view(np.uint8)
+    cdef uint8_t[::1] newline = newline_arr.view(np.uint8)
+    for i in range(n):
+        if cp[i] >= size:
+            return None
+    i = 0
+    with nogil:
+        while i < n:
+            c = cp[i]
+            b = bits_of[c]
+            if b & word_bit:
+                s = i
+                h = 0
+                all_digits = True
+                while True:
+                    h = h * BASE + c
+                    if not (b & digit_bit):
+                        all_digits = False
+                    i += 1
+                    if i >= n:
+                        break
+                    c = cp[i]
+                    b = bits_of[c]
+                    if b & word_bit:
+                        continue
+                    # An apostrophe joins when a word character follows (one precedes it here).
+                    if (b & apos_bit) and i + 1 < n and (bits_of[cp[i + 1]] & word_bit):
+                        continue
+                    break
+            elif b & single_bit:
+                s = i
+                h = c
+                all_digits = (b & digit_bit) != 0
+                i += 1
+            else:
+                i += 1
+                continue
+            starts[k] = s
+            ends[k] = i
+            hashes[k] = h
+            digits[k] = all_digits
+            newline[k] = cp[s] == NEWLINE
+            k += 1
+    return (starts_arr[:k].copy(), ends_arr[:k].copy(), hashes_arr[:k].copy(), digits_arr[:k].copy(),
+            newline_arr[:k].copy())
+
+
+def span_hashes(const uint32_t[::1] cp, const int64_t[::1] starts, const int64_t[::1] ends):
+    """Polynomial hash of each span ``cp[starts[i]:ends[i]]`` (0 for an empty span), uint64;
+    None unless every span has 0 <= start <= end <= len(cp) (the caller's numpy form then
+    gives whatever it gives for such spans, or its error)."""
+    cdef Py_ssize_t m = starts.shape[0]
+    cdef Py_ssize_t n = cp.shape[0]
+    cdef Py_ssize_t t, j
+    cdef uint64_t h
+    if ends.shape[0] != m:
+        return None
+    for t in range(m):
+        if starts[t] < 0 or ends[t] < starts[t] or ends[t] > n:
+            return None
+    out_arr = np.empty(m, dtype=np.uint64)
+    cdef uint64_t[::1] out = out_arr
+    with nogil:
+        for t in range(m):
+            h = 0
+            for j in range(starts[t], ends[t]):
+                h = h * BASE + cp[j]
+            out[t] = h
+    return out_arr
+
+
+def class_triple_counts(const uint32_t[::1] cp, const int64_t[::1] lengths, const uint16_t[::1] combo,
+                        const uint16_t[::1] vector_of, Py_ssize_t n_combos, Py_ssize_t n_vectors,
+                        uint16_t edge_class):
+    """Per block, how many characters have each property vector: int64 [len(lengths), n_vectors].
+
+    A character's vector is ``vector_of[(prev * n_combos + cur) * n_combos + next]`` of the
+    classes ``combo[cp]`` of it and its neighbours (``edge_class`` before the first and after
+    the last character); block i holds the next ``lengths[i]`` characters, as
+    ``np.repeat(arange(n), lengths)[:len(cp)]`` assigns them. None when the blocks hold fewer
+    characters than ``cp``, a length is negative or a code point is beyond ``combo`` (the
+    caller's numpy form raises its error). Every ``combo`` value must be below ``n_combos`` (checked once by the caller: a per-call check would cost a pass over
+    the whole table).
+    """
+    cdef Py_ssize_t n = lengths.shape[0]
+    cdef Py_ssize_t c = cp.shape[0]
+    cdef Py_ssize_t size = combo.shape[0]
+    cdef Py_ssize_t b, j, stop, pos = 0, total = 0
+    cdef Py_ssize_t prev, cur, nxt, idx
+    if n_combos * n_combos * n_combos != vector_of.shape[0] or edge_class >= n_combos:
+        raise ValueError("vector_of is not n_combos ** 3 long, or edge_class is not a class")
+    for j in range(vector_of.shape[0]):
+        if vector_of[j] >= n_vectors:
+            raise ValueError("vector_of holds a vector id of n_vectors or more")
+    for b in range(n):
+        if lengths[b] < 0:
+            return None
+        total += lengths[b]
+    if total < c:
+        return None
+    for j in range(c):
+        if cp[j] >= size:
+            return None
+    counts_arr = np.zeros((n, n_vectors), dtype=np.int64)
+    cdef int64_t[:, ::1] counts = counts_arr
+    if c == 0:
+        return counts_arr
+    with nogil:
+        prev = edge_class
+        cur = combo[cp[0]]
+        for b in range(n):
+            stop = pos + lengths[b]
+            if stop > c:
+                stop = c
+            for j in range(pos, stop):
+                nxt = combo[cp[j + 1]] if j + 1 < c else edge_class
+                idx = (prev * n_combos + cur) * n_combos + nxt
+                counts[b, vector_of[idx]] += 1
+                prev = cur
+                cur = nxt
+            pos = stop
+    return counts_arr
