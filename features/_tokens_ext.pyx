@@ -65,8 +65,7 @@ def tokenize_cp(const uint32_t[::1] cp, const uint8_t[::1] bits_of, uint8_t word
                 all_digits = True
                 while True:
                     h = h * BASE + c
-                    if not (b & digit_bit):
-                        all_digits = False
+                    all_digits = all_digits & ((b & digit_bit) != 0)
                     i += 1
                     if i >= n:
                         break
