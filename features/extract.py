@@ -337,7 +337,7 @@ if int(_N_COMBOS) ** 3 > np.iinfo(np.uint16).max + 1:  # pragma: no cover - a gu
 _SPACE_COMBO = _COMBO[32]
 # The compiled class-triple count (features/_tokens_ext.pyx), or None: the numpy form below.
 # Its loop trusts every class to be below _N_COMBOS, which holds by construction of _COMBO.
-_KERNEL = ext.load("features._tokens_ext")
+_TOKENS_EXT = ext.load("features._tokens_ext")
 if int(_COMBO.max()) >= int(_N_COMBOS):  # pragma: no cover - a guard for edits of _combo_tables
     raise RuntimeError("a character class beyond _N_COMBOS")
 _MONEY_SPACE_RX = re.compile("[" + re.escape(lexicons.CHAR_SETS["currency"]) + "] (?=[0-9])")
@@ -358,9 +358,9 @@ def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int, doc: str = "") -> n
     c = len(cp)
     lengths = np.diff(np.append(starts, c + 1))
     counts = None
-    if _KERNEL is not None and cp.dtype == np.uint32 and cp.ndim == 1 and len(lengths) == n:
+    if _TOKENS_EXT is not None and cp.dtype == np.uint32 and cp.ndim == 1 and len(lengths) == n:
         # None: inputs the kernel leaves to the numpy form (and its error).
-        counts = _KERNEL.class_triple_counts(np.ascontiguousarray(cp), lengths.astype(np.int64, copy=False),
+        counts = _TOKENS_EXT.class_triple_counts(np.ascontiguousarray(cp), lengths.astype(np.int64, copy=False),
                                              _COMBO, _VECTOR_OF, int(_N_COMBOS), len(_VECTORS), _SPACE_COMBO)
     if counts is None:
         counts = _class_triple_counts_numpy(cp, lengths, n)

@@ -57,8 +57,8 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 _WORD_BIT, _DIGIT_BIT, _APOS_BIT, _SINGLE_BIT = np.uint8(1), np.uint8(2), np.uint8(4), np.uint8(8)
 WORD_CHAR, DIGIT_CHAR, _CHAR_BITS = _tables()
 # The compiled passes (features/_tokens_ext.pyx), or None: the numpy forms below.
-_KERNEL = ext.load("features._tokens_ext")
-if _KERNEL is not None and _KERNEL.HASH_BASE != _BASE:  # pragma: no cover - a guard for edits
+_TOKENS_EXT = ext.load("features._tokens_ext")
+if _TOKENS_EXT is not None and _TOKENS_EXT.HASH_BASE != _BASE:  # pragma: no cover - a guard for edits
     raise RuntimeError("features._tokens_ext hashes with another multiplier than features.tokens")
 # B**k and B**-k for k below the longest text seen so far (grown on demand, see ``_powers``).
 _POWERS: list[np.ndarray] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
@@ -87,9 +87,10 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def token_hashes(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Polynomial hash of each span ``cp[starts[i]:ends[i]]`` (non-empty spans), uint64."""
-    if (_KERNEL is not None and cp.dtype == np.uint32 and starts.dtype == np.int64 and ends.dtype == np.int64
+    if (_TOKENS_EXT is not None and cp.dtype == np.uint32 and starts.dtype == np.int64 and ends.dtype == np.int64
             and cp.ndim == starts.ndim == ends.ndim == 1):
-        out = _KERNEL.span_hashes(np.ascontiguousarray(cp), np.ascontiguousarray(starts), np.ascontiguousarray(ends))
+        out = _TOKENS_EXT.span_hashes(np.ascontiguousarray(cp), np.ascontiguousarray(starts),
+                                      np.ascontiguousarray(ends))
         if out is not None:  # None: spans the kernel leaves to the numpy form (out of range, reversed)
             return out
     return _token_hashes_numpy(cp, starts, ends)
@@ -139,8 +140,8 @@ def tokenize(text: str) -> TokenBatch:
     if n == 0:
         z = np.zeros(0, dtype=np.int64)
         return TokenBatch(z, z, np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool), np.zeros(0, dtype=bool))
-    if _KERNEL is not None:
-        arrays = _KERNEL.tokenize_cp(cp, _CHAR_BITS, _WORD_BIT, _DIGIT_BIT, _APOS_BIT, _SINGLE_BIT)
+    if _TOKENS_EXT is not None:
+        arrays = _TOKENS_EXT.tokenize_cp(cp, _CHAR_BITS, _WORD_BIT, _DIGIT_BIT, _APOS_BIT, _SINGLE_BIT)
         if arrays is not None:  # None: a code point beyond the table, left to the numpy form's error
             return TokenBatch(*arrays, cp)
     return _tokenize_numpy(cp)

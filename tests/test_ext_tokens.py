@@ -65,8 +65,8 @@ def _assert_batches_equal(got: tokens.TokenBatch, want: tokens.TokenBatch) -> No
 def _both(fn, monkeypatch: pytest.MonkeyPatch, *args):
     """``fn(*args)`` with the kernels, then with the numpy forms."""
     got = fn(*args)
-    monkeypatch.setattr(tokens, "_KERNEL", None)
-    monkeypatch.setattr(extract, "_KERNEL", None)
+    monkeypatch.setattr(tokens, "_TOKENS_EXT", None)
+    monkeypatch.setattr(extract, "_TOKENS_EXT", None)
     want = fn(*args)
     monkeypatch.undo()
     return got, want
