@@ -51,13 +51,14 @@ def tokenize_cp(const uint32_t[::1] cp, const uint8_t[::1] bits_of, uint8_t word
     cdef uint64_t[::1] hashes = hashes_arr
     cdef uint8_t[::1] digits = digits_arr.view(np.uint8)
     cdef uint8_t[::1] newline = newline_arr.view(np.uint8)
-    for i in range(n):
-        if cp[i] >= size:
-            return None
     i = 0
     with nogil:
         while i < n:
             c = cp[i]
+            # Each code point is checked where it is read (a separate pass cost ~10% more).
+            if c >= size:
+                with gil:
+                    return None
             b = bits_of[c]
             if b & word_bit:
                 s = i
@@ -70,11 +71,13 @@ def tokenize_cp(const uint32_t[::1] cp, const uint8_t[::1] bits_of, uint8_t word
                     if i >= n:
                         break
                     c = cp[i]
+                    if c >= size:
+                        break
                     b = bits_of[c]
                     if b & word_bit:
                         continue
                     # An apostrophe joins when a word character follows (one precedes it here).
-                    if (b & apos_bit) and i + 1 < n and (bits_of[cp[i + 1]] & word_bit):
+                    if (b & apos_bit) and i + 1 < n and cp[i + 1] < size and (bits_of[cp[i + 1]] & word_bit):
                         continue
                     break
             elif b & single_bit:
@@ -148,13 +151,12 @@ def class_triple_counts(const uint32_t[::1] cp, const int64_t[::1] lengths, cons
         total += lengths[b]
     if total < c:
         return None
-    for j in range(c):
-        if cp[j] >= size:
-            return None
     counts_arr = np.zeros((n, n_vectors), dtype=np.int64)
     cdef int64_t[:, ::1] counts = counts_arr
     if c == 0:
         return counts_arr
+    if cp[0] >= size:  # ... and each next one in the loop, where it is read
+        return None
     with nogil:
         prev = edge_class
         cur = combo[cp[0]]
@@ -163,7 +165,13 @@ def class_triple_counts(const uint32_t[::1] cp, const int64_t[::1] lengths, cons
             if stop > c:
                 stop = c
             for j in range(pos, stop):
-                nxt = combo[cp[j + 1]] if j + 1 < c else edge_class
+                if j + 1 < c:
+                    if cp[j + 1] >= size:
+                        with gil:
+                            return None
+                    nxt = combo[cp[j + 1]]
+                else:
+                    nxt = edge_class
                 idx = (prev * n_combos + cur) * n_combos + nxt
                 counts[b, vector_of[idx]] += 1
                 prev = cur

@@ -138,10 +138,11 @@ def test_token_hashes_awkward_spans_fall_back(monkeypatch: pytest.MonkeyPatch) -
 def test_code_points_beyond_the_tables_fall_back() -> None:
     """Not reachable from a str (utf-32 stops at U+10FFFF), but no read past a table."""
     mod = needs(KERNEL)
-    cp = np.array([97, 0x110000], dtype=np.uint32)
-    assert mod.tokenize_cp(cp, tokens._CHAR_BITS, 1, 2, 4, 8) is None
-    assert mod.class_triple_counts(cp, np.array([3]), extract._COMBO, extract._VECTOR_OF, int(extract._N_COMBOS),
-                                   len(extract._VECTORS), extract._SPACE_COMBO) is None
+    tables = (extract._COMBO, extract._VECTOR_OF, int(extract._N_COMBOS), len(extract._VECTORS), extract._SPACE_COMBO)
+    for bad in ([97, 0x110000], [0x110000], [0xFFFFFFFF, 97], [97, 39, 0x110000], [36, 0x110000, 32]):
+        cp = np.array(bad, dtype=np.uint32)
+        assert mod.tokenize_cp(cp, tokens._CHAR_BITS, 1, 2, 4, 8) is None
+        assert mod.class_triple_counts(cp, np.array([len(bad) + 1]), *tables) is None
 
 
 def test_vocabulary_lookup_is_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
