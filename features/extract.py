@@ -353,7 +353,8 @@ def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int, doc: str = "") -> n
     character is a space, and the newline between blocks counts as a space of the block before.
     One table gather gives each character's property vector and one ``bincount`` counts the
     vectors per block; a currency sign, a space, then a digit ("$ 5") is checked by regex in the
-    few blocks that have a currency sign before a space.
+    few blocks that have a currency sign before a space. The per-character part (classes,
+    triples, counts per block) is one C loop when features/_tokens_ext.pyx is built.
     """
     c = len(cp)
     lengths = np.diff(np.append(starts, c + 1))
@@ -361,7 +362,7 @@ def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int, doc: str = "") -> n
     if _TOKENS_EXT is not None and cp.dtype == np.uint32 and cp.ndim == 1 and len(lengths) == n:
         # None: inputs the kernel leaves to the numpy form (and its error).
         counts = _TOKENS_EXT.class_triple_counts(np.ascontiguousarray(cp), lengths.astype(np.int64, copy=False),
-                                             _COMBO, _VECTOR_OF, int(_N_COMBOS), len(_VECTORS), _SPACE_COMBO)
+                                                 _COMBO, _VECTOR_OF, int(_N_COMBOS), len(_VECTORS), _SPACE_COMBO)
     if counts is None:
         counts = _class_triple_counts_numpy(cp, lengths, n)
     props = counts @ _VECTORS

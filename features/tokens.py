@@ -12,6 +12,9 @@ of the lower-cased text:
   (h = sum cp[j] * B**(end-1-j) mod 2**64), and a vocabulary of words is a sorted array of the
   same hashes: one ``searchsorted`` looks every token up.
 
+When features/_tokens_ext.pyx is built, tokens and hashes come from one C loop over the code
+points instead (the same tokens and, by Horner's rule, the same hashes: tests/test_ext_tokens.py).
+
 Two different words sharing a hash would need a 1-in-2**64 accident (or a crafted input, whose
 only effect is a wrong feature value for that token); the vocabulary side is checked for
 collisions when it is built.
@@ -56,10 +59,13 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # a character that is a token of its own ("$", the newline).
 _WORD_BIT, _DIGIT_BIT, _APOS_BIT, _SINGLE_BIT = np.uint8(1), np.uint8(2), np.uint8(4), np.uint8(8)
 WORD_CHAR, DIGIT_CHAR, _CHAR_BITS = _tables()
-# The compiled passes (features/_tokens_ext.pyx), or None: the numpy forms below.
+# The compiled passes (features/_tokens_ext.pyx), or None: the numpy forms below. Its loop
+# takes a word character never to be an apostrophe or a token of its own (true of \w).
 _TOKENS_EXT = ext.load("features._tokens_ext")
 if _TOKENS_EXT is not None and _TOKENS_EXT.HASH_BASE != _BASE:  # pragma: no cover - a guard for edits
     raise RuntimeError("features._tokens_ext hashes with another multiplier than features.tokens")
+if np.any(_CHAR_BITS[[*_APOSTROPHES, _DOLLAR, _NEWLINE]] & _WORD_BIT):  # pragma: no cover - a guard for edits
+    raise RuntimeError("an apostrophe or single-character token is also a word character")
 # B**k and B**-k for k below the longest text seen so far (grown on demand, see ``_powers``).
 _POWERS: list[np.ndarray] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
 # Texts longer than this get their powers computed afresh rather than cached (bounds memory).
