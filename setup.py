@@ -11,6 +11,7 @@ from setuptools import Extension, setup
 KERNELS = {
     "classifier._viterbi": "classifier/_viterbi.pyx",
     "features._context_ext": "features/_context_ext.pyx",
+    "features._profanity_ext": "features/_profanity_ext.pyx",
 }
 
 
