@@ -56,8 +56,8 @@ def screen_positions(const unsigned char[::1] data, Py_ssize_t n_lines,
     cdef Py_ssize_t n_groups = key_rest.shape[0]
     lines_arr = np.zeros(n_lines, dtype=np.int64)
     offsets_arr = np.zeros(n_lines, dtype=np.int64)
-    if n == 0:  # one empty line: only position 0, a boundary, whose key window is all boundaries
-        data = b"\0"  # a valid pointer; _at never reads it (n stays 0)
+    if n == 0:  # one empty text: only position 0 (a boundary) is tested, as in the numpy form
+        data = b"\0"  # for a valid pointer; _at never reads it (n stays 0)
     cdef const unsigned char* d = &data[0]
     cdef const unsigned char* ct = &code_table[0]
     cdef const unsigned char* bt = &bit_table[0]

@@ -65,6 +65,15 @@ def test_kernel_is_registered() -> None:
     assert KERNEL in ext.MODULES
 
 
+def test_trigram_filter_keeps_every_key() -> None:
+    """The kernel's trigram filter is true wherever a 4-gram has a group (it may drop no window)."""
+    trigrams = profanity._key_trigrams(profanity._KEY_GROUPS)
+    assert trigrams.dtype == np.uint8 and trigrams.shape == (1 << 15,)
+    keys = np.flatnonzero(profanity._KEY_GROUPS)
+    assert len(keys) and trigrams[keys >> 5].all()
+    assert trigrams.sum() == len(np.unique(keys >> 5))
+
+
 def test_random_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     rnd = random.Random(7)
     flagged = 0
