@@ -12,6 +12,7 @@ KERNELS = {
     "classifier._viterbi": "classifier/_viterbi.pyx",
     "features._context_ext": "features/_context_ext.pyx",
     "features._tokens_ext": "features/_tokens_ext.pyx",
+    "features._profanity_ext": "features/_profanity_ext.pyx",
 }
 
 

@@ -54,6 +54,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import ext
+
 __all__ = ["profanity_scores", "profanity_counts", "LEXICON_PATH"]
 
 LEXICON_PATH = Path(__file__).with_name("wordlists") / "profanity.txt"
@@ -460,6 +462,8 @@ def _screen_positions(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     if joined.count("\n") != len(texts) - 1:  # a text has its own newlines: keep one line per text
         joined = "\n".join(t.replace("\n", " ") for t in texts)
     data = joined.encode("utf-8", "replace")
+    if _SCREEN is not None:  # the same signals in one compiled loop over the bytes
+        return _SCREEN.screen_positions(data, len(texts), *_SCREEN_TABLES)
     n = len(data)
     # Position k of m / bits is byte k - 1 of data; a boundary byte before, padding after.
     pad_before, pad_after = b"\0", b"\0" * (KEY_LEN + 1)
@@ -511,6 +515,19 @@ def warm_up() -> None:
 _KEY_GROUPS, _KEY_REST = _key_tables(_STEMS)
 _KEY_PAIRS = np.zeros(1 << 10, bool)  # first two codes of some key window
 _KEY_PAIRS[np.flatnonzero(_KEY_GROUPS) >> 10] = True
+# The compiled screen (features/_profanity_ext.pyx), None for the numpy form; it reads the tables
+# above, so both forms test the same codes and flags.
+_SCREEN = ext.load("features._profanity_ext")
+
+
+def _key_trigrams(groups: np.ndarray) -> np.ndarray:
+    """uint8 [2**15]: 1 where some 4-gram starting with these three codes has a group (the
+    kernel's filter before the group table: 32 KB stay in cache, 2 MB do not)."""
+    return (groups != 0).reshape(1 << 15, 32).any(axis=1).view(np.uint8)
+
+
+_SCREEN_TABLES = (_CODE, np.frombuffer(_BIT_BYTES, np.uint8), _key_trigrams(_KEY_GROUPS), _KEY_PAIRS.view(np.uint8),
+                  _KEY_GROUPS, _KEY_REST, _BITS, _FLAG_ANY, _FLAG_WORD_START, _SEP_CODES["-"])
 
 
 def _phrase_regex(phrases: list[str]) -> re.Pattern[str] | None:

@@ -1,0 +1,130 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Compiled screen of ``features.profanity._screen_positions`` (pass 1 of the profanity feature).
+
+Why: the numpy form makes some twenty passes over the batch's bytes (two translations, shifted
+comparisons, gathers, a sort and a search for the line of every signal); here one loop over
+the bytes tests the same signals at each position, with the same tables, keeps the first
+signal of each line and skips to the next line (only the first signal of a line is wanted).
+
+What stays in Python: joining the texts, the UTF-8 encoding and building the tables
+(``_byte_tables``, ``_bit_table``, ``_key_tables``); the kernel gets the bytes and the tables, so
+both forms read the same codes and flags and give the same lines and byte offsets
+(tests/test_ext_profanity.py).
+
+Positions are the numpy form's: position j is byte j - 1 of ``data``; position 0 and those
+after the last byte are boundaries (code 0, no bits), as its zero padding.
+"""
+import numpy as np
+
+ctypedef fused group_t:
+    unsigned short
+    unsigned int
+
+
+cdef inline unsigned char _at(const unsigned char* data, Py_ssize_t n, const unsigned char* table,
+                              Py_ssize_t j) noexcept nogil:
+    """``table`` entry of position j (byte j - 1), or 0 outside the bytes (the padding)."""
+    return table[data[j - 1]] if 1 <= j <= n else 0
+
+
+def screen_positions(const unsigned char[::1] data, Py_ssize_t n_lines,
+                     const unsigned char[::1] code_table, const unsigned char[::1] bit_table,
+                     const unsigned char[::1] key_trigrams, const unsigned char[::1] key_pairs,
+                     const group_t[::1] key_groups, const unsigned char[:, :, ::1] key_rest, tuple bits,
+                     int flag_any, int flag_word_start, int dash_code):
+    """(line indices, byte offset of each line's first screen signal), both int64, as
+    ``_screen_positions``'s numpy form gives them for ``data`` (the batch joined with ``\\n``,
+    UTF-8): a line is ``n_lines`` at most (raises ValueError on more).
+
+    ``bits``: the bit of ``bit_table`` for alnum, ASCII letter, letter or leet symbol, letter
+    code, mask, leet symbol, separator, newline (``profanity._BITS``). The tables must have 256
+    entries, ``key_pairs`` 1024, ``key_groups`` 2**20, ``key_rest`` [groups, 32, 32], and
+    ``key_trigrams`` 2**15: non-zero for the first three codes of every 4-gram with a group
+    (``profanity._key_trigrams``), a filter in front of the 2 MB group table.
+    """
+    cdef unsigned char b_alnum, b_abc, b_plain, b_letter, b_mask, b_sym, b_sep, b_newline
+    b_alnum, b_abc, b_plain, b_letter, b_mask, b_sym, b_sep, b_newline = bits
+    if (code_table.shape[0] != 256 or bit_table.shape[0] != 256 or key_trigrams.shape[0] != 1 << 15
+            or key_pairs.shape[0] != 1 << 10 or key_groups.shape[0] != 1 << 20
+            or key_rest.shape[1] != 32 or key_rest.shape[2] != 32):
+        raise ValueError("screen tables of the wrong size")
+    cdef Py_ssize_t t
+    for t in range(256):  # codes index key_rest's last two axes
+        if code_table[t] >= 32:
+            raise ValueError("screen codes must be below 32")
+    cdef Py_ssize_t n = data.shape[0]
+    cdef Py_ssize_t n_groups = key_rest.shape[0]
+    lines_arr = np.zeros(n_lines, dtype=np.int64)
+    offsets_arr = np.zeros(n_lines, dtype=np.int64)
+    if n == 0:  # one empty text: only position 0 (a boundary) is tested, as in the numpy form
+        data = b"\0"  # for a valid pointer; _at never reads it (n stays 0)
+    cdef const unsigned char* d = &data[0]
+    cdef const unsigned char* ct = &code_table[0]
+    cdef const unsigned char* bt = &bit_table[0]
+    cdef long long[::1] out_lines = lines_arr
+    cdef long long[::1] out_offsets = offsets_arr
+    cdef Py_ssize_t j, count = 0, line = 0, line_start = 0, prev
+    cdef unsigned int pair, g
+    # Code and bits at positions j, j + 1, j + 2 (a window slid by one each step).
+    cdef unsigned char c, m1, m2, bj, b1, b2, bp, flags
+    cdef unsigned char b_run_before = b_letter | b_sym | b_mask
+    cdef unsigned char dash = dash_code
+    cdef bint hit
+    j = 0
+    c = bj = 0
+    m1, b1 = _at(d, n, ct, 1), _at(d, n, bt, 1)
+    m2, b2 = _at(d, n, ct, 2), _at(d, n, bt, 2)
+    while j <= n:
+        if bj & b_newline:  # the line of position j counts the newlines up to it
+            line += 1
+            line_start = j
+        hit = False
+        # Every signal needs one of these (a cheap test, true at a few per cent of the
+        # positions): fuuuck c == m1, f--- m1 == dash, f**k a mask at j, "s h i" c == m2,
+        # a key window a trigram that starts some 4-gram with a group.
+        if ((c == m1) | (c == m2) | (m1 == dash) | ((bj & b_mask) != 0)
+                | (key_trigrams[(<unsigned int> c << 10) | (<unsigned int> m1 << 5) | m2] != 0)):
+            bp = _at(d, n, bt, j - 1)  # no obfuscation signal at j = 0: bj is 0 there
+            if bj & b_abc:
+                # fuuuck: three equal codes after a letter, leet symbol or mask; f---
+                if c == m1 and m1 == m2 and bp & b_run_before:
+                    hit = True
+                elif m1 == dash and m2 == dash:
+                    hit = True
+            if bj & b_mask and (bp | b1) & b_plain:  # f**k
+                hit = True
+            if (bj & b_sep and b1 & b_plain and m2 == c and _at(d, n, bt, j + 3) & b_plain
+                    and not (_at(d, n, bt, j + 4) & b_alnum)):  # s h i t: equal separators
+                hit = True
+            # Key window at j: the first two codes, the 4-gram's group, then the next two codes.
+            pair = (<unsigned int> c << 5) | m1
+            if not hit and key_pairs[pair]:
+                g = key_groups[(pair << 10) | (<unsigned int> m2 << 5) | _at(d, n, ct, j + 3)]
+                if g != 0:
+                    if g >= n_groups:
+                        raise ValueError("key group out of range")
+                    flags = key_rest[g, _at(d, n, ct, j + 4), _at(d, n, ct, j + 5)]
+                    prev = j - 1 if j > 0 else 0
+                    if flags & flag_any:
+                        hit = True
+                    elif flags & flag_word_start and (not (_at(d, n, bt, prev) & b_alnum)
+                                                      or _at(d, n, ct, prev) == c):
+                        hit = True
+        if hit:
+            if line >= n_lines:
+                raise ValueError("more lines in data than n_lines")
+            out_lines[count] = line
+            out_offsets[count] = (j - 1) - line_start  # byte offset in the line
+            count += 1
+            # Later signals of this line do not matter: go on at its end (the next newline).
+            j += 1
+            while j <= n and not (bt[d[j - 1]] & b_newline):
+                j += 1
+            c, bj = _at(d, n, ct, j), _at(d, n, bt, j)
+            m1, b1 = _at(d, n, ct, j + 1), _at(d, n, bt, j + 1)
+            m2, b2 = _at(d, n, ct, j + 2), _at(d, n, bt, j + 2)
+            continue
+        j += 1
+        c, bj, m1, b1 = m1, b1, m2, b2
+        m2, b2 = _at(d, n, ct, j + 2), _at(d, n, bt, j + 2)
+    return lines_arr[:count], offsets_arr[:count]
