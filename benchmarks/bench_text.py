@@ -9,7 +9,10 @@ second; see ``benchmarks/README.md`` for what each row measures.
                                     [--also-model PATH|NAME ...] [--json OUT] [--profile]
 
 ``--also-model fast`` adds in-process and CLI rows for another model (e.g. the shipped ``fast``)
-in the same run, so the two models' figures share the machine's state.
+in the same run, so the two models' figures share the machine's state. ``--numpy-row`` adds the
+in-process row with the compiled kernels switched off (``NEWSWINNOW_PURE_PYTHON=1``, each run in
+a child process that loads the same pages and times its second run), which is what an install
+without a C compiler gets.
 """
 
 from __future__ import annotations
@@ -67,6 +70,18 @@ DATATROVE_ROW = "DataTrove Gopher+repetition+C4+FineWeb"
 DATATROVE_FILTERS = ("GopherQualityFilter", "GopherRepetitionFilter", "C4QualityFilter", "FineWebQualityFilter")
 # The chain runs at about 0.1 MB/s: one run over the whole input takes minutes.
 DEFAULT_DATATROVE_REPEAT = 1
+NUMPY_ROW = "newswinnow in-process (numpy forms, no compiled kernels)"
+# The child of a --numpy-row run: loads the pages, runs once to warm up, prints the second run's seconds.
+_NUMPY_CHILD = (
+    "import sys; from pathlib import Path; sys.path[:0] = [sys.argv[1], sys.argv[1] + '/benchmarks']\n"
+    "import bench_text as bt\n"
+    "from classifier import Classifier\n"
+    "pages, _ = bt.load_pages(Path(sys.argv[2]), None if sys.argv[3] == '-' else int(sys.argv[3]))\n"
+    "recs = [{'id': p.id, 'text': p.text} for p in pages]\n"
+    "clf = Classifier.load(Path(sys.argv[4]))\n"
+    "bt.run_inprocess(clf, recs)\n"
+    "print(bt.run_inprocess(clf, recs))\n"
+)
 
 
 @dataclass
@@ -172,6 +187,30 @@ def run_inprocess(clf: Any, records: Sequence[dict]) -> float:
     for doc in clf.classify_many(records):
         doc.to_json()
     return time.perf_counter() - t0
+
+
+def kernels_state() -> str:
+    """Which compiled kernels this process runs (features.ext), e.g. "4 of 4 built"."""
+    from features import ext
+
+    built = ext.built()
+    if ext.pure_python():
+        return f"off ({ext.PURE_ENV} set)"
+    missing = [name for name, ok in built.items() if not ok]
+    state = f"{len(built) - len(missing)} of {len(built)} built"
+    return state + (f" (missing: {', '.join(missing)})" if missing else "")
+
+
+def run_numpy_child(corpora: Path, limit: int | None, model: Path) -> float:
+    """``run_inprocess`` in a child process with the compiled kernels off (``features.ext``);
+    seconds of its second, warm run (start-up and page loading are not timed)."""
+    env = dict(cli_env(), NEWSWINNOW_PURE_PYTHON="1")
+    proc = subprocess.run([sys.executable, "-c", _NUMPY_CHILD, str(REPO), str(corpora),
+                           "-" if limit is None else str(limit), str(model)],
+                          capture_output=True, env=env, check=False, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"bench_text: the numpy-forms child exited {proc.returncode}:\n{proc.stderr}")
+    return float(proc.stdout.strip().splitlines()[-1])
 
 
 def cli_command() -> list[str]:
@@ -347,6 +386,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--also-model", action="append", default=[], metavar="PATH|NAME",
                     help="also measure this model (in-process and CLI rows), e.g. fast; repeatable")
     ap.add_argument("--json", type=Path, dest="json_out", help="also write the figures to this JSON file")
+    ap.add_argument("--numpy-row", action="store_true",
+                    help="also measure in-process with the compiled kernels off (child processes)")
     ap.add_argument("--datatrove-repeat", type=int, default=DEFAULT_DATATROVE_REPEAT,
                     help="best of R runs of the DataTrove filter chain (0 skips it)")
     ap.add_argument("--profile", action="store_true",
@@ -385,13 +426,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     n_pages = len(pages)
     mb = sum(len(t.encode("utf-8")) for t in texts) / BYTES_PER_MB
     print(f"input: {n_pages} pages ({', '.join(f'{k} {v}' for k, v in counts.items())}), {mb:.2f} MB; "
-          f"model {model_path} ({clf.model.name})", file=sys.stderr)
+          f"model {model_path} ({clf.model.name}); compiled kernels: {kernels_state()}", file=sys.stderr)
 
     # Every system's runs, taken in rounds (one run of each system per round, in the same order),
     # so that a change in the machine's load during the run falls on all systems alike instead of
     # on whichever was measured then; each row keeps its best run.
     plan: list[tuple[str, Callable[[], float], int]] = [
         ("newswinnow in-process", lambda: run_inprocess(clf, records), args.repeat)]
+    if args.numpy_row:
+        plan.append((NUMPY_ROW, lambda: run_numpy_child(args.corpora, args.limit, model_path), args.repeat))
     for (name, _), other in zip(also, also_clfs):
         plan.append((f"newswinnow in-process ({name})", lambda c=other: run_inprocess(c, records), args.repeat))
     with tempfile.TemporaryDirectory(prefix="bench_text_") as tmp:
@@ -440,7 +483,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             for (name, path), c in zip(also, also_clfs)],
             "input": {"corpora": str(args.corpora), "pages": n_pages, "pages_by_corpus": counts,
                       "mb": mb, "limit": args.limit},
-            "cpu_busy_before": busy_before,
+            "cpu_busy_before": busy_before, "kernels": kernels_state(),
             "repeat": args.repeat, "cli_repeat": args.cli_repeat, "cli_startup_s": startup,
             "results": [asdict(r) for r in rows],
         }

@@ -33,3 +33,17 @@ def test_runs_interleave_and_keep_the_best():
     # One run of each system per round; a system leaves once its repeats are done.
     assert calls == ["a", "b", "c", "a", "b", "a"]
     assert [(r.system, r.seconds, r.runs) for r in rows] == [("a", 1.0, 3), ("b", 4.0, 2), ("c", 7.0, 1)]
+
+
+def test_kernels_state_names_what_runs(monkeypatch):
+    """The benchmark says whether its in-process figures had the compiled kernels (features.ext)."""
+    from features import ext
+
+    bt = _bench_text()
+    monkeypatch.setenv(ext.PURE_ENV, "1")
+    assert bt.kernels_state() == f"off ({ext.PURE_ENV} set)"
+    monkeypatch.delenv(ext.PURE_ENV)
+    built = ext.built()
+    state = bt.kernels_state()
+    assert state.startswith(f"{sum(built.values())} of {len(built)} built")
+    assert ("missing" in state) == (not all(built.values()))
