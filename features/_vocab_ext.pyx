@@ -70,6 +70,21 @@ cdef inline int64_t _family(const int64_t[::1] codes, const int64_t[::1] fams, i
     return 0
 
 
+# Most lexicon columns ``word_counts`` sums in registers (features.lexical has 5).
+cdef enum:
+    MAX_LEX_COLUMNS = 16
+
+
+cdef inline void _flush(Py_ssize_t b, int64_t n_words, double length_sum, const double *acc, Py_ssize_t n_cols,
+                        int64_t[::1] words, double[::1] len_sums, double[:, ::1] lex_sums) noexcept nogil:
+    """Store block ``b``'s totals (each bin was 0.0: 0.0 + x is x, as in ``np.bincount``)."""
+    cdef Py_ssize_t k
+    words[b] = n_words
+    len_sums[b] = length_sum
+    for k in range(n_cols):
+        lex_sums[b, k] = acc[k]
+
+
 def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t[::1] newline,
                 const int64_t[::1] lengths, Py_ssize_t n, const int64_t[::1] base_id,
                 const int64_t[::1] function_word_of, int64_t num_id, const int64_t[::1] pattern_of,
@@ -98,7 +113,9 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
     cdef Py_ssize_t n_ids = base_id.shape[0]
     cdef Py_ssize_t t, b, f, k, n_cols = 0, n_rows = 0, n_lex = 0
     cdef int64_t kk, i, row, prev1 = -1, prev2 = -1, code, fam
-    cdef int64_t blk = 0, blk1 = 0, blk2 = 0, next_id
+    cdef int64_t blk = 0, blk1 = 0, blk2 = 0, next_id, cur = -1, cur_words = 0
+    cdef double cur_len = 0.0
+    cdef double acc[MAX_LEX_COLUMNS]
     cdef bint lex = lex_row_obj is not None
     cdef const int64_t[::1] lex_row
     cdef const float[:, ::1] weights
@@ -119,6 +136,8 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
         n_lex = lex_row.shape[0]
         n_rows = weights.shape[0]
         n_cols = weights.shape[1]
+        if n_cols > MAX_LEX_COLUMNS:
+            return None
     fw_arr = np.empty(m, dtype=np.int64)
     words_arr = np.zeros(n, dtype=np.int64)
     len_sums_arr = np.zeros(n, dtype=np.float64)
@@ -134,9 +153,7 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
     cdef int64_t[:, ::1] phrases = phrases_arr
     cdef int64_t[::1] first = first_arr
     cdef uint8_t[::1] chrome = chrome_arr.view(np.uint8)
-    cdef double[:, ::1] lex_sums
-    if lex:
-        lex_sums = lex_arr
+    cdef double[:, ::1] lex_sums = lex_arr if lex else np.zeros((n, 0), dtype=np.float64)
     with nogil:
         for t in range(m):
             kk = key[t]
@@ -156,11 +173,16 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
                 if blk >= n:
                     with gil:
                         return None
-                words[blk] += 1
-                len_sums[blk] += <double>(<float>lengths[t])
-                patterns[blk, pattern_of[i]] += 1
-                if first[blk] < 0:
+                if blk != cur:  # a block's words are consecutive: its sums are final here
+                    if cur >= 0:
+                        _flush(cur, cur_words, cur_len, acc, n_cols, words, len_sums, lex_sums)
+                    cur, cur_words, cur_len = blk, 0, 0.0
+                    for k in range(n_cols):
+                        acc[k] = 0.0
                     first[blk] = i
+                cur_words += 1
+                cur_len = cur_len + <double>(<float>lengths[t])
+                patterns[blk, pattern_of[i]] += 1
                 if lex:
                     if kk >= n_lex:
                         with gil:
@@ -170,7 +192,7 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
                         with gil:
                             return None
                     for k in range(n_cols):
-                        lex_sums[blk, k] += <double>weights[row, k]
+                        acc[k] = acc[k] + <double>weights[row, k]
             # Phrases ending at this token, counted in the block of their first token.
             if prev1 >= 0 and ng2_first[prev1] and ng2_second[i]:
                 fam = _family(ng2_codes, ng2_fams, prev1 * vsize + i)
@@ -192,6 +214,8 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
                             phrases[blk2, f] += 1
             prev2, blk2 = prev1, blk1
             prev1, blk1 = i, blk
+        if cur >= 0:
+            _flush(cur, cur_words, cur_len, acc, n_cols, words, len_sums, lex_sums)
         # The first word at or after each block (np.searchsorted over the word tokens' blocks).
         next_id = -1
         for b in range(n - 1, -1, -1):
