@@ -596,7 +596,8 @@ def _word_counts_numpy(tb: TokenBatch, key: np.ndarray, base_id: np.ndarray, lex
     blk = blk_all[word]
     nw = np.bincount(blk, minlength=n)
     wlen = tb.lengths[word].astype(np.float32)
-    length_sums = np.bincount(blk, weights=wlen, minlength=n)
+    # (np.bincount gives int64 zeros for no tokens at all: float64 as in any other batch, same values.)
+    length_sums = np.bincount(blk, weights=wlen, minlength=n).astype(np.float64, copy=False)
     lexical_sums = None
     if lex_row is not None and lexical is not None:
         lexical_sums = lexical.token_sums(lex_row[key[word]], blk, n)
