@@ -22,6 +22,22 @@ import numpy as np
 from libc.stdint cimport int64_t, uint8_t, uint64_t
 
 
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define NW_PREFETCH(p) __builtin_prefetch((const void *)(p))
+    #else
+    #define NW_PREFETCH(p) ((void)0)
+    #endif
+    """
+    void NW_PREFETCH(const void *p) noexcept nogil
+
+# Tokens ahead whose table rows are fetched into the cache (a hint only: the tables are larger
+# than the cache and a word's rows would otherwise be waited for token by token).
+cdef enum:
+    PREFETCH_AHEAD = 8
+
+
 def lookup(const uint64_t[::1] hashes, const uint64_t[::1] keys, const int64_t[::1] rows,
            const uint8_t[::1] used, uint64_t mix, unsigned int shift, Py_ssize_t probes):
     """Row of each hash in a ``HashVocab`` table (0 when absent), int64; None when the table's
@@ -44,6 +60,11 @@ def lookup(const uint64_t[::1] hashes, const uint64_t[::1] keys, const int64_t[:
     cdef int64_t[::1] out = out_arr
     with nogil:
         for t in range(m):
+            if t + PREFETCH_AHEAD < m:
+                slot = (hashes[t + PREFETCH_AHEAD] * mix) >> shift
+                NW_PREFETCH(&keys[slot])
+                NW_PREFETCH(&rows[slot])
+                NW_PREFETCH(&used[slot])
             h = hashes[t]
             slot = (h * mix) >> shift
             for r in range(probes):
@@ -156,6 +177,20 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
     cdef double[:, ::1] lex_sums = lex_arr if lex else np.zeros((n, 0), dtype=np.float64)
     with nogil:
         for t in range(m):
+            # Rows of tokens ahead: their ids and lexicon rows, and (half as far ahead, once
+            # their lexicon row is in the cache) their weights.
+            if t + PREFETCH_AHEAD < m:
+                kk = key[t + PREFETCH_AHEAD]
+                if 0 <= kk < n_ids:
+                    NW_PREFETCH(&base_id[kk])
+                    if lex and kk < n_lex:
+                        NW_PREFETCH(&lex_row[kk])
+            if lex and t + PREFETCH_AHEAD // 2 < m:
+                kk = key[t + PREFETCH_AHEAD // 2]
+                if 0 <= kk < n_lex:
+                    row = lex_row[kk]
+                    if 0 <= row < n_rows:
+                        NW_PREFETCH(&weights[row, 0])
             kk = key[t]
             if kk < 0 or kk >= n_ids:
                 with gil:
