@@ -571,15 +571,18 @@ def _word_counts(tb: TokenBatch, key: np.ndarray, base_id: np.ndarray, lex_row: 
     """Per-block word counts of the tokens ``tb`` (``key``: their rows in the lookup table;
     ``base_id``/``lex_row``: row -> word-class vocabulary id / lexicon row). One C loop over the
     tokens when features/_vocab_ext.pyx is built, else ``_word_counts_numpy``."""
-    if _VOCAB_EXT is not None and key.dtype == np.int64 and base_id.dtype == np.int64 and key.ndim == 1:
-        lex = lex_row is not None and lexical is not None and lex_row.dtype == np.int64
+    lex = (lex_row is not None and lexical is not None and lex_row.dtype == np.int64 and lex_row.ndim == 1
+           and lexical.weights.dtype == np.float32 and lexical.weights.ndim == 2)
+    if (_VOCAB_EXT is not None and key.dtype == base_id.dtype == np.int64 and key.ndim == base_id.ndim == 1
+            and tb.digits.dtype == tb.newline.dtype == np.bool_ and lex == (lex_row is not None)):
         got = _VOCAB_EXT.word_counts(
-            np.ascontiguousarray(key), tb.digits.view(np.uint8), tb.newline.view(np.uint8),
+            np.ascontiguousarray(key), np.ascontiguousarray(tb.digits).view(np.uint8),
+            np.ascontiguousarray(tb.newline).view(np.uint8),
             np.ascontiguousarray(tb.lengths, dtype=np.int64), n, np.ascontiguousarray(base_id), _FUNCTION_WORD_OF,
             _VOCAB[NUM_TOKEN], _PATTERN_OF, len(_PATTERNS), *_NG_MEMBERS, *_NG_CODES, _VSIZE, len(_PHRASE_NAMES),
             _CHROME_FIRST, np.ascontiguousarray(lex_row) if lex else None,
             np.ascontiguousarray(lexical.weights) if lex else None)
-        if got is not None and lex == (lex_row is not None):  # None: inputs left to the numpy form
+        if got is not None:  # None: inputs left to the numpy form (out of range: its answer or error)
             return WordCounts(*got)
     return _word_counts_numpy(tb, key, base_id, lex_row, lexical, n)
 

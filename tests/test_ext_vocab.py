@@ -281,3 +281,23 @@ def test_bench_pages_local_features(monkeypatch: pytest.MonkeyPatch) -> None:
         np.testing.assert_array_equal(pf_k.tokens.function_words, pf_n.tokens.function_words)
         got, want = _both(_counts, monkeypatch, texts, lexical)
         _assert_counts_equal(got, want)
+
+
+def test_word_counts_other_dtypes_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inputs the kernel does not take (lexicon weights of another dtype, keys of another
+    dtype, non-contiguous token arrays) give the numpy form's answer, not an error."""
+    needs(KERNEL)
+    lexical = _scorer()
+    if lexical is None:
+        pytest.skip(f"{MODEL} is not present")
+    texts = _random_blocks(8, 50, 20)
+    tb = tokenize("\n".join(texts).lower())
+    table, base_id, lex_row = lexical.merged_vocab(extract._VOCAB)
+    key = table.lookup(tb.hashes)
+    odd = LexicalScorer(lexical.words, lexical.weights, lexical.bias)
+    odd.weights = lexical.weights.astype(np.float64)
+    strided = tokens.TokenBatch(tb.starts, tb.ends, tb.hashes, np.repeat(tb.digits, 2)[::2],
+                                np.repeat(tb.newline, 2)[::2])
+    for batch, k, lex in ((tb, key, odd), (tb, key.astype(np.int32), lexical), (strided, key, lexical)):
+        got, want = _both(_word_counts, monkeypatch, batch, k, base_id, lex_row, lex, len(texts))
+        _assert_counts_equal(got, want)
