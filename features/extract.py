@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import compress, repeat
+from typing import NamedTuple
 
 import numpy as np
 
@@ -233,6 +234,14 @@ _CHAR_COUNTS = ("upper", "lower", "digit", "punct", "space", "nonascii", "quote_
 _CC = {name: i for i, name in enumerate(_CHAR_COUNTS)}
 _NEWLINE_ID = _VOCAB["\n"]
 _CHROME_FIRST_IDS = np.array(sorted(_VOCAB[w] for w in lexicons.CHROME_FIRST_WORDS if w in _VOCAB))
+# The same tables for the compiled word counts (features/_vocab_ext.pyx): position sets as
+# bytes, n-gram code -> families as sorted arrays, vocabulary id -> first-word chrome.
+_NG_MEMBERS = tuple(m.view(np.uint8) for m in (*_NG2_AT, *_NG3_AT))
+_NG_CODES = tuple(np.array([pairs[i] for pairs in sorted(d.items())], dtype=np.int64)
+                  for d in (_NGRAM2, _NGRAM3) for i in (0, 1))  # codes2, families2, codes3, families3
+_CHROME_FIRST = np.zeros(_VSIZE, dtype=np.uint8)
+_CHROME_FIRST[_CHROME_FIRST_IDS.astype(np.int64)] = 1
+_VOCAB_EXT = ext.load("features._vocab_ext")
 
 LOCAL_NAMES: tuple[str, ...] = (
     "log_chars", "log_words", "mean_word_len", "upper_frac", "digit_frac", "punct_frac",
@@ -545,6 +554,84 @@ def _first_last(texts: Sequence[str], cp: np.ndarray, starts: np.ndarray,
     return first, last
 
 
+class WordCounts(NamedTuple):
+    """The word-level counts of a batch of ``n`` blocks (``_word_counts``)."""
+
+    function_words: np.ndarray  # per token, 1 + index in FUNCTION_WORDS (0: none), int64
+    words: np.ndarray  # per block, word tokens (all but the newlines), int64
+    length_sums: np.ndarray  # per block, sum of the word tokens' lengths (as float32), float64
+    lexical_sums: np.ndarray | None  # per block, sums of the words' lexicon weight rows, float64
+    patterns: np.ndarray  # per block and word-class bit pattern, words, int64 [n, len(_PATTERNS)]
+    phrases: np.ndarray  # per block and phrase family, bigrams + trigrams, int64 [n, len(_PHRASE_NAMES)]
+    chrome: np.ndarray  # per block, its first word (or the next block's with words) is chrome, bool
+
+
+def _word_counts(tb: TokenBatch, key: np.ndarray, base_id: np.ndarray, lex_row: np.ndarray | None,
+                 lexical: LexicalScorer | None, n: int) -> WordCounts:
+    """Per-block word counts of the tokens ``tb`` (``key``: their rows in the lookup table;
+    ``base_id``/``lex_row``: row -> word-class vocabulary id / lexicon row). One C loop over the
+    tokens when features/_vocab_ext.pyx is built, else ``_word_counts_numpy``."""
+    lex = (lex_row is not None and lexical is not None and lex_row.dtype == np.int64 and lex_row.ndim == 1
+           and lexical.weights.dtype == np.float32 and lexical.weights.ndim == 2)
+    if (_VOCAB_EXT is not None and key.dtype == base_id.dtype == np.int64 and key.ndim == base_id.ndim == 1
+            and tb.digits.dtype == tb.newline.dtype == np.bool_ and lex == (lex_row is not None)):
+        got = _VOCAB_EXT.word_counts(
+            np.ascontiguousarray(key), np.ascontiguousarray(tb.digits).view(np.uint8),
+            np.ascontiguousarray(tb.newline).view(np.uint8),
+            np.ascontiguousarray(tb.lengths, dtype=np.int64), n, np.ascontiguousarray(base_id), _FUNCTION_WORD_OF,
+            _VOCAB[NUM_TOKEN], _PATTERN_OF, len(_PATTERNS), *_NG_MEMBERS, *_NG_CODES, _VSIZE, len(_PHRASE_NAMES),
+            _CHROME_FIRST, np.ascontiguousarray(lex_row) if lex else None,
+            np.ascontiguousarray(lexical.weights) if lex else None)
+        if got is not None:  # None: inputs left to the numpy form (out of range: its answer or error)
+            return WordCounts(*got)
+    return _word_counts_numpy(tb, key, base_id, lex_row, lexical, n)
+
+
+def _word_counts_numpy(tb: TokenBatch, key: np.ndarray, base_id: np.ndarray, lex_row: np.ndarray | None,
+                       lexical: LexicalScorer | None, n: int) -> WordCounts:
+    """``_word_counts`` in numpy (the reference of the compiled kernel)."""
+    ids = base_id[key]
+    function_words = _FUNCTION_WORD_OF[ids]
+    ids[tb.digits] = _VOCAB[NUM_TOKEN]
+    nl = tb.newline
+    blk_all = np.cumsum(nl)  # block of each token (a newline token: the next block's)
+    word = ~nl
+    blk = blk_all[word]
+    nw = np.bincount(blk, minlength=n)
+    wlen = tb.lengths[word].astype(np.float32)
+    # (np.bincount gives int64 zeros for no tokens at all: float64 as in any other batch, same values.)
+    length_sums = np.bincount(blk, weights=wlen, minlength=n).astype(np.float64, copy=False)
+    lexical_sums = None
+    if lex_row is not None and lexical is not None:
+        lexical_sums = lexical.token_sums(lex_row[key[word]], blk, n)
+    # Word classes: one bincount over (block, bit pattern) pairs.
+    n_pat = len(_PATTERNS)
+    patterns = np.bincount(blk * n_pat + _PATTERN_OF[ids[word]], minlength=n * n_pat).reshape(n, n_pat)
+    # Phrases as token bigrams / trigrams (the newline token breaks n-grams across blocks):
+    # only pairs of known words are candidates; one dict lookup gives the phrase families.
+    phrases = np.zeros((n, len(_PHRASE_NAMES)), dtype=np.int64)
+    if len(ids) >= 2:
+        # Candidates: adjacent tokens whose words occur at those positions of some phrase.
+        cand2 = np.flatnonzero(_NG2_AT[0][ids[:-1]] & _NG2_AT[1][ids[1:]])
+        c2 = ids[cand2] * _VSIZE + ids[cand2 + 1]
+        fam2 = np.fromiter(map(_NGRAM2.get, c2.tolist(), repeat(0)), dtype=np.int64, count=len(c2))
+        cand3 = np.flatnonzero(_NG3_AT[0][ids[:-2]] & _NG3_AT[1][ids[1:-1]] & _NG3_AT[2][ids[2:]])
+        c3 = (ids[cand3] * _VSIZE + ids[cand3 + 1]) * _VSIZE + ids[cand3 + 2]
+        fam3 = np.fromiter(map(_NGRAM3.get, c3.tolist(), repeat(0)), dtype=np.int64, count=len(c3))
+        b2, b3 = blk_all[cand2], blk_all[cand3]
+        for f in range(len(_PHRASE_NAMES)):
+            counts = np.bincount(b2[(fam2 >> f) & 1 == 1], minlength=n)
+            phrases[:, f] = counts + np.bincount(b3[(fam3 >> f) & 1 == 1], minlength=n)
+    # The first word of the block is thread chrome ("Reply", "Report", "by <name>", "Posted");
+    # a block without words takes the next block's first word.
+    first_idx = np.searchsorted(blk, np.arange(n))
+    has = first_idx < len(blk)
+    fw = np.zeros(n, dtype=np.int64)
+    fw[has] = ids[word][first_idx[has]]
+    chrome = np.isin(fw, _CHROME_FIRST_IDS) & has
+    return WordCounts(function_words, nw, length_sums, lexical_sums, patterns, phrases, chrome)
+
+
 def local_features(texts: Sequence[str], page: np.ndarray | None = None,
                    lexical: LexicalScorer | None = None,
                    out: np.ndarray | None = None) -> tuple[np.ndarray, PageFeatures]:
@@ -592,48 +679,21 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     else:
         table, base_id, lex_row = _BASE_TABLE, _BASE_IDS, None
     key = table.lookup(tb.hashes)
-    ids = base_id[key]
-    tb.function_words = _FUNCTION_WORD_OF[ids]
-    ids[tb.digits] = _VOCAB[NUM_TOKEN]
-    nl = tb.newline
-    blk_all = np.cumsum(nl)
-    word = ~nl
-    blk = blk_all[word]
-    nw = np.bincount(blk, minlength=n)
-    words = np.maximum(nw, 1).astype(np.float32)
-    wlen = tb.lengths[word].astype(np.float32)
-    F[:, _IDX["log_words"]] = np.log1p(nw)
-    F[:, _IDX["mean_word_len"]] = np.bincount(blk, weights=wlen, minlength=n) / words
-    if lex_row is not None:
-        F[:, _IDX["lex_editorial"]: _IDX["lex_editorial"] + len(LEXICAL_NAMES)] = lexical.score_rows(
-            lex_row[key[word]], blk, n)
-    # Word classes: one bincount over (block, bit pattern) pairs, then pattern -> class bits.
-    n_pat = len(_PATTERNS)
-    per_block = np.bincount(blk * n_pat + _PATTERN_OF[ids[word]], minlength=n * n_pat).reshape(n, n_pat)
-    per_block = per_block @ _PATTERN_CLASSES
+    wc = _word_counts(tb, key, base_id, lex_row, lexical, n)
+    tb.function_words = wc.function_words
+    words = np.maximum(wc.words, 1).astype(np.float32)
+    F[:, _IDX["log_words"]] = np.log1p(wc.words)
+    F[:, _IDX["mean_word_len"]] = wc.length_sums / words
+    if lexical is not None and wc.lexical_sums is not None:
+        F[:, _IDX["lex_editorial"]: _IDX["lex_editorial"] + len(LEXICAL_NAMES)] = lexical.from_sums(
+            wc.lexical_sums, wc.words)
+    # Word classes: counts per (block, bit pattern), then pattern -> class bits.
+    per_block = wc.patterns @ _PATTERN_CLASSES
     for b, name in enumerate(_WORD_CLASS_NAMES):
         F[:, _IDX[f"w_{name}"]] = per_block[:, b] / words
-    # Phrases as token bigrams / trigrams (the newline token breaks n-grams across blocks):
-    # only pairs of known words are candidates; one dict lookup gives the phrase families.
-    if len(ids) >= 2:
-        # Candidates: adjacent tokens whose words occur at those positions of some phrase.
-        cand2 = np.flatnonzero(_NG2_AT[0][ids[:-1]] & _NG2_AT[1][ids[1:]])
-        c2 = ids[cand2] * _VSIZE + ids[cand2 + 1]
-        fam2 = np.fromiter(map(_NGRAM2.get, c2.tolist(), repeat(0)), dtype=np.int64, count=len(c2))
-        cand3 = np.flatnonzero(_NG3_AT[0][ids[:-2]] & _NG3_AT[1][ids[1:-1]] & _NG3_AT[2][ids[2:]])
-        c3 = (ids[cand3] * _VSIZE + ids[cand3 + 1]) * _VSIZE + ids[cand3 + 2]
-        fam3 = np.fromiter(map(_NGRAM3.get, c3.tolist(), repeat(0)), dtype=np.int64, count=len(c3))
-        b2, b3 = blk_all[cand2], blk_all[cand3]
-        for f, name in enumerate(_PHRASE_NAMES):
-            counts = np.bincount(b2[(fam2 >> f) & 1 == 1], minlength=n)
-            counts = counts + np.bincount(b3[(fam3 >> f) & 1 == 1], minlength=n)
-            F[:, _IDX[f"p_{name}"]] = np.minimum(counts, 5.0)
-    # The first word of the block is thread chrome ("Reply", "Report", "by <name>", "Posted").
-    first_idx = np.searchsorted(blk, np.arange(n))
-    has = first_idx < len(blk)
-    fw = np.zeros(n, dtype=np.int64)
-    fw[has] = ids[word][first_idx[has]]
-    F[:, _IDX["first_token_chrome"]] = np.isin(fw, _CHROME_FIRST_IDS) & has
+    for f, name in enumerate(_PHRASE_NAMES):
+        F[:, _IDX[f"p_{name}"]] = np.minimum(wc.phrases[:, f], 5.0)
+    F[:, _IDX["first_token_chrome"]] = wc.chrome
 
     # Character patterns: one scan of the lower-cased page per literal-prefixed pattern.
     low_b = low.encode("utf-8", "surrogatepass")

@@ -65,13 +65,27 @@ class LexicalScorer:
 
     def score_rows(self, rows: np.ndarray, token_block: np.ndarray, n_blocks: int) -> np.ndarray:
         """``score`` for tokens already mapped to lexicon rows (0 = unknown word)."""
-        counts = np.maximum(np.bincount(token_block, minlength=n_blocks), 1).astype(np.float64)
+        sums = self.token_sums(rows, token_block, n_blocks)
+        return self.from_sums(sums, np.bincount(token_block, minlength=n_blocks))
+
+    def token_sums(self, rows: np.ndarray, token_block: np.ndarray, n_blocks: int) -> np.ndarray:
+        """Per block, the sum of its tokens' weight rows: float64 [n_blocks, 5], each column as
+        ``np.bincount(weights=)`` adds it (float64, in token order; features/_vocab_ext.pyx
+        adds in the same order)."""
         # One contiguous gather per column (the lexicon is small, its transpose cheap): the
         # same weights in the same token order as gathering rows, without strided columns.
         columns = np.ascontiguousarray(self.weights.T)
-        out = np.empty((n_blocks, LEXICAL_COLUMNS), dtype=np.float32)
+        sums = np.empty((n_blocks, LEXICAL_COLUMNS), dtype=np.float64)
         for k in range(LEXICAL_COLUMNS):
-            out[:, k] = np.bincount(token_block, weights=np.take(columns[k], rows), minlength=n_blocks) / counts
+            sums[:, k] = np.bincount(token_block, weights=np.take(columns[k], rows), minlength=n_blocks)
+        return sums
+
+    def from_sums(self, sums: np.ndarray, token_counts: np.ndarray) -> np.ndarray:
+        """``score_rows`` from the per-block weight sums and token counts (mean plus bias,
+        label columns centred per row): float32 [n_blocks, 5]."""
+        counts = np.maximum(token_counts, 1).astype(np.float64)
+        out = np.empty(sums.shape, dtype=np.float32)
+        out[:] = sums / counts[:, None]  # float64 quotients rounded to float32, as column by column before
         out += self.bias
         out[:, :LEXICAL_LABELS] -= out[:, :LEXICAL_LABELS].mean(axis=1, keepdims=True)
         return out

@@ -62,6 +62,8 @@ WORD_CHAR, DIGIT_CHAR, _CHAR_BITS = _tables()
 # The compiled passes (features/_tokens_ext.pyx), or None: the numpy forms below. Its loop
 # takes a word character never to be an apostrophe or a token of its own (true of \w).
 _TOKENS_EXT = ext.load("features._tokens_ext")
+# The compiled hash-table lookup (features/_vocab_ext.pyx), or None: ``HashVocab._lookup_numpy``.
+_VOCAB_EXT = ext.load("features._vocab_ext")
 if _TOKENS_EXT is not None and _TOKENS_EXT.HASH_BASE != _BASE:  # pragma: no cover - a guard for edits
     raise RuntimeError("features._tokens_ext hashes with another multiplier than features.tokens")
 if np.any(_CHAR_BITS[[*_APOSTROPHES, _DOLLAR, _NEWLINE]] & _WORD_BIT):  # pragma: no cover - a guard for edits
@@ -260,7 +262,17 @@ class HashVocab:
         return ((hashes * self._MIX) >> self._shift).astype(np.int64)
 
     def lookup(self, hashes: np.ndarray) -> np.ndarray:
-        """Row of each hash in the vocabulary (0 when absent)."""
+        """Row of each hash in the vocabulary (0 when absent); one C loop over the hashes when
+        features/_vocab_ext.pyx is built (the same probes), else ``_lookup_numpy``."""
+        if _VOCAB_EXT is not None and isinstance(hashes, np.ndarray) and hashes.dtype == np.uint64 and hashes.ndim == 1:
+            out = _VOCAB_EXT.lookup(np.ascontiguousarray(hashes), self._keys, self._rows, self._used.view(np.uint8),
+                                    int(self._MIX), int(self._shift), self._probes)
+            if out is not None:  # None: a table whose arrays do not fit together (numpy form's answer)
+                return out
+        return self._lookup_numpy(hashes)
+
+    def _lookup_numpy(self, hashes: np.ndarray) -> np.ndarray:
+        """``lookup`` by probe rounds over all hashes at once (the reference of the kernel)."""
         # The first probe for all hashes as full-size gathers (most tokens end there: found, or
         # at a free slot, whose row is 0); the few that hit another word's slot probe on.
         slot = self._slots(hashes)

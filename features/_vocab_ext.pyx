@@ -1,0 +1,260 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Compiled word-level part of the feature pass: ``features.tokens.HashVocab.lookup`` and the
+per-block word counts of ``features.extract.local_features`` (``_word_counts``).
+
+Why: the numpy forms make some thirty passes over the token arrays of each batch (probe
+rounds of the hash table, gathers of ids, a ``cumsum`` for block numbers, a ``bincount`` per
+lexicon column, the word-class patterns, the phrase candidate masks and ``searchsorted``),
+~15% of ``local_features`` on the bench pages; here the lookup is one loop over the hashes and
+the counts one loop over the tokens.
+
+Same output, bit for bit (tests/test_ext_vocab.py):
+- lookup: the same probe sequence (slot ``(h * MIX) >> shift``, then the next slots), stopping
+  where the numpy form stops: at a free slot, at the key, or after ``probes`` slots;
+- integer counts (words, word-class patterns, phrase families) have no order to keep;
+- float sums (word lengths, lexicon weights): ``np.bincount(weights=)`` converts its weights to
+  float64 and adds them into their bins in input order; the loop adds the same float64 values
+  in the same token order, so each bin gets the same rounding steps;
+- the divisions, the float32 casts and the lexicon's centring stay in numpy (the caller).
+"""
+import numpy as np
+
+from libc.stdint cimport int64_t, uint8_t, uint64_t
+
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define NW_PREFETCH(p) __builtin_prefetch((const void *)(p))
+    #else
+    #define NW_PREFETCH(p) ((void)0)
+    #endif
+    """
+    void NW_PREFETCH(const void *p) noexcept nogil
+
+# Tokens ahead whose table rows are fetched into the cache (a hint only: the tables are larger
+# than the cache and a word's rows would otherwise be waited for token by token).
+cdef enum:
+    PREFETCH_AHEAD = 8
+
+
+def lookup(const uint64_t[::1] hashes, const uint64_t[::1] keys, const int64_t[::1] rows,
+           const uint8_t[::1] used, uint64_t mix, unsigned int shift, Py_ssize_t probes):
+    """Row of each hash in a ``HashVocab`` table (0 when absent), int64; None when the table's
+    arrays do not fit together (the caller's numpy form then gives its answer or error).
+
+    ``keys``/``rows``/``used``: the table's slots (a power of two of them); a hash's first slot
+    is ``(h * mix) >> shift`` (wrapping uint64), then the next ones, wrapping at the end, for at
+    most ``probes`` slots in all.
+    """
+    cdef Py_ssize_t m = hashes.shape[0]
+    cdef Py_ssize_t size = keys.shape[0]
+    cdef Py_ssize_t t, r
+    cdef uint64_t h, slot, mask
+    if size == 0 or (size & (size - 1)) != 0 or rows.shape[0] != size or used.shape[0] != size:
+        return None
+    if shift >= 64 or (<uint64_t>1 << (64 - shift)) != <uint64_t>size or probes < 1:
+        return None
+    mask = size - 1
+    out_arr = np.zeros(m, dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    with nogil:
+        for t in range(m):
+            if t + PREFETCH_AHEAD < m:
+                slot = (hashes[t + PREFETCH_AHEAD] * mix) >> shift
+                NW_PREFETCH(&keys[slot])
+                NW_PREFETCH(&rows[slot])
+                NW_PREFETCH(&used[slot])
+            h = hashes[t]
+            slot = (h * mix) >> shift
+            for r in range(probes):
+                if not used[slot]:
+                    break
+                if keys[slot] == h:
+                    out[t] = rows[slot]
+                    break
+                slot = (slot + 1) & mask
+    return out_arr
+
+
+cdef inline int64_t _family(const int64_t[::1] codes, const int64_t[::1] fams, int64_t code) noexcept nogil:
+    """``dict(zip(codes, fams)).get(code, 0)`` by binary search (``codes`` sorted, distinct)."""
+    cdef Py_ssize_t lo = 0, hi = codes.shape[0], mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if codes[mid] < code:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < codes.shape[0] and codes[lo] == code:
+        return fams[lo]
+    return 0
+
+
+# Most lexicon columns ``word_counts`` sums in registers (features.lexical has 5).
+cdef enum:
+    MAX_LEX_COLUMNS = 16
+
+
+cdef inline void _flush(Py_ssize_t b, int64_t n_words, double length_sum, const double *acc, Py_ssize_t n_cols,
+                        int64_t[::1] words, double[::1] len_sums, double[:, ::1] lex_sums) noexcept nogil:
+    """Store block ``b``'s totals (each bin was 0.0: 0.0 + x is x, as in ``np.bincount``)."""
+    cdef Py_ssize_t k
+    words[b] = n_words
+    len_sums[b] = length_sum
+    for k in range(n_cols):
+        lex_sums[b, k] = acc[k]
+
+
+def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t[::1] newline,
+                const int64_t[::1] lengths, Py_ssize_t n, const int64_t[::1] base_id,
+                const int64_t[::1] function_word_of, int64_t num_id, const int64_t[::1] pattern_of,
+                Py_ssize_t n_pat, const uint8_t[::1] ng2_first, const uint8_t[::1] ng2_second,
+                const uint8_t[::1] ng3_first, const uint8_t[::1] ng3_second, const uint8_t[::1] ng3_third,
+                const int64_t[::1] ng2_codes, const int64_t[::1] ng2_fams, const int64_t[::1] ng3_codes,
+                const int64_t[::1] ng3_fams, int64_t vsize, Py_ssize_t n_fam, const uint8_t[::1] chrome_first,
+                lex_row_obj, lex_weights_obj):
+    """Per-token ids and per-block word counts of ``n`` blocks; None when an input is out of
+    range (the caller's numpy form then gives its answer or error).
+
+    Tokens: ``key`` (row in the table), ``digits`` (all digits: id ``num_id``), ``newline``
+    (the separator: the next block starts after it), ``lengths``. A token's id is
+    ``base_id[key]``; its function word ``function_word_of[id]`` (before the digit override).
+    Returns (function_words [m], words [n], length sums [n] float64, lexicon sums [n, C]
+    float64 or None, word-class pattern counts [n, n_pat], phrase family counts [n, n_fam],
+    first-token chrome [n] bool): the fields of ``features.extract.WordCounts``. Phrases: adjacent tokens (bigram, trigram) whose ids are
+    members at their positions (``ng*_first`` ...) and whose code ``a * vsize + b`` (``(a *
+    vsize + b) * vsize + c``) is in ``ng*_codes``, counted for each family bit of its
+    ``ng*_fams`` in the block of its first token. Chrome: the first word of the block, or of
+    the next block with a word, is in ``chrome_first``. Lexicon (``lex_row_obj`` int64 [len
+    table rows], ``lex_weights_obj`` float32 [rows, C], or both None): the weights of each
+    word's row ``lex_row[key]`` added per block in token order as float64.
+    """
+    cdef Py_ssize_t m = key.shape[0]
+    cdef Py_ssize_t n_ids = base_id.shape[0]
+    cdef Py_ssize_t t, b, f, k, n_cols = 0, n_rows = 0, n_lex = 0
+    cdef int64_t kk, i, row, prev1 = -1, prev2 = -1, code, fam
+    cdef int64_t blk = 0, blk1 = 0, blk2 = 0, next_id, cur = -1, cur_words = 0
+    cdef double cur_len = 0.0
+    cdef double acc[MAX_LEX_COLUMNS]
+    cdef bint lex = lex_row_obj is not None
+    cdef const int64_t[::1] lex_row
+    cdef const float[:, ::1] weights
+    if (digits.shape[0] != m or newline.shape[0] != m or lengths.shape[0] != m or n < 0 or n_pat < 1
+            or n_fam < 0 or n_fam > 63 or vsize < 1):
+        return None
+    if (function_word_of.shape[0] < vsize or pattern_of.shape[0] < vsize or ng2_first.shape[0] < vsize
+            or ng2_second.shape[0] < vsize or ng3_first.shape[0] < vsize or ng3_second.shape[0] < vsize
+            or ng3_third.shape[0] < vsize or chrome_first.shape[0] < vsize or ng2_fams.shape[0] != ng2_codes.shape[0]
+            or ng3_fams.shape[0] != ng3_codes.shape[0] or num_id < 0 or num_id >= vsize):
+        return None
+    for k in range(pattern_of.shape[0]):
+        if pattern_of[k] < 0 or pattern_of[k] >= n_pat:
+            return None
+    if lex:
+        lex_row = lex_row_obj
+        weights = lex_weights_obj
+        n_lex = lex_row.shape[0]
+        n_rows = weights.shape[0]
+        n_cols = weights.shape[1]
+        if n_cols > MAX_LEX_COLUMNS:
+            return None
+    fw_arr = np.empty(m, dtype=np.int64)
+    words_arr = np.zeros(n, dtype=np.int64)
+    len_sums_arr = np.zeros(n, dtype=np.float64)
+    patterns_arr = np.zeros((n, n_pat), dtype=np.int64)
+    phrases_arr = np.zeros((n, n_fam), dtype=np.int64)
+    first_arr = np.full(n, -1, dtype=np.int64)  # id of the block's first word (-1: none)
+    chrome_arr = np.zeros(n, dtype=np.bool_)
+    lex_arr = np.zeros((n, n_cols), dtype=np.float64) if lex else None
+    cdef int64_t[::1] fwo = fw_arr
+    cdef int64_t[::1] words = words_arr
+    cdef double[::1] len_sums = len_sums_arr
+    cdef int64_t[:, ::1] patterns = patterns_arr
+    cdef int64_t[:, ::1] phrases = phrases_arr
+    cdef int64_t[::1] first = first_arr
+    cdef uint8_t[::1] chrome = chrome_arr.view(np.uint8)
+    cdef double[:, ::1] lex_sums = lex_arr if lex else np.zeros((n, 0), dtype=np.float64)
+    with nogil:
+        for t in range(m):
+            # Rows of tokens ahead: their ids and lexicon rows, and (half as far ahead, once
+            # their lexicon row is in the cache) their weights.
+            if t + PREFETCH_AHEAD < m:
+                kk = key[t + PREFETCH_AHEAD]
+                if 0 <= kk < n_ids:
+                    NW_PREFETCH(&base_id[kk])
+                    if lex and kk < n_lex:
+                        NW_PREFETCH(&lex_row[kk])
+            if lex and t + PREFETCH_AHEAD // 2 < m:
+                kk = key[t + PREFETCH_AHEAD // 2]
+                if 0 <= kk < n_lex:
+                    row = lex_row[kk]
+                    if 0 <= row < n_rows:
+                        NW_PREFETCH(&weights[row, 0])
+            kk = key[t]
+            if kk < 0 or kk >= n_ids:
+                with gil:
+                    return None
+            i = base_id[kk]
+            if i < 0 or i >= vsize:
+                with gil:
+                    return None
+            fwo[t] = function_word_of[i]
+            if digits[t]:
+                i = num_id
+            if newline[t]:
+                blk += 1  # the block number of a newline token is the next block's (cumsum)
+            else:
+                if blk >= n:
+                    with gil:
+                        return None
+                if blk != cur:  # a block's words are consecutive: its sums are final here
+                    if cur >= 0:
+                        _flush(cur, cur_words, cur_len, acc, n_cols, words, len_sums, lex_sums)
+                    cur, cur_words, cur_len = blk, 0, 0.0
+                    for k in range(n_cols):
+                        acc[k] = 0.0
+                    first[blk] = i
+                cur_words += 1
+                cur_len = cur_len + <double>(<float>lengths[t])
+                patterns[blk, pattern_of[i]] += 1
+                if lex:
+                    if kk >= n_lex:
+                        with gil:
+                            return None
+                    row = lex_row[kk]
+                    if row < 0 or row >= n_rows:
+                        with gil:
+                            return None
+                    for k in range(n_cols):
+                        acc[k] = acc[k] + <double>weights[row, k]
+            # Phrases ending at this token, counted in the block of their first token.
+            if prev1 >= 0 and ng2_first[prev1] and ng2_second[i]:
+                fam = _family(ng2_codes, ng2_fams, prev1 * vsize + i)
+                if fam:
+                    if blk1 >= n:
+                        with gil:
+                            return None
+                    for f in range(n_fam):
+                        if (fam >> f) & 1:
+                            phrases[blk1, f] += 1
+            if prev2 >= 0 and ng3_first[prev2] and ng3_second[prev1] and ng3_third[i]:
+                fam = _family(ng3_codes, ng3_fams, (prev2 * vsize + prev1) * vsize + i)
+                if fam:
+                    if blk2 >= n:
+                        with gil:
+                            return None
+                    for f in range(n_fam):
+                        if (fam >> f) & 1:
+                            phrases[blk2, f] += 1
+            prev2, blk2 = prev1, blk1
+            prev1, blk1 = i, blk
+        if cur >= 0:
+            _flush(cur, cur_words, cur_len, acc, n_cols, words, len_sums, lex_sums)
+        # The first word at or after each block (np.searchsorted over the word tokens' blocks).
+        next_id = -1
+        for b in range(n - 1, -1, -1):
+            if first[b] >= 0:
+                next_id = first[b]
+            chrome[b] = next_id >= 0 and chrome_first[next_id] != 0
+    return fw_arr, words_arr, len_sums_arr, lex_arr, patterns_arr, phrases_arr, chrome_arr
