@@ -46,6 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
+from features import ext
 from features.mt_soft_data import (
     FLATTEN,
     FREQUENT_WORDS,
@@ -324,9 +325,54 @@ def _merge_over(joins: np.ndarray, ws: np.ndarray, we: np.ndarray, fw: np.ndarra
     heads = np.unique(drop - 1 - np.arange(len(drop)))
     freq[heads] = 0
     for g in heads.tolist():
-        chars = np.where(cls[ws[g]: we[g]] == _APOS, _APOSTROPHE, cpl[ws[g]: we[g]])
-        fw[g] = _FW_INDEX.get(chars.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass"), 0)
+        fw[g] = _merged_word_row(cpl[ws[g]: we[g]], cls[ws[g]: we[g]])
     return ws, we, fw, freq, block
+
+
+def _merged_word_row(cpl: np.ndarray, cls: np.ndarray) -> int:
+    """1 + index in FUNCTION_WORDS (0: none) of a merged word, from its code points and their
+    classes (every apostrophe-class mark read as "'"); shared with the compiled form."""
+    chars = np.where(cls == _APOS, _APOSTROPHE, cpl)
+    return _FW_INDEX.get(chars.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass"), 0)
+
+
+def _symbol_tables(kernel):
+    """The compiled form's copy of this module's tables (features/_mt_soft_ext.pyx), or None."""
+    if kernel is None:
+        return None
+    probe = _FREQ_ONE_PROBE
+    empty_keys, empty_rows = np.zeros(1, dtype=np.uint64), np.zeros(1, dtype=np.int64)
+    return kernel.SymbolTables(
+        _CLASS, _MARK_SYMBOL,
+        probe._keys if probe else empty_keys, probe._rows if probe else empty_rows,
+        int(probe._mult) if probe else 1, int(probe._shift) if probe else 0, probe is not None,
+        _SUFFIX_TABLE, _LETTER_OF, _SHAPE_OF_BITS, _SUFFIX_CANDIDATE_BITS.view(np.uint8),
+        _ENDS_SENTENCE.view(np.uint8), _IS_MARK.view(np.uint8),
+        _WORD, _APOS, _FULL_STOP_CLASS, _COMMA_CLASS, _APOSTROPHE, _RIGHT_QUOTE, _DOLLAR,
+        LONG_WORD, max(MIN_SUFFIX_WORD, _SUFFIX_SPAN), _SUFFIX_SPAN, _LETTERS, _ASCII, V)
+
+
+# The compiled form of symbol_ngrams's token-reuse path (None: the numpy form, the reference).
+_MT_SOFT_EXT = ext.load("features._mt_soft_ext")
+_SYMBOL_TABLES = _symbol_tables(_MT_SOFT_EXT)
+
+
+def _symbol_ngrams_compiled(cp: np.ndarray, cpl: np.ndarray, tokens: TokenBatch, starts: np.ndarray) -> Ngrams:
+    """``symbol_ngrams`` reusing ``tokens``, in C: the same arrays, dtypes and order."""
+    tables = _SYMBOL_TABLES if _SYMBOL_TABLES is not None else _symbol_tables(_MT_SOFT_EXT)
+    if tokens.function_words is not None:
+        fw = np.ascontiguousarray(tokens.function_words, dtype=np.int64)
+    else:
+        fw = _FW_VARIANT_ROW[_FW_VARIANTS.lookup(tokens.hashes)]
+    i64 = functools.partial(np.ascontiguousarray, dtype=np.int64)
+
+    def merged_row(start: int, end: int) -> int:
+        return _merged_word_row(cpl[start:end], np.take(_CLASS, cpl[start:end]))
+
+    return Ngrams(*tables.ngrams(
+        np.ascontiguousarray(cp, dtype=np.uint32), np.ascontiguousarray(cpl, dtype=np.uint32),
+        i64(tokens.starts), i64(tokens.ends), np.ascontiguousarray(tokens.newline, dtype=bool).view(np.uint8),
+        np.ascontiguousarray(tokens.hashes, dtype=np.uint64), fw, i64(starts), merged_row))
 
 
 def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngrams:
@@ -353,6 +399,8 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
         cpl = tokens.cp  # lower-cased by str.lower, same length: what _lower_same_length gives
     else:
         cpl = np.frombuffer(_lower_same_length(joined).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if reuse and _MT_SOFT_EXT is not None:
+        return _symbol_ngrams_compiled(cp, cpl, tokens, starts)
     cls = np.take(_CLASS, cpl)  # np.take: about twice as fast as indexing for a large gather
     n_cp = len(cpl)
     mpos = np.flatnonzero(cls >= _APOS)
