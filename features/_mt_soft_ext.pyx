@@ -284,3 +284,25 @@ cdef class SymbolTables:
         if self.cls_of(cpl[j]) != self.apos or cpl[j] == self.apostrophe or cpl[j] == self.right_quote:
             return False
         return self.cls_of(cpl[j - 1]) == self.word and self.cls_of(cpl[j + 1]) == self.word
+
+
+def gather_bincount(const int64_t[::1] block, const int64_t[::1] index, const double[::1] weights, Py_ssize_t n):
+    """``np.bincount(block, weights=weights[index], minlength=n)`` without the gathered array:
+    the same float64 additions in the same order (bincount adds in input order), so the same
+    bits; for blocks below ``n`` only (``symbol_ngrams``'s blocks are)."""
+    cdef Py_ssize_t m = block.shape[0], i
+    cdef Py_ssize_t n_w = weights.shape[0]
+    cdef int64_t b, j
+    if index.shape[0] != m:
+        raise ValueError("block and index differ in length")
+    if m == 0:  # np.bincount of nothing is integer, weights or not
+        return np.zeros(n, dtype=np.intp)
+    out_arr = np.zeros(n, dtype=np.float64)
+    cdef double[::1] out = out_arr
+    for i in range(m):
+        b = block[i]
+        j = index[i]
+        if not (0 <= b < n and 0 <= j < n_w):
+            raise ValueError("block or index out of range")
+        out[b] += weights[j]
+    return out_arr

@@ -519,8 +519,14 @@ class SoftModel:
 
     def block_logits(self, ng: Ngrams, n_blocks: int) -> np.ndarray:
         """``z`` per block (every block; callers mask non-prose blocks)."""
-        total = (np.bincount(ng.uni_block, weights=self.unigram[ng.uni], minlength=n_blocks)
-                 + np.bincount(ng.pair_block, weights=self.pair[ng.pair], minlength=n_blocks))
+        if _MT_SOFT_EXT is not None:  # the same sums, without the gathered weights (_mt_soft_ext.pyx)
+            i64 = functools.partial(np.ascontiguousarray, dtype=np.int64)
+            f64 = functools.partial(np.ascontiguousarray, dtype=np.float64)
+            total = (_MT_SOFT_EXT.gather_bincount(i64(ng.uni_block), i64(ng.uni), f64(self.unigram), n_blocks)
+                     + _MT_SOFT_EXT.gather_bincount(i64(ng.pair_block), i64(ng.pair), f64(self.pair), n_blocks))
+        else:
+            total = (np.bincount(ng.uni_block, weights=self.unigram[ng.uni], minlength=n_blocks)
+                     + np.bincount(ng.pair_block, weights=self.pair[ng.pair], minlength=n_blocks))
         return total / np.sqrt(ngram_counts(ng, n_blocks) + 1.0) + self.bias
 
     def to_json(self) -> dict:

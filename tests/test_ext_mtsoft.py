@@ -70,6 +70,7 @@ def _check(texts: list[str], monkeypatch: pytest.MonkeyPatch, variants: bool = F
     tokens = extract(texts).tokens if texts else None
     got, want, ran = _both(texts, tokens, monkeypatch)
     _same(got, want)
+    _same_logits(want, len(texts), monkeypatch)
     if variants and tokens is not None:
         for attr in ("function_words", "text_cp"):
             bare = TokenBatch(tokens.starts, tokens.ends, tokens.hashes, tokens.digits, tokens.newline, tokens.cp)
@@ -79,6 +80,17 @@ def _check(texts: list[str], monkeypatch: pytest.MonkeyPatch, variants: bool = F
             _same(got, want)
             ran += more
     return ran
+
+
+def _same_logits(ng: mt_soft.Ngrams, n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``block_logits`` with the kernel's sums and with numpy's: the same float64 bits."""
+    model = mt_soft.load_soft_model()
+    got = model.block_logits(ng, n)
+    monkeypatch.setattr(mt_soft, "_MT_SOFT_EXT", None)
+    want = model.block_logits(ng, n)
+    monkeypatch.undo()
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got.view(np.uint64), want.view(np.uint64))
 
 
 def _random_texts(rng: random.Random, n: int) -> list[str]:
@@ -162,3 +174,40 @@ def test_bad_input_raises() -> None:
     with pytest.raises(ValueError):  # a token [0, 2) of a one-character text
         tables.ngrams(cp, cp, zero, one * 2, np.zeros(1, dtype=np.uint8), np.zeros(1, dtype=np.uint64), zero,
                       zero, None)
+
+
+def test_gather_bincount_equals_numpy() -> None:
+    """Random weights of mixed magnitudes (so the order of the additions shows in the bits),
+    repeated and unsorted blocks, an empty input (numpy then answers with integers)."""
+    kernel = needs(KERNEL)
+    rng = np.random.default_rng(3)
+    weights = rng.normal(size=500) * 10.0 ** rng.integers(-8, 8, size=500)
+    for m, n in ((0, 0), (0, 4), (1, 1), (7, 3), (5000, 40), (20000, 1)):
+        block = rng.integers(0, max(n, 1), size=m).astype(np.int64)
+        if m > 100:
+            block.sort()
+        index = rng.integers(0, len(weights), size=m).astype(np.int64)
+        got = kernel.gather_bincount(block, index, weights, n)
+        want = np.bincount(block, weights=weights[index], minlength=n)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got.view(np.uint64) if m else got, want.view(np.uint64) if m else want)
+    with pytest.raises(ValueError):
+        kernel.gather_bincount(np.array([5], dtype=np.int64), np.array([0], dtype=np.int64), weights, 5)
+    with pytest.raises(ValueError):
+        kernel.gather_bincount(np.array([0], dtype=np.int64), np.array([500], dtype=np.int64), weights, 5)
+
+
+def test_soft_scores_with_and_without_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    needs(KERNEL)
+    rng = random.Random(11)
+    texts = [t for _ in range(4) for t in _random_texts(rng, 30)]
+    texts += ["The minister said on Monday that the government would not change its position."] * 5
+    page = np.repeat(np.arange(5), [30, 30, 30, 35, 0])  # page 4 and 5: no blocks
+    tokens = extract(texts).tokens
+    got = mt_soft.soft_scores(texts, page, 6, tokens=tokens)
+    monkeypatch.setattr(mt_soft, "_MT_SOFT_EXT", None)
+    want = mt_soft.soft_scores(texts, page, 6, tokens=tokens)
+    for f in ("block", "page", "page_stat"):
+        a, b = getattr(got, f), getattr(want, f)
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a.view(np.uint64), b.view(np.uint64))
