@@ -18,6 +18,7 @@ from libc.stdlib cimport free, malloc
 
 cdef int64_t _ZERO = 48  # "0"
 cdef int64_t _NINE = 57  # "9"
+cdef Py_ssize_t _BITS_COMBINATIONS = 128  # a word's seven yes/no shape facts (mt_soft._shape_tables)
 
 
 cdef inline bint _digit(uint32_t c) noexcept nogil:
@@ -36,6 +37,14 @@ cdef struct Out:
     int64_t prev_blk
 
 
+cdef Py_ssize_t _max_class(const uint8_t[::1] cls):
+    cdef Py_ssize_t i, top = 0
+    for i in range(cls.shape[0]):
+        if cls[i] > top:
+            top = cls[i]
+    return top
+
+
 @cython.final
 cdef class SymbolTables:
     """The numpy form's tables and constants (features/mt_soft.py), held as typed views."""
@@ -46,7 +55,6 @@ cdef class SymbolTables:
     cdef const int64_t[::1] freq_rows
     cdef uint64_t freq_mult
     cdef int freq_shift
-    cdef bint has_freq
     cdef const int16_t[::1] suffix_table
     cdef const int64_t[::1] letter_of
     cdef const int64_t[::1] shape_of_bits
@@ -67,7 +75,6 @@ cdef class SymbolTables:
         self.freq_rows = freq_rows
         self.freq_mult = freq_mult
         self.freq_shift = freq_shift
-        self.has_freq = has_freq
         self.suffix_table = suffix_table
         self.letter_of = letter_of
         self.shape_of_bits = shape_of_bits
@@ -78,6 +85,22 @@ cdef class SymbolTables:
         self.apostrophe, self.right_quote, self.dollar = apostrophe, right_quote, dollar
         self.long_word, self.suffix_min, self.span = long_word, suffix_min, span
         self.letters, self.ascii, self.v = letters, ascii, v
+        if not has_freq:  # every probe lands on slot 0, whose row is 0
+            self.freq_mult, self.freq_shift = 0, 0
+        # The loops read these tables unchecked: their sizes are checked once, here.
+        if (self.freq_keys.shape[0] != self.freq_rows.shape[0] or self.freq_keys.shape[0] < 1
+                or has_freq and not (0 < self.freq_shift < 64
+                                     and <uint64_t> self.freq_keys.shape[0] >= (<uint64_t> 1) << (64 - self.freq_shift))
+                or self.suffix_table.shape[0] != letters ** span or self.letter_of.shape[0] != ascii
+                or self.shape_of_bits.shape[0] != _BITS_COMBINATIONS
+                or self.candidate_bits.shape[0] != _BITS_COMBINATIONS
+                or self.ends_sentence.shape[0] != v or self.is_mark.shape[0] != v
+                or self.mark_symbol.shape[0] <= _max_class(self.cls)):
+            raise ValueError("symbol tables of unexpected sizes")
+        if (np.asarray(letter_of).max(initial=0) >= letters or np.asarray(letter_of).min(initial=0) < 0
+                or max(np.asarray(t).max(initial=0) for t in (shape_of_bits, suffix_table, mark_symbol)) >= v
+                or np.asarray(freq_rows).max(initial=0) > v):
+            raise ValueError("symbol tables hold values out of range")
 
     cdef inline uint8_t cls_of(self, uint32_t c) noexcept nogil:
         """Class of a code point (0, "other", past the table: the caller raises for those)."""
@@ -211,11 +234,15 @@ cdef class SymbolTables:
                         mi += 1
                     if merged:
                         fw = merged_row(ps, pe)
+                        if not 0 <= fw <= self.v:
+                            raise ValueError(f"function-word row {fw} out of range")
                         freq = 0
                     else:
                         fw = pfw
+                        if not 0 <= fw <= self.v:
+                            raise ValueError(f"function-word row {fw} out of range")
                         freq = 0
-                        if self.has_freq and fw == 0:
+                        if fw == 0:  # a branch: probing every word costs more than its mispredictions
                             slot = (ph * self.freq_mult) >> self.freq_shift
                             if self.freq_keys[slot] == ph:
                                 freq = self.freq_rows[slot]

@@ -211,3 +211,14 @@ def test_soft_scores_with_and_without_kernel(monkeypatch: pytest.MonkeyPatch) ->
         a, b = getattr(got, f), getattr(want, f)
         assert a.dtype == b.dtype
         np.testing.assert_array_equal(a.view(np.uint64), b.view(np.uint64))
+
+
+@pytest.mark.parametrize("name, bad", [("_SUFFIX_TABLE", lambda t: t[:-1]), ("_LETTER_OF", lambda t: t + 100),
+                                       ("_MARK_SYMBOL", lambda t: t[:3]), ("_IS_MARK", lambda t: t[:-1])])
+def test_tables_are_checked(name: str, bad, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel reads its tables unchecked, so it refuses tables of the wrong size or range."""
+    kernel = needs(KERNEL)
+    mt_soft._symbol_tables(kernel)
+    monkeypatch.setattr(mt_soft, name, bad(getattr(mt_soft, name)))
+    with pytest.raises(ValueError):
+        mt_soft._symbol_tables(kernel)
