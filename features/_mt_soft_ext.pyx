@@ -146,7 +146,7 @@ cdef class SymbolTables:
         cdef int64_t b = 0, last_word_blk = -1
         cdef int64_t s = 0, e = 0, wlen, fw, freq, kept, shape, code, nxt
         cdef int64_t ps = 0, pe = 0, pb = 0, pfw = 0
-        cdef uint64_t ph = 0, h, slot
+        cdef uint64_t ph = 0, slot
         cdef bint pending = False, merged = False, has_apos, first
         cdef unsigned int bits
         cdef uint32_t c0

@@ -43,6 +43,8 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -336,8 +338,9 @@ def _merged_word_row(cpl: np.ndarray, cls: np.ndarray) -> int:
     return _FW_INDEX.get(chars.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass"), 0)
 
 
-def _symbol_tables(kernel):
-    """The compiled form's copy of this module's tables (features/_mt_soft_ext.pyx), or None."""
+def _symbol_tables(kernel: ModuleType | None) -> Any:
+    """The compiled form's view of this module's tables (features/_mt_soft_ext.pyx), or None;
+    built once, as the kernel checks their sizes and ranges (its loops index them unchecked)."""
     if kernel is None:
         return None
     probe = _FREQ_ONE_PROBE
@@ -381,6 +384,8 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
     ``tokens``: the feature pass's tokens of the same blocks, lower-cased and joined by newlines
     (``features.extract``); their words, hashes and code points are reused when they cut the
     text as the symbols do, which saves lower-casing, word-finding and hashing a second time.
+    That path runs in C when the kernel is built (``_symbol_ngrams_compiled``); the numpy form
+    below stays the fallback and the reference.
     """
     n = len(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
