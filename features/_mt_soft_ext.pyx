@@ -53,7 +53,7 @@ cdef class SymbolTables:
     cdef const int64_t[::1] mark_symbol
     cdef const uint64_t[::1] freq_keys
     cdef const int64_t[::1] freq_rows
-    cdef uint64_t freq_mult
+    cdef uint64_t freq_mult, freq_mult2
     cdef int freq_shift
     cdef const int16_t[::1] suffix_table
     cdef const int64_t[::1] letter_of
@@ -64,7 +64,8 @@ cdef class SymbolTables:
     cdef int64_t word, apos, full_stop, comma, apostrophe, right_quote, dollar
     cdef int64_t long_word, suffix_min, span, letters, ascii, v
 
-    def __init__(self, cls, mark_symbol, freq_keys, freq_rows, uint64_t freq_mult, int freq_shift,
+    def __init__(self, cls, mark_symbol, freq_keys, freq_rows, uint64_t freq_mult, uint64_t freq_mult2,
+                 int freq_shift,
                  bint has_freq, suffix_table, letter_of, shape_of_bits, candidate_bits, ends_sentence,
                  is_mark, int64_t word, int64_t apos, int64_t full_stop, int64_t comma,
                  int64_t apostrophe, int64_t right_quote, int64_t dollar, int64_t long_word,
@@ -73,7 +74,7 @@ cdef class SymbolTables:
         self.mark_symbol = mark_symbol
         self.freq_keys = freq_keys
         self.freq_rows = freq_rows
-        self.freq_mult = freq_mult
+        self.freq_mult, self.freq_mult2 = freq_mult, freq_mult2
         self.freq_shift = freq_shift
         self.suffix_table = suffix_table
         self.letter_of = letter_of
@@ -86,7 +87,7 @@ cdef class SymbolTables:
         self.long_word, self.suffix_min, self.span = long_word, suffix_min, span
         self.letters, self.ascii, self.v = letters, ascii, v
         if not has_freq:  # every probe lands on slot 0, whose row is 0
-            self.freq_mult, self.freq_shift = 0, 0
+            self.freq_mult, self.freq_mult2, self.freq_shift = 0, 0, 0
         # The loops read these tables unchecked: their sizes are checked once, here.
         if (self.freq_keys.shape[0] != self.freq_rows.shape[0] or self.freq_keys.shape[0] < 1
                 or has_freq and not (0 < self.freq_shift < 64
@@ -146,7 +147,7 @@ cdef class SymbolTables:
         cdef int64_t b = 0, last_word_blk = -1
         cdef int64_t s = 0, e = 0, wlen, fw, freq, kept, shape, code, nxt
         cdef int64_t ps = 0, pe = 0, pb = 0, pfw = 0
-        cdef uint64_t ph = 0, slot
+        cdef uint64_t ph = 0, slot, slot2
         cdef bint pending = False, merged = False, has_apos, first
         cdef unsigned int bits
         cdef uint32_t c0
@@ -241,11 +242,12 @@ cdef class SymbolTables:
                         fw = pfw
                         if not 0 <= fw <= self.v:
                             raise ValueError(f"function-word row {fw} out of range")
-                        freq = 0
-                        if fw == 0:  # a branch: probing every word costs more than its mispredictions
-                            slot = (ph * self.freq_mult) >> self.freq_shift
-                            if self.freq_keys[slot] == ph:
-                                freq = self.freq_rows[slot]
+                        # Two-choice table (small: in the L1 cache), probed for every word and
+                        # kept for the words that are no function word (no branch to mispredict).
+                        slot = (ph * self.freq_mult) >> self.freq_shift
+                        slot2 = (ph * self.freq_mult2) >> self.freq_shift
+                        freq = (self.freq_rows[slot] if self.freq_keys[slot] == ph else
+                                self.freq_rows[slot2] if self.freq_keys[slot2] == ph else 0) * (fw == 0)
                     wlen = pe - ps
                     while ai < n_apos and apos_pos[ai] < ps:
                         ai += 1

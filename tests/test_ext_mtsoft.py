@@ -222,3 +222,19 @@ def test_tables_are_checked(name: str, bad, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(mt_soft, name, bad(getattr(mt_soft, name)))
     with pytest.raises(ValueError):
         mt_soft._symbol_tables(kernel)
+
+
+def test_two_choice_table_equals_one_probe_table() -> None:
+    """The kernel's frequent-word table answers as the numpy form's for every word's hash, for
+    random hashes and for 0 (the key of an empty slot)."""
+    probe = mt_soft._FREQ_ONE_PROBE
+    keys, rows, m1, m2, shift = mt_soft._two_choice_table(probe)
+    rng = np.random.default_rng(5)
+    used = np.flatnonzero(probe._rows)
+    h = np.concatenate((probe._keys[used], rng.integers(0, 2**63, size=20000, dtype=np.uint64) * np.uint64(2),
+                        np.zeros(1, dtype=np.uint64), probe._keys[used] + np.uint64(1)))
+    s1 = ((h * np.uint64(m1)) >> np.uint64(shift)).astype(np.intp)
+    s2 = ((h * np.uint64(m2)) >> np.uint64(shift)).astype(np.intp)
+    got = np.where(keys[s1] == h, rows[s1], np.where(keys[s2] == h, rows[s2], 0))
+    np.testing.assert_array_equal(got, probe.lookup(h))
+    assert len(keys) == mt_soft._TWO_CHOICE_SLOTS and np.count_nonzero(rows) == len(used)
