@@ -43,9 +43,12 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
+from features import ext
 from features.mt_soft_data import (
     FLATTEN,
     FREQUENT_WORDS,
@@ -324,9 +327,106 @@ def _merge_over(joins: np.ndarray, ws: np.ndarray, we: np.ndarray, fw: np.ndarra
     heads = np.unique(drop - 1 - np.arange(len(drop)))
     freq[heads] = 0
     for g in heads.tolist():
-        chars = np.where(cls[ws[g]: we[g]] == _APOS, _APOSTROPHE, cpl[ws[g]: we[g]])
-        fw[g] = _FW_INDEX.get(chars.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass"), 0)
+        fw[g] = _merged_word_row(cpl[ws[g]: we[g]], cls[ws[g]: we[g]])
     return ws, we, fw, freq, block
+
+
+def _merged_word_row(cpl: np.ndarray, cls: np.ndarray) -> int:
+    """1 + index in FUNCTION_WORDS (0: none) of a merged word, from its code points and their
+    classes (every apostrophe-class mark read as "'"); shared with the compiled form."""
+    chars = np.where(cls == _APOS, _APOSTROPHE, cpl)
+    return _FW_INDEX.get(chars.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass"), 0)
+
+
+# The compiled form's frequent-word table: the numpy form's words and rows, but two probes
+# into 1,024 slots (8 KB of keys, which stay in the L1 cache) instead of one into 32,768
+# (256 KB, which the passes between two batches evict: a cache miss per word).
+_TWO_CHOICE_SLOTS = 1024
+_TWO_CHOICE_TRIES = 200
+_TWO_CHOICE_KICKS = 500
+_U64 = (1 << 64) - 1
+
+
+def _two_choice_table(probe: OneProbeTable, slots: int = _TWO_CHOICE_SLOTS
+                      ) -> tuple[np.ndarray, np.ndarray, int, int, int]:
+    """Keys, rows, two multipliers and the shift of a cuckoo table holding exactly ``probe``'s
+    (hash, row) entries: a hash is at slot ``(h * m1) >> shift`` or ``(h * m2) >> shift`` (mod
+    2**64), so a lookup gives the row of the word with that hash, else 0, as ``probe.lookup``."""
+    used = np.flatnonzero(probe._rows)  # rows are 1 + something: 0 marks an empty slot
+    entries = list(zip(probe._keys[used].tolist(), probe._rows[used].tolist()))
+    bits = slots.bit_length() - 1
+    shift = 64 - bits
+    rng = np.random.default_rng(0)
+    for _ in range(_TWO_CHOICE_TRIES):
+        m1, m2 = (int(rng.integers(1, 1 << 62)) * 2 + 1 for _ in range(2))
+        keys, rows = [0] * slots, [0] * slots
+        if all(_two_choice_insert(keys, rows, k, r, m1, m2, shift) for k, r in entries):
+            break
+    else:  # pragma: no cover - needs far more words than slots
+        raise ValueError(f"no two-choice table for {len(entries)} words in {slots} slots")
+    out = np.array(keys, dtype=np.uint64), np.array(rows, dtype=np.int64), m1, m2, shift
+    # Checked against the numpy table: every word's hash finds its row.
+    h = probe._keys[used]
+    s1 = ((h * np.uint64(m1)) >> np.uint64(shift)).astype(np.intp)
+    s2 = ((h * np.uint64(m2)) >> np.uint64(shift)).astype(np.intp)
+    got = np.where(out[0][s1] == h, out[1][s1], np.where(out[0][s2] == h, out[1][s2], 0))
+    if not np.array_equal(got, probe._rows[used]) or np.count_nonzero(out[1]) != len(used):
+        raise AssertionError("two-choice table disagrees with the one-probe table")  # pragma: no cover
+    return out
+
+
+def _two_choice_insert(keys: list[int], rows: list[int], k: int, r: int, m1: int, m2: int, shift: int) -> bool:
+    """Cuckoo insertion: take the first free slot of the two, else evict and re-place."""
+    s = ((k * m1) & _U64) >> shift
+    for _ in range(_TWO_CHOICE_KICKS):
+        if rows[s] == 0:
+            keys[s], rows[s] = k, r
+            return True
+        keys[s], k = k, keys[s]
+        rows[s], r = r, rows[s]
+        a, b = ((k * m1) & _U64) >> shift, ((k * m2) & _U64) >> shift
+        s = b if s == a else a
+    return False
+
+
+def _symbol_tables(kernel: ModuleType | None) -> Any:
+    """The compiled form's view of this module's tables (features/_mt_soft_ext.pyx), or None;
+    built once, as the kernel checks their sizes and ranges (its loops index them unchecked)."""
+    if kernel is None:
+        return None
+    if _FREQ_ONE_PROBE is not None:
+        keys, rows, m1, m2, shift = _two_choice_table(_FREQ_ONE_PROBE)
+    else:  # no frequent words: every probe lands on slot 0, whose row is 0
+        keys, rows, m1, m2, shift = np.zeros(1, dtype=np.uint64), np.zeros(1, dtype=np.int64), 0, 0, 0
+    return kernel.SymbolTables(
+        _CLASS, _MARK_SYMBOL, keys, rows, m1, m2, shift, _FREQ_ONE_PROBE is not None,
+        _SUFFIX_TABLE, _LETTER_OF, _SHAPE_OF_BITS, _SUFFIX_CANDIDATE_BITS.view(np.uint8),
+        _ENDS_SENTENCE.view(np.uint8), _IS_MARK.view(np.uint8),
+        _WORD, _APOS, _FULL_STOP_CLASS, _COMMA_CLASS, _APOSTROPHE, _RIGHT_QUOTE, _DOLLAR,
+        LONG_WORD, max(MIN_SUFFIX_WORD, _SUFFIX_SPAN), _SUFFIX_SPAN, _LETTERS, _ASCII, V)
+
+
+# The compiled form of symbol_ngrams's token-reuse path (None: the numpy form, the reference).
+_MT_SOFT_EXT = ext.load("features._mt_soft_ext")
+_SYMBOL_TABLES = _symbol_tables(_MT_SOFT_EXT)
+
+
+def _symbol_ngrams_compiled(cp: np.ndarray, cpl: np.ndarray, tokens: TokenBatch, starts: np.ndarray) -> Ngrams:
+    """``symbol_ngrams`` reusing ``tokens``, in C: the same arrays, dtypes and order."""
+    tables = _SYMBOL_TABLES if _SYMBOL_TABLES is not None else _symbol_tables(_MT_SOFT_EXT)
+    if tokens.function_words is not None:
+        fw = np.ascontiguousarray(tokens.function_words, dtype=np.int64)
+    else:
+        fw = _FW_VARIANT_ROW[_FW_VARIANTS.lookup(tokens.hashes)]
+    i64 = functools.partial(np.ascontiguousarray, dtype=np.int64)
+
+    def merged_row(start: int, end: int) -> int:
+        return _merged_word_row(cpl[start:end], np.take(_CLASS, cpl[start:end]))
+
+    return Ngrams(*tables.ngrams(
+        np.ascontiguousarray(cp, dtype=np.uint32), np.ascontiguousarray(cpl, dtype=np.uint32),
+        i64(tokens.starts), i64(tokens.ends), np.ascontiguousarray(tokens.newline, dtype=bool).view(np.uint8),
+        np.ascontiguousarray(tokens.hashes, dtype=np.uint64), fw, i64(starts), merged_row))
 
 
 def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngrams:
@@ -335,6 +435,8 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
     ``tokens``: the feature pass's tokens of the same blocks, lower-cased and joined by newlines
     (``features.extract``); their words, hashes and code points are reused when they cut the
     text as the symbols do, which saves lower-casing, word-finding and hashing a second time.
+    That path runs in C when the kernel is built (``_symbol_ngrams_compiled``); the numpy form
+    below stays the fallback and the reference.
     """
     n = len(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
@@ -353,6 +455,8 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
         cpl = tokens.cp  # lower-cased by str.lower, same length: what _lower_same_length gives
     else:
         cpl = np.frombuffer(_lower_same_length(joined).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if reuse and _MT_SOFT_EXT is not None:
+        return _symbol_ngrams_compiled(cp, cpl, tokens, starts)
     cls = np.take(_CLASS, cpl)  # np.take: about twice as fast as indexing for a large gather
     n_cp = len(cpl)
     mpos = np.flatnonzero(cls >= _APOS)
@@ -471,8 +575,14 @@ class SoftModel:
 
     def block_logits(self, ng: Ngrams, n_blocks: int) -> np.ndarray:
         """``z`` per block (every block; callers mask non-prose blocks)."""
-        total = (np.bincount(ng.uni_block, weights=self.unigram[ng.uni], minlength=n_blocks)
-                 + np.bincount(ng.pair_block, weights=self.pair[ng.pair], minlength=n_blocks))
+        if _MT_SOFT_EXT is not None:  # the same sums, without the gathered weights (_mt_soft_ext.pyx)
+            i64 = functools.partial(np.ascontiguousarray, dtype=np.int64)
+            f64 = functools.partial(np.ascontiguousarray, dtype=np.float64)
+            total = (_MT_SOFT_EXT.gather_bincount(i64(ng.uni_block), i64(ng.uni), f64(self.unigram), n_blocks)
+                     + _MT_SOFT_EXT.gather_bincount(i64(ng.pair_block), i64(ng.pair), f64(self.pair), n_blocks))
+        else:
+            total = (np.bincount(ng.uni_block, weights=self.unigram[ng.uni], minlength=n_blocks)
+                     + np.bincount(ng.pair_block, weights=self.pair[ng.pair], minlength=n_blocks))
         return total / np.sqrt(ngram_counts(ng, n_blocks) + 1.0) + self.bias
 
     def to_json(self) -> dict:
