@@ -632,6 +632,21 @@ def _word_counts_numpy(tb: TokenBatch, key: np.ndarray, base_id: np.ndarray, lex
     return WordCounts(function_words, nw, length_sums, lexical_sums, patterns, phrases, chrome)
 
 
+def _within_page(chrome: np.ndarray, words: np.ndarray, page: np.ndarray | None) -> np.ndarray:
+    """``chrome`` with a word-less block's flag dropped where the next block with words (whose
+    first word it took) is on another page of the batch. Why: training extracts page by page,
+    where such a block at a page's end has no next word; in a batch it took the next page's
+    first word ("By ...") and a page's features depended on the page after it."""
+    if page is None or not len(chrome):
+        return chrome
+    with_words = np.flatnonzero(words > 0)
+    nxt = np.searchsorted(with_words, np.arange(len(chrome)))
+    has_next = nxt < len(with_words)
+    same = np.zeros(len(chrome), dtype=bool)
+    same[has_next] = page[with_words[nxt[has_next]]] == page[has_next]
+    return chrome & same
+
+
 def local_features(texts: Sequence[str], page: np.ndarray | None = None,
                    lexical: LexicalScorer | None = None,
                    out: np.ndarray | None = None) -> tuple[np.ndarray, PageFeatures]:
@@ -693,7 +708,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
         F[:, _IDX[f"w_{name}"]] = per_block[:, b] / words
     for f, name in enumerate(_PHRASE_NAMES):
         F[:, _IDX[f"p_{name}"]] = np.minimum(wc.phrases[:, f], 5.0)
-    F[:, _IDX["first_token_chrome"]] = wc.chrome
+    F[:, _IDX["first_token_chrome"]] = _within_page(wc.chrome, wc.words, page)
 
     # Character patterns: one scan of the lower-cased page per literal-prefixed pattern.
     low_b = low.encode("utf-8", "surrogatepass")

@@ -241,3 +241,21 @@ def test_first_last_match_strip() -> None:
         assert list(zip(first.tolist(), last.tolist())) == want
 
     check()
+
+
+def test_word_less_last_block_does_not_take_the_next_pages_first_word() -> None:
+    """A page's features do not depend on the page batched after it: a block without words
+    ("***") takes the next block's first word for first_token_chrome only within its page."""
+    from features.extract import FEATURE_NAMES, extract, extract_batch
+
+    col = FEATURE_NAMES.index("first_token_chrome")
+    page_a = ["The council met on Tuesday to discuss the budget.", "***"]
+    page_b = ["By Jane Smith", "Reply"]
+    alone = extract(page_a).X
+    batched, offsets = extract_batch([page_a, page_b])
+    assert alone[1, col] == 0.0
+    np.testing.assert_array_equal(batched.X[: offsets[1]], alone)
+    # Within a page the word-less block still takes the next block's first word (as trained).
+    within = extract(["Great article.", "***", "Reply"]).X
+    assert within[1, col] == 1.0 and within[2, col] == 1.0
+    assert batched.X[offsets[1], col] == 1.0  # "By Jane Smith" itself is chrome-first
