@@ -14,6 +14,7 @@ KERNELS = {
     "features._tokens_ext": "features/_tokens_ext.pyx",
     "features._profanity_ext": "features/_profanity_ext.pyx",
     "features._vocab_ext": "features/_vocab_ext.pyx",
+    "features._spamctx_ext": "features/_spamctx_ext.pyx",
 }
 
 

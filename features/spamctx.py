@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import ext
 from .spam_lexicon import SPAM_LEAD_CHARS, SPAM_LEAD_PREFIXES, SPAM_LEADS, SPAM_PATTERNS
 
 FAMILIES = tuple(SPAM_PATTERNS)
@@ -103,6 +104,17 @@ _ASCII_WORD_I8 = _ASCII_WORD.view(np.int8)
 REPEAT_RUN = 4
 _NOT_REPEATED = np.zeros(256, dtype=bool)
 _NOT_REPEATED[[ord(c) for c in " \t\n\r\f\v0123456789"]] = True
+# The compiled byte scans (features/_spamctx_ext.pyx), or None: the numpy forms below, which
+# stay the reference (tests/test_ext_spamctx.py). Each scan is one pass in C where the numpy
+# form makes a dozen; the regexes still decide every match.
+_SPAMCTX_EXT = ext.load("features._spamctx_ext")
+_ASCII_WORD_U8 = _ASCII_WORD.view(np.uint8)
+
+
+def _compiled(tables: LeadTables) -> bool:
+    """The compiled scan is there and handles ``tables``: its candidate order assumes that no
+    lead character is a word byte (true of both spam tables; the numpy form takes the others)."""
+    return _SPAMCTX_EXT is not None and not any(c < 256 and _ASCII_WORD[c] for c, _ in tables.chars)
 
 SPAMCTX_NAMES: tuple[str, ...] = (
     *(f"spam_{name}" for name in SPAM_PATTERNS),
@@ -127,6 +139,8 @@ def word_spans(arr: np.ndarray) -> WordSpans:
     """``WordSpans`` of ``arr`` (uint8 view of lower-cased UTF-8 bytes). The word bytes padded
     with a non-word byte at each end, so that their edges alternate start, end, start, ...: one
     ``flatnonzero`` finds both (``np.take`` gathers: faster than indexing with a uint8 array)."""
+    if _SPAMCTX_EXT is not None:
+        return WordSpans(*_SPAMCTX_EXT.word_spans(np.ascontiguousarray(arr, dtype=np.uint8), _ASCII_WORD_U8, _MAX_LEN))
     pad = np.zeros(len(arr) + 2, dtype=np.int8)
     np.take(_ASCII_WORD_I8, arr, out=pad[1:-1])
     edge = np.flatnonzero(pad[1:] != pad[:-1])
@@ -164,7 +178,10 @@ def block_layout(texts: Sequence[str], low_utf8: bytes | None = None,
 def _candidates(arr: np.ndarray, tables: LeadTables = TABLES,
                 spans: WordSpans | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Positions where a family's match can start, in order, and which families (bit mask):
-    ASCII word starts shaped like a lead word (``shape_mask``), and lead characters."""
+    ASCII word starts shaped like a lead word (``shape_mask``), and lead characters. The
+    compiled scan finds the words itself (``spans``, when given, are ``word_spans(arr)``)."""
+    if _compiled(tables):
+        return _SPAMCTX_EXT.candidates(np.ascontiguousarray(arr, dtype=np.uint8), _ASCII_WORD_U8, tables, PREFIX_KEY)
     ws, we, length, first, second, last = spans if spans is not None else word_spans(arr)
     # The 3-d and 2-d table lookups as flat ``take``s (fancy indexing with three index arrays
     # cost 2.5x as much).
@@ -210,6 +227,9 @@ def family_counts(data: bytes, starts: np.ndarray, n: int, tables: LeadTables = 
     ``data`` would (non-overlapping, leftmost first) but tried only where a match can start:
     a full scan of every pattern cost twice the rest of the feature pass."""
     arr = np.frombuffer(data, dtype=np.uint8)
+    if _compiled(tables):
+        return _SPAMCTX_EXT.family_counts(data, arr, _ASCII_WORD_U8, np.ascontiguousarray(starts, dtype=np.int64), n,
+                                          tables, PREFIX_KEY)
     out = np.zeros((n, len(tables.families)), dtype=np.float32)
     if not len(arr):
         return out
