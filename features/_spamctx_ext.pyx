@@ -6,7 +6,7 @@ takes, table lookups, five character searches, a concatenation and a sort), ~0.1
 run for the candidates alone. Here one pass classifies 64 bytes at a time into bit masks (SSE2
 where the compiler has it, a byte table otherwise: a plain byte-by-byte loop was slower than
 numpy on the bench machine, its branches mispredict at every word edge) and visits only word
-edges and lead characters. The regexes still decide every match (``rx.match`` at each
+starts and lead characters. The regexes still decide every match (``rx.match`` at each
 candidate, as the numpy form), so the counts are the same integers: the candidates are the
 numpy form's, entry for entry and in its order (tests/test_ext_spamctx.py).
 """
@@ -17,7 +17,9 @@ cdef extern from *:
     #include <stdint.h>
     #include <stdlib.h>
     #include <string.h>
-    #if defined(__SSE2__)
+    /* SC_NO_SIMD: the byte-table classifier even where SSE2 is there (to test that form). */
+    #if defined(__SSE2__) && !defined(SC_NO_SIMD)
+    #define SC_SSE2 1
     #include <emmintrin.h>
     #endif
 
@@ -84,7 +86,7 @@ cdef extern from *:
     /* Bit j of *word / *chr: byte p[j] is a word byte / one of the lead characters (64 readable bytes). */
     static inline void sc_masks(const unsigned char* p, const sc_tables* t, const unsigned char* char_any,
                                 uint64_t* word, uint64_t* chr) {
-    #if defined(__SSE2__)
+    #if defined(SC_SSE2)
         uint64_t w = 0, c = 0;
         int k;
         Py_ssize_t j;
@@ -151,14 +153,15 @@ cdef extern from *:
     }
 
     /* One pass over a[0:size]: every word into *words (when not NULL) and the candidates into
-       *cands (when not NULL; lead characters must not be word bytes, so that the word entry at
-       a start comes before every character entry inside or after the word, as numpy's sort
-       order has it). Returns -1 when out of memory. */
+       *cands (when not NULL), in the numpy form's order: by position, a word's entry before the
+       lead characters at the same byte. A word's end is the next non-word bit of its chunk, or
+       found byte by byte past the chunk (few words cross one); only word starts and lead
+       characters are visited. Returns -1 when out of memory. */
     static int sc_scan(const unsigned char* a, Py_ssize_t size, const sc_tables* t, sc_list* words, sc_list* cands) {
         unsigned char char_any[256];
         unsigned char buf[SC_CHUNK];
-        Py_ssize_t base, s = -1, pos, j;
-        uint64_t w, c, prev = 0, edges, events, valid;
+        Py_ssize_t base, s, e, j;
+        uint64_t w, c, prev = 0, starts, events, valid, rest;
         int bit;
         memset(char_any, 0, sizeof char_any);
         for (j = 0; j < t->n_chars; j++) char_any[t->char_code[j]] = 1;
@@ -174,37 +177,33 @@ cdef extern from *:
                 w &= valid;
                 c &= valid;
             }
-            edges = (w ^ ((w << 1) | prev)) & valid;
+            starts = w & ~((w << 1) | prev);
             prev = w >> (SC_CHUNK - 1);
-            events = cands ? edges | c : edges;
+            events = cands ? starts | c : starts;
             while (events) {
                 bit = sc_ctz(events);
                 events &= events - 1;
-                pos = base + bit;
-                if ((edges >> bit) & 1) {
-                    if ((w >> bit) & 1) {
-                        s = pos;
+                s = base + bit;
+                if ((starts >> bit) & 1) {
+                    rest = ~w >> bit;  /* bit 0 is the start itself, a word byte */
+                    if (rest) {
+                        e = s + sc_ctz(rest);
+                        if (e > size) e = size;
                     } else {
-                        if (words && sc_list_push(words, s, pos, 0, 1)) return -1;
-                        if (cands) {
-                            unsigned char m = sc_word_mask(a, size, s, pos, t);
-                            if (m && sc_list_push(cands, s, 0, m, 0)) return -1;
-                        }
-                        s = -1;
+                        e = base + SC_CHUNK;
+                        while (e < size && t->is_word[a[e]]) e++;
+                    }
+                    if (words && sc_list_push(words, s, e, 0, 1)) return -1;
+                    if (cands) {
+                        unsigned char m = sc_word_mask(a, size, s, e, t);
+                        if (m && sc_list_push(cands, s, 0, m, 0)) return -1;
                     }
                 }
                 if (cands && ((c >> bit) & 1)) {
-                    unsigned int b = a[pos];
+                    unsigned int b = a[s];
                     for (j = 0; j < t->n_chars; j++)
-                        if (t->char_code[j] == b && sc_list_push(cands, pos, 0, t->char_bit[j], 0)) return -1;
+                        if (t->char_code[j] == b && sc_list_push(cands, s, 0, t->char_bit[j], 0)) return -1;
                 }
-            }
-        }
-        if (s >= 0) {
-            if (words && sc_list_push(words, s, size, 0, 1)) return -1;
-            if (cands) {
-                unsigned char m = sc_word_mask(a, size, s, size, t);
-                if (m && sc_list_push(cands, s, 0, m, 0)) return -1;
             }
         }
         return 0;
@@ -282,8 +281,6 @@ cdef class _Tables:
             if 0 <= c < 256:  # a larger code never equals a byte (numpy's ``arr == c``)
                 if n == MAX_CHARS:
                     raise ValueError(f"more than {MAX_CHARS} lead characters")
-                if is_word[c]:
-                    raise ValueError("a lead character that is a word byte")
                 self.code[n] = <unsigned char> c
                 self.bit[n] = <unsigned char> b
                 n += 1

@@ -110,12 +110,6 @@ _NOT_REPEATED[[ord(c) for c in " \t\n\r\f\v0123456789"]] = True
 _SPAMCTX_EXT = ext.load("features._spamctx_ext")
 _ASCII_WORD_U8 = _ASCII_WORD.view(np.uint8)
 
-
-def _compiled(tables: LeadTables) -> bool:
-    """The compiled scan is there and handles ``tables``: its candidate order assumes that no
-    lead character is a word byte (true of both spam tables; the numpy form takes the others)."""
-    return _SPAMCTX_EXT is not None and not any(c < 256 and _ASCII_WORD[c] for c, _ in tables.chars)
-
 SPAMCTX_NAMES: tuple[str, ...] = (
     *(f"spam_{name}" for name in SPAM_PATTERNS),
     "spam_promo_any",
@@ -180,7 +174,7 @@ def _candidates(arr: np.ndarray, tables: LeadTables = TABLES,
     """Positions where a family's match can start, in order, and which families (bit mask):
     ASCII word starts shaped like a lead word (``shape_mask``), and lead characters. The
     compiled scan finds the words itself (``spans``, when given, are ``word_spans(arr)``)."""
-    if _compiled(tables):
+    if _SPAMCTX_EXT is not None:
         return _SPAMCTX_EXT.candidates(np.ascontiguousarray(arr, dtype=np.uint8), _ASCII_WORD_U8, tables, PREFIX_KEY)
     ws, we, length, first, second, last = spans if spans is not None else word_spans(arr)
     # The 3-d and 2-d table lookups as flat ``take``s (fancy indexing with three index arrays
@@ -227,7 +221,7 @@ def family_counts(data: bytes, starts: np.ndarray, n: int, tables: LeadTables = 
     ``data`` would (non-overlapping, leftmost first) but tried only where a match can start:
     a full scan of every pattern cost twice the rest of the feature pass."""
     arr = np.frombuffer(data, dtype=np.uint8)
-    if _compiled(tables):
+    if _SPAMCTX_EXT is not None:
         return _SPAMCTX_EXT.family_counts(data, arr, _ASCII_WORD_U8, np.ascontiguousarray(starts, dtype=np.int64), n,
                                           tables, PREFIX_KEY)
     out = np.zeros((n, len(tables.families)), dtype=np.float32)
