@@ -241,6 +241,7 @@ cdef enum:
 
 def _check_word_table(const unsigned char[::1] is_word) -> None:
     """The scan's word bytes are built in (SSE2 compares): ``is_word`` must be the same set."""
+    cdef int c
     if is_word.shape[0] != 256:
         raise ValueError("the word table has 256 entries")
     for c in range(256):
@@ -276,7 +277,7 @@ cdef class _Tables:
             raise ValueError("shape and end tables of different widths")
         if self.prefix_pairs.shape[0] != 65536 or self.prefix_bits.shape[0] != self.prefix_sorted.shape[0]:
             raise ValueError("prefix tables of the wrong sizes")
-        n = 0
+        cdef Py_ssize_t n = 0
         for c, b in tables.chars:
             if 0 <= c < 256:  # a larger code never equals a byte (numpy's ``arr == c``)
                 if n == MAX_CHARS:
