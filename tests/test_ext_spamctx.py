@@ -178,6 +178,26 @@ def test_match_past_the_blocks_raises_as_numpy(monkeypatch: pytest.MonkeyPatch) 
             spamctx.family_counts(data, starts, 1)
 
 
+def _schema_matrices(pages: list[list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """``text_matrix`` of every schema with spam columns (text-7 and text-8 pass word spans
+    and folded layouts on): the same matrix with the kernel and without it."""
+    from features.extract import extract_batch
+    from features.text_schema import TRAINABLE_SCHEMAS, text_matrix
+
+    pf, offsets = extract_batch(pages)
+    texts = [t for p in pages for t in p]
+    for schema in TRAINABLE_SCHEMAS:
+        _same_arrays(*_both(lambda schema=schema: text_matrix(pf.X, texts, offsets[:-1], schema, pf.low_utf8),
+                            monkeypatch))
+
+
+def test_schema_matrices(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(17)
+    pages = [[_random_block(rng, _PIECES) for _ in range(rng.randint(1, 40))] for _ in range(30)]
+    pages.append(["Check out MY channel!!!! http://bit.ly/x?ref=1", "Ⓢⓤⓑⓢⓒⓡⓘⓑⓔ to my channel", "$500 a day"])
+    _schema_matrices(pages, monkeypatch)
+
+
 @pytest.mark.skipif(CORPORA is None, reason="../shared/corpora absent")
 def test_corpus_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -189,3 +209,4 @@ def test_corpus_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     for i in range(0, len(pages), 64):
         texts = [line for p in pages[i:i + 64] for line in p.text.split("\n")]
         _check(texts, monkeypatch)
+    _schema_matrices([p.text.split("\n") for p in pages[:64]], monkeypatch)
