@@ -152,6 +152,25 @@ cdef extern from *:
         return m;
     }
 
+    /* Whether a[p:] begins with one of the strings [lo, hi) of ``blob`` (sorted, none a prefix
+       of another: then only the greatest string not above a[p:p+len] can be its prefix). */
+    static int sc_may_match(const unsigned char* a, Py_ssize_t size, Py_ssize_t p, const unsigned char* blob,
+                            const long long* off, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t width) {
+        Py_ssize_t avail = size - p, mid, len, n, first = lo;
+        int c;
+        if (avail > width) avail = width;
+        while (lo < hi) {  /* the first string above the window */
+            mid = (lo + hi) >> 1;
+            len = (Py_ssize_t) (off[mid + 1] - off[mid]);
+            n = len < avail ? len : avail;
+            c = memcmp(blob + off[mid], a + p, (size_t) n);
+            if (c < 0 || (c == 0 && len <= avail)) lo = mid + 1; else hi = mid;
+        }
+        if (lo == first) return 0;
+        len = (Py_ssize_t) (off[lo] - off[lo - 1]);
+        return len <= size - p && memcmp(blob + off[lo - 1], a + p, (size_t) len) == 0;
+    }
+
     /* One pass over a[0:size]: every word into *words (when not NULL) and the candidates into
        *cands (when not NULL), in the numpy form's order: by position, a word's entry before the
        lead characters at the same byte. A word's end is the next non-word bit of its chunk, or
@@ -232,6 +251,8 @@ cdef extern from *:
     bint sc_is_word_byte(unsigned int c) noexcept nogil
     int sc_scan(const unsigned char* a, Py_ssize_t size, const sc_tables* t, sc_list* words,
                 sc_list* cands) noexcept nogil
+    bint sc_may_match(const unsigned char* a, Py_ssize_t size, Py_ssize_t p, const unsigned char* blob,
+                      const long long* off, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t width) noexcept nogil
 
 # Most lead characters of one table.
 cdef enum:
@@ -349,28 +370,45 @@ def family_counts(data, const unsigned char[::1] arr, const unsigned char[::1] i
     """``spamctx.family_counts``: float32 [n, families] matches per block, ``finditer``'s
     count. Each family keeps the end of its last match and calls its pattern's ``match`` only
     at candidates at or past it (the numpy form discards the others' results: a match at p
-    depends on p alone), so the same matches are counted."""
+    depends on p alone) that begin with one of the family's ``tables.heads`` (every match
+    does), so the same matches are counted."""
     rx = tables.rx
     cdef Py_ssize_t n_fam = len(rx)
+    cdef Py_ssize_t last[MAX_FAMILIES]
+    cdef Py_ssize_t i, f, p, blk, end, width = 0
+    cdef unsigned char m
+    cdef const unsigned char[::1] blob = tables.head_blob
+    cdef const long long[::1] offsets = tables.head_offsets
+    cdef const long long[::1] fam_first = tables.head_families
+    cdef const unsigned char* blob_p = <const unsigned char*> ""
     if n_fam > MAX_FAMILIES:
         raise ValueError(f"at most {MAX_FAMILIES} families per table")
+    if (fam_first.shape[0] != n_fam + 1 or fam_first[0] != 0 or offsets.shape[0] != fam_first[n_fam] + 1
+            or offsets[0] != 0 or offsets[offsets.shape[0] - 1] != blob.shape[0]):
+        raise ValueError("head tables of the wrong sizes")
+    for i in range(offsets.shape[0] - 1):
+        if offsets[i + 1] < offsets[i]:
+            raise ValueError("head offsets out of order")
+        width = max(width, offsets[i + 1] - offsets[i])
+    for f in range(n_fam):
+        if fam_first[f + 1] < fam_first[f]:
+            raise ValueError("head families out of order")
+        last[f] = 0
+    if blob.shape[0]:
+        blob_p = &blob[0]
     out_arr = np.zeros((n, n_fam), dtype=np.float32)
     cdef float[:, ::1] out = out_arr
     if arr.shape[0] == 0:
         return out_arr
     matchers = [r.match for r in rx]
-    cdef Py_ssize_t last[MAX_FAMILIES]
-    cdef Py_ssize_t i, f, p, blk, end
-    cdef unsigned char m
-    for f in range(n_fam):
-        last[f] = 0
     cdef sc_list c = _candidates(arr, _Tables(tables, is_word, prefix_key))
     try:
         for i in range(c.n):
             p = c.a[i]
             m = c.mask[i]
             for f in range(n_fam):
-                if (m >> f) & 1 and p >= last[f]:
+                if (m >> f) & 1 and p >= last[f] and sc_may_match(
+                        &arr[0], arr.shape[0], p, blob_p, &offsets[0], fam_first[f], fam_first[f + 1], width):
                     mt = matchers[f](data, p)
                     if mt is not None:
                         end = mt.end()

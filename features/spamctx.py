@@ -29,6 +29,13 @@ import numpy as np
 from . import ext
 from .spam_lexicon import SPAM_LEAD_CHARS, SPAM_LEAD_PREFIXES, SPAM_LEADS, SPAM_PATTERNS
 
+try:  # the regex parser, to read off the bytes a match must begin with (``match_heads``)
+    from re import _constants as _sre_c
+    from re import _parser as _sre_parse
+except ImportError:  # Python 3.10
+    import sre_constants as _sre_c  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
 FAMILIES = tuple(SPAM_PATTERNS)
 _FAMILY_RX: dict[str, re.Pattern[bytes]] = {
     name: re.compile("|".join(f"(?:{p})" for p in pats).encode("utf-8")) for name, pats in SPAM_PATTERNS.items()
@@ -41,6 +48,10 @@ _FAMILY_RX: dict[str, re.Pattern[bytes]] = {
 _MAX_LEN = 16  # word lengths are capped here (longer words share the last slot)
 PREFIX_KEY = 4
 MAX_FAMILIES = 8  # one bit each in a uint8 mask
+# ``match_heads``: strings of at most HEAD_LEN bytes, at most HEAD_LIMIT per pattern (more,
+# and the pattern gets no filter).
+HEAD_LEN = 8
+HEAD_LIMIT = 4096
 
 
 def _key4(b: bytes) -> int:
@@ -60,6 +71,79 @@ class LeadTables:
     prefix_bits: np.ndarray
     prefix_pairs: np.ndarray  # [65536] bool: first two bytes (first << 8 | second) of some prefix
     chars: tuple[tuple[int, int], ...]
+    # For the compiled scan only (features/_spamctx_ext.pyx): per family, the byte strings one of
+    # which every match begins with (``match_heads``), all of them concatenated, their offsets
+    # in the concatenation and each family's first string; the scan calls a pattern only at the
+    # candidates that begin with one of its strings (``rx.match`` would return None elsewhere).
+    heads: tuple[tuple[bytes, ...], ...]
+    head_blob: bytes
+    head_offsets: np.ndarray  # int64 [strings + 1]
+    head_families: np.ndarray  # int64 [families + 1]
+
+
+def match_heads(rx: re.Pattern[bytes], size: int = HEAD_LEN) -> tuple[bytes, ...]:
+    """Byte strings (sorted, none a prefix of another) one of which every match of ``rx``
+    begins with, read off the parsed pattern: literals, classes of literals and small ranges,
+    groups, alternations and repeats (none or one copy of the repeated part, then anything).
+    Anything else (categories, negated classes, flags, lookarounds, ...) and ``size`` bytes end
+    a string there, assertions such as ``\\b`` are passed over: both only let more through, so
+    a match never begins with none of them. ``(b"",)`` lets every position through."""
+    everything = (b"",)
+    if not isinstance(rx.pattern, bytes) or rx.flags & re.IGNORECASE:
+        return everything
+    try:
+        parsed = _sre_parse.parse(rx.pattern, rx.flags)
+        if parsed.state.flags & re.IGNORECASE:
+            return everything
+        found: set[bytes] = set()
+
+        def walk(todo: list[list], got: bytes) -> None:
+            """``todo``: item lists still to match, innermost first; ``got``: bytes so far."""
+            if len(found) > HEAD_LIMIT:
+                raise OverflowError
+            todo = [items for items in todo if items]
+            if len(got) >= size or not todo:
+                found.add(got[:size])  # size bytes, or the pattern may end here
+                return
+            (op, av), rest = todo[0][0], [todo[0][1:], *todo[1:]]
+            if op is _sre_c.LITERAL:
+                walk(rest, got + bytes([av]))
+            elif op is _sre_c.IN:
+                chars: set[int] = set()
+                for o, a in av:
+                    if o is _sre_c.LITERAL:
+                        chars.add(a)
+                    elif o is _sre_c.RANGE and a[1] - a[0] < 16:
+                        chars.update(range(a[0], a[1] + 1))
+                    else:
+                        found.add(got)
+                        return
+                for c in sorted(chars):
+                    walk(rest, got + bytes([c]))
+            elif op is _sre_c.AT:
+                walk(rest, got)
+            elif op is _sre_c.SUBPATTERN and not av[1] and not av[2]:
+                walk([list(av[3]), *rest], got)
+            elif op is _sre_c.BRANCH:
+                for alt in av[1]:
+                    walk([list(alt), *rest], got)
+            elif op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT):
+                low, high, sub = av
+                if low == 0:
+                    walk(rest, got)
+                if high != 0:
+                    walk([list(sub), [(_sre_c.ANY, None)]], got)  # one copy, then anything
+            else:
+                found.add(got)
+
+        walk([list(parsed)], b"")
+    except (OverflowError, RecursionError):
+        return everything
+    out: list[bytes] = []
+    for s in sorted(found):  # drop the strings a shorter one begins
+        if not out or not s.startswith(out[-1]):
+            out.append(s)
+    return tuple(out)
 
 
 def build_tables(patterns: dict[str, tuple[str, ...]], leads: dict[str, tuple[str, ...]],
@@ -86,12 +170,17 @@ def build_tables(patterns: dict[str, tuple[str, ...]], leads: dict[str, tuple[st
     srt = np.array(sorted(keys), dtype=np.uint32)
     pairs = np.zeros(1 << 16, dtype=bool)
     pairs[[(k & 0xFF) << 8 | (k >> 8) & 0xFF for k in keys]] = True
+    rx = tuple(re.compile("|".join(f"(?:{p})" for p in patterns[f]).encode("utf-8")) for f in families)
+    heads = tuple(match_heads(r) for r in rx)
+    strings = [s for hs in heads for s in hs]
     return LeadTables(
-        families=families,
-        rx=tuple(re.compile("|".join(f"(?:{p})" for p in patterns[f]).encode("utf-8")) for f in families),
+        families=families, rx=rx,
         shape_mask=shape, end_mask=end, prefix_sorted=srt,
         prefix_bits=np.array([keys[int(k)] for k in srt], dtype=np.uint8), prefix_pairs=pairs,
         chars=tuple((ord(c), 1 << families.index(f)) for f, cs in chars.items() for c in cs),
+        heads=heads, head_blob=b"".join(strings),
+        head_offsets=np.concatenate(([0], np.cumsum([len(s) for s in strings], dtype=np.int64))).astype(np.int64),
+        head_families=np.concatenate(([0], np.cumsum([len(hs) for hs in heads]))).astype(np.int64),
     )
 
 

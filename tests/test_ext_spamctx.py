@@ -9,6 +9,7 @@ on non-ASCII text, on other lead tables, and on corpus pages: same arrays, dtype
 from __future__ import annotations
 
 import random
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -210,3 +211,56 @@ def test_corpus_pages(monkeypatch: pytest.MonkeyPatch) -> None:
         texts = [line for p in pages[i:i + 64] for line in p.text.split("\n")]
         _check(texts, monkeypatch)
     _schema_matrices([p.text.split("\n") for p in pages[:64]], monkeypatch)
+
+
+def _random_regex(rng: random.Random, depth: int = 0) -> str:
+    """A random pattern over a small alphabet: literals, classes, ranges, groups, alternations,
+    repeats, assertions, categories, lookarounds and inline flags."""
+    atoms = ["a", "b", "ab", "ba", " ", "\\.", "[ab]", "[a-c]", "[^a]", "\\d", "\\w", "\\s", "\\b", "\\B", ".",
+             "[a-z]", "[0-9]", "(?=a)", "(?!b)", "(?<=a)", "$", "^", "\\$", "c", "x"]
+    parts = []
+    for _ in range(rng.randint(1, 4)):
+        r = rng.random()
+        if r < 0.2 and depth < 3:
+            inner = "|".join(_random_regex(rng, depth + 1) for _ in range(rng.randint(1, 3)))
+            # Bounded repeats of groups only: nested unbounded ones backtrack for ever.
+            parts.append(rng.choice(["(?:%s)", "(%s)", "(?:%s)?", "(?:%s){1,2}", "(?:%s){2}", "(?:%s){0,2}",
+                                     "(?i:%s)", "(?>%s)", "(?:%s){0,2}?"]) % inner)
+        else:
+            atom = rng.choice(atoms)
+            parts.append(atom + rng.choice(["", "", "", "?", "*", "+", "{1,3}", "{0}", "??", "*+"]) if atom not in
+                         ("\\b", "\\B", "$", "^") and not atom.startswith("(?") else atom)
+    return "".join(parts)
+
+
+def test_match_heads_hold_for_every_match() -> None:
+    """Every match of a random pattern, anywhere in random text, begins with one of the
+    pattern's ``match_heads`` (the scan skips the positions that begin with none)."""
+    rng = random.Random(23)
+    tried = filtered = 0
+    for _ in range(3000):
+        pattern = _random_regex(rng)
+        if rng.random() < 0.05:
+            pattern = "(?i)" + pattern
+        rx = re.compile(pattern.encode())
+        heads = spamctx.match_heads(rx, rng.choice([1, 2, 3, spamctx.HEAD_LEN]))
+        assert list(heads) == sorted(heads)
+        assert all(not b.startswith(a) for a, b in zip(heads, heads[1:]))
+        filtered += heads != (b"",)
+        text = "".join(rng.choice("aabbcx .$1Z\u00e9") for _ in range(40)).encode()
+        for p in range(len(text) + 1):
+            if rx.match(text, p) is not None:
+                tried += 1
+                assert any(text.startswith(h, p) for h in heads), (pattern, heads, text, p)
+    assert tried > 3000 and filtered > 500
+
+
+def test_match_heads_of_the_spam_tables() -> None:
+    for tables in (TABLES, SHAPE_TABLES):
+        for rx, heads in zip(tables.rx, tables.heads):
+            assert heads == spamctx.match_heads(rx) and b"" not in heads  # every family is filtered
+        assert tables.head_blob == b"".join(h for hs in tables.heads for h in hs)
+    assert spamctx.match_heads(re.compile(rb"(?i)my channel")) == (b"",)
+    assert spamctx.match_heads(re.compile(rb"\bmy (?:new )?(?:chan|vid)s?\b")) == (
+        b"my chan", b"my new ", b"my vid")
+    assert spamctx.match_heads(re.compile(rb"[?&]r=|\$ ?\d"), 3) == (b"$", b"&r=", b"?r=")
