@@ -7,8 +7,11 @@ Each column is log(1 + the number of matches) in a block of one family of
 character. A full ``finditer`` of every family over the batch cost twice the rest of the
 feature pass, so the patterns are tried only where a match can start (``family_counts``: lead
 words found by their byte shape with numpy, then one anchored match each), which counts exactly
-the same. The columns are block-local: the thread around a block reaches the network through
-``features.extract``'s context columns (the neighbours' spam words and spam lexicon scores).
+the same. The compiled scan (features/_spamctx_ext.pyx, optional) finds the same candidates in
+one pass over the bytes and tries a pattern only at those that begin with one of its
+``match_heads``, which every match does. The columns are block-local: the thread around a
+block reaches the network through ``features.extract``'s context columns (the neighbours' spam
+words and spam lexicon scores).
 
 Tried and left out: the share of a block's content words found elsewhere on its page (a real
 reply reuses the article's words, pasted spam does not). Under the leave-one-video-out protocol
@@ -52,6 +55,7 @@ MAX_FAMILIES = 8  # one bit each in a uint8 mask
 # and the pattern gets no filter).
 HEAD_LEN = 8
 HEAD_LIMIT = 4096
+_ANYTHING = [(_sre_c.ANY, None)]  # "then anything" in ``match_heads``
 
 
 def _key4(b: bytes) -> int:
@@ -96,16 +100,32 @@ def match_heads(rx: re.Pattern[bytes], size: int = HEAD_LEN) -> tuple[bytes, ...
         if parsed.state.flags & re.IGNORECASE:
             return everything
         found: set[bytes] = set()
+        seen: set[tuple] = set()
 
-        def walk(todo: list[list], got: bytes) -> None:
-            """``todo``: item lists still to match, innermost first; ``got``: bytes so far."""
+        kept: list[list] = []  # lists made here stay alive: ``seen`` keys on their ids
+
+        def items(sub) -> list:
+            if hasattr(sub, "data"):
+                return sub.data
+            kept.append(list(sub))
+            return kept[-1]
+
+        def walk(todo: tuple[tuple[list, int], ...], got: bytes) -> None:
+            """``todo``: (item list, next index) still to match, innermost first; ``got``: the
+            bytes so far. Each state is walked once (alternatives often share their next bytes)."""
+            todo = tuple((lst, k) for lst, k in todo if k < len(lst))
+            key = (tuple((id(lst), k) for lst, k in todo), got)
+            if key in seen:
+                return
+            seen.add(key)
             if len(found) > HEAD_LIMIT:
                 raise OverflowError
-            todo = [items for items in todo if items]
             if len(got) >= size or not todo:
                 found.add(got[:size])  # size bytes, or the pattern may end here
                 return
-            (op, av), rest = todo[0][0], [todo[0][1:], *todo[1:]]
+            (lst, k), outer = todo[0], todo[1:]
+            op, av = lst[k]
+            rest = ((lst, k + 1), *outer)
             if op is _sre_c.LITERAL:
                 walk(rest, got + bytes([av]))
             elif op is _sre_c.IN:
@@ -123,21 +143,21 @@ def match_heads(rx: re.Pattern[bytes], size: int = HEAD_LEN) -> tuple[bytes, ...
             elif op is _sre_c.AT:
                 walk(rest, got)
             elif op is _sre_c.SUBPATTERN and not av[1] and not av[2]:
-                walk([list(av[3]), *rest], got)
+                walk(((items(av[3]), 0), *rest), got)
             elif op is _sre_c.BRANCH:
                 for alt in av[1]:
-                    walk([list(alt), *rest], got)
+                    walk(((items(alt), 0), *rest), got)
             elif op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT):
                 low, high, sub = av
                 if low == 0:
                     walk(rest, got)
                 if high != 0:
-                    walk([list(sub), [(_sre_c.ANY, None)]], got)  # one copy, then anything
+                    walk(((items(sub), 0), (_ANYTHING, 0)), got)  # one copy, then anything
             else:
                 found.add(got)
 
-        walk([list(parsed)], b"")
-    except (OverflowError, RecursionError):
+        walk(((items(parsed), 0),), b"")
+    except Exception:  # too many strings, or a parse tree this reading does not know: no filter
         return everything
     out: list[bytes] = []
     for s in sorted(found):  # drop the strings a shorter one begins
