@@ -15,6 +15,7 @@ KERNELS = {
     "features._profanity_ext": "features/_profanity_ext.pyx",
     "features._vocab_ext": "features/_vocab_ext.pyx",
     "features._mt_soft_ext": "features/_mt_soft_ext.pyx",
+    "features._spamctx_ext": "features/_spamctx_ext.pyx",
 }
 
 

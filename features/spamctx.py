@@ -7,8 +7,11 @@ Each column is log(1 + the number of matches) in a block of one family of
 character. A full ``finditer`` of every family over the batch cost twice the rest of the
 feature pass, so the patterns are tried only where a match can start (``family_counts``: lead
 words found by their byte shape with numpy, then one anchored match each), which counts exactly
-the same. The columns are block-local: the thread around a block reaches the network through
-``features.extract``'s context columns (the neighbours' spam words and spam lexicon scores).
+the same. The compiled scan (features/_spamctx_ext.pyx, optional) finds the same candidates in
+one pass over the bytes and tries a pattern only at those that begin with one of its
+``match_heads``, which every match does. The columns are block-local: the thread around a
+block reaches the network through ``features.extract``'s context columns (the neighbours' spam
+words and spam lexicon scores).
 
 Tried and left out: the share of a block's content words found elsewhere on its page (a real
 reply reuses the article's words, pasted spam does not). Under the leave-one-video-out protocol
@@ -26,7 +29,15 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import ext
 from .spam_lexicon import SPAM_LEAD_CHARS, SPAM_LEAD_PREFIXES, SPAM_LEADS, SPAM_PATTERNS
+
+try:  # the regex parser, to read off the bytes a match must begin with (``match_heads``)
+    from re import _constants as _sre_c
+    from re import _parser as _sre_parse
+except ImportError:  # Python 3.10
+    import sre_constants as _sre_c  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 FAMILIES = tuple(SPAM_PATTERNS)
 _FAMILY_RX: dict[str, re.Pattern[bytes]] = {
@@ -40,6 +51,11 @@ _FAMILY_RX: dict[str, re.Pattern[bytes]] = {
 _MAX_LEN = 16  # word lengths are capped here (longer words share the last slot)
 PREFIX_KEY = 4
 MAX_FAMILIES = 8  # one bit each in a uint8 mask
+# ``match_heads``: strings of at most HEAD_LEN bytes, at most HEAD_LIMIT per pattern (more,
+# and the pattern gets no filter).
+HEAD_LEN = 8
+HEAD_LIMIT = 4096
+_ANYTHING = [(_sre_c.ANY, None)]  # "then anything" in ``match_heads``
 
 
 def _key4(b: bytes) -> int:
@@ -59,6 +75,95 @@ class LeadTables:
     prefix_bits: np.ndarray
     prefix_pairs: np.ndarray  # [65536] bool: first two bytes (first << 8 | second) of some prefix
     chars: tuple[tuple[int, int], ...]
+    # For the compiled scan only (features/_spamctx_ext.pyx): per family, the byte strings one of
+    # which every match begins with (``match_heads``), all of them concatenated, their offsets
+    # in the concatenation and each family's first string; the scan calls a pattern only at the
+    # candidates that begin with one of its strings (``rx.match`` would return None elsewhere).
+    heads: tuple[tuple[bytes, ...], ...]
+    head_blob: bytes
+    head_offsets: np.ndarray  # int64 [strings + 1]
+    head_families: np.ndarray  # int64 [families + 1]
+
+
+def match_heads(rx: re.Pattern[bytes], size: int = HEAD_LEN) -> tuple[bytes, ...]:
+    """Byte strings (sorted, none a prefix of another) one of which every match of ``rx``
+    begins with, read off the parsed pattern: literals, classes of literals and small ranges,
+    groups, alternations and repeats (none or one copy of the repeated part, then anything).
+    Anything else (categories, negated classes, flags, lookarounds, ...) and ``size`` bytes end
+    a string there, assertions such as ``\\b`` are passed over: both only let more through, so
+    a match never begins with none of them. ``(b"",)`` lets every position through."""
+    everything = (b"",)
+    if not isinstance(rx.pattern, bytes) or rx.flags & re.IGNORECASE:
+        return everything
+    try:
+        parsed = _sre_parse.parse(rx.pattern, rx.flags)
+        if parsed.state.flags & re.IGNORECASE:
+            return everything
+        found: set[bytes] = set()
+        seen: set[tuple] = set()
+
+        kept: list[list] = []  # lists made here stay alive: ``seen`` keys on their ids
+
+        def items(sub) -> list:
+            if hasattr(sub, "data"):
+                return sub.data
+            kept.append(list(sub))
+            return kept[-1]
+
+        def walk(todo: tuple[tuple[list, int], ...], got: bytes) -> None:
+            """``todo``: (item list, next index) still to match, innermost first; ``got``: the
+            bytes so far. Each state is walked once (alternatives often share their next bytes)."""
+            todo = tuple((lst, k) for lst, k in todo if k < len(lst))
+            key = (tuple((id(lst), k) for lst, k in todo), got)
+            if key in seen:
+                return
+            seen.add(key)
+            if len(found) > HEAD_LIMIT:
+                raise OverflowError
+            if len(got) >= size or not todo:
+                found.add(got[:size])  # size bytes, or the pattern may end here
+                return
+            (lst, k), outer = todo[0], todo[1:]
+            op, av = lst[k]
+            rest = ((lst, k + 1), *outer)
+            if op is _sre_c.LITERAL:
+                walk(rest, got + bytes([av]))
+            elif op is _sre_c.IN:
+                chars: set[int] = set()
+                for o, a in av:
+                    if o is _sre_c.LITERAL:
+                        chars.add(a)
+                    elif o is _sre_c.RANGE and a[1] - a[0] < 16:
+                        chars.update(range(a[0], a[1] + 1))
+                    else:
+                        found.add(got)
+                        return
+                for c in sorted(chars):
+                    walk(rest, got + bytes([c]))
+            elif op is _sre_c.AT:
+                walk(rest, got)
+            elif op is _sre_c.SUBPATTERN and not av[1] and not av[2]:
+                walk(((items(av[3]), 0), *rest), got)
+            elif op is _sre_c.BRANCH:
+                for alt in av[1]:
+                    walk(((items(alt), 0), *rest), got)
+            elif op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT):
+                low, high, sub = av
+                if low == 0:
+                    walk(rest, got)
+                if high != 0:
+                    walk(((items(sub), 0), (_ANYTHING, 0)), got)  # one copy, then anything
+            else:
+                found.add(got)
+
+        walk(((items(parsed), 0),), b"")
+    except Exception:  # too many strings, or a parse tree this reading does not know: no filter
+        return everything
+    out: list[bytes] = []
+    for s in sorted(found):  # drop the strings a shorter one begins
+        if not out or not s.startswith(out[-1]):
+            out.append(s)
+    return tuple(out)
 
 
 def build_tables(patterns: dict[str, tuple[str, ...]], leads: dict[str, tuple[str, ...]],
@@ -85,12 +190,17 @@ def build_tables(patterns: dict[str, tuple[str, ...]], leads: dict[str, tuple[st
     srt = np.array(sorted(keys), dtype=np.uint32)
     pairs = np.zeros(1 << 16, dtype=bool)
     pairs[[(k & 0xFF) << 8 | (k >> 8) & 0xFF for k in keys]] = True
+    rx = tuple(re.compile("|".join(f"(?:{p})" for p in patterns[f]).encode("utf-8")) for f in families)
+    heads = tuple(match_heads(r) for r in rx)
+    strings = [s for hs in heads for s in hs]
     return LeadTables(
-        families=families,
-        rx=tuple(re.compile("|".join(f"(?:{p})" for p in patterns[f]).encode("utf-8")) for f in families),
+        families=families, rx=rx,
         shape_mask=shape, end_mask=end, prefix_sorted=srt,
         prefix_bits=np.array([keys[int(k)] for k in srt], dtype=np.uint8), prefix_pairs=pairs,
         chars=tuple((ord(c), 1 << families.index(f)) for f, cs in chars.items() for c in cs),
+        heads=heads, head_blob=b"".join(strings),
+        head_offsets=np.concatenate(([0], np.cumsum([len(s) for s in strings], dtype=np.int64))).astype(np.int64),
+        head_families=np.concatenate(([0], np.cumsum([len(hs) for hs in heads]))).astype(np.int64),
     )
 
 
@@ -103,6 +213,11 @@ _ASCII_WORD_I8 = _ASCII_WORD.view(np.int8)
 REPEAT_RUN = 4
 _NOT_REPEATED = np.zeros(256, dtype=bool)
 _NOT_REPEATED[[ord(c) for c in " \t\n\r\f\v0123456789"]] = True
+# The compiled byte scans (features/_spamctx_ext.pyx), or None: the numpy forms below, which
+# stay the reference (tests/test_ext_spamctx.py). Each scan is one pass in C where the numpy
+# form makes a dozen; the regexes still decide every match.
+_SPAMCTX_EXT = ext.load("features._spamctx_ext")
+_ASCII_WORD_U8 = _ASCII_WORD.view(np.uint8)
 
 SPAMCTX_NAMES: tuple[str, ...] = (
     *(f"spam_{name}" for name in SPAM_PATTERNS),
@@ -127,6 +242,8 @@ def word_spans(arr: np.ndarray) -> WordSpans:
     """``WordSpans`` of ``arr`` (uint8 view of lower-cased UTF-8 bytes). The word bytes padded
     with a non-word byte at each end, so that their edges alternate start, end, start, ...: one
     ``flatnonzero`` finds both (``np.take`` gathers: faster than indexing with a uint8 array)."""
+    if _SPAMCTX_EXT is not None:
+        return WordSpans(*_SPAMCTX_EXT.word_spans(np.ascontiguousarray(arr, dtype=np.uint8), _ASCII_WORD_U8, _MAX_LEN))
     pad = np.zeros(len(arr) + 2, dtype=np.int8)
     np.take(_ASCII_WORD_I8, arr, out=pad[1:-1])
     edge = np.flatnonzero(pad[1:] != pad[:-1])
@@ -164,7 +281,10 @@ def block_layout(texts: Sequence[str], low_utf8: bytes | None = None,
 def _candidates(arr: np.ndarray, tables: LeadTables = TABLES,
                 spans: WordSpans | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Positions where a family's match can start, in order, and which families (bit mask):
-    ASCII word starts shaped like a lead word (``shape_mask``), and lead characters."""
+    ASCII word starts shaped like a lead word (``shape_mask``), and lead characters. The
+    compiled scan finds the words itself (``spans``, when given, are ``word_spans(arr)``)."""
+    if _SPAMCTX_EXT is not None:
+        return _SPAMCTX_EXT.candidates(np.ascontiguousarray(arr, dtype=np.uint8), _ASCII_WORD_U8, tables, PREFIX_KEY)
     ws, we, length, first, second, last = spans if spans is not None else word_spans(arr)
     # The 3-d and 2-d table lookups as flat ``take``s (fancy indexing with three index arrays
     # cost 2.5x as much).
@@ -210,6 +330,9 @@ def family_counts(data: bytes, starts: np.ndarray, n: int, tables: LeadTables = 
     ``data`` would (non-overlapping, leftmost first) but tried only where a match can start:
     a full scan of every pattern cost twice the rest of the feature pass."""
     arr = np.frombuffer(data, dtype=np.uint8)
+    if _SPAMCTX_EXT is not None:
+        return _SPAMCTX_EXT.family_counts(data, arr, _ASCII_WORD_U8, np.ascontiguousarray(starts, dtype=np.int64), n,
+                                          tables, PREFIX_KEY)
     out = np.zeros((n, len(tables.families)), dtype=np.float32)
     if not len(arr):
         return out

@@ -1,0 +1,470 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Compiled byte scan of ``features.spamctx``: word spans, match candidates and family counts.
+
+Why: the numpy forms make a dozen passes over the batch's bytes and their word arrays (edges,
+takes, table lookups, five character searches, a concatenation and a sort), ~0.13 s of a bench
+run for the candidates alone. Here one pass classifies 64 bytes at a time into bit masks (SSE2
+where the compiler has it, a byte table otherwise: a plain byte-by-byte loop was slower than
+numpy on the bench machine, its branches mispredict at every word edge) and visits only word
+starts and lead characters. The candidates are the numpy form's, entry for entry and in its
+order (tests/test_ext_spamctx.py), and the regexes still decide every match: a family's
+``rx.match`` is called at each of its candidates except those that begin with none of its
+``LeadTables.heads`` (``spamctx.match_heads``: every match begins with one; 128,073 calls
+become 6,868 on the bench pages), so the counts are the same integers.
+"""
+import numpy as np
+
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <stdlib.h>
+    #include <string.h>
+    /* SC_NO_SIMD: the byte-table classifier even where SSE2 is there (to test that form). */
+    #if defined(__SSE2__) && !defined(SC_NO_SIMD)
+    #define SC_SSE2 1
+    #include <emmintrin.h>
+    #endif
+
+    #define SC_CHUNK 64
+    #define SC_FIRST_CAPACITY 4096
+
+    /* The lookup tables of one ``LeadTables`` (borrowed pointers). */
+    typedef struct {
+        const unsigned char* shape;   /* [256][256][width] */
+        const unsigned char* end;     /* [256][width] */
+        Py_ssize_t width;             /* _MAX_LEN + 1 */
+        const uint32_t* prefix_sorted;
+        const unsigned char* prefix_bits;
+        Py_ssize_t n_prefix;
+        const unsigned char* prefix_pairs; /* [65536] */
+        Py_ssize_t prefix_key;
+        const unsigned char* char_code;    /* tables.chars in order: byte, family bit */
+        const unsigned char* char_bit;
+        Py_ssize_t n_chars;
+        const unsigned char* is_word;      /* [256] */
+    } sc_tables;
+
+    /* A growable list of (position, mask) or (start, end) pairs. */
+    typedef struct {
+        Py_ssize_t n, cap;
+        Py_ssize_t* a;
+        Py_ssize_t* b;
+        unsigned char* mask;
+    } sc_list;
+
+    static void sc_list_free(sc_list* l) {
+        free(l->a); free(l->b); free(l->mask);
+        l->a = NULL; l->b = NULL; l->mask = NULL; l->n = l->cap = 0;
+    }
+
+    static int sc_list_push(sc_list* l, Py_ssize_t a, Py_ssize_t b, unsigned char m, int pairs) {
+        if (l->n == l->cap) {
+            Py_ssize_t cap = l->cap ? 2 * l->cap : SC_FIRST_CAPACITY;
+            Py_ssize_t* na = (Py_ssize_t*) realloc(l->a, cap * sizeof(Py_ssize_t));
+            if (!na) return -1;
+            l->a = na;
+            if (pairs) {
+                Py_ssize_t* nb = (Py_ssize_t*) realloc(l->b, cap * sizeof(Py_ssize_t));
+                if (!nb) return -1;
+                l->b = nb;
+            } else {
+                unsigned char* nm = (unsigned char*) realloc(l->mask, cap);
+                if (!nm) return -1;
+                l->mask = nm;
+            }
+            l->cap = cap;
+        }
+        l->a[l->n] = a;
+        if (pairs) l->b[l->n] = b; else l->mask[l->n] = m;
+        l->n++;
+        return 0;
+    }
+
+    /* The word bytes the SIMD classifier knows: [A-Za-z0-9_] (spamctx._ASCII_WORD). */
+    static int sc_is_word_byte(unsigned int c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    }
+
+    /* Bit j of *word / *chr: byte p[j] is a word byte / one of the lead characters (64 readable bytes). */
+    static inline void sc_masks(const unsigned char* p, const sc_tables* t, const unsigned char* char_any,
+                                uint64_t* word, uint64_t* chr) {
+    #if defined(SC_SSE2)
+        uint64_t w = 0, c = 0;
+        int k;
+        Py_ssize_t j;
+        for (k = 0; k < SC_CHUNK / 16; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i*) (p + 16 * k));
+            __m128i al = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+            __m128i dg = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+            __m128i m = _mm_cmpeq_epi8(_mm_min_epu8(al, _mm_set1_epi8(25)), al);
+            m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_min_epu8(dg, _mm_set1_epi8(9)), dg));
+            m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+            w |= (uint64_t) (uint16_t) _mm_movemask_epi8(m) << (16 * k);
+            if (t->n_chars) {
+                __m128i cm = _mm_setzero_si128();
+                for (j = 0; j < t->n_chars; j++)
+                    cm = _mm_or_si128(cm, _mm_cmpeq_epi8(v, _mm_set1_epi8((char) t->char_code[j])));
+                c |= (uint64_t) (uint16_t) _mm_movemask_epi8(cm) << (16 * k);
+            }
+        }
+        *word = w;
+        *chr = c;
+        (void) char_any;
+    #else
+        uint64_t w = 0, c = 0;
+        int j;
+        for (j = 0; j < SC_CHUNK; j++) {
+            w |= (uint64_t) (t->is_word[p[j]] != 0) << j;
+            c |= (uint64_t) (char_any[p[j]] != 0) << j;
+        }
+        *word = w;
+        *chr = c;
+    #endif
+    }
+
+    static inline int sc_ctz(uint64_t x) {
+    #if defined(__GNUC__) || defined(__clang__)
+        return __builtin_ctzll(x);
+    #else
+        int n = 0;
+        while (!(x & 1)) { x >>= 1; n++; }
+        return n;
+    #endif
+    }
+
+    /* The family mask of the word a[s:e] (``_candidates``: shape and end tables, then the prefix). */
+    static inline unsigned char sc_word_mask(const unsigned char* a, Py_ssize_t size, Py_ssize_t s, Py_ssize_t e,
+                                             const sc_tables* t) {
+        Py_ssize_t len = e - s, cap = t->width - 1, lo, hi, mid, j;
+        unsigned int first = a[s], second = s + 1 < size ? a[s + 1] : 0;
+        unsigned char m;
+        uint32_t key;
+        if (len > cap) len = cap;
+        m = t->shape[((Py_ssize_t) first * 256 + second) * t->width + len] & t->end[(Py_ssize_t) a[e - 1] * t->width + len];
+        if (t->n_prefix && len >= t->prefix_key && t->prefix_pairs[first << 8 | second]) {
+            key = 0;
+            for (j = 0; j < t->prefix_key; j++) key |= (uint32_t) a[s + j] << (8 * j);
+            lo = 0; hi = t->n_prefix;  /* searchsorted, then equality */
+            while (lo < hi) {
+                mid = (lo + hi) >> 1;
+                if (t->prefix_sorted[mid] < key) lo = mid + 1; else hi = mid;
+            }
+            if (lo < t->n_prefix && t->prefix_sorted[lo] == key) m |= t->prefix_bits[lo];
+        }
+        return m;
+    }
+
+    /* Whether a[p:] begins with one of the strings [lo, hi) of ``blob`` (sorted, none a prefix
+       of another: then only the greatest string not above a[p:p+len] can be its prefix). */
+    static int sc_may_match(const unsigned char* a, Py_ssize_t size, Py_ssize_t p, const unsigned char* blob,
+                            const long long* off, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t width) {
+        Py_ssize_t avail = size - p, mid, len, n, first = lo;
+        int c;
+        if (avail > width) avail = width;
+        while (lo < hi) {  /* the first string above the window */
+            mid = (lo + hi) >> 1;
+            len = (Py_ssize_t) (off[mid + 1] - off[mid]);
+            n = len < avail ? len : avail;
+            c = memcmp(blob + off[mid], a + p, (size_t) n);
+            if (c < 0 || (c == 0 && len <= avail)) lo = mid + 1; else hi = mid;
+        }
+        if (lo == first) return 0;
+        len = (Py_ssize_t) (off[lo] - off[lo - 1]);
+        return len <= size - p && memcmp(blob + off[lo - 1], a + p, (size_t) len) == 0;
+    }
+
+    /* One pass over a[0:size]: every word into *words (when not NULL) and the candidates into
+       *cands (when not NULL), in the numpy form's order: by position, a word's entry before the
+       lead characters at the same byte. A word's end is the next non-word bit of its chunk, or
+       found byte by byte past the chunk (few words cross one); only word starts and lead
+       characters are visited. Returns -1 when out of memory. */
+    static int sc_scan(const unsigned char* a, Py_ssize_t size, const sc_tables* t, sc_list* words, sc_list* cands) {
+        unsigned char char_any[256];
+        unsigned char buf[SC_CHUNK];
+        Py_ssize_t base, s, e, j;
+        uint64_t w, c, prev = 0, starts, events, valid, rest;
+        int bit;
+        memset(char_any, 0, sizeof char_any);
+        for (j = 0; j < t->n_chars; j++) char_any[t->char_code[j]] = 1;
+        for (base = 0; base < size; base += SC_CHUNK) {
+            if (size - base >= SC_CHUNK) {
+                sc_masks(a + base, t, char_any, &w, &c);
+                valid = ~(uint64_t) 0;
+            } else {
+                memset(buf, 0, sizeof buf);
+                memcpy(buf, a + base, size - base);
+                sc_masks(buf, t, char_any, &w, &c);
+                valid = ((uint64_t) 1 << (size - base)) - 1;
+                w &= valid;
+                c &= valid;
+            }
+            starts = w & ~((w << 1) | prev);
+            prev = w >> (SC_CHUNK - 1);
+            events = cands ? starts | c : starts;
+            while (events) {
+                bit = sc_ctz(events);
+                events &= events - 1;
+                s = base + bit;
+                if ((starts >> bit) & 1) {
+                    rest = ~w >> bit;  /* bit 0 is the start itself, a word byte */
+                    if (rest) {
+                        e = s + sc_ctz(rest);
+                        if (e > size) e = size;
+                    } else {
+                        e = base + SC_CHUNK;
+                        while (e < size && t->is_word[a[e]]) e++;
+                    }
+                    if (words && sc_list_push(words, s, e, 0, 1)) return -1;
+                    if (cands) {
+                        unsigned char m = sc_word_mask(a, size, s, e, t);
+                        if (m && sc_list_push(cands, s, 0, m, 0)) return -1;
+                    }
+                }
+                if (cands && ((c >> bit) & 1)) {
+                    unsigned int b = a[s];
+                    for (j = 0; j < t->n_chars; j++)
+                        if (t->char_code[j] == b && sc_list_push(cands, s, 0, t->char_bit[j], 0)) return -1;
+                }
+            }
+        }
+        return 0;
+    }
+    """
+    ctypedef struct sc_tables:
+        const unsigned char* shape
+        const unsigned char* end
+        Py_ssize_t width
+        const unsigned int* prefix_sorted
+        const unsigned char* prefix_bits
+        Py_ssize_t n_prefix
+        const unsigned char* prefix_pairs
+        Py_ssize_t prefix_key
+        const unsigned char* char_code
+        const unsigned char* char_bit
+        Py_ssize_t n_chars
+        const unsigned char* is_word
+    ctypedef struct sc_list:
+        Py_ssize_t n
+        Py_ssize_t cap
+        Py_ssize_t* a
+        Py_ssize_t* b
+        unsigned char* mask
+    void sc_list_free(sc_list* l) noexcept nogil
+    bint sc_is_word_byte(unsigned int c) noexcept nogil
+    int sc_scan(const unsigned char* a, Py_ssize_t size, const sc_tables* t, sc_list* words,
+                sc_list* cands) noexcept nogil
+    bint sc_may_match(const unsigned char* a, Py_ssize_t size, Py_ssize_t p, const unsigned char* blob,
+                      const long long* off, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t width) noexcept nogil
+
+# Most lead characters of one table.
+cdef enum:
+    MAX_CHARS = 64
+    MAX_FAMILIES = 8
+
+
+def _check_word_table(const unsigned char[::1] is_word) -> None:
+    """The scan's word bytes are built in (SSE2 compares): ``is_word`` must be the same set."""
+    cdef int c
+    if is_word.shape[0] != 256:
+        raise ValueError("the word table has 256 entries")
+    for c in range(256):
+        if (is_word[c] != 0) != sc_is_word_byte(c):
+            raise ValueError(f"the scan's word bytes are [A-Za-z0-9_]; the table differs at byte {c}")
+
+
+cdef class _Tables:
+    """A ``LeadTables``' arrays held for one scan, and the ``sc_tables`` pointing into them."""
+    cdef sc_tables t
+    cdef unsigned char code[MAX_CHARS]
+    cdef unsigned char bit[MAX_CHARS]
+    cdef const unsigned char[:, :, ::1] shape
+    cdef const unsigned char[:, ::1] end
+    cdef const unsigned int[::1] prefix_sorted
+    cdef const unsigned char[::1] prefix_bits
+    cdef const unsigned char[::1] prefix_pairs
+    cdef const unsigned char[::1] is_word
+
+    def __init__(self, tables, const unsigned char[::1] is_word, Py_ssize_t prefix_key):
+        _check_word_table(is_word)
+        if not 2 <= prefix_key <= 4:
+            raise ValueError("the prefix key is 2 to 4 bytes (one uint32 from the word's first two on)")
+        self.is_word = is_word
+        self.shape = tables.shape_mask
+        self.end = tables.end_mask
+        self.prefix_sorted = tables.prefix_sorted
+        self.prefix_bits = tables.prefix_bits
+        self.prefix_pairs = tables.prefix_pairs.view(np.uint8)
+        if self.shape.shape[0] != 256 or self.shape.shape[1] != 256 or self.end.shape[0] != 256:
+            raise ValueError("shape tables are [256, 256, width] and [256, width]")
+        if self.end.shape[1] != self.shape.shape[2] or self.shape.shape[2] < 2:
+            raise ValueError("shape and end tables of different widths")
+        if self.prefix_pairs.shape[0] != 65536 or self.prefix_bits.shape[0] != self.prefix_sorted.shape[0]:
+            raise ValueError("prefix tables of the wrong sizes")
+        cdef Py_ssize_t n = 0
+        for c, b in tables.chars:
+            if 0 <= c < 256:  # a larger code never equals a byte (numpy's ``arr == c``)
+                if n == MAX_CHARS:
+                    raise ValueError(f"more than {MAX_CHARS} lead characters")
+                self.code[n] = <unsigned char> c
+                self.bit[n] = <unsigned char> b
+                n += 1
+        self.t.shape = &self.shape[0, 0, 0]
+        self.t.end = &self.end[0, 0]
+        self.t.width = self.shape.shape[2]
+        self.t.prefix_sorted = &self.prefix_sorted[0] if self.prefix_sorted.shape[0] else NULL
+        self.t.prefix_bits = &self.prefix_bits[0] if self.prefix_bits.shape[0] else NULL
+        self.t.n_prefix = self.prefix_sorted.shape[0]
+        self.t.prefix_pairs = &self.prefix_pairs[0]
+        self.t.prefix_key = prefix_key
+        self.t.char_code = self.code
+        self.t.char_bit = self.bit
+        self.t.n_chars = n
+        self.t.is_word = &self.is_word[0]
+
+
+cdef sc_list _candidates(const unsigned char[::1] arr, _Tables tb) except *:
+    cdef sc_list c
+    c.n = 0
+    c.cap = 0
+    c.a = NULL
+    c.b = NULL
+    c.mask = NULL
+    cdef int rc = 0
+    if arr.shape[0]:
+        with nogil:
+            rc = sc_scan(&arr[0], arr.shape[0], &tb.t, NULL, &c)
+    if rc:
+        sc_list_free(&c)
+        raise MemoryError()
+    return c
+
+
+def candidates(const unsigned char[::1] arr, const unsigned char[::1] is_word, tables, Py_ssize_t prefix_key):
+    """``spamctx._candidates(arr, tables)`` -> (int64 positions, uint8 family masks);
+    ``prefix_key``: ``spamctx.PREFIX_KEY``."""
+    cdef sc_list c = _candidates(arr, _Tables(tables, is_word, prefix_key))
+    cdef Py_ssize_t i
+    pos_arr = np.empty(c.n, dtype=np.int64)
+    mask_arr = np.empty(c.n, dtype=np.uint8)
+    cdef long long[::1] pos = pos_arr
+    cdef unsigned char[::1] mask = mask_arr
+    for i in range(c.n):
+        pos[i] = c.a[i]
+        mask[i] = c.mask[i]
+    sc_list_free(&c)
+    return pos_arr, mask_arr
+
+
+cdef Py_ssize_t _block(const long long[::1] starts, Py_ssize_t p) noexcept nogil:
+    """``searchsorted(starts, p, side="right") - 1``."""
+    cdef Py_ssize_t lo = 0, hi = starts.shape[0], mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if starts[mid] <= p:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo - 1
+
+
+def family_counts(data, const unsigned char[::1] arr, const unsigned char[::1] is_word,
+                  const long long[::1] starts, Py_ssize_t n, tables, Py_ssize_t prefix_key):
+    """``spamctx.family_counts``: float32 [n, families] matches per block, ``finditer``'s
+    count. Each family keeps the end of its last match and calls its pattern's ``match`` only
+    at candidates at or past it (the numpy form discards the others' results: a match at p
+    depends on p alone) that begin with one of the family's ``tables.heads`` (every match
+    does), so the same matches are counted."""
+    rx = tables.rx
+    cdef Py_ssize_t n_fam = len(rx)
+    cdef Py_ssize_t last[MAX_FAMILIES]
+    cdef Py_ssize_t i, f, p, blk, end, width = 0
+    cdef unsigned char m
+    cdef const unsigned char[::1] blob = tables.head_blob
+    cdef const long long[::1] offsets = tables.head_offsets
+    cdef const long long[::1] fam_first = tables.head_families
+    cdef const unsigned char* blob_p = <const unsigned char*> ""
+    if n_fam > MAX_FAMILIES:
+        raise ValueError(f"at most {MAX_FAMILIES} families per table")
+    if (fam_first.shape[0] != n_fam + 1 or fam_first[0] != 0 or offsets.shape[0] != fam_first[n_fam] + 1
+            or offsets[0] != 0 or offsets[offsets.shape[0] - 1] != blob.shape[0]):
+        raise ValueError("head tables of the wrong sizes")
+    for i in range(offsets.shape[0] - 1):
+        if offsets[i + 1] < offsets[i]:
+            raise ValueError("head offsets out of order")
+        width = max(width, offsets[i + 1] - offsets[i])
+    for f in range(n_fam):
+        if fam_first[f + 1] < fam_first[f]:
+            raise ValueError("head families out of order")
+        last[f] = 0
+    if blob.shape[0]:
+        blob_p = &blob[0]
+    out_arr = np.zeros((n, n_fam), dtype=np.float32)
+    cdef float[:, ::1] out = out_arr
+    if arr.shape[0] == 0:
+        return out_arr
+    matchers = [r.match for r in rx]
+    cdef sc_list c = _candidates(arr, _Tables(tables, is_word, prefix_key))
+    try:
+        for i in range(c.n):
+            p = c.a[i]
+            m = c.mask[i]
+            for f in range(n_fam):
+                if (m >> f) & 1 and p >= last[f] and sc_may_match(
+                        &arr[0], arr.shape[0], p, blob_p, &offsets[0], fam_first[f], fam_first[f + 1], width):
+                    mt = matchers[f](data, p)
+                    if mt is not None:
+                        end = mt.end()
+                        last[f] = end if end > p + 1 else p + 1
+                        blk = _block(starts, p)
+                        if blk < 0 or blk >= n:
+                            raise IndexError(f"a match at byte {p} is in no block of {n}")
+                        out[blk, f] += 1.0
+    finally:
+        sc_list_free(&c)
+    return out_arr
+
+
+def word_spans(const unsigned char[::1] arr, const unsigned char[::1] is_word, Py_ssize_t max_len):
+    """``spamctx.word_spans`` -> (ws, we, length) int64 and (first, second, last) uint8."""
+    _check_word_table(is_word)
+    cdef Py_ssize_t size = arr.shape[0]
+    cdef sc_list w
+    w.n = 0
+    w.cap = 0
+    w.a = NULL
+    w.b = NULL
+    w.mask = NULL
+    cdef sc_tables t
+    t.n_chars = 0
+    t.is_word = &is_word[0]
+    cdef int rc = 0
+    if size:
+        with nogil:
+            rc = sc_scan(&arr[0], size, &t, &w, NULL)
+    if rc:
+        sc_list_free(&w)
+        raise MemoryError()
+    cdef Py_ssize_t n = w.n, k, s, e
+    ws_arr = np.empty(n, dtype=np.int64)
+    we_arr = np.empty(n, dtype=np.int64)
+    len_arr = np.empty(n, dtype=np.int64)
+    first_arr = np.empty(n, dtype=np.uint8)
+    second_arr = np.empty(n, dtype=np.uint8)
+    last_arr = np.empty(n, dtype=np.uint8)
+    cdef long long[::1] ws = ws_arr
+    cdef long long[::1] we = we_arr
+    cdef long long[::1] length = len_arr
+    cdef unsigned char[::1] first = first_arr
+    cdef unsigned char[::1] second = second_arr
+    cdef unsigned char[::1] last = last_arr
+    for k in range(n):
+        s = w.a[k]
+        e = w.b[k]
+        ws[k] = s
+        we[k] = e
+        length[k] = e - s if e - s < max_len else max_len
+        first[k] = arr[s]
+        second[k] = arr[s + 1] if s + 1 < size else 0
+        last[k] = arr[e - 1]
+    sc_list_free(&w)
+    return ws_arr, we_arr, len_arr, first_arr, second_arr, last_arr
