@@ -13,6 +13,7 @@ KERNELS = {
     "features._context_ext": "features/_context_ext.pyx",
     "features._tokens_ext": "features/_tokens_ext.pyx",
     "features._profanity_ext": "features/_profanity_ext.pyx",
+    "features._dedup_ext": "features/_dedup_ext.pyx",
 }
 
 
