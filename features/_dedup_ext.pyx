@@ -49,7 +49,6 @@ cdef enum:  # compile-time constants (a module-level cdef variable is reloaded a
     NEWLINE = 10
     SPACE = 32
     WORD = 119  # "w": a run of words in a shape
-cdef uint32_t NO_CHAR = 0xFFFFFFFF  # after the last character: equal to no code point
 cdef uint64_t MUL = 0x9E3779B97F4A7C15ULL
 cdef uint64_t MUL2 = 0xD6E8FEB86659FD93ULL
 cdef uint64_t PAGE_MUL = 0xC2B2AE3D27D4EB4FULL
@@ -383,35 +382,69 @@ def shape_table() -> dict:
     return {c: <int>shape_of_ascii[c] for c in range(<int>ASCII) if <int>shape_of_ascii[c] != c}
 
 
-cdef inline uint32_t _shape_of(uint32_t c) noexcept nogil:
-    return shape_of_ascii[c] if c < ASCII else c
+cdef extern from *:
+    """
+    /* The shape of one str (its code units: data, kind bytes each, m of them) into out; the
+       shape's length. _WORDS_RX.sub("w", _RUNS_RX.sub("", t.translate(_SHAPE_TABLE))):
+       - each character through the table (ASCII; any other code point is its own shape);
+       - runs: a shaped character equal to the next one is dropped, unless it is a newline
+         (the regex's "." does not match one);
+       - words: an A or a left after that starts a "w" that takes every A, a and " " after it.
+       Without branches on the text (a letter or not is unpredictable): each character's
+       output is written, then kept (k moves on) or overwritten. In C and not inlined, so the
+       state stays in registers (inlined into the Cython caller, it spilled to the stack). */
+    #if defined(__GNUC__)
+    #define DEDUP_NOINLINE __attribute__((noinline))
+    #else
+    #define DEDUP_NOINLINE
+    #endif
+    #define DEDUP_SHAPE_OF(x) ((uint32_t)(x) < 128u ? table[(x)] : (uint32_t)(x))
+    #define DEDUP_SHAPE_LOOP(T) { \\
+        const T *s = (const T *)data; \\
+        Py_ssize_t i, k = 0; \\
+        uint32_t c, nxt = DEDUP_SHAPE_OF(s[0]); \\
+        int in_word = 0; \\
+        for (i = 0; i < m; i++) { \\
+            c = nxt; \\
+            nxt = i + 1 < m ? DEDUP_SHAPE_OF(s[i + 1]) : 0xFFFFFFFFu; \\
+            int dropped = (nxt == c) & (c != 10u); \\
+            int letter = (c == 65u) | (c == 97u); \\
+            int space = c == 32u; \\
+            out[k] = letter ? 119u : c; \\
+            k += (dropped | (in_word & (letter | space))) ^ 1; \\
+            /* a dropped character leaves the state to the equal one after it */ \\
+            in_word = dropped ? in_word : (letter | (in_word & space)); \\
+        } \\
+        return k; \\
+    }
+    static DEDUP_NOINLINE Py_ssize_t dedup_shape(const void *data, int kind, Py_ssize_t m,
+                                                 const uint32_t *table, uint32_t *out) {
+        if (m <= 0) return 0;
+        if (kind == 1) DEDUP_SHAPE_LOOP(uint8_t)
+        if (kind == 2) DEDUP_SHAPE_LOOP(uint16_t)
+        DEDUP_SHAPE_LOOP(uint32_t)
+    }
+    """
+    Py_ssize_t dedup_shape(const void *data, int kind, Py_ssize_t m, const uint32_t *table,
+                           uint32_t *out) noexcept nogil
 
 
-cdef Py_ssize_t _shape(const ucs_t *s, Py_ssize_t m, uint32_t *out) noexcept nogil:
-    """``_WORDS_RX.sub("w", _RUNS_RX.sub("", t.translate(_SHAPE_TABLE)))`` into ``out``; its length.
+cdef struct Source:
+    const void *data  # a str's code units, ``kind`` bytes each
+    Py_ssize_t length
+    int kind
 
-    Runs: a shaped character equal to the next one is dropped, unless it is a newline (the
-    regex's "." does not match one). Words: an A or a left after that starts a "w" that takes
-    every A, a and " " after it. Without branches on the text: each character's output is
-    written, and kept (``k`` moves on) or overwritten."""
-    cdef Py_ssize_t i, k = 0
-    cdef uint32_t c, nxt
-    cdef int dropped, letter, space, skip, in_word = 0  # 0 or 1 (int: no byte-register spills)
-    if m == 0:
-        return 0
-    nxt = _shape_of(s[0])
-    for i in range(m):
-        c = nxt
-        nxt = _shape_of(s[i + 1]) if i + 1 < m else NO_CHAR
-        dropped = (nxt == c) & (c != NEWLINE)
-        letter = (c == 65) | (c == 97)
-        space = c == SPACE
-        skip = dropped | (in_word & (letter | space))
-        out[k] = WORD if letter else c
-        k += skip ^ 1
-        # A dropped character leaves the state to the equal one after it.
-        in_word = (dropped & in_word) | ((dropped ^ 1) & (letter | (in_word & space)))
-    return k
+
+cdef void _shape_keys(const Source *src, Py_ssize_t m, const int64_t *page, uint32_t *buf, Key *keys) noexcept nogil:
+    """Each block's shape (into ``buf``, by the C loop above) and key."""
+    cdef Py_ssize_t j, length, used = 0
+    for j in range(m):
+        length = dedup_shape(src[j].data, src[j].kind, src[j].length, shape_of_ascii, &buf[used])
+        keys[j].data = <const char *>&buf[used]
+        keys[j].nbytes = length * sizeof(uint32_t)
+        keys[j].hash = _hash_bytes(keys[j].data, keys[j].nbytes)
+        keys[j].page = page[j]
+        used += length
 
 
 def shape_counts(list texts, const int64_t[::1] idx, const int64_t[::1] page):
@@ -420,9 +453,7 @@ def shape_counts(list texts, const int64_t[::1] idx, const int64_t[::1] page):
     not exactly a str, an index is out of range or ``page`` is not as long as ``idx``."""
     cdef Py_ssize_t m = idx.shape[0]
     cdef Py_ssize_t n = len(texts)
-    cdef Py_ssize_t j, total = 0, used = 0, length
-    cdef int kind
-    cdef void *data
+    cdef Py_ssize_t j, total = 0, used = 0
     cdef object t
     if page.shape[0] != m:
         return None
@@ -437,30 +468,25 @@ def shape_counts(list texts, const int64_t[::1] idx, const int64_t[::1] page):
     if m == 0:
         return np.zeros(0, dtype=np.int64)
     keys_arr = np.empty(m * sizeof(Key), dtype=np.uint8)
+    src_arr = np.empty(m * sizeof(Source), dtype=np.uint8)
     buf_arr = np.empty(total + 1, dtype=np.uint32)
     cdef uint8_t[::1] keys_mem = keys_arr
+    cdef uint8_t[::1] src_mem = src_arr
     cdef uint32_t[::1] buf_mem = buf_arr
     cdef Key *keys = <Key *>&keys_mem[0]
-    cdef uint32_t *buf = &buf_mem[0]
-    for j in range(m):  # with the GIL: each str is read while the list holds it
+    cdef Source *src = <Source *>&src_mem[0]
+    # Where each str's code units are, then straight to the C loop (no Python code runs in
+    # between: the list still holds every one of them; the GIL is kept).
+    for j in range(m):
         t = texts[idx[j]]
-        if not PyUnicode_CheckExact(t) or used + PyUnicode_GET_LENGTH(t) > total:  # the list changed
-            return None
+        if not PyUnicode_CheckExact(t) or n != len(texts) or used + PyUnicode_GET_LENGTH(t) > total:
+            return None  # the list changed under us (only Python code run by np.empty could)
         PyUnicode_READY(t)
-        kind = PyUnicode_KIND(t)
-        data = PyUnicode_DATA(t)
-        length = PyUnicode_GET_LENGTH(t)
-        if kind == 1:
-            length = _shape(<const uint8_t *>data, length, &buf[used])
-        elif kind == 2:
-            length = _shape(<const uint16_t *>data, length, &buf[used])
-        else:
-            length = _shape(<const uint32_t *>data, length, &buf[used])
-        keys[j].data = <const char *>&buf[used]
-        keys[j].nbytes = length * sizeof(uint32_t)
-        keys[j].hash = _hash_bytes(keys[j].data, keys[j].nbytes)
-        keys[j].page = page[j]
-        used += length
+        src[j].data = PyUnicode_DATA(t)
+        src[j].length = PyUnicode_GET_LENGTH(t)
+        src[j].kind = PyUnicode_KIND(t)
+        used += src[j].length
+    _shape_keys(src, m, &page[0], &buf_mem[0], keys)
     rows_arr = _group(keys, m)
     cdef int64_t[::1] rows = rows_arr
     counts_arr = np.zeros(m, dtype=np.int64)
