@@ -19,7 +19,6 @@ Same output, by construction (tests/test_ext_dedup.py):
 import numpy as np
 
 from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
-from libc.stdlib cimport malloc
 from libc.string cimport memchr, memcmp, memcpy
 
 

@@ -482,7 +482,7 @@ def shape_repeats(texts: Sequence[str], lengths: np.ndarray, page: np.ndarray | 
     n = len(texts)
     if (_DEDUP_EXT is not None and type(texts) is list and _page_ok(page, n)
             and isinstance(lengths, np.ndarray) and lengths.shape == (n,)):
-        short = np.flatnonzero(lengths <= SHAPE_MAX_CHARS)
+        short = np.flatnonzero(lengths <= SHAPE_MAX_CHARS).astype(np.int64, copy=False)
         pages = np.zeros(len(short), dtype=np.int64) if page is None else page[short].astype(np.int64)
         counts = _DEDUP_EXT.shape_counts(texts, short, pages)
         if counts is not None:  # None: a block that is not exactly a str
