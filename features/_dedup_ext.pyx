@@ -22,9 +22,21 @@ from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memchr, memcmp, memcpy
 
 
+cdef extern from *:
+    """
+    /* PyUnicode_READY fills in a str made the pre-3.3 way; from 3.12 on every str is ready
+       (the macro is deprecated, a no-op). */
+    #if PY_VERSION_HEX < 0x030C0000
+    #define dedup_unicode_ready(o) PyUnicode_READY(o)
+    #else
+    #define dedup_unicode_ready(o) 0
+    #endif
+    """
+    int PyUnicode_READY "dedup_unicode_ready"(object o) except -1
+
+
 cdef extern from "Python.h":
     bint PyUnicode_CheckExact(object o)
-    int PyUnicode_READY(object o) except -1
     int PyUnicode_KIND(object o)
     void *PyUnicode_DATA(object o)
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
