@@ -16,6 +16,7 @@ KERNELS = {
     "features._vocab_ext": "features/_vocab_ext.pyx",
     "features._mt_soft_ext": "features/_mt_soft_ext.pyx",
     "features._spamctx_ext": "features/_spamctx_ext.pyx",
+    "features._dedup_ext": "features/_dedup_ext.pyx",
 }
 
 

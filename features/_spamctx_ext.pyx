@@ -19,8 +19,8 @@ cdef extern from *:
     #include <stdint.h>
     #include <stdlib.h>
     #include <string.h>
-    /* SC_NO_SIMD: the byte-table classifier even where SSE2 is there (to test that form). */
-    #if defined(__SSE2__) && !defined(SC_NO_SIMD)
+    /* NEWSWINNOW_NO_SIMD: the byte-table classifier even where SSE2 is there (to test that form). */
+    #if defined(__SSE2__) && !defined(NEWSWINNOW_NO_SIMD)
     #define SC_SSE2 1
     #include <emmintrin.h>
     #endif

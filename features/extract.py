@@ -457,6 +457,17 @@ def _keyed_pairs(keys: list[str], page: np.ndarray | None) -> list[tuple[int, st
     return keys if page is None else list(zip(page.tolist(), keys))
 
 
+# The compiled grouping of blocks by exact text (features/_dedup_ext.pyx), or None: the numpy forms
+# of ``duplicate_flags`` and ``shape_repeats``.
+_DEDUP_EXT = ext.load("features._dedup_ext")
+
+
+def _page_ok(page: np.ndarray | None, n: int) -> bool:
+    """Whether the kernels take ``page`` as it is: none, or one integer per block (whose
+    values compare as int64 ones do; anything else is left to the numpy forms)."""
+    return page is None or (isinstance(page, np.ndarray) and page.shape == (n,) and page.dtype.kind in "biu")
+
+
 def _squeeze_shape(text: str) -> str:
     """``_RUNS_RX.sub("", text.translate(_SHAPE_TABLE))`` with numpy over code points:
     letters -> A/a, digits -> 0, then each run of one character squeezed to one (newlines kept)."""
@@ -474,8 +485,25 @@ def shape_repeats(texts: Sequence[str], lengths: np.ndarray, page: np.ndarray | 
     A reader thread repeats its header line ("Mike 07.18.12 at 20:22", "by vlm (69642)")
     once per comment; the shape (digit runs -> 0, runs of words -> w) makes those lines equal
     while their words differ. Menus repeat shapes too; other columns tell them apart.
-    The short blocks are shaped together as one string (numpy over code points, one regex).
+    The compiled kernel shapes and counts the short blocks in one loop; else
+    ``_shape_repeats_numpy``.
     """
+    n = len(texts)
+    if (_DEDUP_EXT is not None and type(texts) is list and _page_ok(page, n)
+            and isinstance(lengths, np.ndarray) and lengths.shape == (n,)):
+        short = np.flatnonzero(lengths <= SHAPE_MAX_CHARS).astype(np.int64, copy=False)
+        pages = np.zeros(len(short), dtype=np.int64) if page is None else page[short].astype(np.int64)
+        counts = _DEDUP_EXT.shape_counts(texts, short, pages)
+        if counts is not None:  # None: a block that is not exactly a str
+            out = np.zeros(n, dtype=np.float32)
+            out[short] = np.log1p(counts.astype(np.float32) - 1)
+            return out
+    return _shape_repeats_numpy(texts, lengths, page)
+
+
+def _shape_repeats_numpy(texts: Sequence[str], lengths: np.ndarray, page: np.ndarray | None) -> np.ndarray:
+    """``shape_repeats`` in Python and numpy (the reference of the kernel): the short blocks
+    are shaped together as one string (numpy over code points, one regex)."""
     n = len(texts)
     out = np.zeros(n, dtype=np.float32)
     short_mask = lengths <= SHAPE_MAX_CHARS
@@ -499,8 +527,33 @@ def duplicate_flags(texts: Sequence[str], page: np.ndarray | None = None,
     Normalised = lower-cased, stripped, whitespace runs collapsed to one space. ``odd_space``
     (per block, from the character pass) says which blocks hold a run or a non-" " space;
     only those need the collapsing, the rest are lower-cased together as one string
-    (``low_doc``: that string, when the caller has it already).
+    (``low_doc``: that string, when the caller has it already). The compiled kernel groups
+    the blocks straight from that string; else ``_duplicate_flags_numpy``.
     """
+    n = len(texts)
+    if _DEDUP_EXT is not None and n and _page_ok(page, n) and (odd_space is None or (
+            isinstance(odd_space, np.ndarray) and odd_space.shape == (n,) and odd_space.dtype.kind in "biuf")):
+        pages = np.zeros(n, dtype=np.int64) if page is None else page.astype(np.int64)
+        collapse = np.ones(n, dtype=np.uint8) if odd_space is None else odd_space.astype(bool).view(np.uint8)
+        low = low_doc if low_doc is not None else "\n".join(texts).lower()
+        rows = None
+        if type(low) is str:
+            rows = _DEDUP_EXT.normalised_first_rows(low, n, collapse, pages)
+            if rows is None and low.count("\n") != n - 1:  # a block with a newline of its own
+                lows = [t.lower() for t in texts]
+                sizes = np.fromiter(map(len, lows), dtype=np.int64, count=n)
+                ends = np.cumsum(sizes)
+                rows = _DEDUP_EXT.normalised_first_rows("".join(lows), n, np.ones(n, dtype=np.uint8), pages,
+                                                        ends - sizes, ends)
+        if rows is not None:
+            return (rows != np.arange(n)).astype(np.float32)
+    return _duplicate_flags_numpy(texts, page, odd_space, low_doc)
+
+
+def _duplicate_flags_numpy(texts: Sequence[str], page: np.ndarray | None = None,
+                           odd_space: np.ndarray | None = None, low_doc: str | None = None) -> np.ndarray:
+    """``duplicate_flags`` in Python (the reference of the kernel): one string per block,
+    (page, text) keys, the first row of each from a dict."""
     n = len(texts)
     low = (low_doc if low_doc is not None else "\n".join(texts).lower()).split("\n")
     if len(low) != n:  # a block with a newline of its own
