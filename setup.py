@@ -17,6 +17,7 @@ KERNELS = {
     "features._mt_soft_ext": "features/_mt_soft_ext.pyx",
     "features._spamctx_ext": "features/_spamctx_ext.pyx",
     "features._dedup_ext": "features/_dedup_ext.pyx",
+    "features._change_ext": "features/_change_ext.pyx",
 }
 
 

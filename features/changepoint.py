@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import ext
 from .extract import FEATURE_NAMES, SCHEMA_VERSION
 
 TEXT_SCHEMA_VERSION = "text-5"
@@ -50,7 +51,7 @@ TEXT_FEATURE_NAMES: tuple[str, ...] = FEATURE_NAMES + CHANGE_NAMES
 # Text model schemas this version reads -> their columns (text-4: extract_batch's alone).
 TEXT_SCHEMAS: dict[str, tuple[str, ...]] = {SCHEMA_VERSION: FEATURE_NAMES, TEXT_SCHEMA_VERSION: TEXT_FEATURE_NAMES}
 _COL = {n: i for i, n in enumerate(FEATURE_NAMES)}
-_SHIFT_IDX = np.array([_COL[k] for k in SHIFT_KEYS])
+_SHIFT_IDX = np.array([_COL[k] for k in SHIFT_KEYS], dtype=np.int64)
 # The split signals as one matrix product: the columns they read and a weight per signal.
 _SIGNAL_COLS = sorted({_COL[name] for terms in SPLIT_SIGNALS.values() for name, _ in terms})
 _SIGNAL_W = np.zeros((len(_SIGNAL_COLS), len(SPLIT_SIGNALS)))
@@ -58,6 +59,11 @@ for _j, _terms in enumerate(SPLIT_SIGNALS.values()):
     for _name, _w in _terms:
         _SIGNAL_W[_SIGNAL_COLS.index(_COL[_name]), _j] += _w
 _N_SHIFT = len(SHIFT_SPANS) * len(SHIFT_KEYS)  # the split columns follow, signal-major
+_SPANS = np.array(SHIFT_SPANS, dtype=np.int64)
+# The compiled columns (features/_change_ext.pyx), or None: the numpy form below.
+_CHANGE_EXT = ext.load("features._change_ext")
+# np.log1p(d) for offsets d within a page, grown on demand (see _log1p_table).
+_LOG1P = np.log1p(np.arange(0, dtype=np.int64))
 
 
 def _prefix(A: np.ndarray) -> np.ndarray:
@@ -87,6 +93,42 @@ def change_columns(X: np.ndarray, page_starts: np.ndarray, out: np.ndarray | Non
     if n == 0:
         return out
     page_starts = np.asarray(page_starts, dtype=np.int64)
+    if _CHANGE_EXT is not None and _change_compiled(X, page_starts, out):
+        return out
+    return _change_numpy(X, page_starts, out)
+
+
+def _log1p_table(size: int) -> np.ndarray:
+    """``np.log1p(d)`` for d in 0..size-1 (at least; a page's offsets are below its size), computed by numpy as the numpy form does
+    (an int64 array, numpy's own log1p: it may differ from C's by an ulp)."""
+    global _LOG1P
+    if len(_LOG1P) < size:
+        _LOG1P = np.log1p(np.arange(max(size, 2 * len(_LOG1P)), dtype=np.int64))
+    return _LOG1P
+
+
+def _change_compiled(X: np.ndarray, page_starts: np.ndarray, out: np.ndarray) -> bool:
+    """``change_columns`` with the prefix sums and columns in C (features/_change_ext.pyx); the
+    block weights and split signals (numpy maths and a matrix product) stay numpy's. False when
+    the inputs are left to the numpy form (other dtypes or shapes; the kernel's own refusals)."""
+    n = X.shape[0]
+    if not (X.dtype == np.float32 and X.ndim == 2 and page_starts.ndim == 1 and out.dtype == np.float32
+            and out.shape == (n, len(CHANGE_NAMES)) and out.flags.writeable):
+        return False
+    # The kernel writes rows of contiguous float32 (any row stride): a column slice of the text
+    # model's matrix is; anything else gets a buffer, copied over when the kernel wrote it.
+    dest = out if out.strides[1] == out.itemsize else np.empty(out.shape, dtype=np.float32)
+    signals = np.ascontiguousarray(X[:, _SIGNAL_COLS] @ _SIGNAL_W, dtype=np.float64)
+    done = bool(_CHANGE_EXT.change_columns(X, np.ascontiguousarray(page_starts), _SHIFT_IDX, _SPANS,
+                                           block_weights(X), signals, _log1p_table(n), dest))
+    if done and dest is not out:
+        out[...] = dest
+    return done
+
+
+def _change_numpy(X: np.ndarray, page_starts: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``change_columns`` in numpy (the reference of the compiled kernel)."""
+    n = X.shape[0]
     sizes = np.diff(page_starts, append=n)
     page = np.repeat(np.arange(len(page_starts)), sizes)
     row = np.arange(n)
