@@ -99,8 +99,8 @@ def change_columns(X: np.ndarray, page_starts: np.ndarray, out: np.ndarray | Non
 
 
 def _log1p_table(size: int) -> np.ndarray:
-    """``np.log1p(d)`` for d in 0..size-1 (at least; a page's offsets are below its size), computed by numpy as the numpy form does
-    (an int64 array, numpy's own log1p: it may differ from C's by an ulp)."""
+    """``np.log1p(d)`` for d in 0..size-1 at least (a page's offsets are below its size), by numpy
+    as the numpy form computes it (of int64; numpy's log1p may differ from C's by an ulp)."""
     global _LOG1P
     if len(_LOG1P) < size:
         _LOG1P = np.log1p(np.arange(max(size, 2 * len(_LOG1P)), dtype=np.int64))
