@@ -4,8 +4,13 @@ Each kernel is a Cython module with a numpy twin that gives the same output (fea
 ``optional=True`` lets the install go on without a C compiler, on the numpy forms.
 """
 import os
+import sys
 
 from setuptools import Extension, setup
+
+# Bit-identical floats with the numpy forms: no fused multiply-add (GCC contracts ``a * b + c`` by
+# default where the target has FMA, e.g. every aarch64); not an MSVC flag.
+FLOAT_FLAGS = [] if sys.platform == "win32" else ["-ffp-contract=off"]
 
 # Module name -> source; keep in step with features.ext.MODULES.
 KERNELS = {
@@ -29,7 +34,8 @@ def extensions() -> list:
         from Cython.Build import cythonize
     except ImportError:
         return []
-    exts = cythonize([Extension(name, [src]) for name, src in KERNELS.items()], language_level=3, quiet=True)
+    exts = cythonize([Extension(name, [src], extra_compile_args=FLOAT_FLAGS) for name, src in KERNELS.items()],
+                     language_level=3, quiet=True)
     for e in exts:  # set after cythonize, which does not carry ``optional`` over to its copies
         e.optional = True
     return exts
