@@ -473,7 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.json_out is not None:
         report = {
-            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                         "processor": platform.processor() or platform.machine(),
                         "python": platform.python_version()},
