@@ -23,6 +23,7 @@ KERNELS = {
     "features._spamctx_ext": "features/_spamctx_ext.pyx",
     "features._dedup_ext": "features/_dedup_ext.pyx",
     "features._change_ext": "features/_change_ext.pyx",
+    "classifier._pages_ext": "classifier/_pages_ext.pyx",
 }
 
 

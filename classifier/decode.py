@@ -157,6 +157,8 @@ THREAD_END = ~ARTICLE_END
 
 # The compiled dynamic programme (classifier/_viterbi.pyx), or None: the numpy form below.
 _VITERBI = ext.load("classifier._viterbi")
+# The compiled page reductions (``furniture_pages``), or None: the numpy form.
+_PAGES = ext.load("classifier._pages_ext")
 
 
 def _mask(end_states: np.ndarray | None, k: int) -> np.ndarray | None:
@@ -204,6 +206,11 @@ BATCH_GROUP = 512
 def furniture_pages(probas: Sequence[np.ndarray]) -> np.ndarray:
     """Pages decoded with the ``post`` chain: mean boilerplate probability over the page's
     blocks above POST_THREAD_MIN_BOILERPLATE (whole pages rendered to text; an empty page is not)."""
+    if _PAGES is not None and len(probas) and all(p.dtype == np.float64 and p.ndim == 2 and p.shape[1] == len(LABELS)
+                                                  for p in probas):
+        offsets = np.zeros(len(probas) + 1, dtype=np.int64)
+        np.cumsum([p.shape[0] for p in probas], out=offsets[1:])
+        return _PAGES.furniture(np.concatenate(probas), offsets, POST_THREAD_MIN_BOILERPLATE)
     return np.fromiter((float(p[:, _BOILERPLATE].mean()) > POST_THREAD_MIN_BOILERPLATE if p.shape[0] else False
                         for p in probas), dtype=bool, count=len(probas))
 

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from features import ext
+
 from . import decode, layer_file
 from .model import LABELS, ModelError
 
@@ -68,6 +70,12 @@ TAIL_BLOCKS = 3
 # Scales of the squashed scores (tanh(x / scale)): typical magnitudes on Dragnet pages.
 SUFFIX_SCALE = 10.0
 MARGIN_SCALE = 5.0
+# The compiled page reductions (classifier/_pages_ext.pyx), or None: the numpy forms below.
+_PAGES = ext.load("classifier._pages_ext")
+# Columns the kernel leaves to numpy's log1p / tanh (from its ``aux`` rows), and the margin's.
+_LOG1P_COLUMNS = tuple(FEATURE_NAMES.index(f) for f in ("log_blocks", "run_log_len", "commentish_before"))
+_SUFFIX_COLUMN = FEATURE_NAMES.index("best_suffix")
+_MARGIN_COLUMN = FEATURE_NAMES.index("viterbi_margin")
 
 
 class PageGateError(ModelError):
@@ -207,12 +215,17 @@ def page_features(probas: Sequence[np.ndarray], decoded: Sequence[np.ndarray],
         return F
     P = np.concatenate([probas[i] for i in keep]).astype(np.float64, copy=False)
     D = np.concatenate([decoded[i] for i in keep])
+    pc = P[:, _C]
+    if _PAGES is not None and D.dtype == np.int64:
+        G = _page_features_compiled(P, D, pc, lens[keep], margins, keep)
+        if G is not None:
+            F[keep] = G
+            return F
     n = lens[keep].astype(np.float64)
     starts = np.zeros(keep.size, dtype=np.int64)
     np.cumsum(lens[keep][:-1], out=starts[1:])
     page = np.repeat(np.arange(keep.size), lens[keep])
     pos = np.arange(P.shape[0]) - starts[page]  # block index inside its page
-    pc = P[:, _C]
 
     def seg_sum(v: np.ndarray) -> np.ndarray:
         return np.add.reduceat(v, starts)
@@ -262,3 +275,22 @@ def page_features(probas: Sequence[np.ndarray], decoded: Sequence[np.ndarray],
     }
     F[keep] = np.column_stack([cols[f] for f in FEATURE_NAMES])
     return F
+
+
+def _page_features_compiled(P: np.ndarray, D: np.ndarray, pc: np.ndarray, lens: np.ndarray,
+                            margins: np.ndarray | None, keep: np.ndarray) -> np.ndarray | None:
+    """``page_features``' rows of the non-empty pages with the segment reductions in C
+    (classifier/_pages_ext.pyx); the log-odds, log1p and tanh stay numpy's, on arrays laid out
+    as in the numpy form. None when the kernel declines (non-finite probabilities)."""
+    q = np.clip(pc, LOGIT_CLIP, 1.0 - LOGIT_CLIP)
+    lo = np.log(q) - np.log1p(-q)
+    res = _PAGES.page_features(np.ascontiguousarray(P), D, lo, lens, COMMENTISH)
+    if res is None:
+        return None
+    G, aux = res
+    for col, row in zip(_LOG1P_COLUMNS, range(3)):
+        G[:, col] = np.log1p(aux[row])
+    G[:, _SUFFIX_COLUMN] = np.tanh(aux[3] / SUFFIX_SCALE)
+    if margins is not None:
+        G[:, _MARGIN_COLUMN] = np.tanh(np.nan_to_num(margins[keep]) / MARGIN_SCALE)
+    return G

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from features import ext
 from features.extract import duplicate_flags
 from features.mt import PAGE_COUNT_SCALE, PAGE_SCORE_POWER, PAGE_SHARE_GAIN, mt_page_scores
 from features.mt_soft import SOFT_PAGE_WEIGHT, combine
@@ -99,6 +100,9 @@ _STARTS = np.array([r.start for r in QUALITY_RULES])
 _SPANS = np.array([max(r.full - r.start, 1e-9) for r in QUALITY_RULES])
 _MAX_PEN = np.array([r.max_penalty for r in QUALITY_RULES])
 ROUND = 4
+# The compiled block masses (classifier/_pages_ext.pyx), or None: the ``bincount`` forms below.
+_PAGES = ext.load("classifier._pages_ext")
+_E, _S = LABELS.index("editorial"), LABELS.index("spam")
 
 
 def rules_table() -> str:
@@ -172,6 +176,10 @@ def rule_values(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pag
     labels = np.asarray(labels)
     mt = np.asarray(mt, dtype=np.float64)
     prof_bad = np.asarray(profanity) >= PROFANE_BLOCK
+    if _PAGES is not None:
+        res = _masses_compiled(labels, lengths, page, n_pages, mt, dup, prof_bad)
+        if res is not None:
+            return _values_from_masses(res[0], res[1], n_pages, markers)
     spam = labels == LABELS.index("spam")
     dup_bad = (np.asarray(dup) > 0) & (lengths >= MIN_DUP_CHARS_FOR_QUALITY) & ~spam
     mt_bad = mt >= MT_BLOCK
@@ -217,15 +225,22 @@ def batch_scores(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pa
     page = np.asarray(page, dtype=np.int64)
     lengths_f = np.asarray(lengths, dtype=np.float64)
     n_labels = len(LABELS)
-    by_label = np.bincount(page * n_labels + labels, weights=lengths_f,
-                           minlength=n_pages * n_labels).reshape(n_pages, n_labels)
+    markers = _markers_per_page(doc, block_starts, page, n_pages)
+    res = None if _PAGES is None else _masses_compiled(labels, lengths_f, page, n_pages, mt, dup,
+                                                       np.asarray(profanity) >= PROFANE_BLOCK)
+    if res is not None:  # the same bincounts in one pass (rule_values' kernel path)
+        by_label, masses = res
+        dup_all = masses[1]
+        values = _values_from_masses(by_label, masses, n_pages, markers)
+    else:
+        by_label = np.bincount(page * n_labels + labels, weights=lengths_f,
+                               minlength=n_pages * n_labels).reshape(n_pages, n_labels)
+        dup_all = np.bincount(page, weights=lengths_f * (np.asarray(dup) > 0), minlength=n_pages)
+        values = rule_values(labels, lengths_f, page, n_pages, mt, dup, profanity, markers)
     total = by_label.sum(axis=1)
-    dup_all = np.bincount(page, weights=lengths_f * (np.asarray(dup) > 0), minlength=n_pages)
     mt_all = mt_page_scores(mt, lengths_f, page, n_pages)
     if mt_soft_page is not None:  # the page's soft translationese signal (features/mt_soft.py)
         mt_all = combine(mt_all, mt_soft_page, SOFT_PAGE_WEIGHT)
-    markers = _markers_per_page(doc, block_starts, page, n_pages)
-    values = rule_values(labels, lengths_f, page, n_pages, mt, dup, profanity, markers)
     q, reasons = _quality_and_reasons(penalties(values))
     frac_r = np.round(by_label / np.maximum(total, 1e-300)[:, None], 4).tolist()
     dup_f = np.divide(dup_all, total, out=np.zeros(n_pages), where=total > 0).tolist()
@@ -236,6 +251,45 @@ def batch_scores(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pa
                    float(q_l[p]), reasons[p], dict(zip(RULE_NAMES, vals_l[p])))
         for p in range(n_pages)
     ]
+
+
+def _masses_compiled(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pages: int, mt: np.ndarray,
+                     dup: np.ndarray, prof_bad: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``rule_values``' ``bincount``s in one pass (classifier/_pages_ext.pyx): (characters per
+    page and label, masses [good, repeated, characters x mt mass, mt mass, bad repeated,
+    profane]); None when the kernel declines (an index out of range: the numpy form decides)."""
+    return _PAGES.rule_masses(np.ascontiguousarray(labels, dtype=np.int64),
+                              np.ascontiguousarray(lengths, dtype=np.float64),
+                              np.ascontiguousarray(page, dtype=np.int64), n_pages,
+                              np.ascontiguousarray(mt, dtype=np.float64),
+                              np.ascontiguousarray(np.asarray(dup) > 0).view(np.uint8),
+                              np.ascontiguousarray(prof_bad, dtype=bool).view(np.uint8),
+                              float(MIN_DUP_CHARS_FOR_QUALITY), MT_BLOCK, _S, _E)
+
+
+def _values_from_masses(label_mass: np.ndarray, masses: np.ndarray, n_pages: int,
+                        markers: np.ndarray) -> np.ndarray:
+    """``rule_values`` from the kernel's masses: the same per-page arithmetic as its numpy form."""
+    if not n_pages:
+        return np.zeros((0, len(RULE_NAMES)))
+    g = masses[0]
+
+    def share(bad: np.ndarray) -> np.ndarray:
+        den = bad + g
+        return np.divide(bad, den, out=np.zeros(n_pages), where=den > 0)
+
+    cols = {
+        "comment_heavy": share(label_mass[:, LABELS.index("comment")]),
+        "spam": share(label_mass[:, _S]),
+        "boilerplate_heavy": share(label_mass[:, LABELS.index("boilerplate")]),
+        "machine_translated": 1.0 - (1.0 - np.minimum(1.0, PAGE_SHARE_GAIN * share(masses[2])))
+        * np.exp(-masses[3] / PAGE_COUNT_SCALE),
+        "duplicated_content": share(masses[4]),
+        "autoblog_markers": np.asarray(markers, dtype=np.float64),
+        "profanity": share(masses[5]),
+        "thin_content": np.maximum(0.0, 1.0 - g / THIN_EDITORIAL_CHARS),
+    }
+    return np.stack([cols[n] for n in RULE_NAMES], axis=1)
 
 
 def page_scores(texts: Sequence[str], labels: Sequence[str] | np.ndarray, mt: Sequence[float] | None = None,

@@ -1,0 +1,272 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Compiled per-page reductions after the networks: ``classifier.page_gate.page_features``, the
+``decode.furniture_pages`` test and the block masses of ``classifier.scores.rule_values``.
+
+Why: the numpy forms make some forty passes (``reduceat``s, ``where``s, ``bincount``s) over
+arrays of a few thousand blocks per batch, and ``furniture_pages`` a ``mean`` per page; the
+passes' call overhead dominates (~4% of ``classify`` on the bench pages). Here each is one loop.
+
+Same output, bit for bit (tests/test_ext_pages.py):
+- ``np.add.reduceat`` sums a segment as ``a[s] + pairwise(a[s+1:e])`` and ``np.add.reduce``
+  (``mean``) as ``0.0 + pairwise(a[s:e])``, ``pairwise`` being numpy's own summation (below,
+  ``_pairwise``: plain loop under 8 values, eight accumulators up to 128, halves above); the
+  masked sums (``np.where(mask, v, 0.0)``) are summed from a buffer holding the same zeros;
+- ``np.bincount(weights=)`` adds its float64 weights into their bins in input order; so do the
+  loops here;
+- ``np.maximum.reduceat`` keeps the first of equal values; the inputs are checked finite first
+  (otherwise the caller's numpy form answers), so no NaN rule is needed;
+- the transcendental functions (``log1p``, ``tanh``, ``log``, ``exp``) stay in numpy (its SIMD
+  versions need not round as the C library does); divisions and products are plain IEEE.
+"""
+import numpy as np
+
+from libc.math cimport isfinite
+from libc.stdint cimport int64_t, uint8_t
+from libc.stdlib cimport free, malloc
+
+# numpy's pairwise summation: below this many values a plain loop, up to PW_BLOCKSIZE eight
+# accumulators (numpy/_core/src/umath/loops_utils.h.src).
+cdef enum:
+    PW_UNROLL = 8
+    PW_BLOCKSIZE = 128
+    # Label indices (classifier.model.LABELS) and the page-gate feature columns.
+    L_E = 0
+    L_C = 1
+    L_S = 2
+    L_B = 3
+    N_LABELS = 4
+    N_FEATURES = 20
+    TAIL_BLOCKS = 3
+
+
+cdef double _pairwise(const double* a, Py_ssize_t n) noexcept nogil:
+    """numpy's ``DOUBLE_pairwise_sum`` of ``a[:n]`` (contiguous)."""
+    cdef Py_ssize_t i, n2
+    cdef double res
+    cdef double r[8]
+    if n < PW_UNROLL:
+        res = 0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    if n <= PW_BLOCKSIZE:
+        for i in range(8):
+            r[i] = a[i]
+        i = 8
+        while i < n - (n % 8):
+            r[0] += a[i]
+            r[1] += a[i + 1]
+            r[2] += a[i + 2]
+            r[3] += a[i + 3]
+            r[4] += a[i + 4]
+            r[5] += a[i + 5]
+            r[6] += a[i + 6]
+            r[7] += a[i + 7]
+            i += 8
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        while i < n:
+            res += a[i]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise(a, n2) + _pairwise(a + n2, n - n2)
+
+
+cdef inline double _reduceat_sum(const double* a, Py_ssize_t n) noexcept nogil:
+    """``np.add.reduceat``'s sum of one non-empty segment: its first value, then the rest."""
+    if n > 1:
+        return a[0] + _pairwise(a + 1, n - 1)
+    return a[0]
+
+
+def furniture(const double[:, ::1] P, const int64_t[::1] offsets, double threshold):
+    """``decode.furniture_pages`` over the rows ``offsets[i]:offsets[i+1]`` of the concatenated
+    probabilities: mean boilerplate probability above ``threshold`` (False for an empty page)."""
+    cdef Py_ssize_t n_pages = offsets.shape[0] - 1
+    cdef Py_ssize_t p, i, a, n, longest = 0
+    out_arr = np.zeros(n_pages, dtype=bool)
+    cdef uint8_t[::1] out = out_arr.view(np.uint8)
+    for p in range(n_pages):
+        if offsets[p + 1] - offsets[p] > longest:
+            longest = offsets[p + 1] - offsets[p]
+    cdef double* buf = <double*> malloc((longest + 1) * sizeof(double))
+    if buf == NULL:
+        raise MemoryError()
+    try:
+        for p in range(n_pages):
+            a = offsets[p]
+            n = offsets[p + 1] - a
+            if n <= 0:
+                continue
+            for i in range(n):
+                buf[i] = P[a + i, L_B]
+            # np.mean: add.reduce from its identity 0.0, then divided by the count.
+            out[p] = (0.0 + _pairwise(buf, n)) / <double> n > threshold
+    finally:
+        free(buf)
+    return out_arr
+
+
+def page_features(const double[:, ::1] P, const int64_t[::1] D, const double[::1] lo,
+                  const int64_t[::1] lens, double commentish):
+    """The reductions of ``page_gate.page_features`` for non-empty pages of ``lens`` blocks
+    (rows of ``P``/``D``/``lo`` one page after the other; ``lo``: the comment log-odds) ->
+    (F [pages, 20] with every column but the five below, aux [4, pages]: blocks, section
+    length, comment-ish blocks before the section, best suffix sum: the arguments of the
+    log1p/log1p/log1p/tanh columns), or None when a probability is not finite or the rows do
+    not add up (the numpy form then answers)."""
+    cdef Py_ssize_t n_pages = lens.shape[0]
+    cdef Py_ssize_t n_rows = P.shape[0]
+    cdef Py_ssize_t p, i, s, L, first, best_pos, n_cs, n_run_c, n_cb, longest = 0, total = 0
+    cdef double n, run_len, safe_run, cs, cs_end, best, suf, v, mx
+    if P.shape[1] != N_LABELS or D.shape[0] != n_rows or lo.shape[0] != n_rows:
+        return None
+    for p in range(n_pages):
+        if lens[p] <= 0:
+            return None
+        total += lens[p]
+        if lens[p] > longest:
+            longest = lens[p]
+    if total != n_rows:
+        return None
+    for i in range(n_rows):
+        if not (isfinite(P[i, 0]) and isfinite(P[i, 1]) and isfinite(P[i, 2]) and isfinite(P[i, 3])
+                and isfinite(lo[i])):
+            return None
+    F_arr = np.zeros((n_pages, N_FEATURES), dtype=np.float64)
+    aux_arr = np.zeros((4, n_pages), dtype=np.float64)
+    cdef double[:, ::1] F = F_arr
+    cdef double[:, ::1] aux = aux_arr
+    cdef double* buf = <double*> malloc((longest + 1) * sizeof(double))
+    cdef double* csum = <double*> malloc((longest + 1) * sizeof(double))
+    if buf == NULL or csum == NULL:
+        free(buf)
+        free(csum)
+        raise MemoryError()
+    try:
+        cs = 0.0
+        s = 0
+        for p in range(n_pages):
+            L = lens[p]
+            n = <double> L
+            # np.cumsum over the whole batch: the running sum carries across pages.
+            for i in range(L):
+                cs = lo[s] if s + i == 0 else cs + lo[s + i]
+                csum[i] = cs
+            cs_end = csum[L - 1]
+            first = L
+            for i in range(L):
+                if D[s + i] == L_C:
+                    first = i
+                    break
+            run_len = <double> (L - first)
+            safe_run = run_len if run_len > 1.0 else 1.0
+            n_cs = 0
+            n_run_c = 0
+            n_cb = 0
+            mx = P[s, L_C]
+            best = 0.0
+            for i in range(L):
+                v = P[s + i, L_C]
+                if not (mx >= v):
+                    mx = v
+                if v > commentish:
+                    n_cs += 1
+                    if i < first:
+                        n_cb += 1
+                if i >= first and D[s + i] == L_C:
+                    n_run_c += 1
+                suf = (cs_end - csum[i]) + lo[s + i]
+                if i == 0 or not (best >= suf):
+                    best = suf
+            best_pos = L
+            for i in range(L):
+                if (cs_end - csum[i]) + lo[s + i] >= best:
+                    best_pos = i
+                    break
+            for i in range(L):
+                buf[i] = P[s + i, L_C]
+            F[p, 1] = _reduceat_sum(buf, L) / n
+            F[p, 2] = mx
+            F[p, 3] = <double> n_cs / n
+            F[p, 4] = 1.0 if first < L else 0.0
+            F[p, 5] = run_len / n
+            for i in range(L):
+                buf[i] = P[s + i, L_C] if i >= first else 0.0
+            F[p, 7] = _reduceat_sum(buf, L) / safe_run if first < L else 0.0
+            for i in range(L):
+                buf[i] = 0.0 if i >= first else P[s + i, L_C]
+            F[p, 8] = _reduceat_sum(buf, L) / (<double> first if first > 1 else 1.0)
+            for i in range(L):
+                buf[i] = P[s + i, L_E] if i >= first else 0.0
+            F[p, 9] = _reduceat_sum(buf, L) / safe_run if first < L else 0.0
+            F[p, 10] = <double> n_run_c / safe_run if first < L else 0.0
+            F[p, 13] = <double> (L - best_pos) / n
+            for i in range(L):
+                buf[i] = P[s + i, L_C] if i >= L - TAIL_BLOCKS else 0.0
+            F[p, 14] = _reduceat_sum(buf, L) / (n if n < TAIL_BLOCKS else <double> TAIL_BLOCKS)
+            for i in range(L):
+                buf[i] = P[s + i, L_S]
+            F[p, 15] = _reduceat_sum(buf, L) / n
+            for i in range(L):
+                buf[i] = P[s + i, L_E]
+            F[p, 16] = _reduceat_sum(buf, L) / n
+            for i in range(L):
+                buf[i] = P[s + i, L_B]
+            F[p, 17] = _reduceat_sum(buf, L) / n
+            for i in range(L):
+                buf[i] = P[s + i, L_B] if i >= first else 0.0
+            F[p, 18] = _reduceat_sum(buf, L) / safe_run if first < L else 0.0
+            aux[0, p] = n
+            aux[1, p] = run_len
+            aux[2, p] = <double> n_cb
+            aux[3, p] = best
+            s += L
+    finally:
+        free(buf)
+        free(csum)
+    return F_arr, aux_arr
+
+
+def rule_masses(const int64_t[::1] labels, const double[::1] lengths, const int64_t[::1] page,
+                Py_ssize_t n_pages, const double[::1] mt, const uint8_t[::1] dup_pos,
+                const uint8_t[::1] prof_bad, double min_dup_chars, double mt_block, int spam_label,
+                int editorial_label):
+    """The ``bincount``s of ``scores.rule_values`` (and ``batch_scores``) in one pass over the
+    blocks -> (label_mass [pages, 4], masses [6, pages]: good characters, all repeated
+    characters, characters x mt mass, mt mass, bad repeated characters, profane characters),
+    or None when an index is out of range (the numpy form then raises or answers)."""
+    cdef Py_ssize_t n = labels.shape[0]
+    cdef Py_ssize_t i, pg, lab
+    cdef double ln, m, x, not_spam, good, dup_bad
+    if (lengths.shape[0] != n or page.shape[0] != n or mt.shape[0] != n or dup_pos.shape[0] != n
+            or prof_bad.shape[0] != n or n_pages < 0):
+        return None
+    for i in range(n):
+        if page[i] < 0 or page[i] >= n_pages or labels[i] < 0 or labels[i] >= N_LABELS:
+            return None
+    lm_arr = np.zeros((n_pages, N_LABELS), dtype=np.float64)
+    ms_arr = np.zeros((6, n_pages), dtype=np.float64)
+    cdef double[:, ::1] lm = lm_arr
+    cdef double[:, ::1] ms = ms_arr
+    for i in range(n):
+        pg = page[i]
+        lab = labels[i]
+        ln = lengths[i]
+        lm[pg, lab] += ln
+        not_spam = 0.0 if lab == spam_label else 1.0
+        dup_bad = 1.0 if (dup_pos[i] and ln >= min_dup_chars and lab != spam_label) else 0.0
+        good = 1.0 if (lab == editorial_label and dup_bad == 0.0 and not (mt[i] >= mt_block)
+                       and not prof_bad[i]) else 0.0
+        # np.clip(mt, 0, 1) ** 2.0 * ~spam (numpy squares for the exponent 2.0).
+        x = mt[i]
+        x = 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+        m = x * x * not_spam
+        ms[0, pg] += ln * good
+        ms[1, pg] += ln * (1.0 if dup_pos[i] else 0.0)
+        ms[2, pg] += ln * m
+        ms[3, pg] += m
+        ms[4, pg] += ln * dup_bad
+        ms[5, pg] += ln * (1.0 if (prof_bad[i] and lab != spam_label) else 0.0)
+    return lm_arr, ms_arr
