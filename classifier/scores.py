@@ -51,6 +51,13 @@ AUTOBLOG_RX = re.compile(
     re.I | re.M,
 )
 MARKER_WEIGHT = {name: w for name, _, w in AUTOBLOG_MARKERS}
+# Every marker begins, after the line's white space, with one of these letters (under re.I, as
+# AUTOBLOG_RX; a test checks them against AUTOBLOG_MARKERS). A first scan for such line starts is
+# ~2x faster than AUTOBLOG_RX's; AUTOBLOG_RX then runs at those few places only. A match holds a
+# single newline (its first character), so matches at different line starts never overlap and
+# the result is AUTOBLOG_RX.finditer's.
+MARKER_FIRST_LETTERS = "shul"
+_MARKER_CANDIDATE_RX = re.compile(r"\n[^\S\n]*[" + MARKER_FIRST_LETTERS + "]", re.I | re.M)
 # Ignore repeats of blocks shorter than this when judging duplication for quality
 # ("Reply", "Share" repeat on every thread); dup_fraction itself counts all repeats.
 MIN_DUP_CHARS_FOR_QUALITY = 30
@@ -246,10 +253,13 @@ def batch_scores(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pa
     dup_f = np.divide(dup_all, total, out=np.zeros(n_pages), where=total > 0).tolist()
     q_l, vals_l, mt_l, tot_l = q.tolist(), values.tolist(), mt_all.tolist(), total.tolist()
     empty = {lab: (1.0 if lab == "boilerplate" else 0.0) for lab in LABELS}
+    # Dict displays: several times faster than dict(zip(...)), same keys in the same order.
+    e_, c_, s_, b_ = LABELS
+    r0, r1, r2, r3, r4, r5, r6, r7 = RULE_NAMES
     return [
-        PageScores(dict(zip(LABELS, frac_r[p])) if tot_l[p] > 0 else dict(empty), float(mt_l[p]), float(dup_f[p]),
-                   float(q_l[p]), reasons[p], dict(zip(RULE_NAMES, vals_l[p])))
-        for p in range(n_pages)
+        PageScores({e_: f[0], c_: f[1], s_: f[2], b_: f[3]} if t > 0 else dict(empty), m, d, qq, rs,
+                   {r0: v[0], r1: v[1], r2: v[2], r3: v[3], r4: v[4], r5: v[5], r6: v[6], r7: v[7]})
+        for f, t, m, d, qq, rs, v in zip(frac_r, tot_l, mt_l, dup_f, q_l, reasons, vals_l)
     ]
 
 
@@ -311,7 +321,10 @@ def page_scores(texts: Sequence[str], labels: Sequence[str] | np.ndarray, mt: Se
 
 def _markers_per_page(doc: str, block_starts: np.ndarray, page: np.ndarray, n_pages: int) -> np.ndarray:
     """Weighted auto-blog marker lines per page (by the block each match starts in)."""
-    found = [(m.start(), MARKER_WEIGHT[m.lastgroup]) for m in AUTOBLOG_RX.finditer("\n" + doc)]
+    text = "\n" + doc
+    match = AUTOBLOG_RX.match
+    found = [(m.start(), MARKER_WEIGHT[m.lastgroup])
+             for m in (match(text, c.start()) for c in _MARKER_CANDIDATE_RX.finditer(text)) if m is not None]
     if not found:
         return np.zeros(n_pages, dtype=np.float64)
     pos = np.array([f[0] for f in found], dtype=np.int64)  # match start = its line's offset in doc

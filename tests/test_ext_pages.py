@@ -242,3 +242,40 @@ def test_bench_pages(monkeypatch: pytest.MonkeyPatch) -> None:
         for mod in (page_gate, decode, scores):
             m.setattr(mod, "_PAGES", None)
         assert on == [d.to_json() for d in clf.classify_many(recs)]
+
+
+def test_marker_first_letters() -> None:
+    """The marker pre-scan's letters are the markers' first letters, with re.I's case folding
+    (e.g. U+017F LONG S for s) the same in the class as in the markers' literals."""
+    import re
+
+    firsts = {rx[0] for _, rx, _ in scores.AUTOBLOG_MARKERS}
+    assert firsts == set(scores.MARKER_FIRST_LETTERS)
+    cls = re.compile("[" + scores.MARKER_FIRST_LETTERS + "]", re.I)
+    lits = re.compile("|".join(sorted(firsts)), re.I)
+    for cp in range(0x110000):
+        ch = chr(cp)
+        assert bool(cls.match(ch)) == bool(lits.match(ch)), hex(cp)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_markers_per_page(seed: int) -> None:
+    """The two-stage marker scan finds AUTOBLOG_RX.finditer's matches, on lines built to be near misses."""
+    rng = np.random.default_rng(300 + seed)
+    pieces = ["Source link", "source  link", "SOURCE LINKS", "Home / Uncategorized", "home \u00bb uncategorised x",
+              "Uncategorized", " \t uncategorized  ", "Source: Reuters", "Source: Reuters and AP", "Leave a Reply",
+              "leave a comment ", "\u017fource link", "S\u0307ource link", "ſource: x", "Hello", "u", "l", "s",
+              "text \nSource link", "\u00a0Leave a reply", "\u2028Source link", "\U0001f600 Source link", ""]
+    texts = [str(rng.choice(pieces)) + ("\n" + str(rng.choice(pieces)) if rng.random() < 0.2 else "")
+             for _ in range(300)]
+    page = np.sort(rng.integers(0, 7, size=len(texts)))
+    lens = np.array([len(t) for t in texts], dtype=np.int64)
+    starts = np.zeros(len(texts), dtype=np.int64)
+    np.cumsum(lens[:-1] + 1, out=starts[1:])
+    doc = "\n".join(texts)
+    got = scores._markers_per_page(doc, starts, page, 7)
+    found = [(m.start(), scores.MARKER_WEIGHT[m.lastgroup]) for m in scores.AUTOBLOG_RX.finditer("\n" + doc)]
+    blocks = np.searchsorted(starts, np.array([f[0] for f in found], dtype=np.int64), side="right") - 1
+    want = np.bincount(page[blocks], weights=[f[1] for f in found], minlength=7)
+    assert len(found) > 20
+    _same(got, want)
