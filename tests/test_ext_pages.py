@@ -151,6 +151,14 @@ def test_furniture_pages(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
         q = p.copy()
         q[:, b] = rng.permutation(np.linspace(0.1, 0.9, n)) if n > 1 else 0.5
         probas.append(q)
+    # Means on the threshold to the last bit: the summation order decides (the kernel must sum
+    # as np.mean does, or some of these flip).
+    for _ in range(300):
+        n = int(rng.integers(9, 300))
+        p = np.full((n, len(LABELS)), 0.5 / 3)
+        v = decode.POST_THREAD_MIN_BOILERPLATE + rng.normal(size=n) * 1e-3
+        p[:, b] = v - (v.mean() - decode.POST_THREAD_MIN_BOILERPLATE)
+        probas.append(p)
     got = decode.furniture_pages(probas)
     with monkeypatch.context() as m:
         m.setattr(decode, "_PAGES", None)
