@@ -45,6 +45,8 @@ ROUND = 4
 # overhead) of at most about this many characters of block text per batch (bounds memory).
 BATCH_CHARS = 4_000_000
 _COMMENT = LABELS.index("comment")
+# Label names by index (one gather for a batch's names; the same str objects as LABELS).
+_LABEL_NAMES = np.array(LABELS, dtype=object)
 
 
 @dataclass(slots=True)
@@ -393,8 +395,8 @@ class Classifier:
                                             m.meta, in_comment=[cc[a:b] for a, b in spans])
         label_all = np.concatenate(decoded) if decoded else np.zeros(0, dtype=np.int64)
         page_of = np.repeat(np.arange(len(pages)), np.diff(offsets))
-        first_comment = [np.flatnonzero(lab == _COMMENT) for lab in decoded]
-        has_comments = np.array([f.size > 0 for f in first_comment], dtype=bool)
+        first_comment = _first_comments(decoded, label_all).tolist()
+        has_comments = np.array([f >= 0 for f in first_comment], dtype=bool)
         block_starts = np.zeros(len(texts), dtype=np.int64)
         np.cumsum(pf.lengths[:-1] + 1, out=block_starts[1:])
         # MT: artefacts (pf.mt, also a model feature) plus the soft translationese signal.
@@ -408,14 +410,14 @@ class Classifier:
         probs = [{e_: e, c_: c, s_: s, b_: b} for e, c, s, b in np.round(proba, ROUND).tolist()]
         mt_r = np.round(mt_block, ROUND).tolist()
         prof_r = np.round(pf.profanity.astype(np.float64), ROUND).tolist()
-        names_all = [LABELS[i] for i in label_all.tolist()]
+        names_all = _LABEL_NAMES[label_all].tolist()
         evidence = [a + b for a, b in zip(pf.mt_evidence, pf.profanity_evidence)]
         results = []
         for page, (a, b), first, ps in zip(pages, spans, first_comment, page_scores):
             blocks = page.blocks
             comment_start = None
-            if first.size:
-                b0 = blocks[int(first[0])]
+            if first >= 0:
+                b0 = blocks[first]
                 comment_start = b0.index if page.is_html else b0.line
             label_names = names_all[a:b]
             out_blocks = [
@@ -426,11 +428,26 @@ class Classifier:
             ]
             results.append(DocumentResult(
                 id=page.id, url=page.url, source=registered_domain(page.url), blocks=out_blocks,
-                has_comments=bool(first.size), comment_start=comment_start, fractions=ps.fractions,
+                has_comments=first >= 0, comment_start=comment_start, fractions=ps.fractions,
                 mt_score=round(ps.mt_score, ROUND), dup_fraction=round(ps.dup_fraction, ROUND),
                 quality=ps.quality, reasons=ps.reasons, model=m.name, labels=label_names,
             ))
         return results
+
+
+def _first_comments(decoded: Sequence[np.ndarray], label_all: np.ndarray) -> np.ndarray:
+    """Index of each page's first comment block (-1 for none), int64: two numpy passes over the
+    batch's labels (``label_all``, the pages' labels one after the other) instead of a pair per page."""
+    lens = np.array([d.shape[0] for d in decoded], dtype=np.int64)
+    starts = np.zeros(len(decoded), dtype=np.int64)
+    np.cumsum(lens[:-1], out=starts[1:])
+    at = np.flatnonzero(label_all == _COMMENT)
+    page = np.repeat(np.arange(len(decoded)), lens)[at]
+    lead = np.ones(at.size, dtype=bool)
+    lead[1:] = page[1:] != page[:-1]  # the first comment of its page (``at`` is in page order)
+    first = np.full(len(decoded), -1, dtype=np.int64)
+    first[page[lead]] = at[lead] - starts[page[lead]]
+    return first
 
 
 def _html_input(html: str | bytes, id: str | int | None, url: str | None) -> PageInput:
