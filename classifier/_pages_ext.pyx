@@ -1,6 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Compiled per-page reductions after the networks: ``classifier.page_gate.page_features``, the
-``decode.furniture_pages`` test and the block masses of ``classifier.scores.rule_values``.
+``decode.furniture_pages`` test and the block masses of ``classifier.scores.rule_values``; and
+the first scan for auto-blog marker lines (``scores._markers_per_page``).
 
 Why: the numpy forms make some forty passes (``reduceat``s, ``where``s, ``bincount``s) over
 arrays of a few thousand blocks per batch, and ``furniture_pages`` a ``mean`` per page; the
@@ -15,13 +16,16 @@ Same output, bit for bit (tests/test_ext_pages.py):
   loops here;
 - ``np.maximum.reduceat`` keeps the first of equal values; the inputs are checked finite first
   (otherwise the caller's numpy form answers), so no NaN rule is needed;
+- the marker scan finds what ``\\n[^\\S\\n]*[letters]`` does: white space is Python's
+  (``Py_UNICODE_ISSPACE``, which ``re`` uses for ``\\s`` in str patterns), the letters are given
+  with their re.I case variants; the regex itself still decides at each place found;
 - the transcendental functions (``log1p``, ``tanh``, ``log``, ``exp``) stay in numpy (its SIMD
   versions need not round as the C library does); divisions and products are plain IEEE.
 """
 import numpy as np
 
 from libc.math cimport isfinite
-from libc.stdint cimport int64_t, uint8_t
+from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport free, malloc
 
 # numpy's pairwise summation: below this many values a plain loop, up to PW_BLOCKSIZE eight
@@ -270,3 +274,65 @@ def rule_masses(const int64_t[::1] labels, const double[::1] lengths, const int6
         ms[4, pg] += ln * dup_bad
         ms[5, pg] += ln * (1.0 if (prof_bad[i] and lab != spam_label) else 0.0)
     return lm_arr, ms_arr
+
+
+cdef extern from "Python.h":
+    int PyUnicode_KIND(object o)
+    void* PyUnicode_DATA(object o)
+    bint Py_UNICODE_ISSPACE(Py_UCS4 ch)
+
+ctypedef fused code_unit:
+    uint8_t
+    uint16_t
+    uint32_t
+
+
+cdef Py_ssize_t _line_starts(const code_unit* s, Py_ssize_t n, const Py_UCS4* firsts, Py_ssize_t n_firsts,
+                             int64_t* out):
+    """Offsets of the newlines followed, after white space other than newlines, by a letter of
+    ``firsts``; returns how many were written to ``out``."""
+    cdef Py_ssize_t i = 0, j, f, k = 0
+    cdef Py_UCS4 c
+    while i < n:
+        if s[i] != 10:
+            i += 1
+            continue
+        j = i + 1
+        while j < n:
+            c = s[j]
+            if c == 10 or not Py_UNICODE_ISSPACE(c):
+                break
+            j += 1
+        if j < n:
+            c = s[j]
+            for f in range(n_firsts):
+                if c == firsts[f]:
+                    out[k] = i
+                    k += 1
+                    break
+        i = j  # the next newline is at j or later
+    return k
+
+
+def line_starts(str text, str firsts):
+    """Offsets in ``text`` of the newlines that ``\\n[^\\S\\n]*[firsts]`` matches at (``firsts``:
+    every character the class is to match, case variants included), int64 in order."""
+    cdef Py_ssize_t n = len(text), nf = len(firsts), k, i
+    cdef Py_UCS4 fs[64]
+    if nf > 64:
+        return None
+    for i in range(nf):
+        fs[i] = firsts[i]
+    out_arr = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    if n == 0:
+        return out_arr
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    if kind == 1:
+        k = _line_starts(<const uint8_t*> data, n, fs, nf, &out[0])
+    elif kind == 2:
+        k = _line_starts(<const uint16_t*> data, n, fs, nf, &out[0])
+    else:
+        k = _line_starts(<const uint32_t*> data, n, fs, nf, &out[0])
+    return out_arr[:k]

@@ -58,6 +58,9 @@ MARKER_WEIGHT = {name: w for name, _, w in AUTOBLOG_MARKERS}
 # the result is AUTOBLOG_RX.finditer's.
 MARKER_FIRST_LETTERS = "shul"
 _MARKER_CANDIDATE_RX = re.compile(r"\n[^\S\n]*[" + MARKER_FIRST_LETTERS + "]", re.I | re.M)
+# Every character the class above matches under re.I (U+017F LONG S folds to s; checked by a
+# test over all code points): what the compiled scan compares with.
+MARKER_FIRST_CHARS = "HLSUhlsu\u017f"
 # Ignore repeats of blocks shorter than this when judging duplication for quality
 # ("Reply", "Share" repeat on every thread); dup_fraction itself counts all repeats.
 MIN_DUP_CHARS_FOR_QUALITY = 30
@@ -323,8 +326,9 @@ def _markers_per_page(doc: str, block_starts: np.ndarray, page: np.ndarray, n_pa
     """Weighted auto-blog marker lines per page (by the block each match starts in)."""
     text = "\n" + doc
     match = AUTOBLOG_RX.match
-    found = [(m.start(), MARKER_WEIGHT[m.lastgroup])
-             for m in (match(text, c.start()) for c in _MARKER_CANDIDATE_RX.finditer(text)) if m is not None]
+    cands = None if _PAGES is None else _PAGES.line_starts(text, MARKER_FIRST_CHARS)
+    where = (c.start() for c in _MARKER_CANDIDATE_RX.finditer(text)) if cands is None else cands.tolist()
+    found = [(m.start(), MARKER_WEIGHT[m.lastgroup]) for m in (match(text, c) for c in where) if m is not None]
     if not found:
         return np.zeros(n_pages, dtype=np.float64)
     pos = np.array([f[0] for f in found], dtype=np.int64)  # match start = its line's offset in doc

@@ -261,13 +261,36 @@ def test_marker_first_letters() -> None:
     assert firsts == set(scores.MARKER_FIRST_LETTERS)
     cls = re.compile("[" + scores.MARKER_FIRST_LETTERS + "]", re.I)
     lits = re.compile("|".join(sorted(firsts)), re.I)
+    matched = set()
     for cp in range(0x110000):
         ch = chr(cp)
         assert bool(cls.match(ch)) == bool(lits.match(ch)), hex(cp)
+        if cls.match(ch):
+            matched.add(ch)
+    assert matched == set(scores.MARKER_FIRST_CHARS)
+
+
+# White space of every kind re's \s knows (and some it does not), the first letters and their
+# case variants, near misses, and characters that make the text UCS-2 or UCS-4.
+SCAN_ALPHABET = ["\n", "\n", " ", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\xa0", "\u1680", "\u2000",
+                 "\u2028", "\u2029", "\u202f", "\u3000", "\u200b", "\ufeff", "s", "S", "\u017f", "h", "H", "u",
+                 "U", "l", "L", "\u0130", "\u212a", "x", "\u00df", "\U0001f600", "\U00010400"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_line_starts_kernel(seed: int) -> None:
+    mod = needs(MODULE)
+    rng = np.random.default_rng(400 + seed)
+    for n in [0, 1, 2, 5, 50, 2000]:
+        for alphabet in (SCAN_ALPHABET[:9] + ["s", "h", "x"], SCAN_ALPHABET[:27], SCAN_ALPHABET):
+            text = "".join(rng.choice(alphabet, size=n))
+            got = mod.line_starts(text, scores.MARKER_FIRST_CHARS)
+            want = [m.start() for m in scores._MARKER_CANDIDATE_RX.finditer(text)]
+            assert got.dtype == np.int64 and got.tolist() == want
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_markers_per_page(seed: int) -> None:
+def test_markers_per_page(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """The two-stage marker scan finds AUTOBLOG_RX.finditer's matches, on lines built to be near misses."""
     rng = np.random.default_rng(300 + seed)
     pieces = ["Source link", "source  link", "SOURCE LINKS", "Home / Uncategorized", "home \u00bb uncategorised x",
@@ -282,6 +305,9 @@ def test_markers_per_page(seed: int) -> None:
     np.cumsum(lens[:-1] + 1, out=starts[1:])
     doc = "\n".join(texts)
     got = scores._markers_per_page(doc, starts, page, 7)
+    with monkeypatch.context() as m:
+        m.setattr(scores, "_PAGES", None)
+        _same(got, scores._markers_per_page(doc, starts, page, 7))
     found = [(m.start(), scores.MARKER_WEIGHT[m.lastgroup]) for m in scores.AUTOBLOG_RX.finditer("\n" + doc)]
     blocks = np.searchsorted(starts, np.array([f[0] for f in found], dtype=np.int64), side="right") - 1
     want = np.bincount(page[blocks], weights=[f[1] for f in found], minlength=7)
