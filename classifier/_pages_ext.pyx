@@ -336,3 +336,46 @@ def line_starts(str text, str firsts):
     else:
         k = _line_starts(<const uint32_t*> data, n, fs, nf, &out[0])
     return out_arr[:k]
+
+
+cdef extern from "math.h":
+    double rint(double x) nogil
+
+
+def quality_and_reasons(const double[:, ::1] pen, tuple names, double scale):
+    """``scores._quality_and_reasons``: per page the product of ``1 - pen`` (in rule order, as
+    ``np.prod``), clipped to [0, 1] and rounded as ``np.round`` does (``rint(x * scale) / scale``),
+    and the names of the rules with a positive penalty, largest first, ties in rule order (a
+    stable ``argsort`` of ``-pen``). None when a penalty is not finite (the numpy form answers)."""
+    cdef Py_ssize_t n = pen.shape[0], k = pen.shape[1], p, j, i, m
+    cdef double prod, v
+    cdef Py_ssize_t order[64]
+    if k > 64 or len(names) != k:
+        return None
+    for p in range(n):
+        for j in range(k):
+            if not isfinite(pen[p, j]):
+                return None
+    q_arr = np.empty(n, dtype=np.float64)
+    cdef double[::1] q = q_arr
+    reasons = []
+    for p in range(n):
+        prod = 1.0
+        for j in range(k):
+            prod = prod * (1.0 - pen[p, j])
+        prod = 0.0 if prod < 0.0 else (1.0 if prod > 1.0 else prod)
+        q[p] = rint(prod * scale) / scale
+        # Insertion sort of the positive penalties, descending; equal ones keep rule order.
+        m = 0
+        for j in range(k):
+            v = pen[p, j]
+            if not (v > 0.0):
+                continue
+            i = m
+            while i > 0 and pen[p, order[i - 1]] < v:
+                order[i] = order[i - 1]
+                i -= 1
+            order[i] = j
+            m += 1
+        reasons.append([names[order[i]] for i in range(m)])
+    return q_arr, reasons

@@ -149,6 +149,10 @@ def penalties(values: np.ndarray) -> np.ndarray:
 
 def _quality_and_reasons(pen: np.ndarray) -> tuple[np.ndarray, list[list[str]]]:
     """Quality per page (product of ``1 - penalty``) and its reasons, largest penalty first."""
+    if _PAGES is not None and pen.dtype == np.float64 and pen.ndim == 2:
+        res = _PAGES.quality_and_reasons(np.ascontiguousarray(pen), RULE_NAMES, 10.0 ** ROUND)
+        if res is not None:
+            return res
     q = np.round(np.clip(np.prod(1.0 - pen, axis=1), 0.0, 1.0), ROUND)
     order = np.argsort(-pen, axis=1, kind="stable")
     fired = np.take_along_axis(pen, order, axis=1) > 0

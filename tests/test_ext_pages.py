@@ -313,3 +313,30 @@ def test_markers_per_page(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     want = np.bincount(page[blocks], weights=[f[1] for f in found], minlength=7)
     assert len(found) > 20
     _same(got, want)
+
+
+def test_quality_and_reasons(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quality (product, clip, round half to even at 4 places) and reasons (largest penalty
+    first, ties in rule order), kernel against numpy; NaN penalties go to the numpy form."""
+    needs(MODULE)
+    rng = np.random.default_rng(500)
+    k = len(scores.RULE_NAMES)
+    pens = [rng.random((200, k)) * scores._MAX_PEN,
+            np.where(rng.random((200, k)) < 0.6, 0.0, rng.choice([0.1, 0.2, 0.35], size=(200, k))),  # ties
+            np.zeros((3, k)), np.zeros((0, k)),
+            scores.penalties(rng.random((300, k)) * 2.0)]
+    # Qualities on a rounding boundary: 1 - pen = (j + 0.5) / 10**4 exactly representable or not.
+    edge = np.zeros((400, k))
+    edge[:, 0] = 1.0 - (np.arange(400) + 0.5) / 10**scores.ROUND
+    edge[:200, 1] = 1.0 - 0.5 ** rng.integers(1, 12, size=200)
+    pens.append(edge)
+    nan = rng.random((4, k))
+    nan[2, 3] = np.nan
+    pens.append(nan)
+    for pen in pens:
+        got = scores._quality_and_reasons(pen)
+        with monkeypatch.context() as m:
+            m.setattr(scores, "_PAGES", None)
+            want = scores._quality_and_reasons(pen)
+        _same(got[0], want[0])
+        assert got[1] == want[1]
