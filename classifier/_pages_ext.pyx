@@ -1,7 +1,8 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Compiled per-page reductions after the networks: ``classifier.page_gate.page_features``, the
-``decode.furniture_pages`` test and the block masses of ``classifier.scores.rule_values``; and
-the first scan for auto-blog marker lines (``scores._markers_per_page``).
+``decode.furniture_pages`` test, the block masses of ``classifier.scores.rule_values``, the
+quality and reasons of ``scores._quality_and_reasons``; and the first scan for auto-blog marker
+lines (``scores._markers_per_page``).
 
 Why: the numpy forms make some forty passes (``reduceat``s, ``where``s, ``bincount``s) over
 arrays of a few thousand blocks per batch, and ``furniture_pages`` a ``mean`` per page; the
@@ -16,6 +17,7 @@ Same output, bit for bit (tests/test_ext_pages.py):
   loops here;
 - ``np.maximum.reduceat`` keeps the first of equal values; the inputs are checked finite first
   (otherwise the caller's numpy form answers), so no NaN rule is needed;
+- ``np.prod`` multiplies a row in order; ``np.round(x, 4)`` is ``rint(x * 1e4) / 1e4``;
 - the marker scan finds what ``\\n[^\\S\\n]*[letters]`` does: white space is Python's
   (``Py_UNICODE_ISSPACE``, which ``re`` uses for ``\\s`` in str patterns), the letters are given
   with their re.I case variants; the regex itself still decides at each place found;
