@@ -187,42 +187,36 @@ def rule_values(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pag
     ``markers``: the weighted auto-blog marker count of each page.
     """
     lengths = np.asarray(lengths, dtype=np.float64)
-    labels = np.asarray(labels)
-    mt = np.asarray(mt, dtype=np.float64)
-    prof_bad = np.asarray(profanity) >= PROFANE_BLOCK
+    label_mass, masses = _masses(np.asarray(labels), lengths, page, n_pages, np.asarray(mt, dtype=np.float64), dup,
+                                 np.asarray(profanity) >= PROFANE_BLOCK)
+    return _values_from_masses(label_mass, masses, n_pages, markers)
+
+
+def _masses(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pages: int, mt: np.ndarray,
+            dup: np.ndarray, prof_bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rules' ``bincount``s: characters per page and label [pages, labels], and the masses
+    [good, repeated, characters x mt mass, mt mass, bad repeated, profane] x pages; in one pass
+    when classifier/_pages_ext.pyx is built (the same sums in the same order)."""
     if _PAGES is not None:
         res = _masses_compiled(labels, lengths, page, n_pages, mt, dup, prof_bad)
-        if res is not None:
-            return _values_from_masses(res[0], res[1], n_pages, markers)
-    spam = labels == LABELS.index("spam")
-    dup_bad = (np.asarray(dup) > 0) & (lengths >= MIN_DUP_CHARS_FOR_QUALITY) & ~spam
+        if res is not None:  # None: an index out of range, which the numpy form decides
+            return res
+    spam = labels == _S
+    repeated = np.asarray(dup) > 0
+    dup_bad = repeated & (lengths >= MIN_DUP_CHARS_FOR_QUALITY) & ~spam
     mt_bad = mt >= MT_BLOCK
-    good = (labels == LABELS.index("editorial")) & ~dup_bad & ~mt_bad & ~prof_bad
+    good = (labels == _E) & ~dup_bad & ~mt_bad & ~prof_bad
     mt_mass = np.clip(mt, 0.0, 1.0) ** PAGE_SCORE_POWER * ~spam  # as features.mt weighs a block
 
     def mass(weights: np.ndarray) -> np.ndarray:
         return np.bincount(page, weights=weights, minlength=n_pages).astype(np.float64)
 
-    g = mass(lengths * good)
-
-    def share(bad: np.ndarray) -> np.ndarray:
-        den = bad + g
-        return np.divide(bad, den, out=np.zeros(n_pages), where=den > 0)
-
     label_mass = np.bincount(page * len(LABELS) + labels, weights=lengths,
                              minlength=n_pages * len(LABELS)).reshape(n_pages, len(LABELS))
-    cols = {
-        "comment_heavy": share(label_mass[:, LABELS.index("comment")]),
-        "spam": share(label_mass[:, LABELS.index("spam")]),
-        "boilerplate_heavy": share(label_mass[:, LABELS.index("boilerplate")]),
-        "machine_translated": 1.0 - (1.0 - np.minimum(1.0, PAGE_SHARE_GAIN * share(mass(lengths * mt_mass))))
-        * np.exp(-mass(mt_mass) / PAGE_COUNT_SCALE),
-        "duplicated_content": share(mass(lengths * dup_bad)),
-        "autoblog_markers": np.asarray(markers, dtype=np.float64),
-        "profanity": share(mass(lengths * (prof_bad & ~spam))),
-        "thin_content": np.maximum(0.0, 1.0 - g / THIN_EDITORIAL_CHARS),
-    }
-    return np.stack([cols[n] for n in RULE_NAMES], axis=1) if n_pages else np.zeros((0, len(RULE_NAMES)))
+    masses = np.stack([mass(lengths * good), mass(lengths * repeated), mass(lengths * mt_mass), mass(mt_mass),
+                       mass(lengths * dup_bad), mass(lengths * (prof_bad & ~spam))]) if n_pages else \
+        np.zeros((6, 0))
+    return label_mass, masses
 
 
 def batch_scores(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pages: int, mt: np.ndarray,
@@ -238,19 +232,11 @@ def batch_scores(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pa
     labels = np.asarray(labels, dtype=np.int64)
     page = np.asarray(page, dtype=np.int64)
     lengths_f = np.asarray(lengths, dtype=np.float64)
-    n_labels = len(LABELS)
     markers = _markers_per_page(doc, block_starts, page, n_pages)
-    res = None if _PAGES is None else _masses_compiled(labels, lengths_f, page, n_pages, mt, dup,
-                                                       np.asarray(profanity) >= PROFANE_BLOCK)
-    if res is not None:  # the same bincounts in one pass (rule_values' kernel path)
-        by_label, masses = res
-        dup_all = masses[1]
-        values = _values_from_masses(by_label, masses, n_pages, markers)
-    else:
-        by_label = np.bincount(page * n_labels + labels, weights=lengths_f,
-                               minlength=n_pages * n_labels).reshape(n_pages, n_labels)
-        dup_all = np.bincount(page, weights=lengths_f * (np.asarray(dup) > 0), minlength=n_pages)
-        values = rule_values(labels, lengths_f, page, n_pages, mt, dup, profanity, markers)
+    by_label, masses = _masses(np.asarray(labels), lengths_f, page, n_pages, np.asarray(mt, dtype=np.float64), dup,
+                               np.asarray(profanity) >= PROFANE_BLOCK)
+    dup_all = masses[1]
+    values = _values_from_masses(by_label, masses, n_pages, markers)
     total = by_label.sum(axis=1)
     mt_all = mt_page_scores(mt, lengths_f, page, n_pages)
     if mt_soft_page is not None:  # the page's soft translationese signal (features/mt_soft.py)

@@ -134,3 +134,14 @@ def test_pipeline_output_is_the_same_with_and_without_kernels(shared_dir: Path) 
     compiled, pure = _classify(paths, pure=False), _classify(paths, pure=True)
     assert compiled.count("\n") == len(paths)
     assert compiled == pure
+
+
+def test_kernel_identity_script(shared_dir: Path) -> None:
+    """benchmarks/kernel_identity.py (the maintainers' check over the bench pages) runs and finds
+    no difference on a slice of them."""
+    if not all(ext.built().values()):
+        pytest.skip("not every kernel is built")
+    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "kernel_identity.py"), "--corpora",
+                        str(shared_dir / "corpora"), "--limit", "40"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "pages: 40, differing: 0" in p.stdout
