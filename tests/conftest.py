@@ -121,3 +121,20 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present")
     return SHARED
+
+
+# The corpora the benchmark pages come from: ``../shared/corpora``, or ``$NEWSWINNOW_CORPORA``.
+CORPORA = Path(os.environ.get("NEWSWINNOW_CORPORA", SHARED / "corpora"))
+
+
+def bench_pages(limit: int | None = None) -> list:
+    """benchmarks/bench_text.py's pages (BBC News + Dragnet gold text, its shuffled mix; the first
+    ``limit``), for the compiled kernels' tests on real text; skips when the corpora are absent."""
+    if not CORPORA.is_dir():
+        pytest.skip(f"{CORPORA} is not present")
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import bench_text
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    return bench_text.load_pages(CORPORA, limit)[0]

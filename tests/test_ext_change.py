@@ -11,12 +11,11 @@ the bench pages when ``../shared/corpora`` is there (or ``NEWSWINNOW_CORPORA`` n
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import bench_pages
 
 from classifier import Classifier
 from features import changepoint, ext
@@ -25,7 +24,6 @@ from features.extract import FEATURE_NAMES, extract_batch
 from features.text_schema import text_matrix
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPORA = Path(os.environ.get("NEWSWINNOW_CORPORA", ROOT.parent / "shared" / "corpora"))
 MODEL = ROOT / "data" / "model-text.json"
 KERNEL = "features._change_ext"
 F = len(FEATURE_NAMES)
@@ -251,15 +249,7 @@ def test_log1p_table_is_numpys() -> None:
 
 
 def _bench_pages(limit: int) -> list[list[str]]:
-    if not CORPORA.is_dir():
-        pytest.skip(f"{CORPORA} is not present")
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import bench_text
-    finally:
-        sys.path.pop(0)
-    pages, _ = bench_text.load_pages(CORPORA, limit)
-    return [p.text.split("\n") for p in pages]
+    return [p.text.split("\n") for p in bench_pages(limit)]
 
 
 def test_bench_pages(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,14 +12,13 @@ very long blocks, inputs the kernel leaves to the numpy form), with every hash b
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import bench_pages
 
 from features import ext, extract
 from features.extract import (
@@ -31,7 +30,6 @@ from features.extract import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPORA = Path(os.environ.get("NEWSWINNOW_CORPORA", ROOT.parent / "shared" / "corpora"))
 KERNEL = "features._dedup_ext"
 SPACES = [chr(c) for c in range(0x110000) if chr(c).isspace()]
 # Words that lower-case alike ("Ab"/"aB"), one that grows when lower-cased (U+0130), final
@@ -242,15 +240,7 @@ def test_near_equal_long_blocks() -> None:
 
 def _bench_batches(limit: int) -> list[tuple[list[str], np.ndarray]]:
     """Batches of 64 pages as the classifier makes them: the blocks and each one's page."""
-    if not CORPORA.is_dir():
-        pytest.skip(f"{CORPORA} is not present")
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import bench_text
-    finally:
-        sys.path.pop(0)
-    pages, _ = bench_text.load_pages(CORPORA, limit)
-    blocks = [p.text.split("\n") for p in pages]
+    blocks = [p.text.split("\n") for p in bench_pages(limit)]
     out = []
     for i in range(0, len(blocks), 64):
         batch = blocks[i: i + 64]

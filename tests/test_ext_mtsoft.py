@@ -11,11 +11,11 @@ non-BMP letters, lone surrogates, odd whitespace), hand-made edge cases and real
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import bench_pages
 
 from features import mt_soft
 from features.extract import extract
@@ -25,7 +25,6 @@ from features.tokens import TokenBatch
 from tests.test_ext import needs
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPORA = ROOT / ".." / "shared" / "corpora"
 FIELDS = ("uni", "uni_block", "pair", "pair_block", "words", "function_words")
 KERNEL = "features._mt_soft_ext"
 # Characters the symbol rules treat specially, plus plain ones to make words of.
@@ -146,14 +145,7 @@ def test_long_block(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_real_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    if not CORPORA.is_dir():
-        pytest.skip("../shared/corpora is not present")
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import bench_text
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-    pages, _ = bench_text.load_pages(CORPORA, 400)
+    pages = bench_pages(400)
     ran = 0
     for i in range(0, len(pages), 40):
         texts = [b.text for p in pages[i: i + 40] for b in segment_text(p.text)]

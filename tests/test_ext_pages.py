@@ -8,18 +8,17 @@ at 0, 1 and the comment-ish threshold, non-finite values) and on the bench pages
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import bench_pages
 
 from classifier import decode, page_gate, scores
 from classifier.model import LABELS
 from features import ext
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPORA = ROOT.parent / "shared" / "corpora"
 MODULE = "classifier._pages_ext"
 # Page lengths around the pairwise summation's plain-loop (8), block (128) and halving sizes.
 LENGTHS = [0, 1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 127, 128, 129, 130, 255, 256, 257, 300, 1000, 0, 5]
@@ -208,14 +207,9 @@ def test_batch_scores_random(seed: int, monkeypatch: pytest.MonkeyPatch) -> None
 def test_bench_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """The bench pages' own model output through the gate and the page scores, kernel on and off."""
     needs(MODULE)
-    if not CORPORA.is_dir():
-        pytest.skip("no ../shared/corpora")
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    import bench_text as bt
-
     from classifier import Classifier
 
-    pages, _ = bt.load_pages(CORPORA, None)
+    pages = bench_pages()
     recs = [{"id": p.id, "text": p.text} for p in pages[:400]]
     clf = Classifier.load(ROOT / "data/model-text.json")
     calls: list[tuple] = []

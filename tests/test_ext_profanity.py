@@ -10,13 +10,12 @@ tables never take: a signal before the first byte, one on a newline).
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import bench_pages
 
 from features import ext, profanity
 
@@ -198,21 +197,9 @@ def test_kernel_checks_its_arguments() -> None:
         mod.screen_positions(b"the shit", 1, *tables[:5], small_rest, *tables[6:])
 
 
-def _bench_text():
-    """Import the benchmark script as a module (it is not part of the package)."""
-    spec = importlib.util.spec_from_file_location("bench_text_for_ext", ROOT / "benchmarks" / "bench_text.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def test_real_corpus_blocks(shared_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_real_corpus_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blocks (lines) and whole pages of the bench corpora, in batches of BATCH."""
-    corpora = shared_dir / "corpora"
-    if not corpora.is_dir():
-        pytest.skip("../shared/corpora is not present")
-    pages, _ = _bench_text().load_pages(corpora, None)
+    pages = bench_pages()
     blocks = [line for p in pages for line in p.text.split("\n")]
     flagged = 0
     for i in range(0, len(blocks), BATCH):

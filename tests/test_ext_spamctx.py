@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import random
 import re
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import bench_pages
 
 from features import spamctx, spamshape
 from features.spamctx import TABLES, LeadTables, block_layout, build_tables
 from features.spamshape import SHAPE_TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
-# ``../shared/corpora`` of the main checkout, or of the directory above a worktree's.
-CORPORA = next((p for p in (ROOT.parent / "shared" / "corpora", ROOT.parents[1] / "shared" / "corpora")
-                if p.is_dir()), None)
 MODULE = "features._spamctx_ext"
 CHUNK = 64  # the scan's chunk (bytes classified at once)
 
@@ -199,14 +196,8 @@ def test_schema_matrices(monkeypatch: pytest.MonkeyPatch) -> None:
     _schema_matrices(pages, monkeypatch)
 
 
-@pytest.mark.skipif(CORPORA is None, reason="../shared/corpora absent")
 def test_corpus_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import bench_text
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-    pages, _ = bench_text.load_pages(CORPORA, 400)
+    pages = bench_pages(400)
     for i in range(0, len(pages), 64):
         texts = [line for p in pages[i:i + 64] for line in p.text.split("\n")]
         _check(texts, monkeypatch)

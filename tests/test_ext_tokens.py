@@ -11,19 +11,17 @@ scripts, non-BMP characters, combining marks, lone surrogates, odd white space),
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import bench_pages
 
 from features import ext, extract, tokens
 from features.extract import _char_counts, local_features
 from features.tokens import HashVocab, token_hashes, tokenize
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPORA = Path(os.environ.get("NEWSWINNOW_CORPORA", ROOT.parent / "shared" / "corpora"))
 KERNEL = "features._tokens_ext"
 FIELDS = ("starts", "ends", "hashes", "lengths", "digits", "newline", "cp")
 # Characters that exercise every branch: word characters of several scripts, digits that are
@@ -73,15 +71,7 @@ def _both(fn, monkeypatch: pytest.MonkeyPatch, *args):
 
 
 def _bench_texts(limit: int) -> list[list[str]]:
-    if not CORPORA.is_dir():
-        pytest.skip(f"{CORPORA} is not present")
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import bench_text
-    finally:
-        sys.path.pop(0)
-    pages, _ = bench_text.load_pages(CORPORA, limit)
-    return [p.text.split("\n") for p in pages]
+    return [p.text.split("\n") for p in bench_pages(limit)]
 
 
 @pytest.mark.parametrize("text", HARD + _random_texts(1, 40, 60) + _random_texts(2, 3, 5000))

@@ -11,12 +11,11 @@ own) and the bench pages when ``../shared/corpora`` is there (or ``NEWSWINNOW_CO
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import bench_pages
 
 from classifier import Classifier
 from features import ext, extract, lexicons, tokens
@@ -25,7 +24,6 @@ from features.lexical import LexicalScorer
 from features.tokens import HashVocab, tokenize
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPORA = Path(os.environ.get("NEWSWINNOW_CORPORA", ROOT.parent / "shared" / "corpora"))
 MODEL = ROOT / "data" / "model-text.json"
 KERNEL = "features._vocab_ext"
 # Words that make features fire: every phrase's words, chrome first words, function words, digits.
@@ -104,15 +102,7 @@ def _assert_counts_equal(got: WordCounts, want: WordCounts) -> None:
 
 
 def _bench_texts(limit: int) -> list[list[str]]:
-    if not CORPORA.is_dir():
-        pytest.skip(f"{CORPORA} is not present")
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import bench_text
-    finally:
-        sys.path.pop(0)
-    pages, _ = bench_text.load_pages(CORPORA, limit)
-    return [p.text.split("\n") for p in pages]
+    return [p.text.split("\n") for p in bench_pages(limit)]
 
 
 EDGE_BLOCKS = [
