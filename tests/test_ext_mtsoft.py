@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import bench_pages
+from test_ext import needs
 
 from features import mt_soft
 from features.extract import extract
 from features.mt_soft_data import FLATTEN, FREQUENT_WORDS, FUNCTION_WORDS, PUNCTUATION
 from features.segment import segment_text
 from features.tokens import TokenBatch
-from tests.test_ext import needs
 
 ROOT = Path(__file__).resolve().parents[1]
 FIELDS = ("uni", "uni_block", "pair", "pair_block", "words", "function_words")
