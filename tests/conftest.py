@@ -138,3 +138,14 @@ def bench_pages(limit: int | None = None) -> list:
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
     return bench_text.load_pages(CORPORA, limit)[0]
+
+
+def with_and_without(fn: Callable, monkeypatch: pytest.MonkeyPatch, handles: Sequence[tuple[object, str]], *args):
+    """``fn(*args)`` with the compiled kernels, then with the kernel handles ``(module, name)``
+    set to None (the numpy forms): the pair the kernels' tests compare."""
+    got = fn(*args)
+    for module, name in handles:
+        monkeypatch.setattr(module, name, None)
+    want = fn(*args)
+    monkeypatch.undo()
+    return got, want

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import bench_pages
+from conftest import bench_pages, with_and_without
 
 from features import ext, extract
 from features.extract import (
@@ -250,11 +250,7 @@ def _bench_batches(limit: int) -> list[tuple[list[str], np.ndarray]]:
 
 def _both(fn: Callable, monkeypatch: pytest.MonkeyPatch, *args):
     """``fn(*args)`` with the kernel, then with the numpy forms."""
-    got = fn(*args)
-    monkeypatch.setattr(extract, "_DEDUP_EXT", None)
-    want = fn(*args)
-    monkeypatch.undo()
-    return got, want
+    return with_and_without(fn, monkeypatch, [(extract, "_DEDUP_EXT")], *args)
 
 
 def test_bench_pages(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import bench_pages
+from conftest import bench_pages, with_and_without
 
 from features import ext, extract, tokens
 from features.extract import _char_counts, local_features
@@ -61,13 +61,8 @@ def _assert_batches_equal(got: tokens.TokenBatch, want: tokens.TokenBatch) -> No
 
 
 def _both(fn, monkeypatch: pytest.MonkeyPatch, *args):
-    """``fn(*args)`` with the kernels, then with the numpy forms."""
-    got = fn(*args)
-    monkeypatch.setattr(tokens, "_TOKENS_EXT", None)
-    monkeypatch.setattr(extract, "_TOKENS_EXT", None)
-    want = fn(*args)
-    monkeypatch.undo()
-    return got, want
+    """``fn(*args)`` with the kernel, then with the numpy forms."""
+    return with_and_without(fn, monkeypatch, [(tokens, "_TOKENS_EXT"), (extract, "_TOKENS_EXT")], *args)
 
 
 def _bench_texts(limit: int) -> list[list[str]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import bench_pages
+from conftest import bench_pages, with_and_without
 
 from classifier import Classifier
 from features import ext, extract, lexicons, tokens
@@ -82,12 +82,7 @@ def _counts(texts: list[str], lexical: LexicalScorer | None) -> WordCounts:
 
 def _both(fn, monkeypatch: pytest.MonkeyPatch, *args):
     """``fn(*args)`` with the kernel, then with the numpy forms."""
-    got = fn(*args)
-    monkeypatch.setattr(tokens, "_VOCAB_EXT", None)
-    monkeypatch.setattr(extract, "_VOCAB_EXT", None)
-    want = fn(*args)
-    monkeypatch.undo()
-    return got, want
+    return with_and_without(fn, monkeypatch, [(tokens, "_VOCAB_EXT"), (extract, "_VOCAB_EXT")], *args)
 
 
 def _assert_counts_equal(got: WordCounts, want: WordCounts) -> None:
