@@ -58,6 +58,7 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # Bits of ``_CHAR_BITS``: a word character, a digit, an apostrophe that may join two words,
 # a character that is a token of its own ("$", the newline).
 _WORD_BIT, _DIGIT_BIT, _APOS_BIT, _SINGLE_BIT = np.uint8(1), np.uint8(2), np.uint8(4), np.uint8(8)
+
 WORD_CHAR, DIGIT_CHAR, _CHAR_BITS = _tables()
 # The compiled passes (features/_tokens_ext.pyx), or None: the numpy forms below. Its loop
 # takes a word character never to be an apostrophe or a token of its own (true of \w).
@@ -194,6 +195,35 @@ def _tokenize_numpy(cp: np.ndarray) -> TokenBatch:
     return TokenBatch(starts, ends, token_hashes(cp, starts, ends), digits, cp[starts] == _NEWLINE, cp)
 
 
+def _insert_numpy(keys: np.ndarray, rows: np.ndarray, slots: np.ndarray,
+                  size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """``HashVocab``'s slots (keys, rows, used) and probe rounds, by linear probing for all keys
+    at once: each round, the lowest row wanting a free slot takes it; the others move on to the
+    next slot. The reference of ``features/_vocab_ext.pyx``'s ``insert``."""
+    out_keys = np.zeros(size, dtype=np.uint64)
+    out_rows = np.zeros(size, dtype=np.int64)
+    used = np.zeros(size, dtype=bool)
+    slots = slots.copy()
+    mask = size - 1
+    pending = np.arange(len(keys))
+    probes = 0
+    while len(pending):
+        probes += 1
+        s = slots[pending]
+        free = ~used[s]
+        cand, cand_slot = pending[free], s[free]
+        _, win = np.unique(cand_slot, return_index=True)  # first (lowest row) per slot
+        won, won_slot = cand[win], cand_slot[win]
+        used[won_slot] = True
+        out_keys[won_slot] = keys[won]
+        out_rows[won_slot] = rows[won]
+        placed = np.zeros(len(keys), dtype=bool)
+        placed[won] = True
+        pending = pending[~placed[pending]]
+        slots[pending] = (slots[pending] + 1) & mask
+    return out_keys, out_rows, used, max(probes, 1)
+
+
 class HashVocab:
     """Words -> row numbers 1..len(words) by hash (0 = not a word of the vocabulary).
 
@@ -212,10 +242,6 @@ class HashVocab:
         size = 1 << bits
         self._shift = np.uint64(64 - bits)
         self._mask = size - 1
-        self._keys = np.zeros(size, dtype=np.uint64)
-        self._rows = np.zeros(size, dtype=np.int64)
-        self._used = np.zeros(size, dtype=bool)
-        self._probes = 1
         # Dedupe by hash (first row wins); equal hashes of different words would be a collision.
         uniq, first = np.unique(hashes, return_index=True)
         if len(uniq) < len(hashes):
@@ -224,33 +250,20 @@ class HashVocab:
             for d, o in zip(dup.tolist(), owner.tolist()):
                 if self.words[d] != self.words[o]:
                     raise ValueError(f"hash collision in vocabulary: {self.words[o]!r} / {self.words[d]!r}")
-        order = np.sort(first)  # insert in row order, so probing matches one-by-one insertion
+        order = np.sort(first)  # keys in row order: a lower row wins a contested slot
         keys, rows, slots = hashes[order], order + 1, self._slots(hashes[order])
-        # Linear probing for all keys at once: each round, the lowest row wanting a free slot
-        # takes it; the others move on to the next slot.
-        pending = np.arange(len(keys))
-        probes = 0
-        while len(pending):
-            probes += 1
-            s = slots[pending]
-            free = ~self._used[s]
-            cand, cand_slot = pending[free], s[free]
-            _, win = np.unique(cand_slot, return_index=True)  # first (lowest row) per slot
-            won, won_slot = cand[win], cand_slot[win]
-            self._used[won_slot] = True
-            self._keys[won_slot] = keys[won]
-            self._rows[won_slot] = rows[won]
-            placed = np.zeros(len(keys), dtype=bool)
-            placed[won] = True
-            pending = pending[~placed[pending]]
-            slots[pending] = (slots[pending] + 1) & self._mask
-        self._probes = max(probes, 1)
+        table = None
+        if _VOCAB_EXT is not None:  # the same rounds in one loop (a process's start-up builds this table)
+            table = _VOCAB_EXT.insert(keys, np.ascontiguousarray(rows, dtype=np.int64), slots, size)
+        if table is None:
+            table = _insert_numpy(keys, rows, slots, size)
+        self._keys, self._rows, self._used, self._probes = table
 
     @staticmethod
     def _word_hashes(words: list[str]) -> np.ndarray:
         if not words:
             return np.zeros(0, dtype=np.uint64)
-        if any(not w for w in words):
+        if "" in words:  # (a C loop; a generator over 40,000 words was a third of the build)
             raise ValueError("empty word in vocabulary")
         cp = np.frombuffer("\n".join(words).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))

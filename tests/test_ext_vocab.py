@@ -286,3 +286,47 @@ def test_word_counts_other_dtypes_fall_back(monkeypatch: pytest.MonkeyPatch) -> 
     for batch, k, lex in ((tb, key, odd), (tb, key.astype(np.int32), lexical), (strided, key, lexical)):
         got, want = _both(_word_counts, monkeypatch, batch, k, base_id, lex_row, lex, len(texts))
         _assert_counts_equal(got, want)
+
+
+@pytest.mark.parametrize("n, bits, seed", [(0, 4, 0), (1, 4, 1), (12, 4, 2), (16, 4, 3), (300, 9, 4), (5000, 15, 5)])
+def test_insert_kernel_equals_numpy_rounds(n: int, bits: int, seed: int) -> None:
+    """The table's build: the same slots and round count as the numpy rounds, also when keys
+    crowd into few home slots (long probe runs, wrapping at the end) and when the table is full."""
+    kernel = needs(KERNEL)
+    rng = np.random.default_rng(seed)
+    size = 1 << bits
+    keys = rng.integers(0, 2**63, size=n, dtype=np.uint64)
+    rows = np.arange(1, n + 1, dtype=np.int64)
+    for slots in (rng.integers(0, size, size=n), rng.integers(size - 3, size, size=n), np.zeros(n, dtype=np.int64)):
+        slots = slots.astype(np.int64)
+        got = kernel.insert(keys, rows, slots.copy(), size)
+        want = tokens._insert_numpy(keys, rows, slots.copy(), size)
+        for g, w in zip(got[:3], want[:3]):
+            assert g.dtype == w.dtype and np.array_equal(g, w)
+        assert got[3] == want[3]
+
+
+def test_insert_declines_what_does_not_fit() -> None:
+    """Inputs the loop cannot take (a size not a power of two, more keys than slots, slots out of
+    range, lengths that differ) give None, and ``HashVocab`` then builds in numpy."""
+    kernel = needs(KERNEL)
+    keys = np.arange(3, dtype=np.uint64)
+    rows = np.arange(1, 4, dtype=np.int64)
+    assert kernel.insert(keys, rows, np.zeros(3, dtype=np.int64), 12) is None
+    assert kernel.insert(keys, rows, np.zeros(3, dtype=np.int64), 2) is None
+    assert kernel.insert(keys, rows, np.array([0, 1, 16], dtype=np.int64), 16) is None
+    assert kernel.insert(keys, rows, np.array([0, -1, 1], dtype=np.int64), 16) is None
+    assert kernel.insert(keys, rows[:2], np.zeros(3, dtype=np.int64), 16) is None
+
+
+def test_hashvocab_build_same_with_and_without_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped model's merged vocabulary: the same table arrays and probe count either way."""
+    needs(KERNEL)
+    clf = Classifier.load(MODEL)
+    words = [w for w in dict.fromkeys((*extract._VOCAB, *clf.model.lexical.words)) if w]
+    built = with_and_without(lambda: HashVocab(words), monkeypatch, [(tokens, "_VOCAB_EXT")])
+    a, b = built
+    for name in ("_keys", "_rows", "_used"):
+        assert getattr(a, name).dtype == getattr(b, name).dtype
+        assert np.array_equal(getattr(a, name), getattr(b, name))
+    assert a._probes == b._probes
