@@ -163,7 +163,7 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
     except ModelError as e:
         raise click.ClickException(str(e)) from e
     if jobs > 1:
-        clf.warm_up()  # forked workers inherit the built tables (classifier/parallel.py)
+        clf.warm_up(html=False)  # forked workers inherit the built tables (classifier/parallel.py)
     # The model, vocabularies and tables live as long as the process: moved out of the collector's
     # reach, full collections stop traversing them (2-3% of classify's time on plain text and on
     # HTML), and forked workers do not copy their pages by touching them (the gc docs' advice).
