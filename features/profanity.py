@@ -54,7 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import ext
+from . import ext, tablecache
 
 __all__ = ["profanity_scores", "profanity_counts", "LEXICON_PATH"]
 
@@ -161,6 +161,9 @@ def load_lexicon(path: Path = LEXICON_PATH) -> tuple[list[Stem], list[str]]:
 # --------------------------------------------------------------------------------------------
 # Pass 2: the matcher regex
 # --------------------------------------------------------------------------------------------
+# Memoised (pure functions of constants and their arguments): the matcher asks ~35,000 times
+# for a few hundred distinct answers, and building it is start-up time.
+@functools.cache
 def _letter_class(ch: str, masks: bool, digits: bool = True) -> str:
     leet = LEET.get(ch, "") if digits else "".join(c for c in LEET.get(ch, "") if not c.isdigit())
     chars = ch + leet + (MASK_CHARS if masks else "")
@@ -187,6 +190,7 @@ def _alternation(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
 
 
+@functools.cache
 def _ending_regex(endings: tuple[str, ...]) -> str:
     """Endings as a trie of (leetspeak-tolerant) letters, then a word boundary."""
     tree: dict = {}
@@ -333,7 +337,8 @@ def _build_matcher() -> re.Pattern[str]:
         # A subtree appears once per first character (s, 5, $): number its group names apart.
         branch = re.escape(ch) + _alternation(alts)
         branches.append(re.sub(r"\(\?P([<=])(\w+)", rf"(?P\1\2_{len(branches)}", branch))
-    return re.compile("|".join(branches))
+    # ~0.1 s to parse and compile: its program is kept between runs (features/tablecache.py).
+    return tablecache.compile_regex("|".join(branches), "profanity-matcher")
 
 
 def _check_linear(stems: list[Stem]) -> None:
@@ -512,7 +517,16 @@ _matcher = functools.cache(_build_matcher)
 def warm_up() -> None:
     """Compile the matcher now (before forking worker processes, which then share it)."""
     _matcher()
-_KEY_GROUPS, _KEY_REST = _key_tables(_STEMS)
+
+
+def _cached_key_tables() -> tuple[np.ndarray, np.ndarray]:
+    """``_key_tables(_STEMS)``, kept between runs (~0.025 s of every start-up; features/tablecache.py)."""
+    got = tablecache.cached_arrays("profanity-keys", [tablecache.source_fingerprint()],
+                                   lambda: dict(zip(("groups", "rest"), _key_tables(_STEMS))))
+    return got["groups"], got["rest"]
+
+
+_KEY_GROUPS, _KEY_REST = _cached_key_tables()
 _KEY_PAIRS = np.zeros(1 << 10, bool)  # first two codes of some key window
 _KEY_PAIRS[np.flatnonzero(_KEY_GROUPS) >> 10] = True
 # The compiled screen (features/_profanity_ext.pyx), None for the numpy form; it reads the tables

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
-import pytest
+# The start-up table cache (features/tablecache.py) of this test run: a directory of its own,
+# set before the package is imported and shared with every CLI subprocess; the user's cache is
+# not touched, and the directory goes at the end.
+TABLE_CACHE = tempfile.mkdtemp(prefix="newswinnow-test-cache-")
+os.environ["NEWSWINNOW_CACHE_DIR"] = TABLE_CACHE
+atexit.register(shutil.rmtree, TABLE_CACHE, True)
 
-from classifier import decode
-from classifier.api import Classifier
-from classifier.model import LABELS, BlockModel
-from features.extract import FEATURE_NAMES, SCHEMA_VERSION
+import numpy as np  # noqa: E402 - after the cache directory is set
+import pytest  # noqa: E402
+
+from classifier import decode  # noqa: E402
+from classifier.api import Classifier  # noqa: E402
+from classifier.model import LABELS, BlockModel  # noqa: E402
+from features.extract import FEATURE_NAMES, SCHEMA_VERSION  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

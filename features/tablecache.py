@@ -1,0 +1,211 @@
+"""Start-up tables kept on disk between runs, as plain arrays.
+
+Why: every process builds the same few tables before its first page, and the largest is the
+profanity matcher, one regular expression of ~56,000 characters whose parsing and compiling in
+Python's ``re`` takes ~0.1 s. Before ``--jobs`` forks its workers that time is serial (it caps
+the speed-up), and for a one-page call it is a large part of the run. A table is written once,
+as an ``.npz`` of plain arrays (loaded with ``allow_pickle=False``: reading one executes
+nothing), under a name derived from everything it was built from plus the Python, numpy and
+Unicode versions. A missing, unreadable or mismatched file is rebuilt; a directory that cannot
+be written is not used; ``NEWSWINNOW_NO_CACHE=1`` turns the cache off.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["CACHE_DIR_ENV", "NO_CACHE_ENV", "cache_dir", "cached_arrays", "compile_regex", "source_fingerprint"]
+
+# Where the tables go (default: $XDG_CACHE_HOME/newswinnow, else ~/.cache/newswinnow).
+CACHE_DIR_ENV = "NEWSWINNOW_CACHE_DIR"
+# Set to anything but "" or "0" to build every table in memory and touch no file.
+NO_CACHE_ENV = "NEWSWINNOW_NO_CACHE"
+# Bumped when the layout of an entry changes; part of every entry's key.
+CACHE_FORMAT = 1
+# The array of an entry that holds its key (a file whose key differs is not used).
+_KEY = "__key__"
+# The package's own files a table may be built from: any edit of one gives every table that
+# depends on the source (``source_fingerprint``) a new key.
+_SOURCE_GLOBS = ("*.py", "wordlists/*")
+# Errors that mean "this file is not a usable entry": build the table instead.
+_READ_ERRORS = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
+
+
+def cache_dir() -> Path | None:
+    """The cache directory, or None when the cache is turned off."""
+    if os.environ.get(NO_CACHE_ENV, "") not in ("", "0"):
+        return None
+    where = os.environ.get(CACHE_DIR_ENV)
+    if where:
+        return Path(where)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "newswinnow"
+
+
+def _environment() -> bytes:
+    """What every table may depend on besides its own inputs: the interpreter (``re`` and
+    ``str`` semantics, the compiled-regex format), numpy and the Unicode database."""
+    return json.dumps([CACHE_FORMAT, sys.version, sys.implementation.cache_tag, np.__version__,
+                       unicodedata.unidata_version]).encode()
+
+
+@functools.lru_cache(maxsize=1)
+def source_fingerprint() -> bytes:
+    """A digest of the ``features`` package's Python sources and word lists (~1 ms): the input
+    part of a table built from module constants, so that no edit can leave a stale table."""
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for pattern in _SOURCE_GLOBS:
+        for path in sorted(here.glob(pattern)):
+            if path.is_file():
+                h.update(path.relative_to(here).as_posix().encode() + b"\0")
+                h.update(path.read_bytes())
+    return h.digest()
+
+
+def _key(name: str, parts: Iterable[bytes]) -> str:
+    h = hashlib.sha256(_environment())
+    h.update(name.encode())
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.hexdigest()
+
+
+def cached_arrays(name: str, parts: Iterable[bytes],
+                  build: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """``build()``'s arrays, read from the cache when an entry for ``name`` and exactly these
+    input ``parts`` exists, else built and stored. ``build`` must depend on nothing but ``parts``
+    and the environment (``_environment``); its arrays must not be object arrays."""
+    key = _key(name, parts)
+    where = cache_dir()
+    path = _path(where, name, key) if where is not None else None
+    if path is not None:
+        got = _read(path, key)
+        if got is not None:
+            return got
+    arrays = build()
+    if path is not None:
+        _write(path, key, arrays)
+    return arrays
+
+
+def _path(where: Path, name: str, key: str) -> Path:
+    return where / f"{name}-{key[:32]}.npz"
+
+
+def _read(path: Path, key: str) -> dict[str, np.ndarray] | None:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if str(z[_KEY]) != key:
+                return None
+            return {k: z[k] for k in z.files if k != _KEY}
+    except _READ_ERRORS:
+        return None
+
+
+def _write(path: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
+    """Store atomically (a finished file or none: concurrent writers each rename a whole file),
+    and remove older entries of the same name. Any error leaves the cache as it was."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays, **{_KEY: np.array(key)})
+        os.replace(tmp, path)
+        tmp = None
+        stem = path.name.rsplit("-", 1)[0]
+        for old in path.parent.glob(f"{stem}-*.npz"):
+            if old != path and old.name.rsplit("-", 1)[0] == stem:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+# --------------------------------------------------------------------------------------------
+# Compiled regular expressions
+# --------------------------------------------------------------------------------------------
+def _sre_parts():
+    """``re``'s parser and code generator and ``_sre``, or None where they are not as CPython
+    3.11-3.13 has them (then every pattern goes through ``re.compile``)."""
+    try:
+        import _sre
+        from re import _compiler, _parser
+    except ImportError:  # pragma: no cover - other interpreters
+        return None
+    if not (hasattr(_parser, "parse") and hasattr(_compiler, "_code") and hasattr(_sre, "compile")
+            and getattr(_sre, "CODESIZE", 0) == 4):
+        return None  # pragma: no cover
+    return _sre, _compiler, _parser
+
+
+def _sre_compile(sre, pattern: str, code: list[int], meta: dict) -> re.Pattern[str]:
+    groupindex = meta["groupindex"]
+    indexgroup = [None] * (meta["groups"] + 1)
+    for k, i in groupindex.items():
+        indexgroup[i] = k
+    return sre.compile(pattern, meta["flags"], code, meta["groups"], groupindex, tuple(indexgroup))
+
+
+def compile_regex(pattern: str, name: str) -> re.Pattern[str]:
+    """``re.compile(pattern)`` (no flags), with the compiled program kept in the cache.
+
+    The program is what ``re`` itself hands to ``_sre.compile`` after parsing; it is built here
+    the way ``re._compiler.compile`` builds it and stored only when the result equals
+    ``re.compile(pattern)`` (patterns compare by flags and program), so a Python whose ``re``
+    works differently gets plain ``re.compile``. ``_sre.compile`` checks every program it is
+    given, so a damaged file raises (and is rebuilt), never runs wild.
+    """
+    parts = _sre_parts()
+    if parts is None or cache_dir() is None or not isinstance(pattern, str):
+        return re.compile(pattern)
+    sre, compiler, parser = parts
+    inputs = [pattern.encode("utf-8", "surrogatepass")]
+
+    def build() -> dict[str, np.ndarray]:
+        theirs = re.compile(pattern)  # raises what re.compile raises, for a bad pattern
+        try:
+            p = parser.parse(pattern, 0)
+            code = compiler._code(p, 0)
+            meta = {"flags": int(p.state.flags), "groups": p.state.groups - 1, "groupindex": dict(p.state.groupdict)}
+            ours = _sre_compile(sre, pattern, code, meta)
+        except Exception:  # noqa: BLE001 - an interpreter whose internals differ: no entry
+            return {}
+        if ours != theirs or ours.groupindex != theirs.groupindex or ours.groups != theirs.groups:
+            return {}  # not how this Python compiles (an empty entry remembers that)
+        return {"code": np.asarray(code, dtype=np.uint32),
+                "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
+
+    arrays = cached_arrays(name, inputs, build)
+    for attempt in range(2):
+        if "code" not in arrays or "meta" not in arrays:
+            break
+        try:
+            return _sre_compile(sre, pattern, arrays["code"].tolist(), json.loads(arrays["meta"].tobytes()))
+        except (RuntimeError, ValueError, TypeError, KeyError, OverflowError):
+            if attempt:  # pragma: no cover - a fresh build that _sre refuses
+                break
+            arrays = build()  # a damaged entry: build it again and replace it
+            where, key = cache_dir(), _key(name, inputs)
+            if where is not None:
+                _write(_path(where, name, key), key, arrays)
+    return re.compile(pattern)

@@ -1,0 +1,250 @@
+"""The start-up table cache (features/tablecache.py): what it stores is what a fresh build gives,
+it never gets in the way (bad files, unwritable directories, switched off), and the classifier's
+output does not depend on it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from features import profanity, tablecache, tokens
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache directory of this test's own."""
+    monkeypatch.setenv(tablecache.CACHE_DIR_ENV, str(tmp_path))
+    monkeypatch.delenv(tablecache.NO_CACHE_ENV, raising=False)
+    return tmp_path
+
+
+class Builds:
+    """A ``build`` callable that counts its calls."""
+
+    def __init__(self, value: float = 1.0) -> None:
+        self.calls = 0
+        self.value = value
+
+    def __call__(self) -> dict[str, np.ndarray]:
+        self.calls += 1
+        return {"a": np.full(3, self.value, dtype=np.float32), "b": np.arange(4, dtype=np.uint16)}
+
+
+def _same(x: dict[str, np.ndarray], y: dict[str, np.ndarray]) -> bool:
+    return x.keys() == y.keys() and all(x[k].dtype == y[k].dtype and np.array_equal(x[k], y[k]) for k in x)
+
+
+def test_built_once_then_read(cache: Path) -> None:
+    build = Builds()
+    first = tablecache.cached_arrays("t", [b"in"], build)
+    second = tablecache.cached_arrays("t", [b"in"], build)
+    assert build.calls == 1
+    assert _same(first, second) and _same(first, Builds()())
+    assert len(list(cache.glob("t-*.npz"))) == 1
+
+
+def test_other_inputs_other_entry_and_the_old_one_goes(cache: Path) -> None:
+    """A new key for other inputs; the entry it replaces is removed, entries of other names stay
+    (also a name that starts like it)."""
+    tablecache.cached_arrays("t", [b"one"], Builds())
+    tablecache.cached_arrays("t-x", [b"one"], Builds())
+    build = Builds(2.0)
+    got = tablecache.cached_arrays("t", [b"two"], build)
+    assert build.calls == 1 and got["a"][0] == 2.0
+    assert len(list(cache.glob("t-*.npz"))) == 2  # t-<new key> and t-x-<key>
+    assert len([p for p in cache.glob("t-*.npz") if p.name.rsplit("-", 1)[0] == "t"]) == 1
+    # parts are length-prefixed: ("ab", "c") and ("a", "bc") are different inputs
+    a, b = Builds(), Builds()
+    tablecache.cached_arrays("u", [b"ab", b"c"], a)
+    tablecache.cached_arrays("u", [b"a", b"bc"], b)
+    assert a.calls == b.calls == 1
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong key", "empty"])
+def test_damaged_entry_is_rebuilt(cache: Path, damage: str) -> None:
+    tablecache.cached_arrays("t", [b"in"], Builds())
+    (path,) = cache.glob("t-*.npz")
+    data = path.read_bytes()
+    if damage == "garbage":
+        path.write_bytes(b"not a zip file at all")
+    elif damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    else:
+        with open(path, "wb") as fh:
+            np.savez(fh, a=np.zeros(3, dtype=np.float32), **{tablecache._KEY: np.array("0" * 64)})
+    build = Builds()
+    got = tablecache.cached_arrays("t", [b"in"], build)
+    assert build.calls == 1 and _same(got, Builds()())
+    again = Builds()
+    tablecache.cached_arrays("t", [b"in"], again)
+    assert again.calls == 0  # rewritten whole
+
+
+def test_object_arrays_are_never_loaded(cache: Path) -> None:
+    """An entry holding a pickled object array is refused (np.load without pickles), rebuilt."""
+    tablecache.cached_arrays("t", [b"in"], Builds())
+    (path,) = cache.glob("t-*.npz")
+    key = str(np.load(path)[tablecache._KEY])
+    with open(path, "wb") as fh:
+        np.savez(fh, a=np.array([object()], dtype=object), **{tablecache._KEY: np.array(key)})
+    build = Builds()
+    assert _same(tablecache.cached_arrays("t", [b"in"], build), Builds()())
+    assert build.calls == 1
+
+
+def test_unwritable_or_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv(tablecache.CACHE_DIR_ENV, str(blocker / "cache"))  # a directory under a file
+    build = Builds()
+    assert _same(tablecache.cached_arrays("t", [b"in"], build), Builds()())
+    tablecache.cached_arrays("t", [b"in"], build)
+    assert build.calls == 2
+    monkeypatch.setenv(tablecache.CACHE_DIR_ENV, str(tmp_path / "off"))
+    monkeypatch.setenv(tablecache.NO_CACHE_ENV, "1")
+    assert tablecache.cache_dir() is None
+    tablecache.cached_arrays("t", [b"in"], build)
+    assert build.calls == 3 and not (tmp_path / "off").exists()
+    assert tablecache.compile_regex("a+b", "r").pattern == "a+b"
+    monkeypatch.setenv(tablecache.NO_CACHE_ENV, "0")
+    assert tablecache.cache_dir() == tmp_path / "off"
+
+
+PATTERNS = [
+    r"(?P<word>\w+)(?P<tail>[!?]+)?",
+    r"(?<![\w'])f[u*]ck(?:ing|ed|er)?(?!\w)",
+    r"(?i)HeLLo\s++w[o0]rld|\bcolou?r\b",
+    "\u00e9t\u00e9|\U0001d400+|[\u0400-\u04ff]{2,}",
+    r"(a)|(b)(?P<c>c)?|(?=d)d\1?",
+]
+TEXTS = ["Hello  w0rld! What the f*ck, colour.", "\u00e9t\u00e9 \U0001d400\U0001d400 \u043f\u0440\u0438",
+         "abcd dd a b c", "", "fucking fuckers mother'fucker"]
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_cached_regex_matches_as_re_compile(cache: Path, pattern: str) -> None:
+    """Built, then read back: equal to ``re.compile`` (flags and program), the same groups, and
+    the same matches on texts made to hit every branch."""
+    ref = re.compile(pattern)
+    for _ in range(2):  # the second time from the file
+        got = tablecache.compile_regex(pattern, "r")
+        assert got == ref and got.groupindex == ref.groupindex and got.groups == ref.groups
+        for text in TEXTS:
+            assert [(m.span(), m.groups(), m.lastgroup) for m in got.finditer(text)] == \
+                   [(m.span(), m.groups(), m.lastgroup) for m in ref.finditer(text)]
+    assert len(list(cache.glob("r-*.npz"))) == 1
+
+
+def test_cached_regex_is_read_not_parsed(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from re import _parser
+
+    tablecache.compile_regex(PATTERNS[0], "r")
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(_parser, "parse", no_parse)
+    assert tablecache.compile_regex(PATTERNS[0], "r") == re.compile(PATTERNS[0])
+
+
+def test_damaged_program_is_refused_and_rebuilt(cache: Path) -> None:
+    """``_sre`` checks a program before it runs one: a file with a broken program (under the
+    right key) gives a correct pattern all the same, and the entry is written again."""
+    pattern = PATTERNS[1]
+    tablecache.compile_regex(pattern, "r")
+    (path,) = cache.glob("r-*.npz")
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    code = arrays["code"].copy()
+    code[len(code) // 2:] = 0xFFFF
+    with open(path, "wb") as fh:
+        np.savez(fh, **{**arrays, "code": code})
+    got = tablecache.compile_regex(pattern, "r")
+    assert got == re.compile(pattern)
+    with np.load(path) as z:
+        assert np.array_equal(z["code"], arrays["code"])
+
+
+def test_bad_pattern_raises_as_re_does(cache: Path) -> None:
+    with pytest.raises(re.error):
+        tablecache.compile_regex("(unclosed", "r")
+    assert tablecache.compile_regex(b"bytes", "r") == re.compile(b"bytes")
+
+
+def test_meta_is_plain_json(cache: Path) -> None:
+    tablecache.compile_regex(PATTERNS[0], "r")
+    (path,) = cache.glob("r-*.npz")
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(z["meta"].tobytes())
+        assert z["code"].dtype == np.uint32
+    assert meta["groups"] == 2 and meta["groupindex"] == {"word": 1, "tail": 2}
+
+
+def test_shipped_tables_equal_fresh_builds() -> None:
+    """The tables the package loaded (from this run's cache or built) are what the builders give
+    now: the tokens' code-point tables, the profanity screen's key tables and its matcher."""
+    word, digit, bits = tokens._tables()
+    for got, want in ((tokens.WORD_CHAR, word), (tokens.DIGIT_CHAR, digit), (tokens._CHAR_BITS, bits)):
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+    groups, rest = profanity._key_tables(profanity._STEMS)
+    assert profanity._KEY_GROUPS.dtype == groups.dtype and np.array_equal(profanity._KEY_GROUPS, groups)
+    assert profanity._KEY_REST.dtype == rest.dtype and np.array_equal(profanity._KEY_REST, rest)
+    matcher = profanity._build_matcher()
+    assert matcher == re.compile(matcher.pattern) and matcher.groupindex == re.compile(matcher.pattern).groupindex
+
+
+def test_source_fingerprint_follows_the_word_lists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edited word list (here: a copy of the package with one lexicon line added) gets another
+    fingerprint, so no table built from the old list is used."""
+    import shutil
+
+    copy = tmp_path / "features"
+    shutil.copytree(ROOT / "features", copy, ignore=shutil.ignore_patterns("*.so", "*.c", "__pycache__"))
+    monkeypatch.setattr(tablecache, "__file__", str(copy / "tablecache.py"))
+    tablecache.source_fingerprint.cache_clear()
+    try:
+        before = tablecache.source_fingerprint()
+        tablecache.source_fingerprint.cache_clear()
+        with open(copy / "wordlists" / "profanity.txt", "a", encoding="utf-8") as fh:
+            fh.write("\nzzqx 0.5\n")
+        assert tablecache.source_fingerprint() != before
+    finally:
+        tablecache.source_fingerprint.cache_clear()
+
+
+def _classify_seeds(env: dict[str, str]) -> str:
+    seeds = ROOT.parent / "shared" / "seeds"
+    example = ROOT / "data" / "examples"
+    inputs = sorted(seeds.glob("*.txt")) if seeds.is_dir() else []
+    inputs += sorted(example.glob("*.txt"))
+    assert inputs
+    code = ("import sys, json; from classifier import Classifier; clf = Classifier.load(None)\n"
+            "for p in sys.argv[1:]:\n"
+            "    print(clf.classify_text(open(p, encoding='utf-8').read(), id=p).to_json())")
+    out = subprocess.run([sys.executable, "-c", code, *map(str, inputs)], env=env, cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    return out.stdout
+
+
+def test_output_independent_of_the_cache(tmp_path: Path) -> None:
+    """Seeds and the bundled example classified with the cache off, cold (built and written) and
+    warm (read back): the same JSON, byte for byte."""
+    base = {k: v for k, v in os.environ.items() if k not in (tablecache.NO_CACHE_ENV, tablecache.CACHE_DIR_ENV)}
+    off = _classify_seeds({**base, tablecache.NO_CACHE_ENV: "1"})
+    where = tmp_path / "cache"
+    cold = _classify_seeds({**base, tablecache.CACHE_DIR_ENV: str(where)})
+    names = {p.name.rsplit("-", 1)[0] for p in where.glob("*.npz")}
+    assert {"profanity-keys", "tokens-tables"} <= names  # (and the matcher, once a page needs it)
+    warm = _classify_seeds({**base, tablecache.CACHE_DIR_ENV: str(where)})
+    assert off == cold == warm
