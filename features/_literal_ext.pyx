@@ -1,0 +1,115 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Compiled form of the literal-pattern counts of ``features.extract.local_features``.
+
+Why: the Python form scans each batch's lower-cased bytes once per pattern (~19 scans, about
+half of them by the regex engine itself, byte by byte), then counts matches per block with a
+``searchsorted`` and a ``bincount`` per pattern. Here one pass over the bytes looks up, per
+position, which patterns can start there (``tables[j][byte at i + j]``: a bit per pattern,
+ANDed over the first positions; the tables come from ``features.prefilter.position_sets``, a
+provable superset), and asks each such pattern's regex (``rx.match(data, i)``) only there.
+
+Same matches as ``rx.finditer(data)``: positions are visited in increasing order, and a place
+before the end of the pattern's last match is skipped - finditer's non-overlapping, leftmost
+order. Every pattern given here has non-empty matches only (the tables say each match is at
+least one byte long), so "skip to the end" always moves on. Same counts: integers, summed in
+int64 (the caller casts to float32 as the Python form casts its ``bincount``).
+"""
+from libc.stdint cimport int64_t, uint64_t, uint8_t
+from libc.stdlib cimport calloc, free
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define NW_CTZ64(x) __builtin_ctzll(x)
+    #else
+    static int NW_CTZ64(unsigned long long x) { int k = 0; while (!(x & 1ULL)) { x >>= 1; k++; } return k; }
+    #endif
+    """
+    int NW_CTZ64(unsigned long long x) noexcept nogil
+
+# UTF-8 continuation bytes are 0b10xxxxxx: not characters of their own (chars covered).
+cdef enum:
+    CONT_MASK = 0xC0
+    CONT_BITS = 0x80
+    MIN_DEPTH = 2
+
+
+cdef inline Py_ssize_t _next_pair(const unsigned char *d, Py_ssize_t i, Py_ssize_t last,
+                                  const uint64_t *t0, const uint64_t *t1) noexcept nogil:
+    """The first ``i' >= i`` below ``last`` whose byte pair ``d[i'], d[i' + 1]`` some pattern can
+    start with (``last`` when none): the hot loop, two table loads per byte and no other branch."""
+    while i < last and (t0[d[i]] & t1[d[i + 1]]) == 0:
+        i += 1
+    return i
+
+
+def literal_counts(bytes data, const int64_t[::1] starts, const uint64_t[:, ::1] tables, list matchers,
+                   const uint8_t[::1] want_chars, int64_t[:, ::1] counts, int64_t[:, ::1] chars):
+    """Add, for pattern ``p`` (``matchers[p]``: its ``rx.match``) and block ``b`` (from byte
+    ``starts[b]``; ``starts[0] == 0``, non-decreasing), the matches starting in the block to
+    ``counts[p, b]``, and with ``want_chars[p]`` the characters they cover to ``chars[p, b]``.
+
+    ``tables``: [depth >= 2, 256], bit ``p`` of ``tables[j, c]`` clear only where no match of
+    pattern ``p`` has byte ``c`` at offset ``j`` (for ``p`` < 64).
+    """
+    cdef const unsigned char *d = data
+    cdef Py_ssize_t size = len(data), n = starts.shape[0], depth = tables.shape[0]
+    cdef Py_ssize_t npat = len(matchers)
+    cdef Py_ssize_t i, j, k, b = 0, p, e
+    cdef uint64_t m
+    cdef int64_t w
+    cdef Py_ssize_t *last_end
+    cdef const uint64_t *t0
+    cdef const uint64_t *t1
+    if depth < MIN_DEPTH or tables.shape[1] != 256 or npat > 64:
+        raise ValueError("tables must be [depth >= 2, 256] for at most 64 patterns")
+    if (counts.shape[0] < npat or chars.shape[0] < npat or want_chars.shape[0] < npat
+            or counts.shape[1] != n or chars.shape[1] != n):
+        raise ValueError("counts and chars must be [patterns, blocks]")
+    if size == 0 or n == 0:
+        return
+    if starts[0] != 0:
+        raise ValueError("starts[0] must be 0")
+    t0 = &tables[0, 0]
+    t1 = &tables[1, 0]
+    last_end = <Py_ssize_t *>calloc(npat, sizeof(Py_ssize_t))
+    if last_end == NULL:
+        raise MemoryError()
+    try:
+        i = 0
+        while i < size:
+            # The next place some pattern can start at (the last byte has no pair: its first
+            # byte alone decides).
+            i = _next_pair(d, i, size - 1, t0, t1)
+            m = t0[d[i]]
+            if i + 1 < size:
+                m &= t1[d[i + 1]]
+            j = 2
+            while m != 0 and j < depth and i + j < size:
+                m &= tables[j, d[i + j]]
+                j += 1
+            if m != 0:
+                while b + 1 < n and starts[b + 1] <= i:
+                    b += 1
+            while m != 0:
+                p = NW_CTZ64(m)
+                m &= m - 1
+                if i < last_end[p]:
+                    continue
+                found = matchers[p](data, i)
+                if found is None:
+                    continue
+                e = found.end()
+                if e <= i:
+                    raise ValueError("empty match: the pattern's tables are wrong")
+                last_end[p] = e
+                counts[p, b] += 1
+                if want_chars[p]:
+                    w = e - i
+                    for k in range(i, e):
+                        if (d[k] & CONT_MASK) == CONT_BITS:
+                            w -= 1
+                    chars[p, b] += w
+            i += 1
+    finally:
+        free(last_end)
