@@ -14,7 +14,9 @@ order. Every pattern given here has non-empty matches only (the tables say each 
 least one byte long), so "skip to the end" always moves on. Same counts: integers, summed in
 int64 (the caller casts to float32 as the Python form casts its ``bincount``).
 """
-from libc.stdint cimport int64_t, uint64_t, uint8_t
+from libc.stdint cimport int64_t, uint32_t, uint64_t, uint8_t
+
+import numpy as np
 from libc.stdlib cimport calloc, free
 
 cdef extern from *:
@@ -113,3 +115,94 @@ def literal_counts(bytes data, const int64_t[::1] starts, const uint64_t[:, ::1]
             i += 1
     finally:
         free(last_end)
+
+
+# Classes of ASCII code points ``start_candidates`` reads (bits of ``_START_CLASS``).
+cdef enum:
+    C_SPACE = 1  # re's \s (str patterns)
+    C_DIGIT = 2  # re's \d
+    C_MARK = 4  # "-" and "*": list bullets
+    C_UPPER = 8  # [A-Z]
+    C_DATE = 16  # [A-Z .'-]: a dateline's second and third characters
+    C_LOWER = 32  # [a-z]
+    ASCII_END = 128
+    ADDRESS_RUN = 20  # "[A-Z][a-z]{1,20}, ": the longest lower-case run before the comma
+
+
+def _start_class_table():
+    """Class bits of each ASCII code point; \\s and \\d by asking ``re`` itself (str semantics)."""
+    import re
+    out = bytearray(ASCII_END)
+    for c in range(ASCII_END):
+        ch = chr(c)
+        out[c] = ((C_SPACE if re.fullmatch(r"\s", ch) else 0) | (C_DIGIT if re.fullmatch(r"\d", ch) else 0)
+                  | (C_MARK if ch in "-*" else 0) | (C_UPPER if "A" <= ch <= "Z" else 0)
+                  | (C_DATE if re.fullmatch(r"[A-Z .'-]", ch) else 0) | (C_LOWER if "a" <= ch <= "z" else 0))
+    return bytes(out)
+
+
+cdef bytes _START_CLASS = _start_class_table()
+
+
+def start_candidates(const uint32_t[::1] cp, const int64_t[::1] starts, const int64_t[::1] lengths):
+    """Indices (int64, increasing) of the blocks where ``features.lexicons.START_PATTERNS`` can
+    match at the start; block ``b`` is ``cp[starts[b]:starts[b] + lengths[b]]`` (code points).
+
+    Written for exactly those patterns (``features.extract`` checks they are unchanged before
+    it uses this); a block left out matches none of them:
+    - list_item ``\\s*(?:\\d{1,2}[.)]|[-*\\u2022\\u00b7])\\s``: after the leading white space a
+      digit or a bullet;
+    - dateline ``[A-Z][A-Z .'-]{2,30}...``: an upper-case letter and two of ``[A-Z .'-]``;
+    - address ``[Dd]ear [A-Z]...|@\\w|[A-Z][a-z]{1,20}, ...``: "dear " / "Dear ", "@", or an
+      upper-case letter, 1 to 20 lower-case ones and a comma.
+    Any non-ASCII code point where the test looks (Unicode white space, digits, bullets) makes
+    the block a candidate; the regex decides.
+    """
+    cdef Py_ssize_t n = starts.shape[0], b, k, count = 0
+    cdef int64_t s, size
+    cdef uint32_t c, c1, c2
+    cdef const unsigned char *cls = _START_CLASS
+    cdef bint cand
+    if lengths.shape[0] != n:
+        raise ValueError("starts and lengths differ in length")
+    for b in range(n):
+        if starts[b] < 0 or lengths[b] < 0 or starts[b] + lengths[b] > cp.shape[0]:
+            raise ValueError("a block outside cp")
+    out = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] o = out
+    for b in range(n):
+        s = starts[b]
+        size = lengths[b]
+        if size == 0:
+            continue  # every pattern needs a character
+        # Leading ASCII white space (list_item's \s*); a non-ASCII code point stops the skip.
+        k = 0
+        while k < size and cp[s + k] < ASCII_END and cls[cp[s + k]] & C_SPACE:
+            k += 1
+        if k == size:
+            continue  # white space only: no digit or bullet follows
+        c = cp[s + k]
+        if c >= ASCII_END:
+            cand = True
+        elif k > 0:
+            cand = (cls[c] & (C_DIGIT | C_MARK)) != 0  # only list_item allows leading space
+        else:
+            cand = (cls[c] & (C_DIGIT | C_MARK)) != 0 or c == 64  # "@"
+            if not cand and (c == 68 or c == 100) and size >= 5:  # "Dear " / "dear "
+                cand = cp[s + 1] == 101 and cp[s + 2] == 97 and cp[s + 3] == 114 and cp[s + 4] == 32
+            if not cand and cls[c] & C_UPPER and size >= 3:
+                c1 = cp[s + 1]
+                c2 = cp[s + 2]
+                if c1 >= ASCII_END:
+                    cand = False  # dateline and address want ASCII here
+                elif cls[c1] & C_DATE:
+                    cand = c2 < ASCII_END and (cls[c2] & C_DATE) != 0
+                elif cls[c1] & C_LOWER:
+                    k = 2
+                    while k < size and k <= ADDRESS_RUN and cp[s + k] < ASCII_END and cls[cp[s + k]] & C_LOWER:
+                        k += 1
+                    cand = k < size and cp[s + k] == 44  # ","
+        if cand:
+            o[count] = b
+            count += 1
+    return out[:count]

@@ -518,6 +518,25 @@ def _literal_matches(data: bytes, starts: np.ndarray, n: int,
     return out
 
 
+# The patterns the kernel's start filter (``start_candidates``) was written for: with any others
+# every block is tried (keep the two in step when START_PATTERNS change).
+_START_FILTER_FOR = {
+    "list_item": r"\s*(?:\d{1,2}[.)]|[-*\u2022\u00b7])\s",
+    "dateline": r"[A-Z][A-Z .'-]{2,30}(?:,\s?[A-Z][\w .'-]{1,40})?\s?(?:\([A-Za-z .]{2,20}\)\s?)?[-\u2013\u2014:]\s",
+    "address": r"(?:[Dd]ear [A-Z]\w*|@\w|[A-Z][a-z]{1,20}, (?:you|your|i|thanks|agreed|yes|no|exactly|well|sorry)\b)",
+}
+_START_FILTER_OK = lexicons.START_PATTERNS == _START_FILTER_FOR
+
+
+def _start_blocks(cp: np.ndarray, starts: np.ndarray, lengths: np.ndarray, n: int) -> Iterable[int]:
+    """The blocks ``_START_RX`` is tried on: every one, or with the kernel only those where one of
+    the patterns can match (a superset, see ``start_candidates``)."""
+    if _LITERAL_EXT is None or not _START_FILTER_OK or n == 0:
+        return range(n)
+    return _LITERAL_EXT.start_candidates(cp, np.ascontiguousarray(starts, dtype=np.int64),
+                                         np.ascontiguousarray(lengths, dtype=np.int64)).tolist()
+
+
 def _byte_starts(data: bytes, texts: Sequence[str], n: int) -> np.ndarray:
     """Where each block starts in ``data`` (the blocks lower-cased, joined by newlines, UTF-8)."""
     if data.count(b"\n") == n - 1:
@@ -854,9 +873,9 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     F[:, _IDX["c_money"]] = cc[:, _CC["money"]]
     F[:, _IDX["c_ellipsis"]] += cc[:, _CC["ellipsis_char"]]
     F[:, _IDX["c_emoji"]] = cc[:, _CC["emoji"]]
-    # Patterns at the start of each block (one combined match call per block).
-    for i, t in enumerate(texts):
-        m = _START_RX.match(t)
+    # Patterns at the start of each block (one combined match call per block that can match).
+    for i in _start_blocks(cp, starts, lengths, n):
+        m = _START_RX.match(texts[i])
         if m is not None:
             F[i, _IDX[f"c_{_START_NAMES[m.lastindex - 1]}"]] = 1.0
     np.minimum(F[:, _IDX["url_char_frac"]], 1.0, out=F[:, _IDX["url_char_frac"]])

@@ -12,6 +12,11 @@ block edges and at the last byte, non-ASCII and non-BMP text and lone surrogates
 counts characters, not bytes), empty blocks and batches, one very long block, patterns the
 kernel leaves to the Python form, and the bench pages when ``../shared/corpora`` is there (or
 ``NEWSWINNOW_CORPORA`` names it). ``local_features`` is compared whole, too.
+
+The kernel's start filter (``start_candidates``: the blocks ``_START_RX`` is tried on) must keep
+every block the regex matches: checked on random blocks over the patterns' own pieces (every
+kind of Unicode white space, non-ASCII digits and bullets, "Dear", lower-case runs around the
+20-letter limit of the address pattern, datelines), and on the bench pages.
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ import pytest
 from conftest import bench_pages
 from test_ext import needs
 
-from features import extract, prefilter
-from features.extract import _byte_starts, _literal_matches, literal_plan, local_features
+from features import extract, lexicons, prefilter
+from features.extract import _START_RX, _byte_starts, _literal_matches, literal_plan, local_features
 
 KERNEL = "features._literal_ext"
 # Pieces the random blocks are made of: the patterns' prefixes and parts of them, their
@@ -209,3 +214,85 @@ def test_bench_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     for k in range(0, len(pages), 60):
         texts = [b for p in pages[k:k + 60] for b in p.text.split("\n")]
         _compare(monkeypatch, texts)
+
+
+SPACES = [chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) != "\n"]
+# Pieces of blocks for the start filter: white space of every kind, ASCII and other digits,
+# bullets, "@", "Dear", capitals, lower-case runs of 1, 19, 20 and 21 letters (the address
+# pattern's limit is 20), commas, the address words, dateline punctuation, non-ASCII letters.
+START_PIECES = SPACES + [
+    "1", "12", "123", "\u0661", "\uff11", "\U0001d7ce", ".", ")", "-", "*", "\u2022", "\u00b7", "@", "@x", "Dear ",
+    "dear ", "Dear", "D", "d", "ear ", "A", "B", "Z", "a", "z", "b" * 19, "b" * 20, "b" * 21, ",", ", ", "you", "no",
+    "thanks", "'", ":", "\u2013", "\u2014", "(", ")", "(Reuters)", "LONDON", "\u00c9", "\u00e9", "\U0001f600",
+    "\ud800", "e\u0301", "_", "x",
+]
+
+
+def _start_texts(rng: np.random.Generator, count: int) -> list[str]:
+    out = ["".join(rng.choice(START_PIECES, size=int(rng.integers(0, 8)))) for _ in range(count)]
+    # Blocks each pattern matches (and near misses), built from their parts.
+    for _ in range(count // 4):
+        lead = "".join(rng.choice(SPACES, size=int(rng.integers(0, 3))))
+        out += [lead + str(rng.choice(["1. ", "12) ", "- ", "* ", "\u2022 ", "\u00b7\t", "123. ", "1.x"])),
+                "A" + "b" * int(rng.integers(0, 23)) + str(rng.choice([", you", ", no", ",you", ", x"])),
+                str(rng.choice(["LONDON", "AB", "A.", "A'B", "A-B", "Ab"]))
+                + str(rng.choice([" - x", ": x", " (Reuters) - x"])),
+                str(rng.choice(["Dear Bob", "dear Bob", "Dear bob", "Dea", "@a", "@ "]))]
+    return out
+
+
+def _check_start_filter(texts: list[str]) -> int:
+    """Every block ``_START_RX`` matches is among the kernel's candidates; the number matched."""
+    mod = needs(KERNEL)
+    n = len(texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
+    cp = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cand = mod.start_candidates(cp, starts, lengths)
+    assert cand.dtype == np.int64 and np.all(np.diff(cand) > 0)
+    matched = [i for i, t in enumerate(texts) if _START_RX.match(t)]
+    missing = sorted(set(matched) - set(cand.tolist()))
+    assert not missing, [texts[i] for i in missing[:5]]
+    return len(matched)
+
+
+def test_start_filter_is_in_use() -> None:
+    """The filter is written for these START_PATTERNS; if they change, update it (and this)."""
+    assert extract._START_FILTER_OK and lexicons.START_PATTERNS == extract._START_FILTER_FOR
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_start_filter_random(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    assert _check_start_filter(_start_texts(rng, 2000)) > 300
+
+
+def test_start_filter_edges() -> None:
+    """The address pattern's 20-letter limit, blocks of one or two characters, white space only."""
+    texts = ["A" + "b" * k + ", you" for k in range(0, 24)] + ["", " ", "\t\u00a0", "1", "A", "Ab", "-", "\u2022",
+                                                                  " \u2003-\t", "\u00a0 1.\u00a0", "@", "D"]
+    _check_start_filter(texts)
+    mod = needs(KERNEL)
+    n = len(texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
+    cp = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cand = set(mod.start_candidates(cp, starts, lengths).tolist())
+    assert {k for k in range(24) if k in cand} == set(range(1, 21))  # the filter is tight there
+    assert 24 not in cand and 25 not in cand  # "" and " "
+    with pytest.raises(ValueError):
+        mod.start_candidates(cp, starts + 1000, lengths)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_local_features_start_patterns(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    needs(KERNEL)
+    texts = _start_texts(np.random.default_rng(seed), 400)
+    got, _ = local_features(texts)
+    monkeypatch.setattr(extract, "_LITERAL_EXT", None)
+    want, _ = local_features(texts)
+    assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
+
+
+def test_start_filter_bench_pages() -> None:
+    assert _check_start_filter([b for p in bench_pages() for b in p.text.split("\n")]) > 1000
