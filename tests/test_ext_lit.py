@@ -140,6 +140,16 @@ def test_adversarial_blocks(monkeypatch: pytest.MonkeyPatch, texts: list[str]) -
     _compare(monkeypatch, texts)
 
 
+def test_short_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every page of up to three characters over the patterns' bytes (the kernel's last places)."""
+    alphabet = [".", "<", "3", ":", "1", "2", "a", "+", "-", "(", ")", "w", "@", "b", "\u00e9"]
+    pages = [""] + alphabet + [x + y for x in alphabet for y in alphabet]
+    pages += [x + y + z for x in alphabet[:8] for y in alphabet[:8] for z in alphabet[:8]]
+    for page in pages:
+        _compare(monkeypatch, [page])
+    _compare(monkeypatch, pages)
+
+
 def test_block_edges(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each real pattern's typical match ending a block, starting the next, and cut by the newline."""
     samples = ["http://a.b/c", "www.x.y", "x.com", "pic.twitter.com", "@name", ":-)", ";p", "=d", "<3", "^_^",
