@@ -13,11 +13,14 @@ before the end of the pattern's last match is skipped - finditer's non-overlappi
 order. Every pattern given here has non-empty matches only (the tables say each match is at
 least one byte long), so "skip to the end" always moves on. Same counts: integers, summed in
 int64 (the caller casts to float32 as the Python form casts its ``bincount``).
+
+Also here: ``start_candidates``, the blocks where ``features.lexicons.START_PATTERNS`` can match
+at the start (on the bench pages one block in eight is still tried; the regex decides).
 """
 from libc.stdint cimport int64_t, uint32_t, uint64_t, uint8_t
+from libc.stdlib cimport calloc, free
 
 import numpy as np
-from libc.stdlib cimport calloc, free
 
 cdef extern from *:
     """
@@ -29,11 +32,11 @@ cdef extern from *:
     """
     int NW_CTZ64(unsigned long long x) noexcept nogil
 
-# UTF-8 continuation bytes are 0b10xxxxxx: not characters of their own (chars covered).
 cdef enum:
+    # UTF-8 continuation bytes are 0b10xxxxxx: not characters of their own (chars covered).
     CONT_MASK = 0xC0
     CONT_BITS = 0x80
-    MIN_DEPTH = 3
+    MIN_DEPTH = 3  # the hot loop reads three tables
     UNROLL = 4  # places tested per branch in ``_next_place``
 
 
