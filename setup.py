@@ -24,6 +24,7 @@ KERNELS = {
     "features._dedup_ext": "features/_dedup_ext.pyx",
     "features._change_ext": "features/_change_ext.pyx",
     "classifier._pages_ext": "classifier/_pages_ext.pyx",
+    "features._literal_ext": "features/_literal_ext.pyx",
 }
 
 

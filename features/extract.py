@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import ext, lexicons
+from . import ext, lexicons, prefilter
 from .lexical import LexicalScorer
 from .mt import mt_artefacts
 from .mt_soft_data import FUNCTION_WORDS
@@ -444,6 +444,99 @@ def _matches_per_block(rx: re.Pattern, data: bytes, starts: np.ndarray, n: int,
     return counts, np.bincount(blk, weights=width, minlength=n).astype(np.float32)
 
 
+# The compiled literal-pattern pass (features/_literal_ext.pyx), or None: one ``_matches_per_block``
+# per pattern (the reference).
+_LITERAL_EXT = ext.load("features._literal_ext")
+# Every literal pattern in feature order, with its feature name.
+_LITERAL_LIST: tuple[tuple[str, re.Pattern], ...] = tuple(
+    (name, rx) for name, rxs in _LITERAL_RX.items() for rx in rxs)
+# Bits of the kernel's uint64 tables: patterns beyond stay on ``_matches_per_block``.
+MAX_TABLE_PATTERNS = 64
+
+
+class _LiteralPlan(NamedTuple):
+    """What the compiled pass needs: its tables and, per pattern, its row in them (-1: none)."""
+
+    tables: np.ndarray  # [prefilter.DEPTH, 256] uint64
+    matchers: list  # ``rx.match`` of the patterns with tables, in row order
+    want_chars: np.ndarray  # [rows] uint8: count covered characters too (url_span)
+    rows: tuple[int, ...]  # per ``_LITERAL_LIST`` entry
+
+
+def literal_plan(patterns: Sequence[tuple[str, re.Pattern]]) -> _LiteralPlan:
+    """The kernel's tables for ``patterns`` ((feature name, bytes regex) pairs): a pattern
+    without a known, non-empty first position (``prefilter.position_sets``), or past the 64th
+    with one, stays on ``_matches_per_block``."""
+    tables = np.zeros((prefilter.DEPTH, 256), dtype=np.uint64)
+    matchers, want, rows = [], [], []
+    for name, rx in patterns:
+        sets = prefilter.position_sets(rx)
+        if not sets or len(matchers) >= MAX_TABLE_PATTERNS:
+            rows.append(-1)
+            continue
+        bit = np.uint64(1) << np.uint64(len(matchers))
+        for j in range(prefilter.DEPTH):
+            if j < len(sets):
+                tables[j, sorted(sets[j])] |= bit
+            else:
+                tables[j, :] |= bit
+        rows.append(len(matchers))
+        matchers.append(rx.match)
+        want.append(name == "url_span")
+    return _LiteralPlan(tables, matchers, np.array(want, dtype=np.uint8), tuple(rows))
+
+
+_PLAN: list[_LiteralPlan] = []  # literal_plan(_LITERAL_LIST), built on first use
+
+
+def _literal_matches(data: bytes, starts: np.ndarray, n: int,
+                     patterns: Sequence[tuple[str, re.Pattern]] = _LITERAL_LIST,
+                     plan: _LiteralPlan | None = None) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """``_matches_per_block`` of every pattern (chars for url_span) in ``patterns`` order; with
+    the kernel, one pass over ``data`` for all patterns with tables (``plan``: of ``patterns``)."""
+    if _LITERAL_EXT is None or n == 0:
+        return [_matches_per_block(rx, data, starts, n, chars=name == "url_span") for name, rx in patterns]
+    if plan is None:
+        if patterns is not _LITERAL_LIST:
+            plan = literal_plan(patterns)
+        else:
+            if not _PLAN:
+                _PLAN.append(literal_plan(_LITERAL_LIST))
+            plan = _PLAN[0]
+    counts = np.zeros((len(plan.matchers), n), dtype=np.int64)
+    chars = np.zeros((len(plan.matchers), n), dtype=np.int64)
+    _LITERAL_EXT.literal_counts(data, np.ascontiguousarray(starts, dtype=np.int64), plan.tables, plan.matchers,
+                                plan.want_chars, counts, chars)
+    out = []
+    for (name, rx), row in zip(patterns, plan.rows):
+        if row < 0:
+            out.append(_matches_per_block(rx, data, starts, n, chars=name == "url_span"))
+        else:
+            # int64 -> float32 as the Python form's bincount -> float32 (integers: the same values).
+            width = chars[row].astype(np.float32) if plan.want_chars[row] else None
+            out.append((counts[row].astype(np.float32), width))
+    return out
+
+
+# The patterns the kernel's start filter (``start_candidates``) was written for: with any others
+# every block is tried (keep the two in step when START_PATTERNS change).
+_START_FILTER_FOR = {
+    "list_item": r"\s*(?:\d{1,2}[.)]|[-*\u2022\u00b7])\s",
+    "dateline": r"[A-Z][A-Z .'-]{2,30}(?:,\s?[A-Z][\w .'-]{1,40})?\s?(?:\([A-Za-z .]{2,20}\)\s?)?[-\u2013\u2014:]\s",
+    "address": r"(?:[Dd]ear [A-Z]\w*|@\w|[A-Z][a-z]{1,20}, (?:you|your|i|thanks|agreed|yes|no|exactly|well|sorry)\b)",
+}
+_START_FILTER_OK = lexicons.START_PATTERNS == _START_FILTER_FOR
+
+
+def _start_blocks(cp: np.ndarray, starts: np.ndarray, lengths: np.ndarray, n: int) -> Iterable[int]:
+    """The blocks ``_START_RX`` is tried on: every one, or with the kernel only those where one of
+    the patterns can match (a superset, see ``start_candidates``)."""
+    if _LITERAL_EXT is None or not _START_FILTER_OK or n == 0:
+        return range(n)
+    return _LITERAL_EXT.start_candidates(cp, np.ascontiguousarray(starts, dtype=np.int64),
+                                         np.ascontiguousarray(lengths, dtype=np.int64)).tolist()
+
+
 def _byte_starts(data: bytes, texts: Sequence[str], n: int) -> np.ndarray:
     """Where each block starts in ``data`` (the blocks lower-cased, joined by newlines, UTF-8)."""
     if data.count(b"\n") == n - 1:
@@ -763,27 +856,26 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
         F[:, _IDX[f"p_{name}"]] = np.minimum(wc.phrases[:, f], 5.0)
     F[:, _IDX["first_token_chrome"]] = _within_page(wc.chrome, wc.words, page)
 
-    # Character patterns: one scan of the lower-cased page per literal-prefixed pattern.
+    # Character patterns: one compiled pass over the lower-cased page for all of them (the Python
+    # form: one scan per pattern).
     low_b = low.encode("utf-8", "surrogatepass")
     byte_starts = _byte_starts(low_b, texts, n)
-    for name, rxs in _LITERAL_RX.items():
-        for rx in rxs:
-            counts, chars = _matches_per_block(rx, low_b, byte_starts, n, chars=name == "url_span")
-            if name == "url_span":
-                F[:, _IDX["url_char_frac"]] += chars / nchars
-                F[:, _IDX["c_url"]] += counts
-            elif name == "boiler_literal":
-                F[:, _IDX["c_boiler_char"]] += counts
-            else:
-                F[:, _IDX[f"c_{name}"]] += counts
+    for (name, _rx), (counts, chars) in zip(_LITERAL_LIST, _literal_matches(low_b, byte_starts, n)):
+        if name == "url_span":
+            F[:, _IDX["url_char_frac"]] += chars / nchars
+            F[:, _IDX["c_url"]] += counts
+        elif name == "boiler_literal":
+            F[:, _IDX["c_boiler_char"]] += counts
+        else:
+            F[:, _IDX[f"c_{name}"]] += counts
     F[:, _IDX["c_quote_mark"]] = cc[:, _CC["quote_mark"]]
     F[:, _IDX["c_boiler_char"]] += cc[:, _CC["boiler_char"]]
     F[:, _IDX["c_money"]] = cc[:, _CC["money"]]
     F[:, _IDX["c_ellipsis"]] += cc[:, _CC["ellipsis_char"]]
     F[:, _IDX["c_emoji"]] = cc[:, _CC["emoji"]]
-    # Patterns at the start of each block (one combined match call per block).
-    for i, t in enumerate(texts):
-        m = _START_RX.match(t)
+    # Patterns at the start of each block (one combined match call per block that can match).
+    for i in _start_blocks(cp, starts, lengths, n):
+        m = _START_RX.match(texts[i])
         if m is not None:
             F[i, _IDX[f"c_{_START_NAMES[m.lastindex - 1]}"]] = 1.0
     np.minimum(F[:, _IDX["url_char_frac"]], 1.0, out=F[:, _IDX["url_char_frac"]])
