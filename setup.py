@@ -24,6 +24,7 @@ KERNELS = {
     "features._dedup_ext": "features/_dedup_ext.pyx",
     "features._change_ext": "features/_change_ext.pyx",
     "classifier._pages_ext": "classifier/_pages_ext.pyx",
+    "features._mt_ext": "features/_mt_ext.pyx",
 }
 
 

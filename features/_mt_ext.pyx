@@ -1,0 +1,119 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Compiled form of ``[m.start() for m in COMBINED.finditer(joined)]`` in ``features.mt``.
+
+Why: the pre-screen alternation's first characters include commas and full stops, so ``re``'s
+first-character skip stops at every one of them and tries its ~40 branches there (a tenth of
+``classify``). Here one pass over the code points checks, at each position, the start
+conditions read off the pattern itself (``features.rx_starts.start_conditions``: the first few
+characters a match consumes and those its lookbehinds/lookaheads see); they hold wherever the
+pattern matches, so the regex is asked (``match(text, i)``, which sees the text before ``i``
+as ``finditer`` does) only where it may match, and it decides. Scanning on from each match's
+end, as ``finditer`` does, gives the same start positions in the same order.
+"""
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
+
+cimport cython
+
+cdef uint32_t LOW = 256
+
+
+@cython.final
+cdef class StartScanner:
+    """The start conditions as flat tables (built by ``features.rx_starts.scanner_tables``)."""
+
+    cdef const int32_t[::1] first_start
+    cdef const int32_t[::1] first_alts
+    cdef const int32_t[::1] alt_cons
+    cdef const int32_t[::1] cons_off
+    cdef const int32_t[::1] cons_tab
+    cdef const uint8_t[:, ::1] tables
+    cdef const uint8_t[::1] table_high
+    cdef const uint32_t[::1] high_first
+    cdef bint any_high_first
+    # Per character below LOW: 1 when some condition may start with it (the quick test).
+    cdef uint8_t starts_with[256]
+
+    def __init__(self, first_start, first_alts, alt_cons, cons_off, cons_tab, tables, table_high,
+                 high_first, any_high_first):
+        if len(first_start) != LOW + 1 or tables.shape[1] != LOW:
+            raise ValueError("tables not built for this kernel's LOW")
+        self.first_start = first_start
+        self.first_alts = first_alts
+        self.alt_cons = alt_cons
+        self.cons_off = cons_off
+        self.cons_tab = cons_tab
+        self.tables = tables
+        self.table_high = table_high
+        self.high_first = high_first
+        self.any_high_first = any_high_first
+        cdef int c
+        for c in range(LOW):
+            self.starts_with[c] = self.first_start[c] != self.first_start[c + 1]
+
+    cdef bint _candidate(self, const uint32_t* cp, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+        """Whether some start condition holds at ``i`` (every offset in the text, allowed there)."""
+        cdef uint32_t c = cp[i], d
+        cdef Py_ssize_t q, j, a, k, lo, hi, mid
+        cdef int32_t t
+        cdef bint ok
+        if c >= LOW:
+            if self.any_high_first:
+                return True
+            lo = 0
+            hi = self.high_first.shape[0]
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if self.high_first[mid] < c:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            return lo < self.high_first.shape[0] and self.high_first[lo] == c
+        for j in range(self.first_start[c], self.first_start[c + 1]):
+            a = self.first_alts[j]
+            ok = True
+            for k in range(self.alt_cons[a], self.alt_cons[a + 1]):
+                q = i + self.cons_off[k]
+                if q < 0 or q >= n:
+                    ok = False
+                    break
+                d = cp[q]
+                t = self.cons_tab[k]
+                if d < LOW:
+                    if not self.tables[t, d]:
+                        ok = False
+                        break
+                elif not self.table_high[t]:
+                    ok = False
+                    break
+            if ok:
+                return True
+        return False
+
+    def starts(self, str text, const uint32_t[::1] cp, object match):
+        """``[m.start() for m in rx.finditer(text)]`` where ``match`` is ``rx.match`` and ``cp``
+        the text's code points; ``rx`` must never match the empty string (checked by the caller)."""
+        cdef Py_ssize_t n = cp.shape[0], i = 0
+        cdef int64_t end
+        cdef const uint32_t* p
+        cdef uint32_t c
+        cdef const uint8_t* quick = self.starts_with
+        if n != len(text):
+            raise ValueError("cp is not the text's code points")
+        out = []
+        if n == 0:
+            return out
+        p = &cp[0]
+        while i < n:
+            c = p[i]
+            # The common case first: a character no condition starts with.
+            if (c >= LOW or quick[c]) and self._candidate(p, n, i):
+                m = match(text, i)
+                if m is not None:
+                    out.append(i)
+                    end = m.end()
+                    if end <= i:
+                        raise ValueError("an empty match: this scan does not follow finditer there")
+                    i = end
+                    continue
+            i += 1
+        return out
