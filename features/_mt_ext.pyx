@@ -10,6 +10,8 @@ pattern matches, so the regex is asked (``match(text, i)``, which sees the text 
 as ``finditer`` does) only where it may match, and it decides. Scanning on from each match's
 end, as ``finditer`` does, gives the same start positions in the same order.
 """
+import numpy as np
+
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
 
 cimport cython
@@ -117,3 +119,46 @@ cdef class StartScanner:
                     continue
             i += 1
         return out
+
+
+def passes_gate(const uint32_t[::1] cp, uint32_t first_hi, const uint32_t[:, ::1] ranges):
+    """``features.mt._passes_gate``'s numpy form: some code point above ``first_hi`` that is in
+    none of ``ranges`` (inclusive bounds); stops at the first one."""
+    cdef Py_ssize_t i, r, n = cp.shape[0], k = ranges.shape[0]
+    cdef uint32_t c
+    cdef bint inside
+    for i in range(n):
+        c = cp[i]
+        if c <= first_hi:
+            continue
+        inside = False
+        for r in range(k):
+            if ranges[r, 0] <= c <= ranges[r, 1]:
+                inside = True
+                break
+        if not inside:
+            return True
+    return False
+
+
+def table_counts(const uint32_t[::1] cp, const int64_t[::1] starts, const int64_t[::1] ends,
+                 const uint8_t[::1] table, uint32_t top):
+    """Per block ``b``: the sum of ``table[min(cp[i], top)]`` over ``starts[b] <= i < ends[b]``, as
+    int64 (``features.mt._foreign_candidates``' cumulative sums give the same integers)."""
+    cdef Py_ssize_t b, i, n = starts.shape[0]
+    cdef int64_t total
+    cdef uint32_t c
+    if <Py_ssize_t> top >= table.shape[0]:
+        raise ValueError("top is past the table")
+    for b in range(n):
+        if starts[b] < 0 or ends[b] > cp.shape[0] or starts[b] > ends[b]:
+            raise ValueError("a block outside the text")
+    out = np.zeros(n, dtype=np.int64)
+    cdef int64_t[::1] o = out
+    for b in range(n):
+        total = 0
+        for i in range(starts[b], ends[b]):
+            c = cp[i]
+            total += table[c if c < top else top]
+        o[b] = total
+    return out
