@@ -154,7 +154,7 @@ def _start_scanner() -> object | None:
 def _prescreen_starts(joined: str, cp: np.ndarray | None) -> list[int]:
     """``[m.start() for m in COMBINED.finditer(joined)]``: with the kernel, the regex is tried
     only where its start conditions hold (about one place in 6,000 of English text)."""
-    scanner = _start_scanner()
+    scanner = _start_scanner() if _MT_EXT is not None else None
     if scanner is None:
         return [m.start() for m in COMBINED.finditer(joined)]
     if cp is None or len(cp) != len(joined):
@@ -197,8 +197,9 @@ def _pattern_plan() -> tuple[tuple, dict[str, tuple[int, ...]], tuple[int, ...]]
         plan.append((p, trigger, groups))
         if not groups:
             always.append(i)
-        for key in {_key_char(needle) for needle in _key_group(groups)} if groups else ():
-            by_key.setdefault(key, []).append(i)
+        elif all(groups):  # (an empty group: the pattern cannot match at all)
+            for key in {_key_char(needle) for needle in _key_group(groups)}:
+                by_key.setdefault(key, []).append(i)
     return tuple(plan), {k: tuple(v) for k, v in by_key.items()}, tuple(always)
 
 
