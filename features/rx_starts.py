@@ -276,31 +276,47 @@ def scanner_tables(conditions: list[Condition]) -> dict[str, object]:
     an offset-0 condition under every character); a character at or above ``LOW`` at the start
     is a candidate when some condition's offset 0 may hold it (its other offsets unchecked).
     At other offsets a character at or above ``LOW`` passes when the set may hold any such.
+    Under one first character, conditions on the same offsets are merged into one allowing the
+    union at each offset (it holds wherever one of them does: looser, so still conservative,
+    and a full stop checks 3 conditions instead of 16).
     """
     import numpy as np
 
-    by_first: list[list[int]] = [[] for _ in range(LOW)]
     high_first: set[int] = set()
     any_high_first = False
-    table_ids: dict[tuple[frozenset[int], bool], int] = {}
-    alt_cons = [0]
-    cons_off: list[int] = []
-    cons_tab: list[int] = []
-    for a, cond in enumerate(conditions):
+    # Per first character: offsets checked -> offset -> (allowed below LOW, any above allowed).
+    per_char: list[dict[frozenset[int], dict[int, tuple[frozenset[int], bool]]]] = [{} for _ in range(LOW)]
+    for cond in conditions:
         first = cond.get(0, ANY_CHAR)
-        for c in first.low:
-            by_first[c].append(a)
         if first.high is None:
             any_high_first = True
         else:
             high_first |= first.high
-        for off, allowed in sorted(cond.items()):
-            if off == 0:
-                continue
-            key = (allowed.low, allowed.may_be_high())
-            cons_off.append(off)
-            cons_tab.append(table_ids.setdefault(key, len(table_ids)))
-        alt_cons.append(len(cons_off))
+        rest = {off: allowed for off, allowed in cond.items() if off != 0}
+        for c in first.low:
+            merged = per_char[c].setdefault(frozenset(rest), {})
+            for off, allowed in rest.items():
+                low, high = merged.get(off, (frozenset(), False))
+                merged[off] = (low | allowed.low, high or allowed.may_be_high())
+    by_first: list[list[int]] = [[] for _ in range(LOW)]
+    alt_ids: dict[tuple, int] = {}
+    table_ids: dict[tuple[frozenset[int], bool], int] = {}
+    alt_cons = [0]
+    cons_off: list[int] = []
+    cons_tab: list[int] = []
+    for c in range(LOW):
+        shapes = per_char[c]
+        if frozenset() in shapes:  # a condition on offset 0 alone: the others add nothing
+            shapes = {frozenset(): {}}
+        for merged in shapes.values():
+            key = tuple(sorted(merged.items()))
+            if key not in alt_ids:
+                alt_ids[key] = len(alt_ids)
+                for off, table in key:
+                    cons_off.append(off)
+                    cons_tab.append(table_ids.setdefault(table, len(table_ids)))
+                alt_cons.append(len(cons_off))
+            by_first[c].append(alt_ids[key])
     tables = np.zeros((max(len(table_ids), 1), LOW), dtype=np.uint8)
     table_high = np.zeros(len(tables), dtype=np.uint8)
     for (low, high), t in table_ids.items():
