@@ -17,6 +17,7 @@ adversarial text, against the regex).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -94,6 +95,7 @@ class _TooMany(Exception):
     pass
 
 
+@functools.cache
 def _category(code: object) -> CharSet:
     source = _CATEGORY_SOURCE.get(code)  # type: ignore[call-overload]
     if source is None:  # line-break categories etc.: not read
@@ -157,7 +159,7 @@ def start_conditions(rx: re.Pattern[str], window: int = WINDOW, limit: int = LIM
     if not isinstance(rx.pattern, str) or rx.flags & _UNREAD_FLAGS:
         return None
     try:
-        parsed = _sre_p.parse(rx.pattern, rx.flags)
+        parsed = _parse(rx)
     except Exception:  # noqa: BLE001 - a change of this private parser costs speed, never results
         return None
     if parsed.state.flags & _UNREAD_FLAGS:
@@ -231,9 +233,15 @@ def start_conditions(rx: re.Pattern[str], window: int = WINDOW, limit: int = LIM
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _parse(rx: re.Pattern[str]) -> object:
+    """The parsed pattern (parsing the pre-screen alternation takes milliseconds: once)."""
+    return _sre_p.parse(rx.pattern, rx.flags)
+
+
 def min_width(rx: re.Pattern[str]) -> int:
     """The fewest characters a match of ``rx`` consumes (0: it may match the empty string)."""
-    return _sre_p.parse(rx.pattern, rx.flags).getwidth()[0]
+    return _parse(rx).getwidth()[0]
 
 
 def required_strings(rx: re.Pattern[str], most: int = 8) -> tuple[str, ...] | None:
@@ -262,10 +270,14 @@ def required_strings(rx: re.Pattern[str], most: int = 8) -> tuple[str, ...] | No
         runs.append("".join(chr(single[k]) for k in range(lo, hi + 1)))
         firsts.add(chr(single[0]))
     for found in (set(runs), firsts):  # the runs, or when too many, the first characters
-        # A string containing another is implied by it.
-        kept = tuple(sorted(s for s in found if not any(t != s and t in s for t in found)))
-        if len(kept) <= most:
-            return kept
+        kept: list[str] = []
+        for s in sorted(found, key=len):  # a string containing a kept one is implied by it
+            if not any(t in s for t in kept):
+                kept.append(s)
+                if len(kept) > most:
+                    break
+        else:
+            return tuple(sorted(kept))
     return None
 
 
