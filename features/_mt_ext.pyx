@@ -94,49 +94,76 @@ cdef class StartScanner:
     def starts(self, str text, const uint32_t[::1] cp, object match):
         """``[m.start() for m in rx.finditer(text)]`` where ``match`` is ``rx.match`` and ``cp``
         the text's code points; ``rx`` must never match the empty string (checked by the caller)."""
-        cdef Py_ssize_t n = cp.shape[0], i = 0
+        cdef uint32_t[:, ::1] no_ranges = np.zeros((0, 2), dtype=np.uint32)
+        return self.starts_and_gate(text, cp, match, 0xFFFFFFFF, no_ranges)[0]
+
+    def starts_and_gate(self, str text, const uint32_t[::1] cp, object match, uint32_t first_hi,
+                        const uint32_t[:, ::1] ranges):
+        """``starts(text, cp, match)`` and ``passes_gate(cp, first_hi, ranges)`` in one pass over
+        the code points (the gate's characters are above LOW, off the scan's common path)."""
+        cdef Py_ssize_t n = cp.shape[0], i = 0, k
         cdef int64_t end
         cdef const uint32_t* p
         cdef uint32_t c
         cdef const uint8_t* quick = self.starts_with
+        cdef bint gate = False
+        cdef const uint32_t* rng = _ranges_ptr(ranges)
+        cdef Py_ssize_t n_ranges = ranges.shape[0]
         if n != len(text):
             raise ValueError("cp is not the text's code points")
         out = []
         if n == 0:
-            return out
+            return out, gate
         p = &cp[0]
         while i < n:
             c = p[i]
-            # The common case first: a character no condition starts with.
-            if (c >= LOW or quick[c]) and self._candidate(p, n, i):
+            # The common case first: a character no condition starts with, below the gate.
+            if c < LOW and not quick[c]:
+                i += 1
+                continue
+            if not gate and c > first_hi:
+                gate = _outside(c, rng, n_ranges)
+            if self._candidate(p, n, i):
                 m = match(text, i)
                 if m is not None:
                     out.append(i)
                     end = m.end()
                     if end <= i:
                         raise ValueError("an empty match: this scan does not follow finditer there")
+                    if not gate:  # the characters the match covers are not scanned: gate them
+                        for k in range(i + 1, end):
+                            if p[k] > first_hi and _outside(p[k], rng, n_ranges):
+                                gate = True
+                                break
                     i = end
                     continue
             i += 1
-        return out
+        return out, gate
 
+
+cdef inline bint _outside(uint32_t c, const uint32_t* ranges, Py_ssize_t k) noexcept nogil:
+    """Whether ``c`` is in none of the ``k`` ranges ``ranges[2 r] .. ranges[2 r + 1]`` (inclusive)."""
+    cdef Py_ssize_t r
+    for r in range(k):
+        if ranges[2 * r] <= c <= ranges[2 * r + 1]:
+            return False
+    return True
+
+
+cdef inline const uint32_t* _ranges_ptr(const uint32_t[:, ::1] ranges):
+    if ranges.shape[1] != 2:
+        raise ValueError("ranges must be [k, 2]")
+    return &ranges[0, 0] if ranges.shape[0] else NULL
 
 def passes_gate(const uint32_t[::1] cp, uint32_t first_hi, const uint32_t[:, ::1] ranges):
     """``features.mt._passes_gate``'s numpy form: some code point above ``first_hi`` that is in
     none of ``ranges`` (inclusive bounds); stops at the first one."""
-    cdef Py_ssize_t i, r, n = cp.shape[0], k = ranges.shape[0]
+    cdef Py_ssize_t i, n = cp.shape[0], n_ranges = ranges.shape[0]
     cdef uint32_t c
-    cdef bint inside
+    cdef const uint32_t* rng = _ranges_ptr(ranges)
     for i in range(n):
         c = cp[i]
-        if c <= first_hi:
-            continue
-        inside = False
-        for r in range(k):
-            if ranges[r, 0] <= c <= ranges[r, 1]:
-                inside = True
-                break
-        if not inside:
+        if c > first_hi and _outside(c, rng, n_ranges):
             return True
     return False
 

@@ -160,14 +160,22 @@ def _start_scanner() -> object | None:
 
 
 def _prescreen_starts(joined: str, cp: np.ndarray | None) -> list[int]:
-    """``[m.start() for m in COMBINED.finditer(joined)]``: with the kernel, the regex is tried
-    only where its start conditions hold (about one place in 6,000 of English text)."""
+    """``[m.start() for m in COMBINED.finditer(joined)]`` (see ``_prescreen``)."""
+    return _prescreen(joined, cp)[0]
+
+
+def _prescreen(joined: str, cp: np.ndarray | None) -> tuple[list[int], bool]:
+    """``[m.start() for m in COMBINED.finditer(joined)]`` and ``_passes_gate(joined, cp)``: with
+    the kernel, in one pass where the regex is tried only where its start conditions hold
+    (about one place in 6,000 of English text)."""
     scanner = _start_scanner() if _MT_EXT is not None else None
     if scanner is None:
-        return [m.start() for m in COMBINED.finditer(joined)]
+        return [m.start() for m in COMBINED.finditer(joined)], _passes_gate(joined, cp)
     if cp is None or len(cp) != len(joined):
         cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return scanner.starts(joined, np.ascontiguousarray(cp, dtype=np.uint32), COMBINED.match)
+    positions, gate = scanner.starts_and_gate(joined, np.ascontiguousarray(cp, dtype=np.uint32), COMBINED.match,
+                                              GATE_ALLOWED[0][1], _GATE_RANGES)
+    return positions, bool(gate)
 
 
 def _rarity(ch: str) -> int:
@@ -393,8 +401,7 @@ def mt_artefacts(texts: list[str], joined: str | None = None,
         return scores, evidence
     if joined is None:
         joined = "\n".join(texts)
-    positions = _prescreen_starts(joined, cp)
-    gate = _passes_gate(joined, cp)
+    positions, gate = _prescreen(joined, cp)
     if not positions and not gate:
         return scores, evidence
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)

@@ -45,7 +45,8 @@ FRAGMENTS = ["I know. UU", "UU From the", "the US Army UU", "EE. UU.", "EEUU", "
              " , ", "word , word", "word ,", " ;", " :", " .", " ?", " !", " ..", "( the", "word )",
              "( $5", 'Syria ", said', ' ".', "al -Luaibi", "al- Luaibi", "el -X", "15 %", "1 %s",
              "$ 15,000,000.00", "\u20ac 5", "\u00a3 1.5", "\u00a5 9", "$ \u0661", ". A", ".AA", ". CC", ". S.",
-             "\u0416\u0416\u0416", "(\u0416\u0416\u0416)", "\u4e2d\u6587"]
+             "\u0416\u0416\u0416", "(\u0416\u0416\u0416)", "\u4e2d\u6587", "{{\u0416}}", "<p class='\u4e2d'",
+             "{{\u2019 \u0301}}"]
 
 
 def _random_text(rng: random.Random, size: int) -> str:
@@ -124,6 +125,17 @@ def test_starts_are_finditers() -> None:
         scanner = _scanner(kernel, rx)
         for text in _texts():
             assert scanner.starts(text, _codes(text), rx.match) == [m.start() for m in rx.finditer(text)], text
+
+
+def test_prescreen_and_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fused scan: finditer's starts and the foreign-script gate (also for characters
+    inside a match, which the scan jumps over)."""
+    needs(KERNEL)
+    texts = list(_texts()) + ["{{\u0416}}", "x {{\u0416}} y", "{{\u2019}}\u0416", "\u0416", "\u2019"]
+    for text in texts:
+        for cp in (None, _codes(text)):
+            got, want = with_and_without(mt._prescreen, monkeypatch, [(mt, "_MT_EXT")], text, cp)
+            assert got == want and type(got[1]) is bool, text
 
 
 def test_required_strings() -> None:
