@@ -143,7 +143,8 @@ _MAX_COUNT = {p.name: p.max_count for p in PATTERNS if p.max_count is not None}
 # Per block, a pattern with a trigger is only run when its (fast) trigger occurs in the block.
 _TRIGGERS = {p.name: re.compile(p.trigger) for p in PATTERNS if p.trigger}
 
-# The compiled pre-screen scan (features/_mt_ext.pyx), or None: ``COMBINED.finditer`` does it.
+# The compiled kernel (features/_mt_ext.pyx: pre-screen scan, gate, letter counts), or None: the
+# reference forms below run (``COMBINED.finditer``, numpy, every pattern per block).
 _MT_EXT = ext.load("features._mt_ext")
 
 
