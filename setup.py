@@ -25,6 +25,7 @@ KERNELS = {
     "features._change_ext": "features/_change_ext.pyx",
     "classifier._pages_ext": "classifier/_pages_ext.pyx",
     "features._literal_ext": "features/_literal_ext.pyx",
+    "features._mt_ext": "features/_mt_ext.pyx",
 }
 
 
