@@ -24,6 +24,8 @@ KERNELS = {
     "features._dedup_ext": "features/_dedup_ext.pyx",
     "features._change_ext": "features/_change_ext.pyx",
     "classifier._pages_ext": "classifier/_pages_ext.pyx",
+    "features._segment_ext": "features/_segment_ext.pyx",
+    "classifier._results_ext": "classifier/_results_ext.pyx",
 }
 
 
