@@ -157,7 +157,8 @@ def _assembly_args(rng: np.random.Generator, sizes: list[int], html: list[bool] 
     pages, spans, start = [], [], 0
     html = html or [False] * len(sizes)
     for n, is_html in zip(sizes, html):
-        blocks = [Block(i, f"t{i} é😀", None if is_html else 2 * i + 1, "p" if is_html else None) for i in range(n)]
+        # HTML blocks with a line number too: the result must still say None
+        blocks = [Block(i, f"t{i} é😀", 2 * i + 1, "p" if is_html else None) for i in range(n)]
         pages.append(PageInput(blocks, None, None, is_html))
         spans.append((start, start + n))
         start += n
