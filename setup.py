@@ -26,6 +26,8 @@ KERNELS = {
     "classifier._pages_ext": "classifier/_pages_ext.pyx",
     "features._literal_ext": "features/_literal_ext.pyx",
     "features._mt_ext": "features/_mt_ext.pyx",
+    "features._segment_ext": "features/_segment_ext.pyx",
+    "classifier._results_ext": "classifier/_results_ext.pyx",
 }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from features import mt_soft
+from features import ext, mt_soft
 from features.dom import DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES, html_features
 from features.extract import extract_batch
 from features.html import HtmlPage, decode_html, segment_html
@@ -47,6 +47,8 @@ BATCH_CHARS = 4_000_000
 _COMMENT = LABELS.index("comment")
 # Label names by index (one gather for a batch's names; the same str objects as LABELS).
 _LABEL_NAMES = np.array(LABELS, dtype=object)
+# The compiled assembly of the results' block dicts (classifier/_results_ext.pyx), or None.
+_RESULTS = ext.load("classifier._results_ext")
 
 
 @dataclass(slots=True)
@@ -410,27 +412,17 @@ class Classifier:
         page_scores = scores.batch_scores(label_all, pf.lengths, page_of, len(pages), mt_block, pf.dup,
                                           pf.profanity, "\n".join(texts), block_starts, has_comments,
                                           mt_soft_page=soft.page)
-        # Rounded once for the whole batch (k / 10**ROUND is the shortest float for its decimal).
-        e_, c_, s_, b_ = LABELS  # a dict display is several times faster than dict(zip(...))
-        probs = [{e_: e, c_: c, s_: s, b_: b} for e, c, s, b in np.round(proba, ROUND).tolist()]
-        mt_r = np.round(mt_block, ROUND).tolist()
-        prof_r = np.round(pf.profanity.astype(np.float64), ROUND).tolist()
         names_all = _LABEL_NAMES[label_all].tolist()
-        evidence = [a + b for a, b in zip(pf.mt_evidence, pf.profanity_evidence)]
+        page_blocks = _block_dicts(pages, spans, names_all, proba, mt_block, pf.profanity, pf.mt_evidence,
+                                   pf.profanity_evidence)
         results = []
-        for page, (a, b), first, ps in zip(pages, spans, first_comment, page_scores):
+        for page, (a, b), first, ps, out_blocks in zip(pages, spans, first_comment, page_scores, page_blocks):
             blocks = page.blocks
             comment_start = None
             if first >= 0:
                 b0 = blocks[first]
                 comment_start = b0.index if page.is_html else b0.line
             label_names = names_all[a:b]
-            out_blocks = [
-                {"index": blk.index, "line": None if page.is_html else blk.line, "text": blk.text,
-                 "label": lab, "proba": pr, "mt": mt, "profanity": pf_, "evidence": ev}
-                for blk, lab, pr, mt, pf_, ev in zip(blocks, label_names, probs[a:b], mt_r[a:b], prof_r[a:b],
-                                                      evidence[a:b])
-            ]
             results.append(DocumentResult(
                 id=page.id, url=page.url, source=registered_domain(page.url), blocks=out_blocks,
                 has_comments=first >= 0, comment_start=comment_start, fractions=ps.fractions,
@@ -438,6 +430,44 @@ class Classifier:
                 quality=ps.quality, reasons=ps.reasons, model=m.name, labels=label_names,
             ))
         return results
+
+
+def _block_dicts(pages: Sequence[PageInput], spans: list[tuple[int, int]], names_all: list[str],
+                 proba: np.ndarray, mt_block: np.ndarray, profanity: np.ndarray, mt_evidence: list[list[dict]],
+                 profanity_evidence: list[list[dict]]) -> list[list[dict]]:
+    """Each page's result ``blocks`` (one dict per block; rows ``spans[p]`` of the batch arrays), the
+    numbers rounded to ``ROUND`` places: compiled (classifier/_results_ext.pyx) when built."""
+    # Rounded once for the whole batch (k / 10**ROUND is the shortest float for its decimal).
+    proba_r = np.round(proba, ROUND)
+    mt_r = np.round(mt_block, ROUND)
+    prof_r = np.round(profanity.astype(np.float64), ROUND)
+    if _RESULTS is not None and type(mt_evidence) is list and type(profanity_evidence) is list:
+        # float64 (a no-op here): ``tolist`` of a float32 array gives the same Python floats.
+        out = _RESULTS.block_dicts(list(pages), spans, names_all, np.ascontiguousarray(proba_r, dtype=np.float64),
+                                   np.ascontiguousarray(mt_r, dtype=np.float64),
+                                   np.ascontiguousarray(prof_r, dtype=np.float64),
+                                   mt_evidence, profanity_evidence, tuple(LABELS))
+        if out is not None:
+            return out
+    return _block_dicts_python(pages, spans, names_all, proba_r, mt_r, prof_r, mt_evidence, profanity_evidence)
+
+
+def _block_dicts_python(pages: Sequence[PageInput], spans: list[tuple[int, int]], names_all: list[str],
+                        proba_r: np.ndarray, mt_r: np.ndarray, prof_r: np.ndarray, mt_evidence: list[list[dict]],
+                        profanity_evidence: list[list[dict]]) -> list[list[dict]]:
+    """``_block_dicts`` in Python (the rounded arrays given): the compiled form's reference and fallback."""
+    e_, c_, s_, b_ = LABELS  # a dict display is several times faster than dict(zip(...))
+    probs = [{e_: e, c_: c, s_: s, b_: b} for e, c, s, b in proba_r.tolist()]
+    mt_l = mt_r.tolist()
+    prof_l = prof_r.tolist()
+    evidence = [a + b for a, b in zip(mt_evidence, profanity_evidence)]
+    return [
+        [{"index": blk.index, "line": None if page.is_html else blk.line, "text": blk.text,
+          "label": lab, "proba": pr, "mt": mt, "profanity": pf_, "evidence": ev}
+         for blk, lab, pr, mt, pf_, ev in zip(page.blocks, names_all[a:b], probs[a:b], mt_l[a:b], prof_l[a:b],
+                                               evidence[a:b])]
+        for page, (a, b) in zip(pages, spans)
+    ]
 
 
 def _first_comments(decoded: Sequence[np.ndarray], label_all: np.ndarray) -> np.ndarray:

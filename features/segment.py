@@ -12,10 +12,12 @@ training time what it will see in use.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 
 from lxml import etree
 from lxml import html as lxml_html
+
+from . import ext
 
 __all__ = ["Block", "segment_text", "html_to_blocks", "html_to_text", "decode_bytes"]
 
@@ -60,12 +62,32 @@ class Block:
     extra: dict | None = None  # renderer details (the old HTML renderer's element path)
 
 
+def _kernel_fits_block() -> bool:
+    """True when ``Block`` is still what the compiled segmenter builds: the fields ``index, text,
+    line, tag, extra`` (the last two defaulting to None) and no ``__post_init__``."""
+    names = tuple(f.name for f in fields(Block))
+    defaults = tuple(f.default for f in fields(Block))
+    return (names == ("index", "text", "line", "tag", "extra") and defaults[:2] == (MISSING, MISSING)
+            and defaults[3:] == (None, None) and not hasattr(Block, "__post_init__"))
+
+
+# The compiled segmenter (features/_segment_ext.pyx), or None: the Python form below then runs.
+_SEGMENT = ext.load("features._segment_ext") if _kernel_fits_block() else None
+
+
 def segment_text(text: str) -> list[Block]:
     """One block per non-empty line; ``line`` is the 1-based line number in ``text``.
 
     Lines are split on ``\\n`` only (as the contract counts them); a trailing ``\\r`` is
     stripped from the block text so CRLF files keep their line numbers.
     """
+    if _SEGMENT is not None and type(text) is str:  # a str subclass may redefine split/isspace
+        return _SEGMENT.segment_text(text, Block)
+    return _segment_text_python(text)
+
+
+def _segment_text_python(text: str) -> list[Block]:
+    """``segment_text`` in Python: the reference of the compiled form, and its fallback."""
     lines = text.split("\n")
     keep = [i for i, raw in enumerate(lines, 1) if raw and not raw.isspace()]
     return [Block(n, lines[i - 1].rstrip("\r"), i) for n, i in enumerate(keep)]
