@@ -128,3 +128,60 @@ def screen_positions(const unsigned char[::1] data, Py_ssize_t n_lines,
         c, bj, m1, b1 = m1, b1, m2, b2
         m2, b2 = _at(d, n, ct, j + 2), _at(d, n, bt, j + 2)
     return lines_arr[:count], offsets_arr[:count]
+
+
+def match_starts(str text, Py_ssize_t start, const unsigned long long[:, :, ::1] masks,
+                 const unsigned long long[::1] guarded, const long long[:, ::1] ranges,
+                 const unsigned char[::1] alnum):
+    """Positions p >= start of ``text``, ascending, where some match prefix of the matcher fits
+    ``text[p:p + k]`` (``profanity._prefix_tables``): the only places a match can start.
+
+    Why: the regex engine spends about half a microsecond at every letter of a candidate line
+    trying the matcher's branches; here one table lookup per character and a few AND-ed words
+    of state bits per possible first character drop all but about 0.5% of the positions.
+
+    ``masks`` [k, 130, words]: states allowing each class at each prefix position (classes: the
+    ASCII code point, 128 any other character, 129 past the end); ``guarded`` [words]: states
+    that need a word start (no ASCII letter or digit before p; other characters before p are
+    let through); ``ranges`` [128, 2]: the words holding the states of each first character;
+    ``alnum`` [128]: ASCII letters and digits.
+    """
+    cdef Py_ssize_t k = masks.shape[0], words = masks.shape[2], n = len(text)
+    if (k < 1 or masks.shape[1] != 130 or guarded.shape[0] != words or ranges.shape[0] != 128
+            or ranges.shape[1] != 2 or alnum.shape[0] != 128):
+        raise ValueError("prefix tables of the wrong size")
+    cdef Py_ssize_t t
+    for t in range(128):
+        if not (0 <= ranges[t, 0] <= ranges[t, 1] <= words):
+            raise ValueError("prefix table ranges out of bounds")
+    out = []
+    cdef Py_ssize_t p, w, j, x
+    cdef Py_UCS4 c, pc
+    cdef unsigned long long acc
+    cdef bint word_before
+    for p in range(max(start, 0), n):
+        c = text[p]
+        if c >= 128 or ranges[c, 0] == ranges[c, 1]:
+            continue
+        word_before = False
+        if p > 0:
+            pc = text[p - 1]
+            word_before = pc < 128 and alnum[pc] != 0
+        for w in range(ranges[c, 0], ranges[c, 1]):
+            acc = masks[0, c, w]
+            if word_before:
+                acc &= ~guarded[w]
+            j = 1
+            while acc and j < k:
+                if p + j >= n:
+                    x = 129
+                else:
+                    x = text[p + j]
+                    if x >= 128:
+                        x = 128
+                acc &= masks[j, x, w]
+                j += 1
+            if acc:
+                out.append(p)
+                break
+    return out
