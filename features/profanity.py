@@ -645,7 +645,7 @@ def _prefix_tables(states: set[_State], k: int) -> tuple[np.ndarray, np.ndarray,
     the states that need a word start; ``ranges`` int64 [128, 2]: the words holding the states
     of each first character; ``alnum`` uint8 [128]: ASCII letters and digits.
     """
-    rows = sorted((c0, p, g) for p, g in states for c0 in p[0])
+    rows = sorted(((c0, p, g) for p, g in states for c0 in p[0]), key=lambda row: row[0])
     if any(ord(c0) >= _OTHER_CLASS for c0, _, _ in rows):
         raise _Unsupported("a non-ASCII first character")
     words = max(1, (len(rows) + 63) // 64)

@@ -1,0 +1,239 @@
+"""The profanity matcher's compiled pre-filter (``_profanity_ext.match_starts`` with the tables
+``profanity._prefilter`` reads off the matcher) gives ``finditer``'s matches, and so the same hits.
+
+The claim behind it: every position where the matcher matches is one ``match_starts`` returns
+(tested directly, position by position, and on random small patterns for the prefix analysis
+itself); then trying the matcher only there, skipping what a match covers, is ``finditer``.
+Inputs: random text over the characters the matcher cares about, obfuscated forms of every stem
+(p1ss, f**k, s h i t, f---, fuuuck, masks, leet symbols), hits the line screen misses ($__t,
+a$$s), non-ASCII (also characters that lower-case to ASCII: U+0130, U+212A), lone surrogates,
+newlines inside a text, very long lines, every ``scan_from``, and real bench text.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import numpy as np
+import pytest
+from conftest import bench_pages
+from test_ext import needs
+
+from features import profanity
+
+KERNEL = "features._profanity_ext"
+# Characters the matcher reads (letters, leet digits and symbols, masks, separators), and others.
+MATCH_CHARS = "abcdefghijklmnopqrstuvwxyz0134567!|@$+*#-_. "
+OTHER_CHARS = "\n\t'’“,;:?()289%&éİKßÅ\u0301\u00a0\u2028д字😀\U0001d400\ud800ABCDEFSHIT"
+
+
+def tables() -> tuple:
+    needs(KERNEL)
+    out = profanity._prefilter()
+    assert out is not None, "the prefix analysis should model the matcher"
+    return out
+
+
+def spans(matches) -> list[tuple]:
+    return [(m.span(), m.lastgroup, m.group(0)) for m in matches]
+
+
+def assert_same_matches(text: str, scan_from: int = 0) -> None:
+    """The pre-filtered matches equal finditer's, and every match start is a returned position."""
+    low = profanity._fold(text)
+    matcher = profanity._matcher()
+    starts = set(needs(KERNEL).match_starts(low, 0, *tables()))
+    missed = [p for p in range(len(low)) if matcher.match(low, p) and p not in starts]
+    assert not missed, (text, missed)
+    assert spans(profanity._matches(low, scan_from)) == spans(matcher.finditer(low, scan_from)), (text, scan_from)
+
+
+def both_hits(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_all_hits``, ``profanity_scores`` and ``profanity_counts`` with the pre-filter and without."""
+    tables()
+    got = (profanity._all_hits(texts), profanity.profanity_scores(texts), profanity.profanity_counts(texts))
+    with monkeypatch.context() as m:
+        m.setattr(profanity, "_prefilter", lambda: None)
+        want = (profanity._all_hits(texts), profanity.profanity_scores(texts), profanity.profanity_counts(texts))
+    assert got[0] == want[0]
+    assert got[1][0].dtype == want[1][0].dtype
+    np.testing.assert_array_equal(got[1][0], want[1][0])
+    assert got[1][1] == want[1][1]
+    np.testing.assert_array_equal(got[2], want[2])
+
+
+def _obfuscated(rnd: random.Random, word: str) -> str:
+    leet = profanity.LEET
+    forms = [
+        word, word.upper(), word.title(), rnd.choice(" ._-").join(word),
+        "".join(rnd.choice(leet.get(c, c) + c) for c in word),
+        "".join(rnd.choice("*#") if i and rnd.random() < 0.5 else c for i, c in enumerate(word)),
+        "".join(c * rnd.choice((1, 1, 2, 3, 5)) for c in word),
+        word[0] + rnd.choice("-_") * rnd.randrange(1, 5) + word[-1] * rnd.randrange(0, 2),
+        "".join(rnd.choice(MATCH_CHARS) if rnd.random() < 0.3 else c for c in word),
+    ]
+    return rnd.choice(forms) + rnd.choice(["", "s", "ed", "ing", "er", "head", "hole", "x", "!"])
+
+
+def _random_line(rnd: random.Random) -> str:
+    stems = [s.text for s in profanity._STEMS]
+    parts = []
+    for _ in range(rnd.randrange(1, 6)):
+        if rnd.random() < 0.5:
+            parts.append(_obfuscated(rnd, rnd.choice(stems)))
+        else:
+            pool = MATCH_CHARS * 3 + OTHER_CHARS
+            parts.append("".join(rnd.choice(pool) for _ in range(rnd.randrange(0, 10))))
+    return "".join(parts)
+
+
+def test_prefilter_is_built_with_the_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    masks, guarded, ranges, alnum = tables()
+    assert masks.shape[:2] == (profanity.PREFIX_LEN, 130) and masks.dtype == np.uint64
+    assert guarded.shape == (masks.shape[2],) and ranges.shape == (128, 2) and alnum.shape == (128,)
+    monkeypatch.setattr(profanity, "_SCREEN", None)  # without the kernel: finditer
+    profanity._prefilter.cache_clear()
+    try:
+        assert profanity._prefilter() is None
+    finally:
+        profanity._prefilter.cache_clear()
+
+
+def test_random_lines() -> None:
+    rnd = random.Random(11)
+    matched = 0
+    for _ in range(3000):
+        text = _random_line(rnd)
+        assert_same_matches(text, rnd.choice((0, 0, 1, rnd.randrange(0, len(text) + 2))))
+        matched += bool(list(profanity._matcher().finditer(profanity._fold(text))))
+    assert matched > 400  # the comparison is not all empty
+
+
+@pytest.mark.parametrize("text", [
+    "", "a", "f", "p1ss", "sh1t", "f4ck", "@ss", "$hit", "b!tch", "c0ck", "sh!+", "a$$hole", "f**k", "f*ck",
+    "s#!t", "f---", "f--k", "sh*t", "a**hole", "bulls**t", "s h i t", "f.u.c.k", "f-u-c-k", "f_u_c_k",
+    "S H I T", "fuuuuck", "shiiit", "fffuck", "asssss", "$__t", "a$$s", "shit $__t", "shit a$$s", "5***",
+    "4**", "7##", "t1#", "@5*", "Dick Cheney", "Moby Dick", "tit-for-tat", "a mishit", "BS", "B & Bs",
+    "fuc\u212a", "\u0130diot f\u0130ck", "sh\u0130t", "\ud800shit\udfff", "😀fuck😀", "s\u0301hit", "été shit",
+    "shit\nfuck", "s\nh\ni\nt", "f**\nk", "fu\nck", "bull\nshit", "x" * 5000 + "shit", "shit" + "x" * 5000,
+    "bullshit" * 2000, "f" + "u" * 20_000 + "ck", "s h " * 5000, "a" * 10_000, "*" * 10_000, "fuck" * 3000,
+    "a-" * 5000 + "ss", "word " * 2000 + "f.u.c.k " + "word " * 2000, "Scunthorpe assassin cocktail",
+], ids=lambda t: repr(t)[:30])
+def test_adversarial(text: str) -> None:
+    for scan_from in {0, 1, len(text) // 2, max(0, len(text) - 1), len(text), len(text) + 5}:
+        assert_same_matches(text, scan_from)
+
+
+def test_obfuscated_stems_and_scores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every stem and ending, obfuscated, alone and inside text; hits and scores in batches."""
+    rnd = random.Random(2)
+    texts = []
+    for stem in profanity._STEMS:
+        for ending in ("",) + stem.endings[:4]:
+            for _ in range(3):
+                form = _obfuscated(rnd, stem.text) + ending
+                texts += [form, f"x {form} y", f"“{form}”", f"é{form}😀", f"shit {form}"]
+    for text in texts:
+        assert_same_matches(text)
+    for i in range(0, len(texts), 64):
+        both_hits(texts[i:i + 64], monkeypatch)
+
+
+def test_random_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    rnd = random.Random(4)
+    for _ in range(40):
+        texts = [_random_line(rnd) for _ in range(rnd.randrange(0, 60))]
+        texts += ["\n".join(_random_line(rnd) for _ in range(3))]  # a text with its own newlines
+        both_hits(texts, monkeypatch)
+
+
+def test_real_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bench blocks, every line in full (not only where the screen lets the matcher start)."""
+    pages = bench_pages(400)
+    blocks = [line for p in pages for line in p.text.split("\n")]
+    screened = set(profanity._screen(blocks).tolist())
+    for i, line in enumerate(blocks):
+        if i in screened or i % 7 == 0:
+            assert_same_matches(line)
+    for i in range(0, len(blocks), 64):
+        both_hits(blocks[i:i + 64], monkeypatch)
+
+
+# --- the prefix analysis on small patterns -----------------------------------------------------
+def _random_pattern(rnd: random.Random, depth: int = 0, tag: str = "g") -> str:
+    """A random sequence of the constructs the matcher uses (literals, classes, repeats, possessive
+    and atomic groups, alternations, named groups and back-references, look-arounds, the guard)."""
+    out = [re.escape(rnd.choice("abcs$5*"))]  # a literal first, as every branch of the matcher
+    for _ in range(rnd.randrange(0, 4)):
+        r = rnd.random()
+        if r < 0.25:
+            out.append(re.escape(rnd.choice("abcs$5*- .é")))
+        elif r < 0.4:
+            out.append("[" + re.escape("".join(rnd.sample("abs5$*# .é", rnd.randrange(1, 4)))) + "]")
+        elif r < 0.5:
+            out.append(rnd.choice([r"\w", r"[^\W_]", ".", r"[^a]", r"\W"]))
+        elif r < 0.6 and depth < 2:
+            rep = rnd.choice(["*", "+", "?", "{2,}", "{0,2}", "*+", "++", "{3,}+", "?+", "{2}"])
+            out.append("(?:" + _random_pattern(rnd, depth + 1) + ")" + rep)
+        elif r < 0.7 and depth < 2:
+            out.append("(?:" + "|".join(_random_pattern(rnd, depth + 1) for _ in range(rnd.randrange(1, 4))) + "|)")
+        elif r < 0.75:
+            out.append(rnd.choice([r"(?<![^\W_].)", r"(?<!\w)", r"(?!\w)", r"(?=a)", r"(?<!['’].)", r"\b"]))
+        elif r < 0.8 and depth < 2:
+            out.append("(?>" + _random_pattern(rnd, depth + 1) + ")")
+        elif r < 0.9 and depth == 0 and f"(?P<{tag}>" not in "".join(out):
+            out.append(f"(?P<{tag}>[ ._-])a(?P={tag})")
+        else:
+            out.append(rnd.choice(["a", "s", "$", "-", " "]) * rnd.randrange(1, 3))
+    return "".join(out)
+
+
+def test_prefix_analysis_on_random_patterns() -> None:
+    """For random patterns: the positions ``match_starts`` returns hold every match start."""
+    mod = needs(KERNEL)
+    rnd = random.Random(9)
+    checked = 0
+    for _ in range(400):
+        pattern = re.compile("|".join(_random_pattern(rnd, tag=f"g{i}") for i in range(rnd.randrange(1, 4))))
+        k = rnd.randrange(1, 6)
+        try:
+            tabs = profanity._prefix_tables(profanity._match_prefixes(pattern, k), k)
+        except profanity._Unsupported:
+            continue
+        for _ in range(20):
+            text = "".join(rnd.choice("abcs$5*#- .éxA\n") for _ in range(rnd.randrange(0, 30)))
+            starts = set(mod.match_starts(text, 0, *tabs))
+            assert all(p in starts for p in range(len(text)) if pattern.match(text, p)), (pattern.pattern, text)
+            checked += 1
+    assert checked > 4000
+
+
+def test_prefix_analysis_refuses_what_it_does_not_model() -> None:
+    for pattern in (re.compile("ab", re.IGNORECASE), re.compile("(?i:a)b"), re.compile("(a)?(?(1)b|c)"),
+                    re.compile("a?"), re.compile(".b"), re.compile("éa")):
+        with pytest.raises(profanity._Unsupported):
+            profanity._prefix_tables(profanity._match_prefixes(pattern, 3), 3)
+
+
+def test_guard_needs_a_word_start() -> None:
+    """The guard drops a position after an ASCII letter or digit, never after other characters."""
+    mod = needs(KERNEL)
+    pattern = re.compile(r"a(?<![^\W_].)b")
+    tabs = profanity._prefix_tables(profanity._match_prefixes(pattern, 2), 2)
+    assert mod.match_starts("ab xab 1ab _ab éab \nab", 0, *tabs) == [0, 12, 16, 20]
+
+
+def test_kernel_checks_its_arguments() -> None:
+    mod = needs(KERNEL)
+    masks, guarded, ranges, alnum = tables()
+    assert mod.match_starts("", 0, *tables()) == [] and mod.match_starts("shit", 9, *tables()) == []
+    assert mod.match_starts("shit", -3, *tables()) == [0]
+    with pytest.raises(ValueError):
+        mod.match_starts("shit", 0, masks[:, :129].copy(), guarded, ranges, alnum)
+    with pytest.raises(ValueError):
+        mod.match_starts("shit", 0, masks, guarded[:-1].copy(), ranges, alnum)
+    bad = ranges.copy()
+    bad[ord("s"), 1] = masks.shape[2] + 1
+    with pytest.raises(ValueError):
+        mod.match_starts("shit", 0, masks, guarded, bad, alnum)
