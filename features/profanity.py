@@ -808,7 +808,7 @@ def _matches(low: str, scan_from: int) -> Iterator[re.Match[str]]:
     where the pre-filter lets a match start (the same matches: a match is tried at every
     position where one can start that no earlier match covers)."""
     tables = _prefilter()
-    if tables is None:
+    if tables is None or _SCREEN is None:  # no kernel (or switched off after the tables were built)
         return _matcher().finditer(low, scan_from)
     return _matches_at(low, _SCREEN.match_starts(low, scan_from, *tables))
 
