@@ -16,6 +16,10 @@ after the last byte are boundaries (code 0, no bits), as its zero padding.
 """
 import numpy as np
 
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND
+from libc.stdint cimport uint8_t, uint16_t, uint32_t
+
 ctypedef fused group_t:
     unsigned short
     unsigned int
@@ -130,6 +134,33 @@ def screen_positions(const unsigned char[::1] data, Py_ssize_t n_lines,
     return lines_arr[:count], offsets_arr[:count]
 
 
+cdef void _ascii_bytes(str text, unsigned char* out, unsigned char newline) noexcept:
+    """Each character of ``text`` as one byte: ASCII as itself (``\\n`` as ``newline``), any
+    other character 128. One typed loop per string kind (a lookup table, no branch per kind)."""
+    cdef Py_ssize_t k, length = len(text)
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    cdef const uint8_t* d1
+    cdef const uint16_t* d2
+    cdef const uint32_t* d4
+    cdef unsigned char table[256]
+    for k in range(256):
+        table[k] = k if k < 128 else 128
+    table[10] = newline
+    if kind == 1:
+        d1 = <const uint8_t*> data
+        for k in range(length):
+            out[k] = table[d1[k]]
+    elif kind == 2:
+        d2 = <const uint16_t*> data
+        for k in range(length):
+            out[k] = table[d2[k]] if d2[k] < 256 else 128
+    else:
+        d4 = <const uint32_t*> data
+        for k in range(length):
+            out[k] = table[d4[k]] if d4[k] < 256 else 128
+
+
 def match_starts(str text, Py_ssize_t start, const unsigned long long[:, :, ::1] masks,
                  const unsigned long long[::1] guarded, const long long[:, ::1] ranges,
                  const unsigned char[::1] alnum):
@@ -155,17 +186,25 @@ def match_starts(str text, Py_ssize_t start, const unsigned long long[:, :, ::1]
         if not (0 <= ranges[t, 0] <= ranges[t, 1] <= words):
             raise ValueError("prefix table ranges out of bounds")
     out = []
-    cdef Py_ssize_t p, w, j, x
-    cdef Py_UCS4 c, pc
+    if start >= n:
+        return out
+    # The text's classes, then k of "past the end" (129).
+    classes = PyBytes_FromStringAndSize(NULL, n + k)
+    cdef unsigned char* cls = <unsigned char*> PyBytes_AS_STRING(classes)
+    _ascii_bytes(text, cls, 10)
+    for t in range(n, n + k):
+        cls[t] = 129
+    cdef Py_ssize_t p, w, j
+    cdef unsigned char c, pc
     cdef unsigned long long acc
     cdef bint word_before
     for p in range(max(start, 0), n):
-        c = text[p]
+        c = cls[p]
         if c >= 128 or ranges[c, 0] == ranges[c, 1]:
             continue
         word_before = False
         if p > 0:
-            pc = text[p - 1]
+            pc = cls[p - 1]
             word_before = pc < 128 and alnum[pc] != 0
         for w in range(ranges[c, 0], ranges[c, 1]):
             acc = masks[0, c, w]
@@ -173,15 +212,40 @@ def match_starts(str text, Py_ssize_t start, const unsigned long long[:, :, ::1]
                 acc &= ~guarded[w]
             j = 1
             while acc and j < k:
-                if p + j >= n:
-                    x = 129
-                else:
-                    x = text[p + j]
-                    if x >= 128:
-                        x = 128
-                acc &= masks[j, x, w]
+                acc &= masks[j, cls[p + j], w]
                 j += 1
             if acc:
                 out.append(p)
                 break
+    return out
+
+
+def line_bytes(list texts):
+    """The texts joined with ``\\n``, one byte per character: an ASCII character as itself (a
+    newline inside a text as a space, as ``_screen_positions`` does when a text has one), any
+    other character 0x80 (the screen's boundary, as all of its UTF-8 bytes are).
+
+    Why: ``screen_positions`` on these bytes gives each line's first signal as a character
+    offset, with no join, UTF-8 encoding or byte-to-character conversion in Python. The same
+    signals as on the UTF-8 bytes: a signal never fires at a boundary byte, and what it reads
+    after a boundary does not change it (the key windows allow any code after a boundary), so
+    a non-ASCII character gives the same signals whether it is one boundary byte or four
+    (tests/test_ext_prof.py compares the two on every kind of character).
+    """
+    cdef Py_ssize_t n = len(texts), total = 0, pos = 0, i
+    cdef object t
+    for t in texts:
+        if type(t) is not str:
+            raise TypeError("texts must be str")
+        total += len(<str> t)
+    total += n - 1 if n else 0
+    out = PyBytes_FromStringAndSize(NULL, total)
+    cdef unsigned char* buf = <unsigned char*> PyBytes_AS_STRING(out)
+    for i in range(n):
+        t = texts[i]
+        _ascii_bytes(t, buf + pos, 32)
+        pos += len(<str> t)
+        if i < n - 1:
+            buf[pos] = 10
+            pos += 1
     return out

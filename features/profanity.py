@@ -829,6 +829,19 @@ def _innocent(low: str, start: int, end: int) -> bool:
     return any(m.start() <= start and end <= m.end() for m in _INNOCENT_RE.finditer(low, lo, hi))
 
 
+def _screen_chars(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``_screen_positions`` with the first signal of each line as a character offset."""
+    if _SCREEN is not None:  # the same screen on one byte per character (_profanity_ext.line_bytes)
+        return _SCREEN.screen_positions(_SCREEN.line_bytes(texts), len(texts), *_SCREEN_TABLES)
+    lines, offsets = _screen_positions(texts)
+    starts = offsets.copy()
+    for k, (i, off) in enumerate(zip(lines.tolist(), offsets.tolist())):
+        text = texts[i]
+        if not text.isascii():  # byte offset -> character offset (no more than the bytes)
+            starts[k] = len(text.encode("utf-8", "replace")[:off].decode("utf-8", "ignore"))
+    return lines, starts
+
+
 def _all_hits(texts: list[str]) -> dict[int, list[tuple[int, int, float]]]:
     """Hits per text index, screening in chunks of about CHUNK_CHARS characters."""
     out: dict[int, list[tuple[int, int, float]]] = {}
@@ -839,12 +852,9 @@ def _all_hits(texts: list[str]) -> dict[int, list[tuple[int, int, float]]]:
     while lo < len(texts):
         base = int(ends[lo - 1]) if lo else 0
         hi = max(lo + 1, int(np.searchsorted(ends, base + CHUNK_CHARS, side="right")))
-        lines, offsets = _screen_positions(texts[lo:hi])
-        for i, off in zip(lines.tolist(), offsets.tolist()):
-            text = texts[lo + i]
-            # Byte offset -> character offset (no more than the bytes), less the margin.
-            start = off if text.isascii() else len(text.encode("utf-8", "replace")[:off].decode("utf-8", "ignore"))
-            hits = _line_hits(text, max(0, start - SCAN_MARGIN))
+        lines, starts = _screen_chars(texts[lo:hi])
+        for i, start in zip(lines.tolist(), starts.tolist()):
+            hits = _line_hits(texts[lo + i], max(0, start - SCAN_MARGIN))
             if hits:
                 out[lo + int(i)] = hits
         lo = hi
