@@ -237,3 +237,78 @@ def test_kernel_checks_its_arguments() -> None:
     bad[ord("s"), 1] = masks.shape[2] + 1
     with pytest.raises(ValueError):
         mod.match_starts("shit", 0, masks, guarded, bad, alnum)
+
+
+# --- the screen on one byte per character ------------------------------------------------------
+def chars_both(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[np.ndarray, np.ndarray]:
+    """``_screen_chars`` on ``line_bytes`` (the kernel) and on UTF-8 with the character offsets
+    converted in Python (the numpy form): same lines, same offsets, same dtypes."""
+    needs(KERNEL)
+    got = profanity._screen_chars(texts)
+    with monkeypatch.context() as m:
+        m.setattr(profanity, "_SCREEN", None)
+        want = profanity._screen_chars(texts)
+    for a, b in zip(got, want):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+    return want
+
+
+def test_line_bytes() -> None:
+    mod = needs(KERNEL)
+    assert mod.line_bytes([]) == b"" and mod.line_bytes([""]) == b"" and mod.line_bytes(["", ""]) == b"\n"
+    assert mod.line_bytes(["ab\nc", "é😀xÿĀ\ud800", "", "z\x7f"]) == b"ab c\n\x80\x80x\x80\x80\x80\n\nz\x7f"
+    with pytest.raises(TypeError):
+        mod.line_bytes(["a", b"b"])
+
+
+def test_screen_chars_random(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random text over screen characters and every string kind (Latin-1, BMP, astral, lone
+    surrogates, combining marks), with newlines inside texts; the signals land at the same
+    characters whether a non-ASCII character is one boundary byte or two to four."""
+    rnd = random.Random(6)
+    pool = MATCH_CHARS * 3 + OTHER_CHARS + "ÿ\x80\x85ĀḀ\ufeff\U0010ffff\udfff"
+    flagged = 0
+    for _ in range(300):
+        texts = ["".join(rnd.choice(pool) for _ in range(rnd.choice((0, 1, 3, 8, 30, 120))))
+                 for _ in range(rnd.randrange(1, 50))]
+        if rnd.random() < 0.5:
+            texts = [_random_line(rnd) + rnd.choice(["", "é", "😀", "\n"]) + t for t in texts]
+        flagged += len(chars_both(texts, monkeypatch)[0])
+    assert flagged > 2000
+
+
+@pytest.mark.parametrize("texts", [
+    [], [""], ["", ""], ["shit"], ["é" * 50 + "shit"], ["😀" * 50 + "f**k"], ["\ud800" * 9 + "s h i t"],
+    ["fuc\u212a", "\u0130diot", "sh\u0130t"], ["é\nshit", "x"], ["a\n", "\nf---"], ["s\nh i t"],
+    ["ass\u00e9", "ass\u0301", "assé", "assд", "ass😀"], ["é s h i t é", "ä.f.u.c.k"], ["é" * 5000 + " a$$hole"],
+    ["ÿfuuuckÿ", "Āf**kĀ", "\U0010ffffshit"],
+], ids=lambda t: repr(t)[:30])
+def test_screen_chars_edge_cases(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    chars_both(texts, monkeypatch)
+
+
+def kernels_on_and_off(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scores, evidence and counts with both kernels and with neither (the numpy screen and
+    finditer)."""
+    needs(KERNEL)
+    got = profanity.profanity_scores(texts), profanity.profanity_counts(texts)
+    monkeypatch.setattr(profanity, "_SCREEN", None)
+    want = profanity.profanity_scores(texts), profanity.profanity_counts(texts)
+    np.testing.assert_array_equal(got[0][0], want[0][0])
+    assert got[0][1] == want[0][1]
+    np.testing.assert_array_equal(got[1], want[1])
+    assert sum(map(bool, want[0][1])) > 20
+
+
+def test_kernels_on_and_off_random(monkeypatch: pytest.MonkeyPatch) -> None:
+    rnd = random.Random(8)
+    texts = [_random_line(rnd) for _ in range(400)] + [
+        "é" * rnd.randrange(0, 90) + rnd.choice(["", "x ", "\n"]) + _obfuscated(rnd, s.text) for s in profanity._STEMS]
+    kernels_on_and_off(texts, monkeypatch)
+
+
+def test_kernels_on_and_off_real_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    pages = bench_pages(300)
+    kernels_on_and_off([line for p in pages for line in p.text.split("\n")][:20_000] + [p.text for p in pages],
+                       monkeypatch)
