@@ -74,6 +74,19 @@ def screen_positions(const unsigned char[::1] data, Py_ssize_t n_lines,
     cdef unsigned char b_run_before = b_letter | b_sym | b_mask
     cdef unsigned char dash = dash_code
     cdef bint hit
+    # The cheap test below as one table: maybe[c, m1, m2] when a trigram starts a key window or
+    # c == m1, c == m2, m1 == dash (the run, spaced and dash signals need one of these and
+    # a letter or separator at j, which has a code other than 0 in tables where no byte of
+    # code 0 has those bits: there the equalities are only looked at for c != 0).
+    cdef bint zero_quiet = True
+    for t in range(256):
+        if code_table[t] == 0 and bit_table[t] & (b_abc | b_sep):
+            zero_quiet = False
+    cdef unsigned char maybe[1 << 15]
+    cdef unsigned int tri, a, b
+    for tri in range(1 << 15):
+        t, a, b = tri >> 10, (tri >> 5) & 31, tri & 31
+        maybe[tri] = key_trigrams[tri] != 0 or ((t != 0 or not zero_quiet) and (t == a or t == b or a == dash))
     j = 0
     c = bj = 0
     m1, b1 = _at(d, n, ct, 1), _at(d, n, bt, 1)
@@ -85,9 +98,9 @@ def screen_positions(const unsigned char[::1] data, Py_ssize_t n_lines,
         hit = False
         # Every signal needs one of these (a cheap test, true at a few per cent of the
         # positions): fuuuck c == m1, f--- m1 == dash, f**k a mask at j, "s h i" c == m2,
-        # a key window a trigram that starts some 4-gram with a group.
-        if ((c == m1) | (c == m2) | (m1 == dash) | ((bj & b_mask) != 0)
-                | (key_trigrams[(<unsigned int> c << 10) | (<unsigned int> m1 << 5) | m2] != 0)):
+        # a key window a trigram that starts some 4-gram with a group (all but the mask in
+        # the table ``maybe``).
+        if maybe[(<unsigned int> c << 10) | (<unsigned int> m1 << 5) | m2] | ((bj & b_mask) != 0):
             bp = _at(d, n, bt, j - 1)  # no obfuscation signal at j = 0: bj is 0 there
             if bj & b_abc:
                 # fuuuck: three equal codes after a letter, leet symbol or mask; f---

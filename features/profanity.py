@@ -842,22 +842,31 @@ def _screen_chars(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return lines, starts
 
 
+def _chunks(texts: list[str]) -> list[tuple[int, int]]:
+    """(first, end) indices of the texts screened together: about CHUNK_CHARS characters each."""
+    if sum(map(len, texts)) + len(texts) <= CHUNK_CHARS:  # the usual batch: one chunk
+        return [(0, len(texts))]
+    ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1)
+    out, lo = [], 0
+    while lo < len(texts):
+        base = int(ends[lo - 1]) if lo else 0
+        hi = max(lo + 1, int(np.searchsorted(ends, base + CHUNK_CHARS, side="right")))
+        out.append((lo, hi))
+        lo = hi
+    return out
+
+
 def _all_hits(texts: list[str]) -> dict[int, list[tuple[int, int, float]]]:
     """Hits per text index, screening in chunks of about CHUNK_CHARS characters."""
     out: dict[int, list[tuple[int, int, float]]] = {}
     if not texts:
         return out
-    ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1)
-    lo = 0
-    while lo < len(texts):
-        base = int(ends[lo - 1]) if lo else 0
-        hi = max(lo + 1, int(np.searchsorted(ends, base + CHUNK_CHARS, side="right")))
+    for lo, hi in _chunks(texts):
         lines, starts = _screen_chars(texts[lo:hi])
         for i, start in zip(lines.tolist(), starts.tolist()):
             hits = _line_hits(texts[lo + i], max(0, start - SCAN_MARGIN))
             if hits:
                 out[lo + int(i)] = hits
-        lo = hi
     return out
 
 
