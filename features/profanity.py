@@ -513,8 +513,10 @@ _matcher = functools.cache(_build_matcher)
 def warm_up() -> None:
     """Compile the matcher and its pre-filter now (before forking worker processes, which then
     share them)."""
+    global _scanned
     _matcher()
-    _prefilter()
+    if _prefilter() is not None:
+        _scanned = max(_scanned, PREFILTER_AFTER)  # built: used from the first line on
 _KEY_GROUPS, _KEY_REST = _key_tables(_STEMS)
 _KEY_PAIRS = np.zeros(1 << 10, bool)  # first two codes of some key window
 _KEY_PAIRS[np.flatnonzero(_KEY_GROUPS) >> 10] = True
@@ -543,6 +545,11 @@ _SCREEN_TABLES = (_CODE, np.frombuffer(_BIT_BYTES, np.uint8), _key_trigrams(_KEY
 # matcher is then tried there alone (``re.Pattern.match``: same match as a search reaching that
 # position, lookbehinds still see the text before it), so the hits are those of ``finditer``.
 PREFIX_LEN = 4  # characters of each match prefix (1.35% of the scanned positions pass at 3, 0.5% at 4)
+# Building the pre-filter (parsing the 50 KB pattern) takes about what finditer spends on this many
+# characters of candidate lines (~0.15 s; the bench pages hold about 260,000 of them per 10 MB): a
+# process builds it once finditer has scanned this much, so short runs never pay for it (warm_up
+# builds it at once, for the workers it forks).
+PREFILTER_AFTER = 400_000
 _OTHER_CLASS = 128  # any non-ASCII character
 _END_CLASS = 129  # past the end of the text
 _N_CLASSES = 130
@@ -649,24 +656,35 @@ def _prefix_tables(states: set[_State], k: int) -> tuple[np.ndarray, np.ndarray,
     if any(ord(c0) >= _OTHER_CLASS for c0, _, _ in rows):
         raise _Unsupported("a non-ASCII first character")
     words = max(1, (len(rows) + 63) // 64)
-    masks = np.zeros((k, _N_CLASSES, words), np.uint64)
-    guarded = np.zeros(words, np.uint64)
+    allowed = np.zeros((k, words * 64, _N_CLASSES), bool)
+    rows_of: dict[object, np.ndarray] = {}  # classes of each character set (many states share one)
+
+    def classes(chars: frozenset[str] | None, ended: bool) -> np.ndarray:
+        key = (chars, ended)
+        if key not in rows_of:
+            row = np.zeros(_N_CLASSES, bool)
+            if chars is _ANY:
+                row[:_N_CLASSES if ended else _END_CLASS] = True
+            else:
+                row[sorted({min(ord(c), _OTHER_CLASS) for c in chars})] = True
+            rows_of[key] = row
+        return rows_of[key]
+
+    guarded = np.zeros(words * 64, bool)
     ranges = np.zeros((_OTHER_CLASS, 2), np.int64)
     for s, (c0, p, g) in enumerate(rows):
-        w, bit = s // 64, np.uint64(1) << np.uint64(s % 64)
         for j in range(k):
-            chars = (c0,) if j == 0 else (p[j] if j < len(p) else _ANY)
-            if chars is _ANY:
-                classes = list(range(_N_CLASSES)) if j >= len(p) else list(range(_END_CLASS))
-            else:
-                classes = sorted({min(ord(c), _OTHER_CLASS) for c in chars})
-            masks[j, classes, w] |= bit
-        if g:
-            guarded[w] |= bit
+            allowed[j, s] = classes(frozenset(c0) if j == 0 else (p[j] if j < len(p) else _ANY), j >= len(p))
+        guarded[s] = g
         lo, hi = ranges[ord(c0)]
-        ranges[ord(c0)] = (w, w + 1) if hi == 0 else (lo, w + 1)
+        ranges[ord(c0)] = (s // 64, s // 64 + 1) if hi == 0 else (lo, s // 64 + 1)
+    # Bit s % 64 of word s // 64: a sum of distinct powers of two is their OR.
+    bits = np.uint64(1) << np.arange(64, dtype=np.uint64)
+    masks = (allowed.reshape(k, words, 64, _N_CLASSES) * bits[:, None]).sum(axis=2, dtype=np.uint64)
+    masks = np.ascontiguousarray(masks.transpose(0, 2, 1))
+    packed_guard = (guarded.reshape(words, 64) * bits).sum(axis=1, dtype=np.uint64)
     alnum = np.array([chr(i).isalnum() for i in range(_OTHER_CLASS)], np.uint8)
-    return masks, guarded, ranges, alnum
+    return masks, packed_guard, ranges, alnum
 
 
 @functools.cache
@@ -803,14 +821,20 @@ def _line_hits(text: str, scan_from: int = 0) -> list[tuple[int, int, float]]:
     return [(s, e, w) for (s, e), w in sorted(found.items()) if not _innocent(low, s, e)]
 
 
+_scanned = 0  # characters finditer has scanned in this process (see PREFILTER_AFTER)
+
+
 def _matches(low: str, scan_from: int) -> Iterator[re.Match[str]]:
     """The matcher's ``finditer(low, scan_from)``; with the kernel, the matcher is tried only
     where the pre-filter lets a match start (the same matches: a match is tried at every
     position where one can start that no earlier match covers)."""
-    tables = _prefilter()
-    if tables is None or _SCREEN is None:  # no kernel (or switched off after the tables were built)
-        return _matcher().finditer(low, scan_from)
-    return _matches_at(low, _SCREEN.match_starts(low, scan_from, *tables))
+    global _scanned
+    if _SCREEN is not None and _scanned >= PREFILTER_AFTER:  # (None: switched off after the build)
+        tables = _prefilter()
+        if tables is not None:
+            return _matches_at(low, _SCREEN.match_starts(low, scan_from, *tables))
+    _scanned += max(0, len(low) - scan_from)
+    return _matcher().finditer(low, scan_from)
 
 
 def _matches_at(low: str, starts: list[int]) -> Iterator[re.Match[str]]:

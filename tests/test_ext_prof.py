@@ -28,6 +28,12 @@ MATCH_CHARS = "abcdefghijklmnopqrstuvwxyz0134567!|@$+*#-_. "
 OTHER_CHARS = "\n\t'’“,;:?()289%&éİKßÅ\u0301\u00a0\u2028д字😀\U0001d400\ud800ABCDEFSHIT"
 
 
+@pytest.fixture(autouse=True)
+def prefilter_from_the_first_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pre-filter at once (a process builds it after PREFILTER_AFTER characters)."""
+    monkeypatch.setattr(profanity, "PREFILTER_AFTER", 0)
+
+
 def tables() -> tuple:
     needs(KERNEL)
     out = profanity._prefilter()
@@ -312,3 +318,23 @@ def test_kernels_on_and_off_real_text(monkeypatch: pytest.MonkeyPatch) -> None:
     pages = bench_pages(300)
     kernels_on_and_off([line for p in pages for line in p.text.split("\n")][:20_000] + [p.text for p in pages],
                        monkeypatch)
+
+
+def test_prefilter_after_enough_scanning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """finditer until PREFILTER_AFTER characters were scanned, then the pre-filter; warm_up
+    builds it and turns it on at once."""
+    tables()
+    monkeypatch.setattr(profanity, "PREFILTER_AFTER", 100)
+    monkeypatch.setattr(profanity, "_scanned", 0)
+    calls = []
+    real = profanity._SCREEN.match_starts
+    monkeypatch.setattr(profanity._SCREEN, "match_starts", lambda *a: calls.append(a[1]) or real(*a))
+    text = "oh shit, " * 10  # 90 characters
+    want = spans(profanity._matcher().finditer(text, 5))
+    assert spans(profanity._matches(text, 5)) == want and not calls and profanity._scanned == 85
+    assert spans(profanity._matches(text, 70)) == spans(profanity._matcher().finditer(text, 70)) and not calls
+    assert profanity._scanned == 105
+    assert spans(profanity._matches(text, 5)) == want and calls == [5] and profanity._scanned == 105
+    monkeypatch.setattr(profanity, "_scanned", 0)
+    profanity.warm_up()
+    assert profanity._scanned == 100
