@@ -33,6 +33,11 @@ must start a word and only their listed endings may follow (``s, ed, ing, head, 
 group, so ``lastgroup`` names the stem. Repeats are possessive and adjacent letter classes
 are disjoint (checked at import), so matching time is linear in the line.
 
+With the compiled kernel, a long-running process also pre-filters pass 2: the first PREFIX_LEN
+characters of every match are read off the matcher's own parse tree (conservatively), and the
+matcher is tried only at the positions of a candidate line that fit one of them (about 0.5%),
+skipping what a match covers, which gives ``finditer``'s matches.
+
 Filters on hits (few): a hit spelt with digits needs two real letters and a letter before a
 digit ("a55", "455" are not "ass"); a masked hit needs a letter next to a mask, and two real
 letters inside a word (bulls**t, not "Alf***"); hits inside innocent phrases of the lexicon
