@@ -248,7 +248,7 @@ def line_bytes(list texts):
     cdef Py_ssize_t n = len(texts), total = 0, pos = 0, i
     cdef object t
     for t in texts:
-        if type(t) is not str:
+        if not isinstance(t, str):
             raise TypeError("texts must be str")
         total += len(<str> t)
     total += n - 1 if n else 0
@@ -256,7 +256,7 @@ def line_bytes(list texts):
     cdef unsigned char* buf = <unsigned char*> PyBytes_AS_STRING(out)
     for i in range(n):
         t = texts[i]
-        _ascii_bytes(t, buf + pos, 32)
+        _ascii_bytes(<str> t, buf + pos, 32)
         pos += len(<str> t)
         if i < n - 1:
             buf[pos] = 10

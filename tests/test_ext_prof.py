@@ -267,6 +267,11 @@ def test_line_bytes() -> None:
     with pytest.raises(TypeError):
         mod.line_bytes(["a", b"b"])
 
+    class Text(str):
+        pass
+
+    assert mod.line_bytes([Text("é\nf**k"), np.str_("s h i t")]) == b"\x80 f**k\ns h i t"
+
 
 def test_screen_chars_random(monkeypatch: pytest.MonkeyPatch) -> None:
     """Random text over screen characters and every string kind (Latin-1, BMP, astral, lone
