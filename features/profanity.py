@@ -638,7 +638,8 @@ def _match_prefixes(pattern: re.Pattern[str], k: int) -> set[_State]:
         if op in (sc.MAX_REPEAT, sc.MIN_REPEAT, sc.POSSESSIVE_REPEAT):
             return repeat(av[0], av[1], av[2].data, states)
         if op is sc.ASSERT_NOT and av[0] == guard[0] and av[1].data == guard[1].data:
-            return {(p, g or len(p) == 1) for p, g in states}
+            # After one character (not a newline, which the guard's "." would not match).
+            return {(p, g or (len(p) == 1 and p[0] is not _ANY and "\n" not in p[0])) for p, g in states}
         if op in (sc.ASSERT, sc.ASSERT_NOT, sc.AT):
             return states  # zero-width: ignoring it only lets more through
         raise _Unsupported(f"opcode {op}")

@@ -228,6 +228,10 @@ def test_guard_needs_a_word_start() -> None:
     pattern = re.compile(r"a(?<![^\W_].)b")
     tabs = profanity._prefix_tables(profanity._match_prefixes(pattern, 2), 2)
     assert mod.match_starts("ab xab 1ab _ab éab \nab", 0, *tabs) == [0, 12, 16, 20]
+    # The guard's "." does not match a newline: after a letter, "\nb" still matches.
+    pattern = re.compile(r"[a\n](?<![^\W_].)b")
+    tabs = profanity._prefix_tables(profanity._match_prefixes(pattern, 2), 2)
+    assert pattern.match("x\nb", 1) and mod.match_starts("x\nb xab ab", 0, *tabs) == [1, 5, 8]  # 5: not guarded
 
 
 def test_kernel_checks_its_arguments() -> None:
