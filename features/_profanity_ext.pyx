@@ -13,6 +13,10 @@ both forms read the same codes and flags and give the same lines and byte offset
 
 Positions are the numpy form's: position j is byte j - 1 of ``data``; position 0 and those
 after the last byte are boundaries (code 0, no bits), as its zero padding.
+
+Also here: ``line_bytes`` (the batch as one byte per character, so that ``screen_positions``
+gives character offsets without a join or UTF-8 encoding in Python) and ``match_starts`` (pass
+2's pre-filter: where a match of the matcher can start), both checked in tests/test_ext_prof.py.
 """
 import numpy as np
 
@@ -91,7 +95,15 @@ def screen_positions(const unsigned char[::1] data, Py_ssize_t n_lines,
     c = bj = 0
     m1, b1 = _at(d, n, ct, 1), _at(d, n, bt, 1)
     m2, b2 = _at(d, n, ct, 2), _at(d, n, bt, 2)
+    cdef unsigned char quiet = b_newline | b_mask
     while j <= n:
+        # Positions with no newline and where the cheap test below fails only slide the
+        # window: do that in a tight loop while position j + 3 is a byte (no bounds checks).
+        while (j + 3 <= n and not (bj & quiet)
+               and not maybe[(<unsigned int> c << 10) | (<unsigned int> m1 << 5) | m2]):
+            j += 1
+            c, bj, m1, b1 = m1, b1, m2, b2
+            m2, b2 = ct[d[j + 1]], bt[d[j + 1]]
         if bj & b_newline:  # the line of position j counts the newlines up to it
             line += 1
             line_start = j
