@@ -13,8 +13,16 @@ both forms read the same codes and flags and give the same lines and byte offset
 
 Positions are the numpy form's: position j is byte j - 1 of ``data``; position 0 and those
 after the last byte are boundaries (code 0, no bits), as its zero padding.
+
+Also here: ``line_bytes`` (the batch as one byte per character, so that ``screen_positions``
+gives character offsets without a join or UTF-8 encoding in Python) and ``match_starts`` (pass
+2's pre-filter: where a match of the matcher can start), both checked in tests/test_ext_prof.py.
 """
 import numpy as np
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND
+from libc.stdint cimport uint8_t, uint16_t, uint32_t
 
 ctypedef fused group_t:
     unsigned short
@@ -70,20 +78,41 @@ def screen_positions(const unsigned char[::1] data, Py_ssize_t n_lines,
     cdef unsigned char b_run_before = b_letter | b_sym | b_mask
     cdef unsigned char dash = dash_code
     cdef bint hit
+    # The cheap test below as one table: maybe[c, m1, m2] when a trigram starts a key window or
+    # c == m1, c == m2, m1 == dash (the run, spaced and dash signals need one of these and
+    # a letter or separator at j, which has a code other than 0 in tables where no byte of
+    # code 0 has those bits: there the equalities are only looked at for c != 0).
+    cdef bint zero_quiet = True
+    for t in range(256):
+        if code_table[t] == 0 and bit_table[t] & (b_abc | b_sep):
+            zero_quiet = False
+    cdef unsigned char maybe[1 << 15]
+    cdef unsigned int tri, a, b
+    for tri in range(1 << 15):
+        t, a, b = tri >> 10, (tri >> 5) & 31, tri & 31
+        maybe[tri] = key_trigrams[tri] != 0 or ((t != 0 or not zero_quiet) and (t == a or t == b or a == dash))
     j = 0
     c = bj = 0
     m1, b1 = _at(d, n, ct, 1), _at(d, n, bt, 1)
     m2, b2 = _at(d, n, ct, 2), _at(d, n, bt, 2)
+    cdef unsigned char quiet = b_newline | b_mask
     while j <= n:
+        # Positions with no newline and where the cheap test below fails only slide the
+        # window: do that in a tight loop while position j + 3 is a byte (no bounds checks).
+        while (j + 3 <= n and not (bj & quiet)
+               and not maybe[(<unsigned int> c << 10) | (<unsigned int> m1 << 5) | m2]):
+            j += 1
+            c, bj, m1, b1 = m1, b1, m2, b2
+            m2, b2 = ct[d[j + 1]], bt[d[j + 1]]
         if bj & b_newline:  # the line of position j counts the newlines up to it
             line += 1
             line_start = j
         hit = False
         # Every signal needs one of these (a cheap test, true at a few per cent of the
         # positions): fuuuck c == m1, f--- m1 == dash, f**k a mask at j, "s h i" c == m2,
-        # a key window a trigram that starts some 4-gram with a group.
-        if ((c == m1) | (c == m2) | (m1 == dash) | ((bj & b_mask) != 0)
-                | (key_trigrams[(<unsigned int> c << 10) | (<unsigned int> m1 << 5) | m2] != 0)):
+        # a key window a trigram that starts some 4-gram with a group (all but the mask in
+        # the table ``maybe``).
+        if maybe[(<unsigned int> c << 10) | (<unsigned int> m1 << 5) | m2] | ((bj & b_mask) != 0):
             bp = _at(d, n, bt, j - 1)  # no obfuscation signal at j = 0: bj is 0 there
             if bj & b_abc:
                 # fuuuck: three equal codes after a letter, leet symbol or mask; f---
@@ -128,3 +157,120 @@ def screen_positions(const unsigned char[::1] data, Py_ssize_t n_lines,
         c, bj, m1, b1 = m1, b1, m2, b2
         m2, b2 = _at(d, n, ct, j + 2), _at(d, n, bt, j + 2)
     return lines_arr[:count], offsets_arr[:count]
+
+
+cdef void _ascii_bytes(str text, unsigned char* out, unsigned char newline) noexcept:
+    """Each character of ``text`` as one byte: ASCII as itself (``\\n`` as ``newline``), any
+    other character 128. One typed loop per string kind (a lookup table, no branch per kind)."""
+    cdef Py_ssize_t k, length = len(text)
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    cdef const uint8_t* d1
+    cdef const uint16_t* d2
+    cdef const uint32_t* d4
+    cdef unsigned char table[256]
+    for k in range(256):
+        table[k] = k if k < 128 else 128
+    table[10] = newline
+    if kind == 1:
+        d1 = <const uint8_t*> data
+        for k in range(length):
+            out[k] = table[d1[k]]
+    elif kind == 2:
+        d2 = <const uint16_t*> data
+        for k in range(length):
+            out[k] = table[d2[k]] if d2[k] < 256 else 128
+    else:
+        d4 = <const uint32_t*> data
+        for k in range(length):
+            out[k] = table[d4[k]] if d4[k] < 256 else 128
+
+
+def match_starts(str text, Py_ssize_t start, const unsigned long long[:, :, ::1] masks,
+                 const unsigned long long[::1] guarded, const long long[:, ::1] ranges,
+                 const unsigned char[::1] alnum):
+    """Positions p >= start of ``text``, ascending, where some match prefix of the matcher fits
+    ``text[p:p + k]`` (``profanity._prefix_tables``): the only places a match can start.
+
+    Why: the regex engine spends about half a microsecond at every letter of a candidate line
+    trying the matcher's branches; here one table lookup per character and a few AND-ed words
+    of state bits per possible first character drop all but about 0.5% of the positions.
+
+    ``masks`` [k, 130, words]: states allowing each class at each prefix position (classes: the
+    ASCII code point, 128 any other character, 129 past the end); ``guarded`` [words]: states
+    that need a word start (no ASCII letter or digit before p; other characters before p are
+    let through); ``ranges`` [128, 2]: the words holding the states of each first character;
+    ``alnum`` [128]: ASCII letters and digits.
+    """
+    cdef Py_ssize_t k = masks.shape[0], words = masks.shape[2], n = len(text)
+    if (k < 1 or masks.shape[1] != 130 or guarded.shape[0] != words or ranges.shape[0] != 128
+            or ranges.shape[1] != 2 or alnum.shape[0] != 128):
+        raise ValueError("prefix tables of the wrong size")
+    cdef Py_ssize_t t
+    for t in range(128):
+        if not (0 <= ranges[t, 0] <= ranges[t, 1] <= words):
+            raise ValueError("prefix table ranges out of bounds")
+    out = []
+    if start >= n:
+        return out
+    # The text's classes, then k of "past the end" (129).
+    classes = PyBytes_FromStringAndSize(NULL, n + k)
+    cdef unsigned char* cls = <unsigned char*> PyBytes_AS_STRING(classes)
+    _ascii_bytes(text, cls, 10)
+    for t in range(n, n + k):
+        cls[t] = 129
+    cdef Py_ssize_t p, w, j
+    cdef unsigned char c, pc
+    cdef unsigned long long acc
+    cdef bint word_before
+    for p in range(max(start, 0), n):
+        c = cls[p]
+        if c >= 128 or ranges[c, 0] == ranges[c, 1]:
+            continue
+        word_before = False
+        if p > 0:
+            pc = cls[p - 1]
+            word_before = pc < 128 and alnum[pc] != 0
+        for w in range(ranges[c, 0], ranges[c, 1]):
+            acc = masks[0, c, w]
+            if word_before:
+                acc &= ~guarded[w]
+            j = 1
+            while acc and j < k:
+                acc &= masks[j, cls[p + j], w]
+                j += 1
+            if acc:
+                out.append(p)
+                break
+    return out
+
+
+def line_bytes(list texts):
+    """The texts joined with ``\\n``, one byte per character: an ASCII character as itself (a
+    newline inside a text as a space, as ``_screen_positions`` does when a text has one), any
+    other character 0x80 (the screen's boundary, as all of its UTF-8 bytes are).
+
+    Why: ``screen_positions`` on these bytes gives each line's first signal as a character
+    offset, with no join, UTF-8 encoding or byte-to-character conversion in Python. The same
+    signals as on the UTF-8 bytes: a signal never fires at a boundary byte, and what it reads
+    after a boundary does not change it (the key windows allow any code after a boundary), so
+    a non-ASCII character gives the same signals whether it is one boundary byte or four
+    (tests/test_ext_prof.py compares the two on every kind of character).
+    """
+    cdef Py_ssize_t n = len(texts), total = 0, pos = 0, i
+    cdef object t
+    for t in texts:
+        if not isinstance(t, str):
+            raise TypeError("texts must be str")
+        total += len(<str> t)
+    total += n - 1 if n else 0
+    out = PyBytes_FromStringAndSize(NULL, total)
+    cdef unsigned char* buf = <unsigned char*> PyBytes_AS_STRING(out)
+    for i in range(n):
+        t = texts[i]
+        _ascii_bytes(<str> t, buf + pos, 32)
+        pos += len(<str> t)
+        if i < n - 1:
+            buf[pos] = 10
+            pos += 1
+    return out
