@@ -567,7 +567,8 @@ PREFIX_LEN = 4  # characters of each match prefix (1.35% of the scanned position
 # Building the pre-filter (parsing the 50 KB pattern) takes about what finditer spends on this many
 # characters of candidate lines (~0.15 s; the bench pages hold about 260,000 of them per 10 MB): a
 # process builds it once finditer has scanned this much, so short runs never pay for it (warm_up
-# builds it at once, for the workers it forks).
+# builds it at once, for the workers it forks); once built it is kept in the table cache, and a
+# later process with the cache loads it from its first line on.
 PREFILTER_AFTER = 400_000
 _OTHER_CLASS = 128  # any non-ASCII character
 _END_CLASS = 129  # past the end of the text
@@ -707,16 +708,28 @@ def _prefix_tables(states: set[_State], k: int) -> tuple[np.ndarray, np.ndarray,
     return masks, packed_guard, ranges, alnum
 
 
+# The pre-filter's tables in the table cache: built from the matcher, which is built from the
+# sources (and the interpreter's ``re``, part of every entry's key).
+_PREFILTER_ENTRY = "profanity-prefilter"
+_PREFILTER_ARRAYS = ("masks", "guard", "ranges", "alnum")
+
+
+def _build_prefilter() -> dict[str, np.ndarray]:
+    try:
+        return dict(zip(_PREFILTER_ARRAYS, _prefix_tables(_match_prefixes(_matcher(), PREFIX_LEN), PREFIX_LEN)))
+    except _Unsupported:
+        return {}  # (an empty entry remembers it)
+
+
 @functools.cache
 def _prefilter() -> tuple | None:
-    """The kernel's tables for the matcher (built with it, on first use), or None: no kernel,
-    or a matcher the analysis does not model (then ``finditer`` as before)."""
+    """The kernel's tables for the matcher (built on first use and kept between runs,
+    features/tablecache.py), or None: no kernel, or a matcher the analysis does not model (then
+    ``finditer`` as before)."""
     if _SCREEN is None:
         return None
-    try:
-        return _prefix_tables(_match_prefixes(_matcher(), PREFIX_LEN), PREFIX_LEN)
-    except _Unsupported:
-        return None
+    got = tablecache.cached_arrays(_PREFILTER_ENTRY, [tablecache.source_fingerprint()], _build_prefilter)
+    return tuple(got[k] for k in _PREFILTER_ARRAYS) if got else None
 
 
 def _phrase_regex(phrases: list[str]) -> re.Pattern[str] | None:
@@ -841,7 +854,10 @@ def _line_hits(text: str, scan_from: int = 0) -> list[tuple[int, int, float]]:
     return [(s, e, w) for (s, e), w in sorted(found.items()) if not _innocent(low, s, e)]
 
 
-_scanned = 0  # characters finditer has scanned in this process (see PREFILTER_AFTER)
+# Characters finditer has scanned in this process (see PREFILTER_AFTER); when an earlier run left
+# the pre-filter's tables in the cache, loading them is cheap: used from the first line on.
+_scanned = PREFILTER_AFTER if _SCREEN is not None and tablecache.stored(
+    _PREFILTER_ENTRY, [tablecache.source_fingerprint()]) else 0
 
 
 def _matches(low: str, scan_from: int) -> Iterator[re.Match[str]]:

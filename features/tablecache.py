@@ -26,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CACHE_DIR_ENV", "NO_CACHE_ENV", "cache_dir", "cached_arrays", "compile_regex", "source_fingerprint"]
+__all__ = ["CACHE_DIR_ENV", "NO_CACHE_ENV", "cache_dir", "cached_arrays", "compile_regex", "source_fingerprint",
+           "stored"]
 
 # Where the tables go (default: $XDG_CACHE_HOME/newswinnow, else ~/.cache/newswinnow).
 CACHE_DIR_ENV = "NEWSWINNOW_CACHE_DIR"
@@ -100,6 +101,20 @@ def cached_arrays(name: str, parts: Iterable[bytes],
     if path is not None:
         _write(path, key, arrays)
     return arrays
+
+
+def stored(name: str, parts: Iterable[bytes]) -> bool:
+    """Whether an entry for ``name`` and these ``parts`` is on disk and readable (then
+    ``cached_arrays`` will not build it): for tables worth building only when they are cheap."""
+    where = cache_dir()
+    if where is None:
+        return False
+    key = _key(name, parts)
+    try:
+        with np.load(_path(where, name, key), allow_pickle=False) as z:
+            return str(z[_KEY]) == key
+    except _READ_ERRORS:
+        return False
 
 
 def _path(where: Path, name: str, key: str) -> Path:

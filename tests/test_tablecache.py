@@ -245,6 +245,16 @@ def test_output_independent_of_the_cache(tmp_path: Path) -> None:
     where = tmp_path / "cache"
     cold = _classify_seeds({**base, tablecache.CACHE_DIR_ENV: str(where)})
     names = {p.name.rsplit("-", 1)[0] for p in where.glob("*.npz")}
-    assert {"profanity-keys", "tokens-tables"} <= names  # (and the matcher, once a page needs it)
+    assert {"profanity-keys", "tokens-tables"} <= names  # (the matcher and its pre-filter when needed)
     warm = _classify_seeds({**base, tablecache.CACHE_DIR_ENV: str(where)})
     assert off == cold == warm
+    # A warm-up stores the profanity pre-filter; the next process uses it from its first line.
+    env = {**base, tablecache.CACHE_DIR_ENV: str(where)}
+    probe = ("from features import ext, profanity as p; "
+             "print(int(p._scanned >= p.PREFILTER_AFTER), int(ext.load('features._profanity_ext') is not None))")
+    run = [sys.executable, "-c"]
+    first = subprocess.run([*run, probe], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    subprocess.run([*run, "from features import profanity; profanity.warm_up()"], env=env, cwd=ROOT, check=True)
+    second = subprocess.run([*run, probe], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    assert first[0] == "0" and second[0] == second[1]  # with the kernel: pre-filtered from the start
+    assert _classify_seeds(env) == off
