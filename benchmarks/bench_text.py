@@ -201,6 +201,18 @@ def kernels_state() -> str:
     return state + (f" (missing: {', '.join(missing)})" if missing else "")
 
 
+def table_cache_state() -> str:
+    """Where the start-up tables are kept and which are there (features/tablecache.py): a cold
+    cache makes the first CLI run's start-up longer, not the others'."""
+    from features import tablecache
+
+    where = tablecache.cache_dir()
+    if where is None:
+        return "off"
+    names = sorted(p.name.rsplit("-", 1)[0] for p in where.glob("*.npz")) if where.is_dir() else []
+    return f"{where} ({', '.join(names) if names else 'empty'})"
+
+
 def run_numpy_child(corpora: Path, limit: int | None, model: Path) -> float:
     """``run_inprocess`` in a child process with the compiled kernels off (``features.ext``);
     seconds of its second, warm run (start-up and page loading are not timed)."""
@@ -426,7 +438,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     n_pages = len(pages)
     mb = sum(len(t.encode("utf-8")) for t in texts) / BYTES_PER_MB
     print(f"input: {n_pages} pages ({', '.join(f'{k} {v}' for k, v in counts.items())}), {mb:.2f} MB; "
-          f"model {model_path} ({clf.model.name}); compiled kernels: {kernels_state()}", file=sys.stderr)
+          f"model {model_path} ({clf.model.name}); compiled kernels: {kernels_state()}; "
+          f"table cache: {table_cache_state()}", file=sys.stderr)
 
     # Every system's runs, taken in rounds (one run of each system per round, in the same order),
     # so that a change in the machine's load during the run falls on all systems alike instead of
@@ -483,7 +496,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             for (name, path), c in zip(also, also_clfs)],
             "input": {"corpora": str(args.corpora), "pages": n_pages, "pages_by_corpus": counts,
                       "mb": mb, "limit": args.limit},
-            "cpu_busy_before": busy_before, "kernels": kernels_state(),
+            "cpu_busy_before": busy_before, "kernels": kernels_state(), "table_cache": table_cache_state(),
             "repeat": args.repeat, "cli_repeat": args.cli_repeat, "cli_startup_s": startup,
             "results": [asdict(r) for r in rows],
         }
