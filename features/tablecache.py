@@ -110,8 +110,9 @@ def stored(name: str, parts: Iterable[bytes]) -> bool:
     if where is None:
         return False
     key = _key(name, parts)
+    path = _path(where, name, key)
     try:
-        with np.load(_path(where, name, key), allow_pickle=False) as z:
+        with np.load(path, allow_pickle=False) as z:
             return str(z[_KEY]) == key
     except _READ_ERRORS:
         return False
