@@ -376,7 +376,14 @@ class Classifier:
     def _classify_group(self, pages: Sequence[PageInput], m: BlockModel) -> list[DocumentResult]:
         """One feature pass, one forward pass, one batched decode and batched page scores."""
         texts = [b.text for p in pages for b in p.blocks]
-        pf, offsets = extract_batch([[b.text for b in p.blocks] for p in pages], m.lexical)
+        page_texts = [[b.text for b in p.blocks] for p in pages]
+        if "\n" in "".join(texts):  # blocks made outside the segmenters (``classify_pages``)
+            # The feature pass joins a batch's blocks with newlines, one block a line: a newline
+            # inside a block reads as a space there (same length: evidence offsets still fit the
+            # block's own text, which the result keeps).
+            texts = [t.replace("\n", " ") for t in texts]
+            page_texts = [[t.replace("\n", " ") for t in pt] for pt in page_texts]
+        pf, offsets = extract_batch(page_texts, m.lexical)
         X = pf.X
         if m.schema == DOM_SCHEMA_VERSION:
             pf, offsets = html_features([p.html for p in pages], text_pf=pf)

@@ -329,3 +329,24 @@ def test_html_parsing_runs_under_the_page_timeout(clf: Classifier, monkeypatch: 
     assert isinstance(out[1], str) and "page timeout" in out[1]
     assert not isinstance(out[0], str) and not isinstance(out[2], str)
     assert out[0].blocks[0]["text"] == "A fine page."
+
+
+def test_blocks_holding_a_newline(shipped: Classifier) -> None:
+    """Pages built by hand for ``classify_pages`` may have a block holding a newline (the
+    segmenters never make one): no crash, the block keeps its text, and it is classified as the
+    same block with a space there (the feature pass reads one block a line)."""
+    from classifier.api import PageInput
+    from features.segment import Block
+
+    def page(first: str) -> PageInput:
+        blocks = [Block(0, "Intro line of the story.", 1), Block(1, first, 2), Block(2, "You are so wrong, mate.", 3)]
+        return PageInput(blocks, "p", None, False)
+
+    with_newline, with_space = (shipped.classify_pages([page(t)])[0] for t in
+                                ("The mayor said on Monday\nthat the bridge will close, shit.",
+                                 "The mayor said on Monday that the bridge will close, shit."))
+    assert with_newline.blocks[1]["text"] == "The mayor said on Monday\nthat the bridge will close, shit."
+    for a, b in zip(with_newline.blocks, with_space.blocks):
+        assert (a["label"], a["proba"], a["mt"], a["profanity"], a["evidence"]) == \
+               (b["label"], b["proba"], b["mt"], b["profanity"], b["evidence"])
+    assert with_newline.blocks[1]["profanity"] > 0
