@@ -377,12 +377,14 @@ class Classifier:
         """One feature pass, one forward pass, one batched decode and batched page scores."""
         texts = [b.text for p in pages for b in p.blocks]
         page_texts = [[b.text for b in p.blocks] for p in pages]
-        if "\n" in "".join(texts):  # blocks made outside the segmenters (``classify_pages``)
+        joined = "\n".join(texts)  # (the page scores take it too)
+        if joined.count("\n") != max(len(texts) - 1, 0):  # blocks made outside the segmenters
             # The feature pass joins a batch's blocks with newlines, one block a line: a newline
             # inside a block reads as a space there (same length: evidence offsets still fit the
             # block's own text, which the result keeps).
             texts = [t.replace("\n", " ") for t in texts]
             page_texts = [[t.replace("\n", " ") for t in pt] for pt in page_texts]
+            joined = "\n".join(texts)
         pf, offsets = extract_batch(page_texts, m.lexical)
         X = pf.X
         if m.schema == DOM_SCHEMA_VERSION:
@@ -417,7 +419,7 @@ class Classifier:
         soft = mt_soft.soft_scores(texts, page_of, len(pages), tokens=pf.tokens)
         mt_block = mt_soft.combine(pf.mt, soft.block, mt_soft.SOFT_BLOCK_WEIGHT)
         page_scores = scores.batch_scores(label_all, pf.lengths, page_of, len(pages), mt_block, pf.dup,
-                                          pf.profanity, "\n".join(texts), block_starts, has_comments,
+                                          pf.profanity, joined, block_starts, has_comments,
                                           mt_soft_page=soft.page)
         names_all = _LABEL_NAMES[label_all].tolist()
         page_blocks = _block_dicts(pages, spans, names_all, proba, mt_block, pf.profanity, pf.mt_evidence,
