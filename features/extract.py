@@ -66,10 +66,7 @@ def literal_prefix(rx: re.Pattern) -> bytes:
     """
     if not isinstance(rx.pattern, bytes) or rx.flags & re.IGNORECASE:
         return b""
-    try:
-        from re import _parser as sre_parser  # Python >= 3.11
-    except ImportError:  # pragma: no cover - Python 3.10
-        import sre_parse as sre_parser  # type: ignore[no-redef]
+    from re import _parser as sre_parser  # (python_requires >= 3.11: no sre_parse fallback)
     try:
         parsed = sre_parser.parse(rx.pattern, rx.flags)
         if parsed.state.flags & re.IGNORECASE:

@@ -17,11 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-
-try:
-    from re import _parser as sre_parser  # Python >= 3.11
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_parse as sre_parser  # type: ignore[no-redef]
+from re import _parser as sre_parser
 
 # Positions looked at (the kernel's tables are [DEPTH, 256]).
 DEPTH = 8

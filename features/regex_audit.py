@@ -17,12 +17,8 @@ import random
 import re
 import types
 from collections.abc import Iterator
+from re import _parser as _sre_p  # type: ignore[attr-defined]
 from types import ModuleType
-
-try:  # Python 3.11+
-    from re import _parser as _sre_p  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_parse as _sre_p  # type: ignore[no-redef]
 
 # Modules whose compiled regexes are audited (module-level patterns, and patterns held in
 # module-level tuples, dicts and dataclasses such as the MT artefact patterns).

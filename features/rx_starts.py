@@ -20,13 +20,8 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-
-try:  # Python 3.11+
-    from re import _constants as _sre_c  # type: ignore[attr-defined]
-    from re import _parser as _sre_p  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as _sre_c  # type: ignore[no-redef]
-    import sre_parse as _sre_p  # type: ignore[no-redef]
+from re import _constants as _sre_c  # type: ignore[attr-defined]
+from re import _parser as _sre_p  # type: ignore[attr-defined]
 
 __all__ = ["CharSet", "start_conditions", "required_strings", "scanner_tables", "min_width", "LOW", "WINDOW"]
 

@@ -25,19 +25,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
+
+# The regex parser, to read off the bytes a match must begin with (``match_heads``).
+from re import _constants as _sre_c
+from re import _parser as _sre_parse
 from typing import NamedTuple
 
 import numpy as np
 
 from . import ext
 from .spam_lexicon import SPAM_LEAD_CHARS, SPAM_LEAD_PREFIXES, SPAM_LEADS, SPAM_PATTERNS
-
-try:  # the regex parser, to read off the bytes a match must begin with (``match_heads``)
-    from re import _constants as _sre_c
-    from re import _parser as _sre_parse
-except ImportError:  # Python 3.10
-    import sre_constants as _sre_c  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 FAMILIES = tuple(SPAM_PATTERNS)
 _FAMILY_RX: dict[str, re.Pattern[bytes]] = {
