@@ -52,6 +52,10 @@ cdef extern from *:
         unsigned char* mask;
     } sc_list;
 
+    static void sc_list_init(sc_list* l) {
+        l->a = NULL; l->b = NULL; l->mask = NULL; l->n = l->cap = 0;
+    }
+
     static void sc_list_free(sc_list* l) {
         free(l->a); free(l->b); free(l->mask);
         l->a = NULL; l->b = NULL; l->mask = NULL; l->n = l->cap = 0;
@@ -249,6 +253,7 @@ cdef extern from *:
         Py_ssize_t* a
         Py_ssize_t* b
         unsigned char* mask
+    void sc_list_init(sc_list* l) noexcept nogil
     void sc_list_free(sc_list* l) noexcept nogil
     bint sc_is_word_byte(unsigned int c) noexcept nogil
     int sc_scan(const unsigned char* a, Py_ssize_t size, const sc_tables* t, sc_list* words,
@@ -324,11 +329,7 @@ cdef class _Tables:
 
 cdef sc_list _candidates(const unsigned char[::1] arr, _Tables tb) except *:
     cdef sc_list c
-    c.n = 0
-    c.cap = 0
-    c.a = NULL
-    c.b = NULL
-    c.mask = NULL
+    sc_list_init(&c)
     cdef int rc = 0
     if arr.shape[0]:
         with nogil:
@@ -429,11 +430,7 @@ def word_spans(const unsigned char[::1] arr, const unsigned char[::1] is_word, P
     _check_word_table(is_word)
     cdef Py_ssize_t size = arr.shape[0]
     cdef sc_list w
-    w.n = 0
-    w.cap = 0
-    w.a = NULL
-    w.b = NULL
-    w.mask = NULL
+    sc_list_init(&w)
     cdef sc_tables t
     t.n_chars = 0
     t.is_word = &is_word[0]
