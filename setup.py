@@ -15,6 +15,7 @@ FLOAT_FLAGS = [] if sys.platform == "win32" else ["-ffp-contract=off"]
 # Module name -> source; keep in step with features.ext.MODULES.
 KERNELS = {
     "classifier._viterbi": "classifier/_viterbi.pyx",
+    "classifier._model_ext": "classifier/_model_ext.pyx",
     "features._context_ext": "features/_context_ext.pyx",
     "features._tokens_ext": "features/_tokens_ext.pyx",
     "features._profanity_ext": "features/_profanity_ext.pyx",

@@ -20,7 +20,7 @@ from features.dom import DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES, html_features
 from features.extract import extract_batch
 from features.html import HtmlPage, decode_html, segment_html
 from features.segment import Block, segment_text
-from features.text_schema import TEXT_SCHEMA_VERSION, TEXT_SCHEMAS, text_matrix
+from features.text_schema import TEXT_SCHEMA_VERSION, TEXT_SCHEMAS, extra_columns, text_matrix
 
 from . import decode, html_decode, limits, page_gate, scores, thread_start
 from .model import LABELS, BlockModel, ModelError, one_blas_thread
@@ -385,13 +385,13 @@ class Classifier:
             texts = [t.replace("\n", " ") for t in texts]
             page_texts = [[t.replace("\n", " ") for t in pt] for pt in page_texts]
             joined = "\n".join(texts)
-        pf, offsets = extract_batch(page_texts, m.lexical)
+        pf, offsets = extract_batch(page_texts, m.lexical, extra_columns(m.schema))
         X = pf.X
         if m.schema == DOM_SCHEMA_VERSION:
             pf, offsets = html_features([p.html for p in pages], text_pf=pf)
             X = pf.X
         elif m.schema in TEXT_SCHEMAS:  # change and spam-context columns (features.text_schema)
-            X = text_matrix(pf.X, texts, offsets[:-1][np.diff(offsets) > 0], m.schema, pf.low_utf8)
+            X = text_matrix(pf.X, texts, offsets[:-1][np.diff(offsets) > 0], m.schema, pf.low_utf8, pf.wide)
         proba = m.predict_proba(X, offsets[:-1])  # per page: see BlockModel.logits
         spans = list(zip(offsets[:-1].tolist(), offsets[1:].tolist()))
         if m.transitions is not None:

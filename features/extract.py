@@ -663,7 +663,7 @@ class PageFeatures:
     """Everything the feature pass learns about one page, kept for the scores and output."""
 
     __slots__ = ("X", "profanity", "profanity_evidence", "mt", "mt_evidence", "dup", "lengths", "tokens",
-                 "low_utf8")
+                 "low_utf8", "wide")
 
     def __init__(self, X: np.ndarray, profanity: np.ndarray, profanity_evidence: list[list[dict]],
                  mt: np.ndarray, mt_evidence: list[list[dict]], dup: np.ndarray, lengths: np.ndarray,
@@ -677,6 +677,9 @@ class PageFeatures:
         self.mt_evidence = mt_evidence
         self.dup = dup
         self.lengths = lengths
+        # The matrix X is the left part of, when ``extract_batch`` was asked for more columns
+        # (``features.text_schema.text_matrix`` fills the rest in place instead of copying X).
+        self.wide: np.ndarray | None = None
 
 
 def _first_last(texts: Sequence[str], cp: np.ndarray, starts: np.ndarray,
@@ -1003,9 +1006,13 @@ def page_bounds(n: int, page_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return np.arange(n), page_starts[page], page_ends[page]
 
 
-def extract_batch(pages: Sequence[Sequence[str]],
-                  lexical: LexicalScorer | None = None) -> tuple[PageFeatures, np.ndarray]:
-    """Features for many pages in one pass; returns them and each page's first row (+ total)."""
+def extract_batch(pages: Sequence[Sequence[str]], lexical: LexicalScorer | None = None,
+                  extra_columns: int = 0) -> tuple[PageFeatures, np.ndarray]:
+    """Features for many pages in one pass; returns them and each page's first row (+ total).
+
+    ``extra_columns``: room for that many more columns to the right of ``FEATURE_NAMES`` in one
+    buffer (``pf.wide``; ``pf.X`` is its left part), for a schema that adds columns in place.
+    """
     sizes = np.fromiter(map(len, pages), dtype=np.int64, count=len(pages))
     offsets = np.concatenate(([0], np.cumsum(sizes)))
     texts = [t for p in pages for t in p]
@@ -1014,10 +1021,13 @@ def extract_batch(pages: Sequence[Sequence[str]],
         empty = np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
         return PageFeatures(empty, z, [], z, [], z, np.zeros(0, dtype=np.int64)), offsets
     page = np.repeat(np.arange(len(pages)), sizes)
-    X = np.empty((len(texts), len(FEATURE_NAMES)), dtype=np.float32)  # filled in place, no hstack
+    width = len(FEATURE_NAMES)
+    wide = np.empty((len(texts), width + extra_columns), dtype=np.float32)  # filled in place, no hstack
+    X = wide[:, :width] if extra_columns else wide
     F, pf = local_features(texts, page, lexical, out=X[:, : len(LOCAL_NAMES)])
     context_features(F, _starts_nonempty(offsets), out=X[:, len(LOCAL_NAMES):])
     pf.X = X
+    pf.wide = wide if extra_columns else None
     return pf, offsets
 
 

@@ -47,17 +47,30 @@ TEXT_SCHEMAS: dict[str, tuple[str, ...]] = {
 TRAINABLE_SCHEMAS: tuple[str, ...] = (TEXT6_SCHEMA_VERSION, TEXT7_SCHEMA_VERSION, TEXT_SCHEMA_VERSION)
 
 
+def extra_columns(schema: str) -> int:
+    """Columns ``schema`` adds to ``FEATURE_NAMES`` (``extract_batch``'s ``extra_columns``)."""
+    return len(TEXT_SCHEMAS[schema]) - len(FEATURE_NAMES) if schema in TEXT_SCHEMAS else 0
+
+
 def text_matrix(X: np.ndarray, texts: Sequence[str], page_starts: np.ndarray,
-                schema: str = TEXT_SCHEMA_VERSION, low_utf8: bytes | None = None) -> np.ndarray:
+                schema: str = TEXT_SCHEMA_VERSION, low_utf8: bytes | None = None,
+                wide: np.ndarray | None = None) -> np.ndarray:
     """The columns of ``schema`` for blocks ``texts`` with ``extract_batch``'s matrix ``X``, on
     the non-empty pages starting at ``page_starts`` (one allocation, columns written in place);
-    ``low_utf8``: ``PageFeatures.low_utf8`` of the same blocks, when at hand."""
+    ``low_utf8``: ``PageFeatures.low_utf8`` of the same blocks, when at hand; ``wide``:
+    ``PageFeatures.wide`` (X is its left part), filled in place when it has the schema's width
+    (``extra_columns(schema)``), which saves copying X."""
     names = TEXT_SCHEMAS[schema]
     if schema == SCHEMA_VERSION:
         return X
-    out = np.empty((X.shape[0], len(names)), dtype=np.float32)
     w = X.shape[1]
-    out[:, :w] = X
+    if (wide is not None and wide.shape == (X.shape[0], len(names)) and wide.dtype == X.dtype == np.float32
+            and wide.strides == X.strides
+            and wide.__array_interface__["data"][0] == X.__array_interface__["data"][0]):
+        out = wide  # X already sits in its left columns
+    else:
+        out = np.empty((X.shape[0], len(names)), dtype=np.float32)
+        out[:, :w] = X
     w5 = len(TEXT5_FEATURE_NAMES)
     change_columns(X, page_starts, out=out[:, w:w5])
     if schema in (TEXT6_SCHEMA_VERSION, TEXT7_SCHEMA_VERSION, TEXT_SCHEMA_VERSION):

@@ -1,0 +1,80 @@
+"""The compiled input standardisation (classifier/_model_ext.pyx) gives the numpy form's float32
+bits: every element through ``(x - mean) / scale``, the clip and NaN -> 0, in that order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_ext import needs
+
+from classifier import model as M
+from classifier.api import Classifier
+
+SPECIALS = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, M.CLIP_SIGMA, -M.CLIP_SIGMA, 1e-45, -1e-45,
+                     np.finfo(np.float32).max, -np.finfo(np.float32).max, np.finfo(np.float32).tiny,
+                     1e38, 3.0e-39], dtype=np.float32)
+
+
+def _both(x: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    kernel = needs("classifier._model_ext")
+    a, b = np.empty_like(x), np.empty_like(x)
+    with np.errstate(all="ignore"):  # the specials overflow and divide by zero on purpose
+        M._standardise_numpy(x, mean, scale, a)
+    kernel.standardise(x, mean, scale, M.CLIP_SIGMA, b)
+    return a, b
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a.view(np.uint32), b.view(np.uint32))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_and_special_values(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, d = int(rng.integers(1, 300)), int(rng.integers(1, 70))
+    x = (rng.normal(size=(n, d)) * 10 ** rng.uniform(-3, 3, size=(n, d))).astype(np.float32)
+    hit = rng.random((n, d)) < 0.1
+    x[hit] = rng.choice(SPECIALS, size=int(hit.sum()))
+    mean = rng.normal(size=d).astype(np.float32)
+    odd = rng.random(d) < 0.2
+    mean[odd] = rng.choice(SPECIALS, size=int(odd.sum()))
+    scale = rng.uniform(1e-3, 5, size=d).astype(np.float32)
+    scale[: min(d, 3)] = np.array([0.0, -2.0, 1e-40], dtype=np.float32)[: min(d, 3)]  # 0 and subnormal: inf/NaN
+    a, b = _both(x, mean, scale)
+    assert _same_bits(a, b)
+    assert not np.isnan(b).any() and (b.size == 0 or np.abs(b).max() <= M.CLIP_SIGMA)
+
+
+def test_every_special_pair() -> None:
+    """Each special value against each special mean and scale (NaN, infinities, signed zeros, bounds)."""
+    s = SPECIALS
+    x = np.repeat(s[:, None], len(s) * len(s), axis=1).astype(np.float32)
+    mean = np.repeat(s, len(s)).astype(np.float32)
+    scale = np.tile(s, len(s)).astype(np.float32)
+    a, b = _both(np.ascontiguousarray(x), mean, scale)
+    assert _same_bits(a, b)
+
+
+def test_empty_and_shape_checks() -> None:
+    kernel = needs("classifier._model_ext")
+    a, b = _both(np.zeros((0, 5), np.float32), np.zeros(5, np.float32), np.ones(5, np.float32))
+    assert a.shape == b.shape == (0, 5)
+    with pytest.raises(ValueError):
+        kernel.standardise(np.zeros((2, 5), np.float32), np.zeros(4, np.float32), np.ones(5, np.float32),
+                           M.CLIP_SIGMA, np.zeros((2, 5), np.float32))
+
+
+def test_model_logits_with_and_without_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped model's logits on real feature rows: the same bits either way."""
+    needs("classifier._model_ext")
+    clf = Classifier.load()
+    m = clf.model
+    rng = np.random.default_rng(7)
+    X = (rng.normal(size=(700, len(m.mean))) * m.scale + m.mean).astype(np.float32)
+    X[rng.random(X.shape) < 0.01] = np.nan
+    with_kernel = m.logits(X, np.array([0, 100, 350], dtype=np.int64))
+    monkeypatch.setattr(M, "_MODEL_EXT", None)
+    without = m.logits(X, np.array([0, 100, 350], dtype=np.int64))
+    assert _same_bits(with_kernel, without)
+    # float64 input takes the numpy form (the kernel reads float32 only) and is accepted
+    assert m.logits(X.astype(np.float64), None).shape == (700, 4)
