@@ -78,3 +78,30 @@ def test_model_logits_with_and_without_kernel(monkeypatch: pytest.MonkeyPatch) -
     assert _same_bits(with_kernel, without)
     # float64 input takes the numpy form (the kernel reads float32 only) and is accepted
     assert m.logits(X.astype(np.float64), None).shape == (700, 4)
+
+
+@pytest.mark.parametrize("schema", ["text-5", "text-6", "text-7", "text-8"])
+def test_text_matrix_fills_the_wide_buffer_in_place(schema: str) -> None:
+    """``extract_batch(extra_columns=...)`` + ``text_matrix(wide=...)`` give the copied form's
+    matrix bit for bit, and write into that buffer rather than a new one."""
+    from features.extract import FEATURE_NAMES, extract_batch
+    from features.text_schema import TEXT_SCHEMAS, extra_columns, text_matrix
+
+    if schema not in TEXT_SCHEMAS:
+        pytest.skip(f"{schema} is not a text schema here")
+    pages = [["Officials said on Tuesday the plan would go ahead.", "Share this", "I think you are wrong, mate!!"],
+             [], ["Dear SF, you read it again.", "Check out http://x.example/y now"]]
+    texts = [t for p in pages for t in p]
+    starts = np.array([0, 3], dtype=np.int64)
+    plain, _ = extract_batch(pages)
+    pf, _ = extract_batch(pages, extra_columns=extra_columns(schema))
+    assert pf.wide is not None and pf.wide.shape == (len(texts), len(TEXT_SCHEMAS[schema]))
+    assert pf.X.shape == plain.X.shape == (len(texts), len(FEATURE_NAMES))
+    assert _same_bits(pf.X, plain.X)
+    copied = text_matrix(plain.X, texts, starts, schema, plain.low_utf8)
+    in_place = text_matrix(pf.X, texts, starts, schema, pf.low_utf8, pf.wide)
+    assert in_place is pf.wide
+    assert _same_bits(in_place, copied)
+    # a buffer of another width is not written: the copy is made as before
+    other = text_matrix(plain.X, texts, starts, schema, plain.low_utf8, np.zeros((len(texts), 3), np.float32))
+    assert _same_bits(other, copied)
