@@ -276,6 +276,11 @@ def line_bytes(list texts):
     return out
 
 
+# The lowest set bit of 1..15 (FIRST_BIT[0] unused).
+cdef unsigned char FIRST_BIT[16]
+FIRST_BIT[:] = [0, 0, 1, 0, 2, 0, 1, 0, 3, 0, 1, 0, 2, 0, 1, 0]
+
+
 cdef class Screen:
     """``screen_positions(line_bytes(texts), len(texts), *tables)`` in one call (``chars``), with
     the tables checked and the per-call set-up done once, here.
@@ -302,11 +307,11 @@ cdef class Screen:
     cdef unsigned char _b_alnum, _b_abc, _b_plain, _b_mask, _b_sep, _run_before
     cdef unsigned char _flag_any, _flag_word_start, _dash
     cdef bint _fast  # the line of a signal is its text (else: the two-call path)
-    # Code and bits of each character (index: min(code point, 128); 10 is a newline inside a
-    # text, read as a space; the joining newline is _nl_code / _nl_bits).
-    cdef unsigned char _code[129]
-    cdef unsigned char _bits[129]
-    cdef unsigned char _nl_code, _nl_bits
+    # Code and bits of each character below 256 as two bytes (those from 128 on: 128's, as of
+    # every other character; 10 is a newline inside a text, read as a space), and of the
+    # joining newline: one 16-bit copy per character.
+    cdef uint16_t _code_bits[256]
+    cdef uint16_t _nl_code_bits
     cdef unsigned char _possible[1 << 15]  # [c << 10 | m1 << 5 | m2]: a signal may start at j
 
     def __init__(self, const unsigned char[::1] code_table, const unsigned char[::1] bit_table,
@@ -328,7 +333,7 @@ cdef class Screen:
                 or key_pairs.shape[0] != 1 << 10 or groups.shape[0] != 1 << 20
                 or key_rest.shape[1] != 32 or key_rest.shape[2] != 32):
             raise ValueError("screen tables of the wrong size")
-        cdef Py_ssize_t t
+        cdef Py_ssize_t t, x
         for t in range(256):  # codes index key_rest's last two axes
             if code_table[t] >= 32:
                 raise ValueError("screen codes must be below 32")
@@ -353,11 +358,13 @@ cdef class Screen:
         self._b_alnum, self._b_abc, self._b_plain, self._b_mask, self._b_sep = b_alnum, b_abc, b_plain, b_mask, b_sep
         self._run_before = b_letter | b_sym | b_mask
         self._flag_any, self._flag_word_start, self._dash = flag_any, flag_word_start, dash_code
-        for t in range(129):
-            self._code[t] = code_table[t]
-            self._bits[t] = bit_table[t]
-        self._code[10], self._bits[10] = code_table[32], bit_table[32]
-        self._nl_code, self._nl_bits = code_table[10], bit_table[10]
+        cdef unsigned char* cb
+        for t in range(256):
+            cb = <unsigned char*> &self._code_bits[t]
+            x = 32 if t == 10 else t if t < 128 else 128
+            cb[0], cb[1] = code_table[x], bit_table[x]
+        cb = <unsigned char*> &self._nl_code_bits
+        cb[0], cb[1] = code_table[10], bit_table[10]
         # line_bytes gives 0..127 (10 only between texts) and 128: the newline bit on exactly
         # the joining newline makes screen_positions' lines the texts.
         self._fast = (b_newline & bit_table[10]) != 0
@@ -400,12 +407,12 @@ cdef class Screen:
         if not self._fast or n_texts == 0:
             return screen_positions(line_bytes(texts), n_texts, *self._tables)
         cdef Py_ssize_t n = total + n_texts - 1  # the joined bytes
-        # Codes and bits by position + 1 (index 0: position -1, 1: position 0, both
-        # boundaries; zeros after the last byte, as far as a signal reads).
+        # Code and bits of each position (two bytes), from position -1 (index 0; it and
+        # position 0 are boundaries: code 0, no bits), zeros after the last byte as far as
+        # a signal reads.
         cdef Py_ssize_t size = n + 2 + 8
         codes_obj = PyBytes_FromStringAndSize(NULL, 2 * size)
-        cdef unsigned char* C = <unsigned char*> PyBytes_AS_STRING(codes_obj)
-        cdef unsigned char* B = C + size
+        cdef uint16_t* W = <uint16_t*> PyBytes_AS_STRING(codes_obj)
         starts_arr = np.empty(n_texts + 1, dtype=np.int64)  # position of each text's first byte
         cdef long long[::1] starts = starts_arr
         cdef Py_ssize_t pos = 2, k, length
@@ -415,45 +422,38 @@ cdef class Screen:
         cdef const uint16_t* d2
         cdef const uint32_t* d4
         cdef unsigned int x
-        C[0] = B[0] = C[1] = B[1] = 0
+        cdef const uint16_t* code_bits = self._code_bits
+        cdef uint16_t* Wt
+        W[0] = W[1] = 0
         for i in range(n_texts):
             t = texts[i]
             if i:
-                C[pos] = self._nl_code
-                B[pos] = self._nl_bits
+                W[pos] = self._nl_code_bits
                 pos += 1
             starts[i] = pos - 1  # as a position (byte index + 1)
             length = len(<str> t)
             kind = PyUnicode_KIND(t)
             data = PyUnicode_DATA(t)
+            Wt = W + pos
             if kind == 1:
                 d1 = <const uint8_t*> data
                 for k in range(length):
-                    x = d1[k]
-                    x = x if x < 128 else 128
-                    C[pos + k] = self._code[x]
-                    B[pos + k] = self._bits[x]
+                    Wt[k] = code_bits[d1[k]]
             elif kind == 2:
                 d2 = <const uint16_t*> data
                 for k in range(length):
-                    x = d2[k]
-                    x = x if x < 128 else 128
-                    C[pos + k] = self._code[x]
-                    B[pos + k] = self._bits[x]
+                    Wt[k] = code_bits[d2[k] if d2[k] < 256 else 128]
             else:
                 d4 = <const uint32_t*> data
                 for k in range(length):
-                    x = d4[k]
-                    x = x if x < 128 else 128
-                    C[pos + k] = self._code[x]
-                    B[pos + k] = self._bits[x]
+                    Wt[k] = code_bits[d4[k] if d4[k] < 256 else 128]
             pos += length
         starts[n_texts] = n + 2  # past every position (a line's end for the last text)
         for k in range(pos, size):
-            C[k] = B[k] = 0
-        # From here C[j + 1], B[j + 1] are position j's code and bits.
-        C += 1
-        B += 1
+            W[k] = 0
+        # From here C[2 * j], C[2 * j + 1] are position j's code and bits (B = C + 1).
+        cdef const unsigned char* C = <const unsigned char*> (W + 1)
+        cdef const unsigned char* B = C + 1
         lines_arr = np.empty(n_texts, dtype=np.int64)
         offsets_arr = np.empty(n_texts, dtype=np.int64)
         cdef long long[::1] out_lines = lines_arr
@@ -466,21 +466,30 @@ cdef class Screen:
         cdef unsigned char b_alnum = self._b_alnum, b_abc = self._b_abc, b_plain = self._b_plain
         cdef unsigned char b_mask = self._b_mask, b_sep = self._b_sep, run_before = self._run_before
         cdef unsigned char dash = self._dash, flag_any = self._flag_any, flag_ws = self._flag_word_start
+        cdef unsigned int tri, four
         while j <= n:
-            # Four positions per test while they are all before the end (C reads past n + 3
-            # are padding), then one at a time.
-            while j + 3 <= n and not (possible[(<unsigned int> C[j] << 10) | (<unsigned int> C[j + 1] << 5) | C[j + 2]]
-                                      | possible[(<unsigned int> C[j + 1] << 10) | (<unsigned int> C[j + 2] << 5) | C[j + 3]]
-                                      | possible[(<unsigned int> C[j + 2] << 10) | (<unsigned int> C[j + 3] << 5) | C[j + 4]]
-                                      | possible[(<unsigned int> C[j + 3] << 10) | (<unsigned int> C[j + 4] << 5) | C[j + 5]]):
-                j += 4
-            while j <= n and not possible[(<unsigned int> C[j] << 10) | (<unsigned int> C[j + 1] << 5) | C[j + 2]]:
+            # Four positions per test while they are all before the end (reads past n + 3 are
+            # padding): a bit for each, and on at the first possible one (FIRST_BIT); the last
+            # three one at a time.
+            if j + 3 <= n:
+                tri = (<unsigned int> C[2 * j] << 5) | C[2 * j + 2]
+                four = possible[(tri << 5) | C[2 * j + 4]]
+                tri = ((tri << 5) | C[2 * j + 4]) & 0x3FF
+                four |= possible[(tri << 5) | C[2 * j + 6]] << 1
+                tri = ((tri << 5) | C[2 * j + 6]) & 0x3FF
+                four |= possible[(tri << 5) | C[2 * j + 8]] << 2
+                tri = ((tri << 5) | C[2 * j + 8]) & 0x3FF
+                four |= possible[(tri << 5) | C[2 * j + 10]] << 3
+                if four == 0:
+                    j += 4
+                    continue
+                j += FIRST_BIT[four]
+            elif not possible[(<unsigned int> C[2 * j] << 10) | (<unsigned int> C[2 * j + 2] << 5) | C[2 * j + 4]]:
                 j += 1
-            if j > n:
-                break
+                continue
             # screen_positions' test at j.
-            c, m1, m2 = C[j], C[j + 1], C[j + 2]
-            bj, b1, bp = B[j], B[j + 1], B[j - 1]
+            c, m1, m2 = C[2 * j], C[2 * (j + 1)], C[2 * (j + 2)]
+            bj, b1, bp = B[2 * j], B[2 * (j + 1)], B[2 * (j - 1)]
             hit = False
             if bj & b_abc:
                 if c == m1 and m1 == m2 and bp & run_before:
@@ -489,18 +498,18 @@ cdef class Screen:
                     hit = True
             if bj & b_mask and (bp | b1) & b_plain:
                 hit = True
-            if bj & b_sep and b1 & b_plain and m2 == c and B[j + 3] & b_plain and not (B[j + 4] & b_alnum):
+            if bj & b_sep and b1 & b_plain and m2 == c and B[2 * (j + 3)] & b_plain and not (B[2 * (j + 4)] & b_alnum):
                 hit = True
             pair = (<unsigned int> c << 5) | m1
             if not hit and self._pairs[pair]:
-                idx = (pair << 10) | (<unsigned int> m2 << 5) | C[j + 3]
+                idx = (pair << 10) | (<unsigned int> m2 << 5) | C[2 * (j + 3)]
                 g = self._groups16[idx] if self._groups16 != NULL else self._groups32[idx]
                 if g != 0:
-                    flags = self._rest[(<Py_ssize_t> g << 10) | (<Py_ssize_t> C[j + 4] << 5) | C[j + 5]]
+                    flags = self._rest[(<Py_ssize_t> g << 10) | (<Py_ssize_t> C[2 * (j + 4)] << 5) | C[2 * (j + 5)]]
                     prev = j - 1 if j > 0 else 0
                     if flags & flag_any:
                         hit = True
-                    elif flags & flag_ws and (not (B[prev] & b_alnum) or C[prev] == c):
+                    elif flags & flag_ws and (not (B[2 * (prev)] & b_alnum) or C[2 * (prev)] == c):
                         hit = True
             if not hit:
                 j += 1
