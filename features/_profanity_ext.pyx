@@ -16,7 +16,9 @@ after the last byte are boundaries (code 0, no bits), as its zero padding.
 
 Also here: ``line_bytes`` (the batch as one byte per character, so that ``screen_positions``
 gives character offsets without a join or UTF-8 encoding in Python) and ``match_starts`` (pass
-2's pre-filter: where a match of the matcher can start), both checked in tests/test_ext_prof.py.
+2's pre-filter: where a match of the matcher can start), both checked in tests/test_ext_prof.py;
+and ``Screen``, the two in one call (what ``profanity._screen_chars`` uses: the texts' code
+points read in place, a sharper filter built once; tests/test_ext_screen.py).
 """
 import numpy as np
 
@@ -298,7 +300,6 @@ cdef class Screen:
     """
     cdef object _tables  # the constructor's arguments (keeps the arrays alive; the fallback)
     cdef object _group_array
-    cdef const unsigned char* _bt
     cdef const unsigned char* _pairs
     cdef const unsigned short* _groups16
     cdef const unsigned int* _groups32
@@ -318,10 +319,10 @@ cdef class Screen:
                  const unsigned char[::1] key_trigrams, const unsigned char[::1] key_pairs,
                  key_groups, const unsigned char[:, :, ::1] key_rest, tuple bits,
                  int flag_any, int flag_word_start, int dash_code):
-        """The arguments of ``screen_positions`` after ``data`` and ``n_lines`` (``key_trigrams``
-        is only checked for size and passed on to the fallback: the filter here is built from
-        ``key_groups``). Raises ValueError on tables ``screen_positions`` would refuse, and on
-        group ids beyond ``key_rest`` (which it refuses when it reaches one)."""
+        """The arguments of ``screen_positions`` after ``data`` and ``n_lines``, with the same
+        requirements (``key_trigrams``: non-zero for the first three codes of every 4-gram with
+        a group). Raises ValueError on tables ``screen_positions`` would refuse, and on group
+        ids beyond ``key_rest`` (which it refuses when it reaches one)."""
         self._tables = (code_table, bit_table, key_trigrams, key_pairs, key_groups, key_rest, bits,
                         flag_any, flag_word_start, dash_code)
         cdef unsigned char b_alnum, b_abc, b_plain, b_letter, b_mask, b_sym, b_sep, b_newline
@@ -343,7 +344,6 @@ cdef class Screen:
         self._group_array = groups
         cdef const unsigned char[:, :, ::1] rest = key_rest
         self._rest = &rest[0, 0, 0] if self._n_groups else NULL
-        self._bt = &bit_table[0]
         self._pairs = &key_pairs[0]
         cdef const unsigned short[::1] g16
         cdef const unsigned int[::1] g32
@@ -357,7 +357,7 @@ cdef class Screen:
             self._groups32 = &g32[0]
         self._b_alnum, self._b_abc, self._b_plain, self._b_mask, self._b_sep = b_alnum, b_abc, b_plain, b_mask, b_sep
         self._run_before = b_letter | b_sym | b_mask
-        self._flag_any, self._flag_word_start, self._dash = flag_any, flag_word_start, dash_code
+        self._flag_any, self._flag_word_start, self._dash = flag_any, flag_word_start, <unsigned char> dash_code
         cdef unsigned char* cb
         for t in range(256):
             cb = <unsigned char*> &self._code_bits[t]
@@ -386,13 +386,11 @@ cdef class Screen:
         # A signal at j needs: three equal codes (fuuuck) or two dashes after it (f---) at a
         # letter, a mask (f**k), a separator, a plain character and the separator again
         # (s h i), or a 4-gram with a group (key window).
-        key_any = (groups != 0).reshape(1 << 15, 32).any(axis=1)
-        cdef const unsigned char[::1] key_tri = key_any.view(np.uint8)
-        cdef unsigned int tri, a, b
+        cdef unsigned int tri, a, b, dash = self._dash  # (as screen_positions: an unsigned char)
         for tri in range(1 << 15):
             t, a, b = tri >> 10, (tri >> 5) & 31, tri & 31
-            self._possible[tri] = (key_tri[tri] != 0 or can_mask[t]
-                                   or (can_abc[t] and ((t == a and a == b) or (a == <unsigned int> dash_code and b == <unsigned int> dash_code)))
+            self._possible[tri] = (key_trigrams[tri] != 0 or can_mask[t]
+                                   or (can_abc[t] and ((t == a and a == b) or (a == dash and b == dash)))
                                    or (can_sep[t] and can_plain[a] and b == t))
 
     def chars(self, list texts):
@@ -400,12 +398,20 @@ cdef class Screen:
         ``screen_positions(line_bytes(texts), len(texts), ...)`` gives them."""
         cdef Py_ssize_t n_texts = len(texts), total = 0, i
         cdef object t
+        if not self._fast or n_texts == 0:
+            return screen_positions(line_bytes(texts), n_texts, *self._tables)
+        # The arrays first: from the lengths to the end of the copy no Python code runs (which
+        # could change the list).
+        starts_arr = np.empty(n_texts + 1, dtype=np.int64)  # position of each text's first byte
+        lines_arr = np.empty(n_texts, dtype=np.int64)
+        offsets_arr = np.empty(n_texts, dtype=np.int64)
+        cdef long long[::1] starts = starts_arr
+        cdef long long[::1] out_lines = lines_arr
+        cdef long long[::1] out_offsets = offsets_arr
         for t in texts:
             if not isinstance(t, str):
                 raise TypeError("texts must be str")
             total += len(<str> t)
-        if not self._fast or n_texts == 0:
-            return screen_positions(line_bytes(texts), n_texts, *self._tables)
         cdef Py_ssize_t n = total + n_texts - 1  # the joined bytes
         # Code and bits of each position (two bytes), from position -1 (index 0; it and
         # position 0 are boundaries: code 0, no bits), zeros after the last byte as far as
@@ -413,8 +419,6 @@ cdef class Screen:
         cdef Py_ssize_t size = n + 2 + 8
         codes_obj = PyBytes_FromStringAndSize(NULL, 2 * size)
         cdef uint16_t* W = <uint16_t*> PyBytes_AS_STRING(codes_obj)
-        starts_arr = np.empty(n_texts + 1, dtype=np.int64)  # position of each text's first byte
-        cdef long long[::1] starts = starts_arr
         cdef Py_ssize_t pos = 2, k, length
         cdef int kind
         cdef void* data
@@ -454,10 +458,6 @@ cdef class Screen:
         # From here C[2 * j], C[2 * j + 1] are position j's code and bits (B = C + 1).
         cdef const unsigned char* C = <const unsigned char*> (W + 1)
         cdef const unsigned char* B = C + 1
-        lines_arr = np.empty(n_texts, dtype=np.int64)
-        offsets_arr = np.empty(n_texts, dtype=np.int64)
-        cdef long long[::1] out_lines = lines_arr
-        cdef long long[::1] out_offsets = offsets_arr
         cdef Py_ssize_t j = 0, count = 0, line = 0, prev
         cdef unsigned int pair, g, idx
         cdef unsigned char c, m1, m2, bj, b1, bp, flags
