@@ -26,6 +26,18 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND
 from libc.stdint cimport uint8_t, uint16_t, uint32_t
 
+cdef extern from *:
+    """
+    /* PyUnicode_READY fills in a str made the pre-3.3 way (whose kind and data are not set
+       yet); from 3.12 on every str is ready (the macro is deprecated, a no-op). */
+    #if PY_VERSION_HEX < 0x030C0000
+    #define profanity_unicode_ready(o) PyUnicode_READY(o)
+    #else
+    #define profanity_unicode_ready(o) 0
+    #endif
+    """
+    int PyUnicode_READY "profanity_unicode_ready"(object o) except -1
+
 ctypedef fused group_t:
     unsigned short
     unsigned int
@@ -411,6 +423,7 @@ cdef class Screen:
         for t in texts:
             if not isinstance(t, str):
                 raise TypeError("texts must be str")
+            PyUnicode_READY(t)
             total += len(<str> t)
         cdef Py_ssize_t n = total + n_texts - 1  # the joined bytes
         # Code and bits of each position (two bytes), from position -1 (index 0; it and
