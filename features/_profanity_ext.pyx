@@ -16,13 +16,27 @@ after the last byte are boundaries (code 0, no bits), as its zero padding.
 
 Also here: ``line_bytes`` (the batch as one byte per character, so that ``screen_positions``
 gives character offsets without a join or UTF-8 encoding in Python) and ``match_starts`` (pass
-2's pre-filter: where a match of the matcher can start), both checked in tests/test_ext_prof.py.
+2's pre-filter: where a match of the matcher can start), both checked in tests/test_ext_prof.py;
+and ``Screen``, the two in one call (what ``profanity._screen_chars`` uses: the texts' code
+points read in place, a sharper filter built once; tests/test_ext_screen.py).
 """
 import numpy as np
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND
 from libc.stdint cimport uint8_t, uint16_t, uint32_t
+
+cdef extern from *:
+    """
+    /* PyUnicode_READY fills in a str made the pre-3.3 way (whose kind and data are not set
+       yet); from 3.12 on every str is ready (the macro is deprecated, a no-op). */
+    #if PY_VERSION_HEX < 0x030C0000
+    #define profanity_unicode_ready(o) PyUnicode_READY(o)
+    #else
+    #define profanity_unicode_ready(o) 0
+    #endif
+    """
+    int PyUnicode_READY "profanity_unicode_ready"(object o) except -1
 
 ctypedef fused group_t:
     unsigned short
@@ -274,3 +288,251 @@ def line_bytes(list texts):
             buf[pos] = 10
             pos += 1
     return out
+
+
+# The lowest set bit of 1..15 (FIRST_BIT[0] unused).
+cdef unsigned char FIRST_BIT[16]
+FIRST_BIT[:] = [0, 0, 1, 0, 2, 0, 1, 0, 3, 0, 1, 0, 2, 0, 1, 0]
+
+
+cdef class Screen:
+    """``screen_positions(line_bytes(texts), len(texts), *tables)`` in one call (``chars``), with
+    the tables checked and the per-call set-up done once, here.
+
+    Why: ``line_bytes`` and ``screen_positions`` rebuilt a 256-entry table per text and a
+    32 KB filter per call, read each byte's code and bits through the byte, and stopped at every
+    newline and mask; here each text's characters are read from the str itself (1-, 2- and
+    4-byte kinds) straight to their codes and bits, and the scan stops only where a signal is
+    possible given the codes at j, j + 1, j + 2 (``_possible``), a sharper filter than
+    ``screen_positions``'s. The signal test there is ``screen_positions``'s, on the same codes and
+    bits; a signal's line is its text (counted from the texts, not from newline bits).
+
+    Tables where that line count could differ (the newline bit on a character other than the
+    joining ``\\n``, or missing there) take the two-call path.
+    """
+    cdef object _tables  # the constructor's arguments (keeps the arrays alive; the fallback)
+    cdef object _group_array
+    cdef const unsigned char* _pairs
+    cdef const unsigned short* _groups16
+    cdef const unsigned int* _groups32
+    cdef const unsigned char* _rest
+    cdef Py_ssize_t _n_groups
+    cdef unsigned char _b_alnum, _b_abc, _b_plain, _b_mask, _b_sep, _run_before
+    cdef unsigned char _flag_any, _flag_word_start, _dash
+    cdef bint _fast  # the line of a signal is its text (else: the two-call path)
+    # Code and bits of each character below 256 as two bytes (those from 128 on: 128's, as of
+    # every other character; 10 is a newline inside a text, read as a space), and of the
+    # joining newline: one 16-bit copy per character.
+    cdef uint16_t _code_bits[256]
+    cdef uint16_t _nl_code_bits
+    cdef unsigned char _possible[1 << 15]  # [c << 10 | m1 << 5 | m2]: a signal may start at j
+
+    def __init__(self, const unsigned char[::1] code_table, const unsigned char[::1] bit_table,
+                 const unsigned char[::1] key_trigrams, const unsigned char[::1] key_pairs,
+                 key_groups, const unsigned char[:, :, ::1] key_rest, tuple bits,
+                 int flag_any, int flag_word_start, int dash_code):
+        """The arguments of ``screen_positions`` after ``data`` and ``n_lines``, with the same
+        requirements (``key_trigrams``: non-zero for the first three codes of every 4-gram with
+        a group). Raises ValueError on tables ``screen_positions`` would refuse, and on group
+        ids beyond ``key_rest`` (which it refuses when it reaches one)."""
+        self._tables = (code_table, bit_table, key_trigrams, key_pairs, key_groups, key_rest, bits,
+                        flag_any, flag_word_start, dash_code)
+        cdef unsigned char b_alnum, b_abc, b_plain, b_letter, b_mask, b_sym, b_sep, b_newline
+        b_alnum, b_abc, b_plain, b_letter, b_mask, b_sym, b_sep, b_newline = bits
+        groups = np.ascontiguousarray(key_groups)
+        if groups.dtype not in (np.uint16, np.uint32) or groups.ndim != 1:
+            raise ValueError("key groups must be uint16 or uint32")
+        if (code_table.shape[0] != 256 or bit_table.shape[0] != 256 or key_trigrams.shape[0] != 1 << 15
+                or key_pairs.shape[0] != 1 << 10 or groups.shape[0] != 1 << 20
+                or key_rest.shape[1] != 32 or key_rest.shape[2] != 32):
+            raise ValueError("screen tables of the wrong size")
+        cdef Py_ssize_t t, x
+        for t in range(256):  # codes index key_rest's last two axes
+            if code_table[t] >= 32:
+                raise ValueError("screen codes must be below 32")
+        self._n_groups = key_rest.shape[0]
+        if int(groups.max()) >= self._n_groups:
+            raise ValueError("key group out of range")
+        self._group_array = groups
+        cdef const unsigned char[:, :, ::1] rest = key_rest
+        self._rest = &rest[0, 0, 0] if self._n_groups else NULL
+        self._pairs = &key_pairs[0]
+        cdef const unsigned short[::1] g16
+        cdef const unsigned int[::1] g32
+        self._groups16 = NULL
+        self._groups32 = NULL
+        if groups.dtype == np.uint16:
+            g16 = groups
+            self._groups16 = &g16[0]
+        else:
+            g32 = groups
+            self._groups32 = &g32[0]
+        self._b_alnum, self._b_abc, self._b_plain, self._b_mask, self._b_sep = b_alnum, b_abc, b_plain, b_mask, b_sep
+        self._run_before = b_letter | b_sym | b_mask
+        self._flag_any, self._flag_word_start, self._dash = flag_any, flag_word_start, <unsigned char> dash_code
+        cdef unsigned char* cb
+        for t in range(256):
+            cb = <unsigned char*> &self._code_bits[t]
+            x = 32 if t == 10 else t if t < 128 else 128
+            cb[0], cb[1] = code_table[x], bit_table[x]
+        cb = <unsigned char*> &self._nl_code_bits
+        cb[0], cb[1] = code_table[10], bit_table[10]
+        # line_bytes gives 0..127 (10 only between texts) and 128: the newline bit on exactly
+        # the joining newline makes screen_positions' lines the texts.
+        self._fast = (b_newline & bit_table[10]) != 0
+        for t in range(129):
+            if t != 10 and bit_table[t] & b_newline:
+                self._fast = False
+        # Which codes some character (of line_bytes' 0..128) with each bit can have.
+        cdef unsigned char can_abc[32]
+        cdef unsigned char can_mask[32]
+        cdef unsigned char can_sep[32]
+        cdef unsigned char can_plain[32]
+        for t in range(32):
+            can_abc[t] = can_mask[t] = can_sep[t] = can_plain[t] = 0
+        for t in range(129):
+            can_abc[code_table[t]] |= (bit_table[t] & b_abc) != 0
+            can_mask[code_table[t]] |= (bit_table[t] & b_mask) != 0
+            can_sep[code_table[t]] |= (bit_table[t] & b_sep) != 0
+            can_plain[code_table[t]] |= (bit_table[t] & b_plain) != 0
+        # A signal at j needs: three equal codes (fuuuck) or two dashes after it (f---) at a
+        # letter, a mask (f**k), a separator, a plain character and the separator again
+        # (s h i), or a 4-gram with a group (key window).
+        cdef unsigned int tri, a, b, dash = self._dash  # (as screen_positions: an unsigned char)
+        for tri in range(1 << 15):
+            t, a, b = tri >> 10, (tri >> 5) & 31, tri & 31
+            self._possible[tri] = (key_trigrams[tri] != 0 or can_mask[t]
+                                   or (can_abc[t] and ((t == a and a == b) or (a == dash and b == dash)))
+                                   or (can_sep[t] and can_plain[a] and b == t))
+
+    def chars(self, list texts):
+        """(text indices, character offset of each text's first screen signal), int64, as
+        ``screen_positions(line_bytes(texts), len(texts), ...)`` gives them."""
+        cdef Py_ssize_t n_texts = len(texts), total = 0, i
+        cdef object t
+        if not self._fast or n_texts == 0:
+            return screen_positions(line_bytes(texts), n_texts, *self._tables)
+        # The arrays first: from the lengths to the end of the copy no Python code runs (which
+        # could change the list).
+        starts_arr = np.empty(n_texts + 1, dtype=np.int64)  # position of each text's first byte
+        lines_arr = np.empty(n_texts, dtype=np.int64)
+        offsets_arr = np.empty(n_texts, dtype=np.int64)
+        cdef long long[::1] starts = starts_arr
+        cdef long long[::1] out_lines = lines_arr
+        cdef long long[::1] out_offsets = offsets_arr
+        for t in texts:
+            if not isinstance(t, str):
+                raise TypeError("texts must be str")
+            PyUnicode_READY(t)
+            total += len(<str> t)
+        cdef Py_ssize_t n = total + n_texts - 1  # the joined bytes
+        # Code and bits of each position (two bytes), from position -1 (index 0; it and
+        # position 0 are boundaries: code 0, no bits), zeros after the last byte as far as
+        # a signal reads.
+        cdef Py_ssize_t size = n + 2 + 8
+        codes_obj = PyBytes_FromStringAndSize(NULL, 2 * size)
+        cdef uint16_t* W = <uint16_t*> PyBytes_AS_STRING(codes_obj)
+        cdef Py_ssize_t pos = 2, k, length
+        cdef int kind
+        cdef void* data
+        cdef const uint8_t* d1
+        cdef const uint16_t* d2
+        cdef const uint32_t* d4
+        cdef unsigned int x
+        cdef const uint16_t* code_bits = self._code_bits
+        cdef uint16_t* Wt
+        W[0] = W[1] = 0
+        for i in range(n_texts):
+            t = texts[i]
+            if i:
+                W[pos] = self._nl_code_bits
+                pos += 1
+            starts[i] = pos - 1  # as a position (byte index + 1)
+            length = len(<str> t)
+            kind = PyUnicode_KIND(t)
+            data = PyUnicode_DATA(t)
+            Wt = W + pos
+            if kind == 1:
+                d1 = <const uint8_t*> data
+                for k in range(length):
+                    Wt[k] = code_bits[d1[k]]
+            elif kind == 2:
+                d2 = <const uint16_t*> data
+                for k in range(length):
+                    Wt[k] = code_bits[d2[k] if d2[k] < 256 else 128]
+            else:
+                d4 = <const uint32_t*> data
+                for k in range(length):
+                    Wt[k] = code_bits[d4[k] if d4[k] < 256 else 128]
+            pos += length
+        starts[n_texts] = n + 2  # past every position (a line's end for the last text)
+        for k in range(pos, size):
+            W[k] = 0
+        # From here C[2 * j], C[2 * j + 1] are position j's code and bits (B = C + 1).
+        cdef const unsigned char* C = <const unsigned char*> (W + 1)
+        cdef const unsigned char* B = C + 1
+        cdef Py_ssize_t j = 0, count = 0, line = 0, prev
+        cdef unsigned int pair, g, idx
+        cdef unsigned char c, m1, m2, bj, b1, bp, flags
+        cdef bint hit
+        cdef const unsigned char* possible = self._possible
+        cdef unsigned char b_alnum = self._b_alnum, b_abc = self._b_abc, b_plain = self._b_plain
+        cdef unsigned char b_mask = self._b_mask, b_sep = self._b_sep, run_before = self._run_before
+        cdef unsigned char dash = self._dash, flag_any = self._flag_any, flag_ws = self._flag_word_start
+        cdef unsigned int tri, four
+        while j <= n:
+            # Four positions per test while they are all before the end (reads past n + 3 are
+            # padding): a bit for each, and on at the first possible one (FIRST_BIT); the last
+            # three one at a time.
+            if j + 3 <= n:
+                tri = (<unsigned int> C[2 * j] << 5) | C[2 * j + 2]
+                four = possible[(tri << 5) | C[2 * j + 4]]
+                tri = ((tri << 5) | C[2 * j + 4]) & 0x3FF
+                four |= possible[(tri << 5) | C[2 * j + 6]] << 1
+                tri = ((tri << 5) | C[2 * j + 6]) & 0x3FF
+                four |= possible[(tri << 5) | C[2 * j + 8]] << 2
+                tri = ((tri << 5) | C[2 * j + 8]) & 0x3FF
+                four |= possible[(tri << 5) | C[2 * j + 10]] << 3
+                if four == 0:
+                    j += 4
+                    continue
+                j += FIRST_BIT[four]
+            elif not possible[(<unsigned int> C[2 * j] << 10) | (<unsigned int> C[2 * j + 2] << 5) | C[2 * j + 4]]:
+                j += 1
+                continue
+            # screen_positions' test at j.
+            c, m1, m2 = C[2 * j], C[2 * (j + 1)], C[2 * (j + 2)]
+            bj, b1, bp = B[2 * j], B[2 * (j + 1)], B[2 * (j - 1)]
+            hit = False
+            if bj & b_abc:
+                if c == m1 and m1 == m2 and bp & run_before:
+                    hit = True
+                elif m1 == dash and m2 == dash:
+                    hit = True
+            if bj & b_mask and (bp | b1) & b_plain:
+                hit = True
+            if bj & b_sep and b1 & b_plain and m2 == c and B[2 * (j + 3)] & b_plain and not (B[2 * (j + 4)] & b_alnum):
+                hit = True
+            pair = (<unsigned int> c << 5) | m1
+            if not hit and self._pairs[pair]:
+                idx = (pair << 10) | (<unsigned int> m2 << 5) | C[2 * (j + 3)]
+                g = self._groups16[idx] if self._groups16 != NULL else self._groups32[idx]
+                if g != 0:
+                    flags = self._rest[(<Py_ssize_t> g << 10) | (<Py_ssize_t> C[2 * (j + 4)] << 5) | C[2 * (j + 5)]]
+                    prev = j - 1 if j > 0 else 0
+                    if flags & flag_any:
+                        hit = True
+                    elif flags & flag_ws and (not (B[2 * (prev)] & b_alnum) or C[2 * (prev)] == c):
+                        hit = True
+            if not hit:
+                j += 1
+                continue
+            # The line: a text's newline (position starts[line + 1] - 1) is its first position
+            # in screen_positions' count.
+            while starts[line + 1] - 1 <= j:
+                line += 1
+            out_lines[count] = line
+            out_offsets[count] = (j - 1) - (starts[line] - 1 if line else 0)
+            count += 1
+            j = starts[line + 1] - 1  # on at the next text's newline (later signals do not matter)
+        return lines_arr[:count], offsets_arr[:count]

@@ -552,6 +552,8 @@ def _key_trigrams(groups: np.ndarray) -> np.ndarray:
 
 _SCREEN_TABLES = (_CODE, np.frombuffer(_BIT_BYTES, np.uint8), _key_trigrams(_KEY_GROUPS), _KEY_PAIRS.view(np.uint8),
                   _KEY_GROUPS, _KEY_REST, _BITS, _FLAG_ANY, _FLAG_WORD_START, _SEP_CODES["-"])
+# The screen of ``_screen_chars``: the texts' characters read in place, the tables checked once.
+_SCREEN_CHARS = _SCREEN.Screen(*_SCREEN_TABLES) if _SCREEN is not None else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -891,8 +893,8 @@ def _innocent(low: str, start: int, end: int) -> bool:
 
 def _screen_chars(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """``_screen_positions`` with the first signal of each line as a character offset."""
-    if _SCREEN is not None:  # the same screen on one byte per character (_profanity_ext.line_bytes)
-        return _SCREEN.screen_positions(_SCREEN.line_bytes(texts), len(texts), *_SCREEN_TABLES)
+    if _SCREEN is not None and _SCREEN_CHARS is not None:  # the same screen, one byte per character
+        return _SCREEN_CHARS.chars(texts)  # (= screen_positions(line_bytes(texts), ...) in one pass)
     lines, offsets = _screen_positions(texts)
     starts = offsets.copy()
     for k, (i, off) in enumerate(zip(lines.tolist(), offsets.tolist())):
