@@ -128,12 +128,12 @@ def screen_positions(const unsigned char[::1] data, Py_ssize_t n_lines,
         # the table ``maybe``).
         if maybe[(<unsigned int> c << 10) | (<unsigned int> m1 << 5) | m2] | ((bj & b_mask) != 0):
             bp = _at(d, n, bt, j - 1)  # no obfuscation signal at j = 0: bj is 0 there
-            if bj & b_abc:
-                # fuuuck: three equal codes after a letter, leet symbol or mask; f---
-                if c == m1 and m1 == m2 and bp & b_run_before:
-                    hit = True
-                elif m1 == dash and m2 == dash:
-                    hit = True
+            # fuuuck: three equal codes after a letter, leet symbol or mask
+            if bj & b_abc and c == m1 and m1 == m2 and bp & b_run_before:
+                hit = True
+            # f--- / $--t: a letter, leet digit or leet symbol, then two dashes
+            if bj & (b_letter | b_sym) and m1 == dash and m2 == dash:
+                hit = True
             if bj & b_mask and (bp | b1) & b_plain:  # f**k
                 hit = True
             if (bj & b_sep and b1 & b_plain and m2 == c and _at(d, n, bt, j + 3) & b_plain

@@ -413,23 +413,40 @@ def _codes(ch: str) -> tuple[int, ...]:
     return (ord(ch) - 96, _SYM) if symbols else (ord(ch) - 96,)
 
 
+def _stem_spellings(stem: Stem) -> list[list[tuple[int, ...]]]:
+    """The stem's letters as code sets: as written, and with each double letter followed by 1 to
+    KEY_LEN more plain copies of it (the matcher takes any number after a double: a$$s, but+t).
+    Those extra copies are not a run the run signal sees when the double itself is spelt with a
+    leet symbol, so the keys must cover them."""
+    out = [[_codes(c) for c in stem.text]]
+    k = 0
+    for ch, count in _runs(stem.text):
+        k += count
+        if count >= 2:
+            for extra in range(1, KEY_LEN + 1):
+                out.append([_codes(c) for c in stem.text[:k]] + [(ord(ch) - 96,)] * extra
+                           + [_codes(c) for c in stem.text[k:]])
+    return out
+
+
 def _key_windows(stem: Stem) -> list[tuple[tuple[int, ...], ...]]:
-    """The KEY_LEN-character windows that start every plain match of `stem`, as code sets.
+    """The KEY_LEN-character windows that start every match of `stem` spelt with letters, leet
+    symbols and extra copies after a double letter, as code sets.
 
     The window starts at the stem; a short stem is followed by each allowed ending and then a
-    word boundary (or anything, for open stems). Repeats of letters and other obfuscation are
-    caught by the screen's other signals, so plain spellings are all a key has to cover.
+    word boundary (or anything, for open stems). Runs of a single letter, masks, dashes and
+    spacing are caught by the screen's other signals.
     """
-    letters = [_codes(c) for c in stem.text]
-    if len(letters) >= KEY_LEN or stem.right_open:
-        tails: list[list[tuple[int, ...]]] = [[]]
-    else:
-        tails = [[_codes(c) for c in e] + [_BOUNDARY_CODES] for e in stem.endings]
     out = []
-    for tail in tails:
-        window = (letters + tail)[:KEY_LEN]
-        out.append(tuple(window + [_ALL] * (KEY_LEN - len(window))))
-    return out
+    for letters in _stem_spellings(stem):
+        if len(letters) >= KEY_LEN or stem.right_open:
+            tails: list[list[tuple[int, ...]]] = [[]]
+        else:
+            tails = [[_codes(c) for c in e] + [_BOUNDARY_CODES] for e in stem.endings]
+        for tail in tails:
+            window = (letters + tail)[:KEY_LEN]
+            out.append(tuple(window + [_ALL] * (KEY_LEN - len(window))))
+    return list(dict.fromkeys(out))
 
 
 def _key_tables(stems: list[Stem]) -> tuple[np.ndarray, np.ndarray]:
@@ -498,7 +515,8 @@ def _screen_positions(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     same_next = m[mid] == m[after]
     run3 = abc[mid] & same_next & (m[after] == m[after2]) & (letter[before] | sym[before] | mask[before])
     near_mask = mask[mid] & (plain[before] | plain[after])  # f**k
-    dashes = abc[mid] & (m[after] == _SEP_CODES["-"]) & (m[after2] == _SEP_CODES["-"])  # f---
+    # f--- / $--t: a letter, leet digit or leet symbol, then two dashes
+    dashes = (letter[mid] | sym[mid]) & (m[after] == _SEP_CODES["-"]) & (m[after2] == _SEP_CODES["-"])
     spaced = (sep[mid] & plain[after] & (m[after2] == m[mid]) & plain[4:n + 4]
               & ~alnum[5:n + 5])  # " h i" / ".u.c": a single letter between equal separators
     hits.append(np.flatnonzero(run3 | near_mask | dashes | spaced) + 1)

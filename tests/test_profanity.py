@@ -175,6 +175,59 @@ def test_screen_never_drops_a_hit() -> None:
     assert set(hits) <= set(profanity._screen(texts).tolist())
 
 
+def _grammar_forms(stem: profanity.Stem, rnd: random.Random) -> list[str]:
+    """Spellings drawn from the matcher's own rules: each letter as itself, a leet character or
+    (not first) a mask; runs of 3+; a double letter obfuscated and followed by more plain
+    copies (a$$s, but+t); dashed forms from a leet first character ($--t, $___ed); spacing."""
+    leet, masks = profanity.LEET, profanity.MASK_CHARS
+
+    def one(ch: str, lead: bool) -> str:
+        return rnd.choice(ch + leet.get(ch, "") + ("" if lead else masks))
+
+    out = []
+    for _ in range(6):
+        parts = []
+        for k, (ch, count) in enumerate(profanity._runs(stem.text)):
+            if count == 1:
+                parts.append(ch * rnd.randint(3, 5) if rnd.random() < 0.2 else one(ch, k == 0))
+            else:
+                parts.append(one(ch, k == 0) + "".join(one(ch, False) for _ in range(count - 1))
+                             + ch * rnd.choice([0, 1, 1, 2, 3]))
+        out.append("".join(parts) + rnd.choice(stem.endings or ("",)))
+    if stem.dash:
+        first = stem.text[0] + leet.get(stem.text[0], "")
+        for d in profanity.DASH_CHARS:
+            out += [rnd.choice(first) + d * 2 + stem.text[-1], rnd.choice(first) + d * 5 + "ed"]
+    if len(stem.text) >= 3:
+        sep = rnd.choice(profanity.SPACE_SEPS)
+        out.append(sep.join([rnd.choice(stem.text[0] + "".join(c for c in leet.get(stem.text[0], "")
+                                                                  if not c.isdigit()))] + list(stem.text[1:])))
+    return out
+
+
+@pytest.mark.parametrize("form", ["kernel", "numpy"])
+def test_screen_covers_the_matchers_obfuscations(form: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every line the full matcher scan finds hits in gets the same hits through the screen, for
+    spellings made by the matcher's rules, alone on a line and in context (the screen once
+    missed an obfuscated double letter with more copies after it, and a dash run after a leet
+    symbol: a$$s, but+tplug, $__t)."""
+    if form == "numpy":
+        monkeypatch.setattr(profanity, "_SCREEN", None)
+    elif profanity._SCREEN is None:
+        pytest.skip("the screen kernel is not built")
+    rnd = random.Random(3)
+    texts = []
+    for stem in profanity._STEMS:
+        if not stem.exact:
+            for w in _grammar_forms(stem, rnd):
+                texts += [w, f"x {w} y", f"({w})", "a" * 80 + f" {w}!"]
+    texts += ["a$$s", "$__t", "but+tplugs", "x $-----t y", "as$s"]
+    full = {i: h for i, t in enumerate(texts) if (h := profanity._line_hits(t))}
+    assert len(full) > len(texts) // 2
+    assert {i: h for i, t in enumerate(texts) if (h := profanity._all_hits([t]).get(0))} == full
+    assert profanity._all_hits(texts) == full
+
+
 def test_scan_from_first_signal_finds_what_a_full_scan_finds() -> None:
     """_all_hits starts the matcher near each line's first screen signal: same hits as a full scan,
     also with a long prefix before the word and non-ASCII characters before it."""
