@@ -317,7 +317,7 @@ cdef class Screen:
     cdef const unsigned int* _groups32
     cdef const unsigned char* _rest
     cdef Py_ssize_t _n_groups
-    cdef unsigned char _b_alnum, _b_abc, _b_plain, _b_mask, _b_sep, _run_before
+    cdef unsigned char _b_alnum, _b_abc, _b_plain, _b_mask, _b_sep, _run_before, _dash_start
     cdef unsigned char _flag_any, _flag_word_start, _dash
     cdef bint _fast  # the line of a signal is its text (else: the two-call path)
     # Code and bits of each character below 256 as two bytes (those from 128 on: 128's, as of
@@ -369,6 +369,7 @@ cdef class Screen:
             self._groups32 = &g32[0]
         self._b_alnum, self._b_abc, self._b_plain, self._b_mask, self._b_sep = b_alnum, b_abc, b_plain, b_mask, b_sep
         self._run_before = b_letter | b_sym | b_mask
+        self._dash_start = b_letter | b_sym
         self._flag_any, self._flag_word_start, self._dash = flag_any, flag_word_start, <unsigned char> dash_code
         cdef unsigned char* cb
         for t in range(256):
@@ -385,24 +386,27 @@ cdef class Screen:
                 self._fast = False
         # Which codes some character (of line_bytes' 0..128) with each bit can have.
         cdef unsigned char can_abc[32]
+        cdef unsigned char can_dash_start[32]
         cdef unsigned char can_mask[32]
         cdef unsigned char can_sep[32]
         cdef unsigned char can_plain[32]
         for t in range(32):
-            can_abc[t] = can_mask[t] = can_sep[t] = can_plain[t] = 0
+            can_abc[t] = can_dash_start[t] = can_mask[t] = can_sep[t] = can_plain[t] = 0
         for t in range(129):
             can_abc[code_table[t]] |= (bit_table[t] & b_abc) != 0
+            can_dash_start[code_table[t]] |= (bit_table[t] & (b_letter | b_sym)) != 0
             can_mask[code_table[t]] |= (bit_table[t] & b_mask) != 0
             can_sep[code_table[t]] |= (bit_table[t] & b_sep) != 0
             can_plain[code_table[t]] |= (bit_table[t] & b_plain) != 0
-        # A signal at j needs: three equal codes (fuuuck) or two dashes after it (f---) at a
-        # letter, a mask (f**k), a separator, a plain character and the separator again
-        # (s h i), or a 4-gram with a group (key window).
+        # A signal at j needs: three equal codes (fuuuck) at a letter, two dashes after a letter,
+        # leet digit or leet symbol (f---, $--t), a mask (f**k), a separator, a plain character
+        # and the separator again (s h i), or a 4-gram with a group (key window).
         cdef unsigned int tri, a, b, dash = self._dash  # (as screen_positions: an unsigned char)
         for tri in range(1 << 15):
             t, a, b = tri >> 10, (tri >> 5) & 31, tri & 31
             self._possible[tri] = (key_trigrams[tri] != 0 or can_mask[t]
-                                   or (can_abc[t] and ((t == a and a == b) or (a == dash and b == dash)))
+                                   or (can_abc[t] and t == a and a == b)
+                                   or (can_dash_start[t] and a == dash and b == dash)
                                    or (can_sep[t] and can_plain[a] and b == t))
 
     def chars(self, list texts):
@@ -478,6 +482,7 @@ cdef class Screen:
         cdef const unsigned char* possible = self._possible
         cdef unsigned char b_alnum = self._b_alnum, b_abc = self._b_abc, b_plain = self._b_plain
         cdef unsigned char b_mask = self._b_mask, b_sep = self._b_sep, run_before = self._run_before
+        cdef unsigned char dash_start = self._dash_start
         cdef unsigned char dash = self._dash, flag_any = self._flag_any, flag_ws = self._flag_word_start
         cdef unsigned int tri, four
         while j <= n:
@@ -504,11 +509,10 @@ cdef class Screen:
             c, m1, m2 = C[2 * j], C[2 * (j + 1)], C[2 * (j + 2)]
             bj, b1, bp = B[2 * j], B[2 * (j + 1)], B[2 * (j - 1)]
             hit = False
-            if bj & b_abc:
-                if c == m1 and m1 == m2 and bp & run_before:
-                    hit = True
-                elif m1 == dash and m2 == dash:
-                    hit = True
+            if bj & b_abc and c == m1 and m1 == m2 and bp & run_before:
+                hit = True
+            if bj & dash_start and m1 == dash and m2 == dash:
+                hit = True
             if bj & b_mask and (bp | b1) & b_plain:
                 hit = True
             if bj & b_sep and b1 & b_plain and m2 == c and B[2 * (j + 3)] & b_plain and not (B[2 * (j + 4)] & b_alnum):

@@ -117,11 +117,12 @@ def test_edge_cases(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     assert_same(texts, monkeypatch)
 
 
-def test_known_gap_stays(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``$__t`` and ``a$$s`` alone on a line: the screen lets them pass (a known gap, kept as the
-    numpy form has it); next to another signal the line is screened."""
-    lines = assert_same(["$__t", "a$$s", "shit $__t", "shit a$$s", "x"], monkeypatch)
-    assert lines.tolist() == [2, 3]
+def test_once_missed_spellings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``$__t`` (a dash run after a leet symbol) and ``a$$s`` / ``but+tplug`` (more plain copies
+    after an obfuscated double letter) alone on a line: screened by every form (the screen once
+    let them pass)."""
+    lines = assert_same(["$__t", "a$$s", "shit $__t", "shit a$$s", "x", "but+tplugs", "5--t", "x--y"], monkeypatch)
+    assert lines.tolist() == [0, 1, 2, 3, 5, 6, 7]  # (x--y: a letter before dashes, as always)
 
 
 def test_empty_batch(monkeypatch: pytest.MonkeyPatch) -> None:
