@@ -13,7 +13,11 @@ Same output, bit for bit (tests/test_ext_tokens.py):
   integers mod 2**64 (B odd, so B * B**-1 = 1), sum(cp[j] * B**(end-1-j)): Horner's rule
   ``h = h * B + cp[j]`` in wrapping uint64 arithmetic gives the same number;
 - class counts: the (previous, current, next) class triple of each character, as the numpy
-  form numbers it, counted per block (integers: no summation order to keep).
+  form numbers it, counted per block (integers: no summation order to keep);
+  ``char_property_counts`` (what ``_char_counts`` calls) goes on to the property counts per
+  block, integer sums of those counts, which the numpy form's float64 matrix product gives
+  exactly (tests/test_ext_counts.py). ``class_triple_counts`` is its earlier form (the same
+  counts before the properties), kept with its tests.
 """
 import numpy as np
 
@@ -219,7 +223,8 @@ def char_property_counts(const uint32_t[::1] cp, const int64_t[::1] lengths, con
     Block i holds the next ``lengths[i]`` characters, as in ``class_triple_counts``. None when
     the blocks hold fewer characters than ``cp``, a length is negative or a code point is beyond
     ``combo`` (the caller's numpy form raises its error). Every ``combo`` value must be below
-    ``1 << CLASS_BITS`` (checked once by the caller, as in ``class_triple_counts``).
+    ``1 << CLASS_BITS`` (a larger one would index past ``triple_vector``; checked once by the
+    caller, as in ``class_triple_counts``: a per-call check would cost a pass over the table).
 
     Same numbers as the numpy form: the matrix product there sums integer counts times 0.0 or
     1.0 in float64, exact in any order (every partial sum is an integer far below 2**53); here

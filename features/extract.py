@@ -352,7 +352,7 @@ def _packed_tables() -> tuple[np.ndarray, np.ndarray] | None:
     """``_VECTOR_OF`` indexed by ``prev << 10 | cur << 5 | next`` (uint8; shifts instead of
     multiplications in the compiled loop, unused slots 0) and each vector's properties as bits
     (uint32), for ``char_property_counts``; None when the classes, vectors or properties
-    outgrow those widths (then the class-triple counts below)."""
+    outgrow those widths (then ``_char_counts`` takes its numpy form)."""
     nc, nv, n_props = int(_N_COMBOS), len(_VECTORS), _VECTORS.shape[1]
     if nc > 1 << _CLASS_BITS or nv > _MAX_PACKED_VECTORS or n_props > _MAX_PACKED_PROPS:
         return None
