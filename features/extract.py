@@ -346,6 +346,28 @@ _SPACE_COMBO = _COMBO[32]
 _TOKENS_EXT = ext.load("features._tokens_ext")
 if int(_COMBO.max()) >= int(_N_COMBOS):  # pragma: no cover - a guard for edits of _combo_tables
     raise RuntimeError("a character class beyond _N_COMBOS")
+
+
+def _packed_tables() -> tuple[np.ndarray, np.ndarray] | None:
+    """``_VECTOR_OF`` indexed by ``prev << 10 | cur << 5 | next`` (uint8; shifts instead of
+    multiplications in the compiled loop, unused slots 0) and each vector's properties as bits
+    (uint32), for ``char_property_counts``; None when the classes, vectors or properties
+    outgrow those widths (then ``_char_counts`` takes its numpy form)."""
+    nc, nv, n_props = int(_N_COMBOS), len(_VECTORS), _VECTORS.shape[1]
+    if nc > 1 << _CLASS_BITS or nv > _MAX_PACKED_VECTORS or n_props > _MAX_PACKED_PROPS:
+        return None
+    p, c, x = np.meshgrid(*(np.arange(nc, dtype=np.int64),) * 3, indexing="ij")
+    packed = np.zeros(1 << (3 * _CLASS_BITS), dtype=np.uint8)
+    packed[(p << (2 * _CLASS_BITS)) | (c << _CLASS_BITS) | x] = _VECTOR_OF[(p * nc + c) * nc + x]
+    bits = (_VECTORS.astype(np.uint32) << np.arange(n_props, dtype=np.uint32)).sum(axis=1, dtype=np.uint32)
+    return packed, bits
+
+
+# The compiled loop's widths (features/_tokens_ext.pyx: CLASS_BITS, MAX_VECTORS, MAX_PROPS).
+_CLASS_BITS = 5
+_MAX_PACKED_VECTORS = 64
+_MAX_PACKED_PROPS = 32
+_PACKED = _packed_tables() if _TOKENS_EXT is not None else None
 _MONEY_SPACE_RX = re.compile("[" + re.escape(lexicons.CHAR_SETS["currency"]) + "] (?=[0-9])")
 
 
@@ -360,18 +382,18 @@ def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int, doc: str = "") -> n
     One table gather gives each character's property vector and one ``bincount`` counts the
     vectors per block; a currency sign, a space, then a digit ("$ 5") is checked by regex in the
     few blocks that have a currency sign before a space. The per-character part (classes,
-    triples, counts per block) is one C loop when features/_tokens_ext.pyx is built.
+    triples, property counts per block) is one C loop when features/_tokens_ext.pyx is built.
     """
     c = len(cp)
     lengths = np.diff(np.append(starts, c + 1))
-    counts = None
-    if _TOKENS_EXT is not None and cp.dtype == np.uint32 and cp.ndim == 1 and len(lengths) == n:
+    props = None
+    if (_TOKENS_EXT is not None and _PACKED is not None and cp.dtype == np.uint32 and cp.ndim == 1
+            and len(lengths) == n):
         # None: inputs the kernel leaves to the numpy form (and its error).
-        counts = _TOKENS_EXT.class_triple_counts(np.ascontiguousarray(cp), lengths.astype(np.int64, copy=False),
-                                                 _COMBO, _VECTOR_OF, int(_N_COMBOS), len(_VECTORS), _SPACE_COMBO)
-    if counts is None:
-        counts = _class_triple_counts_numpy(cp, lengths, n)
-    props = counts @ _VECTORS
+        props = _TOKENS_EXT.char_property_counts(np.ascontiguousarray(cp), lengths.astype(np.int64, copy=False),
+                                                 _COMBO, *_PACKED, _VECTORS.shape[1], _SPACE_COMBO)
+    if props is None:
+        props = _class_triple_counts_numpy(cp, lengths, n) @ _VECTORS
     out = props[:, :-1].astype(np.float32)
     for b in np.flatnonzero(props[:, -1]).tolist():
         a = int(starts[b])
