@@ -9,6 +9,16 @@ numpy form writes it: the same integers and the same per-block counts (tests/tes
 Python semantics stay in Python: the class of each code point (``\\w``, flattened typography)
 comes in as the numpy form's own table, and the rare word merged over an odd apostrophe is
 looked up by the numpy form's own helper (``merged_row``).
+
+Session 20 (tests/test_ext_sym.py): about a tenth less time, from keeping the loops' state and
+tables in registers (with CPython's -fno-strict-aliasing, every store to an output array made
+the compiler load ``self``'s fields and the output counts again), reading word endings from a
+22 KB two-level table instead of the 1 MB ``_SUFFIX_TABLE`` (a cache miss per word it
+classed), and choosing instead of branching where the outcome is data (frequent-word probe,
+the pair rule); ``gather_bincount_counts`` halves ``block_logits``. Tried and dropped, as no
+faster: the ending table as a four-step automaton (2 KB, but a chain of dependent loads),
+reading the ending of every word to save the branch, and collecting the marks of pass 1
+without a branch.
 """
 import numpy as np
 
