@@ -9,11 +9,21 @@ numpy form writes it: the same integers and the same per-block counts (tests/tes
 Python semantics stay in Python: the class of each code point (``\\w``, flattened typography)
 comes in as the numpy form's own table, and the rare word merged over an odd apostrophe is
 looked up by the numpy form's own helper (``merged_row``).
+
+Session 20 (tests/test_ext_sym.py): about a tenth less time, from keeping the loops' state and
+tables in registers (with CPython's -fno-strict-aliasing, every store to an output array made
+the compiler load ``self``'s fields and the output counts again), reading word endings from a
+22 KB two-level table instead of the 1 MB ``_SUFFIX_TABLE`` (a cache miss per word it
+classed), and choosing instead of branching where the outcome is data (frequent-word probe,
+the pair rule); ``gather_bincount_counts`` halves ``block_logits``. Tried and dropped, as no
+faster: the ending table as a four-step automaton (2 KB, but a chain of dependent loads),
+reading the ending of every word to save the branch, and collecting the marks of pass 1
+without a branch.
 """
 import numpy as np
 
 cimport cython
-from libc.stdint cimport int16_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 
 cdef int64_t _ZERO = 48  # "0"
@@ -26,7 +36,10 @@ cdef inline bint _digit(uint32_t c) noexcept nogil:
 
 
 cdef struct Out:
-    # The n-grams so far: symbols and their blocks, pairs and theirs, and the last symbol.
+    # The n-grams so far: symbols and their blocks, pairs and theirs, and the last symbol; with
+    # the two tables the pair rule reads. Passed and returned by value (``_emit``), so that
+    # after inlining the compiler keeps the counts in registers: through a pointer, every store
+    # to an output array would make it load them again.
     int64_t* ids
     int64_t* blk
     int64_t* pair
@@ -35,6 +48,31 @@ cdef struct Out:
     Py_ssize_t n_pair
     int64_t prev_id
     int64_t prev_blk
+    const uint8_t* ends_sentence
+    const uint8_t* is_mark
+    int64_t v
+
+
+cdef inline Out _emit(Out out, int64_t sym, int64_t b) noexcept nogil:
+    """Append symbol ``sym`` of block ``b``, and its pair with the symbol before it when both
+    are in one block and do not straddle a sentence end (a "." / "?" / "!" then a word)."""
+    # The pair is written always and kept (counted) or not: no branch to mispredict. There is
+    # room: pairs lag symbols, and every array holds as many as there can be symbols.
+    out.pair[out.n_pair] = out.prev_id * out.v + sym
+    out.pblk[out.n_pair] = out.prev_blk
+    out.n_pair += ((out.n_out > 0) & (b == out.prev_blk)
+                   & ((out.ends_sentence[out.prev_id] == 0) | (out.is_mark[sym] != 0)))
+    out.ids[out.n_out] = sym
+    out.blk[out.n_out] = b
+    out.n_out += 1
+    out.prev_id = sym
+    out.prev_blk = b
+    return out
+
+
+cdef inline uint8_t _cls_of(const uint8_t* cls, uint32_t size, uint32_t c) noexcept nogil:
+    """Class of a code point (0, "other", past the table: the caller raises for those)."""
+    return cls[c] if c < size else 0
 
 
 cdef Py_ssize_t _max_class(const uint8_t[::1] cls):
@@ -55,28 +93,33 @@ cdef class SymbolTables:
     cdef const int64_t[::1] freq_rows
     cdef uint64_t freq_mult, freq_mult2
     cdef int freq_shift
-    cdef const int16_t[::1] suffix_table
+    cdef const int32_t[::1] suffix_first
+    cdef const int16_t[::1] suffix_rest
     cdef const int64_t[::1] letter_of
     cdef const int64_t[::1] shape_of_bits
     cdef const uint8_t[::1] candidate_bits
     cdef const uint8_t[::1] ends_sentence
     cdef const uint8_t[::1] is_mark
     cdef int64_t word, apos, full_stop, comma, apostrophe, right_quote, dollar
-    cdef int64_t long_word, suffix_min, span, letters, ascii, v
+    cdef int64_t long_word, suffix_min, span, span_last, letters, ascii, v
 
     def __init__(self, cls, mark_symbol, freq_keys, freq_rows, uint64_t freq_mult, uint64_t freq_mult2,
                  int freq_shift,
-                 bint has_freq, suffix_table, letter_of, shape_of_bits, candidate_bits, ends_sentence,
+                 bint has_freq, suffix_first, suffix_rest, letter_of, shape_of_bits, candidate_bits, ends_sentence,
                  is_mark, int64_t word, int64_t apos, int64_t full_stop, int64_t comma,
                  int64_t apostrophe, int64_t right_quote, int64_t dollar, int64_t long_word,
-                 int64_t suffix_min, int64_t span, int64_t letters, int64_t ascii, int64_t v):
+                 int64_t suffix_min, int64_t span, int64_t span_last, int64_t letters, int64_t ascii, int64_t v):
+        """``suffix_first``/``suffix_rest``: ``_SUFFIX_TABLE`` in two levels (mt_soft._suffix_levels):
+        its entry for a word whose last ``span`` letters read ``head`` then ``tail`` (``span_last``
+        letters, as base-``letters`` numbers) is ``suffix_rest[suffix_first[tail] + head]``."""
         self.cls = cls
         self.mark_symbol = mark_symbol
         self.freq_keys = freq_keys
         self.freq_rows = freq_rows
         self.freq_mult, self.freq_mult2 = freq_mult, freq_mult2
         self.freq_shift = freq_shift
-        self.suffix_table = suffix_table
+        self.suffix_first = suffix_first
+        self.suffix_rest = suffix_rest
         self.letter_of = letter_of
         self.shape_of_bits = shape_of_bits
         self.candidate_bits = candidate_bits
@@ -84,7 +127,7 @@ cdef class SymbolTables:
         self.is_mark = is_mark
         self.word, self.apos, self.full_stop, self.comma = word, apos, full_stop, comma
         self.apostrophe, self.right_quote, self.dollar = apostrophe, right_quote, dollar
-        self.long_word, self.suffix_min, self.span = long_word, suffix_min, span
+        self.long_word, self.suffix_min, self.span, self.span_last = long_word, suffix_min, span, span_last
         self.letters, self.ascii, self.v = letters, ascii, v
         if not has_freq:  # every probe lands on slot 0, whose row is 0
             self.freq_mult, self.freq_mult2, self.freq_shift = 0, 0, 0
@@ -92,20 +135,21 @@ cdef class SymbolTables:
         if (self.freq_keys.shape[0] != self.freq_rows.shape[0] or self.freq_keys.shape[0] < 1
                 or has_freq and not (0 < self.freq_shift < 64
                                      and <uint64_t> self.freq_keys.shape[0] >= (<uint64_t> 1) << (64 - self.freq_shift))
-                or self.suffix_table.shape[0] != letters ** span or self.letter_of.shape[0] != ascii
+                or not 0 <= span_last <= span
+                or self.suffix_first.shape[0] != letters ** span_last
+                or self.suffix_rest.shape[0] < letters ** (span - span_last)
+                or self.letter_of.shape[0] != ascii
                 or self.shape_of_bits.shape[0] != _BITS_COMBINATIONS
                 or self.candidate_bits.shape[0] != _BITS_COMBINATIONS
                 or self.ends_sentence.shape[0] != v or self.is_mark.shape[0] != v
                 or self.mark_symbol.shape[0] <= _max_class(self.cls)):
             raise ValueError("symbol tables of unexpected sizes")
         if (np.asarray(letter_of).max(initial=0) >= letters or np.asarray(letter_of).min(initial=0) < 0
-                or max(np.asarray(t).max(initial=0) for t in (shape_of_bits, suffix_table, mark_symbol)) >= v
+                or np.asarray(suffix_first).max(initial=0) > self.suffix_rest.shape[0] - letters ** (span - span_last)
+                or np.asarray(suffix_first).min(initial=0) < 0
+                or max(np.asarray(t).max(initial=0) for t in (shape_of_bits, suffix_rest, mark_symbol)) >= v
                 or np.asarray(freq_rows).max(initial=0) > v):
             raise ValueError("symbol tables hold values out of range")
-
-    cdef inline uint8_t cls_of(self, uint32_t c) noexcept nogil:
-        """Class of a code point (0, "other", past the table: the caller raises for those)."""
-        return self.cls[c] if c < <uint32_t> self.cls.shape[0] else 0
 
     def ngrams(self, const uint32_t[::1] cp, const uint32_t[::1] cpl, const int64_t[::1] tok_start,
                const int64_t[::1] tok_end, const uint8_t[::1] tok_newline, const uint64_t[::1] tok_hash,
@@ -124,31 +168,49 @@ cdef class SymbolTables:
             raise ValueError("token arrays differ in length")
         if n == 0:
             raise ValueError("no blocks")
-        cdef Py_ssize_t p, t, k, n_marks = 0, n_apos = 0, mi = 0, ai = 0, bi = 0
+        cdef Py_ssize_t p, t, k, n_marks = 0, n_apos = 0, n_odd = 0, mi = 0, ai = 0, oi = 0, bi = 0
         cdef uint32_t c, cb, ca
         cdef uint8_t kc, kb, ka
         cdef bint in_number, in_word, edge, repeat
         cdef int64_t* mark_pos = <int64_t*> malloc((n_cp + 1) * sizeof(int64_t))
         cdef int64_t* mark_sym = <int64_t*> malloc((n_cp + 1) * sizeof(int64_t))
         cdef int64_t* apos_pos = <int64_t*> malloc((n_cp + 1) * sizeof(int64_t))
+        cdef int64_t* odd_pos = <int64_t*> malloc((n_cp + 1) * sizeof(int64_t))
+        # Raw pointers and local copies of the tables and constants: the compiler keeps them in
+        # registers (the fields of ``self`` it would load again after every store).
         cdef uint32_t table_size = <uint32_t> self.cls.shape[0]
-        # Raw pointers in the loops: the compiler keeps them in registers.
         cdef const uint8_t* cls = &self.cls[0]
+        cdef const int64_t* mark_symbol = &self.mark_symbol[0]
+        cdef const uint64_t* freq_keys = &self.freq_keys[0]
+        cdef const int64_t* freq_rows = &self.freq_rows[0]
+        cdef uint64_t freq_mult = self.freq_mult, freq_mult2 = self.freq_mult2
+        cdef int freq_shift = self.freq_shift
+        cdef const int32_t* suffix_first = &self.suffix_first[0]
+        cdef const int16_t* suffix_rest = &self.suffix_rest[0]
+        cdef const int64_t* letter_of = &self.letter_of[0]
+        cdef const int64_t* shape_of_bits = &self.shape_of_bits[0]
+        cdef const uint8_t* candidate_bits = &self.candidate_bits[0]
+        cdef uint8_t apos = <uint8_t> self.apos, word = <uint8_t> self.word
+        cdef uint8_t full_stop = <uint8_t> self.full_stop, comma = <uint8_t> self.comma
+        cdef int64_t apostrophe = self.apostrophe, right_quote = self.right_quote, dollar = self.dollar
+        cdef int64_t long_word = self.long_word, suffix_min = self.suffix_min, span = self.span
+        cdef int64_t span_last = self.span_last
+        cdef int64_t letters = self.letters, v = self.v
+        cdef uint32_t last_ascii = <uint32_t> (self.ascii - 1)
         cdef const uint32_t* low = &cpl[0] if n_cp else NULL
         cdef const uint32_t* orig = &cp[0] if n_cp else NULL
-        cdef uint8_t apos = <uint8_t> self.apos
         words_arr = np.zeros(n, dtype=np.int64)
-        fwc_arr = np.zeros(n, dtype=np.float64)
+        fwi_arr = np.zeros(n, dtype=np.int64)
         cdef int64_t[::1] words = words_arr
-        cdef double[::1] fwc = fwc_arr
+        cdef int64_t[::1] fwi = fwi_arr
         cdef int64_t[::1] ids, blk, pair, pblk
         cdef Out out
         cdef Py_ssize_t cap
-        cdef int64_t b = 0, last_word_blk = -1
-        cdef int64_t s = 0, e = 0, wlen, fw, freq, kept, shape, code, nxt
+        cdef int64_t b = 0, last_word_blk = -1, blk_words = 0, blk_fw = 0
+        cdef int64_t s = 0, e = 0, wlen, fw, freq, kept, shape, nxt, head, tail, row1, row2, second
         cdef int64_t ps = 0, pe = 0, pb = 0, pfw = 0
         cdef uint64_t ph = 0, slot, slot2
-        cdef bint pending = False, merged = False, has_apos, first
+        cdef bint pending = False, merged = False, has_apos, first, hit1, hit2
         cdef unsigned int bits
         cdef uint32_t c0
         cdef const int64_t* starts
@@ -158,15 +220,17 @@ cdef class SymbolTables:
         cdef const uint64_t* hashes
         cdef const int64_t* bstart
         cdef int64_t* n_words
-        cdef double* n_fw
-        if mark_pos == NULL or mark_sym == NULL or apos_pos == NULL:
+        cdef int64_t* n_fw
+        if mark_pos == NULL or mark_sym == NULL or apos_pos == NULL or odd_pos == NULL:
             free(mark_pos)
             free(mark_sym)
             free(apos_pos)
+            free(odd_pos)
             raise MemoryError()
         try:
-            # Pass 1, code points: apostrophe-class positions, and the marks kept as symbols (not
-            # the "." / "," inside a number, not an apostrophe inside a word, one per run).
+            # Pass 1, code points: apostrophe-class positions, the odd ones that join two words
+            # (below), and the marks kept as symbols (not the "." / "," inside a number, not an
+            # apostrophe inside a word, one per run).
             for p in range(n_cp):
                 c = low[p]
                 if c >= table_size:
@@ -174,23 +238,31 @@ cdef class SymbolTables:
                 kc = cls[c]
                 if kc < apos:
                     continue
+                cb = low[p - 1 if p > 0 else 0]
+                ca = low[p + 1 if p < n_cp - 1 else n_cp - 1]
+                kb = _cls_of(cls, table_size, cb)
+                ka = _cls_of(cls, table_size, ca)
+                edge = p == 0 or p == n_cp - 1
                 if kc == apos:
                     apos_pos[n_apos] = p
                     n_apos += 1
-                cb = low[p - 1 if p > 0 else 0]
-                ca = low[p + 1 if p < n_cp - 1 else n_cp - 1]
-                kb = self.cls_of(cb)
-                ka = self.cls_of(ca)
-                edge = p == 0 or p == n_cp - 1
-                in_number = (kc == self.full_stop or kc == self.comma) and _digit(cb) and _digit(ca)
-                in_word = kc == apos and kb == self.word and ka == self.word
+                    # Tokens join words over ' and U+2019 only, symbols over every apostrophe-class
+                    # mark ("it`s", "5′11"): inside the text, between word characters (the
+                    # numpy form's ``odd``), the two tokens are merged in pass 2.
+                    if not edge and c != apostrophe and c != right_quote and kb == word and ka == word:
+                        odd_pos[n_odd] = p
+                        n_odd += 1
+                in_number = (kc == full_stop or kc == comma) and _digit(cb) and _digit(ca)
+                in_word = kc == apos and kb == word and ka == word
                 repeat = p > 0 and kb == kc
                 if ((in_number or in_word) and not edge) or repeat:
                     continue
                 mark_pos[n_marks] = p
-                mark_sym[n_marks] = self.mark_symbol[kc]
+                mark_sym[n_marks] = mark_symbol[kc]
                 n_marks += 1
-            mark_pos[n_marks] = n_cp + 1  # sentinel past every word
+            mark_pos[n_marks] = n_cp + 1  # sentinels past every word
+            apos_pos[n_apos] = n_cp + 1
+            odd_pos[n_odd] = n_cp + 1
             # Outputs: at most one symbol per token and per mark (at least one slot, for a pointer).
             cap = max(n_tok + n_marks, 1)
             ids_arr, blk_arr = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
@@ -199,6 +271,7 @@ cdef class SymbolTables:
             out.ids, out.blk, out.pair, out.pblk = &ids[0], &blk[0], &pair[0], &pblk[0]
             out.n_out = out.n_pair = 0
             out.prev_id = out.prev_blk = 0
+            out.ends_sentence, out.is_mark, out.v = &self.ends_sentence[0], &self.is_mark[0], v
             starts = &tok_start[0] if n_tok else NULL
             ends = &tok_end[0] if n_tok else NULL
             newline = &tok_newline[0] if n_tok else NULL
@@ -206,7 +279,7 @@ cdef class SymbolTables:
             hashes = &tok_hash[0] if n_tok else NULL
             bstart = &block_start[0]
             n_words = &words[0]
-            n_fw = &fwc[0]
+            n_fw = &fwi[0]
             # Pass 2, tokens: words (merged over odd apostrophes), each emitted after the marks
             # before it, with the pairs as they come.
             for t in range(n_tok + 1):
@@ -218,11 +291,13 @@ cdef class SymbolTables:
                     e = ends[t]
                     if not (0 <= s < e <= n_cp):
                         raise ValueError("token outside the text")
-                    if low[s] == self.dollar:
+                    if low[s] == dollar:
                         continue
-                    # A word continues the pending one over an odd apostrophe ("it`s", "5′11"):
-                    # an apostrophe-class mark other than ' and U+2019, between word characters.
-                    if pending and pe == s - 1 and self._odd_join(low, pe, n_cp):
+                    # A word continues the pending one over an odd apostrophe (pass 1): the
+                    # tokens come in text order, so one pointer into their sorted positions.
+                    while odd_pos[oi] < s - 1:
+                        oi += 1
+                    if odd_pos[oi] == s - 1 and pending and pe == s - 1:
                         pe = e
                         merged = True
                         continue
@@ -231,107 +306,141 @@ cdef class SymbolTables:
                     while mark_pos[mi] < ps:
                         while bi + 1 < n and bstart[bi + 1] <= mark_pos[mi]:
                             bi += 1
-                        self._emit(&out, mark_sym[mi], bi)
+                        out = _emit(out, mark_sym[mi], bi)
                         mi += 1
                     if merged:
                         fw = merged_row(ps, pe)
-                        if not 0 <= fw <= self.v:
+                        if not 0 <= fw <= v:
                             raise ValueError(f"function-word row {fw} out of range")
                         freq = 0
                     else:
                         fw = pfw
-                        if not 0 <= fw <= self.v:
+                        if not 0 <= fw <= v:
                             raise ValueError(f"function-word row {fw} out of range")
                         # Two-choice table (small: in the L1 cache), probed for every word and
-                        # kept for the words that are no function word (no branch to mispredict).
-                        slot = (ph * self.freq_mult) >> self.freq_shift
-                        slot2 = (ph * self.freq_mult2) >> self.freq_shift
-                        freq = (self.freq_rows[slot] if self.freq_keys[slot] == ph else
-                                self.freq_rows[slot2] if self.freq_keys[slot2] == ph else 0) * (fw == 0)
+                        # kept for the words that are no function word; both slots read first, so
+                        # the choice compiles to conditional moves (no branch to mispredict).
+                        slot = (ph * freq_mult) >> freq_shift
+                        slot2 = (ph * freq_mult2) >> freq_shift
+                        row1 = freq_rows[slot]
+                        row2 = freq_rows[slot2]
+                        hit1 = freq_keys[slot] == ph
+                        hit2 = freq_keys[slot2] == ph
+                        freq = row2 if hit2 else 0
+                        freq = row1 if hit1 else freq
+                        freq *= fw == 0
                     wlen = pe - ps
-                    while ai < n_apos and apos_pos[ai] < ps:
+                    while apos_pos[ai] < ps:
                         ai += 1
-                    has_apos = ai < n_apos and apos_pos[ai] < pe
+                    has_apos = apos_pos[ai] < pe
                     first = pb != last_word_blk
-                    last_word_blk = pb
+                    if first:  # the block's counts so far, kept in registers until it ends
+                        if last_word_blk >= 0:
+                            n_words[last_word_blk] += blk_words
+                            n_fw[last_word_blk] += blk_fw
+                        blk_words = blk_fw = 0
+                        last_word_blk = pb
                     c0 = low[ps]
-                    bits = ((wlen > self.long_word) | (has_apos << 1) | ((orig[ps] != c0) << 2) | (first << 3)
-                            | ((wlen >= 2 and orig[ps + 1] != low[ps + 1]) << 4) | (_digit(c0) << 5)
-                            | ((wlen >= self.suffix_min) << 6))
-                    shape = self.shape_of_bits[bits]
+                    second = ps + (wlen >= 2)  # (a one-letter word's second letter is not read)
+                    bits = ((wlen > long_word) | (has_apos << 1) | ((orig[ps] != c0) << 2) | (first << 3)
+                            | (((wlen >= 2) & (orig[second] != low[second])) << 4) | (_digit(c0) << 5)
+                            | ((wlen >= suffix_min) << 6))
+                    shape = shape_of_bits[bits]
                     kept = fw + freq
-                    if kept == 0 and self.candidate_bits[bits]:
-                        code = 0
-                        for k in range(self.span, 0, -1):
+                    if kept == 0 and candidate_bits[bits]:
+                        # The ending's table in two levels (small: in the L1 cache), over the
+                        # word's last letters as two base-27 numbers (two independent chains).
+                        head = tail = 0
+                        for k in range(span, span_last, -1):
                             c = low[pe - k]
-                            code = code * self.letters + self.letter_of[c if c < self.ascii - 1 else self.ascii - 1]
-                        nxt = self.suffix_table[code]
+                            head = head * letters + letter_of[c if c < last_ascii else last_ascii]
+                        for k in range(span_last, 0, -1):
+                            c = low[pe - k]
+                            tail = tail * letters + letter_of[c if c < last_ascii else last_ascii]
+                        nxt = suffix_rest[suffix_first[tail] + head]
                         if nxt >= 0:
                             shape = nxt
-                    self._emit(&out, kept - 1 if kept > 0 else shape, pb)
-                    n_words[pb] += 1
-                    n_fw[pb] += 1.0 if fw > 0 else 0.0
+                    out = _emit(out, kept - 1 if kept > 0 else shape, pb)
+                    blk_words += 1
+                    blk_fw += fw > 0
                     pending = False
                 if t < n_tok:
                     ps, pe, pb, pfw, ph = s, e, b, fws[t], hashes[t]
                     pending = True
                     merged = False
+            if last_word_blk >= 0:
+                n_words[last_word_blk] += blk_words
+                n_fw[last_word_blk] += blk_fw
             # The marks after the last word.
             while mi < n_marks:
                 while bi + 1 < n and bstart[bi + 1] <= mark_pos[mi]:
                     bi += 1
-                self._emit(&out, mark_sym[mi], bi)
+                out = _emit(out, mark_sym[mi], bi)
                 mi += 1
         finally:
             free(mark_pos)
             free(mark_sym)
             free(apos_pos)
+            free(odd_pos)
         if last_word_blk < 0:  # no word: np.bincount of nothing is integer, weights or not
             fwc_arr = np.zeros(n, dtype=np.intp)
+        else:
+            # np.bincount's float64 sums of 1.0 and 0.0 in order: exact integers (below 2**53),
+            # so the integer counts converted give the same bits.
+            fwc_arr = fwi_arr.astype(np.float64)
         return (ids_arr[:out.n_out], blk_arr[:out.n_out], pair_arr[:out.n_pair], pblk_arr[:out.n_pair],
                 words_arr, fwc_arr)
-
-    cdef inline void _emit(self, Out* out, int64_t sym, int64_t b) noexcept nogil:
-        """Append symbol ``sym`` of block ``b``, and its pair with the symbol before it when both
-        are in one block and do not straddle a sentence end (a "." / "?" / "!" then a word)."""
-        if (out.n_out and b == out.prev_blk
-                and not (self.ends_sentence[out.prev_id] and not self.is_mark[sym])):
-            out.pair[out.n_pair] = out.prev_id * self.v + sym
-            out.pblk[out.n_pair] = out.prev_blk
-            out.n_pair += 1
-        out.ids[out.n_out] = sym
-        out.blk[out.n_out] = b
-        out.n_out += 1
-        out.prev_id = sym
-        out.prev_blk = b
-
-    cdef inline bint _odd_join(self, const uint32_t* cpl, int64_t j, Py_ssize_t n_cp) noexcept nogil:
-        """Position ``j`` holds an apostrophe-class mark other than ' and U+2019, inside the
-        text, with word characters on both sides (the numpy form's ``odd``)."""
-        if not (0 < j < n_cp - 1):
-            return False
-        if self.cls_of(cpl[j]) != self.apos or cpl[j] == self.apostrophe or cpl[j] == self.right_quote:
-            return False
-        return self.cls_of(cpl[j - 1]) == self.word and self.cls_of(cpl[j + 1]) == self.word
 
 
 def gather_bincount(const int64_t[::1] block, const int64_t[::1] index, const double[::1] weights, Py_ssize_t n):
     """``np.bincount(block, weights=weights[index], minlength=n)`` without the gathered array:
     the same float64 additions in the same order (bincount adds in input order), so the same
     bits; for blocks below ``n`` only (``symbol_ngrams``'s blocks are)."""
+    return gather_bincount_counts(block, index, weights, n)[0]
+
+
+def gather_bincount_counts(const int64_t[::1] block, const int64_t[::1] index, const double[::1] weights,
+                           Py_ssize_t n):
+    """(``gather_bincount``'s sums, ``np.bincount(block, minlength=n)``, whether ``block``
+    ascends): one pass for the sums and the counts of ``SoftModel.block_logits``, which took a
+    binary search per block over the cold n-grams besides (``ngram_counts``; equal to these
+    counts when the blocks ascend, as ``symbol_ngrams``'s do).
+
+    A block's sum is kept in a register while its run lasts and stored when it ends (adding
+    into memory made each addition wait for the store of the one before); a block met again
+    goes on from its stored sum: the same additions in the same order, in any order of blocks."""
     cdef Py_ssize_t m = block.shape[0], i
     cdef Py_ssize_t n_w = weights.shape[0]
-    cdef int64_t b, j
+    cdef int64_t b, j, cur
+    cdef int64_t run = 0
+    cdef double acc
+    cdef bint ascending = True
     if index.shape[0] != m:
         raise ValueError("block and index differ in length")
+    counts_arr = np.zeros(n, dtype=np.intp)
     if m == 0:  # np.bincount of nothing is integer, weights or not
-        return np.zeros(n, dtype=np.intp)
+        return np.zeros(n, dtype=np.intp), counts_arr, True
     out_arr = np.zeros(n, dtype=np.float64)
     cdef double[::1] out = out_arr
+    cdef Py_ssize_t[::1] counts = counts_arr
+    cur = block[0]
+    if not 0 <= cur < n:
+        raise ValueError("block or index out of range")
+    acc = 0.0
     for i in range(m):
         b = block[i]
         j = index[i]
         if not (0 <= b < n and 0 <= j < n_w):
             raise ValueError("block or index out of range")
-        out[b] += weights[j]
-    return out_arr
+        if b != cur:
+            out[cur] = acc
+            counts[cur] += run
+            ascending &= b > cur
+            cur = b
+            acc = out[cur]
+            run = 0
+        acc += weights[j]
+        run += 1
+    out[cur] = acc
+    counts[cur] += run
+    return out_arr, counts_arr, ascending

@@ -99,6 +99,24 @@ def _suffix_table() -> np.ndarray:
 
 
 _SUFFIX_TABLE = _suffix_table()
+
+
+# The compiled form's _SUFFIX_TABLE: two levels, 22 KB where the table is 1 MB (a gather into
+# which missed the cache for about every word it classed): the word's last _SUFFIX_LAST letters
+# pick one of the few distinct tables over the letters before them.
+_SUFFIX_LAST = _SUFFIX_SPAN // 2
+
+
+def _suffix_levels() -> tuple[np.ndarray, np.ndarray]:
+    """``_SUFFIX_TABLE`` as (first, rest): its entry for the last letters ``head`` then ``tail``
+    (base-27 numbers, ``tail`` of _SUFFIX_LAST letters) is ``rest[first[tail] + head]``."""
+    width = _LETTERS ** (_SUFFIX_SPAN - _SUFFIX_LAST)
+    by_tail = np.ascontiguousarray(_SUFFIX_TABLE.reshape(width, -1).T)  # row: one tail, over heads
+    offset: dict[bytes, int] = {}
+    first = np.array([offset.setdefault(row.tobytes(), len(offset) * width) for row in by_tail], dtype=np.int32)
+    return first, np.frombuffer(b"".join(offset), dtype=_SUFFIX_TABLE.dtype)
+
+
 _ASCII = 128
 _LETTER_OF = np.zeros(_ASCII, dtype=np.int64)  # code point -> 1..26 for "a".."z", else 0
 _LETTER_OF[ord("a"): ord("z") + 1] = np.arange(1, 27)
@@ -401,10 +419,10 @@ def _symbol_tables(kernel: ModuleType | None) -> Any:
         keys, rows, m1, m2, shift = np.zeros(1, dtype=np.uint64), np.zeros(1, dtype=np.int64), 0, 0, 0
     return kernel.SymbolTables(
         _CLASS, _MARK_SYMBOL, keys, rows, m1, m2, shift, _FREQ_ONE_PROBE is not None,
-        _SUFFIX_TABLE, _LETTER_OF, _SHAPE_OF_BITS, _SUFFIX_CANDIDATE_BITS.view(np.uint8),
+        *_suffix_levels(), _LETTER_OF, _SHAPE_OF_BITS, _SUFFIX_CANDIDATE_BITS.view(np.uint8),
         _ENDS_SENTENCE.view(np.uint8), _IS_MARK.view(np.uint8),
         _WORD, _APOS, _FULL_STOP_CLASS, _COMMA_CLASS, _APOSTROPHE, _RIGHT_QUOTE, _DOLLAR,
-        LONG_WORD, max(MIN_SUFFIX_WORD, _SUFFIX_SPAN), _SUFFIX_SPAN, _LETTERS, _ASCII, V)
+        LONG_WORD, max(MIN_SUFFIX_WORD, _SUFFIX_SPAN), _SUFFIX_SPAN, _SUFFIX_LAST, _LETTERS, _ASCII, V)
 
 
 # The compiled form of symbol_ngrams's token-reuse path (None: the numpy form, the reference).
@@ -576,15 +594,21 @@ class SoftModel:
 
     def block_logits(self, ng: Ngrams, n_blocks: int) -> np.ndarray:
         """``z`` per block (every block; callers mask non-prose blocks)."""
-        if _MT_SOFT_EXT is not None:  # the same sums, without the gathered weights (_mt_soft_ext.pyx)
+        if _MT_SOFT_EXT is not None:  # the same sums and counts, in one pass each (_mt_soft_ext.pyx)
             i64 = functools.partial(np.ascontiguousarray, dtype=np.int64)
             f64 = functools.partial(np.ascontiguousarray, dtype=np.float64)
-            total = (_MT_SOFT_EXT.gather_bincount(i64(ng.uni_block), i64(ng.uni), f64(self.unigram), n_blocks)
-                     + _MT_SOFT_EXT.gather_bincount(i64(ng.pair_block), i64(ng.pair), f64(self.pair), n_blocks))
+            uni, n_uni, uni_up = _MT_SOFT_EXT.gather_bincount_counts(i64(ng.uni_block), i64(ng.uni),
+                                                                     f64(self.unigram), n_blocks)
+            pair, n_pair, pair_up = _MT_SOFT_EXT.gather_bincount_counts(i64(ng.pair_block), i64(ng.pair),
+                                                                        f64(self.pair), n_blocks)
+            total = uni + pair
+            # ngram_counts's counts when the blocks ascend (as symbol_ngrams's do), else its own.
+            counts = (n_uni + n_pair).astype(np.float64) if uni_up and pair_up else ngram_counts(ng, n_blocks)
         else:
             total = (np.bincount(ng.uni_block, weights=self.unigram[ng.uni], minlength=n_blocks)
                      + np.bincount(ng.pair_block, weights=self.pair[ng.pair], minlength=n_blocks))
-        return total / np.sqrt(ngram_counts(ng, n_blocks) + 1.0) + self.bias
+            counts = ngram_counts(ng, n_blocks)
+        return total / np.sqrt(counts + 1.0) + self.bias
 
     def to_json(self) -> dict:
         nz = np.flatnonzero(self.pair)
