@@ -55,6 +55,14 @@ def lower_utf8(const uint32_t[::1] cp, const int32_t[::1] block_of, const uint32
     for i in range(table.shape[0]):
         if table[i] >= CODE_SPACE and table[i] != BAIL_VALUE:
             raise ValueError("the table holds a value beyond U+10FFFF")
+    # Block 0's first 128 entries, read without the two-level look-up (when block 0 is built
+    # and lower-cases ASCII to ASCII, as it does: else every code point takes the look-up).
+    cdef uint32_t ascii_low[0x80]
+    cdef bint ascii_ok = block_of[0] >= 0
+    if ascii_ok:
+        for i in range(0x80):
+            ascii_low[i] = table[(<Py_ssize_t>block_of[0] << BLOCK_BITS) | i]
+            ascii_ok = ascii_ok and ascii_low[i] < 0x80
     out_arr = np.empty(n, dtype=np.uint32)
     buf_arr = np.empty(4 * n, dtype=np.uint8)  # at most four bytes a code point
     cdef uint32_t[::1] out = out_arr
@@ -62,6 +70,12 @@ def lower_utf8(const uint32_t[::1] cp, const int32_t[::1] block_of, const uint32
     with nogil:
         for i in range(n):
             c = cp[i]
+            if c < 0x80 and ascii_ok:  # ASCII: one read of a small table (most of the text)
+                low = ascii_low[c]
+                out[i] = low
+                buf[k] = <uint8_t>low
+                k += 1
+                continue
             if c >= CODE_SPACE:
                 with gil:
                     return None
