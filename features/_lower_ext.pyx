@@ -17,7 +17,7 @@ Same output, by construction (tests/test_ext_lower.py):
 """
 import numpy as np
 
-from libc.stdint cimport int32_t, uint8_t, uint32_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
 
 cdef enum:  # compile-time constants
     BLOCK_BITS = 8
@@ -25,6 +25,7 @@ cdef enum:  # compile-time constants
     BLOCK_MASK = 255
     N_BLOCKS = 0x1100  # 0x110000 >> BLOCK_BITS
     CODE_SPACE = 0x110000
+    NEWLINE = 10
 cdef uint32_t BAIL_VALUE = 0xFFFFFFFFU
 
 BLOCK = BLOCK_SIZE
@@ -33,8 +34,11 @@ BAIL = BAIL_VALUE
 
 
 def lower_utf8(const uint32_t[::1] cp, const int32_t[::1] block_of, const uint32_t[::1] table,
-               uint8_t[::1] missing):
-    """Lower-case the code points ``cp`` -> (lower-cased code points uint32, their UTF-8 bytes).
+               uint8_t[::1] missing, Py_ssize_t pieces):
+    """Lower-case the code points ``cp`` -> (lower-cased code points uint32, their UTF-8 bytes,
+    piece starts): the starts are the byte offsets where each of the ``pieces`` newline-separated
+    pieces of the bytes begins (int64: 0, then one past each newline), or None when the text
+    does not hold exactly ``pieces - 1`` newlines.
 
     ``block_of[c >> 8]`` is the row of ``c``'s block in ``table`` (256 entries a row: the lower
     case of each code point, or ``BAIL``), or -1 for a block not built yet.
@@ -44,7 +48,7 @@ def lower_utf8(const uint32_t[::1] cp, const int32_t[::1] block_of, const uint32
     """
     cdef Py_ssize_t n = cp.shape[0]
     cdef Py_ssize_t rows = table.shape[0] // BLOCK_SIZE
-    cdef Py_ssize_t i, k = 0, n_missing = 0
+    cdef Py_ssize_t i, k = 0, n_missing = 0, n_newlines = 0
     cdef uint32_t c, low, hi
     cdef int32_t row
     if block_of.shape[0] != N_BLOCKS or missing.shape[0] != N_BLOCKS:
@@ -63,6 +67,11 @@ def lower_utf8(const uint32_t[::1] cp, const int32_t[::1] block_of, const uint32
         for i in range(0x80):
             ascii_low[i] = table[(<Py_ssize_t>block_of[0] << BLOCK_BITS) | i]
             ascii_ok = ascii_ok and ascii_low[i] < 0x80
+    if pieces < 1:
+        raise ValueError("a text has one piece at least")
+    starts_arr = np.empty(pieces, dtype=np.int64)
+    cdef int64_t[::1] starts = starts_arr
+    starts[0] = 0
     out_arr = np.empty(n, dtype=np.uint32)
     buf_arr = np.empty(4 * n, dtype=np.uint8)  # at most four bytes a code point
     cdef uint32_t[::1] out = out_arr
@@ -75,6 +84,10 @@ def lower_utf8(const uint32_t[::1] cp, const int32_t[::1] block_of, const uint32
                 out[i] = low
                 buf[k] = <uint8_t>low
                 k += 1
+                if low == NEWLINE:
+                    n_newlines += 1
+                    if n_newlines < pieces:
+                        starts[n_newlines] = k
                 continue
             if c >= CODE_SPACE:
                 with gil:
@@ -94,6 +107,10 @@ def lower_utf8(const uint32_t[::1] cp, const int32_t[::1] block_of, const uint32
             if low < 0x80:
                 buf[k] = <uint8_t>low
                 k += 1
+                if low == NEWLINE:
+                    n_newlines += 1
+                    if n_newlines < pieces:
+                        starts[n_newlines] = k
             elif low < 0x800:
                 buf[k] = <uint8_t>(0xC0 | (low >> 6))
                 buf[k + 1] = <uint8_t>(0x80 | (low & 0x3F))
@@ -111,4 +128,4 @@ def lower_utf8(const uint32_t[::1] cp, const int32_t[::1] block_of, const uint32
                 k += 4
     if n_missing:
         return n_missing
-    return out_arr, buf_arr[:k].tobytes()
+    return out_arr, buf_arr[:k].tobytes(), starts_arr if n_newlines == pieces - 1 else None

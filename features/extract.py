@@ -851,16 +851,16 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     # map), block of each token from the running count of newline tokens. The lower-cased text
     # as code points and UTF-8 from ``cp`` in one compiled pass (features.lowercase), no str;
     # else (no kernel, or a code point str.lower must handle itself) by str.lower.
-    lowered = lower_codepoints(cp)
+    lowered = lower_codepoints(cp, max(n, 1))
     if lowered is not None:
-        low, (low_cp, low_b) = None, lowered
+        low, (low_cp, low_b, byte_starts) = None, lowered
         tb = tokenize_cp(low_cp)
     else:
         low = doc.lower()
         # Tokens as arrays (features.tokens: same tokens as TOKEN_RX.findall, one hash-table probe
         # per token for both vocabularies).
         tb = tokenize(low)
-        low_cp, low_b = tb.cp, low.encode("utf-8", "surrogatepass")
+        low_cp, low_b, byte_starts = tb.cp, low.encode("utf-8", "surrogatepass"), None
     tb.text_cp = cp  # the code points before lower-casing (reused by features.mt_soft)
     if lexical is not None:
         table, base_id, lex_row = lexical.merged_vocab(_VOCAB)
@@ -885,7 +885,8 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
 
     # Character patterns: one compiled pass over the lower-cased page (``low_b``) for all of them
     # (the Python form: one scan per pattern).
-    byte_starts = _byte_starts(low_b, texts, n)
+    if byte_starts is None or n == 0:  # (the kernel's: the same offsets, found in its pass)
+        byte_starts = _byte_starts(low_b, texts, n)
     for (name, _rx), (counts, chars) in zip(_LITERAL_LIST, _literal_matches(low_b, byte_starts, n)):
         if name == "url_span":
             F[:, _IDX["url_char_frac"]] += chars / nchars

@@ -93,17 +93,20 @@ _TABLE = _Table()
 _ATTEMPTS = 2
 
 
-def lower_codepoints(cp: np.ndarray) -> tuple[np.ndarray, bytes] | None:
+def lower_codepoints(cp: np.ndarray, pieces: int = 1) -> tuple[np.ndarray, bytes, np.ndarray | None] | None:
     """``lower_reference`` of the text whose code points are ``cp`` (uint32, as
-    ``encode("utf-32-le", "surrogatepass")`` gives them), by the compiled kernel; None when the
-    kernel is not built or the text holds a code point ``str.lower`` must handle itself."""
-    if _LOWER_EXT is None or not isinstance(cp, np.ndarray) or cp.dtype != np.uint32 or cp.ndim != 1:
+    ``encode("utf-32-le", "surrogatepass")`` gives them), by the compiled kernel, and where each
+    of its ``pieces`` newline-separated pieces starts in the UTF-8 bytes (int64; None unless
+    the text holds exactly ``pieces - 1`` newlines). None when the kernel is not built or the
+    text holds a code point ``str.lower`` must handle itself."""
+    if (_LOWER_EXT is None or not isinstance(cp, np.ndarray) or cp.dtype != np.uint32 or cp.ndim != 1
+            or pieces < 1):
         return None
     cp = np.ascontiguousarray(cp)
     for _ in range(_ATTEMPTS):
         block_of, table = _TABLE.arrays
         missing = np.zeros(N_BLOCKS, dtype=np.uint8)
-        got = _LOWER_EXT.lower_utf8(cp, block_of, table, missing)
+        got = _LOWER_EXT.lower_utf8(cp, block_of, table, missing, pieces)
         if got is None or isinstance(got, tuple):
             return got
         _TABLE.add(np.flatnonzero(missing))

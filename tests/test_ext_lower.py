@@ -106,12 +106,23 @@ SIGMA_CASES = [SIGMA, "A" + SIGMA, SIGMA + "A", "A" + SIGMA + "A", "A'" + SIGMA,
 
 @pytest.mark.parametrize("text", ADVERSARIAL)
 def test_kernel_on_adversarial_text(text: str) -> None:
+    """Code points, UTF-8 bytes, and the byte offset of each newline-separated piece (given
+    the right number of pieces; None for any other number)."""
     needs(KERNEL)
-    got = lower_codepoints(_codepoints(text))
+    pieces = text.count("\n") + 1
+    got = lower_codepoints(_codepoints(text), pieces)
     want = lower_reference(text)
     assert got is not None
     np.testing.assert_array_equal(got[0], want[0])
     assert got[1] == want[1]
+    starts = np.concatenate(([0], np.flatnonzero(np.frombuffer(want[1], dtype=np.uint8) == 10) + 1))
+    assert got[2] is not None and got[2].dtype == np.int64
+    np.testing.assert_array_equal(got[2], starts)
+    for other in (pieces - 1, pieces + 1, pieces + 5):
+        if other >= 1:
+            again = lower_codepoints(_codepoints(text), other)
+            assert again is not None and again[2] is None and again[1] == want[1]
+    assert lower_codepoints(_codepoints(text), 0) is None
 
 
 @pytest.mark.parametrize("text", SIGMA_CASES)
@@ -140,20 +151,22 @@ def test_blocks_are_built_on_demand(monkeypatch: pytest.MonkeyPatch) -> None:
     block_of, table = lowercase._TABLE.arrays
     missing = np.zeros(lowercase.N_BLOCKS, dtype=np.uint8)
     cp = _codepoints("A\u00c9\u4e2d\U00010400a")
-    assert mod.lower_utf8(cp, block_of, table, missing) == 3
+    assert mod.lower_utf8(cp, block_of, table, missing, 1) == 3
     assert np.flatnonzero(missing).tolist() == [0, 0x4e, 0x104]
     got = lower_codepoints(cp)
     assert got is not None and got[1] == "a\u00e9\u4e2d\U00010428a".encode()
     assert sorted(np.flatnonzero(lowercase._TABLE.arrays[0] >= 0).tolist()) == [0, 0x4e, 0x104]
     block_of, table = lowercase._TABLE.arrays
     with pytest.raises(ValueError):
-        mod.lower_utf8(cp, block_of, table[:-1], missing)  # a row cut short
+        mod.lower_utf8(cp, block_of, table[:-1], missing, 1)  # a row cut short
     with pytest.raises(ValueError):
-        mod.lower_utf8(cp, block_of[:-1], table, missing)
+        mod.lower_utf8(cp, block_of[:-1], table, missing, 1)
+    with pytest.raises(ValueError):
+        mod.lower_utf8(cp, block_of, table, missing, 0)
     bad = table.copy()
     bad[0] = CODE_SPACE
     with pytest.raises(ValueError):
-        mod.lower_utf8(cp, block_of, bad, missing)
+        mod.lower_utf8(cp, block_of, bad, missing, 1)
 
 
 def _features(texts: list[str], page: np.ndarray | None = None) -> list:
@@ -216,13 +229,17 @@ def test_random_batches(monkeypatch: pytest.MonkeyPatch) -> None:
         got, want = _both(monkeypatch, texts)
         _same(got, want)
         cp = _codepoints("\n".join(texts))
-        lowered = lower_codepoints(cp)
+        lowered = lower_codepoints(cp, max(len(texts), 1))
         if extra and any(c in t for t in texts for c in extra):
             assert lowered is None
         else:
             ref = lower_reference("\n".join(texts))
             assert lowered is not None and lowered[1] == ref[1]
             np.testing.assert_array_equal(lowered[0], ref[0])
+            if any("\n" in t for t in texts):  # more pieces than blocks
+                assert lowered[2] is None
+            elif texts:  # the offsets local_features took from _byte_starts
+                np.testing.assert_array_equal(lowered[2], extract._byte_starts(ref[1], texts, len(texts)))
 
 
 def test_tokenize_cp_is_tokenize() -> None:
