@@ -685,13 +685,17 @@ class PageFeatures:
     """Everything the feature pass learns about one page, kept for the scores and output."""
 
     __slots__ = ("X", "profanity", "profanity_evidence", "mt", "mt_evidence", "dup", "lengths", "tokens",
-                 "low_utf8")
+                 "low_utf8", "low_starts")
 
     def __init__(self, X: np.ndarray, profanity: np.ndarray, profanity_evidence: list[list[dict]],
                  mt: np.ndarray, mt_evidence: list[list[dict]], dup: np.ndarray, lengths: np.ndarray,
-                 tokens: TokenBatch | None = None, low_utf8: bytes | None = None):
+                 tokens: TokenBatch | None = None, low_utf8: bytes | None = None,
+                 low_starts: np.ndarray | None = None):
         self.tokens = tokens  # of the lower-cased blocks joined by newlines (reused by features.mt_soft)
         self.low_utf8 = low_utf8  # those blocks as UTF-8 (reused by features.spamctx)
+        # Where each block starts in ``low_utf8``, when the lower-casing kernel found exactly one
+        # newline between blocks (features.lowercase; reused by features.spamctx), else None.
+        self.low_starts = low_starts
         self.X = X
         self.profanity = profanity
         self.profanity_evidence = profanity_evidence
@@ -885,7 +889,8 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
 
     # Character patterns: one compiled pass over the lower-cased page (``low_b``) for all of them
     # (the Python form: one scan per pattern).
-    if byte_starts is None or n == 0:  # (the kernel's: the same offsets, found in its pass)
+    kernel_starts = byte_starts if n else None
+    if kernel_starts is None:  # (the kernel's: the same offsets, found in its pass)
         byte_starts = _byte_starts(low_b, texts, n)
     for (name, _rx), (counts, chars) in zip(_LITERAL_LIST, _literal_matches(low_b, byte_starts, n)):
         if name == "url_span":
@@ -927,7 +932,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     F[:, _IDX["shape_repeats"]] = shape_repeats(texts, lengths, page)
     F[:, _IDX["log_chars"]] = np.log1p(lengths)
     pf = PageFeatures(F, np.asarray(prof, dtype=np.float32), prof_ev, np.asarray(mt, dtype=np.float32),
-                      mt_ev, dup, lengths, tb, low_b)
+                      mt_ev, dup, lengths, tb, low_b, kernel_starts)
     return F, pf
 
 

@@ -289,3 +289,40 @@ def test_bench_pages(monkeypatch: pytest.MonkeyPatch) -> None:
         got, want = _both(monkeypatch, texts)
         _same(got, want)
         assert lower_codepoints(_codepoints("\n".join(texts))) is not None
+
+
+def test_block_layout_from_kernel_offsets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``PageFeatures.low_starts`` (the kernel's block offsets) give spamctx the layout it
+    builds itself, and the text columns of every schema the same values."""
+    needs(KERNEL)
+    from features.spamctx import block_layout
+    from features.text_schema import TRAINABLE_SCHEMAS, text_matrix
+
+    batches = [b for b in BATCHES if b] + [["Buy cheap V1AGRA now!!!", "call 555-0100 $$$", "\uff42\uff55\uff59 now"]]
+    for texts in batches:
+        texts = [t.replace("\n", " ") for t in texts]
+        pf, offsets = extract.extract_batch([texts[: len(texts) // 2], texts[len(texts) // 2:]])
+        if any(c in t for t in texts for c in (SIGMA, DOTTED_I)):
+            assert pf.low_starts is None  # str.lower's path: no offsets from the kernel
+            continue
+        assert pf.low_starts is not None and len(pf.low_starts) == len(texts)
+        want = block_layout(texts, pf.low_utf8)
+        got = block_layout(texts, pf.low_utf8, low_starts=pf.low_starts)
+        assert got[0] == want[0]
+        np.testing.assert_array_equal(got[1], want[1])
+        assert got[1].dtype == want[1].dtype
+        page_starts = offsets[:-1][np.diff(offsets) > 0]
+        for schema in TRAINABLE_SCHEMAS:
+            try:
+                want_x = text_matrix(pf.X, texts, page_starts, schema, pf.low_utf8)
+            except ValueError:  # text-7 of a batch holding one empty block (as on main): the same error
+                with pytest.raises(ValueError):
+                    text_matrix(pf.X, texts, page_starts, schema, pf.low_utf8, pf.low_starts)
+                continue
+            np.testing.assert_array_equal(text_matrix(pf.X, texts, page_starts, schema, pf.low_utf8, pf.low_starts),
+                                          want_x)
+    # Offsets of another number of blocks are not used.
+    texts = ["a b", "c"]
+    pf, _ = extract.extract_batch([texts])
+    got = block_layout(texts + ["d"], pf.low_utf8, low_starts=pf.low_starts)
+    assert got[0] == b"a b\nc\nd" and got[1].tolist() == [0, 4, 6]
