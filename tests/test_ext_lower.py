@@ -326,3 +326,35 @@ def test_block_layout_from_kernel_offsets(monkeypatch: pytest.MonkeyPatch) -> No
     pf, _ = extract.extract_batch([texts])
     got = block_layout(texts + ["d"], pf.low_utf8, low_starts=pf.low_starts)
     assert got[0] == b"a b\nc\nd" and got[1].tolist() == [0, 4, 6]
+
+
+@pytest.mark.parametrize("ascii_kept", [True, False], ids=["ascii_fast_path", "no_ascii_fast_path"])
+def test_kernel_with_any_table(ascii_kept: bool) -> None:
+    """The kernel is a table look-up plus UTF-8: with made-up tables (block 0 sending an ASCII
+    code point beyond ASCII turns its ASCII shortcut off) it gives the numpy look-up's code
+    points, their UTF-8 bytes (surrogatepass) and the newline offsets."""
+    mod = needs(KERNEL)
+    rng = np.random.default_rng(7)
+    used = [0, 1, 0x20, 0xd8, 0xdc, 0x104, 0x10ff]
+    block_of = np.full(lowercase.N_BLOCKS, -1, dtype=np.int32)
+    block_of[used] = rng.permutation(len(used)).astype(np.int32)
+    table = rng.integers(0, 0x110000, size=len(used) * lowercase.BLOCK).astype(np.uint32)
+    table[rng.random(len(table)) < 0.5] = rng.integers(0, 0x80, size=1)[0]  # many ASCII values
+    row0 = block_of[0] * lowercase.BLOCK
+    table[row0: row0 + 0x80] = np.arange(0x80, dtype=np.uint32)
+    if not ascii_kept:
+        table[row0 + ord("z")] = 0x20AC
+    starts_cp = np.concatenate([np.arange(b << 8, (b << 8) + 256) for b in used]).astype(np.uint32)
+    for size in (0, 1, 5, 300, 5000):
+        cp = rng.choice(starts_cp, size=size).astype(np.uint32)
+        cp[rng.random(size) < 0.05] = 10
+        low = table[block_of[cp >> 8].astype(np.int64) * lowercase.BLOCK + (cp & 255)]
+        data = low.tobytes().decode("utf-32-le", "surrogatepass").encode("utf-8", "surrogatepass")
+        pieces = int(np.count_nonzero(low == 10)) + 1
+        missing = np.zeros(lowercase.N_BLOCKS, dtype=np.uint8)
+        got = mod.lower_utf8(cp, block_of, table, missing, pieces)
+        np.testing.assert_array_equal(got[0], low)
+        assert got[1] == data
+        newlines = np.flatnonzero(np.frombuffer(data, np.uint8) == 10)
+        np.testing.assert_array_equal(got[2], np.concatenate(([0], newlines + 1)))
+        assert mod.lower_utf8(cp, block_of, table, missing, pieces + 1)[2] is None
