@@ -1,10 +1,11 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Compiled lower-casing of the feature pass's joined text: ``features.lowercase.lower_codepoints``.
 
-Why: ``local_features`` lower-cased the batch with ``str.lower`` (~14 ns a character on the
-bench text: the text is never all ASCII, so CPython takes its per-character path), then
-encoded the result twice (UTF-32 for the tokens, UTF-8 for the literal patterns): ~0.2 s of
-a bench run. Here one loop over the code points the pass has already encoded gives both.
+Why: ``local_features`` lower-cased the batch with ``str.lower`` (~4-5 ns a character on the
+bench text: no batch is all ASCII, so CPython takes its per-character path), then encoded
+the result twice (UTF-32 for the tokens, UTF-8 for the literal patterns) and scanned the bytes
+for the block starts: ~70 ms of CPU in a bench run. Here one loop over the code points the pass
+has already encoded gives all three (~20 ms).
 
 Same output, by construction (tests/test_ext_lower.py):
 - each code point goes through a table whose entries are Python's own ``chr(c).lower()``
