@@ -29,6 +29,7 @@ KERNELS = {
     "features._mt_ext": "features/_mt_ext.pyx",
     "features._segment_ext": "features/_segment_ext.pyx",
     "classifier._results_ext": "classifier/_results_ext.pyx",
+    "features._lower_ext": "features/_lower_ext.pyx",
 }
 
 

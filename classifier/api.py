@@ -391,7 +391,8 @@ class Classifier:
             pf, offsets = html_features([p.html for p in pages], text_pf=pf)
             X = pf.X
         elif m.schema in TEXT_SCHEMAS:  # change and spam-context columns (features.text_schema)
-            X = text_matrix(pf.X, texts, offsets[:-1][np.diff(offsets) > 0], m.schema, pf.low_utf8, pf.wide)
+            X = text_matrix(pf.X, texts, offsets[:-1][np.diff(offsets) > 0], m.schema, pf.low_utf8,
+                            pf.low_starts, pf.wide)
         proba = m.predict_proba(X, offsets[:-1])  # per page: see BlockModel.logits
         spans = list(zip(offsets[:-1].tolist(), offsets[1:].tolist()))
         if m.transitions is not None:

@@ -381,6 +381,31 @@ def normalised_first_rows(str text, Py_ssize_t n, const uint8_t[::1] collapse, c
     return _group(keys, n)
 
 
+def normalised_first_rows_cp(const uint32_t[::1] cp, Py_ssize_t n, const uint8_t[::1] collapse,
+                             const int64_t[::1] page):
+    """``normalised_first_rows`` of the text whose code points are ``cp`` (the feature pass's
+    lower-cased code points, features.lowercase: no str of them is made). The same rows: a
+    key is the exact code points of a block's normalised text, whatever their width. None when
+    ``cp`` is not exactly n newline-separated pieces or an array is not n long."""
+    if n < 0 or collapse.shape[0] != n or page.shape[0] != n:
+        return None
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    cdef Py_ssize_t size = cp.shape[0]
+    cdef int status
+    keys_arr = np.empty(n * sizeof(Key), dtype=np.uint8)
+    buf_arr = np.empty(size + 1, dtype=np.uint32)  # + 1: the loop writes one unit ahead
+    cdef uint8_t[::1] keys_mem = keys_arr
+    cdef uint32_t[::1] buf_mem = buf_arr
+    cdef Key *keys = <Key *>&keys_mem[0]
+    cdef const uint32_t *text = &cp[0] if size else &buf_mem[0]  # an empty text: any valid pointer
+    with nogil:
+        status = _normalise(text, size, n, NULL, NULL, &collapse[0], &page[0], &buf_mem[0], keys)
+    if status != 0:
+        return None
+    return _group(keys, n)
+
+
 # ``_SHAPE_TABLE`` over ASCII (A-Z -> A, a-z -> a, 0-9 -> 0; the rest of ASCII as it is);
 # every other code point is its own shape.
 cdef enum:

@@ -23,10 +23,11 @@ import numpy as np
 
 from . import ext, lexicons, prefilter
 from .lexical import LexicalScorer
+from .lowercase import lower_codepoints
 from .mt import mt_artefacts
 from .mt_soft_data import FUNCTION_WORDS
 from .profanity import profanity_scores
-from .tokens import HashVocab, TokenBatch, tokenize
+from .tokens import HashVocab, TokenBatch, tokenize, tokenize_cp
 
 SCHEMA_VERSION = "text-4"
 
@@ -633,33 +634,54 @@ def _shape_repeats_numpy(texts: Sequence[str], lengths: np.ndarray, page: np.nda
 
 
 def duplicate_flags(texts: Sequence[str], page: np.ndarray | None = None,
-                    odd_space: np.ndarray | None = None, low_doc: str | None = None) -> np.ndarray:
+                    odd_space: np.ndarray | None = None, low_doc: str | None = None,
+                    low_cp: np.ndarray | None = None) -> np.ndarray:
     """1.0 for a block whose normalised text already appeared earlier on the same page.
 
     Normalised = lower-cased, stripped, whitespace runs collapsed to one space. ``odd_space``
     (per block, from the character pass) says which blocks hold a run or a non-" " space;
     only those need the collapsing, the rest are lower-cased together as one string
-    (``low_doc``: that string, when the caller has it already). The compiled kernel groups
-    the blocks straight from that string; else ``_duplicate_flags_numpy``.
+    (``low_doc``: that string, when the caller has it already; or ``low_cp``: its code points,
+    uint32, when the caller has those and no string). The compiled kernel groups the blocks
+    straight from that string or those code points; else ``_duplicate_flags_numpy``.
     """
     n = len(texts)
+    if low_doc is None and low_cp is not None and not _cp_ok(low_cp):
+        low_cp = None  # not code points the kernel reads: lower-case the blocks afresh
     if _DEDUP_EXT is not None and n and _page_ok(page, n) and (odd_space is None or (
             isinstance(odd_space, np.ndarray) and odd_space.shape == (n,) and odd_space.dtype.kind in "biuf")):
         pages = np.zeros(n, dtype=np.int64) if page is None else page.astype(np.int64)
         collapse = np.ones(n, dtype=np.uint8) if odd_space is None else odd_space.astype(bool).view(np.uint8)
-        low = low_doc if low_doc is not None else "\n".join(texts).lower()
         rows = None
-        if type(low) is str:
-            rows = _DEDUP_EXT.normalised_first_rows(low, n, collapse, pages)
-            if rows is None and low.count("\n") != n - 1:  # a block with a newline of its own
-                lows = [t.lower() for t in texts]
-                sizes = np.fromiter(map(len, lows), dtype=np.int64, count=n)
-                ends = np.cumsum(sizes)
-                rows = _DEDUP_EXT.normalised_first_rows("".join(lows), n, np.ones(n, dtype=np.uint8), pages,
-                                                        ends - sizes, ends)
+        if low_doc is None and low_cp is not None:
+            rows = _DEDUP_EXT.normalised_first_rows_cp(np.ascontiguousarray(low_cp), n, collapse, pages)
+            if rows is None:  # a block with a newline of its own: the string path below
+                low_doc = _decode_cp(low_cp)
+        if rows is None:
+            low = low_doc if low_doc is not None else "\n".join(texts).lower()
+            if type(low) is str:
+                rows = _DEDUP_EXT.normalised_first_rows(low, n, collapse, pages)
+                if rows is None and low.count("\n") != n - 1:  # a block with a newline of its own
+                    lows = [t.lower() for t in texts]
+                    sizes = np.fromiter(map(len, lows), dtype=np.int64, count=n)
+                    ends = np.cumsum(sizes)
+                    rows = _DEDUP_EXT.normalised_first_rows("".join(lows), n, np.ones(n, dtype=np.uint8), pages,
+                                                            ends - sizes, ends)
         if rows is not None:
             return (rows != np.arange(n)).astype(np.float32)
+    if low_doc is None and low_cp is not None:
+        low_doc = _decode_cp(low_cp)
     return _duplicate_flags_numpy(texts, page, odd_space, low_doc)
+
+
+def _cp_ok(cp: object) -> bool:
+    """Whether ``cp`` is a one-dimensional uint32 array (code points, as the kernels take them)."""
+    return isinstance(cp, np.ndarray) and cp.dtype == np.uint32 and cp.ndim == 1
+
+
+def _decode_cp(cp: np.ndarray) -> str:
+    """The str of the code points ``cp`` (lone surrogates kept)."""
+    return cp.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def _duplicate_flags_numpy(texts: Sequence[str], page: np.ndarray | None = None,
@@ -685,13 +707,17 @@ class PageFeatures:
     """Everything the feature pass learns about one page, kept for the scores and output."""
 
     __slots__ = ("X", "profanity", "profanity_evidence", "mt", "mt_evidence", "dup", "lengths", "tokens",
-                 "low_utf8", "wide")
+                 "low_utf8", "low_starts", "wide")
 
     def __init__(self, X: np.ndarray, profanity: np.ndarray, profanity_evidence: list[list[dict]],
                  mt: np.ndarray, mt_evidence: list[list[dict]], dup: np.ndarray, lengths: np.ndarray,
-                 tokens: TokenBatch | None = None, low_utf8: bytes | None = None):
+                 tokens: TokenBatch | None = None, low_utf8: bytes | None = None,
+                 low_starts: np.ndarray | None = None):
         self.tokens = tokens  # of the lower-cased blocks joined by newlines (reused by features.mt_soft)
         self.low_utf8 = low_utf8  # those blocks as UTF-8 (reused by features.spamctx)
+        # Where each block starts in ``low_utf8``, when the lower-casing kernel found exactly one
+        # newline between blocks (features.lowercase; reused by features.spamctx), else None.
+        self.low_starts = low_starts
         self.X = X
         self.profanity = profanity
         self.profanity_evidence = profanity_evidence
@@ -851,11 +877,19 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     F[:, _IDX["ends_question"]] = last == QUESTION_MARK
 
     # Words: one findall over the lower-cased page, ids via one dict lookup per token (C-level
-    # map), block of each token from the running count of newline tokens.
-    low = doc.lower()
-    # Tokens as arrays (features.tokens: same tokens as TOKEN_RX.findall, one hash-table probe
-    # per token for both vocabularies).
-    tb = tokenize(low)
+    # map), block of each token from the running count of newline tokens. The lower-cased text
+    # as code points and UTF-8 from ``cp`` in one compiled pass (features.lowercase), no str;
+    # else (no kernel, or a code point str.lower must handle itself) by str.lower.
+    lowered = lower_codepoints(cp, max(n, 1))
+    if lowered is not None:
+        low, (low_cp, low_b, byte_starts) = None, lowered
+        tb = tokenize_cp(low_cp)
+    else:
+        low = doc.lower()
+        # Tokens as arrays (features.tokens: same tokens as TOKEN_RX.findall, one hash-table probe
+        # per token for both vocabularies).
+        tb = tokenize(low)
+        low_cp, low_b, byte_starts = tb.cp, low.encode("utf-8", "surrogatepass"), None
     tb.text_cp = cp  # the code points before lower-casing (reused by features.mt_soft)
     if lexical is not None:
         table, base_id, lex_row = lexical.merged_vocab(_VOCAB)
@@ -878,10 +912,11 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
         F[:, _IDX[f"p_{name}"]] = np.minimum(wc.phrases[:, f], 5.0)
     F[:, _IDX["first_token_chrome"]] = _within_page(wc.chrome, wc.words, page)
 
-    # Character patterns: one compiled pass over the lower-cased page for all of them (the Python
-    # form: one scan per pattern).
-    low_b = low.encode("utf-8", "surrogatepass")
-    byte_starts = _byte_starts(low_b, texts, n)
+    # Character patterns: one compiled pass over the lower-cased page (``low_b``) for all of them
+    # (the Python form: one scan per pattern).
+    kernel_starts = byte_starts if n else None
+    if kernel_starts is None:  # (the kernel's: the same offsets, found in its pass)
+        byte_starts = _byte_starts(low_b, texts, n)
     for (name, _rx), (counts, chars) in zip(_LITERAL_LIST, _literal_matches(low_b, byte_starts, n)):
         if name == "url_span":
             F[:, _IDX["url_char_frac"]] += chars / nchars
@@ -916,13 +951,13 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     F[:, _IDX["profanity_hits"]] = np.minimum(np.fromiter(map(len, prof_ev), dtype=np.float32, count=n), 5.0)
     mt, mt_ev = mt_artefacts(list(texts), doc, cp)
     F[:, _IDX["mt"]] = mt
-    dup = duplicate_flags(texts, page, cc[:, _CC["odd_space"]] > 0, low)
+    dup = duplicate_flags(texts, page, cc[:, _CC["odd_space"]] > 0, low, low_cp)
     F[:, _IDX["dup"]] = dup
     F[:, _IDX["short"]] = lengths < SHORT_CHARS
     F[:, _IDX["shape_repeats"]] = shape_repeats(texts, lengths, page)
     F[:, _IDX["log_chars"]] = np.log1p(lengths)
     pf = PageFeatures(F, np.asarray(prof, dtype=np.float32), prof_ev, np.asarray(mt, dtype=np.float32),
-                      mt_ev, dup, lengths, tb, low_b)
+                      mt_ev, dup, lengths, tb, low_b, kernel_starts)
     return F, pf
 
 

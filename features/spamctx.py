@@ -265,9 +265,14 @@ BlockLayout = tuple[bytes, np.ndarray, "WordSpans | None"]
 
 
 def block_layout(texts: Sequence[str], low_utf8: bytes | None = None,
-                 spans: WordSpans | None = None) -> BlockLayout:
+                 spans: WordSpans | None = None, low_starts: np.ndarray | None = None) -> BlockLayout:
     """``block_bytes`` and each block's start offset, built once for every spam column family;
-    ``spans`` (``word_spans`` of ``low_utf8``) are kept only when those bytes are used as they are."""
+    ``spans`` (``word_spans`` of ``low_utf8``) are kept only when those bytes are used as they are.
+    ``low_starts``: where each newline-separated piece of ``low_utf8`` starts (0, then one past
+    each newline), when the caller found them (``PageFeatures.low_starts``); one per block
+    means ``low_utf8`` is the blocks' bytes as they are, and its offsets are those."""
+    if low_utf8 is not None and low_starts is not None and len(low_starts) == len(texts):
+        return low_utf8, low_starts, spans
     data = block_bytes(texts, low_utf8)
     if data is not low_utf8:
         spans = None  # ``spans`` describe ``low_utf8``

@@ -54,12 +54,12 @@ def extra_columns(schema: str) -> int:
 
 def text_matrix(X: np.ndarray, texts: Sequence[str], page_starts: np.ndarray,
                 schema: str = TEXT_SCHEMA_VERSION, low_utf8: bytes | None = None,
-                wide: np.ndarray | None = None) -> np.ndarray:
+                low_starts: np.ndarray | None = None, wide: np.ndarray | None = None) -> np.ndarray:
     """The columns of ``schema`` for blocks ``texts`` with ``extract_batch``'s matrix ``X``, on
     the non-empty pages starting at ``page_starts`` (one allocation, columns written in place);
-    ``low_utf8``: ``PageFeatures.low_utf8`` of the same blocks, when at hand; ``wide``:
-    ``PageFeatures.wide`` (X is its left part), filled in place when it has the schema's width
-    (``extra_columns(schema)``), which saves copying X."""
+    ``low_utf8`` / ``low_starts``: ``PageFeatures.low_utf8`` / ``low_starts`` of the same
+    blocks, when at hand; ``wide``: ``PageFeatures.wide`` (X is its left part), filled in place
+    when it has the schema's width (``extra_columns(schema)``), which saves copying X."""
     names = TEXT_SCHEMAS[schema]
     if schema == SCHEMA_VERSION:
         return X
@@ -75,7 +75,7 @@ def text_matrix(X: np.ndarray, texts: Sequence[str], page_starts: np.ndarray,
     change_columns(X, page_starts, out=out[:, w:w5])
     if schema in (TEXT6_SCHEMA_VERSION, TEXT7_SCHEMA_VERSION, TEXT_SCHEMA_VERSION):
         w6 = len(TEXT6_FEATURE_NAMES)
-        data, starts, _ = layout = block_layout(texts, low_utf8)  # once for both families
+        data, starts, _ = layout = block_layout(texts, low_utf8, low_starts=low_starts)  # once for both families
         if schema != TEXT6_SCHEMA_VERSION:
             layout = (data, starts, word_spans(np.frombuffer(data, dtype=np.uint8)))
         if schema == TEXT_SCHEMA_VERSION:

@@ -29,7 +29,7 @@ import numpy as np
 
 from . import ext, tablecache
 
-__all__ = ["HashVocab", "tokenize", "token_hashes", "TokenBatch"]
+__all__ = ["HashVocab", "tokenize", "tokenize_cp", "token_hashes", "TokenBatch"]
 
 _CODE_SPACE = 0x110000
 # Odd multiplier of the polynomial hash, and its inverse mod 2**64.
@@ -152,12 +152,17 @@ class TokenBatch:
 
 def tokenize(text: str) -> TokenBatch:
     """The tokens ``TOKEN_RX.findall(text)`` finds, as arrays (``text`` already lower-cased)."""
-    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return tokenize_cp(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
+
+
+def tokenize_cp(cp: np.ndarray) -> TokenBatch:
+    """``tokenize`` of the text whose code points are ``cp`` (uint32, one dimension; e.g. the
+    lower-cased code points features.lowercase gives, with no str in between)."""
     n = len(cp)
     if n == 0:
         z = np.zeros(0, dtype=np.int64)
         return TokenBatch(z, z, np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool), np.zeros(0, dtype=bool))
-    if _TOKENS_EXT is not None:
+    if _TOKENS_EXT is not None and cp.dtype == np.uint32 and cp.ndim == 1 and cp.flags.c_contiguous:
         arrays = _TOKENS_EXT.tokenize_cp(cp, _CHAR_BITS, _WORD_BIT, _DIGIT_BIT, _APOS_BIT, _SINGLE_BIT)
         if arrays is not None:  # None: a code point beyond the table, left to the numpy form's error
             return TokenBatch(*arrays, cp)

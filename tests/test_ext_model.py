@@ -99,9 +99,9 @@ def test_text_matrix_fills_the_wide_buffer_in_place(schema: str) -> None:
     assert pf.X.shape == plain.X.shape == (len(texts), len(FEATURE_NAMES))
     assert _same_bits(pf.X, plain.X)
     copied = text_matrix(plain.X, texts, starts, schema, plain.low_utf8)
-    in_place = text_matrix(pf.X, texts, starts, schema, pf.low_utf8, pf.wide)
+    in_place = text_matrix(pf.X, texts, starts, schema, pf.low_utf8, pf.low_starts, wide=pf.wide)
     assert in_place is pf.wide
     assert _same_bits(in_place, copied)
     # a buffer of another width is not written: the copy is made as before
-    other = text_matrix(plain.X, texts, starts, schema, plain.low_utf8, np.zeros((len(texts), 3), np.float32))
+    other = text_matrix(plain.X, texts, starts, schema, plain.low_utf8, wide=np.zeros((len(texts), 3), np.float32))
     assert _same_bits(other, copied)
