@@ -126,8 +126,8 @@ def link_counts(data: bytes, starts: np.ndarray, n: int, kinds: int = len(LINK_K
     lower-cased bytes ``data`` (the text-7 columns are the first ``len(LINK_KINDS)``)."""
     out = np.zeros((n, len(LINK_KINDS8)), dtype=np.float32)
     arr = np.frombuffer(data, dtype=np.uint8)
-    if len(arr) < 4:
-        return out
+    if len(arr) < 4:  # too short for any link (a batch of one tiny or empty block)
+        return out[:, :kinds]
     # Dots between a letter or digit and two letters: every host has one, prose rarely does.
     all_dots = np.flatnonzero(arr[1:-2] == 46) + 1
     spelled = (all_dots[arr[all_dots - 1] == 32] - 1).tolist()

@@ -76,6 +76,19 @@ def test_empty_multiline_and_reused_bytes() -> None:
     np.testing.assert_array_equal(spamshape_columns(texts, low_utf8=pf.low_utf8), spamshape_columns(texts))
 
 
+@pytest.mark.parametrize("texts", [[""], ["ab"], ["", ""], ["a.b"]])
+@pytest.mark.parametrize("schema", ["text-7", "text-8"])
+def test_tiny_batches(texts: list[str], schema: str) -> None:
+    """A batch of under four bytes (one empty block: a page built by hand) has the schema's
+    width (text-7 once crashed there: the short-input return kept text-8's link columns)."""
+    for kinds in (6, 7):
+        assert link_counts("\n".join(texts).encode(), np.zeros(1, dtype=np.int64), len(texts), kinds).shape == \
+            (len(texts), kinds)
+    pf, offsets = extract_batch([texts])
+    X = text_matrix(pf.X, texts, offsets[:-1], schema)
+    assert X.shape[0] == len(texts) and np.isfinite(X).all()
+
+
 def test_text7_matrix_appends_the_shape_columns() -> None:
     pages = [["Breaking: the bridge is closed.", "check out my channel zq.ly/a8Kd2"], ["Another page", "help me"]]
     pf, offsets = extract_batch(pages)
