@@ -357,9 +357,15 @@ class BlockModel:
         tail = tail_rows(self._shapes(), period) if n else LOGIT_ROWS
         chunks, padded = _chunks(rows, tail)
         # Standardised in place in one float32 buffer (same float32 results as the expression
-        # form when mean/scale are float32); the pad rows stay zero.
-        buf = np.zeros((padded, X.shape[1]), dtype=np.float32)
-        z = buf[:n] if dest is None else np.empty((n, X.shape[1]), dtype=np.float32)
+        # form when mean/scale are float32); the pad rows are zero. In row order only the pad
+        # rows need zeroing (the rest is written over: one pass over the matrix fewer).
+        if dest is None:
+            buf = np.empty((padded, X.shape[1]), dtype=np.float32)
+            buf[n:] = 0.0
+            z = buf[:n]
+        else:
+            buf = np.zeros((padded, X.shape[1]), dtype=np.float32)
+            z = np.empty((n, X.shape[1]), dtype=np.float32)
         self._standardise(X, z)
         if dest is not None:
             buf[dest] = z
