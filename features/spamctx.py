@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import ext
+from . import ext, tablecache
 from .spam_lexicon import SPAM_LEAD_CHARS, SPAM_LEAD_PREFIXES, SPAM_LEADS, SPAM_PATTERNS
 
 FAMILIES = tuple(SPAM_PATTERNS)
@@ -163,10 +163,32 @@ def match_heads(rx: re.Pattern[bytes], size: int = HEAD_LEN) -> tuple[bytes, ...
     return tuple(out)
 
 
+def _head_arrays(rx: Sequence[re.Pattern[bytes]]) -> dict[str, np.ndarray]:
+    """``match_heads`` of each pattern as arrays: the strings concatenated, their offsets in
+    that, and each pattern's first string (what ``LeadTables`` keeps)."""
+    heads = [match_heads(r) for r in rx]
+    strings = [s for hs in heads for s in hs]
+    return {"blob": np.frombuffer(b"".join(strings), dtype=np.uint8).copy(),
+            "offsets": np.concatenate(([0], np.cumsum([len(s) for s in strings], dtype=np.int64))).astype(np.int64),
+            "families": np.concatenate(([0], np.cumsum([len(hs) for hs in heads]))).astype(np.int64)}
+
+
+def _heads_from_arrays(a: dict[str, np.ndarray]) -> tuple[tuple[bytes, ...], ...]:
+    blob, off, fam = a["blob"].tobytes(), a["offsets"].tolist(), a["families"].tolist()
+    strings = [blob[off[i]: off[i + 1]] for i in range(len(off) - 1)]
+    return tuple(tuple(strings[fam[f]: fam[f + 1]]) for f in range(len(fam) - 1))
+
+
 def build_tables(patterns: dict[str, tuple[str, ...]], leads: dict[str, tuple[str, ...]],
-                 prefixes: dict[str, tuple[str, ...]], chars: dict[str, str]) -> LeadTables:
+                 prefixes: dict[str, tuple[str, ...]], chars: dict[str, str],
+                 cache_name: str | None = None) -> LeadTables:
     """The lookup tables of ``patterns`` (family -> regexes) from their lead words, word
-    prefixes and lead characters (every pattern's first word or character must be listed)."""
+    prefixes and lead characters (every pattern's first word or character must be listed).
+
+    ``cache_name``: keep the patterns' ``match_heads`` in the table cache under that name
+    (features/tablecache.py; reading them off the parsed patterns is ~25 ms of every start-up
+    for the two shipped sets), keyed by the patterns themselves and the package's sources.
+    """
     families = tuple(patterns)
     if len(families) > MAX_FAMILIES:
         raise ValueError(f"at most {MAX_FAMILIES} families per table")
@@ -188,20 +210,23 @@ def build_tables(patterns: dict[str, tuple[str, ...]], leads: dict[str, tuple[st
     pairs = np.zeros(1 << 16, dtype=bool)
     pairs[[(k & 0xFF) << 8 | (k >> 8) & 0xFF for k in keys]] = True
     rx = tuple(re.compile("|".join(f"(?:{p})" for p in patterns[f]).encode("utf-8")) for f in families)
-    heads = tuple(match_heads(r) for r in rx)
-    strings = [s for hs in heads for s in hs]
+    if cache_name is None:
+        head = _head_arrays(rx)
+    else:
+        parts = [tablecache.source_fingerprint(), str(HEAD_LEN).encode(), *(r.pattern for r in rx)]
+        head = tablecache.cached_arrays(cache_name, parts, lambda: _head_arrays(rx))
     return LeadTables(
         families=families, rx=rx,
         shape_mask=shape, end_mask=end, prefix_sorted=srt,
         prefix_bits=np.array([keys[int(k)] for k in srt], dtype=np.uint8), prefix_pairs=pairs,
         chars=tuple((ord(c), 1 << families.index(f)) for f, cs in chars.items() for c in cs),
-        heads=heads, head_blob=b"".join(strings),
-        head_offsets=np.concatenate(([0], np.cumsum([len(s) for s in strings], dtype=np.int64))).astype(np.int64),
-        head_families=np.concatenate(([0], np.cumsum([len(hs) for hs in heads]))).astype(np.int64),
+        heads=_heads_from_arrays(head), head_blob=head["blob"].tobytes(),
+        head_offsets=np.ascontiguousarray(head["offsets"], dtype=np.int64),
+        head_families=np.ascontiguousarray(head["families"], dtype=np.int64),
     )
 
 
-TABLES = build_tables(SPAM_PATTERNS, SPAM_LEADS, SPAM_LEAD_PREFIXES, SPAM_LEAD_CHARS)
+TABLES = build_tables(SPAM_PATTERNS, SPAM_LEADS, SPAM_LEAD_PREFIXES, SPAM_LEAD_CHARS, cache_name="spamctx-heads")
 # Bytes ``\w`` matches in a bytes pattern ([A-Za-z0-9_]; UTF-8 bytes of other letters are not).
 _ASCII_WORD = np.zeros(256, dtype=bool)
 _ASCII_WORD[[ord(c) for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"]] = True

@@ -40,7 +40,7 @@ from .spam_lexicon import (
 )
 from .spamctx import BlockLayout, WordSpans, block_layout, build_tables, family_counts
 
-SHAPE_TABLES = build_tables(SHAPE_PATTERNS, SHAPE_LEADS, {}, SHAPE_LEAD_CHARS)
+SHAPE_TABLES = build_tables(SHAPE_PATTERNS, SHAPE_LEADS, {}, SHAPE_LEAD_CHARS, cache_name="spamshape-heads")
 LINK_KINDS = ("promo_path", "short", "bare", "spaced", "video", "reference")
 SPAMSHAPE_NAMES: tuple[str, ...] = (
     *(f"shape_{name}" for name in SHAPE_PATTERNS),

@@ -258,3 +258,24 @@ def test_output_independent_of_the_cache(tmp_path: Path) -> None:
     second = subprocess.run([*run, probe], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     assert first[0] == "0" and second[0] == second[1]  # with the kernel: pre-filtered from the start
     assert _classify_seeds(env) == off
+
+
+def test_spam_heads_from_the_cache_equal_a_fresh_build(cache: Path) -> None:
+    """The spam-context tables' match heads read back from the cache are the ones read off the
+    patterns (features.spamctx.build_tables, both shipped sets)."""
+    from features import spamctx, spamshape
+
+    sets = [(spamctx.SPAM_PATTERNS, spamctx.SPAM_LEADS, spamctx.SPAM_LEAD_PREFIXES, spamctx.SPAM_LEAD_CHARS),
+            (spamshape.SHAPE_PATTERNS, spamshape.SHAPE_LEADS, {}, spamshape.SHAPE_LEAD_CHARS)]
+    for k, args in enumerate(sets):
+        fresh = spamctx.build_tables(*args)
+        built = spamctx.build_tables(*args, cache_name=f"heads{k}")
+        assert len(list(cache.glob(f"heads{k}-*.npz"))) == 1
+        read = spamctx.build_tables(*args, cache_name=f"heads{k}")
+        for t in (built, read):
+            assert t.heads == fresh.heads and len(t.heads) == len(args[0])
+            assert t.head_blob == fresh.head_blob
+            assert t.head_offsets.dtype == t.head_families.dtype == np.int64
+            assert np.array_equal(t.head_offsets, fresh.head_offsets)
+            assert np.array_equal(t.head_families, fresh.head_families)
+    assert spamctx.TABLES.heads == spamctx.build_tables(*sets[0]).heads
