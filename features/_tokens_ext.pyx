@@ -16,8 +16,7 @@ Same output, bit for bit (tests/test_ext_tokens.py):
   form numbers it, counted per block (integers: no summation order to keep);
   ``char_property_counts`` (what ``_char_counts`` calls) goes on to the property counts per
   block, integer sums of those counts, which the numpy form's float64 matrix product gives
-  exactly (tests/test_ext_counts.py). ``class_triple_counts`` is its earlier form (the same
-  counts before the properties), kept with its tests.
+  exactly (tests/test_ext_counts.py).
 """
 import numpy as np
 
@@ -127,64 +126,6 @@ def span_hashes(const uint32_t[::1] cp, const int64_t[::1] starts, const int64_t
     return out_arr
 
 
-def class_triple_counts(const uint32_t[::1] cp, const int64_t[::1] lengths, const uint16_t[::1] combo,
-                        const uint16_t[::1] vector_of, Py_ssize_t n_combos, Py_ssize_t n_vectors,
-                        uint16_t edge_class):
-    """Per block, how many characters have each property vector: int64 [len(lengths), n_vectors].
-
-    A character's vector is ``vector_of[(prev * n_combos + cur) * n_combos + next]`` of the
-    classes ``combo[cp]`` of it and its neighbours (``edge_class`` before the first and after
-    the last character); block i holds the next ``lengths[i]`` characters, as
-    ``np.repeat(arange(n), lengths)[:len(cp)]`` assigns them. None when the blocks hold fewer
-    characters than ``cp``, a length is negative or a code point is beyond ``combo`` (the
-    caller's numpy form raises its error). Every ``combo`` value must be below ``n_combos`` (checked once by the caller: a per-call check would cost a pass over
-    the whole table).
-    """
-    cdef Py_ssize_t n = lengths.shape[0]
-    cdef Py_ssize_t c = cp.shape[0]
-    cdef Py_ssize_t size = combo.shape[0]
-    cdef Py_ssize_t b, j, stop, pos = 0, total = 0
-    cdef Py_ssize_t prev, cur, nxt, idx
-    if n_combos * n_combos * n_combos != vector_of.shape[0] or edge_class >= n_combos:
-        raise ValueError("vector_of is not n_combos ** 3 long, or edge_class is not a class")
-    for j in range(vector_of.shape[0]):
-        if vector_of[j] >= n_vectors:
-            raise ValueError("vector_of holds a vector id of n_vectors or more")
-    for b in range(n):
-        if lengths[b] < 0:
-            return None
-        total += lengths[b]
-    if total < c:
-        return None
-    counts_arr = np.zeros((n, n_vectors), dtype=np.int64)
-    cdef int64_t[:, ::1] counts = counts_arr
-    if c == 0:
-        return counts_arr
-    if cp[0] >= size:  # ... and each next one in the loop, where it is read
-        return None
-    with nogil:
-        prev = edge_class
-        cur = combo[cp[0]]
-        for b in range(n):
-            stop = pos + lengths[b]
-            if stop > c:
-                stop = c
-            for j in range(pos, stop):
-                if j + 1 < c:
-                    if cp[j + 1] >= size:
-                        with gil:
-                            return None
-                    nxt = combo[cp[j + 1]]
-                else:
-                    nxt = edge_class
-                idx = (prev * n_combos + cur) * n_combos + nxt
-                counts[b, vector_of[idx]] += 1
-                prev = cur
-                cur = nxt
-            pos = stop
-    return counts_arr
-
-
 # ``char_property_counts``: bits of a class in a packed triple index (classes below 1 << CLASS_BITS),
 # the index's mask, the histogram lanes (interleaved so that runs of one vector, e.g. the letters of
 # a word, do not wait on the same counter) and the most vectors / properties it counts.
@@ -220,11 +161,11 @@ def char_property_counts(const uint32_t[::1] cp, const int64_t[::1] lengths, con
     A character's property vector is ``triple_vector[prev << 10 | cur << 5 | next]`` of the
     classes ``combo[cp]`` of it and its neighbours (``edge_class`` before the first and after
     the last character); vector ``v`` has the properties of the bits of ``vector_props[v]``.
-    Block i holds the next ``lengths[i]`` characters, as in ``class_triple_counts``. None when
+    Block i holds the next ``lengths[i]`` characters (the last may run past the text). None when
     the blocks hold fewer characters than ``cp``, a length is negative or a code point is beyond
     ``combo`` (the caller's numpy form raises its error). Every ``combo`` value must be below
     ``1 << CLASS_BITS`` (a larger one would index past ``triple_vector``; checked once by the
-    caller, as in ``class_triple_counts``: a per-call check would cost a pass over the table).
+    caller: a per-call check would cost a pass over the table).
 
     Same numbers as the numpy form: the matrix product there sums integer counts times 0.0 or
     1.0 in float64, exact in any order (every partial sum is an integer far below 2**53); here

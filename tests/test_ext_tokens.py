@@ -123,11 +123,9 @@ def test_token_hashes_awkward_spans_fall_back(monkeypatch: pytest.MonkeyPatch) -
 def test_code_points_beyond_the_tables_fall_back() -> None:
     """Not reachable from a str (utf-32 stops at U+10FFFF), but no read past a table."""
     mod = needs(KERNEL)
-    tables = (extract._COMBO, extract._VECTOR_OF, int(extract._N_COMBOS), len(extract._VECTORS), extract._SPACE_COMBO)
     for bad in ([97, 0x110000], [0x110000], [0xFFFFFFFF, 97], [97, 39, 0x110000], [36, 0x110000, 32]):
         cp = np.array(bad, dtype=np.uint32)
         assert mod.tokenize_cp(cp, tokens._CHAR_BITS, 1, 2, 4, 8) is None
-        assert mod.class_triple_counts(cp, np.array([len(bad) + 1]), *tables) is None
 
 
 def test_vocabulary_lookup_is_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,24 +161,6 @@ def test_char_counts_kernel_equals_numpy(texts: list[str], monkeypatch: pytest.M
     got, want = _both(_blocks_char_counts, monkeypatch, texts)
     assert got.dtype == want.dtype == np.float32
     np.testing.assert_array_equal(got, want)
-
-
-def test_class_triple_counts_block_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Lengths as np.repeat takes them: the last block may run past the text; zero-length
-    blocks; too few characters or a negative length is left to the numpy form's error."""
-    mod = needs(KERNEL)
-    cp = np.frombuffer("Ab. c!\n\u00e9 $5".encode("utf-32-le"), dtype=np.uint32)
-    tables = (extract._COMBO, extract._VECTOR_OF, int(extract._N_COMBOS), len(extract._VECTORS), extract._SPACE_COMBO)
-    for lengths in ([len(cp) + 1], [3, 0, 4, 0, 10], [0, len(cp)], [1] * len(cp)):
-        lengths = np.array(lengths, dtype=np.int64)
-        got = mod.class_triple_counts(cp, lengths, *tables)
-        want = extract._class_triple_counts_numpy(cp, lengths, len(lengths))
-        assert got.dtype == want.dtype and got.shape == want.shape
-        np.testing.assert_array_equal(got, want)
-    assert mod.class_triple_counts(cp, np.array([3, 3], dtype=np.int64), *tables) is None
-    assert mod.class_triple_counts(cp, np.array([-1, 30], dtype=np.int64), *tables) is None
-    empty = mod.class_triple_counts(np.zeros(0, dtype=np.uint32), np.array([1], dtype=np.int64), *tables)
-    np.testing.assert_array_equal(empty, np.zeros((1, len(extract._VECTORS)), dtype=np.int64))
 
 
 def test_bench_pages_local_features_and_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
