@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from conftest import bench_pages, with_and_without
 from test_ext import needs
+from test_ext_tokens import _blocks_char_counts
 
 from features import extract
-from features.extract import _char_counts
 
 KERNEL = "features._tokens_ext"
 MAX_CODE_POINT = 0x10FFFF
@@ -55,15 +55,6 @@ def _random_lengths(rng: np.random.Generator, c: int, max_len: int) -> np.ndarra
         left -= k
     lengths.append(1)
     return np.array(lengths, dtype=np.int64)
-
-
-def _blocks_char_counts(texts: list[str]) -> np.ndarray:
-    n = len(texts)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
-    doc = "\n".join(texts)
-    cp = np.frombuffer(doc.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return _char_counts(cp, starts, n, doc)
 
 
 def _both(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[np.ndarray, np.ndarray]:
