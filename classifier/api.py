@@ -338,11 +338,12 @@ class Classifier:
         ``BATCH_CHARS`` characters, whichever comes first. Pages are cut to ``self.limits`` first
         (and put back whole in the results); each batch runs within its time budget."""
         full_pages = pages
-        pages, cuts = limits.apply(pages, self.limits)
+        pages, cuts, sizes = limits.apply_sized(pages, self.limits)
         out: list[DocumentResult] = []
         start, chars = 0, 0
         for i, p in enumerate(pages):
-            chars += sum(len(b.text) for b in p.blocks)
+            # A page's characters: counted by apply_sized when it could (and not cut), else here.
+            chars += sizes[i] if sizes is not None and i not in cuts else sum(len(b.text) for b in p.blocks)
             if chars >= BATCH_CHARS or i + 1 - start >= BATCH_RECORDS:
                 out.extend(self._run_batch(pages[start: i + 1]))
                 start, chars = i + 1, 0
