@@ -164,3 +164,48 @@ def test_bench_json_kernels_on_and_off(monkeypatch: pytest.MonkeyPatch) -> None:
         got, want = with_and_without(lambda c=c: [d.to_json() for d in c.classify_many(recs)], monkeypatch,
                                      [(limits, "_RESULTS")])
         assert got == want
+
+
+SEG = "features._segment_ext"
+
+
+class Reordered:
+    """Block's fields as slots in another order (other offsets): stored where they belong."""
+
+    __slots__ = ("extra", "tag", "line", "text", "index")
+
+
+class WithSetter:
+    """A ``text`` that is a property: the kernel must set the attributes, not store into slots."""
+
+    __slots__ = ("index", "_text", "line", "tag", "extra")
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._text = value.upper()
+
+
+def test_segment_slots_stored_and_owned() -> None:
+    """The slot stores give ``Block``s equal to the Python form's, holding one reference each."""
+    import sys
+
+    seg = needs(SEG)
+    from features.segment import _segment_text_python
+
+    text = "first line here\n\n  second line\r\n" + "é€😀 third" * 7 + "\n\ud800 fourth"
+    got = seg.segment_text(text, Block)
+    assert got == _segment_text_python(text)
+    assert [sys.getrefcount(b.text) for b in got] == [2] * len(got)  # the slot and the argument
+    kept = got[2].text
+    del got
+    assert sys.getrefcount(kept) == 2  # released with its block
+    for cls in (Reordered, WithSetter):
+        blocks = seg.segment_text(" a\nb\r\n", cls)
+        assert [(type(b), b.index, b.text, b.line, b.tag, b.extra) for b in blocks] == [
+            (cls, 0, " A" if cls is WithSetter else " a", 1, None, None),
+            (cls, 1, "B" if cls is WithSetter else "b", 2, None, None)]
+    assert seg.segment_text("x", Block) == [Block(0, "x", 1)]  # back to Block after the others
