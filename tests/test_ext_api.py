@@ -209,3 +209,41 @@ def test_segment_slots_stored_and_owned() -> None:
             (cls, 0, " A" if cls is WithSetter else " a", 1, None, None),
             (cls, 1, "B" if cls is WithSetter else "b", 2, None, None)]
     assert seg.segment_text("x", Block) == [Block(0, "x", 1)]  # back to Block after the others
+
+
+def test_document_result_field_order() -> None:
+    """``Classifier._classify_group`` builds ``DocumentResult``s positionally, in this order."""
+    from dataclasses import fields
+
+    from classifier.api import DocumentResult
+
+    assert [f.name for f in fields(DocumentResult)] == [
+        "id", "url", "source", "blocks", "has_comments", "comment_start", "fractions", "mt_score", "dup_fraction",
+        "quality", "reasons", "model", "labels"]
+
+
+def test_batch_fields_are_batch_scores() -> None:
+    """``scores.batch_fields`` (what the classifier reads) gives ``batch_scores``' fields, page by page."""
+    import numpy as np
+
+    from classifier import scores
+
+    rng = np.random.default_rng(3)
+    for lengths in ([], [0], [1], [3, 0, 5], [40, 1, 7, 0, 0, 12]):
+        n = sum(lengths)
+        texts = [("Source link" if i % 7 == 0 else "x" * int(rng.integers(0, 60))) for i in range(n)]
+        lens = np.array([len(t) for t in texts], dtype=np.int64)
+        starts = np.zeros(n, dtype=np.int64)
+        if n:
+            np.cumsum(lens[:-1] + 1, out=starts[1:])
+        args = (rng.integers(0, 4, size=n).astype(np.int64), lens, np.repeat(np.arange(len(lengths)), lengths),
+                len(lengths), rng.random(n), rng.random(n) < 0.2, rng.random(n).astype(np.float32), "\n".join(texts),
+                starts, np.zeros(len(lengths), dtype=bool), rng.random(len(lengths)))
+        ps = scores.batch_scores(*args)
+        fr, mt, dup, q, rs, values = scores.batch_fields(*args)
+        assert [(p.fractions, p.mt_score, p.dup_fraction, p.quality, p.reasons) for p in ps] == list(
+            zip(fr, mt, dup, q, rs))
+        assert repr(ps) == repr([scores.PageScores(*f, dict(zip(scores.RULE_NAMES, v)))
+                                 for f, v in zip(zip(fr, mt, dup, q, rs), values.tolist())])
+        assert all(type(x) is float for x in mt + dup + q)
+        assert len({id(f) for f in fr}) == len(fr)  # a dict of its own per page
