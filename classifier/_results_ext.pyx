@@ -12,6 +12,9 @@ float values (``PyFloat_FromDouble`` of the rounded float64 arrays, as ``tolist`
 rounding itself stays in numpy, in the caller), ``line`` None on HTML pages, the evidence a new
 list ``mt + profanity`` per block. Where the lengths disagree (the Python form's ``zip``s would
 cut the pages short) this returns None and the caller runs the Python form.
+
+``page_sizes`` (session 20): each page's characters of block text and its longest block, for
+``limits.apply_sized`` and ``Classifier.classify_pages`` (tests/test_ext_api.py).
 """
 from cpython.dict cimport PyDict_Copy, PyDict_SetItem
 from cpython.float cimport PyFloat_FromDouble
