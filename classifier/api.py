@@ -338,11 +338,12 @@ class Classifier:
         ``BATCH_CHARS`` characters, whichever comes first. Pages are cut to ``self.limits`` first
         (and put back whole in the results); each batch runs within its time budget."""
         full_pages = pages
-        pages, cuts = limits.apply(pages, self.limits)
+        pages, cuts, sizes = limits.apply_sized(pages, self.limits)
         out: list[DocumentResult] = []
         start, chars = 0, 0
         for i, p in enumerate(pages):
-            chars += sum(len(b.text) for b in p.blocks)
+            # A page's characters: counted by apply_sized when it could (and not cut), else here.
+            chars += sizes[i] if sizes is not None and i not in cuts else sum(len(b.text) for b in p.blocks)
             if chars >= BATCH_CHARS or i + 1 - start >= BATCH_RECORDS:
                 out.extend(self._run_batch(pages[start: i + 1]))
                 start, chars = i + 1, 0
@@ -419,26 +420,25 @@ class Classifier:
         # MT: artefacts (pf.mt, also a model feature) plus the soft translationese signal.
         soft = mt_soft.soft_scores(texts, page_of, len(pages), tokens=pf.tokens)
         mt_block = mt_soft.combine(pf.mt, soft.block, mt_soft.SOFT_BLOCK_WEIGHT)
-        page_scores = scores.batch_scores(label_all, pf.lengths, page_of, len(pages), mt_block, pf.dup,
-                                          pf.profanity, joined, block_starts, has_comments,
-                                          mt_soft_page=soft.page)
+        fracs, mt_page, dup_page, quality, reasons, _ = scores.batch_fields(
+            label_all, pf.lengths, page_of, len(pages), mt_block, pf.dup, pf.profanity, joined, block_starts,
+            has_comments, mt_soft_page=soft.page)
         names_all = _LABEL_NAMES[label_all].tolist()
         page_blocks = _block_dicts(pages, spans, names_all, proba, mt_block, pf.profanity, pf.mt_evidence,
                                    pf.profanity_evidence)
         results = []
-        for page, (a, b), first, ps, out_blocks in zip(pages, spans, first_comment, page_scores, page_blocks):
-            blocks = page.blocks
+        name = m.name
+        for page, (a, b), first, fr, mt, dup, q, rs, out_blocks in zip(pages, spans, first_comment, fracs, mt_page,
+                                                                        dup_page, quality, reasons, page_blocks):
             comment_start = None
             if first >= 0:
-                b0 = blocks[first]
+                b0 = page.blocks[first]
                 comment_start = b0.index if page.is_html else b0.line
-            label_names = names_all[a:b]
-            results.append(DocumentResult(
-                id=page.id, url=page.url, source=registered_domain(page.url), blocks=out_blocks,
-                has_comments=first >= 0, comment_start=comment_start, fractions=ps.fractions,
-                mt_score=round(ps.mt_score, ROUND), dup_fraction=round(ps.dup_fraction, ROUND),
-                quality=ps.quality, reasons=ps.reasons, model=m.name, labels=label_names,
-            ))
+            url = page.url
+            # Positional, in DocumentResult's field order (id, url, source, blocks, has_comments,
+            # comment_start, fractions, mt_score, dup_fraction, quality, reasons, model, labels).
+            results.append(DocumentResult(page.id, url, registered_domain(url), out_blocks, first >= 0, comment_start,
+                                          fr, round(mt, ROUND), round(dup, ROUND), q, rs, name, names_all[a:b]))
         return results
 
 

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from features import ext
 from features.segment import Block
 
 from .model import LABELS
@@ -55,6 +56,8 @@ TIMEOUT = "timeout"
 # What blocks that were not analysed get: a valid "do not know" that a keep-editorial filter drops.
 UNANALYSED_LABEL = "boilerplate"
 _UNIFORM = {label: round(1.0 / len(LABELS), 4) for label in LABELS}
+# The compiled page sizes (classifier/_results_ext.pyx ``page_sizes``), or None: the loops below.
+_RESULTS = ext.load("classifier._results_ext")
 
 
 @dataclass(frozen=True)
@@ -100,15 +103,33 @@ def _page_cut(blocks: list[Block], max_bytes: int) -> int:
 
 def apply(pages: Sequence[PageInput], limits: Limits) -> tuple[list[PageInput], dict[int, Cut]]:
     """Pages cut to the limits for analysis, and what was cut (by page position; usually empty)."""
+    out, cuts, _ = apply_sized(pages, limits)
+    return out, cuts
+
+
+def apply_sized(pages: Sequence[PageInput], limits: Limits) -> tuple[list[PageInput], dict[int, Cut], list[int] | None]:
+    """``apply``, and each page's characters of block text (``sum(len(b.text) for b in p.blocks)``,
+    the same for the page returned unless it was cut), or None when not computed in advance.
+
+    A page within every limit is passed over on its precomputed sizes (compiled, when built and the
+    blocks are plain ``Block``s) instead of two Python loops over its blocks; any other page goes
+    through the loops, which decide exactly as before."""
     max_chars, max_bytes = limits.max_block_chars or 0, limits.max_page_bytes or 0
+    max_blocks = limits.max_page_blocks
     cuts: dict[int, Cut] = {}
     out = list(pages)
+    sizes = _RESULTS.page_sizes(out, Block) if _RESULTS is not None else None
+    totals, longest = sizes if sizes is not None else (None, None)
     for p, page in enumerate(pages):
         blocks = page.blocks
         n = len(blocks)
         reasons = list(getattr(page, "flags", ()) or ())
-        if limits.max_page_blocks and n > limits.max_page_blocks:
-            n = limits.max_page_blocks
+        if (totals is not None and not reasons and not (max_blocks and n > max_blocks)
+                and not (max_bytes and n and totals[p] * MAX_UTF8_BYTES_PER_CHAR > max_bytes)
+                and not (max_chars and longest[p] > max_chars)):
+            continue  # what the loops below find: nothing to cut, nothing to flag
+        if max_blocks and n > max_blocks:
+            n = max_blocks
         if max_bytes and n and sum(len(blocks[i].text) for i in range(n)) * MAX_UTF8_BYTES_PER_CHAR > max_bytes:
             n = _page_cut(blocks[:n], max_bytes)
         full: dict[int, str] = {}
@@ -131,7 +152,7 @@ def apply(pages: Sequence[PageInput], limits: Limits) -> tuple[list[PageInput], 
             out[p] = replace(page, blocks=kept, html=html)
         else:
             out[p] = replace(page, blocks=kept)
-    return out, cuts
+    return out, cuts, totals
 
 
 def _tail_block(blk: Block, is_html: bool) -> dict:

@@ -228,6 +228,25 @@ def batch_scores(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pa
     offset in it. ``has_comments`` is accepted for the caller's convenience and not used: the
     quality rules depend on the blocks only, which keeps them monotone.
     """
+    fracs, mt_l, dup_f, q_l, reasons, values = batch_fields(labels, lengths, page, n_pages, mt, dup, profanity, doc,
+                                                            block_starts, has_comments, mt_soft_page)
+    r0, r1, r2, r3, r4, r5, r6, r7 = RULE_NAMES
+    # Dict displays: several times faster than dict(zip(...)), same keys in the same order.
+    return [
+        PageScores(f, m, d, qq, rs, {r0: v[0], r1: v[1], r2: v[2], r3: v[3], r4: v[4], r5: v[5], r6: v[6], r7: v[7]})
+        for f, m, d, qq, rs, v in zip(fracs, mt_l, dup_f, q_l, reasons, values.tolist())
+    ]
+
+
+def batch_fields(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pages: int, mt: np.ndarray,
+                 dup: np.ndarray, profanity: np.ndarray, doc: str, block_starts: np.ndarray,
+                 has_comments: np.ndarray, mt_soft_page: np.ndarray | None = None
+                 ) -> tuple[list[dict[str, float]], list[float], list[float], list[float], list[list[str]], np.ndarray]:
+    """``batch_scores`` by field: per page its fractions (a new dict each), page MT score, share of
+    repeated characters, quality and reasons (lists), and the rules' values (pages x rules).
+
+    Why: the classifier takes the fields as they are; the ``PageScores`` and its ``values`` dict
+    per page were built for it to unpack them again (~0.5% of ``classify``)."""
     del has_comments
     labels = np.asarray(labels, dtype=np.int64)
     page = np.asarray(page, dtype=np.int64)
@@ -244,16 +263,11 @@ def batch_scores(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pa
     q, reasons = _quality_and_reasons(penalties(values))
     frac_r = np.round(by_label / np.maximum(total, 1e-300)[:, None], 4).tolist()
     dup_f = np.divide(dup_all, total, out=np.zeros(n_pages), where=total > 0).tolist()
-    q_l, vals_l, mt_l, tot_l = q.tolist(), values.tolist(), mt_all.tolist(), total.tolist()
     empty = {lab: (1.0 if lab == "boilerplate" else 0.0) for lab in LABELS}
-    # Dict displays: several times faster than dict(zip(...)), same keys in the same order.
     e_, c_, s_, b_ = LABELS
-    r0, r1, r2, r3, r4, r5, r6, r7 = RULE_NAMES
-    return [
-        PageScores({e_: f[0], c_: f[1], s_: f[2], b_: f[3]} if t > 0 else dict(empty), m, d, qq, rs,
-                   {r0: v[0], r1: v[1], r2: v[2], r3: v[3], r4: v[4], r5: v[5], r6: v[6], r7: v[7]})
-        for f, t, m, d, qq, rs, v in zip(frac_r, tot_l, mt_l, dup_f, q_l, reasons, vals_l)
-    ]
+    fracs = [{e_: f[0], c_: f[1], s_: f[2], b_: f[3]} if t > 0 else dict(empty)
+             for f, t in zip(frac_r, total.tolist())]
+    return fracs, mt_all.tolist(), dup_f, q.tolist(), reasons, values
 
 
 def _masses_compiled(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pages: int, mt: np.ndarray,

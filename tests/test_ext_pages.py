@@ -215,16 +215,17 @@ def test_bench_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple] = []
     gate_calls: list[tuple] = []
     orig_scores, orig_features = scores.batch_scores, page_gate.page_features
+    orig_fields = scores.batch_fields  # what the classifier calls (batch_scores' arguments)
 
     def spy_scores(*a, **k):
         calls.append((a, k))
-        return orig_scores(*a, **k)
+        return orig_fields(*a, **k)
 
     def spy_features(*a, **k):
         gate_calls.append((a, k))
         return orig_features(*a, **k)
 
-    monkeypatch.setattr(scores, "batch_scores", spy_scores)
+    monkeypatch.setattr(scores, "batch_fields", spy_scores)
     monkeypatch.setattr(page_gate, "page_features", spy_features)
     on = [d.to_json() for d in clf.classify_many(recs)]
     assert calls and gate_calls
@@ -235,6 +236,7 @@ def test_bench_pages(monkeypatch: pytest.MonkeyPatch) -> None:
             m.setattr(decode, "_PAGES", None)
             _same(got, orig_features(*a, **k))
             _same(got_f, decode.furniture_pages(a[0]))
+    monkeypatch.setattr(scores, "batch_fields", orig_fields)
     for a, k in calls:
         got = orig_scores(*a, **k)
         with monkeypatch.context() as m:
