@@ -21,6 +21,7 @@ Same output, bit for bit (tests/test_ext_vocab.py):
 import numpy as np
 
 from libc.stdint cimport int64_t, uint8_t, uint64_t
+from libc.string cimport memcpy
 
 
 cdef extern from *:
@@ -142,9 +143,12 @@ cdef inline int64_t _family(const int64_t[::1] codes, const int64_t[::1] fams, i
     return 0
 
 
-# Most lexicon columns ``word_counts`` sums in registers (features.lexical has 5).
+# Most lexicon columns ``word_counts`` sums in registers (features.lexical has 5); the bytes of
+# one row record (``records``: the row's base id, int64, then its lexicon weights, float32).
 cdef enum:
     MAX_LEX_COLUMNS = 16
+    RECORD_BYTES = 32
+    RECORD_ID_BYTES = 8
 
 
 cdef inline void _flush(Py_ssize_t b, int64_t n_words, double length_sum, const double *acc, Py_ssize_t n_cols,
@@ -164,7 +168,7 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
                 const uint8_t[::1] ng3_first, const uint8_t[::1] ng3_second, const uint8_t[::1] ng3_third,
                 const int64_t[::1] ng2_codes, const int64_t[::1] ng2_fams, const int64_t[::1] ng3_codes,
                 const int64_t[::1] ng3_fams, int64_t vsize, Py_ssize_t n_fam, const uint8_t[::1] chrome_first,
-                lex_row_obj, lex_weights_obj):
+                lex_row_obj, lex_weights_obj, records_obj=None):
     """Per-token ids and per-block word counts of ``n`` blocks; None when an input is out of
     range (the caller's numpy form then gives its answer or error).
 
@@ -180,6 +184,13 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
     the next block with a word, is in ``chrome_first``. Lexicon (``lex_row_obj`` int64 [len
     table rows], ``lex_weights_obj`` float32 [rows, C], or both None): the weights of each
     word's row ``lex_row[key]`` added per block in token order as float64.
+
+    ``records_obj`` (uint8 [len(base_id), RECORD_BYTES], or None; only with the lexicon): per
+    table row its base id (int64) and its lexicon weight row ``weights[lex_row[row]]`` (float32
+    each) in one record, so that a token's row costs one cache line, not three (``base_id``,
+    ``lex_row``, ``weights``: the tables are larger than the cache). The caller builds it from
+    the same ``base_id``/``lex_row``/``weights`` (features.extract._word_records), which are
+    then not read for the tokens.
     """
     cdef Py_ssize_t m = key.shape[0]
     cdef Py_ssize_t n_ids = base_id.shape[0]
@@ -191,6 +202,10 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
     cdef bint lex = lex_row_obj is not None
     cdef const int64_t[::1] lex_row
     cdef const float[:, ::1] weights
+    cdef const uint8_t[:, ::1] records
+    cdef bint rec = records_obj is not None
+    cdef const uint8_t *r
+    cdef float wk
     if (digits.shape[0] != m or newline.shape[0] != m or lengths.shape[0] != m or n < 0 or n_pat < 1
             or n_fam < 0 or n_fam > 63 or vsize < 1):
         return None
@@ -209,6 +224,11 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
         n_rows = weights.shape[0]
         n_cols = weights.shape[1]
         if n_cols > MAX_LEX_COLUMNS:
+            return None
+    if rec:
+        records = records_obj
+        if (not lex or records.shape[0] != n_ids or records.shape[1] != RECORD_BYTES
+                or RECORD_ID_BYTES + n_cols * sizeof(float) > RECORD_BYTES):
             return None
     fw_arr = np.empty(m, dtype=np.int64)
     words_arr = np.zeros(n, dtype=np.int64)
@@ -230,13 +250,18 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
         for t in range(m):
             # Rows of tokens ahead: their ids and lexicon rows, and (half as far ahead, once
             # their lexicon row is in the cache) their weights.
-            if t + PREFETCH_AHEAD < m:
+            if rec:
+                if t + PREFETCH_AHEAD < m:
+                    kk = key[t + PREFETCH_AHEAD]
+                    if 0 <= kk < n_ids:
+                        NW_PREFETCH(&records[kk, 0])
+            elif t + PREFETCH_AHEAD < m:
                 kk = key[t + PREFETCH_AHEAD]
                 if 0 <= kk < n_ids:
                     NW_PREFETCH(&base_id[kk])
                     if lex and kk < n_lex:
                         NW_PREFETCH(&lex_row[kk])
-            if lex and t + PREFETCH_AHEAD // 2 < m:
+            if lex and not rec and t + PREFETCH_AHEAD // 2 < m:
                 kk = key[t + PREFETCH_AHEAD // 2]
                 if 0 <= kk < n_lex:
                     row = lex_row[kk]
@@ -246,7 +271,11 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
             if kk < 0 or kk >= n_ids:
                 with gil:
                     return None
-            i = base_id[kk]
+            if rec:
+                r = &records[kk, 0]
+                memcpy(&i, r, RECORD_ID_BYTES)
+            else:
+                i = base_id[kk]
             if i < 0 or i >= vsize:
                 with gil:
                     return None
@@ -269,7 +298,11 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
                 cur_words += 1
                 cur_len = cur_len + <double>(<float>lengths[t])
                 patterns[blk, pattern_of[i]] += 1
-                if lex:
+                if rec:
+                    for k in range(n_cols):
+                        memcpy(&wk, r + RECORD_ID_BYTES + k * sizeof(float), sizeof(float))
+                        acc[k] = acc[k] + <double>wk
+                elif lex:
                     if kk >= n_lex:
                         with gil:
                             return None

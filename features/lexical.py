@@ -36,7 +36,10 @@ class LexicalScorer:
     def __init__(self, words: Sequence[str], weights: np.ndarray, bias: np.ndarray):
         self.words = list(words)
         self.vocab = dict(zip(self.words, range(1, len(self.words) + 1)))  # (twice as fast as a comprehension)
-        w = np.asarray(weights, dtype=np.float32)
+        # A read-only copy: features.extract keeps a snapshot of the weights (its per-row records)
+        # while this array is unchanged; to change weights, assign a new array (training does).
+        w = np.array(weights, dtype=np.float32)
+        w.flags.writeable = False
         if w.shape != (len(self.words) + 1, LEXICAL_COLUMNS):
             raise ValueError(f"lexical weights shape {w.shape} != ({len(self.words) + 1}, {LEXICAL_COLUMNS})")
         self.weights = w
@@ -55,6 +58,7 @@ class LexicalScorer:
             lex_row = np.zeros(len(words) + 1, dtype=np.int64)
             base_id[1:] = np.fromiter(map(base.get, words, repeat(0)), dtype=np.int64, count=len(words))
             lex_row[1:] = np.fromiter(map(self.vocab.get, words, repeat(0)), dtype=np.int64, count=len(words))
+            base_id.flags.writeable = lex_row.flags.writeable = False  # (see ``__init__``'s weights)
             self._merged = (id(base), HashVocab(words), base_id, lex_row)
         return self._merged[1], self._merged[2], self._merged[3]
 

@@ -143,7 +143,10 @@ def fit_spam_column(scorer: LexicalScorer, vocabulary: dict[str, int], texts: Se
         w, b = fit(ex_rows, page_rows)
         oof[te, col] = np.asarray(XP[te] @ w, dtype=np.float32) + b
     w, b = fit(np.ones(len(ex_texts), dtype=bool), np.ones(len(texts), dtype=bool))
-    scorer.weights[1:, col] = w
+    weights = scorer.weights.copy()  # (the scorer's weights are read-only: replaced, not written into)
+    weights[1:, col] = w
+    weights.flags.writeable = False
+    scorer.weights = weights
     scorer.bias[col] = b
 
 
