@@ -288,6 +288,7 @@ CONTEXT_NAMES: tuple[str, ...] = (
 FEATURE_NAMES: tuple[str, ...] = LOCAL_NAMES + CONTEXT_NAMES
 _IDX = {n: i for i, n in enumerate(LOCAL_NAMES)}
 _CTX_IDX = np.array([_IDX[k] for k in CONTEXT_KEYS])
+_CTX_COLS = _CTX_IDX.astype(np.int64)  # (for the kernel)
 # The compiled context pass (features/_context_ext.pyx), or None: ``context_of``'s numpy form.
 _CONTEXT = ext.load("features._context_ext")
 _NEIGHBOURS = np.array(NEIGHBOUR_OFFSETS, dtype=np.int64)
@@ -982,7 +983,6 @@ def context_features(F: np.ndarray, page_starts: np.ndarray | None = None,
     sizes = page_ends - page_starts
     page = np.repeat(np.arange(len(page_starts)), sizes)
     p0, p1 = page_starts[page], page_ends[page]  # page bounds of each row
-    A = F[:, _CTX_IDX].astype(np.float64)
     if out is None:
         out = np.empty((n, len(CONTEXT_NAMES)), dtype=np.float32)
     row = np.arange(n)
@@ -1003,7 +1003,10 @@ def context_features(F: np.ndarray, page_starts: np.ndarray | None = None,
     above = prev_hdr >= p0
     out[:, 6] = above
     out[:, 7] = np.where(above, np.log1p(row - prev_hdr), -1.0)
-    context_of(A, row, p0, p1, out[:, 8:])
+    if (_CONTEXT is not None and n and F.dtype == np.float32 and out.dtype == np.float32 and len(p0) == n
+            and _CONTEXT.context_rows(F, _CTX_COLS, p0, p1, _NEIGHBOURS, _WINDOWS, out[:, 8:])):
+        return out  # (the compiled form: the carried columns gathered and summed in its pass)
+    context_of(F[:, _CTX_IDX].astype(np.float64), row, p0, p1, out[:, 8:])
     return out
 
 
@@ -1018,10 +1021,11 @@ def context_of(A: np.ndarray, row: np.ndarray, p0: np.ndarray, p1: np.ndarray,
     A = A.astype(np.float64, copy=False)
     if out is None:
         out = np.empty((n, len(CONTEXT_BLOCKS) * k), dtype=np.float32)
-    if _CONTEXT is not None and n and out.dtype == np.float32:
-        # The compiled form (features/_context_ext.pyx): each cell written once, same float64 sums.
-        _CONTEXT.context_cells(np.ascontiguousarray(A), np.ascontiguousarray(_segment_cumsum(A)), *(
-            np.ascontiguousarray(v, dtype=np.int64) for v in (row, p0, p1, _NEIGHBOURS, _WINDOWS)), out)
+    if _CONTEXT is not None and n and out.dtype == np.float32 and _CONTEXT.context_cells(
+            np.ascontiguousarray(A), np.ascontiguousarray(_segment_cumsum(A)),
+            *(np.ascontiguousarray(v, dtype=np.int64) for v in (row, p0, p1, _NEIGHBOURS, _WINDOWS)), out):
+        # The compiled form (features/_context_ext.pyx): each cell written once, same float64 sums
+        # (False: a row outside its page, left to the numpy form below).
         return out
     idx = (row - p0).astype(np.float64)
     npg = (p1 - p0).astype(np.float64)
