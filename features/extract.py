@@ -739,6 +739,12 @@ def _first_last(texts: Sequence[str], cp: np.ndarray, starts: np.ndarray,
     space (few) are stripped in Python.
     """
     n = len(texts)
+    if _DEDUP_EXT is not None and n and _cp_ok(cp) and all(
+            isinstance(v, np.ndarray) and v.shape == (n,) and v.dtype == np.int64 for v in (starts, lengths)):
+        # The compiled form: every block stripped from ``cp`` (the same white space test).
+        bounds = _DEDUP_EXT.first_last(np.ascontiguousarray(cp), starts, lengths)
+        if bounds is not None:
+            return bounds
     ends = starts + np.maximum(lengths, 1) - 1
     first = cp[np.minimum(starts, max(len(cp) - 1, 0))] if len(cp) else np.full(n, 32, dtype=np.uint32)
     last = cp[np.minimum(ends, max(len(cp) - 1, 0))] if len(cp) else np.full(n, 32, dtype=np.uint32)
