@@ -10,8 +10,9 @@ columns are the same bit for bit (tests/test_ext_context.py, tests/test_ext_ctx.
 gathers the carried columns straight from the float32 feature matrix (widening to float64 is
 exact) and takes their prefix sums itself, in ``np.cumsum``'s order (``add.accumulate`` adds
 row by row, one column at a time: ``cs[i + 1] = cs[i] + A[i]``, the first row copied, not added
-to zero, so a -0.0 stays -0.0). That drops a fancy-index gather (F-ordered), its C-ordered copy
-and numpy's strided cumsum plus a ``vstack``: 30 -> ~12 ms a bench run.
+to zero, so a -0.0 stays -0.0; where two NaNs meet, the accumulator's is kept, as numpy's).
+That drops a fancy-index gather (F-ordered), its C-ordered copy and numpy's strided cumsum
+plus a ``vstack``.
 """
 import numpy as np
 
@@ -104,7 +105,17 @@ cdef void _prefix_sums(const double* A, double* cs, Py_ssize_t n, Py_ssize_t k) 
         cs[k + j] = A[j]
     for i in range(1, n):
         for j in range(k):
-            cs[(i + 1) * k + j] = cs[i * k + j] + A[i * k + j]
+            cs[(i + 1) * k + j] = _add(cs[i * k + j], A[i * k + j])
+
+
+cdef inline double _add(double acc, double x) noexcept nogil:
+    """``acc + x`` with numpy's NaN when both are NaN: the accumulator's (the first operand's, as
+    x86 gives for ``acc + x``; a C compiler may swap the operands of ``+``, which only shows
+    there: the sign and payload of the NaN)."""
+    cdef double s = acc + x
+    if s != s and acc != acc:
+        return acc
+    return s
 
 
 def _write(float[:, :] out, Py_ssize_t n, Py_ssize_t width):
