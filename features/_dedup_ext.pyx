@@ -547,3 +547,39 @@ def shape_counts(list texts, const int64_t[::1] idx, const int64_t[::1] page):
         for j in range(m):  # a first row keeps its group's count; the others copy it
             counts[j] = counts[rows[j]]
     return counts_arr
+
+
+def first_last(const uint32_t[::1] cp, const int64_t[::1] starts, const int64_t[::1] lengths):
+    """``features.extract._first_last``: per block ``cp[starts[b]:starts[b] + lengths[b]]``, the
+    code points of its first and last character after ``str.strip()`` (32, 32 when nothing is
+    left), as two uint32 arrays; None when a block is not inside ``cp`` (the numpy form's case).
+
+    Why: a fifth of the bench blocks begin or end with white space, and the numpy form strips
+    each of those in Python (~6 ms a bench run); here the same ``Py_UNICODE_ISSPACE`` test
+    ``str.strip`` makes is read from the table, at both ends, in one loop.
+    """
+    cdef Py_ssize_t n = starts.shape[0], b, lo, hi, size = cp.shape[0]
+    if lengths.shape[0] != n:
+        raise ValueError("starts and lengths of different lengths")
+    for b in range(n):
+        if starts[b] < 0 or lengths[b] < 0 or starts[b] + lengths[b] > size:
+            return None
+    first_arr = np.empty(n, dtype=np.uint32)
+    last_arr = np.empty(n, dtype=np.uint32)
+    cdef uint32_t[::1] first = first_arr
+    cdef uint32_t[::1] last = last_arr
+    with nogil:
+        for b in range(n):
+            lo = starts[b]
+            hi = lo + lengths[b]
+            while lo < hi and _space(cp[lo]):
+                lo += 1
+            while hi > lo and _space(cp[hi - 1]):
+                hi -= 1
+            if lo == hi:
+                first[b] = 32
+                last[b] = 32
+            else:
+                first[b] = cp[lo]
+                last[b] = cp[hi - 1]
+    return first_arr, last_arr

@@ -9,14 +9,22 @@ characters a match consumes and those its lookbehinds/lookaheads see); they hold
 pattern matches, so the regex is asked (``match(text, i)``, which sees the text before ``i``
 as ``finditer`` does) only where it may match, and it decides. Scanning on from each match's
 end, as ``finditer`` does, gives the same start positions in the same order.
+
+``NeedleSet`` (session 20): the candidate patterns of every block the pre-screen hit, in one
+pass over those blocks' code points (which of the patterns' required strings each block holds,
+then which patterns have one string of each group); it replaced per-block ``key in text`` and
+``needle in text`` loops in Python (~10 ms a bench run). Same decisions: ``in`` on the block's
+code points.
 """
 import numpy as np
 
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 
 cimport cython
 
-cdef uint32_t LOW = 256
+cdef enum:
+    LOW = 256  # characters below this are looked up in tables (above: the slow path)
+    LOW_WORDS = LOW // 64  # 64-bit words of a bit set over them
 
 
 @cython.final
@@ -189,3 +197,169 @@ def table_counts(const uint32_t[::1] cp, const int64_t[::1] starts, const int64_
             total += table[c if c < top else top]
         o[b] = total
     return out
+
+
+
+@cython.final
+cdef class NeedleSet:
+    """Which of a few short strings (``needles``) each block of a text holds, and which patterns
+    have one of each of their groups of them (``features.mt`` skips a pattern in a block holding
+    none of some group of its required strings): ``needle in block`` for every needle in one
+    pass over the block's code points."""
+
+    cdef const uint32_t[::1] chars  # the needles' code points, one after another
+    cdef const int64_t[::1] offsets  # needle ``k`` is ``chars[offsets[k] .. offsets[k + 1] - 1]``
+    # Ids of the needles of two or more characters starting with character c < LOW, at
+    # ``by_first[first_start[c] .. first_start[c + 1] - 1]``
+    cdef const int32_t[::1] by_first
+    cdef const int32_t[::1] first_start
+    cdef const int32_t[::1] high  # ids of the needles starting at or above LOW
+    cdef const int32_t[::1] pattern_groups  # pattern ``p``'s groups: ``pattern_groups[p] .. [p + 1] - 1``
+    cdef const int32_t[::1] group_start  # group ``g``'s needles: ``group_ids[group_start[g] .. [g + 1] - 1]``
+    cdef const int32_t[::1] group_ids
+    cdef readonly Py_ssize_t size
+    cdef readonly Py_ssize_t n_patterns
+    # Per first character c < LOW: bit d (d < LOW) / bit LOW - 1 (d >= LOW - 1) of ``seconds[c]``
+    # set when some needle of two or more characters starts with c, d (the quick test at c).
+    cdef uint64_t seconds[LOW][LOW_WORDS]
+    # Per character c < LOW: the id of the one-character needle c, or -1.
+    cdef int32_t single[LOW]
+
+    def __init__(self, needles, groups=()):
+        """``groups``: per pattern, its groups as sequences of indices into ``needles``."""
+        needles = list(needles)
+        if any(type(s) is not str or not s for s in needles):
+            raise ValueError("needles must be non-empty str")
+        codes = [np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) for s in needles]
+        self.size = len(needles)
+        self.chars = np.concatenate(codes) if codes else np.zeros(0, dtype=np.uint32)
+        self.offsets = np.cumsum([0] + [len(code) for code in codes]).astype(np.int64)
+        first = [int(code[0]) for code in codes]
+        low = sorted((f, k) for k, f in enumerate(first) if f < LOW and len(codes[k]) > 1)
+        self.by_first = np.array([k for _, k in low], dtype=np.int32)
+        self.first_start = np.searchsorted(np.array([f for f, _ in low], dtype=np.int64),
+                                           np.arange(LOW + 1)).astype(np.int32)
+        self.high = np.array([k for k, f in enumerate(first) if f >= LOW], dtype=np.int32)
+        cdef int c, d
+        for c in range(LOW):
+            self.single[c] = -1
+            for d in range(LOW_WORDS):
+                self.seconds[c][d] = 0
+        for k, code in enumerate(codes):
+            c = code[0]
+            if c >= LOW:
+                continue
+            if len(code) == 1:
+                self.single[c] = k
+            else:
+                d = min(int(code[1]), LOW - 1)
+                self.seconds[c][d // 64] |= (<uint64_t> 1) << (d % 64)
+        groups = [[[int(k) for k in g] for g in gs] for gs in groups]
+        if any(not 0 <= k < self.size for gs in groups for g in gs for k in g):
+            raise ValueError("a group names a needle that is not there")
+        self.n_patterns = len(groups)
+        self.pattern_groups = np.cumsum([0] + [len(gs) for gs in groups]).astype(np.int32)
+        flat = [g for gs in groups for g in gs]
+        self.group_start = np.cumsum([0] + [len(g) for g in flat]).astype(np.int32)
+        self.group_ids = np.array([k for g in flat for k in g], dtype=np.int32)
+
+    cdef void _scan(self, const uint32_t* p, Py_ssize_t start, Py_ssize_t end, uint8_t* seen) noexcept nogil:
+        """``seen[k] = 1`` for every needle ``k`` in ``p[start .. end - 1]`` (``seen`` zeroed)."""
+        cdef Py_ssize_t i, j
+        cdef int32_t k
+        cdef uint32_t c
+        cdef const int32_t* ids = &self.by_first[0] if self.by_first.shape[0] else NULL
+        cdef const int32_t* fs = &self.first_start[0]
+        cdef const int32_t* high = &self.high[0] if self.high.shape[0] else NULL
+        cdef Py_ssize_t n_high = self.high.shape[0]
+        cdef const uint32_t* chars = &self.chars[0]
+        cdef const int64_t* off = &self.offsets[0]
+        cdef uint32_t d
+        for i in range(start, end):
+            c = p[i]
+            if c < LOW:
+                if self.single[c] >= 0:
+                    seen[self.single[c]] = 1
+                if i + 1 >= end:
+                    continue
+                d = p[i + 1] if p[i + 1] < LOW else LOW - 1
+                if not (self.seconds[c][d // 64] >> (d % 64)) & 1:  # no longer needle starts c, d
+                    continue
+                for j in range(fs[c], fs[c + 1]):
+                    k = ids[j]
+                    if not seen[k] and _at(p, i, end, chars + off[k], off[k + 1] - off[k]):
+                        seen[k] = 1
+            else:
+                for j in range(n_high):
+                    k = high[j]
+                    if not seen[k] and _at(p, i, end, chars + off[k], off[k + 1] - off[k]):
+                        seen[k] = 1
+
+    def present(self, const uint32_t[::1] cp, const int64_t[::1] starts, const int64_t[::1] ends):
+        """uint8 [len(starts), size]: 1 where block ``b`` (``cp[starts[b]:ends[b]]``) holds
+        needle ``k`` as a substring."""
+        cdef Py_ssize_t n_blocks = _check_blocks(cp, starts, ends), b
+        out = np.zeros((n_blocks, self.size), dtype=np.uint8)
+        if n_blocks == 0 or self.size == 0:
+            return out
+        cdef uint8_t[:, ::1] found = out
+        cdef const uint32_t* p = &cp[0] if cp.shape[0] else NULL
+        with nogil:
+            for b in range(n_blocks):
+                self._scan(p, starts[b], ends[b], &found[b, 0])
+        return out
+
+    def candidates(self, const uint32_t[::1] cp, const int64_t[::1] starts, const int64_t[::1] ends):
+        """Per block ``b`` (``cp[starts[b]:ends[b]]``): the list of patterns, in order, of which
+        every group has a needle in the block (a pattern without groups: always; with an empty
+        group: never)."""
+        cdef Py_ssize_t n_blocks = _check_blocks(cp, starts, ends), b, q, g, j
+        cdef bint ok, any_
+        cdef const uint32_t* p = &cp[0] if cp.shape[0] else NULL
+        seen_arr = np.zeros(max(self.size, 1), dtype=np.uint8)
+        cdef uint8_t[::1] seen = seen_arr
+        keep_arr = np.zeros(max(self.n_patterns, 1), dtype=np.uint8)
+        cdef uint8_t[::1] keep = keep_arr
+        out = []
+        for b in range(n_blocks):
+            with nogil:
+                seen[:] = 0
+                if self.size:
+                    self._scan(p, starts[b], ends[b], &seen[0])
+                for q in range(self.n_patterns):
+                    ok = True
+                    for g in range(self.pattern_groups[q], self.pattern_groups[q + 1]):
+                        any_ = False
+                        for j in range(self.group_start[g], self.group_start[g + 1]):
+                            if seen[self.group_ids[j]]:
+                                any_ = True
+                                break
+                        if not any_:
+                            ok = False
+                            break
+                    keep[q] = ok
+            out.append([q for q in range(self.n_patterns) if keep[q]])
+        return out
+
+
+cdef Py_ssize_t _check_blocks(const uint32_t[::1] cp, const int64_t[::1] starts, const int64_t[::1] ends) except -1:
+    """The number of blocks, after checking every block lies inside ``cp``."""
+    cdef Py_ssize_t b, n_blocks = starts.shape[0]
+    if ends.shape[0] != n_blocks:
+        raise ValueError("starts and ends of different lengths")
+    for b in range(n_blocks):
+        if starts[b] < 0 or ends[b] > cp.shape[0] or starts[b] > ends[b]:
+            raise ValueError("a block outside the text")
+    return n_blocks
+
+
+cdef inline bint _at(const uint32_t* p, Py_ssize_t i, Py_ssize_t e, const uint32_t* s,
+                     Py_ssize_t length) noexcept nogil:
+    """Whether ``p[i .. e - 1]`` starts with the ``length`` code points at ``s``."""
+    cdef Py_ssize_t q
+    if i + length > e:
+        return False
+    for q in range(length):
+        if p[i + q] != s[q]:
+            return False
+    return True

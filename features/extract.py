@@ -288,6 +288,7 @@ CONTEXT_NAMES: tuple[str, ...] = (
 FEATURE_NAMES: tuple[str, ...] = LOCAL_NAMES + CONTEXT_NAMES
 _IDX = {n: i for i, n in enumerate(LOCAL_NAMES)}
 _CTX_IDX = np.array([_IDX[k] for k in CONTEXT_KEYS])
+_CTX_COLS = _CTX_IDX.astype(np.int64)  # (for the kernel)
 # The compiled context pass (features/_context_ext.pyx), or None: ``context_of``'s numpy form.
 _CONTEXT = ext.load("features._context_ext")
 _NEIGHBOURS = np.array(NEIGHBOUR_OFFSETS, dtype=np.int64)
@@ -735,9 +736,16 @@ def _first_last(texts: Sequence[str], cp: np.ndarray, starts: np.ndarray,
     """Code points of each block's first and last non-space character (" " for a blank block).
 
     Read straight off ``cp`` at the block bounds; only blocks that begin or end with white
-    space (few) are stripped in Python.
+    space (a fifth of the bench blocks) are stripped in Python. The compiled form
+    (``_dedup_ext.first_last``) strips every block from ``cp`` with ``str.strip``'s white space.
     """
     n = len(texts)
+    if _DEDUP_EXT is not None and n and _cp_ok(cp) and all(
+            isinstance(v, np.ndarray) and v.shape == (n,) and v.dtype == np.int64 for v in (starts, lengths)):
+        # The compiled form: every block stripped from ``cp`` (the same white space test).
+        bounds = _DEDUP_EXT.first_last(np.ascontiguousarray(cp), starts, lengths)
+        if bounds is not None:
+            return bounds
     ends = starts + np.maximum(lengths, 1) - 1
     first = cp[np.minimum(starts, max(len(cp) - 1, 0))] if len(cp) else np.full(n, 32, dtype=np.uint32)
     last = cp[np.minimum(ends, max(len(cp) - 1, 0))] if len(cp) else np.full(n, 32, dtype=np.uint32)
@@ -1018,7 +1026,6 @@ def context_features(F: np.ndarray, page_starts: np.ndarray | None = None,
     sizes = page_ends - page_starts
     page = np.repeat(np.arange(len(page_starts)), sizes)
     p0, p1 = page_starts[page], page_ends[page]  # page bounds of each row
-    A = F[:, _CTX_IDX].astype(np.float64)
     if out is None:
         out = np.empty((n, len(CONTEXT_NAMES)), dtype=np.float32)
     row = np.arange(n)
@@ -1039,7 +1046,10 @@ def context_features(F: np.ndarray, page_starts: np.ndarray | None = None,
     above = prev_hdr >= p0
     out[:, 6] = above
     out[:, 7] = np.where(above, np.log1p(row - prev_hdr), -1.0)
-    context_of(A, row, p0, p1, out[:, 8:])
+    if (_CONTEXT is not None and n and F.dtype == np.float32 and out.dtype == np.float32 and len(p0) == n
+            and _CONTEXT.context_rows(F, _CTX_COLS, p0, p1, _NEIGHBOURS, _WINDOWS, out[:, 8:])):
+        return out  # (the compiled form: the carried columns gathered and summed in its pass)
+    context_of(F[:, _CTX_IDX].astype(np.float64), row, p0, p1, out[:, 8:])
     return out
 
 
@@ -1054,10 +1064,11 @@ def context_of(A: np.ndarray, row: np.ndarray, p0: np.ndarray, p1: np.ndarray,
     A = A.astype(np.float64, copy=False)
     if out is None:
         out = np.empty((n, len(CONTEXT_BLOCKS) * k), dtype=np.float32)
-    if _CONTEXT is not None and n and out.dtype == np.float32:
-        # The compiled form (features/_context_ext.pyx): each cell written once, same float64 sums.
-        _CONTEXT.context_cells(np.ascontiguousarray(A), np.ascontiguousarray(_segment_cumsum(A)), *(
-            np.ascontiguousarray(v, dtype=np.int64) for v in (row, p0, p1, _NEIGHBOURS, _WINDOWS)), out)
+    if _CONTEXT is not None and n and out.dtype == np.float32 and _CONTEXT.context_cells(
+            np.ascontiguousarray(A), np.ascontiguousarray(_segment_cumsum(A)),
+            *(np.ascontiguousarray(v, dtype=np.int64) for v in (row, p0, p1, _NEIGHBOURS, _WINDOWS)), out):
+        # The compiled form (features/_context_ext.pyx): each cell written once, same float64 sums
+        # (False: a row outside its page, left to the numpy form below).
         return out
     idx = (row - p0).astype(np.float64)
     npg = (p1 - p0).astype(np.float64)

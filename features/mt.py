@@ -179,49 +179,36 @@ def _prescreen(joined: str, cp: np.ndarray | None) -> tuple[list[int], bool]:
     return positions, bool(gate)
 
 
-def _rarity(ch: str) -> int:
-    """How common a character is in prose, roughly: punctuation, capitals and digits, small
-    letters, space (only to choose which character to index a pattern by)."""
-    return 3 if ch.isspace() else 2 if ch.islower() else 1 if ch.isalnum() else 0
-
-
-def _key_char(needle: str) -> str:
-    """One character of ``needle`` to index it by (any would do; the rarer, the fewer blocks
-    look further)."""
-    return min(reversed(needle), key=_rarity)
-
-
-def _key_group(groups: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
-    """The group of strings whose key characters are the rarest (then the fewest)."""
-    return min(groups, key=lambda g: (max(_rarity(_key_char(s)) for s in g), len({_key_char(s) for s in g})))
-
-
 @functools.cache
-def _pattern_plan() -> tuple[tuple, dict[str, tuple[int, ...]], tuple[int, ...]]:
-    """For the per-block loop: per pattern (its trigger, the groups of strings, the regex's and
-    the trigger's, of which a block must hold one each for the pattern to have a hit there:
-    ``rx_starts.required_strings``); the patterns by a key character of one group's strings
-    (a block holding none of a pattern's key characters holds none of that group's strings);
-    and the patterns without strings."""
+def _pattern_plan() -> tuple[tuple, object]:
+    """For the per-block loop (with the kernel): per pattern (its trigger, the groups of strings,
+    the regex's and the trigger's, of which a block must hold one each for the pattern to have a
+    hit there: ``rx_starts.required_strings``); and the kernel's ``NeedleSet`` of all those
+    strings with each pattern's groups (no groups: the pattern always runs; an empty group: it
+    cannot match at all)."""
     plan = []
-    by_key: dict[str, list[int]] = {}
-    always = []
-    for i, p in enumerate(PATTERNS):
+    for p in PATTERNS:
         trigger = _TRIGGERS.get(p.name)
         groups = tuple(g for g in (rx_starts.required_strings(p.regex),
                                    rx_starts.required_strings(trigger) if trigger is not None else None)
                        if g is not None)
         plan.append((p, trigger, groups))
-        if not groups:
-            always.append(i)
-        elif all(groups):  # (an empty group: the pattern cannot match at all)
-            for key in {_key_char(needle) for needle in _key_group(groups)}:
-                by_key.setdefault(key, []).append(i)
-    return tuple(plan), {k: tuple(v) for k, v in by_key.items()}, tuple(always)
+    needles = sorted({s for _, _, groups in plan for g in groups for s in g})
+    index = {s: k for k, s in enumerate(needles)}
+    ids = [[[index[s] for s in g] for g in groups] for _, _, groups in plan]
+    return tuple(plan), _MT_EXT.NeedleSet(needles, ids)
 
 
-def _patterns_hits(text: str) -> list[_Hit]:
-    """Every pattern's hits in one block, as ``block_evidence``'s loop finds them."""
+def _candidates(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[list[int]]:
+    """Per block ``cp[starts[b]:ends[b]]``: the patterns (indices into ``PATTERNS``, in order) for
+    which it holds one string of every group (the others have no hit there), found for all the
+    blocks in one compiled pass."""
+    return _pattern_plan()[1].candidates(cp, starts, ends)
+
+
+def _patterns_hits(text: str, candidates: list[int] | None = None) -> list[_Hit]:
+    """Every pattern's hits in one block, as ``block_evidence``'s loop finds them (``candidates``:
+    the block's ``_candidates``, when the caller has them)."""
     hits: list[_Hit] = []
     if _MT_EXT is None:  # the reference form
         for pattern in PATTERNS:
@@ -231,22 +218,14 @@ def _patterns_hits(text: str) -> list[_Hit]:
         return hits
     # Skipping a pattern some group of whose required strings is not in the block drops no hit;
     # the others run in PATTERNS order, as in the reference form.
-    plan, by_key, always = _pattern_plan()
-    candidates = set(always)
-    for key, indices in by_key.items():
-        if key in text:
-            candidates.update(indices)
-    for i in sorted(candidates):
-        pattern, trigger, groups = plan[i]
-        for needles in groups:
-            for needle in needles:
-                if needle in text:
-                    break
-            else:
-                break
-        else:
-            if trigger is None or trigger.search(text):
-                hits.extend(_pattern_hits(text, pattern))
+    if candidates is None:
+        cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        candidates = _candidates(cp, np.zeros(1, dtype=np.int64), np.full(1, len(cp), dtype=np.int64))[0]
+    plan = _pattern_plan()[0]
+    for i in candidates:
+        pattern, trigger, _ = plan[i]
+        if trigger is None or trigger.search(text):
+            hits.extend(_pattern_hits(text, pattern))
     return hits
 
 
@@ -377,7 +356,11 @@ def block_evidence(text: str, patterns: bool = True, foreign: bool = True) -> tu
 
     ``patterns`` / ``foreign`` let :func:`mt_artefacts` skip the half its pre-screen ruled out.
     """
-    hits: list[_Hit] = _patterns_hits(text) if patterns else []
+    return _evidence(text, _patterns_hits(text) if patterns else [], foreign)
+
+
+def _evidence(text: str, hits: list[_Hit], foreign: bool) -> tuple[float, list[dict]]:
+    """``block_evidence`` from the block's pattern hits."""
     if foreign and FOREIGN_GATE.search(text):
         hits.extend(_foreign_hits(text))
     if not hits:
@@ -402,6 +385,8 @@ def mt_artefacts(texts: list[str], joined: str | None = None,
         return scores, evidence
     if joined is None:
         joined = "\n".join(texts)
+    if _MT_EXT is not None and (cp is None or len(cp) != len(joined)):
+        cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     positions, gate = _prescreen(joined, cp)
     if not positions and not gate:
         return scores, evidence
@@ -411,9 +396,20 @@ def mt_artefacts(texts: list[str], joined: str | None = None,
     hit_blocks = np.searchsorted(line_starts, np.asarray(positions, dtype=np.int64), side="right") - 1
     pattern_blocks = set(hit_blocks.tolist())
     foreign_blocks = set(_foreign_candidates(joined, line_starts, lengths, cp).tolist()) if gate else set()
+    candidates: dict[int, list[int]] = {}
+    if _MT_EXT is not None and pattern_blocks and len(joined) == int(lengths.sum()) + n - 1:
+        # Each pattern block's candidate patterns in one pass (its text is cp[start:end] when
+        # the joined text is the blocks and n - 1 separators, as it is when made here).
+        order = np.array(sorted(pattern_blocks), dtype=np.int64)
+        ends = line_starts[order] + lengths[order]
+        cp = np.ascontiguousarray(cp, dtype=np.uint32)
+        candidates = dict(zip(order.tolist(), _candidates(cp, line_starts[order], ends)))
     for b in sorted(pattern_blocks | foreign_blocks):
-        scores[b], evidence[b] = block_evidence(texts[b], patterns=b in pattern_blocks,
-                                                foreign=b in foreign_blocks)
+        if b in pattern_blocks:
+            hits = _patterns_hits(texts[b], candidates.get(b))
+        else:
+            hits = []
+        scores[b], evidence[b] = _evidence(texts[b], hits, b in foreign_blocks)
     return scores, evidence
 
 
