@@ -128,20 +128,13 @@ def _write(float[:, :] out, Py_ssize_t n, Py_ssize_t width):
     return np.empty((n, width), dtype=np.float32), True
 
 
-def context_cells(const double[:, ::1] A, const double[:, ::1] cs, const long long[::1] row,
-                  const long long[::1] p0, const long long[::1] p1, const long long[::1] offsets,
-                  const long long[::1] windows, float[:, :] out):
-    """Fill ``out`` ([n, (len(offsets) + len(windows) + 3) * k]) as ``context_of`` does;
-    False (nothing written) when some row is outside its page (the numpy form's business)."""
-    cdef Py_ssize_t n = A.shape[0]
-    cdef Py_ssize_t k = A.shape[1]
+cdef _fill(const double[:, ::1] A, const double[:, ::1] cs, const long long[::1] row,
+                const long long[::1] p0, const long long[::1] p1, const long long[::1] offsets,
+                const long long[::1] windows, float[:, :] out):
+    """``_cells`` of the (checked, non-empty) rows into ``out``, through a scratch buffer when
+    ``out``'s rows are not contiguous floats (``_write``): what both entry points end with."""
+    cdef Py_ssize_t n = A.shape[0], k = A.shape[1]
     cdef float[:, :] dst
-    if cs.shape[0] != n + 1 or cs.shape[1] != k or row.shape[0] != n or p0.shape[0] != n or p1.shape[0] != n:
-        raise ValueError("arrays of different lengths")
-    if not _bounds_ok(row, p0, p1, n):
-        return False
-    if n == 0 or k == 0:
-        return True
     buf, scratch = _write(out, n, (offsets.shape[0] + windows.shape[0] + 3) * k)
     dst = buf
     with nogil:
@@ -150,6 +143,22 @@ def context_cells(const double[:, ::1] A, const double[:, ::1] cs, const long lo
                &dst[0, 0], dst.strides[0] // sizeof(float))
     if scratch:
         out[:, :] = dst
+
+
+def context_cells(const double[:, ::1] A, const double[:, ::1] cs, const long long[::1] row,
+                  const long long[::1] p0, const long long[::1] p1, const long long[::1] offsets,
+                  const long long[::1] windows, float[:, :] out):
+    """Fill ``out`` ([n, (len(offsets) + len(windows) + 3) * k]) as ``context_of`` does;
+    False (nothing written) when some row is outside its page (the numpy form's business)."""
+    cdef Py_ssize_t n = A.shape[0]
+    cdef Py_ssize_t k = A.shape[1]
+    if cs.shape[0] != n + 1 or cs.shape[1] != k or row.shape[0] != n or p0.shape[0] != n or p1.shape[0] != n:
+        raise ValueError("arrays of different lengths")
+    if not _bounds_ok(row, p0, p1, n):
+        return False
+    if n == 0 or k == 0:
+        return True
+    _fill(A, cs, row, p0, p1, offsets, windows, out)
     return True
 
 
@@ -162,7 +171,6 @@ def context_rows(const float[:, :] F, const long long[::1] cols, const long long
     cdef Py_ssize_t n = F.shape[0]
     cdef Py_ssize_t k = cols.shape[0]
     cdef Py_ssize_t i, j
-    cdef float[:, :] dst
     cdef double[:, ::1] A
     cdef double[:, ::1] cs
     cdef long long[::1] row
@@ -177,8 +185,6 @@ def context_rows(const float[:, :] F, const long long[::1] cols, const long long
         return False
     if n == 0 or k == 0:
         return True
-    buf, scratch = _write(out, n, (offsets.shape[0] + windows.shape[0] + 3) * k)
-    dst = buf
     A = np.empty((n, k), dtype=np.float64)
     cs = np.empty((n + 1, k), dtype=np.float64)
     with nogil:
@@ -186,9 +192,5 @@ def context_rows(const float[:, :] F, const long long[::1] cols, const long long
             for j in range(k):
                 A[i, j] = F[i, cols[j]]
         _prefix_sums(&A[0, 0], &cs[0, 0], n, k)
-        _cells(&A[0, 0], &cs[0, 0], n, k, &row[0], &p0[0], &p1[0], &offsets[0] if offsets.shape[0] else NULL,
-               offsets.shape[0], &windows[0] if windows.shape[0] else NULL, windows.shape[0],
-               &dst[0, 0], dst.strides[0] // sizeof(float))
-    if scratch:
-        out[:, :] = dst
+    _fill(A, cs, row, p0, p1, offsets, windows, out)
     return True
