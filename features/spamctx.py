@@ -186,7 +186,7 @@ def build_tables(patterns: dict[str, tuple[str, ...]], leads: dict[str, tuple[st
     prefixes and lead characters (every pattern's first word or character must be listed).
 
     ``cache_name``: keep the patterns' ``match_heads`` in the table cache under that name
-    (features/tablecache.py; reading them off the parsed patterns is ~25 ms of every start-up
+    (features/tablecache.py; reading them off the parsed patterns is ~20 ms of every start-up
     for the two shipped sets), keyed by the patterns themselves and the package's sources.
     """
     families = tuple(patterns)
