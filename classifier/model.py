@@ -227,10 +227,35 @@ def _probe_network(shapes: tuple[tuple[int, ...], ...], seed: int
                    ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
     """Random weights and biases of these shapes and ``PROBE_ROWS`` random input rows: what the
     probes push through (BLAS picks kernels by shape, not by values)."""
-    rng = np.random.default_rng(seed)
-    weights = [rng.normal(size=s).astype(np.float32) for s in shapes]
-    biases = [rng.normal(size=s[1]).astype(np.float32) for s in shapes]
-    return weights, biases, rng.normal(size=(PROBE_ROWS, shapes[0][0])).astype(np.float32)
+    stream = _ProbeValues(seed)
+    weights = [stream.take(s) for s in shapes]
+    biases = [stream.take((s[1],)) for s in shapes]
+    return weights, biases, stream.take((PROBE_ROWS, shapes[0][0]))
+
+
+class _ProbeValues:
+    """Deterministic values in [-1, 1) for the probes (splitmix64 of a counter, in numpy): any
+    values that are not round numbers will do, and ``numpy.random`` costs 10-20 ms of start-up
+    to import."""
+
+    _GAMMA = np.uint64(0x9E3779B97F4A7C15)
+    _MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+    _SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31))
+
+    def __init__(self, seed: int) -> None:
+        self._next = np.uint64(seed) << np.uint64(40)  # seeds' streams never overlap
+
+    def take(self, shape: tuple[int, ...]) -> np.ndarray:
+        n = int(np.prod(shape))
+        z = (np.arange(n, dtype=np.uint64) + self._next) * self._GAMMA  # wraps mod 2**64
+        self._next += np.uint64(n)
+        z ^= z >> self._SHIFTS[0]
+        z *= self._MIX[0]
+        z ^= z >> self._SHIFTS[1]
+        z *= self._MIX[1]
+        z ^= z >> self._SHIFTS[2]
+        unit = (z >> np.uint64(40)).astype(np.float64) / float(1 << 24)  # 24 bits: exact in float32
+        return (2.0 * unit - 1.0).astype(np.float32).reshape(shape)
 
 
 def _probe_row_period(shapes: tuple[tuple[int, ...], ...]) -> int:

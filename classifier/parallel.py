@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import multiprocessing
 import os
 import shutil
 import tempfile
@@ -41,6 +40,8 @@ def ordered_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
         for batch in batched(items, batch_size):
             yield from fn(batch)
         return
+    import multiprocessing  # here: ~15 ms of start-up (it imports socket) that --jobs 1 does not need
+
     if "fork" in multiprocessing.get_all_start_methods():
         yield from _forked_map(fn, items, n_jobs, batch_size)
         return
@@ -75,6 +76,8 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
             if stop.is_set():
                 return
             yield batch
+
+    import multiprocessing
 
     _FORKED_FN = fn
     pool = multiprocessing.get_context("fork").Pool(n_jobs)

@@ -17,15 +17,19 @@ own depth limit (256 without ``huge_tree``), and the walk does not descend below
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from itertools import chain, islice, repeat
+from typing import TYPE_CHECKING
 
 import numpy as np
-from lxml import etree
 
 from .dom_lexicon import ANCESTOR_TAGS, CLASS_GROUPS, TAG_GROUP_NAMES, TAG_GROUPS, WHOLE_WORD_MAX
 from .segment import BLOCK_TAGS, DROP_TAGS, Block
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 __all__ = ["HtmlPage", "segment_html", "decode_html", "RAW_COLUMNS", "CLASS_GROUP_NAMES"]
 
@@ -222,6 +226,7 @@ def _strip_noscript(html: str) -> str:
 
 
 def _parse(html: str) -> etree._Element | None:
+    etree, hidden_candidates = _lxml()
     html = html[:MAX_HTML_CHARS].replace("\x00", "")
     html = _strip_noscript(_END_BODY_HTML.sub(" ", _XML_DECL.sub("", html, count=1)))
     if not html.strip():
@@ -238,7 +243,7 @@ def _parse(html: str) -> etree._Element | None:
         return None
     # Content no reader sees goes before the walk, in C: dropped tags, then hidden elements.
     etree.strip_elements(root, *DROP_TAGS, with_tail=False)
-    for el in _HIDDEN_CANDIDATES(root):
+    for el in hidden_candidates(root):
         if _hidden(el):
             _remove_keep_tail(el)
     return root
@@ -247,7 +252,16 @@ def _parse(html: str) -> etree._Element | None:
 # Elements that may be hidden, in document order: the elements of "//*[@hidden or
 # @aria-hidden='true' or @style]", found from the attribute axis (libxml2 tests a predicate on
 # every element far more slowly than it lists attributes: about half the time on news pages).
-_HIDDEN_CANDIDATES = etree.XPath("(//@hidden | //@aria-hidden[.='true'] | //@style)/..")
+HIDDEN_CANDIDATES_XPATH = "(//@hidden | //@aria-hidden[.='true'] | //@style)/.."
+
+
+@functools.cache
+def _lxml() -> tuple:
+    """``lxml.etree`` and the compiled ``HIDDEN_CANDIDATES_XPATH``, imported at the first HTML
+    page: importing lxml is ~20 ms of every start-up, which a plain-text run never needs."""
+    from lxml import etree
+
+    return etree, etree.XPath(HIDDEN_CANDIDATES_XPATH)
 
 
 def _remove_keep_tail(el: etree._Element) -> None:
@@ -364,7 +378,8 @@ def _walk(root: etree._Element) -> HtmlPage:
         acc_anc = acc_tags = link_count = 0
 
     # The elements, then None: the end of the document closes every element still open.
-    walker = chain(root.iter(etree.Element), (None,))
+    element = _lxml()[0].Element
+    walker = chain(root.iter(element), (None,))
     # Module globals and methods bound to locals: this loop runs once per element.
     mask_cache, sig_cache, block_info = _mask_cache, _sig_cache, _BLOCK_INFO
     tag_kind, no_kind = _TAG_KIND, _NO_TAG_KIND
@@ -433,7 +448,7 @@ def _walk(root: etree._Element) -> HtmlPage:
         if depth >= max_depth:
             # Not below here: the subtree's text joins this element's, its elements are skipped.
             text = "".join(t for t in el.itertext() if isinstance(t, str))
-            for _ in islice(walker, sum(1 for _ in el.iterdescendants(etree.Element))):
+            for _ in islice(walker, sum(1 for _ in el.iterdescendants(element))):
                 pass
         else:
             text = el.text

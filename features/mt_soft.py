@@ -39,6 +39,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import random
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -179,9 +180,9 @@ class OneProbeTable:
         rows = np.array([first[w] for w in uniq], dtype=np.int64)
         bits = max(4, int(np.ceil(np.log2(max(len(uniq), 1) * self.SLOTS_PER_WORD))))
         self._shift = np.uint64(64 - bits)
-        rng = np.random.default_rng(0)
+        rng = random.Random(0)  # the stdlib's: numpy.random costs ~15 ms of start-up to import
         for _ in range(self.MAX_TRIES):
-            mult = np.uint64(int(rng.integers(1, 1 << 62)) * 2 + 1)
+            mult = np.uint64(rng.randrange(1, 1 << 62) * 2 + 1)
             slots = ((hashes * mult) >> self._shift).astype(np.int64)
             ordered = np.sort(slots)  # (not np.unique: its first call imports numpy.ma, ~20 ms)
             if not (ordered[1:] == ordered[:-1]).any():
@@ -375,9 +376,9 @@ def _two_choice_table(probe: OneProbeTable, slots: int = _TWO_CHOICE_SLOTS
     entries = list(zip(probe._keys[used].tolist(), probe._rows[used].tolist()))
     bits = slots.bit_length() - 1
     shift = 64 - bits
-    rng = np.random.default_rng(0)
+    rng = random.Random(0)
     for _ in range(_TWO_CHOICE_TRIES):
-        m1, m2 = (int(rng.integers(1, 1 << 62)) * 2 + 1 for _ in range(2))
+        m1, m2 = (rng.randrange(1, 1 << 62) * 2 + 1 for _ in range(2))
         keys, rows = [0] * slots, [0] * slots
         if all(_two_choice_insert(keys, rows, k, r, m1, m2, shift) for k, r in entries):
             break

@@ -19,7 +19,7 @@ def test_results_in_input_order_from_several_workers(forked: bool, monkeypatch: 
     if forked and "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("no fork on this platform")
     if not forked:  # the joblib back-end, as on platforms without fork
-        monkeypatch.setattr(parallel.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+        monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     out = list(parallel.ordered_map(_square_with_pid, range(1000), n_jobs=2, batch_size=7))
     assert [v for v, _ in out] == [x * x for x in range(1000)]
     assert os.getpid() not in {pid for _, pid in out}  # the work ran in workers
