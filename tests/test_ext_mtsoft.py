@@ -205,14 +205,32 @@ def test_soft_scores_with_and_without_kernel(monkeypatch: pytest.MonkeyPatch) ->
         np.testing.assert_array_equal(a.view(np.uint64), b.view(np.uint64))
 
 
-@pytest.mark.parametrize("name, bad", [("_SUFFIX_TABLE", lambda t: t[:-1]), ("_LETTER_OF", lambda t: t + 100),
-                                       ("_MARK_SYMBOL", lambda t: t[:3]), ("_IS_MARK", lambda t: t[:-1])])
+def _levels_with(first=None, rest=None):
+    """``_suffix_levels`` with its first or its second level replaced by a function of it."""
+    real = mt_soft._suffix_levels
+
+    def levels():
+        f, r = real()
+        return (f if first is None else first(f)), (r if rest is None else rest(r))
+    return levels
+
+
+@pytest.mark.parametrize("name, bad", [
+    ("_LETTER_OF", lambda t: t + 100), ("_MARK_SYMBOL", lambda t: t[:3]), ("_IS_MARK", lambda t: t[:-1]),
+    # the suffix table reaches the kernel as two levels (first: an offset per tail, rest: the rows)
+    ("_suffix_levels", lambda _: _levels_with(first=lambda f: f[:-1])),
+    ("_suffix_levels", lambda _: _levels_with(rest=lambda r: r[:-1])),
+    ("_suffix_levels", lambda _: _levels_with(first=lambda f: f + np.int32(len(f) * 27))),
+    ("_suffix_levels", lambda _: _levels_with(first=lambda f: f - np.int32(1))),
+    ("_suffix_levels", lambda _: _levels_with(rest=lambda r: r + np.asarray(mt_soft.V, dtype=r.dtype))),
+])
 def test_tables_are_checked(name: str, bad, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The kernel reads its tables unchecked, so it refuses tables of the wrong size or range."""
+    """The kernel reads its tables unchecked, so it refuses tables of the wrong size or range
+    (by its own check: the message says so, not some other error on the way)."""
     kernel = needs(KERNEL)
     mt_soft._symbol_tables(kernel)
     monkeypatch.setattr(mt_soft, name, bad(getattr(mt_soft, name)))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^symbol tables "):
         mt_soft._symbol_tables(kernel)
 
 
