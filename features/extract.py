@@ -599,6 +599,7 @@ def _literal_target(name: str) -> str:
 _W_COLS = _cols([f"w_{nm}" for nm in _WORD_CLASS_NAMES])
 _P_COLS = _cols([f"p_{nm}" for nm in _PHRASE_NAMES])
 _C_COLS = _cols([f"c_{nm}" for nm in CHAR_FEATURES])
+_LEX_COLS = slice(_IDX["lex_editorial"], _IDX["lex_editorial"] + len(LEXICAL_NAMES))
 # Per literal pattern, its column in the c_* block; the patterns as runs of one column each (their
 # first rows for ``np.add.reduceat`` and their columns), when no column has two runs.
 _LIT_COL = {name: CHAR_FEATURES.index(_literal_target(name)) for name, _ in _LITERAL_LIST}
@@ -960,8 +961,11 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     if out is None:
         F = np.zeros((n, len(LOCAL_NAMES)), dtype=np.float32)
     else:
+        # Every column below is assigned whole (the lexicon's set to 0 without one), so ``out``
+        # is not zeroed first: one pass less over its rows (tests/test_ext_feat.py fills it with NaN).
         F = out
-        F[:] = 0.0
+        if F.shape != (n, len(LOCAL_NAMES)):
+            F[:] = 0.0  # (an ``out`` of another shape: its other cells zeroed, as they always were)
     nchars = np.maximum(lengths, 1).astype(np.float32)
 
     # Character properties: one table gather per character, one reduceat over all blocks.
@@ -1009,8 +1013,9 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     F[:, _IDX["log_words"]] = np.log1p(wc.words)
     F[:, _IDX["mean_word_len"]] = wc.length_sums / words
     if lexical is not None and wc.lexical_sums is not None:
-        F[:, _IDX["lex_editorial"]: _IDX["lex_editorial"] + len(LEXICAL_NAMES)] = lexical.from_sums(
-            wc.lexical_sums, wc.words)
+        F[:, _LEX_COLS] = lexical.from_sums(wc.lexical_sums, wc.words)
+    else:
+        F[:, _LEX_COLS] = 0.0
     # Word classes: counts per (block, bit pattern), then pattern -> class bits.
     F[:, _W_COLS] = (wc.patterns @ _PATTERN_CLASSES) / words[:, None]
     F[:, _P_COLS] = np.minimum(wc.phrases, 5.0)
