@@ -114,3 +114,24 @@ def test_out_is_not_zeroed_yet_every_column_is_written(lexical: LexicalScorer | 
     assert got.base is wide or got is wide[:, : len(LOCAL_NAMES)] or np.shares_memory(got, wide)
     _assert_same(np.ascontiguousarray(got), want)
     assert np.isnan(wide[:, len(LOCAL_NAMES):]).all()
+
+
+def test_family_counts_heads_by_first_byte(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_spamctx_ext.family_counts`` searches only the heads that begin with the candidate's byte:
+    against the numpy form with a family whose head is empty (every position: searched whole),
+    heads sharing first bytes and two-byte prefixes, one-byte heads, and the real tables."""
+    from test_ext_spamctx import _check, _random_block
+
+    from features.spamctx import TABLES, build_tables
+    from features.spamshape import SHAPE_TABLES
+
+    tables = build_tables(
+        {"a": (r"\w+z", r"\bcat"), "b": (r"\b(?:my|our) (?:new|best|own) (?:chan|vid|song)",),
+         "c": (r"(?:ab|ac|ad|b)x",), "d": (r"[$/#]\w",)},
+        {"a": ("cat",), "b": ("my", "our"), "c": ("ab", "ac", "ad", "b")}, {}, {"d": "$/#"})
+    assert tables.heads[0] == (b"",) and len(tables.heads[1]) > 5
+    rng = __import__("random").Random(5)
+    pieces = ["cat", "catz", "z", "my", "our", "new", "best", "own", "chan", "vid", "song", "ab", "abx", "acx",
+              "adx", "bx", "b", "x", "$", "/", "#", "$a", "/b", "é", "\U0001f600", " "]
+    texts = [_random_block(rng, pieces) for _ in range(300)]
+    _check(texts, monkeypatch, tables=(tables, TABLES, SHAPE_TABLES))
