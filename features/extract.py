@@ -581,6 +581,19 @@ def _start_blocks(cp: np.ndarray, starts: np.ndarray, lengths: np.ndarray, n: in
                                          np.ascontiguousarray(lengths, dtype=np.int64)).tolist()
 
 
+# The compiled block lengths (features/_glue_ext.pyx), or None: ``_str_lengths``' Python form.
+_GLUE_EXT = ext.load("features._glue_ext")
+
+
+def _str_lengths(texts: Sequence[str]) -> np.ndarray:
+    """int64 length of each block (the kernel's for a list of exact strs)."""
+    if _GLUE_EXT is not None:
+        got = _GLUE_EXT.str_lengths(texts)
+        if got is not None:
+            return got
+    return np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+
+
 def _cols(names: Sequence[str]) -> slice | np.ndarray:
     """``LOCAL_NAMES`` columns of ``names``: a slice when they are adjacent and in order (one
     strided write instead of a gather and scatter), else their indices."""
@@ -955,7 +968,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     """Block-local columns (``LOCAL_NAMES``) for a list of blocks (of one or many pages);
     written into ``out`` ([n, len(LOCAL_NAMES)], e.g. the left part of the full matrix) if given."""
     n = len(texts)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    lengths = _str_lengths(texts)
     starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
     doc = "\n".join(texts)
     if out is None:

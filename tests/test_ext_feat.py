@@ -135,3 +135,25 @@ def test_family_counts_heads_by_first_byte(monkeypatch: pytest.MonkeyPatch) -> N
               "adx", "bx", "b", "x", "$", "/", "#", "$a", "/b", "é", "\U0001f600", " "]
     texts = [_random_block(rng, pieces) for _ in range(300)]
     _check(texts, monkeypatch, tables=(tables, TABLES, SHAPE_TABLES))
+
+
+class _Str(str):
+    def __len__(self) -> int:
+        return 99
+
+
+@pytest.mark.parametrize("texts", [
+    [], [""], ["a", "", "\u00e9\u00e9", "\u20ac", "\U0001f600x", "\ud800", "e\u0301", "\x00"],
+    ["x" * 100000, "\U0010ffff" * 3], ("tuple", "of strs"), ["a", _Str("sub")], ["a", b"bytes"],
+])
+def test_str_lengths_are_len(texts) -> None:
+    """``_glue_ext.str_lengths`` gives ``len`` of each exact str of a list; else None (the Python form)."""
+    glue = needs("features._glue_ext")
+    want = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    got = glue.str_lengths(texts)
+    if type(texts) is list and all(type(t) is str for t in texts):
+        assert got.dtype == np.int64 and np.array_equal(got, want)
+    else:
+        assert got is None
+    lengths = extract._str_lengths(texts)
+    assert lengths.dtype == np.int64 and np.array_equal(lengths, want)
