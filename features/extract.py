@@ -594,6 +594,16 @@ def _str_lengths(texts: Sequence[str]) -> np.ndarray:
     return np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
 
 
+def _hit_counts(evidence: Sequence[Sequence], n: int) -> np.ndarray:
+    """float32 min(len(evidence[i]), 5) per block (the lengths from the kernel for a list of
+    lists: integers, so min then float32 is float32 then min)."""
+    if _GLUE_EXT is not None:
+        got = _GLUE_EXT.list_lengths(evidence)
+        if got is not None and len(got) == n:
+            return np.minimum(got, 5).astype(np.float32)
+    return np.minimum(np.fromiter(map(len, evidence), dtype=np.float32, count=n), 5.0)
+
+
 def _cols(names: Sequence[str]) -> slice | np.ndarray:
     """``LOCAL_NAMES`` columns of ``names``: a slice when they are adjacent and in order (one
     strided write instead of a gather and scatter), else their indices."""
@@ -1077,7 +1087,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     # Profanity and MT artefacts (their scores and evidence are reused for the output).
     prof, prof_ev = profanity_scores(list(texts))
     F[:, _IDX["profanity"]] = prof
-    F[:, _IDX["profanity_hits"]] = np.minimum(np.fromiter(map(len, prof_ev), dtype=np.float32, count=n), 5.0)
+    F[:, _IDX["profanity_hits"]] = _hit_counts(prof_ev, n)
     mt, mt_ev = mt_artefacts(list(texts), doc, cp)
     F[:, _IDX["mt"]] = mt
     dup = duplicate_flags(texts, page, cc[:, _CC["odd_space"]] > 0, low, low_cp)

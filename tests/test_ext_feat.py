@@ -157,3 +157,26 @@ def test_str_lengths_are_len(texts) -> None:
         assert got is None
     lengths = extract._str_lengths(texts)
     assert lengths.dtype == np.int64 and np.array_equal(lengths, want)
+
+
+class _List(list):
+    def __len__(self) -> int:
+        return 3
+
+
+@pytest.mark.parametrize("evidence", [
+    [], [[]], [[], [{}], [{}] * 5, [{}] * 6, [{}] * 1000], ([], [{}]), [[], _List()], [[], ({},)],
+])
+def test_hit_counts_are_clipped_lengths(evidence) -> None:
+    """``_glue_ext.list_lengths`` gives ``len`` of each exact list of a list (else None), and
+    ``_hit_counts`` the Python form's float32 min(len, 5) either way."""
+    glue = needs("features._glue_ext")
+    n = len(evidence)
+    want = np.minimum(np.fromiter(map(len, evidence), dtype=np.float32, count=n), 5.0)
+    got = glue.list_lengths(evidence)
+    if type(evidence) is list and all(type(e) is list for e in evidence):
+        assert got.dtype == np.int64 and np.array_equal(got, list(map(len, evidence)))
+    else:
+        assert got is None
+    counts = extract._hit_counts(evidence, n)
+    assert counts.dtype == want.dtype and counts.tobytes() == want.tobytes()
