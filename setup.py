@@ -30,6 +30,7 @@ KERNELS = {
     "features._segment_ext": "features/_segment_ext.pyx",
     "classifier._results_ext": "classifier/_results_ext.pyx",
     "features._lower_ext": "features/_lower_ext.pyx",
+    "features._glue_ext": "features/_glue_ext.pyx",
 }
 
 

@@ -12,6 +12,8 @@ order (tests/test_ext_spamctx.py), and the regexes still decide every match: a f
 ``LeadTables.heads`` (``spamctx.match_heads``: every match begins with one; 128,073 calls
 become 6,868 on the bench pages), so the counts are the same integers.
 """
+from libc.stdint cimport int32_t
+
 import numpy as np
 
 cdef extern from *:
@@ -267,6 +269,7 @@ cdef extern from *:
 cdef enum:
     MAX_CHARS = 64
     MAX_FAMILIES = 8
+    INT32_LIMIT = 2147483646  # heads past it: the family searches them all
 
 
 def _check_word_table(const unsigned char[::1] is_word) -> None:
@@ -380,8 +383,16 @@ def family_counts(data, const unsigned char[::1] arr, const unsigned char[::1] i
     rx = tables.rx
     cdef Py_ssize_t n_fam = len(rx)
     cdef Py_ssize_t last[MAX_FAMILIES]
-    cdef Py_ssize_t i, f, p, blk, end, width = 0
+    cdef Py_ssize_t i, f, p, blk, end, width = 0, lo, hi
     cdef unsigned char m
+    # Per family and first byte, the range of its heads that begin with that byte (-1: none):
+    # only those can be a prefix of a[p:], so sc_may_match searches them alone, not the whole
+    # family (the same answer: the range is sorted and prefix-free as the family is). A family
+    # with an empty head, or heads of one first byte apart (not sorted), searches them all.
+    cdef int32_t first_lo[MAX_FAMILIES][256]
+    cdef int32_t first_hi[MAX_FAMILIES][256]
+    cdef bint by_first[MAX_FAMILIES]
+    cdef int b
     cdef const unsigned char[::1] blob = tables.head_blob
     cdef const long long[::1] offsets = tables.head_offsets
     cdef const long long[::1] fam_first = tables.head_families
@@ -399,6 +410,21 @@ def family_counts(data, const unsigned char[::1] arr, const unsigned char[::1] i
         if fam_first[f + 1] < fam_first[f]:
             raise ValueError("head families out of order")
         last[f] = 0
+        by_first[f] = True
+        for b in range(256):
+            first_lo[f][b] = -1
+            first_hi[f][b] = -1
+        for i in range(fam_first[f], fam_first[f + 1]):
+            if offsets[i + 1] == offsets[i] or i > INT32_LIMIT:
+                by_first[f] = False
+                break
+            b = blob[offsets[i]]
+            if first_lo[f][b] < 0:
+                first_lo[f][b] = <int32_t> i
+            elif first_hi[f][b] != i:
+                by_first[f] = False
+                break
+            first_hi[f][b] = <int32_t> (i + 1)
     if blob.shape[0]:
         blob_p = &blob[0]
     out_arr = np.zeros((n, n_fam), dtype=np.float32)
@@ -412,8 +438,17 @@ def family_counts(data, const unsigned char[::1] arr, const unsigned char[::1] i
             p = c.a[i]
             m = c.mask[i]
             for f in range(n_fam):
-                if (m >> f) & 1 and p >= last[f] and sc_may_match(
-                        &arr[0], arr.shape[0], p, blob_p, &offsets[0], fam_first[f], fam_first[f + 1], width):
+                if not ((m >> f) & 1 and p >= last[f]):
+                    continue
+                if by_first[f]:
+                    lo = first_lo[f][arr[p]]
+                    if lo < 0:
+                        continue  # (no head begins with this byte: sc_may_match's answer is 0)
+                    hi = first_hi[f][arr[p]]
+                else:
+                    lo = fam_first[f]
+                    hi = fam_first[f + 1]
+                if sc_may_match(&arr[0], arr.shape[0], p, blob_p, &offsets[0], lo, hi, width):
                     mt = matchers[f](data, p)
                     if mt is not None:
                         end = mt.end()

@@ -16,7 +16,8 @@ PURE_ENV = "NEWSWINNOW_PURE_PYTHON"
 MODULES = ("classifier._viterbi", "features._context_ext", "features._tokens_ext", "features._profanity_ext",
            "features._vocab_ext", "features._mt_soft_ext", "features._spamctx_ext", "features._dedup_ext",
            "features._change_ext", "classifier._pages_ext", "features._literal_ext", "features._mt_ext",
-           "features._segment_ext", "classifier._results_ext", "classifier._model_ext", "features._lower_ext")
+           "features._segment_ext", "classifier._results_ext", "classifier._model_ext", "features._lower_ext",
+           "features._glue_ext")
 
 
 def pure_python() -> bool:

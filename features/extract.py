@@ -524,19 +524,42 @@ def _literal_matches(data: bytes, starts: np.ndarray, n: int,
             if not _PLAN:
                 _PLAN.append(literal_plan(_LITERAL_LIST))
             plan = _PLAN[0]
-    counts = np.zeros((len(plan.matchers), n), dtype=np.int64)
-    chars = np.zeros((len(plan.matchers), n), dtype=np.int64)
-    _LITERAL_EXT.literal_counts(data, np.ascontiguousarray(starts, dtype=np.int64), plan.tables, plan.matchers,
-                                plan.want_chars, counts, chars)
+    counts, chars = _literal_kernel_counts(data, starts, n, plan)
+    # int64 -> float32 as the Python form's bincount -> float32 (integers: the same values); one
+    # conversion of the whole table, each pattern's row a view of it.
+    counts_f = counts.astype(np.float32)
     out = []
     for (name, rx), row in zip(patterns, plan.rows):
         if row < 0:
             out.append(_matches_per_block(rx, data, starts, n, chars=name == "url_span"))
         else:
-            # int64 -> float32 as the Python form's bincount -> float32 (integers: the same values).
             width = chars[row].astype(np.float32) if plan.want_chars[row] else None
-            out.append((counts[row].astype(np.float32), width))
+            out.append((counts_f[row], width))
     return out
+
+
+def _literal_kernel_counts(data: bytes, starts: np.ndarray, n: int,
+                           plan: _LiteralPlan) -> tuple[np.ndarray, np.ndarray]:
+    """The kernel's matches and covered characters per (table row, block): int64 [rows, n] each."""
+    counts = np.zeros((len(plan.matchers), n), dtype=np.int64)
+    chars = np.zeros((len(plan.matchers), n), dtype=np.int64)
+    _LITERAL_EXT.literal_counts(data, np.ascontiguousarray(starts, dtype=np.int64), plan.tables, plan.matchers,
+                                plan.want_chars, counts, chars)
+    return counts, chars
+
+
+def _literal_table(data: bytes, starts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """``_LITERAL_LIST``'s matches and covered characters per (pattern, block), int64 [patterns, n]
+    each, from the kernel's one pass; None without the kernel or when a pattern has no table
+    (then ``_literal_matches`` serves them one by one)."""
+    if _LITERAL_EXT is None or n == 0:
+        return None
+    if not _PLAN:
+        _PLAN.append(literal_plan(_LITERAL_LIST))
+    plan = _PLAN[0]
+    if not _LIT_GROUPED_OK or plan.rows != tuple(range(len(_LITERAL_LIST))):
+        return None
+    return _literal_kernel_counts(data, starts, n, plan)
 
 
 # The patterns the kernel's start filter (``start_candidates``) was written for: with any others
@@ -556,6 +579,70 @@ def _start_blocks(cp: np.ndarray, starts: np.ndarray, lengths: np.ndarray, n: in
         return range(n)
     return _LITERAL_EXT.start_candidates(cp, np.ascontiguousarray(starts, dtype=np.int64),
                                          np.ascontiguousarray(lengths, dtype=np.int64)).tolist()
+
+
+# The compiled block lengths (features/_glue_ext.pyx), or None: ``_str_lengths``' Python form.
+_GLUE_EXT = ext.load("features._glue_ext")
+
+
+def _str_lengths(texts: Sequence[str]) -> np.ndarray:
+    """int64 length of each block (the kernel's for a list of exact strs)."""
+    if _GLUE_EXT is not None:
+        got = _GLUE_EXT.str_lengths(texts)
+        if got is not None:
+            return got
+    return np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+
+
+def _hit_counts(evidence: Sequence[Sequence], n: int) -> np.ndarray:
+    """float32 min(len(evidence[i]), 5) per block (the lengths from the kernel for a list of
+    lists: integers, so min then float32 is float32 then min)."""
+    if _GLUE_EXT is not None:
+        got = _GLUE_EXT.list_lengths(evidence)
+        if got is not None and len(got) == n:
+            return np.minimum(got, 5).astype(np.float32)
+    return np.minimum(np.fromiter(map(len, evidence), dtype=np.float32, count=n), 5.0)
+
+
+def _cols(names: Sequence[str]) -> slice | np.ndarray:
+    """``LOCAL_NAMES`` columns of ``names``: a slice when they are adjacent and in order (one
+    strided write instead of a gather and scatter), else their indices."""
+    idx = [_IDX[nm] for nm in names]
+    if idx == list(range(idx[0], idx[0] + len(idx))):
+        return slice(idx[0], idx[0] + len(idx))
+    return np.array(idx, dtype=np.int64)
+
+
+def _literal_target(name: str) -> str:
+    """The ``CHAR_FEATURES`` column a literal pattern's matches are counted in."""
+    return {"url_span": "url", "boiler_literal": "boiler_char"}.get(name, name)
+
+
+# local_features' column groups written in one step each: word classes, phrases, the c_* columns.
+_W_COLS = _cols([f"w_{nm}" for nm in _WORD_CLASS_NAMES])
+_P_COLS = _cols([f"p_{nm}" for nm in _PHRASE_NAMES])
+_C_COLS = _cols([f"c_{nm}" for nm in CHAR_FEATURES])
+_LEX_COLS = slice(_IDX["lex_editorial"], _IDX["lex_editorial"] + len(LEXICAL_NAMES))
+# Per literal pattern, its column in the c_* block; the patterns as runs of one column each (their
+# first rows for ``np.add.reduceat`` and their columns), when no column has two runs.
+_LIT_COL = {name: CHAR_FEATURES.index(_literal_target(name)) for name, _ in _LITERAL_LIST}
+_LIT_RUN_FIRST = [r for r in range(len(_LITERAL_LIST))
+                  if r == 0 or _LIT_COL[_LITERAL_LIST[r][0]] != _LIT_COL[_LITERAL_LIST[r - 1][0]]]
+_LIT_GROUP_FIRST = np.array(_LIT_RUN_FIRST, dtype=np.intp)
+_LIT_GROUP_COLS = np.array([_LIT_COL[_LITERAL_LIST[r][0]] for r in _LIT_RUN_FIRST], dtype=np.int64)
+_LIT_GROUPED_OK = len(_LITERAL_LIST) > 0 and len(set(_LIT_GROUP_COLS.tolist())) == len(_LIT_GROUP_COLS)
+_URL_SPAN_ROWS = tuple(r for r, (name, _) in enumerate(_LITERAL_LIST) if name == "url_span")
+# Character counts copied into (set) or added to (add) the c_* block: (its column, ``_CC`` column).
+_CC_SET = (("quote_mark", "quote_mark"), ("money", "money"), ("emoji", "emoji"))
+_CC_ADD = (("boiler_char", "boiler_char"), ("ellipsis", "ellipsis_char"))
+_CC_SET_COLS, _CC_SET_SRC, _CC_ADD_COLS, _CC_ADD_SRC = (
+    np.array([CHAR_FEATURES.index(c) if k == 0 else _CC[c] for c in (pair[k] for pair in pairs)], dtype=np.int64)
+    for pairs in (_CC_SET, _CC_ADD) for k in (0, 1))
+_START_COLS = np.array([CHAR_FEATURES.index(nm) for nm in _START_NAMES], dtype=np.int64)
+# Code point -> it ends a sentence (``_SENTENCE_END_CPS``); the last entry (False) stands for
+# every code point past the table.
+_ENDS_SENTENCE = np.zeros(int(_SENTENCE_END_CPS.max()) + 2, dtype=bool)
+_ENDS_SENTENCE[_SENTENCE_END_CPS] = True
 
 
 def _byte_starts(data: bytes, texts: Sequence[str], n: int) -> np.ndarray:
@@ -891,14 +978,17 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     """Block-local columns (``LOCAL_NAMES``) for a list of blocks (of one or many pages);
     written into ``out`` ([n, len(LOCAL_NAMES)], e.g. the left part of the full matrix) if given."""
     n = len(texts)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    lengths = _str_lengths(texts)
     starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
     doc = "\n".join(texts)
     if out is None:
         F = np.zeros((n, len(LOCAL_NAMES)), dtype=np.float32)
     else:
+        # Every column below is assigned whole (the lexicon's set to 0 without one), so ``out``
+        # is not zeroed first: one pass less over its rows (tests/test_ext_feat.py fills it with NaN).
         F = out
-        F[:] = 0.0
+        if F.shape != (n, len(LOCAL_NAMES)):
+            F[:] = 0.0  # (an ``out`` of another shape: its other cells zeroed, as they always were)
     nchars = np.maximum(lengths, 1).astype(np.float32)
 
     # Character properties: one table gather per character, one reduceat over all blocks.
@@ -916,7 +1006,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     F[:, _IDX["starts_upper"]] = fcls == _CH_UPPER
     F[:, _IDX["starts_lower"]] = fcls == _CH_LOWER
     F[:, _IDX["starts_digit"]] = fcls == _CH_DIGIT
-    F[:, _IDX["ends_sentence"]] = np.isin(last, _SENTENCE_END_CPS)
+    F[:, _IDX["ends_sentence"]] = _ENDS_SENTENCE[np.minimum(last, len(_ENDS_SENTENCE) - 1)]
     F[:, _IDX["ends_colon"]] = last == _COLON_CP
     F[:, _IDX["ends_question"]] = last == QUESTION_MARK
 
@@ -946,14 +1036,12 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     F[:, _IDX["log_words"]] = np.log1p(wc.words)
     F[:, _IDX["mean_word_len"]] = wc.length_sums / words
     if lexical is not None and wc.lexical_sums is not None:
-        F[:, _IDX["lex_editorial"]: _IDX["lex_editorial"] + len(LEXICAL_NAMES)] = lexical.from_sums(
-            wc.lexical_sums, wc.words)
+        F[:, _LEX_COLS] = lexical.from_sums(wc.lexical_sums, wc.words)
+    else:
+        F[:, _LEX_COLS] = 0.0
     # Word classes: counts per (block, bit pattern), then pattern -> class bits.
-    per_block = wc.patterns @ _PATTERN_CLASSES
-    for b, name in enumerate(_WORD_CLASS_NAMES):
-        F[:, _IDX[f"w_{name}"]] = per_block[:, b] / words
-    for f, name in enumerate(_PHRASE_NAMES):
-        F[:, _IDX[f"p_{name}"]] = np.minimum(wc.phrases[:, f], 5.0)
+    F[:, _W_COLS] = (wc.patterns @ _PATTERN_CLASSES) / words[:, None]
+    F[:, _P_COLS] = np.minimum(wc.phrases, 5.0)
     F[:, _IDX["first_token_chrome"]] = _within_page(wc.chrome, wc.words, page)
 
     # Character patterns: one compiled pass over the lower-cased page (``low_b``) for all of them
@@ -961,27 +1049,34 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     kernel_starts = byte_starts if n else None
     if kernel_starts is None:  # (the kernel's: the same offsets, found in its pass)
         byte_starts = _byte_starts(low_b, texts, n)
-    for (name, _rx), (counts, chars) in zip(_LITERAL_LIST, _literal_matches(low_b, byte_starts, n)):
-        if name == "url_span":
-            F[:, _IDX["url_char_frac"]] += chars / nchars
-            F[:, _IDX["c_url"]] += counts
-        elif name == "boiler_literal":
-            F[:, _IDX["c_boiler_char"]] += counts
-        else:
-            F[:, _IDX[f"c_{name}"]] += counts
-    F[:, _IDX["c_quote_mark"]] = cc[:, _CC["quote_mark"]]
-    F[:, _IDX["c_boiler_char"]] += cc[:, _CC["boiler_char"]]
-    F[:, _IDX["c_money"]] = cc[:, _CC["money"]]
-    F[:, _IDX["c_ellipsis"]] += cc[:, _CC["ellipsis_char"]]
-    F[:, _IDX["c_emoji"]] = cc[:, _CC["emoji"]]
+    # The c_* columns are built in ``C`` (contiguous, [n, len(CHAR_FEATURES)]) and written once.
+    C = np.zeros((n, len(CHAR_FEATURES)), dtype=np.float32)
+    url_frac = np.zeros(n, dtype=np.float32)
+    table = _literal_table(low_b, byte_starts, n)
+    if table is not None:
+        # Each target column's patterns summed in int64, then float32: the same values as the
+        # Python form's float32 additions (exact below 2 ** 24; beyond it both are past the
+        # clip at 5 below, as every addend is >= 0).
+        counts, chars = table
+        C[:, _LIT_GROUP_COLS] = np.add.reduceat(counts, _LIT_GROUP_FIRST, axis=0).T
+        for row in _URL_SPAN_ROWS:  # (float32 additions in pattern order, as below)
+            url_frac += chars[row].astype(np.float32) / nchars
+    else:
+        for (name, _rx), (counts, chars) in zip(_LITERAL_LIST, _literal_matches(low_b, byte_starts, n)):
+            if name == "url_span":
+                url_frac += chars / nchars
+            C[:, _LIT_COL[name]] += counts
+    C[:, _CC_SET_COLS] = cc[:, _CC_SET_SRC]
+    C[:, _CC_ADD_COLS] += cc[:, _CC_ADD_SRC]
     # Patterns at the start of each block (one combined match call per block that can match).
-    for i in _start_blocks(cp, starts, lengths, n):
-        m = _START_RX.match(texts[i])
-        if m is not None:
-            F[i, _IDX[f"c_{_START_NAMES[m.lastindex - 1]}"]] = 1.0
-    np.minimum(F[:, _IDX["url_char_frac"]], 1.0, out=F[:, _IDX["url_char_frac"]])
-    cols = [_IDX[f"c_{nm}"] for nm in CHAR_FEATURES]
-    F[:, cols] = np.minimum(F[:, cols], 5.0)
+    cand = _start_blocks(cp, starts, lengths, n)
+    hits = [(i, m.lastindex) for i, m in zip(cand, map(_START_RX.match, map(texts.__getitem__, cand)))
+            if m is not None]
+    if hits:
+        rows, group = np.array(hits, dtype=np.int64).T
+        C[rows, _START_COLS[group - 1]] = 1.0
+    F[:, _IDX["url_char_frac"]] = np.minimum(url_frac, 1.0)
+    F[:, _C_COLS] = np.minimum(C, 5.0, out=C)
     # Punctuation-based counts (from the same per-character pass).
     F[:, _IDX["question_rate"]] = cc[:, _CC["question"]] / words
     F[:, _IDX["exclaim_rate"]] = cc[:, _CC["exclaim"]] / words
@@ -992,7 +1087,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     # Profanity and MT artefacts (their scores and evidence are reused for the output).
     prof, prof_ev = profanity_scores(list(texts))
     F[:, _IDX["profanity"]] = prof
-    F[:, _IDX["profanity_hits"]] = np.minimum(np.fromiter(map(len, prof_ev), dtype=np.float32, count=n), 5.0)
+    F[:, _IDX["profanity_hits"]] = _hit_counts(prof_ev, n)
     mt, mt_ev = mt_artefacts(list(texts), doc, cp)
     F[:, _IDX["mt"]] = mt
     dup = duplicate_flags(texts, page, cc[:, _CC["odd_space"]] > 0, low, low_cp)
