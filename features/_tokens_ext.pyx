@@ -227,7 +227,7 @@ def tokenize_cp(const uint32_t[::1] cp, const uint8_t[::1] bits_of, uint8_t word
     cdef Py_ssize_t n = cp.shape[0]
     cdef Py_ssize_t size = bits_of.shape[0]
     cdef Py_ssize_t nblk = (n + BLOCK - 1) // BLOCK
-    cdef Py_ssize_t k, j, i, base, stop, count = 0, ks, ke, s, e, length, last_nd
+    cdef Py_ssize_t k, j, i, base, stop, count = 0, n_ends = 0, ks, ke, s, e, length, last_nd
     cdef uint32_t c
     cdef bint bad = False
     cdef Py_ssize_t ngrp = (n + GROUP - 1) // GROUP, g, q
@@ -283,10 +283,13 @@ def tokenize_cp(const uint32_t[::1] cp, const uint8_t[::1] bits_of, uint8_t word
             m = (ins & ~((ins << 1) | (ins_prev >> 63))) | masks[k, M_SINGLE]
             masks[k, M_START] = m
             masks[k, M_END] = (ins & ~((ins >> 1) | (ins_next << 63))) | masks[k, M_SINGLE]
+            n_ends += nw_popcount64(masks[k, M_END])
             masks[k, M_NONDIGIT] = (ins & ~masks[k, M_DIGIT]) | masks[k, M_SINGLE]
             count += nw_popcount64(m)
             wprev = w
             ins_prev = ins
+    if n_ends != count:  # pragma: no cover - a guard for edits: the loop below writes count of each
+        raise RuntimeError("features._tokens_ext: token starts and ends do not pair up")
     starts_arr = np.empty(count, dtype=np.int64)
     ends_arr = np.empty(count, dtype=np.int64)
     hashes_arr = np.empty(count, dtype=np.uint64)
