@@ -201,7 +201,7 @@ def _single_bit(uint8_t b) -> bool:
 
 def tokenize_cp(const uint32_t[::1] cp, const uint8_t[::1] bits_of, uint8_t word_bit, uint8_t digit_bit,
                 uint8_t apos_bit, uint8_t single_bit):
-    """Tokens of the code points ``cp`` -> (starts, ends, hashes, digits, newline) arrays;
+    """Tokens of the code points ``cp`` -> (starts, ends, hashes, digits, newline, lengths) arrays;
     None when a code point is beyond the table or a bit is not one bit (the caller's numpy
     form then raises its error or gives its answer).
 
@@ -295,11 +295,13 @@ def tokenize_cp(const uint32_t[::1] cp, const uint8_t[::1] bits_of, uint8_t word
     hashes_arr = np.empty(count, dtype=np.uint64)
     digits_arr = np.empty(count, dtype=np.bool_)
     newline_arr = np.empty(count, dtype=np.bool_)
+    lengths_arr = np.empty(count, dtype=np.int64)
     cdef int64_t[::1] starts = starts_arr
     cdef int64_t[::1] ends = ends_arr
     cdef uint64_t[::1] hashes = hashes_arr
     cdef uint8_t[::1] digits = digits_arr.view(np.uint8)
     cdef uint8_t[::1] newline = newline_arr.view(np.uint8)
+    cdef int64_t[::1] lengths = lengths_arr
     with nogil:
         ks = 0
         ke = 0
@@ -317,32 +319,31 @@ def tokenize_cp(const uint32_t[::1] cp, const uint8_t[::1] bits_of, uint8_t word
             m = masks[k, M_END]
             while m:
                 j = nw_ctz64(m)
-                ends[ke] = base + j + 1
+                e = base + j + 1
+                s = starts[ke]
+                ends[ke] = e
                 # The last non-digit at or before this end: in this block, or an earlier one.
                 h = nd & ((<uint64_t>2 << j) - 1)  # (j = 63: 2 << 63 wraps to 0, all bits)
                 i = base + nw_msb64(h) if h else last_nd
-                digits[ke] = i < starts[ke]
+                digits[ke] = i < s
+                length = e - s
+                lengths[ke] = length
+                # Reading past a short token's end is fine (times 0) while it stays inside ``cp``.
+                if length <= SHORT_TOKEN and s + SHORT_TOKEN <= n:
+                    hashes[ke] = nw_sum8(&cp[s], &_SHORT_POWERS[length][0])
+                elif length <= MID_TOKEN and s + MID_TOKEN <= n:
+                    row = &_SHORT_POWERS[length][0]
+                    hashes[ke] = nw_sum8(&cp[s], row) + nw_sum8(&cp[s + SHORT_TOKEN], row + SHORT_TOKEN)
+                else:
+                    h = 0
+                    for i in range(s, e):
+                        h = h * BASE + cp[i]
+                    hashes[ke] = h
                 ke += 1
                 m &= m - 1
             if nd:
                 last_nd = base + nw_msb64(nd)
-        # Hashes.
-        for k in range(count):
-            s = starts[k]
-            e = ends[k]
-            length = e - s
-            # Reading past a short token's end is fine (times 0) while it stays inside ``cp``.
-            if length <= SHORT_TOKEN and s + SHORT_TOKEN <= n:
-                hashes[k] = nw_sum8(&cp[s], &_SHORT_POWERS[length][0])
-            elif length <= MID_TOKEN and s + MID_TOKEN <= n:
-                row = &_SHORT_POWERS[length][0]
-                hashes[k] = nw_sum8(&cp[s], row) + nw_sum8(&cp[s + SHORT_TOKEN], row + SHORT_TOKEN)
-            else:
-                h = 0
-                for j in range(s, e):
-                    h = h * BASE + cp[j]
-                hashes[k] = h
-    return starts_arr, ends_arr, hashes_arr, digits_arr, newline_arr
+    return starts_arr, ends_arr, hashes_arr, digits_arr, newline_arr, lengths_arr
 
 
 def span_hashes(const uint32_t[::1] cp, const int64_t[::1] starts, const int64_t[::1] ends):

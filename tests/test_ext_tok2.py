@@ -157,7 +157,8 @@ def test_arrays_are_owned_and_exact() -> None:
     for text in ("", " ", "a b", "x" * 1000):
         arrays = mod.tokenize_cp(_cp(text), *args)
         assert all(a.flags.owndata and a.flags.c_contiguous and a.flags.writeable for a in arrays)
-        assert len({len(a) for a in arrays}) == 1
+        assert len({len(a) for a in arrays}) == 1 and len(arrays) == 6
+        assert np.array_equal(arrays[5], arrays[1] - arrays[0]) and arrays[5].dtype == np.int64
 
 
 def test_bench_pages() -> None:
