@@ -199,6 +199,54 @@ def _single_bit(uint8_t b) -> bool:
     return b != 0 and (b & (b - 1)) == 0
 
 
+cdef void _token_arrays(const uint32_t *cp, Py_ssize_t n, const uint64_t *masks, Py_ssize_t nblk,
+                        int64_t *starts, int64_t *ends, uint64_t *hashes, uint8_t *digits, uint8_t *newline,
+                        int64_t *lengths) noexcept nogil:
+    """The token arrays from the start / end / non-digit masks (``tokenize_cp``'s second pass;
+    a function of its own so that its loop keeps its values in registers)."""
+    cdef Py_ssize_t k, j, i, base, ks = 0, ke = 0, s, e, length
+    cdef Py_ssize_t last_nd = -1  # the last non-digit character of a token before this block (-1: none)
+    cdef uint64_t m, nd, h
+    cdef const uint64_t *row
+    for k in range(nblk):
+        base = k * BLOCK
+        m = masks[k * N_MASKS + M_START]
+        while m:
+            i = base + nw_ctz64(m)
+            starts[ks] = i
+            newline[ks] = cp[i] == NEWLINE
+            ks += 1
+            m &= m - 1
+        nd = masks[k * N_MASKS + M_NONDIGIT]
+        m = masks[k * N_MASKS + M_END]
+        while m:
+            j = nw_ctz64(m)
+            e = base + j + 1
+            s = starts[ke]
+            ends[ke] = e
+            # The last non-digit at or before this end: in this block, or an earlier one.
+            h = nd & ((<uint64_t>2 << j) - 1)  # (j = 63: 2 << 63 wraps to 0, all bits)
+            i = base + nw_msb64(h) if h else last_nd
+            digits[ke] = i < s
+            length = e - s
+            lengths[ke] = length
+            # Reading past a short token's end is fine (times 0) while it stays inside ``cp``.
+            if length <= SHORT_TOKEN and s + SHORT_TOKEN <= n:
+                hashes[ke] = nw_sum8(&cp[s], &_SHORT_POWERS[length][0])
+            elif length <= MID_TOKEN and s + MID_TOKEN <= n:
+                row = &_SHORT_POWERS[length][0]
+                hashes[ke] = nw_sum8(&cp[s], row) + nw_sum8(&cp[s + SHORT_TOKEN], row + SHORT_TOKEN)
+            else:
+                h = 0
+                for i in range(s, e):
+                    h = h * BASE + cp[i]
+                hashes[ke] = h
+            ke += 1
+            m &= m - 1
+        if nd:
+            last_nd = base + nw_msb64(nd)
+
+
 def tokenize_cp(const uint32_t[::1] cp, const uint8_t[::1] bits_of, uint8_t word_bit, uint8_t digit_bit,
                 uint8_t apos_bit, uint8_t single_bit):
     """Tokens of the code points ``cp`` -> (starts, ends, hashes, digits, newline, lengths) arrays;
@@ -227,15 +275,14 @@ def tokenize_cp(const uint32_t[::1] cp, const uint8_t[::1] bits_of, uint8_t word
     cdef Py_ssize_t n = cp.shape[0]
     cdef Py_ssize_t size = bits_of.shape[0]
     cdef Py_ssize_t nblk = (n + BLOCK - 1) // BLOCK
-    cdef Py_ssize_t k, j, i, base, stop, count = 0, n_ends = 0, ks, ke, s, e, length, last_nd
+    cdef Py_ssize_t k, j, base, stop, count = 0, n_ends = 0
     cdef uint32_t c
     cdef bint bad = False
     cdef Py_ssize_t ngrp = (n + GROUP - 1) // GROUP, g, q
     cdef uint8_t buf[GROUP]
     cdef uint64_t got[4]
     cdef bint ascii_ok = size >= ASCII and _ascii_table_agrees(bits_of, word_bit, digit_bit, apos_bit, single_bit)
-    cdef uint64_t w, wn, a, ins, ins_prev, ins_next, wprev, m, nd, h
-    cdef const uint64_t *row
+    cdef uint64_t w, wn, a, ins, ins_prev, ins_next, wprev, m
     if not (_single_bit(word_bit) and _single_bit(digit_bit) and _single_bit(apos_bit) and _single_bit(single_bit)):
         return None
     if size == 0:
@@ -302,47 +349,11 @@ def tokenize_cp(const uint32_t[::1] cp, const uint8_t[::1] bits_of, uint8_t word
     cdef uint8_t[::1] digits = digits_arr.view(np.uint8)
     cdef uint8_t[::1] newline = newline_arr.view(np.uint8)
     cdef int64_t[::1] lengths = lengths_arr
+    if count == 0:
+        return starts_arr, ends_arr, hashes_arr, digits_arr, newline_arr, lengths_arr
     with nogil:
-        ks = 0
-        ke = 0
-        last_nd = -1  # the last non-digit character of a token before this block (-1: none)
-        for k in range(nblk):
-            base = k * BLOCK
-            m = masks[k, M_START]
-            while m:
-                i = base + nw_ctz64(m)
-                starts[ks] = i
-                newline[ks] = cp[i] == NEWLINE
-                ks += 1
-                m &= m - 1
-            nd = masks[k, M_NONDIGIT]
-            m = masks[k, M_END]
-            while m:
-                j = nw_ctz64(m)
-                e = base + j + 1
-                s = starts[ke]
-                ends[ke] = e
-                # The last non-digit at or before this end: in this block, or an earlier one.
-                h = nd & ((<uint64_t>2 << j) - 1)  # (j = 63: 2 << 63 wraps to 0, all bits)
-                i = base + nw_msb64(h) if h else last_nd
-                digits[ke] = i < s
-                length = e - s
-                lengths[ke] = length
-                # Reading past a short token's end is fine (times 0) while it stays inside ``cp``.
-                if length <= SHORT_TOKEN and s + SHORT_TOKEN <= n:
-                    hashes[ke] = nw_sum8(&cp[s], &_SHORT_POWERS[length][0])
-                elif length <= MID_TOKEN and s + MID_TOKEN <= n:
-                    row = &_SHORT_POWERS[length][0]
-                    hashes[ke] = nw_sum8(&cp[s], row) + nw_sum8(&cp[s + SHORT_TOKEN], row + SHORT_TOKEN)
-                else:
-                    h = 0
-                    for i in range(s, e):
-                        h = h * BASE + cp[i]
-                    hashes[ke] = h
-                ke += 1
-                m &= m - 1
-            if nd:
-                last_nd = base + nw_msb64(nd)
+        _token_arrays(&cp[0], n, &masks[0, 0], nblk, &starts[0], &ends[0], &hashes[0], &digits[0], &newline[0],
+                      &lengths[0])
     return starts_arr, ends_arr, hashes_arr, digits_arr, newline_arr, lengths_arr
 
 
