@@ -1,5 +1,7 @@
 """Session 21's ``_tokens_ext.tokenize_cp`` (64-character masks, ASCII by byte ranges, hashes by
-rows of powers) gives the numpy form's tokens, bit for bit.
+rows of powers) gives the numpy form's tokens, bit for bit; and ``_vocab_ext.word_counts``
+(phrase candidates from and-ed member flags, the phrase code's family by a branch-free binary
+search) gives the numpy form's word counts.
 
 The kernel classifies 16 characters at a time by byte ranges when they are all ASCII and the
 table agrees there, else by one table byte each; tokens come from bit arithmetic on 64-bit
@@ -18,11 +20,13 @@ import numpy as np
 import pytest
 from conftest import bench_pages
 from test_ext import needs
+from test_ext_vocab import _assert_counts_equal, _both, _counts, _scorer
 
-from features import tokens
+from features import extract, lexicons, tokens
 from features.tokens import _tokenize_numpy, tokenize_cp
 
 KERNEL = "features._tokens_ext"
+VOCAB_KERNEL = "features._vocab_ext"
 FIELDS = ("starts", "ends", "hashes", "lengths", "digits", "newline")
 CODE_SPACE = 0x110000
 # Neighbours that change how a character tokenises: word characters (ASCII and not), both
@@ -167,3 +171,41 @@ def test_bench_pages() -> None:
     for page in pages:
         _assert_same(_cp(page.text.lower()))
     _assert_same(_cp("\n".join(p.text for p in pages).lower()))
+
+
+# Each phrase's words, and words that are members of some phrase at some position, so that
+# candidate pairs / triples abound whose codes are no phrase (the search's misses: below,
+# between and above the codes) beside the phrases themselves (its hits).
+PHRASES = sorted({ph for phrases in lexicons.PHRASES.values() for ph in phrases})
+MEMBERS = sorted({w for ph in PHRASES for w in ph.split()})
+
+
+@pytest.mark.parametrize("with_lexicon", [False, True], ids=["base", "lexicon"])
+def test_word_counts_every_phrase_and_near_misses(with_lexicon: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    needs(VOCAB_KERNEL)
+    lexical = _scorer() if with_lexicon else None
+    if with_lexicon and lexical is None:
+        pytest.skip("the shipped model is absent")
+    rng = np.random.default_rng(21)
+    blocks = list(PHRASES)  # every phrase alone in its block (each family's code a hit)
+    blocks.append(" ".join(PHRASES))  # all of them in one block, joined by their neighbours
+    # Each phrase with one word a number: the "<num>" id is no member (such phrases never
+    # fire), so the member flags, not only the codes, decide.
+    blocks += [" ".join("2012" if k == j else w for k, w in enumerate(ph.split()))
+               for ph in PHRASES for j in range(len(ph.split()))]
+    pool = MEMBERS + ["7", "2012", "x"]
+    for _ in range(300):  # member words at random: candidates whose codes are mostly no phrase
+        blocks.append(" ".join(rng.choice(pool, size=int(rng.integers(1, 12)))))
+    blocks += ["", " ".join(MEMBERS), " ".join(reversed(MEMBERS))]
+    got, want = _both(_counts, monkeypatch, blocks, lexical)
+    _assert_counts_equal(got, want)
+    assert want.phrases.sum() > len(PHRASES)  # the phrases were found (both forms)
+    assert all(len(c) for c in extract._NG_CODES)  # (the search runs on non-empty code lists)
+
+
+def test_word_counts_bench_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    needs(VOCAB_KERNEL)
+    texts = [b for p in bench_pages(300) for b in p.text.split("\n")]
+    for lexical in (None, _scorer()):
+        got, want = _both(_counts, monkeypatch, texts, lexical)
+        _assert_counts_equal(got, want)
