@@ -320,9 +320,9 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
             cand2 = 0
             cand3 = 0
             if prev1 >= 0:
-                cand2 = ng2_first[prev1] & ng2_second[i]
+                cand2 = (ng2_first[prev1] != 0) & (ng2_second[i] != 0)
                 if prev2 >= 0:
-                    cand3 = ng3_first[prev2] & ng3_second[prev1] & ng3_third[i]
+                    cand3 = (ng3_first[prev2] != 0) & (ng3_second[prev1] != 0) & (ng3_third[i] != 0)
             if cand2:
                 fam = _family(ng2_codes, ng2_fams, prev1 * vsize + i)
                 if fam:

@@ -209,3 +209,16 @@ def test_word_counts_bench_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     for lexical in (None, _scorer()):
         got, want = _both(_counts, monkeypatch, texts, lexical)
         _assert_counts_equal(got, want)
+
+
+def test_word_counts_member_flags_are_truth_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel reads a member flag as true when it is not 0 (the flags it is given are bool
+    views, 0 / 1; other non-zero flags must count the same phrases, not and their bits)."""
+    needs(VOCAB_KERNEL)
+    blocks = list(PHRASES) + [" ".join(PHRASES)]
+    want = _counts(blocks, None)
+    for values in ((1, 2, 4, 8, 16), (0xFF, 0x80, 0x40, 0x7F, 2)):  # (bits that do not overlap, or do)
+        members = tuple(m * np.uint8(v) for m, v in zip(extract._NG_MEMBERS, values))
+        monkeypatch.setattr(extract, "_NG_MEMBERS", members)
+        _assert_counts_equal(_counts(blocks, None), want)
+    assert want.phrases.sum() >= len(PHRASES)
