@@ -217,8 +217,9 @@ def test_word_counts_member_flags_are_truth_values(monkeypatch: pytest.MonkeyPat
     needs(VOCAB_KERNEL)
     blocks = list(PHRASES) + [" ".join(PHRASES)]
     want = _counts(blocks, None)
+    flags = extract._NG_MEMBERS
     for values in ((1, 2, 4, 8, 16), (0xFF, 0x80, 0x40, 0x7F, 2)):  # (bits that do not overlap, or do)
-        members = tuple(m * np.uint8(v) for m, v in zip(extract._NG_MEMBERS, values))
+        members = tuple(m * np.uint8(v) for m, v in zip(flags, values))
         monkeypatch.setattr(extract, "_NG_MEMBERS", members)
         _assert_counts_equal(_counts(blocks, None), want)
     assert want.phrases.sum() >= len(PHRASES)
