@@ -6,7 +6,8 @@ Why: the numpy forms make a dozen passes over the code points of each batch (tab
 shifted comparisons, prefix sums, ``repeat`` and ``bincount``), ~10% of ``classify`` on the
 bench pages; here each is one loop over the code points with the same lookup tables.
 
-Same output, bit for bit (tests/test_ext_tokens.py):
+Same output, bit for bit (tests/test_ext_tokens.py; tests/test_ext_tok2.py for ``tokenize_cp``'s
+masks: every code point in several neighbourhoods, every offset around the mask edges):
 - tokens: the runs the numpy form finds (a run of word characters, joined over an apostrophe
   with a word character on both sides; a single ``$`` / newline), in the same order;
 - hashes: the numpy form's sum(cp[j] * B**-j) * B**(end-1) mod 2**64 is, in the ring of
@@ -133,8 +134,9 @@ cdef extern from *:
     int nw_ascii16(const uint32_t *cp, uint64_t *m) noexcept nogil
 
 
-# Characters per mask word; tokens at most this long (nearly all) are hashed with one row of
-# powers, no loop (``SHORT_TOKEN``); the rows of that table.
+# Characters per mask word; per ASCII test (one SSE2 register of packed characters); tokens at
+# most SHORT_TOKEN (93% on the bench pages) / MID_TOKEN (99.98%) long are hashed with one / two
+# rows of eight powers, no loop.
 cdef enum:
     BLOCK = 64
     GROUP = 16
@@ -259,18 +261,22 @@ def tokenize_cp(const uint32_t[::1] cp, const uint8_t[::1] bits_of, uint8_t word
 
     Why masks: a loop that branches on each character's class mispredicts at nearly every
     word's end (~2/3 of the old loop's time). Here the classes of 64 characters become 64-bit
-    masks (one table byte per character, then compare-and-movemask), and the tokens follow by
+    masks (16 ASCII characters by byte ranges when the table agrees there, else one table
+    byte per character, then compare-and-movemask), and the tokens follow by
     bit arithmetic, the numpy form's shifted comparisons 64 characters at a time:
       inside = word | (apostrophe & word before & word after)   (the numpy form's joins)
       start  = inside & ~(inside shifted one on) | single        (its ``inside[1:] > inside[:-1]``)
       end    = inside & ~(inside shifted one back) | single
     A first pass over the masks counts the tokens (the arrays are made at their size, not the
-    text's); a second writes each start / end at the set bits. All digits: no character of the
+    text's); a second writes each start / end at the set bits, and at each end the token's
+    length, all-digits flag and hash. All digits: no character of the
     token is a non-digit (``nondigit = inside & ~digit | single``: the last non-digit at or
     before the token's end comes before its start). Hashes: the numpy form's
     sum(cp[j] * B**-j) * B**(end-1) is sum(cp[j] * B**(end-1-j)) mod 2**64 (B odd); a token of
-    at most SHORT_TOKEN characters takes it as that sum with a row of powers, no loop, a
-    longer one by Horner's rule (``h = h * B + cp[j]``), the same number.
+    at most SHORT_TOKEN (MID_TOKEN) characters takes it as that sum with one (two) rows of eight
+    powers, no loop, reading up to that many characters from its start (the powers past its end
+    are 0); a longer one, or one too near the text's end, by Horner's rule (``h = h * B +
+    cp[j]``): the same number.
     """
     cdef Py_ssize_t n = cp.shape[0]
     cdef Py_ssize_t size = bits_of.shape[0]
