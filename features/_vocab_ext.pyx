@@ -130,16 +130,17 @@ def insert(const uint64_t[::1] keys, const int64_t[::1] rows, const int64_t[::1]
 
 
 cdef inline int64_t _family(const int64_t[::1] codes, const int64_t[::1] fams, int64_t code) noexcept nogil:
-    """``dict(zip(codes, fams)).get(code, 0)`` by binary search (``codes`` sorted, distinct)."""
-    cdef Py_ssize_t lo = 0, hi = codes.shape[0], mid
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if codes[mid] < code:
-            lo = mid + 1
-        else:
-            hi = mid
-    if lo < codes.shape[0] and codes[lo] == code:
-        return fams[lo]
+    """``dict(zip(codes, fams)).get(code, 0)`` by binary search (``codes`` sorted, distinct);
+    each step halves the range by a select, not a branch (the steps go either way at random)."""
+    cdef Py_ssize_t n = codes.shape[0], base = 0, half
+    if n == 0:
+        return 0
+    while n > 1:
+        half = n >> 1
+        base = base + half if codes[base + half] <= code else base
+        n -= half
+    if codes[base] == code:
+        return fams[base]
     return 0
 
 
@@ -206,6 +207,7 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
     cdef bint rec = records_obj is not None
     cdef const uint8_t *r
     cdef float wk
+    cdef uint8_t cand2, cand3
     if (digits.shape[0] != m or newline.shape[0] != m or lengths.shape[0] != m or n < 0 or n_pat < 1
             or n_fam < 0 or n_fam > 63 or vsize < 1):
         return None
@@ -312,8 +314,16 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
                             return None
                     for k in range(n_cols):
                         acc[k] = acc[k] + <double>weights[row, k]
-            # Phrases ending at this token, counted in the block of their first token.
-            if prev1 >= 0 and ng2_first[prev1] and ng2_second[i]:
+            # Phrases ending at this token, counted in the block of their first token. The
+            # member flags are and-ed, not tested one by one: a test per flag went wrong as
+            # often as the words change; the combined one is rarely true.
+            cand2 = 0
+            cand3 = 0
+            if prev1 >= 0:
+                cand2 = (ng2_first[prev1] != 0) & (ng2_second[i] != 0)
+                if prev2 >= 0:
+                    cand3 = (ng3_first[prev2] != 0) & (ng3_second[prev1] != 0) & (ng3_third[i] != 0)
+            if cand2:
                 fam = _family(ng2_codes, ng2_fams, prev1 * vsize + i)
                 if fam:
                     if blk1 >= n:
@@ -322,7 +332,7 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
                     for f in range(n_fam):
                         if (fam >> f) & 1:
                             phrases[blk1, f] += 1
-            if prev2 >= 0 and ng3_first[prev2] and ng3_second[prev1] and ng3_third[i]:
+            if cand3:
                 fam = _family(ng3_codes, ng3_fams, (prev2 * vsize + prev1) * vsize + i)
                 if fam:
                     if blk2 >= n:

@@ -133,9 +133,11 @@ class TokenBatch:
     __slots__ = ("starts", "ends", "hashes", "lengths", "digits", "newline", "cp", "function_words", "text_cp")
 
     def __init__(self, starts: np.ndarray, ends: np.ndarray, hashes: np.ndarray, digits: np.ndarray,
-                 newline: np.ndarray, cp: np.ndarray | None = None):
+                 newline: np.ndarray, cp: np.ndarray | None = None, lengths: np.ndarray | None = None):
         self.starts, self.ends, self.hashes = starts, ends, hashes
-        self.lengths = ends - starts
+        # ``ends - starts``, or the same numbers the caller already has (the kernel writes them
+        # in its pass; a numpy pass over the token arrays less).
+        self.lengths = ends - starts if lengths is None else lengths
         self.digits = digits
         self.newline = newline
         self.cp = np.zeros(0, dtype=np.uint32) if cp is None else cp
@@ -165,7 +167,8 @@ def tokenize_cp(cp: np.ndarray) -> TokenBatch:
     if _TOKENS_EXT is not None and cp.dtype == np.uint32 and cp.ndim == 1 and cp.flags.c_contiguous:
         arrays = _TOKENS_EXT.tokenize_cp(cp, _CHAR_BITS, _WORD_BIT, _DIGIT_BIT, _APOS_BIT, _SINGLE_BIT)
         if arrays is not None:  # None: a code point beyond the table, left to the numpy form's error
-            return TokenBatch(*arrays, cp)
+            starts, ends, hashes, digits, newline, lengths = arrays
+            return TokenBatch(starts, ends, hashes, digits, newline, cp, lengths)
     return _tokenize_numpy(cp)
 
 
