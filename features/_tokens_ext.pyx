@@ -32,7 +32,8 @@ cdef uint32_t NEWLINE = 10
 
 cdef extern from *:
     """
-    #if defined(__SSE2__)
+    /* NEWSWINNOW_NO_SIMD: the scalar form even where SSE2 is there (to test that form). */
+    #if defined(__SSE2__) && !defined(NEWSWINNOW_NO_SIMD)
     #include <emmintrin.h>
     #endif
     #if defined(__GNUC__) || defined(__clang__)
@@ -71,7 +72,7 @@ cdef extern from *:
     /* The class bytes of 16 characters (``buf``) as four 16-bit masks: bit j of ``m[0]`` ..
        ``m[3]``: character j's byte has the bit ``wb`` / ``db`` / ``ab`` / ``sb``. */
     NW_INLINE void nw_bits16(const uint8_t *buf, uint8_t wb, uint8_t db, uint8_t ab, uint8_t sb, uint64_t *m) {
-    #if defined(__SSE2__)
+    #if defined(__SSE2__) && !defined(NEWSWINNOW_NO_SIMD)
         const __m128i vw = _mm_set1_epi8((char)wb), vd = _mm_set1_epi8((char)db);
         const __m128i va = _mm_set1_epi8((char)ab), vs = _mm_set1_epi8((char)sb);
         __m128i v = _mm_loadu_si128((const __m128i *)buf);
@@ -96,7 +97,7 @@ cdef extern from *:
        digit [0-9], apostrophe ', single $ and newline. Returns 0 when a character is 128 or
        more (nothing written; the caller takes the table path), or when SSE2 is missing. */
     NW_INLINE int nw_ascii16(const uint32_t *cp, uint64_t *m) {
-    #if defined(__SSE2__)
+    #if defined(__SSE2__) && !defined(NEWSWINNOW_NO_SIMD)
         __m128i v0 = _mm_loadu_si128((const __m128i *)cp), v1 = _mm_loadu_si128((const __m128i *)(cp + 4));
         __m128i v2 = _mm_loadu_si128((const __m128i *)(cp + 8)), v3 = _mm_loadu_si128((const __m128i *)(cp + 12));
         __m128i all = _mm_or_si128(_mm_or_si128(v0, v1), _mm_or_si128(v2, v3));
