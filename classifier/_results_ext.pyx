@@ -105,3 +105,381 @@ def page_sizes(list pages, type block):
         totals.append(total)
         maxima.append(longest)
     return totals, maxima
+
+
+# --- lazy results: the block dicts only when read, the JSON line without them ---------------------
+#
+# Why (session 21): per bench pass, building the ~55k block dicts and their ``proba`` dicts cost
+# 41-50 ms and orjson then spent ~28 ms walking them again, for a CLI that only wants the bytes.
+# ``capture`` keeps a batch's block facts (the objects the dicts would hold, read once, now) and
+# hands out one ``PageBlocks`` per page: ``blocks()`` builds exactly ``block_dicts``' dicts when a
+# caller reads ``DocumentResult.blocks``, ``json()`` writes the page's ``blocks`` array as orjson
+# would write those dicts, without building them.
+#
+# Same bytes as ``orjson.dumps`` (tests/test_ext_json.py), by construction where it can be: the
+# escapes of the bytes orjson escapes, the text of every float k / 10**4 (0 <= k <= 10**4, what
+# rounding a probability to four places gives) and of every other float come from orjson itself;
+# ints in the int64 range are plain decimals, as orjson writes them; evidence lists (rarely
+# non-empty) go through orjson whole. Anything else (a lone surrogate, which orjson refuses and
+# the caller's json fallback escapes; an int out of range; a text that is not a str) makes
+# ``json()`` answer None, and the caller serialises the dicts as before.
+
+cimport cython
+from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.long cimport PyLong_AsLongLongAndOverflow
+from libc.stdio cimport snprintf
+from libc.stdlib cimport free, realloc
+from libc.string cimport memcpy
+
+cdef extern from "Python.h":
+    int PyUnicode_KIND(object)
+    void* PyUnicode_DATA(object)
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
+    int PyUnicode_1BYTE_KIND, PyUnicode_2BYTE_KIND
+    bint PyUnicode_IS_ASCII(object)
+
+cdef extern from "math.h":
+    bint signbit(double) nogil
+
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - orjson is a declared dependency
+    _orjson = None
+
+# Rounded scores are k / 10**SCALE for these k: their text comes from a table (built from orjson).
+DEF SCALE_K = 10000
+# The longest escape orjson writes for one UTF-8 byte ("\u001f"), and an int64's decimal with sign.
+DEF MAX_ESCAPE = 6
+DEF INT_CHARS = 24
+
+# Per byte: what orjson writes for it inside a string (empty: the byte itself).
+cdef char _ESC[256][8]
+cdef unsigned char _ESC_LEN[256]
+cdef bint _ESC_READY = False
+# The text of k / 10**4 for k in 0..10**4 (their bytes objects kept alive in _FLOAT_KEEP).
+cdef const char* _FLOAT_TXT[SCALE_K + 1]
+cdef Py_ssize_t _FLOAT_LEN[SCALE_K + 1]
+cdef list _FLOAT_KEEP = None
+
+
+cdef bint _tables() except -1:
+    """Build the escape and float tables from orjson on first use (not at import: start-up)."""
+    global _ESC_READY, _FLOAT_KEEP
+    cdef int c
+    cdef bytes b
+    cdef Py_ssize_t k
+    if _ESC_READY:
+        return True
+    if _orjson is None:
+        return False
+    for c in range(256):
+        _ESC_LEN[c] = 0
+    for c in list(range(0x20)) + [ord('"'), ord("\\")]:
+        b = _orjson.dumps(chr(c))
+        b = b[1:len(b) - 1]  # inside the quotes
+        if len(b) > MAX_ESCAPE:
+            return False
+        memcpy(_ESC[c], <const char*> b, len(b))
+        _ESC_LEN[c] = len(b)
+    keep = []
+    for k in range(SCALE_K + 1):
+        b = _orjson.dumps(k / <double> SCALE_K)
+        keep.append(b)
+        _FLOAT_TXT[k] = <const char*> b
+        _FLOAT_LEN[k] = len(b)
+    _FLOAT_KEEP = keep
+    _ESC_READY = True
+    return True
+
+
+cdef struct Out:
+    char* buf
+    Py_ssize_t n
+    Py_ssize_t cap
+
+
+cdef int _reserve(Out* o, Py_ssize_t extra) except -1:
+    """Room for ``extra`` more bytes."""
+    cdef Py_ssize_t cap
+    cdef char* p
+    if o.n + extra <= o.cap:
+        return 0
+    cap = o.cap * 2
+    if cap < o.n + extra:
+        cap = o.n + extra
+    p = <char*> realloc(o.buf, cap)
+    if p == NULL:
+        raise MemoryError()
+    o.buf, o.cap = p, cap
+    return 0
+
+
+cdef inline int _put(Out* o, const char* s, Py_ssize_t k) except -1:
+    _reserve(o, k)
+    memcpy(o.buf + o.n, s, k)
+    o.n += k
+    return 0
+
+
+cdef int _put_bytes(Out* o, bytes b) except -1:
+    return _put(o, <const char*> b, len(b))
+
+
+cdef inline void _byte(Out* o, unsigned char c):
+    """One byte of a string's body (room reserved by the caller): escaped as orjson does."""
+    cdef unsigned char k = _ESC_LEN[c]
+    if k == 0:
+        o.buf[o.n] = <char> c
+        o.n += 1
+    else:
+        memcpy(o.buf + o.n, _ESC[c], k)
+        o.n += k
+
+
+cdef int _put_str(Out* o, object s) except -2:
+    """``s`` (an exact str) as a JSON string, UTF-8: 0, or -1 when orjson would refuse it (a
+    surrogate code point), the output then unusable."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(s), i
+    cdef int kind = PyUnicode_KIND(s)
+    cdef const unsigned char* d1
+    cdef const unsigned short* d2
+    cdef const unsigned int* d4
+    cdef unsigned int c
+    _reserve(o, n * MAX_ESCAPE + 2)  # an escape is the longest a code point gets (4 bytes of UTF-8 at most)
+    o.buf[o.n] = b'"'
+    o.n += 1
+    if kind == PyUnicode_1BYTE_KIND:
+        d1 = <const unsigned char*> PyUnicode_DATA(s)
+        for i in range(n):
+            c = d1[i]
+            if c < 0x80:
+                _byte(o, c)
+            else:
+                o.buf[o.n] = <char> (0xC0 | (c >> 6))
+                o.buf[o.n + 1] = <char> (0x80 | (c & 0x3F))
+                o.n += 2
+    elif kind == PyUnicode_2BYTE_KIND:
+        d2 = <const unsigned short*> PyUnicode_DATA(s)
+        for i in range(n):
+            c = d2[i]
+            if c < 0x80:
+                _byte(o, c)
+            elif c < 0x800:
+                o.buf[o.n] = <char> (0xC0 | (c >> 6))
+                o.buf[o.n + 1] = <char> (0x80 | (c & 0x3F))
+                o.n += 2
+            elif 0xD800 <= c <= 0xDFFF:
+                return -1
+            else:
+                o.buf[o.n] = <char> (0xE0 | (c >> 12))
+                o.buf[o.n + 1] = <char> (0x80 | ((c >> 6) & 0x3F))
+                o.buf[o.n + 2] = <char> (0x80 | (c & 0x3F))
+                o.n += 3
+    else:
+        d4 = <const unsigned int*> PyUnicode_DATA(s)
+        for i in range(n):
+            c = d4[i]
+            if c < 0x80:
+                _byte(o, c)
+            elif c < 0x800:
+                o.buf[o.n] = <char> (0xC0 | (c >> 6))
+                o.buf[o.n + 1] = <char> (0x80 | (c & 0x3F))
+                o.n += 2
+            elif c < 0x10000:
+                if 0xD800 <= c <= 0xDFFF:
+                    return -1
+                o.buf[o.n] = <char> (0xE0 | (c >> 12))
+                o.buf[o.n + 1] = <char> (0x80 | ((c >> 6) & 0x3F))
+                o.buf[o.n + 2] = <char> (0x80 | (c & 0x3F))
+                o.n += 3
+            else:
+                o.buf[o.n] = <char> (0xF0 | (c >> 18))
+                o.buf[o.n + 1] = <char> (0x80 | ((c >> 12) & 0x3F))
+                o.buf[o.n + 2] = <char> (0x80 | ((c >> 6) & 0x3F))
+                o.buf[o.n + 3] = <char> (0x80 | (c & 0x3F))
+                o.n += 4
+    o.buf[o.n] = b'"'
+    o.n += 1
+    return 0
+
+
+cdef int _put_float(Out* o, double v) except -1:
+    """``v`` as orjson writes it: from the table when it is k / 10**4, else orjson's own text."""
+    cdef long long k
+    if 0.0 <= v <= 1.0 and not signbit(v):
+        k = <long long> (v * SCALE_K + 0.5)
+        if k <= SCALE_K and k / <double> SCALE_K == v:
+            return _put(o, _FLOAT_TXT[k], _FLOAT_LEN[k])
+    return _put_bytes(o, _orjson.dumps(v))
+
+
+cdef int _put_int(Out* o, object x) except -2:
+    """An int (or None, as null) as orjson writes it: 0, or -1 when it is neither or outside int64."""
+    cdef char tmp[INT_CHARS]
+    cdef int overflow = 0, k
+    cdef long long v
+    if x is None:
+        return _put(o, b"null", 4)
+    if type(x) is not int:
+        return -1
+    v = PyLong_AsLongLongAndOverflow(x, &overflow)
+    if overflow:
+        return -1
+    k = snprintf(tmp, INT_CHARS, "%lld", v)
+    return _put(o, tmp, k)
+
+
+@cython.auto_pickle(False)
+cdef class BatchBlocks:
+    """One batch's block facts: what ``block_dicts`` would put in the dicts, for rows 0..n."""
+
+    cdef list index, line, text, names, mt_ev, prof_ev
+    cdef double[:, ::1] proba
+    cdef double[::1] mt, prof
+    cdef tuple labels
+    cdef dict proba_keys
+    cdef list label_keys  # b',"editorial":' etc. as orjson writes the keys (the first without the comma)
+
+
+@cython.auto_pickle(False)  # results pickle their built dicts instead (api.DocumentResult)
+cdef class PageBlocks:
+    """One page's rows ``a..b`` of a ``BatchBlocks``: its block dicts or its ``blocks`` JSON on demand."""
+
+    cdef BatchBlocks batch
+    cdef Py_ssize_t a, b
+    cdef bint is_html
+
+    def blocks(self) -> list:
+        """The page's block dicts, exactly ``block_dicts``' (a new list and new dicts per call)."""
+        cdef BatchBlocks t = self.batch
+        cdef Py_ssize_t j, c, k = len(t.labels)
+        cdef list out = []
+        cdef dict pr, d
+        for j in range(self.a, self.b):
+            pr = PyDict_Copy(t.proba_keys)
+            for c in range(k):
+                PyDict_SetItem(pr, t.labels[c], PyFloat_FromDouble(t.proba[j, c]))
+            d = PyDict_Copy(_BLOCK_KEYS)
+            PyDict_SetItem(d, K_INDEX, t.index[j])
+            PyDict_SetItem(d, K_LINE, t.line[j])
+            PyDict_SetItem(d, K_TEXT, t.text[j])
+            PyDict_SetItem(d, K_LABEL, t.names[j])
+            PyDict_SetItem(d, K_PROBA, pr)
+            PyDict_SetItem(d, K_MT, PyFloat_FromDouble(t.mt[j]))
+            PyDict_SetItem(d, K_PROFANITY, PyFloat_FromDouble(t.prof[j]))
+            PyDict_SetItem(d, K_EVIDENCE, t.mt_ev[j] + t.prof_ev[j])
+            out.append(d)
+        return out
+
+    def json(self, bint include_text=True):
+        """The page's ``blocks`` array as ``orjson.dumps(self.blocks())`` (without ``"text"`` when
+        not ``include_text``, as ``to_dict(include_text=False)``) writes it; None when that would
+        not be orjson's output (see the section's notes)."""
+        cdef Out o
+        o.buf, o.n, o.cap = NULL, 0, 0
+        try:
+            if self._write(&o, include_text) < 0:
+                return None
+            return PyBytes_FromStringAndSize(o.buf, o.n)
+        finally:
+            free(o.buf)
+
+    cdef int _write(self, Out* o, bint include_text) except -2:
+        cdef BatchBlocks t = self.batch
+        cdef Py_ssize_t j, c, k = len(t.labels)
+        cdef bytes key
+        if not _tables():
+            return -1
+        _reserve(o, 256 * (self.b - self.a) + 2)
+        _put(o, b"[", 1)
+        for j in range(self.a, self.b):
+            if j > self.a:
+                _put(o, b",", 1)
+            _put(o, b'{"index":', 9)
+            if _put_int(o, t.index[j]) < 0:
+                return -1
+            _put(o, b',"line":', 8)
+            if _put_int(o, t.line[j]) < 0:
+                return -1
+            if include_text:
+                _put(o, b',"text":', 8)
+                if type(t.text[j]) is not str or _put_str(o, t.text[j]) < 0:
+                    return -1
+            _put(o, b',"label":', 9)
+            if type(t.names[j]) is not str or _put_str(o, t.names[j]) < 0:
+                return -1
+            _put(o, b',"proba":{', 10)
+            for c in range(k):
+                _put_bytes(o, <bytes> t.label_keys[c])
+                _put_float(o, t.proba[j, c])
+            _put(o, b'},"mt":', 7)
+            _put_float(o, t.mt[j])
+            _put(o, b',"profanity":', 13)
+            _put_float(o, t.prof[j])
+            _put(o, b',"evidence":', 12)
+            if not t.mt_ev[j] and not t.prof_ev[j]:
+                _put(o, b"[]}", 3)
+            else:
+                try:
+                    _put_bytes(o, _orjson.dumps(t.mt_ev[j] + t.prof_ev[j]))
+                except TypeError:
+                    return -1
+                _put(o, b"}", 1)
+        _put(o, b"]", 1)
+        return 0
+
+    def kept_text(self, keep) -> str:
+        """``"\\n".join(b["text"] for b in self.blocks() if b["label"] in keep)`` without the dicts."""
+        cdef BatchBlocks t = self.batch
+        cdef Py_ssize_t j
+        return "\n".join([t.text[j] for j in range(self.a, self.b) if t.names[j] in keep])
+
+
+def capture(list pages, list spans, list names, double[:, ::1] proba, double[::1] mt, double[::1] prof,
+            list mt_evidence, list prof_evidence, tuple labels):
+    """Per page a ``PageBlocks`` over the batch's rounded arrays (``block_dicts``' arguments), the
+    blocks' index, line (None on HTML pages) and text read now, as ``block_dicts`` reads them;
+    None where ``block_dicts`` would answer None, when the labels are not str, or unless the
+    spans cover the rows one page after the other (as a batch's do)."""
+    cdef Py_ssize_t n_rows = proba.shape[0], k = len(labels)
+    cdef Py_ssize_t p, i, j, a, b
+    cdef list blocks, index, line, text, out = []
+    cdef BatchBlocks t
+    cdef PageBlocks r
+    cdef bint is_html
+    if (proba.shape[1] != k or mt.shape[0] != n_rows or prof.shape[0] != n_rows or len(names) != n_rows
+            or len(mt_evidence) != n_rows or len(prof_evidence) != n_rows or len(spans) != len(pages)):
+        return None
+    if not all(type(x) is str for x in labels):
+        return None
+    b = 0
+    for p in range(len(pages)):  # the pages' rows one after the other (each row read for one block)
+        a, i = spans[p]
+        if a != b or i > n_rows or i - a != len(pages[p].blocks):
+            return None
+        b = i
+    if b != n_rows:
+        return None
+    t = BatchBlocks.__new__(BatchBlocks)
+    index, line, text = [None] * n_rows, [None] * n_rows, [None] * n_rows
+    t.index, t.line, t.text, t.names = index, line, text, names
+    t.mt_ev, t.prof_ev = mt_evidence, prof_evidence
+    t.proba, t.mt, t.prof, t.labels = proba, mt, prof, labels
+    t.proba_keys = dict.fromkeys(labels)
+    t.label_keys = [(b"" if c == 0 else b",") + _orjson.dumps(labels[c]) + b":" for c in range(k)] \
+        if _orjson is not None else []
+    for p in range(len(pages)):
+        page = pages[p]
+        a = spans[p][0]
+        blocks = page.blocks
+        is_html = page.is_html
+        for i in range(len(blocks)):
+            blk = blocks[i]
+            j = a + i
+            index[j] = blk.index
+            line[j] = None if is_html else blk.line
+            text[j] = blk.text
+        r = PageBlocks.__new__(PageBlocks)
+        r.batch, r.a, r.b, r.is_html = t, a, spans[p][1], is_html
+        out.append(r)
+    return out
