@@ -127,7 +127,8 @@ def page_sizes(list pages, type block):
 cimport cython
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.long cimport PyLong_AsLongLongAndOverflow
-from libc.stdio cimport snprintf
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy
 
@@ -174,6 +175,9 @@ cdef bint _tables() except -1:
         return False
     for c in range(256):
         _ESC_LEN[c] = 0
+    for c in range(0x20, 0x80):  # the others pass as they are (what _escapes8 assumes)
+        if c not in (0x22, 0x5C) and _orjson.dumps(chr(c)) != b'"' + bytes([c]) + b'"':
+            return False
     for c in list(range(0x20)) + [ord('"'), ord("\\")]:
         b = _orjson.dumps(chr(c))
         b = b[1:len(b) - 1]  # inside the quotes
@@ -225,7 +229,7 @@ cdef int _put_bytes(Out* o, bytes b) except -1:
     return _put(o, <const char*> b, len(b))
 
 
-cdef inline void _byte(Out* o, unsigned char c):
+cdef inline void _byte(Out* o, unsigned char c) noexcept:
     """One byte of a string's body (room reserved by the caller): escaped as orjson does."""
     cdef unsigned char k = _ESC_LEN[c]
     if k == 0:
@@ -236,10 +240,28 @@ cdef inline void _byte(Out* o, unsigned char c):
         o.n += k
 
 
+# Bytes orjson escapes inside a string are those under 0x20, '"' and '\\' (_tables checks it).
+cdef extern from *:
+    """
+    #define NW_ONES 0x0101010101010101ULL
+    #define NW_HIGHS 0x8080808080808080ULL
+    """
+    const uint64_t ONES "NW_ONES"
+    const uint64_t HIGHS "NW_HIGHS"
+
+
+cdef inline bint _escapes8(uint64_t x) noexcept:
+    """Whether any of eight ASCII bytes (high bits clear) is one orjson escapes: under 0x20, a
+    quote or a backslash (the any-byte tests of "Bit Twiddling Hacks": exact for bytes < 0x80)."""
+    cdef uint64_t q = x ^ (ONES * 0x22), b = x ^ (ONES * 0x5C)
+    return (((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS != 0
+
+
 cdef int _put_str(Out* o, object s) except -2:
     """``s`` (an exact str) as a JSON string, UTF-8: 0, or -1 when orjson would refuse it (a
     surrogate code point), the output then unusable."""
-    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(s), i
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(s), i, start, end
+    cdef uint64_t word
     cdef int kind = PyUnicode_KIND(s)
     cdef const unsigned char* d1
     cdef const unsigned short* d2
@@ -248,7 +270,28 @@ cdef int _put_str(Out* o, object s) except -2:
     _reserve(o, n * MAX_ESCAPE + 2)  # an escape is the longest a code point gets (4 bytes of UTF-8 at most)
     o.buf[o.n] = b'"'
     o.n += 1
-    if kind == PyUnicode_1BYTE_KIND:
+    if PyUnicode_IS_ASCII(s):  # its bytes are its UTF-8: copied in runs between the escapes
+        d1 = <const unsigned char*> PyUnicode_DATA(s)
+        start = i = 0
+        while i < n:
+            if i + 8 <= n:
+                memcpy(&word, d1 + i, 8)
+                if not _escapes8(word):
+                    i += 8
+                    continue
+                end = i + 8
+            else:
+                end = n
+            while i < end:
+                if _ESC_LEN[d1[i]]:
+                    memcpy(o.buf + o.n, d1 + start, i - start)
+                    o.n += i - start
+                    _byte(o, d1[i])
+                    start = i + 1
+                i += 1
+        memcpy(o.buf + o.n, d1 + start, n - start)
+        o.n += n - start
+    elif kind == PyUnicode_1BYTE_KIND:
         d1 = <const unsigned char*> PyUnicode_DATA(s)
         for i in range(n):
             c = d1[i]
@@ -316,8 +359,9 @@ cdef int _put_float(Out* o, double v) except -1:
 cdef int _put_int(Out* o, object x) except -2:
     """An int (or None, as null) as orjson writes it: 0, or -1 when it is neither or outside int64."""
     cdef char tmp[INT_CHARS]
-    cdef int overflow = 0, k
+    cdef int overflow = 0, k = INT_CHARS
     cdef long long v
+    cdef unsigned long long u
     if x is None:
         return _put(o, b"null", 4)
     if type(x) is not int:
@@ -325,8 +369,18 @@ cdef int _put_int(Out* o, object x) except -2:
     v = PyLong_AsLongLongAndOverflow(x, &overflow)
     if overflow:
         return -1
-    k = snprintf(tmp, INT_CHARS, "%lld", v)
-    return _put(o, tmp, k)
+    # the decimal digits from the right (snprintf's format parsing cost more than the rest of a block)
+    u = <unsigned long long> v if v >= 0 else 0 - <unsigned long long> v
+    while True:
+        k -= 1
+        tmp[k] = <char> (48 + u % 10)
+        u //= 10
+        if u == 0:
+            break
+    if v < 0:
+        k -= 1
+        tmp[k] = b"-"
+    return _put(o, tmp + k, INT_CHARS - k)
 
 
 @cython.auto_pickle(False)
@@ -371,15 +425,34 @@ cdef class PageBlocks:
             out.append(d)
         return out
 
-    def json(self, bint include_text=True):
+    def json(self, bint include_text=True, bytes head=None, bytes tail=None, bint as_str=False):
         """The page's ``blocks`` array as ``orjson.dumps(self.blocks())`` (without ``"text"`` when
         not ``include_text``, as ``to_dict(include_text=False)``) writes it; None when that would
-        not be orjson's output (see the section's notes)."""
+        not be orjson's output (see the section's notes).
+
+        With ``head`` and ``tail`` (orjson's bytes of the result's fields before and after
+        ``blocks``, two objects): the whole object, ``head`` and ``tail`` merged around
+        ``"blocks":``, as orjson writes the one object; ``as_str``: decoded (one buffer, no bytes
+        in between)."""
         cdef Out o
+        cdef Py_ssize_t nh = 0, nt = 0
+        if head is not None:
+            nh, nt = len(head), len(tail)
+            if nh < 2 or nt < 3 or head[nh - 1] != 0x7D or tail[0] != 0x7B:  # {...} and {...} not empty
+                return None
         o.buf, o.n, o.cap = NULL, 0, 0
         try:
+            if head is not None:
+                _reserve(&o, nh + nt + 16 + 256 * (self.b - self.a))
+                _put(&o, <const char*> head, nh - 1)
+                _put(&o, b',"blocks":', 10)
             if self._write(&o, include_text) < 0:
                 return None
+            if head is not None:
+                _put(&o, b",", 1)
+                _put(&o, (<const char*> tail) + 1, nt - 1)
+            if as_str:
+                return PyUnicode_DecodeUTF8(o.buf, o.n, NULL)
             return PyBytes_FromStringAndSize(o.buf, o.n)
         finally:
             free(o.buf)

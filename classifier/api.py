@@ -179,25 +179,38 @@ class DocumentResult:
 
     def to_json(self, include_text: bool = True) -> str:
         """``to_dict`` as one JSON line (what ``newswinnow classify`` writes)."""
-        return self.to_json_bytes(include_text).decode()
+        return self._json(include_text, True)  # type: ignore[return-value]
 
     def to_json_bytes(self, include_text: bool = True) -> bytes:
-        """``to_json`` as UTF-8 bytes (what a file or pipe gets): ``dumps_bytes(self.to_dict())``.
+        """``to_json`` as UTF-8 bytes (what a file or pipe gets): ``dumps_bytes(self.to_dict())``."""
+        return self._json(include_text, False)  # type: ignore[return-value]
+
+    def _json(self, include_text: bool, as_str: bool) -> str | bytes:
+        """``dumps_bytes(self.to_dict(include_text))``, decoded when ``as_str``.
 
         While the blocks were never read (so nobody can have changed them) the compiled writer
-        gives their JSON without building them and orjson puts the other fields around it; every
-        other case, and any the writer declines (module ``_results_ext``), serialises ``to_dict``."""
+        gives their JSON without building them, between orjson's bytes of the other fields (read
+        now, as ``to_dict`` would); every other case, and any the writer declines (module
+        ``_results_ext``), serialises ``to_dict``."""
         d = self.__dict__
         lazy = d.get(_LAZY)
         if (lazy is not None and "blocks" not in d and orjson is not None
                 and type(self).to_dict is DocumentResult.to_dict):
-            body = lazy.json(bool(include_text))
-            if body is not None:
-                try:
-                    return orjson.dumps(self._fields(orjson.Fragment(body)))
-                except TypeError:  # e.g. an id over 64 bits: the whole line falls back, as before
-                    pass
-        return dumps_bytes(self.to_dict(include_text))
+            try:  # the fields before and after "blocks" in ``_fields``' order
+                head = orjson.dumps({"id": self.id, "url": self.url, "source": self.source})
+                tail = orjson.dumps({
+                    "has_comments": self.has_comments, "comment_start": self.comment_start,
+                    "fractions": self.fractions, "mt_score": self.mt_score, "dup_fraction": self.dup_fraction,
+                    "quality": self.quality, "reasons": self.reasons, "model": self.model,
+                })
+            except TypeError:  # e.g. an id over 64 bits: the whole line falls back to json, as before
+                pass
+            else:
+                line = lazy.json(bool(include_text), head, tail, as_str)
+                if line is not None:
+                    return line
+        out = dumps_bytes(self.to_dict(include_text))
+        return out.decode() if as_str else out
 
     def kept_text(self, keep: Iterable[str]) -> str:
         """The page's text reduced to blocks with the given labels, one per line."""
