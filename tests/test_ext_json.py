@@ -96,6 +96,22 @@ def test_every_code_point(monkeypatch: pytest.MonkeyPatch) -> None:
         assert _same(ref, args) is not None
 
 
+def test_ascii_escapes_at_every_offset() -> None:
+    """ASCII strings are scanned eight bytes at a time: every ASCII byte at every offset of
+    strings around that width, and random ASCII strings dense in escapes."""
+    needs(RES)
+    rng = np.random.default_rng(7)
+    texts = ["a" * off + chr(c) + "b" * tail for c in range(128) for off in range(17) for tail in (0, 1, 7, 8, 9)]
+    texts += ["x" * n for n in range(40)] + ['"' * n for n in range(20)] + ["\\\x1f" * n for n in range(12)]
+    pick = random.Random(8)
+    alphabet = [chr(c) for c in range(128)] + ["a"] * 100
+    texts += ["".join(pick.choice(alphabet) for _ in range(pick.randint(0, 70))) for _ in range(3000)]
+    assert all(t.isascii() for t in texts)
+    for lo in range(0, len(texts), 2000):
+        ref, args = _capture(texts[lo: lo + 2000], rng)
+        assert _same(ref, args) is not None
+
+
 def test_surrogates_declined() -> None:
     """A lone surrogate anywhere (orjson refuses it; the caller's json fallback escapes it): None."""
     needs(RES)
