@@ -111,8 +111,8 @@ def page_sizes(list pages, type block):
 #
 # Why (session 21): per bench pass, building the ~55k block dicts and their ``proba`` dicts cost
 # 41-50 ms and orjson then spent ~28 ms walking them again, for a CLI that only wants the bytes.
-# ``capture`` keeps a batch's block facts (the objects the dicts would hold, read once, now) and
-# hands out one ``PageBlocks`` per page: ``blocks()`` builds exactly ``block_dicts``' dicts when a
+# ``capture`` keeps a batch's block facts (the objects the dicts would hold, read once, now) in
+# one ``PageBlocks`` per page: ``blocks()`` builds exactly ``block_dicts``' dicts when a
 # caller reads ``DocumentResult.blocks``, ``json()`` writes the page's ``blocks`` array as orjson
 # would write those dicts, without building them.
 #
@@ -129,7 +129,7 @@ from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport uint64_t
-from libc.stdlib cimport free, realloc
+from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy
 
 cdef extern from "Python.h":
@@ -384,44 +384,48 @@ cdef int _put_int(Out* o, object x) except -2:
 
 
 @cython.auto_pickle(False)
-cdef class BatchBlocks:
-    """One batch's block facts: what ``block_dicts`` would put in the dicts, for rows 0..n."""
+cdef class Schema:
+    """What every page of a batch shares: the labels, the ``proba`` dict's keys, their JSON."""
 
-    cdef list index, line, text, names, mt_ev, prof_ev
-    cdef double[:, ::1] proba
-    cdef double[::1] mt, prof
     cdef tuple labels
     cdef dict proba_keys
-    cdef list label_keys  # b',"editorial":' etc. as orjson writes the keys (the first without the comma)
+    cdef list label_keys  # b'"editorial":', b',"comment":' ... as orjson writes the keys
 
 
 @cython.auto_pickle(False)  # results pickle their built dicts instead (api.DocumentResult)
 cdef class PageBlocks:
-    """One page's rows ``a..b`` of a ``BatchBlocks``: its block dicts or its ``blocks`` JSON on demand."""
+    """One page's block facts (its own copies: a result kept alone keeps no more of its batch),
+    as its block dicts or as their JSON on demand."""
 
-    cdef BatchBlocks batch
-    cdef Py_ssize_t a, b
-    cdef bint is_html
+    cdef Schema schema
+    cdef list index, line, text, names, mt_ev, prof_ev
+    cdef double* nums  # per block: the k rounded probabilities, mt, profanity
+    cdef Py_ssize_t m  # blocks
+
+    def __dealloc__(self):
+        free(self.nums)
 
     def blocks(self) -> list:
         """The page's block dicts, exactly ``block_dicts``' (a new list and new dicts per call)."""
-        cdef BatchBlocks t = self.batch
-        cdef Py_ssize_t j, c, k = len(t.labels)
+        cdef Schema sc = self.schema
+        cdef Py_ssize_t j, c, k = len(sc.labels), w = k + 2
         cdef list out = []
         cdef dict pr, d
-        for j in range(self.a, self.b):
-            pr = PyDict_Copy(t.proba_keys)
+        cdef const double* row
+        for j in range(self.m):
+            row = self.nums + j * w
+            pr = PyDict_Copy(sc.proba_keys)
             for c in range(k):
-                PyDict_SetItem(pr, t.labels[c], PyFloat_FromDouble(t.proba[j, c]))
+                PyDict_SetItem(pr, sc.labels[c], PyFloat_FromDouble(row[c]))
             d = PyDict_Copy(_BLOCK_KEYS)
-            PyDict_SetItem(d, K_INDEX, t.index[j])
-            PyDict_SetItem(d, K_LINE, t.line[j])
-            PyDict_SetItem(d, K_TEXT, t.text[j])
-            PyDict_SetItem(d, K_LABEL, t.names[j])
+            PyDict_SetItem(d, K_INDEX, self.index[j])
+            PyDict_SetItem(d, K_LINE, self.line[j])
+            PyDict_SetItem(d, K_TEXT, self.text[j])
+            PyDict_SetItem(d, K_LABEL, self.names[j])
             PyDict_SetItem(d, K_PROBA, pr)
-            PyDict_SetItem(d, K_MT, PyFloat_FromDouble(t.mt[j]))
-            PyDict_SetItem(d, K_PROFANITY, PyFloat_FromDouble(t.prof[j]))
-            PyDict_SetItem(d, K_EVIDENCE, t.mt_ev[j] + t.prof_ev[j])
+            PyDict_SetItem(d, K_MT, PyFloat_FromDouble(row[k]))
+            PyDict_SetItem(d, K_PROFANITY, PyFloat_FromDouble(row[k + 1]))
+            PyDict_SetItem(d, K_EVIDENCE, self.mt_ev[j] + self.prof_ev[j])
             out.append(d)
         return out
 
@@ -442,8 +446,8 @@ cdef class PageBlocks:
                 return None
         o.buf, o.n, o.cap = NULL, 0, 0
         try:
+            _reserve(&o, nh + nt + 16 + 256 * self.m)
             if head is not None:
-                _reserve(&o, nh + nt + 16 + 256 * (self.b - self.a))
                 _put(&o, <const char*> head, nh - 1)
                 _put(&o, b',"blocks":', 10)
             if self._write(&o, include_text) < 0:
@@ -458,43 +462,43 @@ cdef class PageBlocks:
             free(o.buf)
 
     cdef int _write(self, Out* o, bint include_text) except -2:
-        cdef BatchBlocks t = self.batch
-        cdef Py_ssize_t j, c, k = len(t.labels)
-        cdef bytes key
+        cdef Schema sc = self.schema
+        cdef Py_ssize_t j, c, k = len(sc.labels), w = k + 2
+        cdef const double* row
         if not _tables():
             return -1
-        _reserve(o, 256 * (self.b - self.a) + 2)
         _put(o, b"[", 1)
-        for j in range(self.a, self.b):
-            if j > self.a:
+        for j in range(self.m):
+            row = self.nums + j * w
+            if j:
                 _put(o, b",", 1)
             _put(o, b'{"index":', 9)
-            if _put_int(o, t.index[j]) < 0:
+            if _put_int(o, self.index[j]) < 0:
                 return -1
             _put(o, b',"line":', 8)
-            if _put_int(o, t.line[j]) < 0:
+            if _put_int(o, self.line[j]) < 0:
                 return -1
             if include_text:
                 _put(o, b',"text":', 8)
-                if type(t.text[j]) is not str or _put_str(o, t.text[j]) < 0:
+                if type(self.text[j]) is not str or _put_str(o, self.text[j]) < 0:
                     return -1
             _put(o, b',"label":', 9)
-            if type(t.names[j]) is not str or _put_str(o, t.names[j]) < 0:
+            if type(self.names[j]) is not str or _put_str(o, self.names[j]) < 0:
                 return -1
             _put(o, b',"proba":{', 10)
             for c in range(k):
-                _put_bytes(o, <bytes> t.label_keys[c])
-                _put_float(o, t.proba[j, c])
+                _put_bytes(o, <bytes> sc.label_keys[c])
+                _put_float(o, row[c])
             _put(o, b'},"mt":', 7)
-            _put_float(o, t.mt[j])
+            _put_float(o, row[k])
             _put(o, b',"profanity":', 13)
-            _put_float(o, t.prof[j])
+            _put_float(o, row[k + 1])
             _put(o, b',"evidence":', 12)
-            if not t.mt_ev[j] and not t.prof_ev[j]:
+            if not self.mt_ev[j] and not self.prof_ev[j]:
                 _put(o, b"[]}", 3)
             else:
                 try:
-                    _put_bytes(o, _orjson.dumps(t.mt_ev[j] + t.prof_ev[j]))
+                    _put_bytes(o, _orjson.dumps(self.mt_ev[j] + self.prof_ev[j]))
                 except TypeError:
                     return -1
                 _put(o, b"}", 1)
@@ -503,56 +507,70 @@ cdef class PageBlocks:
 
     def kept_text(self, keep) -> str:
         """``"\\n".join(b["text"] for b in self.blocks() if b["label"] in keep)`` without the dicts."""
-        cdef BatchBlocks t = self.batch
         cdef Py_ssize_t j
-        return "\n".join([t.text[j] for j in range(self.a, self.b) if t.names[j] in keep])
+        return "\n".join([self.text[j] for j in range(self.m) if self.names[j] in keep])
 
 
-def capture(list pages, list spans, list names, double[:, ::1] proba, double[::1] mt, double[::1] prof,
-            list mt_evidence, list prof_evidence, tuple labels):
-    """Per page a ``PageBlocks`` over the batch's rounded arrays (``block_dicts``' arguments), the
-    blocks' index, line (None on HTML pages) and text read now, as ``block_dicts`` reads them;
-    None where ``block_dicts`` would answer None, when the labels are not str, or unless the
-    spans cover the rows one page after the other (as a batch's do)."""
-    cdef Py_ssize_t n_rows = proba.shape[0], k = len(labels)
-    cdef Py_ssize_t p, i, j, a, b
+def capture(list pages, list spans, list names, const double[:, ::1] proba, const double[::1] mt,
+            const double[::1] prof, list mt_evidence, list prof_evidence, tuple labels):
+    """Per page a ``PageBlocks`` holding its rows of the batch's rounded arrays and lists
+    (``block_dicts``' arguments) and its blocks' index, line (None on HTML pages) and text, read
+    now as ``block_dicts`` reads them; None where ``block_dicts`` would answer None, when the
+    labels are not str, or unless the spans cover the rows one page after the other (as a
+    batch's do)."""
+    cdef Py_ssize_t n_rows = proba.shape[0], k = len(labels), w = k + 2
+    cdef Py_ssize_t p, i, j, c, a, b
     cdef list blocks, index, line, text, out = []
-    cdef BatchBlocks t
+    cdef Schema sc
     cdef PageBlocks r
-    cdef bint is_html
+    cdef double* row
     if (proba.shape[1] != k or mt.shape[0] != n_rows or prof.shape[0] != n_rows or len(names) != n_rows
             or len(mt_evidence) != n_rows or len(prof_evidence) != n_rows or len(spans) != len(pages)):
         return None
     if not all(type(x) is str for x in labels):
         return None
     b = 0
-    for p in range(len(pages)):  # the pages' rows one after the other (each row read for one block)
+    for p in range(len(pages)):  # the pages' rows one after the other
         a, i = spans[p]
         if a != b or i > n_rows or i - a != len(pages[p].blocks):
             return None
         b = i
     if b != n_rows:
         return None
-    t = BatchBlocks.__new__(BatchBlocks)
-    index, line, text = [None] * n_rows, [None] * n_rows, [None] * n_rows
-    t.index, t.line, t.text, t.names = index, line, text, names
-    t.mt_ev, t.prof_ev = mt_evidence, prof_evidence
-    t.proba, t.mt, t.prof, t.labels = proba, mt, prof, labels
-    t.proba_keys = dict.fromkeys(labels)
-    t.label_keys = [(b"" if c == 0 else b",") + _orjson.dumps(labels[c]) + b":" for c in range(k)] \
+    sc = Schema.__new__(Schema)
+    sc.labels = labels
+    sc.proba_keys = dict.fromkeys(labels)
+    sc.label_keys = [(b"" if c == 0 else b",") + _orjson.dumps(labels[c]) + b":" for c in range(k)] \
         if _orjson is not None else []
     for p in range(len(pages)):
         page = pages[p]
-        a = spans[p][0]
+        a, b = spans[p]
         blocks = page.blocks
-        is_html = page.is_html
-        for i in range(len(blocks)):
-            blk = blocks[i]
-            j = a + i
-            index[j] = blk.index
-            line[j] = None if is_html else blk.line
-            text[j] = blk.text
         r = PageBlocks.__new__(PageBlocks)
-        r.batch, r.a, r.b, r.is_html = t, a, spans[p][1], is_html
+        r.schema, r.m = sc, b - a
+        r.nums = <double*> malloc((r.m * w + 1) * sizeof(double))
+        if r.nums == NULL:
+            raise MemoryError()
+        index, line, text = [None] * r.m, [None] * r.m, [None] * r.m
+        if page.is_html:
+            for i in range(r.m):
+                blk = blocks[i]
+                index[i] = blk.index
+                text[i] = blk.text
+        else:
+            for i in range(r.m):
+                blk = blocks[i]
+                index[i] = blk.index
+                line[i] = blk.line
+                text[i] = blk.text
+        r.index, r.line, r.text = index, line, text
+        r.names, r.mt_ev, r.prof_ev = names[a:b], mt_evidence[a:b], prof_evidence[a:b]
+        for i in range(r.m):
+            row = r.nums + i * w
+            j = a + i
+            for c in range(k):
+                row[c] = proba[j, c]
+            row[k] = mt[j]
+            row[k + 1] = prof[j]
         out.append(r)
     return out
