@@ -15,6 +15,10 @@ cut the pages short) this returns None and the caller runs the Python form.
 
 ``page_sizes`` (session 20): each page's characters of block text and its longest block, for
 ``limits.apply_sized`` and ``Classifier.classify_pages`` (tests/test_ext_api.py).
+
+``capture`` / ``PageBlocks`` (session 21): the same dicts built only when a caller reads a
+result's ``blocks``, and the result's JSON line written without them (tests/test_ext_json.py);
+see the section's notes below.
 """
 from cpython.dict cimport PyDict_Copy, PyDict_SetItem
 from cpython.float cimport PyFloat_FromDouble
@@ -122,7 +126,9 @@ def page_sizes(list pages, type block):
 # ints in the int64 range are plain decimals, as orjson writes them; evidence lists (rarely
 # non-empty) go through orjson whole. Anything else (a lone surrogate, which orjson refuses and
 # the caller's json fallback escapes; an int out of range; a text that is not a str) makes
-# ``json()`` answer None, and the caller serialises the dicts as before.
+# ``json()`` answer None, and the caller serialises the dicts as before. Texts are encoded to
+# UTF-8 here from their code units (no UTF-8 copy left cached on the str), ASCII ones scanned
+# for escapes eight bytes at a time.
 
 cimport cython
 from cpython.bytes cimport PyBytes_FromStringAndSize
