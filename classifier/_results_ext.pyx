@@ -136,7 +136,7 @@ from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcpy
+from libc.string cimport memchr, memcpy
 
 cdef extern from "Python.h":
     int PyUnicode_KIND(object)
@@ -435,32 +435,33 @@ cdef class PageBlocks:
             out.append(d)
         return out
 
-    def json(self, bint include_text=True, bytes head=None, bytes tail=None, bint as_str=False):
+    def json(self, bint include_text=True, bytes around=None, bint as_str=False):
         """The page's ``blocks`` array as ``orjson.dumps(self.blocks())`` (without ``"text"`` when
         not ``include_text``, as ``to_dict(include_text=False)``) writes it; None when that would
         not be orjson's output (see the section's notes).
 
-        With ``head`` and ``tail`` (orjson's bytes of the result's fields before and after
-        ``blocks``, two objects): the whole object, ``head`` and ``tail`` merged around
-        ``"blocks":``, as orjson writes the one object; ``as_str``: decoded (one buffer, no bytes
-        in between)."""
+        With ``around`` (orjson's bytes of the whole result, its blocks a fragment of one NUL
+        byte, which orjson writes nowhere else: its strings escape it): that line with the
+        blocks in the NUL's place, None unless there is exactly one; ``as_str``: decoded (one
+        buffer, no bytes in between)."""
         cdef Out o
-        cdef Py_ssize_t nh = 0, nt = 0
-        if head is not None:
-            nh, nt = len(head), len(tail)
-            if nh < 2 or nt < 3 or head[nh - 1] != 0x7D or tail[0] != 0x7B:  # {...} and {...} not empty
+        cdef Py_ssize_t na = 0, at = 0
+        cdef const char* src = NULL
+        cdef const char* mark
+        if around is not None:
+            src, na = <const char*> around, len(around)
+            mark = <const char*> memchr(src, 0, na)
+            if mark == NULL or memchr(mark + 1, 0, na - (mark - src) - 1) != NULL:
                 return None
+            at = mark - src
         o.buf, o.n, o.cap = NULL, 0, 0
         try:
-            _reserve(&o, nh + nt + 16 + 256 * self.m)
-            if head is not None:
-                _put(&o, <const char*> head, nh - 1)
-                _put(&o, b',"blocks":', 10)
+            _reserve(&o, na + 256 * self.m)
+            _put(&o, src, at)
             if self._write(&o, include_text) < 0:
                 return None
-            if head is not None:
-                _put(&o, b",", 1)
-                _put(&o, (<const char*> tail) + 1, nt - 1)
+            if around is not None:
+                _put(&o, src + at + 1, na - at - 1)
             if as_str:
                 return PyUnicode_DecodeUTF8(o.buf, o.n, NULL)
             return PyBytes_FromStringAndSize(o.buf, o.n)

@@ -189,24 +189,19 @@ class DocumentResult:
         """``dumps_bytes(self.to_dict(include_text))``, decoded when ``as_str``.
 
         While the blocks were never read (so nobody can have changed them) the compiled writer
-        gives their JSON without building them, between orjson's bytes of the other fields (read
-        now, as ``to_dict`` would); every other case, and any the writer declines (module
+        gives their JSON without building them, in orjson's line of the other fields (read now,
+        as ``to_dict`` would); every other case, and any the writer declines (module
         ``_results_ext``), serialises ``to_dict``."""
         d = self.__dict__
         lazy = d.get(_LAZY)
         if (lazy is not None and "blocks" not in d and orjson is not None
                 and type(self).to_dict is DocumentResult.to_dict):
-            try:  # the fields before and after "blocks" in ``_fields``' order
-                head = orjson.dumps({"id": self.id, "url": self.url, "source": self.source})
-                tail = orjson.dumps({
-                    "has_comments": self.has_comments, "comment_start": self.comment_start,
-                    "fractions": self.fractions, "mt_score": self.mt_score, "dup_fraction": self.dup_fraction,
-                    "quality": self.quality, "reasons": self.reasons, "model": self.model,
-                })
+            try:
+                around = orjson.dumps(self._fields(_BLOCKS_MARK))
             except TypeError:  # e.g. an id over 64 bits: the whole line falls back to json, as before
                 pass
             else:
-                line = lazy.json(bool(include_text), head, tail, as_str)
+                line = lazy.json(bool(include_text), around, as_str)
                 if line is not None:
                     return line
         out = dumps_bytes(self.to_dict(include_text))
@@ -224,6 +219,9 @@ class DocumentResult:
 
 # The instance-dict key of a result's blocks not built yet (DocumentResult).
 _LAZY = "_lazy"
+# Where the compiled writer puts a result's blocks in orjson's line of its other fields: one NUL
+# byte, which orjson writes nowhere else (it escapes it in strings).
+_BLOCKS_MARK = orjson.Fragment(b"\x00") if orjson is not None else None
 
 
 class Classifier:

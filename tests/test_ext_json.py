@@ -270,6 +270,27 @@ def test_mutations_are_seen(clf: api.Classifier) -> None:
     assert docs[2].to_json_bytes().count(b'"mine"') == 1
     assert docs[3].to_json().startswith('{"id":"now small"')
     assert docs[4].to_json().startswith('{"id":1180591620717411303424')
+    # ids orjson nests to its depth limit, and orjson fragments (one with a NUL, the writer's mark)
+    for value in [orjson.Fragment(b"1"), orjson.Fragment(b'"\x00"'), orjson.Fragment(b"\x00")] + [
+            _nested(depth) for depth in (250, 252, 253, 254, 255, 256, 300)]:
+        d = _docs(clf)[0]
+        d.id = value
+        try:
+            want = orjson.dumps(d.to_dict())
+        except TypeError:
+            want = None
+        d = _docs(clf)[0]
+        d.id = value
+        got = d.to_json_bytes()
+        assert got == (want if want is not None else api.dumps_bytes(d.to_dict()))
+
+
+def _nested(depth: int) -> list:
+    """A list ``depth`` levels deep."""
+    out: list = []
+    for _ in range(depth - 1):
+        out = [out]
+    return out
 
 
 def test_delete_and_missing(clf: api.Classifier) -> None:
