@@ -144,9 +144,9 @@ class DocumentResult:
         if name == "blocks":
             d = self.__dict__
             lazy = d.get(_LAZY)
-            if lazy is not None:
-                blocks = d["blocks"] = lazy.blocks()
-                del d[_LAZY]
+            if lazy is not None:  # (setdefault: two threads reading at once get the same list)
+                blocks = d.setdefault("blocks", lazy.blocks())
+                d.pop(_LAZY, None)
                 return blocks
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
