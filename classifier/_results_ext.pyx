@@ -121,8 +121,9 @@ def page_sizes(list pages, type block):
 # would write those dicts, without building them.
 #
 # Same bytes as ``orjson.dumps`` (tests/test_ext_json.py), by construction where it can be: the
-# escapes of the bytes orjson escapes, the text of every float k / 10**4 (0 <= k <= 10**4, what
-# rounding a probability to four places gives) and of every other float come from orjson itself;
+# escapes of the bytes orjson escapes and the text of floats other than k / 10**4 come from orjson
+# itself, that of every k / 10**4 (0 <= k <= 10**4, what rounding a probability to four places
+# gives) from Python's repr, checked against orjson's;
 # ints in the int64 range are plain decimals, as orjson writes them; evidence lists (rarely
 # non-empty) go through orjson whole. Anything else (a lone surrogate, which orjson refuses and
 # the caller's json fallback escapes; an int out of range; a text that is not a str) makes
@@ -163,17 +164,19 @@ DEF INT_CHARS = 24
 cdef char _ESC[256][8]
 cdef unsigned char _ESC_LEN[256]
 cdef bint _ESC_READY = False
-# The text of k / 10**4 for k in 0..10**4 (their bytes objects kept alive in _FLOAT_KEEP).
+# The text of k / 10**4 for k in 0..10**4 (pointers into _FLOAT_KEEP, all the texts in one).
 cdef const char* _FLOAT_TXT[SCALE_K + 1]
 cdef Py_ssize_t _FLOAT_LEN[SCALE_K + 1]
-cdef list _FLOAT_KEEP = None
+cdef bytes _FLOAT_KEEP = None
 
 
 cdef bint _tables() except -1:
-    """Build the escape and float tables from orjson on first use (not at import: start-up)."""
+    """Build the escape and float tables on first use (not at import: start-up); False when
+    orjson is missing or writes them otherwise than assumed (the writer then declines)."""
     global _ESC_READY, _FLOAT_KEEP
     cdef int c
-    cdef bytes b
+    cdef bytes b, blob
+    cdef Py_ssize_t at
     cdef Py_ssize_t k
     if _ESC_READY:
         return True
@@ -191,13 +194,21 @@ cdef bint _tables() except -1:
             return False
         memcpy(_ESC[c], <const char*> b, len(b))
         _ESC_LEN[c] = len(b)
-    keep = []
+    # Python's repr, the shortest text that reads back as the float, as orjson's is (orjson
+    # writes 1e-05 as 0.00001, but no k / 10**4 is below 1e-4): checked here on a few, on all in
+    # tests/test_ext_json.py. Not 10**4 orjson calls: each leaves its bytes in a 4 KB allocation,
+    # which kept 40 MB of the heap resident.
+    parts = [repr(k / <double> SCALE_K).encode("ascii") for k in range(SCALE_K + 1)]
+    for k in (0, 1, 9, 10, 99, 100, 999, 1000, 1234, 5000, 9990, 9999, SCALE_K):
+        if _orjson.dumps(k / <double> SCALE_K) != parts[k]:
+            return False
+    blob = b"".join(parts)
+    at = 0
     for k in range(SCALE_K + 1):
-        b = _orjson.dumps(k / <double> SCALE_K)
-        keep.append(b)
-        _FLOAT_TXT[k] = <const char*> b
-        _FLOAT_LEN[k] = len(b)
-    _FLOAT_KEEP = keep
+        _FLOAT_TXT[k] = (<const char*> blob) + at
+        _FLOAT_LEN[k] = len(parts[k])
+        at += len(parts[k])
+    _FLOAT_KEEP = blob
     _ESC_READY = True
     return True
 
@@ -273,7 +284,12 @@ cdef int _put_str(Out* o, object s) except -2:
     cdef const unsigned short* d2
     cdef const unsigned int* d4
     cdef unsigned int c
-    _reserve(o, n * MAX_ESCAPE + 2)  # an escape is the longest a code point gets (4 bytes of UTF-8 at most)
+    # Room for every code point's UTF-8 (w bytes at most) and the quotes, and room for an escape
+    # made when one comes (few do): not six bytes a code point up front, mostly never touched but
+    # still a heap that grows (session 21: +40 MB peak RSS on the bench pages).
+    cdef Py_ssize_t w = 1 if PyUnicode_IS_ASCII(s) else (2 if kind == PyUnicode_1BYTE_KIND else
+                                                         (3 if kind == PyUnicode_2BYTE_KIND else 4))
+    _reserve(o, n * w + 2)
     o.buf[o.n] = b'"'
     o.n += 1
     if PyUnicode_IS_ASCII(s):  # its bytes are its UTF-8: copied in runs between the escapes
@@ -290,6 +306,7 @@ cdef int _put_str(Out* o, object s) except -2:
                 end = n
             while i < end:
                 if _ESC_LEN[d1[i]]:
+                    _reserve(o, n - start + MAX_ESCAPE)  # the run, the escape, the rest, the quote
                     memcpy(o.buf + o.n, d1 + start, i - start)
                     o.n += i - start
                     _byte(o, d1[i])
@@ -302,6 +319,8 @@ cdef int _put_str(Out* o, object s) except -2:
         for i in range(n):
             c = d1[i]
             if c < 0x80:
+                if _ESC_LEN[c]:
+                    _reserve(o, MAX_ESCAPE + w * (n - i) + 1)  # the escape, the rest, the quote
                 _byte(o, c)
             else:
                 o.buf[o.n] = <char> (0xC0 | (c >> 6))
@@ -312,6 +331,8 @@ cdef int _put_str(Out* o, object s) except -2:
         for i in range(n):
             c = d2[i]
             if c < 0x80:
+                if _ESC_LEN[c]:
+                    _reserve(o, MAX_ESCAPE + w * (n - i) + 1)  # the escape, the rest, the quote
                 _byte(o, c)
             elif c < 0x800:
                 o.buf[o.n] = <char> (0xC0 | (c >> 6))
@@ -329,6 +350,8 @@ cdef int _put_str(Out* o, object s) except -2:
         for i in range(n):
             c = d4[i]
             if c < 0x80:
+                if _ESC_LEN[c]:
+                    _reserve(o, MAX_ESCAPE + w * (n - i) + 1)  # the escape, the rest, the quote
                 _byte(o, c)
             elif c < 0x800:
                 o.buf[o.n] = <char> (0xC0 | (c >> 6))

@@ -112,6 +112,18 @@ def test_ascii_escapes_at_every_offset() -> None:
         assert _same(ref, args) is not None
 
 
+def test_escapes_grow_the_buffer() -> None:
+    """Texts of escapes only (six bytes of output a code point), long, in each str kind, alone on
+    their page: the room made for them as they come."""
+    needs(RES)
+    rng = np.random.default_rng(9)
+    for tail in ("", "é", "\u0100", "😀"):
+        for n in (1, 7, 8, 9, 1000, 50_000):
+            for esc in ("\x01", '"', "\\", "\n", '\x01"'):
+                ref, args = _capture([esc * n + tail, tail + esc * n, (esc + tail) * (n // 10 + 1)], rng)
+                assert _same(ref, args) is not None
+
+
 def test_surrogates_declined() -> None:
     """A lone surrogate anywhere (orjson refuses it; the caller's json fallback escapes it): None."""
     needs(RES)
