@@ -15,6 +15,10 @@ cut the pages short) this returns None and the caller runs the Python form.
 
 ``page_sizes`` (session 20): each page's characters of block text and its longest block, for
 ``limits.apply_sized`` and ``Classifier.classify_pages`` (tests/test_ext_api.py).
+
+``capture`` / ``PageBlocks`` (session 21): the same dicts built only when a caller reads a
+result's ``blocks``, and the result's JSON line written without them (tests/test_ext_json.py);
+see the section's notes below.
 """
 from cpython.dict cimport PyDict_Copy, PyDict_SetItem
 from cpython.float cimport PyFloat_FromDouble
@@ -105,3 +109,498 @@ def page_sizes(list pages, type block):
         totals.append(total)
         maxima.append(longest)
     return totals, maxima
+
+
+# --- lazy results: the block dicts only when read, the JSON line without them ---------------------
+#
+# Why (session 21): per bench pass, building the ~55k block dicts and their ``proba`` dicts cost
+# 41-50 ms and orjson then spent ~28 ms walking them again, for a CLI that only wants the bytes.
+# ``capture`` keeps a batch's block facts (the objects the dicts would hold, read once, now) in
+# one ``PageBlocks`` per page: ``blocks()`` builds exactly ``block_dicts``' dicts when a
+# caller reads ``DocumentResult.blocks``, ``json()`` writes the page's ``blocks`` array as orjson
+# would write those dicts, without building them.
+#
+# Same bytes as ``orjson.dumps`` (tests/test_ext_json.py), by construction where it can be: the
+# escapes of the bytes orjson escapes and the text of floats other than k / 10**4 come from orjson
+# itself, that of every k / 10**4 (0 <= k <= 10**4, what rounding a probability to four places
+# gives) from Python's repr, checked against orjson's;
+# ints in the int64 range are plain decimals, as orjson writes them; evidence lists (rarely
+# non-empty) go through orjson whole. Anything else (a lone surrogate, which orjson refuses and
+# the caller's json fallback escapes; an int out of range; a text that is not a str) makes
+# ``json()`` answer None, and the caller serialises the dicts as before. Texts are encoded to
+# UTF-8 here from their code units (no UTF-8 copy left cached on the str), ASCII ones scanned
+# for escapes eight bytes at a time.
+
+cimport cython
+from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.long cimport PyLong_AsLongLongAndOverflow
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.stdint cimport uint64_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memchr, memcpy
+
+cdef extern from "Python.h":
+    int PyUnicode_KIND(object)
+    void* PyUnicode_DATA(object)
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
+    int PyUnicode_1BYTE_KIND, PyUnicode_2BYTE_KIND
+    bint PyUnicode_IS_ASCII(object)
+
+cdef extern from "math.h":
+    bint signbit(double) nogil
+
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - orjson is a declared dependency
+    _orjson = None
+
+# Rounded scores are k / 10**SCALE for these k: their text comes from a table (built from orjson).
+DEF SCALE_K = 10000
+# The longest escape orjson writes for one UTF-8 byte ("\u001f"), and an int64's decimal with sign.
+DEF MAX_ESCAPE = 6
+DEF INT_CHARS = 24
+
+# Per byte: what orjson writes for it inside a string (empty: the byte itself).
+cdef char _ESC[256][8]
+cdef unsigned char _ESC_LEN[256]
+cdef bint _ESC_READY = False
+# The text of k / 10**4 for k in 0..10**4 (pointers into _FLOAT_KEEP, all the texts in one).
+cdef const char* _FLOAT_TXT[SCALE_K + 1]
+cdef Py_ssize_t _FLOAT_LEN[SCALE_K + 1]
+cdef bytes _FLOAT_KEEP = None
+
+
+cdef bint _tables() except -1:
+    """Build the escape and float tables on first use (not at import: start-up); False when
+    orjson is missing or writes them otherwise than assumed (the writer then declines)."""
+    global _ESC_READY, _FLOAT_KEEP
+    cdef int c
+    cdef bytes b, blob
+    cdef Py_ssize_t at
+    cdef Py_ssize_t k
+    if _ESC_READY:
+        return True
+    if _orjson is None:
+        return False
+    for c in range(256):
+        _ESC_LEN[c] = 0
+    for c in range(0x20, 0x80):  # the others pass as they are (what _escapes8 assumes)
+        if c not in (0x22, 0x5C) and _orjson.dumps(chr(c)) != b'"' + bytes([c]) + b'"':
+            return False
+    for c in list(range(0x20)) + [ord('"'), ord("\\")]:
+        b = _orjson.dumps(chr(c))
+        b = b[1:len(b) - 1]  # inside the quotes
+        if len(b) > MAX_ESCAPE:
+            return False
+        memcpy(_ESC[c], <const char*> b, len(b))
+        _ESC_LEN[c] = len(b)
+    # Python's repr, the shortest text that reads back as the float, as orjson's is (orjson
+    # writes 1e-05 as 0.00001, but no k / 10**4 is below 1e-4): checked here on a few, on all in
+    # tests/test_ext_json.py. Not 10**4 orjson calls: each leaves its bytes in a 4 KB allocation,
+    # which kept 40 MB of the heap resident.
+    parts = [repr(k / <double> SCALE_K).encode("ascii") for k in range(SCALE_K + 1)]
+    for k in (0, 1, 9, 10, 99, 100, 999, 1000, 1234, 5000, 9990, 9999, SCALE_K):
+        if _orjson.dumps(k / <double> SCALE_K) != parts[k]:
+            return False
+    blob = b"".join(parts)
+    at = 0
+    for k in range(SCALE_K + 1):
+        _FLOAT_TXT[k] = (<const char*> blob) + at
+        _FLOAT_LEN[k] = len(parts[k])
+        at += len(parts[k])
+    _FLOAT_KEEP = blob
+    _ESC_READY = True
+    return True
+
+
+cdef struct Out:
+    char* buf
+    Py_ssize_t n
+    Py_ssize_t cap
+
+
+cdef int _reserve(Out* o, Py_ssize_t extra) except -1:
+    """Room for ``extra`` more bytes."""
+    cdef Py_ssize_t cap
+    cdef char* p
+    if o.n + extra <= o.cap:
+        return 0
+    cap = o.cap * 2
+    if cap < o.n + extra:
+        cap = o.n + extra
+    p = <char*> realloc(o.buf, cap)
+    if p == NULL:
+        raise MemoryError()
+    o.buf, o.cap = p, cap
+    return 0
+
+
+cdef inline int _put(Out* o, const char* s, Py_ssize_t k) except -1:
+    _reserve(o, k)
+    memcpy(o.buf + o.n, s, k)
+    o.n += k
+    return 0
+
+
+cdef int _put_bytes(Out* o, bytes b) except -1:
+    return _put(o, <const char*> b, len(b))
+
+
+cdef inline void _byte(Out* o, unsigned char c) noexcept:
+    """One byte of a string's body (room reserved by the caller): escaped as orjson does."""
+    cdef unsigned char k = _ESC_LEN[c]
+    if k == 0:
+        o.buf[o.n] = <char> c
+        o.n += 1
+    else:
+        memcpy(o.buf + o.n, _ESC[c], k)
+        o.n += k
+
+
+# Bytes orjson escapes inside a string are those under 0x20, '"' and '\\' (_tables checks it).
+cdef extern from *:
+    """
+    #define NW_ONES 0x0101010101010101ULL
+    #define NW_HIGHS 0x8080808080808080ULL
+    """
+    const uint64_t ONES "NW_ONES"
+    const uint64_t HIGHS "NW_HIGHS"
+
+
+cdef inline bint _escapes8(uint64_t x) noexcept:
+    """Whether any of eight ASCII bytes (high bits clear) is one orjson escapes: under 0x20, a
+    quote or a backslash (the any-byte tests of "Bit Twiddling Hacks": exact for bytes < 0x80)."""
+    cdef uint64_t q = x ^ (ONES * 0x22), b = x ^ (ONES * 0x5C)
+    return (((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS != 0
+
+
+cdef int _put_str(Out* o, object s) except -2:
+    """``s`` (an exact str) as a JSON string, UTF-8: 0, or -1 when orjson would refuse it (a
+    surrogate code point), the output then unusable."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(s), i, start, end
+    cdef uint64_t word
+    cdef int kind = PyUnicode_KIND(s)
+    cdef const unsigned char* d1
+    cdef const unsigned short* d2
+    cdef const unsigned int* d4
+    cdef unsigned int c
+    # Room for every code point's UTF-8 (w bytes at most) and the quotes, and room for an escape
+    # made when one comes (few do): not six bytes a code point up front, mostly never touched but
+    # still a heap that grows (session 21: +40 MB peak RSS on the bench pages).
+    cdef Py_ssize_t w = 1 if PyUnicode_IS_ASCII(s) else (2 if kind == PyUnicode_1BYTE_KIND else
+                                                         (3 if kind == PyUnicode_2BYTE_KIND else 4))
+    _reserve(o, n * w + 2)
+    o.buf[o.n] = b'"'
+    o.n += 1
+    if PyUnicode_IS_ASCII(s):  # its bytes are its UTF-8: copied in runs between the escapes
+        d1 = <const unsigned char*> PyUnicode_DATA(s)
+        start = i = 0
+        while i < n:
+            if i + 8 <= n:
+                memcpy(&word, d1 + i, 8)
+                if not _escapes8(word):
+                    i += 8
+                    continue
+                end = i + 8
+            else:
+                end = n
+            while i < end:
+                if _ESC_LEN[d1[i]]:
+                    _reserve(o, n - start + MAX_ESCAPE)  # the run, the escape, the rest, the quote
+                    memcpy(o.buf + o.n, d1 + start, i - start)
+                    o.n += i - start
+                    _byte(o, d1[i])
+                    start = i + 1
+                i += 1
+        memcpy(o.buf + o.n, d1 + start, n - start)
+        o.n += n - start
+    elif kind == PyUnicode_1BYTE_KIND:
+        d1 = <const unsigned char*> PyUnicode_DATA(s)
+        for i in range(n):
+            c = d1[i]
+            if c < 0x80:
+                if _ESC_LEN[c]:
+                    _reserve(o, MAX_ESCAPE + w * (n - i) + 1)  # the escape, the rest, the quote
+                _byte(o, c)
+            else:
+                o.buf[o.n] = <char> (0xC0 | (c >> 6))
+                o.buf[o.n + 1] = <char> (0x80 | (c & 0x3F))
+                o.n += 2
+    elif kind == PyUnicode_2BYTE_KIND:
+        d2 = <const unsigned short*> PyUnicode_DATA(s)
+        for i in range(n):
+            c = d2[i]
+            if c < 0x80:
+                if _ESC_LEN[c]:
+                    _reserve(o, MAX_ESCAPE + w * (n - i) + 1)  # the escape, the rest, the quote
+                _byte(o, c)
+            elif c < 0x800:
+                o.buf[o.n] = <char> (0xC0 | (c >> 6))
+                o.buf[o.n + 1] = <char> (0x80 | (c & 0x3F))
+                o.n += 2
+            elif 0xD800 <= c <= 0xDFFF:
+                return -1
+            else:
+                o.buf[o.n] = <char> (0xE0 | (c >> 12))
+                o.buf[o.n + 1] = <char> (0x80 | ((c >> 6) & 0x3F))
+                o.buf[o.n + 2] = <char> (0x80 | (c & 0x3F))
+                o.n += 3
+    else:
+        d4 = <const unsigned int*> PyUnicode_DATA(s)
+        for i in range(n):
+            c = d4[i]
+            if c < 0x80:
+                if _ESC_LEN[c]:
+                    _reserve(o, MAX_ESCAPE + w * (n - i) + 1)  # the escape, the rest, the quote
+                _byte(o, c)
+            elif c < 0x800:
+                o.buf[o.n] = <char> (0xC0 | (c >> 6))
+                o.buf[o.n + 1] = <char> (0x80 | (c & 0x3F))
+                o.n += 2
+            elif c < 0x10000:
+                if 0xD800 <= c <= 0xDFFF:
+                    return -1
+                o.buf[o.n] = <char> (0xE0 | (c >> 12))
+                o.buf[o.n + 1] = <char> (0x80 | ((c >> 6) & 0x3F))
+                o.buf[o.n + 2] = <char> (0x80 | (c & 0x3F))
+                o.n += 3
+            else:
+                o.buf[o.n] = <char> (0xF0 | (c >> 18))
+                o.buf[o.n + 1] = <char> (0x80 | ((c >> 12) & 0x3F))
+                o.buf[o.n + 2] = <char> (0x80 | ((c >> 6) & 0x3F))
+                o.buf[o.n + 3] = <char> (0x80 | (c & 0x3F))
+                o.n += 4
+    o.buf[o.n] = b'"'
+    o.n += 1
+    return 0
+
+
+cdef int _put_float(Out* o, double v) except -1:
+    """``v`` as orjson writes it: from the table when it is k / 10**4, else orjson's own text."""
+    cdef long long k
+    if 0.0 <= v <= 1.0 and not signbit(v):
+        k = <long long> (v * SCALE_K + 0.5)
+        if k <= SCALE_K and k / <double> SCALE_K == v:
+            return _put(o, _FLOAT_TXT[k], _FLOAT_LEN[k])
+    return _put_bytes(o, _orjson.dumps(v))
+
+
+cdef int _put_int(Out* o, object x) except -2:
+    """An int (or None, as null) as orjson writes it: 0, or -1 when it is neither or outside int64."""
+    cdef char tmp[INT_CHARS]
+    cdef int overflow = 0, k = INT_CHARS
+    cdef long long v
+    cdef unsigned long long u
+    if x is None:
+        return _put(o, b"null", 4)
+    if type(x) is not int:
+        return -1
+    v = PyLong_AsLongLongAndOverflow(x, &overflow)
+    if overflow:
+        return -1
+    # the decimal digits from the right (snprintf's format parsing cost more than the rest of a block)
+    u = <unsigned long long> v if v >= 0 else 0 - <unsigned long long> v
+    while True:
+        k -= 1
+        tmp[k] = <char> (48 + u % 10)
+        u //= 10
+        if u == 0:
+            break
+    if v < 0:
+        k -= 1
+        tmp[k] = b"-"
+    return _put(o, tmp + k, INT_CHARS - k)
+
+
+@cython.auto_pickle(False)
+cdef class Schema:
+    """What every page of a batch shares: the labels, the ``proba`` dict's keys, their JSON."""
+
+    cdef tuple labels
+    cdef dict proba_keys
+    cdef list label_keys  # b'"editorial":', b',"comment":' ... as orjson writes the keys
+
+
+@cython.auto_pickle(False)  # results pickle their built dicts instead (api.DocumentResult)
+cdef class PageBlocks:
+    """One page's block facts (its own copies: a result kept alone keeps no more of its batch),
+    as its block dicts or as their JSON on demand."""
+
+    cdef Schema schema
+    cdef list index, line, text, names, mt_ev, prof_ev
+    cdef double* nums  # per block: the k rounded probabilities, mt, profanity
+    cdef Py_ssize_t m  # blocks
+
+    def __dealloc__(self):
+        free(self.nums)
+
+    def blocks(self) -> list:
+        """The page's block dicts, exactly ``block_dicts``' (a new list and new dicts per call)."""
+        cdef Schema sc = self.schema
+        cdef Py_ssize_t j, c, k = len(sc.labels), w = k + 2
+        cdef list out = []
+        cdef dict pr, d
+        cdef const double* row
+        for j in range(self.m):
+            row = self.nums + j * w
+            pr = PyDict_Copy(sc.proba_keys)
+            for c in range(k):
+                PyDict_SetItem(pr, sc.labels[c], PyFloat_FromDouble(row[c]))
+            d = PyDict_Copy(_BLOCK_KEYS)
+            PyDict_SetItem(d, K_INDEX, self.index[j])
+            PyDict_SetItem(d, K_LINE, self.line[j])
+            PyDict_SetItem(d, K_TEXT, self.text[j])
+            PyDict_SetItem(d, K_LABEL, self.names[j])
+            PyDict_SetItem(d, K_PROBA, pr)
+            PyDict_SetItem(d, K_MT, PyFloat_FromDouble(row[k]))
+            PyDict_SetItem(d, K_PROFANITY, PyFloat_FromDouble(row[k + 1]))
+            PyDict_SetItem(d, K_EVIDENCE, self.mt_ev[j] + self.prof_ev[j])
+            out.append(d)
+        return out
+
+    def json(self, bint include_text=True, bytes around=None, bint as_str=False):
+        """The page's ``blocks`` array as ``orjson.dumps(self.blocks())`` (without ``"text"`` when
+        not ``include_text``, as ``to_dict(include_text=False)``) writes it; None when that would
+        not be orjson's output (see the section's notes).
+
+        With ``around`` (orjson's bytes of the whole result, its blocks a fragment of one NUL
+        byte, which orjson writes nowhere else: its strings escape it): that line with the
+        blocks in the NUL's place, None unless there is exactly one; ``as_str``: decoded (one
+        buffer, no bytes in between)."""
+        cdef Out o
+        cdef Py_ssize_t na = 0, at = 0
+        cdef const char* src = NULL
+        cdef const char* mark
+        if around is not None:
+            src, na = <const char*> around, len(around)
+            mark = <const char*> memchr(src, 0, na)
+            if mark == NULL or memchr(mark + 1, 0, na - (mark - src) - 1) != NULL:
+                return None
+            at = mark - src
+        o.buf, o.n, o.cap = NULL, 0, 0
+        try:
+            _reserve(&o, na + 256 * self.m)
+            _put(&o, src, at)
+            if self._write(&o, include_text) < 0:
+                return None
+            if around is not None:
+                _put(&o, src + at + 1, na - at - 1)
+            if as_str:
+                return PyUnicode_DecodeUTF8(o.buf, o.n, NULL)
+            return PyBytes_FromStringAndSize(o.buf, o.n)
+        finally:
+            free(o.buf)
+
+    cdef int _write(self, Out* o, bint include_text) except -2:
+        cdef Schema sc = self.schema
+        cdef Py_ssize_t j, c, k = len(sc.labels), w = k + 2
+        cdef const double* row
+        if not _tables():
+            return -1
+        _put(o, b"[", 1)
+        for j in range(self.m):
+            row = self.nums + j * w
+            if j:
+                _put(o, b",", 1)
+            _put(o, b'{"index":', 9)
+            if _put_int(o, self.index[j]) < 0:
+                return -1
+            _put(o, b',"line":', 8)
+            if _put_int(o, self.line[j]) < 0:
+                return -1
+            if include_text:
+                _put(o, b',"text":', 8)
+                if type(self.text[j]) is not str or _put_str(o, self.text[j]) < 0:
+                    return -1
+            _put(o, b',"label":', 9)
+            if type(self.names[j]) is not str or _put_str(o, self.names[j]) < 0:
+                return -1
+            _put(o, b',"proba":{', 10)
+            for c in range(k):
+                _put_bytes(o, <bytes> sc.label_keys[c])
+                _put_float(o, row[c])
+            _put(o, b'},"mt":', 7)
+            _put_float(o, row[k])
+            _put(o, b',"profanity":', 13)
+            _put_float(o, row[k + 1])
+            _put(o, b',"evidence":', 12)
+            if not self.mt_ev[j] and not self.prof_ev[j]:
+                _put(o, b"[]}", 3)
+            else:
+                try:
+                    _put_bytes(o, _orjson.dumps(self.mt_ev[j] + self.prof_ev[j]))
+                except TypeError:
+                    return -1
+                _put(o, b"}", 1)
+        _put(o, b"]", 1)
+        return 0
+
+    def kept_text(self, keep) -> str:
+        """``"\\n".join(b["text"] for b in self.blocks() if b["label"] in keep)`` without the dicts."""
+        cdef Py_ssize_t j
+        return "\n".join([self.text[j] for j in range(self.m) if self.names[j] in keep])
+
+
+def capture(list pages, list spans, list names, const double[:, ::1] proba, const double[::1] mt,
+            const double[::1] prof, list mt_evidence, list prof_evidence, tuple labels):
+    """Per page a ``PageBlocks`` holding its rows of the batch's rounded arrays and lists
+    (``block_dicts``' arguments) and its blocks' index, line (None on HTML pages) and text, read
+    now as ``block_dicts`` reads them; None where ``block_dicts`` would answer None, when the
+    labels are not str, or unless the spans cover the rows one page after the other (as a
+    batch's do)."""
+    cdef Py_ssize_t n_rows = proba.shape[0], k = len(labels), w = k + 2
+    cdef Py_ssize_t p, i, j, c, a, b
+    cdef list blocks, index, line, text, out = []
+    cdef Schema sc
+    cdef PageBlocks r
+    cdef double* row
+    if (proba.shape[1] != k or mt.shape[0] != n_rows or prof.shape[0] != n_rows or len(names) != n_rows
+            or len(mt_evidence) != n_rows or len(prof_evidence) != n_rows or len(spans) != len(pages)):
+        return None
+    if not all(type(x) is str for x in labels):
+        return None
+    b = 0
+    for p in range(len(pages)):  # the pages' rows one after the other
+        a, i = spans[p]
+        if a != b or i > n_rows or i - a != len(pages[p].blocks):
+            return None
+        b = i
+    if b != n_rows:
+        return None
+    sc = Schema.__new__(Schema)
+    sc.labels = labels
+    sc.proba_keys = dict.fromkeys(labels)
+    sc.label_keys = [(b"" if c == 0 else b",") + _orjson.dumps(labels[c]) + b":" for c in range(k)] \
+        if _orjson is not None else []
+    for p in range(len(pages)):
+        page = pages[p]
+        a, b = spans[p]
+        blocks = page.blocks
+        r = PageBlocks.__new__(PageBlocks)
+        r.schema, r.m = sc, b - a
+        r.nums = <double*> malloc((r.m * w + 1) * sizeof(double))
+        if r.nums == NULL:
+            raise MemoryError()
+        index, line, text = [None] * r.m, [None] * r.m, [None] * r.m
+        if page.is_html:
+            for i in range(r.m):
+                blk = blocks[i]
+                index[i] = blk.index
+                text[i] = blk.text
+        else:
+            for i in range(r.m):
+                blk = blocks[i]
+                index[i] = blk.index
+                line[i] = blk.line
+                text[i] = blk.text
+        r.index, r.line, r.text = index, line, text
+        r.names, r.mt_ev, r.prof_ev = names[a:b], mt_evidence[a:b], prof_evidence[a:b]
+        for i in range(r.m):
+            row = r.nums + i * w
+            j = a + i
+            for c in range(k):
+                row[c] = proba[j, c]
+            row[k] = mt[j]
+            row[k + 1] = prof[j]
+        out.append(r)
+    return out

@@ -133,10 +133,36 @@ class DocumentResult:
     model: str
     labels: list[str] = field(default_factory=list, repr=False)
 
-    def to_dict(self, include_text: bool = True) -> dict:
-        """The contract's JSON object (``include_text=False`` drops ``blocks[].text``)."""
-        blocks = self.blocks if include_text else [{k: v for k, v in b.items() if k != "text"}
-                                                   for b in self.blocks]
+    # Results of the pipeline may come without their ``blocks`` dicts: ``_lazy`` (in the instance
+    # dict, no field) then holds the batch's facts (``_results_ext.PageBlocks``) and the first read
+    # of ``blocks`` builds the very dicts ``_block_dicts`` would have (and drops ``_lazy``), so a
+    # caller sees the same list of dicts, mutable as before. Until then ``to_json`` writes the
+    # blocks straight from the facts (~40% of the cost of building the dicts and serialising them).
+
+    def __getattr__(self, name: str) -> object:
+        """Only reached when ``name`` is not set: ``blocks`` not built yet are built now."""
+        if name == "blocks":
+            d = self.__dict__
+            lazy = d.get(_LAZY)
+            if lazy is not None:  # (setdefault: two threads reading at once get the same list)
+                blocks = d.setdefault("blocks", lazy.blocks())
+                d.pop(_LAZY, None)
+                return blocks
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
+
+    def __delattr__(self, name: str) -> None:
+        """``del doc.blocks`` also forgets blocks not built yet (a later read fails, as before)."""
+        if name == "blocks" and self.__dict__.pop(_LAZY, None) is not None and "blocks" not in self.__dict__:
+            return
+        object.__delattr__(self, name)
+
+    def __getstate__(self) -> dict:
+        """Pickles and copies carry the built ``blocks`` (as before), never the batch's facts."""
+        self.blocks  # noqa: B018 - builds them when not built yet
+        return self.__dict__
+
+    def _fields(self, blocks: object) -> dict:
+        """The contract's JSON object around the given ``blocks`` value (the keys in their order)."""
         return {
             "id": self.id, "url": self.url, "source": self.source, "blocks": blocks,
             "has_comments": self.has_comments, "comment_start": self.comment_start,
@@ -145,14 +171,57 @@ class DocumentResult:
             "model": self.model,
         }
 
+    def to_dict(self, include_text: bool = True) -> dict:
+        """The contract's JSON object (``include_text=False`` drops ``blocks[].text``)."""
+        blocks = self.blocks if include_text else [{k: v for k, v in b.items() if k != "text"}
+                                                   for b in self.blocks]
+        return self._fields(blocks)
+
     def to_json(self, include_text: bool = True) -> str:
         """``to_dict`` as one JSON line (what ``newswinnow classify`` writes)."""
-        return dumps(self.to_dict(include_text))
+        return self._json(include_text, True)  # type: ignore[return-value]
+
+    def to_json_bytes(self, include_text: bool = True) -> bytes:
+        """``to_json`` as UTF-8 bytes (what a file or pipe gets): ``dumps_bytes(self.to_dict())``."""
+        return self._json(include_text, False)  # type: ignore[return-value]
+
+    def _json(self, include_text: bool, as_str: bool) -> str | bytes:
+        """``dumps_bytes(self.to_dict(include_text))``, decoded when ``as_str``.
+
+        While the blocks were never read (so nobody can have changed them) the compiled writer
+        gives their JSON without building them, in orjson's line of the other fields (read now,
+        as ``to_dict`` would); every other case, and any the writer declines (module
+        ``_results_ext``), serialises ``to_dict``."""
+        d = self.__dict__
+        lazy = d.get(_LAZY)
+        if (lazy is not None and "blocks" not in d and orjson is not None
+                and type(self).to_dict is DocumentResult.to_dict):
+            try:
+                around = orjson.dumps(self._fields(_BLOCKS_MARK))
+            except TypeError:  # e.g. an id over 64 bits: the whole line falls back to json, as before
+                pass
+            else:
+                line = lazy.json(bool(include_text), around, as_str)
+                if line is not None:
+                    return line
+        out = dumps_bytes(self.to_dict(include_text))
+        return out.decode() if as_str else out
 
     def kept_text(self, keep: Iterable[str]) -> str:
         """The page's text reduced to blocks with the given labels, one per line."""
         keep = set(keep)
+        d = self.__dict__
+        lazy = d.get(_LAZY)
+        if lazy is not None and "blocks" not in d:  # the same texts and labels, without the dicts
+            return lazy.kept_text(keep)
         return "\n".join(b["text"] for b in self.blocks if b["label"] in keep)
+
+
+# The instance-dict key of a result's blocks not built yet (DocumentResult).
+_LAZY = "_lazy"
+# Where the compiled writer puts a result's blocks in orjson's line of its other fields: one NUL
+# byte, which orjson writes nowhere else (it escapes it in strings).
+_BLOCKS_MARK = orjson.Fragment(b"\x00") if orjson is not None else None
 
 
 class Classifier:
@@ -424,8 +493,10 @@ class Classifier:
             label_all, pf.lengths, page_of, len(pages), mt_block, pf.dup, pf.profanity, joined, block_starts,
             has_comments, mt_soft_page=soft.page)
         names_all = _LABEL_NAMES[label_all].tolist()
-        page_blocks = _block_dicts(pages, spans, names_all, proba, mt_block, pf.profanity, pf.mt_evidence,
-                                   pf.profanity_evidence)
+        lazy = _lazy_blocks(pages, spans, names_all, proba, mt_block, pf.profanity, pf.mt_evidence,
+                            pf.profanity_evidence)
+        page_blocks = lazy if lazy is not None else _block_dicts(
+            pages, spans, names_all, proba, mt_block, pf.profanity, pf.mt_evidence, pf.profanity_evidence)
         results = []
         name = m.name
         for page, (a, b), first, fr, mt, dup, q, rs, out_blocks in zip(pages, spans, first_comment, fracs, mt_page,
@@ -437,8 +508,13 @@ class Classifier:
             url = page.url
             # Positional, in DocumentResult's field order (id, url, source, blocks, has_comments,
             # comment_start, fractions, mt_score, dup_fraction, quality, reasons, model, labels).
-            results.append(DocumentResult(page.id, url, registered_domain(url), out_blocks, first >= 0, comment_start,
-                                          fr, round(mt, ROUND), round(dup, ROUND), q, rs, name, names_all[a:b]))
+            doc = DocumentResult(page.id, url, registered_domain(url), out_blocks, first >= 0, comment_start,
+                                 fr, round(mt, ROUND), round(dup, ROUND), q, rs, name, names_all[a:b])
+            if lazy is not None:  # the blocks' facts, not (yet) their dicts: see DocumentResult
+                d = doc.__dict__
+                del d["blocks"]
+                d[_LAZY] = out_blocks
+            results.append(doc)
         return results
 
 
@@ -447,10 +523,7 @@ def _block_dicts(pages: Sequence[PageInput], spans: list[tuple[int, int]], names
                  profanity_evidence: list[list[dict]]) -> list[list[dict]]:
     """Each page's result ``blocks`` (one dict per block; rows ``spans[p]`` of the batch arrays), the
     numbers rounded to ``ROUND`` places: compiled (classifier/_results_ext.pyx) when built."""
-    # Rounded once for the whole batch (k / 10**ROUND is the shortest float for its decimal).
-    proba_r = np.round(proba, ROUND)
-    mt_r = np.round(mt_block, ROUND)
-    prof_r = np.round(profanity.astype(np.float64), ROUND)
+    proba_r, mt_r, prof_r = _rounded(proba, mt_block, profanity)
     if _RESULTS is not None and type(mt_evidence) is list and type(profanity_evidence) is list:
         # float64 (a no-op here): ``tolist`` of a float32 array gives the same Python floats.
         out = _RESULTS.block_dicts(list(pages), spans, names_all, np.ascontiguousarray(proba_r, dtype=np.float64),
@@ -460,6 +533,29 @@ def _block_dicts(pages: Sequence[PageInput], spans: list[tuple[int, int]], names
         if out is not None:
             return out
     return _block_dicts_python(pages, spans, names_all, proba_r, mt_r, prof_r, mt_evidence, profanity_evidence)
+
+
+def _rounded(proba: np.ndarray, mt_block: np.ndarray,
+             profanity: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The block numbers of the results, rounded once for the whole batch (k / 10**ROUND is the
+    shortest float for its decimal)."""
+    return np.round(proba, ROUND), np.round(mt_block, ROUND), np.round(profanity.astype(np.float64), ROUND)
+
+
+def _lazy_blocks(pages: Sequence[PageInput], spans: list[tuple[int, int]], names_all: list[str],
+                 proba: np.ndarray, mt_block: np.ndarray, profanity: np.ndarray, mt_evidence: list[list[dict]],
+                 profanity_evidence: list[list[dict]]) -> list | None:
+    """``_block_dicts``' answer not built yet: per page a ``_results_ext.PageBlocks`` holding the
+    batch's rounded numbers and the blocks' index, line and text (read now: a caller's pages may
+    change later), whose ``blocks()`` are those dicts and whose ``json()`` their orjson line.
+    None when the module is not built, or it declines (the caller then runs ``_block_dicts``)."""
+    if _RESULTS is None or type(mt_evidence) is not list or type(profanity_evidence) is not list:
+        return None
+    proba_r, mt_r, prof_r = _rounded(proba, mt_block, profanity)
+    return _RESULTS.capture(list(pages), spans, names_all, np.ascontiguousarray(proba_r, dtype=np.float64),
+                            np.ascontiguousarray(mt_r, dtype=np.float64),
+                            np.ascontiguousarray(prof_r, dtype=np.float64),
+                            mt_evidence, profanity_evidence, tuple(LABELS))
 
 
 def _block_dicts_python(pages: Sequence[PageInput], spans: list[tuple[int, int]], names_all: list[str],

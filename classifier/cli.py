@@ -125,7 +125,7 @@ def _work(clf: Classifier, f: Fields, mode: str, opts: dict, batch: list[WorkIte
         if isinstance(doc, str):
             out.append(("err", doc, item))
         elif mode == "classify":
-            out.append(("ok", _dumps(doc.to_dict(include_text=not opts["no_text"])), None))
+            out.append(("ok", doc.to_json_bytes(include_text=not opts["no_text"]), None))
         elif mode == "filter":
             out.append(_filter_one(doc, rec, f, opts))
         else:
