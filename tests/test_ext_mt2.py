@@ -19,7 +19,7 @@ from conftest import bench_pages
 from test_ext import needs
 from test_ext_mtsoft import WORDS, _random_texts
 
-from features import mt_soft
+from features import mt, mt_soft
 from features.extract import extract
 from features.segment import segment_text
 
@@ -145,3 +145,151 @@ def test_soft_scores_real_pages(monkeypatch: pytest.MonkeyPatch) -> None:
         texts = [t for _, t in blocks]
         page = np.array([j for j, _ in blocks], dtype=np.int64)
         _soft_both(texts, page, 60, monkeypatch)
+
+
+# ---------------------------------------------------------------------------------------------
+# The mt pre-screen's scan (features/_mt_ext.pyx, StartScanner): session 21 reads the str's own
+# code units (1, 2 or 4 bytes), skips 16 characters at a time where SSE2 is there (byte ranges
+# no condition starts with) and tests the conditions as bit sets. The positions it asks the
+# regex about must be exactly those the conditions allow (the reference below, written from
+# rx_starts.scanner_tables' description), and its starts finditer's.
+# ---------------------------------------------------------------------------------------------
+MT_KERNEL = "features._mt_ext"
+# Code points at the edges of what the skip test packs: 0, the range ends, 254/255/256, the
+# 2-byte units that pack to 0 (at or above 0x8000), surrogates, non-BMP.
+EDGE_CHARS = ["\x00", "\x01", "\x1f", " ", "!", "/", "9", ":", "@", "Q", "R", "S", "Z", "[", "\\", "z", "{",
+              "\x7f", "\x80", "\xa3", "\xa5", "\xfe", "\xff", "\u0100", "\u017f", "\u036f", "\u0370", "\u0416",
+              "\u20ac", "\u7fff", "\u8000", "\ud800", "\udfff", "\uffff", "\U00010000", "\U0001f600", "\U0010ffff"]
+
+
+def _reference_asked(tables: dict, text: str) -> set[int]:
+    """Positions where some start condition holds (``StartScanner._candidate``'s rule), from
+    the flat tables: the first character lists its conditions, each condition's offsets must be
+    inside the text and allow the character there (below 256 by table, above by table_high)."""
+    fs, fa, ac = tables["first_start"], tables["first_alts"], tables["alt_cons"]
+    off, tab, tabs, high = tables["cons_off"], tables["cons_tab"], tables["tables"], tables["table_high"]
+    cps = [ord(ch) for ch in text]
+    n = len(cps)
+    out = set()
+    for i, c in enumerate(cps):
+        if c >= 256:
+            if tables["any_high_first"] or c in set(tables["high_first"].tolist()):
+                out.add(i)
+            continue
+        for j in range(fs[c], fs[c + 1]):
+            a = fa[j]
+            if all(0 <= i + off[k] < n and (tabs[tab[k], cps[i + off[k]]] if cps[i + off[k]] < 256 else high[tab[k]])
+                   for k in range(ac[a], ac[a + 1])):
+                out.add(i)
+                break
+    return out
+
+
+def _asked_by(scanner, text: str) -> set[int]:
+    asked: set[int] = set()
+
+    def never(_text: str, i: int) -> None:
+        asked.add(i)
+
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    scanner.starts(text, cp, never)
+    return asked
+
+
+def _scan_texts(rng: random.Random, pool: list[str]) -> list[str]:
+    """Texts of each str kind (1, 2 and 4 bytes a character), lengths around the 16-wide test."""
+    latin = [ch for ch in pool if max(map(ord, ch)) < 256]
+    bmp = [ch for ch in pool if max(map(ord, ch)) < 0x10000]
+    out = []
+    for size in (0, 1, 2, 3, 15, 16, 17, 31, 32, 33, 47, 100, 700):
+        for chars in (latin, bmp, pool):
+            out.append("".join(rng.choice(chars) for _ in range(size)))
+    return out
+
+
+def test_scanner_asks_exactly_where_conditions_hold() -> None:
+    """Every pattern's scanner asks the regex at exactly the positions its conditions allow."""
+    kernel = needs(MT_KERNEL)
+    from test_ext_mt import FRAGMENTS, PATTERN_CHARS, PATTERN_REGEXES
+
+    rng = random.Random(23)
+    pool = PATTERN_CHARS + EDGE_CHARS + list("abcdeUSRTKNEAxyz .,")
+    texts = _scan_texts(rng, pool) + [" ".join(FRAGMENTS), "".join(FRAGMENTS) + "\U0001f600"]
+    for rx in PATTERN_REGEXES:
+        conditions = mt.rx_starts.start_conditions(rx)
+        if conditions is None:
+            continue
+        tables = mt.rx_starts.scanner_tables(conditions)
+        scanner = kernel.StartScanner(**tables)
+        for text in texts:
+            assert _asked_by(scanner, text) == _reference_asked(tables, text), (rx.pattern[:40], text)
+
+
+def _synthetic_tables(n_alts: int, offsets: list[int]) -> dict:
+    """Conditions under "." and "x": condition a allows only character chr(65 + a % 26) at
+    offset offsets[a % len(offsets)] (more conditions or offsets than the bit sets hold)."""
+    first_alts = list(range(n_alts)) * 2
+    first_start = np.zeros(257, dtype=np.int32)
+    first_start[ord(".") + 1:] = n_alts
+    first_start[ord("x") + 1:] = 2 * n_alts
+    tables = np.zeros((n_alts, 256), dtype=np.uint8)
+    for a in range(n_alts):
+        tables[a, 65 + a % 26] = 1
+    return {"first_start": first_start, "first_alts": np.array(first_alts, dtype=np.int32),
+            "alt_cons": np.arange(n_alts + 1, dtype=np.int32),
+            "cons_off": np.array([offsets[a % len(offsets)] for a in range(n_alts)], dtype=np.int32),
+            "cons_tab": np.arange(n_alts, dtype=np.int32), "tables": tables,
+            "table_high": (np.arange(n_alts) % 3 == 0).astype(np.uint8),
+            "high_first": np.array([0x416], dtype=np.uint32), "any_high_first": False}
+
+
+@pytest.mark.parametrize("n_alts, offsets", [(3, [1]), (64, [-2, -1, 1, 2, 3]), (65, [1, 2]),
+                                             (20, list(range(-5, 0)) + list(range(1, 5))), (30, [-9, 7])])
+def test_scanner_bit_sets_and_their_limits(n_alts: int, offsets: list[int]) -> None:
+    """The bit-set test where the conditions fit it (64, 8 offsets) and the loop where not."""
+    kernel = needs(MT_KERNEL)
+    tables = _synthetic_tables(n_alts, offsets)
+    scanner = kernel.StartScanner(**tables)
+    rng = random.Random(n_alts)
+    pool = list(".x.x ABCDEFGHIJKLMNOPQRSTUVWXYZ") + ["\u0416", "\U0001f600", "a", "\u0100"]
+    for text in _scan_texts(rng, pool):
+        assert _asked_by(scanner, text) == _reference_asked(tables, text), text
+
+
+def test_skip_ranges_hold_no_start() -> None:
+    kernel = needs(MT_KERNEL)
+    tables = mt.rx_starts.scanner_tables(mt.rx_starts.start_conditions(mt.COMBINED))
+    fs = tables["first_start"]
+    starts_with = [fs[c] != fs[c + 1] for c in range(256)]
+    ranges = kernel._skip_ranges(starts_with, kernel.SKIP_ANCHORS)
+    assert 1 <= len(ranges) <= kernel.MAX_SKIP_RANGES
+    for lo, hi in ranges:
+        assert 1 <= lo <= hi <= 254 and not any(starts_with[lo: hi + 1])
+    every = kernel._skip_ranges([False] * 256, " e0A")
+    assert every == [(1, 254)]
+    assert kernel._skip_ranges([True] * 256, " e0A") == []
+
+
+def test_prescreen_on_each_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``mt._prescreen`` with the kernel and without, on texts of each str kind."""
+    needs(MT_KERNEL)
+    from conftest import with_and_without
+    from test_ext_mt import FRAGMENTS, PATTERN_CHARS
+
+    rng = random.Random(29)
+    pool = PATTERN_CHARS + EDGE_CHARS + list("abcdeUSRTKNEAxyz") + FRAGMENTS
+    for text in _scan_texts(rng, pool):
+        got, want = with_and_without(mt._prescreen, monkeypatch, [(mt, "_MT_EXT")], text, None)
+        assert got == want, text
+
+
+def test_prescreen_real_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    needs(MT_KERNEL)
+    from conftest import with_and_without
+
+    pages = bench_pages(400)
+    for i in range(0, len(pages), 40):
+        text = "\n".join(b.text for p in pages[i: i + 40] for b in segment_text(p.text))
+        for t in (text, text + "\U0001f600", text.encode("latin-1", "replace").decode("latin-1")):
+            got, want = with_and_without(mt._prescreen, monkeypatch, [(mt, "_MT_EXT")], t, None)
+            assert got == want
