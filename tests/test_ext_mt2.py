@@ -293,3 +293,31 @@ def test_prescreen_real_pages(monkeypatch: pytest.MonkeyPatch) -> None:
         for t in (text, text + "\U0001f600", text.encode("latin-1", "replace").decode("latin-1")):
             got, want = with_and_without(mt._prescreen, monkeypatch, [(mt, "_MT_EXT")], t, None)
             assert got == want
+
+
+# ---------------------------------------------------------------------------------------------
+# Pass 1 of the n-gram kernel skips 16 code points at a time (SSE2) where none can be a mark.
+# ---------------------------------------------------------------------------------------------
+def test_ngram_skip_ranges_hold_no_mark() -> None:
+    kernel = needs(SOFT_KERNEL)
+    quiet = [mt_soft._CLASS[c] < mt_soft._APOS for c in range(256)]
+    ranges = kernel._skip_ranges(quiet, kernel.SKIP_ANCHORS)
+    assert 1 <= len(ranges) <= kernel.MAX_SKIP_RANGES
+    for lo, hi in ranges:
+        assert 1 <= lo <= hi <= 254 and all(quiet[lo: hi + 1])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_ngrams_around_the_skip_test(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of every length around 16, marks and edge code points at every offset."""
+    needs(SOFT_KERNEL)
+    from test_ext_mtsoft import AWKWARD, _check
+
+    rng = random.Random(seed)
+    pool = list(AWKWARD) + EDGE_CHARS + list("abcxyz   0123.,'-\"") + ["\u00ab", "\u00bb", "\u00aa", "\u00ac"]
+    ran = 0
+    for _ in range(20):
+        texts = ["".join(rng.choice(pool) for _ in range(rng.choice((0, 1, 5, 15, 16, 17, 33, 64, 200))))
+                 for _ in range(rng.choice((1, 3, 9)))]
+        ran += _check(texts, monkeypatch)
+    assert ran >= 10
