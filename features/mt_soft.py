@@ -485,7 +485,12 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
     That path runs in C when the kernel is built (``_symbol_ngrams_compiled``); the numpy form
     below stays the fallback and the reference.
     """
-    cp, cpl, starts, reuse = _code_points(texts, tokens)
+    return _ngrams_of(texts, tokens, *_code_points(texts, tokens))
+
+
+def _ngrams_of(texts: Sequence[str], tokens: TokenBatch | None, cp: np.ndarray, cpl: np.ndarray,
+               starts: np.ndarray, reuse: bool) -> Ngrams:
+    """``symbol_ngrams`` given ``_code_points(texts, tokens)``."""
     if reuse and _MT_SOFT_EXT is not None:
         return _symbol_ngrams_compiled(cp, cpl, tokens, starts)
     n = len(texts)
@@ -716,7 +721,8 @@ def soft_scores(texts: Sequence[str], page: np.ndarray, n_pages: int, model: Sof
     if n == 0:
         z = np.zeros(0)
         return SoftScores(z, np.zeros(n_pages), np.zeros(n_pages))
-    cp, cpl, starts, reuse = _code_points(texts, tokens)
+    points = _code_points(texts, tokens)
+    cp, cpl, starts, reuse = points
     if reuse and _MT_SOFT_EXT is not None:
         # The compiled form sums the weights as it finds the n-grams: block_logits's sums and
         # counts, bit for bit, without the n-gram arrays (_mt_soft_ext.SymbolTables.ngram_sums).
@@ -726,7 +732,7 @@ def soft_scores(texts: Sequence[str], page: np.ndarray, n_pages: int, model: Sof
         z = model.logits(uni + pair, grams.astype(np.float64))
         prose = _prose(words, function_words)
     else:
-        ng = symbol_ngrams(texts, tokens)
+        ng = _ngrams_of(texts, tokens, *points)
         z = model.block_logits(ng, n)
         prose = prose_mask(ng)
     block = np.where(prose, _sigmoid(z), 0.0)
