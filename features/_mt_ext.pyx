@@ -64,7 +64,7 @@ cdef extern from *:
     #include <emmintrin.h>
     #define MT_SCAN16 1
     #define MT_RANGES 4
-    static inline unsigned mt_outside16(__m128i bytes, const unsigned char* pattern) {
+    static CYTHON_INLINE unsigned mt_outside16(__m128i bytes, const unsigned char* pattern) {
         __m128i inside = _mm_setzero_si128();
         int r;
         for (r = 0; r < MT_RANGES; r++) {
@@ -76,7 +76,7 @@ cdef extern from *:
     }
     /* The 16 characters at p as bytes, from a str of kind 4, 2 or 1 (code units of 2 bytes
        at or above 0x8000 pack to 0). */
-    static inline unsigned mt_mask16(const void* data, int kind, Py_ssize_t i, const unsigned char* pattern) {
+    static CYTHON_INLINE unsigned mt_mask16(const void* data, int kind, Py_ssize_t i, const unsigned char* pattern) {
         __m128i bytes;
         if (kind == 2) {
             const uint16_t* p = (const uint16_t*) data + i;
@@ -94,18 +94,18 @@ cdef extern from *:
     }
     #else
     #define MT_SCAN16 0
-    static inline unsigned mt_mask16(const void* data, int kind, Py_ssize_t i, const unsigned char* pattern) {
+    static CYTHON_INLINE unsigned mt_mask16(const void* data, int kind, Py_ssize_t i, const unsigned char* pattern) {
         (void) data; (void) kind; (void) i; (void) pattern;
         return 0xFFFFu;
     }
     #endif
     #if defined(__GNUC__) || defined(__clang__)
-    static inline int mt_ctz(unsigned x) { return __builtin_ctz(x); }
+    static CYTHON_INLINE int mt_ctz(unsigned x) { return __builtin_ctz(x); }
     #elif defined(_MSC_VER)
     #include <intrin.h>
-    static inline int mt_ctz(unsigned x) { unsigned long k; _BitScanForward(&k, x); return (int) k; }
+    static CYTHON_INLINE int mt_ctz(unsigned x) { unsigned long k; _BitScanForward(&k, x); return (int) k; }
     #else
-    static inline int mt_ctz(unsigned x) { int k = 0; while (!(x & 1u)) { x >>= 1; k++; } return k; }
+    static CYTHON_INLINE int mt_ctz(unsigned x) { int k = 0; while (!(x & 1u)) { x >>= 1; k++; } return k; }
     #endif
     """
     bint HAVE_SCAN16 "MT_SCAN16"

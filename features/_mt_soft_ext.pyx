@@ -63,7 +63,7 @@ cdef extern from *:
     #include <emmintrin.h>
     #define MTS_SCAN16 1
     #define MTS_RANGES 4
-    static inline unsigned mts_mask16(const uint32_t* p, const unsigned char* pattern) {
+    static CYTHON_INLINE unsigned mts_mask16(const uint32_t* p, const unsigned char* pattern) {
         __m128i w1 = _mm_packs_epi32(_mm_loadu_si128((const __m128i*) p), _mm_loadu_si128((const __m128i*) (p + 4)));
         __m128i w2 = _mm_packs_epi32(_mm_loadu_si128((const __m128i*) (p + 8)),
                                      _mm_loadu_si128((const __m128i*) (p + 12)));
@@ -79,18 +79,18 @@ cdef extern from *:
     }
     #else
     #define MTS_SCAN16 0
-    static inline unsigned mts_mask16(const uint32_t* p, const unsigned char* pattern) {
+    static CYTHON_INLINE unsigned mts_mask16(const uint32_t* p, const unsigned char* pattern) {
         (void) p; (void) pattern;
         return 0xFFFFu;
     }
     #endif
     #if defined(__GNUC__) || defined(__clang__)
-    static inline int mts_ctz(unsigned x) { return __builtin_ctz(x); }
+    static CYTHON_INLINE int mts_ctz(unsigned x) { return __builtin_ctz(x); }
     #elif defined(_MSC_VER)
     #include <intrin.h>
-    static inline int mts_ctz(unsigned x) { unsigned long k; _BitScanForward(&k, x); return (int) k; }
+    static CYTHON_INLINE int mts_ctz(unsigned x) { unsigned long k; _BitScanForward(&k, x); return (int) k; }
     #else
-    static inline int mts_ctz(unsigned x) { int k = 0; while (!(x & 1u)) { x >>= 1; k++; } return k; }
+    static CYTHON_INLINE int mts_ctz(unsigned x) { int k = 0; while (!(x & 1u)) { x >>= 1; k++; } return k; }
     #endif
     """
     bint HAVE_SCAN16 "MTS_SCAN16"
@@ -179,7 +179,7 @@ cdef extern from *:
     #elif defined(__GNUC__)
     #define MTSOFT_INLINE static inline __attribute__((always_inline))
     #else
-    #define MTSOFT_INLINE static inline
+    #define MTSOFT_INLINE static CYTHON_INLINE
     #endif
     /* Symbols and kept pairs wait in these buffers (L1-sized) and are summed in a short loop
        when they fill up or the block ends: the weights' loads (the pair table is 2.7 MB) then
