@@ -15,16 +15,152 @@ pass over those blocks' code points (which of the patterns' required strings eac
 then which patterns have one string of each group); it replaced per-block ``key in text`` and
 ``needle in text`` loops in Python (~10 ms a bench run). Same decisions: ``in`` on the block's
 code points.
+
+Session 21 (tests/test_ext_mt2.py): the scan's time was the conditions tested at each of its
+first characters (full stops and commas: ~3% of the characters), not the walk over the rest.
+The conditions are now tested as bit sets (one AND per offset, no branch per condition), the
+scan reads the str's own code units (2 bytes each in most batches of news text; reading ``cp``
+there only for the tested positions missed the cache at each of them), and the walk tests 16
+characters at a time where SSE2 is there (bytes in ranges no condition starts with are
+skipped). Each alone gained little or nothing (the 16-wide walk alone: 21.5 -> 21.4 ms a bench
+run; the other two with the walk one character at a time: 24.5 -> 24.2); the three together
+24.5 -> 14.7.
 """
 import numpy as np
 
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
 cimport cython
 
 cdef enum:
     LOW = 256  # characters below this are looked up in tables (above: the slow path)
     LOW_WORDS = LOW // 64  # 64-bit words of a bit set over them
+    SKIP_RANGES = 4  # byte ranges of the 16-character skip test (``_mask16``)
+    SKIP_WIDTH = 16  # characters per skip test
+    MAX_OFFSETS = 8  # offsets the bitwise condition test covers (``_maybe``)
+
+cdef extern from *:
+    """
+    /* PyUnicode_READY fills in a str made the pre-3.3 way (whose kind and data are not set
+       yet); from 3.12 on every str is ready (the macro is deprecated, a no-op). */
+    #if PY_VERSION_HEX < 0x030C0000
+    #define mt_unicode_ready(o) PyUnicode_READY(o)
+    #else
+    #define mt_unicode_ready(o) 0
+    #endif
+    """
+    int PyUnicode_READY "mt_unicode_ready"(object o) except -1
+
+cdef extern from *:
+    """
+    /* The start scan's skip test, 16 characters at a time where SSE2 is there (every x86-64):
+       the code points packed to bytes with saturation (min(c, 255); one at or above 2**31
+       packs to 0), then bit k of the result is set unless byte k lies in one of MT_RANGES
+       ranges [lo, lo + width] (``pattern``: per range 16 copies of lo, then 16 of width),
+       which hold no character a start condition begins with and neither 0 nor 255. Elsewhere
+       MT_SCAN16 is 0 and the scan tests one character at a time. */
+    #if defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64)
+    #include <emmintrin.h>
+    #define MT_SCAN16 1
+    #define MT_RANGES 4
+    static CYTHON_INLINE unsigned mt_outside16(__m128i bytes, const unsigned char* pattern) {
+        __m128i inside = _mm_setzero_si128();
+        int r;
+        for (r = 0; r < MT_RANGES; r++) {
+            __m128i x = _mm_sub_epi8(bytes, _mm_loadu_si128((const __m128i*) (pattern + 32 * r)));
+            __m128i width = _mm_loadu_si128((const __m128i*) (pattern + 32 * r + 16));
+            inside = _mm_or_si128(inside, _mm_cmpeq_epi8(_mm_min_epu8(x, width), x));
+        }
+        return (unsigned) (~_mm_movemask_epi8(inside)) & 0xFFFFu;
+    }
+    /* The 16 characters at p as bytes, from a str of kind 4, 2 or 1 (code units of 2 bytes
+       at or above 0x8000 pack to 0). */
+    static CYTHON_INLINE unsigned mt_mask16(const void* data, int kind, Py_ssize_t i, const unsigned char* pattern) {
+        __m128i bytes;
+        if (kind == 2) {
+            const uint16_t* p = (const uint16_t*) data + i;
+            bytes = _mm_packus_epi16(_mm_loadu_si128((const __m128i*) p), _mm_loadu_si128((const __m128i*) (p + 8)));
+        } else if (kind == 1) {
+            bytes = _mm_loadu_si128((const __m128i*) ((const uint8_t*) data + i));
+        } else {
+            const uint32_t* p = (const uint32_t*) data + i;
+            __m128i w1 = _mm_packs_epi32(_mm_loadu_si128((const __m128i*) p), _mm_loadu_si128((const __m128i*) (p + 4)));
+            __m128i w2 = _mm_packs_epi32(_mm_loadu_si128((const __m128i*) (p + 8)),
+                                         _mm_loadu_si128((const __m128i*) (p + 12)));
+            bytes = _mm_packus_epi16(w1, w2);
+        }
+        return mt_outside16(bytes, pattern);
+    }
+    #else
+    #define MT_SCAN16 0
+    static CYTHON_INLINE unsigned mt_mask16(const void* data, int kind, Py_ssize_t i, const unsigned char* pattern) {
+        (void) data; (void) kind; (void) i; (void) pattern;
+        return 0xFFFFu;
+    }
+    #endif
+    #if defined(__GNUC__) || defined(__clang__)
+    static CYTHON_INLINE int mt_ctz(unsigned x) { return __builtin_ctz(x); }
+    #elif defined(_MSC_VER)
+    #include <intrin.h>
+    static CYTHON_INLINE int mt_ctz(unsigned x) { unsigned long k; _BitScanForward(&k, x); return (int) k; }
+    #else
+    static CYTHON_INLINE int mt_ctz(unsigned x) { int k = 0; while (!(x & 1u)) { x >>= 1; k++; } return k; }
+    #endif
+    """
+    bint HAVE_SCAN16 "MT_SCAN16"
+    unsigned _mask16 "mt_mask16"(const void* data, int kind, Py_ssize_t i, const unsigned char* pattern) noexcept nogil
+    int _ctz "mt_ctz"(unsigned x) noexcept nogil
+
+
+# Characters whose runs of characters no condition starts with are skipped 16 at a time (the
+# commonest in news text: spaces, lower-case letters, digits, capitals); see _skip_ranges.
+SKIP_ANCHORS = " e0A"
+MAX_SKIP_RANGES = SKIP_RANGES
+
+
+cdef struct Cursor:
+    # Where the scan is: ``mask`` holds the positions ``base + k`` still to visit of the last
+    # 16 tested, ``i`` the first position not tested yet; the skip test reads the str's own
+    # characters (``data``, ``kind``: 2 bytes each in most news batches, half of the code points').
+    const void* data
+    int kind
+    Py_ssize_t n
+    Py_ssize_t i
+    Py_ssize_t base
+    unsigned mask
+    bint wide
+    const unsigned char* pattern
+
+
+cdef inline Py_ssize_t _next(Cursor* s) noexcept nogil:
+    """The next position to look at (``n`` at the end): one whose character may start a
+    condition, or any position where the 16-wide test is off or fewer than 16 are left."""
+    cdef int k
+    while s.mask == 0:
+        if not (s.wide and s.i + SKIP_WIDTH <= s.n):
+            if s.i < s.n:
+                s.i += 1
+                return s.i - 1
+            return s.n
+        s.mask = _mask16(s.data, s.kind, s.i, s.pattern)
+        s.base = s.i
+        s.i += SKIP_WIDTH
+    k = _ctz(s.mask)
+    s.mask &= s.mask - 1
+    return s.base + k
+
+
+cdef inline void _skip_to(Cursor* s, Py_ssize_t end) noexcept nogil:
+    """Positions before ``end`` (past a position already returned) need no look."""
+    if end >= s.i:
+        s.i = end
+        s.mask = 0
+    else:
+        s.mask &= ~((1u << (end - s.base)) - 1u)
+
+
+cdef class StartScanner
 
 
 @cython.final
@@ -42,6 +178,18 @@ cdef class StartScanner:
     cdef bint any_high_first
     # Per character below LOW: 1 when some condition may start with it (the quick test).
     cdef uint8_t starts_with[256]
+    # The skip test's ranges (``_mask16``), and whether it is used.
+    cdef unsigned char skip_pattern[SKIP_RANGES * 2 * SKIP_WIDTH]
+    cdef bint wide
+    # The conditions as bit sets (``_maybe``; ``bitwise`` false: too many to fit): bit a of
+    # ``first_bits[c]`` for each condition a listed under first character c; bit a of
+    # ``off_masks[k][d]`` unless condition a rules out character d (d < LOW; LOW: any above)
+    # at offset ``offsets[k]``.
+    cdef bint bitwise
+    cdef int n_offsets, min_off, max_off
+    cdef int offsets[MAX_OFFSETS]
+    cdef uint64_t first_bits[LOW]
+    cdef uint64_t off_masks[MAX_OFFSETS][LOW + 1]
 
     def __init__(self, first_start, first_alts, alt_cons, cons_off, cons_tab, tables, table_high,
                  high_first, any_high_first):
@@ -59,45 +207,47 @@ cdef class StartScanner:
         cdef int c
         for c in range(LOW):
             self.starts_with[c] = self.first_start[c] != self.first_start[c + 1]
+        self._build_bitwise()
+        ranges = _skip_ranges([self.starts_with[c] != 0 for c in range(LOW)], SKIP_ANCHORS)
+        self.wide = HAVE_SCAN16 and len(ranges) > 0
+        cdef int r, k
+        for r in range(SKIP_RANGES):
+            lo, hi = ranges[r % len(ranges)] if ranges else (1, 1)  # (repeats: no change to the test)
+            for k in range(SKIP_WIDTH):
+                self.skip_pattern[2 * SKIP_WIDTH * r + k] = lo
+                self.skip_pattern[2 * SKIP_WIDTH * r + SKIP_WIDTH + k] = hi - lo
 
-    cdef bint _candidate(self, const uint32_t* cp, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
-        """Whether some start condition holds at ``i`` (every offset in the text, allowed there)."""
-        cdef uint32_t c = cp[i], d
-        cdef Py_ssize_t q, j, a, k, lo, hi, mid
-        cdef int32_t t
-        cdef bint ok
-        if c >= LOW:
-            if self.any_high_first:
-                return True
-            lo = 0
-            hi = self.high_first.shape[0]
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if self.high_first[mid] < c:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            return lo < self.high_first.shape[0] and self.high_first[lo] == c
-        for j in range(self.first_start[c], self.first_start[c + 1]):
-            a = self.first_alts[j]
-            ok = True
+    cdef void _build_bitwise(self):
+        """``first_bits``, ``off_masks``, ``offsets`` from the flat tables (``bitwise`` false when
+        there are more than 64 conditions or MAX_OFFSETS offsets)."""
+        cdef Py_ssize_t n_alts = self.alt_cons.shape[0] - 1
+        offsets = sorted({int(self.cons_off[k]) for k in range(self.cons_off.shape[0])} - {0})
+        self.bitwise = n_alts <= 64 and len(offsets) <= MAX_OFFSETS
+        if not self.bitwise:
+            return
+        self.n_offsets = len(offsets)
+        self.min_off = min(offsets, default=0)
+        self.max_off = max(offsets, default=0)
+        cdef int c, d, k, j, a, t, slot
+        for k in range(MAX_OFFSETS):
+            self.offsets[k] = offsets[k] if k < len(offsets) else 0
+            for d in range(LOW + 1):
+                self.off_masks[k][d] = ~(<uint64_t> 0)
+        for c in range(LOW):
+            self.first_bits[c] = 0
+            for j in range(self.first_start[c], self.first_start[c + 1]):
+                self.first_bits[c] |= (<uint64_t> 1) << self.first_alts[j]
+        for a in range(n_alts):
             for k in range(self.alt_cons[a], self.alt_cons[a + 1]):
-                q = i + self.cons_off[k]
-                if q < 0 or q >= n:
-                    ok = False
-                    break
-                d = cp[q]
+                if self.cons_off[k] == 0:  # (the first character: listed under, in first_bits)
+                    continue
+                slot = offsets.index(self.cons_off[k])
                 t = self.cons_tab[k]
-                if d < LOW:
+                for d in range(LOW):
                     if not self.tables[t, d]:
-                        ok = False
-                        break
-                elif not self.table_high[t]:
-                    ok = False
-                    break
-            if ok:
-                return True
-        return False
+                        self.off_masks[slot][d] &= ~((<uint64_t> 1) << a)
+                if not self.table_high[t]:
+                    self.off_masks[slot][LOW] &= ~((<uint64_t> 1) << a)
 
     def starts(self, str text, const uint32_t[::1] cp, object match):
         """``[m.start() for m in rx.finditer(text)]`` where ``match`` is ``rx.match`` and ``cp``
@@ -109,44 +259,146 @@ cdef class StartScanner:
                         const uint32_t[:, ::1] ranges):
         """``starts(text, cp, match)`` and ``passes_gate(cp, first_hi, ranges)`` in one pass over
         the code points (the gate's characters are above LOW, off the scan's common path)."""
-        cdef Py_ssize_t n = cp.shape[0], i = 0, k
-        cdef int64_t end
-        cdef const uint32_t* p
-        cdef uint32_t c
-        cdef const uint8_t* quick = self.starts_with
-        cdef bint gate = False
+        cdef Py_ssize_t n = cp.shape[0]
         cdef const uint32_t* rng = _ranges_ptr(ranges)
         cdef Py_ssize_t n_ranges = ranges.shape[0]
+        cdef int kind
+        cdef void* data
         if n != len(text):
             raise ValueError("cp is not the text's code points")
-        out = []
         if n == 0:
-            return out, gate
-        p = &cp[0]
-        while i < n:
-            c = p[i]
-            # The common case first: a character no condition starts with, below the gate.
-            if c < LOW and not quick[c]:
-                i += 1
-                continue
-            if not gate and c > first_hi:
-                gate = _outside(c, rng, n_ranges)
-            if self._candidate(p, n, i):
-                m = match(text, i)
-                if m is not None:
-                    out.append(i)
-                    end = m.end()
-                    if end <= i:
-                        raise ValueError("an empty match: this scan does not follow finditer there")
-                    if not gate:  # the characters the match covers are not scanned: gate them
-                        for k in range(i + 1, end):
-                            if p[k] > first_hi and _outside(p[k], rng, n_ranges):
-                                gate = True
-                                break
-                    i = end
-                    continue
-            i += 1
-        return out, gate
+            return [], False
+        # The text's own code units, not ``cp`` (the same code points): half the bytes in a
+        # batch of UCS-2 text, already in the cache when the caller has just built the str.
+        PyUnicode_READY(text)
+        kind, data = PyUnicode_KIND(text), PyUnicode_DATA(text)
+        if kind == 1:
+            return _scan(self, text, <const uint8_t*> data, n, match, first_hi, rng, n_ranges)
+        if kind == 2:
+            return _scan(self, text, <const uint16_t*> data, n, match, first_hi, rng, n_ranges)
+        return _scan(self, text, <const uint32_t*> data, n, match, first_hi, rng, n_ranges)
+
+
+ctypedef fused char_t:
+    # The code units of a str of each kind (1, 2, 4 bytes): the scan reads the text itself.
+    uint8_t
+    uint16_t
+    uint32_t
+
+
+cdef inline bint _maybe(StartScanner self, const char_t* cp, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+    """``_candidate``: for a character below LOW with every offset inside the text, as one AND
+    of bit sets per offset (no branch per condition and offset; most of the scan's time was
+    spent there, at the full stops and commas); elsewhere ``_candidate`` itself."""
+    cdef uint32_t c = cp[i], d
+    cdef uint64_t acc
+    cdef int k
+    if not (self.bitwise and c < LOW and i + self.min_off >= 0 and i + self.max_off < n):
+        return _candidate(self, cp, n, i)
+    acc = self.first_bits[c]
+    for k in range(self.n_offsets):
+        d = cp[i + self.offsets[k]]
+        acc &= self.off_masks[k][d if d < LOW else LOW]
+    return acc != 0
+
+
+cdef bint _candidate(StartScanner self, const char_t* cp, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+    """Whether some start condition holds at ``i`` (every offset in the text, allowed there)."""
+    cdef uint32_t c = cp[i], d
+    cdef Py_ssize_t q, j, a, k, lo, hi, mid
+    cdef int32_t t
+    cdef bint ok
+    if c >= LOW:
+        if self.any_high_first:
+            return True
+        lo = 0
+        hi = self.high_first.shape[0]
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.high_first[mid] < c:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo < self.high_first.shape[0] and self.high_first[lo] == c
+    for j in range(self.first_start[c], self.first_start[c + 1]):
+        a = self.first_alts[j]
+        ok = True
+        for k in range(self.alt_cons[a], self.alt_cons[a + 1]):
+            q = i + self.cons_off[k]
+            if q < 0 or q >= n:
+                ok = False
+                break
+            d = cp[q]
+            t = self.cons_tab[k]
+            if d < LOW:
+                if not self.tables[t, d]:
+                    ok = False
+                    break
+            elif not self.table_high[t]:
+                ok = False
+                break
+        if ok:
+            return True
+    return False
+
+
+cdef tuple _scan(StartScanner self, str text, const char_t* p, Py_ssize_t n, object match, uint32_t first_hi,
+                 const uint32_t* rng, Py_ssize_t n_ranges):
+    """``starts_and_gate`` over the text's own code units ``p`` (its kind's width)."""
+    cdef Py_ssize_t i, k
+    cdef int64_t end
+    cdef uint32_t c
+    cdef const uint8_t* quick = self.starts_with
+    cdef bint gate = False
+    cdef Cursor cur
+    out = []
+    # Positions come from the cursor: 16 at a time, those in the skip ranges dropped (no
+    # condition starts with their characters, and they are below the gate's first_hi).
+    cur.data, cur.kind = p, sizeof(char_t)
+    cur.n, cur.i, cur.base, cur.mask = n, 0, 0, 0
+    cur.wide, cur.pattern = self.wide, self.skip_pattern
+    i = _next(&cur)
+    while i < n:
+        c = p[i]
+        # The common case first: a character no condition starts with, below the gate.
+        if c < LOW and not quick[c]:
+            i = _next(&cur)
+            continue
+        if not gate and c > first_hi:
+            gate = _outside(c, rng, n_ranges)
+        if _maybe(self, p, n, i):
+            m = match(text, i)
+            if m is not None:
+                out.append(i)
+                end = m.end()
+                if end <= i or end > n:
+                    raise ValueError("an empty match: this scan does not follow finditer there")
+                if not gate:  # the characters the match covers are not scanned: gate them
+                    for k in range(i + 1, end):
+                        if p[k] > first_hi and _outside(p[k], rng, n_ranges):
+                            gate = True
+                            break
+                _skip_to(&cur, end)
+        i = _next(&cur)
+    return out, gate
+
+
+def _skip_ranges(starts_with: list, anchors: str) -> list:
+    """(lo, hi) byte ranges for the skip test: the runs of characters in 1..254 that no
+    condition starts with (``starts_with[c]`` false) holding each anchor character, at most
+    SKIP_RANGES of them, in the anchors' order (0 and 255 stay out: what a code point at or
+    above 2**31, or at or above 255, packs to)."""
+    out = []
+    for a in map(ord, anchors):
+        if not 1 <= a <= 254 or starts_with[a] or any(lo <= a <= hi for lo, hi in out):
+            continue
+        lo = hi = a
+        while lo > 1 and not starts_with[lo - 1]:
+            lo -= 1
+        while hi < 254 and not starts_with[hi + 1]:
+            hi += 1
+        out.append((lo, hi))
+    return out[:SKIP_RANGES]
 
 
 cdef inline bint _outside(uint32_t c, const uint32_t* ranges, Py_ssize_t k) noexcept nogil:

@@ -434,30 +434,13 @@ _SYMBOL_TABLES = _symbol_tables(_MT_SOFT_EXT)
 def _symbol_ngrams_compiled(cp: np.ndarray, cpl: np.ndarray, tokens: TokenBatch, starts: np.ndarray) -> Ngrams:
     """``symbol_ngrams`` reusing ``tokens``, in C: the same arrays, dtypes and order."""
     tables = _SYMBOL_TABLES if _SYMBOL_TABLES is not None else _symbol_tables(_MT_SOFT_EXT)
-    if tokens.function_words is not None:
-        fw = np.ascontiguousarray(tokens.function_words, dtype=np.int64)
-    else:
-        fw = _FW_VARIANT_ROW[_FW_VARIANTS.lookup(tokens.hashes)]
-    i64 = functools.partial(np.ascontiguousarray, dtype=np.int64)
-
-    def merged_row(start: int, end: int) -> int:
-        return _merged_word_row(cpl[start:end], np.take(_CLASS, cpl[start:end]))
-
-    return Ngrams(*tables.ngrams(
-        np.ascontiguousarray(cp, dtype=np.uint32), np.ascontiguousarray(cpl, dtype=np.uint32),
-        i64(tokens.starts), i64(tokens.ends), np.ascontiguousarray(tokens.newline, dtype=bool).view(np.uint8),
-        np.ascontiguousarray(tokens.hashes, dtype=np.uint64), fw, i64(starts), merged_row))
+    return Ngrams(*tables.ngrams(*_kernel_arguments(cp, cpl, tokens, starts)))
 
 
-def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngrams:
-    """Every block's symbols and symbol pairs, for the whole batch at once (numpy, no per-token Python).
-
-    ``tokens``: the feature pass's tokens of the same blocks, lower-cased and joined by newlines
-    (``features.extract``); their words, hashes and code points are reused when they cut the
-    text as the symbols do, which saves lower-casing, word-finding and hashing a second time.
-    That path runs in C when the kernel is built (``_symbol_ngrams_compiled``); the numpy form
-    below stays the fallback and the reference.
-    """
+def _code_points(texts: Sequence[str], tokens: TokenBatch | None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """The blocks joined by newlines as code points and lower-cased ones, each block's first
+    position, and whether ``tokens`` are of the same blocks (then their arrays are reused)."""
     n = len(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
     starts = np.zeros(n, dtype=np.int64)
@@ -475,8 +458,43 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
         cpl = tokens.cp  # lower-cased by str.lower, same length: what _lower_same_length gives
     else:
         cpl = np.frombuffer(_lower_same_length(joined).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return cp, cpl, starts, reuse
+
+
+def _kernel_arguments(cp: np.ndarray, cpl: np.ndarray, tokens: TokenBatch, starts: np.ndarray) -> tuple:
+    """The compiled form's arguments for the token-reuse path (``SymbolTables.ngrams``)."""
+    if tokens.function_words is not None:
+        fw = np.ascontiguousarray(tokens.function_words, dtype=np.int64)
+    else:
+        fw = _FW_VARIANT_ROW[_FW_VARIANTS.lookup(tokens.hashes)]
+    i64 = functools.partial(np.ascontiguousarray, dtype=np.int64)
+
+    def merged_row(start: int, end: int) -> int:
+        return _merged_word_row(cpl[start:end], np.take(_CLASS, cpl[start:end]))
+
+    return (np.ascontiguousarray(cp, dtype=np.uint32), np.ascontiguousarray(cpl, dtype=np.uint32),
+            i64(tokens.starts), i64(tokens.ends), np.ascontiguousarray(tokens.newline, dtype=bool).view(np.uint8),
+            np.ascontiguousarray(tokens.hashes, dtype=np.uint64), fw, i64(starts), merged_row)
+
+
+def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngrams:
+    """Every block's symbols and symbol pairs, for the whole batch at once (numpy, no per-token Python).
+
+    ``tokens``: the feature pass's tokens of the same blocks, lower-cased and joined by newlines
+    (``features.extract``); their words, hashes and code points are reused when they cut the
+    text as the symbols do, which saves lower-casing, word-finding and hashing a second time.
+    That path runs in C when the kernel is built (``_symbol_ngrams_compiled``); the numpy form
+    below stays the fallback and the reference.
+    """
+    return _ngrams_of(texts, tokens, *_code_points(texts, tokens))
+
+
+def _ngrams_of(texts: Sequence[str], tokens: TokenBatch | None, cp: np.ndarray, cpl: np.ndarray,
+               starts: np.ndarray, reuse: bool) -> Ngrams:
+    """``symbol_ngrams`` given ``_code_points(texts, tokens)``."""
     if reuse and _MT_SOFT_EXT is not None:
         return _symbol_ngrams_compiled(cp, cpl, tokens, starts)
+    n = len(texts)
     cls = np.take(_CLASS, cpl)  # np.take: about twice as fast as indexing for a large gather
     n_cp = len(cpl)
     mpos = np.flatnonzero(cls >= _APOS)
@@ -566,7 +584,12 @@ def symbol_ngrams(texts: Sequence[str], tokens: TokenBatch | None = None) -> Ngr
 
 def prose_mask(ng: Ngrams) -> np.ndarray:
     """Blocks the model scores: enough words, and enough of them English function words."""
-    return (ng.words >= MIN_WORDS) & (ng.function_words >= MIN_FUNCTION_SHARE * np.maximum(ng.words, 1))
+    return _prose(ng.words, ng.function_words)
+
+
+def _prose(words: np.ndarray, function_words: np.ndarray) -> np.ndarray:
+    """``prose_mask`` from the per-block counts."""
+    return (words >= MIN_WORDS) & (function_words >= MIN_FUNCTION_SHARE * np.maximum(words, 1))
 
 
 def _counts_of_sorted(block: np.ndarray, n_blocks: int) -> np.ndarray:
@@ -609,6 +632,10 @@ class SoftModel:
             total = (np.bincount(ng.uni_block, weights=self.unigram[ng.uni], minlength=n_blocks)
                      + np.bincount(ng.pair_block, weights=self.pair[ng.pair], minlength=n_blocks))
             counts = ngram_counts(ng, n_blocks)
+        return self.logits(total, counts)
+
+    def logits(self, total: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """``z`` from each block's summed weights and its unigrams + pairs (float64)."""
         return total / np.sqrt(counts + 1.0) + self.bias
 
     def to_json(self) -> dict:
@@ -678,6 +705,10 @@ class SoftScores:
     page_stat: np.ndarray
 
 
+def _f64(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -50.0, 50.0)))
 
@@ -691,9 +722,20 @@ def soft_scores(texts: Sequence[str], page: np.ndarray, n_pages: int, model: Sof
     if n == 0:
         z = np.zeros(0)
         return SoftScores(z, np.zeros(n_pages), np.zeros(n_pages))
-    ng = symbol_ngrams(texts, tokens)
-    z = model.block_logits(ng, n)
-    prose = prose_mask(ng)
+    points = _code_points(texts, tokens)
+    cp, cpl, starts, reuse = points
+    if reuse and _MT_SOFT_EXT is not None:
+        # The compiled form sums the weights as it finds the n-grams: block_logits's sums and
+        # counts, bit for bit, without the n-gram arrays (_mt_soft_ext.SymbolTables.ngram_sums).
+        tables = _SYMBOL_TABLES if _SYMBOL_TABLES is not None else _symbol_tables(_MT_SOFT_EXT)
+        uni, pair, grams, words, function_words = tables.ngram_sums(
+            *_kernel_arguments(cp, cpl, tokens, starts), _f64(model.unigram), _f64(model.pair))
+        z = model.logits(uni + pair, grams.astype(np.float64))
+        prose = _prose(words, function_words)
+    else:
+        ng = _ngrams_of(texts, tokens, *points)
+        z = model.block_logits(ng, n)
+        prose = prose_mask(ng)
     block = np.where(prose, _sigmoid(z), 0.0)
     page = np.asarray(page)
     # Votes without the block bias: it would count once per block, so the same text cut into
