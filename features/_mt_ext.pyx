@@ -60,7 +60,7 @@ cdef extern from *:
        ranges [lo, lo + width] (``pattern``: per range 16 copies of lo, then 16 of width),
        which hold no character a start condition begins with and neither 0 nor 255. Elsewhere
        MT_SCAN16 is 0 and the scan tests one character at a time. */
-    #if defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64)
+    #if (defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64)) && !defined(NEWSWINNOW_NO_SIMD)
     #include <emmintrin.h>
     #define MT_SCAN16 1
     #define MT_RANGES 4

@@ -59,7 +59,7 @@ cdef extern from *:
        one of MTS_RANGES ranges [lo, lo + width] (``pattern``: per range 16 copies of lo, then
        16 of width), which hold no character of a mark's class and neither 0 nor 255.
        Elsewhere MTS_SCAN16 is 0 and pass 1 tests one code point at a time. */
-    #if defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64)
+    #if (defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64)) && !defined(NEWSWINNOW_NO_SIMD)
     #include <emmintrin.h>
     #define MTS_SCAN16 1
     #define MTS_RANGES 4
