@@ -133,6 +133,16 @@ def _work(clf: Classifier, f: Fields, mode: str, opts: dict, batch: list[WorkIte
     return out
 
 
+def _work_batched(clf: Classifier, f: Fields, mode: str, opts: dict, items: list[WorkItem]) -> list[tuple]:
+    """``_work`` over a worker's task in batches of ``BATCH_RECORDS``, as ``--jobs 1`` runs: a
+    range of a JSONL file holds ~140 records at ``RANGE_BYTES``, and classifying them as one
+    batch took 5-10% more CPU (its arrays no longer stay in the CPU's cache)."""
+    if len(items) <= BATCH_RECORDS:
+        return _work(clf, f, mode, opts, items)
+    return [r for a in range(0, len(items), BATCH_RECORDS)
+            for r in _work(clf, f, mode, opts, items[a: a + BATCH_RECORDS])]
+
+
 def _filter_one(doc: DocumentResult, rec: dict, f: Fields, opts: dict) -> tuple:
     """Replace the text by the kept blocks; drop (or reject) pages failing a threshold."""
     failed = []
@@ -181,7 +191,7 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
 
     def fn_tasks(tasks: list[list[WorkItem] | RangeTask]) -> list[tuple]:
         (task,) = tasks
-        out = _work(clf, fields, mode, opts, range_items(task) if isinstance(task, RangeTask) else task)
+        out = _work_batched(clf, fields, mode, opts, range_items(task) if isinstance(task, RangeTask) else task)
         return spool.stash(out) if spool is not None else out
 
     bar_ctx = click.progressbar(length=total, file=sys.stderr, label="newswinnow") if show_bar else nullcontext()

@@ -395,3 +395,24 @@ def test_jobs_2_on_jsonl_file_ranges_matches_jobs_1(model_path: Path, tmp_path: 
     assert outs[0] == outs[1]
     assert [d["id"] for d in _jsonl(outs[0][0])] == [f"r{i}" for i in range(40) if i != 7]
     assert outs[0][1] == "{bad json\n"
+
+
+def test_worker_tasks_are_classified_in_batches_of_batch_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``--jobs`` worker's task (a JSONL range of ~140 records) is classified in batches of
+    ``BATCH_RECORDS``, as ``--jobs 1`` does, and the results come back in order."""
+    from classifier import cli
+
+    seen: list[int] = []
+
+    def fake_work(clf, f, mode, opts, items):
+        seen.append(len(items))
+        return [("ok", item, None) for item in items]
+
+    monkeypatch.setattr(cli, "_work", fake_work)
+    items = list(range(2 * cli.BATCH_RECORDS + 13))
+    out = cli._work_batched(None, cli.Fields(), "classify", {}, items)
+    assert [item for _, item, _ in out] == items
+    assert seen == [cli.BATCH_RECORDS, cli.BATCH_RECORDS, 13]
+    seen.clear()
+    assert [item for _, item, _ in cli._work_batched(None, cli.Fields(), "classify", {}, items[:5])] == items[:5]
+    assert seen == [5]
