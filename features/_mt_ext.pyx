@@ -28,6 +28,8 @@ run; the other two with the walk one character at a time: 24.5 -> 24.2); the thr
 """
 import numpy as np
 
+from features.skip16 import skip_ranges
+
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
@@ -114,7 +116,7 @@ cdef extern from *:
 
 
 # Characters whose runs of characters no condition starts with are skipped 16 at a time (the
-# commonest in news text: spaces, lower-case letters, digits, capitals); see _skip_ranges.
+# commonest in news text: spaces, lower-case letters, digits, capitals); see features/skip16.py.
 SKIP_ANCHORS = " e0A"
 MAX_SKIP_RANGES = SKIP_RANGES
 
@@ -208,7 +210,7 @@ cdef class StartScanner:
         for c in range(LOW):
             self.starts_with[c] = self.first_start[c] != self.first_start[c + 1]
         self._build_bitwise()
-        ranges = _skip_ranges([self.starts_with[c] != 0 for c in range(LOW)], SKIP_ANCHORS)
+        ranges = skip_ranges([self.starts_with[c] == 0 for c in range(LOW)], SKIP_ANCHORS, SKIP_RANGES)
         self.wide = HAVE_SCAN16 and len(ranges) > 0
         cdef int r, k
         for r in range(SKIP_RANGES):
@@ -382,23 +384,6 @@ cdef tuple _scan(StartScanner self, str text, const char_t* p, Py_ssize_t n, obj
         i = _next(&cur)
     return out, gate
 
-
-def _skip_ranges(starts_with: list, anchors: str) -> list:
-    """(lo, hi) byte ranges for the skip test: the runs of characters in 1..254 that no
-    condition starts with (``starts_with[c]`` false) holding each anchor character, at most
-    SKIP_RANGES of them, in the anchors' order (0 and 255 stay out: what a code point at or
-    above 2**31, or at or above 255, packs to)."""
-    out = []
-    for a in map(ord, anchors):
-        if not 1 <= a <= 254 or starts_with[a] or any(lo <= a <= hi for lo, hi in out):
-            continue
-        lo = hi = a
-        while lo > 1 and not starts_with[lo - 1]:
-            lo -= 1
-        while hi < 254 and not starts_with[hi + 1]:
-            hi += 1
-        out.append((lo, hi))
-    return out[:SKIP_RANGES]
 
 
 cdef inline bint _outside(uint32_t c, const uint32_t* ranges, Py_ssize_t k) noexcept nogil:

@@ -33,6 +33,8 @@ batches (instructions + 10 per L1 miss + 80 per last-level miss + 15 per mispred
 """
 import numpy as np
 
+from features.skip16 import skip_ranges
+
 cimport cython
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
@@ -99,26 +101,10 @@ cdef extern from *:
 
 
 # Code points whose runs of non-mark classes pass 1 skips 16 at a time (the commonest in the
-# lower-cased news text: spaces and newlines, letters, digits); see _skip_ranges.
+# lower-cased news text: spaces and newlines, letters, digits); see features/skip16.py.
 SKIP_ANCHORS = " e0"
 MAX_SKIP_RANGES = SKIP_RANGES
 
-
-def _skip_ranges(quiet: list, anchors: str) -> list:
-    """(lo, hi) byte ranges for the skip test: the runs of code points in 1..254 with
-    ``quiet[c]`` true holding each anchor character, at most SKIP_RANGES of them (0 and 255
-    stay out: what a code point at or above 2**31, or at or above 255, packs to)."""
-    out = []
-    for a in map(ord, anchors):
-        if not 1 <= a <= 254 or not quiet[a] or any(lo <= a <= hi for lo, hi in out):
-            continue
-        lo = hi = a
-        while lo > 1 and quiet[lo - 1]:
-            lo -= 1
-        while hi < 254 and quiet[hi + 1]:
-            hi += 1
-        out.append((lo, hi))
-    return out[:SKIP_RANGES]
 
 
 cdef struct Cursor:
@@ -387,7 +373,8 @@ cdef class SymbolTables:
             raise ValueError("symbol tables hold values out of range")
         # Skipped code points: below the table's end and of a class below ``apos`` (no mark).
         table = np.asarray(self.cls)
-        ranges = _skip_ranges([c < table.shape[0] and table[c] < apos for c in range(256)], SKIP_ANCHORS)
+        quiet = [c < table.shape[0] and table[c] < apos for c in range(256)]
+        ranges = skip_ranges(quiet, SKIP_ANCHORS, SKIP_RANGES)
         self.wide = HAVE_SCAN16 and len(ranges) > 0
         cdef int r, k
         for r in range(SKIP_RANGES):

@@ -22,6 +22,7 @@ from test_ext_mtsoft import WORDS, _random_texts
 from features import mt, mt_soft
 from features.extract import extract
 from features.segment import segment_text
+from features.skip16 import skip_ranges
 
 SOFT_KERNEL = "features._mt_soft_ext"
 SOFT_FIELDS = ("block", "page", "page_stat")
@@ -261,13 +262,13 @@ def test_skip_ranges_hold_no_start() -> None:
     tables = mt.rx_starts.scanner_tables(mt.rx_starts.start_conditions(mt.COMBINED))
     fs = tables["first_start"]
     starts_with = [fs[c] != fs[c + 1] for c in range(256)]
-    ranges = kernel._skip_ranges(starts_with, kernel.SKIP_ANCHORS)
+    ranges = skip_ranges([not s for s in starts_with], kernel.SKIP_ANCHORS, kernel.MAX_SKIP_RANGES)
     assert 1 <= len(ranges) <= kernel.MAX_SKIP_RANGES
     for lo, hi in ranges:
         assert 1 <= lo <= hi <= 254 and not any(starts_with[lo: hi + 1])
-    every = kernel._skip_ranges([False] * 256, " e0A")
-    assert every == [(1, 254)]
-    assert kernel._skip_ranges([True] * 256, " e0A") == []
+    assert skip_ranges([True] * 256, " e0A", 4) == [(1, 254)]
+    assert skip_ranges([False] * 256, " e0A", 4) == []
+    assert skip_ranges([c not in b"e0" for c in range(256)], " e0A", 2) == [(1, 47), (49, 100)]
 
 
 def test_prescreen_on_each_kind(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -301,7 +302,7 @@ def test_prescreen_real_pages(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_ngram_skip_ranges_hold_no_mark() -> None:
     kernel = needs(SOFT_KERNEL)
     quiet = [mt_soft._CLASS[c] < mt_soft._APOS for c in range(256)]
-    ranges = kernel._skip_ranges(quiet, kernel.SKIP_ANCHORS)
+    ranges = skip_ranges(quiet, kernel.SKIP_ANCHORS, kernel.MAX_SKIP_RANGES)
     assert 1 <= len(ranges) <= kernel.MAX_SKIP_RANGES
     for lo, hi in ranges:
         assert 1 <= lo <= hi <= 254 and all(quiet[lo: hi + 1])
