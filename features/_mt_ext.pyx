@@ -38,8 +38,6 @@ cimport cython
 cdef enum:
     LOW = 256  # characters below this are looked up in tables (above: the slow path)
     LOW_WORDS = LOW // 64  # 64-bit words of a bit set over them
-    SKIP_RANGES = 4  # byte ranges of the 16-character skip test (``_mask16``)
-    SKIP_WIDTH = 16  # characters per skip test
     MAX_OFFSETS = 8  # offsets the bitwise condition test covers (``_maybe``)
 
 cdef extern from *:
@@ -54,112 +52,13 @@ cdef extern from *:
     """
     int PyUnicode_READY "mt_unicode_ready"(object o) except -1
 
-cdef extern from *:
-    """
-    /* The start scan's skip test, 16 characters at a time where SSE2 is there (every x86-64):
-       the code points packed to bytes with saturation (min(c, 255); one at or above 2**31
-       packs to 0), then bit k of the result is set unless byte k lies in one of MT_RANGES
-       ranges [lo, lo + width] (``pattern``: per range 16 copies of lo, then 16 of width),
-       which hold no character a start condition begins with and neither 0 nor 255. Elsewhere
-       MT_SCAN16 is 0 and the scan tests one character at a time. */
-    #if (defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64)) && !defined(NEWSWINNOW_NO_SIMD)
-    #include <emmintrin.h>
-    #define MT_SCAN16 1
-    #define MT_RANGES 4
-    static CYTHON_INLINE unsigned mt_outside16(__m128i bytes, const unsigned char* pattern) {
-        __m128i inside = _mm_setzero_si128();
-        int r;
-        for (r = 0; r < MT_RANGES; r++) {
-            __m128i x = _mm_sub_epi8(bytes, _mm_loadu_si128((const __m128i*) (pattern + 32 * r)));
-            __m128i width = _mm_loadu_si128((const __m128i*) (pattern + 32 * r + 16));
-            inside = _mm_or_si128(inside, _mm_cmpeq_epi8(_mm_min_epu8(x, width), x));
-        }
-        return (unsigned) (~_mm_movemask_epi8(inside)) & 0xFFFFu;
-    }
-    /* The 16 characters at p as bytes, from a str of kind 4, 2 or 1 (code units of 2 bytes
-       at or above 0x8000 pack to 0). */
-    static CYTHON_INLINE unsigned mt_mask16(const void* data, int kind, Py_ssize_t i, const unsigned char* pattern) {
-        __m128i bytes;
-        if (kind == 2) {
-            const uint16_t* p = (const uint16_t*) data + i;
-            bytes = _mm_packus_epi16(_mm_loadu_si128((const __m128i*) p), _mm_loadu_si128((const __m128i*) (p + 8)));
-        } else if (kind == 1) {
-            bytes = _mm_loadu_si128((const __m128i*) ((const uint8_t*) data + i));
-        } else {
-            const uint32_t* p = (const uint32_t*) data + i;
-            __m128i w1 = _mm_packs_epi32(_mm_loadu_si128((const __m128i*) p), _mm_loadu_si128((const __m128i*) (p + 4)));
-            __m128i w2 = _mm_packs_epi32(_mm_loadu_si128((const __m128i*) (p + 8)),
-                                         _mm_loadu_si128((const __m128i*) (p + 12)));
-            bytes = _mm_packus_epi16(w1, w2);
-        }
-        return mt_outside16(bytes, pattern);
-    }
-    #else
-    #define MT_SCAN16 0
-    static CYTHON_INLINE unsigned mt_mask16(const void* data, int kind, Py_ssize_t i, const unsigned char* pattern) {
-        (void) data; (void) kind; (void) i; (void) pattern;
-        return 0xFFFFu;
-    }
-    #endif
-    #if defined(__GNUC__) || defined(__clang__)
-    static CYTHON_INLINE int mt_ctz(unsigned x) { return __builtin_ctz(x); }
-    #elif defined(_MSC_VER)
-    #include <intrin.h>
-    static CYTHON_INLINE int mt_ctz(unsigned x) { unsigned long k; _BitScanForward(&k, x); return (int) k; }
-    #else
-    static CYTHON_INLINE int mt_ctz(unsigned x) { int k = 0; while (!(x & 1u)) { x >>= 1; k++; } return k; }
-    #endif
-    """
-    bint HAVE_SCAN16 "MT_SCAN16"
-    unsigned _mask16 "mt_mask16"(const void* data, int kind, Py_ssize_t i, const unsigned char* pattern) noexcept nogil
-    int _ctz "mt_ctz"(unsigned x) noexcept nogil
+include "_skip16.pxi"
 
 
 # Characters whose runs of characters no condition starts with are skipped 16 at a time (the
 # commonest in news text: spaces, lower-case letters, digits, capitals); see features/skip16.py.
 SKIP_ANCHORS = " e0A"
 MAX_SKIP_RANGES = SKIP_RANGES
-
-
-cdef struct Cursor:
-    # Where the scan is: ``mask`` holds the positions ``base + k`` still to visit of the last
-    # 16 tested, ``i`` the first position not tested yet; the skip test reads the str's own
-    # characters (``data``, ``kind``: 2 bytes each in most news batches, half of the code points').
-    const void* data
-    int kind
-    Py_ssize_t n
-    Py_ssize_t i
-    Py_ssize_t base
-    unsigned mask
-    bint wide
-    const unsigned char* pattern
-
-
-cdef inline Py_ssize_t _next(Cursor* s) noexcept nogil:
-    """The next position to look at (``n`` at the end): one whose character may start a
-    condition, or any position where the 16-wide test is off or fewer than 16 are left."""
-    cdef int k
-    while s.mask == 0:
-        if not (s.wide and s.i + SKIP_WIDTH <= s.n):
-            if s.i < s.n:
-                s.i += 1
-                return s.i - 1
-            return s.n
-        s.mask = _mask16(s.data, s.kind, s.i, s.pattern)
-        s.base = s.i
-        s.i += SKIP_WIDTH
-    k = _ctz(s.mask)
-    s.mask &= s.mask - 1
-    return s.base + k
-
-
-cdef inline void _skip_to(Cursor* s, Py_ssize_t end) noexcept nogil:
-    """Positions before ``end`` (past a position already returned) need no look."""
-    if end >= s.i:
-        s.i = end
-        s.mask = 0
-    else:
-        s.mask &= ~((1u << (end - s.base)) - 1u)
 
 
 cdef class StartScanner
@@ -211,13 +110,7 @@ cdef class StartScanner:
             self.starts_with[c] = self.first_start[c] != self.first_start[c + 1]
         self._build_bitwise()
         ranges = skip_ranges([self.starts_with[c] == 0 for c in range(LOW)], SKIP_ANCHORS, SKIP_RANGES)
-        self.wide = HAVE_SCAN16 and len(ranges) > 0
-        cdef int r, k
-        for r in range(SKIP_RANGES):
-            lo, hi = ranges[r % len(ranges)] if ranges else (1, 1)  # (repeats: no change to the test)
-            for k in range(SKIP_WIDTH):
-                self.skip_pattern[2 * SKIP_WIDTH * r + k] = lo
-                self.skip_pattern[2 * SKIP_WIDTH * r + SKIP_WIDTH + k] = hi - lo
+        self.wide = _fill_skip_pattern(self.skip_pattern, ranges)
 
     cdef void _build_bitwise(self):
         """``first_bits``, ``off_masks``, ``offsets`` from the flat tables (``bitwise`` false when

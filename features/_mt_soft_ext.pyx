@@ -49,92 +49,13 @@ cdef inline bint _digit(uint32_t c) noexcept nogil:
     return _ZERO <= c <= _NINE
 
 
-cdef enum:
-    SKIP_RANGES = 4  # byte ranges of pass 1's 16-character skip test (``_mask16``)
-    SKIP_WIDTH = 16  # characters per skip test
-
-cdef extern from *:
-    """
-    /* Pass 1's skip test, 16 code points at a time where SSE2 is there (every x86-64), as
-       features/_mt_ext.pyx's: the code points packed to bytes with saturation (min(c, 255);
-       one at or above 2**31 packs to 0), then bit k of the result is set unless byte k lies in
-       one of MTS_RANGES ranges [lo, lo + width] (``pattern``: per range 16 copies of lo, then
-       16 of width), which hold no character of a mark's class and neither 0 nor 255.
-       Elsewhere MTS_SCAN16 is 0 and pass 1 tests one code point at a time. */
-    #if (defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64)) && !defined(NEWSWINNOW_NO_SIMD)
-    #include <emmintrin.h>
-    #define MTS_SCAN16 1
-    #define MTS_RANGES 4
-    static CYTHON_INLINE unsigned mts_mask16(const uint32_t* p, const unsigned char* pattern) {
-        __m128i w1 = _mm_packs_epi32(_mm_loadu_si128((const __m128i*) p), _mm_loadu_si128((const __m128i*) (p + 4)));
-        __m128i w2 = _mm_packs_epi32(_mm_loadu_si128((const __m128i*) (p + 8)),
-                                     _mm_loadu_si128((const __m128i*) (p + 12)));
-        __m128i bytes = _mm_packus_epi16(w1, w2);
-        __m128i inside = _mm_setzero_si128();
-        int r;
-        for (r = 0; r < MTS_RANGES; r++) {
-            __m128i x = _mm_sub_epi8(bytes, _mm_loadu_si128((const __m128i*) (pattern + 32 * r)));
-            __m128i width = _mm_loadu_si128((const __m128i*) (pattern + 32 * r + 16));
-            inside = _mm_or_si128(inside, _mm_cmpeq_epi8(_mm_min_epu8(x, width), x));
-        }
-        return (unsigned) (~_mm_movemask_epi8(inside)) & 0xFFFFu;
-    }
-    #else
-    #define MTS_SCAN16 0
-    static CYTHON_INLINE unsigned mts_mask16(const uint32_t* p, const unsigned char* pattern) {
-        (void) p; (void) pattern;
-        return 0xFFFFu;
-    }
-    #endif
-    #if defined(__GNUC__) || defined(__clang__)
-    static CYTHON_INLINE int mts_ctz(unsigned x) { return __builtin_ctz(x); }
-    #elif defined(_MSC_VER)
-    #include <intrin.h>
-    static CYTHON_INLINE int mts_ctz(unsigned x) { unsigned long k; _BitScanForward(&k, x); return (int) k; }
-    #else
-    static CYTHON_INLINE int mts_ctz(unsigned x) { int k = 0; while (!(x & 1u)) { x >>= 1; k++; } return k; }
-    #endif
-    """
-    bint HAVE_SCAN16 "MTS_SCAN16"
-    unsigned _mask16 "mts_mask16"(const uint32_t* p, const unsigned char* pattern) noexcept nogil
-    int _ctz "mts_ctz"(unsigned x) noexcept nogil
+include "_skip16.pxi"
 
 
 # Code points whose runs of non-mark classes pass 1 skips 16 at a time (the commonest in the
 # lower-cased news text: spaces and newlines, letters, digits); see features/skip16.py.
 SKIP_ANCHORS = " e0"
 MAX_SKIP_RANGES = SKIP_RANGES
-
-
-
-cdef struct Cursor:
-    # Where pass 1 is: ``mask`` holds the positions ``base + k`` still to visit of the last 16
-    # tested, ``i`` the first position not tested yet.
-    const uint32_t* p
-    Py_ssize_t n
-    Py_ssize_t i
-    Py_ssize_t base
-    unsigned mask
-    bint wide
-    const unsigned char* pattern
-
-
-cdef inline Py_ssize_t _next(Cursor* s) noexcept nogil:
-    """The next position to look at (``n`` at the end): one whose code point may be of a
-    mark's class, or any position where the 16-wide test is off or fewer than 16 are left."""
-    cdef int k
-    while s.mask == 0:
-        if not (s.wide and s.i + SKIP_WIDTH <= s.n):
-            if s.i < s.n:
-                s.i += 1
-                return s.i - 1
-            return s.n
-        s.mask = _mask16(s.p + s.i, s.pattern)
-        s.base = s.i
-        s.i += SKIP_WIDTH
-    k = _ctz(s.mask)
-    s.mask &= s.mask - 1
-    return s.base + k
 
 
 cdef struct Arrays:
@@ -375,13 +296,7 @@ cdef class SymbolTables:
         table = np.asarray(self.cls)
         quiet = [c < table.shape[0] and table[c] < apos for c in range(256)]
         ranges = skip_ranges(quiet, SKIP_ANCHORS, SKIP_RANGES)
-        self.wide = HAVE_SCAN16 and len(ranges) > 0
-        cdef int r, k
-        for r in range(SKIP_RANGES):
-            lo, hi = ranges[r % len(ranges)] if ranges else (1, 1)  # (repeats: no change to the test)
-            for k in range(SKIP_WIDTH):
-                self.skip_pattern[2 * SKIP_WIDTH * r + k] = lo
-                self.skip_pattern[2 * SKIP_WIDTH * r + SKIP_WIDTH + k] = hi - lo
+        self.wide = _fill_skip_pattern(self.skip_pattern, ranges)
 
     def ngrams(self, const uint32_t[::1] cp, const uint32_t[::1] cpl, const int64_t[::1] tok_start,
                const int64_t[::1] tok_end, const uint8_t[::1] tok_newline, const uint64_t[::1] tok_hash,
@@ -498,7 +413,7 @@ cdef tuple _run(SymbolTables self, const uint32_t[::1] cp, const uint32_t[::1] c
         # (below), and the marks kept as symbols (not the "." / "," inside a number, not an
         # apostrophe inside a word, one per run).
         # (positions from the cursor: 16 at a time, code points of no mark's class dropped)
-        scan.p, scan.n, scan.i, scan.base, scan.mask = low, n_cp, 0, 0, 0
+        scan.data, scan.kind, scan.n, scan.i, scan.base, scan.mask = low, 4, n_cp, 0, 0, 0
         scan.wide, scan.pattern = self.wide, self.skip_pattern
         while True:
             p = _next(&scan)
