@@ -20,6 +20,63 @@ import numpy as np
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
 
+
+cdef extern from *:
+    """
+    /* NEWSWINNOW_NO_SIMD: the scalar form even where SSE2 is there (to test that form). */
+    #if defined(__SSE2__) && !defined(NEWSWINNOW_NO_SIMD)
+    #include <emmintrin.h>
+    #define NW_LOWER_SIMD 1
+    #else
+    #define NW_LOWER_SIMD 0
+    #endif
+
+    static inline int nw_lower_ctz32(uint32_t x) {  /* x != 0 */
+    #if defined(__GNUC__) || defined(__clang__)
+        return __builtin_ctz(x);
+    #else
+        int n = 0;
+        while (!(x & 1)) { x >>= 1; n++; }
+        return n;
+    #endif
+    }
+
+    /* 16 code points all below 128, lower-cased ("A"-"Z" + 32, the rest as they are: the caller
+       checked that the table says the same for every ASCII code point) into ``out`` (uint32)
+       and ``buf`` (one UTF-8 byte each); ``*newlines``: bit j set when the j-th is a newline.
+       Returns 0 when one of them is 128 or more (nothing written), or without SSE2. */
+    static inline int nw_lower16(const uint32_t *cp, uint32_t *out, uint8_t *buf, uint32_t *newlines) {
+    #if NW_LOWER_SIMD
+        __m128i v0 = _mm_loadu_si128((const __m128i *)cp), v1 = _mm_loadu_si128((const __m128i *)(cp + 4));
+        __m128i v2 = _mm_loadu_si128((const __m128i *)(cp + 8)), v3 = _mm_loadu_si128((const __m128i *)(cp + 12));
+        __m128i all = _mm_or_si128(_mm_or_si128(v0, v1), _mm_or_si128(v2, v3));
+        const __m128i zero = _mm_setzero_si128();
+        __m128i x, upper, lo16, hi16;
+        if (_mm_movemask_epi8(_mm_cmpeq_epi32(_mm_and_si128(all, _mm_set1_epi32(~0x7F)), zero)) != 0xFFFF)
+            return 0;
+        /* Every lane below 128: the signed packs keep each value, in order. */
+        x = _mm_packus_epi16(_mm_packs_epi32(v0, v1), _mm_packs_epi32(v2, v3));
+        upper = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(64)), _mm_cmplt_epi8(x, _mm_set1_epi8(91)));
+        x = _mm_add_epi8(x, _mm_and_si128(upper, _mm_set1_epi8(32)));
+        _mm_storeu_si128((__m128i *)buf, x);
+        *newlines = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(10)));
+        lo16 = _mm_unpacklo_epi8(x, zero);
+        hi16 = _mm_unpackhi_epi8(x, zero);
+        _mm_storeu_si128((__m128i *)out, _mm_unpacklo_epi16(lo16, zero));
+        _mm_storeu_si128((__m128i *)(out + 4), _mm_unpackhi_epi16(lo16, zero));
+        _mm_storeu_si128((__m128i *)(out + 8), _mm_unpacklo_epi16(hi16, zero));
+        _mm_storeu_si128((__m128i *)(out + 12), _mm_unpackhi_epi16(hi16, zero));
+        return 1;
+    #else
+        (void)cp; (void)out; (void)buf; (void)newlines;
+        return 0;
+    #endif
+    }
+    """
+    int NW_LOWER_SIMD
+    int nw_lower_ctz32(uint32_t x) noexcept nogil
+    int nw_lower16(const uint32_t *cp, uint32_t *out, uint8_t *buf, uint32_t *newlines) noexcept nogil
+
 cdef enum:  # compile-time constants
     BLOCK_BITS = 8
     BLOCK_SIZE = 256  # code points per block of the table
@@ -27,6 +84,7 @@ cdef enum:  # compile-time constants
     N_BLOCKS = 0x1100  # 0x110000 >> BLOCK_BITS
     CODE_SPACE = 0x110000
     NEWLINE = 10
+    LANES = 16  # code points per SIMD step (nw_lower16)
 cdef uint32_t BAIL_VALUE = 0xFFFFFFFFU
 
 BLOCK = BLOCK_SIZE
@@ -77,56 +135,79 @@ def lower_utf8(const uint32_t[::1] cp, const int32_t[::1] block_of, const uint32
     buf_arr = np.empty(4 * n, dtype=np.uint8)  # at most four bytes a code point
     cdef uint32_t[::1] out = out_arr
     cdef uint8_t[::1] buf = buf_arr
+    # 16 ASCII code points a step (SSE2) while the table lower-cases ASCII as the formula does;
+    # a step that meets a code point of 128 or more takes those 16 one at a time.
+    cdef bint simd = NW_LOWER_SIMD and ascii_ok
+    cdef Py_ssize_t j, stop
+    cdef uint32_t newlines = 0
+    if simd:
+        for i in range(0x80):
+            simd = simd and ascii_low[i] == (<uint32_t>i + 32 if 0x41 <= i <= 0x5A else <uint32_t>i)
     with nogil:
-        for i in range(n):
-            c = cp[i]
-            if c < 0x80 and ascii_ok:  # ASCII: one read of a small table (most of the text)
-                low = ascii_low[c]
-                out[i] = low
-                buf[k] = <uint8_t>low
-                k += 1
-                if low == NEWLINE:
-                    n_newlines += 1
-                    if n_newlines < pieces:
-                        starts[n_newlines] = k
-                continue
-            if c >= CODE_SPACE:
-                with gil:
-                    return None
-            hi = c >> BLOCK_BITS
-            row = block_of[hi]
-            if row < 0:
-                if not missing[hi]:
-                    missing[hi] = 1
-                    n_missing += 1
-                continue
-            low = table[(<Py_ssize_t>row << BLOCK_BITS) | (c & BLOCK_MASK)]
-            if low == BAIL_VALUE:
-                with gil:
-                    return None
-            out[i] = low
-            if low < 0x80:
-                buf[k] = <uint8_t>low
-                k += 1
-                if low == NEWLINE:
-                    n_newlines += 1
-                    if n_newlines < pieces:
-                        starts[n_newlines] = k
-            elif low < 0x800:
-                buf[k] = <uint8_t>(0xC0 | (low >> 6))
-                buf[k + 1] = <uint8_t>(0x80 | (low & 0x3F))
-                k += 2
-            elif low < 0x10000:  # surrogates too: three bytes, as "surrogatepass" writes them
-                buf[k] = <uint8_t>(0xE0 | (low >> 12))
-                buf[k + 1] = <uint8_t>(0x80 | ((low >> 6) & 0x3F))
-                buf[k + 2] = <uint8_t>(0x80 | (low & 0x3F))
-                k += 3
-            else:
-                buf[k] = <uint8_t>(0xF0 | (low >> 18))
-                buf[k + 1] = <uint8_t>(0x80 | ((low >> 12) & 0x3F))
-                buf[k + 2] = <uint8_t>(0x80 | ((low >> 6) & 0x3F))
-                buf[k + 3] = <uint8_t>(0x80 | (low & 0x3F))
-                k += 4
+        i = 0
+        while i < n:
+            stop = n
+            if simd and i + LANES <= n:
+                if nw_lower16(&cp[i], &out[i], &buf[k], &newlines):
+                    while newlines:
+                        n_newlines += 1
+                        if n_newlines < pieces:
+                            starts[n_newlines] = k + nw_lower_ctz32(newlines) + 1
+                        newlines &= newlines - 1
+                    i += LANES
+                    k += LANES
+                    continue
+                stop = i + LANES
+            for j in range(i, stop):
+                c = cp[j]
+                if c < 0x80 and ascii_ok:  # ASCII: one read of a small table (most of the text)
+                    low = ascii_low[c]
+                    out[j] = low
+                    buf[k] = <uint8_t>low
+                    k += 1
+                    if low == NEWLINE:
+                        n_newlines += 1
+                        if n_newlines < pieces:
+                            starts[n_newlines] = k
+                    continue
+                if c >= CODE_SPACE:
+                    with gil:
+                        return None
+                hi = c >> BLOCK_BITS
+                row = block_of[hi]
+                if row < 0:
+                    if not missing[hi]:
+                        missing[hi] = 1
+                        n_missing += 1
+                    continue
+                low = table[(<Py_ssize_t>row << BLOCK_BITS) | (c & BLOCK_MASK)]
+                if low == BAIL_VALUE:
+                    with gil:
+                        return None
+                out[j] = low
+                if low < 0x80:
+                    buf[k] = <uint8_t>low
+                    k += 1
+                    if low == NEWLINE:
+                        n_newlines += 1
+                        if n_newlines < pieces:
+                            starts[n_newlines] = k
+                elif low < 0x800:
+                    buf[k] = <uint8_t>(0xC0 | (low >> 6))
+                    buf[k + 1] = <uint8_t>(0x80 | (low & 0x3F))
+                    k += 2
+                elif low < 0x10000:  # surrogates too: three bytes, as "surrogatepass" writes them
+                    buf[k] = <uint8_t>(0xE0 | (low >> 12))
+                    buf[k + 1] = <uint8_t>(0x80 | ((low >> 6) & 0x3F))
+                    buf[k + 2] = <uint8_t>(0x80 | (low & 0x3F))
+                    k += 3
+                else:
+                    buf[k] = <uint8_t>(0xF0 | (low >> 18))
+                    buf[k + 1] = <uint8_t>(0x80 | ((low >> 12) & 0x3F))
+                    buf[k + 2] = <uint8_t>(0x80 | ((low >> 6) & 0x3F))
+                    buf[k + 3] = <uint8_t>(0x80 | (low & 0x3F))
+                    k += 4
+            i = stop
     if n_missing:
         return n_missing
     return out_arr, buf_arr[:k].tobytes(), starts_arr if n_newlines == pieces - 1 else None

@@ -1,0 +1,117 @@
+"""Session 22's changes to the feature pass's kernels give the reference forms' output.
+
+- ``features/_lower_ext.pyx``: 16 ASCII code points lower-cased a step (SSE2), the rest one at
+  a time: compared with ``lower_reference`` (``str.lower``) with every ASCII code point and
+  newline at every position of a step, a non-ASCII code point at each position, every text
+  length around the step width, and random and bench text; a table that lower-cases ASCII
+  differently from ``str.lower`` must turn the steps off (the kernel follows its table).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import bench_pages
+from test_ext import needs
+
+from features import lowercase
+from features.lowercase import lower_codepoints, lower_reference
+
+LOWER = "features._lower_ext"
+LANES = 16  # code points per step of the kernel
+
+
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _check_lower(text: str, pieces: int | None = None) -> None:
+    """The kernel's code points, UTF-8 bytes and piece starts are ``str.lower``'s."""
+    pieces = text.count("\n") + 1 if pieces is None else pieces
+    got = lower_codepoints(_codepoints(text), pieces)
+    want_cp, want_b = lower_reference(text)
+    assert got is not None, text
+    assert got[0].dtype == np.uint32
+    np.testing.assert_array_equal(got[0], want_cp)
+    assert got[1] == want_b, text
+    if pieces == text.count("\n") + 1:
+        starts = np.concatenate(([0], np.flatnonzero(np.frombuffer(want_b, dtype=np.uint8) == 10) + 1))
+        assert got[2] is not None
+        np.testing.assert_array_equal(got[2], starts)
+    else:
+        assert got[2] is None
+
+
+def test_every_ascii_code_point_at_every_lane() -> None:
+    needs(LOWER)
+    ascii_chars = "".join(map(chr, range(128)))
+    for shift in range(LANES + 1):
+        _check_lower("x" * shift + ascii_chars + ascii_chars[::-1])
+
+
+def test_text_lengths_around_the_step() -> None:
+    """Every length from 0 to four steps and a bit, with newlines and without."""
+    needs(LOWER)
+    base = "The QUICK Brown fox\nJumps OVER the lazy Dog\n" * 4
+    for n in range(4 * LANES + 3):
+        _check_lower(base[:n])
+        _check_lower(base[:n].replace("\n", " "))
+
+
+def test_newlines_at_every_lane_and_piece_counts() -> None:
+    """A newline at each position (the piece starts), several in one step, and piece counts
+    that do not match (starts None), including more newlines than pieces."""
+    needs(LOWER)
+    for pos in range(2 * LANES):
+        text = "".join("\n" if j == pos else "AbC"[j % 3] for j in range(3 * LANES))
+        _check_lower(text)
+        _check_lower(text, 1)
+        _check_lower(text, 3)
+    _check_lower("\n" * (3 * LANES))
+    _check_lower("\n" * (3 * LANES), 2)
+    _check_lower("A\nB\n" * (2 * LANES))
+    _check_lower("A\nB\n" * (2 * LANES), 5)
+
+
+@pytest.mark.parametrize("odd", ["\u00c9", "\u0100", "\u4e2d", "\U00010400", "\ud800", "\u0080", "\u212a"])
+def test_a_non_ascii_code_point_at_each_lane(odd: str) -> None:
+    """A step holding one code point of 128 or more is done one at a time, at any position;
+    the steps before and after it are not disturbed."""
+    needs(LOWER)
+    for pos in range(3 * LANES):
+        chars = ["ABCdef\nGHij KL"[j % 14] for j in range(4 * LANES)]
+        chars[pos] = odd
+        _check_lower("".join(chars))
+    _check_lower((odd + "Ab") * (3 * LANES))
+
+
+def test_random_text() -> None:
+    needs(LOWER)
+    rng = np.random.default_rng(22)
+    alphabet = [chr(c) for c in range(128)] * 8 + ["\u00c9", "\u00e9", "\u0391", "\u03c3", "\U00010400",
+                                                   "\ud800", "\u0301", "\u212a", "\u1e9e", "\u3000"]
+    for _ in range(300):
+        size = int(rng.integers(0, 200))
+        _check_lower("".join(rng.choice(alphabet, size=size)))
+
+
+def test_a_table_that_lower_cases_ascii_otherwise() -> None:
+    """The steps hold only while the table's ASCII entries are ``str.lower``'s: with a table
+    that maps "a" to "b" the kernel follows the table (one code point at a time)."""
+    mod = needs(LOWER)
+    block_of = np.full(lowercase.N_BLOCKS, -1, dtype=np.int32)
+    block_of[0] = 0
+    table = lowercase.block_lowercase(0).copy()
+    table[ord("a")] = ord("b")
+    text = "Banana SPLIT, " * 10
+    got = mod.lower_utf8(_codepoints(text), block_of, table, np.zeros(lowercase.N_BLOCKS, dtype=np.uint8), 1)
+    want = text.lower().replace("a", "b")
+    assert got[1] == want.encode()
+    np.testing.assert_array_equal(got[0], _codepoints(want))
+
+
+def test_bench_text() -> None:
+    needs(LOWER)
+    for page in bench_pages(300):
+        if "\u03a3" not in page.text and "\u0130" not in page.text:  # (left to str.lower)
+            _check_lower(page.text)
