@@ -5,6 +5,10 @@
   newline at every position of a step, a non-ASCII code point at each position, every text
   length around the step width, and random and bench text; a table that lower-cases ASCII
   differently from ``str.lower`` must turn the steps off (the kernel follows its table).
+- ``features/_context_ext.pyx``: ``context_rows`` asks the cache for the carried columns of the
+  rows ahead (a hint only): compared with ``context_of`` on feature matrices of every layout
+  (the left part of a wide matrix, Fortran order, reversed columns and rows, a single row, fewer
+  rows than the prefetch distance), and on bench batches.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import pytest
 from conftest import bench_pages
 from test_ext import needs
 
-from features import lowercase
+from features import extract, lowercase
 from features.lowercase import lower_codepoints, lower_reference
 
 LOWER = "features._lower_ext"
@@ -115,3 +119,47 @@ def test_bench_text() -> None:
     for page in bench_pages(300):
         if "\u03a3" not in page.text and "\u0130" not in page.text:  # (left to str.lower)
             _check_lower(page.text)
+
+
+CONTEXT = "features._context_ext"
+
+
+def _context_pair(F: np.ndarray, sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``context_rows``' cells and ``context_of``'s (numpy) for the pages of ``sizes``."""
+    mod = needs(CONTEXT)
+    n = F.shape[0]
+    row, p0, p1 = extract.page_bounds(n, np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64))
+    width = len(extract.CONTEXT_BLOCKS) * len(extract.CONTEXT_KEYS)
+    got = np.full((n, width), 7.0, dtype=np.float32)
+    assert mod.context_rows(F, extract._CTX_COLS, p0, p1, extract._NEIGHBOURS, extract._WINDOWS, got)
+    want = np.full((n, width), 7.0, dtype=np.float32)
+    A = F[:, extract._CTX_IDX].astype(np.float64)
+    saved, extract._CONTEXT = extract._CONTEXT, None
+    try:
+        extract.context_of(A, row, p0, p1, want)
+    finally:
+        extract._CONTEXT = saved
+    return got, want
+
+
+@pytest.mark.parametrize("sizes", [[1], [2], [4], [5], [6], [3, 1, 4, 1, 5], [40], [7, 30, 2, 1, 60]])
+def test_context_rows_every_layout(sizes: list[int]) -> None:
+    rng = np.random.default_rng(len(sizes) * 100 + sum(sizes))
+    n, k = sum(sizes), len(extract.LOCAL_NAMES)
+    base = rng.normal(size=(n, k)).astype(np.float32)
+    base[rng.random(size=base.shape) < 0.05] = 0.0
+    wide = np.full((n, k + 400), np.nan, dtype=np.float32)
+    wide[:, :k] = base
+    reversed_cols = np.ascontiguousarray(base[:, ::-1])[:, ::-1]  # a negative column stride
+    for F in (base, wide[:, :k], np.asfortranarray(base), reversed_cols, base[::-1].copy()[::-1]):
+        np.testing.assert_array_equal(F, base)
+        got, want = _context_pair(F, sizes)
+        np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
+
+
+def test_context_rows_bench_batch() -> None:
+    needs(CONTEXT)
+    pages = [p.text.split("\n") for p in bench_pages(120)]
+    F, _ = extract.local_features([t for p in pages for t in p])
+    got, want = _context_pair(F, [len(p) for p in pages if p])
+    np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
