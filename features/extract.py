@@ -723,7 +723,8 @@ def _shape_repeats_numpy(texts: Sequence[str], lengths: np.ndarray, page: np.nda
 
 def duplicate_flags(texts: Sequence[str], page: np.ndarray | None = None,
                     odd_space: np.ndarray | None = None, low_doc: str | None = None,
-                    low_cp: np.ndarray | None = None) -> np.ndarray:
+                    low_cp: np.ndarray | None = None, low_spans: tuple[np.ndarray, np.ndarray] | None = None
+                    ) -> np.ndarray:
     """1.0 for a block whose normalised text already appeared earlier on the same page.
 
     Normalised = lower-cased, stripped, whitespace runs collapsed to one space. ``odd_space``
@@ -732,6 +733,10 @@ def duplicate_flags(texts: Sequence[str], page: np.ndarray | None = None,
     (``low_doc``: that string, when the caller has it already; or ``low_cp``: its code points,
     uint32, when the caller has those and no string). The compiled kernel groups the blocks
     straight from that string or those code points; else ``_duplicate_flags_numpy``.
+    ``low_spans`` (int64 starts, ends; with ``low_cp``): where each block lies in ``low_cp``,
+    given only when those code points hold a newline between blocks and nowhere else (as
+    ``local_features`` knows from the lower-casing kernel): the kernel then reads each block at
+    its place instead of searching for the newlines.
     """
     n = len(texts)
     if low_doc is None and low_cp is not None and not _cp_ok(low_cp):
@@ -742,7 +747,8 @@ def duplicate_flags(texts: Sequence[str], page: np.ndarray | None = None,
         collapse = np.ones(n, dtype=np.uint8) if odd_space is None else odd_space.astype(bool).view(np.uint8)
         rows = None
         if low_doc is None and low_cp is not None:
-            rows = _DEDUP_EXT.normalised_first_rows_cp(np.ascontiguousarray(low_cp), n, collapse, pages)
+            spans = _spans_ok(low_spans, n)
+            rows = _DEDUP_EXT.normalised_first_rows_cp(np.ascontiguousarray(low_cp), n, collapse, pages, *spans)
             if rows is None:  # a block with a newline of its own: the string path below
                 low_doc = _decode_cp(low_cp)
         if rows is None:
@@ -760,6 +766,14 @@ def duplicate_flags(texts: Sequence[str], page: np.ndarray | None = None,
     if low_doc is None and low_cp is not None:
         low_doc = _decode_cp(low_cp)
     return _duplicate_flags_numpy(texts, page, odd_space, low_doc)
+
+
+def _spans_ok(spans: object, n: int) -> tuple[np.ndarray, np.ndarray] | tuple[()]:
+    """``spans`` as the dedup kernel takes them (two int64 arrays of n), or () for none."""
+    if (isinstance(spans, tuple) and len(spans) == 2
+            and all(isinstance(v, np.ndarray) and v.shape == (n,) and v.dtype == np.int64 for v in spans)):
+        return tuple(np.ascontiguousarray(v) for v in spans)
+    return ()
 
 
 def _cp_ok(cp: object) -> bool:
@@ -1090,7 +1104,9 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     F[:, _IDX["profanity_hits"]] = _hit_counts(prof_ev, n)
     mt, mt_ev = mt_artefacts(list(texts), doc, cp)
     F[:, _IDX["mt"]] = mt
-    dup = duplicate_flags(texts, page, cc[:, _CC["odd_space"]] > 0, low, low_cp)
+    # (the blocks' places in ``low_cp`` when the kernel found a newline between blocks and no other)
+    low_spans = (starts, starts + lengths) if kernel_starts is not None else None
+    dup = duplicate_flags(texts, page, cc[:, _CC["odd_space"]] > 0, low, low_cp, low_spans)
     F[:, _IDX["dup"]] = dup
     F[:, _IDX["short"]] = lengths < SHORT_CHARS
     F[:, _IDX["shape_repeats"]] = shape_repeats(texts, lengths, page)

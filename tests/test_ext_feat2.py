@@ -9,9 +9,18 @@
   rows ahead (a hint only): compared with ``context_of`` on feature matrices of every layout
   (the left part of a wide matrix, Fortran order, reversed columns and rows, a single row, fewer
   rows than the prefetch distance), and on bench batches.
+- ``features/_dedup_ext.pyx``: a long key is hashed from its first and last 64 bytes and its
+  length (the hash only picks a slot), and ``normalised_first_rows_cp`` reads the blocks at
+  given spans (``duplicate_flags(low_spans=)``, which ``local_features`` passes when the blocks'
+  lower-cased code points hold a newline between blocks and no other): compared with
+  ``_duplicate_flags_numpy`` on blocks that share both ends and differ in the middle, with every
+  hash collision forced, with white space of every kind, and on bench batches.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -163,3 +172,105 @@ def test_context_rows_bench_batch() -> None:
     F, _ = extract.local_features([t for p in pages for t in p])
     got, want = _context_pair(F, [len(p) for p in pages if p])
     np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
+
+
+DEDUP = "features._dedup_ext"
+
+
+@contextmanager
+def _hash_bits(mod, mask: int) -> Iterator[None]:
+    """Every key's hash cut to ``mask`` (0: every key in one probe chain)."""
+    mod._set_hash_mask(mask)
+    try:
+        yield
+    finally:
+        mod._set_hash_mask(2 ** 64 - 1)
+
+
+def _dup_both(texts: list[str], page: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """duplicate_flags by the kernel from the lower-cased code points with spans, without
+    spans, and the numpy form."""
+    n = len(texts)
+    doc = "\n".join(texts)
+    cp = _codepoints(doc)
+    lowered = lower_codepoints(cp, max(n, 1))
+    assert lowered is not None and lowered[2] is not None
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
+    odd = np.array([any(c.isspace() and c != " " for c in t) or "  " in t for t in texts], dtype=bool)
+    spans = extract.duplicate_flags(texts, page, odd, None, lowered[0], (starts, starts + lengths))
+    plain = extract.duplicate_flags(texts, page, odd, None, lowered[0])
+    want = extract._duplicate_flags_numpy(texts, page, odd, doc.lower())
+    for got in (spans, plain):
+        assert got.dtype == want.dtype == np.float32 and got.shape == want.shape
+    return spans, plain, want
+
+
+DUP_BATCHES = [
+    [""], ["", ""], ["a", "A", " a ", "a\t", "b"],
+    ["Same  text", "same text", " SAME\u00a0text ", "same\u2003\u2003text", "same tex t", "same text "],
+    ["x" * 16 + "A" * 200 + "y" * 16, "x" * 16 + "B" * 200 + "y" * 16, "X" * 16 + "a" * 200 + "Y" * 16,
+     "x" * 16 + "a" * 199 + "y" * 16, "x" * 16 + "a" * 200 + "y" * 16 + " "],
+    ["head " * 20 + str(i) + " tail" * 20 for i in range(10)] + ["head " * 20 + "3" + " tail" * 20],
+    ["\u00e9cole  " * 30 + "\U00010400", "\u00c9COLE " * 30 + "\U00010428", "\u00e9cole " * 30 + "\U00010400 "],
+    ["  " + "w" * 64, "w" * 64, "w" * 63 + "  v", "w" * 63 + " v"],
+]
+
+
+@pytest.mark.parametrize("texts", DUP_BATCHES, ids=range(len(DUP_BATCHES)))
+def test_duplicate_flags_spans_and_long_keys(texts: list[str]) -> None:
+    mod = needs(DEDUP)
+    needs(LOWER)
+    for page in (None, np.arange(len(texts), dtype=np.int64) // 3):
+        for mask in (2 ** 64 - 1, 0, 7):
+            with _hash_bits(mod, mask):
+                spans, plain, want = _dup_both(texts, page)
+            np.testing.assert_array_equal(spans, want)
+            np.testing.assert_array_equal(plain, want)
+
+
+def test_random_long_blocks_sharing_both_ends() -> None:
+    """Many blocks of one length that share their first and last 64 bytes (16 code points):
+    only equal middles are duplicates, whatever the hash."""
+    mod = needs(DEDUP)
+    needs(LOWER)
+    rng = np.random.default_rng(7)
+    for trial in range(20):
+        size = int(rng.integers(40, 120))
+        texts = [("H" * 20) + "".join(rng.choice(list("ab \u00a0"), size=size)) + ("T" * 20) for _ in range(60)]
+        texts += [texts[int(i)] for i in rng.integers(0, len(texts), size=10)]
+        page = rng.integers(0, 3, size=len(texts)).astype(np.int64) if trial % 2 else None
+        with _hash_bits(mod, 2 ** 64 - 1 if trial % 3 else 0):
+            spans, plain, want = _dup_both(texts, page)
+        np.testing.assert_array_equal(spans, want)
+        np.testing.assert_array_equal(plain, want)
+
+
+def test_spans_out_of_bounds_are_refused() -> None:
+    mod = needs(DEDUP)
+    cp = _codepoints("ab\ncd")
+    one, page = np.ones(2, dtype=np.uint8), np.zeros(2, dtype=np.int64)
+    ok = mod.normalised_first_rows_cp(cp, 2, one, page, np.array([0, 3]), np.array([2, 5]))
+    assert ok is not None and ok.tolist() == [0, 1]
+    for starts, ends in (([0, 3], [2, 6]), ([-1, 3], [2, 5]), ([0, 3], [2, 2]), ([0], [2])):
+        assert mod.normalised_first_rows_cp(cp, 2, one, page, np.array(starts), np.array(ends)) is None
+    assert mod.normalised_first_rows_cp(cp, 2, one, page, np.array([0, 3]), None) is None
+    # spans the wrapper does not take (wrong dtype or length): the newline search, same rows
+    low = lower_codepoints(cp, 2)[0]
+    for spans in ((np.array([0, 3], dtype=np.int32), np.array([2, 5], dtype=np.int32)), (np.array([0]),), None):
+        assert extract.duplicate_flags(["ab", "cd"], None, None, None, low, spans).tolist() == [0.0, 0.0]
+
+
+def test_duplicate_flags_bench_batches() -> None:
+    needs(DEDUP)
+    needs(LOWER)
+    pages = [p.text.split("\n") for p in bench_pages(200)]
+    for k in range(0, len(pages), 50):
+        batch = pages[k: k + 50]
+        texts = [t for p in batch for t in p]
+        if any("\u03a3" in t or "\u0130" in t for t in texts):
+            continue
+        page = np.repeat(np.arange(len(batch)), [len(p) for p in batch]).astype(np.int64)
+        spans, plain, want = _dup_both(texts, page)
+        np.testing.assert_array_equal(spans, want)
+        np.testing.assert_array_equal(plain, want)
