@@ -15,6 +15,9 @@
   lower-cased code points hold a newline between blocks and no other): compared with
   ``_duplicate_flags_numpy`` on blocks that share both ends and differ in the middle, with every
   hash collision forced, with white space of every kind, and on bench batches.
+- ``local_features``: the literal patterns' counts summed per target column by adding whole
+  rows (``np.add.reduceat`` before): the same integers on random tables, and the feature
+  matrix the same with the literal kernel on and off (its Python form counts pattern by pattern).
 """
 
 from __future__ import annotations
@@ -274,3 +277,37 @@ def test_duplicate_flags_bench_batches() -> None:
         spans, plain, want = _dup_both(texts, page)
         np.testing.assert_array_equal(spans, want)
         np.testing.assert_array_equal(plain, want)
+
+
+def test_literal_runs_are_reduceat() -> None:
+    rng = np.random.default_rng(11)
+    rows = len(extract._LITERAL_LIST)
+    assert sorted([*extract._LIT_GROUP_FIRST.tolist(), *(r for r, _ in extract._LIT_RUN_REST)]) == list(range(rows))
+    for n in (1, 2, 7, 300):
+        counts = rng.integers(0, 1 << 40, size=(rows, n)).astype(np.int64)
+        runs = counts[extract._LIT_GROUP_FIRST]
+        for row, run in extract._LIT_RUN_REST:
+            runs[run] += counts[row]
+        np.testing.assert_array_equal(runs, np.add.reduceat(counts, extract._LIT_GROUP_FIRST, axis=0))
+
+
+# Every literal pattern matches somewhere (a dropped or doubled pattern shows in the columns).
+LITERAL_TEXTS = ["see http://a.b/c and www.x.org | more >", "$5 or $ 5, \u00a9 2024 ... (c) 2024 (C)1999", "",
+                 "12:30 pm :) ;-( =D <3 ^_^ lol!!! ??", "\u201cquoted\u201d \u2026 | > / $$$ http://x" * 7, "a",
+                 "pic.twitter.com/x youtu.be/y youtube.com/watch?v=1 instagram.com/p/z @some_one",
+                 "comment (#12345) by (1234567) rated A+ A- and a+a- .net .co.uk", "WWW.SHOUT.COM :P"]
+
+
+def test_literal_columns_with_and_without_kernel() -> None:
+    needs("features._literal_ext")
+    batches = [LITERAL_TEXTS, [t for p in bench_pages(60) for t in p.text.split("\n")]]
+    low = "\n".join(LITERAL_TEXTS).lower().encode()
+    assert all(rx.search(low) for _, rx in extract._LITERAL_LIST)
+    for texts in batches:
+        got, _ = extract.local_features(texts)
+        saved, extract._LITERAL_EXT = extract._LITERAL_EXT, None
+        try:
+            want, _ = extract.local_features(texts)
+        finally:
+            extract._LITERAL_EXT = saved
+        np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
