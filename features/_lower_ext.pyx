@@ -14,7 +14,12 @@ Same output, by construction (tests/test_ext_lower.py):
   (found when its block is built, by lower-casing it in several contexts), has ``BAIL`` in
   the table: the kernel then gives up and the caller takes ``str.lower``;
 - the UTF-8 bytes are the standard encoding of each lower-cased code point, lone surrogates
-  included as three bytes each, which is what ``encode("utf-8", "surrogatepass")`` gives.
+  included as three bytes each, which is what ``encode("utf-8", "surrogatepass")`` gives;
+- 16 code points all below 128 are lowered a step with SSE2 ("A"-"Z" + 32, the rest kept: used
+  only while the table's 128 ASCII entries say exactly that), a step holding any other code
+  point goes one at a time through the table; ``NEWSWINNOW_NO_SIMD`` (or a CPU without SSE2)
+  keeps every code point on the table (tests/test_ext_feat2.py: every ASCII code point and
+  newline at every position of a step, every length around it; both builds).
 """
 import numpy as np
 
