@@ -237,6 +237,60 @@ cdef extern from *:
         }
         return 0;
     }
+
+    /* Bit j of the result: a[p + j] == a[p + j + d] for d = 1 .. len - 1 (the run of ``len`` equal
+       bytes from p + j; 64 + len - 1 readable bytes from p). */
+    static inline uint64_t sc_run_bits(const unsigned char* p, Py_ssize_t len) {
+        uint64_t r = 0;
+        int k;
+        Py_ssize_t d;
+    #if defined(SC_SSE2)
+        for (k = 0; k < SC_CHUNK / 16; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i*) (p + 16 * k));
+            __m128i m = _mm_set1_epi8((char) 0xFF);
+            for (d = 1; d < len; d++)
+                m = _mm_and_si128(m, _mm_cmpeq_epi8(v, _mm_loadu_si128((const __m128i*) (p + 16 * k + d))));
+            r |= (uint64_t) (uint16_t) _mm_movemask_epi8(m) << (16 * k);
+        }
+    #else
+        for (k = 0; k < SC_CHUNK; k++) {
+            int all = 1;
+            for (d = 1; d < len && all; d++) all = p[k] == p[k + d];
+            r |= (uint64_t) all << k;
+        }
+    #endif
+        return r;
+    }
+
+    /* The first byte of every maximal run of ``len`` or more equal bytes in a[0:size] whose byte
+       is not in ``skip``, in order, into *out. Returns -1 when out of memory. */
+    static int sc_repeat_starts(const unsigned char* a, Py_ssize_t size, Py_ssize_t len,
+                                const unsigned char* skip, sc_list* out) {
+        unsigned char buf[SC_CHUNK + SC_CHUNK];
+        Py_ssize_t base, last = size - len, s;  /* runs start at 0 .. last */
+        uint64_t run, prev = 0, first;
+        int bit;
+        for (base = 0; base <= last; base += SC_CHUNK) {
+            if (size - base >= SC_CHUNK + len - 1) {
+                run = sc_run_bits(a + base, len);
+            } else {  /* the tail: zero padding, and only positions up to ``last`` kept */
+                memset(buf, 0, sizeof buf);
+                memcpy(buf, a + base, size - base);
+                run = sc_run_bits(buf, len);
+            }
+            if (last - base < SC_CHUNK - 1)
+                run &= ((uint64_t) 1 << (last - base + 1)) - 1;
+            first = run & ~((run << 1) | prev);
+            prev = run >> (SC_CHUNK - 1);
+            while (first) {
+                bit = sc_ctz(first);
+                first &= first - 1;
+                s = base + bit;
+                if (!skip[a[s]] && sc_list_push(out, s, 0, 0, 0)) return -1;
+            }
+        }
+        return 0;
+    }
     """
     ctypedef struct sc_tables:
         const unsigned char* shape
@@ -262,6 +316,8 @@ cdef extern from *:
     bint sc_is_word_byte(unsigned int c) noexcept nogil
     int sc_scan(const unsigned char* a, Py_ssize_t size, const sc_tables* t, sc_list* words,
                 sc_list* cands) noexcept nogil
+    int sc_repeat_starts(const unsigned char* a, Py_ssize_t size, Py_ssize_t len,
+                         const unsigned char* skip, sc_list* out) noexcept nogil
     bint sc_may_match(const unsigned char* a, Py_ssize_t size, Py_ssize_t p, const unsigned char* blob,
                       const long long* off, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t width) noexcept nogil
 
@@ -502,3 +558,36 @@ def word_spans(const unsigned char[::1] arr, const unsigned char[::1] is_word, P
         last[k] = arr[e - 1]
     sc_list_free(&w)
     return ws_arr, we_arr, len_arr, first_arr, second_arr, last_arr
+
+
+# The longest run ``repeat_starts`` tests (its compares reach this far past a position).
+MAX_RUN = 32
+
+
+def repeat_starts(const unsigned char[::1] arr, const unsigned char[::1] skip, Py_ssize_t run_len):
+    """int64 positions of the first byte of every maximal run of ``run_len`` or more equal
+    bytes of ``arr`` whose byte is not in ``skip`` ([256], non-zero: skipped), ascending: the
+    ``at`` of ``spamctx.repeat_runs``' numpy form (2 <= run_len <= MAX_RUN).
+
+    Why: the numpy form makes five passes over the batch's bytes (~7 ms a bench pass); here
+    16 positions are tested at once (SSE2: each byte against the next run_len - 1)."""
+    if not 2 <= run_len <= MAX_RUN:
+        raise ValueError(f"run_len is 2 to {MAX_RUN}")
+    if skip.shape[0] != 256:
+        raise ValueError("the skip table has 256 entries")
+    cdef sc_list c
+    sc_list_init(&c)
+    cdef int rc = 0
+    if arr.shape[0] >= run_len:
+        with nogil:
+            rc = sc_repeat_starts(&arr[0], arr.shape[0], run_len, &skip[0], &c)
+    if rc:
+        sc_list_free(&c)
+        raise MemoryError()
+    out_arr = np.empty(c.n, dtype=np.int64)
+    cdef long long[::1] out = out_arr
+    cdef Py_ssize_t i
+    for i in range(c.n):
+        out[i] = c.a[i]
+    sc_list_free(&c)
+    return out_arr
