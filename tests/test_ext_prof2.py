@@ -251,8 +251,8 @@ def test_repeat_runs_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
                for _ in range(rnd.randrange(1, 60))] for _ in range(200)]
     for texts in cases:
         data, starts, _ = block_layout(texts)
-        _same(*_both(lambda: spamctx.repeat_runs(data, starts, len(texts)), monkeypatch))
-        _same(*_both(lambda: spamctx.spamctx_columns(texts), monkeypatch))
+        _same(*_both(lambda d=data, s=starts, t=texts: spamctx.repeat_runs(d, s, len(t)), monkeypatch))
+        _same(*_both(lambda t=texts: spamctx.spamctx_columns(t), monkeypatch))
 
 
 def test_repeat_runs_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -279,7 +279,7 @@ def test_family_counts_short_heads_and_data_end(monkeypatch: pytest.MonkeyPatch)
     for end in pieces:
         for texts in ([end], ["x " + end], blocks[:5] + ["y " + end]):
             data, starts, _ = block_layout(texts)
-            _same(*_both(lambda: spamctx.family_counts(data, starts, len(texts), tables), monkeypatch))
+            _same(*_both(lambda d=data, s=starts, t=texts: spamctx.family_counts(d, s, len(t), tables), monkeypatch))
     data, starts, _ = block_layout(blocks)
     got, want = _both(lambda: spamctx.family_counts(data, starts, len(blocks), tables), monkeypatch)
     _same(got, want)
