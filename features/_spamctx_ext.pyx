@@ -362,6 +362,7 @@ cdef extern from *:
                 sc_list* cands) noexcept nogil
     int sc_repeat_starts(const unsigned char* a, Py_ssize_t size, Py_ssize_t len,
                          const unsigned char* skip, sc_list* out) noexcept nogil
+    int sc_ctz(uint64_t x) noexcept nogil
     bint sc_may_match(const unsigned char* a, Py_ssize_t size, Py_ssize_t p, const unsigned char* blob,
                       const long long* off, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t width) noexcept nogil
 
@@ -494,7 +495,6 @@ def family_counts(data, const unsigned char[::1] arr, const unsigned char[::1] i
     cdef Py_ssize_t n_fam = len(rx)
     cdef Py_ssize_t last[MAX_FAMILIES]
     cdef Py_ssize_t i, f, p, blk, end, width = 0, lo, hi
-    cdef unsigned char m
     # Per family and first byte, the range of its heads that begin with that byte (-1: none):
     # only those can be a prefix of a[p:], so sc_may_match searches them alone, not the whole
     # family (the same answer: the range is sorted and prefix-free as the family is). A family
@@ -558,12 +558,17 @@ def family_counts(data, const unsigned char[::1] arr, const unsigned char[::1] i
         return out_arr
     matchers = [r.match for r in rx]
     cdef sc_list c = _candidates(arr, _Tables(tables, is_word, prefix_key))
+    cdef unsigned int fams, fam_bits = (1u << n_fam) - 1
     try:
         for i in range(c.n):
             p = c.a[i]
-            m = c.mask[i]
-            for f in range(n_fam):
-                if not ((m >> f) & 1 and p >= last[f]):
+            # The families of the candidate's bits, in order (most candidates have one: a loop
+            # over every family tested a bit each and mispredicted).
+            fams = c.mask[i] & fam_bits
+            while fams:
+                f = sc_ctz(fams)
+                fams &= fams - 1
+                if p < last[f]:
                     continue
                 if by_first[f]:
                     lo = first_lo[f][arr[p]]
