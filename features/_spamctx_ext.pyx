@@ -10,7 +10,8 @@ starts and lead characters. The candidates are the numpy form's, entry for entry
 order (tests/test_ext_spamctx.py), and the regexes still decide every match: a family's
 ``rx.match`` is called at each of its candidates except those that begin with none of its
 ``LeadTables.heads`` (``spamctx.match_heads``: every match begins with one; 128,073 calls
-become 6,868 on the bench pages), so the counts are the same integers.
+become 6,868 on the bench pages), so the counts are the same integers. Also here:
+``repeat_starts``, the run starts of ``spamctx.repeat_runs`` (tests/test_ext_prof2.py).
 """
 from libc.stdint cimport int32_t, uint32_t, uint64_t
 from libc.string cimport memset
