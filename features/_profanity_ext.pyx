@@ -176,7 +176,12 @@ def screen_positions(const unsigned char[::1] data, Py_ssize_t n_lines,
 cdef void _ascii_bytes(str text, unsigned char* out, unsigned char newline) noexcept:
     """Each character of ``text`` as one byte: ASCII as itself (``\\n`` as ``newline``), any
     other character 128. One typed loop per string kind (a lookup table, no branch per kind)."""
-    cdef Py_ssize_t k, length = len(text)
+    _ascii_bytes_from(text, 0, out, newline)
+
+
+cdef void _ascii_bytes_from(str text, Py_ssize_t base, unsigned char* out, unsigned char newline) noexcept:
+    """``_ascii_bytes`` of ``text[base:]`` (0 <= base <= len(text))."""
+    cdef Py_ssize_t k, length = len(text) - base
     cdef int kind = PyUnicode_KIND(text)
     cdef void* data = PyUnicode_DATA(text)
     cdef const uint8_t* d1
@@ -187,22 +192,60 @@ cdef void _ascii_bytes(str text, unsigned char* out, unsigned char newline) noex
         table[k] = k if k < 128 else 128
     table[10] = newline
     if kind == 1:
-        d1 = <const uint8_t*> data
+        d1 = <const uint8_t*> data + base
         for k in range(length):
             out[k] = table[d1[k]]
     elif kind == 2:
-        d2 = <const uint16_t*> data
+        d2 = <const uint16_t*> data + base
         for k in range(length):
             out[k] = table[d2[k]] if d2[k] < 256 else 128
     else:
-        d4 = <const uint32_t*> data
+        d4 = <const uint32_t*> data + base
         for k in range(length):
             out[k] = table[d4[k]] if d4[k] < 256 else 128
 
 
-def match_starts(str text, Py_ssize_t start, const unsigned long long[:, :, ::1] masks,
-                 const unsigned long long[::1] guarded, const long long[:, ::1] ranges,
-                 const unsigned char[::1] alnum):
+cdef class _PrefixTables:
+    """``match_starts``' tables as typed views (shapes checked once per set of arrays).
+
+    Why: acquiring four typed memoryviews took ~2 us a call, most of the kernel's time on a
+    typical candidate line; the views of the last arrays given are kept and reused while the
+    same array objects come again (a viewed array cannot be resized; ``ranges`` values are
+    checked on every call all the same)."""
+    cdef object keys  # the array objects the views are of (kept alive: identity is the key)
+    cdef const unsigned long long[:, :, ::1] masks
+    cdef const unsigned long long[::1] guarded
+    cdef const long long[:, ::1] ranges
+    cdef const unsigned char[::1] alnum
+
+    def __init__(self, masks, guarded, ranges, alnum):
+        self.masks = masks
+        self.guarded = guarded
+        self.ranges = ranges
+        self.alnum = alnum
+        if (self.masks.shape[0] < 1 or self.masks.shape[1] != 130 or self.guarded.shape[0] != self.masks.shape[2]
+                or self.ranges.shape[0] != 128 or self.ranges.shape[1] != 2 or self.alnum.shape[0] != 128):
+            raise ValueError("prefix tables of the wrong size")
+        self.keys = (masks, guarded, ranges, alnum)
+
+
+cdef _PrefixTables _last_tables = None
+
+
+cdef _PrefixTables _prefix_tables(masks, guarded, ranges, alnum):
+    """The views of these arrays: the last ones when the same objects come again."""
+    global _last_tables
+    cdef _PrefixTables tb = _last_tables
+    if tb is not None:
+        keys = tb.keys
+        if keys[0] is masks and keys[1] is guarded and keys[2] is ranges and keys[3] is alnum:
+            return tb
+    tb = _PrefixTables(masks, guarded, ranges, alnum)
+    _last_tables = tb
+    return tb
+
+
+def match_starts(str text, Py_ssize_t start, masks, guarded, ranges, alnum):
     """Positions p >= start of ``text``, ascending, where some match prefix of the matcher fits
     ``text[p:p + k]`` (``profanity._prefix_tables``): the only places a match can start.
 
@@ -210,53 +253,68 @@ def match_starts(str text, Py_ssize_t start, const unsigned long long[:, :, ::1]
     trying the matcher's branches; here one table lookup per character and a few AND-ed words
     of state bits per possible first character drop all but about 0.5% of the positions.
 
-    ``masks`` [k, 130, words]: states allowing each class at each prefix position (classes: the
-    ASCII code point, 128 any other character, 129 past the end); ``guarded`` [words]: states
-    that need a word start (no ASCII letter or digit before p; other characters before p are
-    let through); ``ranges`` [128, 2]: the words holding the states of each first character;
-    ``alnum`` [128]: ASCII letters and digits.
+    ``masks`` uint64 [k, 130, words]: states allowing each class at each prefix position
+    (classes: the ASCII code point, 128 any other character, 129 past the end); ``guarded``
+    uint64 [words]: states that need a word start (no ASCII letter or digit before p; other
+    characters before p are let through); ``ranges`` int64 [128, 2]: the words holding the
+    states of each first character; ``alnum`` uint8 [128]: ASCII letters and digits.
     """
-    cdef Py_ssize_t k = masks.shape[0], words = masks.shape[2], n = len(text)
-    if (k < 1 or masks.shape[1] != 130 or guarded.shape[0] != words or ranges.shape[0] != 128
-            or ranges.shape[1] != 2 or alnum.shape[0] != 128):
-        raise ValueError("prefix tables of the wrong size")
+    cdef _PrefixTables tb = _prefix_tables(masks, guarded, ranges, alnum)
+    cdef const unsigned long long[:, :, ::1] m = tb.masks
+    cdef const unsigned long long[::1] g = tb.guarded
+    cdef const long long[:, ::1] r = tb.ranges
+    cdef const unsigned char[::1] al = tb.alnum
+    cdef Py_ssize_t k = m.shape[0], words = m.shape[2], n = len(text)
     cdef Py_ssize_t t
     for t in range(128):
-        if not (0 <= ranges[t, 0] <= ranges[t, 1] <= words):
+        if not (0 <= r[t, 0] <= r[t, 1] <= words):
             raise ValueError("prefix table ranges out of bounds")
     out = []
     if start >= n:
         return out
-    # The text's classes, then k of "past the end" (129).
-    classes = PyBytes_FromStringAndSize(NULL, n + k)
+    # The classes of text[base:], then k of "past the end" (129): position p is cls[p - base]
+    # (base: one character before the first position tried, for its word-start test).
+    cdef Py_ssize_t first = max(start, 0)
+    cdef Py_ssize_t base = first - 1 if first > 0 else 0
+    classes = PyBytes_FromStringAndSize(NULL, n - base + k)
     cdef unsigned char* cls = <unsigned char*> PyBytes_AS_STRING(classes)
-    _ascii_bytes(text, cls, 10)
-    for t in range(n, n + k):
+    _ascii_bytes_from(text, base, cls, 10)
+    for t in range(n - base, n - base + k):
         cls[t] = 129
-    cdef Py_ssize_t p, w, j
+    cdef Py_ssize_t p, w, j, q
     cdef unsigned char c, pc
     cdef unsigned long long acc
     cdef bint word_before
-    for p in range(max(start, 0), n):
-        c = cls[p]
-        if c >= 128 or ranges[c, 0] == ranges[c, 1]:
+    for p in range(first, n):
+        q = p - base
+        c = cls[q]
+        if c >= 128 or r[c, 0] == r[c, 1]:
             continue
         word_before = False
         if p > 0:
-            pc = cls[p - 1]
-            word_before = pc < 128 and alnum[pc] != 0
-        for w in range(ranges[c, 0], ranges[c, 1]):
-            acc = masks[0, c, w]
+            pc = cls[q - 1]
+            word_before = pc < 128 and al[pc] != 0
+        for w in range(r[c, 0], r[c, 1]):
+            acc = m[0, c, w]
             if word_before:
-                acc &= ~guarded[w]
+                acc &= ~g[w]
             j = 1
             while acc and j < k:
-                acc &= masks[j, cls[p + j], w]
+                acc &= m[j, cls[q + j], w]
                 j += 1
             if acc:
                 out.append(p)
                 break
     return out
+
+
+def char_total(list texts):
+    """``sum(map(len, texts))`` (``profanity._chunks``' test of a batch's size), in one C loop."""
+    cdef Py_ssize_t total = 0
+    cdef object t
+    for t in texts:
+        total += len(<str> t) if type(t) is str else len(t)
+    return total
 
 
 def line_bytes(list texts):

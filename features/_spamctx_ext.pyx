@@ -10,9 +10,11 @@ starts and lead characters. The candidates are the numpy form's, entry for entry
 order (tests/test_ext_spamctx.py), and the regexes still decide every match: a family's
 ``rx.match`` is called at each of its candidates except those that begin with none of its
 ``LeadTables.heads`` (``spamctx.match_heads``: every match begins with one; 128,073 calls
-become 6,868 on the bench pages), so the counts are the same integers.
+become 6,868 on the bench pages), so the counts are the same integers. Also here:
+``repeat_starts``, the run starts of ``spamctx.repeat_runs`` (tests/test_ext_prof2.py).
 """
-from libc.stdint cimport int32_t
+from libc.stdint cimport int32_t, uint32_t, uint64_t
+from libc.string cimport memset
 
 import numpy as np
 
@@ -91,13 +93,33 @@ cdef extern from *:
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     }
 
+    /* The lead characters broadcast to 16 bytes each (SSE2), made once per scan: built inside
+       sc_masks' loop, the broadcasts were ~12% of the scan (the compiler did not hoist them). */
+    #define SC_MAX_NEEDLES 64
+    typedef struct {
+    #if defined(SC_SSE2)
+        __m128i v[SC_MAX_NEEDLES];
+    #else
+        unsigned char unused;
+    #endif
+    } sc_needles;
+
+    static void sc_needles_init(sc_needles* nd, const sc_tables* t) {
+    #if defined(SC_SSE2)
+        Py_ssize_t j;
+        for (j = 0; j < t->n_chars && j < SC_MAX_NEEDLES; j++) nd->v[j] = _mm_set1_epi8((char) t->char_code[j]);
+    #else
+        (void) nd; (void) t;
+    #endif
+    }
+
     /* Bit j of *word / *chr: byte p[j] is a word byte / one of the lead characters (64 readable bytes). */
     static inline void sc_masks(const unsigned char* p, const sc_tables* t, const unsigned char* char_any,
-                                uint64_t* word, uint64_t* chr) {
+                                const sc_needles* nd, uint64_t* word, uint64_t* chr) {
     #if defined(SC_SSE2)
         uint64_t w = 0, c = 0;
         int k;
-        Py_ssize_t j;
+        Py_ssize_t j, n_chars = t->n_chars;
         for (k = 0; k < SC_CHUNK / 16; k++) {
             __m128i v = _mm_loadu_si128((const __m128i*) (p + 16 * k));
             __m128i al = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
@@ -106,10 +128,10 @@ cdef extern from *:
             m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_min_epu8(dg, _mm_set1_epi8(9)), dg));
             m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
             w |= (uint64_t) (uint16_t) _mm_movemask_epi8(m) << (16 * k);
-            if (t->n_chars) {
+            if (n_chars) {
                 __m128i cm = _mm_setzero_si128();
-                for (j = 0; j < t->n_chars; j++)
-                    cm = _mm_or_si128(cm, _mm_cmpeq_epi8(v, _mm_set1_epi8((char) t->char_code[j])));
+                for (j = 0; j < n_chars; j++)
+                    cm = _mm_or_si128(cm, _mm_cmpeq_epi8(v, nd->v[j]));
                 c |= (uint64_t) (uint16_t) _mm_movemask_epi8(cm) << (16 * k);
             }
         }
@@ -117,6 +139,7 @@ cdef extern from *:
         *chr = c;
         (void) char_any;
     #else
+        (void) nd;
         uint64_t w = 0, c = 0;
         int j;
         for (j = 0; j < SC_CHUNK; j++) {
@@ -181,6 +204,23 @@ cdef extern from *:
         return len <= size - p && memcmp(blob + off[lo - 1], a + p, (size_t) len) == 0;
     }
 
+    /* sc_masks of the chunk a[base:base + SC_CHUNK] (0 <= base < size), the bits past the data 0. */
+    static inline void sc_chunk_masks(const unsigned char* a, Py_ssize_t size, Py_ssize_t base, const sc_tables* t,
+                                      const unsigned char* char_any, const sc_needles* nd, unsigned char* buf,
+                                      uint64_t* w, uint64_t* c) {
+        uint64_t valid;
+        if (size - base >= SC_CHUNK) {
+            sc_masks(a + base, t, char_any, nd, w, c);
+        } else {
+            memset(buf, 0, SC_CHUNK);
+            memcpy(buf, a + base, size - base);
+            sc_masks(buf, t, char_any, nd, w, c);
+            valid = ((uint64_t) 1 << (size - base)) - 1;
+            *w &= valid;
+            *c &= valid;
+        }
+    }
+
     /* One pass over a[0:size]: every word into *words (when not NULL) and the candidates into
        *cands (when not NULL), in the numpy form's order: by position, a word's entry before the
        lead characters at the same byte. A word's end is the next non-word bit of its chunk, or
@@ -189,23 +229,25 @@ cdef extern from *:
     static int sc_scan(const unsigned char* a, Py_ssize_t size, const sc_tables* t, sc_list* words, sc_list* cands) {
         unsigned char char_any[256];
         unsigned char buf[SC_CHUNK];
+        sc_needles nd;
         Py_ssize_t base, s, e, j;
-        uint64_t w, c, prev = 0, starts, events, valid, rest;
+        uint64_t w, c, w_next = 0, c_next = 0, prev = 0, starts, events, rest;
         int bit;
         memset(char_any, 0, sizeof char_any);
         for (j = 0; j < t->n_chars; j++) char_any[t->char_code[j]] = 1;
+        if (t->n_chars > SC_MAX_NEEDLES) return -1;  /* (unreachable: _Tables takes at most MAX_CHARS == SC_MAX_NEEDLES) */
+        sc_needles_init(&nd, t);
+        /* The masks of the chunk after the current one are made before its words are walked: a
+           word running past its chunk ends at the next chunk's first non-word bit (a byte-by-byte
+           search there was ~8% of the scan); only a word longer than that chunk is searched on. */
+        if (size > 0) sc_chunk_masks(a, size, 0, t, char_any, &nd, buf, &w_next, &c_next);
         for (base = 0; base < size; base += SC_CHUNK) {
-            if (size - base >= SC_CHUNK) {
-                sc_masks(a + base, t, char_any, &w, &c);
-                valid = ~(uint64_t) 0;
-            } else {
-                memset(buf, 0, sizeof buf);
-                memcpy(buf, a + base, size - base);
-                sc_masks(buf, t, char_any, &w, &c);
-                valid = ((uint64_t) 1 << (size - base)) - 1;
-                w &= valid;
-                c &= valid;
-            }
+            w = w_next;
+            c = c_next;
+            if (base + SC_CHUNK < size)
+                sc_chunk_masks(a, size, base + SC_CHUNK, t, char_any, &nd, buf, &w_next, &c_next);
+            else
+                w_next = c_next = 0;
             starts = w & ~((w << 1) | prev);
             prev = w >> (SC_CHUNK - 1);
             events = cands ? starts | c : starts;
@@ -218,8 +260,11 @@ cdef extern from *:
                     if (rest) {
                         e = s + sc_ctz(rest);
                         if (e > size) e = size;
+                    } else if (~w_next) {  /* (bits past the data are 0: non-word) */
+                        e = base + SC_CHUNK + sc_ctz(~w_next);
+                        if (e > size) e = size;
                     } else {
-                        e = base + SC_CHUNK;
+                        e = base + 2 * SC_CHUNK;
                         while (e < size && t->is_word[a[e]]) e++;
                     }
                     if (words && sc_list_push(words, s, e, 0, 1)) return -1;
@@ -233,6 +278,60 @@ cdef extern from *:
                     for (j = 0; j < t->n_chars; j++)
                         if (t->char_code[j] == b && sc_list_push(cands, s, 0, t->char_bit[j], 0)) return -1;
                 }
+            }
+        }
+        return 0;
+    }
+
+    /* Bit j of the result: a[p + j] == a[p + j + d] for d = 1 .. len - 1 (the run of ``len`` equal
+       bytes from p + j; 64 + len - 1 readable bytes from p). */
+    static inline uint64_t sc_run_bits(const unsigned char* p, Py_ssize_t len) {
+        uint64_t r = 0;
+        int k;
+        Py_ssize_t d;
+    #if defined(SC_SSE2)
+        for (k = 0; k < SC_CHUNK / 16; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i*) (p + 16 * k));
+            __m128i m = _mm_set1_epi8((char) 0xFF);
+            for (d = 1; d < len; d++)
+                m = _mm_and_si128(m, _mm_cmpeq_epi8(v, _mm_loadu_si128((const __m128i*) (p + 16 * k + d))));
+            r |= (uint64_t) (uint16_t) _mm_movemask_epi8(m) << (16 * k);
+        }
+    #else
+        for (k = 0; k < SC_CHUNK; k++) {
+            int all = 1;
+            for (d = 1; d < len && all; d++) all = p[k] == p[k + d];
+            r |= (uint64_t) all << k;
+        }
+    #endif
+        return r;
+    }
+
+    /* The first byte of every maximal run of ``len`` or more equal bytes in a[0:size] whose byte
+       is not in ``skip``, in order, into *out. Returns -1 when out of memory. */
+    static int sc_repeat_starts(const unsigned char* a, Py_ssize_t size, Py_ssize_t len,
+                                const unsigned char* skip, sc_list* out) {
+        unsigned char buf[SC_CHUNK + SC_CHUNK];
+        Py_ssize_t base, last = size - len, s;  /* runs start at 0 .. last */
+        uint64_t run, prev = 0, first;
+        int bit;
+        for (base = 0; base <= last; base += SC_CHUNK) {
+            if (size - base >= SC_CHUNK + len - 1) {
+                run = sc_run_bits(a + base, len);
+            } else {  /* the tail: zero padding, and only positions up to ``last`` kept */
+                memset(buf, 0, sizeof buf);
+                memcpy(buf, a + base, size - base);
+                run = sc_run_bits(buf, len);
+            }
+            if (last - base < SC_CHUNK - 1)
+                run &= ((uint64_t) 1 << (last - base + 1)) - 1;
+            first = run & ~((run << 1) | prev);
+            prev = run >> (SC_CHUNK - 1);
+            while (first) {
+                bit = sc_ctz(first);
+                first &= first - 1;
+                s = base + bit;
+                if (!skip[a[s]] && sc_list_push(out, s, 0, 0, 0)) return -1;
             }
         }
         return 0;
@@ -262,6 +361,9 @@ cdef extern from *:
     bint sc_is_word_byte(unsigned int c) noexcept nogil
     int sc_scan(const unsigned char* a, Py_ssize_t size, const sc_tables* t, sc_list* words,
                 sc_list* cands) noexcept nogil
+    int sc_repeat_starts(const unsigned char* a, Py_ssize_t size, Py_ssize_t len,
+                         const unsigned char* skip, sc_list* out) noexcept nogil
+    int sc_ctz(uint64_t x) noexcept nogil
     bint sc_may_match(const unsigned char* a, Py_ssize_t size, Py_ssize_t p, const unsigned char* blob,
                       const long long* off, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t width) noexcept nogil
 
@@ -361,6 +463,16 @@ def candidates(const unsigned char[::1] arr, const unsigned char[::1] is_word, t
     return pos_arr, mask_arr
 
 
+cdef enum:
+    TRIGRAM_SHIFT = 16  # a trigram hash has 32 - TRIGRAM_SHIFT bits
+    TRIGRAM_WORDS = (1 << (32 - TRIGRAM_SHIFT)) // 64
+
+
+cdef inline uint32_t _trigram_hash(unsigned char a, unsigned char b, unsigned char c) noexcept nogil:
+    """Three bytes to 32 - TRIGRAM_SHIFT bits (multiplicative hashing: equal bytes, equal hash)."""
+    return ((<uint32_t> a << 16 | <uint32_t> b << 8 | c) * <uint32_t> 2654435761u) >> TRIGRAM_SHIFT
+
+
 cdef Py_ssize_t _block(const long long[::1] starts, Py_ssize_t p) noexcept nogil:
     """``searchsorted(starts, p, side="right") - 1``."""
     cdef Py_ssize_t lo = 0, hi = starts.shape[0], mid
@@ -384,7 +496,6 @@ def family_counts(data, const unsigned char[::1] arr, const unsigned char[::1] i
     cdef Py_ssize_t n_fam = len(rx)
     cdef Py_ssize_t last[MAX_FAMILIES]
     cdef Py_ssize_t i, f, p, blk, end, width = 0, lo, hi
-    cdef unsigned char m
     # Per family and first byte, the range of its heads that begin with that byte (-1: none):
     # only those can be a prefix of a[p:], so sc_may_match searches them alone, not the whole
     # family (the same answer: the range is sorted and prefix-free as the family is). A family
@@ -392,6 +503,14 @@ def family_counts(data, const unsigned char[::1] arr, const unsigned char[::1] i
     cdef int32_t first_lo[MAX_FAMILIES][256]
     cdef int32_t first_hi[MAX_FAMILIES][256]
     cdef bint by_first[MAX_FAMILIES]
+    # Per family, a bit for the hash of the first three bytes of each of its heads (TRIGRAM_BITS
+    # bits), and the first bytes of its heads shorter than that: a candidate of three bytes or
+    # more whose first byte begins no short head and whose hash has no bit begins with none of
+    # the heads, so sc_may_match would say 0 (it found ~60% of the candidates that way).
+    cdef uint64_t trigram[MAX_FAMILIES][TRIGRAM_WORDS]
+    cdef unsigned char short_first[MAX_FAMILIES][256]
+    cdef uint32_t h
+    cdef Py_ssize_t size = arr.shape[0]
     cdef int b
     cdef const unsigned char[::1] blob = tables.head_blob
     cdef const long long[::1] offsets = tables.head_offsets
@@ -414,11 +533,18 @@ def family_counts(data, const unsigned char[::1] arr, const unsigned char[::1] i
         for b in range(256):
             first_lo[f][b] = -1
             first_hi[f][b] = -1
+            short_first[f][b] = 0
+        memset(&trigram[f][0], 0, sizeof(trigram[f]))
         for i in range(fam_first[f], fam_first[f + 1]):
             if offsets[i + 1] == offsets[i] or i > INT32_LIMIT:
                 by_first[f] = False
                 break
             b = blob[offsets[i]]
+            if offsets[i + 1] - offsets[i] < 3:
+                short_first[f][b] = 1
+            else:
+                h = _trigram_hash(blob[offsets[i]], blob[offsets[i] + 1], blob[offsets[i] + 2])
+                trigram[f][h >> 6] |= (<uint64_t> 1) << (h & 63)
             if first_lo[f][b] < 0:
                 first_lo[f][b] = <int32_t> i
             elif first_hi[f][b] != i:
@@ -433,17 +559,26 @@ def family_counts(data, const unsigned char[::1] arr, const unsigned char[::1] i
         return out_arr
     matchers = [r.match for r in rx]
     cdef sc_list c = _candidates(arr, _Tables(tables, is_word, prefix_key))
+    cdef unsigned int fams, fam_bits = (1u << n_fam) - 1
     try:
         for i in range(c.n):
             p = c.a[i]
-            m = c.mask[i]
-            for f in range(n_fam):
-                if not ((m >> f) & 1 and p >= last[f]):
+            # The families of the candidate's bits, in order (most candidates have one: a loop
+            # over every family tested a bit each and mispredicted).
+            fams = c.mask[i] & fam_bits
+            while fams:
+                f = sc_ctz(fams)
+                fams &= fams - 1
+                if p < last[f]:
                     continue
                 if by_first[f]:
                     lo = first_lo[f][arr[p]]
                     if lo < 0:
                         continue  # (no head begins with this byte: sc_may_match's answer is 0)
+                    if p + 3 <= size and not short_first[f][arr[p]]:
+                        h = _trigram_hash(arr[p], arr[p + 1], arr[p + 2])
+                        if not (trigram[f][h >> 6] >> (h & 63)) & 1:
+                            continue  # (no head begins with these three bytes: 0 as well)
                     hi = first_hi[f][arr[p]]
                 else:
                     lo = fam_first[f]
@@ -502,3 +637,36 @@ def word_spans(const unsigned char[::1] arr, const unsigned char[::1] is_word, P
         last[k] = arr[e - 1]
     sc_list_free(&w)
     return ws_arr, we_arr, len_arr, first_arr, second_arr, last_arr
+
+
+# The longest run ``repeat_starts`` tests (its compares reach this far past a position).
+MAX_RUN = 32
+
+
+def repeat_starts(const unsigned char[::1] arr, const unsigned char[::1] skip, Py_ssize_t run_len):
+    """int64 positions of the first byte of every maximal run of ``run_len`` or more equal
+    bytes of ``arr`` whose byte is not in ``skip`` ([256], non-zero: skipped), ascending: the
+    ``at`` of ``spamctx.repeat_runs``' numpy form (2 <= run_len <= MAX_RUN).
+
+    Why: the numpy form makes five passes over the batch's bytes (~7 ms a bench pass); here
+    16 positions are tested at once (SSE2: each byte against the next run_len - 1)."""
+    if not 2 <= run_len <= MAX_RUN:
+        raise ValueError(f"run_len is 2 to {MAX_RUN}")
+    if skip.shape[0] != 256:
+        raise ValueError("the skip table has 256 entries")
+    cdef sc_list c
+    sc_list_init(&c)
+    cdef int rc = 0
+    if arr.shape[0] >= run_len:
+        with nogil:
+            rc = sc_repeat_starts(&arr[0], arr.shape[0], run_len, &skip[0], &c)
+    if rc:
+        sc_list_free(&c)
+        raise MemoryError()
+    out_arr = np.empty(c.n, dtype=np.int64)
+    cdef long long[::1] out = out_arr
+    cdef Py_ssize_t i
+    for i in range(c.n):
+        out[i] = c.a[i]
+    sc_list_free(&c)
+    return out_arr

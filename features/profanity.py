@@ -765,6 +765,10 @@ def _phrase_regex(phrases: list[str]) -> re.Pattern[str] | None:
 
 _INNOCENT_RE = _phrase_regex(_INNOCENT)
 _INNOCENT_REACH = max(map(len, _INNOCENT), default=0)  # an innocent phrase is at most this long
+# Every match of _INNOCENT_RE is one of the phrases as written, so a hit inside one is a substring
+# of it: a hit that is a substring of no phrase is not innocent, without running the regex (most
+# hits; a "\0" inside a hit can only let more through to the regex, never fewer).
+_INNOCENT_TEXT = "\0".join(_INNOCENT)
 _WORD_CHAR = re.compile(_WORD)  # one letter or digit (the word-start scan below)
 _DIGIT = re.compile(r"[0-9]")
 _MASKED = re.compile(f"[{re.escape(MASK_CHARS)}]")
@@ -903,7 +907,7 @@ def _matches_at(low: str, starts: list[int]) -> Iterator[re.Match[str]]:
 
 def _innocent(low: str, start: int, end: int) -> bool:
     """Whether the hit low[start:end] lies inside an innocent phrase of the lexicon."""
-    if _INNOCENT_RE is None:
+    if _INNOCENT_RE is None or low[start:end] not in _INNOCENT_TEXT:
         return False
     lo, hi = max(0, start - _INNOCENT_REACH), min(len(low), end + _INNOCENT_REACH + 1)
     return any(m.start() <= start and end <= m.end() for m in _INNOCENT_RE.finditer(low, lo, hi))
@@ -924,7 +928,8 @@ def _screen_chars(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def _chunks(texts: list[str]) -> list[tuple[int, int]]:
     """(first, end) indices of the texts screened together: about CHUNK_CHARS characters each."""
-    if sum(map(len, texts)) + len(texts) <= CHUNK_CHARS:  # the usual batch: one chunk
+    total = _SCREEN.char_total(texts) if _SCREEN is not None else sum(map(len, texts))
+    if total + len(texts) <= CHUNK_CHARS:  # the usual batch: one chunk
         return [(0, len(texts))]
     ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1)
     out, lo = [], 0

@@ -239,6 +239,7 @@ _NOT_REPEATED[[ord(c) for c in " \t\n\r\f\v0123456789"]] = True
 # stay the reference (tests/test_ext_spamctx.py). Each scan is one pass in C where the numpy
 # form makes a dozen; the regexes still decide every match.
 _SPAMCTX_EXT = ext.load("features._spamctx_ext")
+_NOT_REPEATED_U8 = _NOT_REPEATED.view(np.uint8)  # (the kernel's skip table)
 _ASCII_WORD_U8 = _ASCII_WORD.view(np.uint8)
 
 SPAMCTX_NAMES: tuple[str, ...] = (
@@ -392,6 +393,10 @@ def repeat_runs(data: bytes, starts: np.ndarray, n: int) -> np.ndarray:
     k = REPEAT_RUN - 1
     if len(arr) <= k:
         return np.zeros(n, dtype=np.float32)
+    if _SPAMCTX_EXT is not None:  # the same positions in one pass (16 bytes at a time)
+        at = _SPAMCTX_EXT.repeat_starts(arr, _NOT_REPEATED_U8, REPEAT_RUN)
+        blk = np.searchsorted(starts, at, side="right") - 1
+        return np.bincount(blk, minlength=n).astype(np.float32)
     same = arr[1:] == arr[:-1]
     run = same[: len(same) - k + 1].copy()  # run[i]: bytes i .. i+k are all equal
     for j in range(1, k):
