@@ -128,14 +128,13 @@ def page_sizes(list pages, type block):
 # non-empty) go through orjson whole. Anything else (a lone surrogate, which orjson refuses and
 # the caller's json fallback escapes; an int out of range; a text that is not a str) makes
 # ``json()`` answer None, and the caller serialises the dicts as before. Texts are encoded to
-# UTF-8 here from their code units (no UTF-8 copy left cached on the str), ASCII ones scanned
-# for escapes eight bytes at a time.
+# UTF-8 here from their code units (no UTF-8 copy left cached on the str), runs written as
+# themselves copied 16 code units at a time (``_plain16``).
 
 cimport cython
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.unicode cimport PyUnicode_DecodeUTF8
-from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memchr, memcpy
 
@@ -184,7 +183,7 @@ cdef bint _tables() except -1:
         return False
     for c in range(256):
         _ESC_LEN[c] = 0
-    for c in range(0x20, 0x80):  # the others pass as they are (what _escapes8 assumes)
+    for c in range(0x20, 0x80):  # the others pass as they are (what _plain16 assumes)
         if c not in (0x22, 0x5C) and _orjson.dumps(chr(c)) != b'"' + bytes([c]) + b'"':
             return False
     for c in list(range(0x20)) + [ord('"'), ord("\\")]:
@@ -257,119 +256,119 @@ cdef inline void _byte(Out* o, unsigned char c) noexcept:
         o.n += k
 
 
-# Bytes orjson escapes inside a string are those under 0x20, '"' and '\\' (_tables checks it).
+# 16 code units at a time where SSE2 is there (every x86-64): packed to bytes with saturation
+# (a code unit in [0x20, 0x7F] packs to itself, any other to a byte under 0x20 or at or above
+# 0x80), the 16 bytes stored as they are (the caller's reserved room holds them), and bit k of the
+# answer set unless code unit k is one written as itself: ASCII, not under 0x20, not a quote or a
+# backslash (the bytes orjson escapes, which _tables checks). Elsewhere (or with
+# NEWSWINNOW_NO_SIMD) NW_PLAIN16 is 0 and every code unit goes through the one-at-a-time path.
 cdef extern from *:
     """
-    #define NW_ONES 0x0101010101010101ULL
-    #define NW_HIGHS 0x8080808080808080ULL
+    #if (defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64)) && !defined(NEWSWINNOW_NO_SIMD)
+    #include <emmintrin.h>
+    #define NW_PLAIN16 1
+    static CYTHON_INLINE unsigned nw_plain16(const void* data, int kind, Py_ssize_t i, char* out) {
+        __m128i b, bad;
+        if (kind == 1) {
+            b = _mm_loadu_si128((const __m128i*) ((const unsigned char*) data + i));
+        } else if (kind == 2) {
+            const unsigned short* p = (const unsigned short*) data + i;
+            b = _mm_packus_epi16(_mm_loadu_si128((const __m128i*) p), _mm_loadu_si128((const __m128i*) (p + 8)));
+        } else {
+            const unsigned int* p = (const unsigned int*) data + i;
+            __m128i w1 = _mm_packs_epi32(_mm_loadu_si128((const __m128i*) p), _mm_loadu_si128((const __m128i*) (p + 4)));
+            __m128i w2 = _mm_packs_epi32(_mm_loadu_si128((const __m128i*) (p + 8)),
+                                         _mm_loadu_si128((const __m128i*) (p + 12)));
+            b = _mm_packus_epi16(w1, w2);
+        }
+        _mm_storeu_si128((__m128i*) out, b);
+        /* signed: bytes at or above 0x80 are negative, so also "under 0x20" */
+        bad = _mm_or_si128(_mm_cmplt_epi8(b, _mm_set1_epi8(0x20)),
+                           _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8(0x22)), _mm_cmpeq_epi8(b, _mm_set1_epi8(0x5C))));
+        return (unsigned) _mm_movemask_epi8(bad);
+    }
+    #else
+    #define NW_PLAIN16 0
+    static CYTHON_INLINE unsigned nw_plain16(const void* data, int kind, Py_ssize_t i, char* out) {
+        (void) data; (void) kind; (void) i; (void) out;
+        return 0xFFFFu;
+    }
+    #endif
+    #if defined(__GNUC__) || defined(__clang__)
+    static CYTHON_INLINE int nw_ctz(unsigned x) { return __builtin_ctz(x); }
+    static CYTHON_INLINE int nw_msb(unsigned x) { return 31 - __builtin_clz(x); }
+    #else
+    static CYTHON_INLINE int nw_ctz(unsigned x) { int k = 0; while (!(x & 1u)) { x >>= 1; k++; } return k; }
+    static CYTHON_INLINE int nw_msb(unsigned x) { int k = -1; while (x) { x >>= 1; k++; } return k; }
+    #endif
     """
-    const uint64_t ONES "NW_ONES"
-    const uint64_t HIGHS "NW_HIGHS"
+    bint HAVE_PLAIN16 "NW_PLAIN16"
+    unsigned _plain16 "nw_plain16"(const void* data, int kind, Py_ssize_t i, char* out) noexcept nogil
+    int _ctz "nw_ctz"(unsigned x) noexcept nogil
+    int _msb "nw_msb"(unsigned x) noexcept nogil
 
-
-cdef inline bint _escapes8(uint64_t x) noexcept:
-    """Whether any of eight ASCII bytes (high bits clear) is one orjson escapes: under 0x20, a
-    quote or a backslash (the any-byte tests of "Bit Twiddling Hacks": exact for bytes < 0x80)."""
-    cdef uint64_t q = x ^ (ONES * 0x22), b = x ^ (ONES * 0x5C)
-    return (((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS != 0
+DEF PLAIN_RUN = 16  # code units per _plain16 test
 
 
 cdef int _put_str(Out* o, object s) except -2:
     """``s`` (an exact str) as a JSON string, UTF-8: 0, or -1 when orjson would refuse it (a
-    surrogate code point), the output then unusable."""
-    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(s), i, start, end
-    cdef uint64_t word
+    surrogate code point), the output then unusable.
+
+    Runs of code units written as themselves go 16 at a time (``_plain16``); from the first code
+    unit of a 16 that is not to the last, one at a time (escaped, or encoded to UTF-8), so that
+    text of non-ASCII letters costs one test per 16 and not one per letter."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(s), i = 0, stop = 0
     cdef int kind = PyUnicode_KIND(s)
-    cdef const unsigned char* d1
-    cdef const unsigned short* d2
-    cdef const unsigned int* d4
+    cdef const void* data = PyUnicode_DATA(s)
+    cdef unsigned mask
     cdef unsigned int c
     # Room for every code point's UTF-8 (w bytes at most) and the quotes, and room for an escape
     # made when one comes (few do): not six bytes a code point up front, mostly never touched but
-    # still a heap that grows (session 21: +40 MB peak RSS on the bench pages).
+    # still a heap that grows (session 21: +40 MB peak RSS on the bench pages). The 16-byte
+    # stores of _plain16 fit in it: one is made only with 16 code units left (>= 16 bytes of room).
     cdef Py_ssize_t w = 1 if PyUnicode_IS_ASCII(s) else (2 if kind == PyUnicode_1BYTE_KIND else
                                                          (3 if kind == PyUnicode_2BYTE_KIND else 4))
     _reserve(o, n * w + 2)
     o.buf[o.n] = b'"'
     o.n += 1
-    if PyUnicode_IS_ASCII(s):  # its bytes are its UTF-8: copied in runs between the escapes
-        d1 = <const unsigned char*> PyUnicode_DATA(s)
-        start = i = 0
-        while i < n:
-            if i + 8 <= n:
-                memcpy(&word, d1 + i, 8)
-                if not _escapes8(word):
-                    i += 8
-                    continue
-                end = i + 8
-            else:
-                end = n
-            while i < end:
-                if _ESC_LEN[d1[i]]:
-                    _reserve(o, n - start + MAX_ESCAPE)  # the run, the escape, the rest, the quote
-                    memcpy(o.buf + o.n, d1 + start, i - start)
-                    o.n += i - start
-                    _byte(o, d1[i])
-                    start = i + 1
-                i += 1
-        memcpy(o.buf + o.n, d1 + start, n - start)
-        o.n += n - start
-    elif kind == PyUnicode_1BYTE_KIND:
-        d1 = <const unsigned char*> PyUnicode_DATA(s)
-        for i in range(n):
-            c = d1[i]
-            if c < 0x80:
-                if _ESC_LEN[c]:
-                    _reserve(o, MAX_ESCAPE + w * (n - i) + 1)  # the escape, the rest, the quote
-                _byte(o, c)
-            else:
-                o.buf[o.n] = <char> (0xC0 | (c >> 6))
-                o.buf[o.n + 1] = <char> (0x80 | (c & 0x3F))
-                o.n += 2
-    elif kind == PyUnicode_2BYTE_KIND:
-        d2 = <const unsigned short*> PyUnicode_DATA(s)
-        for i in range(n):
-            c = d2[i]
-            if c < 0x80:
-                if _ESC_LEN[c]:
-                    _reserve(o, MAX_ESCAPE + w * (n - i) + 1)  # the escape, the rest, the quote
-                _byte(o, c)
-            elif c < 0x800:
-                o.buf[o.n] = <char> (0xC0 | (c >> 6))
-                o.buf[o.n + 1] = <char> (0x80 | (c & 0x3F))
-                o.n += 2
-            elif 0xD800 <= c <= 0xDFFF:
+    while i < n:
+        if i >= stop and HAVE_PLAIN16 and i + PLAIN_RUN <= n:
+            mask = _plain16(data, kind, i, o.buf + o.n)
+            if mask == 0:
+                o.n += PLAIN_RUN
+                i += PLAIN_RUN
+                continue
+            stop = i + _msb(mask) + 1  # one at a time up to the last such code unit of the 16
+            o.n += _ctz(mask)
+            i += _ctz(mask)
+        if kind == PyUnicode_1BYTE_KIND:
+            c = (<const unsigned char*> data)[i]
+        elif kind == PyUnicode_2BYTE_KIND:
+            c = (<const unsigned short*> data)[i]
+        else:
+            c = (<const unsigned int*> data)[i]
+        i += 1
+        if c < 0x80:
+            if _ESC_LEN[c]:
+                _reserve(o, MAX_ESCAPE + w * (n - i) + 1)  # the escape, the rest, the quote
+            _byte(o, c)
+        elif c < 0x800:
+            o.buf[o.n] = <char> (0xC0 | (c >> 6))
+            o.buf[o.n + 1] = <char> (0x80 | (c & 0x3F))
+            o.n += 2
+        elif c < 0x10000:
+            if 0xD800 <= c <= 0xDFFF:
                 return -1
-            else:
-                o.buf[o.n] = <char> (0xE0 | (c >> 12))
-                o.buf[o.n + 1] = <char> (0x80 | ((c >> 6) & 0x3F))
-                o.buf[o.n + 2] = <char> (0x80 | (c & 0x3F))
-                o.n += 3
-    else:
-        d4 = <const unsigned int*> PyUnicode_DATA(s)
-        for i in range(n):
-            c = d4[i]
-            if c < 0x80:
-                if _ESC_LEN[c]:
-                    _reserve(o, MAX_ESCAPE + w * (n - i) + 1)  # the escape, the rest, the quote
-                _byte(o, c)
-            elif c < 0x800:
-                o.buf[o.n] = <char> (0xC0 | (c >> 6))
-                o.buf[o.n + 1] = <char> (0x80 | (c & 0x3F))
-                o.n += 2
-            elif c < 0x10000:
-                if 0xD800 <= c <= 0xDFFF:
-                    return -1
-                o.buf[o.n] = <char> (0xE0 | (c >> 12))
-                o.buf[o.n + 1] = <char> (0x80 | ((c >> 6) & 0x3F))
-                o.buf[o.n + 2] = <char> (0x80 | (c & 0x3F))
-                o.n += 3
-            else:
-                o.buf[o.n] = <char> (0xF0 | (c >> 18))
-                o.buf[o.n + 1] = <char> (0x80 | ((c >> 12) & 0x3F))
-                o.buf[o.n + 2] = <char> (0x80 | ((c >> 6) & 0x3F))
-                o.buf[o.n + 3] = <char> (0x80 | (c & 0x3F))
-                o.n += 4
+            o.buf[o.n] = <char> (0xE0 | (c >> 12))
+            o.buf[o.n + 1] = <char> (0x80 | ((c >> 6) & 0x3F))
+            o.buf[o.n + 2] = <char> (0x80 | (c & 0x3F))
+            o.n += 3
+        else:
+            o.buf[o.n] = <char> (0xF0 | (c >> 18))
+            o.buf[o.n + 1] = <char> (0x80 | ((c >> 12) & 0x3F))
+            o.buf[o.n + 2] = <char> (0x80 | ((c >> 6) & 0x3F))
+            o.buf[o.n + 3] = <char> (0x80 | (c & 0x3F))
+            o.n += 4
     o.buf[o.n] = b'"'
     o.n += 1
     return 0
