@@ -133,7 +133,7 @@ def page_sizes(list pages, type block):
 
 cimport cython
 from cpython.bytes cimport PyBytes_FromStringAndSize
-from cpython.long cimport PyLong_AsLongLongAndOverflow
+from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_FromLongLong
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memchr, memcpy
@@ -386,10 +386,8 @@ cdef int _put_float(Out* o, double v) except -1:
 
 cdef int _put_int(Out* o, object x) except -2:
     """An int (or None, as null) as orjson writes it: 0, or -1 when it is neither or outside int64."""
-    cdef char tmp[INT_CHARS]
-    cdef int overflow = 0, k = INT_CHARS
+    cdef int overflow = 0
     cdef long long v
-    cdef unsigned long long u
     if x is None:
         return _put(o, b"null", 4)
     if type(x) is not int:
@@ -397,6 +395,14 @@ cdef int _put_int(Out* o, object x) except -2:
     v = PyLong_AsLongLongAndOverflow(x, &overflow)
     if overflow:
         return -1
+    return _put_ll(o, v)
+
+
+cdef int _put_ll(Out* o, long long v) except -1:
+    """An int64 as orjson writes it (a plain decimal)."""
+    cdef char tmp[INT_CHARS]
+    cdef int k = INT_CHARS
+    cdef unsigned long long u
     # the decimal digits from the right (snprintf's format parsing cost more than the rest of a block)
     u = <unsigned long long> v if v >= 0 else 0 - <unsigned long long> v
     while True:
@@ -418,6 +424,7 @@ cdef class Schema:
     cdef tuple labels
     cdef dict proba_keys
     cdef list label_keys  # b'"editorial":', b',"comment":' ... as orjson writes the keys
+    cdef list label_json  # b'"editorial"', ... as orjson writes the labels as values
 
 
 @cython.auto_pickle(False)  # results pickle their built dicts instead (api.DocumentResult)
@@ -426,8 +433,10 @@ cdef class PageBlocks:
     as its block dicts or as their JSON on demand."""
 
     cdef Schema schema
-    cdef list index, line, text, names, mt_ev, prof_ev
+    cdef list index, line, text, names, mt_ev, prof_ev  # index, line: None when ``ints`` holds them
     cdef double* nums  # per block: the k rounded probabilities, mt, profanity
+    cdef long long* ints  # NULL, or (after ``nums``, in its allocation) per block its index and line
+    cdef bint html  # with ``ints``: the page's lines are None (an HTML page)
     cdef Py_ssize_t m  # blocks
 
     def __dealloc__(self):
@@ -446,8 +455,12 @@ cdef class PageBlocks:
             for c in range(k):
                 PyDict_SetItem(pr, sc.labels[c], PyFloat_FromDouble(row[c]))
             d = PyDict_Copy(_BLOCK_KEYS)
-            PyDict_SetItem(d, K_INDEX, self.index[j])
-            PyDict_SetItem(d, K_LINE, self.line[j])
+            if self.ints != NULL:
+                PyDict_SetItem(d, K_INDEX, PyLong_FromLongLong(self.ints[2 * j]))
+                PyDict_SetItem(d, K_LINE, None if self.html else PyLong_FromLongLong(self.ints[2 * j + 1]))
+            else:
+                PyDict_SetItem(d, K_INDEX, self.index[j])
+                PyDict_SetItem(d, K_LINE, self.line[j])
             PyDict_SetItem(d, K_TEXT, self.text[j])
             PyDict_SetItem(d, K_LABEL, self.names[j])
             PyDict_SetItem(d, K_PROBA, pr)
@@ -494,6 +507,7 @@ cdef class PageBlocks:
         cdef Schema sc = self.schema
         cdef Py_ssize_t j, c, k = len(sc.labels), w = k + 2
         cdef const double* row
+        cdef tuple labels = sc.labels
         if not _tables():
             return -1
         _put(o, b"[", 1)
@@ -502,18 +516,32 @@ cdef class PageBlocks:
             if j:
                 _put(o, b",", 1)
             _put(o, b'{"index":', 9)
-            if _put_int(o, self.index[j]) < 0:
-                return -1
-            _put(o, b',"line":', 8)
-            if _put_int(o, self.line[j]) < 0:
-                return -1
+            if self.ints != NULL:
+                _put_ll(o, self.ints[2 * j])
+                _put(o, b',"line":', 8)
+                if self.html:
+                    _put(o, b"null", 4)
+                else:
+                    _put_ll(o, self.ints[2 * j + 1])
+            else:
+                if _put_int(o, self.index[j]) < 0:
+                    return -1
+                _put(o, b',"line":', 8)
+                if _put_int(o, self.line[j]) < 0:
+                    return -1
             if include_text:
                 _put(o, b',"text":', 8)
                 if type(self.text[j]) is not str or _put_str(o, self.text[j]) < 0:
                     return -1
             _put(o, b',"label":', 9)
-            if type(self.names[j]) is not str or _put_str(o, self.names[j]) < 0:
-                return -1
+            name = self.names[j]
+            for c in range(k):  # one of the labels (the same object): its JSON from the table
+                if name is labels[c]:
+                    _put_bytes(o, <bytes> sc.label_json[c])
+                    break
+            else:
+                if type(name) is not str or _put_str(o, name) < 0:
+                    return -1
             _put(o, b',"proba":{', 10)
             for c in range(k):
                 _put_bytes(o, <bytes> sc.label_keys[c])
@@ -540,13 +568,96 @@ cdef class PageBlocks:
         return "\n".join([self.text[j] for j in range(self.m) if self.names[j] in keep])
 
 
+@cython.auto_pickle(False)
+cdef class BlockFields:
+    """A batch's block texts (as one list and per page, what ``Classifier._classify_group`` reads
+    first) and every block's index and line as int64, read in one pass over the blocks while the
+    pipeline reads their texts anyway (``block_fields``), for ``capture``."""
+
+    cdef readonly list texts, page_texts
+    cdef long long* ints  # per block: index, line (0 on an HTML page)
+    cdef bytes html  # per page: 1 when its ``is_html`` was true
+    cdef Py_ssize_t n  # blocks
+
+    def __dealloc__(self):
+        free(self.ints)
+
+
+def block_fields(list pages, type block):
+    """The blocks' texts ``[b.text for p in pages for b in p.blocks]`` and per page
+    ``[b.text for b in p.blocks]``, and (for ``capture``) their index and line (the line on pages
+    not ``is_html``) as int64; None unless every ``p.blocks`` is an exact list of exact ``block``
+    objects (``features.segment.Block``: reading their fields runs no Python code) whose index
+    and line (where read) are exact ints in the int64 range.
+
+    Why: the Python comprehensions read each block's text here anyway; ``capture`` reading the
+    same blocks again at the end of the batch, after the feature pass, found them out of the
+    cache (more than half its time on the bench pages)."""
+    cdef Py_ssize_t p, i, n = 0, at = 0, nb
+    cdef list all_blocks = [], blocks, texts, page_texts = [], pt
+    cdef BlockFields f
+    cdef long long v
+    cdef int overflow = 0
+    cdef bytearray html = bytearray(len(pages))
+    for p in range(len(pages)):
+        blocks_obj = pages[p].blocks
+        if type(blocks_obj) is not list:
+            return None
+        all_blocks.append(blocks_obj)
+        n += len(<list> blocks_obj)
+    f = BlockFields.__new__(BlockFields)
+    f.ints = <long long*> malloc((2 * n + 1) * sizeof(long long))
+    if f.ints == NULL:
+        raise MemoryError()
+    f.n = n
+    texts = [None] * n
+    for p in range(len(pages)):
+        html[p] = 1 if pages[p].is_html else 0
+        blocks = all_blocks[p]
+        nb = len(blocks)
+        pt = [None] * nb
+        for i in range(nb):
+            blk = blocks[i]
+            if type(blk) is not block or at >= n:  # (a list that grew meanwhile: another thread)
+                return None
+            text = blk.text
+            x = blk.index
+            if type(x) is not int:
+                return None
+            v = PyLong_AsLongLongAndOverflow(x, &overflow)
+            if overflow:
+                return None
+            f.ints[2 * at] = v
+            f.ints[2 * at + 1] = 0
+            if not html[p]:
+                x = blk.line
+                if type(x) is not int:
+                    return None
+                v = PyLong_AsLongLongAndOverflow(x, &overflow)
+                if overflow:
+                    return None
+                f.ints[2 * at + 1] = v
+            texts[at] = text
+            pt[i] = text
+            at += 1
+        page_texts.append(pt)
+    if at != n:
+        return None
+    f.texts, f.page_texts, f.html = texts, page_texts, bytes(html)
+    return f
+
+
 def capture(list pages, list spans, list names, const double[:, ::1] proba, const double[::1] mt,
-            const double[::1] prof, list mt_evidence, list prof_evidence, tuple labels):
+            const double[::1] prof, list mt_evidence, list prof_evidence, tuple labels, BlockFields fields=None):
     """Per page a ``PageBlocks`` holding its rows of the batch's rounded arrays and lists
     (``block_dicts``' arguments) and its blocks' index, line (None on HTML pages) and text, read
     now as ``block_dicts`` reads them; None where ``block_dicts`` would answer None, when the
     labels are not str, or unless the spans cover the rows one page after the other (as a
-    batch's do)."""
+    batch's do).
+
+    ``fields``: ``block_fields(pages)`` of these pages, read earlier in the batch (nothing in
+    between changes the blocks): their texts, indexes and lines from it instead (used when it
+    covers the rows and each page's ``is_html`` is as it saw it)."""
     cdef Py_ssize_t n_rows = proba.shape[0], k = len(labels), w = k + 2
     cdef Py_ssize_t p, i, j, c, a, b
     cdef list blocks, index, line, text, out = []
@@ -566,33 +677,49 @@ def capture(list pages, list spans, list names, const double[:, ::1] proba, cons
         b = i
     if b != n_rows:
         return None
+    if fields is not None and (fields.n != n_rows or len(fields.html) != len(pages)):
+        fields = None
+    if fields is not None:
+        for p in range(len(pages)):
+            if (fields.html[p] != 0) != bool(pages[p].is_html):
+                fields = None
+                break
     sc = Schema.__new__(Schema)
     sc.labels = labels
     sc.proba_keys = dict.fromkeys(labels)
     sc.label_keys = [(b"" if c == 0 else b",") + _orjson.dumps(labels[c]) + b":" for c in range(k)] \
         if _orjson is not None else []
+    sc.label_json = [_orjson.dumps(labels[c]) for c in range(k)] if _orjson is not None else []
     for p in range(len(pages)):
         page = pages[p]
         a, b = spans[p]
         blocks = page.blocks
         r = PageBlocks.__new__(PageBlocks)
         r.schema, r.m = sc, b - a
-        r.nums = <double*> malloc((r.m * w + 1) * sizeof(double))
+        # the numbers, then (with ``fields``) the index and line pairs: one allocation
+        r.nums = <double*> malloc((r.m * w + (2 * r.m if fields is not None else 0) + 1) * sizeof(double))
         if r.nums == NULL:
             raise MemoryError()
-        index, line, text = [None] * r.m, [None] * r.m, [None] * r.m
-        if page.is_html:
-            for i in range(r.m):
-                blk = blocks[i]
-                index[i] = blk.index
-                text[i] = blk.text
+        if fields is not None:
+            r.ints = <long long*> (r.nums + r.m * w)
+            memcpy(r.ints, fields.ints + 2 * a, 2 * r.m * sizeof(long long))
+            r.html = fields.html[p] != 0
+            r.text = fields.texts[a:b]
         else:
-            for i in range(r.m):
-                blk = blocks[i]
-                index[i] = blk.index
-                line[i] = blk.line
-                text[i] = blk.text
-        r.index, r.line, r.text = index, line, text
+            r.ints = NULL
+            index, line, text = [None] * r.m, [None] * r.m, [None] * r.m
+            if page.is_html:
+                for i in range(r.m):
+                    blk = blocks[i]
+                    index[i] = blk.index
+                    text[i] = blk.text
+            else:
+                for i in range(r.m):
+                    blk = blocks[i]
+                    index[i] = blk.index
+                    line[i] = blk.line
+                    text[i] = blk.text
+            r.index, r.line, r.text = index, line, text
         r.names, r.mt_ev, r.prof_ev = names[a:b], mt_evidence[a:b], prof_evidence[a:b]
         for i in range(r.m):
             row = r.nums + i * w

@@ -445,8 +445,14 @@ class Classifier:
 
     def _classify_group(self, pages: Sequence[PageInput], m: BlockModel) -> list[DocumentResult]:
         """One feature pass, one forward pass, one batched decode and batched page scores."""
-        texts = [b.text for p in pages for b in p.blocks]
-        page_texts = [[b.text for b in p.blocks] for p in pages]
+        # Compiled: the texts, and the blocks' index and line for the results read with them (the
+        # blocks are in the cache now, not after the feature pass: _lazy_blocks); else in Python.
+        fields = _RESULTS.block_fields(list(pages), Block) if _RESULTS is not None else None
+        if fields is not None:
+            texts, page_texts = fields.texts, fields.page_texts
+        else:
+            texts = [b.text for p in pages for b in p.blocks]
+            page_texts = [[b.text for b in p.blocks] for p in pages]
         joined = "\n".join(texts)  # (the page scores take it too)
         if joined.count("\n") != max(len(texts) - 1, 0):  # blocks made outside the segmenters
             # The feature pass joins a batch's blocks with newlines, one block a line: a newline
@@ -494,7 +500,7 @@ class Classifier:
             has_comments, mt_soft_page=soft.page)
         names_all = _LABEL_NAMES[label_all].tolist()
         lazy = _lazy_blocks(pages, spans, names_all, proba, mt_block, pf.profanity, pf.mt_evidence,
-                            pf.profanity_evidence)
+                            pf.profanity_evidence, fields)
         page_blocks = lazy if lazy is not None else _block_dicts(
             pages, spans, names_all, proba, mt_block, pf.profanity, pf.mt_evidence, pf.profanity_evidence)
         results = []
@@ -544,18 +550,19 @@ def _rounded(proba: np.ndarray, mt_block: np.ndarray,
 
 def _lazy_blocks(pages: Sequence[PageInput], spans: list[tuple[int, int]], names_all: list[str],
                  proba: np.ndarray, mt_block: np.ndarray, profanity: np.ndarray, mt_evidence: list[list[dict]],
-                 profanity_evidence: list[list[dict]]) -> list | None:
+                 profanity_evidence: list[list[dict]], fields: object = None) -> list | None:
     """``_block_dicts``' answer not built yet: per page a ``_results_ext.PageBlocks`` holding the
     batch's rounded numbers and the blocks' index, line and text (read now: a caller's pages may
     change later), whose ``blocks()`` are those dicts and whose ``json()`` their orjson line.
-    None when the module is not built, or it declines (the caller then runs ``_block_dicts``)."""
+    None when the module is not built, or it declines (the caller then runs ``_block_dicts``).
+    ``fields``: ``_results_ext.block_fields(pages)`` read earlier in the batch, or None."""
     if _RESULTS is None or type(mt_evidence) is not list or type(profanity_evidence) is not list:
         return None
     proba_r, mt_r, prof_r = _rounded(proba, mt_block, profanity)
     return _RESULTS.capture(list(pages), spans, names_all, np.ascontiguousarray(proba_r, dtype=np.float64),
                             np.ascontiguousarray(mt_r, dtype=np.float64),
                             np.ascontiguousarray(prof_r, dtype=np.float64),
-                            mt_evidence, profanity_evidence, tuple(LABELS))
+                            mt_evidence, profanity_evidence, tuple(LABELS), fields)
 
 
 def _block_dicts_python(pages: Sequence[PageInput], spans: list[tuple[int, int]], names_all: list[str],
