@@ -196,6 +196,10 @@ class DocumentResult:
         lazy = d.get(_LAZY)
         if (lazy is not None and "blocks" not in d and orjson is not None
                 and type(self).to_dict is DocumentResult.to_dict):
+            if type(self) is DocumentResult:  # the whole line compiled, when its fields allow
+                line = lazy.doc_json(self, bool(include_text), as_str)
+                if line is not None:
+                    return line
             try:
                 around = orjson.dumps(self._fields(_BLOCKS_MARK))
             except TypeError:  # e.g. an id over 64 bits: the whole line falls back to json, as before
