@@ -139,6 +139,7 @@ from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memchr, memcpy
 
 cdef extern from "Python.h":
+    Py_ssize_t PyUnicode_FindChar(object, Py_UCS4, Py_ssize_t, Py_ssize_t, int) except -2
     int PyUnicode_KIND(object)
     void* PyUnicode_DATA(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
@@ -687,6 +688,9 @@ cdef class BlockFields:
     pipeline reads their texts anyway (``block_fields``), for ``capture``."""
 
     cdef readonly list texts, page_texts
+    # False when every text is an exact str without a newline (then the batch's texts joined by
+    # newlines hold one newline between each two and no other); True otherwise.
+    cdef readonly bint newlines
     cdef long long* ints  # per block: index, line (0 on an HTML page)
     cdef bytes html  # per page: 1 when its ``is_html`` was true
     cdef Py_ssize_t n  # blocks
@@ -700,7 +704,9 @@ def block_fields(list pages, type block):
     ``[b.text for b in p.blocks]``, and (for ``capture``) their index and line (the line on pages
     not ``is_html``) as int64; None unless every ``p.blocks`` is an exact list of exact ``block``
     objects (``features.segment.Block``: reading their fields runs no Python code) whose index
-    and line (where read) are exact ints in the int64 range.
+    and line (where read) are exact ints in the int64 range. ``newlines``: whether a text may
+    hold a newline (one does, or one is not an exact str), found with CPython's own character
+    search (memchr where it can).
 
     Why: the Python comprehensions read each block's text here anyway; ``capture`` reading the
     same blocks again at the end of the batch, after the feature pass, found them out of the
@@ -711,6 +717,7 @@ def block_fields(list pages, type block):
     cdef long long v
     cdef int overflow = 0
     cdef bytearray html = bytearray(len(pages))
+    cdef bint newlines = False
     for p in range(len(pages)):
         blocks_obj = pages[p].blocks
         if type(blocks_obj) is not list:
@@ -749,13 +756,16 @@ def block_fields(list pages, type block):
                 if overflow:
                     return None
                 f.ints[2 * at + 1] = v
+            if not newlines and (type(text) is not str
+                                 or PyUnicode_FindChar(text, 10, 0, PyUnicode_GET_LENGTH(text), 1) != -1):
+                newlines = True
             texts[at] = text
             pt[i] = text
             at += 1
         page_texts.append(pt)
     if at != n:
         return None
-    f.texts, f.page_texts, f.html = texts, page_texts, bytes(html)
+    f.texts, f.page_texts, f.html, f.newlines = texts, page_texts, bytes(html), newlines
     return f
 
 

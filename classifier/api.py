@@ -457,14 +457,19 @@ class Classifier:
         else:
             texts = [b.text for p in pages for b in p.blocks]
             page_texts = [[b.text for b in p.blocks] for p in pages]
-        joined = "\n".join(texts)  # (the page scores take it too)
-        if joined.count("\n") != max(len(texts) - 1, 0):  # blocks made outside the segmenters
-            # The feature pass joins a batch's blocks with newlines, one block a line: a newline
-            # inside a block reads as a space there (same length: evidence offsets still fit the
-            # block's own text, which the result keeps).
-            texts = [t.replace("\n", " ") for t in texts]
-            page_texts = [[t.replace("\n", " ") for t in pt] for pt in page_texts]
+        # The page scores read the blocks joined by newlines with one more in front (``lead``).
+        if fields is not None and not fields.newlines:  # str texts without newlines: joined as is
+            lead = "\n".join(["", *texts])  # (one copy of the batch's text, not two)
+        else:
             joined = "\n".join(texts)
+            if joined.count("\n") != max(len(texts) - 1, 0):  # blocks made outside the segmenters
+                # The feature pass joins a batch's blocks with newlines, one block a line: a newline
+                # inside a block reads as a space there (same length: evidence offsets still fit
+                # the block's own text, which the result keeps).
+                texts = [t.replace("\n", " ") for t in texts]
+                page_texts = [[t.replace("\n", " ") for t in pt] for pt in page_texts]
+                joined = "\n".join(texts)
+            lead = "\n" + joined
         pf, offsets = extract_batch(page_texts, m.lexical, extra_columns(m.schema))
         X = pf.X
         if m.schema == DOM_SCHEMA_VERSION:
@@ -500,8 +505,8 @@ class Classifier:
         soft = mt_soft.soft_scores(texts, page_of, len(pages), tokens=pf.tokens)
         mt_block = mt_soft.combine(pf.mt, soft.block, mt_soft.SOFT_BLOCK_WEIGHT)
         fracs, mt_page, dup_page, quality, reasons, _ = scores.batch_fields(
-            label_all, pf.lengths, page_of, len(pages), mt_block, pf.dup, pf.profanity, joined, block_starts,
-            has_comments, mt_soft_page=soft.page)
+            label_all, pf.lengths, page_of, len(pages), mt_block, pf.dup, pf.profanity, None, block_starts,
+            has_comments, mt_soft_page=soft.page, lead_doc=lead)
         names_all = _LABEL_NAMES[label_all].tolist()
         lazy = _lazy_blocks(pages, spans, names_all, proba, mt_block, pf.profanity, pf.mt_evidence,
                             pf.profanity_evidence, fields)

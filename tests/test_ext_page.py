@@ -118,6 +118,71 @@ def test_block_fields_are_the_comprehensions() -> None:
         assert f.page_texts == [[b.text for b in p.blocks] for p in pages]
 
 
+def test_block_fields_newlines() -> None:
+    """``newlines``: False exactly when every text is an exact str without a newline (each kind,
+    the newline anywhere, code units whose low byte is a newline's), else True."""
+    mod = needs(RES)
+
+    def flag(texts: list, html: bool = False) -> bool:
+        return mod.block_fields([PageInput([Block(i, t, i + 1) for i, t in enumerate(texts)], None, None, html)],
+                                Block).newlines
+
+    assert flag([]) is False and flag([""]) is False
+    for tail in KIND_TAILS + ["\u010a", "\u200a", "\U0001000a", "\r", "\u2028", "\x85"]:
+        for n in (0, 1, 15, 16, 17, 100):
+            assert flag(["a" * n + tail, tail]) is False
+            for at in range(0, n + 1, max(1, n // 7)):
+                t = "a" * at + "\n" + "b" * (n - at) + tail
+                assert flag(["x", t]) is True
+                assert flag([t, "y"], html=True) is True
+
+    class S(str):
+        pass
+
+    assert flag(["a", S("b")]) is True  # not an exact str: may be anything
+    assert flag(["a", 3]) is True
+
+
+def test_newline_in_blocks_through_the_classifier(clf: api.Classifier, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks holding newlines (made outside the segmenters) and blocks without: the same results
+    with the kernel on and off (the newline read as a space, the page scores over the same text)."""
+    needs(RES)
+    pages = [[Block(0, "Headline\nwith a newline", 1), Block(1, "Share this\n\nSubscribe", 2)],
+             [Block(0, "Subscribe to our newsletter", 1), Block(1, "Posted by admin", 3)],
+             [Block(0, "Source: wire \u2019quoted\u2019", 1)], []]
+
+    def run() -> list:
+        out = []
+        for blocks in (pages, pages[1:]):
+            docs = clf.classify_pages([PageInput(list(b), i, None, False) for i, b in enumerate(blocks)])
+            out.append([d.to_json() for d in docs])
+        return out
+
+    got, want = with_and_without(run, monkeypatch, [(api, "_RESULTS")])
+    assert got == want
+
+
+def test_lead_doc_is_doc_with_a_newline() -> None:
+    """``batch_scores`` / ``batch_fields`` given ``lead_doc`` (``"\\n" + doc``, ``doc`` None): the same."""
+    from classifier import scores
+
+    rng = np.random.default_rng(3)
+    texts = ["Posted by admin", "Subscribe to our newsletter", "  Share this", "Source: AP", "body text",
+             "Sponsored content", "Leave a comment", "Unsubscribe", "\u017fhare"] * 3
+    n = len(texts)
+    labels = rng.integers(0, len(LABELS), size=n)
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    page = np.repeat(np.arange(3), n // 3)
+    starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    doc = "\n".join(texts)
+    args = (labels, lengths, page, 3, rng.random(n), rng.integers(0, 2, size=n).astype(bool), rng.random(n))
+    want = scores.batch_scores(*args, doc, starts, np.zeros(3, dtype=bool))
+    got = scores.batch_scores(*args, None, starts, np.zeros(3, dtype=bool), lead_doc="\n" + doc)
+    assert repr(got) == repr(want)
+    assert any(p.values["autoblog_markers"] > 0 for p in want)
+
+
 @pytest.mark.parametrize("value", [True, 1.0, None, "3", 2**63, -(2**63) - 1, np.int64(3)])
 def test_block_fields_declines(value: object) -> None:
     """An index (or a text page's line) not an exact int64 int, a block not an exact Block, blocks
