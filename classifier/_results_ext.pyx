@@ -136,7 +136,7 @@ from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_FromLongLong
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memchr, memcpy
+from libc.string cimport memchr, memcpy, memset
 
 cdef extern from "Python.h":
     Py_ssize_t PyUnicode_FindChar(object, Py_UCS4, Py_ssize_t, Py_ssize_t, int) except -2
@@ -164,19 +164,21 @@ DEF INT_CHARS = 24
 cdef char _ESC[256][8]
 cdef unsigned char _ESC_LEN[256]
 cdef bint _ESC_READY = False
-# The text of k / 10**4 for k in 0..10**4 (pointers into _FLOAT_KEEP, all the texts in one).
-cdef const char* _FLOAT_TXT[SCALE_K + 1]
-cdef Py_ssize_t _FLOAT_LEN[SCALE_K + 1]
-cdef bytes _FLOAT_KEEP = None
+# The text of k / 10**4 for k in 0..10**4 in a slot of FLOAT_SLOT bytes each (copied whole, a
+# constant-size copy; its length in _FLOAT_LEN), and the float itself (compared with, not
+# computed again per value: a division cost more than the rest of the lookup).
+DEF FLOAT_SLOT = 8
+cdef char _FLOAT_TXT[SCALE_K + 1][FLOAT_SLOT]
+cdef unsigned char _FLOAT_LEN[SCALE_K + 1]
+cdef double _FLOAT_VAL[SCALE_K + 1]
 
 
 cdef bint _tables() except -1:
     """Build the escape and float tables on first use (not at import: start-up); False when
     orjson is missing or writes them otherwise than assumed (the writer then declines)."""
-    global _ESC_READY, _FLOAT_KEEP
+    global _ESC_READY
     cdef int c
-    cdef bytes b, blob
-    cdef Py_ssize_t at
+    cdef bytes b
     cdef Py_ssize_t k
     if _ESC_READY:
         return True
@@ -202,13 +204,14 @@ cdef bint _tables() except -1:
     for k in (0, 1, 9, 10, 99, 100, 999, 1000, 1234, 5000, 9990, 9999, SCALE_K):
         if _orjson.dumps(k / <double> SCALE_K) != parts[k]:
             return False
-    blob = b"".join(parts)
-    at = 0
     for k in range(SCALE_K + 1):
-        _FLOAT_TXT[k] = (<const char*> blob) + at
-        _FLOAT_LEN[k] = len(parts[k])
-        at += len(parts[k])
-    _FLOAT_KEEP = blob
+        b = parts[k]
+        if len(b) > FLOAT_SLOT:
+            return False
+        memset(_FLOAT_TXT[k], 0, FLOAT_SLOT)
+        memcpy(_FLOAT_TXT[k], <const char*> b, len(b))
+        _FLOAT_LEN[k] = len(b)
+        _FLOAT_VAL[k] = k / <double> SCALE_K
     _ESC_READY = True
     return True
 
@@ -380,8 +383,11 @@ cdef int _put_float(Out* o, double v) except -1:
     cdef long long k
     if 0.0 <= v <= 1.0 and not signbit(v):
         k = <long long> (v * SCALE_K + 0.5)
-        if k <= SCALE_K and k / <double> SCALE_K == v:
-            return _put(o, _FLOAT_TXT[k], _FLOAT_LEN[k])
+        if k <= SCALE_K and _FLOAT_VAL[k] == v:
+            _reserve(o, FLOAT_SLOT)
+            memcpy(o.buf + o.n, _FLOAT_TXT[k], FLOAT_SLOT)
+            o.n += _FLOAT_LEN[k]
+            return 0
     return _put_bytes(o, _orjson.dumps(v))
 
 
