@@ -358,3 +358,36 @@ def test_bench_pages_on_and_off(monkeypatch: pytest.MonkeyPatch) -> None:
     got, want = with_and_without(run, monkeypatch, [(api, "_RESULTS")])
     assert got == want
 
+
+
+# --- the marker scan's newline search (classifier/_pages_ext.pyx line_starts) ----------------------
+
+def test_line_starts_newline_at_every_offset() -> None:
+    """A newline (then a first letter, or not) at every offset around the 16-byte search, in each
+    str kind, among code units that hold a newline's value in one of their bytes or halves
+    (U+010A, U+0A00, U+0A0A, U+1000A ...): the regex's places."""
+    from classifier import scores
+
+    mod = needs("classifier._pages_ext")
+    fillers = ["a", "\u010a", "\u0a00", "\u0a0a", "\u200a", "\U0001000a", "\U000a0000", " "]
+    for tail in KIND_TAILS:
+        for fill in fillers:
+            for off in range(0, 40):
+                for after in ("s", "x", " \tS", "\n", ""):
+                    for rest in (0, 3, 9, 17):
+                        text = fill * off + "\n" + after + fill * rest + tail
+                        got = mod.line_starts(text, scores.MARKER_FIRST_CHARS)
+                        want = [m.start() for m in scores._MARKER_CANDIDATE_RX.finditer(text)]
+                        assert got.tolist() == want, (tail, fill, off, after, rest)
+
+
+def test_line_starts_random_long() -> None:
+    from classifier import scores
+
+    mod = needs("classifier._pages_ext")
+    pick = random.Random(21)
+    alphabet = ["\n", " ", "s", "H", "x", "\u010a", "\u0a0a", "\U0001000a", "\u2019", "\u017f", "\xa0"] + ["a"] * 30
+    for _ in range(200):
+        text = "".join(pick.choice(alphabet) for _ in range(pick.randint(0, 3000)))
+        got = mod.line_starts(text, scores.MARKER_FIRST_CHARS)
+        assert got.tolist() == [m.start() for m in scores._MARKER_CANDIDATE_RX.finditer(text)]
