@@ -128,18 +128,18 @@ def page_sizes(list pages, type block):
 # non-empty) go through orjson whole. Anything else (a lone surrogate, which orjson refuses and
 # the caller's json fallback escapes; an int out of range; a text that is not a str) makes
 # ``json()`` answer None, and the caller serialises the dicts as before. Texts are encoded to
-# UTF-8 here from their code units (no UTF-8 copy left cached on the str), ASCII ones scanned
-# for escapes eight bytes at a time.
+# UTF-8 here from their code units (no UTF-8 copy left cached on the str), runs written as
+# themselves copied 16 code units at a time (``_plain16``).
 
 cimport cython
 from cpython.bytes cimport PyBytes_FromStringAndSize
-from cpython.long cimport PyLong_AsLongLongAndOverflow
+from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_FromLongLong
 from cpython.unicode cimport PyUnicode_DecodeUTF8
-from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memchr, memcpy
+from libc.string cimport memchr, memcpy, memset
 
 cdef extern from "Python.h":
+    Py_ssize_t PyUnicode_FindChar(object, Py_UCS4, Py_ssize_t, Py_ssize_t, int) except -2
     int PyUnicode_KIND(object)
     void* PyUnicode_DATA(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
@@ -164,19 +164,21 @@ DEF INT_CHARS = 24
 cdef char _ESC[256][8]
 cdef unsigned char _ESC_LEN[256]
 cdef bint _ESC_READY = False
-# The text of k / 10**4 for k in 0..10**4 (pointers into _FLOAT_KEEP, all the texts in one).
-cdef const char* _FLOAT_TXT[SCALE_K + 1]
-cdef Py_ssize_t _FLOAT_LEN[SCALE_K + 1]
-cdef bytes _FLOAT_KEEP = None
+# The text of k / 10**4 for k in 0..10**4 in a slot of FLOAT_SLOT bytes each (copied whole, a
+# constant-size copy; its length in _FLOAT_LEN), and the float itself (compared with, not
+# computed again per value: a division cost more than the rest of the lookup).
+DEF FLOAT_SLOT = 8
+cdef char _FLOAT_TXT[SCALE_K + 1][FLOAT_SLOT]
+cdef unsigned char _FLOAT_LEN[SCALE_K + 1]
+cdef double _FLOAT_VAL[SCALE_K + 1]
 
 
 cdef bint _tables() except -1:
     """Build the escape and float tables on first use (not at import: start-up); False when
     orjson is missing or writes them otherwise than assumed (the writer then declines)."""
-    global _ESC_READY, _FLOAT_KEEP
+    global _ESC_READY
     cdef int c
-    cdef bytes b, blob
-    cdef Py_ssize_t at
+    cdef bytes b
     cdef Py_ssize_t k
     if _ESC_READY:
         return True
@@ -184,7 +186,7 @@ cdef bint _tables() except -1:
         return False
     for c in range(256):
         _ESC_LEN[c] = 0
-    for c in range(0x20, 0x80):  # the others pass as they are (what _escapes8 assumes)
+    for c in range(0x20, 0x80):  # the others pass as they are (what _plain16 assumes)
         if c not in (0x22, 0x5C) and _orjson.dumps(chr(c)) != b'"' + bytes([c]) + b'"':
             return False
     for c in list(range(0x20)) + [ord('"'), ord("\\")]:
@@ -202,13 +204,14 @@ cdef bint _tables() except -1:
     for k in (0, 1, 9, 10, 99, 100, 999, 1000, 1234, 5000, 9990, 9999, SCALE_K):
         if _orjson.dumps(k / <double> SCALE_K) != parts[k]:
             return False
-    blob = b"".join(parts)
-    at = 0
     for k in range(SCALE_K + 1):
-        _FLOAT_TXT[k] = (<const char*> blob) + at
-        _FLOAT_LEN[k] = len(parts[k])
-        at += len(parts[k])
-    _FLOAT_KEEP = blob
+        b = parts[k]
+        if len(b) > FLOAT_SLOT:
+            return False
+        memset(_FLOAT_TXT[k], 0, FLOAT_SLOT)
+        memcpy(_FLOAT_TXT[k], <const char*> b, len(b))
+        _FLOAT_LEN[k] = len(b)
+        _FLOAT_VAL[k] = k / <double> SCALE_K
     _ESC_READY = True
     return True
 
@@ -257,119 +260,119 @@ cdef inline void _byte(Out* o, unsigned char c) noexcept:
         o.n += k
 
 
-# Bytes orjson escapes inside a string are those under 0x20, '"' and '\\' (_tables checks it).
+# 16 code units at a time where SSE2 is there (every x86-64): packed to bytes with saturation
+# (a code unit in [0x20, 0x7F] packs to itself, any other to a byte under 0x20 or at or above
+# 0x80), the 16 bytes stored as they are (the caller's reserved room holds them), and bit k of the
+# answer set unless code unit k is one written as itself: ASCII, not under 0x20, not a quote or a
+# backslash (the bytes orjson escapes, which _tables checks). Elsewhere (or with
+# NEWSWINNOW_NO_SIMD) NW_PLAIN16 is 0 and every code unit goes through the one-at-a-time path.
 cdef extern from *:
     """
-    #define NW_ONES 0x0101010101010101ULL
-    #define NW_HIGHS 0x8080808080808080ULL
+    #if (defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64)) && !defined(NEWSWINNOW_NO_SIMD)
+    #include <emmintrin.h>
+    #define NW_PLAIN16 1
+    static CYTHON_INLINE unsigned nw_plain16(const void* data, int kind, Py_ssize_t i, char* out) {
+        __m128i b, bad;
+        if (kind == 1) {
+            b = _mm_loadu_si128((const __m128i*) ((const unsigned char*) data + i));
+        } else if (kind == 2) {
+            const unsigned short* p = (const unsigned short*) data + i;
+            b = _mm_packus_epi16(_mm_loadu_si128((const __m128i*) p), _mm_loadu_si128((const __m128i*) (p + 8)));
+        } else {
+            const unsigned int* p = (const unsigned int*) data + i;
+            __m128i w1 = _mm_packs_epi32(_mm_loadu_si128((const __m128i*) p), _mm_loadu_si128((const __m128i*) (p + 4)));
+            __m128i w2 = _mm_packs_epi32(_mm_loadu_si128((const __m128i*) (p + 8)),
+                                         _mm_loadu_si128((const __m128i*) (p + 12)));
+            b = _mm_packus_epi16(w1, w2);
+        }
+        _mm_storeu_si128((__m128i*) out, b);
+        /* signed: bytes at or above 0x80 are negative, so also "under 0x20" */
+        bad = _mm_or_si128(_mm_cmplt_epi8(b, _mm_set1_epi8(0x20)),
+                           _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8(0x22)), _mm_cmpeq_epi8(b, _mm_set1_epi8(0x5C))));
+        return (unsigned) _mm_movemask_epi8(bad);
+    }
+    #else
+    #define NW_PLAIN16 0
+    static CYTHON_INLINE unsigned nw_plain16(const void* data, int kind, Py_ssize_t i, char* out) {
+        (void) data; (void) kind; (void) i; (void) out;
+        return 0xFFFFu;
+    }
+    #endif
+    #if defined(__GNUC__) || defined(__clang__)
+    static CYTHON_INLINE int nw_ctz(unsigned x) { return __builtin_ctz(x); }
+    static CYTHON_INLINE int nw_msb(unsigned x) { return 31 - __builtin_clz(x); }
+    #else
+    static CYTHON_INLINE int nw_ctz(unsigned x) { int k = 0; while (!(x & 1u)) { x >>= 1; k++; } return k; }
+    static CYTHON_INLINE int nw_msb(unsigned x) { int k = -1; while (x) { x >>= 1; k++; } return k; }
+    #endif
     """
-    const uint64_t ONES "NW_ONES"
-    const uint64_t HIGHS "NW_HIGHS"
+    bint HAVE_PLAIN16 "NW_PLAIN16"
+    unsigned _plain16 "nw_plain16"(const void* data, int kind, Py_ssize_t i, char* out) noexcept nogil
+    int _ctz "nw_ctz"(unsigned x) noexcept nogil
+    int _msb "nw_msb"(unsigned x) noexcept nogil
 
-
-cdef inline bint _escapes8(uint64_t x) noexcept:
-    """Whether any of eight ASCII bytes (high bits clear) is one orjson escapes: under 0x20, a
-    quote or a backslash (the any-byte tests of "Bit Twiddling Hacks": exact for bytes < 0x80)."""
-    cdef uint64_t q = x ^ (ONES * 0x22), b = x ^ (ONES * 0x5C)
-    return (((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS != 0
+DEF PLAIN_RUN = 16  # code units per _plain16 test
 
 
 cdef int _put_str(Out* o, object s) except -2:
     """``s`` (an exact str) as a JSON string, UTF-8: 0, or -1 when orjson would refuse it (a
-    surrogate code point), the output then unusable."""
-    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(s), i, start, end
-    cdef uint64_t word
+    surrogate code point), the output then unusable.
+
+    Runs of code units written as themselves go 16 at a time (``_plain16``); from the first code
+    unit of a 16 that is not to the last, one at a time (escaped, or encoded to UTF-8), so that
+    text of non-ASCII letters costs one test per 16 and not one per letter."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(s), i = 0, stop = 0
     cdef int kind = PyUnicode_KIND(s)
-    cdef const unsigned char* d1
-    cdef const unsigned short* d2
-    cdef const unsigned int* d4
+    cdef const void* data = PyUnicode_DATA(s)
+    cdef unsigned mask
     cdef unsigned int c
     # Room for every code point's UTF-8 (w bytes at most) and the quotes, and room for an escape
     # made when one comes (few do): not six bytes a code point up front, mostly never touched but
-    # still a heap that grows (session 21: +40 MB peak RSS on the bench pages).
+    # still a heap that grows (session 21: +40 MB peak RSS on the bench pages). The 16-byte
+    # stores of _plain16 fit in it: one is made only with 16 code units left (>= 16 bytes of room).
     cdef Py_ssize_t w = 1 if PyUnicode_IS_ASCII(s) else (2 if kind == PyUnicode_1BYTE_KIND else
                                                          (3 if kind == PyUnicode_2BYTE_KIND else 4))
     _reserve(o, n * w + 2)
     o.buf[o.n] = b'"'
     o.n += 1
-    if PyUnicode_IS_ASCII(s):  # its bytes are its UTF-8: copied in runs between the escapes
-        d1 = <const unsigned char*> PyUnicode_DATA(s)
-        start = i = 0
-        while i < n:
-            if i + 8 <= n:
-                memcpy(&word, d1 + i, 8)
-                if not _escapes8(word):
-                    i += 8
-                    continue
-                end = i + 8
-            else:
-                end = n
-            while i < end:
-                if _ESC_LEN[d1[i]]:
-                    _reserve(o, n - start + MAX_ESCAPE)  # the run, the escape, the rest, the quote
-                    memcpy(o.buf + o.n, d1 + start, i - start)
-                    o.n += i - start
-                    _byte(o, d1[i])
-                    start = i + 1
-                i += 1
-        memcpy(o.buf + o.n, d1 + start, n - start)
-        o.n += n - start
-    elif kind == PyUnicode_1BYTE_KIND:
-        d1 = <const unsigned char*> PyUnicode_DATA(s)
-        for i in range(n):
-            c = d1[i]
-            if c < 0x80:
-                if _ESC_LEN[c]:
-                    _reserve(o, MAX_ESCAPE + w * (n - i) + 1)  # the escape, the rest, the quote
-                _byte(o, c)
-            else:
-                o.buf[o.n] = <char> (0xC0 | (c >> 6))
-                o.buf[o.n + 1] = <char> (0x80 | (c & 0x3F))
-                o.n += 2
-    elif kind == PyUnicode_2BYTE_KIND:
-        d2 = <const unsigned short*> PyUnicode_DATA(s)
-        for i in range(n):
-            c = d2[i]
-            if c < 0x80:
-                if _ESC_LEN[c]:
-                    _reserve(o, MAX_ESCAPE + w * (n - i) + 1)  # the escape, the rest, the quote
-                _byte(o, c)
-            elif c < 0x800:
-                o.buf[o.n] = <char> (0xC0 | (c >> 6))
-                o.buf[o.n + 1] = <char> (0x80 | (c & 0x3F))
-                o.n += 2
-            elif 0xD800 <= c <= 0xDFFF:
+    while i < n:
+        if i >= stop and HAVE_PLAIN16 and i + PLAIN_RUN <= n:
+            mask = _plain16(data, kind, i, o.buf + o.n)
+            if mask == 0:
+                o.n += PLAIN_RUN
+                i += PLAIN_RUN
+                continue
+            stop = i + _msb(mask) + 1  # one at a time up to the last such code unit of the 16
+            o.n += _ctz(mask)
+            i += _ctz(mask)
+        if kind == PyUnicode_1BYTE_KIND:
+            c = (<const unsigned char*> data)[i]
+        elif kind == PyUnicode_2BYTE_KIND:
+            c = (<const unsigned short*> data)[i]
+        else:
+            c = (<const unsigned int*> data)[i]
+        i += 1
+        if c < 0x80:
+            if _ESC_LEN[c]:
+                _reserve(o, MAX_ESCAPE + w * (n - i) + 1)  # the escape, the rest, the quote
+            _byte(o, c)
+        elif c < 0x800:
+            o.buf[o.n] = <char> (0xC0 | (c >> 6))
+            o.buf[o.n + 1] = <char> (0x80 | (c & 0x3F))
+            o.n += 2
+        elif c < 0x10000:
+            if 0xD800 <= c <= 0xDFFF:
                 return -1
-            else:
-                o.buf[o.n] = <char> (0xE0 | (c >> 12))
-                o.buf[o.n + 1] = <char> (0x80 | ((c >> 6) & 0x3F))
-                o.buf[o.n + 2] = <char> (0x80 | (c & 0x3F))
-                o.n += 3
-    else:
-        d4 = <const unsigned int*> PyUnicode_DATA(s)
-        for i in range(n):
-            c = d4[i]
-            if c < 0x80:
-                if _ESC_LEN[c]:
-                    _reserve(o, MAX_ESCAPE + w * (n - i) + 1)  # the escape, the rest, the quote
-                _byte(o, c)
-            elif c < 0x800:
-                o.buf[o.n] = <char> (0xC0 | (c >> 6))
-                o.buf[o.n + 1] = <char> (0x80 | (c & 0x3F))
-                o.n += 2
-            elif c < 0x10000:
-                if 0xD800 <= c <= 0xDFFF:
-                    return -1
-                o.buf[o.n] = <char> (0xE0 | (c >> 12))
-                o.buf[o.n + 1] = <char> (0x80 | ((c >> 6) & 0x3F))
-                o.buf[o.n + 2] = <char> (0x80 | (c & 0x3F))
-                o.n += 3
-            else:
-                o.buf[o.n] = <char> (0xF0 | (c >> 18))
-                o.buf[o.n + 1] = <char> (0x80 | ((c >> 12) & 0x3F))
-                o.buf[o.n + 2] = <char> (0x80 | ((c >> 6) & 0x3F))
-                o.buf[o.n + 3] = <char> (0x80 | (c & 0x3F))
-                o.n += 4
+            o.buf[o.n] = <char> (0xE0 | (c >> 12))
+            o.buf[o.n + 1] = <char> (0x80 | ((c >> 6) & 0x3F))
+            o.buf[o.n + 2] = <char> (0x80 | (c & 0x3F))
+            o.n += 3
+        else:
+            o.buf[o.n] = <char> (0xF0 | (c >> 18))
+            o.buf[o.n + 1] = <char> (0x80 | ((c >> 12) & 0x3F))
+            o.buf[o.n + 2] = <char> (0x80 | ((c >> 6) & 0x3F))
+            o.buf[o.n + 3] = <char> (0x80 | (c & 0x3F))
+            o.n += 4
     o.buf[o.n] = b'"'
     o.n += 1
     return 0
@@ -380,17 +383,18 @@ cdef int _put_float(Out* o, double v) except -1:
     cdef long long k
     if 0.0 <= v <= 1.0 and not signbit(v):
         k = <long long> (v * SCALE_K + 0.5)
-        if k <= SCALE_K and k / <double> SCALE_K == v:
-            return _put(o, _FLOAT_TXT[k], _FLOAT_LEN[k])
+        if k <= SCALE_K and _FLOAT_VAL[k] == v:
+            _reserve(o, FLOAT_SLOT)
+            memcpy(o.buf + o.n, _FLOAT_TXT[k], FLOAT_SLOT)
+            o.n += _FLOAT_LEN[k]
+            return 0
     return _put_bytes(o, _orjson.dumps(v))
 
 
 cdef int _put_int(Out* o, object x) except -2:
     """An int (or None, as null) as orjson writes it: 0, or -1 when it is neither or outside int64."""
-    cdef char tmp[INT_CHARS]
-    cdef int overflow = 0, k = INT_CHARS
+    cdef int overflow = 0
     cdef long long v
-    cdef unsigned long long u
     if x is None:
         return _put(o, b"null", 4)
     if type(x) is not int:
@@ -398,6 +402,14 @@ cdef int _put_int(Out* o, object x) except -2:
     v = PyLong_AsLongLongAndOverflow(x, &overflow)
     if overflow:
         return -1
+    return _put_ll(o, v)
+
+
+cdef int _put_ll(Out* o, long long v) except -1:
+    """An int64 as orjson writes it (a plain decimal)."""
+    cdef char tmp[INT_CHARS]
+    cdef int k = INT_CHARS
+    cdef unsigned long long u
     # the decimal digits from the right (snprintf's format parsing cost more than the rest of a block)
     u = <unsigned long long> v if v >= 0 else 0 - <unsigned long long> v
     while True:
@@ -412,6 +424,60 @@ cdef int _put_int(Out* o, object x) except -2:
     return _put(o, tmp + k, INT_CHARS - k)
 
 
+cdef int _put_value(Out* o, object x) except -2:
+    """A field of a result's line as orjson writes it: None, bool, int (int64), float or str; 0,
+    or -1 for any other value (or one orjson would refuse), the output then unusable."""
+    cdef type t = type(x)
+    if x is None:
+        return _put(o, b"null", 4)
+    if t is bool:
+        return _put(o, b"true", 4) if x is True else _put(o, b"false", 5)
+    if t is int:
+        return _put_int(o, x)
+    if t is float:
+        return _put_float(o, x)
+    if t is str:
+        return _put_str(o, x)
+    return -1
+
+
+cdef int _put_dict(Out* o, object x) except -2:
+    """An exact dict of exact str keys to ``_put_value``'s values, as orjson writes it (in its
+    order); -1 for anything else."""
+    cdef bint first = True
+    if type(x) is not dict:
+        return -1
+    _put(o, b"{", 1)
+    for key, value in (<dict> x).items():
+        if not first:
+            _put(o, b",", 1)
+        first = False
+        if type(key) is not str or _put_str(o, key) < 0:
+            return -1
+        _put(o, b":", 1)
+        if _put_value(o, value) < 0:
+            return -1
+    _put(o, b"}", 1)
+    return 0
+
+
+cdef int _put_list(Out* o, object x) except -2:
+    """An exact list of ``_put_value``'s values, as orjson writes it; -1 for anything else."""
+    cdef Py_ssize_t i
+    cdef list items
+    if type(x) is not list:
+        return -1
+    items = <list> x
+    _put(o, b"[", 1)
+    for i in range(len(items)):
+        if i:
+            _put(o, b",", 1)
+        if _put_value(o, items[i]) < 0:
+            return -1
+    _put(o, b"]", 1)
+    return 0
+
+
 @cython.auto_pickle(False)
 cdef class Schema:
     """What every page of a batch shares: the labels, the ``proba`` dict's keys, their JSON."""
@@ -419,6 +485,7 @@ cdef class Schema:
     cdef tuple labels
     cdef dict proba_keys
     cdef list label_keys  # b'"editorial":', b',"comment":' ... as orjson writes the keys
+    cdef list label_json  # b'"editorial"', ... as orjson writes the labels as values
 
 
 @cython.auto_pickle(False)  # results pickle their built dicts instead (api.DocumentResult)
@@ -427,8 +494,10 @@ cdef class PageBlocks:
     as its block dicts or as their JSON on demand."""
 
     cdef Schema schema
-    cdef list index, line, text, names, mt_ev, prof_ev
+    cdef list index, line, text, names, mt_ev, prof_ev  # index, line: None when ``ints`` holds them
     cdef double* nums  # per block: the k rounded probabilities, mt, profanity
+    cdef long long* ints  # NULL, or (after ``nums``, in its allocation) per block its index and line
+    cdef bint html  # with ``ints``: the page's lines are None (an HTML page)
     cdef Py_ssize_t m  # blocks
 
     def __dealloc__(self):
@@ -447,8 +516,12 @@ cdef class PageBlocks:
             for c in range(k):
                 PyDict_SetItem(pr, sc.labels[c], PyFloat_FromDouble(row[c]))
             d = PyDict_Copy(_BLOCK_KEYS)
-            PyDict_SetItem(d, K_INDEX, self.index[j])
-            PyDict_SetItem(d, K_LINE, self.line[j])
+            if self.ints != NULL:
+                PyDict_SetItem(d, K_INDEX, PyLong_FromLongLong(self.ints[2 * j]))
+                PyDict_SetItem(d, K_LINE, None if self.html else PyLong_FromLongLong(self.ints[2 * j + 1]))
+            else:
+                PyDict_SetItem(d, K_INDEX, self.index[j])
+                PyDict_SetItem(d, K_LINE, self.line[j])
             PyDict_SetItem(d, K_TEXT, self.text[j])
             PyDict_SetItem(d, K_LABEL, self.names[j])
             PyDict_SetItem(d, K_PROBA, pr)
@@ -491,10 +564,69 @@ cdef class PageBlocks:
         finally:
             free(o.buf)
 
+    def doc_json(self, doc, bint include_text=True, bint as_str=False):
+        """The whole line of ``doc`` (an exact ``api.DocumentResult`` whose blocks these are, not
+        built): ``json(include_text, orjson.dumps(doc._fields(<mark>)), as_str)``, the fields
+        around the blocks written here too; None when one of them is not a value ``_put_value``
+        writes (ids, urls, reasons ... of other types), nor a dict of str keys to such values
+        (``fractions``) or a list of them (``reasons``): the caller then goes the orjson way.
+
+        Why: ``orjson.dumps`` of the other fields cost ~3 us a page, mostly the dict built for it
+        and the calls around it (~10 ms a bench pass)."""
+        cdef Out o
+        o.buf, o.n, o.cap = NULL, 0, 0
+        try:
+            _reserve(&o, 512 + 256 * self.m)
+            if not _tables():
+                return None
+            _put(&o, b'{"id":', 6)
+            if _put_value(&o, doc.id) < 0:
+                return None
+            _put(&o, b',"url":', 7)
+            if _put_value(&o, doc.url) < 0:
+                return None
+            _put(&o, b',"source":', 10)
+            if _put_value(&o, doc.source) < 0:
+                return None
+            _put(&o, b',"blocks":', 10)
+            if self._write(&o, include_text) < 0:
+                return None
+            _put(&o, b',"has_comments":', 16)
+            if _put_value(&o, doc.has_comments) < 0:
+                return None
+            _put(&o, b',"comment_start":', 17)
+            if _put_value(&o, doc.comment_start) < 0:
+                return None
+            _put(&o, b',"fractions":', 13)
+            if _put_dict(&o, doc.fractions) < 0:
+                return None
+            _put(&o, b',"mt_score":', 12)
+            if _put_value(&o, doc.mt_score) < 0:
+                return None
+            _put(&o, b',"dup_fraction":', 16)
+            if _put_value(&o, doc.dup_fraction) < 0:
+                return None
+            _put(&o, b',"quality":', 11)
+            if _put_value(&o, doc.quality) < 0:
+                return None
+            _put(&o, b',"reasons":', 11)
+            if _put_list(&o, doc.reasons) < 0:
+                return None
+            _put(&o, b',"model":', 9)
+            if _put_value(&o, doc.model) < 0:
+                return None
+            _put(&o, b"}", 1)
+            if as_str:
+                return PyUnicode_DecodeUTF8(o.buf, o.n, NULL)
+            return PyBytes_FromStringAndSize(o.buf, o.n)
+        finally:
+            free(o.buf)
+
     cdef int _write(self, Out* o, bint include_text) except -2:
         cdef Schema sc = self.schema
         cdef Py_ssize_t j, c, k = len(sc.labels), w = k + 2
         cdef const double* row
+        cdef tuple labels = sc.labels
         if not _tables():
             return -1
         _put(o, b"[", 1)
@@ -503,18 +635,32 @@ cdef class PageBlocks:
             if j:
                 _put(o, b",", 1)
             _put(o, b'{"index":', 9)
-            if _put_int(o, self.index[j]) < 0:
-                return -1
-            _put(o, b',"line":', 8)
-            if _put_int(o, self.line[j]) < 0:
-                return -1
+            if self.ints != NULL:
+                _put_ll(o, self.ints[2 * j])
+                _put(o, b',"line":', 8)
+                if self.html:
+                    _put(o, b"null", 4)
+                else:
+                    _put_ll(o, self.ints[2 * j + 1])
+            else:
+                if _put_int(o, self.index[j]) < 0:
+                    return -1
+                _put(o, b',"line":', 8)
+                if _put_int(o, self.line[j]) < 0:
+                    return -1
             if include_text:
                 _put(o, b',"text":', 8)
                 if type(self.text[j]) is not str or _put_str(o, self.text[j]) < 0:
                     return -1
             _put(o, b',"label":', 9)
-            if type(self.names[j]) is not str or _put_str(o, self.names[j]) < 0:
-                return -1
+            name = self.names[j]
+            for c in range(k):  # one of the labels (the same object): its JSON from the table
+                if name is labels[c]:
+                    _put_bytes(o, <bytes> sc.label_json[c])
+                    break
+            else:
+                if type(name) is not str or _put_str(o, name) < 0:
+                    return -1
             _put(o, b',"proba":{', 10)
             for c in range(k):
                 _put_bytes(o, <bytes> sc.label_keys[c])
@@ -541,13 +687,105 @@ cdef class PageBlocks:
         return "\n".join([self.text[j] for j in range(self.m) if self.names[j] in keep])
 
 
+@cython.auto_pickle(False)
+cdef class BlockFields:
+    """A batch's block texts (as one list and per page, what ``Classifier._classify_group`` reads
+    first) and every block's index and line as int64, read in one pass over the blocks while the
+    pipeline reads their texts anyway (``block_fields``), for ``capture``."""
+
+    cdef readonly list texts, page_texts
+    # False when every text is an exact str without a newline (then the batch's texts joined by
+    # newlines hold one newline between each two and no other); True otherwise.
+    cdef readonly bint newlines
+    cdef long long* ints  # per block: index, line (0 on an HTML page)
+    cdef bytes html  # per page: 1 when its ``is_html`` was true
+    cdef Py_ssize_t n  # blocks
+
+    def __dealloc__(self):
+        free(self.ints)
+
+
+def block_fields(list pages, type block):
+    """The blocks' texts ``[b.text for p in pages for b in p.blocks]`` and per page
+    ``[b.text for b in p.blocks]``, and (for ``capture``) their index and line (the line on pages
+    not ``is_html``) as int64; None unless every ``p.blocks`` is an exact list of exact ``block``
+    objects (``features.segment.Block``: reading their fields runs no Python code) whose index
+    and line (where read) are exact ints in the int64 range. ``newlines``: whether a text may
+    hold a newline (one does, or one is not an exact str), found with CPython's own character
+    search (memchr where it can).
+
+    Why: the Python comprehensions read each block's text here anyway; ``capture`` reading the
+    same blocks again at the end of the batch, after the feature pass, found them out of the
+    cache (more than half its time on the bench pages)."""
+    cdef Py_ssize_t p, i, n = 0, at = 0, nb
+    cdef list all_blocks = [], blocks, texts, page_texts = [], pt
+    cdef BlockFields f
+    cdef long long v
+    cdef int overflow = 0
+    cdef bytearray html = bytearray(len(pages))
+    cdef bint newlines = False
+    for p in range(len(pages)):
+        blocks_obj = pages[p].blocks
+        if type(blocks_obj) is not list:
+            return None
+        all_blocks.append(blocks_obj)
+        n += len(<list> blocks_obj)
+    f = BlockFields.__new__(BlockFields)
+    f.ints = <long long*> malloc((2 * n + 1) * sizeof(long long))
+    if f.ints == NULL:
+        raise MemoryError()
+    f.n = n
+    texts = [None] * n
+    for p in range(len(pages)):
+        html[p] = 1 if pages[p].is_html else 0
+        blocks = all_blocks[p]
+        nb = len(blocks)
+        pt = [None] * nb
+        for i in range(nb):
+            blk = blocks[i]
+            if type(blk) is not block or at >= n:  # (a list that grew meanwhile: another thread)
+                return None
+            text = blk.text
+            x = blk.index
+            if type(x) is not int:
+                return None
+            v = PyLong_AsLongLongAndOverflow(x, &overflow)
+            if overflow:
+                return None
+            f.ints[2 * at] = v
+            f.ints[2 * at + 1] = 0
+            if not html[p]:
+                x = blk.line
+                if type(x) is not int:
+                    return None
+                v = PyLong_AsLongLongAndOverflow(x, &overflow)
+                if overflow:
+                    return None
+                f.ints[2 * at + 1] = v
+            if not newlines and (type(text) is not str
+                                 or PyUnicode_FindChar(text, 10, 0, PyUnicode_GET_LENGTH(text), 1) != -1):
+                newlines = True
+            texts[at] = text
+            pt[i] = text
+            at += 1
+        page_texts.append(pt)
+    if at != n:
+        return None
+    f.texts, f.page_texts, f.html, f.newlines = texts, page_texts, bytes(html), newlines
+    return f
+
+
 def capture(list pages, list spans, list names, const double[:, ::1] proba, const double[::1] mt,
-            const double[::1] prof, list mt_evidence, list prof_evidence, tuple labels):
+            const double[::1] prof, list mt_evidence, list prof_evidence, tuple labels, BlockFields fields=None):
     """Per page a ``PageBlocks`` holding its rows of the batch's rounded arrays and lists
     (``block_dicts``' arguments) and its blocks' index, line (None on HTML pages) and text, read
     now as ``block_dicts`` reads them; None where ``block_dicts`` would answer None, when the
     labels are not str, or unless the spans cover the rows one page after the other (as a
-    batch's do)."""
+    batch's do).
+
+    ``fields``: ``block_fields(pages)`` of these pages, read earlier in the batch (nothing in
+    between changes the blocks): their texts, indexes and lines from it instead (used when it
+    covers the rows and each page's ``is_html`` is as it saw it)."""
     cdef Py_ssize_t n_rows = proba.shape[0], k = len(labels), w = k + 2
     cdef Py_ssize_t p, i, j, c, a, b
     cdef list blocks, index, line, text, out = []
@@ -567,33 +805,49 @@ def capture(list pages, list spans, list names, const double[:, ::1] proba, cons
         b = i
     if b != n_rows:
         return None
+    if fields is not None and (fields.n != n_rows or len(fields.html) != len(pages)):
+        fields = None
+    if fields is not None:
+        for p in range(len(pages)):
+            if (fields.html[p] != 0) != bool(pages[p].is_html):
+                fields = None
+                break
     sc = Schema.__new__(Schema)
     sc.labels = labels
     sc.proba_keys = dict.fromkeys(labels)
     sc.label_keys = [(b"" if c == 0 else b",") + _orjson.dumps(labels[c]) + b":" for c in range(k)] \
         if _orjson is not None else []
+    sc.label_json = [_orjson.dumps(labels[c]) for c in range(k)] if _orjson is not None else []
     for p in range(len(pages)):
         page = pages[p]
         a, b = spans[p]
         blocks = page.blocks
         r = PageBlocks.__new__(PageBlocks)
         r.schema, r.m = sc, b - a
-        r.nums = <double*> malloc((r.m * w + 1) * sizeof(double))
+        # the numbers, then (with ``fields``) the index and line pairs: one allocation
+        r.nums = <double*> malloc((r.m * w + (2 * r.m if fields is not None else 0) + 1) * sizeof(double))
         if r.nums == NULL:
             raise MemoryError()
-        index, line, text = [None] * r.m, [None] * r.m, [None] * r.m
-        if page.is_html:
-            for i in range(r.m):
-                blk = blocks[i]
-                index[i] = blk.index
-                text[i] = blk.text
+        if fields is not None:
+            r.ints = <long long*> (r.nums + r.m * w)
+            memcpy(r.ints, fields.ints + 2 * a, 2 * r.m * sizeof(long long))
+            r.html = fields.html[p] != 0
+            r.text = fields.texts[a:b]
         else:
-            for i in range(r.m):
-                blk = blocks[i]
-                index[i] = blk.index
-                line[i] = blk.line
-                text[i] = blk.text
-        r.index, r.line, r.text = index, line, text
+            r.ints = NULL
+            index, line, text = [None] * r.m, [None] * r.m, [None] * r.m
+            if page.is_html:
+                for i in range(r.m):
+                    blk = blocks[i]
+                    index[i] = blk.index
+                    text[i] = blk.text
+            else:
+                for i in range(r.m):
+                    blk = blocks[i]
+                    index[i] = blk.index
+                    line[i] = blk.line
+                    text[i] = blk.text
+            r.index, r.line, r.text = index, line, text
         r.names, r.mt_ev, r.prof_ev = names[a:b], mt_evidence[a:b], prof_evidence[a:b]
         for i in range(r.m):
             row = r.nums + i * w

@@ -196,6 +196,10 @@ class DocumentResult:
         lazy = d.get(_LAZY)
         if (lazy is not None and "blocks" not in d and orjson is not None
                 and type(self).to_dict is DocumentResult.to_dict):
+            if type(self) is DocumentResult:  # the whole line compiled, when its fields allow
+                line = lazy.doc_json(self, bool(include_text), as_str)
+                if line is not None:
+                    return line
             try:
                 around = orjson.dumps(self._fields(_BLOCKS_MARK))
             except TypeError:  # e.g. an id over 64 bits: the whole line falls back to json, as before
@@ -445,16 +449,27 @@ class Classifier:
 
     def _classify_group(self, pages: Sequence[PageInput], m: BlockModel) -> list[DocumentResult]:
         """One feature pass, one forward pass, one batched decode and batched page scores."""
-        texts = [b.text for p in pages for b in p.blocks]
-        page_texts = [[b.text for b in p.blocks] for p in pages]
-        joined = "\n".join(texts)  # (the page scores take it too)
-        if joined.count("\n") != max(len(texts) - 1, 0):  # blocks made outside the segmenters
-            # The feature pass joins a batch's blocks with newlines, one block a line: a newline
-            # inside a block reads as a space there (same length: evidence offsets still fit the
-            # block's own text, which the result keeps).
-            texts = [t.replace("\n", " ") for t in texts]
-            page_texts = [[t.replace("\n", " ") for t in pt] for pt in page_texts]
+        # Compiled: the texts, and the blocks' index and line for the results read with them (the
+        # blocks are in the cache now, not after the feature pass: _lazy_blocks); else in Python.
+        fields = _RESULTS.block_fields(list(pages), Block) if _RESULTS is not None else None
+        if fields is not None:
+            texts, page_texts = fields.texts, fields.page_texts
+        else:
+            texts = [b.text for p in pages for b in p.blocks]
+            page_texts = [[b.text for b in p.blocks] for p in pages]
+        # The page scores read the blocks joined by newlines with one more in front (``lead``).
+        if fields is not None and not fields.newlines:  # str texts without newlines: joined as is
+            lead = "\n".join(["", *texts])  # (one copy of the batch's text, not two)
+        else:
             joined = "\n".join(texts)
+            if joined.count("\n") != max(len(texts) - 1, 0):  # blocks made outside the segmenters
+                # The feature pass joins a batch's blocks with newlines, one block a line: a newline
+                # inside a block reads as a space there (same length: evidence offsets still fit
+                # the block's own text, which the result keeps).
+                texts = [t.replace("\n", " ") for t in texts]
+                page_texts = [[t.replace("\n", " ") for t in pt] for pt in page_texts]
+                joined = "\n".join(texts)
+            lead = "\n" + joined
         pf, offsets = extract_batch(page_texts, m.lexical, extra_columns(m.schema))
         X = pf.X
         if m.schema == DOM_SCHEMA_VERSION:
@@ -490,11 +505,11 @@ class Classifier:
         soft = mt_soft.soft_scores(texts, page_of, len(pages), tokens=pf.tokens)
         mt_block = mt_soft.combine(pf.mt, soft.block, mt_soft.SOFT_BLOCK_WEIGHT)
         fracs, mt_page, dup_page, quality, reasons, _ = scores.batch_fields(
-            label_all, pf.lengths, page_of, len(pages), mt_block, pf.dup, pf.profanity, joined, block_starts,
-            has_comments, mt_soft_page=soft.page)
+            label_all, pf.lengths, page_of, len(pages), mt_block, pf.dup, pf.profanity, None, block_starts,
+            has_comments, mt_soft_page=soft.page, lead_doc=lead)
         names_all = _LABEL_NAMES[label_all].tolist()
         lazy = _lazy_blocks(pages, spans, names_all, proba, mt_block, pf.profanity, pf.mt_evidence,
-                            pf.profanity_evidence)
+                            pf.profanity_evidence, fields)
         page_blocks = lazy if lazy is not None else _block_dicts(
             pages, spans, names_all, proba, mt_block, pf.profanity, pf.mt_evidence, pf.profanity_evidence)
         results = []
@@ -544,18 +559,19 @@ def _rounded(proba: np.ndarray, mt_block: np.ndarray,
 
 def _lazy_blocks(pages: Sequence[PageInput], spans: list[tuple[int, int]], names_all: list[str],
                  proba: np.ndarray, mt_block: np.ndarray, profanity: np.ndarray, mt_evidence: list[list[dict]],
-                 profanity_evidence: list[list[dict]]) -> list | None:
+                 profanity_evidence: list[list[dict]], fields: object = None) -> list | None:
     """``_block_dicts``' answer not built yet: per page a ``_results_ext.PageBlocks`` holding the
     batch's rounded numbers and the blocks' index, line and text (read now: a caller's pages may
     change later), whose ``blocks()`` are those dicts and whose ``json()`` their orjson line.
-    None when the module is not built, or it declines (the caller then runs ``_block_dicts``)."""
+    None when the module is not built, or it declines (the caller then runs ``_block_dicts``).
+    ``fields``: ``_results_ext.block_fields(pages)`` read earlier in the batch, or None."""
     if _RESULTS is None or type(mt_evidence) is not list or type(profanity_evidence) is not list:
         return None
     proba_r, mt_r, prof_r = _rounded(proba, mt_block, profanity)
     return _RESULTS.capture(list(pages), spans, names_all, np.ascontiguousarray(proba_r, dtype=np.float64),
                             np.ascontiguousarray(mt_r, dtype=np.float64),
                             np.ascontiguousarray(prof_r, dtype=np.float64),
-                            mt_evidence, profanity_evidence, tuple(LABELS))
+                            mt_evidence, profanity_evidence, tuple(LABELS), fields)
 
 
 def _block_dicts_python(pages: Sequence[PageInput], spans: list[tuple[int, int]], names_all: list[str],

@@ -220,16 +220,18 @@ def _masses(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pages: 
 
 
 def batch_scores(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pages: int, mt: np.ndarray,
-                 dup: np.ndarray, profanity: np.ndarray, doc: str, block_starts: np.ndarray,
-                 has_comments: np.ndarray, mt_soft_page: np.ndarray | None = None) -> list[PageScores]:
+                 dup: np.ndarray, profanity: np.ndarray, doc: str | None, block_starts: np.ndarray,
+                 has_comments: np.ndarray, mt_soft_page: np.ndarray | None = None,
+                 lead_doc: str | None = None) -> list[PageScores]:
     """Page fields for a batch of pages from a few ``bincount`` calls and one regex scan.
 
     ``doc`` is every block of the batch joined by newlines and ``block_starts`` each block's
-    offset in it. ``has_comments`` is accepted for the caller's convenience and not used: the
-    quality rules depend on the blocks only, which keeps them monotone.
+    offset in it; ``lead_doc``, when given, is ``"\n" + doc`` (what the scan reads: ``doc`` is
+    then not read, and may be None). ``has_comments`` is accepted for the caller's convenience
+    and not used: the quality rules depend on the blocks only, which keeps them monotone.
     """
     fracs, mt_l, dup_f, q_l, reasons, values = batch_fields(labels, lengths, page, n_pages, mt, dup, profanity, doc,
-                                                            block_starts, has_comments, mt_soft_page)
+                                                            block_starts, has_comments, mt_soft_page, lead_doc)
     r0, r1, r2, r3, r4, r5, r6, r7 = RULE_NAMES
     # Dict displays: several times faster than dict(zip(...)), same keys in the same order.
     return [
@@ -239,11 +241,12 @@ def batch_scores(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pa
 
 
 def batch_fields(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pages: int, mt: np.ndarray,
-                 dup: np.ndarray, profanity: np.ndarray, doc: str, block_starts: np.ndarray,
-                 has_comments: np.ndarray, mt_soft_page: np.ndarray | None = None
+                 dup: np.ndarray, profanity: np.ndarray, doc: str | None, block_starts: np.ndarray,
+                 has_comments: np.ndarray, mt_soft_page: np.ndarray | None = None, lead_doc: str | None = None
                  ) -> tuple[list[dict[str, float]], list[float], list[float], list[float], list[list[str]], np.ndarray]:
     """``batch_scores`` by field: per page its fractions (a new dict each), page MT score, share of
     repeated characters, quality and reasons (lists), and the rules' values (pages x rules).
+    ``lead_doc``: as in ``batch_scores`` (the classifier gives it: one copy of the batch's text fewer).
 
     Why: the classifier takes the fields as they are; the ``PageScores`` and its ``values`` dict
     per page were built for it to unpack them again (~0.5% of ``classify``)."""
@@ -251,7 +254,7 @@ def batch_fields(labels: np.ndarray, lengths: np.ndarray, page: np.ndarray, n_pa
     labels = np.asarray(labels, dtype=np.int64)
     page = np.asarray(page, dtype=np.int64)
     lengths_f = np.asarray(lengths, dtype=np.float64)
-    markers = _markers_per_page(doc, block_starts, page, n_pages)
+    markers = _markers_per_page(doc, block_starts, page, n_pages, lead_doc)
     by_label, masses = _masses(np.asarray(labels), lengths_f, page, n_pages, np.asarray(mt, dtype=np.float64), dup,
                                np.asarray(profanity) >= PROFANE_BLOCK)
     dup_all = masses[1]
@@ -326,9 +329,11 @@ def page_scores(texts: Sequence[str], labels: Sequence[str] | np.ndarray, mt: Se
                         "\n".join(texts), starts, np.zeros(1, dtype=bool))[0]
 
 
-def _markers_per_page(doc: str, block_starts: np.ndarray, page: np.ndarray, n_pages: int) -> np.ndarray:
-    """Weighted auto-blog marker lines per page (by the block each match starts in)."""
-    text = "\n" + doc
+def _markers_per_page(doc: str | None, block_starts: np.ndarray, page: np.ndarray, n_pages: int,
+                      lead_doc: str | None = None) -> np.ndarray:
+    """Weighted auto-blog marker lines per page (by the block each match starts in); ``lead_doc``:
+    ``"\n" + doc`` when the caller has it (``doc`` is then not read)."""
+    text = "\n" + doc if lead_doc is None else lead_doc
     match = AUTOBLOG_RX.match
     cands = None if _PAGES is None else _PAGES.line_starts(text, MARKER_FIRST_CHARS)
     where = (c.start() for c in _MARKER_CANDIDATE_RX.finditer(text)) if cands is None else cands.tolist()
