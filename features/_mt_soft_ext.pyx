@@ -150,7 +150,7 @@ cdef extern from *:
        tables: V * V). */
     MTSOFT_INLINE void mtsoft_emit_sum(mtsoft_sums* s, int64_t sym, int64_t b) {
         int64_t code = s->prev_id * s->v + sym;
-        int keep = (s->n_out > 0) & (b == s->prev_blk)
+        int keep = (b == s->prev_blk)  /* (-1 before the first symbol: no pair) */
                    & ((s->ends_sentence[s->prev_id] == 0) | (s->is_mark[sym] != 0));
         if (b != s->cur)
             mtsoft_next_block(s, b);
@@ -159,7 +159,6 @@ cdef extern from *:
         s->uni_buf[s->n_uni++] = (int32_t) sym;
         if (s->n_uni == MTSOFT_BUFFER)  /* (pairs never outnumber symbols) */
             mtsoft_flush(s);
-        s->n_out += 1;
         s->prev_id = sym;
         s->prev_blk = b;
     }
@@ -471,6 +470,8 @@ cdef tuple _run(SymbolTables self, const uint32_t[::1] cp, const uint32_t[::1] c
             out.ids, out.blk, out.pair, out.pblk = &ids[0], &blk[0], &pair[0], &pblk[0]
         out.n_out = 0
         out.prev_id = out.prev_blk = 0
+        if Sink is Sums:  # no block is -1: the first symbol has no pair (Arrays: n_out == 0)
+            out.prev_blk = -1
         out.ends_sentence, out.is_mark, out.v = &self.ends_sentence[0], &self.is_mark[0], v
         starts = &tok_start[0] if n_tok else NULL
         ends = &tok_end[0] if n_tok else NULL
