@@ -30,6 +30,16 @@ mark's class (as features/_mt_ext.pyx's start scan; 97% of news text). Cachegrin
 batches (instructions + 10 per L1 miss + 80 per last-level miss + 15 per mispredicted branch):
 ~149M for ``ngrams`` and ``gather_bincount_counts``, ~140M for ``ngram_sums``, ~112M with the
 16-wide pass 1.
+
+Session 22 (tests/test_ext_soft.py): pass 2 emits each word as it reads it and looks ahead for
+the rare merge over an odd apostrophe, where it deferred every word by a token (which kept a
+second copy of the word's state live across the loop); the flush sums both buffers in one
+loop; ``ngram_sums``'s pair rule reads no n-gram count. Cachegrind over 6 bench batches:
+``ngram_sums`` 59.4M -> 51.8M instructions (the same mispredictions). Tried and dropped, as no
+faster: the pair weights as a uint16 index into their ~11k distinct values (683 KB instead of
+2.7 MB), prefetching the original code points a few tokens ahead, reading every word's ending
+(branch-free), the frequent-word choice by products, and the weight buffers outside the
+struct with the flush inlined.
 """
 import numpy as np
 
