@@ -30,6 +30,16 @@ mark's class (as features/_mt_ext.pyx's start scan; 97% of news text). Cachegrin
 batches (instructions + 10 per L1 miss + 80 per last-level miss + 15 per mispredicted branch):
 ~149M for ``ngrams`` and ``gather_bincount_counts``, ~140M for ``ngram_sums``, ~112M with the
 16-wide pass 1.
+
+Session 22 (tests/test_ext_soft.py): pass 2 emits each word as it reads it and looks ahead for
+the rare merge over an odd apostrophe, where it deferred every word by a token (which kept a
+second copy of the word's state live across the loop); the flush sums both buffers in one
+loop; ``ngram_sums``'s pair rule reads no n-gram count. Cachegrind over 6 bench batches:
+``ngram_sums`` 59.4M -> 51.8M instructions (the same mispredictions). Tried and dropped, as no
+faster: the pair weights as a uint16 index into their ~11k distinct values (683 KB instead of
+2.7 MB), prefetching the original code points a few tokens ahead, reading every word's ending
+(branch-free), the frequent-word choice by products, and the weight buffers outside the
+struct with the flush inlined.
 """
 import numpy as np
 
@@ -114,17 +124,20 @@ cdef extern from *:
         int64_t v;
     } mtsoft_sums;
 
-    /* The buffered weights added to the block's sums, in the order they came. */
+    /* The buffered weights added to the block's sums, in the order they came; the two sums in
+       one loop, so that their chains of dependent additions overlap (pairs never outnumber
+       symbols). */
     static void mtsoft_flush(mtsoft_sums* s) {
-        double acc = s->acc_uni;
+        double acc_uni = s->acc_uni, acc_pair = s->acc_pair;
         int i;
-        for (i = 0; i < s->n_uni; i++)
-            acc += s->uni_w[s->uni_buf[i]];
-        s->acc_uni = acc;
-        acc = s->acc_pair;
-        for (i = 0; i < s->n_pair_buf; i++)
-            acc += s->pair_w[s->pair_buf[i]];
-        s->acc_pair = acc;
+        for (i = 0; i < s->n_pair_buf; i++) {
+            acc_uni += s->uni_w[s->uni_buf[i]];
+            acc_pair += s->pair_w[s->pair_buf[i]];
+        }
+        for (; i < s->n_uni; i++)
+            acc_uni += s->uni_w[s->uni_buf[i]];
+        s->acc_uni = acc_uni;
+        s->acc_pair = acc_pair;
         s->run += s->n_uni + s->n_pair_buf;
         s->n_uni = s->n_pair_buf = 0;
     }
@@ -147,7 +160,7 @@ cdef extern from *:
        tables: V * V). */
     MTSOFT_INLINE void mtsoft_emit_sum(mtsoft_sums* s, int64_t sym, int64_t b) {
         int64_t code = s->prev_id * s->v + sym;
-        int keep = (s->n_out > 0) & (b == s->prev_blk)
+        int keep = (b == s->prev_blk)  /* (-1 before the first symbol: no pair) */
                    & ((s->ends_sentence[s->prev_id] == 0) | (s->is_mark[sym] != 0));
         if (b != s->cur)
             mtsoft_next_block(s, b);
@@ -156,7 +169,6 @@ cdef extern from *:
         s->uni_buf[s->n_uni++] = (int32_t) sym;
         if (s->n_uni == MTSOFT_BUFFER)  /* (pairs never outnumber symbols) */
             mtsoft_flush(s);
-        s->n_out += 1;
         s->prev_id = sym;
         s->prev_blk = b;
     }
@@ -215,11 +227,9 @@ cdef inline uint8_t _cls_of(const uint8_t* cls, uint32_t size, uint32_t c) noexc
 
 
 cdef Py_ssize_t _max_class(const uint8_t[::1] cls):
-    cdef Py_ssize_t i, top = 0
-    for i in range(cls.shape[0]):
-        if cls[i] > top:
-            top = cls[i]
-    return top
+    """The largest class in the table, 0 for an empty one (numpy's max: the loop it replaces
+    took ~13M instructions of every process's start-up over the 1.1M code points)."""
+    return int(np.asarray(cls).max(initial=0))
 
 
 @cython.final
@@ -389,9 +399,9 @@ cdef tuple _run(SymbolTables self, const uint32_t[::1] cp, const uint32_t[::1] c
     cdef Py_ssize_t cap
     cdef int64_t b = 0, last_word_blk = -1, blk_words = 0, blk_fw = 0
     cdef int64_t s = 0, e = 0, wlen, fw, freq, kept, shape, nxt, head, tail, row1, row2, second
-    cdef int64_t ps = 0, pe = 0, pb = 0, pfw = 0
+    cdef int64_t ps = 0, pe = 0, tok_fw_t = 0
     cdef uint64_t ph = 0, slot, slot2
-    cdef bint pending = False, merged = False, has_apos, first, hit1, hit2
+    cdef bint merged = False, has_apos, first, hit1, hit2
     cdef unsigned int bits
     cdef uint32_t c0
     cdef const int64_t* starts
@@ -470,6 +480,8 @@ cdef tuple _run(SymbolTables self, const uint32_t[::1] cp, const uint32_t[::1] c
             out.ids, out.blk, out.pair, out.pblk = &ids[0], &blk[0], &pair[0], &pblk[0]
         out.n_out = 0
         out.prev_id = out.prev_blk = 0
+        if Sink is Sums:  # no block is -1: the first symbol has no pair (Arrays: n_out == 0)
+            out.prev_blk = -1
         out.ends_sentence, out.is_mark, out.v = &self.ends_sentence[0], &self.is_mark[0], v
         starts = &tok_start[0] if n_tok else NULL
         ends = &tok_end[0] if n_tok else NULL
@@ -480,99 +492,109 @@ cdef tuple _run(SymbolTables self, const uint32_t[::1] cp, const uint32_t[::1] c
         n_words = &words[0]
         n_fw = &fwi[0]
         # Pass 2, tokens: words (merged over odd apostrophes), each emitted after the marks
-        # before it, with the pairs as they come.
-        for t in range(n_tok + 1):
-            if t < n_tok:
-                if newline[t]:
-                    b += 1
-                    continue
-                s = starts[t]
-                e = ends[t]
-                if not (0 <= s < e <= n_cp):
-                    raise ValueError("token outside the text")
-                if low[s] == dollar:
-                    continue
-                # A word continues the pending one over an odd apostrophe (pass 1): the
-                # tokens come in text order, so one pointer into their sorted positions.
-                while odd_pos[oi] < s - 1:
+        # before it, with the pairs as they come. (A word is emitted as soon as it is read,
+        # the rare merge looking ahead: deferring every word by a token, to see whether the
+        # next one continues it, kept twice the state live across the loop.)
+        t = 0
+        while t < n_tok:
+            if newline[t]:
+                b += 1
+                t += 1
+                continue
+            ps = starts[t]
+            pe = ends[t]
+            if not (0 <= ps < pe <= n_cp):
+                raise ValueError("token outside the text")
+            if low[ps] == dollar:
+                t += 1
+                continue
+            tok_fw_t = fws[t]
+            ph = hashes[t]
+            t += 1
+            # The word goes on over an odd apostrophe (pass 1) right at its end into the token
+            # right after it, unless that is a newline or "$" token: the tokens come in text
+            # order, so one pointer into the sorted positions of those apostrophes.
+            merged = False
+            while True:
+                while odd_pos[oi] < pe:
                     oi += 1
-                if odd_pos[oi] == s - 1 and pending and pe == s - 1:
-                    pe = e
-                    merged = True
-                    continue
-            if pending:
-                # Marks before the word, then the word.
-                while mark_pos[mi] < ps:
-                    while bi + 1 < n and bstart[bi + 1] <= mark_pos[mi]:
-                        bi += 1
-                    if Sink is Sums:
-                        _emit_sum(&out, mark_sym[mi], bi)
-                    else:
-                        out = _emit(out, mark_sym[mi], bi)
-                    mi += 1
-                if merged:
-                    fw = merged_row(ps, pe)
-                    if not 0 <= fw <= v:
-                        raise ValueError(f"function-word row {fw} out of range")
-                    freq = 0
-                else:
-                    fw = pfw
-                    if not 0 <= fw <= v:
-                        raise ValueError(f"function-word row {fw} out of range")
-                    # Two-choice table (small: in the L1 cache), probed for every word and
-                    # kept for the words that are no function word; both slots read first, so
-                    # the choice compiles to conditional moves (no branch to mispredict).
-                    slot = (ph * freq_mult) >> freq_shift
-                    slot2 = (ph * freq_mult2) >> freq_shift
-                    row1 = freq_rows[slot]
-                    row2 = freq_rows[slot2]
-                    hit1 = freq_keys[slot] == ph
-                    hit2 = freq_keys[slot2] == ph
-                    freq = row2 if hit2 else 0
-                    freq = row1 if hit1 else freq
-                    freq *= fw == 0
-                wlen = pe - ps
-                while apos_pos[ai] < ps:
-                    ai += 1
-                has_apos = apos_pos[ai] < pe
-                first = pb != last_word_blk
-                if first:  # the block's counts so far, kept in registers until it ends
-                    if last_word_blk >= 0:
-                        n_words[last_word_blk] += blk_words
-                        n_fw[last_word_blk] += blk_fw
-                    blk_words = blk_fw = 0
-                    last_word_blk = pb
-                c0 = low[ps]
-                second = ps + (wlen >= 2)  # (a one-letter word's second letter is not read)
-                bits = ((wlen > long_word) | (has_apos << 1) | ((orig[ps] != c0) << 2) | (first << 3)
-                        | (((wlen >= 2) & (orig[second] != low[second])) << 4) | (_digit(c0) << 5)
-                        | ((wlen >= suffix_min) << 6))
-                shape = shape_of_bits[bits]
-                kept = fw + freq
-                if kept == 0 and candidate_bits[bits]:
-                    # The ending's table in two levels (small: in the L1 cache), over the
-                    # word's last letters as two base-27 numbers (two independent chains).
-                    head = tail = 0
-                    for k in range(span, span_last, -1):
-                        c = low[pe - k]
-                        head = head * letters + letter_of[c if c < last_ascii else last_ascii]
-                    for k in range(span_last, 0, -1):
-                        c = low[pe - k]
-                        tail = tail * letters + letter_of[c if c < last_ascii else last_ascii]
-                    nxt = suffix_rest[suffix_first[tail] + head]
-                    if nxt >= 0:
-                        shape = nxt
+                if odd_pos[oi] != pe or t >= n_tok or newline[t] or starts[t] != pe + 1:
+                    break
+                e = ends[t]
+                if not (0 <= pe + 1 < e <= n_cp):
+                    raise ValueError("token outside the text")
+                if low[pe + 1] == dollar:
+                    break
+                pe = e
+                merged = True
+                t += 1
+            # Marks before the word, then the word.
+            while mark_pos[mi] < ps:
+                while bi + 1 < n and bstart[bi + 1] <= mark_pos[mi]:
+                    bi += 1
                 if Sink is Sums:
-                    _emit_sum(&out, kept - 1 if kept > 0 else shape, pb)
+                    _emit_sum(&out, mark_sym[mi], bi)
                 else:
-                    out = _emit(out, kept - 1 if kept > 0 else shape, pb)
-                blk_words += 1
-                blk_fw += fw > 0
-                pending = False
-            if t < n_tok:
-                ps, pe, pb, pfw, ph = s, e, b, fws[t], hashes[t]
-                pending = True
-                merged = False
+                    out = _emit(out, mark_sym[mi], bi)
+                mi += 1
+            if merged:
+                fw = merged_row(ps, pe)
+                if not 0 <= fw <= v:
+                    raise ValueError(f"function-word row {fw} out of range")
+                freq = 0
+            else:
+                fw = tok_fw_t
+                if not 0 <= fw <= v:
+                    raise ValueError(f"function-word row {fw} out of range")
+                # Two-choice table (small: in the L1 cache), probed for every word and
+                # kept for the words that are no function word; both slots read first, so
+                # the choice compiles to conditional moves (no branch to mispredict).
+                slot = (ph * freq_mult) >> freq_shift
+                slot2 = (ph * freq_mult2) >> freq_shift
+                row1 = freq_rows[slot]
+                row2 = freq_rows[slot2]
+                hit1 = freq_keys[slot] == ph
+                hit2 = freq_keys[slot2] == ph
+                freq = row2 if hit2 else 0
+                freq = row1 if hit1 else freq
+                freq *= fw == 0
+            wlen = pe - ps
+            while apos_pos[ai] < ps:
+                ai += 1
+            has_apos = apos_pos[ai] < pe
+            first = b != last_word_blk
+            if first:  # the block's counts so far, kept in registers until it ends
+                if last_word_blk >= 0:
+                    n_words[last_word_blk] += blk_words
+                    n_fw[last_word_blk] += blk_fw
+                blk_words = blk_fw = 0
+                last_word_blk = b
+            c0 = low[ps]
+            second = ps + (wlen >= 2)  # (a one-letter word's second letter is not read)
+            bits = ((wlen > long_word) | (has_apos << 1) | ((orig[ps] != c0) << 2) | (first << 3)
+                    | (((wlen >= 2) & (orig[second] != low[second])) << 4) | (_digit(c0) << 5)
+                    | ((wlen >= suffix_min) << 6))
+            shape = shape_of_bits[bits]
+            kept = fw + freq
+            if kept == 0 and candidate_bits[bits]:
+                # The ending's table in two levels (small: in the L1 cache), over the
+                # word's last letters as two base-27 numbers (two independent chains).
+                head = tail = 0
+                for k in range(span, span_last, -1):
+                    c = low[pe - k]
+                    head = head * letters + letter_of[c if c < last_ascii else last_ascii]
+                for k in range(span_last, 0, -1):
+                    c = low[pe - k]
+                    tail = tail * letters + letter_of[c if c < last_ascii else last_ascii]
+                nxt = suffix_rest[suffix_first[tail] + head]
+                if nxt >= 0:
+                    shape = nxt
+            if Sink is Sums:
+                _emit_sum(&out, kept - 1 if kept > 0 else shape, b)
+            else:
+                out = _emit(out, kept - 1 if kept > 0 else shape, b)
+            blk_words += 1
+            blk_fw += fw > 0
         if last_word_blk >= 0:
             n_words[last_word_blk] += blk_words
             n_fw[last_word_blk] += blk_fw
