@@ -517,7 +517,8 @@ class Classifier:
             pages, spans, names_all, proba, mt_block, pf.profanity, pf.mt_evidence, pf.profanity_evidence)
         results = []
         name = m.name
-        mt_page, dup_page = round_list(mt_page, ROUND), round_list(dup_page, ROUND)  # round(x, ROUND) each
+        both = round_list(mt_page + dup_page, ROUND)  # round(x, ROUND) of each, in one call
+        mt_page, dup_page = both[: len(pages)], both[len(pages):]
         for page, (a, b), first, fr, mt, dup, q, rs, out_blocks in zip(pages, spans, first_comment, fracs, mt_page,
                                                                         dup_page, quality, reasons, page_blocks):
             comment_start = None
@@ -605,7 +606,7 @@ def _block_dicts_python(pages: Sequence[PageInput], spans: list[tuple[int, int]]
 
 
 # Where ``round_list`` takes numpy's product: |x * 10**n| below this (so the product's error is
-# below 2**-22) and at least _HALF_MARGIN from a half (so the exact product rounds the same way).
+# below 2**-22) and farther than _HALF_MARGIN from a half (so the exact product rounds the same way).
 _ROUND_LIMIT = float(2 ** 31)
 _HALF_MARGIN = 2.0 ** -20
 
@@ -617,20 +618,19 @@ def round_list(values: Sequence[float], ndigits: int) -> list[float]:
     x * 10**n (ties to even). Where ``y = fl(x * 10**n)`` is below _ROUND_LIMIT its error is below
     2**-22, so when y is farther than _HALF_MARGIN from a half, k = rint(y); and k / 10**n in
     IEEE division is the double nearest to that quotient (k and 10**n exact): the same double,
-    signed zeros included. The other values (near a half, non-finite, large, ``ndigits`` outside
-    0..15) go through ``round`` itself."""
-    x = np.asarray(values, dtype=np.float64)
-    if x.ndim != 1 or not 0 <= ndigits <= 15:
-        return [round(float(v), ndigits) for v in values]
-    scale = 10.0 ** ndigits  # exact for ndigits <= 22
-    with np.errstate(all="ignore"):
-        y = x * scale
-        out = np.rint(y) / scale
-        sure = (np.abs(y) < _ROUND_LIMIT) & (np.abs(y - np.floor(y) - 0.5) > _HALF_MARGIN)
-    got = out.tolist()
-    if not sure.all():
+    signed zeros included. Values near a half go through ``round`` itself, and so does the whole
+    list when it holds a value past _ROUND_LIMIT / 10**n or a NaN, or ``ndigits`` is not in 0..15."""
+    x = np.array(values, dtype=np.float64)
+    scale = 10.0 ** ndigits if 0 <= ndigits <= 15 else 0.0  # exact for ndigits <= 22
+    if x.ndim != 1 or not scale or not (np.abs(x) < _ROUND_LIMIT / scale).all():
+        return [round(float(v), ndigits) for v in x.ravel().tolist()] if x.ndim else [round(float(x), ndigits)]
+    y = x * scale
+    k = np.rint(y)
+    got = (k / scale).tolist()
+    near = np.flatnonzero(np.abs(y - k) > 0.5 - _HALF_MARGIN)  # (a tie: exactly 0.5)
+    if near.size:
         xs = x.tolist()
-        for i in np.flatnonzero(~sure).tolist():
+        for i in near.tolist():
             got[i] = round(xs[i], ndigits)
     return got
 

@@ -33,28 +33,33 @@ def _same_float(a: float, b: float) -> bool:
     return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
 
 
-def _round_cases() -> list[float]:
+def _round_cases() -> list[list[float]]:
+    """Lists of values for ``round_list``: each list goes one way (the numpy pass, with ``round``
+    near halves, or ``round`` for the whole list when it holds a huge or non-finite value)."""
     rng = np.random.default_rng(22)
-    vals = [*rng.random(200_000), *-rng.random(20_000), *(rng.random(20_000) * 1e6), *(rng.random(2_000) * 1e300)]
+    groups = [list(rng.random(200_000)), list(-rng.random(20_000)), list(rng.random(20_000) * 1e5),
+              list(rng.random(2_000) * 1e300)]
     k = np.arange(0, 10_001, dtype=np.float64)
     for d in range(-4, 5):  # a few ulps around every half of the 4th decimal, and every 4-place value
         half = (k + 0.5) / 1e4
-        vals += [*(half + d * np.spacing(half)), *(-(half + d * np.spacing(half)))]
+        groups += [list(half + d * np.spacing(half)), list(-(half + d * np.spacing(half)))]
         exact = k / 1e4
-        vals += [*(exact + d * np.spacing(exact + 1e-300))]
-    vals += [0.0, -0.0, math.inf, -math.inf, math.nan, 1e300, -1e300, 5e-324, -5e-324, 2.0 ** 31 / 1e4,
-             -(2.0 ** 31) / 1e4, 0.00005, -0.00005, 0.00015, 0.5, 0.99995, 1.0, 2.5e-5, 1.5, 2.5]
-    return [float(v) for v in vals]
+        groups.append(list(exact + d * np.spacing(exact + 1e-300)))
+    edges = [0.0, -0.0, 5e-324, -5e-324, 2.0 ** 31 / 1e4 * 0.999, 0.00005, -0.00005, 0.00015, 0.5, 0.99995, 1.0,
+             2.5e-5, 1.5, 2.5]
+    groups += [edges, [*edges, math.inf], [*edges, -math.inf], [*edges, math.nan], [*edges, 1e300],
+               [*edges, 2.0 ** 31 / 1e4], [*edges, -(2.0 ** 31) / 1e4], [], [0.5], [-0.0]]
+    return [[float(v) for v in g] for g in groups]
 
 
 @pytest.mark.parametrize("ndigits", [4, 0, 1, 2, 7, 15, 16, 30, -1])
 def test_round_list_is_round(ndigits: int) -> None:
-    vals = _round_cases()
-    got = round_list(vals, ndigits)
-    assert type(got) is list and len(got) == len(vals)
-    bad = [(v, g, round(v, ndigits)) for v, g in zip(vals, got) if not _same_float(g, round(v, ndigits))]
-    assert not bad, bad[:5]
-    assert all(type(g) is float for g in got[:1000])
+    for vals in _round_cases():
+        got = round_list(vals, ndigits)
+        assert type(got) is list and len(got) == len(vals)
+        bad = [(v, g, round(v, ndigits)) for v, g in zip(vals, got) if not _same_float(g, round(v, ndigits))]
+        assert not bad, bad[:5]
+        assert all(type(g) is float for g in got[:1000])
 
 
 def test_round_list_inputs() -> None:
