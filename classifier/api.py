@@ -223,6 +223,8 @@ class DocumentResult:
 
 # The instance-dict key of a result's blocks not built yet (DocumentResult).
 _LAZY = "_lazy"
+# A DocumentResult without running its __init__ (``_classify_group`` sets its dict whole).
+_new_object = object.__new__
 # Where the compiled writer puts a result's blocks in orjson's line of its other fields: one NUL
 # byte, which orjson writes nowhere else (it escapes it in strings).
 _BLOCKS_MARK = orjson.Fragment(b"\x00") if orjson is not None else None
@@ -471,6 +473,7 @@ class Classifier:
                 joined = "\n".join(texts)
             lead = "\n" + joined
         pf, offsets = extract_batch(page_texts, m.lexical, extra_columns(m.schema))
+        text_lengths = pf.lengths  # len of each of ``texts`` (the feature pass's own blocks)
         X = pf.X
         if m.schema == DOM_SCHEMA_VERSION:
             pf, offsets = html_features([p.html for p in pages], text_pf=pf)
@@ -502,7 +505,7 @@ class Classifier:
         block_starts = np.zeros(len(texts), dtype=np.int64)
         np.cumsum(pf.lengths[:-1] + 1, out=block_starts[1:])
         # MT: artefacts (pf.mt, also a model feature) plus the soft translationese signal.
-        soft = mt_soft.soft_scores(texts, page_of, len(pages), tokens=pf.tokens)
+        soft = mt_soft.soft_scores(texts, page_of, len(pages), tokens=pf.tokens, lengths=text_lengths)
         mt_block = mt_soft.combine(pf.mt, soft.block, mt_soft.SOFT_BLOCK_WEIGHT)
         fracs, mt_page, dup_page, quality, reasons, _ = scores.batch_fields(
             label_all, pf.lengths, page_of, len(pages), mt_block, pf.dup, pf.profanity, None, block_starts,
@@ -514,6 +517,8 @@ class Classifier:
             pages, spans, names_all, proba, mt_block, pf.profanity, pf.mt_evidence, pf.profanity_evidence)
         results = []
         name = m.name
+        both = round_list(mt_page + dup_page, ROUND)  # round(x, ROUND) of each, in one call
+        mt_page, dup_page = both[: len(pages)], both[len(pages):]
         for page, (a, b), first, fr, mt, dup, q, rs, out_blocks in zip(pages, spans, first_comment, fracs, mt_page,
                                                                         dup_page, quality, reasons, page_blocks):
             comment_start = None
@@ -521,14 +526,22 @@ class Classifier:
                 b0 = page.blocks[first]
                 comment_start = b0.index if page.is_html else b0.line
             url = page.url
-            # Positional, in DocumentResult's field order (id, url, source, blocks, has_comments,
-            # comment_start, fractions, mt_score, dup_fraction, quality, reasons, model, labels).
-            doc = DocumentResult(page.id, url, registered_domain(url), out_blocks, first >= 0, comment_start,
-                                 fr, round(mt, ROUND), round(dup, ROUND), q, rs, name, names_all[a:b])
-            if lazy is not None:  # the blocks' facts, not (yet) their dicts: see DocumentResult
-                d = doc.__dict__
-                del d["blocks"]
-                d[_LAZY] = out_blocks
+            # The instance dict DocumentResult(...) would make (its fields in order), set whole: the
+            # dataclass __init__ took ~3 us a page. Lazy blocks: the facts under _LAZY, last, where
+            # deleting "blocks" and adding them put them (see DocumentResult).
+            doc = _new_object(DocumentResult)
+            if lazy is not None:
+                doc.__dict__ = {
+                    "id": page.id, "url": url, "source": registered_domain(url), "has_comments": first >= 0,
+                    "comment_start": comment_start, "fractions": fr, "mt_score": mt,
+                    "dup_fraction": dup, "quality": q, "reasons": rs, "model": name,
+                    "labels": names_all[a:b], _LAZY: out_blocks}
+            else:
+                doc.__dict__ = {
+                    "id": page.id, "url": url, "source": registered_domain(url), "blocks": out_blocks,
+                    "has_comments": first >= 0, "comment_start": comment_start, "fractions": fr,
+                    "mt_score": mt, "dup_fraction": dup, "quality": q, "reasons": rs,
+                    "model": name, "labels": names_all[a:b]}
             results.append(doc)
         return results
 
@@ -590,6 +603,36 @@ def _block_dicts_python(pages: Sequence[PageInput], spans: list[tuple[int, int]]
                                                evidence[a:b])]
         for page, (a, b) in zip(pages, spans)
     ]
+
+
+# Where ``round_list`` takes numpy's product: |x * 10**n| below this (so the product's error is
+# below 2**-22) and farther than _HALF_MARGIN from a half (so the exact product rounds the same way).
+_ROUND_LIMIT = float(2 ** 31)
+_HALF_MARGIN = 2.0 ** -20
+
+
+def round_list(values: Sequence[float], ndigits: int) -> list[float]:
+    """``[round(v, ndigits) for v in values]`` (Python floats), one numpy pass for most values.
+
+    Why exact: ``round`` gives the double nearest to k / 10**n, k the integer nearest to the exact
+    x * 10**n (ties to even). Where ``y = fl(x * 10**n)`` is below _ROUND_LIMIT its error is below
+    2**-22, so when y is farther than _HALF_MARGIN from a half, k = rint(y); and k / 10**n in
+    IEEE division is the double nearest to that quotient (k and 10**n exact): the same double,
+    signed zeros included. Values near a half go through ``round`` itself, and so does the whole
+    list when it holds a value past _ROUND_LIMIT / 10**n or a NaN, or ``ndigits`` is not in 0..15."""
+    x = np.array(values, dtype=np.float64)
+    scale = 10.0 ** ndigits if 0 <= ndigits <= 15 else 0.0  # exact for ndigits <= 22
+    if x.ndim != 1 or not scale or not (np.abs(x) < _ROUND_LIMIT / scale).all():
+        return [round(float(v), ndigits) for v in x.ravel().tolist()] if x.ndim else [round(float(x), ndigits)]
+    y = x * scale
+    k = np.rint(y)
+    got = (k / scale).tolist()
+    near = np.flatnonzero(np.abs(y - k) > 0.5 - _HALF_MARGIN)  # (a tie: exactly 0.5)
+    if near.size:
+        xs = x.tolist()
+        for i in near.tolist():
+            got[i] = round(xs[i], ndigits)
+    return got
 
 
 def _first_comments(decoded: Sequence[np.ndarray], label_all: np.ndarray) -> np.ndarray:

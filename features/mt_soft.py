@@ -437,12 +437,14 @@ def _symbol_ngrams_compiled(cp: np.ndarray, cpl: np.ndarray, tokens: TokenBatch,
     return Ngrams(*tables.ngrams(*_kernel_arguments(cp, cpl, tokens, starts)))
 
 
-def _code_points(texts: Sequence[str], tokens: TokenBatch | None
+def _code_points(texts: Sequence[str], tokens: TokenBatch | None, lengths: np.ndarray | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """The blocks joined by newlines as code points and lower-cased ones, each block's first
-    position, and whether ``tokens`` are of the same blocks (then their arrays are reused)."""
+    position, and whether ``tokens`` are of the same blocks (then their arrays are reused).
+    ``lengths``: ``len`` of each text (int64), when the caller has them (the feature pass does)."""
     n = len(texts)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    if not (isinstance(lengths, np.ndarray) and lengths.dtype == np.int64 and lengths.shape == (n,)):
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
     starts = np.zeros(n, dtype=np.int64)
     if n:
         np.cumsum(lengths[:-1] + 1, out=starts[1:])
@@ -714,15 +716,16 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def soft_scores(texts: Sequence[str], page: np.ndarray, n_pages: int, model: SoftModel | None = None,
-                tokens: TokenBatch | None = None) -> SoftScores:
+                tokens: TokenBatch | None = None, lengths: np.ndarray | None = None) -> SoftScores:
     """Soft translationese probability per block and per page (``page`` gives each block's page;
-    ``tokens``: see ``symbol_ngrams``)."""
+    ``tokens``: see ``symbol_ngrams``; ``lengths``: ``len`` of each text as int64, when the caller
+    has them: saves reading every text's length again)."""
     model = model or load_soft_model()
     n = len(texts)
     if n == 0:
         z = np.zeros(0)
         return SoftScores(z, np.zeros(n_pages), np.zeros(n_pages))
-    points = _code_points(texts, tokens)
+    points = _code_points(texts, tokens, lengths)
     cp, cpl, starts, reuse = points
     if reuse and _MT_SOFT_EXT is not None:
         # The compiled form sums the weights as it finds the n-grams: block_logits's sums and
