@@ -23,7 +23,7 @@ import numpy as np
 
 from . import ext, lexicons, prefilter
 from .lexical import LEXICAL_COLUMNS, LEXICAL_LABELS, LexicalScorer
-from .lowercase import lower_codepoints
+from .lowercase import code_points, lower_codepoints
 from .mt import mt_artefacts
 from .mt_soft_data import FUNCTION_WORDS
 from .profanity import profanity_scores
@@ -1055,7 +1055,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     nchars = np.maximum(lengths, 1).astype(np.float32)
 
     # Character properties: one table gather per character, one reduceat over all blocks.
-    cp = np.frombuffer(doc.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cp = code_points(doc)  # (the codec's UTF-32 values; features.lowercase)
     cc = _char_counts(cp, starts, n, doc)
     for name, col in (("digit_frac", "digit"), ("punct_frac", "punct"), ("nonascii_frac", "nonascii"),
                       ("space_frac", "space")):
