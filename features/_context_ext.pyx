@@ -17,6 +17,7 @@ plus a ``vstack``.
 import numpy as np
 
 cimport cython
+from libc.string cimport memcpy
 
 
 cdef extern from *:
@@ -50,6 +51,8 @@ cdef void _cells(const double* A, const double* cs, Py_ssize_t n, Py_ssize_t k,
     cdef const double* x
     cdef const double* y
     cdef const double* z
+    cdef const float* page_cells = NULL  # the last row's page-mean cells, of page [page_a, page_b)
+    cdef Py_ssize_t page_a = 0, page_b = 0
     for i in range(n):
         r = row[i]
         a = p0[i]
@@ -96,10 +99,18 @@ cdef void _cells(const double* A, const double* cs, Py_ssize_t n, Py_ssize_t k,
         for j in range(k):
             o[j] = <float> ((x[j] - y[j]) / d)
         o += k
-        d = npg if npg > 1.0 else 1.0
-        y = cs + a * k
-        for j in range(k):
-            o[j] = <float> ((x[j] - y[j]) / d)
+        if page_cells != NULL and a == page_a and b == page_b:
+            # The page means: the same inputs and operations for every row of the page, so the
+            # same floats as the row before's (copied: a fifth of the row's divisions).
+            memcpy(o, page_cells, k * sizeof(float))
+        else:
+            d = npg if npg > 1.0 else 1.0
+            y = cs + a * k
+            for j in range(k):
+                o[j] = <float> ((x[j] - y[j]) / d)
+            page_cells = o
+            page_a = a
+            page_b = b
 
 
 cdef bint _bounds_ok(const long long[::1] row, const long long[::1] p0, const long long[::1] p1,

@@ -206,3 +206,39 @@ def test_code_points_bench_pages() -> None:
     pages = bench_pages(600)
     for i in range(0, len(pages), 60):
         _same_code_points("\n".join(p.text for p in pages[i: i + 60]))
+
+
+# ---------------------------------------------------------------------------------------------
+# features/_context_ext.pyx: a row's page-mean cells copied from the row before when both rows
+# have the same page bounds (the same inputs and operations: the same floats).
+
+
+def _context_pair(A: np.ndarray, p0: np.ndarray, p1: np.ndarray, monkeypatch: pytest.MonkeyPatch):
+    row = np.arange(len(A), dtype=np.int64)
+    got = extract.context_of(A, row, p0, p1)
+    monkeypatch.setattr(extract, "_CONTEXT", None)
+    want = extract.context_of(A, row, p0, p1)
+    monkeypatch.undo()
+    return got.view(np.uint32), want.view(np.uint32)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_context_page_means_rows_of_mixed_pages(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows whose page bounds change from row to row, repeat after a gap, or run on (the copy is
+    taken only from the row just before, and only for the same bounds)."""
+    needs("features._context_ext")
+    rng = np.random.default_rng(seed)
+    n, k = 60, 5
+    A = rng.standard_normal((n, k)) * 10.0 ** rng.integers(-5, 5, (n, k))
+    A[rng.random((n, k)) < 0.05] = np.nan
+    p0 = np.empty(n, dtype=np.int64)
+    p1 = np.empty(n, dtype=np.int64)
+    for i in range(n):  # bounds around each row: a few choices, so runs and repeats both occur
+        p0[i] = max(0, i - int(rng.choice([0, 3, 7])))
+        p1[i] = min(n, i + 1 + int(rng.choice([0, 2, 9])))
+    got, want = _context_pair(A, p0, p1, monkeypatch)
+    assert np.array_equal(got, want)
+    pages = np.repeat([0, 13, 14, 40], [13, 1, 26, 20])  # plain pages, a one-row page among them
+    ends = np.append(np.unique(pages)[1:], n)[np.searchsorted(np.unique(pages), pages)]
+    got, want = _context_pair(A, pages.astype(np.int64), ends.astype(np.int64), monkeypatch)
+    assert np.array_equal(got, want)
