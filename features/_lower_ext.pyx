@@ -20,6 +20,10 @@ Same output, by construction (tests/test_ext_lower.py):
   point goes one at a time through the table; ``NEWSWINNOW_NO_SIMD`` (or a CPU without SSE2)
   keeps every code point on the table (tests/test_ext_feat2.py: every ASCII code point and
   newline at every position of a step, every length around it; both builds).
+
+``code_points`` (session 22): the joined text's code points for the pass, the str's own code
+units widened instead of the UTF-32 codec (tests/test_ext_feat3.py: every code point in strings
+of each width; ~1 ms of a bench pass: the new array's page faults, paid either way, dominate).
 """
 import numpy as np
 

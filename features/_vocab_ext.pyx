@@ -16,7 +16,10 @@ Same output, bit for bit (tests/test_ext_vocab.py):
 - float sums (word lengths, lexicon weights): ``np.bincount(weights=)`` converts its weights to
   float64 and adds them into their bins in input order; the loop adds the same float64 values
   in the same token order, so each bin gets the same rounding steps;
-- the divisions, the float32 casts and the lexicon's centring stay in numpy (the caller).
+- the divisions, the float32 casts and the lexicon's centring stay in numpy (the caller), or
+  (session 22) go through ``word_columns``: the lexicon and word-class columns written straight
+  into the feature matrix with numpy's own operations in numpy's order (its docstring; ~12 ms
+  -> ~8 ms of a bench pass in the pipeline, tests/test_ext_feat3.py).
 """
 import numpy as np
 
@@ -372,7 +375,7 @@ def word_columns(const int64_t[::1] words, const int64_t[:, ::1] patterns, const
     its partial sums (far below 2 ** 53): exact in any order, so an int64 sum converted to
     float64 is the same value; then the float64 quotient rounded to float32, as numpy assigns it.
 
-    Lexicon (``lex_sums_obj`` float64 [n, L], ``bias_obj`` float32 [L], ``out_lex_obj`` float32
+    Lexicon (``lex_sums_obj`` float64 [n, 5], ``bias_obj`` float32 [5], ``out_lex_obj`` float32
     [n, 5]; all three or none): ``LexicalScorer.from_sums``, operation for
     operation: the float64 quotient ``sums / max(words, 1)`` rounded to float32, plus the bias
     in float32, then the first four columns less their float32 mean. numpy's ``mean(axis=1)``
