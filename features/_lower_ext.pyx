@@ -20,10 +20,15 @@ Same output, by construction (tests/test_ext_lower.py):
   point goes one at a time through the table; ``NEWSWINNOW_NO_SIMD`` (or a CPU without SSE2)
   keeps every code point on the table (tests/test_ext_feat2.py: every ASCII code point and
   newline at every position of a step, every length around it; both builds).
+
+``code_points`` (session 22): the joined text's code points for the pass, the str's own code
+units widened instead of the UTF-32 codec (tests/test_ext_feat3.py: every code point in strings
+of each width; ~1 ms of a bench pass: the new array's page faults, paid either way, dominate).
 """
 import numpy as np
 
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t
+from libc.string cimport memcpy
 
 
 cdef extern from *:
@@ -216,3 +221,55 @@ def lower_utf8(const uint32_t[::1] cp, const int32_t[::1] block_of, const uint32
     if n_missing:
         return n_missing
     return out_arr, buf_arr[:k].tobytes(), starts_arr if n_newlines == pieces - 1 else None
+
+
+cdef extern from "Python.h":
+    int PyUnicode_READY(object o) except -1
+    unsigned int PyUnicode_KIND(object o)
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    const void *PyUnicode_DATA(object o)
+    unsigned int PyUnicode_1BYTE_KIND
+    unsigned int PyUnicode_2BYTE_KIND
+    unsigned int PyUnicode_4BYTE_KIND
+
+
+def code_points(str text):
+    """``np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)`` without the
+    codec: the str's own code units widened to uint32 (read-only, as ``frombuffer`` of bytes is),
+    or None for a str of a layout not handled here.
+
+    Why: the codec takes ~2 ns a character on the bench batches (all UCS-2 strings: it checks
+    each unit for a surrogate), ~10-20 ms a bench pass; widening is a copy. Same values by
+    definition: a str's code units (1, 2 or 4 bytes each, ``PyUnicode_KIND``) are its code
+    points, and UTF-32 with ``surrogatepass`` writes each code point, a lone surrogate included,
+    as its value in 4 bytes; little-endian is the machine order checked by the caller.
+    """
+    if text is None:
+        return None
+    PyUnicode_READY(text)
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i
+    cdef unsigned int kind = PyUnicode_KIND(text)
+    if kind != PyUnicode_1BYTE_KIND and kind != PyUnicode_2BYTE_KIND and kind != PyUnicode_4BYTE_KIND:
+        return None
+    out_arr = np.empty(n, dtype=np.uint32)
+    cdef uint32_t[::1] out = out_arr
+    cdef const uint8_t *d1
+    cdef const uint16_t *d2
+    cdef const uint32_t *d4
+    if n:
+        if kind == PyUnicode_1BYTE_KIND:
+            d1 = <const uint8_t *>PyUnicode_DATA(text)
+            with nogil:
+                for i in range(n):
+                    out[i] = d1[i]
+        elif kind == PyUnicode_2BYTE_KIND:
+            d2 = <const uint16_t *>PyUnicode_DATA(text)
+            with nogil:
+                for i in range(n):
+                    out[i] = d2[i]
+        else:
+            d4 = <const uint32_t *>PyUnicode_DATA(text)
+            with nogil:
+                memcpy(&out[0], d4, n * sizeof(uint32_t))
+    out_arr.flags.writeable = False
+    return out_arr

@@ -16,7 +16,10 @@ Same output, bit for bit (tests/test_ext_vocab.py):
 - float sums (word lengths, lexicon weights): ``np.bincount(weights=)`` converts its weights to
   float64 and adds them into their bins in input order; the loop adds the same float64 values
   in the same token order, so each bin gets the same rounding steps;
-- the divisions, the float32 casts and the lexicon's centring stay in numpy (the caller).
+- the divisions, the float32 casts and the lexicon's centring stay in numpy (the caller), or
+  (session 22) go through ``word_columns``: the lexicon and word-class columns written straight
+  into the feature matrix with numpy's own operations in numpy's order (its docstring; ~12 ms
+  -> ~8 ms of a bench pass in the pipeline, tests/test_ext_feat3.py).
 """
 import numpy as np
 
@@ -352,3 +355,83 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
                 next_id = first[b]
             chrome[b] = next_id >= 0 and chrome_first[next_id] != 0
     return fw_arr, words_arr, len_sums_arr, lex_arr, patterns_arr, phrases_arr, chrome_arr
+
+
+cdef enum:
+    MAX_CLASSES = 64  # word classes of ``word_columns`` (bits of a pattern)
+    LABELS = 4  # the lexicon's label columns, centred per row (features.lexical.LEXICAL_LABELS)
+    LEX_COLUMNS = 5  # the lexicon's columns (features.lexical.LEXICAL_COLUMNS; the checked layout)
+
+
+def word_columns(const int64_t[::1] words, const int64_t[:, ::1] patterns, const int64_t[::1] pattern_bits,
+                 float[:, :] out_classes, lex_sums_obj=None, bias_obj=None, out_lex_obj=None):
+    """The word-count columns of ``features.extract.local_features`` from ``word_counts``'s
+    output, written straight into the feature matrix's columns: True, or False when an input is
+    out of range (nothing written; the caller's numpy form then runs).
+
+    Word classes (``out_classes`` [n, C]): ``(patterns @ _PATTERN_CLASSES) / words_f32`` where
+    ``_PATTERN_CLASSES[p, c]`` is bit ``c`` of ``pattern_bits[p]`` (0.0/1.0) and ``words_f32``
+    is ``float32(max(words, 1))``. The matrix product's terms are whole numbers and so are all
+    its partial sums (far below 2 ** 53): exact in any order, so an int64 sum converted to
+    float64 is the same value; then the float64 quotient rounded to float32, as numpy assigns it.
+
+    Lexicon (``lex_sums_obj`` float64 [n, 5], ``bias_obj`` float32 [5], ``out_lex_obj`` float32
+    [n, 5]; all three or none): ``LexicalScorer.from_sums``, operation for
+    operation: the float64 quotient ``sums / max(words, 1)`` rounded to float32, plus the bias
+    in float32, then the first four columns less their float32 mean. numpy's ``mean(axis=1)``
+    over the four columns of a C-contiguous float32 [n, 5] array adds them column by column,
+    ((a0 + a1) + a2) + a3 (tests/test_ext_feat3.py checks this against numpy itself), then
+    divides by 4 (exact: a power of two, one rounding either way).
+    """
+    cdef Py_ssize_t n = words.shape[0], n_pat = patterns.shape[1], n_cls = out_classes.shape[1]
+    cdef Py_ssize_t r, p, c, k, n_lex = 0
+    cdef int64_t cnt, bits, w
+    cdef int64_t acc[MAX_CLASSES]
+    cdef float wf, mean
+    cdef float v[MAX_LEX_COLUMNS]
+    cdef double cnt_f
+    cdef bint lex = lex_sums_obj is not None
+    cdef const double[:, ::1] lex_sums
+    cdef const float[::1] bias
+    cdef float[:, :] out_lex
+    if (patterns.shape[0] != n or out_classes.shape[0] != n or pattern_bits.shape[0] != n_pat
+            or n_cls > MAX_CLASSES or n_cls < 0):
+        return False
+    if lex:
+        if bias_obj is None or out_lex_obj is None:
+            return False
+        lex_sums = lex_sums_obj
+        bias = bias_obj
+        out_lex = out_lex_obj
+        n_lex = lex_sums.shape[1]
+        if (lex_sums.shape[0] != n or bias.shape[0] != n_lex or out_lex.shape[0] != n
+                or out_lex.shape[1] != n_lex or n_lex != LEX_COLUMNS):
+            return False
+    elif bias_obj is not None or out_lex_obj is not None:
+        return False
+    with nogil:
+        for r in range(n):
+            w = words[r] if words[r] > 1 else 1
+            wf = <float>w
+            for c in range(n_cls):
+                acc[c] = 0
+            for p in range(n_pat):
+                cnt = patterns[r, p]
+                if cnt != 0:
+                    bits = pattern_bits[p]
+                    for c in range(n_cls):  # (branch-free: a class bit is a coin toss to the predictor)
+                        acc[c] += cnt * ((bits >> c) & 1)
+            for c in range(n_cls):  # (0 / wf is +0.0 for any wf >= 1: no division for most cells)
+                out_classes[r, c] = <float>(<double>acc[c] / <double>wf) if acc[c] != 0 else 0.0
+            if lex:
+                cnt_f = <double>w
+                for k in range(n_lex):
+                    v[k] = <float>(lex_sums[r, k] / cnt_f)
+                    v[k] = v[k] + bias[k]
+                mean = ((v[0] + v[1]) + v[2]) + v[3]
+                mean = mean / <float>LABELS
+                for k in range(LABELS):
+                    v[k] = v[k] - mean
+                for k in range(n_lex):
+                    out_lex[r, k] = v[k]
+    return True

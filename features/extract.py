@@ -22,8 +22,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import ext, lexicons, prefilter
-from .lexical import LexicalScorer
-from .lowercase import lower_codepoints
+from .lexical import LEXICAL_COLUMNS, LEXICAL_LABELS, LexicalScorer
+from .lowercase import code_points, lower_codepoints
 from .mt import mt_artefacts
 from .mt_soft_data import FUNCTION_WORDS
 from .profanity import profanity_scores
@@ -623,6 +623,15 @@ _W_COLS = _cols([f"w_{nm}" for nm in _WORD_CLASS_NAMES])
 _P_COLS = _cols([f"p_{nm}" for nm in _PHRASE_NAMES])
 _C_COLS = _cols([f"c_{nm}" for nm in CHAR_FEATURES])
 _LEX_COLS = slice(_IDX["lex_editorial"], _IDX["lex_editorial"] + len(LEXICAL_NAMES))
+# ``_word_columns``'s kernel: the word-class bits of each pattern (``_PATTERN_CLASSES`` as int64
+# bits) and whether the layout is the one it was checked against (both column groups slices, the
+# lexicon's five columns with four labels centred).
+_PATTERN_BITS = np.ascontiguousarray(_PATTERNS, dtype=np.int64)
+_W_COLS_SLICE = isinstance(_W_COLS, slice)
+_WORD_COLUMNS_OK = (bool(np.array_equal(_PATTERN_CLASSES,
+                                         (_PATTERN_BITS[:, None] >> np.arange(len(_WORD_CLASS_NAMES))) & 1))
+                    and LEXICAL_COLUMNS == 5 and LEXICAL_LABELS == 4 and len(_WORD_CLASS_NAMES) <= 64
+                    and _LEX_COLS.stop - _LEX_COLS.start == LEXICAL_COLUMNS)
 # Per literal pattern, its column in the c_* block; the patterns as runs of one column each (their
 # first rows for ``np.add.reduceat`` and their columns), when no column has two runs.
 _LIT_COL = {name: CHAR_FEATURES.index(_literal_target(name)) for name, _ in _LITERAL_LIST}
@@ -975,6 +984,42 @@ def _word_counts_numpy(tb: TokenBatch, key: np.ndarray, base_id: np.ndarray, lex
     return WordCounts(function_words, nw, length_sums, lexical_sums, patterns, phrases, chrome)
 
 
+def _word_columns(F: np.ndarray, wc: WordCounts, lexical: LexicalScorer | None, words: np.ndarray) -> None:
+    """The lexicon and word-class columns of ``F`` from the word counts (``words``: float32
+    max(word count, 1)). One compiled pass writing both into ``F`` (features/_vocab_ext.pyx
+    ``word_columns``: ~8 ms of numpy temporaries, strided writes and a float64 matrix product
+    per bench pass), else ``_word_columns_numpy``."""
+    lex = lexical is not None and wc.lexical_sums is not None
+    if (_VOCAB_EXT is not None and _WORD_COLUMNS_OK and isinstance(F, np.ndarray) and F.dtype == np.float32
+            and F.ndim == 2 and _W_COLS_SLICE and _ok_array(wc.words, np.int64, 1)
+            and _ok_array(wc.patterns, np.int64, 2) and (not lex or (
+                type(lexical).from_sums is LexicalScorer.from_sums and _ok_array(wc.lexical_sums, np.float64, 2)
+                and _ok_array(lexical.bias, np.float32, 1)))):
+        lex_args = (np.ascontiguousarray(wc.lexical_sums), np.ascontiguousarray(lexical.bias),
+                    F[:, _LEX_COLS]) if lex else ()
+        if _VOCAB_EXT.word_columns(np.ascontiguousarray(wc.words), np.ascontiguousarray(wc.patterns),
+                                   _PATTERN_BITS, F[:, _W_COLS], *lex_args):
+            if not lex:
+                F[:, _LEX_COLS] = 0.0
+            return
+    _word_columns_numpy(F, wc, lexical, words)
+
+
+def _word_columns_numpy(F: np.ndarray, wc: WordCounts, lexical: LexicalScorer | None, words: np.ndarray) -> None:
+    """``_word_columns`` in numpy (the reference of the compiled form)."""
+    if lexical is not None and wc.lexical_sums is not None:
+        F[:, _LEX_COLS] = lexical.from_sums(wc.lexical_sums, wc.words)
+    else:
+        F[:, _LEX_COLS] = 0.0
+    # Word classes: counts per (block, bit pattern), then pattern -> class bits.
+    F[:, _W_COLS] = (wc.patterns @ _PATTERN_CLASSES) / words[:, None]
+
+
+def _ok_array(a: object, dtype: type, ndim: int) -> bool:
+    """Whether ``a`` is an ndarray of that dtype and number of dimensions (a kernel's input)."""
+    return isinstance(a, np.ndarray) and a.dtype == dtype and a.ndim == ndim
+
+
 def _within_page(chrome: np.ndarray, words: np.ndarray, page: np.ndarray | None) -> np.ndarray:
     """``chrome`` with a word-less block's flag dropped where the next block with words (whose
     first word it took) is on another page of the batch. Why: training extracts page by page,
@@ -1010,7 +1055,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     nchars = np.maximum(lengths, 1).astype(np.float32)
 
     # Character properties: one table gather per character, one reduceat over all blocks.
-    cp = np.frombuffer(doc.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cp = code_points(doc)  # (the codec's UTF-32 values; features.lowercase)
     cc = _char_counts(cp, starts, n, doc)
     for name, col in (("digit_frac", "digit"), ("punct_frac", "punct"), ("nonascii_frac", "nonascii"),
                       ("space_frac", "space")):
@@ -1053,12 +1098,7 @@ def local_features(texts: Sequence[str], page: np.ndarray | None = None,
     words = np.maximum(wc.words, 1).astype(np.float32)
     F[:, _IDX["log_words"]] = np.log1p(wc.words)
     F[:, _IDX["mean_word_len"]] = wc.length_sums / words
-    if lexical is not None and wc.lexical_sums is not None:
-        F[:, _LEX_COLS] = lexical.from_sums(wc.lexical_sums, wc.words)
-    else:
-        F[:, _LEX_COLS] = 0.0
-    # Word classes: counts per (block, bit pattern), then pattern -> class bits.
-    F[:, _W_COLS] = (wc.patterns @ _PATTERN_CLASSES) / words[:, None]
+    _word_columns(F, wc, lexical, words)
     F[:, _P_COLS] = np.minimum(wc.phrases, 5.0)
     F[:, _IDX["first_token_chrome"]] = _within_page(wc.chrome, wc.words, page)
 

@@ -86,7 +86,9 @@ class LexicalScorer:
 
     def from_sums(self, sums: np.ndarray, token_counts: np.ndarray) -> np.ndarray:
         """``score_rows`` from the per-block weight sums and token counts (mean plus bias,
-        label columns centred per row): float32 [n_blocks, 5]."""
+        label columns centred per row): float32 [n_blocks, 5]. features/_vocab_ext.pyx
+        ``word_columns`` repeats these operations in this order for the feature pass: change
+        both together (tests/test_ext_feat3.py compares them)."""
         counts = np.maximum(token_counts, 1).astype(np.float64)
         out = np.empty(sums.shape, dtype=np.float32)
         out[:] = sums / counts[:, None]  # float64 quotients rounded to float32, as column by column before
