@@ -341,6 +341,21 @@ cdef int _normalise(const ucs_t *text, Py_ssize_t size, Py_ssize_t n, const int6
     return 0
 
 
+cdef Py_ssize_t _span_units(const int64_t[::1] starts, const int64_t[::1] ends, Py_ssize_t n,
+                            Py_ssize_t size, const uint8_t[::1] collapse):
+    """The code units the collapsed blocks of the spans ``starts``/``ends`` can take, or -1 when
+    an array is not n long or a span is out of ``[0, size]`` (both entry points check spans so)."""
+    cdef Py_ssize_t i, units = 0
+    if starts.shape[0] != n or ends.shape[0] != n:
+        return -1
+    for i in range(n):
+        if starts[i] < 0 or ends[i] < starts[i] or ends[i] > size:
+            return -1
+        if collapse[i]:
+            units += ends[i] - starts[i]
+    return units
+
+
 def normalised_first_rows(str text, Py_ssize_t n, const uint8_t[::1] collapse, const int64_t[::1] page,
                           const int64_t[::1] starts=None, const int64_t[::1] ends=None):
     """For ``duplicate_flags``: int64 rows, rows[i] = the first block with block i's page and
@@ -357,20 +372,14 @@ def normalised_first_rows(str text, Py_ssize_t n, const uint8_t[::1] collapse, c
     cdef Py_ssize_t size = PyUnicode_GET_LENGTH(text)
     cdef int kind = PyUnicode_KIND(text)
     cdef void *data = PyUnicode_DATA(text)
-    cdef Py_ssize_t i
     cdef int status
     cdef const int64_t *sp = NULL
     cdef const int64_t *ep = NULL
     cdef Py_ssize_t units = size  # the most the collapsed blocks can take (newline pieces: size)
     if starts is not None:
-        if starts.shape[0] != n or ends.shape[0] != n:
+        units = _span_units(starts, ends, n, size, collapse)
+        if units < 0:
             return None
-        units = 0
-        for i in range(n):
-            if starts[i] < 0 or ends[i] < starts[i] or ends[i] > size:
-                return None
-            if collapse[i]:
-                units += ends[i] - starts[i]
         if n:
             sp = &starts[0]
             ep = &ends[0]
@@ -411,18 +420,13 @@ def normalised_first_rows_cp(const uint32_t[::1] cp, Py_ssize_t n, const uint8_t
     if (starts is None) != (ends is None):
         return None
     cdef Py_ssize_t size = cp.shape[0]
-    cdef Py_ssize_t i, units = size
+    cdef Py_ssize_t units = size
     cdef const int64_t *sp = NULL
     cdef const int64_t *ep = NULL
     if starts is not None:
-        if starts.shape[0] != n or ends.shape[0] != n:
+        units = _span_units(starts, ends, n, size, collapse)
+        if units < 0:
             return None
-        units = 0
-        for i in range(n):
-            if starts[i] < 0 or ends[i] < starts[i] or ends[i] > size:
-                return None
-            if collapse[i]:
-                units += ends[i] - starts[i]
         if n:
             sp = &starts[0]
             ep = &ends[0]

@@ -208,7 +208,7 @@ def word_counts(const int64_t[::1] key, const uint8_t[::1] digits, const uint8_t
     cdef const float[:, ::1] weights
     cdef const uint8_t[:, ::1] records
     cdef bint rec = records_obj is not None
-    cdef const uint8_t *r
+    cdef const uint8_t *r = NULL  # (set where ``rec``; NULL quiets gcc's maybe-uninitialized)
     cdef float wk
     cdef uint8_t cand2, cand3
     if (digits.shape[0] != m or newline.shape[0] != m or lengths.shape[0] != m or n < 0 or n_pat < 1

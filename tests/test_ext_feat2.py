@@ -22,13 +22,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import numpy as np
 import pytest
 from conftest import bench_pages
 from test_ext import needs
+from test_ext_dedup import _hash_bits
 
 from features import extract, lowercase
 from features.lowercase import lower_codepoints, lower_reference
@@ -178,16 +176,6 @@ def test_context_rows_bench_batch() -> None:
 
 
 DEDUP = "features._dedup_ext"
-
-
-@contextmanager
-def _hash_bits(mod, mask: int) -> Iterator[None]:
-    """Every key's hash cut to ``mask`` (0: every key in one probe chain)."""
-    mod._set_hash_mask(mask)
-    try:
-        yield
-    finally:
-        mod._set_hash_mask(2 ** 64 - 1)
 
 
 def _dup_both(texts: list[str], page: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -25,6 +25,7 @@ import pytest
 from conftest import bench_pages
 from test_ext import needs
 from test_ext_prof import OTHER_CHARS, _obfuscated, _random_line
+from test_ext_spamctx import _both
 
 from features import profanity, spamctx
 from features.spamctx import block_layout, build_tables
@@ -228,15 +229,6 @@ def test_repeat_starts_arguments() -> None:
     with pytest.raises(ValueError):
         mod.repeat_starts(arr, spamctx._NOT_REPEATED_U8[:255], 4)
 
-
-def _both(fn, monkeypatch: pytest.MonkeyPatch):
-    kern = needs(SPAM)
-    monkeypatch.setattr(spamctx, "_SPAMCTX_EXT", kern)
-    a = fn()
-    monkeypatch.setattr(spamctx, "_SPAMCTX_EXT", None)
-    b = fn()
-    monkeypatch.setattr(spamctx, "_SPAMCTX_EXT", kern)
-    return a, b
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> None:
