@@ -342,9 +342,11 @@ cdef int _normalise(const ucs_t *text, Py_ssize_t size, Py_ssize_t n, const int6
 
 
 cdef Py_ssize_t _span_units(const int64_t[::1] starts, const int64_t[::1] ends, Py_ssize_t n,
-                            Py_ssize_t size, const uint8_t[::1] collapse):
-    """The code units the collapsed blocks of the spans ``starts``/``ends`` can take, or -1 when
-    an array is not n long or a span is out of ``[0, size]`` (both entry points check spans so)."""
+                            Py_ssize_t size, const uint8_t[::1] collapse, const int64_t **sp,
+                            const int64_t **ep):
+    """The code units the collapsed blocks of the spans ``starts``/``ends`` can take, with
+    ``*sp``/``*ep`` set to the arrays (left NULL when n is 0); -1 when an array is not n long or
+    a span is out of ``[0, size]`` (both entry points check spans so)."""
     cdef Py_ssize_t i, units = 0
     if starts.shape[0] != n or ends.shape[0] != n:
         return -1
@@ -353,6 +355,9 @@ cdef Py_ssize_t _span_units(const int64_t[::1] starts, const int64_t[::1] ends, 
             return -1
         if collapse[i]:
             units += ends[i] - starts[i]
+    if n:
+        sp[0] = &starts[0]
+        ep[0] = &ends[0]
     return units
 
 
@@ -377,12 +382,9 @@ def normalised_first_rows(str text, Py_ssize_t n, const uint8_t[::1] collapse, c
     cdef const int64_t *ep = NULL
     cdef Py_ssize_t units = size  # the most the collapsed blocks can take (newline pieces: size)
     if starts is not None:
-        units = _span_units(starts, ends, n, size, collapse)
+        units = _span_units(starts, ends, n, size, collapse, &sp, &ep)
         if units < 0:
             return None
-        if n:
-            sp = &starts[0]
-            ep = &ends[0]
     if n == 0:
         return np.empty(0, dtype=np.int64)
     # Scratch memory as numpy arrays, freed with them whatever happens.
@@ -424,12 +426,9 @@ def normalised_first_rows_cp(const uint32_t[::1] cp, Py_ssize_t n, const uint8_t
     cdef const int64_t *sp = NULL
     cdef const int64_t *ep = NULL
     if starts is not None:
-        units = _span_units(starts, ends, n, size, collapse)
+        units = _span_units(starts, ends, n, size, collapse, &sp, &ep)
         if units < 0:
             return None
-        if n:
-            sp = &starts[0]
-            ep = &ends[0]
     if n == 0:
         return np.empty(0, dtype=np.int64)
     cdef int status
