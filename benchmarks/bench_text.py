@@ -76,6 +76,7 @@ _NUMPY_CHILD = (
     "import sys; from pathlib import Path; sys.path[:0] = [sys.argv[1], sys.argv[1] + '/benchmarks']\n"
     "import bench_text as bt\n"
     "from classifier import Classifier\n"
+    "from classifier.malloc import tune_malloc; tune_malloc()\n"
     "pages, _ = bt.load_pages(Path(sys.argv[2]), None if sys.argv[3] == '-' else int(sys.argv[3]))\n"
     "recs = [{'id': p.id, 'text': p.text} for p in pages]\n"
     "clf = Classifier.load(Path(sys.argv[4]))\n"
@@ -418,7 +419,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     from classifier import Classifier, ModelError
+    from classifier.malloc import tune_malloc
 
+    malloc_tuned = tune_malloc()  # as the CLI does (classifier/malloc.py), so the in-process rows match it
     model_path = resolve_model(args.model)
     also = [(name, resolve_model(name)) for name in args.also_model]
     compile_package()
@@ -439,7 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     mb = sum(len(t.encode("utf-8")) for t in texts) / BYTES_PER_MB
     print(f"input: {n_pages} pages ({', '.join(f'{k} {v}' for k, v in counts.items())}), {mb:.2f} MB; "
           f"model {model_path} ({clf.model.name}); compiled kernels: {kernels_state()}; "
-          f"table cache: {table_cache_state()}", file=sys.stderr)
+          f"table cache: {table_cache_state()}; malloc tuning: {'on' if malloc_tuned else 'off'}", file=sys.stderr)
 
     # Every system's runs, taken in rounds (one run of each system per round, in the same order),
     # so that a change in the machine's load during the run falls on all systems alike instead of

@@ -36,6 +36,11 @@ _CHILD = r"""
 import hashlib, json, sys, time
 sys.path.insert(0, sys.argv[1])
 from classifier.api import Classifier
+try:  # the allocator settings the CLI applies (classifier/malloc.py); older checkouts have none
+    from classifier.malloc import tune_malloc
+    tune_malloc()
+except ImportError:
+    pass
 recs = [json.loads(line) for line in open(sys.argv[2], encoding="utf-8")]
 clf = Classifier.load()
 times, digests = [], set()

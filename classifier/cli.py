@@ -33,6 +33,7 @@ from .limits import (
     DEFAULT_PAGE_TIMEOUT,
     Limits,
 )
+from .malloc import tune_malloc
 from .model import LABELS, ModelError
 from .parallel import BATCH_RECORDS, Spool, ordered_map
 from .report import DEFAULT_MIN_SOURCE_PAGES, DEFAULT_SAMPLE, DEFAULT_TOP_SOURCES
@@ -337,6 +338,7 @@ def main() -> None:
     # Our matrices are small: BLAS threads only add contention (4-5x slower when another
     # process holds a core), so one thread per process; --jobs scales across processes.
     threadpool_limits(limits=1, user_api="blas")
+    tune_malloc()  # batch arrays stay in the heap between batches (classifier/malloc.py); forked workers inherit it
 
 
 @main.command()
