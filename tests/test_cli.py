@@ -398,8 +398,9 @@ def test_jobs_2_on_jsonl_file_ranges_matches_jobs_1(model_path: Path, tmp_path: 
 
 
 def test_worker_tasks_are_classified_in_batches_of_batch_records(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A ``--jobs`` worker's task (a JSONL range of ~140 records) is classified in batches of
-    ``BATCH_RECORDS``, as ``--jobs 1`` does, and the results come back in order."""
+    """A ``--jobs`` worker's task (a JSONL range of ~140 records) is classified in batches of at
+    most ``BATCH_RECORDS``, as ``--jobs 1`` does, of equal size (no small remainder batch), and
+    the results come back in order."""
     from classifier import cli
 
     seen: list[int] = []
@@ -412,7 +413,11 @@ def test_worker_tasks_are_classified_in_batches_of_batch_records(monkeypatch: py
     items = list(range(2 * cli.BATCH_RECORDS + 13))
     out = cli._work_batched(None, cli.Fields(), "classify", {}, items)
     assert [item for _, item, _ in out] == items
-    assert seen == [cli.BATCH_RECORDS, cli.BATCH_RECORDS, 13]
-    seen.clear()
-    assert [item for _, item, _ in cli._work_batched(None, cli.Fields(), "classify", {}, items[:5])] == items[:5]
-    assert seen == [5]
+    n = len(items)
+    assert sorted(seen) == [n // 3, n // 3, n - 2 * (n // 3)] and sum(seen) == n
+    for size in (1, 5, cli.BATCH_RECORDS, cli.BATCH_RECORDS + 1, 3 * cli.BATCH_RECORDS, 7 * cli.BATCH_RECORDS - 1):
+        seen.clear()
+        part = list(range(size))
+        assert [item for _, item, _ in cli._work_batched(None, cli.Fields(), "classify", {}, part)] == part
+        assert len(seen) == -(-size // cli.BATCH_RECORDS)
+        assert max(seen) <= cli.BATCH_RECORDS and max(seen) - min(seen) <= 1
