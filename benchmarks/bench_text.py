@@ -30,12 +30,13 @@ import pstats
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,11 @@ class Row:
     vs_justext: float | None = None
     vs_floor: float | None = None
     vs_datatrove: float | None = None
+    # Every run's seconds, in round order (``seconds`` is their minimum).
+    times: list[float] = field(default_factory=list)
+    # Median over the rounds of (the floor's time / this system's time in the same round): the
+    # ratio to the floor paired round by round (``paired_floor``), None where it does not apply.
+    vs_floor_paired: float | None = None
 
 
 def cpu_busy(sample_s: float = IDLE_SAMPLE_S) -> float | None:
@@ -168,14 +174,15 @@ def best_of(run: Callable[[], float], repeat: int) -> float:
 
 def run_rounds(plan: Sequence[tuple[str, Callable[[], float], int]]) -> list[Row]:
     """Time each ``(system, run, repeat)`` of ``plan`` ``repeat`` times, one run of every system
-    per round (a system drops out once its repeats are done); each row keeps its best run."""
-    best: list[float] = [float("inf")] * len(plan)
+    per round (a system drops out once its repeats are done); each row keeps its best run, and all
+    of its runs in ``times``."""
+    times: list[list[float]] = [[] for _ in plan]
     for r in range(max((repeat for _, _, repeat in plan), default=0)):
         for i, (_, run, repeat) in enumerate(plan):
             if r < repeat:
-                best[i] = min(best[i], run())
+                times[i].append(run())
         print(f"  round {r + 1} done", file=sys.stderr)
-    rows = [Row(system, seconds, repeat) for (system, _, repeat), seconds in zip(plan, best)]
+    rows = [Row(system, min(t), repeat, times=t) for (system, _, repeat), t in zip(plan, times)]
     for row in rows:
         print(f"  {row.system}: {row.seconds:.2f} s (best of {row.runs})", file=sys.stderr)
     return rows
@@ -358,6 +365,37 @@ def fill_rates(rows: list[Row], mb: float, n_pages: int) -> None:
         r.vs_datatrove = r.mb_per_s / ref[DATATROVE_ROW] if DATATROVE_ROW in ref else None
 
 
+def floor_pairs(rows: Sequence[Row], row: Row) -> list[float]:
+    """The floor's time over ``row``'s time, round by round (empty without a floor row)."""
+    floor = next((r for r in rows if r.system == FLOOR_ROW), None)
+    return [] if floor is None else [f / t for f, t in zip(floor.times, row.times)]
+
+
+def paired_floor(rows: list[Row], systems: Sequence[str]) -> None:
+    """Set ``vs_floor_paired`` of the ``systems`` rows: the median over rounds of the floor's time
+    over the system's time in that round. The best-of-N ratio compares two minima taken at
+    different moments, and on a VM whose speed moves by 20-40% within a minute the floor's short
+    runs (~0.4 s) catch a fast moment more often than a ~1 s pass does; a round's two runs are
+    seconds apart (the floor runs right after the first in-process row), so their ratio keeps
+    less of that noise."""
+    for r in rows:
+        pairs = floor_pairs(rows, r) if r.system in systems else []
+        r.vs_floor_paired = statistics.median(pairs) if pairs else None
+
+
+def paired_line(rows: Sequence[Row]) -> str:
+    """The paired ratios as one line of text (empty when there are none)."""
+    parts = []
+    for r in rows:
+        if r.vs_floor_paired is not None:
+            pairs = floor_pairs(rows, r)
+            parts.append(f"{r.system} {r.vs_floor_paired:.3f} (rounds {min(pairs):.3f}-{max(pairs):.3f})")
+    if not parts:
+        return ""
+    return ("× floor paired by round (median over rounds of the floor's time / the system's time in the "
+            "same round): " + "; ".join(parts))
+
+
 def fmt_ratio(x: float | None) -> str:
     """A ratio with three significant digits, or n/a."""
     return "n/a" if x is None else f"{x:.3g}"
@@ -447,8 +485,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Every system's runs, taken in rounds (one run of each system per round, in the same order),
     # so that a change in the machine's load during the run falls on all systems alike instead of
     # on whichever was measured then; each row keeps its best run.
+    # The floor runs right after the first in-process row, so each round's pair of them is seconds
+    # apart (paired_floor).
     plan: list[tuple[str, Callable[[], float], int]] = [
-        ("newswinnow in-process", lambda: run_inprocess(clf, records), args.repeat)]
+        ("newswinnow in-process", lambda: run_inprocess(clf, records), args.repeat),
+        (FLOOR_ROW, lambda: run_floor(texts), args.repeat)]
     if args.numpy_row:
         plan.append((NUMPY_ROW, lambda: run_numpy_child(args.corpora, args.limit, model_path), args.repeat))
     for (name, _), other in zip(also, also_clfs):
@@ -472,16 +513,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if jt is not None:
             htmls = [to_html(t) for t in texts]
             plan.append((JUSTEXT_ROW, lambda: run_justext(jt[0], jt[1], htmls), args.repeat))
-        plan.append((FLOOR_ROW, lambda: run_floor(texts), args.repeat))
         dtr = load_datatrove() if args.datatrove_repeat > 0 else None
         if dtr is not None:
             plan.append((DATATROVE_ROW, lambda: run_datatrove(dtr[0], dtr[1], texts), args.datatrove_repeat))
         rows = run_rounds(plan)
     fill_rates(rows, mb, n_pages)
+    paired_floor(rows, [r.system for r in rows if r.system.startswith("newswinnow in-process")])
 
     print(f"\nInput: {mb:.2f} MB of text, {n_pages} pages; {os.cpu_count()} CPUs; "
           f"CLI start-up {startup:.2f} s\n")
     print(markdown_table(rows))
+    if line := paired_line(rows):
+        print(f"\n{line}")
 
     if args.profile:
         print(f"\ncProfile of one in-process run (top {PROFILE_TOP} by tottime):", file=sys.stderr)
@@ -500,6 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "input": {"corpora": str(args.corpora), "pages": n_pages, "pages_by_corpus": counts,
                       "mb": mb, "limit": args.limit},
             "cpu_busy_before": busy_before, "kernels": kernels_state(), "table_cache": table_cache_state(),
+            "malloc_tuned": malloc_tuned,
             "repeat": args.repeat, "cli_repeat": args.cli_repeat, "cli_startup_s": startup,
             "results": [asdict(r) for r in rows],
         }

@@ -33,6 +33,7 @@ def test_runs_interleave_and_keep_the_best():
     # One run of each system per round; a system leaves once its repeats are done.
     assert calls == ["a", "b", "c", "a", "b", "a"]
     assert [(r.system, r.seconds, r.runs) for r in rows] == [("a", 1.0, 3), ("b", 4.0, 2), ("c", 7.0, 1)]
+    assert [r.times for r in rows] == [[3.0, 1.0, 2.0], [5.0, 4.0], [7.0]]
 
 
 def test_kernels_state_names_what_runs(monkeypatch):
@@ -47,3 +48,22 @@ def test_kernels_state_names_what_runs(monkeypatch):
     state = bt.kernels_state()
     assert state.startswith(f"{sum(built.values())} of {len(built)} built")
     assert ("missing" in state) == (not all(built.values()))
+
+
+def test_floor_ratio_paired_by_round():
+    """The paired ratio is the median of floor/system within each round, not a ratio of minima
+    taken in different rounds (here: best-of gives 1/4 = 0.25, the rounds 0.4, 0.5, 0.6)."""
+    bt = _bench_text()
+    rows = [bt.Row("newswinnow in-process", 4.0, 3, times=[5.0, 4.0, 5.0]),
+            bt.Row(bt.FLOOR_ROW, 1.0, 3, times=[2.0, 2.0, 3.0]),
+            bt.Row("other", 1.0, 3, times=[1.0, 1.0, 1.0])]
+    bt.fill_rates(rows, mb=10.0, n_pages=10)
+    bt.paired_floor(rows, ["newswinnow in-process"])
+    assert rows[0].vs_floor == 0.25
+    assert rows[0].vs_floor_paired == 0.5
+    assert rows[2].vs_floor_paired is None  # only the systems asked for
+    assert "newswinnow in-process 0.500 (rounds 0.400-0.600)" in bt.paired_line(rows)
+    assert "other" not in bt.paired_line(rows)
+    # Without a floor row there is nothing to pair with.
+    bt.paired_floor(rows[:1], ["newswinnow in-process"])
+    assert rows[0].vs_floor_paired is None and bt.paired_line(rows[:1]) == ""
