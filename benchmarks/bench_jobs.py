@@ -11,6 +11,13 @@ timed runs, one run of each writes its output to a file and the two files must b
 (``ru_maxrss`` of the main process and of its workers, from ``wait4`` in a small launcher
 process forked for each run, so the benchmark's own memory is not counted).
 
+Each pair is followed by a pair of the **machine's own ceiling**: a fixed CPU-bound reference job
+that is not newswinnow (float32 products of the networks' shapes and a Python loop), two units of
+it in one process against one unit in each of two processes at once. A machine whose cores slow
+each other down (shared caches, SMT siblings, a VM's neighbours) cannot give ``--jobs`` more
+than that ratio, so ``--jobs`` is read against it: the speed-up as a share of the ceiling is what
+newswinnow's own serial parts and overheads leave.
+
     python benchmarks/bench_jobs.py [--corpora DIR] [--min-mb 55] [--jobs 2] [--pairs 4] [--json OUT]
 """
 
@@ -71,6 +78,49 @@ with open(out, "w") as fh:
 """
 
 
+# The reference job of the ceiling: each unit is REF_GEMMS products of a 240 x 492 block by a
+# 492 x 96 layer (the networks' first layer, float32, one BLAS thread) and REF_LOOP additions in
+# Python; about 0.5 s a unit on the benchmark's VM.
+REF_GEMMS = 1500
+REF_LOOP = 3_000_000
+_REFERENCE = f"""
+import sys, time, numpy as np
+a = np.ones((240, 492), np.float32); w = np.ones((492, 96), np.float32)
+t0 = time.monotonic()
+for _ in range(int(sys.argv[1])):
+    for _ in range({REF_GEMMS}):
+        a @ w
+    s = 0
+    for i in range({REF_LOOP}):
+        s += i
+print(t0, time.monotonic())
+"""
+
+
+def _reference(units: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", _REFERENCE, str(units)], stdout=subprocess.PIPE, text=True,
+                            env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+
+
+def _span(procs: list[subprocess.Popen]) -> float:
+    """From the first process's start of work to the last one's end (``time.monotonic`` is one
+    clock for all processes), interpreter start-up left out."""
+    marks = []
+    for p in procs:
+        out, _ = p.communicate()
+        if p.returncode != 0:
+            sys.exit("bench_jobs: the reference job failed")
+        marks.append([float(x) for x in out.split()])
+    return max(end for _, end in marks) - min(start for start, _ in marks)
+
+
+def ceiling_pair(jobs: int) -> float:
+    """One pair of the reference job: the time of ``jobs`` units in one process over that of one
+    unit in each of ``jobs`` processes at once (the machine's speed-up ceiling), start-up left out."""
+    serial = _span([_reference(jobs)])
+    return serial / _span([_reference(1) for _ in range(jobs)])
+
+
 def timed(cmd: Sequence[str], out: Path | None = None) -> dict:
     """Run ``cmd`` to completion: wall s, CPU s and peak RSS MB (the process and its reaped
     workers, from ``wait4`` in a small launcher process)."""
@@ -90,6 +140,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--min-mb", type=float, default=DEFAULT_MIN_MB)
     ap.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help="the worker count compared with --jobs 1")
     ap.add_argument("--pairs", type=int, default=DEFAULT_PAIRS, help="timed (--jobs 1, --jobs N) pairs")
+    ap.add_argument("--no-ceiling", action="store_true", help="skip the machine's ceiling (the reference job)")
     ap.add_argument("--model", default=None, help="text model (default: the shipped one)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     return ap.parse_args(argv)
@@ -115,9 +166,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         identical = outs[1].read_bytes() == outs[args.jobs].read_bytes()
         print(f"--jobs 1 and --jobs {args.jobs} outputs identical: {identical}")
         runs: dict[int, list[dict]] = {j: [] for j in cmds}
+        ceilings: list[float] = []
         for _ in range(args.pairs):
             for j, cmd in cmds.items():
                 runs[j].append(timed(cmd))
+            if not args.no_ceiling:
+                ceilings.append(ceiling_pair(args.jobs))
     one, many = runs[1], runs[args.jobs]
     pair_ratios = [a["wall"] / b["wall"] for a, b in zip(one, many)]
     med = {j: statistics.median(r["wall"] for r in rs) for j, rs in runs.items()}
@@ -131,10 +185,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     speedup = med[1] / med[args.jobs]
     print(f"\n--jobs {args.jobs} speed-up: {speedup:.2f}x (ratio of medians); per pair "
           f"{', '.join(f'{r:.2f}' for r in pair_ratios)}")
+    ceiling = statistics.median(ceilings) if ceilings else None
+    if ceiling is not None:
+        print(f"machine's ceiling ({args.jobs} processes of a reference job against one): {ceiling:.2f}x "
+              f"(median; per pair {', '.join(f'{c:.2f}' for c in ceilings)}); --jobs {args.jobs} reached "
+              f"{speedup / ceiling:.0%} of it")
     if args.json:
         args.json.write_text(json.dumps({
             "records": n_records, "mb": mb, "jobs": args.jobs, "identical": identical, "runs": runs,
-            "speedup_median": speedup, "speedup_pairs": pair_ratios, "cpus_busy_before": busy,
+            "speedup_median": speedup, "speedup_pairs": pair_ratios,
+            "ceiling_median": ceiling, "ceiling_pairs": ceilings, "cpus_busy_before": busy,
             "time": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         }, indent=2))
     return 0 if identical else 1

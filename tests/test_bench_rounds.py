@@ -6,6 +6,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_text.py"
 
 
@@ -67,3 +69,47 @@ def test_floor_ratio_paired_by_round():
     # Without a floor row there is nothing to pair with.
     bt.paired_floor(rows[:1], ["newswinnow in-process"])
     assert rows[0].vs_floor_paired is None and bt.paired_line(rows[:1]) == ""
+
+
+def _bench_jobs():
+    spec = importlib.util.spec_from_file_location("bench_jobs_under_test", BENCH.parent / "bench_jobs.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(BENCH.parent))  # bench_jobs imports bench_text
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        sys.path.remove(str(BENCH.parent))
+    return mod
+
+
+class _FakeProc:
+    def __init__(self, out: str, code: int = 0) -> None:
+        self.out, self.returncode = out, code
+
+    def communicate(self):
+        return self.out, None
+
+
+def test_ceiling_spans_first_start_to_last_end(monkeypatch):
+    """The reference job's parallel time runs from the first process's start of work to the last
+    one's end; the ceiling is the serial span (``jobs`` units in one process) over it."""
+    bj = _bench_jobs()
+    assert bj._span([_FakeProc("10.0 14.0\n")]) == 4.0
+    assert bj._span([_FakeProc("10.0 12.0\n"), _FakeProc("10.5 12.5\n")]) == 2.5
+    # Two units in one process: 4 s; one unit in each of two: 100-102 and 100.2-102.2, so 2.2 s.
+    late = iter(["100 102", "100.2 102.2"])
+    calls = []
+
+    def reference(units):
+        calls.append(units)
+        return _FakeProc("0 4" if units == 2 else next(late))
+
+    monkeypatch.setattr(bj, "_reference", reference)
+    assert abs(bj.ceiling_pair(2) - 4.0 / 2.2) < 1e-9
+    assert calls == [2, 1, 1]
+
+
+def test_ceiling_fails_loudly():
+    bj = _bench_jobs()
+    with pytest.raises(SystemExit):
+        bj._span([_FakeProc("0 1", code=1)])
