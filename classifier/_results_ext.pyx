@@ -391,16 +391,22 @@ cdef int _put_float(Out* o, double v) except -1:
     return _put_bytes(o, _orjson.dumps(v))
 
 
+cdef inline bint _exact_int64(object x, long long* v) except -1:
+    """True with ``*v`` set when ``x`` is an exact int within int64 (what the writers and
+    ``block_fields`` take), else False (a subclass, another type, or too large)."""
+    cdef int overflow = 0
+    if type(x) is not int:
+        return False
+    v[0] = PyLong_AsLongLongAndOverflow(x, &overflow)
+    return not overflow
+
+
 cdef int _put_int(Out* o, object x) except -2:
     """An int (or None, as null) as orjson writes it: 0, or -1 when it is neither or outside int64."""
-    cdef int overflow = 0
     cdef long long v
     if x is None:
         return _put(o, b"null", 4)
-    if type(x) is not int:
-        return -1
-    v = PyLong_AsLongLongAndOverflow(x, &overflow)
-    if overflow:
+    if not _exact_int64(x, &v):
         return -1
     return _put_ll(o, v)
 
@@ -720,8 +726,6 @@ def block_fields(list pages, type block):
     cdef Py_ssize_t p, i, n = 0, at = 0, nb
     cdef list all_blocks = [], blocks, texts, page_texts = [], pt
     cdef BlockFields f
-    cdef long long v
-    cdef int overflow = 0
     cdef bytearray html = bytearray(len(pages))
     cdef bint newlines = False
     for p in range(len(pages)):
@@ -746,22 +750,11 @@ def block_fields(list pages, type block):
             if type(blk) is not block or at >= n:  # (a list that grew meanwhile: another thread)
                 return None
             text = blk.text
-            x = blk.index
-            if type(x) is not int:
+            if not _exact_int64(blk.index, &f.ints[2 * at]):
                 return None
-            v = PyLong_AsLongLongAndOverflow(x, &overflow)
-            if overflow:
-                return None
-            f.ints[2 * at] = v
             f.ints[2 * at + 1] = 0
-            if not html[p]:
-                x = blk.line
-                if type(x) is not int:
-                    return None
-                v = PyLong_AsLongLongAndOverflow(x, &overflow)
-                if overflow:
-                    return None
-                f.ints[2 * at + 1] = v
+            if not html[p] and not _exact_int64(blk.line, &f.ints[2 * at + 1]):
+                return None
             if not newlines and (type(text) is not str
                                  or PyUnicode_FindChar(text, 10, 0, PyUnicode_GET_LENGTH(text), 1) != -1):
                 newlines = True
