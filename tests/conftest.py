@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import types
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -135,6 +137,23 @@ def shared_dir() -> Path:
 
 # The corpora the benchmark pages come from: ``../shared/corpora``, or ``$NEWSWINNOW_CORPORA``.
 CORPORA = Path(os.environ.get("NEWSWINNOW_CORPORA", SHARED / "corpora"))
+
+
+def load_script(path: Path, name: str) -> types.ModuleType:
+    """Import a script that is not part of the package (``benchmarks/*.py``) as module ``name``.
+
+    Registered in ``sys.modules`` (dataclasses look their module up there), with the script's
+    folder on ``sys.path`` while it runs (the benchmark scripts import one another)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    folder = str(Path(path).resolve().parent)
+    sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        sys.path.remove(folder)
+    return mod
 
 
 def bench_pages(limit: int | None = None) -> list:

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import load_script
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_text.py"
 
 
 def _bench_text():
     """Import the benchmark script as a module (it is not part of the package)."""
-    spec = importlib.util.spec_from_file_location("bench_text_under_test", BENCH)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(BENCH, "bench_text_under_test")
 
 
 def test_runs_interleave_and_keep_the_best():
@@ -72,14 +67,7 @@ def test_floor_ratio_paired_by_round():
 
 
 def _bench_jobs():
-    spec = importlib.util.spec_from_file_location("bench_jobs_under_test", BENCH.parent / "bench_jobs.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(BENCH.parent))  # bench_jobs imports bench_text
-    try:
-        spec.loader.exec_module(mod)
-    finally:
-        sys.path.remove(str(BENCH.parent))
-    return mod
+    return load_script(BENCH.parent / "bench_jobs.py", "bench_jobs_under_test")  # (it imports bench_text)
 
 
 class _FakeProc:

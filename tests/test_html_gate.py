@@ -9,12 +9,11 @@ Skips without ../shared/corpora or without the shipped HTML model.
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import load_script
 
 from classifier import Classifier
 
@@ -38,11 +37,7 @@ def _skip_unless_ready(corpus: str) -> None:
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("bench_html", ROOT / "benchmarks" / "bench_html.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["bench_html"] = mod  # dataclasses look their module up here
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(ROOT / "benchmarks" / "bench_html.py", "bench_html")
 
 
 def test_held_out_dragnet_token_f1() -> None:

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
+from conftest import load_script
 
 from classifier.model import LABELS
 from training import corpora, html_oof
@@ -22,11 +21,7 @@ def _page(pid: str, texts: list[str], article: list[str], comments: list[str], c
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("bench_html", ROOT / "benchmarks" / "bench_html.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["bench_html"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(ROOT / "benchmarks" / "bench_html.py", "bench_html")
 
 
 def test_token_scores_match_the_benchmark() -> None:

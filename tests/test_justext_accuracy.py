@@ -7,13 +7,12 @@ is the mapping back to lines and the pooled metric, not jusText itself.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import load_script
 
 from training import corpora as C
 
@@ -21,11 +20,7 @@ SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "justext_accura
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("justext_accuracy_under_test", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(SCRIPT, "justext_accuracy_under_test")
 
 
 @dataclass
