@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import ext, lexicons, prefilter
+from . import ext, lexicons, prefilter, tablecache
 from .lexical import LEXICAL_COLUMNS, LEXICAL_LABELS, LexicalScorer
 from .lowercase import code_points, lower_codepoints
 from .mt import mt_artefacts
@@ -339,7 +339,18 @@ def _combo_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return combo, vector_of.reshape(-1).astype(np.uint16), vectors, np.uint16(c)
 
 
-_COMBO, _VECTOR_OF, _VECTORS, _N_COMBOS = _combo_tables()
+def _cached_combo_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.uint16]:
+    """``_combo_tables()`` through the table cache: building them took ~15 ms of every start-up,
+    and they depend on nothing but this package's sources and the Unicode database."""
+    def build() -> dict[str, np.ndarray]:
+        combo, vector_of, vectors, n = _combo_tables()
+        return {"combo": combo, "vector_of": vector_of, "vectors": vectors, "n": np.asarray(n)}
+
+    got = tablecache.cached_arrays("char-combos", [tablecache.source_fingerprint()], build)
+    return got["combo"], got["vector_of"], got["vectors"], np.uint16(got["n"])
+
+
+_COMBO, _VECTOR_OF, _VECTORS, _N_COMBOS = _cached_combo_tables()
 if int(_N_COMBOS) ** 3 > np.iinfo(np.uint16).max + 1:  # pragma: no cover - a guard for new classes
     raise RuntimeError(f"{_N_COMBOS} character classes: their triples no longer fit uint16 (_char_counts)")
 _SPACE_COMBO = _COMBO[32]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import tablecache
 from .dom_lexicon import ANCESTOR_TAGS, CLASS_GROUPS, TAG_GROUP_NAMES, TAG_GROUPS, WHOLE_WORD_MAX
 from .segment import BLOCK_TAGS, DROP_TAGS, Block
 
@@ -85,7 +86,7 @@ _ANC_BIT = {t: 1 << i for i, t in enumerate(ANCESTOR_TAGS)}
 _ANC_BIT.update({f"h{i}": _ANC_BIT["h"] for i in range(1, 7)})
 
 
-def _group_rx(prefixes: tuple[str, ...]) -> re.Pattern:
+def _group_source(prefixes: tuple[str, ...]) -> str:
     """Short prefixes match whole words, middle ones a word start, long ones anywhere."""
     short = [re.escape(p) for p in prefixes if len(p) <= WHOLE_WORD_MAX]
     mid = [re.escape(p) for p in prefixes if WHOLE_WORD_MAX < len(p) < 6]
@@ -97,10 +98,12 @@ def _group_rx(prefixes: tuple[str, ...]) -> re.Pattern:
         alts.append(rf"(?<![a-z0-9])(?:{'|'.join(mid)})")
     if long:
         alts.append(f"(?:{'|'.join(long)})")
-    return re.compile("|".join(alts))
+    return "|".join(alts)
 
 
-_GROUP_RX = tuple(_group_rx(p) for p in CLASS_GROUPS.values())
+# (Compiled in one call to the table cache, as are the long-prefix patterns below: together
+# they took ~10 ms of every start-up, HTML or not.)
+_GROUP_RX = tuple(tablecache.compile_many([_group_source(p) for p in CLASS_GROUPS.values()], "html-class-groups"))
 _WORD = re.compile(r"[a-z]+")
 _mask_cache: dict[str, int] = {}
 _word_cache: dict[str, int] = {}
@@ -123,9 +126,12 @@ for _bit, _ps in enumerate(CLASS_GROUPS.values()):
         elif len(_p) < 6:
             _MID_MASK[_p] = _MID_MASK.get(_p, 0) | 1 << _bit
 _MID_LENGTHS = tuple(sorted({len(p) for p in _MID_MASK}))
-_LONG_RX = tuple((1 << i, re.compile("|".join(p for p in ps if len(p) >= 6)))
-                 for i, ps in enumerate(CLASS_GROUPS.values()) if any(len(p) >= 6 for p in ps))
-_LONG_ANY = re.compile("|".join(p for ps in CLASS_GROUPS.values() for p in ps if len(p) >= 6))
+_LONG_BITS = [1 << i for i, ps in enumerate(CLASS_GROUPS.values()) if any(len(p) >= 6 for p in ps)]
+_LONG_ANY, *_long_rx = tablecache.compile_many(
+    ["|".join(p for ps in CLASS_GROUPS.values() for p in ps if len(p) >= 6)]
+    + ["|".join(p for p in ps if len(p) >= 6) for ps in CLASS_GROUPS.values() if any(len(p) >= 6 for p in ps)],
+    "html-class-long")
+_LONG_RX = tuple(zip(_LONG_BITS, _long_rx))
 
 
 def _word_mask(word: str) -> int:

@@ -37,9 +37,8 @@ from . import ext, tablecache
 from .spam_lexicon import SPAM_LEAD_CHARS, SPAM_LEAD_PREFIXES, SPAM_LEADS, SPAM_PATTERNS
 
 FAMILIES = tuple(SPAM_PATTERNS)
-_FAMILY_RX: dict[str, re.Pattern[bytes]] = {
-    name: re.compile("|".join(f"(?:{p})" for p in pats).encode("utf-8")) for name, pats in SPAM_PATTERNS.items()
-}
+_FAMILY_RX: dict[str, re.Pattern[bytes]] = dict(zip(SPAM_PATTERNS, tablecache.compile_many(
+    ["|".join(f"(?:{p})" for p in pats).encode("utf-8") for pats in SPAM_PATTERNS.values()], "spamctx-families")))
 # Candidate word starts: a whole word shaped like a lead word - by (first byte, second byte,
 # length) and by (last byte, length), both tables holding the union of the families of the
 # lead words of that shape - or a word beginning with a lead prefix (its first PREFIX_KEY bytes
@@ -209,7 +208,8 @@ def build_tables(patterns: dict[str, tuple[str, ...]], leads: dict[str, tuple[st
     srt = np.array(sorted(keys), dtype=np.uint32)
     pairs = np.zeros(1 << 16, dtype=bool)
     pairs[[(k & 0xFF) << 8 | (k >> 8) & 0xFF for k in keys]] = True
-    rx = tuple(re.compile("|".join(f"(?:{p})" for p in patterns[f]).encode("utf-8")) for f in families)
+    sources = ["|".join(f"(?:{p})" for p in patterns[f]).encode("utf-8") for f in families]
+    rx = tuple(tablecache.compile_many(sources, f"{cache_name}_rx") if cache_name else map(re.compile, sources))
     if cache_name is None:
         head = _head_arrays(rx)
     else:

@@ -26,15 +26,16 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CACHE_DIR_ENV", "NO_CACHE_ENV", "cache_dir", "cached_arrays", "compile_regex", "source_fingerprint",
-           "stored"]
+__all__ = ["CACHE_DIR_ENV", "NO_CACHE_ENV", "cache_dir", "cached_arrays", "compile_many", "compile_regex",
+           "source_fingerprint", "stored"]
 
 # Where the tables go (default: $XDG_CACHE_HOME/newswinnow, else ~/.cache/newswinnow).
 CACHE_DIR_ENV = "NEWSWINNOW_CACHE_DIR"
 # Set to anything but "" or "0" to build every table in memory and touch no file.
 NO_CACHE_ENV = "NEWSWINNOW_NO_CACHE"
-# Bumped when the layout of an entry changes; part of every entry's key.
-CACHE_FORMAT = 1
+# Bumped when the layout of an entry changes; part of every entry's key (2: compiled regex
+# programs stored several to an entry, ``compile_many``).
+CACHE_FORMAT = 2
 # The array of an entry that holds its key (a file whose key differs is not used).
 _KEY = "__key__"
 # The package's own files a table may be built from: any edit of one gives every table that
@@ -174,7 +175,7 @@ def _sre_parts():
     return _sre, _compiler, _parser
 
 
-def _sre_compile(sre, pattern: str, code: list[int], meta: dict) -> re.Pattern[str]:
+def _sre_compile(sre, pattern: str | bytes, code: list[int], meta: dict) -> re.Pattern:
     groupindex = meta["groupindex"]
     indexgroup = [None] * (meta["groups"] + 1)
     for k, i in groupindex.items():
@@ -182,46 +183,95 @@ def _sre_compile(sre, pattern: str, code: list[int], meta: dict) -> re.Pattern[s
     return sre.compile(pattern, meta["flags"], code, meta["groups"], groupindex, tuple(indexgroup))
 
 
-def compile_regex(pattern: str, name: str) -> re.Pattern[str]:
-    """``re.compile(pattern)`` (no flags), with the compiled program kept in the cache.
-
-    The program is what ``re`` itself hands to ``_sre.compile`` after parsing; it is built here
-    the way ``re._compiler.compile`` builds it and stored only when the result equals
-    ``re.compile(pattern)`` (patterns compare by flags and program), so a Python whose ``re``
-    works differently gets plain ``re.compile``. ``_sre.compile`` checks every program it is
-    given, so a damaged file raises (and is rebuilt), never runs wild.
-    """
-    parts = _sre_parts()
-    if parts is None or cache_dir() is None or not isinstance(pattern, str):
-        return re.compile(pattern)
+def _program(parts, pattern: str | bytes) -> tuple[list[int], dict] | None:
+    """``pattern``'s program and its metadata as ``re._compiler.compile`` hands them to
+    ``_sre.compile``, or None when the result would not equal ``re.compile(pattern)`` (an
+    interpreter whose ``re`` works differently: that pattern then always goes through ``re``).
+    Raises what ``re.compile`` raises for a bad pattern."""
     sre, compiler, parser = parts
-    inputs = [pattern.encode("utf-8", "surrogatepass")]
+    theirs = re.compile(pattern)
+    try:
+        p = parser.parse(pattern, 0)
+        code = compiler._code(p, 0)
+        meta = {"flags": int(p.state.flags), "groups": p.state.groups - 1, "groupindex": dict(p.state.groupdict)}
+        ours = _sre_compile(sre, pattern, code, meta)
+    except Exception:  # noqa: BLE001 - internals that differ from CPython 3.11-3.13's
+        return None
+    if ours != theirs or ours.groupindex != theirs.groupindex or ours.groups != theirs.groups:
+        return None
+    return code, meta
 
-    def build() -> dict[str, np.ndarray]:
-        theirs = re.compile(pattern)  # raises what re.compile raises, for a bad pattern
-        try:
-            p = parser.parse(pattern, 0)
-            code = compiler._code(p, 0)
-            meta = {"flags": int(p.state.flags), "groups": p.state.groups - 1, "groupindex": dict(p.state.groupdict)}
-            ours = _sre_compile(sre, pattern, code, meta)
-        except Exception:  # noqa: BLE001 - an interpreter whose internals differ: no entry
-            return {}
-        if ours != theirs or ours.groupindex != theirs.groupindex or ours.groups != theirs.groups:
-            return {}  # not how this Python compiles (an empty entry remembers that)
-        return {"code": np.asarray(code, dtype=np.uint32),
-                "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
 
-    arrays = cached_arrays(name, inputs, build)
+def _pattern_part(pattern: str | bytes) -> bytes:
+    """A pattern as a key part: its type and its code units (str and bytes never collide)."""
+    if isinstance(pattern, str):
+        return b"s" + pattern.encode("utf-8", "surrogatepass")
+    return b"b" + bytes(pattern)
+
+
+def _programs(parts, patterns: list) -> dict[str, np.ndarray]:
+    """One entry for ``patterns``: their programs end to end (``code``), where each starts
+    (``offsets``), and each one's metadata, null for a pattern left to ``re`` (``meta``, JSON)."""
+    codes, metas = [], []
+    for pattern in patterns:
+        got = _program(parts, pattern)
+        codes.append(got[0] if got else [])
+        metas.append(got[1] if got else None)
+    offsets = np.zeros(len(patterns) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in codes], out=offsets[1:])
+    return {"code": np.asarray([c for code in codes for c in code], dtype=np.uint32), "offsets": offsets,
+            "meta": np.frombuffer(json.dumps(metas).encode(), dtype=np.uint8)}
+
+
+def _from_programs(sre, patterns: list, arrays: dict[str, np.ndarray]) -> list[re.Pattern]:
+    """The compiled patterns of an entry; raises (ValueError, KeyError, ...) on one that is not
+    a well-formed entry of exactly these patterns. ``_sre.compile`` checks every program before
+    it accepts it, so a damaged program raises too and never runs."""
+    offsets = arrays["offsets"]
+    metas = json.loads(arrays["meta"].tobytes())
+    if not isinstance(metas, list) or len(metas) != len(patterns) or offsets.shape != (len(patterns) + 1,):
+        raise ValueError("not an entry of these patterns")
+    code = arrays["code"]
+    if int(offsets[-1]) != code.shape[0]:
+        raise ValueError("programs and offsets disagree")
+    return [re.compile(pattern) if meta is None else
+            _sre_compile(sre, pattern, code[offsets[i]: offsets[i + 1]].tolist(), meta)
+            for i, (pattern, meta) in enumerate(zip(patterns, metas))]
+
+
+def compile_many(patterns: Iterable[str | bytes], name: str) -> list[re.Pattern]:
+    """``[re.compile(p) for p in patterns]`` (no flags; str or bytes), with the compiled programs
+    of all of them kept in one cache entry.
+
+    Why: a module's patterns parsed and compiled at import cost every start-up tens of
+    milliseconds (the MT artefact patterns alone ~25 ms); read back, each is one
+    ``_sre.compile`` of a stored program. A program is what ``re`` itself hands to
+    ``_sre.compile`` after parsing, stored only when the result equals ``re.compile(pattern)``
+    (patterns compare by flags and program); ``_sre.compile`` checks every program it is given,
+    so a damaged file raises (and is rebuilt), never runs wild.
+    """
+    patterns = list(patterns)
+    parts = _sre_parts()
+    if parts is None or cache_dir() is None:
+        return [re.compile(p) for p in patterns]
+    inputs = [_pattern_part(p) for p in patterns]
+    arrays = cached_arrays(name, inputs, lambda: _programs(parts, patterns))
     for attempt in range(2):
-        if "code" not in arrays or "meta" not in arrays:
-            break
         try:
-            return _sre_compile(sre, pattern, arrays["code"].tolist(), json.loads(arrays["meta"].tobytes()))
-        except (RuntimeError, ValueError, TypeError, KeyError, OverflowError):
+            return _from_programs(parts[0], patterns, arrays)
+        except (RuntimeError, ValueError, TypeError, KeyError, OverflowError, IndexError):
             if attempt:  # pragma: no cover - a fresh build that _sre refuses
                 break
-            arrays = build()  # a damaged entry: build it again and replace it
+            arrays = _programs(parts, patterns)  # a damaged entry: build it again and replace it
             where, key = cache_dir(), _key(name, inputs)
             if where is not None:
                 _write(_path(where, name, key), key, arrays)
-    return re.compile(pattern)
+    return [re.compile(p) for p in patterns]
+
+
+def compile_regex(pattern: str, name: str) -> re.Pattern[str]:
+    """``re.compile(pattern)`` (no flags), with the compiled program kept in the cache: one
+    pattern's ``compile_many``."""
+    if not isinstance(pattern, str):
+        return re.compile(pattern)
+    return compile_many([pattern], name)[0]

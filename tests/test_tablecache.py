@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from features import profanity, tablecache, tokens
+from features import extract, mt, mt_patterns, profanity, spamctx, tablecache, tokens
+from features import html as fhtml
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -146,16 +147,24 @@ def test_cached_regex_matches_as_re_compile(cache: Path, pattern: str) -> None:
     assert len(list(cache.glob("r-*.npz"))) == 1
 
 
-def test_cached_regex_is_read_not_parsed(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _parses(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Count ``re``'s parser calls from now on (``re``'s own cache purged, so a pattern it has
+    seen is not handed back without parsing)."""
     from re import _parser
 
+    calls: list = []
+    real = _parser.parse
+    re.purge()
+    monkeypatch.setattr(_parser, "parse", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    return calls
+
+
+def test_cached_regex_is_read_not_parsed(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tablecache.compile_regex(PATTERNS[0], "r")
-
-    def no_parse(*args, **kwargs):
-        raise AssertionError("parsed again")
-
-    monkeypatch.setattr(_parser, "parse", no_parse)
-    assert tablecache.compile_regex(PATTERNS[0], "r") == re.compile(PATTERNS[0])
+    ref = re.compile(PATTERNS[0])
+    calls = _parses(monkeypatch)
+    got = tablecache.compile_regex(PATTERNS[0], "r")
+    assert calls == [] and got == ref
 
 
 def test_damaged_program_is_refused_and_rebuilt(cache: Path) -> None:
@@ -186,14 +195,85 @@ def test_meta_is_plain_json(cache: Path) -> None:
     tablecache.compile_regex(PATTERNS[0], "r")
     (path,) = cache.glob("r-*.npz")
     with np.load(path, allow_pickle=False) as z:
-        meta = json.loads(z["meta"].tobytes())
-        assert z["code"].dtype == np.uint32
+        (meta,) = json.loads(z["meta"].tobytes())
+        assert z["code"].dtype == np.uint32 and z["offsets"].tolist() == [0, len(z["code"])]
     assert meta["groups"] == 2 and meta["groupindex"] == {"word": 1, "tail": 2}
+
+
+MIXED = [*PATTERNS, rb"(?<![a-z])spam\d{2,}|buy(?:now)?", b"", ""]
+BYTES_TEXTS = [t.encode("utf-8") for t in TEXTS] + [b"spam12 buynow xspam99 buy"]
+
+
+def _same_matches(got: re.Pattern, ref: re.Pattern) -> bool:
+    texts = TEXTS if isinstance(ref.pattern, str) else BYTES_TEXTS
+    return got == ref and got.groupindex == ref.groupindex and all(
+        [(m.span(), m.groups(), m.lastgroup) for m in got.finditer(t)]
+        == [(m.span(), m.groups(), m.lastgroup) for m in ref.finditer(t)] for t in texts)
+
+
+def test_compile_many_equals_re_compile_str_and_bytes(cache: Path) -> None:
+    """Several patterns, str and bytes, in one entry: built, then read back, each equal to its
+    ``re.compile`` with the same matches; one file for all of them."""
+    refs = [re.compile(p) for p in MIXED]
+    for _ in range(2):
+        got = tablecache.compile_many(MIXED, "many")
+        assert len(got) == len(refs) and all(_same_matches(g, r) for g, r in zip(got, refs))
+    assert len(list(cache.glob("many-*.npz"))) == 1
+
+
+def test_compile_many_is_read_not_parsed(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tablecache.compile_many(MIXED, "many")
+    refs = [re.compile(p) for p in MIXED]
+    calls = _parses(monkeypatch)
+    got = tablecache.compile_many(MIXED, "many")
+    assert calls == [] and got == refs
+
+
+def test_compile_many_leaves_a_pattern_to_re_when_its_program_differs(
+        cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pattern whose rebuilt program would not equal ``re.compile``'s (another interpreter's
+    ``re``) is stored as null and compiled by ``re`` every time; the others are still read."""
+    real = tablecache._program
+    monkeypatch.setattr(tablecache, "_program", lambda parts, p: None if p == MIXED[1] else real(parts, p))
+    tablecache.compile_many(MIXED, "many")
+    (path,) = cache.glob("many-*.npz")
+    with np.load(path, allow_pickle=False) as z:
+        metas = json.loads(z["meta"].tobytes())
+    assert metas[1] is None and all(m is not None for i, m in enumerate(metas) if i != 1)
+    assert tablecache.compile_many(MIXED, "many") == [re.compile(p) for p in MIXED]
+
+
+@pytest.mark.parametrize("damage", ["offsets", "meta"])
+def test_compile_many_rebuilds_a_damaged_entry(cache: Path, damage: str) -> None:
+    tablecache.compile_many(MIXED, "many")
+    (path,) = cache.glob("many-*.npz")
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    bad = dict(arrays)
+    if damage == "offsets":
+        bad["offsets"] = arrays["offsets"][:-1]
+    else:
+        bad["meta"] = np.frombuffer(b"[]", dtype=np.uint8)
+    with open(path, "wb") as fh:
+        np.savez(fh, **bad)
+    assert tablecache.compile_many(MIXED, "many") == [re.compile(p) for p in MIXED]
+    with np.load(path) as z:
+        assert np.array_equal(z["offsets"], arrays["offsets"]) and np.array_equal(z["meta"], arrays["meta"])
+
+
+def test_compile_many_without_a_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(tablecache.CACHE_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(tablecache.NO_CACHE_ENV, "1")
+    assert tablecache.compile_many(MIXED, "many") == [re.compile(p) for p in MIXED]
+    assert not list(tmp_path.iterdir())
+    with pytest.raises(re.error):
+        tablecache.compile_many(["ok", "(unclosed"], "many")
 
 
 def test_shipped_tables_equal_fresh_builds() -> None:
     """The tables the package loaded (from this run's cache or built) are what the builders give
-    now: the tokens' code-point tables, the profanity screen's key tables and its matcher."""
+    now: the tokens' code-point tables, the profanity screen's key tables and its matcher, the
+    compiled MT and spam patterns, and the character-class tables."""
     word, digit, bits = tokens._tables()
     for got, want in ((tokens.WORD_CHAR, word), (tokens.DIGIT_CHAR, digit), (tokens._CHAR_BITS, bits)):
         assert got.dtype == want.dtype and np.array_equal(got, want)
@@ -202,6 +282,16 @@ def test_shipped_tables_equal_fresh_builds() -> None:
     assert profanity._KEY_REST.dtype == rest.dtype and np.array_equal(profanity._KEY_REST, rest)
     matcher = profanity._build_matcher()
     assert matcher == re.compile(matcher.pattern) and matcher.groupindex == re.compile(matcher.pattern).groupindex
+    # The MT artefact patterns, the spam families' patterns and the character-class tables.
+    for rx in ([p.regex for p in mt_patterns.PATTERNS] + list(spamctx._FAMILY_RX.values()) + list(spamctx.TABLES.rx)
+               + [mt_patterns.IDEOGRAPHIC, mt_patterns.LATIN_LETTER, mt_patterns.FOREIGN_SEPARATOR,
+                  mt_patterns.FOREIGN_SCRIPT, mt_patterns.FOREIGN_GATE, mt.COMBINED, *mt._TRIGGERS.values(),
+                  *fhtml._GROUP_RX, fhtml._LONG_ANY, *(rx for _, rx in fhtml._LONG_RX)]):
+        fresh = re.compile(rx.pattern)
+        assert rx == fresh and rx.groupindex == fresh.groupindex
+    for got, want in zip((extract._COMBO, extract._VECTOR_OF, extract._VECTORS, extract._N_COMBOS),
+                         extract._combo_tables()):
+        assert got.dtype == want.dtype and np.array_equal(got, want)
 
 
 def test_source_fingerprint_follows_the_word_lists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
