@@ -63,6 +63,9 @@ class NewswinnowFilter(BaseFilter):
         metadata_key: where the result goes in ``doc.metadata``.
         batch_size: documents per classifier call.
         exclusion_writer: a DataTrove writer for dropped documents (reason in ``filter_reason``).
+        tune_malloc: apply :func:`classifier.malloc.tune_malloc` in each worker before the model
+            loads (glibc's allocator thresholds, as the CLI sets them: ~3-6% less CPU a batch).
+            Off by default: it changes the allocator of the whole worker process.
     """
 
     name = "📰 newswinnow"
@@ -71,7 +74,8 @@ class NewswinnowFilter(BaseFilter):
     def __init__(self, model: str | Path | None = None, min_quality: float | None = None,
                  max_mt: float | None = None, keep: Iterable[str] | None = None, include_blocks: bool = False,
                  input_format: str = "auto", url_key: str = "url", metadata_key: str = METADATA_KEY,
-                 batch_size: int = DEFAULT_BATCH_SIZE, exclusion_writer: DiskWriter | None = None):
+                 batch_size: int = DEFAULT_BATCH_SIZE, exclusion_writer: DiskWriter | None = None,
+                 tune_malloc: bool = False):
         super().__init__(exclusion_writer=exclusion_writer, batch_size=batch_size)
         if input_format not in INPUT_FORMATS:
             raise ValueError(f"input_format must be one of {INPUT_FORMATS}, not {input_format!r}")
@@ -82,6 +86,7 @@ class NewswinnowFilter(BaseFilter):
         self.min_quality, self.max_mt = min_quality, max_mt
         self.include_blocks, self.input_format = include_blocks, input_format
         self.url_key, self.metadata_key = url_key, metadata_key
+        self.tune_malloc = tune_malloc
         self._clf = None
 
     def __getstate__(self) -> dict:
@@ -96,6 +101,10 @@ class NewswinnowFilter(BaseFilter):
         if self._clf is None:
             from .api import Classifier
 
+            if self.tune_malloc:
+                from .malloc import tune_malloc
+
+                tune_malloc()
             self._clf = Classifier.load(self.model_path)
         return self._clf
 

@@ -86,14 +86,19 @@ def _is_null(v: object) -> bool:
 
 def classify_partition(batches: Iterable[pd.DataFrame], text_col: str = "text", html_col: str | None = None,
                        id_col: str | None = "id", url_col: str | None = "url", model: str | None = None,
-                       keep: tuple[str, ...] | None = None) -> Iterator[pd.DataFrame]:
+                       keep: tuple[str, ...] | None = None, tune_malloc: bool = False) -> Iterator[pd.DataFrame]:
     """``mapInPandas`` body: pandas batches in, the same rows plus the ``newswinnow`` struct out.
 
     A row without a usable text (null, not a string) gets a struct with only ``error`` set.
+    ``tune_malloc``: see ``classify_spark``.
     """
     clf = None
     for pdf in batches:
         if clf is None:
+            if tune_malloc:
+                from .malloc import tune_malloc as tune
+
+                tune()
             clf = _classifier(model)  # on the first batch: a partition with no rows loads nothing
         texts, htmls = _column(pdf, text_col), _column(pdf, html_col)
         ids, urls = _column(pdf, id_col), _column(pdf, url_col)
@@ -115,11 +120,14 @@ def classify_partition(batches: Iterable[pd.DataFrame], text_col: str = "text", 
 
 def classify_spark(df: DataFrame, text_col: str = "text", html_col: str | None = None, id_col: str | None = "id",
                    url_col: str | None = "url", model: str | None = None,
-                   keep: Iterable[str] | None = None) -> DataFrame:
+                   keep: Iterable[str] | None = None, tune_malloc: bool = False) -> DataFrame:
     """``df`` with a ``newswinnow`` struct column holding each page's result.
 
     ``text_col`` holds plain text (one block per line); ``html_col``, if given, is used for rows
     whose text is null. ``keep`` (labels) fills ``newswinnow.kept_text`` with those blocks' text.
+    ``tune_malloc`` applies :func:`classifier.malloc.tune_malloc` in each Python worker before
+    its model loads (glibc's allocator thresholds, as the CLI sets them); off by default, as it
+    changes the whole worker process's allocator.
     """
     from pyspark.sql import types as T
 
@@ -136,7 +144,7 @@ def classify_spark(df: DataFrame, text_col: str = "text", html_col: str | None =
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         return classify_partition(batches, text_col, cols[html_col] if html_col else None,
                                   cols[id_col] if id_col else None, cols[url_col] if url_col else None,
-                                  model, keep_t)
+                                  model, keep_t, tune_malloc)
 
     return df.mapInPandas(run, schema)
 

@@ -96,3 +96,46 @@ def test_the_cli_tunes(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "APPLIED True" in out.stderr
     assert json.loads(out.stdout)["id"] == "a"
+
+
+# The pipeline steps apply the settings only when asked (tune_malloc=True), in the worker, before
+# the model loads. Run in fresh interpreters: ``_applied`` is process-wide.
+_STEP = r"""
+import sys
+from classifier import malloc
+tune = sys.argv[2] == "1"
+if sys.argv[1] == "datatrove":
+    try:
+        from datatrove.data import Document
+    except ImportError:
+        print("SKIP"); sys.exit()
+    from classifier.datatrove import NewswinnowFilter
+    step = NewswinnowFilter(tune_malloc=tune)
+    doc = Document(text="A line of text.\nAnother line here.", id="a")
+    step.filter_batch([doc])
+    assert "quality" in doc.metadata["newswinnow"], doc.metadata
+else:
+    try:
+        import pandas as pd
+    except ImportError:
+        print("SKIP"); sys.exit()
+    from classifier.spark import classify_partition
+    (out,) = classify_partition(iter([pd.DataFrame({"id": ["a"], "text": ["A line of text.\nAnother line."]})]),
+                                tune_malloc=tune)
+    assert out["newswinnow"].iloc[0]["error"] is None
+print("APPLIED", malloc._applied)
+"""
+
+
+@pytest.mark.parametrize("step", ["datatrove", "spark"])
+def test_pipeline_steps_tune_only_when_asked(step: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUNABLES", "NEWSWINNOW_NO_"))}
+    seen = []
+    for flag in ("0", "1"):
+        out = subprocess.run([sys.executable, "-c", _STEP, step, flag], capture_output=True, text=True, env=env,
+                             cwd=ROOT)
+        assert out.returncode == 0, out.stderr
+        if out.stdout.strip() == "SKIP":
+            pytest.skip(f"the {step} extra is not installed")
+        seen.append(out.stdout.strip())
+    assert seen == ["APPLIED None", "APPLIED True"]
