@@ -64,7 +64,7 @@ class NewswinnowFilter(BaseFilter):
         batch_size: documents per classifier call.
         exclusion_writer: a DataTrove writer for dropped documents (reason in ``filter_reason``).
         tune_malloc: apply :func:`classifier.malloc.tune_malloc` in each worker before the model
-            loads (glibc's allocator thresholds, which took ~3-6% off the CLI's CPU a pass).
+            loads (glibc's allocator thresholds, as the CLI sets them; see the README's Python API).
             Off by default: it changes the allocator of the whole worker process.
     """
 

@@ -126,12 +126,12 @@ for _bit, _ps in enumerate(CLASS_GROUPS.values()):
         elif len(_p) < 6:
             _MID_MASK[_p] = _MID_MASK.get(_p, 0) | 1 << _bit
 _MID_LENGTHS = tuple(sorted({len(p) for p in _MID_MASK}))
-_LONG_BITS = [1 << i for i, ps in enumerate(CLASS_GROUPS.values()) if any(len(p) >= 6 for p in ps)]
+# (bit, long prefixes) of each group that has any
+_LONG_GROUPS = [(1 << i, [p for p in ps if len(p) >= 6]) for i, ps in enumerate(CLASS_GROUPS.values())]
+_LONG_GROUPS = [(bit, ps) for bit, ps in _LONG_GROUPS if ps]
 _LONG_ANY, *_long_rx = tablecache.compile_many(
-    ["|".join(p for ps in CLASS_GROUPS.values() for p in ps if len(p) >= 6)]
-    + ["|".join(p for p in ps if len(p) >= 6) for ps in CLASS_GROUPS.values() if any(len(p) >= 6 for p in ps)],
-    "html-class-long")
-_LONG_RX = tuple(zip(_LONG_BITS, _long_rx))
+    ["|".join(p for _, ps in _LONG_GROUPS for p in ps)] + ["|".join(ps) for _, ps in _LONG_GROUPS], "html-class-long")
+_LONG_RX = tuple((bit, rx) for (bit, _), rx in zip(_LONG_GROUPS, _long_rx))
 
 
 def _word_mask(word: str) -> int:
