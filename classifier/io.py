@@ -20,6 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
+import numpy as np
+
+from .parallel import BATCH_RECORDS
+
 FORMATS = ("auto", "text", "html", "jsonl", "warc")
 # Compression is recognised by its magic bytes, not by the file name (stdin works too).
 GZIP_MAGIC = b"\x1f\x8b"
@@ -34,9 +38,18 @@ SNIFF_BYTES = 4096
 # Read buffer of decompressing streams (bigger than io's 8 KiB default: fewer Python calls).
 STREAM_BUFFER = 1 << 20
 _HTML_HINTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<div", b"<p>", b"<p ", b"<meta")
-# Bytes of a plain JSONL file per worker task with --jobs (~150 news pages): large enough that
-# per-task costs vanish, small enough that the last task does not keep one core busy alone.
-RANGE_BYTES = 1 << 19
+# Lines of a plain JSONL file per worker task with --jobs: two of the classifier's batches
+# (``parallel.BATCH_RECORDS``), so a worker classifies the same 64-record batches ``--jobs 1`` does.
+# Byte-sized ranges (~140 news pages at 512 KiB) were cut into three batches of ~47, and a
+# 47-page batch costs ~4% more a page (the per-batch fixed cost is ~2 ms).
+RANGE_LINES = 2 * BATCH_RECORDS
+# ... and at most this many bytes (a longer line makes a longer range), so a task of long records
+# (HTML) stays small enough that the last one does not keep one core busy alone. Twice what 128
+# news pages take (~470 KB on bench_text's pages), so on such text the line count decides.
+RANGE_BYTES = 1 << 20
+# Read size of the parent's newline scan over a plain JSONL file.
+RANGE_READ_BYTES = 1 << 20
+_NEWLINE = ord("\n")
 # WARC payloads worth classifying; anything else (images, PDFs, robots.txt...) is skipped.
 WARC_HTML_TYPES = ("text/html", "application/xhtml+xml")
 WARC_TEXT_TYPES = ("text/plain",)
@@ -231,13 +244,14 @@ class RangeTask(NamedTuple):
 
 
 def iter_tasks(paths: list[str], fmt: str = "auto", glob: str | None = None,
-               chunk_bytes: int | None = None) -> Iterator[WorkItem | RangeTask]:
+               chunk_bytes: int | None = None, chunk_lines: int | None = None) -> Iterator[WorkItem | RangeTask]:
     """``iter_items``, except that each plain (regular, uncompressed) JSONL file comes as line-aligned
-    byte ranges of about ``chunk_bytes`` (``range_items`` turns one into the same work items)."""
+    ranges of ``chunk_lines`` lines and at most ``chunk_bytes`` bytes (``RANGE_LINES``, ``RANGE_BYTES``;
+    ``range_items`` turns one into the same work items)."""
     chunk_bytes = chunk_bytes or RANGE_BYTES
     for path, name in expand_paths(paths, glob):
         if path != "-" and _is_plain_jsonl(path, fmt):
-            yield from _ranges(path, name, chunk_bytes)
+            yield from _ranges(path, name, chunk_bytes, chunk_lines)
         else:
             yield from _file_items(path, name, fmt)
 
@@ -256,23 +270,47 @@ def _is_plain_jsonl(path: str, fmt: str) -> bool:
     return format_for(path, fmt, head) == "jsonl"
 
 
-def _ranges(path: str, name: str, chunk_bytes: int) -> Iterator[WorkItem | RangeTask]:
-    """Line-aligned ranges of ``path``: each ends after the last newline of a ``chunk_bytes`` read
-    (a longer line makes a longer range). The file is read once here, only to count lines."""
-    start = pos = 0
-    lineno = 1
+def _ranges(path: str, name: str, max_bytes: int, max_lines: int | None = None) -> Iterator[WorkItem | RangeTask]:
+    """Line-aligned ranges of ``path``: ``max_lines`` lines each (``RANGE_LINES``), fewer where
+    ``max_bytes`` comes first (a single longer line is a range of its own). The file is read once
+    here, only to find newlines (numpy, per read), so the parent does no work per record."""
+    max_lines = max_lines or RANGE_LINES
+    start = pos = 0  # the open range's first byte; the file offset of the next read
+    lineno = 1  # line number of the open range's first line
+    count = 0  # newlines in the open range so far
+    last_nl = -1  # offset of the open range's last newline (when count > 0)
     try:
         with open(path, "rb", buffering=0) as fh:
-            while buf := fh.read(chunk_bytes):
-                nl = buf.rfind(b"\n")
-                if nl >= 0:
-                    yield RangeTask(path, name, start, pos + nl + 1, lineno)
-                    lineno += buf.count(b"\n", 0, nl + 1)
-                    start = pos + nl + 1
+            while buf := fh.read(RANGE_READ_BYTES):
+                nls = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == _NEWLINE) + pos
                 pos += len(buf)
+                i, n = 0, len(nls)
+                while i < n:
+                    # The newline completing max_lines lines, and the last one within max_bytes.
+                    j = i + max_lines - count - 1
+                    k = int(np.searchsorted(nls, start + max_bytes)) - 1
+                    if k < i:  # the next newline is past the byte limit
+                        if count:
+                            end, lines = last_nl + 1, count
+                        else:
+                            end, lines, i = int(nls[i]) + 1, 1, i + 1
+                    elif j < n and j <= k:
+                        end, lines, i = int(nls[j]) + 1, max_lines, j + 1
+                    elif k < n - 1:  # the byte limit comes first, within this read
+                        end, lines, i = int(nls[k]) + 1, count + k - i + 1, k + 1
+                    else:  # every newline left in this read belongs to the open range
+                        count += n - i
+                        last_nl = int(nls[n - 1])
+                        break
+                    yield RangeTask(path, name, start, end, lineno)
+                    lineno += lines
+                    start, count = end, 0
     except OSError as e:
         yield WorkItem(name, lineno, "error", b"", error=f"input damaged, rest of it skipped ({type(e).__name__}: {e})")
         return
+    if pos > start and count and pos - start > max_bytes:  # the unterminated last line breaks the byte limit
+        yield RangeTask(path, name, start, last_nl + 1, lineno)
+        start, lineno = last_nl + 1, lineno + count
     if pos > start:
         yield RangeTask(path, name, start, pos, lineno)
 

@@ -398,8 +398,8 @@ def test_jobs_2_on_jsonl_file_ranges_matches_jobs_1(model_path: Path, tmp_path: 
 
 
 def test_worker_tasks_are_classified_in_batches_of_batch_records(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A ``--jobs`` worker's task (a JSONL range of ~140 records) is classified in batches of at
-    most ``BATCH_RECORDS``, as ``--jobs 1`` does, of equal size (no small remainder batch), and
+    """A ``--jobs`` worker's task (a JSONL range of ``RANGE_LINES`` records, or fewer) is classified
+    in batches of at most ``BATCH_RECORDS``, as ``--jobs 1`` does, of equal size (no small remainder batch), and
     the results come back in order."""
     from classifier import cli
 

@@ -229,22 +229,60 @@ def test_work_item_defaults_keep_the_old_four_fields() -> None:
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 20])
-def test_ranges_give_the_items_iter_items_gives(tmp_path: Path, chunk: int) -> None:
-    """Workers read plain JSONL files as byte ranges: the same records, line numbers and bytes as
-    the streaming reader, whatever the chunk size (blank lines, CRLF, a line longer than a
-    chunk, no final newline)."""
+@pytest.mark.parametrize("lines_per_range", [1, 2, 128])
+@pytest.mark.parametrize("read", [1, 5, 1 << 20])
+def test_ranges_give_the_items_iter_items_gives(tmp_path: Path, chunk: int, lines_per_range: int, read: int,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers read plain JSONL files as line ranges: the same records, line numbers and bytes as
+    the streaming reader, whatever the byte and line limits and the parent's read size (blank
+    lines, CRLF, a line longer than a range, no final newline)."""
+    from classifier import io as nio
     from classifier.io import RangeTask, iter_tasks, range_items
 
+    monkeypatch.setattr(nio, "RANGE_READ_BYTES", read)
     lines = [b'{"id": "a"}', b"", b'{"id": "b", "text": "' + b"x" * 200 + b'"}\r', b"  ", b"{bad", b'{"id": "c"}']
     f = tmp_path / "in.jsonl"
     f.write_bytes(b"\n".join(lines))
-    tasks = list(iter_tasks([str(f)], chunk_bytes=chunk))
+    tasks = list(iter_tasks([str(f)], chunk_bytes=chunk, chunk_lines=lines_per_range))
     assert all(isinstance(t, RangeTask) for t in tasks)
     assert tasks[0].start == 0 and tasks[-1].end == f.stat().st_size
     assert all(a.end == b.start for a, b in zip(tasks, tasks[1:]))
     got = [it for t in tasks for it in range_items(t)]
     assert got == list(iter_items([str(f)]))
     assert [it.lineno for it in got] == [1, 3, 5, 6]
+    data = f.read_bytes()
+
+    def n_lines(part: bytes) -> int:
+        return part.count(b"\n") + (not part.endswith(b"\n"))
+
+    for t in tasks:  # within both limits (a range of one line may exceed the bytes), and none cut early
+        part = data[t.start:t.end]
+        assert n_lines(part) <= lines_per_range
+        assert len(part) <= chunk or n_lines(part) == 1
+    for t, nxt in zip(tasks, tasks[1:]):
+        grown = data[t.start: data.find(b"\n", nxt.start) + 1 or len(data)]
+        assert n_lines(grown) > lines_per_range or len(grown) > chunk
+
+
+def test_ranges_are_whole_batches_of_records(tmp_path: Path) -> None:
+    """A plain JSONL file's ranges hold ``RANGE_LINES`` lines (two batches of ``BATCH_RECORDS``),
+    not a byte count's worth (byte ranges of ~140 news pages were classified as three batches of
+    ~47, which cost ~4% more a page); records longer than ``RANGE_BYTES`` / ``RANGE_LINES`` make
+    shorter ranges."""
+    from classifier import io as nio
+    from classifier.parallel import BATCH_RECORDS
+
+    assert nio.RANGE_LINES == 2 * BATCH_RECORDS
+    short = tmp_path / "short.jsonl"
+    short.write_bytes(b"".join(b'{"id": "%d", "text": "%s"}\n' % (i, b"x" * (3000 + i % 700)) for i in range(1000)))
+    tasks = list(nio.iter_tasks([str(short)]))
+    assert [t.lineno for t in tasks] == list(range(1, 1001, nio.RANGE_LINES))
+    long = tmp_path / "long.jsonl"
+    size = nio.RANGE_BYTES // 10
+    long.write_bytes(b"".join(b'{"id": "%d", "text": "%s"}\n' % (i, b"x" * size) for i in range(50)))
+    tasks = list(nio.iter_tasks([str(long)]))
+    assert all(t.end - t.start <= nio.RANGE_BYTES for t in tasks) and len(tasks) == 6
+    assert [t.lineno for t in tasks] == [1, 10, 19, 28, 37, 46]
 
 
 def test_only_plain_jsonl_files_become_ranges(tmp_path: Path) -> None:
