@@ -497,3 +497,20 @@ def test_ngram_counts_equal_a_bincount() -> None:
     want = np.bincount(ng.uni_block, minlength=len(texts)) + np.bincount(ng.pair_block, minlength=len(texts))
     assert np.array_equal(mt_soft.ngram_counts(ng, len(texts)), want.astype(np.float64))
     assert want[0] == 0 and want[-1] > 0
+
+
+def test_default_soft_path_is_found_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every batch asks for the default soft model: the shipped file is looked up once per process
+    (no path resolution or stat per batch), and $NEWSWINNOW_MT_SOFT is still read each time."""
+    first = mt_soft.default_soft_path()
+
+    def no_fs(*_a, **_k):
+        raise AssertionError("filesystem touched")
+
+    monkeypatch.setattr(Path, "resolve", no_fs)
+    monkeypatch.setattr(Path, "exists", no_fs)
+    monkeypatch.delenv(mt_soft.ENV_SOFT_MODEL, raising=False)
+    assert mt_soft.default_soft_path() == first
+    mt_soft.load_soft_model()
+    monkeypatch.setenv(mt_soft.ENV_SOFT_MODEL, str(tmp_path / "other.json"))
+    assert mt_soft.default_soft_path() == tmp_path / "other.json"
