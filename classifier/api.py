@@ -24,7 +24,7 @@ from features.text_schema import TEXT_SCHEMA_VERSION, TEXT_SCHEMAS, extra_column
 
 from . import decode, html_decode, limits, page_gate, scores, thread_start
 from .model import LABELS, BlockModel, ModelError, one_blas_thread
-from .parallel import BATCH_RECORDS, batched, parallel_map
+from .parallel import BATCH_RECORDS, batched, parallel_map, record_size
 from .source import registered_domain
 
 MODEL_STEM = "model-text"
@@ -330,12 +330,14 @@ class Classifier:
                       url_field: str = "url") -> Iterator[DocumentResult]:
         """Classify records ({"text": ...} or {"html": ...}) lazily, in input order.
 
-        Pages go through the model in batches (``BATCH_RECORDS``): features, the network and
-        decoding then cost a few numpy calls per batch instead of per page.
+        Pages go through the model in batches (``BATCH_RECORDS`` records, at most ``BATCH_BYTES``
+        of text or HTML): features, the network and decoding then cost a few numpy calls per
+        batch instead of per page.
         """
         if n_jobs == 1:
             fields = (text_field, html_field, id_field, url_field)
-            for batch in batched(enumerate(records, 1), BATCH_RECORDS):
+            for batch in batched(enumerate(records, 1), BATCH_RECORDS,
+                                 lambda item: record_size(item[1], text_field, html_field)):
                 yield from self.classify_pages([self.prepare(rec, i, *fields, self.limits) for i, rec in batch])
             return
 

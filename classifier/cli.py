@@ -35,7 +35,7 @@ from .limits import (
 )
 from .malloc import tune_malloc
 from .model import LABELS, ModelError
-from .parallel import BATCH_RECORDS, Spool, ordered_map
+from .parallel import BATCH_BYTES, BATCH_RECORDS, Spool, ordered_map
 from .report import DEFAULT_MIN_SOURCE_PAGES, DEFAULT_SAMPLE, DEFAULT_TOP_SOURCES
 from .sources import DEFAULT_TOP_REASONS
 
@@ -204,7 +204,7 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
     try:
         with bar_ctx as bar:
             if jobs == 1:
-                results = ordered_map(fn, _counted(iter_items(list(paths), fmt, glob), bar), 1)
+                results = ordered_map(fn, _counted(iter_items(list(paths), fmt, glob), bar), 1, size_of=_item_bytes)
             else:  # workers read plain JSONL files themselves and spool their output (parallel.py)
                 tasks = _grouped(_counted(iter_tasks(list(paths), fmt, glob), bar), BATCH_RECORDS)
                 results = ordered_map(fn_tasks, tasks, jobs, batch_size=1)
@@ -270,20 +270,30 @@ def _counted(items: Iterator, bar) -> Iterator:
         yield it
 
 
-def _grouped(stream: Iterator[WorkItem | RangeTask], size: int) -> Iterator[list[WorkItem] | RangeTask]:
-    """Worker tasks: each range on its own, consecutive work items in lists of up to ``size``."""
+def _item_bytes(item: WorkItem) -> int:
+    """A work item's payload bytes (its JSONL line, text or HTML), for ``BATCH_BYTES``."""
+    return len(item[3])
+
+
+def _grouped(stream: Iterator[WorkItem | RangeTask], size: int,
+             max_bytes: int = BATCH_BYTES) -> Iterator[list[WorkItem] | RangeTask]:
+    """Worker tasks: each range on its own, consecutive work items in lists of up to ``size``
+    items and ``max_bytes`` of payload, as ``--jobs 1`` batches them."""
     pending: list[WorkItem] = []
+    total = 0
     for it in stream:
         if isinstance(it, RangeTask):
             if pending:
                 yield pending
-                pending = []
+                pending, total = [], 0
             yield it
-        else:
-            pending.append(it)
-            if len(pending) == size:
-                yield pending
-                pending = []
+            continue
+        n = _item_bytes(it)
+        if pending and (len(pending) >= size or total + n > max_bytes):
+            yield pending
+            pending, total = [], 0
+        pending.append(it)
+        total += n
     if pending:
         yield pending
 

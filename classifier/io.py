@@ -22,7 +22,7 @@ from typing import BinaryIO, NamedTuple
 
 import numpy as np
 
-from .parallel import BATCH_RECORDS
+from .parallel import BATCH_BYTES, BATCH_RECORDS
 
 FORMATS = ("auto", "text", "html", "jsonl", "warc")
 # Compression is recognised by its magic bytes, not by the file name (stdin works too).
@@ -38,15 +38,14 @@ SNIFF_BYTES = 4096
 # Read buffer of decompressing streams (bigger than io's 8 KiB default: fewer Python calls).
 STREAM_BUFFER = 1 << 20
 _HTML_HINTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<div", b"<p>", b"<p ", b"<meta")
-# Lines of a plain JSONL file per worker task with --jobs: two of the classifier's batches
-# (``parallel.BATCH_RECORDS``), so a worker classifies the same 64-record batches ``--jobs 1`` does.
-# Byte-sized ranges (~140 news pages at 512 KiB) were cut into three batches of ~47, and a
-# 47-page batch costs ~4% more a page (the per-batch fixed cost is ~2 ms).
-RANGE_LINES = 2 * BATCH_RECORDS
-# ... and at most this many bytes (a longer line makes a longer range), so a task of long records
-# (HTML) stays small enough that the last one does not keep one core busy alone. Twice what 128
-# news pages take (~470 KB on bench_text's pages), so on such text the line count decides.
-RANGE_BYTES = 1 << 20
+# Lines of a plain JSONL file per worker task with --jobs: one of the classifier's batches
+# (``parallel.BATCH_RECORDS``), so a worker classifies the batches ``--jobs 1`` makes. Byte-sized
+# ranges (~140 news pages at 512 KiB) were cut into three batches of ~47, and a 47-page batch
+# cost ~4% more a page than one of 64 (the per-batch fixed cost).
+RANGE_LINES = BATCH_RECORDS
+# ... and at most this many bytes (a longer line makes a longer range): a batch's byte limit, so
+# a task of long records (HTML) holds as many pages as one of --jobs 1's batches.
+RANGE_BYTES = BATCH_BYTES
 # Read size of the parent's newline scan over a plain JSONL file.
 RANGE_READ_BYTES = 1 << 20
 _NEWLINE = ord("\n")

@@ -82,3 +82,62 @@ def test_api_runs_blas_single_threaded(monkeypatch):
     list(clf.classify_many([{"id": "a", "text": "A headline\nSome words of an article said the minister."}]))
     assert seen and all(max(t) == 1 for t in seen)
     assert blas_threads() == outside  # the limit is lifted after the call
+
+
+def _cut_as_limits_say(batches: list[list[int]], limit_items: int, limit_bytes: int) -> None:
+    """Each batch within both limits (one record alone may be larger) and as full as they allow."""
+    for b in batches:
+        assert len(b) <= limit_items and (sum(b) <= limit_bytes or len(b) == 1)
+    for b, nxt in zip(batches, batches[1:]):
+        assert len(b) == limit_items or sum(b) + nxt[0] > limit_bytes
+
+
+def test_long_pages_make_smaller_batches(model_path, tmp_path, monkeypatch) -> None:
+    """A batch holds at most ``BATCH_RECORDS`` pages and ``BATCH_BYTES`` of their text, in the API
+    and in the CLI (``--jobs 1``, and ``--jobs 2``'s worker tasks): 128 HTML pages at once held
+    422 MB at the peak. The results are those of one page at a time."""
+    import json
+
+    from click.testing import CliRunner
+
+    from classifier import api, cli, parallel
+    from classifier.api import Classifier
+
+    clf = Classifier.load(model_path)
+    page = "I think this is a long comment line, you know.\nThe minister said on Monday that it was over.\n"
+    long_recs = [{"id": f"l{i}", "text": page * (6500 + 100 * i)} for i in range(12)]  # 0.62-0.72 MB
+    short_recs = [{"id": f"s{i}", "text": page} for i in range(parallel.BATCH_RECORDS + 5)]
+    seen: list[list[int]] = []
+    real_batched = api.batched
+
+    def batched_spy(items, size, size_of=None, **kw):
+        for b in real_batched(items, size, size_of, **kw):
+            seen.append([len(r["text"]) for _, r in b])
+            yield b
+
+    monkeypatch.setattr(api, "batched", batched_spy)
+    docs = [d.to_json() for d in clf.classify_many(long_recs + short_recs)]
+    assert sum(map(len, seen)) == len(docs) and len(seen) >= 5
+    _cut_as_limits_say(seen, parallel.BATCH_RECORDS, parallel.BATCH_BYTES)
+    assert docs[:2] == [next(clf.classify_many([r])).to_json() for r in long_recs[:2]]
+
+    batches: list[list[int]] = []
+    real_work = cli._work
+
+    def work_spy(clf_, f, mode, opts, items):
+        batches.append([len(it[3]) for it in items])
+        return real_work(clf_, f, mode, opts, items)
+
+    monkeypatch.setattr(cli, "_work", work_spy)
+    path = tmp_path / "long.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in long_recs + short_recs))
+    outs = []
+    for jobs in ("1", "2"):
+        r = CliRunner().invoke(cli.main, ["classify", "--model", str(model_path), "--jobs", jobs, str(path)])
+        assert r.exit_code == 0, r.output
+        outs.append(r.stdout)
+        if jobs == "1":  # --jobs 2's workers count in their own processes; their ranges: test_inputs
+            assert sum(map(len, batches)) == len(docs) and len(batches) >= 5
+            _cut_as_limits_say(batches, parallel.BATCH_RECORDS, parallel.BATCH_BYTES)
+    assert outs[0] == outs[1]
+    assert [json.loads(line)["id"] for line in outs[0].splitlines()] == [r["id"] for r in long_recs + short_recs]

@@ -414,7 +414,7 @@ def test_worker_tasks_are_classified_in_batches_of_batch_records(monkeypatch: py
     out = cli._work_batched(None, cli.Fields(), "classify", {}, items)
     assert [item for _, item, _ in out] == items
     n = len(items)
-    assert sorted(seen) == [n // 3, n // 3, n - 2 * (n // 3)] and sum(seen) == n
+    assert len(seen) == 3 and max(seen) - min(seen) <= 1 and sum(seen) == n
     for size in (1, 5, cli.BATCH_RECORDS, cli.BATCH_RECORDS + 1, 3 * cli.BATCH_RECORDS, 7 * cli.BATCH_RECORDS - 1):
         seen.clear()
         part = list(range(size))

@@ -265,14 +265,14 @@ def test_ranges_give_the_items_iter_items_gives(tmp_path: Path, chunk: int, line
 
 
 def test_ranges_are_whole_batches_of_records(tmp_path: Path) -> None:
-    """A plain JSONL file's ranges hold ``RANGE_LINES`` lines (two batches of ``BATCH_RECORDS``),
-    not a byte count's worth (byte ranges of ~140 news pages were classified as three batches of
-    ~47, which cost ~4% more a page); records longer than ``RANGE_BYTES`` / ``RANGE_LINES`` make
-    shorter ranges."""
+    """A plain JSONL file's ranges hold ``RANGE_LINES`` lines (one batch of ``BATCH_RECORDS``, as
+    ``--jobs 1`` makes it), not a byte count's worth (byte ranges of ~140 news pages were
+    classified as three batches of ~47, which cost ~4% more a page); records longer than
+    ``RANGE_BYTES`` / ``RANGE_LINES`` (a batch's ``BATCH_BYTES``) make shorter ranges."""
     from classifier import io as nio
-    from classifier.parallel import BATCH_RECORDS
+    from classifier.parallel import BATCH_BYTES, BATCH_RECORDS
 
-    assert nio.RANGE_LINES == 2 * BATCH_RECORDS
+    assert nio.RANGE_LINES == BATCH_RECORDS and nio.RANGE_BYTES == BATCH_BYTES
     short = tmp_path / "short.jsonl"
     short.write_bytes(b"".join(b'{"id": "%d", "text": "%s"}\n' % (i, b"x" * (3000 + i % 700)) for i in range(1000)))
     tasks = list(nio.iter_tasks([str(short)]))

@@ -89,3 +89,23 @@ def test_spool_keeps_lines_in_the_result_when_it_cannot_write(tmp_path) -> None:
     spool = parallel.Spool(str(tmp_path / "missing"))
     out = [("ok", b"x", None), ("drop", b"y", None)]
     assert spool.stash(out) == out
+
+
+def test_batches_are_cut_by_count_and_by_bytes() -> None:
+    """``batched`` with ``size_of``: at most ``size`` items and ``max_bytes`` by it, an item larger
+    than ``max_bytes`` alone, nothing lost or reordered; every batch is as full as both limits allow."""
+    sizes = [5, 5, 5, 30, 1, 1, 1, 1, 1, 1, 12, 0, 9]
+    out = list(parallel.batched(list(enumerate(sizes)), 4, lambda it: it[1], max_bytes=12))
+    assert [i for b in out for i, _ in b] == list(range(len(sizes)))
+    assert [[n for _, n in b] for b in out] == [[5, 5], [5], [30], [1, 1, 1, 1], [1, 1], [12, 0], [9]]
+    for b, nxt in zip(out, out[1:]):  # the next item would have broken a limit
+        assert len(b) == 4 or sum(n for _, n in b) + nxt[0][1] > 12
+    assert list(parallel.batched(range(10), 4)) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+
+
+def test_record_size_is_the_text_else_the_html() -> None:
+    assert parallel.record_size({"text": "abc", "html": "<p>abcdef</p>"}) == 3
+    assert parallel.record_size({"html": "<p>x</p>"}) == 8
+    assert parallel.record_size({"body": "x" * 9}, "body") == 9
+    assert parallel.record_size({"text": None, "html": b"<p>"}) == 3
+    assert parallel.record_size({"text": 5}) == 0 and parallel.record_size("not a dict") == 0
