@@ -135,12 +135,11 @@ def _work(clf: Classifier, f: Fields, mode: str, opts: dict, batch: list[WorkIte
 
 
 def _work_batched(clf: Classifier, f: Fields, mode: str, opts: dict, items: list[WorkItem]) -> list[tuple]:
-    """``_work`` over a worker's task in batches of ``BATCH_RECORDS``, as ``--jobs 1`` runs: a
-    range of a JSONL file holds ``RANGE_LINES`` (two batches' worth) of records, and classifying
-    them as one batch took 5-10% more CPU on one VM (its arrays no longer stay in the CPU's
-    cache). Other tasks (a list of records, a range that ``RANGE_BYTES`` cut short) are cut into
-    batches of equal size (140 records: 47, 47, 46 rather than 64, 64, 12): a page in a batch of
-    12 cost ~1.3x one in a batch of 64 (a fixed ~2 ms of numpy calls per batch)."""
+    """``_work`` over a worker's task in batches of ``BATCH_RECORDS``, as ``--jobs 1`` runs. A
+    task is one batch's worth (a JSONL range of ``RANGE_LINES`` lines and ``RANGE_BYTES``, or
+    work items grouped by ``_grouped``); should one hold more, it is cut into batches of equal
+    size (140 records at 64: 47, 47, 46 rather than 64, 64, 12): a page in a batch of 12 cost
+    ~1.3x one in a batch of 64 (a fixed ~2 ms of numpy calls per batch)."""
     n_batches = -(-len(items) // BATCH_RECORDS)
     if n_batches <= 1:
         return _work(clf, f, mode, opts, items)
