@@ -14,6 +14,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import nullcontext
+from itertools import groupby
 from pathlib import Path
 from typing import IO
 
@@ -35,7 +36,7 @@ from .limits import (
 )
 from .malloc import tune_malloc
 from .model import LABELS, ModelError
-from .parallel import BATCH_BYTES, BATCH_RECORDS, Spool, ordered_map
+from .parallel import BATCH_BYTES, BATCH_RECORDS, Spool, batched, ordered_map
 from .report import DEFAULT_MIN_SOURCE_PAGES, DEFAULT_SAMPLE, DEFAULT_TOP_SOURCES
 from .sources import DEFAULT_TOP_REASONS
 
@@ -277,24 +278,13 @@ def _item_bytes(item: WorkItem) -> int:
 def _grouped(stream: Iterator[WorkItem | RangeTask], size: int,
              max_bytes: int = BATCH_BYTES) -> Iterator[list[WorkItem] | RangeTask]:
     """Worker tasks: each range on its own, consecutive work items in lists of up to ``size``
-    items and ``max_bytes`` of payload, as ``--jobs 1`` batches them."""
-    pending: list[WorkItem] = []
-    total = 0
-    for it in stream:
-        if isinstance(it, RangeTask):
-            if pending:
-                yield pending
-                pending, total = [], 0
-            yield it
-            continue
-        n = _item_bytes(it)
-        if pending and (len(pending) >= size or total + n > max_bytes):
-            yield pending
-            pending, total = [], 0
-        pending.append(it)
-        total += n
-    if pending:
-        yield pending
+    items and ``max_bytes`` of payload, as ``--jobs 1`` batches them (lazily: ``groupby`` hands
+    over each run of items as it is read)."""
+    for is_range, run in groupby(stream, key=lambda it: isinstance(it, RangeTask)):
+        if is_range:
+            yield from run
+        else:
+            yield from batched(run, size, _item_bytes, max_bytes)
 
 
 def _limit_options(f):

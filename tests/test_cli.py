@@ -421,3 +421,31 @@ def test_worker_tasks_are_classified_in_batches_of_batch_records(monkeypatch: py
         assert [item for _, item, _ in cli._work_batched(None, cli.Fields(), "classify", {}, part)] == part
         assert len(seen) == -(-size // cli.BATCH_RECORDS)
         assert max(seen) <= cli.BATCH_RECORDS and max(seen) - min(seen) <= 1
+
+
+def test_worker_tasks_group_items_by_count_and_bytes_between_ranges() -> None:
+    """``--jobs`` tasks from a stream of work items (compressed JSONL, text files, stdin) and ranges:
+    each range alone, the items between them in lists of at most ``size`` items and ``max_bytes``
+    of payload, in input order, read lazily (a list is handed over before the rest is read)."""
+    from classifier import cli
+    from classifier.io import RangeTask, WorkItem
+
+    def item(i: int, n: int) -> WorkItem:
+        return WorkItem("f", i, "jsonl", b"x" * n)
+
+    rng = RangeTask("p", "p", 0, 10, 1)
+    stream = [item(1, 4), item(2, 4), item(3, 4), item(4, 9), rng, item(5, 1), rng, rng, item(6, 20), item(7, 1)]
+    got = list(cli._grouped(iter(stream), 2, max_bytes=8))
+    shape = [t if isinstance(t, RangeTask) else [it.lineno for it in t] for t in got]
+    assert shape == [[1, 2], [3], [4], rng, [5], rng, rng, [6], [7]]
+
+    pulled = 0
+
+    def endless():
+        nonlocal pulled
+        for i in range(10**9):
+            pulled += 1
+            yield item(i, 1)
+
+    first = next(cli._grouped(endless(), 3, max_bytes=100))
+    assert len(first) == 3 and pulled <= 4
