@@ -22,7 +22,8 @@ from typing import IO, Any
 
 # Records per batch: the classifier runs its features, networks and decoding once per batch, and
 # a batch pays ~1.75 ms of numpy calls whatever its size (~11% of a 64-page batch of news text).
-# 128 pages took 6-9% less CPU than 64 on plain text (the CLI, --jobs 1 and 2, 2026-12-06).
+# 128 pages took 4-7% less CPU than 64 on plain text (in process, the CLI with --jobs 1 and 2;
+# alternated A/Bs, 2026-12-06, docs/speed.md session 25).
 BATCH_RECORDS = 128
 # ... and at most about this many bytes of input (a record's text or HTML; one larger record
 # makes a batch alone): a batch of 128 HTML pages (~75 KB each) held 422 MB at its peak against
