@@ -36,7 +36,7 @@ from .limits import (
 )
 from .malloc import tune_malloc
 from .model import LABELS, ModelError
-from .parallel import BATCH_BYTES, BATCH_RECORDS, Spool, batched, ordered_map
+from .parallel import BATCH_BYTES, BATCH_RECORDS, Spool, WorkerLost, batched, ordered_map
 from .report import DEFAULT_MIN_SOURCE_PAGES, DEFAULT_SAMPLE, DEFAULT_TOP_SOURCES
 from .sources import DEFAULT_TOP_REASONS
 
@@ -234,6 +234,9 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
         return 0
     except (OSError, InputError) as e:
         raise click.ClickException(str(e)) from e
+    except WorkerLost as e:  # e.g. out of memory: what was written is a whole prefix of the input's results
+        raise click.ClickException(f"{e}; stopped after the first {n_ok + n_err} records, whose results are "
+                                   "written in input order") from e
     finally:
         if rej_fh is not None:
             rej_fh.close()

@@ -10,6 +10,7 @@ batches ahead, so memory stays flat in the size of the input.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import errno
 import os
@@ -76,54 +77,206 @@ def ordered_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
         yield from out
 
 
-# The function forked workers run: set just before the pool forks, so each worker inherits it.
-_FORKED_FN: Callable[[list[Any]], list[Any]] | None = None
+# Batches sent to one forked worker ahead of its results: the one it runs and the next, so it
+# never waits for the parent between batches, and a slow batch holds back at most one other.
+QUEUED_PER_WORKER = 2
 
 
-def _run_forked(batch: list[Any]) -> list[Any]:
-    assert _FORKED_FN is not None
-    return _FORKED_FN(batch)
+class WorkerLost(RuntimeError):
+    """A worker process ended without returning its batches (killed, e.g. by the out-of-memory
+    killer): the results from that batch on are lost, so the run cannot go on."""
+
+
+class RemoteTraceback(Exception):
+    """The traceback of an exception raised in a worker (the ``__cause__`` of the re-raised one)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def _worker_loop(fn: Callable[[list[Any]], list[Any]], tasks: Any, results: Any) -> None:
+    """A forked worker: ``(seq, batch)`` in, ``(seq, ok, value)`` out, until ``None`` or the end
+    of its task pipe (the parent is gone)."""
+    import signal
+    import traceback
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops us
+    while True:
+        try:
+            task = tasks.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        seq, batch = task
+        try:
+            results.send((seq, True, fn(batch)))
+            continue
+        except Exception as e:  # re-raised in the parent, at this batch's place in the output
+            exc, tb = e, traceback.format_exc()
+        try:
+            results.send((seq, False, (exc, tb)))
+        except Exception:  # the exception itself would not pickle
+            results.send((seq, False, (RuntimeError(f"{type(exc).__name__}: {exc}"), tb)))
+
+
+def _exit_reason(code: int | None) -> str:
+    """How a worker ended, for ``WorkerLost``'s message."""
+    import signal
+
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        hint = " (as the out-of-memory killer does)" if -code == signal.SIGKILL else ""
+        return f"was killed by {name}{hint}"
+    return f"exited with status {code}"
 
 
 def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jobs: int,
                 batch_size: int, size_of: Callable[[Any], int] | None = None) -> Iterator[Any]:
-    """``ordered_map`` on forked workers; at most ``PREDISPATCH_PER_JOB * n_jobs`` batches in flight
-    (``Pool.imap`` alone would read the whole input ahead)."""
-    global _FORKED_FN
-    window = threading.BoundedSemaphore(PREDISPATCH_PER_JOB * n_jobs)
-    stop = threading.Event()
+    """``ordered_map`` on forked workers, each with a pipe of its own for batches and one for results.
 
-    def gated() -> Iterator[list[Any]]:
-        for batch in batched(items, batch_size, size_of):
-            window.acquire()  # in the pool's feeder thread: waits while the window is full
-            if stop.is_set():
-                return
-            yield batch
-
+    Written for this job rather than ``multiprocessing.Pool``: a Pool waits forever for the batch
+    of a worker that was killed (here: ``WorkerLost``), and its worker-handler thread wakes on
+    every result that reaches the shared result pipe. A thread reads the input and sends each
+    batch to the worker with the fewest batches queued (at most ``QUEUED_PER_WORKER``; at most
+    ``PREDISPATCH_PER_JOB * n_jobs`` batches between the input and the caller, so the input is
+    read lazily); this generator reads the results as they come and yields them in input order."""
     import multiprocessing
+    import queue
+    from multiprocessing.connection import wait
 
-    _FORKED_FN = fn
-    pool = multiprocessing.get_context("fork").Pool(n_jobs)
+    ctx = multiprocessing.get_context("fork")
+    procs: list[Any] = []
+    task_conns: list[Any] = []
+    result_conns: list[Any] = []
+    for _ in range(n_jobs):
+        task_r, task_w = ctx.Pipe(duplex=False)
+        result_r, result_w = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_worker_loop, args=(fn, task_r, result_w), daemon=True)
+        proc.start()
+        task_r.close()  # the worker's ends, closed here so that its death breaks its pipes
+        result_w.close()
+        procs.append(proc)
+        task_conns.append(task_w)
+        result_conns.append(result_r)
+
+    window = threading.BoundedSemaphore(PREDISPATCH_PER_JOB * n_jobs)
+    room = threading.Condition()
+    queued = [0] * n_jobs  # batches sent to each worker and not yet answered
+    sent: list[collections.deque] = [collections.deque() for _ in range(n_jobs)]  # their numbers, in order
+    stop = threading.Event()
+    feed_end: queue.SimpleQueue = queue.SimpleQueue()  # (batches sent, the input's error or None)
+    wake_r, wake_w = ctx.Pipe(duplex=False)  # tells the loop below that feed_end has its entry
+
+    def feed() -> None:
+        """The feeder thread: owns the input, the task pipes and ``wake_w``."""
+        seq = 0
+        error: BaseException | None = None
+        try:
+            for batch in batched(items, batch_size, size_of):
+                window.acquire()
+                with room:
+                    room.wait_for(lambda: stop.is_set() or min(queued) < QUEUED_PER_WORKER)
+                    if stop.is_set():
+                        return
+                    w = queued.index(min(queued))
+                    queued[w] += 1
+                    sent[w].append(seq)
+                task_conns[w].send((seq, batch))
+                seq += 1
+        except BaseException as e:  # the input's error (or a worker gone): raised to the caller in order
+            error = e
+        finally:
+            for conn in task_conns:
+                with contextlib.suppress(OSError):
+                    conn.send(None)
+                conn.close()
+            feed_end.put((seq, error))
+            with contextlib.suppress(OSError):
+                wake_w.send_bytes(b"")
+            wake_w.close()
+
+    threading.Thread(target=feed, name="newswinnow-feeder", daemon=True).start()
+    waiting = {conn: i for i, conn in enumerate(result_conns)}
+    waiting.update({proc.sentinel: i for i, proc in enumerate(procs)})
+    waiting[wake_r] = -1
+    done: dict[int, tuple[bool, Any]] = {}
+    next_seq = 0
+    total: int | None = None
+    input_error: BaseException | None = None
+    lost: tuple[int, str] | None = None  # the first batch a dead worker took with it, and why
     finished = False
+
+    def receive(i: int) -> bool:
+        """One result from worker ``i``; False at the end of its pipe."""
+        try:
+            seq, ok, value = result_conns[i].recv()
+        except EOFError:
+            waiting.pop(result_conns[i], None)
+            return False
+        done[seq] = (ok, value)
+        with room:
+            queued[i] -= 1
+            sent[i].remove(seq)
+            room.notify()
+        return True
+
     try:
-        for out in pool.imap(_run_forked, gated()):
-            window.release()
-            yield from out
-        finished = True
-    finally:
-        # The caller stopped early (closed pipe, an error): wake a feeder waiting on the window
-        # so it sees ``stop`` and ends, then stop the workers.
-        stop.set()
         while True:
-            try:
+            if next_seq in done:
+                ok, value = done.pop(next_seq)
+                next_seq += 1
                 window.release()
-            except ValueError:  # the window is open all the way
-                break
-        if finished:
-            pool.close()
-        else:
-            pool.terminate()
-        pool.join()
+                if not ok:
+                    exc, tb = value
+                    raise exc from RemoteTraceback(tb)
+                yield from value
+                continue
+            if lost is not None and next_seq == lost[0]:
+                raise WorkerLost(lost[1])
+            if total is not None and next_seq >= total:
+                if input_error is not None:
+                    raise input_error
+                finished = True
+                return
+            for ready in wait(list(waiting)):
+                if ready is wake_r:
+                    del waiting[wake_r]
+                    total, input_error = feed_end.get()
+                elif ready in waiting and ready is result_conns[waiting[ready]]:
+                    receive(waiting[ready])
+                elif ready in waiting:  # a worker's sentinel: it has ended
+                    i = waiting.pop(ready)
+                    while result_conns[i] in waiting and result_conns[i].poll() and receive(i):
+                        pass  # what it sent before it ended
+                    procs[i].join()
+                    with room:
+                        unfinished = sorted(sent[i])
+                        queued[i] = QUEUED_PER_WORKER  # nothing more for it
+                    if unfinished or procs[i].exitcode != 0:
+                        # The results before its first unfinished batch are still yielded.
+                        why = (f"worker process {procs[i].pid} {_exit_reason(procs[i].exitcode)} "
+                               f"with {len(unfinished)} batch(es) unfinished")
+                        first = unfinished[0] if unfinished else next_seq
+                        if lost is None or first < lost[0]:
+                            lost = (first, why)
+    finally:
+        stop.set()
+        with room:
+            room.notify_all()
+        with contextlib.suppress(ValueError):  # wake a feeder waiting on the window
+            for _ in range(PREDISPATCH_PER_JOB * n_jobs):
+                window.release()
+        for proc in procs:
+            if not finished and proc.exitcode is None:
+                proc.terminate()  # stopped early or failed: the workers' batches are not wanted
+        for proc in procs:
+            proc.join()
+        for conn in (*result_conns, wake_r):
+            conn.close()
 
 
 def _classify_batch(clf, batch: list[tuple[int, dict]], fields: tuple[str, str, str, str]) -> list:

@@ -449,3 +449,41 @@ def test_worker_tasks_group_items_by_count_and_bytes_between_ranges() -> None:
 
     first = next(cli._grouped(endless(), 3, max_bytes=100))
     assert len(first) == 3 and pulled <= 4
+
+
+def test_jobs_a_killed_worker_stops_the_run_with_a_clear_error(model_path: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``--jobs`` worker killed mid-run (the out-of-memory killer's SIGKILL) ends the run with
+    exit status 1 and a message saying so, instead of waiting forever for its batch; the output
+    holds the results of every record before that batch, in input order, as ``--jobs 1`` writes them."""
+    import multiprocessing
+    import signal
+    import threading
+
+    from classifier import cli
+    from classifier import io as nio
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    monkeypatch.setattr(nio, "RANGE_LINES", 5)  # ranges of 5 records (forked workers inherit it)
+    work = cli._work_batched
+
+    def dies_on_record_23(clf, f, mode, opts, items):
+        if any(getattr(it, "lineno", None) == 23 for it in items):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return work(clf, f, mode, opts, items)
+
+    monkeypatch.setattr(cli, "_work_batched", dies_on_record_23)
+    f = tmp_path / "in.jsonl"
+    f.write_text("".join(json.dumps({"id": f"r{i}", "text": f"Record {i}. I think so."}) + "\n" for i in range(1, 61)))
+    one = CliRunner().invoke(main, ["classify", "--model", str(model_path), "--jobs", "1", str(f)])
+    box: dict = {}
+    run = threading.Thread(daemon=True, target=lambda: box.setdefault(
+        "r", CliRunner().invoke(main, ["classify", "--model", str(model_path), "--jobs", "2", str(f)])))
+    run.start()
+    run.join(120)
+    assert not run.is_alive(), "--jobs 2 still waiting for the killed worker's batch after 120 s"
+    r = box["r"]
+    assert r.exit_code == 1, r.output
+    assert "was killed by SIGKILL" in r.stderr and "stopped after the first 20 records" in r.stderr
+    assert r.stdout == "".join(one.stdout.splitlines(keepends=True)[:20])  # records 1-20, then nothing

@@ -109,3 +109,127 @@ def test_record_size_is_the_text_else_the_html() -> None:
     assert parallel.record_size({"body": "x" * 9}, "body") == 9
     assert parallel.record_size({"text": None, "html": b"<p>"}) == 3
     assert parallel.record_size({"text": 5}) == 0 and parallel.record_size("not a dict") == 0
+
+
+def _needs_fork() -> None:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+
+
+def _new_children(before: set) -> set:
+    """Child processes started since ``before`` and still running (joblib's test keeps its own)."""
+    return set(multiprocessing.active_children()) - before
+
+
+def _run_bounded(gen_fn, seconds: float = 60):
+    """Run ``gen_fn()`` in a thread; fail instead of hanging the suite (the bug these tests guard)."""
+    import threading
+
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            box["value"] = gen_fn()
+        except BaseException as e:  # noqa: B036 - handed to the test
+            box["error"] = e
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    t.join(seconds)
+    assert not t.is_alive(), f"ordered_map still running after {seconds} s"
+    return box
+
+
+def _killed_on_13(batch: list[int]) -> list[int]:
+    import signal
+
+    if 13 in batch:
+        os.kill(os.getpid(), signal.SIGKILL)  # what the out-of-memory killer does
+    return batch
+
+
+def test_a_killed_worker_ends_the_map_with_worker_lost() -> None:
+    """multiprocessing.Pool waited forever for a killed worker's batch; the map must stop with
+    WorkerLost after yielding every result before that batch, and leave no worker behind."""
+    _needs_fork()
+    before = set(multiprocessing.active_children())
+    got: list[int] = []
+
+    def consume() -> None:
+        for x in parallel.ordered_map(_killed_on_13, range(200), n_jobs=2, batch_size=5):
+            got.append(x)
+
+    box = _run_bounded(consume)
+    assert isinstance(box.get("error"), parallel.WorkerLost), box
+    assert "SIGKILL" in str(box["error"])
+    assert got == list(range(10))  # the batches before [10..14], in order, and nothing after
+    assert _new_children(before) == set()
+
+
+def test_an_input_error_comes_after_the_results_before_it() -> None:
+    _needs_fork()
+    before = set(multiprocessing.active_children())
+
+    def items():
+        yield from range(23)
+        raise OSError("input damaged")
+
+    got: list[int] = []
+
+    def consume() -> None:
+        for x in parallel.ordered_map(lambda b: b, items(), n_jobs=2, batch_size=5):
+            got.append(x)
+
+    box = _run_bounded(consume)
+    assert isinstance(box.get("error"), OSError) and "input damaged" in str(box["error"])
+    assert got == list(range(20))  # the four whole batches; the fifth was cut by the error
+    assert _new_children(before) == set()
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self):
+        raise TypeError("cannot pickle this")
+
+
+def _raise_unpicklable(batch: list[int]) -> list[int]:
+    raise _Unpicklable("local state")
+
+
+def test_a_worker_exception_that_cannot_be_pickled_still_reaches_the_caller() -> None:
+    _needs_fork()
+    box = _run_bounded(lambda: list(parallel.ordered_map(_raise_unpicklable, range(10), n_jobs=2, batch_size=5)))
+    err = box.get("error")
+    assert isinstance(err, RuntimeError) and "_Unpicklable: local state" in str(err), box
+    assert isinstance(err.__cause__, parallel.RemoteTraceback) and "_raise_unpicklable" in str(err.__cause__)
+
+
+def test_closing_the_map_early_stops_the_workers() -> None:
+    _needs_fork()
+    before = set(multiprocessing.active_children())
+    gen = parallel.ordered_map(_square_with_pid, range(100_000), n_jobs=2, batch_size=10)
+    pids = {pid for _, (_, pid) in zip(range(50), gen)}
+    assert len(pids) >= 1 and os.getpid() not in pids
+    gen.close()
+    assert _new_children(before) == set()
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):  # ended and reaped
+            os.kill(pid, 0)
+
+
+def test_batches_go_to_the_least_loaded_worker() -> None:
+    """One slow batch does not hold the batches behind it: the other worker takes them."""
+    _needs_fork()
+    QUEUED = parallel.QUEUED_PER_WORKER  # noqa: N806
+    import time
+
+    def work(batch: list[int]) -> list[tuple[int, int]]:
+        if batch[0] == 0:
+            time.sleep(1.0)
+        return [(x, os.getpid()) for x in batch]
+
+    out = list(parallel.ordered_map(work, range(40), n_jobs=2, batch_size=1))
+    assert [x for x, _ in out] == list(range(40))
+    slow = out[0][1]
+    # Batches 1-7 are sent while batch 0 runs (PREDISPATCH_PER_JOB * 2 in flight): at most one
+    # of them waits behind it, queued before it was known to be slow.
+    assert sum(pid == slow for _, pid in out[1:8]) <= QUEUED - 1
