@@ -10,10 +10,12 @@ import functools
 import gc
 import json
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from itertools import groupby
 from pathlib import Path
 from typing import IO
@@ -168,6 +170,28 @@ def _filter_one(doc: DocumentResult, rec: dict, f: Fields, opts: dict) -> tuple:
         out["newswinnow"]["filtered"] = failed
         return ("drop", _dumps(out), None)
     return ("ok", _dumps(out), None)
+
+
+# Exit status of a run stopped by SIGTERM, as a shell reports a process it killed (128 + 15).
+SIGTERM_EXIT = 143
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """SIGTERM (``kill``, a scheduler's stop) ends the run as an exception would: the workers are
+    stopped and the spool directory deleted, where the default action left both behind."""
+    if threading.current_thread() is not threading.main_thread():  # signal handlers: main thread only
+        yield
+        return
+
+    def stop(signum, frame):
+        raise SystemExit(SIGTERM_EXIT)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str | None,
@@ -356,7 +380,9 @@ def classify(paths, fmt, glob, text_field, html_field, id_field, url_field, jobs
     """Classify pages; one JSON result per document on stdout (JSONL)."""
     fields = Fields(text_field, html_field, id_field, url_field)
     opts = {"no_text": no_text, "limits": page_limits, "rejects_log": rejects_log}
-    sys.exit(_run(paths, fmt, fields, jobs, model, rejects, "classify", opts, sys.stdout.buffer, glob))
+    with _stop_on_sigterm():
+        code = _run(paths, fmt, fields, jobs, model, rejects, "classify", opts, sys.stdout.buffer, glob)
+    sys.exit(code)
 
 
 def _parse_keep(ctx, param, value: str) -> tuple[str, ...]:
@@ -380,7 +406,9 @@ def filter_cmd(paths, fmt, glob, text_field, html_field, id_field, url_field, jo
     fields = Fields(text_field, html_field, id_field, url_field)
     opts = {"keep": keep, "min_quality": min_quality, "max_mt": max_mt, "limits": page_limits,
             "rejects_log": rejects_log}
-    sys.exit(_run(paths, fmt, fields, jobs, model, rejects, "filter", opts, sys.stdout.buffer, glob))
+    with _stop_on_sigterm():
+        code = _run(paths, fmt, fields, jobs, model, rejects, "filter", opts, sys.stdout.buffer, glob)
+    sys.exit(code)
 
 
 def _underline(text: str, evidence: list[dict]) -> str:

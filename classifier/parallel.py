@@ -94,13 +94,16 @@ class RemoteTraceback(Exception):
         return str(self.args[0]) if self.args else ""
 
 
-def _worker_loop(fn: Callable[[list[Any]], list[Any]], tasks: Any, results: Any) -> None:
+def _worker_loop(fn: Callable[[list[Any]], list[Any]], tasks: Any, results: Any, parents_ends: list[Any]) -> None:
     """A forked worker: ``(seq, batch)`` in, ``(seq, ok, value)`` out, until ``None`` or the end
     of its task pipe (the parent is gone)."""
     import signal
     import traceback
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's stop (terminate) ends us at once
+    for conn in parents_ends:  # inherited by the fork; held here, they would hide the parent's death
+        conn.close()
     while True:
         try:
             task = tasks.recv()
@@ -110,14 +113,19 @@ def _worker_loop(fn: Callable[[list[Any]], list[Any]], tasks: Any, results: Any)
             return
         seq, batch = task
         try:
-            results.send((seq, True, fn(batch)))
-            continue
+            message = (seq, True, fn(batch))
         except Exception as e:  # re-raised in the parent, at this batch's place in the output
-            exc, tb = e, traceback.format_exc()
+            message = (seq, False, (e, traceback.format_exc()))
         try:
-            results.send((seq, False, (exc, tb)))
-        except Exception:  # the exception itself would not pickle
-            results.send((seq, False, (RuntimeError(f"{type(exc).__name__}: {exc}"), tb)))
+            results.send(message)
+        except OSError:  # the parent is gone
+            return
+        except Exception as e:  # the result, or the exception, would not pickle
+            what, tb = message[2] if not message[1] else (e, traceback.format_exc())
+            try:
+                results.send((seq, False, (RuntimeError(f"{type(what).__name__}: {what}"), tb)))
+            except OSError:
+                return
 
 
 def _exit_reason(code: int | None) -> str:
@@ -155,7 +163,8 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
     for _ in range(n_jobs):
         task_r, task_w = ctx.Pipe(duplex=False)
         result_r, result_w = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_worker_loop, args=(fn, task_r, result_w), daemon=True)
+        parents_ends = [task_w, result_r, *task_conns, *result_conns]
+        proc = ctx.Process(target=_worker_loop, args=(fn, task_r, result_w, parents_ends), daemon=True)
         proc.start()
         task_r.close()  # the worker's ends, closed here so that its death breaks its pipes
         result_w.close()

@@ -487,3 +487,74 @@ def test_jobs_a_killed_worker_stops_the_run_with_a_clear_error(model_path: Path,
     assert r.exit_code == 1, r.output
     assert "was killed by SIGKILL" in r.stderr and "stopped after the first 20 records" in r.stderr
     assert r.stdout == "".join(one.stdout.splitlines(keepends=True)[:20])  # records 1-20, then nothing
+
+
+# The CLI with a slow worker task (0.25 s each, two records a range), so that a --jobs run is
+# still going when a test stops it.
+_SLOW_CLI = """
+import time
+from classifier import cli, io
+io.RANGE_LINES = 2
+work = cli._work_batched
+def slow(*args):
+    time.sleep(0.25)
+    return work(*args)
+cli._work_batched = slow
+cli.main()
+"""
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _ended(pid: int) -> bool:
+    """Gone, or a zombie waiting for a reaper (a container's init may not reap orphans)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+def test_jobs_a_run_stopped_from_outside_leaves_nothing_behind(sig: str, model_path: Path, tmp_path: Path) -> None:
+    """SIGTERM (``kill``, a scheduler's stop): the run stops its workers, deletes its spool
+    directory and exits with 143. SIGKILL: the workers see their task pipes close and end on
+    their own, instead of waiting for work forever."""
+    import signal
+    import time
+
+    if not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists():
+        pytest.skip("needs Linux's /proc/PID/task/PID/children")
+    f = tmp_path / "in.jsonl"
+    f.write_text("".join(json.dumps({"id": i, "text": f"Record {i}. I think so."}) + "\n" for i in range(60)))
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, TMPDIR=str(tmp), PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    p = subprocess.Popen([sys.executable, "-c", _SLOW_CLI, "classify", "--model", str(model_path), "--jobs", "2",
+                          str(f)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=root)
+    workers: list[int] = []
+    try:
+        assert p.stdout.readline()  # the run is under way: first result written
+        workers = _children(p.pid)
+        assert len(workers) == 2 and any(tmp.glob("newswinnow-*"))
+        p.send_signal(getattr(signal, sig))
+        code = p.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while not all(_ended(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        running = [w for w in workers if not _ended(w)]
+    finally:
+        p.kill()
+        for w in workers:  # a worker left running holds the pipes below open
+            if not _ended(w):
+                os.kill(w, signal.SIGKILL)
+        p.communicate(timeout=60)
+    assert not running, f"workers still running 30 s after the parent's {sig}"
+    if sig == "SIGTERM":
+        assert code == 143
+        assert not any(tmp.glob("newswinnow-*")), "spool directory left behind"
+    else:
+        assert code == -signal.SIGKILL
