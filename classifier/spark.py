@@ -21,15 +21,16 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .model import LABELS
+from .parallel import BATCH_BYTES, BATCH_RECORDS, batched, record_size
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from pyspark.sql import DataFrame
 
 RESULT_COLUMN = "newswinnow"
-# Pages per call into the classifier: 64, not the CLI's 128, for the reason given at
-# datatrove.DEFAULT_BATCH_SIZE (no byte cap on this call).
-BATCH_PAGES = 64
+# Pages per call into the classifier, and at most parallel.BATCH_BYTES of input, as the CLI and
+# the API cut their batches.
+BATCH_PAGES = BATCH_RECORDS
 # The struct's fields, in order (types in ``result_schema``).
 RESULT_FIELDS = ("quality", "reasons", "mt_score", "dup_fraction", "has_comments", "comment_start",
                  "fractions", "source", "labels", "kept_text", "model", "error")
@@ -81,6 +82,10 @@ def _column(pdf: pd.DataFrame, name: str | None) -> list:
     return [None if _is_null(v) else v for v in pdf[name].tolist()]
 
 
+def _record_bytes(item: tuple[int, dict]) -> int:
+    return record_size(item[1])
+
+
 def _is_null(v: object) -> bool:
     return v is None or (isinstance(v, float) and v != v)  # None or NaN (pandas' missing value)
 
@@ -104,16 +109,16 @@ def classify_partition(batches: Iterable[pd.DataFrame], text_col: str = "text", 
         texts, htmls = _column(pdf, text_col), _column(pdf, html_col)
         ids, urls = _column(pdf, id_col), _column(pdf, url_col)
         results: list[dict] = []
-        for start in range(0, len(pdf), BATCH_PAGES):
-            records = []
-            for i in range(start, min(start + BATCH_PAGES, len(pdf))):
-                rec = {"id": ids[i], "url": urls[i] if isinstance(urls[i], str) else None}
-                if texts[i] is not None:
-                    rec["text"] = texts[i]
-                elif htmls[i] is not None:
-                    rec["html"] = htmls[i]
-                records.append((i + 1, rec))
-            results.extend(_result(r, keep) for r in clf.classify_or_reject(records))
+        records = []
+        for i in range(len(pdf)):
+            rec = {"id": ids[i], "url": urls[i] if isinstance(urls[i], str) else None}
+            if texts[i] is not None:
+                rec["text"] = texts[i]
+            elif htmls[i] is not None:
+                rec["html"] = htmls[i]
+            records.append((i + 1, rec))
+        for part in batched(records, BATCH_PAGES, _record_bytes, BATCH_BYTES):
+            results.extend(_result(r, keep) for r in clf.classify_or_reject(part))
         out = pdf.copy()
         out[RESULT_COLUMN] = results
         yield out

@@ -150,3 +150,34 @@ def test_bad_arguments_are_refused() -> None:
         NewswinnowFilter(keep=["article"])
     with pytest.raises(ValueError, match="input_format"):
         NewswinnowFilter(input_format="pdf")
+
+
+def test_a_batch_is_cut_by_count_and_bytes_into_classifier_calls(shipped: Classifier,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """DataTrove hands the step ``batch_size`` documents; each classifier call takes at most
+    BATCH_RECORDS of them and BATCH_BYTES of input (one larger document alone), as the CLI's and
+    the API's batches do, and the results are those of one call per document, in order."""
+    from datatrove.data import Document
+
+    from classifier import datatrove as nw_datatrove
+
+    monkeypatch.setattr(nw_datatrove, "BATCH_RECORDS", 3)
+    monkeypatch.setattr(nw_datatrove, "BATCH_BYTES", 600)
+    texts = [d["text"] for d in DOCS] * 2
+    step = NewswinnowFilter(batch_size=len(texts))
+    calls: list[list[int]] = []
+    real = step.classifier.classify_or_reject
+
+    def recording(records, *args, **kwargs):
+        calls.append([len(rec.get("text") or rec.get("html")) for _, rec in records])
+        return real(records, *args, **kwargs)
+
+    monkeypatch.setattr(step.classifier, "classify_or_reject", recording)
+    docs = [Document(text=t, id=str(i)) for i, t in enumerate(texts)]
+    step.filter_batch(docs)
+    assert [n for c in calls for n in c] == [len(t) for t in texts]
+    assert all(len(c) <= 3 and (len(c) == 1 or sum(c) <= 600) for c in calls), calls
+    for doc, text in zip(docs, texts):
+        one = Document(text=text, id=doc.id)
+        NewswinnowFilter().filter_batch([one])
+        assert doc.metadata["newswinnow"] == one.metadata["newswinnow"]

@@ -99,3 +99,27 @@ def test_bad_arguments_are_refused(spark) -> None:
         classifier.classify_spark(df)
     with pytest.raises(ValueError, match="keep"):
         classifier.classify_spark(df, text_col="body", keep=["article"])
+
+
+def test_partition_rows_are_cut_by_count_and_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pandas batch goes through the classifier in calls of at most BATCH_PAGES rows and
+    BATCH_BYTES of input (a longer row alone), with each row's own result, in order."""
+    monkeypatch.setattr(nw_spark, "BATCH_PAGES", 2)
+    monkeypatch.setattr(nw_spark, "BATCH_BYTES", 300)
+    calls: list[list[int]] = []
+    clf = Classifier.load()
+    real = clf.classify_or_reject
+
+    def recording(records, *args, **kwargs):
+        calls.append([len(rec.get("text") or "") for _, rec in records])
+        return real(records, *args, **kwargs)
+
+    monkeypatch.setattr(clf, "classify_or_reject", recording)
+    monkeypatch.setattr(nw_spark, "_classifier", lambda model: clf)
+    texts = [p[1] for p in PAGES if p[1]] * 2
+    frame = pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": texts})
+    (out,) = nw_spark.classify_partition(iter([frame]))
+    assert [n for c in calls for n in c] == [len(t) for t in texts]
+    assert all(len(c) <= 2 and (len(c) == 1 or sum(c) <= 300) for c in calls), calls
+    assert len(calls) > -(-len(texts) // 2)  # the byte limit cut some calls short
+    assert [r["labels"] for r in out["newswinnow"]] == [clf.classify_text(t).labels for t in texts]
