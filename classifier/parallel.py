@@ -194,7 +194,10 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
                     w = queued.index(min(queued))
                     queued[w] += 1
                     sent[w].append(seq)
-                task_conns[w].send((seq, batch))
+                try:
+                    task_conns[w].send((seq, batch))
+                except OSError as e:  # not the input's error: raised in order as the run's end
+                    raise WorkerLost(f"worker process {procs[w].pid} ended before it took a batch ({e})") from e
                 seq += 1
         except BaseException as e:  # the input's error (or a worker gone): raised to the caller in order
             error = e

@@ -233,3 +233,33 @@ def test_batches_go_to_the_least_loaded_worker() -> None:
     # Batches 1-7 are sent while batch 0 runs (PREDISPATCH_PER_JOB * 2 in flight): at most one
     # of them waits behind it, queued before it was known to be slow.
     assert sum(pid == slow for _, pid in out[1:8]) <= QUEUED - 1
+
+
+def test_a_worker_killed_while_idle_ends_the_map_with_worker_lost() -> None:
+    """A worker killed while it waits for work, with no batch of its own unfinished: WorkerLost
+    too (its exit status tells), after the results before it; never an OSError from sending it
+    the next batch, which a caller would take for its own output's broken pipe."""
+    _needs_fork()
+    import signal
+    import threading
+
+    before = set(multiprocessing.active_children())
+    gate = threading.Event()
+
+    def items():
+        yield from range(10)
+        gate.wait(60)
+        yield from range(10, 20)
+
+    gen = parallel.ordered_map(_square_with_pid, items(), n_jobs=2, batch_size=5)
+    got = [next(gen) for _ in range(10)]
+    workers = _new_children(before)
+    assert len(workers) == 2
+    for proc in workers:  # both: whichever the next batch goes to is dead
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.join()
+    gate.set()
+    box = _run_bounded(lambda: got.extend(gen))
+    assert isinstance(box.get("error"), parallel.WorkerLost), box
+    assert [v for v, _ in got] == [x * x for x in range(10)]
+    assert _new_children(before) == set()
