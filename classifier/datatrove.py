@@ -34,11 +34,12 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
 
 from .io import sniff
 from .model import LABELS
-from .parallel import BATCH_BYTES, BATCH_RECORDS, batched, record_size
+from .parallel import BATCH_BYTES, BATCH_RECORDS, batched, numbered_record_size
 
-# Documents DataTrove hands the step at a time: the CLI's and the API's batch (128 pages: 4-7% less
-# CPU than 64 on plain text). Each call into the classifier is also cut at parallel.BATCH_BYTES
-# of input, as theirs are, so a batch of long HTML documents stays small in memory.
+# Documents DataTrove hands the step at a time: the CLI's and the API's batch (128 pages; in this
+# step 7.5% less CPU than 64 on the bench pages, docs/speed.md session 26). Each call into the
+# classifier is also cut at parallel.BATCH_BYTES of input, as theirs are, so a batch of long HTML
+# documents stays small in memory.
 DEFAULT_BATCH_SIZE = BATCH_RECORDS
 METADATA_KEY = "newswinnow"
 # Drop reasons (DataTrove counts them as ``dropped_<reason>``).
@@ -49,10 +50,6 @@ REASON_UNREADABLE = "newswinnow_unreadable"
 INPUT_FORMATS = ("auto", "text", "html")
 # Characters of a document looked at to tell HTML from plain text (input_format="auto").
 SNIFF_CHARS = 4096
-
-
-def _record_bytes(item: tuple[int, dict]) -> int:
-    return record_size(item[1])
 
 
 class NewswinnowFilter(BaseFilter):
@@ -138,7 +135,7 @@ class NewswinnowFilter(BaseFilter):
             key = "html" if self._is_html(doc.text) else "text"
             records.append((i, {key: doc.text, "id": doc.id, "url": url if isinstance(url, str) else None}))
         clf = self.classifier  # loaded here, on the first batch, even an empty one
-        results = [r for part in batched(records, BATCH_RECORDS, _record_bytes, BATCH_BYTES)
+        results = [r for part in batched(records, BATCH_RECORDS, numbered_record_size, BATCH_BYTES)
                    for r in clf.classify_or_reject(part)]
         out: list[bool | tuple[bool, str]] = []
         for doc, res in zip(batch, results):

@@ -309,6 +309,11 @@ def record_size(rec: object, text_field: str = "text", html_field: str = "html")
     return len(value) if isinstance(value, str | bytes) else 0
 
 
+def numbered_record_size(item: tuple[int, dict]) -> int:
+    """``record_size`` of a ``(number, record)`` pair, the shape ``classify_or_reject`` takes."""
+    return record_size(item[1])
+
+
 def parallel_map(clf, records: Iterable[dict], n_jobs: int, text_field: str, html_field: str,
                  id_field: str, url_field: str) -> Iterator:
     """``Classifier.classify_many`` with worker processes."""

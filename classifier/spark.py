@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .model import LABELS
-from .parallel import BATCH_BYTES, BATCH_RECORDS, batched, record_size
+from .parallel import BATCH_BYTES, BATCH_RECORDS, batched, numbered_record_size
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -82,10 +82,6 @@ def _column(pdf: pd.DataFrame, name: str | None) -> list:
     return [None if _is_null(v) else v for v in pdf[name].tolist()]
 
 
-def _record_bytes(item: tuple[int, dict]) -> int:
-    return record_size(item[1])
-
-
 def _is_null(v: object) -> bool:
     return v is None or (isinstance(v, float) and v != v)  # None or NaN (pandas' missing value)
 
@@ -117,7 +113,7 @@ def classify_partition(batches: Iterable[pd.DataFrame], text_col: str = "text", 
             elif htmls[i] is not None:
                 rec["html"] = htmls[i]
             records.append((i + 1, rec))
-        for part in batched(records, BATCH_PAGES, _record_bytes, BATCH_BYTES):
+        for part in batched(records, BATCH_PAGES, numbered_record_size, BATCH_BYTES):
             results.extend(_result(r, keep) for r in clf.classify_or_reject(part))
         out = pdf.copy()
         out[RESULT_COLUMN] = results
