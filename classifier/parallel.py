@@ -148,10 +148,11 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
 
     Written for this job rather than ``multiprocessing.Pool``: a Pool waits forever for the batch
     of a worker that was killed (here: ``WorkerLost``), and its worker-handler thread wakes on
-    every result that reaches the shared result pipe. A thread reads the input and sends each
-    batch to the worker with the fewest batches queued (at most ``QUEUED_PER_WORKER``; at most
-    ``PREDISPATCH_PER_JOB * n_jobs`` batches between the input and the caller, so the input is
-    read lazily); this generator reads the results as they come and yields them in input order."""
+    every result that reaches the shared result pipe. A feeder thread reads the input and gives
+    each batch to the worker with the fewest batches queued (at most ``QUEUED_PER_WORKER``; at
+    most ``PREDISPATCH_PER_JOB * n_jobs`` batches between the input and the caller, so the input
+    is read lazily), whose sender thread sends it; this generator reads the results as they come
+    and yields them in input order."""
     import multiprocessing
     import queue
     from multiprocessing.connection import wait
@@ -180,8 +181,24 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
     feed_end: queue.SimpleQueue = queue.SimpleQueue()  # (batches sent, the input's error or None)
     wake_r, wake_w = ctx.Pipe(duplex=False)  # tells the loop below that feed_end has its entry
 
+    outbox: list[queue.SimpleQueue] = [queue.SimpleQueue() for _ in range(n_jobs)]
+
+    def send_to(w: int) -> None:
+        """Worker ``w``'s sender thread: owns its task pipe. A send blocks until the worker reads
+        (a batch of records is larger than a pipe's buffer), so each worker has its own sender,
+        and a busy worker holds back no other's next batch."""
+        conn = task_conns[w]
+        try:
+            while (task := outbox[w].get()) is not None:
+                conn.send(task)
+            conn.send(None)
+        except OSError:  # the worker is gone: its sentinel tells the loop below, with its batches
+            pass
+        finally:
+            conn.close()
+
     def feed() -> None:
-        """The feeder thread: owns the input, the task pipes and ``wake_w``."""
+        """The feeder thread: owns the input and ``wake_w``; assigns each batch to a worker."""
         seq = 0
         error: BaseException | None = None
         try:
@@ -194,23 +211,20 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
                     w = queued.index(min(queued))
                     queued[w] += 1
                     sent[w].append(seq)
-                try:
-                    task_conns[w].send((seq, batch))
-                except OSError as e:  # not the input's error: raised in order as the run's end
-                    raise WorkerLost(f"worker process {procs[w].pid} ended before it took a batch ({e})") from e
+                outbox[w].put((seq, batch))
                 seq += 1
-        except BaseException as e:  # the input's error (or a worker gone): raised to the caller in order
+        except BaseException as e:  # the input's error: raised to the caller in order
             error = e
         finally:
-            for conn in task_conns:
-                with contextlib.suppress(OSError):
-                    conn.send(None)
-                conn.close()
+            for box in outbox:
+                box.put(None)
             feed_end.put((seq, error))
             with contextlib.suppress(OSError):
                 wake_w.send_bytes(b"")
             wake_w.close()
 
+    for w in range(n_jobs):
+        threading.Thread(target=send_to, args=(w,), name=f"newswinnow-sender-{w}", daemon=True).start()
     threading.Thread(target=feed, name="newswinnow-feeder", daemon=True).start()
     waiting = {conn: i for i, conn in enumerate(result_conns)}
     waiting.update({proc.sentinel: i for i, proc in enumerate(procs)})

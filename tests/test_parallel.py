@@ -216,23 +216,29 @@ def test_closing_the_map_early_stops_the_workers() -> None:
             os.kill(pid, 0)
 
 
-def test_batches_go_to_the_least_loaded_worker() -> None:
-    """One slow batch does not hold the batches behind it: the other worker takes them."""
+@pytest.mark.parametrize("payload", [0, 1 << 20])
+def test_batches_go_to_the_least_loaded_worker(payload: int) -> None:
+    """One slow batch does not hold the batches behind it: the other worker takes them, and
+    finishes them while the slow one runs, also when each batch is larger than a pipe's buffer
+    (records read from stdin or text files: the batch queued behind the slow one cannot be sent
+    until that worker reads it, which must not stop the other worker's batches)."""
     _needs_fork()
     QUEUED = parallel.QUEUED_PER_WORKER  # noqa: N806
     import time
 
-    def work(batch: list[int]) -> list[tuple[int, int]]:
-        if batch[0] == 0:
+    def work(batch: list[tuple[int, bytes]]) -> list[tuple[int, int, float]]:
+        if batch[0][0] == 0:
             time.sleep(1.0)
-        return [(x, os.getpid()) for x in batch]
+        return [(x, os.getpid(), time.monotonic()) for x, _ in batch]
 
-    out = list(parallel.ordered_map(work, range(40), n_jobs=2, batch_size=1))
-    assert [x for x, _ in out] == list(range(40))
-    slow = out[0][1]
-    # Batches 1-7 are sent while batch 0 runs (PREDISPATCH_PER_JOB * 2 in flight): at most one
-    # of them waits behind it, queued before it was known to be slow.
-    assert sum(pid == slow for _, pid in out[1:8]) <= QUEUED - 1
+    out = list(parallel.ordered_map(work, ((i, b"x" * payload) for i in range(40)), n_jobs=2, batch_size=1))
+    assert [x for x, _, _ in out] == list(range(40))
+    slow, slow_end = out[0][1], out[0][2]
+    # Batches 1-7 are given out while batch 0 runs (PREDISPATCH_PER_JOB * 2 in flight): at most
+    # one of them waits behind it, queued before it was known to be slow ...
+    assert sum(pid == slow for _, pid, _ in out[1:8]) <= QUEUED - 1
+    # ... and the other worker has done the rest of them before it ends.
+    assert all(t < slow_end for _, pid, t in out[1:8] if pid != slow)
 
 
 def test_a_worker_killed_while_idle_ends_the_map_with_worker_lost() -> None:
