@@ -121,7 +121,7 @@ def _worker_loop(fn: Callable[[list[Any]], list[Any]], tasks: Any, results: Any,
         except OSError:  # the parent is gone
             return
         except Exception as e:  # the result, or the exception, would not pickle
-            what, tb = message[2] if not message[1] else (e, traceback.format_exc())
+            what, tb = (e, traceback.format_exc()) if message[1] else message[2]
             try:
                 results.send((seq, False, (RuntimeError(f"{type(what).__name__}: {what}"), tb)))
             except OSError:
@@ -175,8 +175,13 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
 
     window = threading.BoundedSemaphore(PREDISPATCH_PER_JOB * n_jobs)
     room = threading.Condition()
-    queued = [0] * n_jobs  # batches sent to each worker and not yet answered
-    sent: list[collections.deque] = [collections.deque() for _ in range(n_jobs)]  # their numbers, in order
+    # Each worker's batches not yet answered, by number, in the order it runs them.
+    sent: list[collections.deque] = [collections.deque() for _ in range(n_jobs)]
+    alive = [True] * n_jobs
+
+    def load(w: int) -> int:
+        """Batches queued at worker ``w`` (a dead one counts as full: nothing more for it)."""
+        return len(sent[w]) if alive[w] else QUEUED_PER_WORKER
     stop = threading.Event()
     feed_end: queue.SimpleQueue = queue.SimpleQueue()  # (batches sent, the input's error or None)
     wake_r, wake_w = ctx.Pipe(duplex=False)  # tells the loop below that feed_end has its entry
@@ -205,11 +210,10 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
             for batch in batched(items, batch_size, size_of):
                 window.acquire()
                 with room:
-                    room.wait_for(lambda: stop.is_set() or min(queued) < QUEUED_PER_WORKER)
+                    room.wait_for(lambda: stop.is_set() or min(map(load, range(n_jobs))) < QUEUED_PER_WORKER)
                     if stop.is_set():
                         return
-                    w = queued.index(min(queued))
-                    queued[w] += 1
+                    w = min(range(n_jobs), key=load)
                     sent[w].append(seq)
                 outbox[w].put((seq, batch))
                 seq += 1
@@ -226,9 +230,9 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
     for w in range(n_jobs):
         threading.Thread(target=send_to, args=(w,), name=f"newswinnow-sender-{w}", daemon=True).start()
     threading.Thread(target=feed, name="newswinnow-feeder", daemon=True).start()
-    waiting = {conn: i for i, conn in enumerate(result_conns)}
-    waiting.update({proc.sentinel: i for i, proc in enumerate(procs)})
-    waiting[wake_r] = -1
+    from_conn = {conn: i for i, conn in enumerate(result_conns)}  # result pipes still open
+    from_sentinel = {proc.sentinel: i for i, proc in enumerate(procs)}  # workers not yet seen ending
+    feeding = True  # wake_r not yet read
     done: dict[int, tuple[bool, Any]] = {}
     next_seq = 0
     total: int | None = None
@@ -241,11 +245,10 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
         try:
             seq, ok, value = result_conns[i].recv()
         except EOFError:
-            waiting.pop(result_conns[i], None)
+            from_conn.pop(result_conns[i], None)
             return False
         done[seq] = (ok, value)
         with room:
-            queued[i] -= 1
             sent[i].remove(seq)
             room.notify()
         return True
@@ -268,20 +271,20 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
                     raise input_error
                 finished = True
                 return
-            for ready in wait(list(waiting)):
+            for ready in wait([*from_conn, *from_sentinel, *([wake_r] if feeding else [])]):
                 if ready is wake_r:
-                    del waiting[wake_r]
+                    feeding = False
                     total, input_error = feed_end.get()
-                elif ready in waiting and ready is result_conns[waiting[ready]]:
-                    receive(waiting[ready])
-                elif ready in waiting:  # a worker's sentinel: it has ended
-                    i = waiting.pop(ready)
-                    while result_conns[i] in waiting and result_conns[i].poll() and receive(i):
+                elif ready in from_conn:
+                    receive(from_conn[ready])
+                elif ready in from_sentinel:  # the worker has ended
+                    i = from_sentinel.pop(ready)
+                    while result_conns[i] in from_conn and result_conns[i].poll() and receive(i):
                         pass  # what it sent before it ended
                     procs[i].join()
                     with room:
                         unfinished = sorted(sent[i])
-                        queued[i] = QUEUED_PER_WORKER  # nothing more for it
+                        alive[i] = False
                     if unfinished or procs[i].exitcode != 0:
                         # The results before its first unfinished batch are still yielded.
                         why = (f"worker process {procs[i].pid} {_exit_reason(procs[i].exitcode)} "
