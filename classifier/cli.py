@@ -172,14 +172,19 @@ def _filter_one(doc: DocumentResult, rec: dict, f: Fields, opts: dict) -> tuple:
     return ("ok", _dumps(out), None)
 
 
-# Exit status of a run stopped by SIGTERM, as a shell reports a process it killed (128 + 15).
+# Exit status of a run stopped by SIGTERM or SIGINT (Ctrl-C), as a shell reports a process the
+# signal killed (128 + the signal's number).
 SIGTERM_EXIT = 143
+SIGINT_EXIT = 130
 
 
 @contextmanager
-def _stop_on_sigterm() -> Iterator[None]:
+def _stop_on_signals() -> Iterator[None]:
     """SIGTERM (``kill``, a scheduler's stop) ends the run as an exception would: the workers are
-    stopped and the spool directory deleted, where the default action left both behind."""
+    stopped and the spool directory deleted, where the default action left both behind. Ctrl-C
+    does the same, and both exit with the status a shell gives a process the signal killed, so a
+    caller can tell an interrupted run from a finished one (click's own "Aborted!" exits 1, the
+    status of a run that could read no document)."""
     if threading.current_thread() is not threading.main_thread():  # signal handlers: main thread only
         yield
         return
@@ -190,6 +195,10 @@ def _stop_on_sigterm() -> Iterator[None]:
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         yield
+    except KeyboardInterrupt:
+        click.echo("newswinnow: interrupted; the output stops where the run did (its last line may be cut off)",
+                   err=True)
+        raise SystemExit(SIGINT_EXIT) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -380,7 +389,7 @@ def classify(paths, fmt, glob, text_field, html_field, id_field, url_field, jobs
     """Classify pages; one JSON result per document on stdout (JSONL)."""
     fields = Fields(text_field, html_field, id_field, url_field)
     opts = {"no_text": no_text, "limits": page_limits, "rejects_log": rejects_log}
-    with _stop_on_sigterm():
+    with _stop_on_signals():
         code = _run(paths, fmt, fields, jobs, model, rejects, "classify", opts, sys.stdout.buffer, glob)
     sys.exit(code)
 
@@ -406,7 +415,7 @@ def filter_cmd(paths, fmt, glob, text_field, html_field, id_field, url_field, jo
     fields = Fields(text_field, html_field, id_field, url_field)
     opts = {"keep": keep, "min_quality": min_quality, "max_mt": max_mt, "limits": page_limits,
             "rejects_log": rejects_log}
-    with _stop_on_sigterm():
+    with _stop_on_signals():
         code = _run(paths, fmt, fields, jobs, model, rejects, "filter", opts, sys.stdout.buffer, glob)
     sys.exit(code)
 
