@@ -374,3 +374,20 @@ def test_bbc_and_youtube_readers() -> None:
     rows = [r for v in yt.values() for r in v]
     assert len(rows) == 1956 and sum(s for _, s in rows) == 1005
     assert not any("<br" in t or "&#39;" in t or "\n" in t or "\ufeff" in t for t, _ in rows)
+
+
+@needs_corpora
+def test_dragnet_trafilatura_rendering_is_trafilaturas_text_aligned_to_the_gold() -> None:
+    """The ``trafilatura`` rendering: the lines trafilatura extracts (comments included), each
+    labelled by the same alignment as the other renderings; the page's comments are found."""
+    import gzip
+
+    trafilatura = pytest.importorskip("trafilatura")
+    (page,) = read_dragnet(CORPORA / "dragnet_train", "trafilatura", ids=["R106"])
+    raw = gzip.decompress((CORPORA / "dragnet_train" / "HTML" / "R106.html.gz").read_bytes())
+    text = trafilatura.extract(raw, include_comments=True, output_format="txt")
+    assert page.texts == [t.strip() for t in text.split("\n") if t.strip()]
+    assert page.labels.count(EDITORIAL) >= 5 and page.labels.count(COMMENT) >= 5
+    # Article first, then the thread, as trafilatura writes them.
+    assert max(i for i, lab in enumerate(page.labels) if lab == EDITORIAL) < page.labels.index(COMMENT)
+    assert page.id == "dragnet/R106" and page.meta["has_gold_comments"]

@@ -94,7 +94,7 @@ TRIM_MARGIN = (0, 3)
 # and "(*)" footnotes are not markers). Every other file splits where the old pattern split it.
 _MARKER_LINE = re.compile(r"^[^\S\n]*([!@#$%^&*() ]{5,}?)[^\S\n]*([A-Z]+)?[^\S\n]*$", re.M)
 MARKER_MIN_SYMBOLS = 5
-DRAGNET_VARIANTS = ("full", "trimmed", "gold")
+DRAGNET_VARIANTS = ("full", "trimmed", "gold", "trafilatura")
 
 # CleanEval gold: first line "URL: ...", paragraphs introduced by <p>, <h> or <l>.
 _CLEANEVAL_URL = re.compile(r"^\ufeff?\s*URL:\s*(\S+)")
@@ -477,6 +477,20 @@ def _page_url(raw: bytes) -> str | None:
     return None
 
 
+def _render_trafilatura(raw: bytes) -> tuple[list[str], list[bool]]:
+    """The page as trafilatura extracts it (plain text, comments included): the text a pipeline
+    that runs trafilatura before newswinnow hands it, one paragraph a line. trafilatura is a
+    training-time extra (``pip install -e '.[bench]'``), imported only for this rendering."""
+    try:
+        import trafilatura
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise RuntimeError("the trafilatura rendering needs the trafilatura package "
+                           "(pip install -e '.[bench]')") from e
+    text = trafilatura.extract(raw, include_comments=True, output_format="txt") or ""
+    texts = [t.strip() for t in text.split("\n") if t.strip()]
+    return texts, [False] * len(texts)
+
+
 def _read_text(path: Path) -> str:
     return decode_bytes(path.read_bytes()).replace("\r\n", "\n").replace("\r", "\n")
 
@@ -548,7 +562,7 @@ def read_dragnet(root: Path, variant: str = "full",
                                      COMMENT: sum(len(tokenize(x)) for x in comments)})
             meta["recovered"] = dict(meta["gold_tokens"])
         else:
-            texts, headings = _render(raw)
+            texts, headings = _render_trafilatura(raw) if variant == "trafilatura" else _render(raw)
             al = align_blocks(texts, [(EDITORIAL, article), (COMMENT, comments)], headings)
             labels = al.labels
             meta.update(gold_tokens=al.gold_tokens, recovered=al.recovered)
