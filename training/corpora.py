@@ -479,13 +479,13 @@ def _page_url(raw: bytes) -> str | None:
 
 def _render_trafilatura(raw: bytes) -> tuple[list[str], list[bool]]:
     """The page as trafilatura extracts it (plain text, comments included): the text a pipeline
-    that runs trafilatura before newswinnow hands it, one paragraph a line. trafilatura is a
-    training-time extra (``pip install -e '.[bench]'``), imported only for this rendering."""
+    that runs trafilatura before newswinnow hands it, one paragraph a line. trafilatura comes with the
+    test and bench extras, and is imported only for this rendering."""
     try:
         import trafilatura
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise RuntimeError("the trafilatura rendering needs the trafilatura package "
-                           "(pip install -e '.[bench]')") from e
+                           "(pip install -e '.[test]' or '.[bench]')") from e
     text = trafilatura.extract(raw, include_comments=True, output_format="txt") or ""
     texts = [t.strip() for t in text.split("\n") if t.strip()]
     return texts, [False] * len(texts)
@@ -534,8 +534,9 @@ def read_dragnet(root: Path, variant: str = "full",
 
     ``variant``: ``full`` = every rendered block; ``trimmed`` = content span plus 0-3 furniture
     blocks each side (seeded by page id), like a main-content scraper's output; ``gold`` = the
-    gold file's own lines (article ``editorial``, comments ``comment``). ``ids`` ("131", "R468")
-    restricts the pages read.
+    gold file's own lines (article ``editorial``, comments ``comment``); ``trafilatura`` = the
+    lines trafilatura extracts, comments included (needs the trafilatura package). ``ids``
+    ("131", "R468") restricts the pages read.
     """
     if variant not in DRAGNET_VARIANTS:
         raise ValueError(f"variant must be one of {DRAGNET_VARIANTS}, not {variant!r}")
@@ -815,6 +816,7 @@ def alignment_stats(pages: Iterable[LabeledPage]) -> dict:
 def main(argv: Sequence[str] | None = None) -> None:
     """Print alignment statistics per reader: ``python -m training.corpora [CORPORA_DIR]``."""
     import argparse
+    import importlib.util
     import json
     import time
 
@@ -822,8 +824,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("corpora", nargs="?", type=Path,
                         default=Path(__file__).resolve().parents[1] / ".." / "shared" / "corpora")
     args = parser.parse_args(argv)
-    readers = {f"dragnet/{v}": (lambda v=v: read_dragnet(args.corpora / "dragnet_train", v))
-               for v in DRAGNET_VARIANTS}
+    # The trafilatura rendering only where the package is installed (it is an extra).
+    variants = [v for v in DRAGNET_VARIANTS if v != "trafilatura" or importlib.util.find_spec("trafilatura")]
+    readers = {f"dragnet/{v}": (lambda v=v: read_dragnet(args.corpora / "dragnet_train", v)) for v in variants}
     readers["cleaneval"] = lambda: read_cleaneval(args.corpora / "cleaneval")
     readers["bbc"] = lambda: read_bbc(args.corpora / "bbc_news")
     for name, read in readers.items():

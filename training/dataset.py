@@ -21,7 +21,9 @@ LABEL_INDEX = {lab: i for i, lab in enumerate(LABELS)}
 DEFAULT_CORPORA = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpora"
 # How many BBC articles join the training mix (clean editorial pages without furniture).
 DEFAULT_BBC_PAGES = 400
-# Dragnet renderings trained on: full page, scraper-like trimmed span, gold text alone.
+# Dragnet renderings trained on: full page, scraper-like trimmed span, gold text alone. (The reader
+# also renders trafilatura's output, corpora.DRAGNET_VARIANTS; training on it cost editorial F1 on
+# every rendering without thread chrome and did not help on its own, docs/text-model.md.)
 DRAGNET_VARIANTS = ("full", "trimmed", "gold")
 # Spam is inserted into threads this many times (new draws each round): every spam comment is
 # then seen in several contexts instead of being repeated verbatim by oversampling. Round r uses
