@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from features import ext, mt_soft
+from features import ext, mt_soft, unwrap
 from features.dom import DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES, html_features
 from features.extract import extract_batch
 from features.html import HtmlPage, decode_html, segment_html
@@ -240,6 +240,8 @@ class Classifier:
         self.html_model = html_model  # schema html-2; None: HTML pages use the text model
         self.html_path = html_path
         self.limits = page_limits or limits.Limits()  # per-page size and time limits (classifier/limits.py)
+        # Read hard-wrapped plain-text pages by paragraph (features/unwrap.py); False: line by line.
+        self.unwrap = True
 
     @classmethod
     def load(cls, path: str | Path | None = None, html_path: str | Path | None = None,
@@ -485,17 +487,9 @@ class Classifier:
                             pf.low_starts, pf.wide)
         proba = m.predict_proba(X, offsets[:-1])  # per page: see BlockModel.logits
         spans = list(zip(offsets[:-1].tolist(), offsets[1:].tolist()))
-        if m.transitions is not None:
-            gate = getattr(m, "page_gate", None)  # classifier/page_gate.py: overrules has_comments
-            decoded = (gate.decode if gate is not None else decode.viterbi_batch)(
-                [proba[a:b] for a, b in spans], m.prior, m.start, m.transitions, post=m.post)
-            starts = getattr(m, "thread_start", None)  # classifier/thread_start.py: moves thread starts
-            if starts is not None:
-                decoded = starts.refine([proba[a:b] for a, b in spans], decoded, m.prior, m.start,
-                                        m.transitions if gate is None else gate.log_trans(m.transitions),
-                                        post=m.post if gate is None else gate.post(m.post))
-        else:
-            decoded = [np.argmax(proba[a:b], axis=1) for a, b in spans]
+        decoded = _decode_pages(m, [proba[a:b] for a, b in spans])
+        if self.unwrap and m.schema in TEXT_SCHEMAS:
+            _read_wrapped_pages(m, pages, page_texts, pf.lengths, offsets, proba, decoded)
         if m.schema == DOM_SCHEMA_VERSION:  # decode constraints of HTML pages (classifier/html_decode.py)
             top, cc = pf.X[:, html_decode.IN_TOP_COLUMN], html_decode.comment_class(pf.X)
             decoded = html_decode.constrain(decoded, [proba[a:b] for a, b in spans], [top[a:b] for a, b in spans],
@@ -546,6 +540,53 @@ class Classifier:
                     "model": name, "labels": names_all[a:b]}
             results.append(doc)
         return results
+
+
+def _decode_pages(m: BlockModel, probas: list[np.ndarray]) -> list[np.ndarray]:
+    """Each page's label sequence: the model's chain (with its page gate and thread-start
+    refinement, when it has them), or each block's most probable label."""
+    if m.transitions is None:
+        return [np.argmax(p, axis=1) for p in probas]
+    gate = getattr(m, "page_gate", None)  # classifier/page_gate.py: overrules has_comments
+    decoded = (gate.decode if gate is not None else decode.viterbi_batch)(
+        probas, m.prior, m.start, m.transitions, post=m.post)
+    starts = getattr(m, "thread_start", None)  # classifier/thread_start.py: moves thread starts
+    if starts is not None:
+        decoded = starts.refine(probas, decoded, m.prior, m.start,
+                                m.transitions if gate is None else gate.log_trans(m.transitions),
+                                post=m.post if gate is None else gate.post(m.post))
+    return decoded
+
+
+def _read_wrapped_pages(m: BlockModel, pages: Sequence[PageInput], page_texts: Sequence[Sequence[str]],
+                        lengths: np.ndarray, offsets: np.ndarray, proba: np.ndarray,
+                        decoded: list[np.ndarray]) -> None:
+    """Hard-wrapped plain-text pages (features/unwrap.py), read again as their paragraphs: every
+    line takes its paragraph's probabilities and decoded label, in ``proba`` and ``decoded``.
+
+    The model was trained on one paragraph per line; the blocks stay lines, as the contract
+    counts them, and everything else (profanity, MT evidence, duplicates) stays per line.
+    """
+    plans: dict[int, unwrap.WrapPlan] = {}
+    for k in unwrap.candidates(lengths, offsets).tolist():
+        page = pages[k]
+        if not page.is_html:
+            plan = unwrap.plan_page(page_texts[k], [b.line for b in page.blocks])
+            if plan is not None:
+                plans[k] = plan
+    if not plans:
+        return
+    order = sorted(plans)
+    paragraphs = [plans[k].paragraphs for k in order]
+    pf, offs = extract_batch(paragraphs, m.lexical, extra_columns(m.schema))
+    X = text_matrix(pf.X, [t for ps in paragraphs for t in ps], offs[:-1][np.diff(offs) > 0], m.schema,
+                    pf.low_utf8, pf.low_starts, pf.wide)
+    wproba = m.predict_proba(X, offs[:-1])
+    wdecoded = _decode_pages(m, [wproba[a:b] for a, b in zip(offs[:-1], offs[1:])])
+    for j, k in enumerate(order):
+        owner = plans[k].owner
+        proba[offsets[k]: offsets[k + 1]] = wproba[offs[j] + owner]
+        decoded[k] = np.asarray(wdecoded[j])[owner]
 
 
 def _block_dicts(pages: Sequence[PageInput], spans: list[tuple[int, int]], names_all: list[str],
