@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from features import ext, mt_soft, unwrap
+from features import ext, mt_soft, reading
 from features.dom import DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES, html_features
 from features.extract import extract_batch
 from features.html import HtmlPage, decode_html, segment_html
@@ -240,8 +240,9 @@ class Classifier:
         self.html_model = html_model  # schema html-2; None: HTML pages use the text model
         self.html_path = html_path
         self.limits = page_limits or limits.Limits()  # per-page size and time limits (classifier/limits.py)
-        # Read hard-wrapped plain-text pages by paragraph (features/unwrap.py); False: line by line.
-        self.unwrap = True
+        # Read hard-wrapped and markdown plain-text pages as paragraphs of visible text
+        # (features/reading.py); False: every page line by line, as written.
+        self.reread = True
 
     @classmethod
     def load(cls, path: str | Path | None = None, html_path: str | Path | None = None,
@@ -488,8 +489,8 @@ class Classifier:
         proba = m.predict_proba(X, offsets[:-1])  # per page: see BlockModel.logits
         spans = list(zip(offsets[:-1].tolist(), offsets[1:].tolist()))
         decoded = _decode_pages(m, [proba[a:b] for a, b in spans])
-        if self.unwrap and m.schema in TEXT_SCHEMAS:
-            _read_wrapped_pages(m, pages, page_texts, pf.lengths, offsets, proba, decoded)
+        if self.reread and m.schema in TEXT_SCHEMAS:
+            _reread_pages(m, pages, page_texts, pf.lengths, offsets, lead, proba, decoded)
         if m.schema == DOM_SCHEMA_VERSION:  # decode constraints of HTML pages (classifier/html_decode.py)
             top, cc = pf.X[:, html_decode.IN_TOP_COLUMN], html_decode.comment_class(pf.X)
             decoded = html_decode.constrain(decoded, [proba[a:b] for a, b in spans], [top[a:b] for a, b in spans],
@@ -558,35 +559,31 @@ def _decode_pages(m: BlockModel, probas: list[np.ndarray]) -> list[np.ndarray]:
     return decoded
 
 
-def _read_wrapped_pages(m: BlockModel, pages: Sequence[PageInput], page_texts: Sequence[Sequence[str]],
-                        lengths: np.ndarray, offsets: np.ndarray, proba: np.ndarray,
-                        decoded: list[np.ndarray]) -> None:
-    """Hard-wrapped plain-text pages (features/unwrap.py), read again as their paragraphs: every
-    line takes its paragraph's probabilities and decoded label, in ``proba`` and ``decoded``.
+def _reread_pages(m: BlockModel, pages: Sequence[PageInput], page_texts: Sequence[Sequence[str]],
+                  lengths: np.ndarray, offsets: np.ndarray, lead: str, proba: np.ndarray,
+                  decoded: list[np.ndarray]) -> None:
+    """Plain-text pages not written one paragraph per line - hard-wrapped, markdown
+    (features/reading.py) - read again as the model was trained to read them: every line takes
+    the probabilities and decoded label of the text it belongs to, in ``proba`` and ``decoded``.
 
-    The model was trained on one paragraph per line; the blocks stay lines, as the contract
-    counts them, and everything else (profanity, MT evidence, duplicates) stays per line.
+    The blocks stay lines, as the contract counts them, and everything else (profanity, MT
+    evidence, duplicates) stays per line.
     """
-    plans: dict[int, unwrap.WrapPlan] = {}
-    for k in unwrap.candidates(lengths, offsets).tolist():
-        page = pages[k]
-        if not page.is_html:
-            plan = unwrap.plan_page(page_texts[k], [b.line for b in page.blocks])
-            if plan is not None:
-                plans[k] = plan
-    if not plans:
+    readings = reading.batch_readings(page_texts, lambda k: [b.line for b in pages[k].blocks],
+                                      lambda k: not pages[k].is_html, lengths, offsets, lead, 1)
+    if not readings:
         return
-    order = sorted(plans)
-    paragraphs = [plans[k].paragraphs for k in order]
-    pf, offs = extract_batch(paragraphs, m.lexical, extra_columns(m.schema))
-    X = text_matrix(pf.X, [t for ps in paragraphs for t in ps], offs[:-1][np.diff(offs) > 0], m.schema,
+    order = sorted(readings)
+    texts = [readings[k].texts for k in order]
+    pf, offs = extract_batch(texts, m.lexical, extra_columns(m.schema))
+    X = text_matrix(pf.X, [t for ts in texts for t in ts], offs[:-1][np.diff(offs) > 0], m.schema,
                     pf.low_utf8, pf.low_starts, pf.wide)
-    wproba = m.predict_proba(X, offs[:-1])
-    wdecoded = _decode_pages(m, [wproba[a:b] for a, b in zip(offs[:-1], offs[1:])])
+    rproba = m.predict_proba(X, offs[:-1])
+    rdecoded = _decode_pages(m, [rproba[a:b] for a, b in zip(offs[:-1], offs[1:])])
     for j, k in enumerate(order):
-        owner = plans[k].owner
-        proba[offsets[k]: offsets[k + 1]] = wproba[offs[j] + owner]
-        decoded[k] = np.asarray(wdecoded[j])[owner]
+        owner = readings[k].owner
+        proba[offsets[k]: offsets[k + 1]] = rproba[offs[j] + owner]
+        decoded[k] = np.asarray(rdecoded[j])[owner]
 
 
 def _block_dicts(pages: Sequence[PageInput], spans: list[tuple[int, int]], names_all: list[str],

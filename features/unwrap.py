@@ -40,10 +40,13 @@ OVERFLOW_MIN_ALLOWED = 1
 # (a full line; real overflow - tables, preformatted text - runs far past it).
 WIDTH_SLACK = 3
 # Lines that end where the next word would not fit: at least this many, and this share of the
-# lines at least half the width long (lines of wrapped prose; in one-paragraph-per-line text
-# lengths spread and few sit within a word of the longest).
+# lines between half the width and the width long, list items aside (lines of wrapped prose;
+# in one-paragraph-per-line text lengths spread and few sit within a word of the longest).
 MIN_CONTINUED = 4
 CONTINUED_SHARE = 0.3
+# ... and this share of all the page's lines: a few long headlines in a page of furniture end
+# near one length by chance.
+CONTINUED_SHARE_OF_LINES = 0.03
 # Of them, lines that also continue the line before (paragraphs of three lines or more): lines
 # cut at a fixed length (teasers, "Read more" excerpts) end near one width too, but each is
 # followed by a short line of something else.
@@ -52,8 +55,10 @@ MIN_CHAINED = 2
 # sentence of ~20 by chance); whole paragraphs that happen to be about as long as each other
 # end a sentence on every line. Above this share of sentence ends, the lines are not wrapped.
 SENTENCE_END_MAX_SHARE = 0.5
-# A next line that starts a list item or a heading starts a block of its own.
-_ITEM_START = re.compile(r"\s*(?:[-*+\u2022\u25cf\u25aa>#]|\d{1,3}[.)])\s")
+# A next line that starts a list item or a heading starts a block of its own; such lines do
+# not set the width either, nor do lines with a markdown link (html2text leaves list items
+# and some lines of links unwrapped).
+_ITEM_START = re.compile(r"\s*(?:[-*+\u2022\u25cf\u25aa>]|#{1,6}|\d{1,3}[.)])\s")
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
 # The first word of a line and, where it holds a hyphen between letters, the part up to it
 # (a wrapper that breaks at hyphens could have put that part on the line before).
@@ -88,7 +93,8 @@ def _width(lengths: list[int], texts: Sequence[str]) -> int:
     set aside, counting only lines a wrapper could have broken (a space inside), and then the
     longest line within WIDTH_SLACK of that. It can fall a character or two under the wrapper's
     own width, when no line filled it; the continuation rule then merges a little more readily."""
-    breakable = sorted((n for n, t in zip(lengths, texts) if " " in t.strip()), reverse=True)
+    breakable = sorted((n for n, t in zip(lengths, texts)
+                        if " " in t.strip() and _ITEM_START.match(t) is None and "](" not in t), reverse=True)
     if not breakable:
         return 0
     below = breakable[min(_allowed_overflow(len(lengths)), len(breakable) - 1)]
@@ -119,7 +125,7 @@ def plan_page(texts: Sequence[str], lines: Sequence[int] | None = None) -> WrapP
     n_continued = n_long = 0
     n_chained = n_sentence_end = 0
     for i in range(n):
-        if lengths[i] >= half:
+        if half <= lengths[i] <= width and _ITEM_START.match(stripped[i]) is None:
             n_long += 1
         if i + 1 < n and (lines is None or lines[i + 1] == lines[i] + 1):
             nxt = stripped[i + 1]
@@ -130,7 +136,8 @@ def plan_page(texts: Sequence[str], lines: Sequence[int] | None = None) -> WrapP
                 n_continued += 1
                 n_chained += i > 0 and continued[i - 1]
                 n_sentence_end += _SENTENCE_END.search(stripped[i]) is not None
-    if (n_continued < MIN_CONTINUED or n_continued < CONTINUED_SHARE * n_long or n_chained < MIN_CHAINED
+    if (n_continued < max(MIN_CONTINUED, CONTINUED_SHARE_OF_LINES * n) or n_continued < CONTINUED_SHARE * n_long
+            or n_chained < MIN_CHAINED
             or n_sentence_end > SENTENCE_END_MAX_SHARE * n_continued):
         return None
     owner = np.empty(n, dtype=np.int64)

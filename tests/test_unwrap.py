@@ -155,11 +155,11 @@ def test_classifier_labels_a_wrapped_page_by_its_paragraphs(classifier) -> None:
 
 def test_unwrap_can_be_turned_off(classifier) -> None:
     wrapped, _ = _example_wrapped(72)
-    classifier.unwrap = False
+    classifier.reread = False
     try:
         off = classifier.classify_text(wrapped)
     finally:
-        classifier.unwrap = True
+        classifier.reread = True
     on = classifier.classify_text(wrapped)
     plan = plan_of(wrapped.split("\n"))
     probas_off = {(int(k), tuple(b["proba"].values())) for b, k in zip(off.blocks, plan.owner)}
