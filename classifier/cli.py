@@ -210,6 +210,7 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
         clf = Classifier.load(model, page_limits=opts.get("limits"))
     except ModelError as e:
         raise click.ClickException(str(e)) from e
+    clf.reread = not opts.get("as_written")  # workers are forked from here and keep it
     if jobs > 1:
         clf.warm_up(html=False)  # forked workers inherit the built tables (classifier/parallel.py)
     # The model, vocabularies and tables live as long as the process: moved out of the collector's
@@ -353,10 +354,18 @@ def _limit_options(f):
     return wrapper
 
 
+# Plain-text pages are read as newswinnow reads them unless this is given (features/reading.py).
+AS_WRITTEN_OPTION = click.option(
+    "--as-written", is_flag=True,
+    help="Read every plain-text page line by line as written: hard-wrapped paragraphs are not "
+         "joined and markdown is not read as the text it shows (the labels stay per line either way).")
+
+
 def _common(f):
     """Options shared by classify and filter."""
     f = click.option("--rejects", type=click.Path(dir_okay=False, writable=True),
                      help="Write unreadable records here, verbatim; the run goes on.")(f)
+    f = AS_WRITTEN_OPTION(f)
     f = click.option("--model", type=MODEL_PARAM, help=MODEL_HELP)(f)
     f = click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
                      help="Worker processes; output order = input order.")(f)
@@ -384,11 +393,11 @@ def main() -> None:
 @_common
 @_limit_options
 @click.option("--no-text", is_flag=True, help="Drop blocks[].text from the output.")
-def classify(paths, fmt, glob, text_field, html_field, id_field, url_field, jobs, model, rejects, no_text,
-             page_limits=None, rejects_log=None):
+def classify(paths, fmt, glob, text_field, html_field, id_field, url_field, jobs, model, as_written, rejects,
+             no_text, page_limits=None, rejects_log=None):
     """Classify pages; one JSON result per document on stdout (JSONL)."""
     fields = Fields(text_field, html_field, id_field, url_field)
-    opts = {"no_text": no_text, "limits": page_limits, "rejects_log": rejects_log}
+    opts = {"no_text": no_text, "limits": page_limits, "rejects_log": rejects_log, "as_written": as_written}
     with _stop_on_signals():
         code = _run(paths, fmt, fields, jobs, model, rejects, "classify", opts, sys.stdout.buffer, glob)
     sys.exit(code)
@@ -409,12 +418,12 @@ def _parse_keep(ctx, param, value: str) -> tuple[str, ...]:
               help="Labels whose blocks are kept, comma-separated.")
 @click.option("--min-quality", type=click.FloatRange(0, 1), help="Drop pages below this quality.")
 @click.option("--max-mt", type=click.FloatRange(0, 1), help="Drop pages above this mt_score.")
-def filter_cmd(paths, fmt, glob, text_field, html_field, id_field, url_field, jobs, model, rejects, keep,
-               min_quality, max_mt, page_limits=None, rejects_log=None):
+def filter_cmd(paths, fmt, glob, text_field, html_field, id_field, url_field, jobs, model, as_written, rejects,
+               keep, min_quality, max_mt, page_limits=None, rejects_log=None):
     """Pre-filter for pipelines: JSONL in, JSONL out with only the kept blocks' text."""
     fields = Fields(text_field, html_field, id_field, url_field)
     opts = {"keep": keep, "min_quality": min_quality, "max_mt": max_mt, "limits": page_limits,
-            "rejects_log": rejects_log}
+            "rejects_log": rejects_log, "as_written": as_written}
     with _stop_on_signals():
         code = _run(paths, fmt, fields, jobs, model, rejects, "filter", opts, sys.stdout.buffer, glob)
     sys.exit(code)
@@ -440,12 +449,14 @@ def _underline(text: str, evidence: list[dict]) -> str:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
 @click.option("--model", type=MODEL_PARAM, help=MODEL_HELP)
 @click.option("--color/--no-color", default=None, help="Force colour on or off (default: if a terminal).")
-def show(path, fmt, model, color):
+@AS_WRITTEN_OPTION
+def show(path, fmt, model, color, as_written):
     """A person's view of a page: each block tagged and coloured by its label."""
     try:
         clf = Classifier.load(model)
     except ModelError as e:
         raise click.ClickException(str(e)) from e
+    clf.reread = not as_written
     fields = Fields()
     n = 0
     for item in iter_items([path], fmt):

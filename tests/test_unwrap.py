@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -166,3 +167,28 @@ def test_unwrap_can_be_turned_off(classifier) -> None:
     probas_on = {(int(k), tuple(b["proba"].values())) for b, k in zip(on.blocks, plan.owner)}
     assert len(probas_on) == len(plan.paragraphs)  # one set of probabilities a paragraph
     assert len(probas_off) > len(plan.paragraphs)  # line by line
+
+
+def test_cli_as_written_reads_line_by_line_also_in_workers(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from classifier.cli import main
+
+    wrapped, _ = _example_wrapped(72)
+    pages = tmp_path / "pages.jsonl"
+    pages.write_text("".join(json.dumps({"id": i, "text": wrapped}) + "\n" for i in range(3)), encoding="utf-8")
+
+    def run(*args: str) -> list[dict]:
+        r = CliRunner().invoke(main, ["classify", *args, str(pages)])
+        assert r.exit_code == 0, r.output
+        return [json.loads(line) for line in r.output.splitlines()]
+
+    read, written = run(), run("--as-written")
+    assert run("--jobs", "2") == read and run("--jobs", "2", "--as-written") == written
+    plan = plan_of(wrapped.split("\n"))
+    for doc, paragraphs in ((read[0], len(plan.paragraphs)), (written[0], None)):
+        probas = {(int(k), tuple(b["proba"].values())) for b, k in zip(doc["blocks"], plan.owner)}
+        if paragraphs is not None:
+            assert len(probas) == paragraphs
+        else:
+            assert len(probas) > len(plan.paragraphs)
