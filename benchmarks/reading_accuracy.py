@@ -106,12 +106,14 @@ def wrapped_cases(pages: Iterable[C.LabeledPage], width: int, blank: bool) -> li
     return out
 
 
-def aligned_cases(root: Path, render: Callable[[bytes], str], step: int) -> list[Case]:
+def aligned_cases(root: Path, render: Callable[[bytes], str], step: int, ids: set[str] | None = None) -> list[Case]:
     """Dragnet pages rendered by ``render`` (HTML bytes -> text), their non-empty lines labelled
-    by alignment with the gold article and comments."""
+    by alignment with the gold article and comments. ``ids`` ("dragnet/102"): only those pages."""
     out = []
     gold_paths = sorted((root / "Corrected").glob("*.txt"), key=C._numeric_key)[::step]
     for gold_path in gold_paths:
+        if ids is not None and f"dragnet/{gold_path.name[:-len('.txt')]}" not in ids:
+            continue
         html_path = root / "HTML" / f"{gold_path.name[:-len('.txt')]}.html.gz"
         if not html_path.exists():
             continue

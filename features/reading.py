@@ -63,8 +63,8 @@ def batch_readings(page_texts: Sequence[Sequence[str]], line_numbers: Callable[[
     ``lengths``/``offsets``: every block's length and each page's first block; ``joined``: the
     batch's blocks joined by newlines, the first starting at ``first``. Wrapping is looked for
     only on ``unwrap.candidates`` and markdown pages, markdown only on pages whose lines hold
-    a link or heading mark (``markdown.markup_positions``), so a batch of ordinary pages costs
-    a vectorised count and two single-character scans.
+    a markdown link (``markdown.markup_positions``), so a batch of ordinary pages costs a
+    vectorised count and a single-character scan.
     """
     wrap = set(unwrap.candidates(lengths, offsets).tolist())
     md = _pages_with_markers(joined, first, lengths, offsets)
@@ -80,7 +80,7 @@ def batch_readings(page_texts: Sequence[Sequence[str]], line_numbers: Callable[[
 
 
 def _pages_with_markers(joined: str, first: int, lengths: np.ndarray, offsets: np.ndarray) -> set[int]:
-    """Pages whose blocks hold a markdown link or heading mark somewhere (block i starts at
+    """Pages whose blocks hold a markdown link's "](" somewhere (block i starts at
     ``first`` plus the lengths before it plus i newlines in ``joined``)."""
     hits = markdown.markup_positions(joined, first)
     if not hits:

@@ -35,10 +35,12 @@ def test_plain_is_what_a_reader_sees(md: str, text: str) -> None:
     assert markdown.plain(md) == text
 
 
-def test_is_markdown_needs_markup_twice() -> None:
+def test_is_markdown_needs_a_link_and_markup_twice() -> None:
     assert markdown.is_markdown(["Read [this](http://a.org) and [that](http://b.org)."])
-    assert markdown.is_markdown(["# Title", "Some text.", "## Section", "More text."])
+    assert markdown.is_markdown(["# Title", "Some text with [a link](http://a.org)."])
     assert not markdown.is_markdown(["Read [this](http://a.org) please.", "Nothing else here."])
+    # Headings alone: plain text starts lines with "#" too.
+    assert not markdown.is_markdown(["# posted by Joe : 11:58 AM", "# of Houses Sold", "# # #", "## Section"])
     assert not markdown.is_markdown(["C# is a language.", "Notes [1] and [2] (see below).", "#hashtag"])
 
 
@@ -71,7 +73,7 @@ def test_wrapped_markdown_joins_links_broken_across_lines() -> None:
 def test_batch_readings_find_the_pages_with_markers() -> None:
     pages = [["An ordinary page.", "With two lines."],
              ["# A heading", "Text with [a link](http://x.org) in it."],
-             ["Another ordinary page, C# and all."],
+             ["# posted by Joe", "Another ordinary page, C# and all.", "# # #"],
              ["[One](http://a.org) and [two](http://b.org)."]]
     texts = [t for p in pages for t in p]
     lead = "\n" + "\n".join(texts)
@@ -124,12 +126,8 @@ def test_classifier_reads_a_markdown_page_as_its_plain_text(classifier) -> None:
     assert [b["proba"] for b in as_written.blocks] != [b["proba"] for b in plain.blocks]
 
 
-def test_markup_positions_are_links_and_heading_lines() -> None:
-    text = "C# and [1] (a note)\n  ## Heading\n    # code, not a heading\nsee [a](u) #tag"
-    assert markup_positions_of(text) == [text.index("##"), text.index("](")]
-    assert sorted(markdown.markup_positions(text, text.index("\n"))) == [text.index("##"), text.index("](")]
-    assert markdown.markup_positions(text, text.index("see")) == [text.index("](")]
-
-
-def markup_positions_of(text: str) -> list[int]:
-    return sorted(markdown.markup_positions(text))
+def test_markup_positions_are_links() -> None:
+    text = "C# and [1] (a note)\n  ## Heading\nsee [a](u) and [b](v)"
+    links = [text.index("](u"), text.index("](v")]
+    assert markdown.markup_positions(text) == links
+    assert markdown.markup_positions(text, links[0] + 1) == links[1:]
