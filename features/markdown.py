@@ -35,9 +35,8 @@ _IMAGE = re.compile(r"!\[([^\[\]\n]{0,300})\]" + _TARGET)
 _LINK = re.compile(r"\[([^\[\]\n]{0,1000})\]" + _TARGET)
 # Links nested deeper than this are left as they are.
 MAX_NESTING = 3
-_REF_LINK = re.compile(r"\[([^\]\n]{1,1000})\]\[[^\]\n]{0,100}\]")
-_HEADING_LINE = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)|\s+#+\s*$")
+_REF_LINK = re.compile(r"\[([^\[\]\n]{1,1000})\]\[[^\[\]\n]{0,100}\]")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)")
 _ITEM = re.compile(r"^\s*[*+-]\s+")
 _QUOTE = re.compile(r"^\s*(?:>\s?)+")
 _STRONG = re.compile(r"\*\*|__")
@@ -64,7 +63,7 @@ def is_markdown(lines: Sequence[str]) -> bool:
     for t in lines:
         if "](" in t:
             links += len(_LINK.findall(t))
-        if "#" in t and _HEADING_LINE.match(t):
+        if "#" in t and _HEADING.match(t):
             headings += 1
     return links >= 1 and links + headings >= MIN_MARKUP
 
@@ -81,9 +80,22 @@ def plain(text: str) -> str:
         text = _LINK.sub(r"\1", _IMAGE.sub(r"\1", text))
     if "][" in text:
         text = _REF_LINK.sub(r"\1", text)
-    text = _QUOTE.sub("", _ITEM.sub("", _HEADING.sub("", text)))
+    heading = _HEADING.match(text)
+    if heading is not None:
+        text = _without_closing_hashes(text[heading.end():])
+    text = _QUOTE.sub("", _ITEM.sub("", text))
     if "**" in text or "__" in text:
         text = _STRONG.sub("", text)
     if "\\" in text:
         text = _ESCAPE.sub(r"\1", text)
     return _SPACES.sub(" ", text).strip()
+
+
+def _without_closing_hashes(heading: str) -> str:
+    """An ATX heading's text without its optional closing "#"s ("Title ##" -> "Title"); done
+    with str methods, as a regex "\\s+#+\\s*$" rescans a long run of spaces from each start."""
+    core = heading.rstrip()
+    if not core.endswith("#"):
+        return heading
+    body = core.rstrip("#")
+    return body.rstrip() if not body or body[-1].isspace() else heading

@@ -24,7 +24,8 @@ from types import ModuleType
 # module-level tuples, dicts and dataclasses such as the MT artefact patterns).
 AUDITED_MODULES = (
     "features.extract", "features.lexical", "features.lexicons", "features.mt", "features.mt_patterns",
-    "features.profanity", "features.segment", "features.spamctx", "features.spamshape", "features.tokens",
+    "features.markdown", "features.profanity", "features.segment", "features.spamctx", "features.spamshape",
+    "features.tokens", "features.unwrap",
     "classifier.api", "classifier.cli", "classifier.decode", "classifier.io", "classifier.limits",
     "classifier.model", "classifier.parallel", "classifier.scores", "classifier.source",
 )

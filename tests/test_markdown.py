@@ -24,6 +24,8 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "examples" / "harbour_b
     ("[![Logo](/img/logo.png)](/)", "Logo"),
     ("![](http://0.gravatar.com/avatar/6c19?s=54)", ""),
     ("## 15 comments", "15 comments"),
+    ("## Closed heading ##", "Closed heading"),
+    ("# C#", "C#"),
     ("  * [Home](/) ", "Home"),
     ("> quoted **strong** words", "quoted strong words"),
     ("1\\. not a list \\- really", "1. not a list - really"),
