@@ -60,9 +60,8 @@ SENTENCE_END_MAX_SHARE = 0.5
 # and some lines of links unwrapped).
 _ITEM_START = re.compile(r"^\s*(?:[-*+\u2022\u25cf\u25aa>]|#{1,6}|\d{1,3}[.)])\s")
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
-# The first word of a line and, where it holds a hyphen between letters, the part up to it
-# (a wrapper that breaks at hyphens could have put that part on the line before).
-_FIRST_WORD = re.compile(r"^\s*(\S+)")
+# Where the first word of a line holds a hyphen between letters, the part up to it (a wrapper
+# that breaks at hyphens could have put that part on the line before).
 _HYPHEN_PART = re.compile(r"^[^\W\d_]+-(?=[^\W\d_])")
 # A line ending "letters-" before a line starting with a letter: a word broken at its hyphen,
 # joined back without a space.
@@ -80,12 +79,13 @@ class WrapPlan:
 
 def _first_word_length(line: str) -> int:
     """Length of what a greedy wrapper would have had to fit first from ``line``."""
-    m = _FIRST_WORD.match(line)
-    if m is None:
+    words = line.split(None, 1)
+    if not words:
         return 0
-    word = m.group(1)
-    h = _HYPHEN_PART.match(word)
-    return h.end() if h is not None else len(word)
+    word = words[0]
+    if "-" in word and (h := _HYPHEN_PART.match(word)) is not None:
+        return h.end()
+    return len(word)
 
 
 def _width(lengths: list[int], texts: Sequence[str]) -> int:
@@ -129,9 +129,10 @@ def plan_page(texts: Sequence[str], lines: Sequence[int] | None = None) -> WrapP
             n_long += 1
         if i + 1 < n and (lines is None or lines[i + 1] == lines[i] + 1):
             nxt = stripped[i + 1]
-            if lengths[i] > width:  # the allowed overflow, or a word no wrapper could break
+            gap = width - lengths[i]  # the next line's first word continues this line if it is longer
+            if gap < 0:  # the allowed overflow, or a word no wrapper could break
                 continued[i] = " " not in stripped[i].strip()
-            elif lengths[i] + 1 + _first_word_length(nxt) > width and _ITEM_START.match(nxt) is None:
+            elif len(nxt) >= gap and _first_word_length(nxt) >= gap and _ITEM_START.match(nxt) is None:
                 continued[i] = True
                 n_continued += 1
                 n_chained += i > 0 and continued[i - 1]
