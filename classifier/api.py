@@ -17,7 +17,7 @@ import numpy as np
 
 from features import ext, mt_soft, reading
 from features.dom import DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES, html_features
-from features.extract import extract_batch
+from features.extract import PageFeatures, extract_batch
 from features.html import HtmlPage, decode_html, segment_html
 from features.segment import Block, segment_text
 from features.text_schema import TEXT_SCHEMA_VERSION, TEXT_SCHEMAS, extra_columns, text_matrix
@@ -490,7 +490,7 @@ class Classifier:
         spans = list(zip(offsets[:-1].tolist(), offsets[1:].tolist()))
         decoded = _decode_pages(m, [proba[a:b] for a, b in spans])
         if self.reread and m.schema in TEXT_SCHEMAS:
-            _reread_pages(m, pages, page_texts, pf.lengths, offsets, lead, proba, decoded)
+            _reread_pages(m, pages, page_texts, pf, offsets, lead, proba, decoded)
         if m.schema == DOM_SCHEMA_VERSION:  # decode constraints of HTML pages (classifier/html_decode.py)
             top, cc = pf.X[:, html_decode.IN_TOP_COLUMN], html_decode.comment_class(pf.X)
             decoded = html_decode.constrain(decoded, [proba[a:b] for a, b in spans], [top[a:b] for a, b in spans],
@@ -560,7 +560,7 @@ def _decode_pages(m: BlockModel, probas: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def _reread_pages(m: BlockModel, pages: Sequence[PageInput], page_texts: Sequence[Sequence[str]],
-                  lengths: np.ndarray, offsets: np.ndarray, lead: str, proba: np.ndarray,
+                  feats: PageFeatures, offsets: np.ndarray, lead: str, proba: np.ndarray,
                   decoded: list[np.ndarray]) -> None:
     """Plain-text pages not written one paragraph per line - hard-wrapped, markdown
     (features/reading.py) - read again as the model was trained to read them: every line takes
@@ -570,7 +570,8 @@ def _reread_pages(m: BlockModel, pages: Sequence[PageInput], page_texts: Sequenc
     evidence, duplicates) stays per line.
     """
     readings = reading.batch_readings(page_texts, lambda k: [b.line for b in pages[k].blocks],
-                                      lambda k: not pages[k].is_html, lengths, offsets, lead, 1)
+                                      lambda k: not pages[k].is_html, feats.lengths, offsets, lead, 1,
+                                      feats.low_utf8, feats.low_starts)
     if not readings:
         return
     order = sorted(readings)

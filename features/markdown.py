@@ -18,14 +18,21 @@ from collections.abc import Sequence
 __all__ = ["is_markdown", "plain", "markup_positions", "MIN_MARKUP"]
 
 # A page is markdown when it has a link or image in markdown syntax and, with its heading
-# lines, at least MIN_MARKUP pieces of markup. Headings alone do not make a page markdown:
-# plain text starts lines with "#" too ("# posted by Joe", "# of Houses Sold", "# # #", code
-# comments: 2 of the 966 Dragnet pages and 8 of the 732 CleanEval pages have two such lines).
+# lines, at least MIN_MARKUP pieces of markup; or, without links (trafilatura's default
+# markdown, html2text told to drop them), at least MIN_HEADINGS heading lines and MIN_MARKUP
+# list items or **bold** spans. Headings alone do not make a page markdown: plain text starts
+# lines with "#" too ("# posted by Joe", "# of Houses Sold", "# # #", code comments: 2 of the
+# 966 Dragnet pages and 8 of the 732 CleanEval pages have two such lines, none with list items
+# or bold spans as well).
 MIN_MARKUP = 2
-# The character a batch's text is scanned for before any page's lines are looked at: a link's
-# "](". A single character: str.find runs it at memchr speed (~5 GB/s); a two-character needle
-# runs at ~0.6 GB/s (2.5% of a plain-text run).
+MIN_HEADINGS = 2
+# The characters a batch's text is scanned for before any page's lines are looked at: a link's
+# "](" and a heading line's "#". Single characters: str.find runs them at memchr speed (~5 GB/s
+# on UCS-1 text); a two-character needle runs at ~0.6 GB/s (2.5% of a plain-text run).
 LINK_CLOSE = "]"
+HEADING_MARK = "#"
+# A heading's marks start a line after at most this many spaces.
+HEADING_INDENT = 3
 
 # A link target: anything in parentheses on one line, one level of parentheses inside it
 # (a URL, a "title", html2text's javascript:f('...', '...') targets).
@@ -37,7 +44,7 @@ _LINK = re.compile(r"\[([^\[\]\n]{0,1000})\]" + _TARGET)
 MAX_NESTING = 3
 _REF_LINK = re.compile(r"\[([^\[\]\n]{1,1000})\]\[[^\[\]\n]{0,100}\]")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)")
-_ITEM = re.compile(r"^\s*[*+-]\s+")
+_ITEM = re.compile(r"^\s*[*+-]\s+(?=\S)")
 _QUOTE = re.compile(r"^\s*(?:>\s?)+")
 _STRONG = re.compile(r"\*\*|__")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
@@ -45,27 +52,42 @@ _RULE = re.compile(r"^\s*(?:[*_-]\s*){3,}$")
 _SPACES = re.compile(r"\s{2,}")
 
 
-def markup_positions(text: str, start: int = 0) -> list[int]:
-    """Where in ``text`` (from ``start``) a link's "](" stands."""
+def markup_positions(text: str | bytes, start: int = 0) -> list[int]:
+    """Where in ``text`` (from ``start``) a link's "](" or a heading line's first "#" stands.
+    ``text`` may be the UTF-8 bytes of the same text (bytes.find runs at memchr speed on text
+    that is UCS-2 as a str, which news text with curly quotes is)."""
+    link, paren, mark, newline, space = (LINK_CLOSE, "(", HEADING_MARK, "\n", " ") if isinstance(text, str) else (
+        LINK_CLOSE.encode(), b"(", HEADING_MARK.encode(), b"\n", b" ")
     hits = []
-    at = text.find(LINK_CLOSE, start)
+    at = text.find(link, start)
     while at >= 0:
-        if text.startswith("(", at + 1):
+        if text.startswith(paren, at + 1):
             hits.append(at)
-        at = text.find(LINK_CLOSE, at + 1)
+        at = text.find(link, at + 1)
+    at = text.find(mark, start)
+    while at >= 0:
+        line_start = text.rfind(newline, 0, at) + 1
+        if at - line_start <= HEADING_INDENT and not text[line_start:at].strip(space):
+            hits.append(at)
+        at = text.find(mark, at + 1)
     return hits
 
 
 def is_markdown(lines: Sequence[str]) -> bool:
-    """True when the page's lines carry markdown: a link or image, and MIN_MARKUP pieces of
-    markup in all (links, images, heading lines)."""
-    links = headings = 0
+    """True when the page's lines carry markdown (the rules above MIN_MARKUP)."""
+    links = headings = items = 0
     for t in lines:
         if "](" in t:
             links += len(_LINK.findall(t))
         if "#" in t and _HEADING.match(t):
             headings += 1
-    return links >= 1 and links + headings >= MIN_MARKUP
+        elif _ITEM.match(t):
+            items += 1
+        elif "**" in t:
+            items += t.count("**") // 2
+    if links:
+        return links + headings >= MIN_MARKUP
+    return headings >= MIN_HEADINGS and items >= MIN_MARKUP
 
 
 def plain(text: str) -> str:

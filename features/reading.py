@@ -57,36 +57,55 @@ def page_reading(lines: Sequence[str], line_numbers: Sequence[int] | None, wrap:
 
 def batch_readings(page_texts: Sequence[Sequence[str]], line_numbers: Callable[[int], Sequence[int] | None],
                    plain_text: Callable[[int], bool], lengths: np.ndarray, offsets: np.ndarray,
-                   joined: str, first: int = 0) -> dict[int, Reading]:
+                   joined: str, first: int = 0, utf8: bytes | None = None,
+                   utf8_starts: np.ndarray | None = None) -> dict[int, Reading]:
     """Readings of a batch's pages by page index (usually none).
 
     ``lengths``/``offsets``: every block's length and each page's first block; ``joined``: the
-    batch's blocks joined by newlines, the first starting at ``first``. Wrapping is looked for
+    batch's blocks joined by newlines, the first starting at ``first``; ``utf8``/``utf8_starts``:
+    the same as UTF-8 bytes and each block's start in them, when the feature pass has them
+    (``PageFeatures.low_utf8``/``low_starts``: lower-cased, which no marker minds), scanned
+    instead of ``joined``. Wrapping is looked for
     only on ``unwrap.candidates`` and markdown pages, markdown only on pages whose lines hold
     a markdown link (``markdown.markup_positions``), so a batch of ordinary pages costs a
     vectorised count and a single-character scan.
     """
     wrap = set(unwrap.candidates(lengths, offsets).tolist())
-    md = _pages_with_markers(joined, first, lengths, offsets)
+    if utf8 is not None and utf8_starts is not None and len(utf8_starts) == len(lengths):
+        md = _pages_of(markdown.markup_positions(utf8), np.asarray(utf8_starts, dtype=np.int64), offsets)
+    else:
+        md = _pages_with_markers(joined, first, lengths, offsets)
     out: dict[int, Reading] = {}
     for k in sorted(wrap | md):
-        if plain_text(k):
-            # Markdown pages are looked at for wrapping whatever their long lines: html2text
-            # leaves list items and link targets unbroken.
-            r = page_reading(page_texts[k], line_numbers(k), True, k in md)
-            if r is not None:
-                out[k] = r
+        if not plain_text(k):
+            continue
+        # A page with a marker but not a wrap candidate is looked at only if its lines read as
+        # markdown (most such pages are not: "# posted by", a "[1] (see)"); markdown pages are
+        # looked at for wrapping whatever their long lines, as html2text leaves list items and
+        # link targets unbroken.
+        if k not in wrap and not markdown.is_markdown(page_texts[k]):
+            continue
+        r = page_reading(page_texts[k], line_numbers(k), True, k in md)
+        if r is not None:
+            out[k] = r
     return out
 
 
 def _pages_with_markers(joined: str, first: int, lengths: np.ndarray, offsets: np.ndarray) -> set[int]:
-    """Pages whose blocks hold a markdown link's "](" somewhere (block i starts at
-    ``first`` plus the lengths before it plus i newlines in ``joined``)."""
+    """Pages whose blocks hold a markdown link's "](" or a heading line's "#" somewhere (block
+    i starts at ``first`` plus the lengths before it plus i newlines in ``joined``)."""
     hits = markdown.markup_positions(joined, first)
     if not hits:
         return set()
     starts = np.full(len(lengths), first, dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
     starts[1:] += first
+    return _pages_of(hits, starts, offsets)
+
+
+def _pages_of(hits: list[int], starts: np.ndarray, offsets: np.ndarray) -> set[int]:
+    """The pages of positions ``hits``, given each block's start and each page's first block."""
+    if not hits:
+        return set()
     blocks = np.searchsorted(starts, np.asarray(hits, dtype=np.int64), side="right") - 1
     return set((np.searchsorted(offsets, blocks, side="right") - 1).tolist())

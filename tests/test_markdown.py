@@ -46,6 +46,14 @@ def test_is_markdown_needs_a_link_and_markup_twice() -> None:
     assert not markdown.is_markdown(["C# is a language.", "Notes [1] and [2] (see below).", "#hashtag"])
 
 
+def test_markdown_without_links_needs_headings_and_items() -> None:
+    page = ["# Council approves repairs", "The council voted on **Tuesday**.", "## Reactions",
+            "* Residents welcomed it", "* Traders did not"]
+    assert markdown.is_markdown(page)
+    assert not markdown.is_markdown(page[:3])  # one bold span: not enough
+    assert not markdown.is_markdown(["# Title", "* one", "* two"])  # one heading
+
+
 def test_page_reading_of_markdown_lines() -> None:
     lines = ["# Council approves repairs", "![](http://x.org/a.png)", "[Home](/) | [News](/news)",
              "The council voted on Tuesday.", "* * *"]
@@ -128,8 +136,28 @@ def test_classifier_reads_a_markdown_page_as_its_plain_text(classifier) -> None:
     assert [b["proba"] for b in as_written.blocks] != [b["proba"] for b in plain.blocks]
 
 
-def test_markup_positions_are_links() -> None:
-    text = "C# and [1] (a note)\n  ## Heading\nsee [a](u) and [b](v)"
-    links = [text.index("](u"), text.index("](v")]
-    assert markdown.markup_positions(text) == links
-    assert markdown.markup_positions(text, links[0] + 1) == links[1:]
+def test_markup_positions_are_links_and_heading_lines() -> None:
+    text = "C# and [1] (a note)\n  ## Heading\n    # code, not a heading\nsee [a](u) #tag"
+    want = sorted([text.index("](u"), text.index("##")])
+    assert sorted(markdown.markup_positions(text)) == want
+    assert sorted(markdown.markup_positions(text, text.index("see"))) == [text.index("](u")]
+
+
+def test_batch_readings_scan_the_feature_pass_bytes_alike() -> None:
+    pages = [["Curly \u2019quotes\u2019 make this str two bytes a character.", "Plain."],
+             ["# Caf\u00e9 news", "Text with [a link](http://x.org) and [another](http://y.org)."],
+             ["# posted by Jo\u00eb", "Nothing to read differently."]]
+    texts = [t for p in pages for t in p]
+    lead = "\n" + "\n".join(texts)
+    utf8 = "\n".join(texts).lower().encode()
+    starts = np.array([0] + [i + 1 for i, b in enumerate(utf8) if b == 10], dtype=np.int64)
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum([len(p) for p in pages])))
+    with_str = reading.batch_readings(pages, lambda k: None, lambda k: True, lengths, offsets, lead, 1)
+    with_bytes = reading.batch_readings(pages, lambda k: None, lambda k: True, lengths, offsets, lead, 1,
+                                        utf8, starts)
+    assert sorted(with_str) == sorted(with_bytes) == [1]
+    assert with_bytes[1].texts == with_str[1].texts == ["Café news", "Text with a link and another."]
+    text = "\n".join(texts)
+    assert [text.encode()[:p].decode().__len__() for p in markdown.markup_positions(text.encode())] == \
+        markdown.markup_positions(text)
