@@ -9,10 +9,12 @@ text they show), and scored on the same lines:
   paragraphs; each line keeps its paragraph's gold label;
 - ``trafilatura-md``: ``trafilatura.extract`` of the Dragnet HTML as markdown with links,
   images, formatting and comments (not wrapped), if trafilatura is installed (the test extra);
+  ``, no links``: its default, without links and images;
 - ``html2text``: html2text's markdown of the Dragnet HTML with links (wrapped at 78), if
-  html2text is installed (GPL-3.0, not a dependency of newswinnow: ``pip install html2text``).
-  These two are labelled by ``training.corpora.align_blocks`` against the gold, as the Dragnet
-  reader labels its own renderings;
+  html2text is installed (GPL-3.0, not a dependency of newswinnow: ``pip install html2text``);
+  ``, no links``: links and images dropped. These are labelled by
+  ``training.corpora.align_blocks`` against the gold, as the Dragnet reader labels its own
+  renderings;
 - ``cleaneval-lynx``: CleanEval's gold text as published - a lynx dump, wrapped at ~72, every
   line content - scored as the share of lines and characters called boilerplate;
 - ``line-by-line pages``: the other side, pages of the training renderings (Dragnet full /
@@ -130,19 +132,29 @@ def aligned_cases(root: Path, render: Callable[[bytes], str], step: int, ids: se
     return out
 
 
-def trafilatura_markdown(raw: bytes) -> str:
+def trafilatura_markdown(raw: bytes, links: bool = True) -> str:
     import trafilatura
 
-    return trafilatura.extract(raw, output_format="markdown", include_comments=True, include_links=True,
-                               include_images=True, include_formatting=True) or ""
+    return trafilatura.extract(raw, output_format="markdown", include_comments=True, include_links=links,
+                               include_images=links, include_formatting=True) or ""
 
 
-def html2text_markdown(raw: bytes) -> str:
+def html2text_markdown(raw: bytes, links: bool = True) -> str:
     import html2text
 
     h = html2text.HTML2Text()
     h.body_width = HTML2TEXT_WIDTH
+    h.ignore_links = h.ignore_images = not links
     return h.handle(decode_bytes(raw))
+
+
+# The extractor renderings: (name, HTML bytes -> text, the module it needs).
+EXTRACTORS: tuple[tuple[str, Callable[[bytes], str], str], ...] = (
+    ("trafilatura-md", trafilatura_markdown, "trafilatura"),
+    ("trafilatura-md, no links", lambda raw: trafilatura_markdown(raw, links=False), "trafilatura"),
+    ("html2text", html2text_markdown, "html2text"),
+    ("html2text, no links", lambda raw: html2text_markdown(raw, links=False), "html2text"),
+)
 
 
 def cleaneval_lynx(clf: Classifier, root: Path, step: int) -> dict:
@@ -204,8 +216,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 results[name] = {"line by line": score(clf, cases, False), "as read": score(clf, cases, True),
                                  "pages": len(cases)}
                 _print(name, results[name])
-    for name, render, module in (("trafilatura-md", trafilatura_markdown, "trafilatura"),
-                                 ("html2text", html2text_markdown, "html2text")):
+    for name, render, module in EXTRACTORS:
         try:
             __import__(module)
         except ImportError:
