@@ -298,7 +298,7 @@ class Classifier:
         if self.path is None or (self.html_model is not None and self.html_path is None):
             return super().__reduce__()
         html = (str(self.html_path), self.html_model.sha256) if self.html_model is not None else (None, None)
-        return _cached_classifier, (str(self.path), self.model.sha256, *html, self.limits)
+        return _cached_classifier, (str(self.path), self.model.sha256, *html, self.limits, self.reread)
 
     def warm_up(self, html: bool = True) -> None:
         """Build now what the first batch would build (the lexicon's hash table, the profanity
@@ -720,11 +720,13 @@ def _cached_models(path: str, sha256: str, html_path: str | None = None,
 
 
 def _cached_classifier(path: str, sha256: str, html_path: str | None = None, html_sha256: str | None = None,
-                       page_limits: limits.Limits | None = None) -> Classifier:
-    """A classifier over the cached models of files, with the sender's limits."""
+                       page_limits: limits.Limits | None = None, reread: bool = True) -> Classifier:
+    """A classifier over the cached models of files, with the sender's limits and reading."""
     model, html_model = _cached_models(path, sha256, html_path, html_sha256)
-    return Classifier(model, Path(path), html_model, Path(html_path) if html_model is not None else None,
-                      page_limits)
+    clf = Classifier(model, Path(path), html_model, Path(html_path) if html_model is not None else None,
+                     page_limits)
+    clf.reread = reread
+    return clf
 
 
 __all__ = ["Classifier", "DocumentResult", "ModelError", "default_model_path", "dumps", "dumps_bytes"]

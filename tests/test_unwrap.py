@@ -192,3 +192,15 @@ def test_cli_as_written_reads_line_by_line_also_in_workers(tmp_path) -> None:
             assert len(probas) == paragraphs
         else:
             assert len(probas) > len(plan.paragraphs)
+
+
+def test_reread_survives_pickling(classifier) -> None:
+    import pickle
+
+    classifier.reread = False
+    try:
+        copy = pickle.loads(pickle.dumps(classifier))
+    finally:
+        classifier.reread = True
+    assert copy.reread is False and copy is not classifier
+    assert pickle.loads(pickle.dumps(classifier)).reread is True
