@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import re
 import sys
 import textwrap
 import time
@@ -56,7 +55,6 @@ DEFAULT_CORPORA = ROOT.parent / "shared" / "corpora"
 DEFAULT_WIDTHS = (78,)
 # html2text's default width, kept: its output is what users get.
 HTML2TEXT_WIDTH = 78
-_CLEANEVAL_MARK = re.compile(r"<[phl]>", re.I)
 
 
 @dataclass
@@ -164,7 +162,7 @@ def cleaneval_lynx(clf: Classifier, root: Path, step: int) -> dict:
     texts = []
     for f in files:
         lines = C._read_text(f).split("\n")[1:]  # line 1: "URL: ..."
-        texts.append("\n".join(_CLEANEVAL_MARK.sub("", line) for line in lines))
+        texts.append("\n".join(C._CLEANEVAL_MARK.sub("", line) for line in lines))
     for reread in (False, True):
         clf.reread = reread
         n = chars = bp = bp_chars = 0

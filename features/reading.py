@@ -65,10 +65,10 @@ def batch_readings(page_texts: Sequence[Sequence[str]], line_numbers: Callable[[
     batch's blocks joined by newlines, the first starting at ``first``; ``utf8``/``utf8_starts``:
     the same as UTF-8 bytes and each block's start in them, when the feature pass has them
     (``PageFeatures.low_utf8``/``low_starts``: lower-cased, which no marker minds), scanned
-    instead of ``joined``. Wrapping is looked for
-    only on ``unwrap.candidates`` and markdown pages, markdown only on pages whose lines hold
-    a markdown link (``markdown.markup_positions``), so a batch of ordinary pages costs a
-    vectorised count and a single-character scan.
+    instead of ``joined``. Wrapping is looked for only on ``unwrap.candidates`` and on pages
+    whose lines read as markdown; markdown only on pages that hold a link's "](" or a heading
+    line's "#" (``markdown.markup_positions``), so a batch of ordinary pages costs a vectorised
+    count and two single-character scans.
     """
     wrap = set(unwrap.candidates(lengths, offsets).tolist())
     if utf8 is not None and utf8_starts is not None and len(utf8_starts) == len(lengths):

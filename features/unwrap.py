@@ -10,8 +10,9 @@ i + 1) > W``. The classifier reads such a page's paragraphs, and every line take
 paragraph's label; the output keeps one block per line, as the contract says.
 
 A page counts as wrapped only when its lines say so clearly (constants below): almost no
-breakable line longer than W, and most lines of more than half that width end where the next
-word would not fit. One-paragraph-per-line text has lines far longer than any wrap width, so it
+breakable line longer than W, enough lines (and enough of those between half the width and
+the width) that end where the next word would not fit, some in runs of three lines or more,
+and few of them at a sentence's end. One-paragraph-per-line text has lines far longer than any wrap width, so it
 is ruled out by a vectorised count before any per-line work.
 """
 
