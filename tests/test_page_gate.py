@@ -362,3 +362,42 @@ def test_max_loss_lets_a_setting_trade_a_small_loss_for_a_gain() -> None:
     assert strict["objective"] == pytest.approx(plain)  # forces nothing: full pages' editorial F1 would fall
     loose = fit.select(oof, (counts, pred_has), F, has, np.arange(n), folds=4, max_loss=0.1)
     assert loose["on"] <= 1.0 and loose["objective"] > plain + 1.0  # threads found: has_comments and comment up
+
+
+def test_content_only_pages_do_not_shape_the_gate(tmp_path: Path) -> None:
+    """Pages of a corpus trained with pseudo content labels (``train --content-labels pseudo`` saves
+    ``content_only``) have no article/comment gold: their labels must not move the temperature, the
+    fold tables or the gate. Their threads relabelled as article give the same gate, byte for byte."""
+    from click.testing import CliRunner
+
+    from training import page_gate as fit
+
+    for suffix in (".json", ".npz"):
+        shutil.copy(DATA / f"model-text{suffix}", tmp_path / f"model-text{suffix}")
+    model = tmp_path / "model-text.json"
+    oof = tmp_path / "oof.npz"
+    synthetic_oof(oof)
+    d = dict(np.load(oof))
+    content_only = d["kinds"] == "cleaneval"
+    d["content_only"] = content_only
+    gates = []
+    for relabel in (False, True):
+        y = d["y"].copy()
+        if relabel:
+            rows = np.repeat(content_only, np.diff(d["offsets"]))
+            y[rows & (y == CO)] = ED
+        np.savez(oof, **{**d, "y": y})
+        out = tmp_path / f"gate{int(relabel)}.json"
+        res = CliRunner().invoke(fit.main, ["--oof", str(oof), "--model", str(model), "--no-nested", "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        gate = json.loads(out.read_text())
+        assert gate["meta"]["pages"] == int((~content_only).sum())
+        gate["meta"].pop("command")
+        gates.append(gate)
+    assert gates[0] == gates[1]
+    # Without the marks the same relabelling moves what the gate is fitted on (the test can fail).
+    del d["content_only"]
+    np.savez(oof, **d)
+    base = fit.Oof(oof, None)
+    np.savez(oof, **{**d, "y": np.where(np.repeat(content_only, np.diff(d["offsets"])) & (d["y"] == CO), ED, d["y"])})
+    assert not np.array_equal(fit.Oof(oof, None).gold_has, base.gold_has)

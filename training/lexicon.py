@@ -168,6 +168,24 @@ def fit_with_oof(texts: Sequence[str], y: np.ndarray, groups: np.ndarray, seed: 
     return scorer, oof
 
 
+def fit_with_oof_rows(texts: Sequence[str], y: np.ndarray, groups: np.ndarray, seed: int, fit_rows: np.ndarray,
+                      folds: int = OOF_FOLDS, spam: Sequence[tuple[str, bool]] = ()
+                      ) -> tuple[LexicalScorer, np.ndarray]:
+    """``fit_with_oof`` on the rows ``fit_rows`` marks; the other rows (labels the lexicon must not
+    learn from) are scored by the lexicon fitted on the marked ones, which they never trained."""
+    idx = np.flatnonzero(fit_rows)
+    scorer, fitted = fit_with_oof([texts[i] for i in idx], y[idx], groups[idx], seed, folds=folds, spam=spam)
+    oof = np.zeros((len(texts), LEXICAL_COLUMNS), dtype=np.float32)
+    oof[idx] = fitted
+    rest = np.flatnonzero(~fit_rows)
+    if rest.size:
+        rest_texts = [texts[i] for i in rest]
+        M, _ = block_matrix(rest_texts, {w: i for i, w in enumerate(scorer.words)})
+        n_tokens = np.fromiter((len(_tokens(t)) for t in rest_texts), dtype=np.float64, count=len(rest_texts))
+        oof[rest] = _score_rows(scorer, M, n_tokens)
+    return scorer, oof
+
+
 def _score_rows(s: LexicalScorer, M, n_tokens: np.ndarray) -> np.ndarray:
     """The scorer's arithmetic on a count matrix (same as ``LexicalScorer.score``)."""
     out = (M @ s.weights[1:]) / np.maximum(n_tokens, 1)[:, None] + s.bias

@@ -60,8 +60,11 @@ def variants(data: dict, members: list[str]) -> dict[str, np.ndarray]:
 
 
 def decode_variant(oof: Oof, logits: np.ndarray, fold_of: np.ndarray, tables: list) -> tuple[float, np.ndarray]:
-    """Its temperature and every page decoded with the tables of the page's fold."""
-    t = fit_temperature(logits, oof.y)
+    """Its temperature (on the blocks with an article/comment/furniture gold: not the content rows of
+    a content-only corpus trained with pseudo labels) and every page decoded with the tables of the
+    page's fold."""
+    known = ~(np.repeat(oof.content_only, np.diff(oof.offsets)) & (oof.y != LABELS.index("boilerplate")))
+    t = fit_temperature(logits[known], oof.y[known])
     proba = calibrated(logits, t)
     pred = np.empty(len(oof.y), dtype=np.int64)
     for f, (log_start, log_trans, prior, post) in enumerate(tables):
@@ -102,11 +105,18 @@ def per_label_by_kind(oof: Oof, kinds: np.ndarray, pred: np.ndarray, total: bool
 def label_table(oof: Oof, kinds: np.ndarray, pred: np.ndarray) -> list[str]:
     """Markdown: F1 of every label per rendering (every rendering in the file, and all blocks),
     rounded as the model card's tables are (``training.metrics``)."""
-    lines = ["| pages (rendering) | " + " | ".join(f"{lab} F1" for lab in LABELS) + " |",
-             "|---|" + "---:|" * len(LABELS)]
+    lines = ["| pages (rendering) | " + " | ".join(f"{lab} F1" for lab in LABELS)
+             + " | content F1 (not furniture) | content called comment |", "|---|" + "---:|" * (len(LABELS) + 2)]
+    furniture = LABELS.index("boilerplate")
     for kind, r in per_label_by_kind(oof, kinds, pred, total=True).items():
+        ids = np.arange(oof.n) if kind == "all" else np.flatnonzero(kinds == kind)
+        rows = np.concatenate([np.arange(oof.offsets[i], oof.offsets[i + 1]) for i in ids])
+        gold, got = oof.y[rows] != furniture, pred[rows] != furniture
+        both = 2 * int((gold & got).sum())
+        content = f"{both / (gold.sum() + got.sum()):.3f}" if gold.sum() + got.sum() else "-"
+        called = f"{(pred[rows][gold] == _C).mean():.3f}" if gold.any() else "-"
         lines.append(f"| {kind} | " + " | ".join(f"{r[lab]['f1']:.3f}" if r[lab]["support"] else "-"
-                                                  for lab in LABELS) + " |")
+                                                  for lab in LABELS) + f" | {content} | {called} |")
     return lines
 
 

@@ -85,7 +85,13 @@ class Oof:
         self.logits = d["logits"]
         self.n = len(self.offsets) - 1
         self.pages = [slice(int(a), int(b)) for a, b in zip(self.offsets[:-1], self.offsets[1:])]
-        self.calibrate(fit_temperature(self.logits, self.y))
+        # Pages of a content-only corpus trained with pseudo labels (``train --content-labels
+        # pseudo``): their gold says content, not article or comment, so no comment section either.
+        # They are left out of the temperature, the tables, and the gate's fit and guard.
+        self.content_only = (d["content_only"].astype(bool) if "content_only" in d.files
+                             else np.zeros(self.n, dtype=bool))
+        known = ~(np.repeat(self.content_only, np.diff(self.offsets)) & (self.y != LABELS.index("boilerplate")))
+        self.calibrate(fit_temperature(self.logits[known], self.y[known]))
         self.ys = [self.y[s] for s in self.pages]
         self.gold_has = np.array([bool((y == _C).any()) for y in self.ys])
         if "groups" in d.files:
@@ -150,6 +156,7 @@ def fold_tables(oof: Oof, decoder: str = "thread") -> tuple[np.ndarray, list]:
     tables = []
     for f, (tr, te) in enumerate(splits):
         fold_of[te] = f
+        tr = tr[~oof.content_only[tr]]
         ls, lt, post = decode.fit_decoder(([LABELS[k] for k in oof.ys[i]] for i in tr), decoder)
         tables.append((ls, lt, label_prior(np.concatenate([oof.ys[i] for i in tr])), post))
     return fold_of, tables
@@ -323,7 +330,7 @@ def nested_cv(oof: Oof, dc: Decodes, fold_of: np.ndarray, log=print,
     outer fold."""
     mode = np.zeros(oof.n, dtype=np.int64)
     for f in range(int(fold_of.max()) + 1):
-        tr, te = np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)
+        tr, te = np.flatnonzero((fold_of != f) & ~oof.content_only), np.flatnonzero(fold_of == f)
         s = select_joint(oof, dc, tr, scales=scales, max_loss=max_loss)
         k = s["scale_index"]
         F, has = dc.F[k], dc.has[k]
@@ -520,14 +527,15 @@ def main(oof_path, model_path, out, corpora, groups_path, no_nested, folds, metr
         mode = nested_cv(oof, dc, fold_of, log=say, scales=scales, max_loss=max_loss)
         rows = report(oof, dc.stats, mode, labels=(dc.labels(np.zeros(oof.n, dtype=np.int64)), dc.labels(mode)))
         click.echo("Nested grouped CV (before -> after):\n" + format_rows(rows))
-    best = select_joint(oof, dc, np.arange(oof.n), folds=FOLDS, scales=scales, max_loss=max_loss)
+    known = np.flatnonzero(~oof.content_only)
+    best = select_joint(oof, dc, known, folds=FOLDS, scales=scales, max_loss=max_loss)
     c, score = best["C"], best["objective"]
-    gate = fit_lr(dc.F[best["scale_index"]], oof.gold_has, c)
+    gate = fit_lr(dc.F[best["scale_index"]][known], oof.gold_has[known], c)
     gate.off, gate.on, gate.bias, gate.model_sha256 = best["off"], best["on"], best["bias"], model.sha256
     gate.extend, gate.extend_bias, gate.transition_scale = best["extend"], best["extend_bias"], best["scale"]
     command = "python -m training.page_gate " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     gate.meta = {"fitted": date.today().isoformat(), "command": command, "C": c, "cv_objective": round(score, 4),
-                 "pages": oof.n, "max_loss": max_loss, "nested_cv": rows}
+                 "pages": int(known.size), "max_loss": max_loss, "nested_cv": rows}
     out = out or page_gate.gate_path(model_path)
     gate.save(out)
     click.echo(f"wrote {out}: " + " ".join(f"{k}={v}" for k, v in best.items()) + f" ({time.time() - t0:.0f}s)")

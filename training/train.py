@@ -89,6 +89,19 @@ TEMPERATURES = np.round(np.arange(0.5, 12.01, 0.1), 3)
 # (about the shipped ensemble's temperature, so the targets are of unit scale); its output layer
 # is multiplied back, so its logits are on the teacher's scale and calibrate like any model's.
 DISTILL_SCALE = 5.2
+# Corpora whose gold marks content and furniture but not article and comment: CleanEval's forum
+# posts, hotel reviews and blog comments are "content" there. Trained as editorial they taught the
+# networks that a page of chat is an article (a Slashdot thread held out by site was decoded as
+# article, comment probability ~0.01 on "Ummm, no. Thousands times NO!"). With ``--content-labels
+# pseudo`` their content rows are labelled editorial or comment by a labeller fitted without them
+# (``pseudo_labels``), in every fold on that fold's training pages only.
+CONTENT_ONLY_CORPORA = ("cleaneval",)
+CONTENT_LABELS = ("pseudo", "given")
+# The labeller: this many networks (the shipped ensembles' settings otherwise), its probabilities
+# scaled by the shipped ensembles' out-of-fold temperature before decoding.
+LABELLER_NETWORKS = 3
+LABELLER_TEMPERATURE = 2.5
+LABELLER_SEED_OFFSET = 500
 # Cross-validation groupings (``--cv-by``) and how the model card words each.
 CV_GROUPINGS = ("source", "page")
 CV_BY_SOURCE_TEXT = "grouped by source domain (pages of one site never straddle train and test)"
@@ -206,10 +219,50 @@ def label_prior(y: np.ndarray) -> np.ndarray:
     return c / c.sum()
 
 
+def content_only_pages(pages: Sequence[LabeledPage]) -> np.ndarray:
+    """Which pages come from a corpus of ``CONTENT_ONLY_CORPORA`` (their content rows are relabelled)."""
+    return np.array([p.corpus.startswith(CONTENT_ONLY_CORPORA) for p in pages], dtype=bool)
+
+
+def pseudo_labels(X: np.ndarray, y: np.ndarray, offsets: np.ndarray, train_pages: np.ndarray,
+                  content_only: np.ndarray, seed: int, max_epochs: int, schema: str, l2: float | None,
+                  decoder: str) -> np.ndarray:
+    """``y`` with the content rows of the content-only pages among ``train_pages`` labelled
+    editorial or comment by a labeller fitted on the other training pages.
+
+    The labeller is an ensemble of ``LABELLER_NETWORKS`` fitted on ``train_pages`` that are not
+    content-only, decoded with tables counted on those pages; a content row it decodes as comment
+    becomes comment, every other content row editorial. Furniture rows keep their gold label.
+    Only training pages are read, so a fold's labels never see its test pages."""
+    y = y.copy()
+    target = [i for i in train_pages if content_only[i]]
+    other = [i for i in train_pages if not content_only[i]]
+    if not target or not other:
+        return y
+    rows = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in other])
+    labeller = fit_network(X[rows], y[rows], seed + LABELLER_SEED_OFFSET, max_epochs, LABELLER_NETWORKS,
+                           schema=schema, l2=l2)
+    start, trans, post = decode.fit_decoder(([LABELS[k] for k in y[offsets[i]: offsets[i + 1]]] for i in other),
+                                            decoder)
+    prior = label_prior(y[rows])
+    spans = [(int(offsets[i]), int(offsets[i + 1])) for i in target]
+    trows = np.concatenate([np.arange(a, b) for a, b in spans])
+    starts = np.cumsum([0] + [b - a for a, b in spans[:-1]])
+    proba = calibrated(labeller.logits(X[trows], starts), LABELLER_TEMPERATURE)
+    decoded = decode.viterbi_batch([proba[k: k + b - a] for k, (a, b) in zip(starts, spans)], prior, start, trans,
+                                   post=post)
+    editorial, comment, furniture = (LABELS.index(k) for k in ("editorial", "comment", "boilerplate"))
+    for (a, b), lab in zip(spans, decoded):
+        content = y[a:b] != furniture
+        y[a:b][content] = np.where(np.asarray(lab)[content] == comment, comment, editorial)
+    return y
+
+
 def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCHS, log=print,
                    n_networks: int = ENSEMBLE_SIZE, by: str = "source", distill: bool = False, jobs: int = 1,
                    checkpoint: Path | None = None, final: tuple | None = None, l2: float | None = None,
-                   decoder: str = decode.DEFAULT_DECODER, cv_seed: int | None = None) -> dict:
+                   decoder: str = decode.DEFAULT_DECODER, cv_seed: int | None = None,
+                   content_labels: str = "given", final_y: np.ndarray | None = None) -> dict:
     """Out-of-fold logits, the temperature fit on them, and labels decoded as in use.
 
     Each fold's test pages are decoded with transitions and prior counted on that fold's
@@ -221,9 +274,13 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
     after X and y, to fit the shipped model in the same pool (``cv["final"]``), so that the last
     round of folds does not leave a process idle. ``decoder``: the fold tables' kind
     (``decode.DECODERS``, ``train --decoder``). ``cv_seed``: a seeded partition (``fold_pages``);
-    every result has ``page_fold``, the fold each page was held out in.
+    every result has ``page_fold``, the fold each page was held out in. ``content_labels``
+    "pseudo": each fold relabels the content rows of its content-only training pages
+    (``pseudo_labels``) and fits, and counts its tables, on those labels; ``final_y``: the labels
+    the final model is fitted on (default ``M.y``). The temperature is fit on the other rows.
     """
     splits = fold_pages(M, folds, by, cv_seed)
+    content_only = content_only_pages(M.pages) if content_labels == "pseudo" else None
     rows = [(np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in tr_pages]),
              np.concatenate([np.arange(M.offsets[i], M.offsets[i + 1]) for i in te_pages]))
             for tr_pages, te_pages in splits]
@@ -232,6 +289,8 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
                 # the effective penalty, always: the default moved (0.01 -> 0.2), and a fold kept at
                 # the old default must not stand in for the new one
                 "l2": L2_ALPHA if l2 is None else l2}
+    if content_only is not None:  # only then: the checkpoints of earlier runs keep their keys
+        settings["content_labels"] = content_labels
     if cv_seed is not None:  # only then: the checkpoints of earlier runs keep their keys
         settings["cv_seed"] = cv_seed
     done: dict[int, dict] = {}
@@ -249,11 +308,14 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
     t0 = time.time()
     # Each fold is kept as soon as it ends (by its own process): a run stopped mid-way loses
     # only the folds still running.
+    relabel = None if content_only is None else {"offsets": M.offsets, "content_only": content_only,
+                                                 "decoder": decoder}
     tasks = [joblib.delayed(_fold)(M.X, M.y, tr, te, seed + f, max_epochs, n_networks, M.schema, distill,
-                                   None if checkpoint is None else (checkpoint, f, keys[f]), l2=l2)
+                                   None if checkpoint is None else (checkpoint, f, keys[f]), l2=l2,
+                                   relabel=None if relabel is None else {**relabel, "pages": splits[f][0]})
              for f, (tr, te) in ((f, rows[f]) for f in todo)]
     if final is not None:
-        tasks.append(joblib.delayed(fit_final)(M.X, M.y, *final))
+        tasks.append(joblib.delayed(fit_final)(M.X, M.y if final_y is None else final_y, *final))
     results = joblib.Parallel(n_jobs=min(jobs, max(1, len(tasks))))(tasks)
     final_model = results.pop() if final is not None else None
     for f, got in zip(todo, results):
@@ -273,14 +335,20 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
         members[:, te] = done[f]["members"]
         if student is not None:
             student[te] = done[f]["student"]
-        ls, lt, post = decode.fit_decoder((M.pages[i].labels for i in tr_pages), decoder)
-        tables.append((te_pages, ls, lt, label_prior(M.y[tr]), post))
+        y_tr = done[f].get("y_train", M.y[tr])  # the fold's training labels (relabelled with "pseudo")
+        bounds = np.cumsum([0] + [int(M.offsets[i + 1] - M.offsets[i]) for i in tr_pages])
+        ls, lt, post = decode.fit_decoder(([LABELS[k] for k in y_tr[a:b]] for a, b in zip(bounds[:-1], bounds[1:])),
+                                          decoder)
+        tables.append((te_pages, ls, lt, label_prior(y_tr), post))
+    # Content rows of content-only corpora have no article/comment gold: left out of the temperature.
+    fit_rows = np.ones(len(M.y), dtype=bool) if content_only is None else ~(
+        np.repeat(content_only, np.diff(M.offsets)) & (M.y != LABELS.index("boilerplate")))
     if student is None:
-        temperature = fit_temperature(logits, M.y)
+        temperature = fit_temperature(logits[fit_rows], M.y[fit_rows])
         return {"logits": logits, "member_logits": members, "temperature": temperature, "final": final_model,
                 "page_fold": page_fold, **decode_folds(M, logits, temperature, tables)}
-    temperature = fit_temperature(student, M.y)
-    teacher_temperature = fit_temperature(logits, M.y)
+    temperature = fit_temperature(student[fit_rows], M.y[fit_rows])
+    teacher_temperature = fit_temperature(logits[fit_rows], M.y[fit_rows])
     return {"logits": student, "member_logits": members, "temperature": temperature, "final": final_model,
             "page_fold": page_fold, "teacher_logits": logits, "teacher_temperature": teacher_temperature,
             "teacher_decoded": decode_folds(M, logits, teacher_temperature, tables)["decoded"],
@@ -289,16 +357,21 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
 
 def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: int, max_epochs: int,
           n_networks: int, schema: str, distill: bool, keep: tuple[Path, int, str] | None = None,
-          l2: float | None = None) -> dict:
+          l2: float | None = None, relabel: dict | None = None) -> dict:
     """One fold: the ensemble (and with ``distill`` its student) fitted on ``tr``, scored on ``te``;
     written to ``keep`` = (checkpoint dir, fold, key) when given.
 
     On one BLAS thread, as in a ``--jobs`` worker: the threads split the products differently and
     so move the float sums, and a kept fold must be what any ``--jobs`` would have computed."""
     t0 = time.time()
+    out = {}
     with one_blas_thread():
+        if relabel is not None:  # (``cross_validate``'s "pseudo" content labels)
+            y = pseudo_labels(X, y, relabel["offsets"], relabel["pages"], relabel["content_only"], seed, max_epochs,
+                              schema, l2, relabel["decoder"])
+            out["y_train"] = y[tr]
         model = fit_network(X[tr], y[tr], seed, max_epochs, n_networks, schema=schema, l2=l2)
-        out = {"logits": model.logits(X[te]), "members": member_logits(model, X[te])}
+        out.update(logits=model.logits(X[te]), members=member_logits(model, X[te]))
         if distill:
             # Kept with the fold: another student (other settings) can learn from them later
             # without the hour of fitting this fold's teacher again.
@@ -618,12 +691,16 @@ def _load_teacher(path: Path, schema: str) -> BlockModel:
                    "(better comment-section recall on whole pages rendered to text, a little worse on "
                    "extracted text), 'auto' keeps both and decodes each page with the one its share of "
                    "boilerplate selects (docs/text-model.md).")
+@click.option("--content-labels", type=click.Choice(CONTENT_LABELS), default="pseudo", show_default=True,
+              help="CleanEval's content rows (its gold says content, not article or comment): 'pseudo' labels "
+                   "them editorial or comment with a model fitted without them (in each fold on its training "
+                   "pages only), and the lexicon does not learn from them; 'given' trains them as editorial.")
 @click.option("--no-public", is_flag=True, help="Train on the --labelled files only (no public corpora).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="Write unusable records of the --labelled files here, verbatim.")
 def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs, metrics_json, save_oof,
          labelled, schema, cv_by, cv_seed, networks, distill, teacher, jobs, checkpoint, no_public, rejects, l2,
-         decoder):
+         decoder, content_labels):
     """Train the plain-text block model on the real corpora and/or your own labelled pages."""
     command = "newswinnow train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     t0 = time.time()
@@ -663,10 +740,20 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                f"({time.time() - t0:.0f}s); label counts {np.bincount(M.y, minlength=4).tolist()}", err=True)
     spam = [] if no_public else lexicon.spam_examples(corpora_dir)
     spam += [(t, True) for p in user_pages for t, lab in zip(p.texts, p.labels) if lab == "spam"]
-    scorer, oof = lexicon.fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed,
-                                       folds=min(lexicon.OOF_FOLDS, n_groups), spam=spam)
+    content_only = content_only_pages(M.pages) if content_labels == "pseudo" else np.zeros(len(M.pages), bool)
+    unlabelled = np.repeat(content_only, np.diff(M.offsets)) & (M.y != LABELS.index("boilerplate"))
+    scorer, oof = lexicon.fit_with_oof_rows([t for p in M.pages for t in p.texts], M.y, M.groups, seed, ~unlabelled,
+                                            folds=min(lexicon.OOF_FOLDS, n_groups), spam=spam)
     M.set_lexical(oof)
     click.echo(f"lexicon: {len(scorer.words)} words ({time.time() - t0:.0f}s)", err=True)
+    final_y = M.y
+    if unlabelled.any():
+        final_y = pseudo_labels(M.X, M.y, M.offsets, np.arange(len(M.pages)), content_only, seed, max_epochs,
+                                schema, l2, decoder)
+        comment = LABELS.index("comment")
+        click.echo(f"content labels: {int(unlabelled.sum())} content rows of {int(content_only.sum())} "
+                   f"{'/'.join(CONTENT_ONLY_CORPORA)} pages, {int((final_y[unlabelled] == comment).sum())} labelled "
+                   f"comment by a model fitted without them ({time.time() - t0:.0f}s)", err=True)
     if final_teacher is not None and (final_teacher.meta.get("rows"), final_teacher.meta.get("pages")) != (
             len(M.y), len(M.pages)):
         click.echo(f"note: --teacher {teacher} was trained on {final_teacher.meta.get('rows')} blocks from "
@@ -681,13 +768,16 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         click.echo(f"cross-validation by {cv_by}: {len(set(groups.tolist()))} groups", err=True)
         cv = cross_validate(M, folds, seed, max_epochs, log=lambda s: click.echo(s, err=True),
                             n_networks=networks, by=cv_by, distill=distill, jobs=jobs, checkpoint=checkpoint,
-                            final=final_args if jobs > 1 else None, l2=l2, decoder=decoder, cv_seed=cv_seed)
+                            final=final_args if jobs > 1 else None, l2=l2, decoder=decoder, cv_seed=cv_seed,
+                            content_labels=content_labels if unlabelled.any() else "given", final_y=final_y)
         model = cv["final"]
         temperature = cv["temperature"]
         if save_oof:
             kinds = np.array([page_kind(p) for p in M.pages])
             save_oof.parent.mkdir(parents=True, exist_ok=True)
             extra = {"teacher_logits": cv["teacher_logits"]} if distill else {}
+            if unlabelled.any():  # (training.page_gate leaves these pages out of the gate's fit)
+                extra["content_only"] = content_only
             np.savez(save_oof, logits=cv["logits"], member_logits=cv["member_logits"], y=M.y, offsets=M.offsets,
                      kinds=kinds, groups=groups, folds=np.array(folds), page_fold=cv["page_fold"], **extra)
         result["cv_decoded"] = summarise(M, cv["decoded"])
@@ -698,17 +788,19 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         click.echo(metrics.format_report(result["cv_decoded"]["overall"]["report"],
                                          np.array(result["cv_decoded"]["overall"]["confusion"])), err=True)
     if model is None:
-        model = fit_final(M.X, M.y, *final_args)
+        model = fit_final(M.X, final_y, *final_args)
     teacher_networks = networks if final_teacher is None else 1 + len(final_teacher.members)
     if distill:
         click.echo(f"student of {teacher_networks} networks ({time.time() - t0:.0f}s)", err=True)
     model.temperature = temperature
     model.lexical = scorer
-    model.set_tables(*decode.fit_decoder((p.labels for p in M.pages), decoder))
-    model.prior = label_prior(M.y)
+    bounds = zip(M.offsets[:-1], M.offsets[1:])
+    model.set_tables(*decode.fit_decoder(([LABELS[k] for k in final_y[a:b]] for a, b in bounds), decoder))
+    model.prior = label_prior(final_y)
     model.meta = {"version": "1.0", "trained": date.today().isoformat(), "command": command,
                   "sklearn": sklearn.__version__, "rows": int(len(M.y)), "pages": len(M.pages),
                   "hidden_layers": list(HIDDEN_LAYERS), "l2_alpha": l2, "decoder": decoder,
+                  "content_labels": content_labels,
                   "public_corpora": not no_public,
                   "labelled": user_files}
     if distill:
