@@ -702,7 +702,8 @@ def _load_teacher(path: Path, schema: str) -> BlockModel:
               help="CleanEval's content rows (its gold says content, not article or comment): 'given' trains them "
                    "as editorial; 'pseudo' labels them editorial or comment with a model fitted without them (in "
                    "each fold on its training pages only), and the lexicon does not learn from them: higher "
-                   "held-out comment and editorial F1, threads decoded later (docs/text-model.md, session 29).")
+                   "held-out comment and editorial F1 on Dragnet's renderings, threads decoded later "
+                   "(docs/text-model.md, session 29).")
 @click.option("--no-public", is_flag=True, help="Train on the --labelled files only (no public corpora).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="Write unusable records of the --labelled files here, verbatim.")
