@@ -27,7 +27,7 @@ from classifier.model import LABELS
 
 from . import metrics
 from .page_gate import FOLDS_OPTION, Oof, fold_tables
-from .train import calibrated, fit_temperature
+from .train import calibrated, fit_temperature, unlabelled_rows
 
 # Renderings reported, in this order (the acceptance kinds first).
 REPORT_KINDS = ("dragnet/gold", "dragnet/trimmed", "dragnet/full", "dragnet/bodies", "cleaneval")
@@ -63,7 +63,7 @@ def decode_variant(oof: Oof, logits: np.ndarray, fold_of: np.ndarray, tables: li
     """Its temperature (on the blocks with an article/comment/furniture gold: not the content rows of
     a content-only corpus trained with pseudo labels) and every page decoded with the tables of the
     page's fold."""
-    known = ~(np.repeat(oof.content_only, np.diff(oof.offsets)) & (oof.y != LABELS.index("boilerplate")))
+    known = ~unlabelled_rows(oof.content_only, oof.offsets, oof.y)
     t = fit_temperature(logits[known], oof.y[known])
     proba = calibrated(logits, t)
     pred = np.empty(len(oof.y), dtype=np.int64)

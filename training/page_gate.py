@@ -36,7 +36,7 @@ from sklearn.model_selection import GroupKFold
 from classifier import decode, page_gate
 from classifier.model import LABELS, BlockModel
 
-from .train import calibrated, fit_temperature, label_prior, splits_of
+from .train import calibrated, fit_temperature, label_prior, splits_of, unlabelled_rows
 
 FOLDS = 5  # newswinnow train's default: the outer folds are its folds (oof files before ``folds``)
 INNER_FOLDS = 4
@@ -90,7 +90,7 @@ class Oof:
         # They are left out of the temperature, the tables, and the gate's fit and guard.
         self.content_only = (d["content_only"].astype(bool) if "content_only" in d.files
                              else np.zeros(self.n, dtype=bool))
-        known = ~(np.repeat(self.content_only, np.diff(self.offsets)) & (self.y != LABELS.index("boilerplate")))
+        known = ~unlabelled_rows(self.content_only, self.offsets, self.y)
         self.calibrate(fit_temperature(self.logits[known], self.y[known]))
         self.ys = [self.y[s] for s in self.pages]
         self.gold_has = np.array([bool((y == _C).any()) for y in self.ys])

@@ -226,6 +226,12 @@ def content_only_pages(pages: Sequence[LabeledPage]) -> np.ndarray:
     return np.array([p.corpus.startswith(CONTENT_ONLY_CORPORA) for p in pages], dtype=bool)
 
 
+def unlabelled_rows(content_only: np.ndarray, offsets: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The content rows of content-only pages: their gold says content, not article or comment, so
+    the temperature, the lexicon and the page gate do not learn from their labels."""
+    return np.repeat(content_only, np.diff(offsets)) & (y != LABELS.index("boilerplate"))
+
+
 def pseudo_labels(X: np.ndarray, y: np.ndarray, offsets: np.ndarray, train_pages: np.ndarray,
                   content_only: np.ndarray, seed: int, max_epochs: int, schema: str, l2: float | None,
                   decoder: str) -> np.ndarray:
@@ -343,8 +349,7 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
                                           decoder)
         tables.append((te_pages, ls, lt, label_prior(y_tr), post))
     # Content rows of content-only corpora have no article/comment gold: left out of the temperature.
-    fit_rows = np.ones(len(M.y), dtype=bool) if content_only is None else ~(
-        np.repeat(content_only, np.diff(M.offsets)) & (M.y != LABELS.index("boilerplate")))
+    fit_rows = np.ones(len(M.y), dtype=bool) if content_only is None else ~unlabelled_rows(content_only, M.offsets, M.y)
     if student is None:
         temperature = fit_temperature(logits[fit_rows], M.y[fit_rows])
         return {"logits": logits, "member_logits": members, "temperature": temperature, "final": final_model,
@@ -750,7 +755,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     spam = [] if no_public else lexicon.spam_examples(corpora_dir)
     spam += [(t, True) for p in user_pages for t, lab in zip(p.texts, p.labels) if lab == "spam"]
     content_only = content_only_pages(M.pages) if content_labels == "pseudo" else np.zeros(len(M.pages), bool)
-    unlabelled = np.repeat(content_only, np.diff(M.offsets)) & (M.y != LABELS.index("boilerplate"))
+    unlabelled = unlabelled_rows(content_only, M.offsets, M.y)
     scorer, oof = lexicon.fit_with_oof_rows([t for p in M.pages for t in p.texts], M.y, M.groups, seed, ~unlabelled,
                                             folds=min(lexicon.OOF_FOLDS, n_groups), spam=spam)
     M.set_lexical(oof)
