@@ -273,3 +273,21 @@ def test_decoder_tables_follow_the_option(run_cli, tmp_path: Path) -> None:
         m = Classifier.load(tmp_path / f"{name}.json").model
         shapes[name] = (m.meta["decoder"], m.transitions.shape[0], None if m.post is None else m.post[1].shape[0])
     assert shapes == {"default": ("auto", 7, 8), "thread": ("thread", 7, None), "post-thread": ("post-thread", 8, None)}
+
+
+def test_boundary_copies_are_used_recorded_and_key_the_checkpoint(run_cli, tmp_path: Path) -> None:
+    """`--boundary-copies`: other networks, the header and the card say so, and a kept fold without
+    it is not reused with it."""
+    path = _pages_of(tmp_path, ["one.example", "two.example", "three.example"] * 4)
+    heads = {}
+    for name, copies in (("plain", []), ("boundary", ["--boundary-copies", "2"])):
+        r = run_cli(["train", "--no-public", "--labelled", path, "--folds", "3", "--max-epochs", "3",
+                     "--networks", "1", *copies, "--checkpoint", tmp_path / "ck", "--out", tmp_path / name,
+                     "--card", tmp_path / f"{name}.md"], timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert "reused" not in r.stderr
+        heads[name] = json.loads((tmp_path / f"{name}.json").read_text())
+    assert heads["boundary"]["meta"]["boundary_copies"] == 2 and "boundary_copies" not in heads["plain"]["meta"]
+    assert heads["plain"]["arrays_sha256"] != heads["boundary"]["arrays_sha256"]
+    assert "seen 3 times per epoch" in (tmp_path / "boundary.md").read_text()
+    assert "times per epoch" not in (tmp_path / "plain.md").read_text()

@@ -104,6 +104,17 @@ CONTENT_LABELS = ("given", "pseudo")
 LABELLER_NETWORKS = 3
 LABELLER_TEMPERATURE = 2.5
 LABELLER_SEED_OFFSET = 500
+# Thread-boundary emphasis (``--boundary-copies``): the blocks either side of where a thread
+# begins are the ones the context columns blur (the first comments sit next to the article and
+# read like its last paragraphs when they carry no name line), so with ``--boundary-copies N``
+# the editorial blocks among the BOUNDARY_BLOCKS blocks right before a page's first comment and
+# its first BOUNDARY_BLOCKS comment blocks are each given N extra copies among the networks'
+# training rows. Only editorial blocks that touch the thread: emphasising an article's last
+# blocks wherever they are (on full pages furniture often follows them) cost full-page editorial
+# F1 0.015 in the fold experiments (docs/text-model.md, session 30). Not the default: it moved
+# thread starts nearer the gold (comment bodies, gold text) but called more article tails a thread
+# (has_comments on gold text -0.02), and failed its rule (trimmed pages with spam: editorial -0.012).
+BOUNDARY_BLOCKS = 3
 # Cross-validation groupings (``--cv-by``) and how the model card words each.
 CV_GROUPINGS = ("source", "page")
 CV_BY_SOURCE_TEXT = "grouped by source domain (pages of one site never straddle train and test)"
@@ -125,10 +136,15 @@ def _balanced_index(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_EPOCHS,
-                n_networks: int = ENSEMBLE_SIZE, schema: str = TRAIN_SCHEMA, l2: float | None = None) -> BlockModel:
+                n_networks: int = ENSEMBLE_SIZE, schema: str = TRAIN_SCHEMA, l2: float | None = None,
+                emphasis: np.ndarray | None = None, copies: int = 0) -> BlockModel:
     """Standardise, fit ``n_networks`` MLPs (different seeds and oversampling draws), and
     export their parameters as plain arrays; the model averages their logits. ``l2``: the
-    networks' L2 penalty (``L2_ALPHA`` when None)."""
+    networks' L2 penalty (``L2_ALPHA`` when None). ``emphasis``: rows of X given ``copies``
+    extra copies (``boundary_rows``), before the standardisation and the label balancing."""
+    if emphasis is not None and copies > 0 and emphasis.size:
+        rows = np.concatenate([np.arange(len(y))] + [emphasis] * copies)
+        X, y = X[rows], y[rows]
     mean = X.mean(axis=0).astype(np.float32)
     scale = np.maximum(X.std(axis=0), MIN_SCALE).astype(np.float32)
     Z = np.clip((X - mean) / scale, -6, 6)
@@ -232,6 +248,32 @@ def unlabelled_rows(content_only: np.ndarray, offsets: np.ndarray, y: np.ndarray
     return np.repeat(content_only, np.diff(offsets)) & (y != LABELS.index("boilerplate"))
 
 
+def boundary_rows(y: np.ndarray, offsets: np.ndarray, pages: np.ndarray) -> np.ndarray:
+    """Rows (indices into ``y``) either side of each page's thread start: of the ``pages`` with an
+    editorial block before their first comment, the editorial rows among the BOUNDARY_BLOCKS rows
+    right before it, and the first BOUNDARY_BLOCKS comment rows from it (``--boundary-copies``)."""
+    editorial, comment = LABELS.index("editorial"), LABELS.index("comment")
+    out = []
+    for i in np.asarray(pages).tolist():
+        a, b = int(offsets[i]), int(offsets[i + 1])
+        c = np.flatnonzero(y[a:b] == comment)
+        if not c.size:
+            continue
+        s = int(c[0])
+        e = np.flatnonzero(y[a: a + s] == editorial)
+        if e.size:
+            out.append(a + e[e >= s - BOUNDARY_BLOCKS])
+            out.append(a + c[:BOUNDARY_BLOCKS])
+    return np.concatenate(out).astype(np.int64) if out else np.zeros(0, dtype=np.int64)
+
+
+def _local(rows: np.ndarray, tr: np.ndarray) -> np.ndarray:
+    """Positions in ``X[tr]`` of the global ``rows`` (all of them rows of ``tr``)."""
+    pos = np.full(int(tr.max()) + 1 if tr.size else 0, -1, dtype=np.int64)
+    pos[tr] = np.arange(tr.size)
+    return pos[rows]
+
+
 def pseudo_labels(X: np.ndarray, y: np.ndarray, offsets: np.ndarray, train_pages: np.ndarray,
                   content_only: np.ndarray, seed: int, max_epochs: int, schema: str, l2: float | None,
                   decoder: str) -> np.ndarray:
@@ -270,7 +312,8 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
                    n_networks: int = ENSEMBLE_SIZE, by: str = "source", distill: bool = False, jobs: int = 1,
                    checkpoint: Path | None = None, final: tuple | None = None, l2: float | None = None,
                    decoder: str = decode.DEFAULT_DECODER, cv_seed: int | None = None,
-                   content_labels: str = "given", final_y: np.ndarray | None = None) -> dict:
+                   content_labels: str = "given", final_y: np.ndarray | None = None,
+                   boundary_copies: int = 0) -> dict:
     """Out-of-fold logits, the temperature fit on them, and labels decoded as in use.
 
     Each fold's test pages are decoded with transitions and prior counted on that fold's
@@ -286,6 +329,8 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
     "pseudo": each fold relabels the content rows of its content-only training pages
     (``pseudo_labels``) and fits, and counts its tables, on those labels; ``final_y``: the labels
     the final model is fitted on (default ``M.y``). The temperature is fit on the other rows.
+    ``boundary_copies``: each fold's networks see the rows either side of its training pages'
+    thread starts (``boundary_rows``, on the fold's own labels) that many extra times.
     """
     splits = fold_pages(M, folds, by, cv_seed)
     content_only = content_only_pages(M.pages) if content_labels == "pseudo" else None
@@ -301,6 +346,8 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
         settings["content_labels"] = content_labels
     if cv_seed is not None:  # only then: the checkpoints of earlier runs keep their keys
         settings["cv_seed"] = cv_seed
+    if boundary_copies:  # only then: the checkpoints of earlier runs keep their keys
+        settings["boundary_copies"] = boundary_copies
     done: dict[int, dict] = {}
     keys: dict[int, str] = {}
     if checkpoint is not None:
@@ -320,7 +367,9 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
                                                  "decoder": decoder}
     tasks = [joblib.delayed(_fold)(M.X, M.y, tr, te, seed + f, max_epochs, n_networks, M.schema, distill,
                                    None if checkpoint is None else (checkpoint, f, keys[f]), l2=l2,
-                                   relabel=None if relabel is None else {**relabel, "pages": splits[f][0]})
+                                   relabel=None if relabel is None else {**relabel, "pages": splits[f][0]},
+                                   boundary=None if not boundary_copies else
+                                   {"offsets": M.offsets, "pages": splits[f][0], "copies": boundary_copies})
              for f, (tr, te) in ((f, rows[f]) for f in todo)]
     if final is not None:
         tasks.append(joblib.delayed(fit_final)(M.X, M.y if final_y is None else final_y, *final))
@@ -364,7 +413,7 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
 
 def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: int, max_epochs: int,
           n_networks: int, schema: str, distill: bool, keep: tuple[Path, int, str] | None = None,
-          l2: float | None = None, relabel: dict | None = None) -> dict:
+          l2: float | None = None, relabel: dict | None = None, boundary: dict | None = None) -> dict:
     """One fold: the ensemble (and with ``distill`` its student) fitted on ``tr``, scored on ``te``;
     written to ``keep`` = (checkpoint dir, fold, key) when given.
 
@@ -377,7 +426,12 @@ def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: in
             y = pseudo_labels(X, y, relabel["offsets"], relabel["pages"], relabel["content_only"], seed, max_epochs,
                               schema, l2, relabel["decoder"])
             out["y_train"] = y[tr]
-        model = fit_network(X[tr], y[tr], seed, max_epochs, n_networks, schema=schema, l2=l2)
+        emphasis, copies = None, 0
+        if boundary is not None:  # (``cross_validate``'s boundary_copies)
+            emphasis = _local(boundary_rows(y, boundary["offsets"], boundary["pages"]), tr)
+            copies = boundary["copies"]
+        model = fit_network(X[tr], y[tr], seed, max_epochs, n_networks, schema=schema, l2=l2,
+                            emphasis=emphasis, copies=copies)
         out.update(logits=model.logits(X[te]), members=member_logits(model, X[te]))
         if distill:
             # Kept with the fold: another student (other settings) can learn from them later
@@ -392,13 +446,15 @@ def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: in
 
 
 def fit_final(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int, n_networks: int, schema: str,
-              distill: bool, teacher: BlockModel | None, l2: float | None = None) -> BlockModel:
+              distill: bool, teacher: BlockModel | None, l2: float | None = None,
+              emphasis: np.ndarray | None = None, copies: int = 0) -> BlockModel:
     """The model to ship, fitted on every row: the ensemble, or with ``distill`` the student of
     ``teacher`` (``--teacher``; fitted here when None). One BLAS thread, like the folds, so
     ``--jobs`` does not change it."""
     with one_blas_thread():
         if teacher is None:
-            teacher = fit_network(X, y, seed, max_epochs, n_networks, schema=schema, l2=l2)
+            teacher = fit_network(X, y, seed, max_epochs, n_networks, schema=schema, l2=l2, emphasis=emphasis,
+                                  copies=copies)
         return fit_student(X, y, teacher, seed, max_epochs, l2=l2) if distill else teacher
 
 
@@ -582,7 +638,8 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
                schema: str = TRAIN_SCHEMA,
                public: bool = True, user_files: Sequence[dict] = (), cv_by: str = "source",
                networks: int = ENSEMBLE_SIZE, distill: bool = False, l2: float = L2_ALPHA,
-               decoder: str = decode.DEFAULT_DECODER, content_labels: str = "given") -> None:
+               decoder: str = decode.DEFAULT_DECODER, content_labels: str = "given",
+               boundary_copies: int = 0) -> None:
     """The model card: data, licences, held-out-fold metrics, versions, the exact command."""
     cv = result["cv_decoded"]
     cleaneval = ("content rows labelled editorial or comment by a labeller fitted without CleanEval "
@@ -622,6 +679,9 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
         + (f"one network distilled from {networks} (in every cross-validation fold the student of that "
            "fold's own teacher)" if distill else
            f"{networks} networks averaged (also in every cross-validation fold)" if networks > 1 else "one network")
+        + (f", the article blocks among the {BOUNDARY_BLOCKS} right before each page's first comment and its "
+           f"first {BOUNDARY_BLOCKS} comment blocks seen {1 + boundary_copies} times per epoch"
+           if boundary_copies else "")
         + f", temperature {temperature}; decoding tables: {DECODER_TEXT[decoder]}",
         f"- {n_rows} blocks from {n_pages} pages; {result['folds']}-fold cross-validation "
         + (CV_BY_SOURCE_TEXT if cv_by == "source" else CV_BY_PAGE_TEXT),
@@ -709,12 +769,18 @@ def _load_teacher(path: Path, schema: str) -> BlockModel:
                    "each fold on its training pages only), and the lexicon does not learn from them: higher "
                    "held-out comment and editorial F1 on Dragnet's renderings, threads decoded later "
                    "(docs/text-model.md, session 29).")
+@click.option("--boundary-copies", type=click.IntRange(min=0), default=0, show_default=True,
+              help=f"Give the article blocks among the {BOUNDARY_BLOCKS} right before each training page's first "
+                   f"comment, and its first {BOUNDARY_BLOCKS} comment blocks, this many extra copies among the "
+                   "networks' training rows (the ensemble's; the teacher's with --distill): held out, threads "
+                   "started nearer their first comment, and more article tails were called a thread "
+                   "(docs/text-model.md, session 30).")
 @click.option("--no-public", is_flag=True, help="Train on the --labelled files only (no public corpora).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="Write unusable records of the --labelled files here, verbatim.")
 def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs, metrics_json, save_oof,
          labelled, schema, cv_by, cv_seed, networks, distill, teacher, jobs, checkpoint, no_public, rejects, l2,
-         decoder, content_labels):
+         decoder, content_labels, boundary_copies):
     """Train the plain-text block model on the real corpora and/or your own labelled pages."""
     command = "newswinnow train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     t0 = time.time()
@@ -775,7 +841,8 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                    "student learns it on other data than it saw", err=True)
     result: dict = {"folds": folds}
     temperature = 1.0
-    final_args = (seed, max_epochs, networks, schema, distill, final_teacher, l2)
+    emphasis = boundary_rows(final_y, M.offsets, np.arange(len(M.pages))) if boundary_copies else None
+    final_args = (seed, max_epochs, networks, schema, distill, final_teacher, l2, emphasis, boundary_copies)
     model = None
     if folds >= 2:
         groups = cv_groups(M, cv_by)  # the folds' groups, also saved for the page gate's nested CV
@@ -783,7 +850,8 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         cv = cross_validate(M, folds, seed, max_epochs, log=lambda s: click.echo(s, err=True),
                             n_networks=networks, by=cv_by, distill=distill, jobs=jobs, checkpoint=checkpoint,
                             final=final_args if jobs > 1 else None, l2=l2, decoder=decoder, cv_seed=cv_seed,
-                            content_labels=content_labels if unlabelled.any() else "given", final_y=final_y)
+                            content_labels=content_labels if unlabelled.any() else "given", final_y=final_y,
+                            boundary_copies=boundary_copies)
         model = cv["final"]
         temperature = cv["temperature"]
         if save_oof:
@@ -815,6 +883,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                   "sklearn": sklearn.__version__, "rows": int(len(M.y)), "pages": len(M.pages),
                   "hidden_layers": list(HIDDEN_LAYERS), "l2_alpha": l2, "decoder": decoder,
                   "content_labels": content_labels,
+                  **({"boundary_copies": boundary_copies} if boundary_copies else {}),
                   "public_corpora": not no_public,
                   "labelled": user_files}
     if distill:
@@ -836,7 +905,8 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     if folds >= 2:
         write_card(card, result, command, len(M.y), len(M.pages), temperature, schema, public=not no_public,
                    user_files=user_files, cv_by=cv_by, networks=networks, distill=distill, l2=l2,
-                   decoder=decoder, content_labels=content_labels if unlabelled.any() else "given")
+                   decoder=decoder, content_labels=content_labels if unlabelled.any() else "given",
+                   boundary_copies=boundary_copies)
         click.echo(f"wrote {card}", err=True)
         if metrics_json:
             metrics_json.write_text(json.dumps(dict(result.items()), indent=1))
