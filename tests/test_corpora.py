@@ -281,6 +281,22 @@ def test_spam_threads_inserts_inside_the_comment_run_deterministically() -> None
     assert out.group == page.group
 
 
+def test_spam_threads_list_the_inserted_blocks() -> None:
+    youtube = {"v1": [(f"spam {i} check out my channel", True) for i in range(5)] +
+               [(f"ham {i} great song", False) for i in range(4)]}
+    page = _thread_page()
+    for seed in range(6):
+        (out,) = spam_threads([page], youtube, ["v1"], seed=seed)
+        ins = out.meta["inserted"]
+        assert ins == sorted(ins) and len(ins) == len(out.texts) - len(page.texts)
+        assert all(out.texts[i].startswith(("spam ", "ham ")) for i in ins)
+        rest = [(t, lab) for i, (t, lab) in enumerate(zip(out.texts, out.labels)) if i not in set(ins)]
+        assert rest == list(zip(page.texts, page.labels))
+    bbc = [LabeledPage("bbc/x/1", "bbc", "bbc.co.uk", ARTICLE, [EDITORIAL] * 3, "bbc/x/1")]
+    (out,) = spam_threads([], youtube, ["v1"], seed=0, bbc_pages=bbc, n_bbc=1)
+    assert out.meta["inserted"] == list(range(3, len(out.texts)))
+
+
 def test_spam_threads_bbc_pages_end_with_a_youtube_thread() -> None:
     youtube = {"v1": [("buy followers now", True), ("sub to me", True), ("love it", False),
                       ("so good", False)]}

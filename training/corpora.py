@@ -736,7 +736,10 @@ def spam_threads(
     (first to last comment block); spam is labelled ``spam``, ham ``comment``. ``n_bbc`` extra
     pages put a short thread of YouTube comments only (at least one spam) after a BBC article.
     Deterministic for a given ``seed``. Train on some videos and test on pages built from another
-    to measure how spam detection carries over to unseen spam campaigns.
+    to measure how spam detection carries over to unseen spam campaigns. Each page's
+    ``meta["inserted"]`` lists the positions of the blocks taken from ``videos`` (spam and ham),
+    so that an evaluation can score those apart from the thread's own blocks, which Dragnet
+    labels ``comment`` even where they are self-promotion.
     """
     rng = random.Random(seed)
     tag = "+".join(videos)
@@ -756,15 +759,17 @@ def spam_threads(
             inserts.setdefault(rng.choice(slots), []).append(item)
         texts: list[str] = []
         labels: list[str] = []
+        inserted: list[int] = []
         for i in range(len(page.texts) + 1):
             for t, lab in inserts.get(i, ()):
+                inserted.append(len(texts))
                 texts.append(t)
                 labels.append(lab)
             if i < len(page.texts):
                 texts.append(page.texts[i])
                 labels.append(page.labels[i])
         out.append(LabeledPage(f"{page.id}+yt:{tag}", page.corpus, page.source, texts, labels,
-                               page.group, {"videos": list(videos), "base": page.id}))
+                               page.group, {"videos": list(videos), "base": page.id, "inserted": inserted}))
     if n_bbc and bbc_pages:
         for page in rng.sample(list(bbc_pages), min(n_bbc, len(bbc_pages))):
             n = rng.randint(*bbc_thread_len)
@@ -772,10 +777,11 @@ def spam_threads(
             thread = [(t, SPAM) for t in spam.draw(n_spam)]
             thread += [(t, COMMENT) for t in ham.draw(n - n_spam)]
             rng.shuffle(thread)
+            first = len(page.texts)
             out.append(LabeledPage(
                 f"{page.id}+yt:{tag}", page.corpus, page.source, page.texts + [t for t, _ in thread],
-                page.labels + [lab for _, lab in thread], page.group, {"videos": list(videos),
-                                                                        "base": page.id}))
+                page.labels + [lab for _, lab in thread], page.group,
+                {"videos": list(videos), "base": page.id, "inserted": list(range(first, first + len(thread)))}))
     return out
 
 

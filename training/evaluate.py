@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -31,22 +32,64 @@ CORPUS_NAMES = ("dragnet", "cleaneval", "bbc", "spam-lovo")
 TEST_GROUP_EVERY = 3
 
 
-def evaluate_pages(clf: Classifier, pages: list[corpora.LabeledPage]) -> dict:
-    """Classify each page's lines with the full pipeline (decoding included) and score."""
-    gold, pred, gold_has, pred_has = [], [], [], []
+@dataclass
+class PageLabels:
+    """Gold and predicted label indices of every non-empty block of some pages, in order, with
+    which blocks a page lists in ``meta["inserted"]`` (``corpora.spam_threads``), and per page
+    whether the gold and the prediction have a comment section."""
+
+    gold: np.ndarray
+    pred: np.ndarray
+    inserted: np.ndarray
+    gold_has: list[bool]
+    pred_has: list[bool]
+
+
+def classify_pages(clf: Classifier, pages: list[corpora.LabeledPage]) -> PageLabels:
+    """Classify each page's lines with the full pipeline (decoding included)."""
+    gold, pred, inserted, gold_has, pred_has = [], [], [], [], []
     for p in pages:
-        keep = [(t, lab) for t, lab in zip(p.texts, p.labels) if t.strip()]
+        ins = set(p.meta.get("inserted", ()))
+        keep = [(t, lab, i in ins) for i, (t, lab) in enumerate(zip(p.texts, p.labels)) if t.strip()]
         if not keep:
             continue
-        doc = clf.classify_text("\n".join(t for t, _ in keep))
-        gold.extend(LABEL_INDEX[lab] for _, lab in keep)
+        doc = clf.classify_text("\n".join(t for t, _, _ in keep))
+        gold.extend(LABEL_INDEX[lab] for _, lab, _ in keep)
+        inserted.extend(i for _, _, i in keep)
         pred.extend(LABEL_INDEX[b["label"]] for b in doc.blocks)
-        gold_has.append(any(lab == "comment" for _, lab in keep))
+        gold_has.append(any(lab == "comment" for _, lab, _ in keep))
         pred_has.append(doc.has_comments)
-    cm = metrics.confusion(np.array(gold), np.array(pred))
+    return PageLabels(np.array(gold, dtype=np.int64), np.array(pred, dtype=np.int64), np.array(inserted, dtype=bool),
+                      gold_has, pred_has)
+
+
+def scores(labels: PageLabels) -> dict:
+    """Per-label P/R/F1, confusion matrix, macro-F1 and has_comments of classified pages."""
+    cm = metrics.confusion(labels.gold, labels.pred)
     rep = metrics.per_label(cm)
     return {"report": rep, "confusion": cm.tolist(), "macro_f1": metrics.macro_f1(rep),
-            "has_comments": metrics.binary_f1(gold_has, pred_has), "pages": len(gold_has)}
+            "has_comments": metrics.binary_f1(labels.gold_has, labels.pred_has), "pages": len(labels.gold_has)}
+
+
+def evaluate_pages(clf: Classifier, pages: list[corpora.LabeledPage]) -> dict:
+    """Classify each page's lines with the full pipeline (decoding included) and score."""
+    return scores(classify_pages(clf, pages))
+
+
+def video_spam(labels: PageLabels) -> dict:
+    """Spam found among the held-out video's own comments, and the threads' comments called spam.
+
+    spam-lovo's pooled figure counts every block of its test pages, so a Dragnet thread's own
+    self-promotion ("check out my blog!"), which the corpus labels ``comment``, costs precision
+    when it is called spam as LABELS.md asks. ``video``: spam P/R/F1 over the inserted YouTube
+    comments only (the held-out video's spam against its ham, each inside a real thread);
+    ``thread_comments`` / ``thread_comments_spam``: the threads' own ``comment`` blocks, and
+    how many of them were called spam (the cost on real news comments, reported beside it)."""
+    g, p, ins = labels.gold, labels.pred, labels.inserted
+    video = metrics.per_label(metrics.confusion(g[ins], p[ins]))["spam"]
+    own = ~ins & (g == LABEL_INDEX["comment"])
+    return {"video": video, "thread_comments": int(own.sum()),
+            "thread_comments_spam": int((own & (p == LABEL_INDEX["spam"])).sum())}
 
 
 def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed: int, log=print,
@@ -90,15 +133,22 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
 
         model.set_tables(*decode.fit_decoder((p.labels for p in M.pages), decode.DEFAULT_DECODER))
         model.prior = np.bincount(M.y, minlength=4) / len(M.y)
-        res = evaluate_pages(Classifier(model), test_pages)
-        # Spam F1 over the held-out video's comments only (spam vs its ham comments).
-        out[held] = {"spam": res["report"]["spam"], "comment": res["report"]["comment"]}
+        labels = classify_pages(Classifier(model), test_pages)
+        res, vid = scores(labels), video_spam(labels)
+        # "spam": over every block of the test pages; "video_spam": over the held-out video's
+        # comments only (video_spam's docstring says why both).
+        out[held] = {"spam": res["report"]["spam"], "comment": res["report"]["comment"], "video_spam": vid["video"],
+                     "thread_comments": vid["thread_comments"], "thread_comments_spam": vid["thread_comments_spam"]}
         log(f"held-out {held}: spam F1 {res['report']['spam']['f1']:.3f} "
-            f"(P {res['report']['spam']['precision']:.3f} R {res['report']['spam']['recall']:.3f}), "
+            f"(P {res['report']['spam']['precision']:.3f} R {res['report']['spam']['recall']:.3f}); "
+            f"on the video's comments {vid['video']['f1']:.3f} (P {vid['video']['precision']:.3f}); "
+            f"{vid['thread_comments_spam']} of the threads' {vid['thread_comments']} comments called spam; "
             f"{time.time() - t0:.0f}s")
-    f1s = [v["spam"]["f1"] for v in out.values()]
-    out["mean_spam_f1"] = round(float(np.mean(f1s)), 4)
-    out["min_spam_f1"] = round(float(np.min(f1s)), 4)
+    runs = list(out.values())
+    for key, name in (("spam", "spam_f1"), ("video_spam", "video_spam_f1")):
+        f1s = [v[key]["f1"] for v in runs]
+        out[f"mean_{name}"] = round(float(np.mean(f1s)), 4)
+        out[f"min_{name}"] = round(float(np.min(f1s)), 4)
     return out
 
 
@@ -129,7 +179,9 @@ def main(corpus, corpora_dir, model, variant, max_pages, max_epochs, seed, schem
         res = spam_lovo(corpora_dir, max_pages, max_epochs, seed, log=lambda s: click.echo(s, err=True),
                         schema=schema, videos=tuple(v for v in videos.split(",") if v), sms_rounds=sms_rounds,
                         networks=networks, l2=l2)
-        click.echo(f"spam F1, leave-one-video-out: mean {res['mean_spam_f1']:.3f}, min {res['min_spam_f1']:.3f}")
+        click.echo(f"spam F1, leave-one-video-out: mean {res['mean_spam_f1']:.3f}, min {res['min_spam_f1']:.3f} "
+                   f"(every block of the test pages); mean {res['mean_video_spam_f1']:.3f}, "
+                   f"min {res['min_video_spam_f1']:.3f} (the held-out video's comments)")
     else:
         if corpus == "dragnet":
             pages = corpora.read_dragnet(corpora_dir / "dragnet_train", variant=variant)
