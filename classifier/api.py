@@ -30,10 +30,10 @@ from .source import registered_domain
 MODEL_STEM = "model-text"
 ENV_MODEL = "NEWSWINNOW_MODEL"
 # Text models shipped in data/, by the name ``--model``, ``$NEWSWINNOW_MODEL`` and
-# ``Classifier.load`` accept in place of a path (a file of that name wins). ``fast``: the first
-# three of the default model's eight networks, with temperature and page gate fitted for three
-# (the model shipped until 2026-12-04): 0.865 against 0.870 macro-F1 held out by site, at 0.6-0.9x
-# the CPU (README, Speed; data/MODEL_CARD-fast.md).
+# ``Classifier.load`` accept in place of a path (a file of that name wins). ``fast``: three
+# networks (the first three of the default shipped until 2026-12-06), with temperature and page
+# gate fitted for three: 0.870 macro-F1 held out by site against the default's 0.877, for less
+# CPU (README, Speed; data/MODEL_CARD-fast.md).
 SHIPPED_TEXT_MODELS: dict[str, str] = {"default": MODEL_STEM, "fast": "model-text-fast"}
 # The HTML model (schema html-2) sits beside the text model; without it HTML pages go through
 # the text model (same blocks, text columns only).

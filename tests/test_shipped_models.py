@@ -1,8 +1,10 @@
 """The shipped text models by name: ``--model fast`` / ``Classifier.load("fast")``.
 
-``fast`` must be what its card says: the first three of the default model's networks (same
-arrays, so the accuracy figures of the three-network model hold), with its own temperature and
-page gate, and otherwise the same pipeline (the shipped HTML model still takes HTML pages).
+``fast`` must be what its card says: a three-network model with its own temperature and page
+gate, and otherwise the same pipeline (the shipped HTML model still takes HTML pages). Until
+2026-12-06 it was the default's first three networks; the default was then retrained on the
+Dragnet reader's corrected labels, and the matching three-network run failed seed 000, so
+``fast`` stayed the 2026-12-04 model (data/MODEL_CARD-fast.md).
 """
 
 from __future__ import annotations
@@ -32,17 +34,18 @@ def _networks(model) -> list:
     return [(model.weights, model.biases), *model.members]
 
 
-def test_fast_is_the_first_three_networks_of_the_default() -> None:
+def test_fast_is_three_networks_of_the_default_shape() -> None:
     default, fast = Classifier.load("default"), Classifier.load("fast")
     assert default.path == (DATA / "model-text.json").resolve()
     assert fast.path == (DATA / "model-text-fast.json").resolve()
     d, f = _networks(default.model), _networks(fast.model)
     assert len(f) == 3 and len(d) == 8
     for (dw, db), (fw, fb) in zip(d[:3], f):
-        assert all(np.array_equal(a, b) for a, b in zip(dw, fw))
-        assert all(np.array_equal(a, b) for a, b in zip(db, fb))
-    for name in ("mean", "scale", "transitions", "prior"):
-        assert np.array_equal(getattr(default.model, name), getattr(fast.model, name))
+        assert [a.shape for a in dw] == [a.shape for a in fw]
+        assert [b.shape for b in db] == [b.shape for b in fb]
+    assert default.model.feature_names == fast.model.feature_names
+    # Trained on the reader's old labels (5,216 pages), the default on the corrected ones.
+    assert (fast.model.meta["pages"], default.model.meta["pages"]) == (5216, 5226)
     # Its own calibration and gate, fitted for three networks (the gate is tied to its arrays).
     assert fast.model.temperature != default.model.temperature
     assert fast.model.page_gate is not None and default.model.page_gate is not None
