@@ -7,7 +7,9 @@
 - ``text-8``: those and one more link column (``link_other``, every link that is neither a
   reference nor a video/social link), with every spam column read on blocks whose look-alike
   characters (full-width, mathematical, circled letters) are NFKC-folded
-  (``features.spamfold``) - the current schema.
+  (``features.spamfold``);
+- ``text-9``: text-6's columns and ``features.headers``' repeated commenter-line columns (the
+  spam-shape columns of text-7/8 left out: neither was shipped) - the current schema.
 
 Older schemas still load (a model file records its schema and column names), so a shipped
 model and a retrained one can be compared on the same code.
@@ -23,6 +25,7 @@ from .changepoint import TEXT_FEATURE_NAMES as TEXT5_FEATURE_NAMES
 from .changepoint import TEXT_SCHEMA_VERSION as TEXT5_SCHEMA_VERSION
 from .changepoint import change_columns
 from .extract import FEATURE_NAMES, SCHEMA_VERSION
+from .headers import HEADER_NAMES, header_columns
 from .spamctx import SPAMCTX_NAMES, block_layout, spamctx_columns, word_spans
 from .spamfold import folded_layout
 from .spamshape import SPAMSHAPE8_NAMES, SPAMSHAPE_NAMES, spamshape_columns
@@ -31,8 +34,10 @@ TEXT6_SCHEMA_VERSION = "text-6"
 TEXT6_FEATURE_NAMES: tuple[str, ...] = TEXT5_FEATURE_NAMES + SPAMCTX_NAMES
 TEXT7_SCHEMA_VERSION = "text-7"
 TEXT7_FEATURE_NAMES: tuple[str, ...] = TEXT6_FEATURE_NAMES + SPAMSHAPE_NAMES
-TEXT_SCHEMA_VERSION = "text-8"
-TEXT_FEATURE_NAMES: tuple[str, ...] = TEXT7_FEATURE_NAMES + SPAMSHAPE8_NAMES
+TEXT8_SCHEMA_VERSION = "text-8"
+TEXT8_FEATURE_NAMES: tuple[str, ...] = TEXT7_FEATURE_NAMES + SPAMSHAPE8_NAMES
+TEXT_SCHEMA_VERSION = "text-9"
+TEXT_FEATURE_NAMES: tuple[str, ...] = TEXT6_FEATURE_NAMES + HEADER_NAMES
 # What `newswinnow train` builds unless `--schema` says otherwise: the schema of the shipped
 # model, so the model card's command reproduces it. A text-7 model was trained and measured on
 # 2026-12-03 and not shipped (README, Accuracy): `train --schema text-7` builds one; text-8 did
@@ -41,10 +46,11 @@ TRAIN_SCHEMA = TEXT6_SCHEMA_VERSION
 TEXT_SCHEMAS: dict[str, tuple[str, ...]] = {
     SCHEMA_VERSION: FEATURE_NAMES, TEXT5_SCHEMA_VERSION: TEXT5_FEATURE_NAMES,
     TEXT6_SCHEMA_VERSION: TEXT6_FEATURE_NAMES, TEXT7_SCHEMA_VERSION: TEXT7_FEATURE_NAMES,
-    TEXT_SCHEMA_VERSION: TEXT_FEATURE_NAMES,
+    TEXT8_SCHEMA_VERSION: TEXT8_FEATURE_NAMES, TEXT_SCHEMA_VERSION: TEXT_FEATURE_NAMES,
 }
 # Schemas that `train --schema` and `evaluate spam-lovo --schema` build.
-TRAINABLE_SCHEMAS: tuple[str, ...] = (TEXT6_SCHEMA_VERSION, TEXT7_SCHEMA_VERSION, TEXT_SCHEMA_VERSION)
+TRAINABLE_SCHEMAS: tuple[str, ...] = (TEXT6_SCHEMA_VERSION, TEXT7_SCHEMA_VERSION, TEXT8_SCHEMA_VERSION,
+                                      TEXT_SCHEMA_VERSION)
 
 
 def extra_columns(schema: str) -> int:
@@ -73,15 +79,18 @@ def text_matrix(X: np.ndarray, texts: Sequence[str], page_starts: np.ndarray,
         out[:, :w] = X
     w5 = len(TEXT5_FEATURE_NAMES)
     change_columns(X, page_starts, out=out[:, w:w5])
-    if schema in (TEXT6_SCHEMA_VERSION, TEXT7_SCHEMA_VERSION, TEXT_SCHEMA_VERSION):
+    if schema in (TEXT6_SCHEMA_VERSION, TEXT7_SCHEMA_VERSION, TEXT8_SCHEMA_VERSION, TEXT_SCHEMA_VERSION):
         w6 = len(TEXT6_FEATURE_NAMES)
+        spam_texts = texts
         data, starts, _ = layout = block_layout(texts, low_utf8, low_starts=low_starts)  # once for both families
-        if schema != TEXT6_SCHEMA_VERSION:
+        if schema in (TEXT7_SCHEMA_VERSION, TEXT8_SCHEMA_VERSION):
             layout = (data, starts, word_spans(np.frombuffer(data, dtype=np.uint8)))
-        if schema == TEXT_SCHEMA_VERSION:
+        if schema == TEXT8_SCHEMA_VERSION:
             layout, folded = folded_layout(texts, layout)
-            texts = folded if folded is not None else texts
-        spamctx_columns(texts, page_starts, out=out[:, w5:w6], layout=layout)
-        if schema != TEXT6_SCHEMA_VERSION:
-            spamshape_columns(texts, out=out[:, w6:], layout=layout, text8=schema == TEXT_SCHEMA_VERSION)
+            spam_texts = folded if folded is not None else texts
+        spamctx_columns(spam_texts, page_starts, out=out[:, w5:w6], layout=layout)
+        if schema in (TEXT7_SCHEMA_VERSION, TEXT8_SCHEMA_VERSION):
+            spamshape_columns(spam_texts, out=out[:, w6:], layout=layout, text8=schema == TEXT8_SCHEMA_VERSION)
+        elif schema == TEXT_SCHEMA_VERSION:
+            header_columns(X, texts, page_starts, out=out[:, w6:])
     return out

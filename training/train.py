@@ -42,6 +42,7 @@ from classifier import decode, page_gate, thread_start
 from classifier.model import CLIP_SIGMA, LABELS, MAX_MEMBERS, BlockModel, ModelError, one_blas_thread
 from features.changepoint import CHANGE_NAMES
 from features.extract import FEATURE_NAMES
+from features.headers import HEADER_NAMES
 from features.spamctx import SPAMCTX_NAMES
 from features.spamshape import SPAMSHAPE_NAMES
 from features.text_schema import TEXT_SCHEMAS, TRAIN_SCHEMA, TRAINABLE_SCHEMAS
@@ -674,6 +675,8 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
            "text-8 one), spam columns read on NFKC-folded look-alike characters (`features.spamfold`); "
            f"SMS spam and ham inserted into threads {SMS_ROUNDS_BY_SCHEMA.get(schema, 0)} time(s)"
            if schema == "text-8" else "")
+        + (f" and {len(HEADER_NAMES)} repeated commenter-line columns of `features.headers`"
+           if schema == "text-9" else "")
         + "); "
         f"network {HIDDEN_LAYERS}" + (f" with L2 penalty {l2}" if l2 != L2_ALPHA else "") + ", "
         + (f"one network distilled from {networks} (in every cross-validation fold the student of that "
