@@ -68,17 +68,34 @@ def meta_rows(X: np.ndarray) -> np.ndarray:
 
 def repeat_counts(texts: Sequence[str], rows: np.ndarray, page: np.ndarray) -> np.ndarray:
     """For each meta row: the other meta rows of its page sharing its first or its last word's
-    key, the larger of the two counts."""
+    key, the larger of the two counts. A page's only meta row has none, and is not read."""
+    out = np.zeros(len(rows), dtype=np.int64)
+    pages = page[rows]
+    alone = np.bincount(pages)[pages] < 2 if len(rows) else np.zeros(0, dtype=bool)
+    look = np.flatnonzero(~alone)
+    if not look.size:
+        return out
+    memo: dict[str, str] = {}  # a word's key (the same few words recur on every thread)
     firsts: list[tuple[int, str]] = []
     lasts: list[tuple[int, str]] = []
-    for r, p in zip(rows.tolist(), page[rows].tolist()):
-        words = texts[r].split()
-        firsts.append((p, _key(words[0]) if words else ""))
-        lasts.append((p, _key(words[-1]) if words else ""))
+    for r, p in zip(rows[look].tolist(), pages[look].tolist()):
+        text = texts[r]
+        head = text.split(None, 1)
+        if not head:
+            firsts.append((p, ""))
+            lasts.append((p, ""))
+            continue
+        first, last = head[0], text.rsplit(None, 1)[-1]
+        kf = memo.get(first)
+        if kf is None:
+            kf = memo[first] = _key(first)
+        kl = memo.get(last)
+        if kl is None:
+            kl = memo[last] = _key(last)
+        firsts.append((p, kf))
+        lasts.append((p, kl))
     cf, cl = Counter(firsts), Counter(lasts)
-    out = np.empty(len(rows), dtype=np.int64)
-    for j, (f, la) in enumerate(zip(firsts, lasts)):
-        out[j] = max(cf[f] if f[1] else 1, cl[la] if la[1] else 1) - 1
+    out[look] = [max(cf[f] if f[1] else 1, cl[la] if la[1] else 1) - 1 for f, la in zip(firsts, lasts)]
     return out
 
 

@@ -16,8 +16,8 @@ from features.spamfold import blocks_to_fold, folded_layout
 from features.spamshape import SPAMSHAPE8_NAMES, SPAMSHAPE_NAMES, spamshape_columns
 from features.text_schema import (
     TEXT7_FEATURE_NAMES,
-    TEXT_FEATURE_NAMES,
-    TEXT_SCHEMA_VERSION,
+    TEXT8_FEATURE_NAMES,
+    TEXT8_SCHEMA_VERSION,
     TEXT_SCHEMAS,
     text_matrix,
 )
@@ -101,8 +101,8 @@ def test_folding_lets_the_patterns_read_look_alikes() -> None:
     pages = [texts]
     pf, offsets = extract_batch(pages)
     X7 = text_matrix(pf.X, texts, offsets[:-1], "text-7", pf.low_utf8)
-    X8 = text_matrix(pf.X, texts, offsets[:-1], TEXT_SCHEMA_VERSION, pf.low_utf8)
-    spam_cols = [i for i, n in enumerate(TEXT_FEATURE_NAMES) if n.startswith(("spam_", "shape_ask", "link_"))]
+    X8 = text_matrix(pf.X, texts, offsets[:-1], TEXT8_SCHEMA_VERSION, pf.low_utf8)
+    spam_cols = [i for i, n in enumerate(TEXT8_FEATURE_NAMES) if n.startswith(("spam_", "shape_ask", "link_"))]
     assert (X8[:3, spam_cols] > 0).any(axis=1).all()
     assert not (X7[:3, [i for i in spam_cols if i < X7.shape[1]]] > 0).any()
     np.testing.assert_array_equal(X8[3:, : X7.shape[1]], X7[3:])
@@ -116,9 +116,9 @@ def test_no_look_alike_no_rebuild() -> None:
 
 
 def test_text8_schema() -> None:
-    assert TEXT_SCHEMA_VERSION == "text-8" and TEXT_SCHEMAS["text-8"] == TEXT_FEATURE_NAMES
-    assert TEXT_FEATURE_NAMES == TEXT7_FEATURE_NAMES + SPAMSHAPE8_NAMES
-    assert len(set(TEXT_FEATURE_NAMES)) == len(TEXT_FEATURE_NAMES)
+    assert TEXT8_SCHEMA_VERSION == "text-8" and TEXT_SCHEMAS["text-8"] == TEXT8_FEATURE_NAMES
+    assert TEXT8_FEATURE_NAMES == TEXT7_FEATURE_NAMES + SPAMSHAPE8_NAMES
+    assert len(set(TEXT8_FEATURE_NAMES)) == len(TEXT8_FEATURE_NAMES)
     pages = [["Breaking: the bridge is closed.", "Check out my site www.quick-cash-easy.biz"], ["Another page"]]
     pf, offsets = extract_batch(pages)
     texts = [t for p in pages for t in p]
