@@ -11,7 +11,8 @@ meta lines with the same key. Each block then knows how far it is from the neare
 meta line above and below, and how many of the page's repeated meta lines are above it.
 
 Held-out sources motivated it: on the by-source folds of 2026-12-06 the eight Slashdot pages
-were read as article from the first comment to the last (docs/text-model.md, session 33).
+were read as article nearly from the first comment to the last. A text-9 model did not change
+that, and lost on the two-partition rule, so it was not shipped (docs/text-model.md, session 33).
 """
 
 from __future__ import annotations

@@ -41,7 +41,8 @@ TEXT_FEATURE_NAMES: tuple[str, ...] = TEXT6_FEATURE_NAMES + HEADER_NAMES
 # What `newswinnow train` builds unless `--schema` says otherwise: the schema of the shipped
 # model, so the model card's command reproduces it. A text-7 model was trained and measured on
 # 2026-12-03 and not shipped (README, Accuracy): `train --schema text-7` builds one; text-8 did
-# not win spam-lovo on both seeds, so no model was trained with it (`train --schema text-8`).
+# not win spam-lovo on both seeds, so no model was trained with it (`train --schema text-8`);
+# text-9 failed the two-partition rule of 2026-12-06 (docs/text-model.md, session 33).
 TRAIN_SCHEMA = TEXT6_SCHEMA_VERSION
 TEXT_SCHEMAS: dict[str, tuple[str, ...]] = {
     SCHEMA_VERSION: FEATURE_NAMES, TEXT5_SCHEMA_VERSION: TEXT5_FEATURE_NAMES,
