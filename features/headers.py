@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .extract import FEATURE_NAMES
+from .extract import FEATURE_NAMES, page_bounds
 
 # The columns of extract_batch's matrix that make a block a meta line when any is positive.
 META_COLUMNS: tuple[str, ...] = ("c_clock", "w_month", "c_thread_id", "p_comment_meta_phrase")
@@ -68,7 +68,8 @@ def meta_rows(X: np.ndarray) -> np.ndarray:
 
 
 def repeat_counts(texts: Sequence[str], rows: np.ndarray, page: np.ndarray) -> np.ndarray:
-    """For each meta row: the other meta rows of its page sharing its first or its last word's
+    """For each meta row (``page``: a page key per row, non-negative integers): the other meta
+    rows of its page sharing its first or its last word's
     key, the larger of the two counts. A page's only meta row has none, and is not read."""
     out = np.zeros(len(rows), dtype=np.int64)
     pages = page[rows]
@@ -109,18 +110,13 @@ def header_columns(X: np.ndarray, texts: Sequence[str], page_starts: np.ndarray,
         out = np.empty((n, len(HEADER_NAMES)), dtype=np.float32)
     if n == 0:
         return out
-    page_starts = np.asarray(page_starts, dtype=np.int64)
-    sizes = np.diff(page_starts, append=n)
-    page = np.repeat(np.arange(len(page_starts)), sizes)
+    idx, p0, p1 = page_bounds(n, page_starts)
     rows = meta_rows(X)
     rep = np.zeros(n, dtype=np.float64)
     if rows.size:
-        rep[rows] = repeat_counts(texts, rows, page)
+        rep[rows] = repeat_counts(texts, rows, p0)  # a page's first row names the page
     hdr = rep >= MIN_REPEATS
     out[:, 0] = np.log1p(rep)
-    idx = np.arange(n)
-    p0 = page_starts[page]
-    p1 = p0 + sizes[page]
     # Nearest repeated meta line above (strictly) and below (strictly), within the page.
     last = np.where(hdr, idx, -1)
     np.maximum.accumulate(last, out=last)
@@ -138,7 +134,6 @@ def header_columns(X: np.ndarray, texts: Sequence[str], page_starts: np.ndarray,
     # Share of the page's repeated meta lines at or above this block, and their number.
     cum = np.cumsum(hdr)
     before_page = np.where(p0 > 0, cum[np.maximum(p0 - 1, 0)], 0)
-    before_page = np.where(p0 > 0, before_page, 0)
     total = cum[p1 - 1] - before_page
     upto = cum - before_page
     out[:, 3] = np.where(total > 0, upto / np.maximum(total, 1), 0.0)
