@@ -17,6 +17,7 @@ that, and lost on the two-partition rule, so it was not shipped (docs/text-model
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -54,6 +55,7 @@ _LOG_CHARS = _COL["log_chars"]
 NO_HEADER = -1.0  # the distance columns when the page has no repeated meta line on that side
 
 
+@functools.lru_cache(maxsize=1 << 14)  # the same few words recur on every thread
 def _key(word: str) -> str:
     """A first or last word as a key: lower-cased, edge punctuation stripped, digits as "0",
     and the words of ``KEY_CLASSES`` as their class."""
@@ -69,33 +71,21 @@ def meta_rows(X: np.ndarray) -> np.ndarray:
 
 def repeat_counts(texts: Sequence[str], rows: np.ndarray, page: np.ndarray) -> np.ndarray:
     """For each meta row (``page``: a page key per row, non-negative integers): the other meta
-    rows of its page sharing its first or its last word's
-    key, the larger of the two counts. A page's only meta row has none, and is not read."""
+    rows of its page sharing its first or its last word's key, the larger of the two counts. A
+    page's only meta row has none, and is not read."""
     out = np.zeros(len(rows), dtype=np.int64)
     pages = page[rows]
     alone = np.bincount(pages)[pages] < 2 if len(rows) else np.zeros(0, dtype=bool)
     look = np.flatnonzero(~alone)
     if not look.size:
         return out
-    memo: dict[str, str] = {}  # a word's key (the same few words recur on every thread)
     firsts: list[tuple[int, str]] = []
     lasts: list[tuple[int, str]] = []
     for r, p in zip(rows[look].tolist(), pages[look].tolist()):
         text = texts[r]
         head = text.split(None, 1)
-        if not head:
-            firsts.append((p, ""))
-            lasts.append((p, ""))
-            continue
-        first, last = head[0], text.rsplit(None, 1)[-1]
-        kf = memo.get(first)
-        if kf is None:
-            kf = memo[first] = _key(first)
-        kl = memo.get(last)
-        if kl is None:
-            kl = memo[last] = _key(last)
-        firsts.append((p, kf))
-        lasts.append((p, kl))
+        firsts.append((p, _key(head[0]) if head else ""))
+        lasts.append((p, _key(text.rsplit(None, 1)[-1]) if head else ""))
     cf, cl = Counter(firsts), Counter(lasts)
     out[look] = [max(cf[f] if f[1] else 1, cl[la] if la[1] else 1) - 1 for f, la in zip(firsts, lasts)]
     return out
