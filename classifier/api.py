@@ -22,7 +22,7 @@ from features.html import HtmlPage, decode_html, segment_html
 from features.segment import Block, segment_text
 from features.text_schema import TEXT_SCHEMA_VERSION, TEXT_SCHEMAS, extra_columns, text_matrix
 
-from . import decode, html_decode, limits, page_gate, scores, thread_start
+from . import decode, html_decode, limits, page_gate, scores, thread_start, thread_template
 from .model import LABELS, BlockModel, ModelError, one_blas_thread
 from .parallel import BATCH_RECORDS, batched, parallel_map, record_size
 from .source import registered_domain
@@ -491,6 +491,8 @@ class Classifier:
         decoded = _decode_pages(m, [proba[a:b] for a, b in spans])
         if self.reread and m.schema in TEXT_SCHEMAS:
             _reread_pages(m, pages, page_texts, pf, offsets, lead, proba, decoded)
+        if m.schema in TEXT_SCHEMAS:  # a thread starts at its own first commenter line (thread_template.py)
+            thread_template.extend_starts(decoded, pf.X, texts, offsets)
         if m.schema == DOM_SCHEMA_VERSION:  # decode constraints of HTML pages (classifier/html_decode.py)
             top, cc = pf.X[:, html_decode.IN_TOP_COLUMN], html_decode.comment_class(pf.X)
             decoded = html_decode.constrain(decoded, [proba[a:b] for a, b in spans], [top[a:b] for a, b in spans],

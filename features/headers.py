@@ -63,6 +63,15 @@ def _key(word: str) -> str:
     return _KEY_OF.get(w) or _DIGITS.sub("0", w)
 
 
+def line_keys(text: str) -> tuple[str, str]:
+    """A meta line's template keys: its first word's and its last word's (``_key``); "" for a
+    blank line."""
+    head = text.split(None, 1)
+    if not head:
+        return "", ""
+    return _key(head[0]), _key(text.rsplit(None, 1)[-1])
+
+
 def meta_rows(X: np.ndarray) -> np.ndarray:
     """Rows of ``X`` (``FEATURE_NAMES``) that are meta lines."""
     short = X[:, _LOG_CHARS] <= np.log1p(META_MAX_CHARS)
@@ -82,10 +91,9 @@ def repeat_counts(texts: Sequence[str], rows: np.ndarray, page: np.ndarray) -> n
     firsts: list[tuple[int, str]] = []
     lasts: list[tuple[int, str]] = []
     for r, p in zip(rows[look].tolist(), pages[look].tolist()):
-        text = texts[r]
-        head = text.split(None, 1)
-        firsts.append((p, _key(head[0]) if head else ""))
-        lasts.append((p, _key(text.rsplit(None, 1)[-1]) if head else ""))
+        first, last = line_keys(texts[r])
+        firsts.append((p, first))
+        lasts.append((p, last))
     cf, cl = Counter(firsts), Counter(lasts)
     out[look] = [max(cf[f] if f[1] else 1, cl[la] if la[1] else 1) - 1 for f, la in zip(firsts, lasts)]
     return out

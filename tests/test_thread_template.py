@@ -1,0 +1,129 @@
+"""The thread-template step: a decoded thread's start moves up to the thread's own commenter line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from classifier import thread_template
+from classifier.model import LABELS
+from features.extract import extract_batch
+
+E, C, B = (LABELS.index(x) for x in ("editorial", "comment", "boilerplate"))
+
+ARTICLE = [
+    "Seneca does not just mention an association between the moon and the tides, he explains it.",
+    "The passage is short, and the translation most people quote leaves out the verb that matters.",
+    "Which is why the claim keeps coming back in every book on the history of the idea.",
+]
+THREAD = [
+    "Maria July 7, 2012 at 2:31 pm",
+    "Thank you for this, I had always read the passage the other way round.",
+    "Lynnette Matebese July 5, 2012 at 9:42 am",
+    "The original Latin has the verb, so the translation is simply wrong here.",
+    "Tom Baker July 8, 2012 at 1:04 pm",
+    "Is there a edition that prints the Latin beside the English?",
+]
+
+
+def _run(pages: list[list[str]], labels: list[list[int]]) -> tuple[list[np.ndarray], int]:
+    pf, offsets = extract_batch(pages)
+    decoded = [np.array(lab, dtype=np.int64) for lab in labels]
+    moved = thread_template.extend_starts(decoded, pf.X, [t for p in pages for t in p], offsets)
+    return decoded, moved
+
+
+def _late(n_article: int = len(ARTICLE)) -> list[int]:
+    """Viterbi's typical miss: the first commenter line and its comment read as article."""
+    return [E] * n_article + [E, E] + [C] * (len(THREAD) - 2)
+
+
+def test_start_moves_up_to_the_first_commenter_line() -> None:
+    (labels,), moved = _run([ARTICLE + THREAD], [_late()])
+    assert moved == 1
+    assert labels.tolist() == [E] * len(ARTICLE) + [C] * len(THREAD)
+
+
+def test_article_is_not_taken() -> None:
+    """The article above the first commenter line keeps its labels (no byline shares the template)."""
+    (labels,), _ = _run([ARTICLE + THREAD], [_late()])
+    assert (labels[: len(ARTICLE)] == E).all()
+
+
+def test_furniture_between_stops_it() -> None:
+    """A block the decoder did not call editorial (here a "2 comments" line as boilerplate)
+    between the commenter line and the start: the step does not jump over it."""
+    page = ARTICLE + THREAD[:2] + ["2 comments"] + THREAD[2:]
+    lab = [E] * len(ARTICLE) + [E, E, B] + [C] * (len(THREAD) - 2)
+    (labels,), moved = _run([page], [lab])
+    assert moved == 0
+    assert labels.tolist() == lab
+
+
+def test_a_template_the_thread_does_not_repeat_moves_nothing() -> None:
+    """One commenter line inside the decoded thread is no template, even one that has both of
+    the line above's keys."""
+    page = ARTICLE + THREAD[:2] + ["Maria July 9, 2012 at 1:00 pm", THREAD[3]]
+    lab = [E] * len(ARTICLE) + [E, E, C, C]
+    (labels,), moved = _run([page], [lab])
+    assert moved == 0
+    assert labels.tolist() == lab
+
+
+def test_no_thread_no_change() -> None:
+    page = ARTICLE + THREAD
+    lab = [E] * len(page)
+    (labels,), moved = _run([page], [lab])
+    assert moved == 0
+    assert labels.tolist() == lab
+
+
+def test_too_far_above_is_not_reached() -> None:
+    """A matching line more than BACK_BLOCKS editorial blocks above the start stays editorial."""
+    filler = [f"Another long paragraph of the first comment, number {i}, with nothing in it." for i in
+              range(thread_template.BACK_BLOCKS)]
+    page = ARTICLE + THREAD[:1] + filler + THREAD[2:]
+    lab = [E] * (len(ARTICLE) + 1 + len(filler)) + [C] * (len(THREAD) - 2)
+    (labels,), moved = _run([page], [lab])
+    assert moved == 0
+    assert labels.tolist() == lab
+
+
+def test_pages_of_a_batch_stay_apart() -> None:
+    """A page's thread template is not read from, nor applied to, its neighbour in the batch."""
+    other = ARTICLE + THREAD[:1]  # ends with a commenter line, all article
+    (a, b), moved = _run([other, ARTICLE + THREAD], [[E] * len(other), _late()])
+    assert moved == 1
+    assert (a == E).all()
+    assert b.tolist() == [E] * len(ARTICLE) + [C] * len(THREAD)
+
+
+def test_read_only_labels_are_copied() -> None:
+    pf, offsets = extract_batch([ARTICLE + THREAD])
+    lab = np.array(_late(), dtype=np.int64)
+    lab.flags.writeable = False
+    decoded = [lab]
+    assert thread_template.extend_starts(decoded, pf.X, ARTICLE + THREAD, offsets) == 1
+    assert decoded[0][len(ARTICLE)] == C and lab[len(ARTICLE)] == E
+
+
+@pytest.mark.parametrize("html", [False, True])
+def test_classifier_applies_it_to_plain_text_only(monkeypatch: pytest.MonkeyPatch, html: bool) -> None:
+    from classifier.api import Classifier
+
+    calls = []
+    real = thread_template.extend_starts
+
+    def spy(*args, **kwargs):
+        calls.append(len(args[0]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(thread_template, "extend_starts", spy)
+    clf = Classifier.load()
+    text = "\n".join(ARTICLE + THREAD)
+    if html:
+        clf.classify_html("<html><body>" + "".join(f"<p>{t}</p>" for t in ARTICLE + THREAD) + "</body></html>")
+        assert calls == []
+    else:
+        clf.classify_text(text)
+        assert calls == [1]
