@@ -8,7 +8,9 @@ and its comment are labelled editorial. This step looks at the commenter-line te
 decoded thread's first blocks (meta lines, keyed by their first and last word:
 ``features.headers.line_keys``), and where a line with a template the thread repeats sits a few
 blocks above the decoded start, with only editorial blocks between, the thread starts there
-instead; the step repeats from the new start. It never creates a thread, never moves a start
+instead; the step repeats from the new start. Where the thread's headers are two lines (a
+name line over each template line, "Colin Roald" / "October 1st, 2012 at 2:04 pm"), a short line
+above the start's template line is taken too. It never creates a thread, never moves a start
 later, and only relabels editorial blocks, so ``has_comments`` is the page gate's.
 
 Measured on the shipped model's held-out folds (docs/text-model.md, session 34): exact thread
@@ -38,6 +40,11 @@ TEMPLATE_BLOCKS = 30
 # those meta lines, and at least TEMPLATE_SHARE of them, share it.
 MIN_TEMPLATE_LINES = 2
 TEMPLATE_SHARE = 0.5
+# A commenter's name on a line of its own above the template line ("Colin Roald" over "October
+# 1st, 2012 at 2:04 pm"): a block of at most this many characters that is not a meta line; the
+# thread has such two-line headers when MIN_TEMPLATE_LINES and TEMPLATE_SHARE of its other
+# template lines have one.
+NAME_MAX_CHARS = 60
 
 
 def _template(keys: Sequence[tuple[str, str]]) -> tuple[str | None, str | None]:
@@ -55,6 +62,30 @@ def _template(keys: Sequence[tuple[str, str]]) -> tuple[str | None, str | None]:
 def _matches(keys: tuple[str, str], template: tuple[str | None, str | None]) -> bool:
     """A line fits the template when it has the template's key at every position that has one."""
     return all(t is None or k == t for k, t in zip(keys, template))
+
+
+def _name_sized(text: str) -> bool:
+    """Short enough for a name line (and not blank)."""
+    return 0 < len(text.strip()) <= NAME_MAX_CHARS
+
+
+def _name_line(start: int, a: int, labels: np.ndarray, texts: Sequence[str], meta: np.ndarray,
+               window: np.ndarray, template: tuple[str | None, str | None]) -> int:
+    """``start`` (page-local, on a template line) moved one block up onto a name line, where the
+    thread's headers are two lines: MIN_TEMPLATE_LINES and TEMPLATE_SHARE of its later template
+    lines (rows ``window``) sit under a short non-meta line labelled comment."""
+    if start == 0 or labels[start - 1] != _E:
+        return start
+
+    def name_like(r: int) -> bool:
+        k = int(np.searchsorted(meta, r))
+        return not (k < meta.size and meta[k] == r) and _name_sized(texts[r])
+
+    if not name_like(a + start - 1):
+        return start
+    later = [r for r in window.tolist() if r > a + start and _matches(line_keys(texts[r]), template)]
+    named = sum(name_like(r - 1) and labels[r - 1 - a] == _C for r in later)
+    return start - 1 if named >= MIN_TEMPLATE_LINES and named >= TEMPLATE_SHARE * len(later) else start
 
 
 def extend_starts(decoded: list[np.ndarray], X: np.ndarray, texts: Sequence[str],
@@ -77,13 +108,18 @@ def extend_starts(decoded: list[np.ndarray], X: np.ndarray, texts: Sequence[str]
     above = np.searchsorted(meta, first) - np.searchsorted(meta, np.maximum(first - BACK_BLOCKS, starts))
     inside = np.searchsorted(meta, np.minimum(first + TEMPLATE_BLOCKS, ends)) - np.searchsorted(meta, first)
     moved = 0
-    for p in np.flatnonzero(has & (above > 0) & (inside >= MIN_TEMPLATE_LINES)).tolist():
+    at = np.searchsorted(meta, first)
+    on_meta = meta[np.minimum(at, meta.size - 1)] == first
+    for p in np.flatnonzero(has & ((above > 0) | on_meta) & (inside >= MIN_TEMPLATE_LINES)).tolist():
         a, s = int(starts[p]), int(first[p] - starts[p])
+        labels = decoded[p]
+        if not above[p] and not (s and labels[s - 1] == _E and _name_sized(texts[a + s - 1])):
+            continue  # nothing to match above, and no name line: the common case, decided before any key
         lo, hi = np.searchsorted(meta, (a + s, min(a + s + TEMPLATE_BLOCKS, int(ends[p]))))
+        lo0, hi0 = lo, hi  # the thread's first TEMPLATE_BLOCKS blocks' meta lines
         template = _template([line_keys(texts[r]) for r in meta[lo:hi].tolist()])
         if template == (None, None):
             continue
-        labels = decoded[p]
         start = s
         while True:
             lo = int(np.searchsorted(meta, a + max(start - BACK_BLOCKS, 0)))
@@ -96,6 +132,8 @@ def extend_starts(decoded: list[np.ndarray], X: np.ndarray, texts: Sequence[str]
             if new == start:
                 break
             start = new
+        if _matches(line_keys(texts[a + start]), template):
+            start = _name_line(start, a, labels, texts, meta, meta[lo0:hi0], template)
         if start < s:
             if not labels.flags.writeable:
                 labels = decoded[p] = labels.copy()

@@ -50,6 +50,47 @@ def test_article_is_not_taken() -> None:
     assert (labels[: len(ARTICLE)] == E).all()
 
 
+TWO_LINE = [
+    "Colin Roald",
+    "October 1st, 2012 at 2:04 pm",
+    "Hi! This is remarkably topical for me, I got interested when my wife started tracking.",
+    "Shelley Owen",
+    "October 2nd, 2012 at 9:15 am",
+    "Some more information about the app: at the moment it is still iPhone only.",
+    "Mark T.",
+    "October 2nd, 2012 at 11:40 am",
+    "There are already a bunch of other apps out there for this.",
+]
+
+
+def test_a_name_line_above_a_two_line_header_joins_the_thread() -> None:
+    """Headers of a name line and a date line: the first comment's name line is taken too."""
+    lab = [E] * len(ARTICLE) + [E] + [C] * (len(TWO_LINE) - 1)  # Viterbi starts on the date line
+    (labels,), moved = _run([ARTICLE + TWO_LINE], [lab])
+    assert moved == 1
+    assert labels.tolist() == [E] * len(ARTICLE) + [C] * len(TWO_LINE)
+
+
+def test_a_short_line_above_one_line_headers_stays_article() -> None:
+    """Where the thread's other date lines have no name line above them, the short line above
+    the first one (the article's last words) is not taken."""
+    one_line = [t for t in TWO_LINE if t not in ("Colin Roald", "Shelley Owen", "Mark T.")]
+    page = ARTICLE + ["Thanks for reading."] + one_line
+    lab = [E] * (len(ARTICLE) + 1) + [C] * len(one_line)
+    (labels,), moved = _run([page], [lab])
+    assert moved == 0
+    assert labels.tolist() == lab
+
+
+def test_a_paragraph_above_the_first_header_stays_article() -> None:
+    """Two-line headers, but above the first date line is a paragraph, not a name: no move."""
+    page = ARTICLE + TWO_LINE[1:]
+    lab = [E] * len(ARTICLE) + [C] * (len(TWO_LINE) - 1)
+    (labels,), moved = _run([page], [lab])
+    assert moved == 0
+    assert labels.tolist() == lab
+
+
 def test_furniture_between_stops_it() -> None:
     """A block the decoder did not call editorial (here a "2 comments" line as boilerplate)
     between the commenter line and the start: the step does not jump over it."""
