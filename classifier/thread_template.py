@@ -13,10 +13,11 @@ name line over each template line, "Colin Roald" / "October 1st, 2012 at 2:04 pm
 above the start's template line is taken too. It never creates a thread, never moves a start
 later, and only relabels editorial blocks, so ``has_comments`` is the page gate's.
 
-Measured on the shipped model's held-out folds (docs/text-model.md, session 34): exact thread
-starts on gold text 0.387 -> 0.427 (folds by source), editorial and comment F1 up on gold text
-by ~0.01; no rendering's figure down by more than 0.001. Plain-text pages only: the HTML model
-has its own decode constraints (classifier/html_decode.py).
+Measured on the shipped model's held-out folds (``python -m training.thread_template``;
+docs/text-model.md, session 34): exact thread starts on gold text 0.387 -> 0.470 (folds by
+source), editorial and comment F1 there +0.012 / +0.010; no Dragnet rendering's figure down,
+CleanEval's editorial F1 -0.0006. Plain-text pages only: the HTML model has its own decode
+constraints (classifier/html_decode.py).
 """
 
 from __future__ import annotations
