@@ -399,6 +399,15 @@ def apply_gate(oof: Oof, gate: page_gate.PageGate, temperature: float, decoder: 
     The pages are calibrated with the model's own temperature and decoded with their fold's
     tables, as the classifier would decode them: what the shipped classifier does on pages held
     out as that oof file's folds held them out (e.g. a ``train --cv-by page`` run's)."""
+    dec, mode = gate_decodes(oof, gate, temperature, decoder)
+    gated = [dec[MODES[m]][i] for i, m in enumerate(mode.tolist())]
+    return report(oof, page_counts(oof, dec), mode, labels=(dec["free"], gated))
+
+
+def gate_decodes(oof: Oof, gate: page_gate.PageGate, temperature: float, decoder: str = "thread"
+                 ) -> tuple[dict[str, list[np.ndarray]], np.ndarray]:
+    """Every page decoded every way (``decode_all``) at the model's ``temperature`` and the gate's
+    transition scale, and the decode the gate picks for each (an index into MODES)."""
     missing = [b for b in (gate.bias, gate.extend_bias) if b not in BIAS_GRID]
     if missing or gate.transition_scale not in SCALE_GRID:
         raise click.ClickException(f"the gate's biases / transition scale {missing or gate.transition_scale} "
@@ -409,9 +418,7 @@ def apply_gate(oof: Oof, gate: page_gate.PageGate, temperature: float, decoder: 
     F = page_gate.page_features(oof.probas, dec["free"], np.array(dec["margin"]))
     has = F[:, page_gate.FEATURE_NAMES.index("has_run")] > 0
     settings = {k: getattr(gate, k) for k in ("off", "on", "bias", "extend", "extend_bias")}
-    mode = modes(has, gate.probability(F), settings)
-    gated = [dec[MODES[m]][i] for i, m in enumerate(mode.tolist())]
-    return report(oof, page_counts(oof, dec), mode, labels=(dec["free"], gated))
+    return dec, modes(has, gate.probability(F), settings)
 
 
 def model_decoder(model: BlockModel) -> str:

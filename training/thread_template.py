@@ -31,10 +31,9 @@ from .page_gate import (
     Decodes,
     Oof,
     _f1,
-    decode_all,
     fold_tables,
+    gate_decodes,
     model_decoder,
-    modes,
     nested_cv,
     rebuilt_pages,
     start_hits,
@@ -50,14 +49,7 @@ def gated_labels(oof: Oof, model: BlockModel, gate_file: Path | None) -> list[np
         fold_of, tables = fold_tables(oof, decoder)
         dc = Decodes(oof, fold_of, tables)
         return dc.labels(nested_cv(oof, dc, fold_of, log=lambda s: None))
-    gate = page_gate.PageGate.load(gate_file, model.sha256)
-    oof.calibrate(model.temperature)
-    fold_of, tables = fold_tables(oof, decoder)
-    dec = decode_all(oof, fold_of, tables, gate.transition_scale)
-    F = page_gate.page_features(oof.probas, dec["free"], np.array(dec["margin"]))
-    has = F[:, page_gate.FEATURE_NAMES.index("has_run")] > 0
-    settings = {k: getattr(gate, k) for k in ("off", "on", "bias", "extend", "extend_bias")}
-    mode = modes(has, gate.probability(F), settings)
+    dec, mode = gate_decodes(oof, page_gate.PageGate.load(gate_file, model.sha256), model.temperature, decoder)
     return [dec[MODES[m]][i] for i, m in enumerate(mode.tolist())]
 
 
