@@ -106,11 +106,11 @@ def extend_starts(decoded: list[np.ndarray], X: np.ndarray, texts: Sequence[str]
     comment = np.flatnonzero(np.concatenate(decoded) == _C)
     first = comment[np.minimum(np.searchsorted(comment, starts), max(comment.size - 1, 0))] if comment.size else starts
     has = (first >= starts) & (first < ends) if comment.size else np.zeros(len(decoded), dtype=bool)
-    above = np.searchsorted(meta, first) - np.searchsorted(meta, np.maximum(first - BACK_BLOCKS, starts))
-    inside = np.searchsorted(meta, np.minimum(first + TEMPLATE_BLOCKS, ends)) - np.searchsorted(meta, first)
-    moved = 0
     at = np.searchsorted(meta, first)
+    above = at - np.searchsorted(meta, np.maximum(first - BACK_BLOCKS, starts))
+    inside = np.searchsorted(meta, np.minimum(first + TEMPLATE_BLOCKS, ends)) - at
     on_meta = meta[np.minimum(at, meta.size - 1)] == first
+    moved = 0
     for p in np.flatnonzero(has & ((above > 0) | on_meta) & (inside >= MIN_TEMPLATE_LINES)).tolist():
         a, s = int(starts[p]), int(first[p] - starts[p])
         labels = decoded[p]

@@ -168,3 +168,26 @@ def test_classifier_applies_it_to_plain_text_only(monkeypatch: pytest.MonkeyPatc
     else:
         clf.classify_text(text)
         assert calls == [1]
+
+
+def test_report_figures_count_blocks_pages_and_starts() -> None:
+    """``training.thread_template.figures``: pooled block F1, page-level has_comments and exact
+    thread starts, on two pages whose numbers are known."""
+    from types import SimpleNamespace
+
+    from training.thread_template import figures, table
+
+    ys = [np.array([E, E, C, C]), np.array([E, E, E])]
+    oof = SimpleNamespace(ys=ys, n=2, gold_has=np.array([True, False]),
+                          kinds=np.array(["dragnet/gold", "dragnet/gold"]))
+    late = [np.array([E, E, E, C]), np.array([E, E, E])]  # thread one block late
+    exact = [np.array([E, E, C, C]), np.array([E, E, E])]
+    f = figures(oof, late, np.arange(2))
+    assert f["editorial"] == pytest.approx(2 * 5 / (2 * 5 + 1))  # 5 right, 1 comment called editorial
+    assert f["comment"] == pytest.approx(2 / 3)
+    assert f["has_comments"] == 1.0 and f["exact"] == 0.0 and f["near"] == 1.0
+    g = figures(oof, exact, np.arange(2))
+    assert g["editorial"] == g["comment"] == g["exact"] == 1.0
+    text, rows = table(oof, late, exact)
+    assert "0.000 / 1.000 -> 1.000 / 1.000" in text
+    assert rows[-1]["kind"] == "all" and rows[-1]["after"]["comment"] == 1.0
