@@ -489,10 +489,11 @@ class Classifier:
         proba = m.predict_proba(X, offsets[:-1])  # per page: see BlockModel.logits
         spans = list(zip(offsets[:-1].tolist(), offsets[1:].tolist()))
         decoded = _decode_pages(m, [proba[a:b] for a, b in spans])
+        reread: set[int] = set()
         if self.reread and m.schema in TEXT_SCHEMAS:
-            _reread_pages(m, pages, page_texts, pf, offsets, lead, proba, decoded)
+            reread = _reread_pages(m, pages, page_texts, pf, offsets, lead, proba, decoded)
         if m.schema in TEXT_SCHEMAS:  # a thread starts at its own first commenter line (thread_template.py)
-            thread_template.extend_starts(decoded, pf.X, texts, offsets)
+            thread_template.extend_starts(decoded, pf.X, texts, offsets, skip=reread)
         if m.schema == DOM_SCHEMA_VERSION:  # decode constraints of HTML pages (classifier/html_decode.py)
             top, cc = pf.X[:, html_decode.IN_TOP_COLUMN], html_decode.comment_class(pf.X)
             decoded = html_decode.constrain(decoded, [proba[a:b] for a, b in spans], [top[a:b] for a, b in spans],
@@ -563,10 +564,11 @@ def _decode_pages(m: BlockModel, probas: list[np.ndarray]) -> list[np.ndarray]:
 
 def _reread_pages(m: BlockModel, pages: Sequence[PageInput], page_texts: Sequence[Sequence[str]],
                   feats: PageFeatures, offsets: np.ndarray, lead: str, proba: np.ndarray,
-                  decoded: list[np.ndarray]) -> None:
+                  decoded: list[np.ndarray]) -> set[int]:
     """Plain-text pages not written one paragraph per line - hard-wrapped, markdown
     (features/reading.py) - read again as the model was trained to read them: every line takes
-    the probabilities and decoded label of the text it belongs to, in ``proba`` and ``decoded``.
+    the probabilities and decoded label of the text it belongs to, in ``proba`` and ``decoded``
+    (the thread-template step included). Returns the batch indices of the pages read again.
 
     The blocks stay lines, as the contract counts them, and everything else (profanity, MT
     evidence, duplicates) stays per line.
@@ -575,18 +577,22 @@ def _reread_pages(m: BlockModel, pages: Sequence[PageInput], page_texts: Sequenc
                                       lambda k: not pages[k].is_html, feats.lengths, offsets, lead, 1,
                                       feats.low_utf8, feats.low_starts)
     if not readings:
-        return
+        return set()
     order = sorted(readings)
     texts = [readings[k].texts for k in order]
     pf, offs = extract_batch(texts, m.lexical, extra_columns(m.schema))
     X = text_matrix(pf.X, [t for ts in texts for t in ts], offs[:-1][np.diff(offs) > 0], m.schema,
                     pf.low_utf8, pf.low_starts, pf.wide)
     rproba = m.predict_proba(X, offs[:-1])
-    rdecoded = _decode_pages(m, [rproba[a:b] for a, b in zip(offs[:-1], offs[1:])])
+    rdecoded = [np.asarray(d) for d in _decode_pages(m, [rproba[a:b] for a, b in zip(offs[:-1], offs[1:])])]
+    # The thread-template step on the paragraphs, as on a page written one paragraph a line (the
+    # line-level pass then skips these pages: a wrapped paragraph's short last line is no name line).
+    thread_template.extend_starts(rdecoded, pf.X, [t for ts in texts for t in ts], offs)
     for j, k in enumerate(order):
         owner = readings[k].owner
         proba[offsets[k]: offsets[k + 1]] = rproba[offs[j] + owner]
-        decoded[k] = np.asarray(rdecoded[j])[owner]
+        decoded[k] = rdecoded[j][owner]
+    return set(order)
 
 
 def _block_dicts(pages: Sequence[PageInput], spans: list[tuple[int, int]], names_all: list[str],

@@ -23,7 +23,7 @@ constraints (classifier/html_decode.py).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -90,12 +90,14 @@ def _name_line(start: int, a: int, labels: np.ndarray, texts: Sequence[str], met
 
 
 def extend_starts(decoded: list[np.ndarray], X: np.ndarray, texts: Sequence[str],
-                  offsets: np.ndarray) -> int:
+                  offsets: np.ndarray, skip: Collection[int] = ()) -> int:
     """Move each page's decoded thread start up to the thread's own commenter lines, in place.
 
     ``decoded``: per page its labels (indices of ``LABELS``); ``X``: the batch's
     ``features.extract.FEATURE_NAMES`` rows, ``texts`` its blocks, ``offsets`` each page's first
-    row (and the total). Returns the number of pages whose start moved."""
+    row (and the total); ``skip``: pages left as they are (the classifier's reread pages, which
+    it runs the step on by paragraph: a hard-wrapped paragraph's short last line would pass for
+    a name line). Returns the number of pages whose start moved."""
     meta = meta_rows(X)
     if meta.size < MIN_TEMPLATE_LINES or not decoded:
         return 0
@@ -111,7 +113,10 @@ def extend_starts(decoded: list[np.ndarray], X: np.ndarray, texts: Sequence[str]
     inside = np.searchsorted(meta, np.minimum(first + TEMPLATE_BLOCKS, ends)) - at
     on_meta = meta[np.minimum(at, meta.size - 1)] == first
     moved = 0
-    for p in np.flatnonzero(has & ((above > 0) | on_meta) & (inside >= MIN_TEMPLATE_LINES)).tolist():
+    look = has & ((above > 0) | on_meta) & (inside >= MIN_TEMPLATE_LINES)
+    if skip:
+        look[list(skip)] = False
+    for p in np.flatnonzero(look).tolist():
         a, s = int(starts[p]), int(first[p] - starts[p])
         labels = decoded[p]
         if not above[p] and not (s and labels[s - 1] == _E and _name_sized(texts[a + s - 1])):

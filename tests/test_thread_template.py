@@ -191,3 +191,45 @@ def test_report_figures_count_blocks_pages_and_starts() -> None:
     text, rows = table(oof, late, exact)
     assert "0.000 / 1.000 -> 1.000 / 1.000" in text
     assert rows[-1]["kind"] == "all" and rows[-1]["after"]["comment"] == 1.0
+
+
+def test_skipped_pages_are_left_alone() -> None:
+    """The classifier skips pages it read again by paragraph (hard-wrapped, markdown)."""
+    pf, offsets = extract_batch([ARTICLE + THREAD, ARTICLE + THREAD])
+    decoded = [np.array(_late(), dtype=np.int64), np.array(_late(), dtype=np.int64)]
+    assert thread_template.extend_starts(decoded, pf.X, (ARTICLE + THREAD) * 2, offsets, skip={0}) == 1
+    assert decoded[0].tolist() == _late() and decoded[1][len(ARTICLE)] == C
+
+
+def test_classifier_runs_it_on_a_reread_page_by_paragraph() -> None:
+    """A hard-wrapped page is handed to the step as its paragraphs (once), and skipped at the
+    line level; its lines then carry the labels of the page written one paragraph a line."""
+    import textwrap
+    from pathlib import Path
+
+    from classifier.api import Classifier
+
+    example = Path(__file__).resolve().parents[1] / "data" / "examples" / "harbour_bridge.txt"
+    paras = [ln for ln in example.read_text(encoding="utf-8").split("\n") if ln.strip()]
+    wrapped = "\n\n".join("\n".join(textwrap.wrap(p, 72)) for p in paras)
+    clf = Classifier.load()
+    calls = []
+    real = thread_template.extend_starts
+
+    def spy(decoded, X, texts, offsets, skip=()):
+        calls.append((len(decoded), set(skip)))
+        return real(decoded, X, texts, offsets, skip=skip)
+
+    try:
+        thread_template.extend_starts = spy
+        res = clf.classify_text(wrapped)
+        flat = clf.classify_text("\n".join(paras))
+    finally:
+        thread_template.extend_starts = real
+    assert calls[:2] == [(1, set()), (1, {0})]  # the paragraphs, then the lines with the page skipped
+    assert calls[2] == (1, set())  # the page written one paragraph a line
+    assert res.has_comments == flat.has_comments
+    lines = [ln for ln in wrapped.split("\n") if ln.strip()]
+    owner = [k for k, p in enumerate(paras) for _ in textwrap.wrap(p, 72)]
+    assert len(lines) == len(owner) == len(res.blocks)
+    assert [b["label"] for b in res.blocks] == [flat.blocks[k]["label"] for k in owner]
