@@ -580,14 +580,14 @@ def _reread_pages(m: BlockModel, pages: Sequence[PageInput], page_texts: Sequenc
         return set()
     order = sorted(readings)
     texts = [readings[k].texts for k in order]
+    flat = [t for ts in texts for t in ts]
     pf, offs = extract_batch(texts, m.lexical, extra_columns(m.schema))
-    X = text_matrix(pf.X, [t for ts in texts for t in ts], offs[:-1][np.diff(offs) > 0], m.schema,
-                    pf.low_utf8, pf.low_starts, pf.wide)
+    X = text_matrix(pf.X, flat, offs[:-1][np.diff(offs) > 0], m.schema, pf.low_utf8, pf.low_starts, pf.wide)
     rproba = m.predict_proba(X, offs[:-1])
     rdecoded = [np.asarray(d) for d in _decode_pages(m, [rproba[a:b] for a, b in zip(offs[:-1], offs[1:])])]
     # The thread-template step on the paragraphs, as on a page written one paragraph a line (the
     # line-level pass then skips these pages: a wrapped paragraph's short last line is no name line).
-    thread_template.extend_starts(rdecoded, pf.X, [t for ts in texts for t in ts], offs)
+    thread_template.extend_starts(rdecoded, pf.X, flat, offs)
     for j, k in enumerate(order):
         owner = readings[k].owner
         proba[offsets[k]: offsets[k + 1]] = rproba[offs[j] + owner]

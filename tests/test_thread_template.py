@@ -233,3 +233,16 @@ def test_classifier_runs_it_on_a_reread_page_by_paragraph() -> None:
     owner = [k for k, p in enumerate(paras) for _ in textwrap.wrap(p, 72)]
     assert len(lines) == len(owner) == len(res.blocks)
     assert [b["label"] for b in res.blocks] == [flat.blocks[k]["label"] for k in owner]
+
+
+def test_card_section_replaces_its_own_and_keeps_the_gate_section(tmp_path) -> None:
+    from training.page_gate import write_card_section
+    from training.thread_template import CARD_HEADING, card_section
+
+    card = tmp_path / "MODEL_CARD.md"
+    card.write_text("# Card\n\n## Page gate (x)\n\ngate text\n")
+    write_card_section(card, card_section("| old |", "cmd a", 1, 10), CARD_HEADING)
+    write_card_section(card, card_section("| new |", "cmd b", 2, 10), CARD_HEADING)
+    text = card.read_text()
+    assert text.count(CARD_HEADING) == 1 and "| new |" in text and "| old |" not in text
+    assert "gate text" in text and "cmd b" in text and "2 of 10 pages" in text

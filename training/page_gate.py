@@ -455,14 +455,15 @@ def card_section(gate: page_gate.PageGate, gate_file: Path, folds: int, rows: li
             "the run, settings chosen on the other folds only):\n\n" + format_rows(rows) + "\n")
 
 
-def write_card_section(card: Path, section: str) -> None:
-    """Replace the card's page-gate section (up to the next ``## `` heading), or append one."""
+def write_card_section(card: Path, section: str, heading: str = CARD_HEADING) -> None:
+    """Replace the card's section under ``heading`` (the page gate's by default; up to the next
+    ``## `` heading), or append one."""
     text = card.read_text() if card.exists() else ""
-    start = text.find(CARD_HEADING)
+    start = text.find(heading)
     if start < 0:
         text = text.rstrip("\n") + ("\n\n" if text else "") + section
     else:
-        end = text.find("\n## ", start + len(CARD_HEADING))
+        end = text.find("\n## ", start + len(heading))
         text = text[:start] + section + (text[end:] if end >= 0 else "")
     card.write_text(text)
 

@@ -14,6 +14,8 @@ within one block), gated -> gated + the step.
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -37,9 +39,11 @@ from .page_gate import (
     nested_cv,
     rebuilt_pages,
     start_hits,
+    write_card_section,
 )
 
 _C, _E = LABELS.index("comment"), LABELS.index("editorial")
+CARD_HEADING = "## Thread-template step"
 
 
 def gated_labels(oof: Oof, model: BlockModel, gate_file: Path | None) -> list[np.ndarray]:
@@ -87,6 +91,17 @@ def table(oof: Oof, before: list[np.ndarray], after: list[np.ndarray]) -> tuple[
     return "\n".join(lines), rows
 
 
+def card_section(report: str, command: str, moved: int, pages: int) -> str:
+    """The model card's thread-template section: what the step does and its figures on the run's folds."""
+    return (f"{CARD_HEADING} (plain text, after the page gate, `classifier/thread_template.py`)\n\n"
+            "The classifier moves a decoded thread's start up to the thread's own first commenter line (a "
+            "line fitting the template of the thread's repeated date/name lines, up to "
+            f"{thread_template.BACK_BLOCKS} editorial blocks above the start, and the name line of a two-line "
+            "header); it never opens or closes a thread. On this model's out-of-fold pages, gated -> gated + "
+            f"the step, with `OPENBLAS_NUM_THREADS=1 {command}` ({moved} of {pages} pages' starts moved):\n\n"
+            + report + "\n")
+
+
 @click.command()
 @click.option("--oof", "oof_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="The --save-oof file of the `newswinnow train` run that made the model.")
@@ -97,7 +112,10 @@ def table(oof: Oof, before: list[np.ndarray], after: list[np.ndarray]) -> tuple[
 @click.option("--apply-gate", "gate_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Decode with this fitted gate (e.g. the shipped one) instead of the nested-CV gates.")
 @click.option("--metrics-json", type=click.Path(path_type=Path), help="Also write the rows here.")
-def main(oof_path: Path, model_path: Path, corpora: Path, gate_file: Path | None, metrics_json: Path | None) -> None:
+@click.option("--card", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the step's section (the table) into this model card, replacing its old one.")
+def main(oof_path: Path, model_path: Path, corpora: Path, gate_file: Path | None, metrics_json: Path | None,
+         card: Path | None) -> None:
     """Report the thread-template step's effect on an oof file's pages (gated -> gated + step)."""
     t0 = time.time()
     say = lambda s: click.echo(f"{s} ({time.time() - t0:.0f}s)", err=True)  # noqa: E731
@@ -118,6 +136,10 @@ def main(oof_path: Path, model_path: Path, corpora: Path, gate_file: Path | None
                f"template ({moved} of {oof.n} pages' starts moved)\n{report}")
     if metrics_json:
         Path(metrics_json).write_text(json.dumps({"moved": moved, "rows": rows}, indent=1))
+    if card:
+        command = "python -m training.thread_template " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        write_card_section(card, card_section(report, command, moved, oof.n), CARD_HEADING)
+        click.echo(f"wrote the thread-template section of {card}")
 
 
 if __name__ == "__main__":
