@@ -18,12 +18,20 @@ each other down (shared caches, SMT siblings, a VM's neighbours) cannot give ``-
 than that ratio, so ``--jobs`` is read against it: the speed-up as a share of the ceiling is what
 newswinnow's own serial parts and overheads leave.
 
-    python benchmarks/bench_jobs.py [--corpora DIR] [--min-mb 55] [--jobs 2] [--pairs 4] [--json OUT]
+And each pair is followed by **N shards**: the input cut into N files of about equal bytes (at line
+boundaries), one ``--jobs 1`` process on each, all started at once. That is what a user gets by
+sharding the input by hand, each process paying its own start-up and the machine's contention,
+with no coordination at all: ``--jobs N`` cannot beat it by more than the one start-up it saves,
+so its wall time against the shards' is what ``--jobs``' own machinery (the feeder, the spool, the
+ordered output) costs. The shards' outputs, concatenated, must be the ``--jobs 1`` output.
+
+    python benchmarks/bench_jobs.py [--corpora DIR] [--min-mb 55] [--jobs 2] [--pairs 4] [--no-shards] [--json OUT]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -66,14 +74,14 @@ def write_input(path: Path, corpora: Path, min_mb: float) -> tuple[int, int]:
 _LAUNCHER = """
 import json, os, sys, time
 out, cmd = sys.argv[1], sys.argv[2:]
-t0 = time.perf_counter()
+t0 = time.monotonic()
 pid = os.fork()
 if pid == 0:
     os.execvp(cmd[0], cmd)
 _, status, ru = os.wait4(pid, 0)
-wall = time.perf_counter() - t0
+t1 = time.monotonic()
 with open(out, "w") as fh:
-    json.dump({"code": os.waitstatus_to_exitcode(status), "wall": wall,
+    json.dump({"code": os.waitstatus_to_exitcode(status), "wall": t1 - t0, "start": t0, "end": t1,
                "cpu": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss}, fh)
 """
 
@@ -124,14 +132,40 @@ def ceiling_pair(jobs: int) -> float:
 def timed(cmd: Sequence[str], out: Path | None = None) -> dict:
     """Run ``cmd`` to completion: wall s, CPU s and peak RSS MB (the process and its reaped
     workers, from ``wait4`` in a small launcher process)."""
-    with tempfile.NamedTemporaryFile(suffix=".json") as res, \
-            open(out if out is not None else os.devnull, "wb") as sink:
-        proc = subprocess.run([sys.executable, "-c", _LAUNCHER, res.name, *cmd], stdout=sink,
-                              stderr=subprocess.DEVNULL, env=bench_text.cli_env(), check=False)
-        info = json.loads(Path(res.name).read_text() or "{}")
-    if proc.returncode != 0 or info.get("code") != 0:
-        sys.exit(f"bench_jobs: {' '.join(cmd)} failed (exit {info.get('code', proc.returncode)})")
-    return {"wall": info["wall"], "cpu": info["cpu"], "maxrss_mb": info["maxrss_kb"] / 1024}
+    return timed_together([cmd], [out])
+
+
+def timed_together(cmds: Sequence[Sequence[str]], outs: Sequence[Path | None]) -> dict:
+    """Run ``cmds`` at once, each from its own launcher: wall s from the first one's start to the
+    last one's end, CPU s summed, peak RSS MB the largest."""
+    with tempfile.TemporaryDirectory(prefix="bench_jobs-res-") as tmp, contextlib.ExitStack() as stack:
+        res = [Path(tmp) / f"{i}.json" for i in range(len(cmds))]
+        procs = [subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(r), *cmd],
+                                  stdout=stack.enter_context(open(out if out is not None else os.devnull, "wb")),
+                                  stderr=subprocess.DEVNULL, env=bench_text.cli_env())
+                 for cmd, out, r in zip(cmds, outs, res)]
+        codes = [p.wait() for p in procs]
+        infos = [json.loads(r.read_text() or "{}") if r.exists() else {} for r in res]
+    for cmd, code, info in zip(cmds, codes, infos):
+        if code != 0 or info.get("code") != 0:
+            sys.exit(f"bench_jobs: {' '.join(cmd)} failed (exit {info.get('code', code)})")
+    return {"wall": max(i["end"] for i in infos) - min(i["start"] for i in infos),
+            "cpu": sum(i["cpu"] for i in infos), "maxrss_mb": max(i["maxrss_kb"] for i in infos) / 1024}
+
+
+def write_shards(data: Path, n: int) -> list[Path]:
+    """``data`` cut at line boundaries into ``n`` files of about equal bytes, beside it."""
+    raw = data.read_bytes()
+    cuts = [0]
+    for k in range(1, n):
+        at = raw.find(b"\n", len(raw) * k // n)
+        cuts.append(len(raw) if at < 0 else at + 1)
+    cuts.append(len(raw))
+    paths = []
+    for k, (a, b) in enumerate(zip(cuts, cuts[1:])):
+        paths.append(data.with_name(f"shard{k}.jsonl"))
+        paths[-1].write_bytes(raw[a:b])
+    return paths
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -141,6 +175,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help="the worker count compared with --jobs 1")
     ap.add_argument("--pairs", type=int, default=DEFAULT_PAIRS, help="timed (--jobs 1, --jobs N) pairs")
     ap.add_argument("--no-ceiling", action="store_true", help="skip the machine's ceiling (the reference job)")
+    ap.add_argument("--no-shards", action="store_true",
+                    help="skip the N shards (one --jobs 1 process on each Nth of the input, all at once)")
     ap.add_argument("--model", default=None, help="text model (default: the shipped one)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     return ap.parse_args(argv)
@@ -165,11 +201,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             timed(cmd, outs[j])
         identical = outs[1].read_bytes() == outs[args.jobs].read_bytes()
         print(f"--jobs 1 and --jobs {args.jobs} outputs identical: {identical}")
+        shard_cmds: list[list[str]] = []
+        if not args.no_shards:
+            shards = write_shards(data, args.jobs)
+            shard_cmds = [[*cmds[1][:-1], str(p)] for p in shards]
+            shard_outs = [p.with_suffix(".out") for p in shards]
+            timed_together(shard_cmds, shard_outs)  # warm-up, and the shards' outputs checked
+            shards_same = b"".join(p.read_bytes() for p in shard_outs) == outs[1].read_bytes()
+            print(f"{args.jobs} shards' outputs, concatenated, identical to --jobs 1's: {shards_same}")
+            identical = identical and shards_same
         runs: dict[int, list[dict]] = {j: [] for j in cmds}
+        shard_runs: list[dict] = []
         ceilings: list[float] = []
         for _ in range(args.pairs):
             for j, cmd in cmds.items():
                 runs[j].append(timed(cmd))
+            if shard_cmds:
+                shard_runs.append(timed_together(shard_cmds, [None] * len(shard_cmds)))
             if not args.no_ceiling:
                 ceilings.append(ceiling_pair(args.jobs))
     one, many = runs[1], runs[args.jobs]
@@ -190,11 +238,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"machine's ceiling ({args.jobs} processes of a reference job against one): {ceiling:.2f}x "
               f"(median; per pair {', '.join(f'{c:.2f}' for c in ceilings)}); --jobs {args.jobs} reached "
               f"{speedup / ceiling:.0%} of it")
+    shards_speedup = None
+    if shard_runs:
+        shard_med = statistics.median(r["wall"] for r in shard_runs)
+        shards_speedup = med[1] / shard_med
+        walls = ", ".join(f"{r['wall']:.2f}" for r in shard_runs)
+        cpu = statistics.median(r["cpu"] for r in shard_runs)
+        print(f"{args.jobs} shards, one --jobs 1 process each, all at once: {shard_med:.2f} s (median; runs "
+              f"{walls}; CPU {cpu:.2f} s), "
+              f"{shards_speedup:.2f}x against --jobs 1; --jobs {args.jobs} took {med[args.jobs] / shard_med:.3f}x "
+              "the shards' wall time")
     if args.json:
         args.json.write_text(json.dumps({
             "records": n_records, "mb": mb, "jobs": args.jobs, "identical": identical, "runs": runs,
             "speedup_median": speedup, "speedup_pairs": pair_ratios,
             "ceiling_median": ceiling, "ceiling_pairs": ceilings, "cpus_busy_before": busy,
+            "shard_runs": shard_runs, "shards_speedup_median": shards_speedup,
             "time": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         }, indent=2))
     return 0 if identical else 1

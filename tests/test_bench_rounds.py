@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,38 @@ def test_ceiling_fails_loudly():
     bj = _bench_jobs()
     with pytest.raises(SystemExit):
         bj._span([_FakeProc("0 1", code=1)])
+
+
+def test_shards_cut_at_line_boundaries(tmp_path):
+    """The N shards hold the input's lines in order, each whole, in about equal bytes."""
+    bj = _bench_jobs()
+    lines = [f'{{"id": {i}, "text": "{"x" * (i % 7 * 10)}"}}\n'.encode() for i in range(101)]
+    data = tmp_path / "pages.jsonl"
+    data.write_bytes(b"".join(lines))
+    for n in (1, 2, 3):
+        shards = bj.write_shards(data, n)
+        assert len(shards) == n
+        parts = [p.read_bytes() for p in shards]
+        assert b"".join(parts) == data.read_bytes()
+        assert all(part.endswith(b"\n") for part in parts)
+        assert max(map(len, parts)) - min(map(len, parts)) <= max(map(len, lines))
+
+
+def test_shards_run_together(tmp_path):
+    """The shards run at once (each waits for the other to have started: run one after the other,
+    the first would give up and fail), the wall time is one span over both, and a failing one
+    stops the benchmark."""
+    bj = _bench_jobs()
+    meet = ("import os, sys, time\n"
+            "open(sys.argv[1], 'w').close()\n"
+            "t = time.monotonic()\n"
+            "while not os.path.exists(sys.argv[2]):\n"
+            "    if time.monotonic() - t > 60: sys.exit(1)\n"
+            "    time.sleep(0.01)\n")
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    res = bj.timed_together([[sys.executable, "-c", meet, a, b], [sys.executable, "-c", meet, b, a]],
+                            [tmp_path / "a.out", None])
+    assert res["wall"] > 0 and res["maxrss_mb"] > 0 and res["cpu"] >= 0
+    with pytest.raises(SystemExit):
+        bj.timed_together([[sys.executable, "-c", "pass"], [sys.executable, "-c", "raise SystemExit(3)"]],
+                          [None, None])
