@@ -18,6 +18,7 @@ import numpy as np
 from features import ext, mt_soft, reading
 from features.dom import DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES, html_features
 from features.extract import PageFeatures, extract_batch
+from features.headers import meta_rows
 from features.html import HtmlPage, decode_html, segment_html
 from features.segment import Block, segment_text
 from features.text_schema import TEXT_SCHEMA_VERSION, TEXT_SCHEMAS, extra_columns, text_matrix
@@ -480,6 +481,7 @@ class Classifier:
         pf, offsets = extract_batch(page_texts, m.lexical, extra_columns(m.schema))
         text_lengths = pf.lengths  # len of each of ``texts`` (the feature pass's own blocks)
         X = pf.X
+        meta = meta_rows(pf.X)  # the blocks' meta lines, for the thread-template step (below)
         if m.schema == DOM_SCHEMA_VERSION:
             pf, offsets = html_features([p.html for p in pages], text_pf=pf)
             X = pf.X
@@ -492,12 +494,13 @@ class Classifier:
         reread: set[int] = set()
         if self.reread and m.schema in TEXT_SCHEMAS:
             reread = _reread_pages(m, pages, page_texts, pf, offsets, lead, proba, decoded)
-        if m.schema in TEXT_SCHEMAS:  # a thread starts at its own first commenter line (thread_template.py)
-            thread_template.extend_starts(decoded, pf.X, texts, offsets, skip=reread)
         if m.schema == DOM_SCHEMA_VERSION:  # decode constraints of HTML pages (classifier/html_decode.py)
             top, cc = pf.X[:, html_decode.IN_TOP_COLUMN], html_decode.comment_class(pf.X)
             decoded = html_decode.constrain(decoded, [proba[a:b] for a, b in spans], [top[a:b] for a, b in spans],
                                             m.meta, in_comment=[cc[a:b] for a, b in spans])
+        # A thread starts at its own first commenter line (thread_template.py): after the page gate
+        # on text, after the decode constraints on HTML.
+        thread_template.extend_starts(decoded, None, texts, offsets, skip=reread, meta=meta)
         label_all = np.concatenate(decoded) if decoded else np.zeros(0, dtype=np.int64)
         page_of = np.repeat(np.arange(len(pages)), np.diff(offsets))
         first_comment = _first_comments(decoded, label_all).tolist()

@@ -16,8 +16,10 @@ later, and only relabels editorial blocks, so ``has_comments`` is the page gate'
 Measured on the shipped model's held-out folds (``python -m training.thread_template``;
 docs/text-model.md, session 34): exact thread starts on gold text 0.387 -> 0.470 (folds by
 source), editorial and comment F1 there +0.012 / +0.010; no Dragnet rendering's figure down,
-CleanEval's editorial F1 -0.0006. Plain-text pages only: the HTML model has its own decode
-constraints (classifier/html_decode.py).
+CleanEval's editorial F1 -0.0006. On HTML pages it runs after the HTML model's decode
+constraints (classifier/html_decode.py) on the same text columns: on that model's held-out folds
+(session script, docs/html.md) Dragnet comment token F1 +0.003, editorial +0.0007, CleanEval
+editorial -0.0003.
 """
 
 from __future__ import annotations
@@ -89,16 +91,19 @@ def _name_line(start: int, a: int, labels: np.ndarray, texts: Sequence[str], met
     return start - 1 if named >= MIN_TEMPLATE_LINES and named >= TEMPLATE_SHARE * len(later) else start
 
 
-def extend_starts(decoded: list[np.ndarray], X: np.ndarray, texts: Sequence[str],
-                  offsets: np.ndarray, skip: Collection[int] = ()) -> int:
+def extend_starts(decoded: list[np.ndarray], X: np.ndarray | None, texts: Sequence[str],
+                  offsets: np.ndarray, skip: Collection[int] = (), meta: np.ndarray | None = None) -> int:
     """Move each page's decoded thread start up to the thread's own commenter lines, in place.
 
     ``decoded``: per page its labels (indices of ``LABELS``); ``X``: the batch's
-    ``features.extract.FEATURE_NAMES`` rows, ``texts`` its blocks, ``offsets`` each page's first
-    row (and the total); ``skip``: pages left as they are (the classifier's reread pages, which
-    it runs the step on by paragraph: a hard-wrapped paragraph's short last line would pass for
-    a name line). Returns the number of pages whose start moved."""
-    meta = meta_rows(X)
+    ``features.extract.FEATURE_NAMES`` rows, or None with ``meta``, their meta-line rows
+    (``features.headers.meta_rows``; the HTML path finds them before its DOM columns replace
+    the text ones); ``texts`` its blocks, ``offsets`` each page's first row (and the total);
+    ``skip``: pages left as they are (the classifier's reread pages, which it runs the step on by
+    paragraph: a hard-wrapped paragraph's short last line would pass for a name line). Returns
+    the number of pages whose start moved."""
+    if meta is None:
+        meta = meta_rows(X)
     if meta.size < MIN_TEMPLATE_LINES or not decoded:
         return 0
     # Every page's first comment row, and the pages worth a look (vectorised over the batch: most

@@ -139,6 +139,18 @@ def test_pages_of_a_batch_stay_apart() -> None:
     assert b.tolist() == [E] * len(ARTICLE) + [C] * len(THREAD)
 
 
+def test_meta_rows_given_instead_of_the_matrix() -> None:
+    """The HTML path hands over the meta-line rows it found before its DOM columns replaced the
+    text ones: the same moves as from the text matrix."""
+    from features.headers import meta_rows
+
+    pf, offsets = extract_batch([ARTICLE + THREAD])
+    a, b = [np.array(_late(), dtype=np.int64)], [np.array(_late(), dtype=np.int64)]
+    assert thread_template.extend_starts(a, pf.X, ARTICLE + THREAD, offsets) == 1
+    assert thread_template.extend_starts(b, None, ARTICLE + THREAD, offsets, meta=meta_rows(pf.X)) == 1
+    assert a[0].tolist() == b[0].tolist() != _late()
+
+
 def test_read_only_labels_are_copied() -> None:
     pf, offsets = extract_batch([ARTICLE + THREAD])
     lab = np.array(_late(), dtype=np.int64)
@@ -149,25 +161,30 @@ def test_read_only_labels_are_copied() -> None:
 
 
 @pytest.mark.parametrize("html", [False, True])
-def test_classifier_applies_it_to_plain_text_only(monkeypatch: pytest.MonkeyPatch, html: bool) -> None:
+def test_classifier_applies_it_to_text_and_html(monkeypatch: pytest.MonkeyPatch, html: bool) -> None:
+    """Both paths run the step once per batch, on the meta lines of the blocks' text columns (on
+    HTML, not the DOM model's own columns, which sit at other places)."""
     from classifier.api import Classifier
+    from features.headers import meta_rows
 
     calls = []
     real = thread_template.extend_starts
 
-    def spy(*args, **kwargs):
-        calls.append(len(args[0]))
-        return real(*args, **kwargs)
+    def spy(decoded, X, texts, offsets, skip=(), meta=None):
+        calls.append((len(decoded), list(texts), None if meta is None else meta.tolist()))
+        return real(decoded, X, texts, offsets, skip=skip, meta=meta)
 
     monkeypatch.setattr(thread_template, "extend_starts", spy)
     clf = Classifier.load()
-    text = "\n".join(ARTICLE + THREAD)
     if html:
-        clf.classify_html("<html><body>" + "".join(f"<p>{t}</p>" for t in ARTICLE + THREAD) + "</body></html>")
-        assert calls == []
+        res = clf.classify_html("<html><body>" + "".join(f"<p>{t}</p>" for t in ARTICLE + THREAD) + "</body></html>")
     else:
-        clf.classify_text(text)
-        assert calls == [1]
+        res = clf.classify_text("\n".join(ARTICLE + THREAD))
+    assert len(calls) == 1 and calls[0][0] == 1
+    texts = calls[0][1]
+    assert texts == [b["text"] for b in res.blocks]
+    pf, _ = extract_batch([texts])
+    assert calls[0][2] == meta_rows(pf.X).tolist() and len(calls[0][2]) >= thread_template.MIN_TEMPLATE_LINES
 
 
 def test_report_figures_count_blocks_pages_and_starts() -> None:
@@ -216,9 +233,9 @@ def test_classifier_runs_it_on_a_reread_page_by_paragraph() -> None:
     calls = []
     real = thread_template.extend_starts
 
-    def spy(decoded, X, texts, offsets, skip=()):
+    def spy(decoded, X, texts, offsets, skip=(), meta=None):
         calls.append((len(decoded), set(skip)))
-        return real(decoded, X, texts, offsets, skip=skip)
+        return real(decoded, X, texts, offsets, skip=skip, meta=meta)
 
     try:
         thread_template.extend_starts = spy
@@ -246,3 +263,17 @@ def test_card_section_replaces_its_own_and_keeps_the_gate_section(tmp_path) -> N
     text = card.read_text()
     assert text.count(CARD_HEADING) == 1 and "| new |" in text and "| old |" not in text
     assert "gate text" in text and "cmd b" in text and "2 of 10 pages" in text
+
+
+def test_html_oof_replays_the_step_on_pages_with_texts() -> None:
+    """``training.html_oof.with_thread_template``: the step as the classifier runs it on HTML,
+    over pages cut into feature passes; a page without its texts is left as it is."""
+    from training.html_oof import STEP_BATCH, with_thread_template
+
+    n = STEP_BATCH + 2  # two feature passes
+    labels = [np.array(_late(), dtype=np.int64) for _ in range(n)]
+    texts = [ARTICLE + THREAD] * n
+    texts[1] = None
+    out = with_thread_template(labels, texts)
+    assert len(out) == n and out[1].tolist() == _late()
+    assert all(out[i][len(ARTICLE)] == C for i in range(n) if i != 1)

@@ -12,8 +12,9 @@ copies). Gold: the page's aligned gold parts (``training.html_data``; Readabilit
 expected main content segmented by the same segmenter).
 
 ``train --html --save-oof FILE`` writes the out-of-fold arrays;
-``python -m training.html_oof --oof FILE`` prints the scores of the plain decoding and of the
-decode constraints with the thresholds chosen on them.
+``python -m training.html_oof --oof FILE`` prints the scores of the plain decoding, of the
+decode constraints with the thresholds chosen on them, and of the thread-template step after
+them (``classifier.thread_template``, as the classifier runs it on HTML).
 """
 
 from __future__ import annotations
@@ -167,10 +168,36 @@ def load(oof_path: Path, corpora_dir: Path) -> tuple[TokenGold, dict]:
         if tg.bags[k].shape[0] != spans[i].stop - spans[i].start:
             raise ValueError(f"{ids[i]}: block count differs from {oof_path} (segmenter changed?)")
     proba = calibrated(z["logits"], float(z["temperature"]))
+    texts = [page.texts if page is not stand_in and len(page.texts) == s.stop - s.start else None
+             for page, s in zip((pages.get(pid, stand_in) for pid in ids), spans)]
     arrays = {"ids": ids, "proba": [proba[s] for s in spans], "decoded": [z["decoded"][s] for s in spans],
               "in_top": [z["in_top"][s] for s in spans], "in_comment": [z["in_comment"][s] for s in spans],
-              "y": [z["y"][s] for s in spans]}
+              "y": [z["y"][s] for s in spans], "texts": texts}
     return tg, arrays
+
+
+# Pages per feature pass when the thread-template step is replayed (the classifier's batch size).
+STEP_BATCH = 128
+
+
+def with_thread_template(labels: Sequence[np.ndarray], texts: Sequence[Sequence[str] | None]) -> list[np.ndarray]:
+    """``labels`` after ``classifier.thread_template.extend_starts``, as the classifier runs it on
+    HTML pages (after the decode constraints, on the meta lines of the blocks' text columns);
+    pages without their texts (``None``) are left as they are."""
+    from classifier import thread_template
+    from features.extract import extract_batch
+
+    out = list(labels)
+    have = [i for i, t in enumerate(texts) if t is not None]
+    for k in range(0, len(have), STEP_BATCH):
+        chunk = have[k:k + STEP_BATCH]
+        page_texts = [[t.replace("\n", " ") for t in texts[i]] for i in chunk]
+        pf, offsets = extract_batch(page_texts)
+        decoded = [out[i] for i in chunk]
+        thread_template.extend_starts(decoded, pf.X, [t for pt in page_texts for t in pt], offsets)
+        for i, d in zip(chunk, decoded):
+            out[i] = d
+    return out
 
 
 @click.command()
@@ -187,8 +214,9 @@ def main(oof_path: Path, corpora_dir: Path, empty_page_min: float, top_min: floa
     base = html_decode.fill_main_content(base, a["proba"], a["in_top"], top_min)
     click.echo(f"editorial constraints: {fmt(summary(tg, base))}")
     (hi, lo), _ = choose_thread_thresholds(tg, base, a["proba"], a["in_comment"])
-    click.echo(f"comment threads {hi}/{lo}: "
-               f"{fmt(summary(tg, html_decode.fill_threads(base, a['proba'], a['in_comment'], hi, lo)))}")
+    threads = html_decode.fill_threads(base, a["proba"], a["in_comment"], hi, lo)
+    click.echo(f"comment threads {hi}/{lo}: {fmt(summary(tg, threads))}")
+    click.echo(f"then the thread-template step: {fmt(summary(tg, with_thread_template(threads, a['texts'])))}")
 
 
 if __name__ == "__main__":  # pragma: no cover
