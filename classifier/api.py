@@ -481,7 +481,7 @@ class Classifier:
         pf, offsets = extract_batch(page_texts, m.lexical, extra_columns(m.schema))
         text_lengths = pf.lengths  # len of each of ``texts`` (the feature pass's own blocks)
         X = pf.X
-        meta = meta_rows(pf.X)  # the blocks' meta lines, for the thread-template step (below)
+        meta_lines = meta_rows(pf.X)  # rows of the blocks' meta lines, for the thread-template step (below)
         if m.schema == DOM_SCHEMA_VERSION:
             pf, offsets = html_features([p.html for p in pages], text_pf=pf)
             X = pf.X
@@ -500,7 +500,7 @@ class Classifier:
                                             m.meta, in_comment=[cc[a:b] for a, b in spans])
         # A thread starts at its own first commenter line (thread_template.py): after the page gate
         # on text, after the decode constraints on HTML.
-        thread_template.extend_starts(decoded, None, texts, offsets, skip=reread, meta=meta)
+        thread_template.extend_starts(decoded, None, texts, offsets, skip=reread, meta=meta_lines)
         label_all = np.concatenate(decoded) if decoded else np.zeros(0, dtype=np.int64)
         page_of = np.repeat(np.arange(len(pages)), np.diff(offsets))
         first_comment = _first_comments(decoded, label_all).tolist()

@@ -18,8 +18,8 @@ docs/text-model.md, session 34): exact thread starts on gold text 0.387 -> 0.470
 source), editorial and comment F1 there +0.012 / +0.010; no Dragnet rendering's figure down,
 CleanEval's editorial F1 -0.0006. On HTML pages it runs after the HTML model's decode
 constraints (classifier/html_decode.py) on the same text columns: on that model's held-out folds
-(session script, docs/html.md) Dragnet comment token F1 +0.003, editorial +0.0007, CleanEval
-editorial -0.0003.
+(``python -m training.html_oof``; docs/html.md) Dragnet comment token F1 +0.003, editorial
++0.0007, CleanEval editorial -0.0003.
 """
 
 from __future__ import annotations
