@@ -120,6 +120,57 @@ def test_damaged_input_is_reported_and_the_others_still_read(tmp_path: Path, run
     assert rej.read_bytes() == b""  # no record to write verbatim: the damage is reported on stderr
 
 
+def _corrupt_gzip(data: bytes) -> bytes:
+    """``data`` gzipped with one byte flipped past the middle of the deflate stream, at the first
+    place (searched in a fixed order) where the standard library's zlib fails with ``zlib.error``
+    (a CRC failure would raise ``BadGzipFile``, an ``OSError``, which was always caught)."""
+    import zlib
+
+    packed = gzip.compress(data, mtime=0)
+    for at in range(len(packed) * 3 // 4, len(packed) - 16, 97):
+        bad = bytearray(packed)
+        bad[at] ^= 0xFF
+        try:
+            gzip.GzipFile(fileobj=io.BytesIO(bytes(bad))).read()
+        except zlib.error:
+            return bytes(bad)
+        except (OSError, EOFError):
+            continue
+    raise AssertionError("no flip gave zlib.error")  # pragma: no cover
+
+
+@pytest.mark.parametrize("isal", [False, True])
+def test_corrupt_deflate_stream_is_damage_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      isal: bool) -> None:
+    """A corrupt deflate stream inside a .gz (``zlib.error``, or ISA-L's ``IsalError``) ends that
+    input with an "input damaged" item after the records read before it; the run goes on."""
+    if isal:
+        pytest.importorskip("isal")
+    else:
+        monkeypatch.setitem(sys.modules, "isal", None)  # `from isal import ...` raises ImportError
+    big = _jsonl_bytes([{"id": f"p{i}", "text": f"Line {i} of a long input. " * 40} for i in range(4000)])
+    (tmp_path / "a.jsonl.gz").write_bytes(_corrupt_gzip(big))
+    (tmp_path / "b.jsonl").write_bytes(_jsonl_bytes(RECORDS[:1]))
+    items = list(iter_items([str(tmp_path / "a.jsonl.gz"), str(tmp_path / "b.jsonl")]))
+    errors = [it for it in items if it.kind == "error"]
+    assert len(errors) == 1 and errors[0].name == "a.jsonl.gz" and "input damaged" in errors[0].error
+    before = items[:items.index(errors[0])]
+    assert 0 < len(before) < 4000 and all(it.name == "a.jsonl.gz" and it.kind == "jsonl" for it in before)
+    assert [json.loads(it.payload)["id"] for it in before] == [f"p{i}" for i in range(len(before))]
+    assert [it.name for it in items[items.index(errors[0]) + 1:]] == ["b.jsonl"]
+
+
+def test_isal_and_zlib_read_the_same_items(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ``gzip`` extra (python-isal) changes the speed of reading a .gz, not what is read."""
+    pytest.importorskip("isal")
+    raw = _jsonl_bytes(RECORDS * 30)
+    (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(raw[:9000]) + gzip.compress(raw[9000:]))  # two members
+    fast = list(iter_items([str(tmp_path / "a.jsonl.gz")]))
+    monkeypatch.setitem(sys.modules, "isal", None)
+    assert list(iter_items([str(tmp_path / "a.jsonl.gz")])) == fast
+    assert b"".join(it.payload + b"\n" for it in fast) == raw
+
+
 def test_iter_items_streams_without_reading_ahead(tmp_path: Path) -> None:
     """The first record comes out before the reader has consumed the whole (large) input."""
     zstandard = pytest.importorskip("zstandard")
