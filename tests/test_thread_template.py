@@ -277,3 +277,13 @@ def test_html_oof_replays_the_step_on_pages_with_texts() -> None:
     out = with_thread_template(labels, texts)
     assert len(out) == n and out[1].tolist() == _late()
     assert all(out[i][len(ARTICLE)] == C for i in range(n) if i != 1)
+
+
+def test_html_oof_replay_leaves_the_callers_labels_alone() -> None:
+    """The report compares the labels before and after the step, so the replay must not move the
+    starts of the labels it was given (the step itself works in place)."""
+    from training.html_oof import with_thread_template
+
+    labels = [np.array(_late(), dtype=np.int64)]
+    out = with_thread_template(labels, [ARTICLE + THREAD])
+    assert labels[0].tolist() == _late() and out[0][len(ARTICLE)] == C

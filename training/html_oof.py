@@ -19,6 +19,8 @@ them (``classifier.thread_template``, as the classifier runs it on HTML).
 
 from __future__ import annotations
 
+import shlex
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,13 +165,14 @@ def load(oof_path: Path, corpora_dir: Path) -> tuple[TokenGold, dict]:
     spans = [slice(int(off[i]), int(off[i + 1])) for i in range(len(ids))]
     pages = {p.id: p for p in load_html_pages(corpora_dir) if not is_holdout(p.group)}
     stand_in = corpora.LabeledPage("#", "", "", [], [], "", {})
-    tg = token_gold([pages.get(pid, stand_in) for pid in ids])
+    found = [pages.get(pid, stand_in) for pid in ids]
+    tg = token_gold(found)
     for k, i in enumerate(tg.index):
         if tg.bags[k].shape[0] != spans[i].stop - spans[i].start:
             raise ValueError(f"{ids[i]}: block count differs from {oof_path} (segmenter changed?)")
     proba = calibrated(z["logits"], float(z["temperature"]))
     texts = [page.texts if page is not stand_in and len(page.texts) == s.stop - s.start else None
-             for page, s in zip((pages.get(pid, stand_in) for pid in ids), spans)]
+             for page, s in zip(found, spans)]
     arrays = {"ids": ids, "proba": [proba[s] for s in spans], "decoded": [z["decoded"][s] for s in spans],
               "in_top": [z["in_top"][s] for s in spans], "in_comment": [z["in_comment"][s] for s in spans],
               "y": [z["y"][s] for s in spans], "texts": texts}
@@ -193,7 +196,7 @@ def with_thread_template(labels: Sequence[np.ndarray], texts: Sequence[Sequence[
         chunk = have[k:k + STEP_BATCH]
         page_texts = [[t.replace("\n", " ") for t in texts[i]] for i in chunk]
         pf, offsets = extract_batch(page_texts)
-        decoded = [out[i] for i in chunk]
+        decoded = [out[i].copy() for i in chunk]  # the caller's labels stay as they were
         thread_template.extend_starts(decoded, pf.X, [t for pt in page_texts for t in pt], offsets)
         for i, d in zip(chunk, decoded):
             out[i] = d
@@ -205,7 +208,9 @@ def with_thread_template(labels: Sequence[np.ndarray], texts: Sequence[Sequence[
 @click.option("--corpora", "corpora_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CORPORA)
 @click.option("--empty-page-min", type=float, default=0.1, show_default=True)
 @click.option("--top-min", type=float, default=0.4, show_default=True)
-def main(oof_path: Path, corpora_dir: Path, empty_page_min: float, top_min: float) -> None:
+@click.option("--card", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the thread-template step's section into this model card, replacing its old one.")
+def main(oof_path: Path, corpora_dir: Path, empty_page_min: float, top_min: float, card: Path | None) -> None:
     """Print out-of-fold token scores: plain decoding, the editorial constraints, then the thread one."""
     tg, a = load(oof_path, corpora_dir)
     fmt = lambda s: ", ".join(f"{k} {v:.4f}" for k, v in s.items())  # noqa: E731
@@ -216,7 +221,31 @@ def main(oof_path: Path, corpora_dir: Path, empty_page_min: float, top_min: floa
     (hi, lo), _ = choose_thread_thresholds(tg, base, a["proba"], a["in_comment"])
     threads = html_decode.fill_threads(base, a["proba"], a["in_comment"], hi, lo)
     click.echo(f"comment threads {hi}/{lo}: {fmt(summary(tg, threads))}")
-    click.echo(f"then the thread-template step: {fmt(summary(tg, with_thread_template(threads, a['texts'])))}")
+    stepped = with_thread_template(threads, a["texts"])
+    click.echo(f"then the thread-template step: {fmt(summary(tg, stepped))}")
+    if card:
+        from .page_gate import write_card_section
+        from .thread_template import CARD_HEADING
+
+        before, after = summary(tg, threads), summary(tg, stepped)
+        moved = sum(not np.array_equal(x, y) for x, y in zip(threads, stepped))
+        with_texts = sum(t is not None for t in a["texts"])
+        rows = "\n".join(f"| {k} | {before[k]:.4f} | {after[k]:.4f} |" for k in before)
+        command = "python -m training.html_oof " + " ".join(shlex.quote(x) for x in sys.argv[1:])
+        write_card_section(card, f"""{CARD_HEADING}
+
+The classifier runs `classifier/thread_template.py` on HTML pages after the decode constraints: a
+decoded thread starts at its own first commenter block where the thread repeats that block's
+template. Out-of-fold token F1 of the training pages of the oof file in the command below (which
+training run made it: docs/html.md), with the comment thresholds {hi}/{lo} chosen on it, before ->
+after the step (`{command}`; the step moved
+{moved} of the {with_texts} pages read with their texts):
+
+| scores | before | after |
+|---|---:|---:|
+{rows}
+""", CARD_HEADING)
+        click.echo(f"wrote the thread-template section of {card}")
 
 
 if __name__ == "__main__":  # pragma: no cover
