@@ -141,20 +141,55 @@ def format_for(path: str, fmt: str, head: bytes) -> str:
 def expand_paths(paths: list[str], glob: str | None = None) -> list[tuple[str, str]]:
     """``(path, name)`` per input file: files as given, directories walked recursively (sorted,
     files matching ``glob``; hidden files and folders skipped). ``name`` is the file's name, or
-    its path relative to the directory given, so ids stay unique across sub-folders."""
-    out: list[tuple[str, str]] = []
+    its path relative to the directory given, so ids stay unique across sub-folders. A matching
+    symbolic link whose target is missing is kept, so that opening it reports it; folders that
+    cannot be listed are left out here (``_expand`` reports them)."""
+    return [(path, name) for path, name, error in _expand(paths, glob) if error is None]
+
+
+def _expand(paths: list[str], glob: str | None = None) -> list[tuple[str, str, str | None]]:
+    """``expand_paths`` with an entry ``(folder, name, reason)`` in sorted place for each folder
+    of a walk that could not be listed (``reason`` is None for the files).
+
+    Why: ``Path.rglob`` skips a folder it may not read without a word, and a broken link is not a
+    file, so both used to lose their data silently with exit status 0."""
+    out: list[tuple[str, str, str | None]] = []
     for p in paths or ["-"]:
         if p == "-":
-            out.append(("-", "<stdin>"))
+            out.append(("-", "<stdin>", None))
         elif os.path.isdir(p):
             root = Path(p)
-            for f in sorted(root.rglob(glob or DEFAULT_GLOB)):
+            found: list[tuple[Path, str | None]] = [(f, None) for f in root.rglob(glob or DEFAULT_GLOB)]
+            found += _unlistable(root)
+            for f, error in sorted(found, key=lambda e: e[0]):
                 rel = f.relative_to(root)
-                if f.is_file() and not any(part.startswith(".") for part in rel.parts):
-                    out.append((str(f), rel.as_posix()))
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                if error is not None:
+                    out.append((str(f), rel.as_posix() if rel.parts else f.name, error))
+                elif f.is_file() or (f.is_symlink() and not f.exists()):
+                    out.append((str(f), rel.as_posix(), None))
         else:
-            out.append((p, os.path.basename(p)))
+            out.append((p, os.path.basename(p), None))
     return out
+
+
+def _unlistable(root: Path) -> list[tuple[Path, str]]:
+    """The folders under ``root`` (itself included) whose listing failed, with the reason; the
+    same walk as ``rglob``'s (symbolic links to folders are not followed)."""
+    errors: list[tuple[Path, str]] = []
+
+    def note(e: OSError) -> None:
+        errors.append((Path(e.filename) if e.filename else root, f"cannot list folder ({e.strerror or e})"))
+
+    for _ in os.walk(root, onerror=note):
+        pass
+    return errors
+
+
+def _error_item(name: str, reason: str) -> WorkItem:
+    """The one item that reports an input which could not be read at all."""
+    return WorkItem(name, 0, "error", b"", error=reason)
 
 
 def _warc_items(stream: BinaryIO, name: str) -> Iterator[WorkItem]:
@@ -215,8 +250,11 @@ def iter_items(paths: list[str], fmt: str = "auto", glob: str | None = None) -> 
     A damaged input (truncated or corrupt compression, a broken WARC record) ends that input
     with one ``error`` item, so the caller can report it; the other inputs are still read.
     """
-    for path, name in expand_paths(paths, glob):
-        yield from _file_items(path, name, fmt)
+    for path, name, error in _expand(paths, glob):
+        if error is not None:
+            yield _error_item(name, error)
+        else:
+            yield from _file_items(path, name, fmt)
 
 
 def _file_items(path: str, name: str, fmt: str) -> Iterator[WorkItem]:
@@ -225,7 +263,7 @@ def _file_items(path: str, name: str, fmt: str) -> Iterator[WorkItem]:
     try:
         raw = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 - closed below
     except OSError as e:
-        yield WorkItem(name, 0, "error", b"", error=f"cannot open ({e.strerror or e})")
+        yield _error_item(name, f"cannot open ({e.strerror or e})")
         return
     try:
         fh = _decompressed(raw)
@@ -268,8 +306,10 @@ def iter_tasks(paths: list[str], fmt: str = "auto", glob: str | None = None,
     ranges of ``chunk_lines`` lines and at most ``chunk_bytes`` bytes (``RANGE_LINES``, ``RANGE_BYTES``;
     ``range_items`` turns one into the same work items)."""
     chunk_bytes = chunk_bytes or RANGE_BYTES
-    for path, name in expand_paths(paths, glob):
-        if path != "-" and _is_plain_jsonl(path, fmt):
+    for path, name, error in _expand(paths, glob):
+        if error is not None:
+            yield _error_item(name, error)
+        elif path != "-" and _is_plain_jsonl(path, fmt):
             yield from _ranges(path, name, chunk_bytes, chunk_lines)
         else:
             yield from _file_items(path, name, fmt)
@@ -352,6 +392,6 @@ def input_size(paths: list[str], glob: str | None = None) -> int | None:
     if not paths or "-" in paths:
         return None
     try:
-        return sum(os.path.getsize(p) for p, _ in expand_paths(paths, glob))
+        return sum(os.path.getsize(p) for p, _ in expand_paths(paths, glob) if os.path.isfile(p))
     except OSError:
         return None

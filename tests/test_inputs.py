@@ -96,6 +96,64 @@ def test_directory_is_walked_recursively_with_glob(tmp_path: Path, run_cli, mode
     assert ids == ["b.txt", "r0", "r1", "sub/a.txt", "sub/deeper/c.txt.gz", "sub/notes.md"]
 
 
+def test_broken_links_in_a_folder_are_reported_not_skipped(tmp_path: Path, run_cli, model_path: Path) -> None:
+    """A link to a missing file (or a loop of links) in a walked folder is an input that could
+    not be read: reported on stderr with its name, the other files still classified. Before, a
+    broken link was not ``is_file()`` and its data was lost without a word, exit status 0."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / "sub" / "c.txt").write_text(ARTICLE)
+    (tmp_path / "sub" / "gone.txt").symlink_to(tmp_path / "elsewhere" / "gone.txt")
+    (tmp_path / "loop.txt").symlink_to("loop.txt")
+    (tmp_path / "link.txt").symlink_to(tmp_path / "a.txt")  # a working link is read as before
+    for jobs in ("1", "2"):
+        p = run_cli(["classify", "--model", model_path, "--jobs", jobs, tmp_path])
+        assert p.returncode == 0, p.stderr
+        assert [d["id"] for d in _results(p.stdout)] == ["a.txt", "link.txt", "sub/c.txt"]
+        assert "sub/gone.txt:0: rejected: cannot open (No such file or directory)" in p.stderr
+        assert "loop.txt:0: rejected: cannot open (Too many levels of symbolic links)" in p.stderr
+    got = expand_paths([str(tmp_path)])
+    assert [n for _, n in got] == ["a.txt", "link.txt", "loop.txt", "sub/c.txt", "sub/gone.txt"]
+    from classifier.io import input_size
+
+    assert input_size([str(tmp_path)]) == 3 * len(ARTICLE)  # the progress bar's total: the readable files
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_in_its_place(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Path.rglob`` skips a folder it may not list without a word; the walk reports it as one
+    error item where its files would have come, and reads everything else. (Simulated: the tests
+    run as root, whom permissions do not stop.)"""
+    import os
+
+    for sub in ("a", "b", "c"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "x.txt").write_text(ARTICLE)
+    (tmp_path / "b" / "deeper").mkdir()
+    (tmp_path / "b" / "deeper" / "y.txt").write_text(ARTICLE)
+    real_scandir = os.scandir
+    locked = str(tmp_path / "b")
+
+    def scandir(path: object = ".") -> object:
+        if os.fspath(path) == locked:
+            raise PermissionError(13, "Permission denied", locked)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    items = list(iter_items([str(tmp_path)]))
+    assert [(it.name, it.kind) for it in items] == [("a/x.txt", "text"), ("b", "error"), ("c/x.txt", "text")]
+    assert items[1].error == "cannot list folder (Permission denied)"
+    from classifier.io import iter_tasks
+
+    assert [(it.name, it.kind) for it in iter_tasks([str(tmp_path)])] == [(it.name, it.kind) for it in items]
+    assert [n for _, n in expand_paths([str(tmp_path)])] == ["a/x.txt", "c/x.txt"]
+    monkeypatch.setattr(os, "scandir", lambda path=".": (_ for _ in ()).throw(
+        PermissionError(13, "Permission denied", os.fspath(path))))
+    items = list(iter_items([str(tmp_path)]))  # the folder given cannot be listed at all
+    assert [(it.name, it.kind, it.error) for it in items] == [
+        (tmp_path.name, "error", "cannot list folder (Permission denied)")]
+
+
 def test_expand_paths_keeps_the_order_given(tmp_path: Path) -> None:
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "2.jsonl").write_text("")
