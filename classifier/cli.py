@@ -28,7 +28,18 @@ from features.segment import decode_bytes
 
 from .api import SHIPPED_TEXT_MODELS, Classifier, DocumentResult, orjson
 from .api import dumps_bytes as _dumps
-from .io import FORMATS, InputError, RangeTask, WorkItem, input_size, iter_items, iter_tasks, range_items
+from .io import (
+    FORMATS,
+    ChunkTask,
+    InputError,
+    RangeTask,
+    Task,
+    WorkItem,
+    input_size,
+    iter_items,
+    iter_tasks,
+    task_items,
+)
 from .limits import (
     DEFAULT_MAX_BLOCK_CHARS,
     DEFAULT_MAX_PAGE_BLOCKS,
@@ -228,9 +239,9 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
     def fn(batch: list[WorkItem]) -> list[tuple]:
         return _work(clf, fields, mode, opts, batch)
 
-    def fn_tasks(tasks: list[list[WorkItem] | RangeTask]) -> list[tuple]:
+    def fn_tasks(tasks: list[list[WorkItem] | Task]) -> list[tuple]:
         (task,) = tasks
-        out = _work_batched(clf, fields, mode, opts, range_items(task) if isinstance(task, RangeTask) else task)
+        out = _work_batched(clf, fields, mode, opts, task_items(task) if isinstance(task, Task) else task)
         return spool.stash(out) if spool is not None else out
 
     bar_ctx = click.progressbar(length=total, file=sys.stderr, label="newswinnow") if show_bar else nullcontext()
@@ -303,7 +314,8 @@ def _counted(items: Iterator, bar) -> Iterator:
     """Advance the progress bar by each item's (or range's) input bytes."""
     for it in items:
         if bar is not None:
-            bar.update(it.end - it.start if isinstance(it, RangeTask) else len(it[3]))
+            bar.update(it.end - it.start if isinstance(it, RangeTask)
+                       else len(it.data) if isinstance(it, ChunkTask) else len(it[3]))
         yield it
 
 
@@ -312,12 +324,12 @@ def _item_bytes(item: WorkItem) -> int:
     return len(item[3])
 
 
-def _grouped(stream: Iterator[WorkItem | RangeTask], size: int,
-             max_bytes: int = BATCH_BYTES) -> Iterator[list[WorkItem] | RangeTask]:
-    """Worker tasks: each range on its own, consecutive work items in lists of up to ``size``
-    items and ``max_bytes`` of payload, as ``--jobs 1`` batches them (lazily: ``groupby`` hands
-    over each run of items as it is read)."""
-    for is_range, run in groupby(stream, key=lambda it: isinstance(it, RangeTask)):
+def _grouped(stream: Iterator[WorkItem | Task], size: int,
+             max_bytes: int = BATCH_BYTES) -> Iterator[list[WorkItem] | Task]:
+    """Worker tasks: each range or chunk on its own, consecutive work items in lists of up to
+    ``size`` items and ``max_bytes`` of payload, as ``--jobs 1`` batches them (lazily: ``groupby``
+    hands over each run of items as it is read)."""
+    for is_range, run in groupby(stream, key=lambda it: isinstance(it, Task)):
         if is_range:
             yield from run
         else:

@@ -47,6 +47,11 @@ RANGE_LINES = BATCH_RECORDS
 # ... and at most this many bytes (a longer line makes a longer range): a batch's byte limit, so
 # a task of long records (HTML) holds as many pages as one of --jobs 1's batches.
 RANGE_BYTES = BATCH_BYTES
+# ... and consecutive ranges are joined until a task holds at least this many bytes (a worker
+# still classifies them in batches of ``BATCH_RECORDS``): each task costs the parent and the
+# worker ~0.3-0.6 ms whatever its size, and 128 short records (tweets, comments; ~330 bytes
+# each) make a task of ~42 KB. A batch of news pages (~3.5 KB each) is over it alone.
+RANGE_MIN_BYTES = 128 << 10
 # Read size of the parent's newline scan over a plain JSONL file.
 RANGE_READ_BYTES = 1 << 20
 _NEWLINE = ord("\n")
@@ -257,8 +262,10 @@ def iter_items(paths: list[str], fmt: str = "auto", glob: str | None = None) -> 
             yield from _file_items(path, name, fmt)
 
 
-def _file_items(path: str, name: str, fmt: str) -> Iterator[WorkItem]:
-    """The work items of one input file (or stdin), streamed."""
+def _file_items(path: str, name: str, fmt: str,
+                chunked: tuple[int, int] | None = None) -> Iterator[WorkItem | ChunkTask]:
+    """The work items of one input file (or stdin), streamed; JSONL as ``ChunkTask`` pieces of at
+    most ``chunked`` = (bytes, lines) when given."""
     lineno = 0
     try:
         raw = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 - closed below
@@ -269,7 +276,11 @@ def _file_items(path: str, name: str, fmt: str) -> Iterator[WorkItem]:
         fh = _decompressed(raw)
         head = fh.peek(SNIFF_BYTES)[:SNIFF_BYTES]
         kind = format_for("" if path == "-" else path, fmt, head)
-        if kind == "jsonl":
+        if kind == "jsonl" and chunked is not None:
+            for chunk in _chunks(fh, name, *chunked):
+                lineno = chunk.lineno + chunk.lines - 1
+                yield chunk
+        elif kind == "jsonl":
             for lineno, line in enumerate(fh, 1):  # noqa: B007 - lineno is reported on error
                 if line.strip():
                     yield WorkItem(name, lineno, "jsonl", line.rstrip(b"\r\n"))
@@ -300,11 +311,26 @@ class RangeTask(NamedTuple):
     lineno: int  # line number of the line starting at ``start``
 
 
+class ChunkTask(NamedTuple):
+    """Whole lines of a JSONL stream the workers cannot read themselves (a compressed file, stdin,
+    a pipe), cut by the parent as a plain file's ranges are and sent as one bytes object: the
+    parent does no work per record (it used to make, batch and pickle one work item per line)."""
+
+    name: str
+    lineno: int  # line number of the chunk's first line
+    lines: int  # lines in the chunk (blank ones included)
+    data: bytes
+
+
+Task = RangeTask | ChunkTask
+
+
 def iter_tasks(paths: list[str], fmt: str = "auto", glob: str | None = None,
                chunk_bytes: int | None = None, chunk_lines: int | None = None) -> Iterator[WorkItem | RangeTask]:
-    """``iter_items``, except that each plain (regular, uncompressed) JSONL file comes as line-aligned
-    ranges of ``chunk_lines`` lines and at most ``chunk_bytes`` bytes (``RANGE_LINES``, ``RANGE_BYTES``;
-    ``range_items`` turns one into the same work items)."""
+    """``iter_items``, except that JSONL comes as line-aligned pieces of ``chunk_lines`` lines and at
+    most ``chunk_bytes`` bytes (``RANGE_LINES``, ``RANGE_BYTES``): ranges of a plain (regular,
+    uncompressed) file, which the worker reads itself, and chunks of any other JSONL stream, bytes
+    included (``task_items`` turns either into the same work items)."""
     chunk_bytes = chunk_bytes or RANGE_BYTES
     for path, name, error in _expand(paths, glob):
         if error is not None:
@@ -312,7 +338,7 @@ def iter_tasks(paths: list[str], fmt: str = "auto", glob: str | None = None,
         elif path != "-" and _is_plain_jsonl(path, fmt):
             yield from _ranges(path, name, chunk_bytes, chunk_lines)
         else:
-            yield from _file_items(path, name, fmt)
+            yield from _file_items(path, name, fmt, (chunk_bytes, chunk_lines or RANGE_LINES))
 
 
 def _is_plain_jsonl(path: str, fmt: str) -> bool:
@@ -329,49 +355,103 @@ def _is_plain_jsonl(path: str, fmt: str) -> bool:
     return format_for(path, fmt, head) == "jsonl"
 
 
-def _ranges(path: str, name: str, max_bytes: int, max_lines: int | None = None) -> Iterator[WorkItem | RangeTask]:
-    """Line-aligned ranges of ``path``: ``max_lines`` lines each (``RANGE_LINES``), fewer where
-    ``max_bytes`` comes first (a single longer line is a range of its own). The file is read once
-    here, only to find newlines (numpy, per read), so the parent does no work per record."""
-    max_lines = max_lines or RANGE_LINES
-    start = pos = 0  # the open range's first byte; the file offset of the next read
-    lineno = 1  # line number of the open range's first line
-    count = 0  # newlines in the open range so far
-    last_nl = -1  # offset of the open range's last newline (when count > 0)
+def _cuts(reads: Iterator[bytes], max_bytes: int, max_lines: int) -> Iterator[tuple[int, int, int, int]]:
+    """Line-aligned pieces of a byte stream given as successive reads: ``(start, end, lineno,
+    lines)``, ``max_lines`` lines each, fewer where ``max_bytes`` comes first (a single longer line
+    is a piece of its own). Newlines are found with numpy, per read. Should a read fail, the
+    whole lines before it come out as a last piece and the error goes on to the caller."""
+    start = pos = 0  # the open piece's first byte; the stream offset of the next read
+    lineno = 1  # line number of the open piece's first line
+    count = 0  # newlines in the open piece so far
+    last_nl = -1  # offset of the open piece's last newline (when count > 0)
     try:
-        with open(path, "rb", buffering=0) as fh:
-            while buf := fh.read(RANGE_READ_BYTES):
-                nls = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == _NEWLINE) + pos
-                pos += len(buf)
-                i, n = 0, len(nls)
-                while i < n:
-                    # The newline completing max_lines lines, and the last one within max_bytes.
-                    j = i + max_lines - count - 1
-                    k = int(np.searchsorted(nls, start + max_bytes)) - 1
-                    if k < i:  # the next newline is past the byte limit
-                        if count:
-                            end, lines = last_nl + 1, count
-                        else:
-                            end, lines, i = int(nls[i]) + 1, 1, i + 1
-                    elif j < n and j <= k:
-                        end, lines, i = int(nls[j]) + 1, max_lines, j + 1
-                    elif k < n - 1:  # the byte limit comes first, within this read
-                        end, lines, i = int(nls[k]) + 1, count + k - i + 1, k + 1
-                    else:  # every newline left in this read belongs to the open range
-                        count += n - i
-                        last_nl = int(nls[n - 1])
-                        break
-                    yield RangeTask(path, name, start, end, lineno)
-                    lineno += lines
-                    start, count = end, 0
-    except OSError as e:
-        yield WorkItem(name, lineno, "error", b"", error=f"input damaged, rest of it skipped ({type(e).__name__}: {e})")
-        return
+        for buf in reads:
+            nls = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == _NEWLINE) + pos
+            pos += len(buf)
+            i, n = 0, len(nls)
+            while i < n:
+                # The newline completing max_lines lines, and the last one within max_bytes.
+                j = i + max_lines - count - 1
+                k = int(np.searchsorted(nls, start + max_bytes)) - 1
+                if k < i:  # the next newline is past the byte limit
+                    if count:
+                        end, lines = last_nl + 1, count
+                    else:
+                        end, lines, i = int(nls[i]) + 1, 1, i + 1
+                elif j < n and j <= k:
+                    end, lines, i = int(nls[j]) + 1, max_lines, j + 1
+                elif k < n - 1:  # the byte limit comes first, within this read
+                    end, lines, i = int(nls[k]) + 1, count + k - i + 1, k + 1
+                else:  # every newline left in this read belongs to the open piece
+                    count += n - i
+                    last_nl = int(nls[n - 1])
+                    break
+                yield start, end, lineno, lines
+                lineno += lines
+                start, count = end, 0
+    except Exception:
+        if count:
+            yield start, last_nl + 1, lineno, count
+        raise
     if pos > start and count and pos - start > max_bytes:  # the unterminated last line breaks the byte limit
-        yield RangeTask(path, name, start, last_nl + 1, lineno)
+        yield start, last_nl + 1, lineno, count
         start, lineno = last_nl + 1, lineno + count
     if pos > start:
-        yield RangeTask(path, name, start, pos, lineno)
+        yield start, pos, lineno, count + 1
+
+
+def _joined(cuts: Iterator[tuple[int, int, int, int]], min_bytes: int,
+            max_bytes: int) -> Iterator[tuple[int, int, int, int]]:
+    """Consecutive pieces of ``_cuts`` joined while the open one is under ``min_bytes`` and the
+    join stays within ``max_bytes`` (``RANGE_MIN_BYTES``); on a failed read, the open one first."""
+    open_piece: tuple[int, int, int, int] | None = None
+    try:
+        for piece in cuts:
+            if open_piece is None:
+                open_piece = piece
+            elif open_piece[1] - open_piece[0] < min_bytes and piece[1] - open_piece[0] <= max_bytes:
+                open_piece = (open_piece[0], piece[1], open_piece[2], open_piece[3] + piece[3])
+            else:
+                yield open_piece
+                open_piece = piece
+    except Exception:  # a failed read (``_cuts``): what was read before it still goes out
+        if open_piece is not None:
+            yield open_piece
+        raise
+    if open_piece is not None:
+        yield open_piece
+
+
+def _ranges(path: str, name: str, max_bytes: int, max_lines: int | None = None) -> Iterator[WorkItem | RangeTask]:
+    """Line-aligned ranges of ``path`` (``_cuts``). The file is read once here, only to find
+    newlines, so the parent does no work per record."""
+    lineno = 1
+    try:
+        with open(path, "rb", buffering=0) as fh:
+            cuts = _cuts(iter(lambda: fh.read(RANGE_READ_BYTES), b""), max_bytes, max_lines or RANGE_LINES)
+            for start, end, lineno, lines in _joined(cuts, min(RANGE_MIN_BYTES, max_bytes), max_bytes):
+                yield RangeTask(path, name, start, end, lineno)
+                lineno += lines
+    except OSError as e:
+        yield WorkItem(name, lineno, "error", b"", error=f"input damaged, rest of it skipped ({type(e).__name__}: {e})")
+
+
+def _chunks(fh: io.BufferedReader, name: str, max_bytes: int, max_lines: int) -> Iterator[ChunkTask]:
+    """``_cuts`` of a stream, each piece with its bytes. ``read1``: what the stream has, so a
+    pipe's records are not held back waiting for a full read."""
+    keep = bytearray()  # the stream's bytes from ``base`` on: the open piece and what follows
+    base = 0
+
+    def reads() -> Iterator[bytes]:
+        while buf := fh.read1(RANGE_READ_BYTES):
+            keep.extend(buf)
+            yield buf
+
+    for start, end, lineno, lines in _joined(_cuts(reads(), max_bytes, max_lines), min(RANGE_MIN_BYTES, max_bytes),
+                                             max_bytes):
+        yield ChunkTask(name, lineno, lines, bytes(keep[start - base: end - base]))
+        del keep[: end - base]
+        base = end
 
 
 def range_items(task: RangeTask) -> list[WorkItem]:
@@ -382,8 +462,19 @@ def range_items(task: RangeTask) -> list[WorkItem]:
     except OSError as e:
         return [WorkItem(task.name, task.lineno, "error", b"",
                          error=f"input damaged, rest of it skipped ({type(e).__name__}: {e})")]
-    first = task.lineno
-    return [WorkItem(task.name, first + i, "jsonl", line.rstrip(b"\r\n"))
+    return _line_items(task.name, task.lineno, data)
+
+
+def task_items(task: Task) -> list[WorkItem]:
+    """The work items of a range or a chunk: what ``iter_items`` yields for those lines."""
+    if isinstance(task, ChunkTask):
+        return _line_items(task.name, task.lineno, task.data)
+    return range_items(task)
+
+
+def _line_items(name: str, first: int, data: bytes) -> list[WorkItem]:
+    """One JSONL work item per non-blank line of ``data``, whose first line is line ``first``."""
+    return [WorkItem(name, first + i, "jsonl", line.rstrip(b"\r\n"))
             for i, line in enumerate(data.split(b"\n")) if line.strip()]
 
 

@@ -380,6 +380,7 @@ def test_jobs_2_on_jsonl_file_ranges_matches_jobs_1(model_path: Path, tmp_path: 
     from classifier import io as nio
 
     monkeypatch.setattr(nio, "RANGE_BYTES", 300)
+    monkeypatch.setattr(nio, "RANGE_MIN_BYTES", 0)
     recs = [json.dumps({"id": f"r{i}", "text": f"Record {i}. I think so.\n" * (i % 4 + 1)}) for i in range(40)]
     recs[7] = "{bad json"
     recs.insert(20, "")
@@ -466,6 +467,7 @@ def test_jobs_a_killed_worker_stops_the_run_with_a_clear_error(model_path: Path,
     if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("no fork on this platform")
     monkeypatch.setattr(nio, "RANGE_LINES", 5)  # ranges of 5 records (forked workers inherit it)
+    monkeypatch.setattr(nio, "RANGE_MIN_BYTES", 0)  # not joined
     work = cli._work_batched
 
     def dies_on_record_23(clf, f, mode, opts, items):
@@ -495,6 +497,7 @@ _SLOW_CLI = """
 import time
 from classifier import cli, io
 io.RANGE_LINES = 2
+io.RANGE_MIN_BYTES = 0  # tasks of 2 lines, not joined
 work = cli._work_batched
 def slow(*args):
     time.sleep(0.25)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -349,6 +350,7 @@ def test_ranges_give_the_items_iter_items_gives(tmp_path: Path, chunk: int, line
     from classifier.io import RangeTask, iter_tasks, range_items
 
     monkeypatch.setattr(nio, "RANGE_READ_BYTES", read)
+    monkeypatch.setattr(nio, "RANGE_MIN_BYTES", 0)  # the cuts alone (joining: its own test)
     lines = [b'{"id": "a"}', b"", b'{"id": "b", "text": "' + b"x" * 200 + b'"}\r', b"  ", b"{bad", b'{"id": "c"}']
     f = tmp_path / "in.jsonl"
     f.write_bytes(b"\n".join(lines))
@@ -404,5 +406,124 @@ def test_only_plain_jsonl_files_become_ranges(tmp_path: Path) -> None:
     text = tmp_path / "c.txt"
     text.write_bytes(b"Some text.\n")
     kinds = [type(t).__name__ for t in iter_tasks([str(plain), str(packed), str(text)])]
-    assert kinds == ["RangeTask", "WorkItem", "WorkItem"]
+    assert kinds == ["RangeTask", "ChunkTask", "WorkItem"]  # other JSONL streams: chunks with their bytes
     assert list(iter_tasks([str(text)], fmt="jsonl"))[0].__class__ is RangeTask  # --format jsonl wins
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_short_records_are_joined_into_tasks_of_whole_batches(tmp_path: Path, packed: bool) -> None:
+    """Ranges (and chunks) of short records are joined until a task holds ``RANGE_MIN_BYTES``: 128
+    records of ~330 bytes made a task of ~42 KB, each costing the parent and the worker a fixed
+    fraction of a millisecond. The joins are whole pieces of ``RANGE_LINES`` lines, within
+    ``RANGE_BYTES``; news-sized records (one piece over the minimum) are not joined."""
+    from classifier import io as nio
+
+    rec = b'{"id": "%d", "text": "%s"}\n'
+    short = b"".join(rec % (i, b"y" * (300 + i % 50)) for i in range(5000))
+    path = tmp_path / ("short.jsonl.gz" if packed else "short.jsonl")
+    path.write_bytes(gzip.compress(short) if packed else short)
+    tasks = list(nio.iter_tasks([str(path)]))
+    sizes = [len(t.data) if packed else t.end - t.start for t in tasks]
+    linenos = [t.lineno for t in tasks]
+    assert all(s >= nio.RANGE_MIN_BYTES for s in sizes[:-1]) and max(sizes) <= nio.RANGE_BYTES
+    assert all((b - a) % nio.RANGE_LINES == 0 for a, b in zip(linenos, linenos[1:]))
+    assert all(b - a < 2 * nio.RANGE_MIN_BYTES // 300 for a, b in zip(linenos, linenos[1:]))  # no more than needed
+    assert [it for t in tasks for it in nio.task_items(t)] == list(iter_items([str(path)]))
+    news = tmp_path / "news.jsonl"
+    news.write_bytes(b"".join(rec % (i, b"z" * 3500) for i in range(1000)))
+    assert [t.lineno for t in nio.iter_tasks([str(news)])] == list(range(1, 1001, nio.RANGE_LINES))
+
+
+# --- JSONL streams the workers cannot read themselves: chunks --------------------------------
+
+_STREAM_LINES = [b'{"id": "a"}', b"", b'{"id": "b", "text": "' + b"x" * 200 + b'"}\r', b"  ", b"{bad",
+                 b'{"id": "c"}']
+
+
+@pytest.mark.parametrize("chunk", [1, 64, 1 << 20])
+@pytest.mark.parametrize("lines_per_chunk", [1, 2, 128])
+@pytest.mark.parametrize("pack", ["gz", "zst", "stdin"])
+def test_chunks_give_the_items_iter_items_gives(tmp_path: Path, chunk: int, lines_per_chunk: int, pack: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``--jobs``, a compressed JSONL file or stdin goes to the workers as chunks of whole
+    lines (the parent no longer makes a work item per record): the same records, line numbers and
+    bytes as the streaming reader, in pieces within the line and byte limits (blank lines, CRLF, a
+    line longer than a chunk, no final newline)."""
+    from classifier import io as nio
+    from classifier.io import ChunkTask, iter_tasks, task_items
+
+    monkeypatch.setattr(nio, "RANGE_READ_BYTES", 7)  # many reads, newlines falling across them
+    monkeypatch.setattr(nio, "RANGE_MIN_BYTES", 0)
+    raw = b"\n".join(_STREAM_LINES * 3)
+    if pack == "stdin":
+        path = "-"
+
+        def source() -> None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(raw))))
+    else:
+        path = str(tmp_path / f"in.jsonl.{pack}")
+        Path(path).write_bytes(gzip.compress(raw) if pack == "gz" else _zst(raw))
+
+        def source() -> None:
+            pass
+    source()
+    tasks = list(iter_tasks([path], chunk_bytes=chunk, chunk_lines=lines_per_chunk))
+    assert tasks and all(isinstance(t, ChunkTask) for t in tasks)
+    assert b"".join(t.data for t in tasks) == raw
+    assert [t.lineno for t in tasks] == list(itertools.accumulate([1] + [t.lines for t in tasks[:-1]]))
+    for t in tasks:
+        assert t.lines == t.data.count(b"\n") + (not t.data.endswith(b"\n"))
+        assert t.lines <= lines_per_chunk and (len(t.data) <= chunk or t.lines == 1)
+    source()
+    expected = list(iter_items([path]))
+    assert [it for t in tasks for it in task_items(t)] == expected
+    assert [it.lineno for it in expected] == [1, 3, 5, 6, 7, 9, 11, 12, 13, 15, 17, 18]
+
+
+@pytest.mark.parametrize("isal", [False, True])
+def test_chunks_of_a_damaged_stream_keep_what_the_line_reader_keeps(tmp_path: Path, isal: bool,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A corrupt .gz read as chunks: the whole lines read before the damage, then one "input
+    damaged" item at the same line as the line reader's, then the next input."""
+    from classifier.io import ChunkTask, iter_tasks, task_items
+
+    if isal:
+        pytest.importorskip("isal")
+    else:
+        monkeypatch.setitem(sys.modules, "isal", None)
+    big = _jsonl_bytes([{"id": f"p{i}", "text": f"Line {i} of a long input. " * 40} for i in range(4000)])
+    (tmp_path / "a.jsonl.gz").write_bytes(_corrupt_gzip(big))
+    (tmp_path / "b.jsonl").write_bytes(_jsonl_bytes(RECORDS[:1]))
+    paths = [str(tmp_path / "a.jsonl.gz"), str(tmp_path / "b.jsonl")]
+    tasks = list(iter_tasks(paths))
+    assert any(isinstance(t, ChunkTask) for t in tasks)
+    got = [it for t in tasks for it in ([t] if isinstance(t, WorkItem) else task_items(t))]
+    expected = list(iter_items(paths))
+    assert got == expected
+    assert [it.kind for it in expected].count("error") == 1 and 0 < expected.index(
+        next(it for it in expected if it.kind == "error")) < 4000
+
+
+@pytest.mark.parametrize("pack", ["gz", "zst", "stdin"])
+def test_jobs_2_on_streams_writes_what_jobs_1_writes(tmp_path: Path, run_cli, model_path: Path, pack: str) -> None:
+    """End to end through the workers: output, rejects and their order as ``--jobs 1``, over
+    several chunks (300 records, two bad ones)."""
+    recs = [json.dumps({"id": f"r{i}", "text": ARTICLE * (1 + i % 3)}).encode() for i in range(300)]
+    recs[7] = b"{bad json"
+    recs[250] = b'{"id": "no text"}'
+    raw = b"\n".join(recs) + b"\n"
+    args, stdin = ["classify", "--model", model_path], None
+    if pack == "stdin":
+        stdin = raw
+    else:
+        path = tmp_path / f"in.jsonl.{pack}"
+        path.write_bytes(gzip.compress(raw) if pack == "gz" else _zst(raw))
+        args.append(path)
+    out = {}
+    for jobs in ("1", "2"):
+        rej = tmp_path / f"rejects{jobs}.jsonl"
+        p = run_cli([*args[:3], "--jobs", jobs, "--rejects", rej, *args[3:]], stdin=stdin)
+        assert p.returncode == 0, p.stderr
+        out[jobs] = (p.stdout, rej.read_bytes(), sorted(x for x in p.stderr.splitlines() if "rejected" in x))
+    assert out["1"] == out["2"]
+    assert len(_results(out["2"][0])) == 298 and out["2"][1] == recs[7] + b"\n" + recs[250] + b"\n"
