@@ -25,13 +25,20 @@ with no coordination at all: ``--jobs N`` cannot beat it by more than the one st
 so its wall time against the shards' is what ``--jobs``' own machinery (the feeder, the spool, the
 ordered output) costs. The shards' outputs, concatenated, must be the ``--jobs 1`` output.
 
-    python benchmarks/bench_jobs.py [--corpora DIR] [--min-mb 55] [--jobs 2] [--pairs 4] [--no-shards] [--json OUT]
+``--compress gz|zst`` runs every command on the input compressed (the shards too), where the
+parent decompresses and sends the workers chunks of lines; ``--records lines`` makes each line
+of a page of at least ``SHORT_MIN_CHARS`` characters a record of its own (~330 bytes: the short
+records of comment and social-media dumps, where what each task costs counts most).
+
+    python benchmarks/bench_jobs.py [--corpora DIR] [--min-mb 55] [--jobs 2] [--pairs 4] [--no-shards]
+                                    [--compress none|gz|zst] [--records pages|lines] [--json OUT]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import json
 import os
 import statistics
@@ -51,10 +58,20 @@ DEFAULT_JOBS = 2
 BYTES_PER_MB = 1_000_000
 
 
-def write_input(path: Path, corpora: Path, min_mb: float) -> tuple[int, int]:
-    """bench_text's pages as JSONL, repeated until ``min_mb`` MB; returns (records, bytes)."""
+# --records lines: a page's lines of at least this many characters, each a record.
+SHORT_MIN_CHARS = 40
+# gzip level of --compress gz (the gzip tool's default) and zstd level of --compress zst (zstd's).
+GZIP_LEVEL = 6
+ZSTD_LEVEL = 3
+
+
+def write_input(path: Path, corpora: Path, min_mb: float, records: str = "pages") -> tuple[int, int]:
+    """bench_text's pages as JSONL (``records="lines"``: their lines of ``SHORT_MIN_CHARS`` or
+    more, one a record), repeated until ``min_mb`` MB; returns (records, bytes)."""
     pages, _ = bench_text.load_pages(corpora, None)
-    lines = [json.dumps({"text": p.text}, ensure_ascii=False) for p in pages]
+    texts = [p.text for p in pages] if records == "pages" else \
+        [line for p in pages for line in p.text.split("\n") if len(line) >= SHORT_MIN_CHARS]
+    lines = [json.dumps({"text": t}, ensure_ascii=False) for t in texts]
     n = size = 0
     with open(path, "w", encoding="utf-8") as fh:
         copy = 0
@@ -168,6 +185,21 @@ def write_shards(data: Path, n: int) -> list[Path]:
     return paths
 
 
+def packed(path: Path, how: str) -> Path:
+    """``path`` compressed beside it (``gz``, ``zst``), or ``path`` itself for ``none``."""
+    if how == "none":
+        return path
+    raw = path.read_bytes()
+    out = path.with_name(f"{path.name}.{how}")
+    if how == "gz":
+        out.write_bytes(gzip.compress(raw, GZIP_LEVEL, mtime=0))
+    else:
+        import zstandard
+
+        out.write_bytes(zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(raw))
+    return out
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpora", type=Path, default=bench_text.DEFAULT_CORPORA)
@@ -177,6 +209,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--no-ceiling", action="store_true", help="skip the machine's ceiling (the reference job)")
     ap.add_argument("--no-shards", action="store_true",
                     help="skip the N shards (one --jobs 1 process on each Nth of the input, all at once)")
+    ap.add_argument("--compress", choices=("none", "gz", "zst"), default="none",
+                    help="run on the input (and the shards) compressed")
+    ap.add_argument("--records", choices=("pages", "lines"), default="pages",
+                    help=f"a record per page, or per line of a page ({SHORT_MIN_CHARS}+ characters)")
     ap.add_argument("--model", default=None, help="text model (default: the shipped one)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     return ap.parse_args(argv)
@@ -191,10 +227,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = bench_text.resolve_model(args.model)
     with tempfile.TemporaryDirectory(prefix="bench_jobs-") as tmp:
         data = Path(tmp) / "pages.jsonl"
-        n_records, n_bytes = write_input(data, args.corpora, args.min_mb)
+        n_records, n_bytes = write_input(data, args.corpora, args.min_mb, args.records)
         mb = n_bytes / BYTES_PER_MB
-        print(f"input: {n_records} records, {mb:.1f} MB ({data})")
-        cmds = {j: [*bench_text.cli_command(), "classify", "--model", str(model), "--jobs", str(j), str(data)]
+        source = packed(data, args.compress)
+        print(f"input: {n_records} records, {mb:.1f} MB ({source}, {source.stat().st_size / BYTES_PER_MB:.1f} MB)")
+        cmds = {j: [*bench_text.cli_command(), "classify", "--model", str(model), "--jobs", str(j), str(source)]
                 for j in (1, args.jobs)}
         outs = {j: Path(tmp) / f"out{j}.jsonl" for j in cmds}
         for j, cmd in cmds.items():  # warm-up (page cache) and the identity check
@@ -204,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         shard_cmds: list[list[str]] = []
         if not args.no_shards:
             shards = write_shards(data, args.jobs)
-            shard_cmds = [[*cmds[1][:-1], str(p)] for p in shards]
+            shard_cmds = [[*cmds[1][:-1], str(packed(p, args.compress))] for p in shards]
             shard_outs = [p.with_suffix(".out") for p in shards]
             timed_together(shard_cmds, shard_outs)  # warm-up, and the shards' outputs checked
             shards_same = b"".join(p.read_bytes() for p in shard_outs) == outs[1].read_bytes()
@@ -250,7 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               "the shards' wall time")
     if args.json:
         args.json.write_text(json.dumps({
-            "records": n_records, "mb": mb, "jobs": args.jobs, "identical": identical, "runs": runs,
+            "records": n_records, "mb": mb, "jobs": args.jobs, "compress": args.compress,
+            "record_kind": args.records, "identical": identical, "runs": runs,
             "speedup_median": speedup, "speedup_pairs": pair_ratios,
             "ceiling_median": ceiling, "ceiling_pairs": ceilings, "cpus_busy_before": busy,
             "shard_runs": shard_runs, "shards_speedup_median": shards_speedup,

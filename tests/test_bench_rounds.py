@@ -137,3 +137,23 @@ def test_shards_run_together(tmp_path):
     with pytest.raises(SystemExit):
         bj.timed_together([[sys.executable, "-c", "pass"], [sys.executable, "-c", "raise SystemExit(3)"]],
                           [None, None])
+
+
+@pytest.mark.parametrize("how", ["none", "gz", "zst"])
+def test_packed_input_holds_the_same_bytes(tmp_path, how):
+    """``--compress``: the commands read the same records, compressed as asked."""
+    import gzip
+
+    bj = _bench_jobs()
+    data = tmp_path / "pages.jsonl"
+    data.write_bytes(b"".join(b'{"text": "line %d"}\n' % i for i in range(500)))
+    out = bj.packed(data, how)
+    if how == "none":
+        assert out == data
+        return
+    assert out.name == f"pages.jsonl.{how}" and out.stat().st_size < data.stat().st_size
+    if how == "gz":
+        assert gzip.decompress(out.read_bytes()) == data.read_bytes()
+    else:
+        zstandard = pytest.importorskip("zstandard")
+        assert zstandard.ZstdDecompressor().decompressobj().decompress(out.read_bytes()) == data.read_bytes()
