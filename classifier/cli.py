@@ -30,9 +30,7 @@ from .api import SHIPPED_TEXT_MODELS, Classifier, DocumentResult, orjson
 from .api import dumps_bytes as _dumps
 from .io import (
     FORMATS,
-    ChunkTask,
     InputError,
-    RangeTask,
     Task,
     WorkItem,
     input_size,
@@ -248,10 +246,11 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
     results: Iterator[tuple] | None = None
     try:
         with bar_ctx as bar:
+            progress = bar.update if bar is not None else None  # the input's bytes as they are read
             if jobs == 1:
-                results = ordered_map(fn, _counted(iter_items(list(paths), fmt, glob), bar), 1, size_of=_item_bytes)
+                results = ordered_map(fn, iter_items(list(paths), fmt, glob, progress), 1, size_of=_item_bytes)
             else:  # workers read plain JSONL files themselves and spool their output (parallel.py)
-                tasks = _grouped(_counted(iter_tasks(list(paths), fmt, glob), bar), BATCH_RECORDS)
+                tasks = _grouped(iter_tasks(list(paths), fmt, glob, progress=progress), BATCH_RECORDS)
                 results = ordered_map(fn_tasks, tasks, jobs, batch_size=1)
             for status, payload, item in results:
                 if status == "spooled":
@@ -308,15 +307,6 @@ def _make_spool() -> Spool | None:
         return Spool(tempfile.mkdtemp(prefix="newswinnow-"))
     except OSError:
         return None
-
-
-def _counted(items: Iterator, bar) -> Iterator:
-    """Advance the progress bar by each item's (or range's) input bytes."""
-    for it in items:
-        if bar is not None:
-            bar.update(it.end - it.start if isinstance(it, RangeTask)
-                       else len(it.data) if isinstance(it, ChunkTask) else len(it[3]))
-        yield it
 
 
 def _item_bytes(item: WorkItem) -> int:

@@ -11,13 +11,14 @@ flat in the size of the input.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import os
 import stat
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -58,6 +59,9 @@ _NEWLINE = ord("\n")
 # WARC payloads worth classifying; anything else (images, PDFs, robots.txt...) is skipped.
 WARC_HTML_TYPES = ("text/html", "application/xhtml+xml")
 WARC_TEXT_TYPES = ("text/plain",)
+# Items of a stream between two reports of its read position to a progress callback (the
+# position costs a system call; a bar needs no finer steps).
+PROGRESS_EVERY = 64
 # Directory walk: every file when no --glob is given.
 DEFAULT_GLOB = "*"
 
@@ -72,6 +76,10 @@ class WorkItem(NamedTuple):
     id: str | None = None
     url: str | None = None
     error: str | None = None  # kind "error": why the rest of this input could not be read
+
+
+# A progress callback: told each number of input bytes read.
+Progress = Callable[[int], None]
 
 
 class InputError(ValueError):
@@ -249,7 +257,8 @@ def _read_errors() -> tuple[type[BaseException], ...]:
     return tuple(errs)
 
 
-def iter_items(paths: list[str], fmt: str = "auto", glob: str | None = None) -> Iterator[WorkItem]:
+def iter_items(paths: list[str], fmt: str = "auto", glob: str | None = None,
+               progress: Progress | None = None) -> Iterator[WorkItem]:
     """Work items from each path (``-`` = stdin; a directory = its files matching ``glob``) in order.
 
     A damaged input (truncated or corrupt compression, a broken WARC record) ends that input
@@ -259,19 +268,32 @@ def iter_items(paths: list[str], fmt: str = "auto", glob: str | None = None) -> 
         if error is not None:
             yield _error_item(name, error)
         else:
-            yield from _file_items(path, name, fmt)
+            yield from _file_items(path, name, fmt, progress=progress)
 
 
-def _file_items(path: str, name: str, fmt: str,
-                chunked: tuple[int, int] | None = None) -> Iterator[WorkItem | ChunkTask]:
+def _file_items(path: str, name: str, fmt: str, chunked: tuple[int, int] | None = None,
+                progress: Progress | None = None) -> Iterator[WorkItem | ChunkTask]:
     """The work items of one input file (or stdin), streamed; JSONL as ``ChunkTask`` pieces of at
-    most ``chunked`` = (bytes, lines) when given."""
+    most ``chunked`` = (bytes, lines) when given. ``progress`` is told the file's bytes as they
+    are read (compressed bytes for a compressed file, as ``input_size`` counts them)."""
     lineno = 0
     try:
         raw = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 - closed below
     except OSError as e:
         yield _error_item(name, f"cannot open ({e.strerror or e})")
         return
+    if path == "-":
+        progress = None
+    told = items = 0
+
+    def tell(every: int = PROGRESS_EVERY) -> None:
+        """Every ``every`` items: the bytes read from the file since the last report."""
+        nonlocal told, items
+        items += 1
+        if progress is not None and items % every == 0 and (pos := raw.tell()) > told:
+            progress(pos - told)
+            told = pos
+
     try:
         fh = _decompressed(raw)
         head = fh.peek(SNIFF_BYTES)[:SNIFF_BYTES]
@@ -280,14 +302,17 @@ def _file_items(path: str, name: str, fmt: str,
             for chunk in _chunks(fh, name, *chunked):
                 lineno = chunk.lineno + chunk.lines - 1
                 yield chunk
+                tell(1)  # a chunk is 128 KiB or more
         elif kind == "jsonl":
             for lineno, line in enumerate(fh, 1):  # noqa: B007 - lineno is reported on error
                 if line.strip():
                     yield WorkItem(name, lineno, "jsonl", line.rstrip(b"\r\n"))
+                    tell()
         elif kind == "warc":
             for item in _warc_items(fh, name):
                 lineno = item.lineno
                 yield item
+                tell()
         else:
             yield WorkItem(name, 1, kind, fh.read())
     except InputError:
@@ -297,6 +322,10 @@ def _file_items(path: str, name: str, fmt: str,
                        error=f"input damaged, rest of it skipped ({type(e).__name__}: {e})")
     finally:
         if path != "-":
+            if progress is not None:  # the whole file, read or skipped, as input_size counted it
+                with contextlib.suppress(OSError, ValueError):
+                    if (rest := os.fstat(raw.fileno()).st_size - told) > 0:
+                        progress(rest)
             raw.close()
 
 
@@ -325,8 +354,8 @@ class ChunkTask(NamedTuple):
 Task = RangeTask | ChunkTask
 
 
-def iter_tasks(paths: list[str], fmt: str = "auto", glob: str | None = None,
-               chunk_bytes: int | None = None, chunk_lines: int | None = None) -> Iterator[WorkItem | RangeTask]:
+def iter_tasks(paths: list[str], fmt: str = "auto", glob: str | None = None, chunk_bytes: int | None = None,
+               chunk_lines: int | None = None, progress: Progress | None = None) -> Iterator[WorkItem | Task]:
     """``iter_items``, except that JSONL comes as line-aligned pieces of ``chunk_lines`` lines and at
     most ``chunk_bytes`` bytes (``RANGE_LINES``, ``RANGE_BYTES``): ranges of a plain (regular,
     uncompressed) file, which the worker reads itself, and chunks of any other JSONL stream, bytes
@@ -336,9 +365,12 @@ def iter_tasks(paths: list[str], fmt: str = "auto", glob: str | None = None,
         if error is not None:
             yield _error_item(name, error)
         elif path != "-" and _is_plain_jsonl(path, fmt):
-            yield from _ranges(path, name, chunk_bytes, chunk_lines)
+            for task in _ranges(path, name, chunk_bytes, chunk_lines):
+                yield task
+                if progress is not None and isinstance(task, RangeTask):
+                    progress(task.end - task.start)
         else:
-            yield from _file_items(path, name, fmt, (chunk_bytes, chunk_lines or RANGE_LINES))
+            yield from _file_items(path, name, fmt, (chunk_bytes, chunk_lines or RANGE_LINES), progress)
 
 
 def _is_plain_jsonl(path: str, fmt: str) -> bool:

@@ -527,3 +527,35 @@ def test_jobs_2_on_streams_writes_what_jobs_1_writes(tmp_path: Path, run_cli, mo
         out[jobs] = (p.stdout, rej.read_bytes(), sorted(x for x in p.stderr.splitlines() if "rejected" in x))
     assert out["1"] == out["2"]
     assert len(_results(out["2"][0])) == 298 and out["2"][1] == recs[7] + b"\n" + recs[250] + b"\n"
+
+
+# --- the progress bar's counts --------------------------------------------------------------
+
+@pytest.mark.parametrize("tasks", [False, True])
+def test_progress_counts_the_files_bytes_as_input_size_does(tmp_path: Path, tasks: bool) -> None:
+    """The bar's total is ``input_size``: the files' bytes on disk, compressed ones compressed.
+    The readers tell the same bytes as they read them, so the bar ends at its total. (It used
+    to advance by decompressed payload: a ``.gz`` of JSONL filled the bar a third of the way in.)"""
+    import random
+
+    from classifier.io import input_size, iter_tasks
+
+    rng = random.Random(0)
+    words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9))) for _ in range(5000)]
+    raw = _jsonl_bytes([{"id": f"p{i}", "text": " ".join(rng.choices(words, k=80))} for i in range(6000)])
+    (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(raw))
+    (tmp_path / "b.jsonl").write_bytes(raw)
+    (tmp_path / "c.txt").write_text(ARTICLE)
+    (tmp_path / "d.jsonl.zst").write_bytes(_zst(raw))
+    (tmp_path / "e.jsonl.gz").write_bytes(gzip.compress(raw)[:5000])  # damaged: counted whole all the same
+    told: list[int] = []
+    reader = iter_tasks if tasks else iter_items
+    seen: dict[str, tuple[int, int]] = {}  # file -> (calls, bytes told) when its first item came
+    for it in reader([str(tmp_path)], progress=told.append):
+        seen.setdefault(it.name, (len(told), sum(told)))
+    sizes = {f.name: f.stat().st_size for f in tmp_path.iterdir()}
+    assert sum(told) == input_size([str(tmp_path)]) == sum(sizes.values())
+    assert all(n > 0 for n in told)
+    assert seen["b.jsonl"][1] == sizes["a.jsonl.gz"]  # all of the .gz and nothing more, when it ends
+    assert seen["d.jsonl.zst"][1] == sizes["a.jsonl.gz"] + sizes["b.jsonl"] + sizes["c.txt"]
+    assert seen["b.jsonl"][0] > 1  # in steps through the .gz, not one jump at its end
