@@ -327,10 +327,98 @@ def test_wet_on_stdin_and_filter_keeps_url(tmp_path: Path, run_cli, model_path: 
 
 
 def test_warc_without_warcio_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "a.warc").write_bytes(b"WARC/1.0\r\nWARC-Type: warcinfo\r\nContent-Length: 0\r\n\r\n\r\n\r\n")
+    """HTTP responses need warcio (the ``warc`` extra); records without an HTTP message do not."""
+    info = b"WARC/1.0\r\nWARC-Type: warcinfo\r\nContent-Length: 0\r\n\r\n\r\n\r\n"
+    text = b"Some text of a page."
+    conv = (b"WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Target-URI: http://a.example/\r\n"
+            b"Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s\r\n\r\n" % (len(text), text))
+    resp = b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 0\r\n\r\n\r\n\r\n"
+    (tmp_path / "a.warc").write_bytes(info + resp)
+    (tmp_path / "b.warc.wet").write_bytes(info + conv)
     monkeypatch.setitem(sys.modules, "warcio.archiveiterator", None)
     with pytest.raises(InputError, match=r"newswinnow\[warc\]"):
         list(iter_items([str(tmp_path / "a.warc")]))
+    items = list(iter_items([str(tmp_path / "b.warc.wet")]))
+    assert [(it.kind, it.lineno, it.payload, it.url) for it in items] == [("text", 2, text, "http://a.example/")]
+
+
+def _write_mixed_warc(path: Path, gz: bool, with_response: bool) -> None:
+    """Records of every kind the fast reader meets: warcinfo, conversions (one empty, one of 2.5
+    MB with blank lines inside, one typed by WARC-Identified-Payload-Type, a UTF-8 and a Latin-1
+    URL), HTML and image resources, metadata, a request; with ``with_response``, an HTTP response
+    in the middle (the rest then goes to warcio) and more conversions after it."""
+    pytest.importorskip("warcio")
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as fh:
+        w = WARCWriter(fh, gzip=gz)
+
+        def put(uri: str, kind: str, body: bytes, ctype: str | None = None, **extra: str) -> None:
+            rec = w.create_warc_record(uri, kind, payload=io.BytesIO(body), warc_content_type=ctype,
+                                       warc_headers_dict=extra or None)
+            w.write_record(rec)
+
+        put("", "warcinfo", b"software: test\r\n", "application/warc-fields")
+        put("http://a.example/1", "conversion", ARTICLE.encode(), "text/plain")
+        put("http://a.example/empty", "conversion", b"  \n", "text/plain")
+        put("http://a.example/big", "conversion", (ARTICLE + "\r\n\r\n") .encode() * 16000, "text/plain")
+        put("http://a.example/typed", "conversion", ARTICLE.encode(), "application/octet-stream",
+            **{"WARC-Identified-Payload-Type": "text/plain; charset=utf-8"})
+        put("http://ü.example/ß", "conversion", ARTICLE.encode(), "text/plain")
+        put("http://a.example/page", "resource", HTML.encode(), "text/html; charset=utf-8")
+        put("http://a.example/logo.png", "resource", b"\x89PNG....", "image/png")
+        put("http://a.example/1", "metadata", b"fetchTimeMs: 12\r\n", "application/warc-fields")
+        req = w.create_warc_record("http://a.example/1", "request", payload=io.BytesIO(b"GET / HTTP/1.0\r\n\r\n"))
+        w.write_record(req)
+        if with_response:
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record("http://a.example/r", "response", payload=io.BytesIO(HTML.encode()),
+                                                http_headers=http))
+            put("http://a.example/after", "conversion", ARTICLE.encode(), "text/plain")
+    if not gz:  # a Latin-1 byte in a header, which warcio reads as ISO-8859-1
+        raw = path.read_bytes().replace(b"http://a.example/1", b"http://a.example/\xe91", 1)
+        path.write_bytes(raw)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+@pytest.mark.parametrize("with_response", [False, True])
+def test_fast_warc_reader_gives_warcios_items(tmp_path: Path, gz: bool, with_response: bool,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The WARC reader parses records without an HTTP message itself (warcio spent ~58 us of
+    Python on each): the same items, numbers, ids and URLs as warcio gives, over reads that cut
+    records anywhere, and warcio takes over from the first HTTP response."""
+    from classifier import io as nio
+
+    path = tmp_path / ("mixed.warc.gz" if gz else "mixed.warc")
+    _write_mixed_warc(path, gz, with_response)
+    monkeypatch.setattr(nio, "WARC_READ_BYTES", 1000)  # many reads, records and headers cut across them
+
+    def read(reader) -> list[WorkItem]:
+        with open(path, "rb") as fh:
+            return list(reader(nio._decompressed(fh), path.name))
+
+    fast, slow = read(nio._warc_items), read(nio._warcio_items)
+    assert fast == slow
+    urls = [it.url for it in fast]
+    assert urls[:4] == ["http://a.example/\xe91" if not gz else "http://a.example/1", "http://a.example/big",
+                        "http://a.example/typed", "http://ü.example/ß"]
+    assert urls[4:] == ["http://a.example/page"] + (["http://a.example/r", "http://a.example/after"]
+                                                  if with_response else [])
+    assert [it.lineno for it in fast][:2] == [2, 4] and fast[1].payload.count(b"\r\n\r\n") == 16000
+
+
+def test_truncated_warc_is_damage_after_its_whole_records(tmp_path: Path) -> None:
+    """A WET file cut inside a record (uncompressed: no gzip error to tell) ends with one "input
+    damaged" item after the records before the cut; warcio returned the cut record's bytes short."""
+    path = tmp_path / "cut.warc"
+    _write_mixed_warc(path, gz=False, with_response=False)
+    raw = path.read_bytes()
+    path.write_bytes(raw[: raw.index(b"WARC-Target-URI: http://a.example/big") + 40_000])
+    items = list(iter_items([str(path)]))
+    assert [it.kind for it in items] == ["text", "error"]
+    assert "input damaged" in items[1].error and "truncated WARC record 4: 39757 of 2576000 bytes" in items[1].error
+    assert items[1].lineno == items[0].lineno + 1  # as for any damaged input: after the last item read
 
 
 def test_work_item_defaults_keep_the_old_four_fields() -> None:
