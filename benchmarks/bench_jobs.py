@@ -25,13 +25,15 @@ with no coordination at all: ``--jobs N`` cannot beat it by more than the one st
 so its wall time against the shards' is what ``--jobs``' own machinery (the feeder, the spool, the
 ordered output) costs. The shards' outputs, concatenated, must be the ``--jobs 1`` output.
 
-``--compress gz|zst`` runs every command on the input compressed (the shards too), where the
+``--wet`` runs them on the input written as a Common Crawl WET file instead (``.warc.wet.gz``,
+one conversion record a page, each its own gzip member). ``--compress gz|zst`` runs every
+command on the input compressed (the shards too), where the
 parent decompresses and sends the workers chunks of lines; ``--records lines`` makes each line
 of a page of at least ``SHORT_MIN_CHARS`` characters a record of its own (~330 bytes: the short
 records of comment and social-media dumps, where what each task costs counts most).
 
     python benchmarks/bench_jobs.py [--corpora DIR] [--min-mb 55] [--jobs 2] [--pairs 4] [--no-shards]
-                                    [--compress none|gz|zst] [--records pages|lines] [--json OUT]
+                                    [--compress none|gz|zst | --wet] [--records pages|lines] [--json OUT]
 """
 
 from __future__ import annotations
@@ -200,6 +202,21 @@ def packed(path: Path, how: str) -> Path:
     return out
 
 
+def as_wet(path: Path) -> Path:
+    """The JSONL file ``path`` as a WET file beside it: a conversion record per line (its text;
+    its id as record id and in the URL, so shards' outputs join up), a gzip member each."""
+    out = path.with_name(path.name.replace(".jsonl", ".warc.wet.gz"))
+    with open(path, "rb") as src, open(out, "wb") as dst:
+        for line in src:
+            rec = json.loads(line)
+            body = rec["text"].encode("utf-8")
+            head = (f"WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Target-URI: http://bench.example/{rec['id']}\r\n"
+                    f"WARC-Record-ID: <urn:bench:{rec['id']}>\r\nContent-Type: text/plain\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n").encode()
+            dst.write(gzip.compress(head + body + b"\r\n\r\n", GZIP_LEVEL, mtime=0))
+    return out
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpora", type=Path, default=bench_text.DEFAULT_CORPORA)
@@ -211,6 +228,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                     help="skip the N shards (one --jobs 1 process on each Nth of the input, all at once)")
     ap.add_argument("--compress", choices=("none", "gz", "zst"), default="none",
                     help="run on the input (and the shards) compressed")
+    ap.add_argument("--wet", action="store_true", help="run on the input (and the shards) as WET files")
     ap.add_argument("--records", choices=("pages", "lines"), default="pages",
                     help=f"a record per page, or per line of a page ({SHORT_MIN_CHARS}+ characters)")
     ap.add_argument("--model", default=None, help="text model (default: the shipped one)")
@@ -229,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         data = Path(tmp) / "pages.jsonl"
         n_records, n_bytes = write_input(data, args.corpora, args.min_mb, args.records)
         mb = n_bytes / BYTES_PER_MB
-        source = packed(data, args.compress)
+        source = as_wet(data) if args.wet else packed(data, args.compress)
         print(f"input: {n_records} records, {mb:.1f} MB ({source}, {source.stat().st_size / BYTES_PER_MB:.1f} MB)")
         cmds = {j: [*bench_text.cli_command(), "classify", "--model", str(model), "--jobs", str(j), str(source)]
                 for j in (1, args.jobs)}
@@ -241,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         shard_cmds: list[list[str]] = []
         if not args.no_shards:
             shards = write_shards(data, args.jobs)
-            shard_cmds = [[*cmds[1][:-1], str(packed(p, args.compress))] for p in shards]
+            shard_cmds = [[*cmds[1][:-1], str(as_wet(p) if args.wet else packed(p, args.compress))] for p in shards]
             shard_outs = [p.with_suffix(".out") for p in shards]
             timed_together(shard_cmds, shard_outs)  # warm-up, and the shards' outputs checked
             shards_same = b"".join(p.read_bytes() for p in shard_outs) == outs[1].read_bytes()
@@ -287,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               "the shards' wall time")
     if args.json:
         args.json.write_text(json.dumps({
-            "records": n_records, "mb": mb, "jobs": args.jobs, "compress": args.compress,
+            "records": n_records, "mb": mb, "jobs": args.jobs, "compress": args.compress, "wet": args.wet,
             "record_kind": args.records, "identical": identical, "runs": runs,
             "speedup_median": speedup, "speedup_pairs": pair_ratios,
             "ceiling_median": ceiling, "ceiling_pairs": ceilings, "cpus_busy_before": busy,

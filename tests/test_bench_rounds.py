@@ -157,3 +157,26 @@ def test_packed_input_holds_the_same_bytes(tmp_path, how):
     else:
         zstandard = pytest.importorskip("zstandard")
         assert zstandard.ZstdDecompressor().decompressobj().decompress(out.read_bytes()) == data.read_bytes()
+
+
+def test_wet_input_holds_the_same_pages(tmp_path):
+    """``--wet``: each record a conversion record with its text, its id in the record id and the
+    URL, read back alike by newswinnow's reader and by warcio."""
+    import json
+
+    from classifier.io import _warcio_items, iter_items
+
+    bj = _bench_jobs()
+    data = tmp_path / "pages.jsonl"
+    recs = [{"id": f"c0-{i}", "text": f"Page {i}.\nSecond line, ü."} for i in range(30)]
+    data.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    out = bj.as_wet(data)
+    assert out.name == "pages.warc.wet.gz"
+    items = list(iter_items([str(out)]))
+    assert [(it.id, it.url, it.payload.decode()) for it in items] == [
+        (f"<urn:bench:{r['id']}>", f"http://bench.example/{r['id']}", r["text"]) for r in recs]
+    pytest.importorskip("warcio")
+    import gzip
+
+    with gzip.open(out, "rb") as fh:
+        assert list(_warcio_items(fh, out.name)) == items
