@@ -66,6 +66,7 @@ WARC_HTTP_TYPES = (b"response",)
 # Read size of the fast WARC reader.
 WARC_READ_BYTES = 1 << 20
 _CRLF = b"\r\n"
+_CR = ord("\r")
 # Items of a stream between two reports of its read position to a progress callback (the
 # position costs a system call; a bar needs no finer steps).
 PROGRESS_EVERY = 64
@@ -244,6 +245,12 @@ def _warc_items(stream: BinaryIO, name: str) -> Iterator[WorkItem]:
             if pos < len(buf) or not more():
                 break
         if pos >= len(buf):
+            return
+        eol = buf.find(b"\n", pos)
+        while eol < 0 and more():
+            eol = buf.find(b"\n", pos)
+        if eol <= pos or buf[eol - 1] != _CR:  # not CRLF lines (some writers use bare LF): warcio's to read
+            yield from _warcio_items(io.BufferedReader(_Prefixed(buf[pos:], stream), STREAM_BUFFER), name, n)
             return
         head_end = buf.find(b"\r\n\r\n", pos)
         while head_end < 0:

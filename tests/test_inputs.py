@@ -408,6 +408,25 @@ def test_fast_warc_reader_gives_warcios_items(tmp_path: Path, gz: bool, with_res
     assert [it.lineno for it in fast][:2] == [2, 4] and fast[1].payload.count(b"\r\n\r\n") == 16000
 
 
+def test_warc_with_bare_lf_lines_goes_to_warcio(tmp_path: Path) -> None:
+    """Some writers end WARC header lines with a bare LF, which warcio reads; the fast reader,
+    which looks for CRLF, hands such a file to warcio instead of calling it damaged."""
+    from classifier import io as nio
+
+    pytest.importorskip("warcio")
+    records = []
+    for i, body in enumerate((ARTICLE.encode(), "Zweite Seite, ü.\n".encode())):
+        records.append(b"WARC/1.0\nWARC-Type: conversion\nWARC-Target-URI: http://a.example/%d\n"
+                       b"Content-Type: text/plain\nContent-Length: %d\n\n%s\n\n" % (i, len(body), body))
+    lf = tmp_path / "lf.warc"
+    lf.write_bytes(b"".join(records))
+    with open(lf, "rb") as fh:
+        slow = list(nio._warcio_items(nio._decompressed(fh), lf.name))
+    items = list(iter_items([str(lf)]))
+    assert items == slow
+    assert [(it.kind, it.url) for it in items] == [("text", "http://a.example/0"), ("text", "http://a.example/1")]
+
+
 def test_truncated_warc_is_damage_after_its_whole_records(tmp_path: Path) -> None:
     """A WET file cut inside a record (uncompressed: no gzip error to tell) ends with one "input
     damaged" item after the records before the cut; warcio returned the cut record's bytes short."""
