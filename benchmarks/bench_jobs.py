@@ -247,7 +247,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         data = Path(tmp) / "pages.jsonl"
         n_records, n_bytes = write_input(data, args.corpora, args.min_mb, args.records)
         mb = n_bytes / BYTES_PER_MB
-        source = as_wet(data) if args.wet else packed(data, args.compress)
+
+        def prepared(path: Path) -> Path:
+            """A JSONL file as the commands read it: as written, compressed, or as WET."""
+            return as_wet(path) if args.wet else packed(path, args.compress)
+
+        source = prepared(data)
         print(f"input: {n_records} records, {mb:.1f} MB ({source}, {source.stat().st_size / BYTES_PER_MB:.1f} MB)")
         cmds = {j: [*bench_text.cli_command(), "classify", "--model", str(model), "--jobs", str(j), str(source)]
                 for j in (1, args.jobs)}
@@ -259,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         shard_cmds: list[list[str]] = []
         if not args.no_shards:
             shards = write_shards(data, args.jobs)
-            shard_cmds = [[*cmds[1][:-1], str(as_wet(p) if args.wet else packed(p, args.compress))] for p in shards]
+            shard_cmds = [[*cmds[1][:-1], str(prepared(p))] for p in shards]
             shard_outs = [p.with_suffix(".out") for p in shards]
             timed_together(shard_cmds, shard_outs)  # warm-up, and the shards' outputs checked
             shards_same = b"".join(p.read_bytes() for p in shard_outs) == outs[1].read_bytes()

@@ -249,16 +249,15 @@ def _warc_items(stream: BinaryIO, name: str) -> Iterator[WorkItem]:
         eol = buf.find(b"\n", pos)
         while eol < 0 and more():
             eol = buf.find(b"\n", pos)
-        if eol <= pos or buf[eol - 1] != _CR:  # not CRLF lines (some writers use bare LF): warcio's to read
-            yield from _warcio_items(io.BufferedReader(_Prefixed(buf[pos:], stream), STREAM_BUFFER), name, n)
-            return
-        head_end = buf.find(b"\r\n\r\n", pos)
-        while head_end < 0:
-            searched = len(buf)
-            if not more():
-                raise EOFError(f"truncated WARC header after record {n}")
-            head_end = buf.find(b"\r\n\r\n", max(pos, searched - 3))
-        fields = _warc_fields(buf[pos:head_end])
+        fields = None  # lines not ending in CRLF (some writers use a bare LF): warcio's to read
+        if eol > pos and buf[eol - 1] == _CR:
+            head_end = buf.find(b"\r\n\r\n", pos)
+            while head_end < 0:
+                searched = len(buf)
+                if not more():
+                    raise EOFError(f"truncated WARC header after record {n}")
+                head_end = buf.find(b"\r\n\r\n", max(pos, searched - 3))
+            fields = _warc_fields(buf[pos:head_end])
         rec_type = fields.get(b"warc-type", b"").lower() if fields is not None else b""
         if fields is None or rec_type in WARC_HTTP_TYPES:
             yield from _warcio_items(io.BufferedReader(_Prefixed(buf[pos:], stream), STREAM_BUFFER), name, n)
@@ -419,10 +418,11 @@ def _file_items(path: str, name: str, fmt: str, chunked: tuple[int, int] | None 
     told = items = 0
 
     def tell(every: int = PROGRESS_EVERY) -> None:
-        """Every ``every`` items: the bytes read from the file since the last report."""
+        """Every ``every`` items: the bytes read from the file since the last report to
+        ``progress`` (called only when there is one)."""
         nonlocal told, items
         items += 1
-        if progress is not None and items % every == 0 and (pos := raw.tell()) > told:
+        if items % every == 0 and (pos := raw.tell()) > told:
             progress(pos - told)
             told = pos
 
@@ -434,17 +434,20 @@ def _file_items(path: str, name: str, fmt: str, chunked: tuple[int, int] | None 
             for chunk in _chunks(fh, name, *chunked):
                 lineno = chunk.lineno + chunk.lines - 1
                 yield chunk
-                tell(1)  # a chunk is 128 KiB or more
+                if progress is not None:
+                    tell(1)  # a chunk is 128 KiB or more
         elif kind == "jsonl":
             for lineno, line in enumerate(fh, 1):  # noqa: B007 - lineno is reported on error
                 if line.strip():
                     yield WorkItem(name, lineno, "jsonl", line.rstrip(b"\r\n"))
-                    tell()
+                    if progress is not None:  # no call a record when no bar is shown
+                        tell()
         elif kind == "warc":
             for item in _warc_items(fh, name):
                 lineno = item.lineno
                 yield item
-                tell()
+                if progress is not None:
+                    tell()
         else:
             yield WorkItem(name, 1, kind, fh.read())
     except InputError:
@@ -586,14 +589,19 @@ def _joined(cuts: Iterator[tuple[int, int, int, int]], min_bytes: int,
         yield open_piece
 
 
+def _pieces(reads: Iterator[bytes], max_bytes: int, max_lines: int) -> Iterator[tuple[int, int, int, int]]:
+    """A task's worth of lines at a time: ``_cuts`` joined up to ``RANGE_MIN_BYTES`` (``_joined``)."""
+    return _joined(_cuts(reads, max_bytes, max_lines), min(RANGE_MIN_BYTES, max_bytes), max_bytes)
+
+
 def _ranges(path: str, name: str, max_bytes: int, max_lines: int | None = None) -> Iterator[WorkItem | RangeTask]:
     """Line-aligned ranges of ``path`` (``_cuts``). The file is read once here, only to find
     newlines, so the parent does no work per record."""
     lineno = 1
     try:
         with open(path, "rb", buffering=0) as fh:
-            cuts = _cuts(iter(lambda: fh.read(RANGE_READ_BYTES), b""), max_bytes, max_lines or RANGE_LINES)
-            for start, end, lineno, lines in _joined(cuts, min(RANGE_MIN_BYTES, max_bytes), max_bytes):
+            reads = iter(lambda: fh.read(RANGE_READ_BYTES), b"")
+            for start, end, lineno, lines in _pieces(reads, max_bytes, max_lines or RANGE_LINES):
                 yield RangeTask(path, name, start, end, lineno)
                 lineno += lines
     except OSError as e:
@@ -611,8 +619,7 @@ def _chunks(fh: io.BufferedReader, name: str, max_bytes: int, max_lines: int) ->
             keep.extend(buf)
             yield buf
 
-    for start, end, lineno, lines in _joined(_cuts(reads(), max_bytes, max_lines), min(RANGE_MIN_BYTES, max_bytes),
-                                             max_bytes):
+    for start, end, lineno, lines in _pieces(reads(), max_bytes, max_lines):
         yield ChunkTask(name, lineno, lines, bytes(keep[start - base: end - base]))
         del keep[: end - base]
         base = end
