@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from features import ext, mt_soft, reading
+from features import ext, jsonfile, mt_soft, reading
 from features.dom import DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES, html_features
 from features.extract import PageFeatures, extract_batch
 from features.headers import meta_rows
@@ -712,7 +712,7 @@ def _schema_of(path: Path) -> str | None:
     """The feature schema a model header declares (None when unreadable; load reports why)."""
     header = path if path.suffix == ".json" else path.with_suffix(".json")
     try:
-        schema = json.loads(header.read_text()).get("schema")
+        schema = jsonfile.read(header).get("schema")
     except (OSError, ValueError, AttributeError, RecursionError):  # hostile headers: load reports them
         return None
     return schema if isinstance(schema, str) else None

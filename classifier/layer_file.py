@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from features import jsonfile
+
 from .model import ModelError
 
 
@@ -30,7 +32,7 @@ def read(path: Path, *, fmt: str, version: int, features: list[str], model_sha25
     was expected and, where a refit helps, the command (``python -m fit_module``)."""
     refit = f"`python -m {fit_module}`"
     try:
-        h = json.loads(Path(path).read_text())
+        h = jsonfile.read(path)
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
         raise error(f"{path}: {what} unreadable ({type(e).__name__}: {e})") from e
     if not isinstance(h, dict) or h.get("format") != fmt:

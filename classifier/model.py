@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from features import ext
+from features import ext, jsonfile
 from features.lexical import LexicalScorer
 
 LABELS: tuple[str, ...] = ("editorial", "comment", "spam", "boilerplate")
@@ -509,7 +509,7 @@ class BlockModel:
         p = Path(path)
         header_path = p if p.suffix == ".json" else p.with_suffix(".json")
         try:
-            header = json.loads(header_path.read_text())
+            header = jsonfile.read(header_path)
         except FileNotFoundError as e:
             raise ModelError(f"{header_path}: model file not found") from e
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:

@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from features import ext
+from features import ext, jsonfile
 from features.mt_soft_data import (
     FLATTEN,
     FREQUENT_WORDS,
@@ -697,7 +697,7 @@ def load_soft_model(path: str | None = None) -> SoftModel:
 def _load_soft_model(path: str) -> SoftModel:
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = jsonfile.read(p)
     except OSError as e:
         raise SoftModelError(f"{p}: cannot read the soft-signal model ({e.strerror or e})") from e
     except json.JSONDecodeError as e:
