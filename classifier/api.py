@@ -9,7 +9,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -238,7 +238,9 @@ class Classifier:
                  html_path: Path | None = None, page_limits: limits.Limits | None = None):
         self.model = model
         self.path = path  # the model file, when loaded from one
-        self.html_model = html_model  # schema html-2; None: HTML pages use the text model
+        self._html_model = html_model
+        # Loads the shipped HTML model on first use (``load``); None once called or not lazy.
+        self._html_loader: Callable[[], BlockModel | None] | None = None
         self.html_path = html_path
         self.limits = page_limits or limits.Limits()  # per-page size and time limits (classifier/limits.py)
         # Read hard-wrapped and markdown plain-text pages as paragraphs of visible text
@@ -253,8 +255,9 @@ class Classifier:
 
         The HTML model comes from ``html_path``, else ``$NEWSWINNOW_HTML_MODEL``, else (only
         when no text model ``path`` is given, so that ``Classifier.load(my_model)`` means that
-        model for every page) the shipped ``model-html`` when present. A missing or unreadable
-        default only means HTML pages use the text model; an explicit path that fails raises.
+        model for every page) the shipped ``model-html`` when present, read at the first HTML page
+        (``html_model``). A missing or unreadable default only means HTML pages use the text model
+        (with a warning then); an explicit path is read here, and one that fails raises.
         ``path`` may also name an HTML model: it is then the HTML model, with the default text model.
         """
         shipped = shipped_model_path(path) if path is not None else None
@@ -278,20 +281,33 @@ class Classifier:
         text.page_gate = page_gate.load_for(p, text.sha256)  # type: ignore[attr-defined]
         # The thread-start refinement beside it (STEM.start.json), if there is one.
         text.thread_start = thread_start.load_for(p, text.sha256)  # type: ignore[attr-defined]
-        html_model, hp = None, None
-        if html_path is not None:
+        if html_path is not None:  # the caller's: loaded now, so a bad file fails here
             hp = Path(html_path)
             html_model = BlockModel.load(hp, expected_schema=DOM_SCHEMA_VERSION, expected_features=HTML_FEATURE_NAMES)
-        elif not explicit_text:
+            return cls(text, p.resolve(), html_model, hp.resolve(), page_limits)
+        clf = cls(text, p.resolve(), None, None, page_limits)
+        if not explicit_text:
             hp = default_model_path(HTML_MODEL_STEM, ENV_HTML_MODEL)
-            if hp.exists():
-                try:
-                    html_model = BlockModel.load(hp, expected_schema=DOM_SCHEMA_VERSION,
-                                                 expected_features=HTML_FEATURE_NAMES)
-                except ModelError as e:
-                    print(f"newswinnow: HTML model not used, HTML pages go through the text model ({e})",
-                          file=sys.stderr)
-        return cls(text, p.resolve(), html_model, hp.resolve() if html_model is not None else None, page_limits)
+            if hp.exists():  # the shipped one: loaded at the first HTML page
+                clf.html_path = hp.resolve()
+                clf._html_loader = functools.partial(_default_html_model, hp)
+        return clf
+
+    @property
+    def html_model(self) -> BlockModel | None:
+        """The HTML model (schema html-2); None: HTML pages use the text model. The shipped one is
+        loaded here, on first use: a plain-text run never needs it, and its loading (~15 ms, and
+        more in its first forward pass) was a tenth of every process's start-up."""
+        if self._html_loader is not None:
+            loader, self._html_loader = self._html_loader, None
+            self._html_model = loader()
+            if self._html_model is None:
+                self.html_path = None
+        return self._html_model
+
+    @html_model.setter
+    def html_model(self, model: BlockModel | None) -> None:
+        self._html_model, self._html_loader = model, None
 
     def __reduce__(self):
         """Pickle a file-backed classifier as its path and checksum, not its arrays: worker
@@ -444,8 +460,8 @@ class Classifier:
 
     def _classify_batch(self, pages: Sequence[PageInput]) -> list[DocumentResult]:
         """HTML pages to the HTML model (when there is one), the rest to the text model."""
-        html_idx = [i for i, p in enumerate(pages) if p.html is not None] if self.html_model is not None else []
-        if not html_idx:
+        html_idx = [i for i, p in enumerate(pages) if p.html is not None]
+        if not html_idx or self.html_model is None:  # (not loaded for plain text)
             return self._classify_group(pages, self.model)
         out: list[DocumentResult | None] = [None] * len(pages)
         text_idx = [i for i, p in enumerate(pages) if p.html is None]
@@ -706,6 +722,16 @@ def _html_input(html: str | bytes, id: str | int | None, url: str | None) -> Pag
     """Segment an HTML page, keeping its DOM facts for the HTML model."""
     hp = segment_html(html)
     return PageInput(hp.blocks, id, url, True, hp)
+
+
+def _default_html_model(path: Path) -> BlockModel | None:
+    """The shipped HTML model, or None (with a warning) when it cannot be read: a broken default
+    only means HTML pages go through the text model."""
+    try:
+        return BlockModel.load(path, expected_schema=DOM_SCHEMA_VERSION, expected_features=HTML_FEATURE_NAMES)
+    except ModelError as e:
+        print(f"newswinnow: HTML model not used, HTML pages go through the text model ({e})", file=sys.stderr)
+        return None
 
 
 def _schema_of(path: Path) -> str | None:

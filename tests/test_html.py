@@ -262,6 +262,28 @@ def test_missing_or_broken_default_html_model_falls_back(model_path: Path, tmp_p
     assert clf.html_model is None and clf.classify_html("<p>x</p>").model == clf.model.name
 
 
+def test_shipped_html_model_is_loaded_at_the_first_html_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped HTML model is read when an HTML page needs it, not by ``load``: a plain-text
+    run never pays for it (~15 ms of every start-up). Its path is known from the start."""
+    import classifier.api as api
+
+    if not (Path(api.__file__).resolve().parents[1] / "data" / "model-html.json").exists():
+        pytest.skip("no shipped HTML model")
+    monkeypatch.delenv(ENV_HTML_MODEL, raising=False)
+    calls = []
+    real = api._default_html_model
+    monkeypatch.setattr(api, "_default_html_model", lambda p: calls.append(p) or real(p))
+    clf = Classifier.load()
+    assert clf.html_path is not None and clf.html_path.name == "model-html.json"
+    clf.classify_text("Harbour bridge to close.\nGreat news, finally.")
+    clf.classify_pages([clf.prepare({"text": "One more plain page."})])
+    assert calls == []
+    d = clf.classify_html(THREAD_PAGE)
+    assert len(calls) == 1 and d.model == clf.html_model.name != clf.model.name
+    clf.classify_html(THREAD_PAGE)
+    assert len(calls) == 1
+
+
 def test_explicit_broken_html_model_raises(model_path: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
