@@ -237,9 +237,12 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
     def fn(batch: list[WorkItem]) -> list[tuple]:
         return _work(clf, fields, mode, opts, batch)
 
-    def fn_tasks(tasks: list[list[WorkItem] | Task]) -> list[tuple]:
+    def fn_local(tasks: list[list[WorkItem] | Task]) -> list[tuple]:
         (task,) = tasks
-        out = _work_batched(clf, fields, mode, opts, task_items(task) if isinstance(task, Task) else task)
+        return _work_batched(clf, fields, mode, opts, task_items(task) if isinstance(task, Task) else task)
+
+    def fn_tasks(tasks: list[list[WorkItem] | Task]) -> list[tuple]:
+        out = fn_local(tasks)
         return spool.stash(out) if spool is not None else out
 
     bar_ctx = click.progressbar(length=total, file=sys.stderr, label="newswinnow") if show_bar else nullcontext()
@@ -251,7 +254,8 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
                 results = ordered_map(fn, iter_items(list(paths), fmt, glob, progress), 1, size_of=_item_bytes)
             else:  # workers read plain JSONL files themselves and spool their output (parallel.py)
                 tasks = _grouped(iter_tasks(list(paths), fmt, glob, progress=progress), BATCH_RECORDS)
-                results = ordered_map(fn_tasks, tasks, jobs, batch_size=1)
+                # One of the jobs is this process (parallel._forked_map): its own tasks skip the spool.
+                results = ordered_map(fn_tasks, tasks, jobs, batch_size=1, local_fn=fn_local)
             for status, payload, item in results:
                 if status == "spooled":
                     Spool.copy_to(payload, sink)
