@@ -68,25 +68,6 @@ def test_the_caller_runs_batches_of_its_own(n_jobs: int) -> None:
     assert _new_children(before) == set()
 
 
-def test_the_callers_batches_run_in_its_own_thread() -> None:
-    """The caller's batches run in the thread that iterates (the CLI's main thread), where the
-    page-time alarm (SIGALRM, classifier/limits.py) can fire; a helper thread would run them
-    without it."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        pytest.skip("no fork on this platform")
-    import threading
-
-    seen = []
-
-    def local(batch: list[int]) -> list[tuple[int, int]]:
-        seen.append(threading.current_thread() is threading.main_thread())
-        return _slow_square_with_pid(batch)
-
-    out = list(parallel.ordered_map(_slow_square_with_pid, range(500), n_jobs=2, batch_size=10, local_fn=local))
-    assert [v for v, _ in out] == [x * x for x in range(500)]
-    assert seen and all(seen)
-
-
 def test_an_error_in_the_callers_batch_comes_at_its_place() -> None:
     """An exception of a batch the caller ran is raised after the results before it, as a
     worker's is; the worker is stopped."""
