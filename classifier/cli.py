@@ -237,12 +237,9 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
     def fn(batch: list[WorkItem]) -> list[tuple]:
         return _work(clf, fields, mode, opts, batch)
 
-    def fn_local(tasks: list[list[WorkItem] | Task]) -> list[tuple]:
-        (task,) = tasks
-        return _work_batched(clf, fields, mode, opts, task_items(task) if isinstance(task, Task) else task)
-
     def fn_tasks(tasks: list[list[WorkItem] | Task]) -> list[tuple]:
-        out = fn_local(tasks)
+        (task,) = tasks
+        out = _work_batched(clf, fields, mode, opts, task_items(task) if isinstance(task, Task) else task)
         return spool.stash(out) if spool is not None else out
 
     bar_ctx = click.progressbar(length=total, file=sys.stderr, label="newswinnow") if show_bar else nullcontext()
@@ -254,8 +251,7 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
                 results = ordered_map(fn, iter_items(list(paths), fmt, glob, progress), 1, size_of=_item_bytes)
             else:  # workers read plain JSONL files themselves and spool their output (parallel.py)
                 tasks = _grouped(iter_tasks(list(paths), fmt, glob, progress=progress), BATCH_RECORDS)
-                # One of the jobs is this process (parallel._forked_map): its own tasks skip the spool.
-                results = ordered_map(fn_tasks, tasks, jobs, batch_size=1, local_fn=fn_local)
+                results = ordered_map(fn_tasks, tasks, jobs, batch_size=1)
             for status, payload, item in results:
                 if status == "spooled":
                     Spool.copy_to(payload, sink)

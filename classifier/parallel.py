@@ -57,12 +57,9 @@ def batched(items: Iterable[Any], size: int, size_of: Callable[[Any], int] | Non
 
 
 def ordered_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jobs: int,
-                batch_size: int = BATCH_RECORDS, size_of: Callable[[Any], int] | None = None,
-                local_fn: Callable[[list[Any]], list[Any]] | None = None) -> Iterator[Any]:
+                batch_size: int = BATCH_RECORDS, size_of: Callable[[Any], int] | None = None) -> Iterator[Any]:
     """Apply ``fn`` to batches of ``items`` in ``n_jobs`` processes; yield results in input order.
-    Batches are cut as ``batched`` cuts them (``size_of``: an item's bytes). Given ``local_fn``
-    (the same work, for batches the calling process runs itself), where workers are forked, one
-    of the ``n_jobs`` is the caller's own thread (``_forked_map``)."""
+    Batches are cut as ``batched`` cuts them (``size_of``: an item's bytes)."""
     if n_jobs == 1:
         for batch in batched(items, batch_size, size_of):
             yield from fn(batch)
@@ -70,7 +67,7 @@ def ordered_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
     import multiprocessing  # here: ~15 ms of start-up (it imports socket) that --jobs 1 does not need
 
     if "fork" in multiprocessing.get_all_start_methods():
-        yield from _forked_map(fn, items, n_jobs, batch_size, size_of, local_fn)
+        yield from _forked_map(fn, items, n_jobs, batch_size, size_of)
         return
     from joblib import Parallel, delayed  # imported here: ~0.1 s of start-up a --jobs 1 run does not need
 
@@ -146,8 +143,7 @@ def _exit_reason(code: int | None) -> str:
 
 
 def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jobs: int,
-                batch_size: int, size_of: Callable[[Any], int] | None = None,
-                local_fn: Callable[[list[Any]], list[Any]] | None = None) -> Iterator[Any]:
+                batch_size: int, size_of: Callable[[Any], int] | None = None) -> Iterator[Any]:
     """``ordered_map`` on forked workers, each with a pipe of its own for batches and one for results.
 
     Written for this job rather than ``multiprocessing.Pool``: a Pool waits forever for the batch
@@ -156,25 +152,16 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
     each batch to the worker with the fewest batches queued (at most ``QUEUED_PER_WORKER``; at
     most ``PREDISPATCH_PER_JOB * n_jobs`` batches between the input and the caller, so the input
     is read lazily), whose sender thread sends it; this generator reads the results as they come
-    and yields them in input order.
-
-    With ``local_fn``, ``n_jobs - 1`` workers are forked and the last of the ``n_jobs`` is this
-    generator itself: whenever the next result in order is not there yet, it runs a batch from
-    its own queue (``local_fn``, in the caller's thread: its results need no spool or pickle,
-    its memory is warm, and a ``SIGALRM`` page budget still fires in the main thread) instead
-    of waiting idle. With ``--jobs 2`` the parent otherwise idled on one of two cores while its
-    two workers ran."""
+    and yields them in input order."""
     import multiprocessing
     import queue
-    import traceback
     from multiprocessing.connection import wait
 
     ctx = multiprocessing.get_context("fork")
     procs: list[Any] = []
     task_conns: list[Any] = []
     result_conns: list[Any] = []
-    n_procs = n_jobs - 1 if local_fn is not None else n_jobs
-    for _ in range(n_procs):
+    for _ in range(n_jobs):
         task_r, task_w = ctx.Pipe(duplex=False)
         result_r, result_w = ctx.Pipe(duplex=False)
         parents_ends = [task_w, result_r, *task_conns, *result_conns]
@@ -200,9 +187,6 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
     wake_r, wake_w = ctx.Pipe(duplex=False)  # tells the loop below that feed_end has its entry
 
     outbox: list[queue.SimpleQueue] = [queue.SimpleQueue() for _ in range(n_jobs)]
-    local = n_procs if local_fn is not None else None  # the caller's own place among the workers
-    # A byte per batch queued for the caller: wakes the loop below when it waits on the pipes.
-    local_r, local_w = ctx.Pipe(duplex=False) if local is not None else (None, None)
 
     def send_to(w: int) -> None:
         """Worker ``w``'s sender thread: owns its task pipe. A send blocks until the worker reads
@@ -232,9 +216,6 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
                     w = min(range(n_jobs), key=load)
                     sent[w].append(seq)
                 outbox[w].put((seq, batch))
-                if w == local:
-                    with contextlib.suppress(OSError):  # (closed: the caller has stopped)
-                        local_w.send_bytes(b"")
                 seq += 1
         except BaseException as e:  # the input's error: raised to the caller in order
             error = e
@@ -245,10 +226,8 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
             with contextlib.suppress(OSError):
                 wake_w.send_bytes(b"")
             wake_w.close()
-            if local_w is not None:
-                local_w.close()
 
-    for w in range(n_procs):
+    for w in range(n_jobs):
         threading.Thread(target=send_to, args=(w,), name=f"newswinnow-sender-{w}", daemon=True).start()
     threading.Thread(target=feed, name="newswinnow-feeder", daemon=True).start()
     from_conn = {conn: i for i, conn in enumerate(result_conns)}  # result pipes still open
@@ -260,26 +239,6 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
     input_error: BaseException | None = None
     lost: tuple[int, str] | None = None  # the first batch a dead worker took with it, and why
     finished = False
-
-    def run_local() -> bool:
-        """One batch from the caller's queue, run here; False when there is none (or no more)."""
-        nonlocal local
-        try:
-            task = outbox[local].get_nowait()
-        except queue.Empty:
-            return False
-        if task is None:  # the input is done: nothing more comes to this queue
-            local = None
-            return False
-        seq, batch = task
-        try:
-            done[seq] = (True, local_fn(batch))
-        except Exception as e:  # raised at this batch's place in the output, as a worker's is
-            done[seq] = (False, (e, traceback.format_exc()))
-        with room:
-            sent[n_procs].remove(seq)
-            room.notify()
-        return True
 
     def receive(i: int) -> bool:
         """One result from worker ``i``; False at the end of its pipe."""
@@ -312,21 +271,8 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
                     raise input_error
                 finished = True
                 return
-            waiting_on = [*from_conn, *from_sentinel, *([wake_r] if feeding else []),
-                          *([local_r] if local_r is not None else [])]
-            # The caller's own batches run when nothing is ready to be read (results come first).
-            ready_now = wait(waiting_on, 0) if local is not None else []
-            if not ready_now and local is not None and run_local():
-                continue
-            for ready in ready_now or wait(waiting_on):
-                if ready is local_r:
-                    try:
-                        while local_r.poll():
-                            local_r.recv_bytes()
-                    except EOFError:  # the feeder is done: its queue has its end marker
-                        local_r.close()
-                        local_r = None
-                elif ready is wake_r:
+            for ready in wait([*from_conn, *from_sentinel, *([wake_r] if feeding else [])]):
+                if ready is wake_r:
                     feeding = False
                     total, input_error = feed_end.get()
                 elif ready in from_conn:
@@ -358,7 +304,7 @@ def _forked_map(fn: Callable[[list[Any]], list[Any]], items: Iterable[Any], n_jo
                 proc.terminate()  # stopped early or failed: the workers' batches are not wanted
         for proc in procs:
             proc.join()
-        for conn in (*result_conns, wake_r, *([local_r] if local_r is not None else [])):
+        for conn in (*result_conns, wake_r):
             conn.close()
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import time
 
 import pytest
 
@@ -43,59 +42,6 @@ def test_forked_workers_read_the_input_lazily() -> None:
     limit = (parallel.PREDISPATCH_PER_JOB * 2 + 2) * 10
     assert pulled <= limit
     gen.close()
-
-
-def _slow_square_with_pid(batch: list[int]) -> list[tuple[int, int]]:
-    time.sleep(0.002)
-    return _square_with_pid(batch)
-
-
-@pytest.mark.parametrize("n_jobs", [2, 3])
-def test_the_caller_runs_batches_of_its_own(n_jobs: int) -> None:
-    """With ``local_fn``, ``n_jobs - 1`` workers are forked and the caller runs batches too, in
-    its own thread, while it waits for the next result: the results stay in input order."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        pytest.skip("no fork on this platform")
-    before = set(multiprocessing.active_children())
-    gen = parallel.ordered_map(_slow_square_with_pid, range(2000), n_jobs=n_jobs, batch_size=10,
-                               local_fn=_slow_square_with_pid)
-    first = next(gen)
-    assert len(_new_children(before)) == n_jobs - 1
-    out = [first, *gen]
-    assert [v for v, _ in out] == [x * x for x in range(2000)]
-    pids = {pid for _, pid in out}
-    assert os.getpid() in pids and len(pids) == n_jobs
-    assert _new_children(before) == set()
-
-
-def test_an_error_in_the_callers_batch_comes_at_its_place() -> None:
-    """An exception of a batch the caller ran is raised after the results before it, as a
-    worker's is; the worker is stopped."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        pytest.skip("no fork on this platform")
-    before = set(multiprocessing.active_children())
-    got = []
-    with pytest.raises(ValueError, match="bad record 13"):
-        for x in parallel.ordered_map(_fail_on_13, range(100), n_jobs=2, batch_size=1, local_fn=_fail_on_13):
-            got.append(x)
-    assert got == list(range(13))
-    assert _new_children(before) == set()
-
-
-def test_all_batches_can_go_to_the_caller() -> None:
-    """A worker that never answers in time leaves every later batch to the caller's queue and its
-    own two: the caller's batches still come out in order, and nothing waits forever."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        pytest.skip("no fork on this platform")
-    parent = os.getpid()
-
-    def work(batch: list[int]) -> list[int]:
-        if os.getpid() != parent:
-            time.sleep(0.5)
-        return batch
-
-    box = _run_bounded(lambda: list(parallel.ordered_map(work, range(40), n_jobs=2, batch_size=1, local_fn=work)))
-    assert box == {"value": list(range(40))}
 
 
 def _fail_on_13(batch: list[int]) -> list[int]:
