@@ -10,12 +10,19 @@ arrays), so the same words are used in training and use.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Sequence
 from itertools import repeat
 
 import numpy as np
 
+from . import tablecache
 from .tokens import HashVocab
+
+# Words whose hashes go into the merged vocabulary's cache key: a changed hash function (the
+# compiled kernel's, which the package's Python sources do not cover) gives the entry a new key.
+_HASH_PROBE_WORDS = ("the", "comment", "subscribe", "reportedly", "\u00e9t\u00e9",
+                     "\u0645\u0631\u062d\u0628\u0627", "p1ss")
 
 LEXICAL_LABELS = 4
 # Columns after the four label columns: binary scores learned on a subset of blocks.
@@ -53,14 +60,26 @@ class LexicalScorer:
         Cached for the ``base`` dict it was built for.
         """
         if self._merged is None or self._merged[0] != id(base):
-            words = [w for w in dict.fromkeys((*base, *self.words)) if w]
-            base_id = np.zeros(len(words) + 1, dtype=np.int64)
-            lex_row = np.zeros(len(words) + 1, dtype=np.int64)
-            base_id[1:] = np.fromiter(map(base.get, words, repeat(0)), dtype=np.int64, count=len(words))
-            lex_row[1:] = np.fromiter(map(self.vocab.get, words, repeat(0)), dtype=np.int64, count=len(words))
+            # Kept between runs (~20 ms of every start-up; features/tablecache.py), under a key of
+            # both vocabularies, words and ids, and of the hash function.
+            parts = [_digest(base), np.fromiter(base.values(), dtype=np.int64, count=len(base)).tobytes(),
+                     _digest(self.words), HashVocab._word_hashes(list(_HASH_PROBE_WORDS)).tobytes()]
+            got = tablecache.cached_arrays("merged-vocab", parts, lambda: self._merge(base))
+            # Copies that own their memory: features.extract's per-row records need that (a read
+            # from the cache is a view of the file's buffer).
+            base_id, lex_row = np.array(got["base_id"]), np.array(got["lex_row"])
             base_id.flags.writeable = lex_row.flags.writeable = False  # (see ``__init__``'s weights)
-            self._merged = (id(base), HashVocab(words), base_id, lex_row)
+            self._merged = (id(base), HashVocab.from_table(got), base_id, lex_row)
         return self._merged[1], self._merged[2], self._merged[3]
+
+    def _merge(self, base: dict[str, int]) -> dict[str, np.ndarray]:
+        """``merged_vocab``'s table and row maps, built: plain arrays for the table cache."""
+        words = [w for w in dict.fromkeys((*base, *self.words)) if w]
+        base_id = np.zeros(len(words) + 1, dtype=np.int64)
+        lex_row = np.zeros(len(words) + 1, dtype=np.int64)
+        base_id[1:] = np.fromiter(map(base.get, words, repeat(0)), dtype=np.int64, count=len(words))
+        lex_row[1:] = np.fromiter(map(self.vocab.get, words, repeat(0)), dtype=np.int64, count=len(words))
+        return {**HashVocab(words).table_arrays(), "base_id": base_id, "lex_row": lex_row}
 
     def score(self, tokens: Sequence[str], token_block: np.ndarray, n_blocks: int) -> np.ndarray:
         """Mean word weights per block plus bias, label columns centred per row: [n_blocks, 5]."""
@@ -95,3 +114,11 @@ class LexicalScorer:
         out += self.bias
         out[:, :LEXICAL_LABELS] -= out[:, :LEXICAL_LABELS].mean(axis=1, keepdims=True)
         return out
+
+
+def _digest(words: Iterable[str]) -> bytes:
+    """A word list's sha256 (the words NUL-separated, with their number): part of a cache key."""
+    words = list(words)
+    h = hashlib.sha256(len(words).to_bytes(8, "little"))
+    h.update("\0".join(words).encode("utf-8", "surrogatepass"))
+    return h.digest()

@@ -275,6 +275,22 @@ class HashVocab:
             table = _insert_numpy(keys, rows, slots, size)
         self._keys, self._rows, self._used, self._probes = table
 
+    def table_arrays(self) -> dict[str, np.ndarray]:
+        """The lookup table as plain arrays (``from_table`` reads them back): for the table cache."""
+        return {"keys": self._keys, "rows": self._rows, "used": self._used,
+                "shape": np.array([int(self._shift), self._mask, self._probes], dtype=np.int64)}
+
+    @classmethod
+    def from_table(cls, arrays: dict[str, np.ndarray]) -> HashVocab:
+        """A table from ``table_arrays``, without building it again. Its ``words`` are not kept (a
+        lookup needs only the table)."""
+        vocab = cls.__new__(cls)
+        vocab.words = []
+        shift, mask, probes = (int(x) for x in arrays["shape"])
+        vocab._shift, vocab._mask, vocab._probes = np.uint64(shift), mask, probes
+        vocab._keys, vocab._rows, vocab._used = arrays["keys"], arrays["rows"], arrays["used"]
+        return vocab
+
     @staticmethod
     def _word_hashes(words: list[str]) -> np.ndarray:
         if not words:

@@ -369,3 +369,42 @@ def test_spam_heads_from_the_cache_equal_a_fresh_build(cache: Path) -> None:
             assert np.array_equal(t.head_offsets, fresh.head_offsets)
             assert np.array_equal(t.head_families, fresh.head_families)
     assert spamctx.TABLES.heads == spamctx.build_tables(*sets[0]).heads
+
+
+def _merged_lookups(lex, base: dict[str, int], words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What ``merged_vocab`` answers for ``words`` and for hashes of no word: rows, base ids, lexicon rows."""
+    table, base_id, lex_row = lex.merged_vocab(base)
+    hashes = tokens.HashVocab._word_hashes(words)
+    strangers = np.arange(1, 5001, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    rows = table.lookup(np.concatenate([hashes, strangers]))
+    return rows, base_id[rows], lex_row[rows]
+
+
+def test_merged_vocabulary_from_the_cache_answers_as_a_fresh_build(cache: Path) -> None:
+    """The merged vocabulary (the token vocabulary and a model's lexicon in one hash table) is
+    built once, then read from the cache, and both answer every lookup alike; another lexicon
+    gets another key."""
+    from features.lexical import LEXICAL_COLUMNS, LexicalScorer
+
+    base = {w: i for w, i in extract._VOCAB.items() if w}  # ("" is no word: merged_vocab drops it)
+    words = [f"w{i}" for i in range(3000)] + ["the", "said", "lol", "\u00e9t\u00e9"]
+    weights = np.zeros((len(words) + 1, LEXICAL_COLUMNS), np.float32)
+    bias = np.zeros(LEXICAL_COLUMNS, np.float32)
+    probe = [*base, *words, "not-a-word", "zzzq"]
+    built = _merged_lookups(LexicalScorer(words, weights, bias), base, probe)
+    (entry,) = cache.glob("merged-vocab-*.npz")
+    again = LexicalScorer(words, weights, bias)
+    builds = []
+    real = again._merge
+    again._merge = lambda b: builds.append(1) or real(b)  # type: ignore[method-assign]
+    read = _merged_lookups(again, base, probe)
+    assert builds == []  # read, not built
+    for x, y in zip(built, read):
+        assert np.array_equal(x, y)
+    rows, base_ids, lex_rows = read
+    n = len(probe)
+    assert (rows[:n - 2] > 0).all() and (rows[n - 2:] == 0).all() and (rows[n:] == 0).all()
+    assert base_ids[: len(base)].tolist() == [base[w] for w in base]
+    assert lex_rows[len(base): len(base) + len(words)].tolist() == list(range(1, len(words) + 1))
+    _merged_lookups(LexicalScorer(words[:-1], weights[:-1], bias), base, probe)
+    assert [p.name for p in cache.glob("merged-vocab-*.npz")] != [entry.name]  # another key
