@@ -268,13 +268,14 @@ class Classifier:
             mt_soft.load_soft_model()
         except mt_soft.SoftModelError as e:
             raise ModelError(str(e)) from e
-        if path is not None and html_path is None and _schema_of(p) == DOM_SCHEMA_VERSION:
+        schema = _schema_of(p)  # (a header's parse is ~3 ms: once per file)
+        if path is not None and html_path is None and schema == DOM_SCHEMA_VERSION:
             html_path, p, explicit_text = p, default_model_path(), False
+            schema = _schema_of(p)
         if html_path is None and os.environ.get(ENV_HTML_MODEL):
             html_path = os.environ[ENV_HTML_MODEL]
         # Text models of schema text-4 and text-5 still load; any other schema is checked
         # against the current one (features.text_schema), so the error names what this version reads.
-        schema = _schema_of(p)
         schema = schema if schema in TEXT_SCHEMAS else TEXT_SCHEMA_VERSION
         text = BlockModel.load(p, expected_schema=schema, expected_features=TEXT_SCHEMAS[schema])
         # The page-level comment-section gate beside the model (STEM.gate.json), if there is one.
