@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from features import ext, jsonfile
+from features import ext, jsonfile, tablecache
 from features.lexical import LexicalScorer
 
 LABELS: tuple[str, ...] = ("editorial", "comment", "spam", "boilerplate")
@@ -218,9 +219,65 @@ def row_period(shapes: tuple[tuple[int, ...], ...]) -> int:
 
     Probed with random weights (kernels are chosen by shape, not by values): rows shifted by
     whole periods must come out bit for bit the same. Once per process and shape, on one BLAS
-    thread as the forward pass runs."""
-    with one_blas_thread():
-        return _probe_row_period(shapes)
+    thread as the forward pass runs; or read from the table cache (``_probed``)."""
+    return _probed(shapes)[0]
+
+
+# Fields of /proc/cpuinfo's first entry that name the CPU and its instruction sets (not its
+# clock, which varies): part of the probes' cache key.
+_CPU_FIELDS = (b"vendor_id", b"cpu family", b"model", b"model name", b"stepping", b"flags")
+_CPUINFO = "/proc/cpuinfo"
+_CPUINFO_HEAD_BYTES = 1 << 14
+# What the probes' results depend on, as threadpoolctl describes a BLAS library.
+_BLAS_FIELDS = ("internal_api", "prefix", "filepath", "version", "threading_layer", "architecture")
+
+
+def _probe_key_parts(shapes: tuple[tuple[int, ...], ...]) -> list[bytes] | None:
+    """The probes' cache key: the shapes, this module's source (the probe code and constants),
+    each BLAS library loaded (threadpoolctl's description, with its file's size and mtime) and
+    the CPU; None where the CPU cannot be named (no /proc/cpuinfo): then the probes run."""
+    try:
+        with open(_CPUINFO, "rb") as fh:
+            head = fh.read(_CPUINFO_HEAD_BYTES).split(b"\n\n", 1)[0]
+        source = Path(__file__).read_bytes()
+    except OSError:
+        return None
+    cpu = [line for line in head.splitlines() if line.split(b":", 1)[0].strip() in _CPU_FIELDS]
+    if not cpu:
+        return None
+    libs = []
+    for lib in _blas_libraries():
+        entry = {k: lib.get(k) for k in _BLAS_FIELDS}
+        try:
+            st = os.stat(str(lib.get("filepath")))
+            entry["file"] = [st.st_size, st.st_mtime_ns]
+        except OSError:
+            entry["file"] = None
+        libs.append(entry)
+    libs.sort(key=lambda e: json.dumps(e, sort_keys=True))
+    return [json.dumps(shapes).encode(), hashlib.sha256(source).digest(),
+            json.dumps(libs, sort_keys=True).encode(), b"\n".join(cpu)]
+
+
+def _blas_libraries() -> list[dict]:
+    """threadpoolctl's description of each BLAS library loaded in this process."""
+    return [lib for lib in _blas_controller().info() if lib.get("user_api") == "blas"]
+
+
+@functools.lru_cache(maxsize=16)
+def _probed(shapes: tuple[tuple[int, ...], ...]) -> tuple[int, int]:
+    """(``row_period``, ``tail_rows`` at that period) for these shapes: probed (~20 ms of every
+    start-up, serial before ``--jobs`` forks), or read back from the table cache under a key of
+    everything a probe's outcome depends on (``_probe_key_parts``)."""
+    def probe() -> dict[str, np.ndarray]:
+        with one_blas_thread():
+            period = _probe_row_period(shapes)
+            return {"row_period": np.array([period], dtype=np.int64),
+                    "tail_rows": np.array([_probe_tail_rows(shapes, period)], dtype=np.int64)}
+
+    parts = _probe_key_parts(shapes)
+    got = probe() if parts is None else tablecache.cached_arrays("blas-probes", parts, probe)
+    return int(got["row_period"][0]), int(got["tail_rows"][0])
 
 
 def _probe_network(shapes: tuple[tuple[int, ...], ...], seed: int
@@ -283,7 +340,11 @@ def tail_rows(shapes: tuple[tuple[int, ...], ...], period: int) -> int:
     """The chunk size for the rows after the last whole ``LOGIT_ROWS`` chunk: the first of
     ``TAIL_ROWS`` (a multiple of ``period``) whose chunks give random rows the same float32
     results, bit for bit, as ``LOGIT_ROWS`` chunks with each row at the same residue modulo
-    ``period``; else ``LOGIT_ROWS``. Probed like ``row_period``, once per process and shape."""
+    ``period``; else ``LOGIT_ROWS``. Probed like ``row_period``, once per process and shape
+    (at ``row_period``'s own period, with it: ``_probed``)."""
+    probed_period, tail = _probed(shapes)
+    if period == probed_period:
+        return tail
     with one_blas_thread():
         return _probe_tail_rows(shapes, period)
 

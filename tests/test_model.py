@@ -524,3 +524,46 @@ def test_cascade_header_round_trip_and_bad_settings(tmp_path: Path, tiny_model: 
         _rewrite_header(tmp_path / "e.json", cascade=bad)
         with pytest.raises(ModelError, match="cascade"):
             _load(tmp_path / "e.json")
+
+
+def test_probes_read_back_from_the_table_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``row_period`` and ``tail_rows`` are probed once per key and then read from the table
+    cache: the values read are the fresh probes', and a key part that changes (the BLAS library
+    described, the shapes) probes again. Without /proc/cpuinfo there is no key: always probed."""
+    from classifier import model as model_module
+    from features import tablecache
+
+    monkeypatch.setenv(tablecache.CACHE_DIR_ENV, str(tmp_path))
+    monkeypatch.delenv(tablecache.NO_CACHE_ENV, raising=False)
+    shapes = ((492, 96), (96, 64), (64, 4))
+    with model_module.one_blas_thread():
+        fresh_period = model_module._probe_row_period(shapes)
+        fresh = (fresh_period, model_module._probe_tail_rows(shapes, fresh_period))
+    calls = []
+    real_probe = model_module._probe_row_period
+
+    def counted(s):
+        calls.append(s)
+        return real_probe(s)
+
+    monkeypatch.setattr(model_module, "_probe_row_period", counted)
+
+    def probed(s) -> tuple[int, int]:
+        model_module._probed.cache_clear()  # a new process, as far as the lru caches go
+        return model_module._probed(s)
+
+    try:
+        assert probed(shapes) == fresh and len(calls) == 1  # built and stored
+        assert list(tmp_path.glob("blas-probes-*.npz"))
+        assert probed(shapes) == fresh and len(calls) == 1  # read back, not probed
+        small = ((7, 5), (5, 4))
+        probed(small)
+        assert len(calls) == 2  # other shapes, another key
+        other = [{**lib, "architecture": "SomeOtherKernel"} for lib in model_module._blas_libraries()]
+        monkeypatch.setattr(model_module, "_blas_libraries", lambda: other)
+        assert probed(shapes) == fresh and len(calls) == 3  # another BLAS kernel: probed again
+        monkeypatch.setattr(model_module, "_CPUINFO", str(tmp_path / "no-cpuinfo"))
+        assert model_module._probe_key_parts(shapes) is None
+        assert probed(shapes) == fresh and len(calls) == 4  # no key: probed, not cached
+    finally:
+        model_module._probed.cache_clear()
