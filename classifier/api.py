@@ -12,21 +12,23 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from features import ext, jsonfile, mt_soft, reading
-from features.dom import DOM_SCHEMA_VERSION, HTML_FEATURE_NAMES, html_features
 from features.extract import PageFeatures, extract_batch
 from features.headers import meta_rows
-from features.html import HtmlPage, decode_html, segment_html
 from features.segment import Block, segment_text
-from features.text_schema import TEXT_SCHEMA_VERSION, TEXT_SCHEMAS, extra_columns, text_matrix
+from features.text_schema import DOM_SCHEMA_VERSION, TEXT_SCHEMA_VERSION, TEXT_SCHEMAS, extra_columns, text_matrix
 
-from . import decode, html_decode, limits, page_gate, scores, thread_start, thread_template
+from . import decode, limits, page_gate, scores, thread_start, thread_template
 from .model import LABELS, BlockModel, ModelError, one_blas_thread
 from .parallel import BATCH_RECORDS, batched, parallel_map, record_size
 from .source import registered_domain
+
+if TYPE_CHECKING:
+    from features.html import HtmlPage
 
 MODEL_STEM = "model-text"
 ENV_MODEL = "NEWSWINNOW_MODEL"
@@ -284,7 +286,7 @@ class Classifier:
         text.thread_start = thread_start.load_for(p, text.sha256)  # type: ignore[attr-defined]
         if html_path is not None:  # the caller's: loaded now, so a bad file fails here
             hp = Path(html_path)
-            html_model = BlockModel.load(hp, expected_schema=DOM_SCHEMA_VERSION, expected_features=HTML_FEATURE_NAMES)
+            html_model = _load_html_model(hp)
             return cls(text, p.resolve(), html_model, hp.resolve(), page_limits)
         clf = cls(text, p.resolve(), None, None, page_limits)
         if not explicit_text:
@@ -500,6 +502,8 @@ class Classifier:
         X = pf.X
         meta_lines = meta_rows(pf.X)  # rows of the blocks' meta lines, for the thread-template step (below)
         if m.schema == DOM_SCHEMA_VERSION:
+            from features.dom import html_features
+
             pf, offsets = html_features([p.html for p in pages], text_pf=pf)
             X = pf.X
         elif m.schema in TEXT_SCHEMAS:  # change and spam-context columns (features.text_schema)
@@ -512,6 +516,8 @@ class Classifier:
         if self.reread and m.schema in TEXT_SCHEMAS:
             reread = _reread_pages(m, pages, page_texts, pf, offsets, lead, proba, decoded)
         if m.schema == DOM_SCHEMA_VERSION:  # decode constraints of HTML pages (classifier/html_decode.py)
+            from . import html_decode
+
             top, cc = pf.X[:, html_decode.IN_TOP_COLUMN], html_decode.comment_class(pf.X)
             decoded = html_decode.constrain(decoded, [proba[a:b] for a, b in spans], [top[a:b] for a, b in spans],
                                             m.meta, in_comment=[cc[a:b] for a, b in spans])
@@ -719,6 +725,29 @@ def _first_comments(decoded: Sequence[np.ndarray], label_all: np.ndarray) -> np.
     return first
 
 
+def segment_html(html: str | bytes) -> HtmlPage:
+    """``features.html.segment_html``. The HTML modules (and ``features.dom``, ``html_decode``)
+    are imported at the first HTML page or HTML model: ~10 ms of start-up that a plain-text
+    run, and each ``--jobs`` start, would otherwise spend."""
+    from features.html import segment_html as segment
+
+    return segment(html)
+
+
+def decode_html(raw: bytes) -> str:
+    """``features.html.decode_html`` (imported at first use, as ``segment_html``)."""
+    from features.html import decode_html as decode
+
+    return decode(raw)
+
+
+def _load_html_model(path: Path) -> BlockModel:
+    """An HTML model file, checked against the HTML schema's columns."""
+    from features.dom import HTML_FEATURE_NAMES
+
+    return BlockModel.load(path, expected_schema=DOM_SCHEMA_VERSION, expected_features=HTML_FEATURE_NAMES)
+
+
 def _html_input(html: str | bytes, id: str | int | None, url: str | None) -> PageInput:
     """Segment an HTML page, keeping its DOM facts for the HTML model."""
     hp = segment_html(html)
@@ -729,7 +758,7 @@ def _default_html_model(path: Path) -> BlockModel | None:
     """The shipped HTML model, or None (with a warning) when it cannot be read: a broken default
     only means HTML pages go through the text model."""
     try:
-        return BlockModel.load(path, expected_schema=DOM_SCHEMA_VERSION, expected_features=HTML_FEATURE_NAMES)
+        return _load_html_model(path)
     except ModelError as e:
         print(f"newswinnow: HTML model not used, HTML pages go through the text model ({e})", file=sys.stderr)
         return None

@@ -23,10 +23,9 @@ from typing import IO
 import click
 from threadpoolctl import threadpool_limits
 
-from features.html import decode_html
 from features.segment import decode_bytes
 
-from .api import SHIPPED_TEXT_MODELS, Classifier, DocumentResult, orjson
+from .api import SHIPPED_TEXT_MODELS, Classifier, DocumentResult, decode_html, orjson
 from .api import dumps_bytes as _dumps
 from .io import (
     FORMATS,

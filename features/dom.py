@@ -32,8 +32,9 @@ from .dom_lexicon import ANCESTOR_TAGS, TAG_GROUP_NAMES
 from .extract import CONTEXT_BLOCKS, FEATURE_NAMES, PageFeatures, context_of, extract_batch
 from .html import CLASS_GROUP_NAMES, RAW_COLUMNS, HtmlPage
 from .lexical import LexicalScorer
+from .text_schema import DOM_SCHEMA_VERSION
 
-DOM_SCHEMA_VERSION = "html-2"
+__all__ = ["DOM_SCHEMA_VERSION", "HTML_FEATURE_NAMES", "html_features"]
 # A block whose link density is at least this is "all link" (menu items, related headlines).
 ALL_LINK_DENSITY = 0.9
 

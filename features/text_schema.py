@@ -37,6 +37,10 @@ TEXT7_FEATURE_NAMES: tuple[str, ...] = TEXT6_FEATURE_NAMES + SPAMSHAPE_NAMES
 TEXT8_SCHEMA_VERSION = "text-8"
 TEXT8_FEATURE_NAMES: tuple[str, ...] = TEXT7_FEATURE_NAMES + SPAMSHAPE8_NAMES
 TEXT_SCHEMA_VERSION = "text-9"
+# The HTML model's schema (its columns: features/dom.py). Named here, with the text schemas, so
+# that the classifier can tell a model's kind without importing the HTML modules (~10 ms of
+# start-up a plain-text run never uses).
+DOM_SCHEMA_VERSION = "html-2"
 TEXT_FEATURE_NAMES: tuple[str, ...] = TEXT6_FEATURE_NAMES + HEADER_NAMES
 # What `newswinnow train` builds unless `--schema` says otherwise: the schema of the shipped
 # model, so the model card's command reproduces it. A text-7 model was trained and measured on

@@ -284,6 +284,33 @@ def test_shipped_html_model_is_loaded_at_the_first_html_page(monkeypatch: pytest
     assert len(calls) == 1
 
 
+def test_plain_text_runs_do_not_import_the_html_modules(tmp_path: Path) -> None:
+    """``features.html``, ``features.dom`` and ``classifier.html_decode`` (~10 ms of start-up)
+    are imported at the first HTML page: a fresh process classifying plain text through the CLI
+    never imports them, and one that meets an HTML record does."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\n"
+             "from classifier import cli\n"
+             "try:\n"
+             "    cli.main()\n"
+             "except SystemExit:\n"
+             "    pass\n"
+             "html = ('features.html', 'features.dom', 'classifier.html_decode')\n"
+             "sys.stderr.write('HTML-MODULES ' + ' '.join(m for m in html if m in sys.modules) + '\\n')\n")
+    root = Path(__file__).resolve().parents[1]
+    for kind, record, expected in (("text", {"text": "Harbour bridge to close.\nGreat news."}, ""),
+                                   ("html", {"html": THREAD_PAGE}, "features.html features.dom classifier.html_decode")):
+        path = tmp_path / f"{kind}.jsonl"
+        path.write_text(json.dumps(record) + "\n")
+        run = subprocess.run([sys.executable, "-c", probe, "classify", str(path)], cwd=root, capture_output=True,
+                             text=True, timeout=120)
+        line = [ln for ln in run.stderr.splitlines() if ln.startswith("HTML-MODULES")]
+        assert line and line[0].split(" ", 1)[1:] == ([expected] if expected else [""]), run.stderr
+        assert json.loads(run.stdout)["blocks"]
+
+
 def test_explicit_broken_html_model_raises(model_path: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
