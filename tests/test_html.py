@@ -300,8 +300,9 @@ def test_plain_text_runs_do_not_import_the_html_modules(tmp_path: Path) -> None:
              "html = ('features.html', 'features.dom', 'classifier.html_decode')\n"
              "sys.stderr.write('HTML-MODULES ' + ' '.join(m for m in html if m in sys.modules) + '\\n')\n")
     root = Path(__file__).resolve().parents[1]
+    every = "features.html features.dom classifier.html_decode"
     for kind, record, expected in (("text", {"text": "Harbour bridge to close.\nGreat news."}, ""),
-                                   ("html", {"html": THREAD_PAGE}, "features.html features.dom classifier.html_decode")):
+                                   ("html", {"html": THREAD_PAGE}, every)):
         path = tmp_path / f"{kind}.jsonl"
         path.write_text(json.dumps(record) + "\n")
         run = subprocess.run([sys.executable, "-c", probe, "classify", str(path)], cwd=root, capture_output=True,
