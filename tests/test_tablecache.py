@@ -282,6 +282,7 @@ def test_shipped_tables_equal_fresh_builds() -> None:
     assert profanity._KEY_REST.dtype == rest.dtype and np.array_equal(profanity._KEY_REST, rest)
     matcher = profanity._build_matcher()
     assert matcher == re.compile(matcher.pattern) and matcher.groupindex == re.compile(matcher.pattern).groupindex
+    assert matcher.pattern == profanity._matcher_source()  # the cached pattern is today's build
     # The MT artefact patterns, the spam families' patterns and the character-class tables.
     for rx in ([p.regex for p in mt_patterns.PATTERNS] + list(spamctx._FAMILY_RX.values()) + list(spamctx.TABLES.rx)
                + [mt_patterns.IDEOGRAPHIC, mt_patterns.LATIN_LETTER, mt_patterns.FOREIGN_SEPARATOR,
@@ -408,3 +409,19 @@ def test_merged_vocabulary_from_the_cache_answers_as_a_fresh_build(cache: Path) 
     assert lex_rows[len(base): len(base) + len(words)].tolist() == list(range(1, len(words) + 1))
     _merged_lookups(LexicalScorer(words[:-1], weights[:-1], bias), base, probe)
     assert [p.name for p in cache.glob("merged-vocab-*.npz")] != [entry.name]  # another key
+
+
+def test_profanity_pattern_from_the_cache(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The profanity matcher's pattern (~7 ms to build from the stems) is built once, then read:
+    the matcher read back is the fresh one, and matches the same hits."""
+    fresh = profanity._build_matcher()
+    assert list(cache.glob("profanity-pattern-*.npz"))
+
+    def no_build() -> str:
+        raise AssertionError("the pattern was built again")
+
+    monkeypatch.setattr(profanity, "_matcher_source", no_build)
+    read = profanity._build_matcher()
+    assert read == fresh and read.pattern == fresh.pattern and read.groupindex == fresh.groupindex
+    text = "what the f**k, you p1ss artist; a buttfucked plan, s h i t happens"
+    assert [m.span() for m in read.finditer(text)] == [m.span() for m in fresh.finditer(text)] != []
