@@ -521,6 +521,20 @@ def literal_plan(patterns: Sequence[tuple[str, re.Pattern]]) -> _LiteralPlan:
 _PLAN: list[_LiteralPlan] = []  # literal_plan(_LITERAL_LIST), built on first use
 
 
+def _cached_literal_plan() -> _LiteralPlan:
+    """``literal_plan(_LITERAL_LIST)``, its tables kept between runs (~3 ms of start-up to build:
+    ``prefilter.position_sets`` reads each pattern's parse; features/tablecache.py)."""
+    def build() -> dict[str, np.ndarray]:
+        plan = literal_plan(_LITERAL_LIST)
+        return {"tables": plan.tables, "want_chars": plan.want_chars, "rows": np.array(plan.rows, dtype=np.int64)}
+
+    got = tablecache.cached_arrays("literal-plan", [tablecache.source_fingerprint()], build)
+    rows = tuple(int(r) for r in got["rows"])
+    # Rows are numbered in pattern order (literal_plan): the matchers of the patterns with one.
+    matchers = [rx.match for (_, rx), row in zip(_LITERAL_LIST, rows) if row >= 0]
+    return _LiteralPlan(got["tables"], matchers, got["want_chars"], rows)
+
+
 def _literal_matches(data: bytes, starts: np.ndarray, n: int,
                      patterns: Sequence[tuple[str, re.Pattern]] = _LITERAL_LIST,
                      plan: _LiteralPlan | None = None) -> list[tuple[np.ndarray, np.ndarray | None]]:
@@ -533,7 +547,7 @@ def _literal_matches(data: bytes, starts: np.ndarray, n: int,
             plan = literal_plan(patterns)
         else:
             if not _PLAN:
-                _PLAN.append(literal_plan(_LITERAL_LIST))
+                _PLAN.append(_cached_literal_plan())
             plan = _PLAN[0]
     counts, chars = _literal_kernel_counts(data, starts, n, plan)
     # int64 -> float32 as the Python form's bincount -> float32 (integers: the same values); one
@@ -566,7 +580,7 @@ def _literal_table(data: bytes, starts: np.ndarray, n: int) -> tuple[np.ndarray,
     if _LITERAL_EXT is None or n == 0:
         return None
     if not _PLAN:
-        _PLAN.append(literal_plan(_LITERAL_LIST))
+        _PLAN.append(_cached_literal_plan())
     plan = _PLAN[0]
     if not _LIT_GROUPED_OK or plan.rows != tuple(range(len(_LITERAL_LIST))):
         return None

@@ -425,3 +425,32 @@ def test_profanity_pattern_from_the_cache(cache: Path, monkeypatch: pytest.Monke
     assert read == fresh and read.pattern == fresh.pattern and read.groupindex == fresh.groupindex
     text = "what the f**k, you p1ss artist; a buttfucked plan, s h i t happens"
     assert [m.span() for m in read.finditer(text)] == [m.span() for m in fresh.finditer(text)] != []
+
+
+def test_mt_scanner_and_literal_plan_from_the_cache(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The MT pre-screen's start-scanner tables and the literal patterns' kernel plan are built
+    once, then read back equal to a fresh build (and not built again)."""
+    fresh_scanner = mt._scanner_arrays()
+    fresh_plan = extract.literal_plan(extract._LITERAL_LIST)
+    mt._start_scanner.cache_clear()
+    try:
+        mt._start_scanner()
+        built_plan = extract._cached_literal_plan()
+        assert list(cache.glob("mt-start-scanner-*.npz")) and list(cache.glob("literal-plan-*.npz"))
+
+        def no_build(*args):
+            raise AssertionError("built again")
+
+        monkeypatch.setattr(mt, "_scanner_arrays", no_build)
+        monkeypatch.setattr(extract, "literal_plan", no_build)
+        mt._start_scanner.cache_clear()
+        assert (mt._start_scanner() is None) == (mt._MT_EXT is None or not fresh_scanner["usable"][0])
+        read = tablecache.cached_arrays("mt-start-scanner", [tablecache.source_fingerprint()], no_build)
+        assert _same(read, fresh_scanner)
+        read_plan = extract._cached_literal_plan()
+        for plan in (built_plan, read_plan):
+            assert plan.rows == fresh_plan.rows and plan.matchers == fresh_plan.matchers
+            assert np.array_equal(plan.tables, fresh_plan.tables) and plan.tables.dtype == fresh_plan.tables.dtype
+            assert np.array_equal(plan.want_chars, fresh_plan.want_chars)
+    finally:
+        mt._start_scanner.cache_clear()
