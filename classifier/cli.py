@@ -236,10 +236,13 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
     def fn(batch: list[WorkItem]) -> list[tuple]:
         return _work(clf, fields, mode, opts, batch)
 
-    def fn_tasks(tasks: list[list[WorkItem] | Task]) -> list[tuple]:
-        (task,) = tasks
+    def fn_tasks(tasks: list[tuple[list[WorkItem] | Task, list[str]]]) -> list[tuple]:
+        ((task, freed),) = tasks
         out = _work_batched(clf, fields, mode, opts, task_items(task) if isinstance(task, Task) else task)
-        return spool.stash(out) if spool is not None else out
+        if spool is None:
+            return out
+        spool.adopt(freed)  # spool files the parent has copied: this worker's to fill again
+        return spool.stash(out)
 
     bar_ctx = click.progressbar(length=total, file=sys.stderr, label="newswinnow") if show_bar else nullcontext()
     results: Iterator[tuple] | None = None
@@ -250,10 +253,12 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
                 results = ordered_map(fn, iter_items(list(paths), fmt, glob, progress), 1, size_of=_item_bytes)
             else:  # workers read plain JSONL files themselves and spool their output (parallel.py)
                 tasks = _grouped(iter_tasks(list(paths), fmt, glob, progress=progress), BATCH_RECORDS)
-                results = ordered_map(fn_tasks, tasks, jobs, batch_size=1)
+                # Each task carries the spool files copied since the last one (Spool.take_freed).
+                freed = spool.take_freed if spool is not None else list
+                results = ordered_map(fn_tasks, ((task, freed()) for task in tasks), jobs, batch_size=1)
             for status, payload, item in results:
                 if status == "spooled":
-                    Spool.copy_to(payload, sink)
+                    spool.copy_to(payload, sink)
                     n_ok += item
                     continue
                 if status == "err":

@@ -348,14 +348,34 @@ class Spool:
 
     With ``--jobs``, the classified records (about twice the input's size) would otherwise be
     pickled by each worker, copied through a pipe and unpickled by the parent, whose CPU time is
-    taken from the workers' cores. A worker writes each batch's output lines to a file of its own
-    in a private directory and sends back only its name; the parent copies the files to the sink
-    in input order (``os.sendfile``: in the kernel) and deletes them, so the directory holds only
-    the batches in flight.
+    taken from the workers' cores. A worker writes each batch's output lines to a file in a
+    private directory and sends back only its name; the parent copies the files to the sink in
+    input order (``os.sendfile``: in the kernel).
+
+    The files are slots used again: a copied file goes back to the workers with the next task
+    the parent sends (``take_freed`` -> ``adopt``), and a worker overwrites one it was handed
+    before it makes a new one. Creating, filling and deleting a file per batch cost ~0.3 ms of
+    CPU a batch (~0.1 ms of it the parent's unlink: ext4 frees the file's pages and buffers),
+    against ~0.07 ms to overwrite one whose pages are already there. The directory holds about
+    as many files as there are batches in flight, until the run ends and removes it.
     """
 
     def __init__(self, directory: str) -> None:
         self.directory = directory
+        self._freed: collections.deque[str] = collections.deque()  # parent: copied, not yet handed back
+        self._free: list[str] = []  # worker: slots it was handed and may overwrite
+
+    def take_freed(self) -> list[str]:
+        """Parent side (the feeder thread): the slots copied since the last call, for a worker."""
+        out = []
+        with contextlib.suppress(IndexError):
+            while True:
+                out.append(self._freed.popleft())
+        return out
+
+    def adopt(self, paths: list[str]) -> None:
+        """Worker side: slots the parent has copied, this process's to overwrite."""
+        self._free.extend(paths)
 
     def stash(self, out: list[tuple]) -> list[tuple]:
         """Worker side: ``("ok", line, None)`` entries -> one ``("spooled", path, n)`` entry first,
@@ -363,22 +383,31 @@ class Spool:
         lines = [t[1] for t in out if t[0] == "ok"]
         if not lines:
             return out
-        path = ""
+        lines.append(b"")
+        data = b"\n".join(lines)
+        path = self._free.pop() if self._free else ""
+        fd = -1
         try:
-            fd, path = tempfile.mkstemp(dir=self.directory)  # unique across workers, however started
-            with open(fd, "wb") as fh:
-                fh.write(b"\n".join(lines))
-                fh.write(b"\n")
+            if path:
+                fd = os.open(path, os.O_WRONLY)
+            else:
+                fd, path = tempfile.mkstemp(dir=self.directory)  # unique across workers, however started
+            done = 0
+            while done < len(data):
+                done += os.pwrite(fd, memoryview(data)[done:], done)
+            os.ftruncate(fd, len(data))  # a used slot may have held a longer batch
         except OSError:
             if path:
                 with contextlib.suppress(OSError):
                     os.unlink(path)
             return out
-        return [("spooled", path, len(lines)), *(t for t in out if t[0] != "ok")]
+        finally:
+            if fd >= 0:
+                os.close(fd)
+        return [("spooled", path, len(lines) - 1), *(t for t in out if t[0] != "ok")]
 
-    @staticmethod
-    def copy_to(path: str, sink: IO[bytes]) -> None:
-        """Parent side: append a spooled file to ``sink`` and delete it."""
+    def copy_to(self, path: str, sink: IO[bytes]) -> None:
+        """Parent side: append a spooled file to ``sink``; the file is then a free slot."""
         with open(path, "rb") as fh:
             sink.flush()
             try:
@@ -389,7 +418,7 @@ class Spool:
             if done is not None:  # sendfile unusable here (no descriptor, O_APPEND, a tty): copy
                 fh.seek(done)
                 shutil.copyfileobj(fh, sink, SPOOL_COPY_BUFFER)
-        os.unlink(path)
+        self._freed.append(path)
 
 
 # Read size when a spooled file is copied through Python (no usable ``sendfile``).

@@ -57,32 +57,46 @@ def test_a_worker_error_reaches_the_caller() -> None:
 
 @pytest.mark.parametrize("sink_kind", ["file", "append", "bytesio"])
 def test_spooled_batches_reach_the_sink_in_order(tmp_path, sink_kind: str) -> None:
-    """Worker output through spool files: lines in order, rejects left in the result, files
-    deleted; sendfile where it works, a plain copy where it does not (O_APPEND, no descriptor)."""
+    """Worker output through spool files: lines in order, rejects left in the result; sendfile
+    where it works, a plain copy where it does not (O_APPEND, no descriptor). A copied file is
+    handed back (``take_freed``) and, adopted by a worker, filled again in place: a shorter batch
+    leaves nothing of the longer one it replaces, and no new file is made while one is free."""
     import io
 
     spool = parallel.Spool(str(tmp_path / "spool"))
     os.mkdir(spool.directory)
-    batches = [[("ok", f"a{i}-{j}".encode(), None) for j in range(3)] for i in range(4)]
+    batches = [[("ok", f"a{i}-{j}".encode() * (5 - i), None) for j in range(3)] for i in range(4)]
     batches[1].insert(1, ("err", "bad json", ("f", 2, "jsonl", b"{")))
     stashed = [spool.stash(b) for b in batches]
     assert stashed[1][0][0] == "spooled" and stashed[1][0][2] == 3 and stashed[1][1][0] == "err"
+    files = [out[0][1] for out in stashed]
+    assert sorted(os.listdir(spool.directory)) == sorted(os.path.basename(f) for f in files)
     sink_path = tmp_path / "out.jsonl"
     if sink_kind == "bytesio":
         sink = io.BytesIO()
     else:
         sink = open(sink_path, "ab" if sink_kind == "append" else "wb")  # noqa: SIM115
     sink.write(b"head\n")
-    for out in stashed:
-        for status, payload, _ in out:
-            if status == "spooled":
-                parallel.Spool.copy_to(payload, sink)
+
+    def copy(outs) -> None:
+        for out in outs:
+            for status, payload, _ in out:
+                if status == "spooled":
+                    spool.copy_to(payload, sink)
+
+    copy(stashed)
+    assert spool.take_freed() == files and spool.take_freed() == []
+    spool.adopt(files[:2])  # a worker handed two of them: the next two batches go there
+    again = [spool.stash([("ok", f"b{i}".encode(), None)]) for i in range(3)]
+    assert {out[0][1] for out in again[:2]} == set(files[:2]) and again[2][0][1] not in files
+    copy(again)
     sink.write(b"tail\n")
     sink.flush()
     data = sink.getvalue() if sink_kind == "bytesio" else sink_path.read_bytes()
-    expected = b"head\n" + b"".join(f"a{i}-{j}\n".encode() for i in range(4) for j in range(3)) + b"tail\n"
+    expected = (b"head\n" + b"".join(f"a{i}-{j}".encode() * (5 - i) + b"\n" for i in range(4) for j in range(3))
+                + b"b0\nb1\nb2\ntail\n")
     assert data == expected
-    assert os.listdir(spool.directory) == []
+    assert len(os.listdir(spool.directory)) == 5  # four files and one more: the pool, not a file a batch
 
 
 def test_spool_keeps_lines_in_the_result_when_it_cannot_write(tmp_path) -> None:
