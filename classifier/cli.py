@@ -6,9 +6,11 @@ document could be read, 2 for usage errors (click's own convention).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import json
+import os
 import shutil
 import signal
 import sys
@@ -406,7 +408,7 @@ def classify(paths, fmt, glob, text_field, html_field, id_field, url_field, jobs
     opts = {"no_text": no_text, "limits": page_limits, "rejects_log": rejects_log, "as_written": as_written}
     with _stop_on_signals():
         code = _run(paths, fmt, fields, jobs, model, rejects, "classify", opts, sys.stdout.buffer, glob)
-    sys.exit(code)
+    _finished(code)
 
 
 def _parse_keep(ctx, param, value: str) -> tuple[str, ...]:
@@ -432,7 +434,7 @@ def filter_cmd(paths, fmt, glob, text_field, html_field, id_field, url_field, jo
             "rejects_log": rejects_log, "as_written": as_written}
     with _stop_on_signals():
         code = _run(paths, fmt, fields, jobs, model, rejects, "filter", opts, sys.stdout.buffer, glob)
-    sys.exit(code)
+    _finished(code)
 
 
 def _underline(text: str, evidence: list[dict]) -> str:
@@ -586,5 +588,28 @@ def report(results, output, sample, top_sources, min_pages, title, rejects):
     click.echo(f"newswinnow: report of {stats.pages:,} pages written to {output}", err=True)
 
 
+class _Finished(SystemExit):
+    """``sys.exit`` of a classify or filter run that has flushed and closed all it wrote: the
+    console script may end the process without the interpreter's teardown (``entry``)."""
+
+
+def _finished(code: int) -> None:
+    raise _Finished(code)
+
+
+def entry() -> None:
+    """The ``newswinnow`` console script: ``main``; after a finished classify or filter run, the
+    process ends without the interpreter's teardown (freeing the model's objects one by one:
+    ~7 ms of a one-page run, ~17 ms after 58.7 MB). Everything else exits as ``main`` does, and
+    ``main`` itself (tests, callers in-process) never ends the process this way."""
+    try:
+        main()
+    except _Finished as done:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):  # a closed pipe downstream: nothing more to say
+                stream.flush()
+        os._exit(done.code if isinstance(done.code, int) else 1)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()

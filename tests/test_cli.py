@@ -567,3 +567,37 @@ def test_jobs_a_run_stopped_from_outside_leaves_nothing_behind(sig: str, model_p
         assert not any(tmp.glob("newswinnow-*")), "spool directory left behind"
     else:
         assert code == -signal.SIGKILL
+
+
+_ENTRY_PROBE = ("import atexit, sys\n"
+                "atexit.register(lambda: sys.stderr.write('TEARDOWN\\n'))\n"
+                "from classifier.cli import entry\n"
+                "sys.argv = ['newswinnow', *sys.argv[1:]]\n"
+                "entry()\n")
+
+
+def test_console_script_exits_fast_after_classify_and_filter(tmp_path: Path, model_path: Path) -> None:
+    """``entry`` (the console script) ends a finished classify or filter run without the
+    interpreter's teardown, every line written and the exit status the run's (1: no document
+    could be read); other commands and interrupted runs exit as ``main`` does."""
+    root = Path(__file__).resolve().parents[1]
+    good = tmp_path / "good.jsonl"
+    good.write_text("".join(json.dumps({"id": f"p{i}", "text": PAGE}) + "\n" for i in range(300)))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")
+    env = dict(os.environ, PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", _ENTRY_PROBE, *args], capture_output=True, text=True,
+                              cwd=root, env=env, timeout=300)
+
+    for args in (("classify", "--model", str(model_path), str(good)),
+                 ("classify", "--model", str(model_path), "--jobs", "2", str(good)),
+                 ("filter", "--model", str(model_path), str(good))):
+        p = run(*args)
+        assert p.returncode == 0 and "TEARDOWN" not in p.stderr, p.stderr
+        assert [d["id"] for d in _jsonl(p.stdout)] == [f"p{i}" for i in range(300)]
+    p = run("classify", "--model", str(model_path), str(bad))
+    assert p.returncode == 1 and "no document could be read" in p.stderr and "TEARDOWN" not in p.stderr
+    p = run("--version")
+    assert p.returncode == 0 and "TEARDOWN" in p.stderr
