@@ -308,9 +308,12 @@ def _run(paths: tuple[str, ...], fmt: str, fields: Fields, jobs: int, model: str
 
 def _make_spool() -> Spool | None:
     """A private directory for the workers' output; None (results through the pipe) if there is
-    no writable temporary directory."""
+    no writable temporary directory. Its files are used again only by forked workers, which live
+    as long as the run (``Spool``)."""
+    import multiprocessing
+
     try:
-        return Spool(tempfile.mkdtemp(prefix="newswinnow-"))
+        return Spool(tempfile.mkdtemp(prefix="newswinnow-"), reuse="fork" in multiprocessing.get_all_start_methods())
     except OSError:
         return None
 

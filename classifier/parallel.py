@@ -357,11 +357,14 @@ class Spool:
     before it makes a new one. Creating, filling and deleting a file per batch cost ~0.3 ms of
     CPU a batch (~0.1 ms of it the parent's unlink: ext4 frees the file's pages and buffers),
     against ~0.07 ms to overwrite one whose pages are already there. The directory holds about
-    as many files as there are batches in flight, until the run ends and removes it.
+    as many files as there are batches in flight, until the run ends and removes it. Workers
+    that do not outlive a batch (joblib's, where the platform cannot fork) could not keep what
+    they were handed: with ``reuse`` false a copied file is deleted, as before.
     """
 
-    def __init__(self, directory: str) -> None:
+    def __init__(self, directory: str, reuse: bool = True) -> None:
         self.directory = directory
+        self.reuse = reuse
         self._freed: collections.deque[str] = collections.deque()  # parent: copied, not yet handed back
         self._free: list[str] = []  # worker: slots it was handed and may overwrite
 
@@ -407,7 +410,8 @@ class Spool:
         return [("spooled", path, len(lines) - 1), *(t for t in out if t[0] != "ok")]
 
     def copy_to(self, path: str, sink: IO[bytes]) -> None:
-        """Parent side: append a spooled file to ``sink``; the file is then a free slot."""
+        """Parent side: append a spooled file to ``sink``; the file is then a free slot (deleted
+        without ``reuse``)."""
         with open(path, "rb") as fh:
             sink.flush()
             try:
@@ -418,7 +422,10 @@ class Spool:
             if done is not None:  # sendfile unusable here (no descriptor, O_APPEND, a tty): copy
                 fh.seek(done)
                 shutil.copyfileobj(fh, sink, SPOOL_COPY_BUFFER)
-        self._freed.append(path)
+        if self.reuse:
+            self._freed.append(path)
+        else:
+            os.unlink(path)
 
 
 # Read size when a spooled file is copied through Python (no usable ``sendfile``).

@@ -99,6 +99,22 @@ def test_spooled_batches_reach_the_sink_in_order(tmp_path, sink_kind: str) -> No
     assert len(os.listdir(spool.directory)) == 5  # four files and one more: the pool, not a file a batch
 
 
+def test_spool_without_reuse_deletes_each_copied_file(tmp_path) -> None:
+    """Where workers do not outlive a batch (joblib's), a copied spool file is deleted, not kept
+    for a worker that could not remember it."""
+    import io
+
+    spool = parallel.Spool(str(tmp_path / "spool"), reuse=False)
+    os.mkdir(spool.directory)
+    sink = io.BytesIO()
+    for i in range(3):
+        ((status, path, n),) = spool.stash([("ok", f"line {i}".encode(), None)])
+        spool.copy_to(path, sink)
+        assert status == "spooled" and n == 1 and not os.path.exists(path)
+    assert sink.getvalue() == b"line 0\nline 1\nline 2\n"
+    assert spool.take_freed() == [] and os.listdir(spool.directory) == []
+
+
 def test_spool_keeps_lines_in_the_result_when_it_cannot_write(tmp_path) -> None:
     spool = parallel.Spool(str(tmp_path / "missing"))
     out = [("ok", b"x", None), ("drop", b"y", None)]
@@ -283,3 +299,19 @@ def test_a_worker_killed_while_idle_ends_the_map_with_worker_lost() -> None:
     assert isinstance(box.get("error"), parallel.WorkerLost), box
     assert [v for v, _ in got] == [x * x for x in range(10)]
     assert _new_children(before) == set()
+
+
+def test_cli_spool_reuses_files_only_with_forked_workers(monkeypatch) -> None:
+    """The CLI's spool keeps copied files for its workers only where they are forked (and live as
+    long as the run); with joblib's workers it deletes them."""
+    import shutil
+
+    from classifier import cli
+
+    for methods, reuse in ((["fork", "spawn"], True), (["spawn"], False)):
+        monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda m=methods: m)
+        spool = cli._make_spool()
+        try:
+            assert spool is not None and spool.reuse is reuse
+        finally:
+            shutil.rmtree(spool.directory, ignore_errors=True)
