@@ -55,9 +55,11 @@ PROBE_SHIFTS_IN_PERIODS: tuple[int, ...] = (1, 3)
 # as a LOGIT_ROWS chunk: on the bench pages (batches of ~1,100 rows) padding the tail to 240
 # rows computed ~10% zero rows. None passing: the tail is padded to one LOGIT_ROWS chunk.
 TAIL_ROWS: tuple[int, ...] = (48, 120)
-# A two-stage ensemble (``BlockModel.cascade``, the header's "cascade": {"networks": k,
-# "min_proba": tau}): the first k networks run on every row, the rest only on rows whose
-# calibrated top probability from those k is under tau (docs/speed.md, session 15).
+# A staged ensemble (``BlockModel.cascade``, the header's "cascade": {"networks": k,
+# "min_proba": tau}, or a list of such stages with k rising): the first k networks run on every
+# row, the rest only on rows whose calibrated top probability from those k is under tau
+# (docs/speed.md, session 15); with a further stage (k2, tau2), those rows first get networks
+# k..k2-1, and only the ones still under tau2 from the k2 networks' mean get the rest.
 CASCADE_KEYS = ("networks", "min_proba")
 # Multiplier of the page-offset hash (2**64 / golden ratio, odd).
 _HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
@@ -371,18 +373,30 @@ def _chunks(rows: int, tail: int) -> tuple[list[tuple[int, int]], int]:
             + [(a, tail) for a in range(whole, padded, tail)]), padded
 
 
-def _header_cascade(header_path: Path, value: object, n_members: int) -> tuple[int, float] | None:
-    """The header's optional two-stage setting, checked: fewer first-stage networks than the
-    model has, a probability in (0, 1]."""
+def _header_cascade(header_path: Path, value: object, n_members: int) -> tuple[tuple[int, float], ...] | None:
+    """The header's optional staged setting, checked: one stage as a dict, or a list of them
+    whose network counts rise and stay under the model's, each probability in (0, 1]."""
     if value is None:
         return None
-    ok = isinstance(value, dict) and set(value) == set(CASCADE_KEYS)
-    k, tau = (value.get("networks"), value.get("min_proba")) if ok else (None, None)
-    if not ok or not isinstance(k, int) or isinstance(k, bool) or not 1 <= k < n_members \
-            or not isinstance(tau, (int, float)) or isinstance(tau, bool) or not 0.0 < tau <= 1.0:
-        raise ModelError(f"{header_path}: bad cascade {value!r}: expected {{\"networks\": 1..{n_members - 1}, "
-                         "\"min_proba\": a probability in (0, 1]}")
-    return k, float(tau)
+    stages = value if isinstance(value, list) and value else [value]
+    out: list[tuple[int, float]] = []
+    for stage in stages:
+        ok = isinstance(stage, dict) and set(stage) == set(CASCADE_KEYS)
+        k, tau = (stage.get("networks"), stage.get("min_proba")) if ok else (None, None)
+        if not ok or not isinstance(k, int) or isinstance(k, bool) or not 1 <= k < n_members \
+                or not isinstance(tau, (int, float)) or isinstance(tau, bool) or not 0.0 < tau <= 1.0 \
+                or (out and k <= out[-1][0]):
+            raise ModelError(f"{header_path}: bad cascade {value!r}: expected {{\"networks\": 1..{n_members - 1}, "
+                             "\"min_proba\": a probability in (0, 1]}, or a list of them with rising networks")
+        out.append((k, float(tau)))
+    return tuple(out)
+
+
+def cascade_header(cascade: tuple[tuple[int, float], ...]) -> dict | list[dict]:
+    """The header's form of a staged setting: one stage as a dict (as files before the list form
+    have it), several as a list."""
+    stages = [dict(zip(CASCADE_KEYS, stage)) for stage in cascade]
+    return stages[0] if len(stages) == 1 else stages
 
 
 @dataclass
@@ -406,8 +420,9 @@ class BlockModel:
     lexical: LexicalScorer | None = None  # learned lexicon feeding the lex_* columns
     # Further networks of an ensemble (same shapes); logits are the mean over all networks.
     members: list[tuple[list[np.ndarray], list[np.ndarray]]] = field(default_factory=list)
-    # Two-stage ensemble (networks k, min_proba tau), or None: every network on every row.
-    cascade: tuple[int, float] | None = None
+    # Staged ensemble: ((networks k, min_proba tau), ...) with k rising, or None: every network
+    # on every row.
+    cascade: tuple[tuple[int, float], ...] | None = None
     meta: dict = field(default_factory=dict)
     sha256: str = ""
 
@@ -456,7 +471,7 @@ class BlockModel:
         if dest is not None:
             buf[dest] = z
         nets = [(self.weights, self.biases), *self.members]
-        first = len(nets) if self.cascade is None else self.cascade[0]
+        first = len(nets) if self.cascade is None else self.cascade[0][0]
         out = np.empty((padded, self.biases[-1].shape[0]), dtype=np.float32)
         with one_blas_thread():
             _accumulate(buf, chunks, nets[:first], out)
@@ -464,20 +479,27 @@ class BlockModel:
             if first == len(nets):
                 return sums / len(nets)
             result = sums / first
-            # Second stage: the other networks on the rows the first ones are unsure of, each
-            # at a buffer row of its first-stage residue, summed on in the same order: those
-            # rows' logits are the full ensemble's, bit for bit.
-            hard = np.flatnonzero(~confident_rows(result, self.temperature, self.cascade[1]))
-            if hard.size:
-                slots = hard if dest is None else dest[hard]
+            # Later stages: the next networks on the rows the ones so far are unsure of, each row
+            # at a buffer row of its first-stage residue, summed on in the same order: a row's
+            # logits are the mean of the first k networks, bit for bit, for the k it stopped at.
+            rows_open = np.arange(n)
+            slots = rows_open if dest is None else dest
+            src, partial = buf, out
+            for i, (k, tau) in enumerate(self.cascade):
+                upto = self.cascade[i + 1][0] if i + 1 < len(self.cascade) else len(nets)
+                unsure = np.flatnonzero(~confident_rows(result[rows_open], self.temperature, tau))
+                if not unsure.size:
+                    break
+                rows_open, slots = rows_open[unsure], slots[unsure]
                 dest2, rows2 = _deal(slots % period, period)
                 chunks2, padded2 = _chunks(rows2, tail)
                 buf2 = np.zeros((padded2, buf.shape[1]), dtype=np.float32)
-                buf2[dest2] = buf[slots]
+                buf2[dest2] = src[slots]
                 acc = np.zeros((padded2, out.shape[1]), dtype=np.float32)
-                acc[dest2] = out[slots]
-                _accumulate(buf2, chunks2, nets[first:], acc, add=True)
-                result[hard] = acc[dest2] / len(nets)
+                acc[dest2] = partial[slots]
+                _accumulate(buf2, chunks2, nets[k:upto], acc, add=True)
+                result[rows_open] = acc[dest2] / upto
+                src, partial, slots = buf2, acc, dest2
         return result
 
     def _standardise(self, X: np.ndarray, z: np.ndarray) -> None:
@@ -543,7 +565,7 @@ class BlockModel:
             "lexicon": self.lexical.words if self.lexical is not None else None,
         }
         if self.cascade is not None:
-            header["cascade"] = dict(zip(CASCADE_KEYS, self.cascade))
+            header["cascade"] = cascade_header(self.cascade)
         stem.with_suffix(".json").write_text(json.dumps(header, indent=1) + "\n")
         self.sha256 = digest
 

@@ -495,7 +495,7 @@ def test_cascade_rows_are_the_full_or_the_first_networks_ensemble(
     k, tau = setting
     X = _cascade_rows()
     starts = np.array([0, 5, 40, 41, X.shape[0] - 150])
-    cascade = dataclasses.replace(full, cascade=(k, tau))
+    cascade = dataclasses.replace(full, cascade=(setting,))
     exact = dataclasses.replace(full, cascade=None)
     first = _first_networks(full, k).logits(X, starts)
     sure = model_module.confident_rows(first, full.temperature, tau)
@@ -506,21 +506,58 @@ def test_cascade_rows_are_the_full_or_the_first_networks_ensemble(
     _pages_alone_and_batched(cascade, X, [0, 1, 6, 40, 41, 200, X.shape[0]])
 
 
+@pytest.mark.parametrize("times", [None, 4])
+@pytest.mark.parametrize("stages", [((1, 0.95), (3, 0.9)), ((2, 0.95), (4, 0.9), (6, 0.8))])
+def test_staged_rows_are_the_mean_of_the_networks_they_stopped_at(
+        stages: tuple[tuple[int, float], ...], times: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three or four stages: a row stops at the first stage whose networks' mean is sure of it
+    and gets that mean bit for bit; a row no stage is sure of gets the full ensemble's logits bit
+    for bit. Every stage must see rows stop and rows go on, or the test proves nothing."""
+    from classifier import model as model_module
+
+    full = Classifier.load().model
+    if times is not None:
+        forced = times * model_module.row_period(full._shapes())
+        monkeypatch.setattr(model_module, "row_period", lambda shapes: forced)
+    X = _cascade_rows()
+    starts = np.array([0, 5, 40, 41, X.shape[0] - 150])
+    got = dataclasses.replace(full, cascade=stages).logits(X, starts)
+    going = np.ones(X.shape[0], dtype=bool)
+    for k, tau in stages:
+        mean_k = _first_networks(full, k).logits(X, starts)
+        stop = going & model_module.confident_rows(mean_k, full.temperature, tau)
+        assert 0 < stop.sum() < going.sum(), f"stage {k}: rows must both stop and go on"
+        np.testing.assert_array_equal(got[stop], mean_k[stop])
+        going &= ~stop
+    np.testing.assert_array_equal(got[going], dataclasses.replace(full, cascade=None).logits(X, starts)[going])
+    _pages_alone_and_batched(dataclasses.replace(full, cascade=stages), X, [0, 1, 6, 40, 41, 200, X.shape[0]])
+
+
 def test_cascade_header_round_trip_and_bad_settings(tmp_path: Path, tiny_model: Callable[..., BlockModel]) -> None:
-    """The two-stage setting is stored in the header and checked on load; a model without one
-    runs every network on every row."""
+    """The staged setting is stored in the header and checked on load: one stage as a dict (the
+    form files had before several stages), more as a list with rising network counts; a model
+    without one runs every network on every row."""
     ens = tiny_model(seed=1)
-    b, c = tiny_model(seed=2), tiny_model(seed=3)
-    ens.members = [(b.weights, b.biases), (c.weights, c.biases)]
+    b, c, d = tiny_model(seed=2), tiny_model(seed=3), tiny_model(seed=4)
+    ens.members = [(m.weights, m.biases) for m in (b, c, d)]
     ens.save(tmp_path / "plain")
     assert _load(tmp_path / "plain.json").cascade is None
-    ens.cascade = (1, 0.9)
+    ens.cascade = ((1, 0.9),)
     ens.save(tmp_path / "e")
     assert json.loads((tmp_path / "e.json").read_text())["cascade"] == {"networks": 1, "min_proba": 0.9}
-    assert _load(tmp_path / "e.json").cascade == (1, 0.9)
-    for bad in ({"networks": 3, "min_proba": 0.9}, {"networks": 0, "min_proba": 0.9},
+    assert _load(tmp_path / "e.json").cascade == ((1, 0.9),)
+    ens.cascade = ((1, 0.9), (3, 0.8))
+    ens.save(tmp_path / "s")
+    assert json.loads((tmp_path / "s.json").read_text())["cascade"] == [
+        {"networks": 1, "min_proba": 0.9}, {"networks": 3, "min_proba": 0.8}]
+    assert _load(tmp_path / "s.json").cascade == ((1, 0.9), (3, 0.8))
+    for bad in ({"networks": 4, "min_proba": 0.9}, {"networks": 0, "min_proba": 0.9},
                 {"networks": 1, "min_proba": 0.0}, {"networks": 1, "min_proba": 1.5},
-                {"networks": True, "min_proba": 0.9}, {"networks": 1}, [1, 0.9], "fast"):
+                {"networks": True, "min_proba": 0.9}, {"networks": 1}, [1, 0.9], "fast", [],
+                [{"networks": 2, "min_proba": 0.9}, {"networks": 2, "min_proba": 0.8}],
+                [{"networks": 3, "min_proba": 0.9}, {"networks": 1, "min_proba": 0.8}],
+                [{"networks": 1, "min_proba": 0.9}, {"networks": 4, "min_proba": 0.8}],
+                [{"networks": 1, "min_proba": 0.9}, {"networks": 2}]):
         _rewrite_header(tmp_path / "e.json", cascade=bad)
         with pytest.raises(ModelError, match="cascade"):
             _load(tmp_path / "e.json")

@@ -1,23 +1,27 @@
-"""Choose and set a text model's two-stage ensemble (``BlockModel.cascade``) from its oof file.
+"""Choose and set a text model's staged ensemble (``BlockModel.cascade``) from its oof file.
 
 An eight-network model spends a quarter of classify's CPU in its networks, and most blocks are
 easy: the first k networks already give them a calibrated top probability of tau or more. With
-``cascade = (k, tau)`` the other networks run only on the rest (``classifier/model.py``; those
-rows' logits are the full ensemble's, bit for bit). Whether a setting costs accuracy is measured
-here by replaying it on the model's own ``newswinnow train --save-oof`` file, whose
-``member_logits`` hold every network's out-of-fold logits: the first k members' mean where
-they pass the test at the model's temperature, the full mean elsewhere, as the classifier does.
+``cascade = ((k, tau),)`` the other networks run only on the rest (``classifier/model.py``;
+those rows' logits are the full ensemble's, bit for bit); with a second stage ``(k2, tau2)`` the
+rest first get networks k..k2-1, and only the rows still under tau2 from those k2 get the others.
+Whether a setting costs accuracy is measured here by replaying it on the model's own
+``newswinnow train --save-oof`` file, whose ``member_logits`` hold every network's out-of-fold
+logits: each row gets the mean of the networks it stopped at, as the classifier does.
 
-    python -m training.cascade --model data/model-text.json --oof OOF.npz [--write 2:0.85]
+    python -m training.cascade --model data/model-text.json --oof OOF.npz [--write 1:0.95]
+    python -m training.cascade ... --then-networks 3 --then-min-proba 0.9   # also three stages
+    python -m training.cascade --model my-model.json --write 1:0.95,3:0.9   # set three stages
     python -m training.cascade --model my-model.json --write none   # every network on every row
 
-prints, per setting of the grid (``--networks``, ``--min-proba``), the share of the oof's
-network rows it computes and its largest fall, against the file's own logits, of any rendering's
-editorial, comment, spam or boilerplate F1 (plain Viterbi, as ``oof_report --per-label``) and
-of any rendering's gated has_comments, editorial or comment F1 (the model's page gate, as
-``page_gate --apply-gate``). A setting is admissible when no figure falls by more than
-``--max-loss``. ``--write K:TAU`` (or ``none``) sets the header's ``cascade``; the arrays, and so
-the model's sha256 and its gate, are unchanged.
+prints, per setting of the grid (``--networks`` x ``--min-proba``, and with ``--then-networks``
+each of those followed by every ``--then-networks`` x ``--then-min-proba`` stage), the share of
+the oof's network rows it computes and its largest fall, against the file's own logits, of any
+rendering's editorial, comment, spam or boilerplate F1 (plain Viterbi, as ``oof_report
+--per-label``) and of any rendering's gated has_comments, editorial or comment F1 (the model's
+page gate, as ``page_gate --apply-gate``). A setting is admissible when no figure falls by more
+than ``--max-loss``. ``--write`` (``K:TAU[,K2:TAU2...]`` or ``none``) sets the header's
+``cascade``; the arrays, and so the model's sha256 and its gate, are unchanged.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import click
 import numpy as np
 
 from classifier import page_gate as gate_module
-from classifier.model import LABELS, BlockModel, ModelError, confident_rows
+from classifier.model import LABELS, BlockModel, ModelError, cascade_header, confident_rows
 
 from .oof_report import decode_variant, per_label_by_kind
 from .page_gate import FOLDS_OPTION, Oof, apply_gate, fold_tables, model_decoder
@@ -39,15 +43,27 @@ MIN_PROBA_GRID = (0.8, 0.85, 0.9, 0.95)
 # Largest fall of any figure (rounded to 3 decimals, as the tools print them) a setting may cause.
 MAX_LOSS = 0.002
 ROUND = 3
+# A staged setting: ((networks, min_proba), ...) with the networks rising.
+Stages = tuple[tuple[int, float], ...]
 
 
-def replay(member_logits: np.ndarray, k: int, tau: float, temperature: float) -> tuple[np.ndarray, float]:
-    """Out-of-fold logits under ``cascade = (k, tau)``, and the share of network rows computed."""
-    first = member_logits[:k].mean(axis=0)
-    sure = confident_rows(first, temperature, tau)
-    logits = np.where(sure[:, None], first, member_logits.mean(axis=0)).astype(np.float32)
-    n = member_logits.shape[0]
-    return logits, float((k + (n - k) * (1.0 - sure.mean())) / n)
+def replay(member_logits: np.ndarray, stages: Stages, temperature: float) -> tuple[np.ndarray, float]:
+    """Out-of-fold logits under the staged setting, and the share of network rows computed."""
+    n, rows = member_logits.shape[:2]
+    logits = member_logits[:stages[0][0]].mean(axis=0)
+    open_rows = np.arange(rows)
+    computed = stages[0][0] * rows
+    for i, (k, tau) in enumerate(stages):
+        upto = stages[i + 1][0] if i + 1 < len(stages) else n
+        open_rows = open_rows[~confident_rows(logits[open_rows], temperature, tau)]
+        computed += (upto - k) * open_rows.size
+        logits[open_rows] = member_logits[:upto, open_rows].mean(axis=0)
+    return logits.astype(np.float32), float(computed / (n * rows))
+
+
+def setting_text(stages: Stages) -> str:
+    """``K:TAU[,K2:TAU2...]``, as ``--write`` takes it."""
+    return ",".join(f"{k}:{tau:g}" for k, tau in stages)
 
 
 def figures(oof: Oof, logits: np.ndarray, fold_of: np.ndarray, tables: list, gate: gate_module.PageGate | None,
@@ -72,28 +88,39 @@ def figures(oof: Oof, logits: np.ndarray, fold_of: np.ndarray, tables: list, gat
     return out
 
 
-def parse_setting(text: str, members: int) -> tuple[int, float] | None:
-    """``K:TAU`` or ``none``."""
+def parse_setting(text: str, members: int) -> Stages | None:
+    """``K:TAU[,K2:TAU2...]`` (network counts rising, under ``members``) or ``none``."""
     if text.strip().lower() == "none":
         return None
+    hint = f"{text!r}: give K:TAU (e.g. 1:0.95), stages K:TAU,K2:TAU2 with K < K2, or none"
     try:
-        k, tau = text.split(":")
-        setting = (int(k), float(tau))
+        stages = tuple((int(k), float(tau)) for k, tau in (part.split(":") for part in text.split(",")))
     except ValueError as e:
-        raise click.BadParameter(f"{text!r}: give K:TAU (e.g. 2:0.85) or none", param_hint="--write") from e
-    if not 1 <= setting[0] < members or not 0.0 < setting[1] <= 1.0:
+        raise click.BadParameter(hint, param_hint="--write") from e
+    if any(not 1 <= k < members or not 0.0 < tau <= 1.0 for k, tau in stages):
         raise click.BadParameter(f"{text!r}: K in 1..{members - 1}, TAU in (0, 1]", param_hint="--write")
-    return setting
+    if any(b[0] <= a[0] for a, b in zip(stages, stages[1:])):
+        raise click.BadParameter(hint, param_hint="--write")
+    return stages
 
 
-def write_setting(header_path: Path, setting: tuple[int, float] | None) -> None:
+def write_setting(header_path: Path, setting: Stages | None) -> None:
     """Set (or remove) the header's cascade; the arrays file and its checksum stay as they are."""
     header = json.loads(header_path.read_text())
     header.pop("cascade", None)
     if setting is not None:
-        header["cascade"] = {"networks": setting[0], "min_proba": setting[1]}
+        header["cascade"] = cascade_header(setting)
     header_path.write_text(json.dumps(header, indent=1) + "\n")
     BlockModel.load(header_path)  # the header must still load (the setting is checked there)
+
+
+def grid(networks: tuple[int, ...], min_probas: tuple[float, ...], then_networks: tuple[int, ...],
+         then_min_probas: tuple[float, ...], members: int) -> list[Stages]:
+    """Every two-stage setting, then every three-stage one built on each (a later stage's
+    network count above the first's)."""
+    firsts = [((k, tau),) for k in networks if 1 <= k < members for tau in min_probas]
+    return firsts + [first + ((k2, tau2),) for first in firsts for k2 in then_networks
+                     if first[0][0] < k2 < members for tau2 in then_min_probas]
 
 
 @click.command()
@@ -108,12 +135,18 @@ def write_setting(header_path: Path, setting: tuple[int, float] | None) -> None:
               help="First-stage calibrated top probabilities to try; repeatable.")
 @click.option("--max-loss", type=float, default=MAX_LOSS, show_default=True,
               help="Admissible when no guarded figure falls by more than this.")
+@click.option("--then-networks", "then_networks", type=int, multiple=True, default=(), show_default=True,
+              help="Also try a second unsure-row stage after each setting: the network count it reaches; "
+                   "repeatable.")
+@click.option("--then-min-proba", "then_min_probas", type=float, multiple=True, default=MIN_PROBA_GRID,
+              show_default=True, help="That stage's calibrated top probabilities to try; repeatable.")
 @FOLDS_OPTION
-@click.option("--write", "write", default=None, metavar="K:TAU|none",
+@click.option("--write", "write", default=None, metavar="K:TAU[,K2:TAU2]|none",
               help="Set this cascade in the model header (after the report, whatever it says).")
 def main(model_path: Path, oof_path: Path | None, networks: tuple[int, ...], min_probas: tuple[float, ...],
-         max_loss: float, folds: int | None, write: str | None) -> None:
-    """Replay two-stage settings on a model's out-of-fold logits; optionally set one."""
+         max_loss: float, then_networks: tuple[int, ...], then_min_probas: tuple[float, ...], folds: int | None,
+         write: str | None) -> None:
+    """Replay staged settings on a model's out-of-fold logits; optionally set one."""
     model = BlockModel.load(model_path)
     members = 1 + len(model.members)
     setting = parse_setting(write, members) if write is not None else None
@@ -121,7 +154,7 @@ def main(model_path: Path, oof_path: Path | None, networks: tuple[int, ...], min
         if write is None:
             raise click.UsageError("give --oof (to measure settings) or --write (to set one), or both")
         write_setting(model_path, setting)
-        click.echo(f"wrote cascade {setting} into {model_path}")
+        click.echo(f"wrote cascade {setting_text(setting) if setting else 'none'} into {model_path}")
         return
     with np.load(oof_path, allow_pickle=False) as z:
         if "member_logits" not in z.files:
@@ -138,22 +171,19 @@ def main(model_path: Path, oof_path: Path | None, networks: tuple[int, ...], min
     fold_of, tables = fold_tables(oof, decoder)
     base = figures(oof, oof.logits, fold_of, tables, gate, model.temperature, decoder)
     click.echo(f"{oof.n} pages, {len(oof.y)} blocks; {len(base)} guarded figures; max loss {max_loss}")
-    click.echo("| networks | min_proba | network rows | largest fall (figure) | largest gain | admissible |")
-    click.echo("|---:|---:|---:|---|---:|---|")
-    for k in networks:
-        if not 1 <= k < members:
-            continue
-        for tau in min_probas:
-            logits, cost = replay(member_logits, k, tau, model.temperature)
-            got = figures(oof, logits, fold_of, tables, gate, model.temperature, decoder)
-            delta = {key: round(got[key] - base[key], ROUND) for key in base}
-            worst = min(delta, key=delta.get)
-            ok = delta[worst] >= -max_loss - 1e-9
-            click.echo(f"| {k} | {tau} | {cost:.3f} | {delta[worst]:+.3f} ({worst}) | {max(delta.values()):+.3f} "
-                       f"| {'yes' if ok else 'no'} |")
+    click.echo("| stages | network rows | largest fall (figure) | largest gain | admissible |")
+    click.echo("|---|---:|---|---:|---|")
+    for stages in grid(networks, min_probas, then_networks, then_min_probas, members):
+        logits, cost = replay(member_logits, stages, model.temperature)
+        got = figures(oof, logits, fold_of, tables, gate, model.temperature, decoder)
+        delta = {key: round(got[key] - base[key], ROUND) for key in base}
+        worst = min(delta, key=delta.get)
+        ok = delta[worst] >= -max_loss - 1e-9
+        click.echo(f"| {setting_text(stages)} | {cost:.3f} | {delta[worst]:+.3f} ({worst}) | "
+                   f"{max(delta.values()):+.3f} | {'yes' if ok else 'no'} |")
     if write is not None:
         write_setting(model_path, setting)
-        click.echo(f"wrote cascade {setting} into {model_path}")
+        click.echo(f"wrote cascade {setting_text(setting) if setting else 'none'} into {model_path}")
 
 
 if __name__ == "__main__":
