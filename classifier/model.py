@@ -226,8 +226,10 @@ def row_period(shapes: tuple[tuple[int, ...], ...]) -> int:
 
 
 # Fields of /proc/cpuinfo's first entry that name the CPU and its instruction sets (not its
-# clock, which varies): part of the probes' cache key.
-_CPU_FIELDS = (b"vendor_id", b"cpu family", b"model", b"model name", b"stepping", b"flags")
+# clock, which varies): part of the probes' cache key. x86 names them as in the first line; Arm
+# (Graviton, Ampere, Apple under Linux) as in the second, with no "model name" or "flags".
+_CPU_FIELDS = (b"vendor_id", b"cpu family", b"model", b"model name", b"stepping", b"flags",
+               b"CPU implementer", b"CPU architecture", b"CPU variant", b"CPU part", b"CPU revision", b"Features")
 _CPUINFO = "/proc/cpuinfo"
 _CPUINFO_HEAD_BYTES = 1 << 14
 # What the probes' results depend on, as threadpoolctl describes a BLAS library.

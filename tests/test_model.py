@@ -566,7 +566,8 @@ def test_cascade_header_round_trip_and_bad_settings(tmp_path: Path, tiny_model: 
 def test_probes_read_back_from_the_table_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``row_period`` and ``tail_rows`` are probed once per key and then read from the table
     cache: the values read are the fresh probes', and a key part that changes (the BLAS library
-    described, the shapes) probes again. Without /proc/cpuinfo there is no key: always probed."""
+    described, the shapes, the CPU) probes again. Without /proc/cpuinfo there is no key: always
+    probed. An Arm cpuinfo is keyed by its own fields."""
     from classifier import model as model_module
     from features import tablecache
 
@@ -602,5 +603,18 @@ def test_probes_read_back_from_the_table_cache(tmp_path: Path, monkeypatch: pyte
         monkeypatch.setattr(model_module, "_CPUINFO", str(tmp_path / "no-cpuinfo"))
         assert model_module._probe_key_parts(shapes) is None
         assert probed(shapes) == fresh and len(calls) == 4  # no key: probed, not cached
+        # An Arm CPU names itself by other fields: keyed (so cached), and another part is
+        # another key.
+        arm = ("processor\t: 0\nBogoMIPS\t: 243.75\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 crc32\n"
+               "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x3\nCPU part\t: {part}\n"
+               "CPU revision\t: 1\n\nprocessor\t: 1\n")
+        (tmp_path / "arm-cpuinfo").write_text(arm.format(part="0xd0c"))
+        monkeypatch.setattr(model_module, "_CPUINFO", str(tmp_path / "arm-cpuinfo"))
+        key = model_module._probe_key_parts(shapes)
+        assert key is not None and b"CPU part\t: 0xd0c" in key[-1] and b"asimd" in key[-1]
+        assert probed(shapes) == fresh and len(calls) == 5
+        assert probed(shapes) == fresh and len(calls) == 5  # read back
+        (tmp_path / "arm-cpuinfo").write_text(arm.format(part="0xd40"))
+        assert probed(shapes) == fresh and len(calls) == 6  # another core: probed again
     finally:
         model_module._probed.cache_clear()
