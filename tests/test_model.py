@@ -477,6 +477,42 @@ def _cascade_rows() -> np.ndarray:
     return np.concatenate([np.concatenate(captured).astype(np.float32), noise])
 
 
+def test_confident_rows_is_the_softmax_test_bit_for_bit() -> None:
+    """The column-by-column form gives the same rows as the plain softmax expression (axis-1
+    max, exp, axis-1 sum in float64), also for rows on the boundary, ties, huge logits and NaN."""
+    from classifier.model import confident_rows
+
+    rng = np.random.default_rng(5)
+    rows = [rng.normal(scale=s, size=(20000, len(LABELS))) for s in (0.5, 3.0, 12.0)]
+    rows.append(np.repeat(rng.normal(size=(50, 1)), len(LABELS), axis=1))  # ties: probability 1/4
+    rows.append(np.array([[1e30, -1e30, 0.0, 5.0], [np.nan, 1.0, 2.0, 3.0], [0.0, 0.0, 0.0, 0.0]]))
+    logits = np.concatenate(rows).astype(np.float32)
+
+    def reference(tau: float, temperature: float) -> np.ndarray:
+        z = logits.astype(np.float64) / temperature
+        z -= z.max(axis=1, keepdims=True)
+        return np.exp(z).sum(axis=1) * tau <= 1.0
+
+    for temperature in (1.0, 2.4, 5.2):
+        for tau in (0.25, 0.5, 0.85, 0.95, 0.999, 1.0):
+            got = confident_rows(logits, temperature, tau)
+            assert got.dtype == bool and got.shape == (logits.shape[0],)
+            np.testing.assert_array_equal(got, reference(tau, temperature))
+    assert not confident_rows(logits[-2:-1], 2.4, 0.1)[0]  # NaN: never sure
+    assert confident_rows(logits[-4:-3], 2.4, 0.25)[0]  # a tie of four meets 1/4 exactly
+    # On the boundary: for each row the largest tau the reference still calls sure, and the next
+    # float up, which it does not; a sum that differs in the last bit moves one of the two.
+    z = logits[:300].astype(np.float64) / 2.4
+    z -= z.max(axis=1, keepdims=True)
+    for row, total in zip(logits[:300], np.exp(z).sum(axis=1)):
+        tau = 1.0 / total
+        while total * tau > 1.0:
+            tau = np.nextafter(tau, 0.0)
+        while total * np.nextafter(tau, 2.0) <= 1.0:
+            tau = np.nextafter(tau, 2.0)
+        assert confident_rows(row[None], 2.4, tau)[0] and not confident_rows(row[None], 2.4, np.nextafter(tau, 2.0))[0]
+
+
 @pytest.mark.parametrize("times", [None, 4])
 @pytest.mark.parametrize("setting", [(1, 0.9), (3, 0.9), (7, 0.8)])
 def test_cascade_rows_are_the_full_or_the_first_networks_ensemble(
