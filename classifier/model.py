@@ -479,14 +479,23 @@ class BlockModel:
         period = row_period(self._shapes()) if n else 1
         tail = tail_rows(self._shapes(), period) if n else LOGIT_ROWS
         chunks, padded = _chunks(rows, tail)
-        # Standardised once into ``z``, whose rows after the n input rows are zero: in row order
-        # z is the first stage's buffer itself; placed at ``dest``, each stage's buffer is
-        # gathered from z in one pass (``np.take``), its pad rows pointing at a zero row.
+        # Standardised straight into the first stage's buffer (in row order, or each row at
+        # ``dest``), whose other rows are zero, with one zero row more than the products use:
+        # each later stage's buffer is gathered from it in one pass (``np.take``), its pad rows
+        # pointing at that zero row.
         width = X.shape[1]
-        z = np.empty((max(padded, n + 1) if dest is None else n + 1, width), dtype=np.float32)
-        z[n:] = 0.0
-        self._standardise(X, z[:n])
-        buf = z if dest is None else np.take(z, _gather_index(padded, dest, np.arange(n), n), axis=0)
+        buf = np.empty((max(padded, n) + 1, width), dtype=np.float32)
+        if dest is None:
+            buf[n:] = 0.0
+            self._standardise(X, buf[:n])
+            place = np.arange(n)
+        else:
+            free = np.ones(buf.shape[0], dtype=bool)
+            free[dest] = False
+            buf[free] = 0.0
+            self._standardise(X, buf, dest)
+            place = dest
+        zero_row = buf.shape[0] - 1
         nets = [(self.weights, self.biases), *self.members]
         first = len(nets) if self.cascade is None else self.cascade[0][0]
         out = np.empty((padded, self.biases[-1].shape[0]), dtype=np.float32)
@@ -510,7 +519,7 @@ class BlockModel:
                 rows_open, slots = rows_open[unsure], slots[unsure]
                 dest2, rows2 = _deal(slots % period, period)
                 chunks2, padded2 = _chunks(rows2, tail)
-                buf2 = np.take(z, _gather_index(padded2, dest2, rows_open, n), axis=0)
+                buf2 = np.take(buf, _gather_index(padded2, dest2, place[rows_open], zero_row), axis=0)
                 acc = np.zeros((padded2, out.shape[1]), dtype=np.float32)
                 acc[dest2] = partial[slots]
                 _accumulate(buf2, chunks2, nets[k:upto], acc, add=True)
@@ -518,15 +527,22 @@ class BlockModel:
                 partial, slots = acc, dest2
         return result
 
-    def _standardise(self, X: np.ndarray, z: np.ndarray) -> None:
-        """``z`` = the network's input: (X - mean) / scale clipped to +-CLIP_SIGMA, NaN as 0;
-        in one compiled pass when the kernel is built and X is float32 as the feature pass
-        makes it (the numpy form is the fallback and the reference)."""
+    def _standardise(self, X: np.ndarray, z: np.ndarray, rows: np.ndarray | None = None) -> None:
+        """``z`` (or its rows ``rows``, one per row of X) = the network's input: (X - mean) /
+        scale clipped to +-CLIP_SIGMA, NaN as 0; in one compiled pass when the kernel is built
+        and X is float32 as the feature pass makes it (the numpy form is the fallback and the
+        reference)."""
         if (_MODEL_EXT is not None and X.dtype == np.float32 and X.flags.c_contiguous and z.flags.c_contiguous
                 and self.mean.dtype == np.float32 and self.scale.dtype == np.float32):
-            _MODEL_EXT.standardise(X, self.mean, self.scale, CLIP_SIGMA, z)
+            _MODEL_EXT.standardise(X, self.mean, self.scale, CLIP_SIGMA, z,
+                                   None if rows is None else np.ascontiguousarray(rows, dtype=np.int64))
             return
-        _standardise_numpy(X, self.mean, self.scale, z)
+        if rows is None:
+            _standardise_numpy(X, self.mean, self.scale, z)
+            return
+        own = np.empty((X.shape[0], X.shape[1]), dtype=np.float32)
+        _standardise_numpy(X, self.mean, self.scale, own)
+        z[rows] = own
 
     def set_tables(self, start: np.ndarray, transitions: np.ndarray,
                    post: tuple[np.ndarray, np.ndarray] | None = None) -> None:

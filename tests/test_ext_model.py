@@ -64,6 +64,28 @@ def test_empty_and_shape_checks() -> None:
                            M.CLIP_SIGMA, np.zeros((2, 5), np.float32))
 
 
+def test_rows_are_written_where_asked() -> None:
+    """With ``rows`` each input row lands at its row of ``out``, with the same bits as the numpy
+    form; the other rows are left alone; indices out of range or of the wrong count are refused."""
+    kernel = needs("classifier._model_ext")
+    rng = np.random.default_rng(9)
+    x = rng.normal(scale=4.0, size=(40, 17)).astype(np.float32)
+    x[rng.random(x.shape) < 0.05] = np.nan
+    mean = rng.normal(size=17).astype(np.float32)
+    scale = rng.uniform(0.1, 3.0, size=17).astype(np.float32)
+    rows = rng.permutation(100)[:40].astype(np.int64)
+    ref = np.empty_like(x)
+    M._standardise_numpy(x, mean, scale, ref)
+    out = np.full((100, 17), 7.0, dtype=np.float32)
+    kernel.standardise(x, mean, scale, M.CLIP_SIGMA, out, rows)
+    assert _same_bits(out[rows], ref)
+    untouched = np.setdiff1d(np.arange(100), rows)
+    assert (out[untouched] == 7.0).all()
+    for bad in (np.array([0, 100], np.int64), np.array([-1, 3], np.int64), np.arange(3, dtype=np.int64)):
+        with pytest.raises(ValueError):
+            kernel.standardise(x[:2], mean, scale, M.CLIP_SIGMA, out, bad)
+
+
 def test_model_logits_with_and_without_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
     """The shipped model's logits on real feature rows: the same bits either way."""
     needs("classifier._model_ext")
