@@ -395,7 +395,7 @@ def _chunks(rows: int, tail: int) -> tuple[list[tuple[int, int]], int]:
             + [(a, tail) for a in range(whole, padded, tail)]), padded
 
 
-def _header_cascade(header_path: Path, value: object, n_members: int) -> tuple[tuple[int, float], ...] | None:
+def header_cascade(header_path: Path | str, value: object, n_members: int) -> tuple[tuple[int, float], ...] | None:
     """The header's optional staged setting, checked: one stage as a dict, or a list of them
     whose network counts rise and stay under the model's, each probability in (0, 1]."""
     if value is None:
@@ -681,7 +681,7 @@ class BlockModel:
                        for ws, bs in members for w, b, w0, b0 in zip(ws, bs, weights, biases)):
             raise ModelError(f"{npz}: array shapes do not match the {len(names)} features / 4 labels")
         _check_tables(npz, arrays)
-        cascade = _header_cascade(header_path, header.get("cascade"), n_members)
+        cascade = header_cascade(header_path, header.get("cascade"), n_members)
         lexical = None
         if header.get("lexicon") is not None:
             try:

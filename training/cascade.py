@@ -33,7 +33,7 @@ import click
 import numpy as np
 
 from classifier import page_gate as gate_module
-from classifier.model import LABELS, BlockModel, ModelError, cascade_header, confident_rows
+from classifier.model import LABELS, BlockModel, ModelError, cascade_header, confident_rows, header_cascade
 
 from .oof_report import decode_variant, per_label_by_kind
 from .page_gate import FOLDS_OPTION, Oof, apply_gate, fold_tables, model_decoder
@@ -89,19 +89,16 @@ def figures(oof: Oof, logits: np.ndarray, fold_of: np.ndarray, tables: list, gat
 
 
 def parse_setting(text: str, members: int) -> Stages | None:
-    """``K:TAU[,K2:TAU2...]`` (network counts rising, under ``members``) or ``none``."""
+    """``K:TAU[,K2:TAU2...]`` or ``none``, checked as a model header's cascade is
+    (``classifier.model.header_cascade``: network counts rising, under ``members``)."""
     if text.strip().lower() == "none":
         return None
-    hint = f"{text!r}: give K:TAU (e.g. 1:0.95), stages K:TAU,K2:TAU2 with K < K2, or none"
     try:
         stages = tuple((int(k), float(tau)) for k, tau in (part.split(":") for part in text.split(",")))
-    except ValueError as e:
-        raise click.BadParameter(hint, param_hint="--write") from e
-    if any(not 1 <= k < members or not 0.0 < tau <= 1.0 for k, tau in stages):
-        raise click.BadParameter(f"{text!r}: K in 1..{members - 1}, TAU in (0, 1]", param_hint="--write")
-    if any(b[0] <= a[0] for a, b in zip(stages, stages[1:])):
-        raise click.BadParameter(hint, param_hint="--write")
-    return stages
+        return header_cascade("--write", cascade_header(stages), members)
+    except (ValueError, ModelError) as e:
+        raise click.BadParameter(f"{text!r}: give K:TAU (e.g. 1:0.95) with K in 1..{members - 1} and TAU in "
+                                 "(0, 1], stages K:TAU,K2:TAU2 with K < K2, or none", param_hint="--write") from e
 
 
 def write_setting(header_path: Path, setting: Stages | None) -> None:
