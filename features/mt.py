@@ -201,18 +201,64 @@ def _pattern_plan() -> tuple[tuple, object]:
     the regex's and the trigger's, of which a block must hold one each for the pattern to have a
     hit there: ``rx_starts.required_strings``); and the kernel's ``NeedleSet`` of all those
     strings with each pattern's groups (no groups: the pattern always runs; an empty group: it
-    cannot match at all)."""
-    plan = []
-    for p in PATTERNS:
-        trigger = _TRIGGERS.get(p.name)
-        groups = tuple(g for g in (rx_starts.required_strings(p.regex),
-                                   rx_starts.required_strings(trigger) if trigger is not None else None)
-                       if g is not None)
-        plan.append((p, trigger, groups))
+    cannot match at all). The groups come from the table cache (``_required_arrays``)."""
+    got = tablecache.cached_arrays("mt-required-strings", [tablecache.source_fingerprint()], _required_arrays)
+    groups_of = _required_groups(got)
+    if len(groups_of) != len(PATTERNS):  # not this module's entry: read the patterns again
+        groups_of = _required_groups(_required_arrays())
+    plan = [(p, _TRIGGERS.get(p.name), groups) for p, groups in zip(PATTERNS, groups_of)]
     needles = sorted({s for _, _, groups in plan for g in groups for s in g})
     index = {s: k for k, s in enumerate(needles)}
     ids = [[[index[s] for s in g] for g in groups] for _, _, groups in plan]
     return tuple(plan), _MT_EXT.NeedleSet(needles, ids)
+
+
+def _required_arrays() -> dict[str, np.ndarray]:
+    """Every pattern's groups of required strings (the regex's, then its trigger's, each when
+    ``rx_starts.required_strings`` finds one), as ``_flat_groups`` arrays. Reading the patterns'
+    parses takes ~9 ms of the first batch with an artefact candidate: kept between runs."""
+    groups_of = []
+    for p in PATTERNS:
+        trigger = _TRIGGERS.get(p.name)
+        groups_of.append(tuple(g for g in (rx_starts.required_strings(p.regex),
+                                           rx_starts.required_strings(trigger) if trigger is not None else None)
+                               if g is not None))
+    return _flat_groups(groups_of)
+
+
+def _flat_groups(groups_of: list[tuple[tuple[str, ...], ...]]) -> dict[str, np.ndarray]:
+    """Per pattern, groups of strings as flat arrays: the strings' UTF-32 code points (exact for
+    any string, unlike numpy's str arrays, which drop trailing NULs) and the ends of the
+    strings, of the groups and of the patterns (``_required_groups`` reads them back)."""
+    codes: list[np.ndarray] = []
+    string_ends: list[int] = []
+    group_ends: list[int] = []
+    pattern_ends: list[int] = []
+    total = 0
+    for groups in groups_of:
+        for group in groups:
+            for s in group:
+                cp = np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+                codes.append(cp)
+                total += cp.size
+                string_ends.append(total)
+            group_ends.append(len(string_ends))
+        pattern_ends.append(len(group_ends))
+    return {"codes": np.concatenate(codes) if codes else np.zeros(0, dtype=np.uint32),
+            "string_ends": np.array(string_ends, dtype=np.int64), "group_ends": np.array(group_ends, dtype=np.int64),
+            "pattern_ends": np.array(pattern_ends, dtype=np.int64)}
+
+
+def _required_groups(arrays: dict[str, np.ndarray]) -> list[tuple[tuple[str, ...], ...]]:
+    """``_flat_groups``' arrays back as strings: per pattern, a tuple of groups."""
+    raw = np.ascontiguousarray(arrays["codes"], dtype=np.uint32).tobytes()
+    string_ends = arrays["string_ends"].tolist()
+    strings = [raw[4 * a: 4 * b].decode("utf-32-le", "surrogatepass")
+               for a, b in zip([0, *string_ends[:-1]], string_ends)]
+    group_ends = arrays["group_ends"].tolist()
+    groups = [tuple(strings[a:b]) for a, b in zip([0, *group_ends[:-1]], group_ends)]
+    pattern_ends = arrays["pattern_ends"].tolist()
+    return [tuple(groups[a:b]) for a, b in zip([0, *pattern_ends[:-1]], pattern_ends)]
 
 
 def _candidates(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[list[int]]:

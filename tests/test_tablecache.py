@@ -454,3 +454,54 @@ def test_mt_scanner_and_literal_plan_from_the_cache(cache: Path, monkeypatch: py
             assert np.array_equal(plan.want_chars, fresh_plan.want_chars)
     finally:
         mt._start_scanner.cache_clear()
+
+
+def test_mt_required_strings_from_the_cache(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The MT patterns' required strings are read off the regexes once, then read back from the
+    cache equal to a fresh reading (and not read again); an entry that does not fit today's
+    patterns is not used."""
+    if mt._MT_EXT is None:
+        pytest.skip("the MT kernel is not built")
+    from features import rx_starts
+
+    fresh = [tuple(g for g in (rx_starts.required_strings(p.regex),
+                               rx_starts.required_strings(mt._TRIGGERS[p.name]) if p.name in mt._TRIGGERS else None)
+                   if g is not None) for p in mt_patterns.PATTERNS]
+    assert any(len(groups) == 2 for groups in fresh) and any(len(groups) < 2 for groups in fresh)
+    assert mt._required_groups(mt._required_arrays()) == fresh
+    mt._pattern_plan.cache_clear()
+    try:
+        built = mt._pattern_plan()
+        assert list(cache.glob("mt-required-strings-*.npz"))
+        calls = []
+
+        def counted() -> dict[str, np.ndarray]:
+            calls.append(1)
+            return built_arrays
+
+        built_arrays = mt._required_arrays()
+        monkeypatch.setattr(mt, "_required_arrays", counted)
+        mt._pattern_plan.cache_clear()
+        read = mt._pattern_plan()
+        assert not calls
+        assert [g for _, _, g in read[0]] == [g for _, _, g in built[0]] == fresh
+        assert [t for _, t, _ in read[0]] == [mt._TRIGGERS.get(p.name) for p in mt_patterns.PATTERNS]
+        text = "I know. UU and the EE. UU, [19659008] ( the word , word"
+        cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        span = (np.zeros(1, dtype=np.int64), np.full(1, len(text), dtype=np.int64))
+        assert read[1].candidates(cp, *span) == built[1].candidates(cp, *span) != [[]]
+        # An entry one pattern short (another module's patterns under the same key): read again.
+        short = dict(built_arrays, pattern_ends=built_arrays["pattern_ends"][:-1])
+        monkeypatch.setattr(tablecache, "cached_arrays", lambda name, parts, build: short)
+        mt._pattern_plan.cache_clear()
+        assert [g for _, _, g in mt._pattern_plan()[0]] == fresh and calls
+    finally:
+        mt._pattern_plan.cache_clear()
+
+
+def test_required_strings_round_trip_any_string() -> None:
+    """The flat arrays give back the strings exactly, where numpy's str arrays would not: a
+    trailing NUL, a lone surrogate, a character beyond the BMP, an empty group."""
+    groups = [(("a\x00", "\ud800", "\U0001f600x"), ()), (), (("zz",),), ((),)]
+    assert mt._required_groups(mt._flat_groups(groups)) == groups
+    assert mt._required_groups(mt._flat_groups([])) == []
