@@ -660,8 +660,9 @@ class SoftModel:
         try:
             unigram = np.asarray(data["unigram"], dtype=np.float64)
             pair = np.zeros(V * V, dtype=np.float64)
-            for a, b, w in data["pairs"]:
-                pair[int(a) * V + int(b)] = float(w)
+            # (a, b, weight) rows, set in one assignment (a loop over ~12,000 took ~5 ms of every start).
+            rows = np.asarray(data["pairs"], dtype=np.float64).reshape(-1, 3)
+            pair[rows[:, 0].astype(np.int64) * V + rows[:, 1].astype(np.int64)] = rows[:, 2]
             model = cls(unigram, pair, float(data["bias"]), float(data["page_a"]), float(data["page_b"]),
                         dict(data.get("meta", {})))
         except (KeyError, TypeError, ValueError, IndexError) as e:
