@@ -172,8 +172,13 @@ def test_model_json_round_trip_and_checks(tmp_path: Path) -> None:
         SoftModel.from_json({**data, "schema": "mt-soft-0"})
     with pytest.raises(SoftModelError, match="alphabet"):
         SoftModel.from_json({**data, "symbols": data["symbols"][:-1]})
-    with pytest.raises(SoftModelError, match="malformed"):
-        SoftModel.from_json({**data, "pairs": [[1, 2]]})
+    for pairs in ([[1, 2]], [[1, 2, 0.5, 7]], [[1, 2, "x"]], "pairs", [[V, V, 0.5]], [[1, 2, 0.5], [3, 4]]):
+        with pytest.raises(SoftModelError, match="malformed"):
+            SoftModel.from_json({**data, "pairs": pairs})
+    with pytest.raises(SoftModelError, match="finite"):
+        SoftModel.from_json({**data, "pairs": [[1, 2, float("inf")]]})
+    one = SoftModel.from_json({**data, "pairs": [[3, 4, 0.25], [1, 2, -0.5]]})
+    assert one.pair[3 * V + 4] == 0.25 and one.pair[1 * V + 2] == -0.5 and np.count_nonzero(one.pair) == 2
     with pytest.raises(SoftModelError, match="finite"):
         SoftModel.from_json({**data, "unigram": [float("nan")] * V})
     bad = tmp_path / "bad.json"
