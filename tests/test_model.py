@@ -628,7 +628,7 @@ def test_probes_read_back_from_the_table_cache(tmp_path: Path, monkeypatch: pyte
 
     try:
         assert probed(shapes) == fresh and len(calls) == 1  # built and stored
-        assert list(tmp_path.glob("blas-probes-*.npz"))
+        assert list(tmp_path.glob("blas-probes-*.tab"))
         assert probed(shapes) == fresh and len(calls) == 1  # read back, not probed
         small = ((7, 5), (5, 4))
         probed(small)

@@ -50,7 +50,7 @@ def test_built_once_then_read(cache: Path) -> None:
     second = tablecache.cached_arrays("t", [b"in"], build)
     assert build.calls == 1
     assert _same(first, second) and _same(first, Builds()())
-    assert len(list(cache.glob("t-*.npz"))) == 1
+    assert len(list(cache.glob("t-*.tab"))) == 1
 
 
 def test_other_inputs_other_entry_and_the_old_one_goes(cache: Path) -> None:
@@ -61,8 +61,8 @@ def test_other_inputs_other_entry_and_the_old_one_goes(cache: Path) -> None:
     build = Builds(2.0)
     got = tablecache.cached_arrays("t", [b"two"], build)
     assert build.calls == 1 and got["a"][0] == 2.0
-    assert len(list(cache.glob("t-*.npz"))) == 2  # t-<new key> and t-x-<key>
-    assert len([p for p in cache.glob("t-*.npz") if p.name.rsplit("-", 1)[0] == "t"]) == 1
+    assert len(list(cache.glob("t-*.tab"))) == 2  # t-<new key> and t-x-<key>
+    assert len([p for p in cache.glob("t-*.tab") if p.name.rsplit("-", 1)[0] == "t"]) == 1
     # parts are length-prefixed: ("ab", "c") and ("a", "bc") are different inputs
     a, b = Builds(), Builds()
     tablecache.cached_arrays("u", [b"ab", b"c"], a)
@@ -73,17 +73,16 @@ def test_other_inputs_other_entry_and_the_old_one_goes(cache: Path) -> None:
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong key", "empty"])
 def test_damaged_entry_is_rebuilt(cache: Path, damage: str) -> None:
     tablecache.cached_arrays("t", [b"in"], Builds())
-    (path,) = cache.glob("t-*.npz")
+    (path,) = cache.glob("t-*.tab")
     data = path.read_bytes()
     if damage == "garbage":
-        path.write_bytes(b"not a zip file at all")
+        path.write_bytes(b"not a table cache entry at all")
     elif damage == "truncated":
         path.write_bytes(data[: len(data) // 2])
     elif damage == "empty":
         path.write_bytes(b"")
     else:
-        with open(path, "wb") as fh:
-            np.savez(fh, a=np.zeros(3, dtype=np.float32), **{tablecache._KEY: np.array("0" * 64)})
+        tablecache._write(path, "0" * 64, {"a": np.zeros(3, dtype=np.float32)})
     build = Builds()
     got = tablecache.cached_arrays("t", [b"in"], build)
     assert build.calls == 1 and _same(got, Builds()())
@@ -92,18 +91,78 @@ def test_damaged_entry_is_rebuilt(cache: Path, damage: str) -> None:
     assert again.calls == 0  # rewritten whole
 
 
-def test_object_arrays_are_never_loaded(cache: Path) -> None:
-    """An entry holding a pickled object array is refused (np.load without pickles), rebuilt."""
+def _rewrite_header(path: Path, change) -> None:
+    """Rewrite an entry's JSON header through ``change`` (its data unchanged)."""
+    raw = path.read_bytes()
+    n = len(tablecache.MAGIC)
+    length = int.from_bytes(raw[n: n + 8], "little")
+    header = json.loads(raw[n + 8: n + 8 + length])
+    change(header)
+    new = json.dumps(header).encode()
+    path.write_bytes(raw[:n] + len(new).to_bytes(8, "little") + new + raw[n + 8 + length:])
+
+
+@pytest.mark.parametrize("dtype", ["O", "|O", "V8", [["x", "O"]], None, "i4,f8", "U0"])
+def test_object_and_record_arrays_are_never_loaded(cache: Path, dtype: object) -> None:
+    """An entry whose header claims objects, records, no dtype or an empty one is refused and
+    rebuilt; none is written either."""
     tablecache.cached_arrays("t", [b"in"], Builds())
-    (path,) = cache.glob("t-*.npz")
-    key = str(np.load(path)[tablecache._KEY])
-    with open(path, "wb") as fh:
-        np.savez(fh, a=np.array([object()], dtype=object), **{tablecache._KEY: np.array(key)})
+    (path,) = cache.glob("t-*.tab")
+    _rewrite_header(path, lambda h: h["arrays"][0].update(dtype=dtype))
+    with pytest.raises(tablecache._READ_ERRORS):
+        tablecache.read_entry(path)
+    build = Builds()
+    assert _same(tablecache.cached_arrays("t", [b"in"], build), Builds()())
+    assert build.calls == 1
+    tablecache._write(path, "k", {"a": np.array([object()], dtype=object)})
+    assert tablecache.read_entry(path)[0] != "k"  # not written: the rebuilt entry is still there
+
+
+@pytest.mark.parametrize("damage", ["offset", "unaligned", "shape", "size", "header length", "deep"])
+def test_malformed_header_is_refused(cache: Path, damage: str) -> None:
+    """A header whose arrays run past the data, sit unaligned, have a bad shape, or that gives
+    another data size, a bad length or nesting no reader should follow: refused, rebuilt."""
+    tablecache.cached_arrays("t", [b"in"], Builds())
+    (path,) = cache.glob("t-*.tab")
+    if damage == "offset":
+        _rewrite_header(path, lambda h: h["arrays"][-1].update(offset=h["size"]))
+    elif damage == "unaligned":
+        _rewrite_header(path, lambda h: h["arrays"][-1].update(offset=h["arrays"][-1]["offset"] - 1))
+    elif damage == "shape":
+        _rewrite_header(path, lambda h: h["arrays"][0].update(shape=[-3]))
+    elif damage == "size":
+        _rewrite_header(path, lambda h: h.update(size=h["size"] + 1))
+    elif damage == "header length":
+        raw = bytearray(path.read_bytes())
+        raw[len(tablecache.MAGIC): len(tablecache.MAGIC) + 8] = (1 << 40).to_bytes(8, "little")
+        path.write_bytes(bytes(raw))
+    else:  # nesting past the JSON reader's recursion limit
+        raw = path.read_bytes()
+        n = len(tablecache.MAGIC)
+        deep = ('{"key": "k", "size": 0, "arrays": ' + "[" * 100000 + "]" * 100000 + "}").encode()
+        path.write_bytes(raw[:n] + len(deep).to_bytes(8, "little") + deep)
+    with pytest.raises(tablecache._READ_ERRORS):
+        tablecache.read_entry(path)
     build = Builds()
     assert _same(tablecache.cached_arrays("t", [b"in"], build), Builds()())
     assert build.calls == 1
 
 
+def test_entry_round_trip(cache: Path) -> None:
+    """Every kind an entry holds comes back equal, with its dtype, shape and byte order, as
+    writable arrays; an entry of an earlier format under the same name is removed."""
+    arrays = {"b": np.array([True, False]), "i": np.arange(-3, 3, dtype="<i8").reshape(2, 3),
+              "u": np.array([1, 2**63], dtype=">u8"), "f": np.array([0.5, -np.inf], dtype=np.float32),
+              "c": np.array([1 + 2j]), "s": np.array([b"ab", b"c\x00d"]), "t": np.array(["\u00e9t\u00e9", ""]),
+              "scalar": np.array(7, dtype=np.uint16), "empty": np.zeros((0, 4), dtype=np.float64),
+              "strided": np.arange(10, dtype=np.int32)[::3]}
+    old = cache / "e-0123.npz"
+    old.write_bytes(b"an entry of format 2")
+    path = cache / f"e-{'5' * 32}.tab"
+    tablecache._write(path, "the key", arrays)
+    key, got = tablecache.read_entry(path)
+    assert key == "the key" and _same(got, arrays) and not old.exists()
+    assert all(a.flags.writeable and a.ctypes.data % 16 == 0 for a in got.values())
 def test_unwritable_or_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
@@ -144,7 +203,7 @@ def test_cached_regex_matches_as_re_compile(cache: Path, pattern: str) -> None:
         for text in TEXTS:
             assert [(m.span(), m.groups(), m.lastgroup) for m in got.finditer(text)] == \
                    [(m.span(), m.groups(), m.lastgroup) for m in ref.finditer(text)]
-    assert len(list(cache.glob("r-*.npz"))) == 1
+    assert len(list(cache.glob("r-*.tab"))) == 1
 
 
 def _parses(monkeypatch: pytest.MonkeyPatch) -> list:
@@ -172,17 +231,14 @@ def test_damaged_program_is_refused_and_rebuilt(cache: Path) -> None:
     right key) gives a correct pattern all the same, and the entry is written again."""
     pattern = PATTERNS[1]
     tablecache.compile_regex(pattern, "r")
-    (path,) = cache.glob("r-*.npz")
-    with np.load(path) as z:
-        arrays = {k: z[k] for k in z.files}
+    (path,) = cache.glob("r-*.tab")
+    key, arrays = tablecache.read_entry(path)
     code = arrays["code"].copy()
     code[len(code) // 2:] = 0xFFFF
-    with open(path, "wb") as fh:
-        np.savez(fh, **{**arrays, "code": code})
+    tablecache._write(path, key, {**arrays, "code": code})
     got = tablecache.compile_regex(pattern, "r")
     assert got == re.compile(pattern)
-    with np.load(path) as z:
-        assert np.array_equal(z["code"], arrays["code"])
+    assert np.array_equal(tablecache.read_entry(path)[1]["code"], arrays["code"])
 
 
 def test_bad_pattern_raises_as_re_does(cache: Path) -> None:
@@ -193,10 +249,10 @@ def test_bad_pattern_raises_as_re_does(cache: Path) -> None:
 
 def test_meta_is_plain_json(cache: Path) -> None:
     tablecache.compile_regex(PATTERNS[0], "r")
-    (path,) = cache.glob("r-*.npz")
-    with np.load(path, allow_pickle=False) as z:
-        (meta,) = json.loads(z["meta"].tobytes())
-        assert z["code"].dtype == np.uint32 and z["offsets"].tolist() == [0, len(z["code"])]
+    (path,) = cache.glob("r-*.tab")
+    z = tablecache.read_entry(path)[1]
+    (meta,) = json.loads(z["meta"].tobytes())
+    assert z["code"].dtype == np.uint32 and z["offsets"].tolist() == [0, len(z["code"])]
     assert meta["groups"] == 2 and meta["groupindex"] == {"word": 1, "tail": 2}
 
 
@@ -218,7 +274,7 @@ def test_compile_many_equals_re_compile_str_and_bytes(cache: Path) -> None:
     for _ in range(2):
         got = tablecache.compile_many(MIXED, "many")
         assert len(got) == len(refs) and all(_same_matches(g, r) for g, r in zip(got, refs))
-    assert len(list(cache.glob("many-*.npz"))) == 1
+    assert len(list(cache.glob("many-*.tab"))) == 1
 
 
 def test_compile_many_is_read_not_parsed(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -236,9 +292,8 @@ def test_compile_many_leaves_a_pattern_to_re_when_its_program_differs(
     real = tablecache._program
     monkeypatch.setattr(tablecache, "_program", lambda parts, p: None if p == MIXED[1] else real(parts, p))
     tablecache.compile_many(MIXED, "many")
-    (path,) = cache.glob("many-*.npz")
-    with np.load(path, allow_pickle=False) as z:
-        metas = json.loads(z["meta"].tobytes())
+    (path,) = cache.glob("many-*.tab")
+    metas = json.loads(tablecache.read_entry(path)[1]["meta"].tobytes())
     assert metas[1] is None and all(m is not None for i, m in enumerate(metas) if i != 1)
     assert tablecache.compile_many(MIXED, "many") == [re.compile(p) for p in MIXED]
 
@@ -246,19 +301,17 @@ def test_compile_many_leaves_a_pattern_to_re_when_its_program_differs(
 @pytest.mark.parametrize("damage", ["offsets", "meta"])
 def test_compile_many_rebuilds_a_damaged_entry(cache: Path, damage: str) -> None:
     tablecache.compile_many(MIXED, "many")
-    (path,) = cache.glob("many-*.npz")
-    with np.load(path) as z:
-        arrays = {k: z[k] for k in z.files}
+    (path,) = cache.glob("many-*.tab")
+    key, arrays = tablecache.read_entry(path)
     bad = dict(arrays)
     if damage == "offsets":
         bad["offsets"] = arrays["offsets"][:-1]
     else:
         bad["meta"] = np.frombuffer(b"[]", dtype=np.uint8)
-    with open(path, "wb") as fh:
-        np.savez(fh, **bad)
+    tablecache._write(path, key, bad)
     assert tablecache.compile_many(MIXED, "many") == [re.compile(p) for p in MIXED]
-    with np.load(path) as z:
-        assert np.array_equal(z["offsets"], arrays["offsets"]) and np.array_equal(z["meta"], arrays["meta"])
+    z = tablecache.read_entry(path)[1]
+    assert np.array_equal(z["offsets"], arrays["offsets"]) and np.array_equal(z["meta"], arrays["meta"])
 
 
 def test_compile_many_without_a_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -335,7 +388,7 @@ def test_output_independent_of_the_cache(tmp_path: Path) -> None:
     off = _classify_seeds({**base, tablecache.NO_CACHE_ENV: "1"})
     where = tmp_path / "cache"
     cold = _classify_seeds({**base, tablecache.CACHE_DIR_ENV: str(where)})
-    names = {p.name.rsplit("-", 1)[0] for p in where.glob("*.npz")}
+    names = {p.name.rsplit("-", 1)[0] for p in where.glob("*.tab")}
     assert {"profanity-keys", "tokens-tables"} <= names  # (the matcher and its pre-filter when needed)
     warm = _classify_seeds({**base, tablecache.CACHE_DIR_ENV: str(where)})
     assert off == cold == warm
@@ -361,7 +414,7 @@ def test_spam_heads_from_the_cache_equal_a_fresh_build(cache: Path) -> None:
     for k, args in enumerate(sets):
         fresh = spamctx.build_tables(*args)
         built = spamctx.build_tables(*args, cache_name=f"heads{k}")
-        assert len(list(cache.glob(f"heads{k}-*.npz"))) == 1
+        assert len(list(cache.glob(f"heads{k}-*.tab"))) == 1
         read = spamctx.build_tables(*args, cache_name=f"heads{k}")
         for t in (built, read):
             assert t.heads == fresh.heads and len(t.heads) == len(args[0])
@@ -393,7 +446,7 @@ def test_merged_vocabulary_from_the_cache_answers_as_a_fresh_build(cache: Path) 
     bias = np.zeros(LEXICAL_COLUMNS, np.float32)
     probe = [*base, *words, "not-a-word", "zzzq"]
     built = _merged_lookups(LexicalScorer(words, weights, bias), base, probe)
-    (entry,) = cache.glob("merged-vocab-*.npz")
+    (entry,) = cache.glob("merged-vocab-*.tab")
     again = LexicalScorer(words, weights, bias)
     builds = []
     real = again._merge
@@ -408,14 +461,14 @@ def test_merged_vocabulary_from_the_cache_answers_as_a_fresh_build(cache: Path) 
     assert base_ids[: len(base)].tolist() == [base[w] for w in base]
     assert lex_rows[len(base): len(base) + len(words)].tolist() == list(range(1, len(words) + 1))
     _merged_lookups(LexicalScorer(words[:-1], weights[:-1], bias), base, probe)
-    assert [p.name for p in cache.glob("merged-vocab-*.npz")] != [entry.name]  # another key
+    assert [p.name for p in cache.glob("merged-vocab-*.tab")] != [entry.name]  # another key
 
 
 def test_profanity_pattern_from_the_cache(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The profanity matcher's pattern (~7 ms to build from the stems) is built once, then read:
     the matcher read back is the fresh one, and matches the same hits."""
     fresh = profanity._build_matcher()
-    assert list(cache.glob("profanity-pattern-*.npz"))
+    assert list(cache.glob("profanity-pattern-*.tab"))
 
     def no_build() -> str:
         raise AssertionError("the pattern was built again")
@@ -436,7 +489,7 @@ def test_mt_scanner_and_literal_plan_from_the_cache(cache: Path, monkeypatch: py
     try:
         mt._start_scanner()
         built_plan = extract._cached_literal_plan()
-        assert list(cache.glob("mt-start-scanner-*.npz")) and list(cache.glob("literal-plan-*.npz"))
+        assert list(cache.glob("mt-start-scanner-*.tab")) and list(cache.glob("literal-plan-*.tab"))
 
         def no_build(*args):
             raise AssertionError("built again")
@@ -472,7 +525,7 @@ def test_mt_required_strings_from_the_cache(cache: Path, monkeypatch: pytest.Mon
     mt._pattern_plan.cache_clear()
     try:
         built = mt._pattern_plan()
-        assert list(cache.glob("mt-required-strings-*.npz"))
+        assert list(cache.glob("mt-required-strings-*.tab"))
         calls = []
 
         def counted() -> dict[str, np.ndarray]:
