@@ -761,14 +761,15 @@ def _prefilter() -> tuple | None:
 
 
 def _phrase_regex(phrases: list[str]) -> re.Pattern[str] | None:
-    """Whole-word phrases, grouped by first character so each branch starts with a literal."""
+    """Whole-word phrases, grouped by first character so each branch starts with a literal (its
+    compiled program kept in the table cache: ~3.5 ms of every start-up)."""
     groups: dict[str, list[str]] = {}
     for p in sorted(phrases, key=len, reverse=True):
         rest = ((f"(?<!{_WORD}.)" if p[0].isalnum() else "") + re.escape(p[1:])
                 + (_NOT_AFTER if p[-1].isalnum() else ""))
         groups.setdefault(p[0], []).append(rest)
-    return re.compile("|".join(re.escape(c) + _alternation(alts) for c, alts in groups.items())) \
-        if groups else None
+    return tablecache.compile_regex("|".join(re.escape(c) + _alternation(alts) for c, alts in groups.items()),
+                                    "profanity-phrases") if groups else None
 
 
 _INNOCENT_RE = _phrase_regex(_INNOCENT)

@@ -336,10 +336,12 @@ def test_shipped_tables_equal_fresh_builds() -> None:
     matcher = profanity._build_matcher()
     assert matcher == re.compile(matcher.pattern) and matcher.groupindex == re.compile(matcher.pattern).groupindex
     assert matcher.pattern == profanity._matcher_source()  # the cached pattern is today's build
-    # The MT artefact patterns, the spam families' patterns and the character-class tables.
+    # The MT artefact patterns, the spam families' patterns, the innocent phrases and the
+    # character-class tables.
     for rx in ([p.regex for p in mt_patterns.PATTERNS] + list(spamctx._FAMILY_RX.values()) + list(spamctx.TABLES.rx)
                + [mt_patterns.IDEOGRAPHIC, mt_patterns.LATIN_LETTER, mt_patterns.FOREIGN_SEPARATOR,
                   mt_patterns.FOREIGN_SCRIPT, mt_patterns.FOREIGN_GATE, mt.COMBINED, *mt._TRIGGERS.values(),
+                  profanity._INNOCENT_RE,
                   *fhtml._GROUP_RX, fhtml._LONG_ANY, *(rx for _, rx in fhtml._LONG_RX)]):
         fresh = re.compile(rx.pattern)
         assert rx == fresh and rx.groupindex == fresh.groupindex
