@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CACHE_DIR_ENV", "NO_CACHE_ENV", "cache_dir", "cached_arrays", "compile_many", "compile_regex",
+__all__ = ["CACHE_DIR_ENV", "NO_CACHE_ENV", "cache_dir", "cached_arrays", "compile_many", "compile_regex", "read_entry",
            "source_fingerprint", "stored"]
 
 # Where the tables go (default: $XDG_CACHE_HOME/newswinnow, else ~/.cache/newswinnow).
