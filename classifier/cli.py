@@ -188,13 +188,20 @@ SIGTERM_EXIT = 143
 SIGINT_EXIT = 130
 
 
+# What an interrupted classify or filter run says on stderr.
+INTERRUPTED = "newswinnow: interrupted; the output stops where the run did (its last line may be cut off)"
+# ... and an interrupted training run (the model and its card are written at its end).
+_NOT_WRITTEN = "newswinnow: interrupted before the end of training"
+
+
 @contextmanager
-def _stop_on_signals() -> Iterator[None]:
+def _stop_on_signals(interrupted: str = INTERRUPTED) -> Iterator[None]:
     """SIGTERM (``kill``, a scheduler's stop) ends the run as an exception would: the workers are
-    stopped and the spool directory deleted, where the default action left both behind. Ctrl-C
-    does the same, and both exit with the status a shell gives a process the signal killed, so a
-    caller can tell an interrupted run from a finished one (click's own "Aborted!" exits 1, the
-    status of a run that could read no document)."""
+    stopped and the spool directory deleted, where the default action left both behind (for
+    ``train``, joblib's worker processes, which finished their fold and then waited forever).
+    Ctrl-C does the same, and both exit with the status a shell gives a process the signal
+    killed, so a caller can tell an interrupted run from a finished one (click's own "Aborted!"
+    exits 1, the status of a run that could read no document)."""
     if threading.current_thread() is not threading.main_thread():  # signal handlers: main thread only
         yield
         return
@@ -206,8 +213,7 @@ def _stop_on_signals() -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
-        click.echo("newswinnow: interrupted; the output stops where the run did (its last line may be cut off)",
-                   err=True)
+        click.echo(interrupted, err=True)
         raise SystemExit(SIGINT_EXIT) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -506,11 +512,13 @@ def train(ctx):
         from training.train_html import main as html_main
 
         args = [a for a in ctx.args if a != "--html"]
-        html_main.main(args=args, prog_name="newswinnow train --html", standalone_mode=True)
+        with _stop_on_signals(_NOT_WRITTEN):
+            html_main.main(args=args, prog_name="newswinnow train --html", standalone_mode=True)
         return
     from training.train import main as train_main
 
-    train_main.main(args=ctx.args, prog_name="newswinnow train", standalone_mode=True)
+    with _stop_on_signals(_NOT_WRITTEN):  # SIGTERM: joblib stops the fold workers (see there)
+        train_main.main(args=ctx.args, prog_name="newswinnow train", standalone_mode=True)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, add_help_option=False)
@@ -519,7 +527,9 @@ def evaluate(ctx):
     """Per-label precision/recall/F1 and confusion matrix on a labelled corpus."""
     from training.evaluate import main as eval_main
 
-    eval_main.main(args=ctx.args, prog_name="newswinnow evaluate", standalone_mode=True)
+    with _stop_on_signals("newswinnow: interrupted"):
+        eval_main.main(args=ctx.args, prog_name="newswinnow evaluate", standalone_mode=True)
+
 
 
 def _results_error_handler(rejects_fh) -> tuple[list[int], object]:

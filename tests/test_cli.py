@@ -569,6 +569,65 @@ def test_jobs_a_run_stopped_from_outside_leaves_nothing_behind(sig: str, model_p
         assert code == -signal.SIGKILL
 
 
+# ``newswinnow train`` whose folds sleep (in joblib's worker processes: the function is pickled
+# by value from __main__), so a signal always finds them running.
+_SLOW_TRAIN = """
+import sys, time
+import training.train as tt
+def slow_fold(*args, **kwargs):
+    time.sleep(120)
+tt._fold = slow_fold
+from classifier import cli
+sys.argv = ["newswinnow", *sys.argv[1:]]
+cli.main()
+"""
+
+
+def test_train_stopped_by_sigterm_stops_its_fold_workers(tmp_path: Path) -> None:
+    """SIGTERM to ``newswinnow train --jobs 2`` (a scheduler's stop): the fold workers end with
+    it and it exits with 143. Before, the parent died alone and each worker ran its fold to the
+    end and then waited for work forever, holding its memory."""
+    import signal
+    import time
+
+    if not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists():
+        pytest.skip("needs Linux's /proc/PID/task/PID/children")
+    recs = [{"id": f"p{i}", "source": f"s{i % 3}.example", "texts": [f"Some text about item {i}.", "Nice post!",
+                                                                      "Home | About"],
+             "labels": ["editorial", "comment", "boilerplate"]} for i in range(12)]
+    labelled = tmp_path / "mine.jsonl"
+    labelled.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    p = subprocess.Popen([sys.executable, "-c", _SLOW_TRAIN, "train", "--no-public", "--labelled", str(labelled),
+                          "--folds", "3", "--max-epochs", "2", "--networks", "1", "--jobs", "2",
+                          "--out", str(tmp_path / "m"), "--card", str(tmp_path / "card.md")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=root)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers) < 2 and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.2)
+            workers = [c for c in _children(p.pid) if b"loky" in Path(f"/proc/{c}/cmdline").read_bytes()]
+        assert len(workers) >= 2, "the fold workers never started"
+        time.sleep(2)  # the folds handed out: the workers are in them
+        p.send_signal(signal.SIGTERM)
+        code = p.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while not all(_ended(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        running = [w for w in workers if not _ended(w)]
+    finally:
+        p.kill()
+        for w in workers:
+            if not _ended(w):
+                os.kill(w, signal.SIGKILL)
+        p.communicate(timeout=60)
+    assert not running, "fold workers still running 30 s after the parent's SIGTERM"
+    assert code == 143
+    assert not (tmp_path / "m.json").exists()
+
+
 _ENTRY_PROBE = ("import atexit, sys\n"
                 "atexit.register(lambda: sys.stderr.write('TEARDOWN\\n'))\n"
                 "from classifier.cli import entry\n"
