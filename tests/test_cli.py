@@ -520,6 +520,28 @@ def _ended(pid: int) -> bool:
     return state in ("Z", "X")
 
 
+def _stop_and_watch(p: subprocess.Popen, workers: list[int], sig: int) -> tuple[int, list[int]]:
+    """Send ``sig`` to ``p``: its exit status, and the ``workers`` still running 30 s after it ended."""
+    import time
+
+    p.send_signal(sig)
+    code = p.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while not all(_ended(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return code, [w for w in workers if not _ended(w)]
+
+
+def _kill_all(p: subprocess.Popen, workers: list[int]) -> None:
+    """After a test: the process, and any worker left running (it would hold the pipes open)."""
+    import signal
+
+    p.kill()
+    for w in workers:
+        if not _ended(w):
+            os.kill(w, signal.SIGKILL)
+
+
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT", "SIGKILL"])
 def test_jobs_a_run_stopped_from_outside_leaves_nothing_behind(sig: str, model_path: Path, tmp_path: Path) -> None:
     """SIGTERM (``kill``, a scheduler's stop) and SIGINT (Ctrl-C): the run stops its workers,
@@ -527,7 +549,6 @@ def test_jobs_a_run_stopped_from_outside_leaves_nothing_behind(sig: str, model_p
     killed. SIGKILL: the workers see their task pipes close and end on their own, instead of
     waiting for work forever."""
     import signal
-    import time
 
     if not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists():
         pytest.skip("needs Linux's /proc/PID/task/PID/children")
@@ -547,17 +568,9 @@ def test_jobs_a_run_stopped_from_outside_leaves_nothing_behind(sig: str, model_p
         assert p.stdout.readline()  # the run is under way: first result written
         workers = _children(p.pid)
         assert len(workers) == 2 and any(tmp.glob("newswinnow-*"))
-        p.send_signal(getattr(signal, sig))
-        code = p.wait(timeout=60)
-        deadline = time.monotonic() + 30
-        while not all(_ended(w) for w in workers) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        running = [w for w in workers if not _ended(w)]
+        code, running = _stop_and_watch(p, workers, getattr(signal, sig))
     finally:
-        p.kill()
-        for w in workers:  # a worker left running holds the pipes below open
-            if not _ended(w):
-                os.kill(w, signal.SIGKILL)
+        _kill_all(p, workers)
         _, err = p.communicate(timeout=60)
     assert not running, f"workers still running 30 s after the parent's {sig}"
     if sig == "SIGINT":
@@ -611,17 +624,9 @@ def test_train_stopped_by_sigterm_stops_its_fold_workers(tmp_path: Path) -> None
             workers = [c for c in _children(p.pid) if b"loky" in Path(f"/proc/{c}/cmdline").read_bytes()]
         assert len(workers) >= 2, "the fold workers never started"
         time.sleep(2)  # the folds handed out: the workers are in them
-        p.send_signal(signal.SIGTERM)
-        code = p.wait(timeout=60)
-        deadline = time.monotonic() + 30
-        while not all(_ended(w) for w in workers) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        running = [w for w in workers if not _ended(w)]
+        code, running = _stop_and_watch(p, workers, signal.SIGTERM)
     finally:
-        p.kill()
-        for w in workers:
-            if not _ended(w):
-                os.kill(w, signal.SIGKILL)
+        _kill_all(p, workers)
         p.communicate(timeout=60)
     assert not running, "fold workers still running 30 s after the parent's SIGTERM"
     assert code == 143
