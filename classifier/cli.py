@@ -192,6 +192,8 @@ SIGINT_EXIT = 130
 INTERRUPTED = "newswinnow: interrupted; the output stops where the run did (its last line may be cut off)"
 # ... and an interrupted training run (the model and its card are written at its end).
 _NOT_WRITTEN = "newswinnow: interrupted before the end of training"
+# ... and an interrupted evaluation.
+_EVALUATION_INTERRUPTED = "newswinnow: interrupted"
 
 
 @contextmanager
@@ -527,9 +529,8 @@ def evaluate(ctx):
     """Per-label precision/recall/F1 and confusion matrix on a labelled corpus."""
     from training.evaluate import main as eval_main
 
-    with _stop_on_signals("newswinnow: interrupted"):
+    with _stop_on_signals(_EVALUATION_INTERRUPTED):
         eval_main.main(args=ctx.args, prog_name="newswinnow evaluate", standalone_mode=True)
-
 
 
 def _results_error_handler(rejects_fh) -> tuple[list[int], object]:

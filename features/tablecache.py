@@ -126,28 +126,46 @@ def stored(name: str, parts: Iterable[bytes]) -> bool:
     if where is None:
         return False
     key = _key(name, parts)
-    return _read(_path(where, name, key), key) is not None
+    path = _path(where, name, key)
+    try:  # the header only: the caller reads the entry itself when it needs the table
+        with open(path, "rb") as fh:
+            return _read_header(fh, path)[0] == key
+    except _READ_ERRORS:
+        return False
 
 
 def _path(where: Path, name: str, key: str) -> Path:
     return where / f"{name}-{key[:32]}{ENTRY_SUFFIX}"
 
 
+def _storable(dtype: np.dtype) -> bool:
+    """Whether an entry may hold arrays of ``dtype`` (one of ``_KINDS``, not a record or a
+    sub-array, not empty): what is written and what is read back are checked alike."""
+    return dtype.kind in _KINDS and dtype.fields is None and dtype.subdtype is None and dtype.itemsize > 0
+
+
+def _read_header(fh, path: Path) -> tuple[str, int, list]:
+    """An open entry's key, data size and array layout, with ``fh`` at the data; raises one of
+    ``_READ_ERRORS`` when the file is not a whole entry (its size not the header's)."""
+    if fh.read(len(MAGIC)) != MAGIC:
+        raise ValueError(f"{path}: not a table cache entry")
+    length = int.from_bytes(fh.read(8), "little")
+    if not 0 < length <= MAX_HEADER:
+        raise ValueError(f"{path}: bad header length")
+    header = json.loads(fh.read(length))
+    key, size, layout = header["key"], header["size"], header["arrays"]
+    if not isinstance(key, str) or not isinstance(size, int) or not isinstance(layout, list):
+        raise ValueError(f"{path}: malformed header")
+    if os.fstat(fh.fileno()).st_size != fh.tell() + size:
+        raise ValueError(f"{path}: not the size its header gives")
+    return key, size, layout
+
+
 def read_entry(path: Path) -> tuple[str, dict[str, np.ndarray]]:
     """An entry file's key and arrays; raises one of ``_READ_ERRORS`` on a file that is not a
     whole, well-formed entry. The arrays are writable views of one buffer read from the file."""
     with open(path, "rb") as fh:
-        if fh.read(len(MAGIC)) != MAGIC:
-            raise ValueError(f"{path}: not a table cache entry")
-        length = int.from_bytes(fh.read(8), "little")
-        if not 0 < length <= MAX_HEADER:
-            raise ValueError(f"{path}: bad header length")
-        header = json.loads(fh.read(length))
-        key, size, layout = header["key"], header["size"], header["arrays"]
-        if not isinstance(key, str) or not isinstance(size, int) or not isinstance(layout, list):
-            raise ValueError(f"{path}: malformed header")
-        if os.fstat(fh.fileno()).st_size != fh.tell() + size:
-            raise ValueError(f"{path}: not the size its header gives")
+        key, size, layout = _read_header(fh, path)
         data = np.empty(size, dtype=np.uint8)
         if fh.readinto(memoryview(data)) != size:
             raise EOFError(f"{path}: short read")
@@ -156,8 +174,7 @@ def read_entry(path: Path) -> tuple[str, dict[str, np.ndarray]]:
         if not isinstance(item["dtype"], str):  # np.dtype(None) would be float64, np.dtype([...]) records
             raise ValueError(f"{path}: malformed array {item['name']!r}")
         name, dtype, shape, offset = item["name"], np.dtype(item["dtype"]), item["shape"], item["offset"]
-        if (not isinstance(name, str) or dtype.kind not in _KINDS or dtype.fields is not None
-                or dtype.subdtype is not None or dtype.itemsize == 0 or not isinstance(shape, list)
+        if (not isinstance(name, str) or not _storable(dtype) or not isinstance(shape, list)
                 or not all(isinstance(d, int) and d >= 0 for d in shape)
                 or not isinstance(offset, int) or offset < 0 or offset % ALIGN):
             raise ValueError(f"{path}: malformed array {name!r}")
@@ -181,8 +198,7 @@ def _write(path: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
     and remove older entries of the same name. Any error leaves the cache as it was; arrays of
     other kinds than ``_KINDS`` are not stored."""
     blocks = {name: np.asarray(a, order="C") for name, a in arrays.items()}  # ascontiguousarray makes 0-d 1-d
-    if any(a.dtype.kind not in _KINDS or a.dtype.fields is not None or a.dtype.itemsize == 0
-           for a in blocks.values()):
+    if not all(_storable(a.dtype) for a in blocks.values()):
         return
     layout, size = [], 0
     for name, a in blocks.items():

@@ -560,3 +560,17 @@ def test_required_strings_round_trip_any_string() -> None:
     groups = [(("a\x00", "\ud800", "\U0001f600x"), ()), (), (("zz",),), ((),)]
     assert mt._required_groups(mt._flat_groups(groups)) == groups
     assert mt._required_groups(mt._flat_groups([])) == []
+
+
+def test_stored_reads_the_header_only_and_refuses_what_read_refuses(cache: Path) -> None:
+    """``stored`` is true for a whole entry of this key, false when there is none, when the file
+    is cut short or when it holds another key (what ``cached_arrays`` would rebuild)."""
+    assert not tablecache.stored("t", [b"in"])
+    tablecache.cached_arrays("t", [b"in"], Builds())
+    assert tablecache.stored("t", [b"in"]) and not tablecache.stored("t", [b"other"])
+    (path,) = cache.glob("t-*.tab")
+    whole = path.read_bytes()
+    path.write_bytes(whole[:-1])
+    assert not tablecache.stored("t", [b"in"])
+    tablecache._write(path, "0" * 64, {"a": np.zeros(3, dtype=np.float32)})
+    assert not tablecache.stored("t", [b"in"])
