@@ -270,16 +270,17 @@ class Classifier:
             mt_soft.load_soft_model()
         except mt_soft.SoftModelError as e:
             raise ModelError(str(e)) from e
-        schema = _schema_of(p)  # (a header's parse is ~3 ms: once per file)
-        if path is not None and html_path is None and schema == DOM_SCHEMA_VERSION:
+        header = _header_of(p)  # parsed once, for its schema and for the load (~3 ms a parse)
+        if path is not None and html_path is None and _schema_of(header) == DOM_SCHEMA_VERSION:
             html_path, p, explicit_text = p, default_model_path(), False
-            schema = _schema_of(p)
+            header = _header_of(p)
+        schema = _schema_of(header)
         if html_path is None and os.environ.get(ENV_HTML_MODEL):
             html_path = os.environ[ENV_HTML_MODEL]
         # Text models of schema text-4 and text-5 still load; any other schema is checked
         # against the current one (features.text_schema), so the error names what this version reads.
         schema = schema if schema in TEXT_SCHEMAS else TEXT_SCHEMA_VERSION
-        text = BlockModel.load(p, expected_schema=schema, expected_features=TEXT_SCHEMAS[schema])
+        text = BlockModel.load(p, expected_schema=schema, expected_features=TEXT_SCHEMAS[schema], header=header)
         # The page-level comment-section gate beside the model (STEM.gate.json), if there is one.
         text.page_gate = page_gate.load_for(p, text.sha256)  # type: ignore[attr-defined]
         # The thread-start refinement beside it (STEM.start.json), if there is one.
@@ -764,13 +765,18 @@ def _default_html_model(path: Path) -> BlockModel | None:
         return None
 
 
-def _schema_of(path: Path) -> str | None:
-    """The feature schema a model header declares (None when unreadable; load reports why)."""
-    header = path if path.suffix == ".json" else path.with_suffix(".json")
+def _header_of(path: Path) -> dict | None:
+    """A model's header, parsed (None when unreadable or not a JSON object; load reports why)."""
     try:
-        schema = jsonfile.read(header).get("schema")
-    except (OSError, ValueError, AttributeError, RecursionError):  # hostile headers: load reports them
+        header = jsonfile.read(path if path.suffix == ".json" else path.with_suffix(".json"))
+    except (OSError, ValueError, RecursionError):  # hostile headers: load reports them
         return None
+    return header if isinstance(header, dict) else None
+
+
+def _schema_of(header: dict | None) -> str | None:
+    """The feature schema a parsed model header declares."""
+    schema = header.get("schema") if header is not None else None
     return schema if isinstance(schema, str) else None
 
 

@@ -8,8 +8,6 @@ decimals, so ``round(q * 10000)`` is exact and the median is exact too).
 
 from __future__ import annotations
 
-import csv
-import gzip
 import json
 import sys
 from array import array
@@ -98,6 +96,8 @@ def _open(path: str) -> BinaryIO:
     if path == "-":
         return sys.stdin.buffer
     if path.endswith(".gz"):
+        import gzip
+
         return gzip.open(path, "rb")  # type: ignore[return-value]
     return open(path, "rb")  # noqa: SIM115 - closed by the caller
 
@@ -177,6 +177,8 @@ def write_rows(rows: list[dict], fmt: str, out: IO[str]) -> None:
     if fmt == "json":
         out.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
         return
+    import csv
+
     w = csv.writer(out, lineterminator="\n")
     w.writerow(COLUMNS)
     for r in rows:

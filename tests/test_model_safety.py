@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
+import struct
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +39,11 @@ def test_no_code_executing_loader_in_the_project() -> None:
 
 
 def test_np_load_is_called_without_pickle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model whose members np.savez does not write (here compressed) is read by ``np.load``,
+    never with pickles allowed; a stored one (what ``BlockModel.save`` writes) is read from
+    its bytes without it, to the same arrays."""
     header = save_tiny_model(tmp_path)
+    npz = header.with_suffix(".npz")
     calls: list[dict] = []
     real = np.load
 
@@ -45,8 +52,96 @@ def test_np_load_is_called_without_pickle(tmp_path: Path, monkeypatch: pytest.Mo
         return real(*args, **kw)
 
     monkeypatch.setattr(model_mod.np, "load", spy)
-    Classifier.load(header)
+    stored = Classifier.load(header).model
+    assert calls == []
+    with real(npz, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    with open(npz, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
+    _rehash(header)
+    compressed = Classifier.load(header).model
     assert calls and all(kw.get("allow_pickle") is False for kw in calls)
+    pairs = zip(stored.weights + stored.biases, compressed.weights + compressed.biases)
+    assert all(np.array_equal(a, b) for a, b in pairs)
+    assert np.array_equal(stored.mean, compressed.mean) and np.array_equal(stored.transitions, compressed.transitions)
+
+
+def test_the_header_is_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Classifier.load`` reads a model's header once, for its schema and for the load."""
+    from features import jsonfile
+
+    header = save_tiny_model(tmp_path)
+    reads: list[Path] = []
+    real = jsonfile.read
+
+    def spy(path):
+        reads.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(jsonfile, "read", spy)
+    clf = Classifier.load(header)
+    assert reads.count(header) == 1 and clf.model.sha256
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "data").glob("*.npz")), ids=lambda p: p.name)
+def test_stored_arrays_are_np_loads_arrays(path: Path) -> None:
+    """The shipped models' arrays read from their bytes are np.load's, bit for bit: names in
+    order, dtypes, shapes, memory order, each a writable, aligned array owning its memory."""
+    got = model_mod._stored_arrays(path.read_bytes())
+    with np.load(path, allow_pickle=False) as z:
+        want = {k: z[k] for k in z.files}
+    assert got is not None and list(got) == list(want) and len(got) >= 10
+    for k, a in got.items():
+        b = want[k]
+        assert (a.dtype, a.shape, a.tobytes()) == (b.dtype, b.shape, b.tobytes()), k
+        assert a.flags.writeable and a.flags.owndata and a.flags.aligned, k
+        assert (a.flags.c_contiguous, a.flags.f_contiguous) == (b.flags.c_contiguous, b.flags.f_contiguous), k
+
+
+def test_stored_arrays_of_every_layout() -> None:
+    """0-d, empty, Fortran-ordered, big-endian and string arrays come back as np.load gives them."""
+    arrays = {"scalar": np.array(3.5), "empty": np.zeros((0, 3), np.float32), "fortran": np.asfortranarray(
+        np.arange(6.0).reshape(2, 3)), "big": np.arange(6, dtype=">i4").reshape(3, 2), "text": np.array(["ab", "c"]),
+        "last_empty": np.zeros(0)}
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    got = model_mod._stored_arrays(buf.getvalue())
+    assert got is not None and list(got) == list(arrays)
+    for k, a in arrays.items():
+        assert got[k].dtype == a.dtype and got[k].shape == a.shape and np.array_equal(got[k], a), k
+        assert got[k].flags.f_contiguous == a.flags.f_contiguous and got[k].flags.writeable, k
+
+
+def _member_offsets(raw: bytes) -> dict[str, int]:
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        return {i.filename: i.header_offset for i in zf.infolist()}
+
+
+@pytest.mark.parametrize("damage", ["local_signature", "items_past_member", "npy_magic"])
+def test_damaged_member_with_matching_checksum(tmp_path: Path, damage: str) -> None:
+    """A member whose local header, .npy magic or item count does not hold is refused at load,
+    naming the file, whichever reader sees it (the checksum forged to match)."""
+    header = save_tiny_model(tmp_path)
+    npz = header.with_suffix(".npz")
+    raw = bytearray(npz.read_bytes())
+    at = _member_offsets(bytes(raw))["mean.npy"]
+    if damage == "local_signature":
+        raw[at: at + 4] = b"PK\x07\x08"
+    else:
+        name_len, extra_len = struct.unpack_from("<HH", raw, at + 26)
+        data = at + 30 + name_len + extra_len
+        if damage == "npy_magic":
+            raw[data: data + 6] = b"NOTNPY"
+        else:  # the header's shape grown so its items run past the member's end
+            head = bytes(raw[data: data + 128])
+            grown = head.replace(b"'shape': (", b"'shape': (9")
+            assert grown != head
+            raw[data: data + 128] = grown[:128]
+    with pytest.raises(ValueError, match="local header|magic|do not fit"):
+        model_mod._stored_arrays(bytes(raw))
+    npz.write_bytes(bytes(raw))
+    _rehash(header)
+    _names_file_and_schema(_error(header), npz)
 
 
 def _rehash(header: Path) -> None:

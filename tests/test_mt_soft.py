@@ -187,6 +187,43 @@ def test_model_json_round_trip_and_checks(tmp_path: Path) -> None:
         mt_soft.load_soft_model(str(bad))
 
 
+def test_soft_model_from_the_table_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file's model read back from the table cache is the parsed one, bit for bit, without
+    parsing the file again; an edited file is parsed (and checked) again."""
+    monkeypatch.setenv("NEWSWINNOW_CACHE_DIR", str(tmp_path / "cache"))
+    shipped = mt_soft.default_soft_path()
+    copy = tmp_path / "mt-soft.json"
+    copy.write_bytes(shipped.read_bytes())
+    parses: list[Path] = []
+    real = mt_soft._parsed
+
+    def spy(raw: bytes, p: Path) -> SoftModel:
+        parses.append(p)
+        return real(raw, p)
+
+    monkeypatch.setattr(mt_soft, "_parsed", spy)
+    mt_soft._load_soft_model.cache_clear()
+    first = mt_soft.load_soft_model(str(copy))
+    mt_soft._load_soft_model.cache_clear()
+    again = mt_soft.load_soft_model(str(copy))
+    assert parses == [copy]
+    parsed = real(shipped.read_bytes(), shipped)
+    for got in (first, again):
+        assert got.unigram.tobytes() == parsed.unigram.tobytes() and got.pair.tobytes() == parsed.pair.tobytes()
+        assert (got.bias, got.page_a, got.page_b, got.meta) == (parsed.bias, parsed.page_a, parsed.page_b, parsed.meta)
+        assert got.unigram.dtype == got.pair.dtype == np.float64
+    data = json.loads(copy.read_text(encoding="utf-8"))
+    copy.write_text(json.dumps({**data, "bias": data["bias"] + 1.0}), encoding="utf-8")
+    mt_soft._load_soft_model.cache_clear()
+    edited = mt_soft.load_soft_model(str(copy))
+    assert parses == [copy, copy] and edited.bias == pytest.approx(parsed.bias + 1.0)
+    copy.write_text(json.dumps({**data, "schema": "mt-soft-0"}), encoding="utf-8")
+    mt_soft._load_soft_model.cache_clear()
+    with pytest.raises(SoftModelError, match="schema"):
+        mt_soft.load_soft_model(str(copy))
+    mt_soft._load_soft_model.cache_clear()
+
+
 def test_classifier_load_reports_a_broken_soft_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      model_path: Path) -> None:
     bad = tmp_path / "mt-soft.json"
