@@ -28,6 +28,7 @@ from features import ext
 from features.extract import duplicate_flags
 from features.mt import PAGE_COUNT_SCALE, PAGE_SCORE_POWER, PAGE_SHARE_GAIN, mt_page_scores
 from features.mt_soft import SOFT_PAGE_WEIGHT, combine
+from features.tablecache import banked_regex
 
 from .model import LABELS
 
@@ -46,7 +47,7 @@ AUTOBLOG_MARKERS: tuple[tuple[str, str, float], ...] = (
 # All markers in one scan of the batch, searched as "\n" + text: the leading newline anchors a
 # line start and gives the regex engine a literal to skip ahead to (10x faster than ^ with re.M);
 # [^\S\n] is white space that stays on its line, so a match never spans two blocks.
-AUTOBLOG_RX = re.compile(
+AUTOBLOG_RX = banked_regex(
     r"\n[^\S\n]*(?:" + "|".join(f"(?P<{name}>{rx})" for name, rx, _ in AUTOBLOG_MARKERS) + ")",
     re.I | re.M,
 )
@@ -57,7 +58,7 @@ MARKER_WEIGHT = {name: w for name, _, w in AUTOBLOG_MARKERS}
 # single newline (its first character), so matches at different line starts never overlap and
 # the result is AUTOBLOG_RX.finditer's.
 MARKER_FIRST_LETTERS = "shul"
-_MARKER_CANDIDATE_RX = re.compile(r"\n[^\S\n]*[" + MARKER_FIRST_LETTERS + "]", re.I | re.M)
+_MARKER_CANDIDATE_RX = banked_regex(r"\n[^\S\n]*[" + MARKER_FIRST_LETTERS + "]", re.I | re.M)
 # Every character the class above matches under re.I (U+017F LONG S folds to s; checked by a
 # test over all code points): what the compiled scan compares with.
 MARKER_FIRST_CHARS = "HLSUhlsu\u017f"

@@ -14,16 +14,17 @@ intranet name such as ``localhost``, a bare public suffix) are returned as they 
 from __future__ import annotations
 
 import ipaddress
-import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from publicsuffixlist import PublicSuffixList
 
+from features.tablecache import banked_regex
+
 # Distinct hosts remembered (pages of one crawl come from far fewer hosts than pages).
 HOST_CACHE_SIZE = 1 << 16
 # A host name: letters (any script), digits, hyphens, underscores and dots; nothing else.
-_HOST_RX = re.compile(r"[\w.-]+")
+_HOST_RX = banked_regex(r"[\w.-]+")
 _psl: PublicSuffixList | None = None
 
 

@@ -27,13 +27,14 @@ from .lowercase import code_points, lower_codepoints
 from .mt import mt_artefacts
 from .mt_soft_data import FUNCTION_WORDS
 from .profanity import profanity_scores
+from .tablecache import banked_regex
 from .tokens import HashVocab, TokenBatch, tokenize, tokenize_cp
 
 SCHEMA_VERSION = "text-4"
 
 # Word tokens, apostrophes kept ("don't"), "$" as a word for the spam vocabulary, and the
 # newline between blocks as a token of its own so one findall tokenises the whole page.
-TOKEN_RX = re.compile(r"\w+(?:['\u2019]\w+)*|\$|\n")
+TOKEN_RX = banked_regex(r"\w+(?:['\u2019]\w+)*|\$|\n")
 # Code points counted directly: question and exclamation marks, full stops (sentence ends).
 QUESTION_MARK, EXCLAMATION_MARK, FULL_STOP = ord("?"), ord("!"), ord(".")
 NUM_TOKEN = "<num>"
@@ -45,7 +46,7 @@ _PHRASE_NAMES = tuple(lexicons.PHRASES)
 # Run on the UTF-8 bytes of the lower-cased page: a str with one emoji in it is 4 bytes a
 # character, its UTF-8 mostly 1, and a scan is bound by memory. (So \\w, \\d, \\s and \\b
 # are ASCII-only here, which these ASCII patterns are about anyway.)
-_LITERAL_RX = {name: tuple(re.compile(src.encode("ascii")) for src in srcs)
+_LITERAL_RX = {name: tuple(banked_regex(src.encode("ascii")) for src in srcs)
                for name, srcs in lexicons.LITERAL_PATTERNS.items()}
 # Patterns whose matches all start with a literal are found by ``bytes.find`` and matched there:
 # the regex engine looks for the literal one byte at a time, ``find`` uses memchr for one byte
@@ -91,9 +92,9 @@ def find_needle(prefix: bytes) -> bytes:
 
 
 _FIND_NEEDLE = {rx: find_needle(literal_prefix(rx)) for rxs in _LITERAL_RX.values() for rx in rxs}
-_CONTINUATION_RX = re.compile(rb"[\x80-\xbf]")  # UTF-8 continuation bytes (not characters)
+_CONTINUATION_RX = banked_regex(rb"[\x80-\xbf]")  # UTF-8 continuation bytes (not characters)
 _START_NAMES = tuple(lexicons.START_PATTERNS)
-_START_RX = re.compile("|".join(f"({src})" for src in lexicons.START_PATTERNS.values()))
+_START_RX = banked_regex("|".join(f"({src})" for src in lexicons.START_PATTERNS.values()))
 _CHAR_SET_CODES = {name: np.array(sorted(map(ord, chars)), dtype=np.uint32)
                    for name, chars in lexicons.CHAR_SETS.items()}
 CHAR_FEATURES: tuple[str, ...] = (
@@ -272,11 +273,11 @@ SHAPE_MAX_CHARS = 100
 _SHAPE_TABLE = str.maketrans({**dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "A"),
                               **dict.fromkeys("abcdefghijklmnopqrstuvwxyz", "a"),
                               **dict.fromkeys("0123456789", "0")})
-_RUNS_RX = re.compile(r"(.)(?=\1)")  # deleting a character equal to the next one squeezes runs
+_RUNS_RX = banked_regex(r"(.)(?=\1)")  # deleting a character equal to the next one squeezes runs
 # The same shape map as code-point ranges, for ``_squeeze_shape``.
 _SHAPE_RANGES = ((ord("A"), ord("Z"), ord("A")), (ord("a"), ord("z"), ord("a")), (ord("0"), ord("9"), ord("0")))
 _NEWLINE_CP = ord("\n")
-_WORDS_RX = re.compile(r"[Aa][Aa ]*")  # a run of words (names of any length) -> "w"
+_WORDS_RX = banked_regex(r"[Aa][Aa ]*")  # a run of words (names of any length) -> "w"
 # A block shorter than this many characters is "short" (nav items, names, buttons).
 SHORT_CHARS = 40
 
@@ -381,7 +382,7 @@ _CLASS_BITS = 5
 _MAX_PACKED_VECTORS = 64
 _MAX_PACKED_PROPS = 32
 _PACKED = _packed_tables() if _TOKENS_EXT is not None else None
-_MONEY_SPACE_RX = re.compile("[" + re.escape(lexicons.CHAR_SETS["currency"]) + "] (?=[0-9])")
+_MONEY_SPACE_RX = banked_regex("[" + re.escape(lexicons.CHAR_SETS["currency"]) + "] (?=[0-9])")
 
 
 def _char_counts(cp: np.ndarray, starts: np.ndarray, n: int, doc: str = "") -> np.ndarray:

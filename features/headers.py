@@ -18,13 +18,13 @@ that, and lost on the two-partition rule, so it was not shipped (docs/text-model
 from __future__ import annotations
 
 import functools
-import re
 from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 
 from .extract import FEATURE_NAMES, page_bounds
+from .tablecache import banked_regex
 
 # The columns of extract_batch's matrix that make a block a meta line when any is positive.
 META_COLUMNS: tuple[str, ...] = ("c_clock", "w_month", "c_thread_id", "p_comment_meta_phrase")
@@ -33,7 +33,7 @@ META_MAX_CHARS = 200
 # How many other meta lines with the same key make a block a repeated meta line.
 MIN_REPEATS = 2
 # Digits in a key are one class, so "23 July" and "24 July" share the key "0".
-_DIGITS = re.compile(r"\d+")
+_DIGITS = banked_regex(r"\d+")
 _EDGE_PUNCT = "\"'()[]{}<>.,:;!?-*#@|/\u2013\u2014\u201c\u201d\u2018\u2019"
 # Words that vary from one commenter line to the next while the template stays: one key each.
 KEY_CLASSES: dict[str, tuple[str, ...]] = {

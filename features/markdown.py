@@ -12,8 +12,9 @@ lines, with their own text.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
+
+from .tablecache import banked_regex
 
 __all__ = ["is_markdown", "plain", "markup_positions", "MIN_MARKUP"]
 
@@ -38,18 +39,18 @@ HEADING_INDENT = 3
 # (a URL, a "title", html2text's javascript:f('...', '...') targets).
 _TARGET = r"\((?:[^()\n]|\([^()\n]*\))*\)"
 # Anchors without brackets: the innermost link of "[a [b](u)](v)" first, then the outer one.
-_IMAGE = re.compile(r"!\[([^\[\]\n]{0,300})\]" + _TARGET)
-_LINK = re.compile(r"\[([^\[\]\n]{0,1000})\]" + _TARGET)
+_IMAGE = banked_regex(r"!\[([^\[\]\n]{0,300})\]" + _TARGET)
+_LINK = banked_regex(r"\[([^\[\]\n]{0,1000})\]" + _TARGET)
 # Links nested deeper than this are left as they are.
 MAX_NESTING = 3
-_REF_LINK = re.compile(r"\[([^\[\]\n]{1,1000})\]\[[^\[\]\n]{0,100}\]")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)")
-_ITEM = re.compile(r"^\s*[*+-]\s+(?=\S)")
-_QUOTE = re.compile(r"^\s*(?:>\s?)+")
-_STRONG = re.compile(r"\*\*|__")
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
-_RULE = re.compile(r"^\s*(?:[*_-]\s*){3,}$")
-_SPACES = re.compile(r"\s{2,}")
+_REF_LINK = banked_regex(r"\[([^\[\]\n]{1,1000})\]\[[^\[\]\n]{0,100}\]")
+_HEADING = banked_regex(r"^\s{0,3}#{1,6}(?:\s+|$)")
+_ITEM = banked_regex(r"^\s*[*+-]\s+(?=\S)")
+_QUOTE = banked_regex(r"^\s*(?:>\s?)+")
+_STRONG = banked_regex(r"\*\*|__")
+_ESCAPE = banked_regex(r"\\([\\`*_{}\[\]()#+\-.!|>])")
+_RULE = banked_regex(r"^\s*(?:[*_-]\s*){3,}$")
+_SPACES = banked_regex(r"\s{2,}")
 
 
 def markup_positions(text: str | bytes, start: int = 0) -> list[int]:

@@ -78,7 +78,6 @@ matches contains; the foreign-script gate and letter counts are C loops. Without
 from __future__ import annotations
 
 import functools
-import re
 
 import numpy as np
 
@@ -96,6 +95,7 @@ from features.mt_patterns import (
     PATTERNS,
     ArtefactPattern,
 )
+from features.tablecache import banked_regex
 
 __all__ = ["mt_artefacts", "mt_page_score", "mt_page_scores", "block_evidence"]
 
@@ -133,8 +133,8 @@ FOREIGN_GLOSS_NAME = "foreign_gloss"
 _GLOSS_OPEN = "([{\"'“‘«「『（"
 _GLOSS_CLOSE = ")]}\"'”’»」』）"
 # Function words to tell an Iberian block (where "EE. UU." is correct) from an English one.
-_ENGLISH_WORD = re.compile(r"\b(?:the|and|of|to|is|was|that|with|for|from|has|have|which|are)\b")
-_IBERIAN_WORD = re.compile(r"\b(?:el|la|los|las|del|que|y|en|por|para|con|una|uma|um|não|com|dos|das|"
+_ENGLISH_WORD = banked_regex(r"\b(?:the|and|of|to|is|was|that|with|for|from|has|have|which|are)\b")
+_IBERIAN_WORD = banked_regex(r"\b(?:el|la|los|las|del|que|y|en|por|para|con|una|uma|um|não|com|dos|das|"
                            r"os|su|sus|es|está|são|pelo|pela)\b")
 
 # Page score: block scores are raised to this power before aggregation (weak hits count little).

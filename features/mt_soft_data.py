@@ -18,8 +18,9 @@ produced the files, not in the translation (issue 4 warns of that shortcut).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
+
+from features.tablecache import banked_regex
 
 # One character for one character, so offsets stay valid: curly quotes -> straight, dashes and
 # minus -> "-", guillemets and low quotes -> '"', the ellipsis character -> ".", no-break and
@@ -125,7 +126,7 @@ FREQUENT_EXCLUDED = frozenset({"mr", "mrs", "ms", "dr", "st", "sir", "lord", "bn
 # British spellings (the BBC writes them, the WMT references mostly, DeepL/Google output not):
 # house style, never a symbol. -our, -ise/-yse and their derivatives, -re, -mme, -ence for
 # -ense, doubled l before a suffix. Linear-time (no nested quantifiers), matched whole.
-BRITISH_SPELLING = re.compile(
+BRITISH_SPELLING = banked_regex(
     r"[a-z]{2,}our(?:s|ed|ing|ite|ites|able|'s)?"
     r"|[a-z]{3,}[iy]s(?:e|ed|es|ing|ation|ations)"
     r"|[a-z]*(?:ntre|atre|etre|itre|bre)s?"

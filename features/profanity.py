@@ -61,6 +61,7 @@ from pathlib import Path
 import numpy as np
 
 from . import ext, tablecache
+from .tablecache import banked_regex
 
 __all__ = ["profanity_scores", "profanity_counts", "LEXICON_PATH"]
 
@@ -778,26 +779,26 @@ _INNOCENT_REACH = max(map(len, _INNOCENT), default=0)  # an innocent phrase is a
 # of it: a hit that is a substring of no phrase is not innocent, without running the regex (most
 # hits; a "\0" inside a hit can only let more through to the regex, never fewer).
 _INNOCENT_TEXT = "\0".join(_INNOCENT)
-_WORD_CHAR = re.compile(_WORD)  # one letter or digit (the word-start scan below)
-_DIGIT = re.compile(r"[0-9]")
-_MASKED = re.compile(f"[{re.escape(MASK_CHARS)}]")
-_MASK_RUN = re.compile(f"[{re.escape(MASK_CHARS)}]*")
-_MASK_BY_LETTER = re.compile(f"[a-z{re.escape(_LEET_SYMBOLS)}][{re.escape(MASK_CHARS)}]"
+_WORD_CHAR = banked_regex(_WORD)  # one letter or digit (the word-start scan below)
+_DIGIT = banked_regex(r"[0-9]")
+_MASKED = banked_regex(f"[{re.escape(MASK_CHARS)}]")
+_MASK_RUN = banked_regex(f"[{re.escape(MASK_CHARS)}]*")
+_MASK_BY_LETTER = banked_regex(f"[a-z{re.escape(_LEET_SYMBOLS)}][{re.escape(MASK_CHARS)}]"
                              f"|[{re.escape(MASK_CHARS)}][a-z{re.escape(_LEET_SYMBOLS)}]")
-_LETTER_DIGIT = re.compile(r"[^\W\d_][0-9]")
-_NON_LETTER = re.compile(r"[\W\d_]+")
-_WORDS = re.compile(r"\S+")
+_LETTER_DIGIT = banked_regex(r"[^\W\d_][0-9]")
+_NON_LETTER = banked_regex(r"[\W\d_]+")
+_WORDS = banked_regex(r"\S+")
 # The next word after a hit: the opening characters, then the word (two possessive matches,
 # not ``[\s"'“‘(-]*([^\W\d_][\w'’-]*)``, which is quadratic when scanned over a long run).
-_BEFORE_WORD = re.compile(r"[\s\"'“‘(-]*+")
-_FIRST_WORD = re.compile(r"[^\W\d_][\w'’-]*+")
+_BEFORE_WORD = banked_regex(r"[\s\"'“‘(-]*+")
+_FIRST_WORD = banked_regex(r"[^\W\d_][\w'’-]*+")
 # The word before a hit, and what follows it (``_last_word``: scans back char by char over at
 # most NAME_CONTEXT characters; the equivalent regex ``([^\W\d_][\w'’.-]*?)(\W*)\Z`` is
 # quadratic when searched over a long run).
-_NON_WORD_CHAR = re.compile(r"\W")
-_LAST_WORD_CHAR = re.compile(r"[\w'’.-]")
-_LETTER = re.compile(r"[^\W\d_]")
-_SENTENCE_BREAK = re.compile(r"[.!?:;]")
+_NON_WORD_CHAR = banked_regex(r"\W")
+_LAST_WORD_CHAR = banked_regex(r"[\w'’.-]")
+_LETTER = banked_regex(r"[^\W\d_]")
+_SENTENCE_BREAK = banked_regex(r"[.!?:;]")
 
 
 def _fold(text: str) -> str:

@@ -16,6 +16,7 @@ from dataclasses import MISSING, dataclass, fields
 from typing import TYPE_CHECKING
 
 from . import ext
+from .tablecache import banked_regex
 
 if TYPE_CHECKING:  # lxml is imported by the HTML functions themselves (~20 ms a plain-text run saves)
     from lxml import etree
@@ -35,21 +36,21 @@ BLOCK_TAGS = frozenset(
      "address", "form", "fieldset", "legend", "center", "body", "html", "hr", "details",
      "summary", "menu", "dir", "frame", "frameset", "noframes", "label"}
 )
-_WS = re.compile(r"\s+")
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
+_WS = banked_regex(r"\s+")
+_HIDDEN_STYLE = banked_regex(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_META_CHARSET = banked_regex(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
 # Markup that libxml2 reads unlike a browser, removed before parsing:
 # an XML declaration (lxml refuses a str that declares an encoding, so the page rendered empty);
-_XML_DECL = re.compile(r"^\ufeff?\s*<\?xml[^>]*>", re.I)
+_XML_DECL = banked_regex(r"^\ufeff?\s*<\?xml[^>]*>", re.I)
 # </body> and </html> (a browser goes on parsing after them; libxml2 dropped what follows);
-_END_BODY_HTML = re.compile(r"</(?:body|html)\s*>", re.I)
+_END_BODY_HTML = banked_regex(r"</(?:body|html)\s*>", re.I)
 # <noscript> with its content (a scripting browser reads it as raw text up to </noscript>;
 # libxml2 parses it as markup, and an unclosed <div> inside it swallowed the rest of the page).
 # Removed by ``_strip_noscript``, which finds what ``<noscript\b[^>]*>.*?</noscript\s*>`` (re.I,
 # re.S) matches in linear time: that regex rescans to the end of the page from every unclosed
 # "<noscript" (quadratic on hostile pages).
-_NOSCRIPT_OPEN = re.compile(r"<noscript\b", re.I)
-_NOSCRIPT_CLOSE = re.compile(r"</noscript\s*>", re.I)
+_NOSCRIPT_OPEN = banked_regex(r"<noscript\b", re.I)
+_NOSCRIPT_CLOSE = banked_regex(r"</noscript\s*>", re.I)
 
 
 @dataclass(slots=True)

@@ -25,7 +25,6 @@ can be links; every pattern is linear-time.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -39,6 +38,7 @@ from .spam_lexicon import (
     VIDEO_HOSTS,
 )
 from .spamctx import BlockLayout, WordSpans, block_layout, build_tables, family_counts
+from .tablecache import banked_regex
 
 SHAPE_TABLES = build_tables(SHAPE_PATTERNS, SHAPE_LEADS, {}, SHAPE_LEAD_CHARS, cache_name="spamshape-heads")
 LINK_KINDS = ("promo_path", "short", "bare", "spaced", "video", "reference")
@@ -55,10 +55,11 @@ _K = {kind: i for i, kind in enumerate(LINK_KINDS8)}
 
 # A link token: optional leading punctuation, scheme, www, dotted host, port, path/query.
 # Each host label ends in a dot its class excludes, so the repetition cannot backtrack.
-URL_RX = re.compile(
+URL_RX = banked_regex(
     rb"[^a-z0-9\s]{0,4}(https?://)?(www\d?\.)?((?:[a-z0-9-]{1,63}\.){1,8}([a-z]{2,24}))(?![a-z0-9-])"
     rb"(?::\d{1,5})?([/?#][^\s]{0,400})?"
 )
+
 # Top-level domains accepted for a bare host (any two-letter country code, and these): "end.the"
 # (a missing space after a full stop) is not a link.
 GENERIC_TLDS: frozenset[str] = frozenset({
@@ -73,19 +74,19 @@ SHORTENER_EXCLUDED_TLDS: frozenset[str] = frozenset({"com", "org", "net", "edu",
 # Shortener shape: a host name of at most this many characters, one path segment of this length.
 SHORT_HOST_MAX = 6
 SHORT_PATH = (3, 12)
-_SHORT_PATH_RX = re.compile(rb"/[a-z0-9_-]{%d,%d}/?" % SHORT_PATH)
+_SHORT_PATH_RX = banked_regex(rb"/[a-z0-9_-]{%d,%d}/?" % SHORT_PATH)
 # Video links without a host ("watch?v=vtaRGgvGtWQ") and spelled-out domains ("site . com").
 _BARE_WATCH = b"watch?v="
 # Spelled-out domains ("site . com", "site dot com", "site(dot)com"): tried where their first
 # bytes are (a space before a dot, or one of SPELLED_NEEDLES found with bytes.find).
 _SPELLED_TLDS = rb"(?:com|net|org|info|co|tk|ru|de|us|uk|biz|tv|me)\b"
-SPELLED_RX = re.compile(rb"(?: \. ?| dot |\(dot\)|\[dot\])" + _SPELLED_TLDS)
+SPELLED_RX = banked_regex(rb"(?: \. ?| dot |\(dot\)|\[dot\])" + _SPELLED_TLDS)
 SPELLED_NEEDLES = (b" dot ", b"(dot)", b"[dot]")
 _ALNUM = np.zeros(256, dtype=bool)
 _ALNUM[list(b"abcdefghijklmnopqrstuvwxyz0123456789")] = True
 _ALPHA = np.zeros(256, dtype=bool)
 _ALPHA[list(b"abcdefghijklmnopqrstuvwxyz")] = True
-_TOKEN_END = re.compile(rb"[ \n]")
+_TOKEN_END = banked_regex(rb"[ \n]")
 # Bytes a link token is looked for around its dot (URL_RX matches at most ~1,000 bytes).
 MAX_TOKEN = 1024
 

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CACHE_DIR_ENV", "NO_CACHE_ENV", "cache_dir", "cached_arrays", "compile_many", "compile_regex", "read_entry",
-           "source_fingerprint", "stored"]
+__all__ = ["CACHE_DIR_ENV", "NO_CACHE_ENV", "RegexBank", "cache_dir", "cached_arrays", "banked_regex", "compile_many",
+           "compile_regex", "read_entry", "source_fingerprint", "stored"]
 
 # Where the tables go (default: $XDG_CACHE_HOME/newswinnow, else ~/.cache/newswinnow).
 CACHE_DIR_ENV = "NEWSWINNOW_CACHE_DIR"
@@ -259,17 +259,19 @@ def _sre_compile(sre, pattern: str | bytes, code: list[int], meta: dict) -> re.P
     return sre.compile(pattern, meta["flags"], code, meta["groups"], groupindex, tuple(indexgroup))
 
 
-def _program(parts, pattern: str | bytes) -> tuple[list[int], dict] | None:
+def _program(parts, pattern: str | bytes, flags: int = 0) -> tuple[list[int], dict] | None:
     """``pattern``'s program and its metadata as ``re._compiler.compile`` hands them to
-    ``_sre.compile``, or None when the result would not equal ``re.compile(pattern)`` (an
+    ``_sre.compile``, or None when the result would not equal ``re.compile(pattern, flags)`` (an
     interpreter whose ``re`` works differently: that pattern then always goes through ``re``).
     Raises what ``re.compile`` raises for a bad pattern."""
     sre, compiler, parser = parts
-    theirs = re.compile(pattern)
+    theirs = re.compile(pattern, flags)
+    flags = int(flags)
     try:
-        p = parser.parse(pattern, 0)
-        code = compiler._code(p, 0)
-        meta = {"flags": int(p.state.flags), "groups": p.state.groups - 1, "groupindex": dict(p.state.groupdict)}
+        p = parser.parse(pattern, flags)
+        code = compiler._code(p, flags)
+        meta = {"flags": int(flags | p.state.flags), "groups": p.state.groups - 1,
+                "groupindex": dict(p.state.groupdict)}
         ours = _sre_compile(sre, pattern, code, meta)
     except Exception:  # noqa: BLE001 - internals that differ from CPython 3.11-3.13's
         return None
@@ -351,3 +353,92 @@ def compile_regex(pattern: str, name: str) -> re.Pattern[str]:
     if not isinstance(pattern, str):
         return re.compile(pattern)
     return compile_many([pattern], name)[0]
+
+
+# --------------------------------------------------------------------------------------------
+# The regex bank: the programs of every pattern compiled through ``banked_regex``, one entry
+# --------------------------------------------------------------------------------------------
+REGEX_BANK = "regex-bank"
+# Patterns the bank holds at most; past this it starts again from the pattern at hand (patterns
+# of older sources pile up in it otherwise, since it is keyed by the environment alone).
+REGEX_BANK_MAX = 2048
+_BANK_ERRORS = (RuntimeError, ValueError, TypeError, KeyError, OverflowError, IndexError)
+
+
+class RegexBank:
+    """Compiled programs by (flags, pattern), read from one cache entry and rewritten whole when
+    a pattern is new (the first run of an interpreter/numpy/Unicode environment, an edited
+    pattern). A program comes from ``_program`` (equal to ``re.compile``'s) and ``_sre.compile``
+    checks it again at every use, so a damaged entry costs a compile, never a wrong pattern."""
+
+    def __init__(self, where: Path) -> None:
+        self.key = _key(REGEX_BANK, [])
+        self.path = _path(where, REGEX_BANK, self.key)
+        self.programs: dict[bytes, tuple[list[int] | np.ndarray, dict]] = {}
+        arrays = _read(self.path, self.key)
+        if arrays is not None:
+            try:
+                self.programs = _unpack_bank(arrays)
+            except (*_BANK_ERRORS, json.JSONDecodeError, UnicodeDecodeError):
+                self.programs = {}
+
+    def compile(self, parts, pattern: str | bytes, flags: int = 0) -> re.Pattern:
+        key = str(int(flags)).encode() + b":" + _pattern_part(pattern)
+        got = self.programs.get(key)
+        if got is not None:
+            code, meta = got
+            try:
+                return _sre_compile(parts[0], pattern, code if isinstance(code, list) else code.tolist(), meta)
+            except _BANK_ERRORS:
+                del self.programs[key]
+        compiled = re.compile(pattern, flags)
+        program = _program(parts, pattern, flags)
+        if program is not None:
+            if len(self.programs) >= REGEX_BANK_MAX:
+                self.programs = {}
+            self.programs[key] = program
+            _write(self.path, self.key, _pack_bank(self.programs))
+        return compiled
+
+
+def _pack_bank(programs: dict[bytes, tuple]) -> dict[str, np.ndarray]:
+    keys = list(programs)
+    codes = [np.asarray(programs[k][0], dtype=np.uint32) for k in keys]
+    key_offsets = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum([len(k) for k in keys], out=key_offsets[1:])
+    offsets = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in codes], out=offsets[1:])
+    return {"keys": np.frombuffer(b"".join(keys), dtype=np.uint8), "key_offsets": key_offsets,
+            "code": np.concatenate(codes) if codes else np.zeros(0, dtype=np.uint32), "offsets": offsets,
+            "meta": np.frombuffer(json.dumps([programs[k][1] for k in keys]).encode(), dtype=np.uint8)}
+
+
+def _unpack_bank(arrays: dict[str, np.ndarray]) -> dict[bytes, tuple[np.ndarray, dict]]:
+    """``_pack_bank`` undone; raises on an entry whose parts disagree."""
+    keys, key_offsets, code, offsets = (arrays[k] for k in ("keys", "key_offsets", "code", "offsets"))
+    metas = json.loads(arrays["meta"].tobytes())
+    n = len(metas) if isinstance(metas, list) else -1
+    if key_offsets.shape != (n + 1,) or offsets.shape != (n + 1,) or int(key_offsets[-1]) != keys.shape[0] \
+            or int(offsets[-1]) != code.shape[0]:
+        raise ValueError("not a regex bank")
+    raw = keys.tobytes()
+    return {raw[key_offsets[i]: key_offsets[i + 1]]: (code[offsets[i]: offsets[i + 1]], metas[i]) for i in range(n)}
+
+
+_BANKS: dict[Path, RegexBank] = {}
+
+
+def banked_regex(pattern: str | bytes, flags: int = 0) -> re.Pattern:
+    """``re.compile(pattern, flags)``, its program kept with every other such pattern's in one
+    cache entry (``RegexBank``).
+
+    Why: the ~90 patterns the modules compile at import and in the first batch took ~10 ms of
+    every start (parsing and code generation); read back, each is one ``_sre.compile``."""
+    parts = _sre_parts()
+    where = cache_dir() if parts is not None else None
+    if where is None:
+        return re.compile(pattern, flags)
+    bank = _BANKS.get(where)
+    if bank is None:
+        bank = _BANKS[where] = RegexBank(where)
+    return bank.compile(parts, pattern, flags)

@@ -18,11 +18,12 @@ is ruled out by a vectorised count before any per-line work.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from .tablecache import banked_regex
 
 __all__ = ["WrapPlan", "plan_page", "candidates"]
 
@@ -59,14 +60,14 @@ SENTENCE_END_MAX_SHARE = 0.5
 # A next line that starts a list item or a heading starts a block of its own; such lines do
 # not set the width either, nor do lines with a markdown link (html2text leaves list items
 # and some lines of links unwrapped).
-_ITEM_START = re.compile(r"^\s*(?:[-*+\u2022\u25cf\u25aa>]|#{1,6}|\d{1,3}[.)])\s")
-_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
+_ITEM_START = banked_regex(r"^\s*(?:[-*+\u2022\u25cf\u25aa>]|#{1,6}|\d{1,3}[.)])\s")
+_SENTENCE_END = banked_regex(r"[.!?][\"'\u201d\u2019)\]]*$")
 # Where the first word of a line holds a hyphen between letters, the part up to it (a wrapper
 # that breaks at hyphens could have put that part on the line before).
-_HYPHEN_PART = re.compile(r"^[^\W\d_]+-(?=[^\W\d_])")
+_HYPHEN_PART = banked_regex(r"^[^\W\d_]+-(?=[^\W\d_])")
 # A line ending "letters-" before a line starting with a letter: a word broken at its hyphen,
 # joined back without a space.
-_BROKEN_AT_HYPHEN = re.compile(r"[^\W\d_]-$")
+_BROKEN_AT_HYPHEN = banked_regex(r"[^\W\d_]-$")
 
 
 @dataclass(slots=True)

@@ -241,6 +241,62 @@ def test_damaged_program_is_refused_and_rebuilt(cache: Path) -> None:
     assert np.array_equal(tablecache.read_entry(path)[1]["code"], arrays["code"])
 
 
+BANK_CASES = [(p, 0) for p in PATTERNS] + [(PATTERNS[1], re.I | re.M), (r"^colou?r$", re.M), (r"a.b", re.S | re.I),
+                                           (rb"(?P<x>w[o0]rld)\b", re.I), (b"d+", 0)]
+
+
+def test_banked_regex_equals_re_compile_then_reads_without_parsing(cache: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Patterns of both types, with and without flags, through one bank: equal to
+    ``re.compile`` (flags and program), the same groups and matches; a new bank on the same
+    directory (a new process) hands them back without parsing, from one entry."""
+    parts = tablecache._sre_parts()
+    refs = [re.compile(pattern, flags) for pattern, flags in BANK_CASES]
+    first = tablecache.RegexBank(cache)
+    assert [first.compile(parts, pattern, flags) for pattern, flags in BANK_CASES] == refs
+    assert len(list(cache.glob(f"{tablecache.REGEX_BANK}-*.tab"))) == 1
+    calls = _parses(monkeypatch)
+    again = [tablecache.RegexBank(cache).compile(parts, pattern, flags) for pattern, flags in BANK_CASES]
+    assert calls == [] and again == refs
+    for ref, got in zip(refs, again):
+        assert got.groupindex == ref.groupindex and got.groups == ref.groups and got.flags == ref.flags
+        texts = [t.encode() for t in TEXTS] if isinstance(ref.pattern, bytes) else TEXTS
+        for text in texts:
+            assert [(m.span(), m.groups()) for m in got.finditer(text)] == \
+                   [(m.span(), m.groups()) for m in ref.finditer(text)]
+
+
+def test_banked_regex_refuses_a_damaged_program_and_mends_the_bank(cache: Path) -> None:
+    parts = tablecache._sre_parts()
+    tablecache.RegexBank(cache).compile(parts, PATTERNS[1], re.I)
+    (path,) = cache.glob(f"{tablecache.REGEX_BANK}-*.tab")
+    key, arrays = tablecache.read_entry(path)
+    code = arrays["code"].copy()
+    code[len(code) // 2:] = 0xFFFF
+    tablecache._write(path, key, {**arrays, "code": code})
+    assert tablecache.RegexBank(cache).compile(parts, PATTERNS[1], re.I) == re.compile(PATTERNS[1], re.I)
+    assert np.array_equal(tablecache.read_entry(path)[1]["code"], arrays["code"])
+    tablecache._write(path, key, {**arrays, "offsets": arrays["offsets"][:-1]})  # parts that disagree
+    assert tablecache.RegexBank(cache).programs == {}
+
+
+def test_banked_regex_starts_again_when_full(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tablecache, "REGEX_BANK_MAX", 2)
+    parts = tablecache._sre_parts()
+    bank = tablecache.RegexBank(cache)
+    for pattern in ("a+", "b+", "c+"):
+        bank.compile(parts, pattern)
+    assert len(tablecache.RegexBank(cache).programs) == 1 and len(bank.programs) == 1
+
+
+def test_banked_regex_without_a_cache_and_bad_patterns(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(re.error):
+        tablecache.banked_regex("(unclosed")
+    monkeypatch.setenv(tablecache.NO_CACHE_ENV, "1")
+    assert tablecache.banked_regex(PATTERNS[0], re.I) == re.compile(PATTERNS[0], re.I)
+    assert not list(cache.glob("*.tab"))
+
+
 def test_bad_pattern_raises_as_re_does(cache: Path) -> None:
     with pytest.raises(re.error):
         tablecache.compile_regex("(unclosed", "r")
@@ -391,7 +447,7 @@ def test_output_independent_of_the_cache(tmp_path: Path) -> None:
     where = tmp_path / "cache"
     cold = _classify_seeds({**base, tablecache.CACHE_DIR_ENV: str(where)})
     names = {p.name.rsplit("-", 1)[0] for p in where.glob("*.tab")}
-    assert {"profanity-keys", "tokens-tables"} <= names  # (the matcher and its pre-filter when needed)
+    assert {"profanity-keys", "tokens-tables", tablecache.REGEX_BANK} <= names  # (+ the matcher, pre-filter)
     warm = _classify_seeds({**base, tablecache.CACHE_DIR_ENV: str(where)})
     assert off == cold == warm
     # A warm-up stores the profanity pre-filter; the next process uses it from its first line.
