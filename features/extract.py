@@ -190,8 +190,9 @@ for _c in range(128):
 _ASCII_LIMIT = 128
 
 
-def _flag_table() -> np.ndarray:
-    """Code point -> bit flags (one bit per ``CHAR_FLAGS`` entry), for one gather per page batch."""
+def _flag_table(spaces: Sequence[int]) -> np.ndarray:
+    """Code point -> bit flags (one bit per ``CHAR_FLAGS`` entry), for one gather per page batch;
+    ``spaces``: ``_UNICODE_SPACES``."""
     table = np.zeros(_CODE_SPACE, dtype=np.uint32)
     for c in range(_ASCII_LIMIT):
         cls = int(_LUT[c])
@@ -205,7 +206,7 @@ def _flag_table() -> np.ndarray:
         table[lo_cp: hi_cp + 1] |= 1 << CHAR_FLAGS.index("emoji")
     for name, ch in (("question", "?"), ("exclaim", "!"), ("full_stop", ".")):
         table[ord(ch)] |= 1 << CHAR_FLAGS.index(name)
-    for c in _UNICODE_SPACES:
+    for c in spaces:
         if c not in (10, 32):  # not " ", nor the newline that joins blocks
             table[c] |= 1 << CHAR_FLAGS.index("odd_space")
     return table
@@ -215,16 +216,28 @@ def _flag_table() -> np.ndarray:
 CHAR_FLAGS: tuple[str, ...] = ("upper", "lower", "digit", "punct", "space", "nonascii",
                                *lexicons.CHAR_SETS, "emoji", "question", "exclaim", "full_stop",
                                "odd_space")
-# Code points that ``str.split()`` splits on (all below U+3001).
-_UNICODE_SPACES = tuple(c for c in range(0x3001) if chr(c).isspace())
-_IS_SPACE = np.zeros(0x110000, dtype=bool)  # str.isspace() by code point
-_IS_SPACE[list(_UNICODE_SPACES)] = True
+# Code points below this one are scanned for the spaces ``str.split()`` splits on (all of them are).
+_SPACE_SCAN_END = 0x3001
 # A block "ends a sentence" when its last non-space character is one of these.
 _SENTENCE_END_CPS = np.array([ord(c) for c in '.!?"\u201d\u2019)'], dtype=np.uint32)
 _COLON_CP = ord(":")
 _ASCII_FLAG = {_CH_UPPER: 0, _CH_LOWER: 1, _CH_DIGIT: 2, _CH_PUNCT: 3, _CH_SPACE: 4}
 _CODE_SPACE = 0x110000  # every code point, surrogates included (utf-32 with surrogatepass)
-_FLAGS = _flag_table()
+
+
+def _char_tables() -> dict[str, np.ndarray]:
+    """The spaces and the flag table, ~4 ms to build and kept in the table cache (keyed by the
+    sources and the Unicode database, through ``tablecache``'s environment)."""
+    spaces = np.array([c for c in range(_SPACE_SCAN_END) if chr(c).isspace()], dtype=np.int64)
+    return {"spaces": spaces, "flags": _flag_table(spaces.tolist())}
+
+
+_CHAR_TABLES = tablecache.cached_arrays("char-flags", [tablecache.source_fingerprint()], _char_tables)
+# Code points that ``str.split()`` splits on (all below U+3001).
+_UNICODE_SPACES = tuple(_CHAR_TABLES["spaces"].tolist())
+_IS_SPACE = np.zeros(_CODE_SPACE, dtype=bool)  # str.isspace() by code point
+_IS_SPACE[list(_UNICODE_SPACES)] = True
+_FLAGS = _CHAR_TABLES["flags"]
 _BIT = {name: np.uint32(1 << i) for i, name in enumerate(CHAR_FLAGS)}
 # Per-character columns summed per block in one ``reduceat`` (order of the stacked matrix).
 _CHAR_COUNTS = ("upper", "lower", "digit", "punct", "space", "nonascii", "quote_mark", "boiler_char",

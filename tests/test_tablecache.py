@@ -404,6 +404,11 @@ def test_shipped_tables_equal_fresh_builds() -> None:
     for got, want in zip((extract._COMBO, extract._VECTOR_OF, extract._VECTORS, extract._N_COMBOS),
                          extract._combo_tables()):
         assert got.dtype == want.dtype and np.array_equal(got, want)
+    # The character flags and the spaces str.split() splits on, against str.isspace itself.
+    fresh = extract._char_tables()
+    assert extract._FLAGS.dtype == fresh["flags"].dtype and np.array_equal(extract._FLAGS, fresh["flags"])
+    spaces = tuple(c for c in range(0x110000) if chr(c).isspace())
+    assert spaces == extract._UNICODE_SPACES and np.flatnonzero(extract._IS_SPACE).tolist() == list(spaces)
 
 
 def test_source_fingerprint_follows_the_word_lists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
