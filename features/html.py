@@ -28,6 +28,7 @@ import numpy as np
 from . import tablecache
 from .dom_lexicon import ANCESTOR_TAGS, CLASS_GROUPS, TAG_GROUP_NAMES, TAG_GROUPS, WHOLE_WORD_MAX
 from .segment import BLOCK_TAGS, DROP_TAGS, Block
+from .tablecache import banked_regex
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -63,20 +64,20 @@ TOP_MIN_CHARS = 25
 TOP_MAX_LINK_DENSITY = 0.5
 TOP_NOISE_WEIGHT = 1.0
 
-_WS = re.compile(r"\s+")
+_WS = banked_regex(r"\s+")
 # Hiragana, katakana, CJK ideographs, Hangul, CJK compatibility ideographs.
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CJK = banked_regex("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _CJK_FIRST = "\u3040"  # below it no block needs the regex (curly quotes, dashes, accents)
-_DIGITS = re.compile(r"\d+")
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
-_XML_DECL = re.compile(r"^\ufeff?\s*<\?xml[^>]{0,500}>", re.I)
-_END_BODY_HTML = re.compile(r"</(?:body|html)\s*>", re.I)
+_DIGITS = banked_regex(r"\d+")
+_HIDDEN_STYLE = banked_regex(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_META_CHARSET = banked_regex(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
+_XML_DECL = banked_regex(r"^\ufeff?\s*<\?xml[^>]{0,500}>", re.I)
+_END_BODY_HTML = banked_regex(r"</(?:body|html)\s*>", re.I)
 # <noscript> elements are removed as the regex "<noscript\b[^>]{0,2000}>.*?</noscript\s*>" (re.I,
 # re.S) would remove them, but in linear time (``_strip_noscript``): that regex, run by ``sub``,
 # rescans to the end of the page from every unclosed <noscript> (200,000 of them: hours).
-_NOSCRIPT_OPEN = re.compile(r"<noscript\b[^>]{0,2000}>", re.I)
-_NOSCRIPT_CLOSE = re.compile(r"</noscript\s*>", re.I)
+_NOSCRIPT_OPEN = banked_regex(r"<noscript\b[^>]{0,2000}>", re.I)
+_NOSCRIPT_CLOSE = banked_regex(r"</noscript\s*>", re.I)
 # Format characters that leave a block visibly empty.
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad "
 _HEADING_LEVEL = {f"h{i}": i for i in range(1, 7)}
@@ -104,7 +105,7 @@ def _group_source(prefixes: tuple[str, ...]) -> str:
 # (Compiled in one call to the table cache, as are the long-prefix patterns below: together
 # they took ~10 ms of every start-up, HTML or not.)
 _GROUP_RX = tuple(tablecache.compile_many([_group_source(p) for p in CLASS_GROUPS.values()], "html-class-groups"))
-_WORD = re.compile(r"[a-z]+")
+_WORD = banked_regex(r"[a-z]+")
 _mask_cache: dict[str, int] = {}
 _word_cache: dict[str, int] = {}
 
@@ -114,7 +115,7 @@ _word_cache: dict[str, int] = {}
 # it; one regex of all long prefixes says whether any group's long prefixes need a look. About
 # 5x fewer operations per new word than 17 regex searches (every page brings new ids and
 # classes). Exact only for prefixes of ASCII letters: anything else in the lexicon is an error.
-_ASCII_WORD = re.compile(r"[a-z]+")
+_ASCII_WORD = banked_regex(r"[a-z]+")
 if not all(_ASCII_WORD.fullmatch(p) for ps in CLASS_GROUPS.values() for p in ps):
     raise ValueError("features.dom_lexicon.CLASS_GROUPS: prefixes must be lowercase ASCII letters")
 _SHORT_MASK: dict[str, int] = {}
@@ -285,7 +286,7 @@ def _remove_keep_tail(el: etree._Element) -> None:
 
 
 # Control characters libxml2 keeps in parsed text but lxml refuses to set (tab, LF, CR allowed).
-_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_UNSAFE = banked_regex("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _xml_safe(text: str) -> str:
