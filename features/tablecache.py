@@ -374,7 +374,7 @@ class RegexBank:
     def __init__(self, where: Path) -> None:
         self.key = _key(REGEX_BANK, [])
         self.path = _path(where, REGEX_BANK, self.key)
-        self.programs: dict[bytes, tuple[list[int] | np.ndarray, dict]] = {}
+        self.programs: dict[bytes, tuple[np.ndarray, dict]] = {}
         arrays = _read(self.path, self.key)
         if arrays is not None:
             try:
@@ -388,7 +388,7 @@ class RegexBank:
         if got is not None:
             code, meta = got
             try:
-                return _sre_compile(parts[0], pattern, code if isinstance(code, list) else code.tolist(), meta)
+                return _sre_compile(parts[0], pattern, code.tolist(), meta)
             except _BANK_ERRORS:
                 del self.programs[key]
         compiled = re.compile(pattern, flags)
@@ -396,14 +396,14 @@ class RegexBank:
         if program is not None:
             if len(self.programs) >= REGEX_BANK_MAX:
                 self.programs = {}
-            self.programs[key] = program
+            self.programs[key] = (np.asarray(program[0], dtype=np.uint32), program[1])
             _write(self.path, self.key, _pack_bank(self.programs))
         return compiled
 
 
-def _pack_bank(programs: dict[bytes, tuple]) -> dict[str, np.ndarray]:
+def _pack_bank(programs: dict[bytes, tuple[np.ndarray, dict]]) -> dict[str, np.ndarray]:
     keys = list(programs)
-    codes = [np.asarray(programs[k][0], dtype=np.uint32) for k in keys]
+    codes = [programs[k][0] for k in keys]
     key_offsets = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum([len(k) for k in keys], out=key_offsets[1:])
     offsets = np.zeros(len(keys) + 1, dtype=np.int64)
