@@ -27,7 +27,15 @@ import numpy as np
 
 from . import tablecache
 from .dom_lexicon import ANCESTOR_TAGS, CLASS_GROUPS, TAG_GROUP_NAMES, TAG_GROUPS, WHOLE_WORD_MAX
-from .segment import BLOCK_TAGS, DROP_TAGS, Block
+from .segment import (  # the patterns both HTML readers use (XML declarations and <noscript> openings: below)
+    _END_BODY_HTML,
+    _HIDDEN_STYLE,
+    _META_CHARSET,
+    _NOSCRIPT_CLOSE,
+    BLOCK_TAGS,
+    DROP_TAGS,
+    Block,
+)
 from .tablecache import banked_regex
 
 if TYPE_CHECKING:
@@ -69,15 +77,11 @@ _WS = banked_regex(r"\s+")
 _CJK = banked_regex("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _CJK_FIRST = "\u3040"  # below it no block needs the regex (curly quotes, dashes, accents)
 _DIGITS = banked_regex(r"\d+")
-_HIDDEN_STYLE = banked_regex(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_META_CHARSET = banked_regex(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
 _XML_DECL = banked_regex(r"^\ufeff?\s*<\?xml[^>]{0,500}>", re.I)
-_END_BODY_HTML = banked_regex(r"</(?:body|html)\s*>", re.I)
 # <noscript> elements are removed as the regex "<noscript\b[^>]{0,2000}>.*?</noscript\s*>" (re.I,
 # re.S) would remove them, but in linear time (``_strip_noscript``): that regex, run by ``sub``,
 # rescans to the end of the page from every unclosed <noscript> (200,000 of them: hours).
 _NOSCRIPT_OPEN = banked_regex(r"<noscript\b[^>]{0,2000}>", re.I)
-_NOSCRIPT_CLOSE = banked_regex(r"</noscript\s*>", re.I)
 # Format characters that leave a block visibly empty.
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad "
 _HEADING_LEVEL = {f"h{i}": i for i in range(1, 7)}
