@@ -91,6 +91,9 @@ _WORD = r"[^\W_]"  # a letter or digit (Unicode)
 _NOT_BEFORE = rf"(?<!{_WORD})"
 _NOT_AFTER = rf"(?!{_WORD})"
 _LEET_SYMBOLS = "".join(sorted({c for v in LEET.values() for c in v if not c.isalnum()}))
+# A lexicon entry's letters, and runs of one character (the lexicon is read at import).
+_LEXICON_TOKEN = banked_regex(r"[a-z]+")
+_CHAR_RUN = banked_regex(r"(.)\1*")
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,7 +148,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> tuple[list[Stem], list[str]]:
         opts = parts[2:]
         left_open, right_open = token.startswith("*"), token.endswith("*")
         text = token.strip("*")
-        if not re.fullmatch(r"[a-z]+", text) or not 0.0 < weight <= 1.0:
+        if not _LEXICON_TOKEN.fullmatch(text) or not 0.0 < weight <= 1.0:
             raise ValueError(f"{path}:{lineno}: bad entry {raw!r}")
         if text in seen:
             raise ValueError(f"{path}:{lineno}: duplicate stem {text!r}")
@@ -178,7 +181,7 @@ def _letter_class(ch: str, masks: bool, digits: bool = True) -> str:
 
 
 def _runs(text: str) -> list[tuple[str, int]]:
-    return [(m.group(0)[0], len(m.group(0))) for m in re.finditer(r"(.)\1*", text)]
+    return [(m.group(0)[0], len(m.group(0))) for m in _CHAR_RUN.finditer(text)]
 
 
 def _position(ch: str, count: int, lead: bool) -> str:

@@ -390,7 +390,7 @@ class RegexBank:
             try:
                 return _sre_compile(parts[0], pattern, code.tolist(), meta)
             except _BANK_ERRORS:
-                del self.programs[key]
+                self.programs.pop(key, None)
         compiled = re.compile(pattern, flags)
         program = _program(parts, pattern, flags)
         if program is not None:

@@ -467,6 +467,43 @@ def test_output_independent_of_the_cache(tmp_path: Path) -> None:
     assert _classify_seeds(env) == off
 
 
+_COMPILE_PROBE = """
+import os, sys, traceback
+from re import _compiler
+ours = []
+real = _compiler.compile
+
+def compile(p, flags=0):
+    for f in reversed(traceback.extract_stack()[:-1]):  # the innermost frame outside re
+        if os.sep + "re" + os.sep not in f.filename:
+            if os.sep + "features" + os.sep in f.filename or os.sep + "classifier" + os.sep in f.filename:
+                ours.append(f"{f.filename}:{f.lineno}")
+            break
+    return real(p, flags)
+
+_compiler.compile = compile
+from classifier.api import Classifier
+clf = Classifier.load()
+text = open(sys.argv[1], encoding="utf-8").read()
+clf.classify_text(text)
+clf.classify_html("<html><body>" + "".join(f"<p>{line}</p>" for line in text.splitlines()) + "</body></html>")
+print(len(ours), ours)
+"""
+
+
+def test_a_warm_process_compiles_no_pattern_of_ours(tmp_path: Path) -> None:
+    """With the cache warm, importing the package, loading the models and classifying the example
+    as text and as HTML compiles no regular expression of the package's own: every module-level
+    pattern comes from the regex bank or its module's entry (each compile costs start-up)."""
+    env = {**{k: v for k, v in os.environ.items() if k != tablecache.NO_CACHE_ENV},
+           tablecache.CACHE_DIR_ENV: str(tmp_path / "cache")}
+    page = str(ROOT / "data" / "examples" / "harbour_bridge.txt")
+    runs = [subprocess.run([sys.executable, "-c", _COMPILE_PROBE, page], env=env, cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout for _ in range(2)]
+    assert int(runs[0].split()[0]) > 20  # cold: the probe sees the package's compiles
+    assert runs[1].split()[0] == "0", runs[1]
+
+
 def test_spam_heads_from_the_cache_equal_a_fresh_build(cache: Path) -> None:
     """The spam-context tables' match heads read back from the cache are the ones read off the
     patterns (features.spamctx.build_tables, both shipped sets)."""
