@@ -660,7 +660,11 @@ class SoftModel:
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> SoftModel:
-        """``arrays()`` back to the model."""
+        """``arrays()`` back to the model; ValueError (or KeyError) for arrays of other names,
+        shapes or kinds."""
+        if (arrays["unigram"].shape != (V,) or arrays["pair"].shape != (V * V,) or arrays["scalars"].shape != (3,)
+                or any(arrays[k].dtype != np.float64 for k in ("unigram", "pair", "scalars"))):
+            raise ValueError("not a soft-signal model's arrays")
         bias, page_a, page_b = (float(x) for x in arrays["scalars"])
         return cls(arrays["unigram"], arrays["pair"], bias, page_a, page_b,
                    json.loads(arrays["meta"].tobytes().decode()))
@@ -722,7 +726,11 @@ def _load_soft_model(path: str) -> SoftModel:
         raw = p.read_bytes()
     except OSError as e:
         raise SoftModelError(f"{p}: cannot read the soft-signal model ({e.strerror or e})") from e
-    return SoftModel.from_arrays(tablecache.cached_arrays(SOFT_CACHE_NAME, [raw], lambda: _parsed(raw, p).arrays()))
+    arrays = tablecache.cached_arrays(SOFT_CACHE_NAME, [raw], lambda: _parsed(raw, p).arrays())
+    try:
+        return SoftModel.from_arrays(arrays)
+    except (KeyError, ValueError, TypeError):  # an entry that is not this model's arrays: the file, parsed
+        return _parsed(raw, p)
 
 
 def _parsed(raw: bytes, p: Path) -> SoftModel:

@@ -11,7 +11,7 @@ import pytest
 
 from classifier.api import Classifier
 from classifier.model import ModelError
-from features import mt_soft
+from features import mt_soft, tablecache
 from features.mt_soft import (
     SOFT_BLOCK_WEIGHT,
     SOFT_PAGE_WEIGHT,
@@ -212,11 +212,19 @@ def test_soft_model_from_the_table_cache(tmp_path: Path, monkeypatch: pytest.Mon
         assert got.unigram.tobytes() == parsed.unigram.tobytes() and got.pair.tobytes() == parsed.pair.tobytes()
         assert (got.bias, got.page_a, got.page_b, got.meta) == (parsed.bias, parsed.page_a, parsed.page_b, parsed.meta)
         assert got.unigram.dtype == got.pair.dtype == np.float64
+    (entry,) = (tmp_path / "cache").glob(f"{mt_soft.SOFT_CACHE_NAME}-*.tab")  # an entry of other shapes:
+    key, arrays = tablecache.read_entry(entry)                                # the file is parsed again
+    tablecache._write(entry, key, {**arrays, "unigram": arrays["unigram"][:-1]})
+    mt_soft._load_soft_model.cache_clear()
+    damaged = mt_soft.load_soft_model(str(copy))
+    assert parses == [copy, copy] and damaged.unigram.tobytes() == parsed.unigram.tobytes()
+    assert damaged.bias == parsed.bias
+    parses.clear()
     data = json.loads(copy.read_text(encoding="utf-8"))
     copy.write_text(json.dumps({**data, "bias": data["bias"] + 1.0}), encoding="utf-8")
     mt_soft._load_soft_model.cache_clear()
     edited = mt_soft.load_soft_model(str(copy))
-    assert parses == [copy, copy] and edited.bias == pytest.approx(parsed.bias + 1.0)
+    assert parses == [copy] and edited.bias == pytest.approx(parsed.bias + 1.0)
     copy.write_text(json.dumps({**data, "schema": "mt-soft-0"}), encoding="utf-8")
     mt_soft._load_soft_model.cache_clear()
     with pytest.raises(SoftModelError, match="schema"):
