@@ -369,7 +369,9 @@ class RegexBank:
     """Compiled programs by (flags, pattern), read from one cache entry and rewritten whole when
     a pattern is new (the first run of an interpreter/numpy/Unicode environment, an edited
     pattern). A program comes from ``_program`` (equal to ``re.compile``'s) and ``_sre.compile``
-    checks it again at every use, so a damaged entry costs a compile, never a wrong pattern."""
+    checks it again at every use, so a damaged program costs a compile and never runs. Like the
+    other entries (and Python's bytecode cache) the bank trusts its directory: a program crafted
+    into another pattern's place would be used."""
 
     def __init__(self, where: Path) -> None:
         self.key = _key(REGEX_BANK, [])
