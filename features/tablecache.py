@@ -287,31 +287,39 @@ def _pattern_part(pattern: str | bytes) -> bytes:
     return b"b" + bytes(pattern)
 
 
-def _programs(parts, patterns: list) -> dict[str, np.ndarray]:
-    """One entry for ``patterns``: their programs end to end (``code``), where each starts
-    (``offsets``), and each one's metadata, null for a pattern left to ``re`` (``meta``, JSON)."""
-    codes, metas = [], []
-    for pattern in patterns:
-        got = _program(parts, pattern)
-        codes.append(got[0] if got else [])
-        metas.append(got[1] if got else None)
-    offsets = np.zeros(len(patterns) + 1, dtype=np.int64)
+def _packed_programs(codes: list, metas: list) -> dict[str, np.ndarray]:
+    """Programs end to end (``code``), where each starts (``offsets``) and each one's metadata
+    (``meta``, JSON): the arrays of ``compile_many``'s entries and of the regex bank."""
+    offsets = np.zeros(len(codes) + 1, dtype=np.int64)
     np.cumsum([len(c) for c in codes], out=offsets[1:])
-    return {"code": np.asarray([c for code in codes for c in code], dtype=np.uint32), "offsets": offsets,
-            "meta": np.frombuffer(json.dumps(metas).encode(), dtype=np.uint8)}
+    code = np.concatenate([np.asarray(c, dtype=np.uint32) for c in codes]) if codes else np.zeros(0, dtype=np.uint32)
+    return {"code": code, "offsets": offsets, "meta": np.frombuffer(json.dumps(metas).encode(), dtype=np.uint8)}
+
+
+def _unpacked_programs(arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, list]:
+    """``_packed_programs`` undone: (code, offsets, metas); ValueError (or KeyError, ...) on
+    arrays that disagree."""
+    code, offsets = arrays["code"], arrays["offsets"]
+    metas = json.loads(arrays["meta"].tobytes())
+    if not isinstance(metas, list) or offsets.shape != (len(metas) + 1,) or int(offsets[-1]) != code.shape[0]:
+        raise ValueError("programs, offsets and metadata disagree")
+    return code, offsets, metas
+
+
+def _programs(parts, patterns: list) -> dict[str, np.ndarray]:
+    """One entry for ``patterns``: ``_packed_programs`` of their programs, the metadata null (and
+    the program empty) for a pattern left to ``re``."""
+    got = [_program(parts, pattern) for pattern in patterns]
+    return _packed_programs([g[0] if g else [] for g in got], [g[1] if g else None for g in got])
 
 
 def _from_programs(sre, patterns: list, arrays: dict[str, np.ndarray]) -> list[re.Pattern]:
     """The compiled patterns of an entry; raises (ValueError, KeyError, ...) on one that is not
     a well-formed entry of exactly these patterns. ``_sre.compile`` checks every program before
     it accepts it, so a damaged program raises too and never runs."""
-    offsets = arrays["offsets"]
-    metas = json.loads(arrays["meta"].tobytes())
-    if not isinstance(metas, list) or len(metas) != len(patterns) or offsets.shape != (len(patterns) + 1,):
+    code, offsets, metas = _unpacked_programs(arrays)
+    if len(metas) != len(patterns):
         raise ValueError("not an entry of these patterns")
-    code = arrays["code"]
-    if int(offsets[-1]) != code.shape[0]:
-        raise ValueError("programs and offsets disagree")
     return [re.compile(pattern) if meta is None else
             _sre_compile(sre, pattern, code[offsets[i]: offsets[i + 1]].tolist(), meta)
             for i, (pattern, meta) in enumerate(zip(patterns, metas))]
@@ -381,7 +389,7 @@ class RegexBank:
         if arrays is not None:
             try:
                 self.programs = _unpack_bank(arrays)
-            except (*_BANK_ERRORS, json.JSONDecodeError, UnicodeDecodeError):
+            except _BANK_ERRORS:  # (JSON and UTF-8 errors are ValueErrors)
                 self.programs = {}
 
     def compile(self, parts, pattern: str | bytes, flags: int = 0) -> re.Pattern:
@@ -404,24 +412,20 @@ class RegexBank:
 
 
 def _pack_bank(programs: dict[bytes, tuple[np.ndarray, dict]]) -> dict[str, np.ndarray]:
+    """The bank's entry: ``_packed_programs`` of its programs, and their keys end to end."""
     keys = list(programs)
-    codes = [programs[k][0] for k in keys]
     key_offsets = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum([len(k) for k in keys], out=key_offsets[1:])
-    offsets = np.zeros(len(keys) + 1, dtype=np.int64)
-    np.cumsum([len(c) for c in codes], out=offsets[1:])
     return {"keys": np.frombuffer(b"".join(keys), dtype=np.uint8), "key_offsets": key_offsets,
-            "code": np.concatenate(codes) if codes else np.zeros(0, dtype=np.uint32), "offsets": offsets,
-            "meta": np.frombuffer(json.dumps([programs[k][1] for k in keys]).encode(), dtype=np.uint8)}
+            **_packed_programs([programs[k][0] for k in keys], [programs[k][1] for k in keys])}
 
 
 def _unpack_bank(arrays: dict[str, np.ndarray]) -> dict[bytes, tuple[np.ndarray, dict]]:
     """``_pack_bank`` undone; raises on an entry whose parts disagree."""
-    keys, key_offsets, code, offsets = (arrays[k] for k in ("keys", "key_offsets", "code", "offsets"))
-    metas = json.loads(arrays["meta"].tobytes())
-    n = len(metas) if isinstance(metas, list) else -1
-    if key_offsets.shape != (n + 1,) or offsets.shape != (n + 1,) or int(key_offsets[-1]) != keys.shape[0] \
-            or int(offsets[-1]) != code.shape[0]:
+    code, offsets, metas = _unpacked_programs(arrays)
+    keys, key_offsets = arrays["keys"], arrays["key_offsets"]
+    n = len(metas)
+    if key_offsets.shape != (n + 1,) or int(key_offsets[-1]) != keys.shape[0]:
         raise ValueError("not a regex bank")
     raw = keys.tobytes()
     return {raw[key_offsets[i]: key_offsets[i + 1]]: (code[offsets[i]: offsets[i + 1]], metas[i]) for i in range(n)}
@@ -434,8 +438,9 @@ def banked_regex(pattern: str | bytes, flags: int = 0) -> re.Pattern:
     """``re.compile(pattern, flags)``, its program kept with every other such pattern's in one
     cache entry (``RegexBank``).
 
-    Why: the ~90 patterns the modules compile at import and in the first batch took ~10 ms of
-    every start (parsing and code generation); read back, each is one ``_sre.compile``."""
+    Why: the modules' patterns compiled at import and in the first batch (95 compiles, the
+    module-level ones through here) took ~10 ms of every start in parsing and code generation;
+    read back, each is one ``_sre.compile``."""
     parts = _sre_parts()
     where = cache_dir() if parts is not None else None
     if where is None:
