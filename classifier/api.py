@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from features import ext, jsonfile, mt_soft, reading
+from features.charset import decode_bytes
 from features.extract import PageFeatures, extract_batch
 from features.headers import meta_rows
 from features.segment import Block, segment_text
@@ -343,9 +344,11 @@ class Classifier:
         return self.classify_pages([PageInput(segment_text(text), id, url, False)])[0]
 
     def classify_html(self, html: str | bytes, id: str | int | None = None,
-                      url: str | None = None) -> DocumentResult:
-        """Classify an HTML page: one block per block-level element's text."""
-        text = html if isinstance(html, str) else decode_html(html)
+                      url: str | None = None, charset: str | None = None) -> DocumentResult:
+        """Classify an HTML page: one block per block-level element's text. Bytes are decoded by
+        ``features.charset.decode_bytes``; ``charset``: the transport's label (an HTTP
+        Content-Type's), which goes before the page's own ``<meta>``."""
+        text = html if isinstance(html, str) else decode_html(html, charset)
         return self.classify_pages([self.prepare({"html": text, "id": id, "url": url}, page_limits=self.limits)])[0]
 
     # --- many pages -----------------------------------------------------------------------
@@ -735,11 +738,10 @@ def segment_html(html: str | bytes) -> HtmlPage:
     return segment(html)
 
 
-def decode_html(raw: bytes) -> str:
-    """``features.html.decode_html`` (imported at first use, as ``segment_html``)."""
-    from features.html import decode_html as decode
-
-    return decode(raw)
+def decode_html(raw: bytes, declared: str | None = None) -> str:
+    """``features.charset.decode_bytes``: HTML bytes -> text (``declared``: the transport's
+    charset label, e.g. from an HTTP Content-Type)."""
+    return decode_bytes(raw, declared)
 
 
 def _load_html_model(path: Path) -> BlockModel:

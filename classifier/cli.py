@@ -110,7 +110,9 @@ def _to_record(item: WorkItem, f: Fields) -> tuple[dict | None, str | None]:
     name, lineno, kind, payload = item[:4]
     if kind in ("text", "html"):
         rid = item.id if item.id is not None else (None if name == "<stdin>" else name)
-        rec = ({f.text: decode_bytes(payload)} if kind == "text" else {f.html: decode_html(payload)})
+        # The transport's charset (a WARC record's HTTP Content-Type) before the page's own <meta>.
+        rec = ({f.text: decode_bytes(payload, item.charset)} if kind == "text"
+               else {f.html: decode_html(payload, item.charset)})
         rec[f.id] = rid
         if item.url is not None:
             rec[f.url] = item.url

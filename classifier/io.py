@@ -23,6 +23,8 @@ from typing import BinaryIO, NamedTuple
 
 import numpy as np
 
+from features.charset import content_type_charset
+
 from .parallel import BATCH_BYTES, BATCH_RECORDS
 
 FORMATS = ("auto", "text", "html", "jsonl", "warc")
@@ -83,6 +85,7 @@ class WorkItem(NamedTuple):
     id: str | None = None
     url: str | None = None
     error: str | None = None  # kind "error": why the rest of this input could not be read
+    charset: str | None = None  # the transport's charset label (a WARC record's HTTP Content-Type)
 
 
 # A progress callback: told each number of input bytes read.
@@ -276,14 +279,15 @@ def _warc_items(stream: BinaryIO, name: str) -> Iterator[WorkItem]:
         n += 1
         if rec_type not in WARC_PLAIN_TYPES:
             continue
-        ctype = _header_str(fields.get(b"warc-identified-payload-type") or fields.get(b"content-type") or b"")
+        declared = _header_str(fields.get(b"content-type") or b"")
+        ctype = _header_str(fields.get(b"warc-identified-payload-type") or b"") or declared
         ctype = ctype.split(";", 1)[0].strip().lower()
         kind = "html" if ctype in WARC_HTML_TYPES else "text" if ctype in WARC_TEXT_TYPES else None
         if kind is None or not payload.strip():
             continue
         rec_id, url = fields.get(b"warc-record-id"), fields.get(b"warc-target-uri")
         yield WorkItem(name, n, kind, payload, None if rec_id is None else _header_str(rec_id),
-                       None if url is None else _header_str(url))
+                       None if url is None else _header_str(url), charset=content_type_charset(declared))
 
 
 def _warc_fields(block: bytes) -> dict[bytes, bytes] | None:
@@ -346,10 +350,9 @@ def _warcio_items(stream: BinaryIO, name: str, before: int = 0) -> Iterator[Work
     for n, record in enumerate(ArchiveIterator(stream), before + 1):
         if record.rec_type not in ("response", "conversion", "resource"):
             continue
-        ctype = record.rec_headers.get_header("WARC-Identified-Payload-Type")
-        if not ctype:
-            headers = record.http_headers if record.http_headers is not None else record.rec_headers
-            ctype = headers.get_header("Content-Type") or ""
+        headers = record.http_headers if record.http_headers is not None else record.rec_headers
+        declared = headers.get_header("Content-Type") or ""
+        ctype = record.rec_headers.get_header("WARC-Identified-Payload-Type") or declared
         ctype = ctype.split(";", 1)[0].strip().lower()
         if ctype in WARC_HTML_TYPES:
             kind = "html"
@@ -361,7 +364,7 @@ def _warcio_items(stream: BinaryIO, name: str, before: int = 0) -> Iterator[Work
         if not payload.strip():
             continue
         yield WorkItem(name, n, kind, payload, record.rec_headers.get_header("WARC-Record-ID"),
-                       record.rec_headers.get_header("WARC-Target-URI"))
+                       record.rec_headers.get_header("WARC-Target-URI"), charset=content_type_charset(declared))
 
 
 def _read_errors() -> tuple[type[BaseException], ...]:

@@ -26,16 +26,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import tablecache
+from .charset import decode_bytes as decode_html  # one decoder for every reader (features/charset.py)
 from .dom_lexicon import ANCESTOR_TAGS, CLASS_GROUPS, TAG_GROUP_NAMES, TAG_GROUPS, WHOLE_WORD_MAX
-from .segment import (  # the patterns both HTML readers use (XML declarations and <noscript> openings: below)
-    _END_BODY_HTML,
-    _HIDDEN_STYLE,
-    _META_CHARSET,
-    _NOSCRIPT_CLOSE,
-    BLOCK_TAGS,
-    DROP_TAGS,
-    Block,
-)
+from .segment import BLOCK_TAGS, DROP_TAGS, Block, _hidden, clean_markup
 from .tablecache import banked_regex
 
 if TYPE_CHECKING:
@@ -49,8 +42,6 @@ MAX_HTML_CHARS = 8_000_000
 MAX_BLOCKS = 20_000
 # The walk does not descend below this depth (the subtree's text joins the block above).
 MAX_DEPTH = 300
-# Bytes searched for a <meta charset> declaration.
-CHARSET_SNIFF_BYTES = 4096
 # Distinct class/id strings remembered per process (their group masks).
 MASK_CACHE_SIZE = 50_000
 
@@ -77,11 +68,6 @@ _WS = banked_regex(r"\s+")
 _CJK = banked_regex("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _CJK_FIRST = "\u3040"  # below it no block needs the regex (curly quotes, dashes, accents)
 _DIGITS = banked_regex(r"\d+")
-_XML_DECL = banked_regex(r"^\ufeff?\s*<\?xml[^>]{0,500}>", re.I)
-# <noscript> elements are removed as the regex "<noscript\b[^>]{0,2000}>.*?</noscript\s*>" (re.I,
-# re.S) would remove them, but in linear time (``_strip_noscript``): that regex, run by ``sub``,
-# rescans to the end of the page from every unclosed <noscript> (200,000 of them: hours).
-_NOSCRIPT_OPEN = banked_regex(r"<noscript\b[^>]{0,2000}>", re.I)
 # Format characters that leave a block visibly empty.
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad "
 _HEADING_LEVEL = {f"h{i}": i for i in range(1, 7)}
@@ -175,36 +161,6 @@ def class_mask(attrs: str) -> int:
     return m
 
 
-def decode_html(data: bytes) -> str:
-    """Bytes -> text without ever raising: BOM, UTF-8 if it decodes, a declared non-UTF-8
-    charset if the bytes fit it, else cp1252 (a wrong declaration loses nothing: every byte
-    maps to a character)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", "replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", "replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    m = _META_CHARSET.search(data[:CHARSET_SNIFF_BYTES])
-    if m:
-        name = m.group(1).decode("ascii", "replace").lower()
-        if name.replace("-", "").replace("_", "") not in ("utf8", "utf16"):
-            try:
-                return data.decode(name)
-            except (LookupError, UnicodeDecodeError):
-                pass
-    return data.decode("cp1252", "replace")
-
-
-def _hidden(el: etree._Element) -> bool:
-    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
-        return True
-    style = el.get("style")
-    return bool(style and _HIDDEN_STYLE.search(style))
-
-
 @dataclass(slots=True)
 class HtmlPage:
     """Blocks of one HTML page and their raw DOM facts (``dom[i]`` = ``RAW_COLUMNS`` of block i)."""
@@ -214,32 +170,9 @@ class HtmlPage:
     n_elements: int
 
 
-def _strip_noscript(html: str) -> str:
-    """``html`` without its <noscript> elements: each opening tag up to the first closing tag
-    after it, left to right, as the non-greedy regex above would; an opening tag with no
-    closing tag after it stays (and so does every later one). One pass over each tag list."""
-    closes = [(m.start(), m.end()) for m in _NOSCRIPT_CLOSE.finditer(html)]
-    parts: list[str] = []
-    pos = ci = 0
-    for m in _NOSCRIPT_OPEN.finditer(html):
-        if m.start() < pos:
-            continue
-        while ci < len(closes) and closes[ci][0] < m.end():
-            ci += 1
-        if ci == len(closes):
-            break
-        parts.append(html[pos: m.start()])
-        pos = closes[ci][1]
-    if not parts:
-        return html
-    parts.append(html[pos:])
-    return "".join(parts)
-
-
 def _parse(html: str) -> etree._Element | None:
     etree, hidden_candidates = _lxml()
-    html = html[:MAX_HTML_CHARS].replace("\x00", "")
-    html = _strip_noscript(_END_BODY_HTML.sub(" ", _XML_DECL.sub("", html, count=1)))
+    html = clean_markup(html[:MAX_HTML_CHARS].replace("\x00", ""))
     if not html.strip():
         return None
     try:

@@ -16,6 +16,7 @@ from dataclasses import MISSING, dataclass, fields
 from typing import TYPE_CHECKING
 
 from . import ext
+from .charset import decode_bytes
 from .tablecache import banked_regex
 
 if TYPE_CHECKING:  # lxml is imported by the HTML functions themselves (~20 ms a plain-text run saves)
@@ -38,7 +39,6 @@ BLOCK_TAGS = frozenset(
 )
 _WS = banked_regex(r"\s+")
 _HIDDEN_STYLE = banked_regex(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_META_CHARSET = banked_regex(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
 # Markup that libxml2 reads unlike a browser, removed before parsing:
 # an XML declaration (lxml refuses a str that declares an encoding, so the page rendered empty);
 _XML_DECL = banked_regex(r"^\ufeff?\s*<\?xml[^>]*>", re.I)
@@ -96,52 +96,6 @@ def _segment_text_python(text: str) -> list[Block]:
 
 
 # Byte-order marks, longest first (the UTF-32LE mark starts with the UTF-16LE one).
-_BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xef\xbb\xbf", "utf-8"),
-         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
-# UTF-16 without a BOM: in its first bytes, at least this share of the even (big-endian) or odd
-# (little-endian) positions are NUL, and at most NUL_OTHER_MAX of the others (ASCII-range text).
-UTF16_SNIFF_BYTES = 4096
-UTF16_NUL_SHARE = 0.4
-NUL_OTHER_MAX = 0.05
-
-
-def _utf16_without_bom(head: bytes) -> str | None:
-    """'utf-16-le' / 'utf-16-be' when the NUL bytes fall on one parity, as in UTF-16 text."""
-    n = len(head) // 2
-    if n < 8:
-        return None
-    even, odd = head[0:2 * n:2].count(0) / n, head[1:2 * n:2].count(0) / n
-    if odd >= UTF16_NUL_SHARE and even <= NUL_OTHER_MAX:
-        return "utf-16-le"
-    if even >= UTF16_NUL_SHARE and odd <= NUL_OTHER_MAX:
-        return "utf-16-be"
-    return None
-
-
-def decode_bytes(data: bytes) -> str:
-    """Decode page bytes without ever raising: BOMs (UTF-8/16/32), UTF-16 without a BOM, UTF-8,
-    a declared charset, else cp1252 (every byte decodes; undefined ones become U+FFFD).
-    NUL and control characters are kept (the text must match the input line for line)."""
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom):].decode(codec, "replace")
-    head = data[:UTF16_SNIFF_BYTES]
-    codec = _utf16_without_bom(head)  # first: ASCII-range UTF-16 is also valid UTF-8
-    if codec:
-        return data.decode(codec, "replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    m = _META_CHARSET.search(head)
-    if m:
-        try:
-            return data.decode(m.group(1).decode("ascii"), "replace")
-        except (LookupError, UnicodeError, ValueError):  # unknown, non-text (rot13) or odd codecs
-            pass
-    return data.decode("cp1252", "replace")
-
-
 def _strip_noscript(html: str) -> str:
     """Remove each ``<noscript ...>...</noscript>`` (see ``_NOSCRIPT_OPEN``), in linear time: once
     an opening tag has no ``>`` or no closing tag after it, no later one has either."""
@@ -161,10 +115,19 @@ def _strip_noscript(html: str) -> str:
 
 
 def _hidden(el: etree._Element) -> bool:
+    """Whether no reader sees ``el``: the ``hidden`` attribute, ``aria-hidden``, or an inline
+    style that hides it (both HTML readers drop such elements)."""
     if el.get("hidden") is not None or el.get("aria-hidden") == "true":
         return True
     style = el.get("style")
     return bool(style and _HIDDEN_STYLE.search(style))
+
+
+def clean_markup(html: str) -> str:
+    """``html`` without the markup libxml2 reads unlike a browser (the patterns above): an XML
+    declaration, ``</body>``/``</html>`` (to a space), ``<noscript>`` elements. Both HTML
+    readers parse what this returns."""
+    return _strip_noscript(_END_BODY_HTML.sub(" ", _XML_DECL.sub("", html, count=1)))
 
 
 def html_to_blocks(html: str | bytes) -> list[Block]:
@@ -175,8 +138,7 @@ def html_to_blocks(html: str | bytes) -> list[Block]:
     """
     if isinstance(html, bytes):
         html = decode_bytes(html)
-    html = html.replace("\x00", "")
-    html = _strip_noscript(_END_BODY_HTML.sub(" ", _XML_DECL.sub("", html, count=1)))
+    html = clean_markup(html.replace("\x00", ""))
     if not html.strip():
         return []
     from lxml import etree

@@ -36,7 +36,7 @@ _OLD_HIDDEN_XPATH = "//*[@hidden or @aria-hidden='true' or @style]"
 
 def reference_parse(html: str, parser: etree.HTMLParser | None = None) -> etree._Element | None:
     html = html[:fhtml.MAX_HTML_CHARS].replace("\x00", "")
-    html = fhtml._strip_noscript(fhtml._END_BODY_HTML.sub(" ", fhtml._XML_DECL.sub("", html, count=1)))
+    html = fhtml.clean_markup(html)
     if not html.strip():
         return None
     try:
