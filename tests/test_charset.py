@@ -159,3 +159,13 @@ def test_warc_page_decoded_by_its_http_charset_end_to_end(tmp_path: Path, run_cl
     assert len(docs) == 2
     for d in docs:
         assert any(RUSSIAN in b["text"] for b in d["blocks"])
+
+
+def test_classify_html_takes_the_transport_charset() -> None:
+    from classifier import Classifier
+
+    clf = Classifier.load()
+    body = (b"<html><head><meta charset='windows-1251'></head><body><p>" + RUSSIAN.encode("koi8-r")
+            + b"</p></body></html>")
+    assert any(RUSSIAN in b["text"] for b in clf.classify_html(body, charset="KOI8-R").to_dict()["blocks"])
+    assert not any(RUSSIAN in b["text"] for b in clf.classify_html(body).to_dict()["blocks"])
