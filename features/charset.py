@@ -15,7 +15,8 @@ almost never form valid UTF-8, while legacy declarations on UTF-8 pages are comm
 map as browsers map them (``CHARSET_ALIASES``). Bytes that are not valid UTF-8 and declare
 no legacy charset are read as UTF-8 whose invalid bytes are windows-1252 each: a UTF-8 page
 with a few pasted windows-1252 characters keeps both kinds, and a windows-1252 page reads as
-windows-1252 (its bytes almost never form valid UTF-8). Every byte decodes: nothing raises,
+windows-1252 (its bytes almost never form valid UTF-8); a page of very many invalid bytes is
+read whole (``MAX_FALLBACK_SEQUENCES``). Every byte decodes: nothing raises,
 NUL and control characters are kept (a text must match its input line for line).
 """
 
@@ -81,6 +82,12 @@ WEB_CODECS: frozenset[str] = frozenset((
 ))
 # The codec error handler that reads each byte invalid in UTF-8 as FALLBACK_CODEC.
 UTF8_FALLBACK_ERRORS = "newswinnow.utf8-fallback"
+# The handler runs once per invalid sequence, in Python (~0.5 us): up to this many a page. Past it
+# (binary junk, a long legacy page) the page is read whole, at C speed: as UTF-8 with U+FFFD when
+# its valid multi-byte characters outnumber the invalid sequences, else as FALLBACK_CODEC.
+MAX_FALLBACK_SEQUENCES = 10_000
+# The replacement character as UTF-8 (a literal one is not an invalid sequence).
+_FFFD_UTF8 = "\ufffd".encode()
 
 
 def _fallback_bytes(err: UnicodeError) -> tuple[str, int]:
@@ -137,6 +144,16 @@ def _declared(data: bytes, declared: str | None) -> str | None:
     return codec_for(m.group(1).decode("ascii")) if m else None
 
 
+def _undeclared(data: bytes) -> str:
+    """Bytes that are not valid UTF-8 and declare no legacy charset (``MAX_FALLBACK_SEQUENCES``)."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd") - data.count(_FFFD_UTF8)
+    if bad <= MAX_FALLBACK_SEQUENCES:
+        return data.decode("utf-8", UTF8_FALLBACK_ERRORS)
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    return text if non_ascii - bad > bad else data.decode(FALLBACK_CODEC, "replace")
+
+
 def decode_bytes(data: bytes, declared: str | None = None) -> str:
     """Decode page bytes without ever raising (the order: this module's docstring).
 
@@ -155,4 +172,4 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     codec = _declared(data, declared)
     if codec is not None and codec != "utf-8":
         return data.decode(codec, "replace")
-    return data.decode("utf-8", UTF8_FALLBACK_ERRORS)
+    return _undeclared(data)

@@ -98,6 +98,19 @@ def test_declared_multibyte_codec_with_bad_bytes_still_decodes() -> None:
     assert "\u65e5\u672c" in out and out.endswith("</p>")
 
 
+def test_pages_of_many_invalid_sequences_are_read_whole() -> None:
+    """Past MAX_FALLBACK_SEQUENCES the handler (a Python call per invalid sequence: 1.6 s for 3 MB
+    of random bytes) is not used: binary junk or a long legacy page reads as windows-1252, a UTF-8
+    page with very many stray bytes as UTF-8 with U+FFFD."""
+    n = charset.MAX_FALLBACK_SEQUENCES
+    junk = random.Random(1).randbytes(8 * n)
+    assert decode_bytes(junk) == junk.decode("cp1252", "replace")  # per byte, chance UTF-8 pairs would decode
+    stray = ("\u65e5\u672c " * (3 * n)).encode() + b"\x92" * (n + 1)
+    assert decode_bytes(stray) == stray.decode("utf-8", "replace")
+    few = ("\u65e5\u672c " * (3 * n)).encode() + b"\x92" * n
+    assert decode_bytes(few).endswith("\u2019" * n)
+
+
 def test_random_bytes_never_raise() -> None:
     rng = random.Random(0)
     heads = [b"", b"<meta charset='utf-8'>", b"<meta charset='shift_jis'>", b"<meta charset='utf-16'>",
