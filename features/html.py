@@ -28,7 +28,7 @@ import numpy as np
 from . import tablecache
 from .charset import decode_bytes as decode_html  # one decoder for every reader (features/charset.py)
 from .dom_lexicon import ANCESTOR_TAGS, CLASS_GROUPS, TAG_GROUP_NAMES, TAG_GROUPS, WHOLE_WORD_MAX
-from .segment import BLOCK_TAGS, DROP_TAGS, Block, _hidden, clean_markup
+from .segment import BLOCK_TAGS, DROP_TAGS, Block, clean_markup, is_hidden
 from .tablecache import banked_regex
 
 if TYPE_CHECKING:
@@ -188,7 +188,7 @@ def _parse(html: str) -> etree._Element | None:
     # Content no reader sees goes before the walk, in C: dropped tags, then hidden elements.
     etree.strip_elements(root, *DROP_TAGS, with_tail=False)
     for el in hidden_candidates(root):
-        if _hidden(el):
+        if is_hidden(el):
             _remove_keep_tail(el)
     return root
 

@@ -114,7 +114,7 @@ def _strip_noscript(html: str) -> str:
     return "".join(out)
 
 
-def _hidden(el: etree._Element) -> bool:
+def is_hidden(el: etree._Element) -> bool:
     """Whether no reader sees ``el``: the ``hidden`` attribute, ``aria-hidden``, or an inline
     style that hides it (both HTML readers drop such elements)."""
     if el.get("hidden") is not None or el.get("aria-hidden") == "true":
@@ -165,7 +165,7 @@ def html_to_blocks(html: str | bytes) -> list[Block]:
     def walk(el: etree._Element, depth: int) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
         tag = tag.lower()
-        if tag in DROP_TAGS or _hidden(el):
+        if tag in DROP_TAGS or is_hidden(el):
             if el.tail:
                 buf.append(el.tail)
             return

@@ -48,7 +48,7 @@ def reference_parse(html: str, parser: etree.HTMLParser | None = None) -> etree.
         return None
     etree.strip_elements(root, *DROP_TAGS, with_tail=False)
     for el in root.xpath(_OLD_HIDDEN_XPATH):
-        if fhtml._hidden(el):
+        if fhtml.is_hidden(el):
             fhtml._remove_keep_tail(el)
     return root
 
