@@ -9,7 +9,8 @@ latin-1, so the windows-1252 quotes and dashes such pages hold became C1 control
 ("don\\x92t"), as no browser shows them.
 
 The order is the WHATWG encoding-sniffing order (a byte-order mark, then the transport's
-charset, then a ``<meta>`` in the first bytes), with two content checks before any
+charset, then a ``<meta>`` in the first bytes; a UTF-8 label on bytes that are not UTF-8
+defers to the next), with two content checks before any
 declaration, as a scraper needs: UTF-16 without a BOM, and strict UTF-8 (legacy bytes
 almost never form valid UTF-8, while legacy declarations on UTF-8 pages are common). Labels
 map as browsers map them (``CHARSET_ALIASES``). Bytes that are not valid UTF-8 and declare
@@ -135,10 +136,13 @@ def _utf16_without_bom(head: bytes) -> str | None:
 
 
 def _declared(data: bytes, declared: str | None) -> str | None:
-    """The codec of the first usable declaration: ``declared`` (the transport's), else a <meta>."""
+    """The codec of the first usable declaration: ``declared`` (the transport's), else a <meta>.
+    Called on bytes that are not UTF-8, so a UTF-8 label is evidently wrong and the next
+    declaration is asked (a server's default "charset=utf-8" over a windows-1251 page whose
+    <meta> says so)."""
     if declared:
         codec = codec_for(declared)
-        if codec is not None:
+        if codec is not None and codec != "utf-8":
             return codec
     m = _META_CHARSET.search(data, 0, CHARSET_SNIFF_BYTES)
     return codec_for(m.group(1).decode("ascii")) if m else None

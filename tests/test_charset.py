@@ -53,6 +53,12 @@ def test_the_transport_charset_goes_before_the_meta() -> None:
     assert decode_bytes(data, "no-such-codec") == decode_bytes(data)  # an unknown label: the <meta> decides
 
 
+def test_a_transport_utf8_label_on_other_bytes_defers_to_the_meta() -> None:
+    """A server's default "charset=utf-8" over a windows-1251 page whose <meta> names its codec."""
+    data = b"<meta charset='windows-1251'><p>" + RUSSIAN.encode("cp1251") + b"</p>"
+    assert RUSSIAN in decode_bytes(data, "utf-8") and RUSSIAN in decode_bytes(data, "UTF8")
+
+
 def test_valid_utf8_wins_over_a_legacy_declaration() -> None:
     data = f"<meta charset='iso-8859-1'><p>{RUSSIAN}</p>".encode()
     assert RUSSIAN in decode_bytes(data) and RUSSIAN in decode_bytes(data, "windows-1252")
