@@ -738,10 +738,8 @@ def segment_html(html: str | bytes) -> HtmlPage:
     return segment(html)
 
 
-def decode_html(raw: bytes, declared: str | None = None) -> str:
-    """``features.charset.decode_bytes``: HTML bytes -> text (``declared``: the transport's
-    charset label, e.g. from an HTTP Content-Type)."""
-    return decode_bytes(raw, declared)
+# HTML bytes -> text: the one decoder of every reader (kept under the name callers import).
+decode_html = decode_bytes
 
 
 def _load_html_model(path: Path) -> BlockModel:

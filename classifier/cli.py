@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 
 from features.segment import decode_bytes
 
-from .api import SHIPPED_TEXT_MODELS, Classifier, DocumentResult, decode_html, orjson
+from .api import SHIPPED_TEXT_MODELS, Classifier, DocumentResult, orjson
 from .api import dumps_bytes as _dumps
 from .io import (
     FORMATS,
@@ -111,8 +111,7 @@ def _to_record(item: WorkItem, f: Fields) -> tuple[dict | None, str | None]:
     if kind in ("text", "html"):
         rid = item.id if item.id is not None else (None if name == "<stdin>" else name)
         # The transport's charset (a WARC record's HTTP Content-Type) before the page's own <meta>.
-        rec = ({f.text: decode_bytes(payload, item.charset)} if kind == "text"
-               else {f.html: decode_html(payload, item.charset)})
+        rec = {f.text if kind == "text" else f.html: decode_bytes(payload, item.charset)}
         rec[f.id] = rid
         if item.url is not None:
             rec[f.url] = item.url

@@ -31,6 +31,7 @@ from .tablecache import banked_regex
 
 __all__ = ["decode_bytes", "content_type_charset", "codec_for"]
 
+# Byte-order marks, longest first (the UTF-32LE mark starts with the UTF-16LE one).
 _BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xef\xbb\xbf", "utf-8"),
          (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 # UTF-16 without a BOM: in its first bytes, at least this share of the even (big-endian) or odd

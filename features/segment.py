@@ -95,7 +95,6 @@ def _segment_text_python(text: str) -> list[Block]:
     return [Block(n, lines[i - 1].rstrip("\r"), i) for n, i in enumerate(keep)]
 
 
-# Byte-order marks, longest first (the UTF-32LE mark starts with the UTF-16LE one).
 def _strip_noscript(html: str) -> str:
     """Remove each ``<noscript ...>...</noscript>`` (see ``_NOSCRIPT_OPEN``), in linear time: once
     an opening tag has no ``>`` or no closing tag after it, no later one has either."""

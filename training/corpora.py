@@ -58,7 +58,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
-from features.segment import decode_bytes, html_to_blocks
+from features.segment import _XML_DECL, decode_bytes, html_to_blocks  # the HTML readers' XML-declaration pattern
 
 __all__ = [
     "LABELS", "LabeledPage", "Alignment", "tokenize", "align_blocks", "read_dragnet",
@@ -116,7 +116,6 @@ _SECOND_LEVEL = frozenset(
 
 # The page URL is looked for in the <head>, or in this many leading characters when there is none.
 MAX_HEAD_CHARS = 100_000
-_XML_DECL = re.compile(r"^\ufeff?\s*<\?xml[^>]*>", re.I)
 # Where a page names itself, best first; then links that always point into the page's own site
 # (a blog's pingback/EditURI endpoint, its archive and prev/next/start navigation).
 _SELF_RELS = ("shortlink", "pingback", "archives", "index", "start", "prev", "next", "home", "edituri")
