@@ -85,6 +85,14 @@ MIN_LABEL_SHARE = 0.04
 MIN_FIT_ROWS = 11
 # Scale floor for constant columns.
 MIN_SCALE = 1e-3
+# Columns the text networks do not read: the page's length in blocks and in characters, and a
+# block's distance to the page's end (which, with its index, gives that length again). Their
+# standardised input is held at 0 in training and their first-layer weights are 0, so the
+# feature pass still computes them but no output depends on them. Why: a model trained on the
+# first 700 Dragnet pages and tested on the other 246 called two long comment threads (1,133
+# and 1,736 lines) editorial almost throughout; page size was a proxy for page kind that did not
+# carry over to other sites (docs/text-model.md, session 43).
+IGNORED_COLUMNS: tuple[str, ...] = ("log_n_blocks", "log_page_chars", "log_from_end")
 TEMPERATURES = np.round(np.arange(0.5, 12.01, 0.1), 3)
 # Distillation: the student regresses the teacher's logits centred per row and divided by this
 # (about the shipped ensemble's temperature, so the targets are of unit scale); its output layer
@@ -138,25 +146,37 @@ def _balanced_index(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_EPOCHS,
                 n_networks: int = ENSEMBLE_SIZE, schema: str = TRAIN_SCHEMA, l2: float | None = None,
-                emphasis: np.ndarray | None = None, copies: int = 0) -> BlockModel:
+                emphasis: np.ndarray | None = None, copies: int = 0, ignore: Sequence[str] = ()) -> BlockModel:
     """Standardise, fit ``n_networks`` MLPs (different seeds and oversampling draws), and
     export their parameters as plain arrays; the model averages their logits. ``l2``: the
     networks' L2 penalty (``L2_ALPHA`` when None). ``emphasis``: rows of X given ``copies``
-    extra copies (``boundary_rows``), before the standardisation and the label balancing."""
+    extra copies (``boundary_rows``), before the standardisation and the label balancing.
+    ``ignore``: names of ``schema``'s columns the networks must not read (``IGNORED_COLUMNS``)."""
     if emphasis is not None and copies > 0 and emphasis.size:
         rows = np.concatenate([np.arange(len(y))] + [emphasis] * copies)
         X, y = X[rows], y[rows]
     mean = X.mean(axis=0).astype(np.float32)
     scale = np.maximum(X.std(axis=0), MIN_SCALE).astype(np.float32)
     Z = np.clip((X - mean) / scale, -6, 6)
+    cols = ignored_indices(TEXT_SCHEMAS[schema], ignore)
+    Z[:, cols] = 0
     nets = [_fit_one(Z, y, seed + 1000 * j, max_epochs, l2) for j in range(n_networks)]
     capped = sum(n_iter >= max_epochs for *_, n_iter in nets)
     if capped:
         click.echo(f"note: {capped} of {n_networks} networks stopped at --max-epochs {max_epochs} "
                    "before early stopping", err=True)
     nets = [(w, b) for w, b, _ in nets]
+    for w, _ in nets:
+        w[0][cols] = 0  # (held at 0 in training, their weights only decayed: now exactly unread)
     return BlockModel(feature_names=TEXT_SCHEMAS[schema], schema=schema, mean=mean, scale=scale,
-                      weights=nets[0][0], biases=nets[0][1], members=nets[1:])
+                      weights=nets[0][0], biases=nets[0][1], members=nets[1:],
+                      meta={"ignored_columns": [TEXT_SCHEMAS[schema][i] for i in cols]} if cols.size else {})
+
+
+def ignored_indices(names: Sequence[str], ignore: Sequence[str]) -> np.ndarray:
+    """Positions in ``names`` of the columns named in ``ignore`` (names the schema lacks are
+    skipped: an older schema may not have them)."""
+    return np.array([i for i, n in enumerate(names) if n in set(ignore)], dtype=np.int64)
 
 
 def _fit_one(Z: np.ndarray, y: np.ndarray, seed: int, max_epochs: int,
@@ -203,6 +223,8 @@ def fit_student(X: np.ndarray, y: np.ndarray, teacher: BlockModel, seed: int,
     target = (t - t.mean(axis=1, keepdims=True)) / DISTILL_SCALE
     del t
     Z = np.clip((X - teacher.mean) / teacher.scale, -CLIP_SIGMA, CLIP_SIGMA)
+    cols = ignored_indices(teacher.feature_names, teacher.meta.get("ignored_columns", ()))
+    Z[:, cols] = 0  # the columns the teacher does not read, the student does not either
     idx = _balanced_index(y, np.random.default_rng(seed))
     net = MLPRegressor(hidden_layer_sizes=HIDDEN_LAYERS, alpha=L2_ALPHA if l2 is None else l2, batch_size=BATCH,
                        learning_rate_init=LEARNING_RATE, max_iter=max_epochs, early_stopping=True,
@@ -216,8 +238,10 @@ def fit_student(X: np.ndarray, y: np.ndarray, teacher: BlockModel, seed: int,
     biases = [b.astype(np.float32) for b in net.intercepts_]
     weights[-1] *= np.float32(DISTILL_SCALE)
     biases[-1] *= np.float32(DISTILL_SCALE)
+    weights[0][cols] = 0
     return BlockModel(feature_names=teacher.feature_names, schema=teacher.schema, mean=teacher.mean,
-                      scale=teacher.scale, weights=weights, biases=biases)
+                      scale=teacher.scale, weights=weights, biases=biases,
+                      meta={k: v for k, v in teacher.meta.items() if k == "ignored_columns"})
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
@@ -292,7 +316,7 @@ def pseudo_labels(X: np.ndarray, y: np.ndarray, offsets: np.ndarray, train_pages
         return y
     rows = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in other])
     labeller = fit_network(X[rows], y[rows], seed + LABELLER_SEED_OFFSET, max_epochs, LABELLER_NETWORKS,
-                           schema=schema, l2=l2)
+                           schema=schema, l2=l2, ignore=IGNORED_COLUMNS)
     start, trans, post = decode.fit_decoder(([LABELS[k] for k in y[offsets[i]: offsets[i + 1]]] for i in other),
                                             decoder)
     prior = label_prior(y[rows])
@@ -349,6 +373,8 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
         settings["cv_seed"] = cv_seed
     if boundary_copies:  # only then: the checkpoints of earlier runs keep their keys
         settings["boundary_copies"] = boundary_copies
+    # a fold kept by a run whose networks read every column must not stand in for this one
+    settings["ignored_columns"] = list(IGNORED_COLUMNS)
     done: dict[int, dict] = {}
     keys: dict[int, str] = {}
     if checkpoint is not None:
@@ -432,7 +458,7 @@ def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: in
             emphasis = _local(boundary_rows(y, boundary["offsets"], boundary["pages"]), tr)
             copies = boundary["copies"]
         model = fit_network(X[tr], y[tr], seed, max_epochs, n_networks, schema=schema, l2=l2,
-                            emphasis=emphasis, copies=copies)
+                            emphasis=emphasis, copies=copies, ignore=IGNORED_COLUMNS)
         out.update(logits=model.logits(X[te]), members=member_logits(model, X[te]))
         if distill:
             # Kept with the fold: another student (other settings) can learn from them later
@@ -455,7 +481,7 @@ def fit_final(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int, n_networ
     with one_blas_thread():
         if teacher is None:
             teacher = fit_network(X, y, seed, max_epochs, n_networks, schema=schema, l2=l2, emphasis=emphasis,
-                                  copies=copies)
+                                  copies=copies, ignore=IGNORED_COLUMNS)
         return fit_student(X, y, teacher, seed, max_epochs, l2=l2) if distill else teacher
 
 
@@ -882,7 +908,8 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     bounds = zip(M.offsets[:-1], M.offsets[1:])
     model.set_tables(*decode.fit_decoder(([LABELS[k] for k in final_y[a:b]] for a, b in bounds), decoder))
     model.prior = label_prior(final_y)
-    model.meta = {"version": "1.0", "trained": date.today().isoformat(), "command": command,
+    model.meta = {**{k: v for k, v in model.meta.items() if k == "ignored_columns"},
+                  "version": "1.0", "trained": date.today().isoformat(), "command": command,
                   "sklearn": sklearn.__version__, "rows": int(len(M.y)), "pages": len(M.pages),
                   "hidden_layers": list(HIDDEN_LAYERS), "l2_alpha": l2, "decoder": decoder,
                   "content_labels": content_labels,
