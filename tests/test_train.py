@@ -122,6 +122,44 @@ def test_student_is_one_network_on_the_teachers_scale_and_inputs() -> None:
     assert 0.7 < s.std() / t.std() < 1.3
 
 
+def _size_data(n: int = 3000, seed: int = 4) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Noise, except the ignored columns, which give the label away."""
+    from training.train import IGNORED_COLUMNS
+
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, len(LABELS), size=n)
+    X = rng.normal(size=(n, len(TEXT_SCHEMAS[TRAIN_SCHEMA]))).astype(np.float32)
+    cols = [TEXT_SCHEMAS[TRAIN_SCHEMA].index(c) for c in IGNORED_COLUMNS]
+    X[:, cols] += 4 * y[:, None]
+    return X, y, cols
+
+
+def test_ignored_columns_are_not_read_by_any_network_or_the_student() -> None:
+    """The page-size columns (``IGNORED_COLUMNS``) carry the label here; a model told to ignore
+    them must not learn it, must give the same logits whatever they hold, and says so in its
+    header. The same fit without ``ignore`` learns it (so the check can fail)."""
+    from training.train import IGNORED_COLUMNS, fit_student
+
+    X, y, cols = _size_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reads = fit_network(X, y, seed=0, max_epochs=30, n_networks=2)
+        blind = fit_network(X, y, seed=0, max_epochs=30, n_networks=2, ignore=IGNORED_COLUMNS)
+        student = fit_student(X, y, blind, seed=0, max_epochs=20)
+    Xt, yt, _ = _size_data(n=1000, seed=6)  # new rows: what a network learned, not what it memorised
+    assert (reads.predict_proba(Xt).argmax(axis=1) == yt).mean() > 0.5
+    assert (blind.predict_proba(Xt).argmax(axis=1) == yt).mean() < 0.35  # four labels: chance is ~0.25
+    assert sorted(blind.meta["ignored_columns"]) == sorted(IGNORED_COLUMNS)
+    assert student.meta["ignored_columns"] == blind.meta["ignored_columns"]
+    assert "ignored_columns" not in reads.meta
+    other = X.copy()
+    other[:, cols] = np.random.default_rng(5).normal(scale=50, size=(len(y), len(cols)))
+    for model in (blind, student):
+        assert all(not w[0][cols].any() for w, _ in [(model.weights, model.biases), *model.members])
+        assert np.array_equal(model.logits(X), model.logits(other))
+    assert not np.array_equal(reads.logits(X), reads.logits(other))
+
+
 def _cv_matrix(n_pages: int = 30, rows: int = 12) -> Matrix:
     """Synthetic pages from six sites with one informative column (cross-validation mechanics)."""
     rng = np.random.default_rng(3)
@@ -166,7 +204,7 @@ def test_folds_in_processes_and_from_checkpoints_give_the_same_figures(tmp_path,
     assert kept["teacher_train_logits"].shape == (len(tr), len(LABELS))
     with warnings.catch_warnings(), one_blas_thread():  # as the folds run
         warnings.simplefilter("ignore")
-        teacher = fit_network(M.X[tr], M.y[tr], seed=1, max_epochs=4, n_networks=2)
+        teacher = fit_network(M.X[tr], M.y[tr], seed=1, max_epochs=4, n_networks=2, ignore=train.IGNORED_COLUMNS)
         again = train.fit_student(M.X[tr], M.y[tr], teacher, seed=1, max_epochs=4,
                                   teacher_logits=kept["teacher_train_logits"])
     assert np.array_equal(again.logits(M.X[te]), kept["student"])

@@ -158,7 +158,9 @@ def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_E
     mean = X.mean(axis=0).astype(np.float32)
     scale = np.maximum(X.std(axis=0), MIN_SCALE).astype(np.float32)
     Z = np.clip((X - mean) / scale, -6, 6)
-    cols = ignored_indices(TEXT_SCHEMAS[schema], ignore)
+    names = TEXT_SCHEMAS[schema]
+    # (a matrix of another width is not described by the schema's names: nothing to skip)
+    cols = ignored_indices(names, ignore) if X.shape[1] == len(names) else np.zeros(0, dtype=np.int64)
     Z[:, cols] = 0
     nets = [_fit_one(Z, y, seed + 1000 * j, max_epochs, l2) for j in range(n_networks)]
     capped = sum(n_iter >= max_epochs for *_, n_iter in nets)
@@ -170,7 +172,7 @@ def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_E
         w[0][cols] = 0  # (held at 0 in training, their weights only decayed: now exactly unread)
     return BlockModel(feature_names=TEXT_SCHEMAS[schema], schema=schema, mean=mean, scale=scale,
                       weights=nets[0][0], biases=nets[0][1], members=nets[1:],
-                      meta={"ignored_columns": [TEXT_SCHEMAS[schema][i] for i in cols]} if cols.size else {})
+                      meta={"ignored_columns": [names[i] for i in cols]} if cols.size else {})
 
 
 def ignored_indices(names: Sequence[str], ignore: Sequence[str]) -> np.ndarray:
