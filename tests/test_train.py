@@ -124,32 +124,32 @@ def test_student_is_one_network_on_the_teachers_scale_and_inputs() -> None:
 
 def _size_data(n: int = 3000, seed: int = 4) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Noise, except the ignored columns, which give the label away."""
-    from training.train import IGNORED_COLUMNS
+    from training.train import PAGE_SIZE_COLUMNS
 
     rng = np.random.default_rng(seed)
     y = rng.integers(0, len(LABELS), size=n)
     X = rng.normal(size=(n, len(TEXT_SCHEMAS[TRAIN_SCHEMA]))).astype(np.float32)
-    cols = [TEXT_SCHEMAS[TRAIN_SCHEMA].index(c) for c in IGNORED_COLUMNS]
+    cols = [TEXT_SCHEMAS[TRAIN_SCHEMA].index(c) for c in PAGE_SIZE_COLUMNS]
     X[:, cols] += 4 * y[:, None]
     return X, y, cols
 
 
 def test_ignored_columns_are_not_read_by_any_network_or_the_student() -> None:
-    """The page-size columns (``IGNORED_COLUMNS``) carry the label here; a model told to ignore
+    """The page-size columns (``train --ignore-column page-size``) carry the label here; a model told to ignore
     them must not learn it, must give the same logits whatever they hold, and says so in its
     header. The same fit without ``ignore`` learns it (so the check can fail)."""
-    from training.train import IGNORED_COLUMNS, fit_student
+    from training.train import PAGE_SIZE_COLUMNS, fit_student
 
     X, y, cols = _size_data()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         reads = fit_network(X, y, seed=0, max_epochs=30, n_networks=2)
-        blind = fit_network(X, y, seed=0, max_epochs=30, n_networks=2, ignore=IGNORED_COLUMNS)
+        blind = fit_network(X, y, seed=0, max_epochs=30, n_networks=2, ignore=PAGE_SIZE_COLUMNS)
         student = fit_student(X, y, blind, seed=0, max_epochs=20)
     Xt, yt, _ = _size_data(n=1000, seed=6)  # new rows: what a network learned, not what it memorised
     assert (reads.predict_proba(Xt).argmax(axis=1) == yt).mean() > 0.5
     assert (blind.predict_proba(Xt).argmax(axis=1) == yt).mean() < 0.35  # four labels: chance is ~0.25
-    assert sorted(blind.meta["ignored_columns"]) == sorted(IGNORED_COLUMNS)
+    assert sorted(blind.meta["ignored_columns"]) == sorted(PAGE_SIZE_COLUMNS)
     assert student.meta["ignored_columns"] == blind.meta["ignored_columns"]
     assert "ignored_columns" not in reads.meta
     other = X.copy()
@@ -204,7 +204,7 @@ def test_folds_in_processes_and_from_checkpoints_give_the_same_figures(tmp_path,
     assert kept["teacher_train_logits"].shape == (len(tr), len(LABELS))
     with warnings.catch_warnings(), one_blas_thread():  # as the folds run
         warnings.simplefilter("ignore")
-        teacher = fit_network(M.X[tr], M.y[tr], seed=1, max_epochs=4, n_networks=2, ignore=train.IGNORED_COLUMNS)
+        teacher = fit_network(M.X[tr], M.y[tr], seed=1, max_epochs=4, n_networks=2)
         again = train.fit_student(M.X[tr], M.y[tr], teacher, seed=1, max_epochs=4,
                                   teacher_logits=kept["teacher_train_logits"])
     assert np.array_equal(again.logits(M.X[te]), kept["student"])
@@ -256,3 +256,44 @@ def test_a_stopped_run_keeps_the_folds_it_finished(tmp_path, monkeypatch) -> Non
         assert len(fitted) == 1  # only the fold that had not finished
         fresh = train.cross_validate(M, seed=0, **{**kw, "checkpoint": None})
     assert np.array_equal(resumed["logits"], fresh["logits"])
+
+
+def test_ignore_column_reaches_every_fold_and_the_final_model_and_keys_the_checkpoints(tmp_path, monkeypatch) -> None:
+    """`train --ignore-column`: each fold's networks and the final model are fitted without the
+    columns, and a fold kept by a run that read them is not reused."""
+    from training import train
+
+    M = _cv_matrix()
+    cols = [TEXT_SCHEMAS[TRAIN_SCHEMA].index(c) for c in train.PAGE_SIZE_COLUMNS]
+    M.X[:, cols] += 3 * M.y[:, None]  # the label, in the ignored columns
+    seen: list[tuple[str, ...]] = []
+    real = train.fit_network
+
+    def spy(*a, **k):
+        seen.append(tuple(k.get("ignore", ())))
+        return real(*a, **k)
+
+    monkeypatch.setattr(train, "fit_network", spy)
+    kw = {"folds": 3, "max_epochs": 3, "log": lambda s: None, "n_networks": 1, "checkpoint": tmp_path / "ck"}
+    final = (0, 3, 1, TRAIN_SCHEMA, False, None, None, None, 0, train.PAGE_SIZE_COLUMNS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        train.cross_validate(M, seed=0, **kw)  # reads every column: its folds are kept
+        assert seen == [()] * 3
+        seen.clear()
+        cv = train.cross_validate(M, seed=0, final=final, ignore=train.PAGE_SIZE_COLUMNS, **kw)
+    assert seen == [train.PAGE_SIZE_COLUMNS] * 4  # three folds refitted, not reused, and the final model
+    assert sorted(cv["final"].meta["ignored_columns"]) == sorted(train.PAGE_SIZE_COLUMNS)
+
+
+def test_ignore_column_names_expand_page_size_and_refuse_unknown_names() -> None:
+    import click
+    import pytest
+
+    from training.train import PAGE_SIZE_COLUMNS, ignore_column_names
+
+    names = TEXT_SCHEMAS[TRAIN_SCHEMA]
+    assert ignore_column_names(("page-size", "log_n_blocks", "rel_pos"), names) == (*PAGE_SIZE_COLUMNS, "rel_pos")
+    assert ignore_column_names((), names) == ()
+    with pytest.raises(click.BadParameter, match="not a column"):
+        ignore_column_names(("log_n_block",), names)

@@ -103,7 +103,7 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
     (default: ``train``'s)."""
     from .dataset import SMS_ROUNDS_BY_SCHEMA, featurize, load_pages
     from .lexicon import fit_with_oof, spam_examples
-    from .train import ENSEMBLE_SIZE, IGNORED_COLUMNS, fit_network
+    from .train import ENSEMBLE_SIZE, fit_network
 
     yt = corpora.read_youtube(corpora_dir / "youtube_spam")
     all_videos = sorted(yt)
@@ -126,8 +126,7 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
         scorer, oof = fit_with_oof([t for p in M.pages for t in p.texts], M.y, M.groups, seed,
                                    spam=spam_examples(corpora_dir, train_videos, use_sms))
         M.set_lexical(oof)
-        model = fit_network(M.X, M.y, seed, max_epochs, networks or ENSEMBLE_SIZE, schema=schema, l2=l2,
-                            ignore=IGNORED_COLUMNS)
+        model = fit_network(M.X, M.y, seed, max_epochs, networks or ENSEMBLE_SIZE, schema=schema, l2=l2)
         model.lexical = scorer
         test_pages = corpora.spam_threads(threads, yt, [held], seed=seed + 1)
         from classifier import decode

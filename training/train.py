@@ -85,14 +85,14 @@ MIN_LABEL_SHARE = 0.04
 MIN_FIT_ROWS = 11
 # Scale floor for constant columns.
 MIN_SCALE = 1e-3
-# Columns the text networks do not read: the page's length in blocks and in characters, and a
-# block's distance to the page's end (which, with its index, gives that length again). Their
-# standardised input is held at 0 in training and their first-layer weights are 0, so the
-# feature pass still computes them but no output depends on them. Why: a model trained on the
-# first 700 Dragnet pages and tested on the other 246 called two long comment threads (1,133
-# and 1,736 lines) editorial almost throughout; page size was a proxy for page kind that did not
-# carry over to other sites (docs/text-model.md, session 43).
-IGNORED_COLUMNS: tuple[str, ...] = ("log_n_blocks", "log_page_chars", "log_from_end")
+# The page-size columns (``train --ignore-column``, not the default): the page's length in blocks
+# and in characters, and a block's distance to the page's end (which, with its index, gives that
+# length again). A model trained on the first 700 Dragnet pages and tested on the other 246 called
+# two long comment threads (1,133 and 1,736 lines) editorial almost throughout, and networks that
+# do not read these columns did better there; but by source the same change cost gold text with
+# spam 0.019 editorial F1, over the bar its rule set, so the shipped model reads them
+# (docs/text-model.md, session 43).
+PAGE_SIZE_COLUMNS: tuple[str, ...] = ("log_n_blocks", "log_page_chars", "log_from_end")
 TEMPERATURES = np.round(np.arange(0.5, 12.01, 0.1), 3)
 # Distillation: the student regresses the teacher's logits centred per row and divided by this
 # (about the shipped ensemble's temperature, so the targets are of unit scale); its output layer
@@ -151,7 +151,8 @@ def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_E
     export their parameters as plain arrays; the model averages their logits. ``l2``: the
     networks' L2 penalty (``L2_ALPHA`` when None). ``emphasis``: rows of X given ``copies``
     extra copies (``boundary_rows``), before the standardisation and the label balancing.
-    ``ignore``: names of ``schema``'s columns the networks must not read (``IGNORED_COLUMNS``)."""
+    ``ignore``: names of ``schema``'s columns the networks must not read (``--ignore-column``): their
+    standardised input is held at 0 and their first-layer weights are 0, so no output depends on them."""
     if emphasis is not None and copies > 0 and emphasis.size:
         rows = np.concatenate([np.arange(len(y))] + [emphasis] * copies)
         X, y = X[rows], y[rows]
@@ -173,6 +174,19 @@ def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_E
     return BlockModel(feature_names=TEXT_SCHEMAS[schema], schema=schema, mean=mean, scale=scale,
                       weights=nets[0][0], biases=nets[0][1], members=nets[1:],
                       meta={"ignored_columns": [names[i] for i in cols]} if cols.size else {})
+
+
+def ignore_column_names(given: Sequence[str], names: Sequence[str]) -> tuple[str, ...]:
+    """``--ignore-column`` values as column names of the schema (``page-size``: ``PAGE_SIZE_COLUMNS``);
+    an unknown name is a usage error, before any page is read."""
+    out: list[str] = []
+    for g in given:
+        for name in PAGE_SIZE_COLUMNS if g == "page-size" else (g,):
+            if name not in names:
+                raise click.BadParameter(f"{name!r} is not a column of this schema", param_hint="--ignore-column")
+            if name not in out:
+                out.append(name)
+    return tuple(out)
 
 
 def ignored_indices(names: Sequence[str], ignore: Sequence[str]) -> np.ndarray:
@@ -303,7 +317,7 @@ def _local(rows: np.ndarray, tr: np.ndarray) -> np.ndarray:
 
 def pseudo_labels(X: np.ndarray, y: np.ndarray, offsets: np.ndarray, train_pages: np.ndarray,
                   content_only: np.ndarray, seed: int, max_epochs: int, schema: str, l2: float | None,
-                  decoder: str) -> np.ndarray:
+                  decoder: str, ignore: Sequence[str] = ()) -> np.ndarray:
     """``y`` with the content rows of the content-only pages among ``train_pages`` labelled
     editorial or comment by a labeller fitted on the other training pages.
 
@@ -318,7 +332,7 @@ def pseudo_labels(X: np.ndarray, y: np.ndarray, offsets: np.ndarray, train_pages
         return y
     rows = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in other])
     labeller = fit_network(X[rows], y[rows], seed + LABELLER_SEED_OFFSET, max_epochs, LABELLER_NETWORKS,
-                           schema=schema, l2=l2, ignore=IGNORED_COLUMNS)
+                           schema=schema, l2=l2, ignore=ignore)
     start, trans, post = decode.fit_decoder(([LABELS[k] for k in y[offsets[i]: offsets[i + 1]]] for i in other),
                                             decoder)
     prior = label_prior(y[rows])
@@ -340,7 +354,7 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
                    checkpoint: Path | None = None, final: tuple | None = None, l2: float | None = None,
                    decoder: str = decode.DEFAULT_DECODER, cv_seed: int | None = None,
                    content_labels: str = "given", final_y: np.ndarray | None = None,
-                   boundary_copies: int = 0) -> dict:
+                   boundary_copies: int = 0, ignore: Sequence[str] = ()) -> dict:
     """Out-of-fold logits, the temperature fit on them, and labels decoded as in use.
 
     Each fold's test pages are decoded with transitions and prior counted on that fold's
@@ -375,8 +389,8 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
         settings["cv_seed"] = cv_seed
     if boundary_copies:  # only then: the checkpoints of earlier runs keep their keys
         settings["boundary_copies"] = boundary_copies
-    # a fold kept by a run whose networks read every column must not stand in for this one
-    settings["ignored_columns"] = list(IGNORED_COLUMNS)
+    if ignore:  # only then: the checkpoints of earlier runs keep their keys
+        settings["ignored_columns"] = sorted(ignore)
     done: dict[int, dict] = {}
     keys: dict[int, str] = {}
     if checkpoint is not None:
@@ -398,7 +412,8 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
                                    None if checkpoint is None else (checkpoint, f, keys[f]), l2=l2,
                                    relabel=None if relabel is None else {**relabel, "pages": splits[f][0]},
                                    boundary=None if not boundary_copies else
-                                   {"offsets": M.offsets, "pages": splits[f][0], "copies": boundary_copies})
+                                   {"offsets": M.offsets, "pages": splits[f][0], "copies": boundary_copies},
+                                   ignore=tuple(ignore))
              for f, (tr, te) in ((f, rows[f]) for f in todo)]
     if final is not None:
         tasks.append(joblib.delayed(fit_final)(M.X, M.y if final_y is None else final_y, *final))
@@ -442,7 +457,8 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
 
 def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: int, max_epochs: int,
           n_networks: int, schema: str, distill: bool, keep: tuple[Path, int, str] | None = None,
-          l2: float | None = None, relabel: dict | None = None, boundary: dict | None = None) -> dict:
+          l2: float | None = None, relabel: dict | None = None, boundary: dict | None = None,
+          ignore: Sequence[str] = ()) -> dict:
     """One fold: the ensemble (and with ``distill`` its student) fitted on ``tr``, scored on ``te``;
     written to ``keep`` = (checkpoint dir, fold, key) when given.
 
@@ -453,14 +469,14 @@ def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: in
     with one_blas_thread():
         if relabel is not None:  # (``cross_validate``'s "pseudo" content labels)
             y = pseudo_labels(X, y, relabel["offsets"], relabel["pages"], relabel["content_only"], seed, max_epochs,
-                              schema, l2, relabel["decoder"])
+                              schema, l2, relabel["decoder"], ignore)
             out["y_train"] = y[tr]
         emphasis, copies = None, 0
         if boundary is not None:  # (``cross_validate``'s boundary_copies)
             emphasis = _local(boundary_rows(y, boundary["offsets"], boundary["pages"]), tr)
             copies = boundary["copies"]
         model = fit_network(X[tr], y[tr], seed, max_epochs, n_networks, schema=schema, l2=l2,
-                            emphasis=emphasis, copies=copies, ignore=IGNORED_COLUMNS)
+                            emphasis=emphasis, copies=copies, ignore=ignore)
         out.update(logits=model.logits(X[te]), members=member_logits(model, X[te]))
         if distill:
             # Kept with the fold: another student (other settings) can learn from them later
@@ -476,14 +492,14 @@ def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: in
 
 def fit_final(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int, n_networks: int, schema: str,
               distill: bool, teacher: BlockModel | None, l2: float | None = None,
-              emphasis: np.ndarray | None = None, copies: int = 0) -> BlockModel:
+              emphasis: np.ndarray | None = None, copies: int = 0, ignore: Sequence[str] = ()) -> BlockModel:
     """The model to ship, fitted on every row: the ensemble, or with ``distill`` the student of
     ``teacher`` (``--teacher``; fitted here when None). One BLAS thread, like the folds, so
     ``--jobs`` does not change it."""
     with one_blas_thread():
         if teacher is None:
             teacher = fit_network(X, y, seed, max_epochs, n_networks, schema=schema, l2=l2, emphasis=emphasis,
-                                  copies=copies, ignore=IGNORED_COLUMNS)
+                                  copies=copies, ignore=ignore)
         return fit_student(X, y, teacher, seed, max_epochs, l2=l2) if distill else teacher
 
 
@@ -806,15 +822,20 @@ def _load_teacher(path: Path, schema: str) -> BlockModel:
                    "networks' training rows (the ensemble's; the teacher's with --distill): held out, threads "
                    "started nearer their first comment, and more article tails were called a thread "
                    "(docs/text-model.md, session 30).")
+@click.option("--ignore-column", "ignore_columns", multiple=True, metavar="NAME",
+              help="A feature column the networks must not read (repeatable; 'page-size' names the three "
+                   f"page-size columns {', '.join(PAGE_SIZE_COLUMNS)}): held at 0 in training, first-layer "
+                   "weights 0, recorded in the model header (docs/text-model.md, session 43).")
 @click.option("--no-public", is_flag=True, help="Train on the --labelled files only (no public corpora).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="Write unusable records of the --labelled files here, verbatim.")
 def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs, metrics_json, save_oof,
          labelled, schema, cv_by, cv_seed, networks, distill, teacher, jobs, checkpoint, no_public, rejects, l2,
-         decoder, content_labels, boundary_copies):
+         decoder, content_labels, boundary_copies, ignore_columns):
     """Train the plain-text block model on the real corpora and/or your own labelled pages."""
     command = "newswinnow train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     t0 = time.time()
+    ignore = ignore_column_names(ignore_columns, TEXT_SCHEMAS[schema])
     if no_public and not labelled:
         raise click.UsageError("--no-public needs at least one --labelled FILE")
     if teacher is not None and not distill:
@@ -860,7 +881,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     final_y = M.y
     if unlabelled.any():
         final_y = pseudo_labels(M.X, M.y, M.offsets, np.arange(len(M.pages)), content_only, seed, max_epochs,
-                                schema, l2, decoder)
+                                schema, l2, decoder, ignore)
         comment = LABELS.index("comment")
         click.echo(f"content labels: {int(unlabelled.sum())} content rows of {int(content_only.sum())} "
                    f"{'/'.join(CONTENT_ONLY_CORPORA)} pages, {int((final_y[unlabelled] == comment).sum())} labelled "
@@ -873,7 +894,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     result: dict = {"folds": folds}
     temperature = 1.0
     emphasis = boundary_rows(final_y, M.offsets, np.arange(len(M.pages))) if boundary_copies else None
-    final_args = (seed, max_epochs, networks, schema, distill, final_teacher, l2, emphasis, boundary_copies)
+    final_args = (seed, max_epochs, networks, schema, distill, final_teacher, l2, emphasis, boundary_copies, ignore)
     model = None
     if folds >= 2:
         groups = cv_groups(M, cv_by)  # the folds' groups, also saved for the page gate's nested CV
@@ -882,7 +903,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                             n_networks=networks, by=cv_by, distill=distill, jobs=jobs, checkpoint=checkpoint,
                             final=final_args if jobs > 1 else None, l2=l2, decoder=decoder, cv_seed=cv_seed,
                             content_labels=content_labels if unlabelled.any() else "given", final_y=final_y,
-                            boundary_copies=boundary_copies)
+                            boundary_copies=boundary_copies, ignore=ignore)
         model = cv["final"]
         temperature = cv["temperature"]
         if save_oof:
