@@ -192,7 +192,8 @@ def ignore_column_names(given: Sequence[str], names: Sequence[str]) -> tuple[str
 def ignored_indices(names: Sequence[str], ignore: Sequence[str]) -> np.ndarray:
     """Positions in ``names`` of the columns named in ``ignore`` (names the schema lacks are
     skipped: an older schema may not have them)."""
-    return np.array([i for i, n in enumerate(names) if n in set(ignore)], dtype=np.int64)
+    wanted = set(ignore)
+    return np.array([i for i, n in enumerate(names) if n in wanted], dtype=np.int64)
 
 
 def _fit_one(Z: np.ndarray, y: np.ndarray, seed: int, max_epochs: int,
