@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from classifier.api import Classifier  # noqa: E402
 from classifier.model import LABELS  # noqa: E402
 from training import corpora as C  # noqa: E402
+from training.metrics import confusion  # noqa: E402
 
 DEFAULT_CORPORA = ROOT.parent / "shared" / "corpora"
 # The first page scored (0-based, the reader's order): 20 pages past the 700 trained on, so a
@@ -40,22 +41,21 @@ TEST_FROM = 720
 RENDERINGS = ("gold", "trimmed", "full")
 
 
+def _f1(cm: np.ndarray, k: int) -> float:
+    """F1 of class ``k`` from ``training.metrics.confusion``'s matrix, unrounded (its ``per_label``
+    and ``binary_f1`` round to four places); 0 when the class is absent from gold and prediction."""
+    return 2 * int(cm[k, k]) / max(int(cm[k].sum() + cm[:, k].sum()), 1)
+
+
 def f1_by_label(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     """Pooled F1 of each label (label indices as ``LABELS``); 0 when a label is absent from both."""
-    out = {}
-    for k, name in enumerate(LABELS):
-        tp = int(((gold == k) & (pred == k)).sum())
-        fp = int(((gold != k) & (pred == k)).sum())
-        fn = int(((gold == k) & (pred != k)).sum())
-        out[name] = 2 * tp / max(2 * tp + fp + fn, 1)
-    return out
+    cm = confusion(np.asarray(gold, dtype=np.int64), np.asarray(pred, dtype=np.int64))
+    return {name: _f1(cm, k) for k, name in enumerate(LABELS)}
 
 
 def page_f1(gold: Sequence[bool], pred: Sequence[bool]) -> float:
     """F1 of a page-level yes/no (has_comments)."""
-    g, p = np.asarray(gold, dtype=bool), np.asarray(pred, dtype=bool)
-    tp = int((g & p).sum())
-    return 2 * tp / max(2 * tp + int((p & ~g).sum()) + int((g & ~p).sum()), 1)
+    return _f1(confusion(np.asarray(gold, dtype=np.int64), np.asarray(pred, dtype=np.int64)), 1)
 
 
 def score(clf: Classifier, pages: Sequence[C.LabeledPage]) -> dict:

@@ -171,7 +171,7 @@ def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_E
     nets = [(w, b) for w, b, _ in nets]
     for w, _ in nets:
         w[0][cols] = 0  # (held at 0 in training, their weights only decayed: now exactly unread)
-    return BlockModel(feature_names=TEXT_SCHEMAS[schema], schema=schema, mean=mean, scale=scale,
+    return BlockModel(feature_names=names, schema=schema, mean=mean, scale=scale,
                       weights=nets[0][0], biases=nets[0][1], members=nets[1:],
                       meta={"ignored_columns": [names[i] for i in cols]} if cols.size else {})
 
