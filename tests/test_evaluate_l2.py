@@ -1,4 +1,4 @@
-"""``newswinnow evaluate spam-lovo --l2``: the penalty reaches the networks it fits."""
+"""``newswinnow evaluate spam-lovo --l2`` and ``--ignore-column``: each reaches the networks it fits."""
 
 from __future__ import annotations
 
@@ -31,3 +31,39 @@ def test_spam_lovo_passes_the_penalty(monkeypatch: pytest.MonkeyPatch, given: li
                                            "--videos", "01", "--networks", "1", *given])
     assert isinstance(r.exception, _Fitted), r.output
     assert seen["l2"] == expected and seen["schema"] == train.TRAIN_SCHEMA
+
+
+@pytest.mark.parametrize("given, expected", [(["--ignore-column", "page-size", "--ignore-column", "rel_pos"],
+                                              ("log_n_blocks", "log_page_chars", "log_from_end", "rel_pos")),
+                                             ([], ())])
+def test_spam_lovo_passes_the_ignored_columns(monkeypatch: pytest.MonkeyPatch, given: list, expected) -> None:
+    """A model trained with ``train --ignore-column`` can be scored by the same spam protocol."""
+    from training import evaluate, train
+
+    seen = {}
+
+    def fake_fit(*args, **kwargs):
+        seen.update(kwargs)
+        raise _Fitted
+
+    monkeypatch.setattr(train, "fit_network", fake_fit)
+    r = CliRunner().invoke(evaluate.main, ["spam-lovo", "--corpora", str(CORPORA), "--max-pages", "12",
+                                           "--videos", "01", "--networks", "1", *given])
+    assert isinstance(r.exception, _Fitted), r.output
+    assert seen["ignore"] == expected
+
+
+@pytest.mark.parametrize("args, message", [
+    (["spam-lovo", "--ignore-column", "log_n_block"], "'log_n_block' is not a column of this schema"),
+    (["bbc", "--ignore-column", "page-size"], "for spam-lovo only"),
+])
+def test_ignore_column_is_refused_before_any_training(monkeypatch: pytest.MonkeyPatch, args: list,
+                                                      message: str) -> None:
+    from training import evaluate, train
+
+    def fake_fit(*args, **kwargs):
+        raise _Fitted
+
+    monkeypatch.setattr(train, "fit_network", fake_fit)
+    r = CliRunner().invoke(evaluate.main, [*args, "--corpora", str(CORPORA), "--max-pages", "12"])
+    assert r.exit_code == 2 and message in r.output, r.output

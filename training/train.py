@@ -48,6 +48,7 @@ from features.spamshape import SPAMSHAPE_NAMES
 from features.text_schema import TEXT_SCHEMAS, TRAIN_SCHEMA, TRAINABLE_SCHEMAS
 
 from . import lexicon, metrics
+from .columns import IGNORE_COLUMN_OPTION, ignore_column_names
 from .corpora import LabeledPage
 from .dataset import (
     DEFAULT_BBC_PAGES,
@@ -85,14 +86,6 @@ MIN_LABEL_SHARE = 0.04
 MIN_FIT_ROWS = 11
 # Scale floor for constant columns.
 MIN_SCALE = 1e-3
-# The page-size columns (``train --ignore-column``, not the default): the page's length in blocks
-# and in characters, and a block's distance to the page's end (which, with its index, gives that
-# length again). A model trained on the first 700 Dragnet pages and tested on the other 246 called
-# two long comment threads (1,133 and 1,736 lines) editorial almost throughout, and networks that
-# do not read these columns did better there; but by source the same change cost gold text with
-# spam 0.019 editorial F1, over the bar its rule set, so the shipped model reads them
-# (docs/text-model.md, session 43).
-PAGE_SIZE_COLUMNS: tuple[str, ...] = ("log_n_blocks", "log_page_chars", "log_from_end")
 TEMPERATURES = np.round(np.arange(0.5, 12.01, 0.1), 3)
 # Distillation: the student regresses the teacher's logits centred per row and divided by this
 # (about the shipped ensemble's temperature, so the targets are of unit scale); its output layer
@@ -174,19 +167,6 @@ def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_E
     return BlockModel(feature_names=names, schema=schema, mean=mean, scale=scale,
                       weights=nets[0][0], biases=nets[0][1], members=nets[1:],
                       meta={"ignored_columns": [names[i] for i in cols]} if cols.size else {})
-
-
-def ignore_column_names(given: Sequence[str], names: Sequence[str]) -> tuple[str, ...]:
-    """``--ignore-column`` values as column names of the schema (``page-size``: ``PAGE_SIZE_COLUMNS``);
-    an unknown name is a usage error, before any page is read."""
-    out: list[str] = []
-    for g in given:
-        for name in PAGE_SIZE_COLUMNS if g == "page-size" else (g,):
-            if name not in names:
-                raise click.BadParameter(f"{name!r} is not a column of this schema", param_hint="--ignore-column")
-            if name not in out:
-                out.append(name)
-    return tuple(out)
 
 
 def ignored_indices(names: Sequence[str], ignore: Sequence[str]) -> np.ndarray:
@@ -823,10 +803,7 @@ def _load_teacher(path: Path, schema: str) -> BlockModel:
                    "networks' training rows (the ensemble's; the teacher's with --distill): held out, threads "
                    "started nearer their first comment, and more article tails were called a thread "
                    "(docs/text-model.md, session 30).")
-@click.option("--ignore-column", "ignore_columns", multiple=True, metavar="NAME",
-              help="A feature column the networks must not read (repeatable; 'page-size' names the three "
-                   f"page-size columns {', '.join(PAGE_SIZE_COLUMNS)}): held at 0 in training, first-layer "
-                   "weights 0, recorded in the model header (docs/text-model.md, session 43).")
+@IGNORE_COLUMN_OPTION
 @click.option("--no-public", is_flag=True, help="Train on the --labelled files only (no public corpora).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="Write unusable records of the --labelled files here, verbatim.")
