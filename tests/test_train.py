@@ -298,3 +298,61 @@ def test_ignore_column_names_expand_page_size_and_refuse_unknown_names() -> None
     assert ignore_column_names((), names) == ()
     with pytest.raises(click.BadParameter, match="not a column"):
         ignore_column_names(("log_n_block",), names)
+
+
+def test_hidden_sets_the_networks_widths_and_a_student_takes_its_teachers() -> None:
+    """`train --hidden 8`: every network has one hidden layer of 8, the header says so through
+    the weights, and a student (`--distill`) has its teacher's widths, not the default's."""
+    from training.train import HIDDEN_LAYERS, fit_student, hidden_widths
+
+    X, y = _data(n=600, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        narrow = fit_network(X, y, seed=0, max_epochs=5, n_networks=2, hidden=(8,))
+        default = fit_network(X, y, seed=0, max_epochs=5, n_networks=1)
+        student = fit_student(X, y, narrow, seed=0, max_epochs=5)
+    for weights, _ in [(narrow.weights, narrow.biases), *narrow.members]:
+        assert [w.shape for w in weights] == [(X.shape[1], 8), (8, len(LABELS))]
+    assert hidden_widths(narrow) == hidden_widths(student) == (8,)
+    assert hidden_widths(default) == HIDDEN_LAYERS
+    assert narrow.logits(X).shape == (len(y), len(LABELS))
+
+
+def test_hidden_reaches_every_fold_and_the_final_model_and_keys_the_checkpoints(tmp_path, monkeypatch) -> None:
+    """`train --hidden`: each fold's networks and the final model get the widths; a fold kept by a
+    run of the default widths is not reused, and naming the default widths keeps the old keys."""
+    from training import train
+
+    M = _cv_matrix()
+    seen: list = []
+    real = train.fit_network
+
+    def spy(*a, **k):
+        seen.append(k.get("hidden"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(train, "fit_network", spy)
+    kw = {"folds": 3, "max_epochs": 3, "log": lambda s: None, "n_networks": 1, "checkpoint": tmp_path / "ck"}
+    final = (0, 3, 1, TRAIN_SCHEMA, False, None, None, None, 0, (), (8, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        train.cross_validate(M, seed=0, **kw)  # the default widths: its folds are kept
+        assert seen == [None] * 3
+        seen.clear()
+        train.cross_validate(M, seed=0, hidden=train.HIDDEN_LAYERS, **kw)  # the same widths, named: reused
+        assert seen == []
+        cv = train.cross_validate(M, seed=0, final=final, hidden=(8, 4), **kw)
+    assert seen == [(8, 4)] * 4  # three folds refitted, not reused, and the final model
+    assert train.hidden_widths(cv["final"]) == (8, 4)
+
+
+def test_parse_hidden_reads_widths_and_refuses_the_rest() -> None:
+    import click
+    import pytest
+
+    from training.train import MAX_HIDDEN_LAYERS, parse_hidden
+
+    assert parse_hidden("96,64") == (96, 64) and parse_hidden("32") == (32,)
+    for bad in ("", "0", "96,", "x,64", "-8", ",".join(["8"] * (MAX_HIDDEN_LAYERS + 1))):
+        with pytest.raises(click.BadParameter, match="positive widths"):
+            parse_hidden(bad)

@@ -65,6 +65,8 @@ from .user_data import Reject, read_labelled
 # 96 first-layer units (was 128): the text-5 columns cost about what the smaller first layer
 # saves at classify time (features.changepoint).
 HIDDEN_LAYERS = (96, 64)
+# ``--hidden`` takes at most this many layers (the classifier runs any depth; deeper is not cheap).
+MAX_HIDDEN_LAYERS = 4
 # Networks averaged per model: one network's decisions on borderline blocks moved by several
 # F1 points between seeds. Eight (was three): on the 5-fold out-of-fold logits of every network
 # (``--save-oof`` keeps them), the mean of eight beat three disjoint triples of the same run on
@@ -139,13 +141,15 @@ def _balanced_index(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_EPOCHS,
                 n_networks: int = ENSEMBLE_SIZE, schema: str = TRAIN_SCHEMA, l2: float | None = None,
-                emphasis: np.ndarray | None = None, copies: int = 0, ignore: Sequence[str] = ()) -> BlockModel:
+                emphasis: np.ndarray | None = None, copies: int = 0, ignore: Sequence[str] = (),
+                hidden: Sequence[int] | None = None) -> BlockModel:
     """Standardise, fit ``n_networks`` MLPs (different seeds and oversampling draws), and
     export their parameters as plain arrays; the model averages their logits. ``l2``: the
     networks' L2 penalty (``L2_ALPHA`` when None). ``emphasis``: rows of X given ``copies``
     extra copies (``boundary_rows``), before the standardisation and the label balancing.
     ``ignore``: names of ``schema``'s columns the networks must not read (``--ignore-column``): their
-    standardised input is held at 0 and their first-layer weights are 0, so no output depends on them."""
+    standardised input is held at 0 and their first-layer weights are 0, so no output depends on them.
+    ``hidden``: the hidden layers' widths (``HIDDEN_LAYERS`` when None; ``--hidden``)."""
     if emphasis is not None and copies > 0 and emphasis.size:
         rows = np.concatenate([np.arange(len(y))] + [emphasis] * copies)
         X, y = X[rows], y[rows]
@@ -156,7 +160,7 @@ def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_E
     # (a matrix of another width is not described by the schema's names: nothing to skip)
     cols = ignored_indices(names, ignore) if X.shape[1] == len(names) else np.zeros(0, dtype=np.int64)
     Z[:, cols] = 0
-    nets = [_fit_one(Z, y, seed + 1000 * j, max_epochs, l2) for j in range(n_networks)]
+    nets = [_fit_one(Z, y, seed + 1000 * j, max_epochs, l2, hidden) for j in range(n_networks)]
     capped = sum(n_iter >= max_epochs for *_, n_iter in nets)
     if capped:
         click.echo(f"note: {capped} of {n_networks} networks stopped at --max-epochs {max_epochs} "
@@ -169,6 +173,18 @@ def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_E
                       meta={"ignored_columns": [names[i] for i in cols]} if cols.size else {})
 
 
+def parse_hidden(value: str) -> tuple[int, ...]:
+    """``--hidden`` "96,64" -> (96, 64); a usage error unless one to ``MAX_HIDDEN_LAYERS`` positive widths."""
+    try:
+        widths = tuple(int(v) for v in value.split(","))
+    except ValueError:
+        widths = ()
+    if not 1 <= len(widths) <= MAX_HIDDEN_LAYERS or min(widths) < 1:
+        raise click.BadParameter(f"{value!r}: give 1 to {MAX_HIDDEN_LAYERS} positive widths, comma-separated "
+                                 "(e.g. 96,64)", param_hint="--hidden")
+    return widths
+
+
 def ignored_indices(names: Sequence[str], ignore: Sequence[str]) -> np.ndarray:
     """Positions in ``names`` of the columns named in ``ignore`` (names the schema lacks are
     skipped: an older schema may not have them)."""
@@ -177,12 +193,15 @@ def ignored_indices(names: Sequence[str], ignore: Sequence[str]) -> np.ndarray:
 
 
 def _fit_one(Z: np.ndarray, y: np.ndarray, seed: int, max_epochs: int,
-             l2: float | None = None) -> tuple[list[np.ndarray], list[np.ndarray], int]:
+             l2: float | None = None, hidden: Sequence[int] | None = None
+             ) -> tuple[list[np.ndarray], list[np.ndarray], int]:
     """One MLP on standardised inputs -> (weights, biases) with outputs in ``LABELS`` order, and
-    the epochs it ran."""
+    the epochs it ran. ``hidden``: its hidden layers' widths (``HIDDEN_LAYERS`` when None, read at
+    call time: ``training.train_html`` sets its own)."""
     rng = np.random.default_rng(seed)
     idx = _balanced_index(y, rng)
-    net = MLPClassifier(hidden_layer_sizes=HIDDEN_LAYERS, alpha=L2_ALPHA if l2 is None else l2, batch_size=BATCH,
+    net = MLPClassifier(hidden_layer_sizes=tuple(hidden or HIDDEN_LAYERS), alpha=L2_ALPHA if l2 is None else l2,
+                        batch_size=BATCH,
                         learning_rate_init=LEARNING_RATE, max_iter=max_epochs, early_stopping=True,
                         validation_fraction=0.1, n_iter_no_change=5, random_state=seed)
     with warnings.catch_warnings():
@@ -223,7 +242,8 @@ def fit_student(X: np.ndarray, y: np.ndarray, teacher: BlockModel, seed: int,
     cols = ignored_indices(teacher.feature_names, teacher.meta.get("ignored_columns", ()))
     Z[:, cols] = 0  # the columns the teacher does not read, the student does not either
     idx = _balanced_index(y, np.random.default_rng(seed))
-    net = MLPRegressor(hidden_layer_sizes=HIDDEN_LAYERS, alpha=L2_ALPHA if l2 is None else l2, batch_size=BATCH,
+    net = MLPRegressor(hidden_layer_sizes=hidden_widths(teacher), alpha=L2_ALPHA if l2 is None else l2,
+                       batch_size=BATCH,
                        learning_rate_init=LEARNING_RATE, max_iter=max_epochs, early_stopping=True,
                        validation_fraction=0.1, n_iter_no_change=5, random_state=seed)
     with warnings.catch_warnings():
@@ -239,6 +259,11 @@ def fit_student(X: np.ndarray, y: np.ndarray, teacher: BlockModel, seed: int,
     return BlockModel(feature_names=teacher.feature_names, schema=teacher.schema, mean=teacher.mean,
                       scale=teacher.scale, weights=weights, biases=biases,
                       meta={k: v for k, v in teacher.meta.items() if k == "ignored_columns"})
+
+
+def hidden_widths(model: BlockModel) -> tuple[int, ...]:
+    """The hidden layers' widths of a model's networks, read from its first network's weights."""
+    return tuple(int(w.shape[1]) for w in model.weights[:-1])
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
@@ -298,7 +323,7 @@ def _local(rows: np.ndarray, tr: np.ndarray) -> np.ndarray:
 
 def pseudo_labels(X: np.ndarray, y: np.ndarray, offsets: np.ndarray, train_pages: np.ndarray,
                   content_only: np.ndarray, seed: int, max_epochs: int, schema: str, l2: float | None,
-                  decoder: str, ignore: Sequence[str] = ()) -> np.ndarray:
+                  decoder: str, ignore: Sequence[str] = (), hidden: Sequence[int] | None = None) -> np.ndarray:
     """``y`` with the content rows of the content-only pages among ``train_pages`` labelled
     editorial or comment by a labeller fitted on the other training pages.
 
@@ -313,7 +338,7 @@ def pseudo_labels(X: np.ndarray, y: np.ndarray, offsets: np.ndarray, train_pages
         return y
     rows = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in other])
     labeller = fit_network(X[rows], y[rows], seed + LABELLER_SEED_OFFSET, max_epochs, LABELLER_NETWORKS,
-                           schema=schema, l2=l2, ignore=ignore)
+                           schema=schema, l2=l2, ignore=ignore, hidden=hidden)
     start, trans, post = decode.fit_decoder(([LABELS[k] for k in y[offsets[i]: offsets[i + 1]]] for i in other),
                                             decoder)
     prior = label_prior(y[rows])
@@ -335,7 +360,8 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
                    checkpoint: Path | None = None, final: tuple | None = None, l2: float | None = None,
                    decoder: str = decode.DEFAULT_DECODER, cv_seed: int | None = None,
                    content_labels: str = "given", final_y: np.ndarray | None = None,
-                   boundary_copies: int = 0, ignore: Sequence[str] = ()) -> dict:
+                   boundary_copies: int = 0, ignore: Sequence[str] = (),
+                   hidden: Sequence[int] | None = None) -> dict:
     """Out-of-fold logits, the temperature fit on them, and labels decoded as in use.
 
     Each fold's test pages are decoded with transitions and prior counted on that fold's
@@ -353,6 +379,7 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
     the final model is fitted on (default ``M.y``). The temperature is fit on the other rows.
     ``boundary_copies``: each fold's networks see the rows either side of its training pages'
     thread starts (``boundary_rows``, on the fold's own labels) that many extra times.
+    ``ignore`` and ``hidden``: as ``fit_network``'s, for every network the folds fit.
     """
     splits = fold_pages(M, folds, by, cv_seed)
     content_only = content_only_pages(M.pages) if content_labels == "pseudo" else None
@@ -372,6 +399,8 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
         settings["boundary_copies"] = boundary_copies
     if ignore:  # only then: the checkpoints of earlier runs keep their keys
         settings["ignored_columns"] = sorted(ignore)
+    if hidden is not None and tuple(hidden) != HIDDEN_LAYERS:  # likewise
+        settings["hidden_layers"] = list(hidden)
     done: dict[int, dict] = {}
     keys: dict[int, str] = {}
     if checkpoint is not None:
@@ -394,7 +423,7 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
                                    relabel=None if relabel is None else {**relabel, "pages": splits[f][0]},
                                    boundary=None if not boundary_copies else
                                    {"offsets": M.offsets, "pages": splits[f][0], "copies": boundary_copies},
-                                   ignore=tuple(ignore))
+                                   ignore=tuple(ignore), hidden=hidden)
              for f, (tr, te) in ((f, rows[f]) for f in todo)]
     if final is not None:
         tasks.append(joblib.delayed(fit_final)(M.X, M.y if final_y is None else final_y, *final))
@@ -439,7 +468,7 @@ def cross_validate(M: Matrix, folds: int, seed: int, max_epochs: int = MAX_EPOCH
 def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: int, max_epochs: int,
           n_networks: int, schema: str, distill: bool, keep: tuple[Path, int, str] | None = None,
           l2: float | None = None, relabel: dict | None = None, boundary: dict | None = None,
-          ignore: Sequence[str] = ()) -> dict:
+          ignore: Sequence[str] = (), hidden: Sequence[int] | None = None) -> dict:
     """One fold: the ensemble (and with ``distill`` its student) fitted on ``tr``, scored on ``te``;
     written to ``keep`` = (checkpoint dir, fold, key) when given.
 
@@ -450,14 +479,14 @@ def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: in
     with one_blas_thread():
         if relabel is not None:  # (``cross_validate``'s "pseudo" content labels)
             y = pseudo_labels(X, y, relabel["offsets"], relabel["pages"], relabel["content_only"], seed, max_epochs,
-                              schema, l2, relabel["decoder"], ignore)
+                              schema, l2, relabel["decoder"], ignore, hidden)
             out["y_train"] = y[tr]
         emphasis, copies = None, 0
         if boundary is not None:  # (``cross_validate``'s boundary_copies)
             emphasis = _local(boundary_rows(y, boundary["offsets"], boundary["pages"]), tr)
             copies = boundary["copies"]
         model = fit_network(X[tr], y[tr], seed, max_epochs, n_networks, schema=schema, l2=l2,
-                            emphasis=emphasis, copies=copies, ignore=ignore)
+                            emphasis=emphasis, copies=copies, ignore=ignore, hidden=hidden)
         out.update(logits=model.logits(X[te]), members=member_logits(model, X[te]))
         if distill:
             # Kept with the fold: another student (other settings) can learn from them later
@@ -473,14 +502,15 @@ def _fold(X: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: in
 
 def fit_final(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int, n_networks: int, schema: str,
               distill: bool, teacher: BlockModel | None, l2: float | None = None,
-              emphasis: np.ndarray | None = None, copies: int = 0, ignore: Sequence[str] = ()) -> BlockModel:
+              emphasis: np.ndarray | None = None, copies: int = 0, ignore: Sequence[str] = (),
+              hidden: Sequence[int] | None = None) -> BlockModel:
     """The model to ship, fitted on every row: the ensemble, or with ``distill`` the student of
     ``teacher`` (``--teacher``; fitted here when None). One BLAS thread, like the folds, so
     ``--jobs`` does not change it."""
     with one_blas_thread():
         if teacher is None:
             teacher = fit_network(X, y, seed, max_epochs, n_networks, schema=schema, l2=l2, emphasis=emphasis,
-                                  copies=copies, ignore=ignore)
+                                  copies=copies, ignore=ignore, hidden=hidden)
         return fit_student(X, y, teacher, seed, max_epochs, l2=l2) if distill else teacher
 
 
@@ -665,7 +695,7 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
                public: bool = True, user_files: Sequence[dict] = (), cv_by: str = "source",
                networks: int = ENSEMBLE_SIZE, distill: bool = False, l2: float = L2_ALPHA,
                decoder: str = decode.DEFAULT_DECODER, content_labels: str = "given",
-               boundary_copies: int = 0) -> None:
+               boundary_copies: int = 0, hidden: Sequence[int] = HIDDEN_LAYERS) -> None:
     """The model card: data, licences, held-out-fold metrics, versions, the exact command."""
     cv = result["cv_decoded"]
     cleaneval = ("content rows labelled editorial or comment by a labeller fitted without CleanEval "
@@ -703,7 +733,7 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
         + (f" and {len(HEADER_NAMES)} repeated commenter-line columns of `features.headers`"
            if schema == "text-9" else "")
         + "); "
-        f"network {HIDDEN_LAYERS}" + (f" with L2 penalty {l2}" if l2 != L2_ALPHA else "") + ", "
+        f"network {tuple(hidden)}" + (f" with L2 penalty {l2}" if l2 != L2_ALPHA else "") + ", "
         + (f"one network distilled from {networks} (in every cross-validation fold the student of that "
            "fold's own teacher)" if distill else
            f"{networks} networks averaged (also in every cross-validation fold)" if networks > 1 else "one network")
@@ -786,6 +816,11 @@ def _load_teacher(path: Path, schema: str) -> BlockModel:
               help="Keep each finished fold here; a later run of the same data and settings reuses it.")
 @click.option("--l2", type=click.FloatRange(min=0.0), default=L2_ALPHA, show_default=True,
               help="The networks' L2 penalty (sklearn's alpha); the student's too with --distill.")
+@click.option("--hidden", default=",".join(map(str, HIDDEN_LAYERS)), show_default=True, metavar="W[,W...]",
+              callback=lambda ctx, param, value: parse_hidden(value),
+              help="The networks' hidden layers, widths comma-separated (a student takes its teacher's). "
+                   "Narrower first layers are cheaper to run: the first layer holds most of a pass's "
+                   "multiply-adds (docs/speed.md, session 44).")
 @click.option("--decoder", type=click.Choice(decode.DECODERS), default=decode.DEFAULT_DECODER, show_default=True,
               help="The decoding chain's tables: 'post-thread' adds a state for the furniture after a thread "
                    "(better comment-section recall on whole pages rendered to text, a little worse on "
@@ -809,7 +844,7 @@ def _load_teacher(path: Path, schema: str) -> BlockModel:
               help="Write unusable records of the --labelled files here, verbatim.")
 def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs, metrics_json, save_oof,
          labelled, schema, cv_by, cv_seed, networks, distill, teacher, jobs, checkpoint, no_public, rejects, l2,
-         decoder, content_labels, boundary_copies, ignore_columns):
+         decoder, content_labels, boundary_copies, ignore_columns, hidden):
     """Train the plain-text block model on the real corpora and/or your own labelled pages."""
     command = "newswinnow train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     t0 = time.time()
@@ -859,7 +894,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     final_y = M.y
     if unlabelled.any():
         final_y = pseudo_labels(M.X, M.y, M.offsets, np.arange(len(M.pages)), content_only, seed, max_epochs,
-                                schema, l2, decoder, ignore)
+                                schema, l2, decoder, ignore, hidden)
         comment = LABELS.index("comment")
         click.echo(f"content labels: {int(unlabelled.sum())} content rows of {int(content_only.sum())} "
                    f"{'/'.join(CONTENT_ONLY_CORPORA)} pages, {int((final_y[unlabelled] == comment).sum())} labelled "
@@ -872,7 +907,8 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     result: dict = {"folds": folds}
     temperature = 1.0
     emphasis = boundary_rows(final_y, M.offsets, np.arange(len(M.pages))) if boundary_copies else None
-    final_args = (seed, max_epochs, networks, schema, distill, final_teacher, l2, emphasis, boundary_copies, ignore)
+    final_args = (seed, max_epochs, networks, schema, distill, final_teacher, l2, emphasis, boundary_copies, ignore,
+                  hidden)
     model = None
     if folds >= 2:
         groups = cv_groups(M, cv_by)  # the folds' groups, also saved for the page gate's nested CV
@@ -881,7 +917,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
                             n_networks=networks, by=cv_by, distill=distill, jobs=jobs, checkpoint=checkpoint,
                             final=final_args if jobs > 1 else None, l2=l2, decoder=decoder, cv_seed=cv_seed,
                             content_labels=content_labels if unlabelled.any() else "given", final_y=final_y,
-                            boundary_copies=boundary_copies, ignore=ignore)
+                            boundary_copies=boundary_copies, ignore=ignore, hidden=hidden)
         model = cv["final"]
         temperature = cv["temperature"]
         if save_oof:
@@ -912,7 +948,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
     model.meta = {**{k: v for k, v in model.meta.items() if k == "ignored_columns"},
                   "version": "1.0", "trained": date.today().isoformat(), "command": command,
                   "sklearn": sklearn.__version__, "rows": int(len(M.y)), "pages": len(M.pages),
-                  "hidden_layers": list(HIDDEN_LAYERS), "l2_alpha": l2, "decoder": decoder,
+                  "hidden_layers": list(hidden_widths(model)), "l2_alpha": l2, "decoder": decoder,
                   "content_labels": content_labels,
                   **({"boundary_copies": boundary_copies} if boundary_copies else {}),
                   "public_corpora": not no_public,
@@ -937,7 +973,7 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         write_card(card, result, command, len(M.y), len(M.pages), temperature, schema, public=not no_public,
                    user_files=user_files, cv_by=cv_by, networks=networks, distill=distill, l2=l2,
                    decoder=decoder, content_labels=content_labels if unlabelled.any() else "given",
-                   boundary_copies=boundary_copies)
+                   boundary_copies=boundary_copies, hidden=hidden_widths(model))
         click.echo(f"wrote {card}", err=True)
         if metrics_json:
             metrics_json.write_text(json.dumps(dict(result.items()), indent=1))
