@@ -1,4 +1,4 @@
-"""``newswinnow evaluate spam-lovo --l2`` and ``--ignore-column``: each reaches the networks it fits."""
+"""``newswinnow evaluate spam-lovo --l2``, ``--ignore-column`` and ``--hidden``: each reaches the networks it fits."""
 
 from __future__ import annotations
 
@@ -33,11 +33,16 @@ def test_spam_lovo_passes_the_penalty(monkeypatch: pytest.MonkeyPatch, given: li
     assert seen["l2"] == expected and seen["schema"] == train.TRAIN_SCHEMA
 
 
-@pytest.mark.parametrize("given, expected", [(["--ignore-column", "page-size", "--ignore-column", "rel_pos"],
-                                              ("log_n_blocks", "log_page_chars", "log_from_end", "rel_pos")),
-                                             ([], ())])
-def test_spam_lovo_passes_the_ignored_columns(monkeypatch: pytest.MonkeyPatch, given: list, expected) -> None:
-    """A model trained with ``train --ignore-column`` can be scored by the same spam protocol."""
+@pytest.mark.parametrize("given, key, expected", [
+    (["--ignore-column", "page-size", "--ignore-column", "rel_pos"], "ignore",
+     ("log_n_blocks", "log_page_chars", "log_from_end", "rel_pos")),
+    ([], "ignore", ()),
+    (["--hidden", "48,32"], "hidden", (48, 32)),
+    ([], "hidden", (96, 64)),
+])
+def test_spam_lovo_passes_the_network_options(monkeypatch: pytest.MonkeyPatch, given: list, key: str,
+                                              expected) -> None:
+    """A model trained with ``train --ignore-column`` or ``--hidden`` can be scored by the same spam protocol."""
     from training import evaluate, train
 
     seen = {}
@@ -50,12 +55,14 @@ def test_spam_lovo_passes_the_ignored_columns(monkeypatch: pytest.MonkeyPatch, g
     r = CliRunner().invoke(evaluate.main, ["spam-lovo", "--corpora", str(CORPORA), "--max-pages", "12",
                                            "--videos", "01", "--networks", "1", *given])
     assert isinstance(r.exception, _Fitted), r.output
-    assert seen["ignore"] == expected
+    assert seen[key] == expected
 
 
 @pytest.mark.parametrize("args, message", [
     (["spam-lovo", "--ignore-column", "log_n_block"], "'log_n_block' is not a column of this schema"),
     (["bbc", "--ignore-column", "page-size"], "for spam-lovo only"),
+    (["bbc", "--hidden", "48"], "for spam-lovo only"),
+    (["spam-lovo", "--hidden", "48,0"], "positive widths"),
 ])
 def test_ignore_column_is_refused_before_any_training(monkeypatch: pytest.MonkeyPatch, args: list,
                                                       message: str) -> None:

@@ -124,7 +124,7 @@ def test_student_is_one_network_on_the_teachers_scale_and_inputs() -> None:
 
 def _size_data(n: int = 3000, seed: int = 4) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Noise, except the ignored columns, which give the label away."""
-    from training.columns import PAGE_SIZE_COLUMNS
+    from training.options import PAGE_SIZE_COLUMNS
 
     rng = np.random.default_rng(seed)
     y = rng.integers(0, len(LABELS), size=n)
@@ -138,7 +138,7 @@ def test_ignored_columns_are_not_read_by_any_network_or_the_student() -> None:
     """The page-size columns (``train --ignore-column page-size``) carry the label here; a model told to ignore
     them must not learn it, must give the same logits whatever they hold, and says so in its
     header. The same fit without ``ignore`` learns it (so the check can fail)."""
-    from training.columns import PAGE_SIZE_COLUMNS
+    from training.options import PAGE_SIZE_COLUMNS
     from training.train import fit_student
 
     X, y, cols = _size_data()
@@ -262,10 +262,10 @@ def test_a_stopped_run_keeps_the_folds_it_finished(tmp_path, monkeypatch) -> Non
 def test_ignore_column_reaches_every_fold_and_the_final_model_and_keys_the_checkpoints(tmp_path, monkeypatch) -> None:
     """`train --ignore-column`: each fold's networks and the final model are fitted without the
     columns, and a fold kept by a run that read them is not reused."""
-    from training import columns, train
+    from training import options, train
 
     M = _cv_matrix()
-    cols = [TEXT_SCHEMAS[TRAIN_SCHEMA].index(c) for c in columns.PAGE_SIZE_COLUMNS]
+    cols = [TEXT_SCHEMAS[TRAIN_SCHEMA].index(c) for c in options.PAGE_SIZE_COLUMNS]
     M.X[:, cols] += 3 * M.y[:, None]  # the label, in the ignored columns
     seen: list[tuple[str, ...]] = []
     real = train.fit_network
@@ -276,22 +276,22 @@ def test_ignore_column_reaches_every_fold_and_the_final_model_and_keys_the_check
 
     monkeypatch.setattr(train, "fit_network", spy)
     kw = {"folds": 3, "max_epochs": 3, "log": lambda s: None, "n_networks": 1, "checkpoint": tmp_path / "ck"}
-    final = (0, 3, 1, TRAIN_SCHEMA, False, None, None, None, 0, columns.PAGE_SIZE_COLUMNS)
+    final = (0, 3, 1, TRAIN_SCHEMA, False, None, None, None, 0, options.PAGE_SIZE_COLUMNS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         train.cross_validate(M, seed=0, **kw)  # reads every column: its folds are kept
         assert seen == [()] * 3
         seen.clear()
-        cv = train.cross_validate(M, seed=0, final=final, ignore=columns.PAGE_SIZE_COLUMNS, **kw)
-    assert seen == [columns.PAGE_SIZE_COLUMNS] * 4  # three folds refitted, not reused, and the final model
-    assert sorted(cv["final"].meta["ignored_columns"]) == sorted(columns.PAGE_SIZE_COLUMNS)
+        cv = train.cross_validate(M, seed=0, final=final, ignore=options.PAGE_SIZE_COLUMNS, **kw)
+    assert seen == [options.PAGE_SIZE_COLUMNS] * 4  # three folds refitted, not reused, and the final model
+    assert sorted(cv["final"].meta["ignored_columns"]) == sorted(options.PAGE_SIZE_COLUMNS)
 
 
 def test_ignore_column_names_expand_page_size_and_refuse_unknown_names() -> None:
     import click
     import pytest
 
-    from training.columns import PAGE_SIZE_COLUMNS, ignore_column_names
+    from training.options import PAGE_SIZE_COLUMNS, ignore_column_names
 
     names = TEXT_SCHEMAS[TRAIN_SCHEMA]
     assert ignore_column_names(("page-size", "log_n_blocks", "rel_pos"), names) == (*PAGE_SIZE_COLUMNS, "rel_pos")
@@ -350,7 +350,7 @@ def test_parse_hidden_reads_widths_and_refuses_the_rest() -> None:
     import click
     import pytest
 
-    from training.train import MAX_HIDDEN_LAYERS, parse_hidden
+    from training.options import MAX_HIDDEN_LAYERS, parse_hidden
 
     assert parse_hidden("96,64") == (96, 64) and parse_hidden("32") == (32,)
     for bad in ("", "0", "96,", "x,64", "-8", ",".join(["8"] * (MAX_HIDDEN_LAYERS + 1))):

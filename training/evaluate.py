@@ -24,8 +24,8 @@ from classifier.model import MAX_MEMBERS
 from features.text_schema import TEXT_SCHEMAS, TRAIN_SCHEMA, TRAINABLE_SCHEMAS
 
 from . import corpora, metrics
-from .columns import IGNORE_COLUMN_OPTION, ignore_column_names
 from .dataset import DEFAULT_CORPORA, LABEL_INDEX
+from .options import HIDDEN_LAYERS, HIDDEN_OPTION, IGNORE_COLUMN_OPTION, ignore_column_names
 from .user_data import read_labelled
 
 CORPUS_NAMES = ("dragnet", "cleaneval", "bbc", "spam-lovo")
@@ -96,13 +96,14 @@ def video_spam(labels: PageLabels) -> dict:
 def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed: int, log=print,
               use_sms: bool = True, schema: str = TRAIN_SCHEMA, videos: tuple[str, ...] = (),
               sms_rounds: int | None = None, networks: int | None = None, l2: float | None = None,
-              ignore: tuple[str, ...] = ()) -> dict:
+              ignore: tuple[str, ...] = (), hidden: tuple[int, ...] | None = None) -> dict:
     """Train without one YouTube video's comments, test on threads carrying that video's comments.
 
     ``videos``: the held-out videos to run (prefixes such as "01"; all when empty);
     ``sms_rounds``: SMS threads in the training mix (default: the schema's, as ``train``);
     ``networks``: networks averaged per model (default: ``train``'s); ``l2``: their L2 penalty
-    (default: ``train``'s); ``ignore``: columns the networks must not read (``train --ignore-column``)."""
+    (default: ``train``'s); ``ignore``: columns the networks must not read (``train --ignore-column``);
+    ``hidden``: the networks' hidden widths (``train --hidden``; default: ``train``'s)."""
     from .dataset import SMS_ROUNDS_BY_SCHEMA, featurize, load_pages
     from .lexicon import fit_with_oof, spam_examples
     from .train import ENSEMBLE_SIZE, fit_network
@@ -129,7 +130,7 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
                                    spam=spam_examples(corpora_dir, train_videos, use_sms))
         M.set_lexical(oof)
         model = fit_network(M.X, M.y, seed, max_epochs, networks or ENSEMBLE_SIZE, schema=schema, l2=l2,
-                            ignore=ignore)
+                            ignore=ignore, hidden=hidden)
         model.lexical = scorer
         test_pages = corpora.spam_threads(threads, yt, [held], seed=seed + 1)
         from classifier import decode
@@ -175,17 +176,18 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
 @click.option("--l2", type=click.FloatRange(min=0.0), default=None,
               help="spam-lovo only: the networks' L2 penalty (default: train's).")
 @IGNORE_COLUMN_OPTION
+@HIDDEN_OPTION
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="Also write the figures here.")
 def main(corpus, corpora_dir, model, variant, max_pages, max_epochs, seed, schema, videos, sms_rounds, networks,
-         l2, ignore_columns, json_out):
+         l2, ignore_columns, hidden, json_out):
     """Evaluate on CORPUS: dragnet, cleaneval, bbc, spam-lovo, or a labelled JSONL file."""
-    if ignore_columns and corpus != "spam-lovo":
-        raise click.UsageError("--ignore-column trains networks: it is for spam-lovo only")
+    if (ignore_columns or hidden != HIDDEN_LAYERS) and corpus != "spam-lovo":
+        raise click.UsageError("--ignore-column and --hidden train networks: they are for spam-lovo only")
     if corpus == "spam-lovo":
         ignore = ignore_column_names(ignore_columns, TEXT_SCHEMAS[schema])
         res = spam_lovo(corpora_dir, max_pages, max_epochs, seed, log=lambda s: click.echo(s, err=True),
                         schema=schema, videos=tuple(v for v in videos.split(",") if v), sms_rounds=sms_rounds,
-                        networks=networks, l2=l2, ignore=ignore)
+                        networks=networks, l2=l2, ignore=ignore, hidden=hidden)
         click.echo(f"spam F1, leave-one-video-out: mean {res['mean_spam_f1']:.3f}, min {res['min_spam_f1']:.3f} "
                    f"(every block of the test pages); mean {res['mean_video_spam_f1']:.3f}, "
                    f"min {res['min_video_spam_f1']:.3f} (the held-out video's comments)")

@@ -48,7 +48,6 @@ from features.spamshape import SPAMSHAPE_NAMES
 from features.text_schema import TEXT_SCHEMAS, TRAIN_SCHEMA, TRAINABLE_SCHEMAS
 
 from . import lexicon, metrics
-from .columns import IGNORE_COLUMN_OPTION, ignore_column_names
 from .corpora import LabeledPage
 from .dataset import (
     DEFAULT_BBC_PAGES,
@@ -60,13 +59,9 @@ from .dataset import (
     load_pages,
     page_kind,
 )
+from .options import HIDDEN_LAYERS, HIDDEN_OPTION, IGNORE_COLUMN_OPTION, ignore_column_names
 from .user_data import Reject, read_labelled
 
-# 96 first-layer units (was 128): the text-5 columns cost about what the smaller first layer
-# saves at classify time (features.changepoint).
-HIDDEN_LAYERS = (96, 64)
-# ``--hidden`` takes at most this many layers (the classifier runs any depth; deeper is not cheap).
-MAX_HIDDEN_LAYERS = 4
 # Networks averaged per model: one network's decisions on borderline blocks moved by several
 # F1 points between seeds. Eight (was three): on the 5-fold out-of-fold logits of every network
 # (``--save-oof`` keeps them), the mean of eight beat three disjoint triples of the same run on
@@ -171,18 +166,6 @@ def fit_network(X: np.ndarray, y: np.ndarray, seed: int, max_epochs: int = MAX_E
     return BlockModel(feature_names=names, schema=schema, mean=mean, scale=scale,
                       weights=nets[0][0], biases=nets[0][1], members=nets[1:],
                       meta={"ignored_columns": [names[i] for i in cols]} if cols.size else {})
-
-
-def parse_hidden(value: str) -> tuple[int, ...]:
-    """``--hidden`` "96,64" -> (96, 64); a usage error unless one to ``MAX_HIDDEN_LAYERS`` positive widths."""
-    try:
-        widths = tuple(int(v) for v in value.split(","))
-    except ValueError:
-        widths = ()
-    if not 1 <= len(widths) <= MAX_HIDDEN_LAYERS or min(widths) < 1:
-        raise click.BadParameter(f"{value!r}: give 1 to {MAX_HIDDEN_LAYERS} positive widths, comma-separated "
-                                 "(e.g. 96,64)", param_hint="--hidden")
-    return widths
 
 
 def ignored_indices(names: Sequence[str], ignore: Sequence[str]) -> np.ndarray:
@@ -816,11 +799,7 @@ def _load_teacher(path: Path, schema: str) -> BlockModel:
               help="Keep each finished fold here; a later run of the same data and settings reuses it.")
 @click.option("--l2", type=click.FloatRange(min=0.0), default=L2_ALPHA, show_default=True,
               help="The networks' L2 penalty (sklearn's alpha); the student's too with --distill.")
-@click.option("--hidden", default=",".join(map(str, HIDDEN_LAYERS)), show_default=True, metavar="W[,W...]",
-              callback=lambda ctx, param, value: parse_hidden(value),
-              help="The networks' hidden layers, widths comma-separated (a student takes its teacher's). "
-                   "Narrower first layers are cheaper to run: the first layer holds most of a pass's "
-                   "multiply-adds (docs/speed.md, session 44).")
+@HIDDEN_OPTION
 @click.option("--decoder", type=click.Choice(decode.DECODERS), default=decode.DEFAULT_DECODER, show_default=True,
               help="The decoding chain's tables: 'post-thread' adds a state for the furniture after a thread "
                    "(better comment-section recall on whole pages rendered to text, a little worse on "

@@ -1,8 +1,9 @@
-"""Feature columns the networks may be told not to read (``--ignore-column``).
+"""Network options that ``newswinnow train`` and ``newswinnow evaluate spam-lovo`` share.
 
-One place for ``newswinnow train`` and ``newswinnow evaluate spam-lovo``, so a model trained
-with the option can be scored under the same protocol as the shipped one. Light on purpose:
-``evaluate`` imports it before it knows whether it will train anything.
+The feature columns the networks may be told not to read (``--ignore-column``) and their hidden
+widths (``--hidden``): one place for both commands, so a model trained with an option can be
+scored under the same spam protocol as the shipped one. Light on purpose: ``evaluate`` imports
+it before it knows whether it will train anything.
 """
 
 from __future__ import annotations
@@ -10,6 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import click
+
+# The networks' hidden layers (``--hidden``'s default): the shipped model's. 96 first-layer units
+# (was 128): the text-5 columns cost about what the smaller first layer saves at classify time
+# (features.changepoint).
+HIDDEN_LAYERS: tuple[int, ...] = (96, 64)
+# ``--hidden`` takes at most this many layers (the classifier runs any depth; deeper is not cheap).
+MAX_HIDDEN_LAYERS = 4
 
 # The page-size columns (``train --ignore-column``, not the default): the page's length in blocks
 # and in characters, and a block's distance to the page's end (which, with its index, gives that
@@ -40,3 +48,23 @@ def ignore_column_names(given: Sequence[str], names: Sequence[str]) -> tuple[str
             if name not in out:
                 out.append(name)
     return tuple(out)
+
+
+def parse_hidden(value: str) -> tuple[int, ...]:
+    """``--hidden`` "96,64" -> (96, 64); a usage error unless one to ``MAX_HIDDEN_LAYERS`` positive widths."""
+    try:
+        widths = tuple(int(v) for v in value.split(","))
+    except ValueError:
+        widths = ()
+    if not 1 <= len(widths) <= MAX_HIDDEN_LAYERS or min(widths) < 1:
+        raise click.BadParameter(f"{value!r}: give 1 to {MAX_HIDDEN_LAYERS} positive widths, comma-separated "
+                                 "(e.g. 96,64)", param_hint="--hidden")
+    return widths
+
+
+HIDDEN_OPTION = click.option(
+    "--hidden", default=",".join(map(str, HIDDEN_LAYERS)), show_default=True, metavar="W[,W...]",
+    callback=lambda ctx, param, value: parse_hidden(value),
+    help="The networks' hidden layers, widths comma-separated (a student takes its teacher's). Narrower "
+         "first layers are cheaper to run: the first layer holds most of a pass's multiply-adds "
+         "(docs/speed.md, session 44).")
