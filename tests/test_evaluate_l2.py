@@ -64,7 +64,7 @@ def test_spam_lovo_passes_the_network_options(monkeypatch: pytest.MonkeyPatch, g
     (["bbc", "--hidden", "48"], "for spam-lovo only"),
     (["spam-lovo", "--hidden", "48,0"], "positive widths"),
 ])
-def test_ignore_column_is_refused_before_any_training(monkeypatch: pytest.MonkeyPatch, args: list,
+def test_network_options_are_refused_before_any_training(monkeypatch: pytest.MonkeyPatch, args: list,
                                                       message: str) -> None:
     from training import evaluate, train
 
