@@ -479,6 +479,32 @@ def cascade_header(cascade: tuple[tuple[int, float], ...]) -> dict | list[dict]:
     return stages[0] if len(stages) == 1 else stages
 
 
+@dataclass(frozen=True)
+class NetworkView:
+    """The arrays a forward pass multiplies (``BlockModel._network_view``): ``columns`` are the
+    feature columns the networks read (None: all, and the arrays are the model's own)."""
+
+    columns: np.ndarray | None
+    mean: np.ndarray
+    scale: np.ndarray
+    nets: list[tuple[list[np.ndarray], list[np.ndarray]]]
+
+
+def network_view(names: tuple[str, ...], ignored: tuple[str, ...], mean: np.ndarray, scale: np.ndarray,
+                 nets: list[tuple[list[np.ndarray], list[np.ndarray]]]) -> NetworkView:
+    """The networks without the first-layer rows of ``ignored`` columns, when every network's rows
+    there are exactly 0 (else, or with nothing to skip, the model's own arrays: a hand-edited
+    header cannot change what the networks compute)."""
+    wanted = set(ignored)
+    skip = np.array([i for i, name in enumerate(names) if name in wanted], dtype=np.int64)
+    if not skip.size or any(np.any(ws[0][skip]) for ws, _ in nets):
+        return NetworkView(None, mean, scale, nets)
+    keep = np.setdiff1d(np.arange(len(names)), skip)
+    return NetworkView(
+        keep, np.ascontiguousarray(mean[keep]), np.ascontiguousarray(scale[keep]),
+        [([np.ascontiguousarray(ws[0][keep]), *ws[1:]], bs) for ws, bs in nets])
+
+
 @dataclass
 class BlockModel:
     """Scaler + MLP weights + calibration temperature + sequence-decoding tables."""
@@ -505,6 +531,8 @@ class BlockModel:
     cascade: tuple[tuple[int, float], ...] | None = None
     meta: dict = field(default_factory=dict)
     sha256: str = ""
+    # ``_network_view``'s last result and the arrays it was made from (``is``-compared).
+    _view: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -528,7 +556,23 @@ class BlockModel:
         return self._forward(X, dest, rows)
 
     def _shapes(self) -> tuple[tuple[int, int], ...]:
-        return tuple(w.shape for w in self.weights)
+        return tuple(w.shape for w in self._network_view().nets[0][0])
+
+    def _network_view(self) -> NetworkView:
+        """What the forward pass multiplies: every network with the first-layer rows of the
+        columns it reads. A model trained with ``--ignore-column`` has those columns' rows at
+        exactly 0 (``training.train.fit_network``), so dropping them, and the columns from the
+        input, gives the same logits up to float32 summation order for fewer multiply-adds
+        (docs/speed.md, session 45). Made once per set of arrays, not per call."""
+        nets = [(self.weights, self.biases), *self.members]
+        ignored = tuple(self.meta.get("ignored_columns") or ())
+        made_from = (self.mean, self.scale, ignored, *(w for ws, _ in nets for w in ws))
+        if self._view is not None and len(self._view[0]) == len(made_from) \
+                and all(a is b for a, b in zip(self._view[0], made_from)):
+            return self._view[1]
+        view = network_view(self.feature_names, ignored, self.mean, self.scale, nets)
+        self._view = (made_from, view)
+        return view
 
     def _forward(self, X: np.ndarray, dest: np.ndarray | None, rows: int = 0) -> np.ndarray:
         """The forward pass over X's rows placed at buffer rows ``dest`` (in order when None)."""
@@ -541,20 +585,22 @@ class BlockModel:
         # ``dest``), whose other rows are zero, with one zero row more than the products use:
         # each later stage's buffer is gathered from it in one pass (``np.take``), its pad rows
         # pointing at that zero row.
-        width = X.shape[1]
-        buf = np.empty((max(padded, n) + 1, width), dtype=np.float32)
+        view = self._network_view()
+        if view.columns is not None:
+            X = np.take(X, view.columns, axis=1)
+        buf = np.empty((max(padded, n) + 1, X.shape[1]), dtype=np.float32)
         if dest is None:
             buf[n:] = 0.0
-            self._standardise(X, buf[:n])
+            self._standardise(X, buf[:n], view)
             place = np.arange(n)
         else:
             free = np.ones(buf.shape[0], dtype=bool)
             free[dest] = False
             buf[free] = 0.0
-            self._standardise(X, buf, dest)
+            self._standardise(X, buf, view, dest)
             place = dest
         zero_row = buf.shape[0] - 1
-        nets = [(self.weights, self.biases), *self.members]
+        nets = view.nets
         first = len(nets) if self.cascade is None else self.cascade[0][0]
         out = np.empty((padded, self.biases[-1].shape[0]), dtype=np.float32)
         with one_blas_thread():
@@ -585,21 +631,23 @@ class BlockModel:
                 partial, slots = acc, dest2
         return result
 
-    def _standardise(self, X: np.ndarray, z: np.ndarray, rows: np.ndarray | None = None) -> None:
+    @staticmethod
+    def _standardise(X: np.ndarray, z: np.ndarray, view: NetworkView, rows: np.ndarray | None = None) -> None:
         """``z`` (or its rows ``rows``, one per row of X) = the network's input: (X - mean) /
-        scale clipped to +-CLIP_SIGMA, NaN as 0; in one compiled pass when the kernel is built
-        and X is float32 as the feature pass makes it (the numpy form is the fallback and the
-        reference)."""
+        scale clipped to +-CLIP_SIGMA, NaN as 0, X holding ``view``'s columns; in one compiled
+        pass when the kernel is built and X is float32 as the feature pass makes it (the numpy
+        form is the fallback and the reference)."""
+        mean, scale = view.mean, view.scale
         if (_MODEL_EXT is not None and X.dtype == np.float32 and X.flags.c_contiguous and z.flags.c_contiguous
-                and self.mean.dtype == np.float32 and self.scale.dtype == np.float32):
-            _MODEL_EXT.standardise(X, self.mean, self.scale, CLIP_SIGMA, z,
+                and mean.dtype == np.float32 and scale.dtype == np.float32):
+            _MODEL_EXT.standardise(X, mean, scale, CLIP_SIGMA, z,
                                    None if rows is None else np.ascontiguousarray(rows, dtype=np.int64))
             return
         if rows is None:
-            _standardise_numpy(X, self.mean, self.scale, z)
+            _standardise_numpy(X, mean, scale, z)
             return
         own = np.empty((X.shape[0], X.shape[1]), dtype=np.float32)
-        _standardise_numpy(X, self.mean, self.scale, own)
+        _standardise_numpy(X, mean, scale, own)
         z[rows] = own
 
     def set_tables(self, start: np.ndarray, transitions: np.ndarray,

@@ -654,3 +654,52 @@ def test_probes_read_back_from_the_table_cache(tmp_path: Path, monkeypatch: pyte
         assert probed(shapes) == fresh and len(calls) == 6  # another core: probed again
     finally:
         model_module._probed.cache_clear()
+
+
+def _ensemble_ignoring(tiny_model: Callable[..., BlockModel], cols: list[int]) -> BlockModel:
+    """A two-network model whose first-layer rows of ``cols`` are 0, as ``fit_network`` leaves them
+    for ``--ignore-column``, with the header field that names them."""
+    ens, other = tiny_model(seed=11), tiny_model(seed=12)
+    ens.members = [(other.weights, other.biases)]
+    for ws in (ens.weights, other.weights):
+        ws[0][cols] = 0
+    ens.meta = {**ens.meta, "ignored_columns": [FEATURE_NAMES[i] for i in cols]}
+    return ens
+
+
+def test_ignored_columns_are_left_out_of_the_products_with_the_same_logits(
+        tmp_path: Path, tiny_model: Callable[..., BlockModel]) -> None:
+    """A model trained with ``--ignore-column`` multiplies only the columns it reads (fewer
+    multiply-adds), through save and load, and its logits are those of the full product."""
+    cols = list(range(0, len(FEATURE_NAMES), 3))
+    model = _ensemble_ignoring(tiny_model, cols)
+    X = extract(TEXTS).X
+    full = dataclasses.replace(model, meta={"version": "test"})  # the same arrays, nothing skipped
+    assert full._shapes()[0] == (len(FEATURE_NAMES), model.weights[0].shape[1])
+    read = len(FEATURE_NAMES) - len(cols)
+    assert model._shapes()[0] == (read, model.weights[0].shape[1])
+    np.testing.assert_allclose(model.logits(X), full.logits(X), rtol=1e-5, atol=1e-5)
+    X2 = X.copy()
+    X2[:, cols] = np.nan  # what the networks do not read cannot reach the result
+    assert np.array_equal(model.logits(X2), model.logits(X))
+    model.cascade = ((1, 0.9),)
+    full.cascade = model.cascade
+    np.testing.assert_allclose(model.logits(X), full.logits(X), rtol=1e-5, atol=1e-5)
+    model.save(tmp_path / "m")
+    loaded = _load(tmp_path / "m.json")
+    assert loaded.weights[0].shape[0] == len(FEATURE_NAMES)  # the file keeps the schema's shapes
+    assert loaded._shapes()[0][0] == read
+    assert np.array_equal(loaded.logits(X), model.logits(X))
+
+
+def test_a_header_naming_read_columns_changes_nothing(tiny_model: Callable[..., BlockModel]) -> None:
+    """``ignored_columns`` whose weights are not all 0 (a hand-edited header, or new arrays put in
+    after the first call) are multiplied as they are: the header cannot change what the networks compute."""
+    model = _ensemble_ignoring(tiny_model, [0, 1, 2])
+    X = extract(TEXTS).X
+    assert model._shapes()[0][0] == len(FEATURE_NAMES) - 3
+    fresh = tiny_model(seed=13)
+    model.weights = fresh.weights  # rows 0-2 are not 0 in these
+    assert model._shapes()[0][0] == len(FEATURE_NAMES)
+    both = dataclasses.replace(model, meta={"version": "test"})
+    assert np.array_equal(model.logits(X), both.logits(X))
