@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -467,3 +468,58 @@ def test_html_training_keeps_the_seven_state_decoder_by_default() -> None:
     opt = next(p for p in main.params if p.name == "decoder")
     assert HTML_DECODER == "thread" and opt.default == HTML_DECODER
     assert tuple(opt.type.choices) == decode.DECODERS
+
+
+def test_html_training_leaves_the_text_training_settings_alone(tmp_path) -> None:
+    """`train --html` passes its networks' widths and penalty to each fit and puts the label share
+    back when it ends (here: on a Dragnet folder with no page in it), so a text training later in
+    the same process (a test run, a notebook) is not fitted with the HTML settings."""
+    from click.testing import CliRunner
+
+    from training import train as text_train
+    from training.train_html import main
+
+    before = (text_train.HIDDEN_LAYERS, text_train.L2_ALPHA, text_train.MIN_LABEL_SHARE)
+    (tmp_path / "dragnet_train").mkdir()
+    result = CliRunner().invoke(main, ["--corpora", str(tmp_path), "--out", str(tmp_path / "m"),
+                                       "--card", str(tmp_path / "card.md"), "--min-label-share", "0.3",
+                                       "--l2-alpha", "7"])
+    assert result.exit_code == 1 and "no HTML page with its gold" in result.output  # stops before any fit
+    assert before == (text_train.HIDDEN_LAYERS, text_train.L2_ALPHA, text_train.MIN_LABEL_SHARE)
+
+
+def test_html_training_fits_with_the_html_widths_and_penalty(tmp_path, monkeypatch) -> None:
+    """Every fit of `train --html` (the folds' and the final one) is given the HTML networks' widths
+    and the run's penalty, not the text model's defaults (the readers are stubbed: the fits are
+    what is checked, and the run stops at the first)."""
+    from click.testing import CliRunner
+
+    from training import train_html
+    from training.train_html import HTML_HIDDEN_LAYERS
+
+    class Stop(Exception):
+        pass
+
+    page = SimpleNamespace(group="g", corpus="dragnet", labels=["editorial"], texts=["x"])
+    matrix = SimpleNamespace(pages=[page], y=np.zeros(1, dtype=np.int64), groups=np.zeros(1), X=np.zeros((1, 2)),
+                             set_lexical=lambda oof: None)
+    seen: list[dict] = []
+
+    def fit(*args, **kw):
+        seen.append(kw)
+        raise Stop
+
+    monkeypatch.setattr(train_html, "load_html_pages", lambda *a: [page])
+    monkeypatch.setattr(train_html, "is_holdout", lambda group: False)
+    monkeypatch.setattr(train_html, "spam_pages", lambda *a: [])
+    monkeypatch.setattr(train_html, "featurize_html", lambda pages: matrix)
+    monkeypatch.setattr(train_html.lexicon, "spam_examples", lambda *a, **k: [])
+    monkeypatch.setattr(train_html.lexicon, "fit_with_oof", lambda *a, **k: (SimpleNamespace(words=[]), None))
+    monkeypatch.setattr(train_html, "cross_validate", fit)
+    monkeypatch.setattr(train_html, "fit_network", fit)
+    (tmp_path / "dragnet_train").mkdir()
+    for folds in ("5", "0"):  # the folds' fits, then (no folds) the final one
+        result = CliRunner().invoke(train_html.main, ["--corpora", str(tmp_path), "--folds", folds,
+                                                      "--l2-alpha", "0.7"])
+        assert isinstance(result.exception, Stop)
+    assert [(kw.get("hidden"), kw.get("l2")) for kw in seen] == [(HTML_HIDDEN_LAYERS, 0.7)] * 2

@@ -25,7 +25,7 @@ from features.text_schema import TEXT_SCHEMAS, TRAIN_SCHEMA, TRAINABLE_SCHEMAS
 
 from . import corpora, metrics
 from .dataset import DEFAULT_CORPORA, LABEL_INDEX
-from .options import HIDDEN_LAYERS, HIDDEN_OPTION, IGNORE_COLUMN_OPTION, ignore_column_names
+from .options import HIDDEN_LAYERS, HIDDEN_OPTION, IGNORE_COLUMN_OPTION, ignore_column_names, require_corpora
 from .user_data import read_labelled
 
 CORPUS_NAMES = ("dragnet", "cleaneval", "bbc", "spam-lovo")
@@ -93,6 +93,14 @@ def video_spam(labels: PageLabels) -> dict:
             "thread_comments_spam": int((own & (p == LABEL_INDEX["spam"])).sum())}
 
 
+# The folders under --corpora each named corpus reads (spam-lovo: the videos, the threads they are put
+# into, and the BBC pages of its training mix).
+CORPUS_FOLDERS: dict[str, tuple[str, ...]] = {
+    "dragnet": ("dragnet_train",), "cleaneval": ("cleaneval",), "bbc": ("bbc_news",),
+    "spam-lovo": ("youtube_spam", "dragnet_train", "bbc_news"),
+}
+
+
 def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed: int, log=print,
               use_sms: bool = True, schema: str = TRAIN_SCHEMA, videos: tuple[str, ...] = (),
               sms_rounds: int | None = None, networks: int | None = None, l2: float | None = None,
@@ -110,6 +118,10 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
 
     yt = corpora.read_youtube(corpora_dir / "youtube_spam")
     all_videos = sorted(yt)
+    held_out = [v for v in all_videos if not videos or any(v.startswith(w) for w in videos)]
+    if not held_out:
+        raise click.BadParameter(f"{','.join(videos)!r} matches none of the videos "
+                                 f"({', '.join(v.split('-')[0] for v in all_videos)})", param_hint="--videos")
     threads = [p for p in corpora.read_dragnet(corpora_dir / "dragnet_train", variant="trimmed")
                if "comment" in p.labels]
     if max_dragnet:
@@ -120,7 +132,7 @@ def spam_lovo(corpora_dir: Path, max_dragnet: int | None, max_epochs: int, seed:
     threads = [p for p in threads if p.group in test_groups]
     out = {}
     sms_rounds = SMS_ROUNDS_BY_SCHEMA.get(schema, 0) if sms_rounds is None else sms_rounds
-    for held in [v for v in all_videos if not videos or any(v.startswith(w) for w in videos)]:
+    for held in held_out:
         t0 = time.time()
         train_videos = tuple(v for v in all_videos if v != held)
         pages = load_pages(corpora_dir, ("trimmed",), bbc_pages=100, cleaneval=False, spam_videos=train_videos,
@@ -183,6 +195,8 @@ def main(corpus, corpora_dir, model, variant, max_pages, max_epochs, seed, schem
     """Evaluate on CORPUS: dragnet, cleaneval, bbc, spam-lovo, or a labelled JSONL file."""
     if (ignore_columns or hidden != HIDDEN_LAYERS) and corpus != "spam-lovo":
         raise click.UsageError("--ignore-column and --hidden train networks: they are for spam-lovo only")
+    if corpus in CORPUS_FOLDERS:
+        require_corpora(corpora_dir, CORPUS_FOLDERS[corpus])
     if corpus == "spam-lovo":
         ignore = ignore_column_names(ignore_columns, TEXT_SCHEMAS[schema])
         res = spam_lovo(corpora_dir, max_pages, max_epochs, seed, log=lambda s: click.echo(s, err=True),
@@ -204,6 +218,8 @@ def main(corpus, corpora_dir, model, variant, max_pages, max_epochs, seed, schem
         else:
             raise click.BadParameter(f"not a corpus name ({', '.join(CORPUS_NAMES)}) or a file", param_hint="CORPUS")
         page_list = [p for _, p in zip(range(max_pages or 10**9), pages)]
+        if not page_list:
+            raise click.ClickException(f"{corpus}: no labelled pages to evaluate")
         res = evaluate_pages(Classifier.load(model), page_list)
         click.echo(metrics.format_report(res["report"], np.array(res["confusion"])))
         hc = res["has_comments"]

@@ -9,6 +9,7 @@ it before it knows whether it will train anything.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import click
 
@@ -68,3 +69,13 @@ HIDDEN_OPTION = click.option(
     help="The networks' hidden layers, widths comma-separated (a student takes its teacher's). Narrower "
          "first layers are cheaper to run: the first layer holds most of a pass's multiply-adds "
          "(docs/speed.md, session 44).")
+
+
+def require_corpora(root: Path, folders: Sequence[str], hint: str = "") -> None:
+    """A usage error naming every folder of ``folders`` missing under ``--corpora``, before any
+    page is read: a wrong path otherwise ended deep in a reader with a traceback, or (``evaluate``)
+    scored zero pages as F1 0 with exit status 0."""
+    missing = [f for f in folders if not (Path(root) / f).is_dir()]
+    if missing:
+        raise click.UsageError(f"--corpora {root}: no {', '.join(missing)} folder{'s' * (len(missing) > 1)} there "
+                               f"(the public corpora: shared/corpora/README.md){hint}")

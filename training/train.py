@@ -59,7 +59,7 @@ from .dataset import (
     load_pages,
     page_kind,
 )
-from .options import HIDDEN_LAYERS, HIDDEN_OPTION, IGNORE_COLUMN_OPTION, ignore_column_names
+from .options import HIDDEN_LAYERS, HIDDEN_OPTION, IGNORE_COLUMN_OPTION, ignore_column_names, require_corpora
 from .user_data import Reject, read_labelled
 
 # Networks averaged per model: one network's decisions on borderline blocks moved by several
@@ -832,6 +832,9 @@ def main(corpora_dir, out, card, folds, seed, bbc_pages, max_dragnet, max_epochs
         raise click.UsageError("--no-public needs at least one --labelled FILE")
     if teacher is not None and not distill:
         raise click.UsageError("--teacher is the final teacher of --distill")
+    if not no_public:
+        require_corpora(corpora_dir, ("dragnet_train", "cleaneval") + ("bbc_news",) * (bbc_pages > 0),
+                        "; or train on your own pages alone: --no-public --labelled FILE")
     final_teacher = _load_teacher(teacher, schema) if teacher is not None else None
     pages = [] if no_public else load_pages(corpora_dir, DRAGNET_VARIANTS, bbc_pages, seed=seed,
                                             max_dragnet=max_dragnet,

@@ -43,6 +43,7 @@ from .html_data import (
     load_html_pages,
     spam_pages,
 )
+from .options import require_corpora
 from .train import MAX_EPOCHS, cross_validate, fit_network, label_prior, summarise
 
 # The decoding tables of the HTML model: the seven-state chain it was measured with (the text
@@ -204,9 +205,22 @@ def write_card(path: Path, result: dict, command: str, n_rows: int, n_pages: int
 def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs, metrics_json, min_label_share,
          save_oof, l2_alpha, decoder):
     """Train the HTML block model on Dragnet, CleanEval and Mozilla Readability HTML."""
-    text_train.MIN_LABEL_SHARE = min_label_share  # read by train._balanced_index in this process
-    text_train.HIDDEN_LAYERS = HTML_HIDDEN_LAYERS  # read by train._fit_one in this process
-    text_train.L2_ALPHA = l2_alpha
+    # The networks' widths and penalty are passed to every fit; the label share has no parameter
+    # (train._balanced_index reads it), so it is set for this run and put back after it: a text
+    # training later in the same process keeps its own.
+    require_corpora(corpora_dir, ("dragnet_train",))
+    kept = text_train.MIN_LABEL_SHARE
+    text_train.MIN_LABEL_SHARE = min_label_share
+    try:
+        _train(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs, metrics_json,
+               min_label_share, save_oof, l2_alpha, decoder)
+    finally:
+        text_train.MIN_LABEL_SHARE = kept
+
+
+def _train(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs, metrics_json, min_label_share,
+           save_oof, l2_alpha, decoder) -> None:
+    """``main``'s run, with ``MIN_LABEL_SHARE`` set."""
     argv = sys.argv[1:]
     argv = argv[1:] if argv[:1] == ["train"] else argv  # `newswinnow train --html` or `python -m`
     command = "newswinnow train --html " + " ".join(shlex.quote(a) for a in argv if a != "--html")
@@ -214,6 +228,8 @@ def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs,
     log = lambda s: click.echo(s, err=True)  # noqa: E731
     pages = load_html_pages(corpora_dir, max_dragnet)
     train = [p for p in pages if not is_holdout(p.group)]
+    if not train:
+        raise click.ClickException(f"--corpora {corpora_dir}: no HTML page with its gold to train on")
     n_held = len(pages) - len(train)
     spam = [t for t, s in lexicon.spam_examples(corpora_dir, use_sms=False) if s]
     train += [corpora.LabeledPage(f"{p.id}#copy+{k}", p.corpus, p.source, p.texts, p.labels, p.group, p.meta)
@@ -230,7 +246,8 @@ def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs,
     result: dict = {"folds": folds}
     temperature = 1.0
     if folds >= 2:
-        cv = cross_validate(M, folds, seed, max_epochs, log=log, n_networks=CV_NETWORKS, decoder=decoder)
+        cv = cross_validate(M, folds, seed, max_epochs, log=log, n_networks=CV_NETWORKS, decoder=decoder,
+                            l2=l2_alpha, hidden=HTML_HIDDEN_LAYERS)
         temperature = cv["temperature"]
         result["cv_decoded"] = summarise(M, cv["decoded"])
         log(metrics.format_report(result["cv_decoded"]["overall"]["report"],
@@ -244,7 +261,7 @@ def main(corpora_dir, out, card, folds, seed, networks, max_dragnet, max_epochs,
         constraints = {}
     # (Subnormal weights left by the strong L2 penalty are zeroed when any model loads:
     # classifier/model.py ``_flushed``.)
-    model = fit_network(M.X, M.y, seed, max_epochs, n_networks=networks)
+    model = fit_network(M.X, M.y, seed, max_epochs, n_networks=networks, l2=l2_alpha, hidden=HTML_HIDDEN_LAYERS)
     model.feature_names, model.schema = HTML_FEATURE_NAMES, DOM_SCHEMA_VERSION
     model.temperature = temperature
     model.lexical = scorer
