@@ -177,7 +177,8 @@ def _expand(paths: list[str], glob: str | None = None) -> list[tuple[str, str, s
     of a walk that could not be listed (``reason`` is None for the files).
 
     Why: ``Path.rglob`` skips a folder it may not read without a word, and a broken link is not a
-    file, so both used to lose their data silently with exit status 0."""
+    file, so both used to lose their data silently with exit status 0. A folder given with no file
+    to read in it is reported the same way: a mistyped ``--glob`` read nothing, without a word."""
     out: list[tuple[str, str, str | None]] = []
     for p in paths or ["-"]:
         if p == "-":
@@ -186,6 +187,7 @@ def _expand(paths: list[str], glob: str | None = None) -> list[tuple[str, str, s
             root = Path(p)
             found: list[tuple[Path, str | None]] = [(f, None) for f in root.rglob(glob or DEFAULT_GLOB)]
             found += _unlistable(root)
+            before = len(out)
             for f, error in sorted(found, key=lambda e: e[0]):
                 rel = f.relative_to(root)
                 if any(part.startswith(".") for part in rel.parts):
@@ -194,6 +196,8 @@ def _expand(paths: list[str], glob: str | None = None) -> list[tuple[str, str, s
                     out.append((str(f), rel.as_posix() if rel.parts else f.name, error))
                 elif f.is_file() or (f.is_symlink() and not f.exists()):
                     out.append((str(f), rel.as_posix(), None))
+            if len(out) == before:  # a folder given with nothing to read (a --glob that matches nothing?)
+                out.append((p, root.name or p, f"no file matches {glob or DEFAULT_GLOB!r} in this folder"))
         else:
             out.append((p, os.path.basename(p), None))
     return out

@@ -666,3 +666,22 @@ def test_progress_counts_the_files_bytes_as_input_size_does(tmp_path: Path, task
     assert seen["b.jsonl"][1] == sizes["a.jsonl.gz"]  # all of the .gz and nothing more, when it ends
     assert seen["d.jsonl.zst"][1] == sizes["a.jsonl.gz"] + sizes["b.jsonl"] + sizes["c.txt"]
     assert seen["b.jsonl"][0] > 1  # in steps through the .gz, not one jump at its end
+
+
+def test_a_folder_with_nothing_to_read_is_reported(tmp_path: Path, run_cli, model_path: Path) -> None:
+    """A folder given whose walk finds no file (empty, or a --glob that matches nothing) is reported
+    like an unreadable input: alone it is exit status 1, beside a good file the run goes on."""
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "page.txt").write_text("A line of text.\n")
+    (tmp_path / "d" / ".hidden.txt").write_text("skipped\n")
+    p = run_cli(["classify", "--model", model_path, "--glob", "*.jsonl", tmp_path / "d"])
+    assert p.returncode == 1 and p.stdout == ""
+    assert "d:0: rejected: no file matches '*.jsonl' in this folder" in p.stderr
+    (tmp_path / "e").mkdir()
+    p = run_cli(["classify", "--model", model_path, tmp_path / "e", tmp_path / "d"])
+    assert p.returncode == 0, p.stderr
+    assert [json.loads(line)["id"] for line in p.stdout.splitlines()] == ["page.txt"]
+    assert "e:0: rejected: no file matches '*' in this folder" in p.stderr
+    p = run_cli(["classify", "--model", model_path, "--jobs", "2", tmp_path / "e", tmp_path / "d"])
+    assert p.returncode == 0 and "e:0: rejected: no file matches" in p.stderr
+    assert [json.loads(line)["id"] for line in p.stdout.splitlines()] == ["page.txt"]
