@@ -5,11 +5,15 @@ moves much less, so two models (e.g. a schema with more columns) are compared by
 runs so both see the same machine state:
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_model_ab.py A.json B.json [--repeat 3] [--limit N]
+
+Both the best-of ratio and the median of the rounds' own ratios are printed: on a noisy VM the
+paired median moves less (docs/speed.md, session 44).
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -27,23 +31,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("models", nargs=2, help="two model headers (.json)")
     ap.add_argument("--corpora", type=Path, default=bench_text.DEFAULT_CORPORA)
     ap.add_argument("--limit", type=int, default=None)
-    ap.add_argument("--repeat", type=int, default=3, help="alternating rounds; the best of each is kept")
+    ap.add_argument("--repeat", type=int, default=3, help="alternating rounds (which model goes first alternates too)")
     args = ap.parse_args(argv)
     pages, _ = bench_text.load_pages(args.corpora, args.limit)
     records = [{"id": p.id, "text": p.text} for p in pages]
     mb = sum(len(p.text.encode("utf-8")) for p in pages) / 1e6
     clfs = [Classifier.load(m) for m in args.models]
     best = [float("inf")] * len(clfs)
-    for _ in range(args.repeat):
-        for i, clf in enumerate(clfs):
+    ratios = []
+    for r in range(args.repeat):
+        times = [0.0, 0.0]
+        # Each round runs both; which goes first alternates, so neither always meets the warmer cache.
+        for i in (0, 1) if r % 2 == 0 else (1, 0):
             t0 = time.process_time()
-            for doc in clf.classify_many(records):
+            for doc in clfs[i].classify_many(records):
                 doc.to_json()
-            best[i] = min(best[i], time.process_time() - t0)
-    print(f"{mb:.2f} MB, {len(pages)} pages; best of {args.repeat} alternating rounds, CPU time of this process")
+            times[i] = time.process_time() - t0
+            best[i] = min(best[i], times[i])
+        ratios.append(times[1] / times[0])
+    print(f"{mb:.2f} MB, {len(pages)} pages; {args.repeat} alternating rounds, CPU time of this process")
     for m, clf, t in zip(args.models, clfs, best):
-        print(f"{m} ({clf.model.schema}): {t:.2f} s CPU, {mb / t:.2f} MB/s")
-    print(f"B / A CPU time: {best[1] / best[0]:.3f}")
+        print(f"{m} ({clf.model.schema}): best {t:.2f} s CPU, {mb / t:.2f} MB/s")
+    print(f"B / A CPU time: best against best {best[1] / best[0]:.3f}; paired median {statistics.median(ratios):.3f} "
+          f"(rounds {min(ratios):.3f}-{max(ratios):.3f})")
     return 0
 
 
