@@ -15,10 +15,13 @@ from libc.stdint cimport int64_t
 
 
 def standardise(const float[:, ::1] x, const float[::1] mean, const float[::1] scale, float clip,
-                float[:, ::1] out, const int64_t[::1] rows=None):
-    """``out[r, j] = clip((x[i, j] - mean[j]) / scale[j], -clip, clip)``, NaN -> 0, where r is
-    ``rows[i]`` when given (each in range), else i (``out`` then has x's shape)."""
-    cdef Py_ssize_t n = x.shape[0], d = x.shape[1], i, j, r
+                float[:, ::1] out, const int64_t[::1] rows=None, const int64_t[::1] cols=None):
+    """``out[r, j] = clip((x[i, c] - mean[j]) / scale[j], -clip, clip)``, NaN -> 0, where r is
+    ``rows[i]`` when given (each in range), else i (``out`` then has x's rows), and c is
+    ``cols[j]`` when given (the columns the networks read, each in range: a model trained with
+    ``--ignore-column`` skips the others here, in the pass that reads every element anyway),
+    else j."""
+    cdef Py_ssize_t n = x.shape[0], d = x.shape[1] if cols is None else cols.shape[0], i, j, r
     cdef float v, lo = -clip, hi = clip
     cdef bint placed = rows is not None
     if mean.shape[0] != d or scale.shape[0] != d or out.shape[1] != d \
@@ -28,6 +31,19 @@ def standardise(const float[:, ::1] x, const float[::1] mean, const float[::1] s
         for i in range(n):
             if rows[i] < 0 or rows[i] >= out.shape[0]:
                 raise ValueError("standardise: a row index is out of range")
+    if cols is not None:
+        for j in range(d):
+            if cols[j] < 0 or cols[j] >= x.shape[1]:
+                raise ValueError("standardise: a column index is out of range")
+        with nogil:
+            for i in range(n):
+                r = rows[i] if placed else i
+                for j in range(d):
+                    v = (x[i, cols[j]] - mean[j]) / scale[j]
+                    v = lo if v < lo else v
+                    v = hi if v > hi else v
+                    out[r, j] = 0.0 if v != v else v
+        return
     with nogil:
         for i in range(n):
             r = rows[i] if placed else i

@@ -64,6 +64,13 @@ TAIL_ROWS: tuple[int, ...] = (48, 120)
 # (docs/speed.md, session 15); with a further stage (k2, tau2), those rows first get networks
 # k..k2-1, and only the ones still under tau2 from the k2 networks' mean get the rest.
 CASCADE_KEYS = ("networks", "min_proba")
+# A model trained with ``--ignore-column`` leaves those columns out of its products only when they
+# are at least this share of the columns: reading the others through an index costs ~0.8 ns a
+# column a row more than the contiguous pass (the gather does not vectorise), and each column
+# left out saves ~5.7 ns a row of first-layer products (96 multiply-adds on ~2.5 network rows a
+# row with the cascade's padding and stages), so below ~1/8 it costs more than it saves
+# (docs/speed.md, session 45). The three page-size columns stay in the products.
+MIN_SKIPPED_SHARE = 0.125
 # Multiplier of the page-offset hash (2**64 / golden ratio, odd).
 _HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
@@ -493,11 +500,11 @@ class NetworkView:
 def network_view(names: tuple[str, ...], ignored: tuple[str, ...], mean: np.ndarray, scale: np.ndarray,
                  nets: list[tuple[list[np.ndarray], list[np.ndarray]]]) -> NetworkView:
     """The networks without the first-layer rows of ``ignored`` columns, when every network's rows
-    there are exactly 0 (else, or with nothing to skip, the model's own arrays: a hand-edited
-    header cannot change what the networks compute)."""
+    there are exactly 0 (else the model's own arrays: a hand-edited header cannot change what the
+    networks compute), and when they are at least ``MIN_SKIPPED_SHARE`` of the columns."""
     wanted = set(ignored)
     skip = np.array([i for i, name in enumerate(names) if name in wanted], dtype=np.int64)
-    if not skip.size or any(np.any(ws[0][skip]) for ws, _ in nets):
+    if skip.size < MIN_SKIPPED_SHARE * len(names) or any(np.any(ws[0][skip]) for ws, _ in nets):
         return NetworkView(None, mean, scale, nets)
     keep = np.setdiff1d(np.arange(len(names)), skip)
     return NetworkView(
@@ -531,7 +538,8 @@ class BlockModel:
     cascade: tuple[tuple[int, float], ...] | None = None
     meta: dict = field(default_factory=dict)
     sha256: str = ""
-    # ``_network_view``'s last result and the arrays it was made from (``is``-compared).
+    # ``_network_view``'s last result, the arrays it was made from (``is``-compared) and the
+    # ignored columns' names (compared by value: the header's list is read again each call).
     _view: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -566,12 +574,12 @@ class BlockModel:
         (docs/speed.md, session 45). Made once per set of arrays, not per call."""
         nets = [(self.weights, self.biases), *self.members]
         ignored = tuple(self.meta.get("ignored_columns") or ())
-        made_from = (self.mean, self.scale, ignored, *(w for ws, _ in nets for w in ws))
-        if self._view is not None and len(self._view[0]) == len(made_from) \
+        made_from = (self.mean, self.scale, *(w for ws, _ in nets for w in ws))
+        if self._view is not None and self._view[1] == ignored and len(self._view[0]) == len(made_from) \
                 and all(a is b for a, b in zip(self._view[0], made_from)):
-            return self._view[1]
+            return self._view[2]
         view = network_view(self.feature_names, ignored, self.mean, self.scale, nets)
-        self._view = (made_from, view)
+        self._view = (made_from, ignored, view)
         return view
 
     def _forward(self, X: np.ndarray, dest: np.ndarray | None, rows: int = 0) -> np.ndarray:
@@ -586,9 +594,7 @@ class BlockModel:
         # each later stage's buffer is gathered from it in one pass (``np.take``), its pad rows
         # pointing at that zero row.
         view = self._network_view()
-        if view.columns is not None:
-            X = np.take(X, view.columns, axis=1)
-        buf = np.empty((max(padded, n) + 1, X.shape[1]), dtype=np.float32)
+        buf = np.empty((max(padded, n) + 1, view.mean.shape[0]), dtype=np.float32)
         if dest is None:
             buf[n:] = 0.0
             self._standardise(X, buf[:n], view)
@@ -634,15 +640,18 @@ class BlockModel:
     @staticmethod
     def _standardise(X: np.ndarray, z: np.ndarray, view: NetworkView, rows: np.ndarray | None = None) -> None:
         """``z`` (or its rows ``rows``, one per row of X) = the network's input: (X - mean) /
-        scale clipped to +-CLIP_SIGMA, NaN as 0, X holding ``view``'s columns; in one compiled
+        scale clipped to +-CLIP_SIGMA, NaN as 0, over ``view``'s columns of X; in one compiled
         pass when the kernel is built and X is float32 as the feature pass makes it (the numpy
         form is the fallback and the reference)."""
         mean, scale = view.mean, view.scale
         if (_MODEL_EXT is not None and X.dtype == np.float32 and X.flags.c_contiguous and z.flags.c_contiguous
                 and mean.dtype == np.float32 and scale.dtype == np.float32):
             _MODEL_EXT.standardise(X, mean, scale, CLIP_SIGMA, z,
-                                   None if rows is None else np.ascontiguousarray(rows, dtype=np.int64))
+                                   None if rows is None else np.ascontiguousarray(rows, dtype=np.int64),
+                                   view.columns)
             return
+        if view.columns is not None:
+            X = np.take(X, view.columns, axis=1)
         if rows is None:
             _standardise_numpy(X, mean, scale, z)
             return

@@ -3,6 +3,8 @@ bits: every element through ``(x - mean) / scale``, the clip and NaN -> 0, in th
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from test_ext import needs
@@ -84,6 +86,53 @@ def test_rows_are_written_where_asked() -> None:
     for bad in (np.array([0, 100], np.int64), np.array([-1, 3], np.int64), np.arange(3, dtype=np.int64)):
         with pytest.raises(ValueError):
             kernel.standardise(x[:2], mean, scale, M.CLIP_SIGMA, out, bad)
+
+
+def test_cols_read_only_those_columns() -> None:
+    """With ``cols`` (a model that skips ``--ignore-column`` columns) out's column j is x's column
+    ``cols[j]`` standardised, with the numpy form's bits, rows placed or not; a column index out of
+    range, or a mean of another length, is refused."""
+    kernel = needs("classifier._model_ext")
+    rng = np.random.default_rng(11)
+    x = rng.normal(scale=4.0, size=(30, 23)).astype(np.float32)
+    x[rng.random(x.shape) < 0.05] = np.nan
+    cols = np.array([0, 2, 3, 7, 8, 15, 22], dtype=np.int64)
+    mean = rng.normal(size=len(cols)).astype(np.float32)
+    scale = rng.uniform(0.1, 3.0, size=len(cols)).astype(np.float32)
+    ref = np.empty((30, len(cols)), dtype=np.float32)
+    M._standardise_numpy(np.ascontiguousarray(x[:, cols]), mean, scale, ref)
+    out = np.empty_like(ref)
+    kernel.standardise(x, mean, scale, M.CLIP_SIGMA, out, None, cols)
+    assert _same_bits(out, ref)
+    rows = rng.permutation(50)[:30].astype(np.int64)
+    placed = np.full((50, len(cols)), 7.0, dtype=np.float32)
+    kernel.standardise(x, mean, scale, M.CLIP_SIGMA, placed, rows, cols)
+    assert _same_bits(placed[rows], ref)
+    for bad in (np.array([0, 2, 3, 7, 8, 15, 23], np.int64), np.array([-1, 2, 3, 7, 8, 15, 22], np.int64)):
+        with pytest.raises(ValueError):
+            kernel.standardise(x, mean, scale, M.CLIP_SIGMA, out, None, bad)
+    with pytest.raises(ValueError):
+        kernel.standardise(x, mean[:-1], scale[:-1], M.CLIP_SIGMA, out[:, :-1], None, cols)
+
+
+def test_a_model_skipping_columns_gives_the_same_bits_with_and_without_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped model with its n+-2, n+-3 first-layer rows zeroed and named ignored: the kernel's
+    gathered pass and the numpy form's ``np.take`` give the same logits, bit for bit."""
+    needs("classifier._model_ext")
+    m = Classifier.load().model
+    skip = [i for i, n in enumerate(m.feature_names) if n[:4] in ("n-3_", "n-2_", "n+2_", "n+3_")]
+    weights = [w.copy() for w in m.weights]
+    weights[0][skip] = 0
+    m = dataclasses.replace(m, weights=weights, members=[], cascade=None,
+                            meta={**m.meta, "ignored_columns": [m.feature_names[i] for i in skip]})
+    assert m._shapes()[0][0] == len(m.feature_names) - len(skip)
+    rng = np.random.default_rng(3)
+    X = (rng.normal(size=(500, len(m.mean))) * m.scale + m.mean).astype(np.float32)
+    X[rng.random(X.shape) < 0.01] = np.nan
+    starts = np.array([0, 77, 300], dtype=np.int64)
+    with_kernel = m.logits(X, starts)
+    monkeypatch.setattr(M, "_MODEL_EXT", None)
+    assert _same_bits(with_kernel, m.logits(X, starts))
 
 
 def test_model_logits_with_and_without_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
